@@ -1,0 +1,225 @@
+//! One row of the job table: the job's current state, timings and a bounded output tail.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::engine::{Outcome, RunId, WorkerId};
+use crate::jobs::JobKind;
+
+/// Lines of output kept in memory per job; the log file has all of them.
+pub const OUTPUT_TAIL: usize = 2000;
+
+/// Where a job is in its life. Each job is in exactly one state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum JobState {
+    /// Waiting for a worker.
+    Queued,
+    /// Handed to the engine, not yet picked up by a worker.
+    Dispatched,
+    /// Running on a worker.
+    Running,
+    /// Asked to stop; waiting for its process group to die.
+    Cancelling,
+    /// Succeeded.
+    Ok,
+    /// Failed, could not start, or panicked.
+    Failed,
+    /// Cancelled before or while running.
+    Cancelled,
+    /// Killed after running past `--timeout`.
+    Timeout,
+}
+
+impl JobState {
+    /// Every state, in the order the header lists them.
+    pub const ALL: [JobState; 7] = [
+        JobState::Queued,
+        JobState::Running,
+        JobState::Cancelling,
+        JobState::Ok,
+        JobState::Failed,
+        JobState::Cancelled,
+        JobState::Timeout,
+    ];
+
+    /// The state word shown to people and scripts. A dispatched job still reads `queued`.
+    pub fn word(self) -> &'static str {
+        match self {
+            JobState::Queued | JobState::Dispatched => "queued",
+            JobState::Running => "running",
+            JobState::Cancelling => "cancelling",
+            JobState::Ok => "ok",
+            JobState::Failed => "failed",
+            JobState::Cancelled => "cancelled",
+            JobState::Timeout => "timeout",
+        }
+    }
+
+    /// The state a finished run leaves its job in.
+    pub fn from_outcome(outcome: &Outcome) -> Self {
+        match outcome {
+            Outcome::Succeeded => JobState::Ok,
+            Outcome::Failed { .. } | Outcome::SpawnFailed(_) | Outcome::Panicked(_) => {
+                JobState::Failed
+            }
+            Outcome::Cancelled => JobState::Cancelled,
+            Outcome::TimedOut => JobState::Timeout,
+        }
+    }
+
+    /// Whether the job has a run that has not finished (dispatched, running or cancelling).
+    pub fn is_active(self) -> bool {
+        matches!(
+            self,
+            JobState::Dispatched | JobState::Running | JobState::Cancelling
+        )
+    }
+
+    /// Whether the job's last run ended.
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            JobState::Ok | JobState::Failed | JobState::Cancelled | JobState::Timeout
+        )
+    }
+
+    /// Whether `R` re-runs a job in this state: failed, cancelled or timed out.
+    pub fn is_unsuccessful(self) -> bool {
+        matches!(
+            self,
+            JobState::Failed | JobState::Cancelled | JobState::Timeout
+        )
+    }
+}
+
+/// The recent output of a job's current run.
+#[derive(Debug, Clone, Default)]
+pub struct OutputTail {
+    lines: VecDeque<String>,
+    /// Lines the run printed in all, including those no longer held or never sent.
+    pub total: u64,
+}
+
+impl OutputTail {
+    /// Appends a batch; `skipped` lines were printed before it but not sent.
+    pub fn push(&mut self, lines: Vec<String>, skipped: u64) {
+        if skipped > 0 {
+            self.push_line(format!("… {skipped} lines not shown (see the log file)"));
+        }
+        self.total += skipped;
+        for line in lines {
+            self.total += 1;
+            self.push_line(line);
+        }
+    }
+
+    fn push_line(&mut self, line: String) {
+        if self.lines.len() == OUTPUT_TAIL {
+            self.lines.pop_front();
+        }
+        self.lines.push_back(line);
+    }
+
+    /// The lines held, oldest first.
+    pub fn lines(&self) -> &VecDeque<String> {
+        &self.lines
+    }
+
+    /// Forgets everything, for a new run.
+    pub fn clear(&mut self) {
+        self.lines.clear();
+        self.total = 0;
+    }
+}
+
+/// One job and what is known about its current (or last) run.
+#[derive(Debug, Clone)]
+pub struct JobRow {
+    /// The row's name.
+    pub name: String,
+    /// `cmake` or `words`.
+    pub kind: JobKind,
+    /// Where the job is.
+    pub state: JobState,
+    /// The current run; events from any other run are ignored.
+    pub run: RunId,
+    /// How many runs this job has had, this one included.
+    pub runs: u32,
+    /// The worker running the job, or the one that ran its last run.
+    pub worker: Option<WorkerId>,
+    /// When the current run started on a worker.
+    pub started_at: Option<Instant>,
+    /// The wall time of the last finished run.
+    pub elapsed: Option<Duration>,
+    /// The CPU time of the last finished run, where known.
+    pub cpu: Option<Duration>,
+    /// How the last run ended.
+    pub outcome: Option<Outcome>,
+    /// Exit code of the last run, where there was one.
+    pub exit_code: Option<i32>,
+    /// One-line reason for a failure.
+    pub error: Option<String>,
+    /// The job-specific detail, e.g. `cached` or `fresh`.
+    pub detail: Option<String>,
+    /// Progress of the current run: done and total units.
+    pub progress: Option<(u64, u64)>,
+    /// The full log of the last run.
+    pub log: Option<PathBuf>,
+    /// Recent output lines.
+    pub output: OutputTail,
+    /// Started by hand with `s`: dispatched next, even while dispatch is paused.
+    pub is_forced: bool,
+}
+
+impl JobRow {
+    /// A queued row for a job that has not run yet.
+    pub fn new(name: String, kind: JobKind, run: RunId) -> Self {
+        Self {
+            name,
+            kind,
+            state: JobState::Queued,
+            run,
+            runs: 1,
+            worker: None,
+            started_at: None,
+            elapsed: None,
+            cpu: None,
+            outcome: None,
+            exit_code: None,
+            error: None,
+            detail: None,
+            progress: None,
+            log: None,
+            output: OutputTail::default(),
+            is_forced: false,
+        }
+    }
+
+    /// Resets the row for a new run with id `run`, keeping the name, kind and log path.
+    pub fn requeue(&mut self, run: RunId) {
+        self.state = JobState::Queued;
+        self.run = run;
+        self.runs += 1;
+        self.worker = None;
+        self.started_at = None;
+        self.elapsed = None;
+        self.cpu = None;
+        self.outcome = None;
+        self.exit_code = None;
+        self.error = None;
+        self.progress = None;
+        self.output.clear();
+        self.is_forced = false;
+    }
+
+    /// Wall time so far for a running job, or the duration of a finished one.
+    pub fn duration_at(&self, now: Instant) -> Option<Duration> {
+        match (self.state, self.started_at) {
+            (JobState::Running | JobState::Cancelling, Some(start)) => {
+                Some(now.saturating_duration_since(start))
+            }
+            _ => self.elapsed,
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! The app state: a plain model that changes only through `update(Msg)`.
+//!
+//! No I/O, no terminal, no clock: time arrives in `Msg::Tick`, engine news in `Msg::Engine`,
+//! and what the user wants in `Msg::Action`. `update` returns the `Effect`s the loop must carry
+//! out (start a run, cancel one, resize the pool, exit). The TUI and the headless mode drive
+//! the same model, so scheduling behaves the same in both.
+
+pub mod job_row;
+mod schedule;
+pub mod stats;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::engine::{EngineEvent, EventKind, JobId, RunId, WorkerId};
+use crate::jobs::JobKind;
+pub use job_row::{JobRow, JobState, OutputTail};
+pub use stats::{Counts, Summary, WorkerStats};
+
+/// What the user wants. Comes from the keymap (TUI) or a signal (both modes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Move the selection down one row.
+    SelectNext,
+    /// Move the selection up one row.
+    SelectPrev,
+    /// Jump to the first row.
+    SelectFirst,
+    /// Jump to the last row.
+    SelectLast,
+    /// Select a row by its position among the visible rows (a mouse click).
+    Select(usize),
+    /// Start the selected job now, even while paused (a finished one runs again).
+    Start,
+    /// Cancel the selected job.
+    Cancel,
+    /// Cancel every job.
+    CancelAll,
+    /// Re-run the selected finished job.
+    Rerun,
+    /// Re-run every failed, cancelled or timed-out job.
+    RerunFailed,
+    /// Pause or resume dispatch.
+    TogglePause,
+    /// One more worker.
+    AddWorker,
+    /// One worker fewer (the pool keeps at least one).
+    RemoveWorker,
+    /// Show or hide the log pane.
+    ToggleLog,
+    /// Open the selected job's log file in the pager.
+    OpenLog,
+    /// Quit: asks first while jobs run; then cancels everything and exits once it is gone.
+    Quit,
+    /// Answer the quit question with yes.
+    ConfirmQuit,
+    /// Answer the quit question with no.
+    DismissQuit,
+    /// Quit without asking (Ctrl-C, a signal); a second one stops waiting for cleanup.
+    ForceQuit,
+}
+
+/// Everything `update` accepts.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// A user action.
+    Action(Action),
+    /// News from the engine.
+    Engine(EngineEvent),
+    /// The clock moved on.
+    Tick(Instant),
+}
+
+/// What `update` asks the loop to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Submit a run of a job to the engine.
+    Start {
+        /// The job.
+        job: JobId,
+        /// The new run's id.
+        run: RunId,
+    },
+    /// Ask the engine to stop a run.
+    Cancel(RunId),
+    /// Resize the worker pool.
+    SetWorkers(usize),
+    /// Show a log file in the pager, then come back.
+    OpenPager(PathBuf),
+    /// Leave the loop (the loop then shuts the engine down, which kills what is left).
+    Exit,
+}
+
+/// One finished run on a worker, for the timeline and the trace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Span {
+    /// The lane.
+    pub worker: WorkerId,
+    /// The job.
+    pub job: JobId,
+    /// When it started, since the model's start.
+    pub start: Duration,
+    /// When it ended, since the model's start.
+    pub end: Duration,
+    /// How it ended.
+    pub state: JobState,
+}
+
+/// The whole app state.
+#[derive(Debug)]
+#[expect(clippy::struct_excessive_bools, reason = "independent UI switches, not a state machine")]
+pub struct Model {
+    /// Every job, indexed by `JobId`.
+    pub jobs: Vec<JobRow>,
+    /// The worker count the pool is sized to.
+    pub workers: usize,
+    /// Whether dispatch is paused (running jobs go on).
+    pub paused: bool,
+    /// Whether a quit is under way: everything was cancelled and the loop exits once idle.
+    pub quitting: bool,
+    /// Whether the quit question is showing.
+    pub confirming_quit: bool,
+    /// Index of the selected row in the job list.
+    pub selected: usize,
+    /// Whether the log pane is open.
+    pub show_log: bool,
+    /// The latest clock reading.
+    pub now: Instant,
+    /// When the session started.
+    pub started_at: Instant,
+    /// Niceness jobs run at, shown in the header.
+    pub nice: Option<i32>,
+    /// Per worker slot: what it runs and what it did.
+    pub worker_stats: BTreeMap<WorkerId, WorkerStats>,
+    /// Finished runs, oldest first.
+    pub spans: Vec<Span>,
+    /// Whether something visible changed since the last draw.
+    pub dirty: bool,
+    queue: VecDeque<JobId>,
+    in_flight: BTreeMap<RunId, JobId>,
+    next_run: u64,
+    job_time: Duration,
+    cpu_time: Duration,
+    force_quits: u32,
+}
+
+impl Model {
+    /// A model with one queued row per `(name, kind)`, to run on `workers` workers.
+    pub fn new(jobs: Vec<(String, JobKind)>, workers: usize, now: Instant) -> Self {
+        let mut model = Self {
+            jobs: Vec::with_capacity(jobs.len()),
+            workers: workers.max(1),
+            paused: false,
+            quitting: false,
+            confirming_quit: false,
+            selected: 0,
+            show_log: false,
+            now,
+            started_at: now,
+            nice: None,
+            worker_stats: BTreeMap::new(),
+            spans: Vec::new(),
+            dirty: true,
+            queue: VecDeque::with_capacity(jobs.len()),
+            in_flight: BTreeMap::new(),
+            next_run: 0,
+            job_time: Duration::ZERO,
+            cpu_time: Duration::ZERO,
+            force_quits: 0,
+        };
+        for (index, (name, kind)) in jobs.into_iter().enumerate() {
+            let run = model.new_run();
+            model.jobs.push(JobRow::new(name, kind, run));
+            model.queue.push_back(job_id(index));
+        }
+        model
+    }
+
+    /// Starts as many queued jobs as there are free workers (none while paused).
+    pub fn start(&mut self) -> Vec<Effect> {
+        self.dispatch()
+    }
+
+    /// The row for `job`.
+    pub fn job(&self, job: JobId) -> &JobRow {
+        &self.jobs[job.0 as usize]
+    }
+
+    /// The selected row, if there are any rows.
+    pub fn selected_job(&self) -> Option<&JobRow> {
+        self.jobs.get(self.selected)
+    }
+
+    /// Runs handed to the engine that have not finished, superseded ones included: each
+    /// holds (or will hold) a worker.
+    pub fn runs_in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// Whether nothing is queued or in flight: a headless run is over.
+    pub fn is_idle(&self) -> bool {
+        self.in_flight.is_empty() && (self.queue.is_empty() || self.paused)
+    }
+
+    fn new_run(&mut self) -> RunId {
+        self.next_run += 1;
+        RunId(self.next_run)
+    }
+
+    fn row_mut(&mut self, job: JobId) -> &mut JobRow {
+        &mut self.jobs[job.0 as usize]
+    }
+}
+
+fn job_id(index: usize) -> JobId {
+    JobId(u32::try_from(index).expect("fewer than 4 billion jobs"))
+}
+
+/// Applies one message and returns what the loop must do.
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Tick(now) => {
+            model.now = now;
+            if model.jobs.iter().any(|j| j.state.is_active()) || model.confirming_quit {
+                model.dirty = true;
+            }
+            Vec::new()
+        }
+        Msg::Engine(event) => model.on_engine_event(event),
+        Msg::Action(action) => {
+            model.dirty = true;
+            model.on_action(action)
+        }
+    }
+}
+
+impl Model {
+    fn on_engine_event(&mut self, event: EngineEvent) -> Vec<Effect> {
+        let EngineEvent { job, run, kind } = event;
+        if let EventKind::Started { worker } = &kind {
+            self.worker_stats.entry(*worker).or_default().current = Some((job, run, self.now));
+        }
+        let is_current = self
+            .jobs
+            .get(job.0 as usize)
+            .is_some_and(|row| row.run == run);
+        if let EventKind::Finished(finished) = &kind {
+            self.job_time += finished.elapsed;
+            self.cpu_time += finished.cpu.unwrap_or_default();
+            self.in_flight.remove(&run);
+            let state = JobState::from_outcome(&finished.outcome);
+            self.record_worker_finish(run, finished.elapsed, state);
+        }
+        if is_current {
+            self.dirty = true;
+            self.apply_current_run_event(job, kind);
+        }
+        let mut effects = self.dispatch();
+        if self.quitting && self.in_flight.is_empty() {
+            effects.push(Effect::Exit);
+        }
+        effects
+    }
+
+    fn apply_current_run_event(&mut self, job: JobId, kind: EventKind) {
+        let now = self.now;
+        let row = self.row_mut(job);
+        match kind {
+            EventKind::Started { worker } => {
+                if row.state == JobState::Dispatched {
+                    row.state = JobState::Running;
+                }
+                row.worker = Some(worker);
+                row.started_at = Some(now);
+            }
+            EventKind::Progress { done, total } => row.progress = Some((done, total)),
+            EventKind::Detail(detail) => row.detail = Some(detail),
+            EventKind::Output { lines, skipped } => row.output.push(lines, skipped),
+            EventKind::Finished(finished) => {
+                row.state = JobState::from_outcome(&finished.outcome);
+                row.exit_code = finished.outcome.exit_code();
+                row.elapsed = Some(finished.elapsed);
+                row.cpu = finished.cpu;
+                row.error = finished.error;
+                if finished.log.is_some() {
+                    row.log = finished.log;
+                }
+                row.outcome = Some(finished.outcome);
+            }
+        }
+    }
+
+    fn record_worker_finish(&mut self, run: RunId, elapsed: Duration, state: JobState) {
+        let now = self.now.saturating_duration_since(self.started_at);
+        let worker = self
+            .worker_stats
+            .iter()
+            .find(|(_, stats)| stats.current.is_some_and(|(_, r, _)| r == run))
+            .map(|(worker, _)| *worker);
+        let Some(worker) = worker else { return };
+        let slot = self.worker_stats.entry(worker).or_default();
+        let (span_job, _, _) = slot.current.take().expect("found by its current run");
+        slot.done += 1;
+        slot.busy += elapsed;
+        self.spans.push(Span {
+            worker,
+            job: span_job,
+            start: now.saturating_sub(elapsed),
+            end: now,
+            state,
+        });
+    }
+}

@@ -1,0 +1,184 @@
+//! The command line, and turning it into the list of jobs to run.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::jobs::cmake::{CmakeJob, CmakeSettings};
+use crate::jobs::{Job, JobSpec, discovery, log_files};
+
+/// Run many jobs in parallel on a pool of worker threads, and watch and steer them live.
+///
+/// Finds the CMake projects under DIR and configures each one on a pool of workers. With a
+/// terminal it opens a live table; without one (or with --headless) it prints one line per
+/// finished job and exits 0 if all succeeded, 1 if any did not, 2 on a usage error, 130 if
+/// interrupted.
+#[derive(Debug, Clone, Parser)]
+#[command(version, about, long_about)]
+#[expect(clippy::doc_markdown, reason = "clap shows these comments as help text, as written")]
+pub struct Args {
+    /// Folder to search for CMake projects.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Number of worker threads [default: the number of CPUs].
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+
+    /// Where build folders go: <BUILD_ROOT>/<name> [default: DIR/build].
+    #[arg(short = 'B', long, value_name = "DIR")]
+    pub build_root: Option<PathBuf>,
+
+    /// CMake generator, passed as -G.
+    #[arg(short = 'G', long, value_name = "NAME")]
+    pub generator: Option<String>,
+
+    /// A cache entry for every configure, passed as -D (repeatable).
+    #[arg(short = 'D', value_name = "VAR=VALUE", value_parser = parse_define)]
+    pub defines: Vec<String>,
+
+    /// CMAKE_BUILD_TYPE for every configure.
+    #[arg(long, value_name = "TYPE", default_value = "Debug")]
+    pub build_type: String,
+
+    /// The cmake program to run.
+    #[arg(long, value_name = "PATH", default_value = "cmake")]
+    pub cmake: PathBuf,
+
+    /// Where each job's full log goes [default: BUILD_ROOT/.jobdeck/logs].
+    #[arg(long, value_name = "DIR")]
+    pub log_dir: Option<PathBuf>,
+
+    /// Print plain lines instead of opening the live table (the default without a terminal).
+    #[arg(long)]
+    pub headless: bool,
+
+    /// With --headless: print one JSON object per event instead of plain lines.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Start with dispatch paused: start jobs by hand with `s`, or resume with `p`.
+    #[arg(long)]
+    pub paused: bool,
+
+    /// Kill a job that runs longer than SECS seconds; it ends as `timeout`.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub timeout: Option<Duration>,
+
+    /// Run jobs at this niceness (child processes and worker threads).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(i32).range(-20..=19))]
+    pub nice: Option<i32>,
+}
+
+fn parse_define(text: &str) -> Result<String, String> {
+    match text.split_once('=') {
+        Some((name, _)) if !name.is_empty() => Ok(text.to_string()),
+        _ => Err(format!("expected VAR=VALUE, got `{text}`")),
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("expected seconds, got `{text}`"))?;
+    if seconds.is_finite() && seconds > 0.0 {
+        Ok(Duration::from_secs_f64(seconds))
+    } else {
+        Err(format!(
+            "the timeout must be a positive number of seconds, got `{text}`"
+        ))
+    }
+}
+
+/// Everything needed to run: the jobs and how to run them.
+#[derive(Debug)]
+pub struct Plan {
+    /// The rows, in display order.
+    pub jobs: Vec<Job>,
+    /// Worker threads to start with.
+    pub workers: usize,
+    /// Per-run time limit.
+    pub timeout: Option<Duration>,
+    /// Niceness for the workers.
+    pub nice: Option<i32>,
+    /// Start paused.
+    pub paused: bool,
+    /// Problems found while planning that did not stop it (e.g. unreadable folders).
+    pub warnings: Vec<String>,
+}
+
+/// A problem that stops jobdeck before any job runs (exit status 2).
+#[derive(Debug)]
+pub struct StartupError(pub String);
+
+impl std::fmt::Display for StartupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StartupError {}
+
+impl Args {
+    /// Discovers the projects and builds the job list.
+    pub fn plan(&self) -> Result<Plan, StartupError> {
+        let dir = absolute(&self.dir)?;
+        if let Err(err) = std::fs::read_dir(&dir) {
+            return Err(StartupError(format!(
+                "cannot read folder {}: {err}",
+                dir.display()
+            )));
+        }
+        let build_root = match &self.build_root {
+            Some(root) => absolute(root)?,
+            None => dir.join("build"),
+        };
+        let log_dir = match &self.log_dir {
+            Some(logs) => absolute(logs)?,
+            None => build_root.join(".jobdeck").join("logs"),
+        };
+        let found = discovery::discover(&dir, &build_root);
+        let settings = Arc::new(CmakeSettings {
+            program: self.cmake.clone().into_os_string(),
+            generator: self.generator.clone(),
+            defines: self.defines.clone(),
+            build_type: self.build_type.clone(),
+        });
+        let jobs: Vec<Job> = found
+            .projects
+            .into_iter()
+            .map(|project| Job {
+                spec: JobSpec::Cmake {
+                    job: CmakeJob {
+                        build_dir: build_root.join(&project.name),
+                        log: log_files::log_path(&log_dir, &project.name),
+                        source: project.dir,
+                    },
+                    settings: Arc::clone(&settings),
+                },
+                name: project.name,
+            })
+            .collect();
+        if jobs.is_empty() {
+            return Err(StartupError(format!(
+                "no CMake projects (folders with a CMakeLists.txt) found under {}",
+                dir.display()
+            )));
+        }
+        Ok(Plan {
+            jobs,
+            workers: self.jobs.map_or_else(num_cpus::get, usize::from).max(1),
+            timeout: self.timeout,
+            nice: self.nice,
+            paused: self.paused,
+            warnings: found.warnings,
+        })
+    }
+}
+
+fn absolute(path: &Path) -> Result<PathBuf, StartupError> {
+    std::path::absolute(path)
+        .map_err(|err| StartupError(format!("cannot resolve {}: {err}", path.display())))
+}

@@ -1,0 +1,129 @@
+//! The typed lifecycle events that workers send to whoever consumes the engine.
+//!
+//! Every event names the job and the run it belongs to. A job can be run many times (re-runs);
+//! consumers ignore events whose `RunId` is not the job's current run, so late events from a
+//! cancelled or superseded run can never corrupt the state.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Index of a job in the job list: stable for the whole session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JobId(pub u32);
+
+/// One execution of a job. Assigned by the app model from a counter, never reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RunId(pub u64);
+
+/// A worker thread's slot number; slots freed by shrinking the pool are reused by growing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WorkerId(pub usize);
+
+impl std::fmt::Display for WorkerId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0 + 1)
+    }
+}
+
+/// An event about one run, sent from a worker to the consumer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineEvent {
+    /// The job the run belongs to.
+    pub job: JobId,
+    /// The run that produced the event.
+    pub run: RunId,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// What happened to a run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventKind {
+    /// A worker picked the run up.
+    Started {
+        /// The worker running it.
+        worker: WorkerId,
+    },
+    /// Units of work done so far (rate-limited by the sender).
+    Progress {
+        /// Units done.
+        done: u64,
+        /// Units in all.
+        total: u64,
+    },
+    /// A job-specific one-line note, e.g. `fresh` or `cached` for a configure.
+    Detail(String),
+    /// A batch of output lines (only a bounded tail of a flood; the log file has every byte).
+    Output {
+        /// The lines, oldest first.
+        lines: Vec<String>,
+        /// Lines produced since the previous batch that were not sent.
+        skipped: u64,
+    },
+    /// The run ended. Sent exactly once for every `Started`.
+    Finished(Finished),
+}
+
+/// How a run ended, with its measurements.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finished {
+    /// Success or the kind of failure.
+    pub outcome: Outcome,
+    /// Wall time from start to end.
+    pub elapsed: Duration,
+    /// CPU time (user + system) of the child process tree, or of the worker thread for
+    /// in-process tasks, where it could be measured.
+    pub cpu: Option<Duration>,
+    /// One-line reason for a failure, e.g. the first CMake error.
+    pub error: Option<String>,
+    /// Where the full output of the run was written.
+    pub log: Option<PathBuf>,
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit status 0, or an in-process task that completed.
+    Succeeded,
+    /// A non-zero exit status (`code`), a signal (`signal`), or a task that reported an error.
+    Failed {
+        /// The exit code, if the process exited normally.
+        code: Option<i32>,
+        /// The signal that ended the process, if one did.
+        signal: Option<i32>,
+    },
+    /// Cancelled by the user or by jobdeck shutting down.
+    Cancelled,
+    /// Killed because it ran past `--timeout`.
+    TimedOut,
+    /// The program could not be started.
+    SpawnFailed(String),
+    /// The job's code panicked; the worker survived.
+    Panicked(String),
+}
+
+impl Outcome {
+    /// The status word of the public contract: `ok`, `failed`, `cancelled` or `timeout`.
+    pub fn status_word(&self) -> &'static str {
+        match self {
+            Outcome::Succeeded => "ok",
+            Outcome::Failed { .. } | Outcome::SpawnFailed(_) | Outcome::Panicked(_) => "failed",
+            Outcome::Cancelled => "cancelled",
+            Outcome::TimedOut => "timeout",
+        }
+    }
+
+    /// Whether the run succeeded.
+    pub fn is_success(&self) -> bool {
+        matches!(self, Outcome::Succeeded)
+    }
+
+    /// The process exit code, where there was one.
+    pub fn exit_code(&self) -> Option<i32> {
+        match self {
+            Outcome::Succeeded => Some(0),
+            Outcome::Failed { code, .. } => *code,
+            _ => None,
+        }
+    }
+}

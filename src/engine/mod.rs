@@ -1,0 +1,160 @@
+//! The engine: a resizable pool of worker threads that runs submitted tasks and reports typed
+//! events about each run over a channel.
+//!
+//! It knows nothing of CMake, pseudowords or terminals. Scheduling (what runs next, pausing,
+//! priorities) belongs to the app model; the engine only runs what it is given, cancels what it
+//! is told to, and guarantees that every run it starts finishes exactly once.
+
+pub mod cancel;
+pub mod event;
+pub mod output;
+mod pool;
+pub mod process;
+pub mod run_ctx;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender};
+
+pub use cancel::{CancelToken, StopReason};
+pub use event::{EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
+pub use run_ctx::{Report, RunCtx};
+
+/// The work a task does. It must check `ctx.stop_reason()` often enough to stop promptly.
+pub type Task = Box<dyn FnOnce(&mut RunCtx) -> Report + Send>;
+
+/// One run to execute.
+pub struct WorkItem {
+    /// The job it belongs to.
+    pub job: JobId,
+    /// The run's id; events carry it.
+    pub run: RunId,
+    /// Kill the run after this long (`--timeout`).
+    pub timeout: Option<Duration>,
+    /// The work itself.
+    pub task: Task,
+}
+
+impl std::fmt::Debug for WorkItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkItem")
+            .field("job", &self.job)
+            .field("run", &self.run)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Settings for the pool's threads.
+#[derive(Debug, Clone, Default)]
+pub struct EngineConfig {
+    /// Number of worker threads to start with (at least 1).
+    pub workers: usize,
+    /// Niceness for worker threads, inherited by every child they spawn.
+    pub nice: Option<i32>,
+}
+
+/// Handle to the worker pool. Dropping it cancels every run and joins the workers.
+pub struct Engine {
+    shared: Arc<pool::Shared>,
+    work_tx: Sender<pool::Message>,
+    work_rx: Receiver<pool::Message>,
+    handles: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Engine {
+    /// Starts `config.workers` worker threads that report to `events`.
+    pub fn new(config: &EngineConfig, events: Sender<EngineEvent>) -> Self {
+        let (work_tx, work_rx) = crossbeam_channel::unbounded();
+        let engine = Self {
+            shared: Arc::new(pool::Shared::new(events, config.nice)),
+            work_tx,
+            work_rx,
+            handles: Mutex::new(Vec::new()),
+        };
+        engine.set_workers(config.workers.max(1));
+        engine
+    }
+
+    /// Queues a run. It starts on the next free worker; the caller keeps the number of
+    /// submitted-but-unfinished runs at or below the worker count if it wants strict control.
+    pub fn submit(&self, item: WorkItem) {
+        self.shared.register(item.run);
+        // The receiver lives in `self`, so the send cannot fail while the engine exists.
+        let _ = self.work_tx.send(pool::Message::Run(item));
+    }
+
+    /// Asks a run to stop. A queued run finishes as cancelled without starting; a running one
+    /// has its whole process group terminated. Unknown or finished runs are ignored.
+    pub fn cancel(&self, run: RunId) {
+        self.shared.cancel(run);
+    }
+
+    /// Cancels every run that has not finished.
+    pub fn cancel_all(&self) {
+        self.shared.cancel_all();
+    }
+
+    /// Changes the number of worker threads. Growing starts threads at once; shrinking lets
+    /// workers leave after their current run, so nothing running is killed.
+    pub fn set_workers(&self, count: usize) {
+        let count = count.max(1);
+        let mut handles = self.handles.lock().unwrap_or_else(PoisonError::into_inner);
+        let current = self.shared.target();
+        if count > current {
+            for _ in current..count {
+                let slot = self.shared.claim_slot();
+                handles.push(pool::spawn_worker(slot, &self.shared, self.work_rx.clone()));
+            }
+        } else {
+            for _ in count..current {
+                let _ = self.work_tx.send(pool::Message::Retire);
+            }
+        }
+        self.shared.set_target(count);
+        handles.retain(|h| !h.is_finished());
+    }
+
+    /// The number of workers the pool is sized to.
+    pub fn workers(&self) -> usize {
+        self.shared.target()
+    }
+
+    /// Warnings about settings that could not be applied, such as a niceness without privilege.
+    pub fn warnings(&self) -> Vec<String> {
+        self.shared.warnings()
+    }
+
+    /// Cancels every run, lets every worker finish its cleanup (kill and reap), and joins them.
+    pub fn shutdown(&self) {
+        self.cancel_all();
+        let mut handles = self.handles.lock().unwrap_or_else(PoisonError::into_inner);
+        for _ in 0..handles.len() {
+            let _ = self.work_tx.send(pool::Message::Retire);
+        }
+        for handle in handles.drain(..) {
+            let _ = handle.join();
+        }
+        self.shared.set_target(0);
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("workers", &self.workers())
+            .finish()
+    }
+}
+
+/// Runs in-flight tokens and their bookkeeping, keyed by run.
+pub(crate) type Tokens = HashMap<RunId, CancelToken>;

@@ -1,0 +1,188 @@
+//! The worker threads: each pulls messages from one shared queue and runs them to the end.
+
+use std::collections::BTreeSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use super::run_ctx::{Report, RunCtx};
+use super::{
+    CancelToken, EngineEvent, EventKind, Finished, Outcome, RunId, Tokens, WorkItem, WorkerId,
+};
+
+/// What the queue carries: a run, or a request for one worker to leave.
+pub(super) enum Message {
+    Run(WorkItem),
+    Retire,
+}
+
+/// State shared by the engine handle and its workers.
+pub(super) struct Shared {
+    events: Sender<EngineEvent>,
+    nice: Option<i32>,
+    tokens: Mutex<Tokens>,
+    slots: Mutex<BTreeSet<usize>>,
+    target: AtomicUsize,
+    warnings: Mutex<Vec<String>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    pub(super) fn new(events: Sender<EngineEvent>, nice: Option<i32>) -> Self {
+        Self {
+            events,
+            nice,
+            tokens: Mutex::default(),
+            slots: Mutex::default(),
+            target: AtomicUsize::new(0),
+            warnings: Mutex::default(),
+        }
+    }
+
+    pub(super) fn register(&self, run: RunId) {
+        lock(&self.tokens).entry(run).or_default();
+    }
+
+    pub(super) fn cancel(&self, run: RunId) {
+        if let Some(token) = lock(&self.tokens).get(&run) {
+            token.cancel();
+        }
+    }
+
+    pub(super) fn cancel_all(&self) {
+        for token in lock(&self.tokens).values() {
+            token.cancel();
+        }
+    }
+
+    fn token(&self, run: RunId) -> CancelToken {
+        lock(&self.tokens).entry(run).or_default().clone()
+    }
+
+    fn forget(&self, run: RunId) {
+        lock(&self.tokens).remove(&run);
+    }
+
+    /// Takes the lowest free slot number, so lanes stay compact as the pool grows and shrinks.
+    pub(super) fn claim_slot(&self) -> usize {
+        let mut slots = lock(&self.slots);
+        // There are at most `slots.len()` taken numbers, so one of `0..=len` is free.
+        let slot = (0..=slots.len())
+            .find(|n| !slots.contains(n))
+            .expect("a free slot exists");
+        slots.insert(slot);
+        slot
+    }
+
+    fn release_slot(&self, slot: usize) {
+        lock(&self.slots).remove(&slot);
+    }
+
+    pub(super) fn target(&self) -> usize {
+        self.target.load(Ordering::SeqCst)
+    }
+
+    pub(super) fn set_target(&self, count: usize) {
+        self.target.store(count, Ordering::SeqCst);
+    }
+
+    pub(super) fn warnings(&self) -> Vec<String> {
+        lock(&self.warnings).clone()
+    }
+
+    fn warn_once(&self, warning: String) {
+        let mut warnings = lock(&self.warnings);
+        if !warnings.contains(&warning) {
+            warnings.push(warning);
+        }
+    }
+}
+
+/// Starts the worker thread for `slot`. Its name starts with `worker-`, which the TUI's panic
+/// hook uses to tell a caught task panic from a crash of the UI itself.
+pub(super) fn spawn_worker(
+    slot: usize,
+    shared: &Arc<Shared>,
+    work_rx: Receiver<Message>,
+) -> JoinHandle<()> {
+    let shared = Arc::clone(shared);
+    std::thread::Builder::new()
+        .name(format!("worker-{}", slot + 1))
+        .spawn(move || {
+            apply_nice(&shared);
+            for message in &work_rx {
+                match message {
+                    Message::Retire => break,
+                    Message::Run(item) => run_item(item, WorkerId(slot), &shared),
+                }
+            }
+            shared.release_slot(slot);
+        })
+        .expect("the OS can start a worker thread")
+}
+
+/// Sets this thread's niceness. On Linux niceness is per thread and children inherit the
+/// spawning thread's value, so both in-process tasks and child processes get it.
+fn apply_nice(shared: &Shared) {
+    let Some(nice) = shared.nice else { return };
+    let tid = rustix::thread::gettid();
+    if let Err(err) = rustix::process::setpriority_process(Some(tid), nice) {
+        shared.warn_once(format!(
+            "could not set niceness {nice} ({err}); jobs run at the default priority"
+        ));
+    }
+}
+
+/// Runs one item and sends `Started` and exactly one `Finished`, whatever the task does.
+fn run_item(item: WorkItem, worker: WorkerId, shared: &Shared) {
+    let WorkItem {
+        job,
+        run,
+        timeout,
+        task,
+    } = item;
+    let token = shared.token(run);
+    let send = |kind| {
+        let _ = shared.events.send(EngineEvent { job, run, kind });
+    };
+    if let Some(reason) = token.stop_reason() {
+        shared.forget(run);
+        send(EventKind::Finished(finished(
+            Report::stopped(reason),
+            std::time::Duration::ZERO,
+        )));
+        return;
+    }
+    send(EventKind::Started { worker });
+    let started = Instant::now();
+    let mut ctx = RunCtx::new(job, run, worker, token, timeout, shared.events.clone());
+    let report = catch_unwind(AssertUnwindSafe(|| task(&mut ctx)))
+        .unwrap_or_else(|panic| Report::new(Outcome::Panicked(panic_message(panic.as_ref()))));
+    shared.forget(run);
+    send(EventKind::Finished(finished(report, started.elapsed())));
+}
+
+fn finished(report: Report, elapsed: std::time::Duration) -> Finished {
+    Finished {
+        outcome: report.outcome,
+        elapsed,
+        cpu: report.cpu,
+        error: report.error,
+        log: report.log,
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panicked".to_string())
+}

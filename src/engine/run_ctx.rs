@@ -1,0 +1,140 @@
+//! What a running task gets from the engine: its identity, its stop flag, and a way to report.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Sender;
+
+use super::cancel::{CancelToken, StopReason};
+use super::event::{EngineEvent, EventKind, JobId, Outcome, RunId, WorkerId};
+
+/// Progress is sent at most this often per run, so a tight loop cannot flood the consumer.
+pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
+
+/// What a task returns; the pool adds the wall time and sends it as `Finished`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// Success or the kind of failure.
+    pub outcome: Outcome,
+    /// CPU time used, where it could be measured.
+    pub cpu: Option<Duration>,
+    /// One-line reason for a failure.
+    pub error: Option<String>,
+    /// Where the run's full output went.
+    pub log: Option<PathBuf>,
+}
+
+impl Report {
+    /// A report with just an outcome.
+    pub fn new(outcome: Outcome) -> Self {
+        Self {
+            outcome,
+            cpu: None,
+            error: None,
+            log: None,
+        }
+    }
+
+    /// A failure with a one-line reason and no exit code.
+    pub fn failure(error: impl Into<String>) -> Self {
+        Self {
+            error: Some(error.into()),
+            ..Self::new(Outcome::Failed {
+                code: None,
+                signal: None,
+            })
+        }
+    }
+
+    /// The report of a run that stopped because of `reason`.
+    pub fn stopped(reason: StopReason) -> Self {
+        Self::new(match reason {
+            StopReason::Cancelled => Outcome::Cancelled,
+            StopReason::TimedOut => Outcome::TimedOut,
+        })
+    }
+}
+
+/// The context a task runs in. Owned by the worker for the length of one run.
+#[derive(Debug)]
+pub struct RunCtx {
+    /// The job being run.
+    pub job: JobId,
+    /// This run of it.
+    pub run: RunId,
+    /// The worker running it.
+    pub worker: WorkerId,
+    cancel: CancelToken,
+    deadline: Option<Instant>,
+    events: Sender<EngineEvent>,
+    last_progress: Option<(Instant, u64)>,
+}
+
+impl RunCtx {
+    pub(crate) fn new(
+        job: JobId,
+        run: RunId,
+        worker: WorkerId,
+        cancel: CancelToken,
+        timeout: Option<Duration>,
+        events: Sender<EngineEvent>,
+    ) -> Self {
+        Self {
+            job,
+            run,
+            worker,
+            cancel,
+            deadline: timeout.map(|t| Instant::now() + t),
+            events,
+            last_progress: None,
+        }
+    }
+
+    /// Why the task should stop now, if it should: a cancel, or the deadline passing.
+    ///
+    /// Cheap enough to call every few thousand units of work.
+    pub fn stop_reason(&self) -> Option<StopReason> {
+        if let Some(deadline) = self.deadline
+            && Instant::now() >= deadline
+        {
+            self.cancel.stop(StopReason::TimedOut);
+        }
+        self.cancel.stop_reason()
+    }
+
+    /// Reports progress, at most every `PROGRESS_INTERVAL` and only when it changed.
+    ///
+    /// The final value (`done == total`) is always sent.
+    pub fn progress(&mut self, done: u64, total: u64) {
+        let now = Instant::now();
+        let due = match self.last_progress {
+            None => true,
+            Some((_, last)) if last == done => false,
+            Some((at, _)) => done == total || now.duration_since(at) >= PROGRESS_INTERVAL,
+        };
+        if due {
+            self.last_progress = Some((now, done));
+            self.send(EventKind::Progress { done, total });
+        }
+    }
+
+    /// Sets the job's one-line detail, e.g. `cached`.
+    pub fn detail(&self, text: impl Into<String>) {
+        self.send(EventKind::Detail(text.into()));
+    }
+
+    /// Sends a batch of display lines.
+    pub fn output(&self, lines: Vec<String>, skipped: u64) {
+        self.send(EventKind::Output { lines, skipped });
+    }
+
+    /// Sends an event about this run. A closed channel means nobody listens any more, which
+    /// is not the task's problem.
+    pub(crate) fn send(&self, kind: EventKind) {
+        let _ = self.events.send(EngineEvent {
+            job: self.job,
+            run: self.run,
+            kind,
+        });
+    }
+}

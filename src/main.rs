@@ -1,0 +1,52 @@
+//! The `jobdeck` binary: parse the command line, pick the TUI or the headless mode, and map
+//! the result to an exit status (0 all ok, 1 some job did not succeed, 2 usage or start-up
+//! error, 130 interrupted).
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use jobdeck::cli::Args;
+use jobdeck::headless::{HeadlessEnd, run_headless};
+
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let signals = match jobdeck::signals::listen() {
+        Ok(signals) => signals,
+        Err(err) => return startup_error(&format!("cannot install signal handlers: {err}")),
+    };
+    let plan = match args.plan() {
+        Ok(plan) => plan,
+        Err(err) => return startup_error(&err.to_string()),
+    };
+    for warning in &plan.warnings {
+        eprintln!("jobdeck: warning: {warning}");
+    }
+    let headless = args.headless || args.json || !std::io::stdout().is_terminal();
+    let result = if headless {
+        run_headless(plan, args.json, &signals)
+    } else {
+        jobdeck::ui::run_tui(plan, &signals)
+    };
+    match result {
+        Ok(HeadlessEnd::AllSucceeded) => ExitCode::SUCCESS,
+        Ok(HeadlessEnd::SomeUnsuccessful) => ExitCode::from(1),
+        Ok(HeadlessEnd::Interrupted) => ExitCode::from(130),
+        Err(err) => startup_error(&format!("terminal error: {err}")),
+    }
+}
+
+fn startup_error(message: &str) -> ExitCode {
+    eprintln!("jobdeck: {message}");
+    ExitCode::from(2)
+}
