@@ -1,0 +1,374 @@
+//! Helpers shared by the integration tests: fresh temporary folders holding copies of the
+//! fixtures, running the real binary with a time limit, the cmake skip rule, and reading
+//! `/proc` to prove that no process of a job's group survives.
+//!
+//! Nothing here sleeps to synchronise: waits poll a condition until a deadline.
+#![allow(
+    dead_code,
+    reason = "each test crate uses a different subset of these helpers"
+)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Receiver;
+
+/// The jobdeck binary Cargo built for these tests.
+pub const JOBDECK: &str = env!("CARGO_BIN_EXE_jobdeck");
+
+/// How long a whole run (or any awaited condition) may take before the test fails.
+///
+/// Long enough for cmake's compiler probes on a busy 2-core machine; `JOBDECK_TEST_TIMEOUT_MS`
+/// raises it on slower ones.
+pub fn timeout() -> Duration {
+    let millis = std::env::var("JOBDECK_TEST_TIMEOUT_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60_000);
+    Duration::from_millis(millis)
+}
+
+/// A folder under the system temp folder, removed when dropped.
+#[derive(Debug)]
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// A new empty folder whose name holds `label`, this process's id and a counter.
+    pub fn new(label: &str) -> Self {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let path =
+            std::env::temp_dir().join(format!("jobdeck-test-{}-{n}-{label}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        // Canonical, so paths compare equal to what discovery and cmake report.
+        Self(path.canonicalize().expect("canonical temp dir"))
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// `path/relative`.
+    pub fn join(&self, relative: impl AsRef<Path>) -> PathBuf {
+        self.0.join(relative)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `assets/fixtures/<relative>` in the source tree.
+pub fn fixture(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/fixtures")
+        .join(relative)
+}
+
+/// Copies the fixture `assets/fixtures/<relative>` to `dest` (created with its parents).
+pub fn copy_fixture(relative: &str, dest: &Path) {
+    copy_tree(&fixture(relative), dest);
+}
+
+/// Copies a folder tree (files and folders only).
+pub fn copy_tree(src: &Path, dest: &Path) {
+    std::fs::create_dir_all(dest).expect("create copy destination");
+    for entry in std::fs::read_dir(src).expect("read fixture folder") {
+        let entry = entry.expect("fixture entry");
+        let target = dest.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy fixture file");
+        }
+    }
+}
+
+/// Writes a minimal `project(<x> NONE)` CMakeLists.txt into `dir` (created).
+pub fn write_none_project(dir: &Path) {
+    std::fs::create_dir_all(dir).expect("create project folder");
+    std::fs::write(
+        dir.join("CMakeLists.txt"),
+        "cmake_minimum_required(VERSION 3.10)\nproject(generated NONE)\n",
+    )
+    .expect("write CMakeLists.txt");
+}
+
+/// Whether cmake can run. Without it a test should return early: this prints a loud skip
+/// notice, except under `CI=true`, where a missing cmake fails the test instead.
+pub fn cmake_available(test: &str) -> bool {
+    let found = Command::new("cmake")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{test}: cmake not found, and CI=true requires it"
+        );
+        eprintln!("\n======== SKIPPED: cmake not found ({test}) ========\n");
+    }
+    found
+}
+
+/// The result of running the binary to the end.
+#[derive(Debug)]
+pub struct Run {
+    /// Its exit status.
+    pub status: ExitStatus,
+    /// Everything it printed on stdout.
+    pub stdout: String,
+    /// Everything it printed on stderr.
+    pub stderr: String,
+}
+
+impl Run {
+    /// The exit code (panics if a signal ended it).
+    pub fn code(&self) -> i32 {
+        self.status
+            .code()
+            .unwrap_or_else(|| panic!("jobdeck was killed by a signal: {self:?}"))
+    }
+
+    /// The stdout lines parsed as JSON, one object per line.
+    pub fn json(&self) -> Vec<serde_json::Value> {
+        parse_json_lines(&self.stdout)
+    }
+}
+
+/// Parses every line as JSON, failing the test on any line that does not parse.
+pub fn parse_json_lines(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|err| panic!("not JSON ({err}): {line}"))
+        })
+        .collect()
+}
+
+/// Runs `jobdeck args…` with stdout and stderr piped, and fails the test if it takes longer
+/// than `timeout()`.
+pub fn run_jobdeck<I, S>(args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let mut command = Command::new(JOBDECK);
+    command.args(args);
+    run_command(command)
+}
+
+/// Runs a prepared command to the end with stdin from /dev/null, within `timeout()`.
+pub fn run_command(mut command: Command) -> Run {
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the command");
+    let pid = child.id();
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let Ok(output) = rx.recv_timeout(timeout()) else {
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .arg(pid.to_string())
+            .status();
+        panic!("{command:?} did not finish within {:?}", timeout());
+    };
+    let output = output.expect("wait for the command");
+    Run {
+        status: output.status,
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// A running child whose stdout lines arrive on a channel, so a test can wait for a line.
+pub struct Streaming {
+    /// The child; its stdout is taken.
+    pub child: Child,
+    /// Its stdout, line by line.
+    pub lines: Receiver<String>,
+    stderr: Option<std::process::ChildStderr>,
+}
+
+impl Streaming {
+    /// Starts `jobdeck args…` with piped output.
+    pub fn start<I, S>(args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut child = Command::new(JOBDECK)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start jobdeck");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let stderr = child.stderr.take();
+        let (tx, lines) = crossbeam_channel::unbounded();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self {
+            child,
+            lines,
+            stderr,
+        }
+    }
+
+    /// Collects lines until one satisfies `is_match`; fails the test after `timeout()`.
+    pub fn wait_for_line(&self, seen: &mut Vec<String>, is_match: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + timeout();
+        loop {
+            match self.lines.recv_deadline(deadline) {
+                Ok(line) => {
+                    let done = is_match(&line);
+                    seen.push(line);
+                    if done {
+                        return;
+                    }
+                }
+                Err(err) => panic!("no matching line ({err}); saw {seen:#?}"),
+            }
+        }
+    }
+
+    /// Waits for the child to exit (within `timeout()`), then returns its status, with the
+    /// rest of stdout appended to `seen` and its stderr.
+    pub fn finish(mut self, seen: &mut Vec<String>) -> (ExitStatus, String) {
+        let deadline = Instant::now() + timeout();
+        // The reader thread closes the channel at end of file, which comes after the exit.
+        loop {
+            match self.lines.recv_deadline(deadline) {
+                Ok(line) => seen.push(line),
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                    let _ = self.child.kill();
+                    panic!("jobdeck did not exit within {:?}; saw {seen:#?}", timeout());
+                }
+            }
+        }
+        let status = self.child.wait().expect("wait for jobdeck");
+        let mut stderr = String::new();
+        if let Some(mut pipe) = self.stderr.take() {
+            let _ = pipe.read_to_string(&mut stderr);
+        }
+        (status, stderr)
+    }
+}
+
+/// Polls `condition` every 20 ms until it holds or `timeout()` passes; returns whether it held.
+pub fn wait_until(mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout();
+    loop {
+        if condition() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// One live process as `/proc/<pid>/stat` describes it.
+#[derive(Debug, Clone)]
+pub struct ProcessInfo {
+    /// Its pid.
+    pub pid: i32,
+    /// Its short name (`comm`).
+    pub comm: String,
+    /// Its state letter (`Z` is a zombie: dead, waiting to be reaped).
+    pub state: char,
+    /// Its parent's pid.
+    pub ppid: i32,
+    /// Its process group.
+    pub pgid: i32,
+    /// Its command line, arguments joined by spaces.
+    pub cmdline: String,
+}
+
+/// Every process visible in `/proc` right now.
+pub fn processes() -> Vec<ProcessInfo> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter_map(process_info)
+        .collect()
+}
+
+fn process_info(pid: i32) -> Option<ProcessInfo> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let open = stat.find('(')?;
+    let close = stat.rfind(')')?;
+    let comm = stat[open + 1..close].to_string();
+    let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|raw| {
+            raw.split(|&b| b == 0)
+                .map(|part| String::from_utf8_lossy(part).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    Some(ProcessInfo {
+        pid,
+        comm,
+        state: fields.first()?.chars().next()?,
+        ppid: fields.get(1)?.parse().ok()?,
+        pgid: fields.get(2)?.parse().ok()?,
+        cmdline,
+    })
+}
+
+/// Live (not zombie) processes of process group `pgid`.
+///
+/// Zombies are left out: they are dead already, and an orphan's zombie is reaped by PID 1,
+/// which in some containers never reaps.
+pub fn live_group_members(pgid: i32) -> Vec<ProcessInfo> {
+    processes()
+        .into_iter()
+        .filter(|p| p.pgid == pgid && p.state != 'Z')
+        .collect()
+}
+
+/// Waits until a process group led by a cmake whose command line mentions `marker` holds a
+/// live `sleep`, and returns that group's id (the cmake's pid).
+pub fn wait_for_sleeping_group(marker: &str) -> i32 {
+    let mut found = None;
+    let ok = wait_until(|| {
+        let all = processes();
+        found = all
+            .iter()
+            .filter(|p| p.pid == p.pgid && p.cmdline.contains(marker) && p.state != 'Z')
+            .map(|leader| leader.pgid)
+            .find(|&pgid| {
+                all.iter()
+                    .any(|p| p.pgid == pgid && p.comm == "sleep" && p.state != 'Z')
+            });
+        found.is_some()
+    });
+    assert!(ok, "no cmake group with a live `sleep` for {marker}");
+    found.expect("found when the wait succeeded")
+}

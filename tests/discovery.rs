@@ -1,0 +1,211 @@
+//! Project discovery: which folders become jobs, what they are called, and that odd trees
+//! (loops, unreadable folders, odd names) end with warnings rather than hangs or crashes.
+
+mod common;
+
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::Path;
+use std::process::Command;
+
+use common::{
+    TempDir, cmake_available, copy_fixture, run_command, run_jobdeck, write_none_project,
+};
+use jobdeck::jobs::discovery::{Discovery, discover};
+
+fn names(found: &Discovery) -> Vec<&str> {
+    found.projects.iter().map(|p| p.name.as_str()).collect()
+}
+
+fn path_arg(path: &Path) -> &str {
+    path.to_str().expect("temp paths are UTF-8")
+}
+
+#[test]
+fn nested_projects_are_found_and_not_searched_below_a_project() {
+    let temp = TempDir::new("disc-nested");
+    copy_fixture("discovery", temp.path());
+    let found = discover(temp.path(), &temp.join("build"));
+    // gamma's `sub` (an add_subdirectory child) and `inner-project` sit below a project.
+    assert_eq!(names(&found), ["alpha", "group/beta", "group/deeper/gamma"]);
+    assert!(found.warnings.is_empty(), "{:?}", found.warnings);
+    let gamma = &found.projects[2];
+    assert_eq!(gamma.dir, temp.join("group/deeper/gamma"));
+}
+
+#[test]
+fn a_folder_that_is_a_project_is_the_one_project() {
+    let temp = TempDir::new("disc-root");
+    copy_fixture("discovery/group/deeper/gamma", &temp.join("gamma"));
+    let found = discover(&temp.join("gamma"), &temp.join("gamma/build"));
+    assert_eq!(names(&found), ["gamma"]);
+}
+
+#[test]
+fn hidden_ignored_and_build_root_folders_are_skipped() {
+    let temp = TempDir::new("disc-skip");
+    write_none_project(&temp.join("kept"));
+    write_none_project(&temp.join(".hidden/project"));
+    write_none_project(&temp.join(".git/modules/x"));
+    write_none_project(&temp.join("vendor/ignored-below/lib"));
+    std::fs::write(temp.join("vendor/.jobdeckignore"), "").expect("write ignore file");
+    write_none_project(&temp.join("also-ignored"));
+    std::fs::write(temp.join("also-ignored/.jobdeckignore"), "").expect("write ignore file");
+    // Fetched dependencies inside the default build root, and inside a custom one.
+    write_none_project(&temp.join("build/_deps/fmt-src"));
+    write_none_project(&temp.join("out/_deps/json-src"));
+
+    let found = discover(temp.path(), &temp.join("build"));
+    assert_eq!(names(&found), ["kept", "out/_deps/json-src"]);
+    let found = discover(temp.path(), &temp.join("out"));
+    assert_eq!(names(&found), ["build/_deps/fmt-src", "kept"]);
+}
+
+#[test]
+fn the_build_root_is_skipped_when_given_with_a_relative_or_dotted_path() {
+    let temp = TempDir::new("disc-dotted");
+    write_none_project(&temp.join("kept"));
+    write_none_project(&temp.join("build/_deps/fmt-src"));
+    let dotted = temp.join("kept/../build");
+    let found = discover(temp.path(), &dotted);
+    assert_eq!(names(&found), ["kept"]);
+}
+
+#[test]
+fn a_symlink_loop_gives_a_warning_and_terminates() {
+    let temp = TempDir::new("disc-loop");
+    write_none_project(&temp.join("a/project"));
+    std::fs::create_dir_all(temp.join("a/b")).expect("mkdir");
+    symlink(temp.join("a"), temp.join("a/b/back-to-a")).expect("symlink");
+    symlink(temp.path(), temp.join("a/b/back-to-root")).expect("symlink");
+    let found = discover(temp.path(), &temp.join("build"));
+    assert_eq!(names(&found), ["a/project"]);
+    assert!(
+        found.warnings.iter().any(|w| w.contains("back-to-a")),
+        "{:?}",
+        found.warnings
+    );
+}
+
+#[test]
+fn a_project_reached_twice_through_a_symlink_is_listed_once() {
+    let temp = TempDir::new("disc-link");
+    write_none_project(&temp.join("real/project"));
+    symlink(temp.join("real"), temp.join("zz-link")).expect("symlink");
+    let found = discover(temp.path(), &temp.join("build"));
+    assert_eq!(names(&found), ["real/project"]);
+}
+
+#[test]
+fn an_unreadable_folder_gives_a_warning_and_the_rest_runs() {
+    let temp = TempDir::new("disc-unreadable");
+    write_none_project(&temp.join("readable"));
+    write_none_project(&temp.join("locked/inside"));
+    std::fs::set_permissions(temp.join("locked"), PermissionsExt::from_mode(0o000))
+        .expect("chmod 000");
+    let build = temp.join("build");
+    std::fs::create_dir_all(&build).expect("mkdir build");
+    std::fs::set_permissions(&build, PermissionsExt::from_mode(0o777)).expect("chmod 777");
+    for dir in [temp.path(), &temp.join("readable")] {
+        std::fs::set_permissions(dir, PermissionsExt::from_mode(0o755)).expect("chmod 755");
+    }
+
+    // Tests often run as root, and root reads a mode-000 folder anyway (CAP_DAC_OVERRIDE).
+    // So the binary runs as `nobody` through setpriv, and `--cmake true` stands in for cmake:
+    // only discovery is under test here.
+    let mut command = if rustix::process::geteuid().is_root() {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(common::JOBDECK);
+        c
+    } else {
+        Command::new(common::JOBDECK)
+    };
+    command.args(["--json", "--cmake", "true", path_arg(temp.path())]);
+    let run = run_command(command);
+    std::fs::set_permissions(temp.join("locked"), PermissionsExt::from_mode(0o755))
+        .expect("chmod back, so the temp folder can be removed");
+    if run.stderr.contains("setpriv") && run.status.code() != Some(0) {
+        eprintln!(
+            "\n======== SKIPPED: setpriv could not drop privileges: {} ========\n",
+            run.stderr
+        );
+        return;
+    }
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert!(
+        run.stderr.contains("warning: skipped") && run.stderr.contains("locked"),
+        "stderr: {}",
+        run.stderr
+    );
+    let events = run.json();
+    let jobs: Vec<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "finished")
+        .filter_map(|e| e["job"].as_str())
+        .collect();
+    assert_eq!(jobs, ["readable"]);
+}
+
+#[test]
+fn odd_names_are_found_sorted_and_configure_ok_end_to_end() {
+    let temp = TempDir::new("disc-odd");
+    // Sorted by bytes, as the rows are.
+    let odd = [
+        "-leading-dash",
+        "with space",
+        "z/nested with space",
+        "ünïcødé-名前",
+    ];
+    for name in odd {
+        copy_fixture("cmake/none", &temp.join(name));
+    }
+    let found = discover(temp.path(), &temp.join("build"));
+    assert_eq!(names(&found), odd);
+    if !cmake_available("odd_names_are_found_sorted_and_configure_ok_end_to_end") {
+        return;
+    }
+    let run = run_jobdeck(["--json", "-j2", path_arg(temp.path())]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    let events = run.json();
+    let finished: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|e| e["event"] == "finished")
+        .map(|e| {
+            (
+                e["job"].as_str().expect("name"),
+                e["status"].as_str().expect("status"),
+            )
+        })
+        .collect();
+    assert_eq!(finished.len(), odd.len(), "{events:#?}");
+    for (name, status) in finished {
+        assert!(odd.contains(&name), "{name}");
+        assert_eq!(status, "ok", "{name}");
+        assert!(
+            temp.join("build")
+                .join(name)
+                .join("CMakeCache.txt")
+                .is_file()
+        );
+        assert!(
+            temp.join("build/.jobdeck/logs")
+                .join(format!("{name}.log"))
+                .is_file()
+        );
+    }
+}
+
+#[test]
+fn a_folder_named_with_a_leading_dash_can_be_the_searched_folder() {
+    let temp = TempDir::new("disc-dash-root");
+    write_none_project(&temp.join("-root/p"));
+    let run = run_jobdeck([
+        "--json",
+        "--cmake",
+        "true",
+        "--",
+        path_arg(&temp.join("-root")),
+    ]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert!(run.stdout.contains(r#""job":"p""#), "{}", run.stdout);
+}

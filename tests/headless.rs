@@ -1,0 +1,319 @@
+//! The real binary in headless mode: its lines, its JSON events and its exit codes.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use common::{TempDir, cmake_available, copy_fixture, run_jobdeck, write_none_project};
+use serde_json::Value;
+
+/// The fields every job event carries, by the public contract.
+const JOB_FIELDS: [&str; 9] = [
+    "event",
+    "job",
+    "kind",
+    "worker",
+    "status",
+    "duration_ms",
+    "exit_code",
+    "error",
+    "log",
+];
+
+fn path_arg(path: &Path) -> &str {
+    path.to_str().expect("temp paths are UTF-8")
+}
+
+/// The `finished` event of each job, by job name; fails on a job that finished twice.
+fn finished_by_job(events: &[Value]) -> HashMap<String, Value> {
+    let mut finished = HashMap::new();
+    for event in events.iter().filter(|e| e["event"] == "finished") {
+        let job = event["job"].as_str().expect("job is a string").to_string();
+        assert!(
+            finished.insert(job.clone(), event.clone()).is_none(),
+            "{job} finished twice"
+        );
+    }
+    finished
+}
+
+/// Checks the event stream's invariants: every job event has the contract's fields, every
+/// `started` has exactly one `finished`, and the last line is the summary.
+fn check_event_stream(events: &[Value]) {
+    for event in events.iter().filter(|e| e["event"] != "summary") {
+        for field in JOB_FIELDS {
+            assert!(
+                event.get(field).is_some(),
+                "field {field} missing in {event}"
+            );
+        }
+        assert_eq!(event["kind"], "cmake");
+    }
+    let count = |name: &str| events.iter().filter(|e| e["event"] == name).count();
+    let finished = finished_by_job(events);
+    for started in events.iter().filter(|e| e["event"] == "started") {
+        let job = started["job"].as_str().expect("job name");
+        assert!(finished.contains_key(job), "{job} started, never finished");
+    }
+    assert_eq!(
+        count("queued"),
+        count("finished"),
+        "every queued job finishes exactly once"
+    );
+    assert_eq!(events.last().expect("some events")["event"], "summary");
+}
+
+#[test]
+fn zero_workers_is_a_usage_error() {
+    let run = run_jobdeck(["--headless", "-j", "0", "."]);
+    assert_eq!(run.code(), 2, "{run:?}");
+    assert!(run.stderr.contains("-j"), "{}", run.stderr);
+}
+
+#[test]
+fn an_unknown_option_is_a_usage_error() {
+    let run = run_jobdeck(["--headless", "--no-such-option"]);
+    assert_eq!(run.code(), 2, "{run:?}");
+}
+
+#[test]
+fn a_missing_folder_is_a_startup_error() {
+    let temp = TempDir::new("missing");
+    let run = run_jobdeck(["--headless", path_arg(&temp.join("not-there"))]);
+    assert_eq!(run.code(), 2, "{run:?}");
+    assert!(run.stderr.contains("not-there"), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+}
+
+#[test]
+fn a_folder_without_projects_is_a_startup_error() {
+    let temp = TempDir::new("no-projects");
+    std::fs::create_dir_all(temp.join("just/folders")).expect("mkdir");
+    std::fs::write(temp.join("just/readme.txt"), "no CMakeLists here").expect("write");
+    let run = run_jobdeck(["--headless", path_arg(temp.path())]);
+    assert_eq!(run.code(), 2, "{run:?}");
+    assert!(
+        run.stderr.contains("no CMake projects"),
+        "stderr: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn help_lists_every_documented_option_and_exits_zero() {
+    let run = run_jobdeck(["--help"]);
+    assert_eq!(run.code(), 0);
+    for option in [
+        "--jobs",
+        "--build-root",
+        "--generator",
+        "-D <VAR=VALUE>",
+        "--build-type",
+        "--cmake",
+        "--log-dir",
+        "--headless",
+        "--json",
+    ] {
+        assert!(run.stdout.contains(option), "--help lacks {option}");
+    }
+}
+
+#[test]
+fn missing_cmake_fails_every_job_with_one_clear_message() {
+    let temp = TempDir::new("no-cmake");
+    for name in ["a", "b", "c"] {
+        write_none_project(&temp.join(name));
+    }
+    let run = run_jobdeck([
+        "--json",
+        "-j2",
+        "--cmake",
+        "/nonexistent/cmake",
+        path_arg(temp.path()),
+    ]);
+    assert_eq!(run.code(), 1, "{run:?}");
+    let events = run.json();
+    check_event_stream(&events);
+    let finished = finished_by_job(&events);
+    assert_eq!(finished.len(), 3);
+    for event in finished.values() {
+        assert_eq!(event["status"], "failed", "{event}");
+        let error = event["error"].as_str().expect("an error message");
+        assert!(error.contains("/nonexistent/cmake"), "{error}");
+        assert!(error.contains("Install CMake"), "{error}");
+        assert!(error.contains("--cmake"), "{error}");
+        assert!(!error.contains('\n'), "one line: {error}");
+    }
+    let summary = events.last().expect("summary");
+    assert_eq!(summary["failed"], 3);
+}
+
+#[test]
+fn plain_lines_report_each_job_and_a_summary() {
+    if !cmake_available("plain_lines_report_each_job_and_a_summary") {
+        return;
+    }
+    let temp = TempDir::new("plain");
+    copy_fixture("cmake/none", &temp.join("good"));
+    copy_fixture("cmake/fatal", &temp.join("bad"));
+    let run = run_jobdeck(["--headless", "-j2", path_arg(temp.path())]);
+    assert_eq!(run.code(), 1, "{run:?}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "two jobs and a summary: {lines:#?}");
+    let good = lines
+        .iter()
+        .find(|l| l.contains(" good "))
+        .expect("good line");
+    assert!(good.starts_with("ok "), "{good}");
+    assert!(!good.contains("log:"), "no log path for a success: {good}");
+    let bad = lines
+        .iter()
+        .find(|l| l.contains(" bad "))
+        .expect("bad line");
+    assert!(bad.starts_with("failed "), "{bad}");
+    assert!(
+        bad.contains("CMake Error at CMakeLists.txt:3 (message): fixture-fatal: deliberate"),
+        "{bad}"
+    );
+    let log = temp.join("build/.jobdeck/logs/bad.log");
+    assert!(bad.contains(&format!("(log: {})", log.display())), "{bad}");
+    assert!(log.is_file());
+    let summary = lines[2];
+    assert!(
+        summary.starts_with("2 jobs: 1 ok, 1 failed, 0 cancelled, 0 timeout in "),
+        "{summary}"
+    );
+    assert!(summary.contains("speed-up"), "{summary}");
+}
+
+#[test]
+fn json_events_parse_and_carry_the_contract_fields() {
+    if !cmake_available("json_events_parse_and_carry_the_contract_fields") {
+        return;
+    }
+    let temp = TempDir::new("json");
+    copy_fixture("cmake/ok", &temp.join("ok"));
+    copy_fixture("cmake/fatal", &temp.join("fatal"));
+    copy_fixture("cmake/syntax", &temp.join("syntax"));
+    copy_fixture("cmake/none", &temp.join("none"));
+    let run = run_jobdeck(["--json", "-j2", path_arg(temp.path())]);
+    assert_eq!(run.code(), 1, "{run:?}");
+    let events = run.json();
+    check_event_stream(&events);
+    assert_eq!(events.iter().filter(|e| e["event"] == "started").count(), 4);
+    let finished = finished_by_job(&events);
+    for ok in ["ok", "none"] {
+        let event = &finished[ok];
+        assert_eq!(event["status"], "ok", "{event}");
+        assert_eq!(event["exit_code"], 0);
+        assert_eq!(event["error"], Value::Null);
+        assert_eq!(event["detail"], "fresh");
+        let worker = event["worker"].as_u64().expect("a worker number");
+        assert!((1..=2).contains(&worker), "{event}");
+        assert!(event["duration_ms"].is_u64());
+        let log = event["log"].as_str().expect("a log path");
+        assert!(Path::new(log).is_file(), "{log}");
+    }
+    let fatal = &finished["fatal"];
+    assert_eq!(fatal["status"], "failed");
+    assert_eq!(fatal["exit_code"], 1);
+    assert_eq!(
+        fatal["error"],
+        "CMake Error at CMakeLists.txt:3 (message): fixture-fatal: deliberate configure failure"
+    );
+    let syntax = &finished["syntax"];
+    assert_eq!(syntax["status"], "failed");
+    let error = syntax["error"].as_str().expect("syntax error summary");
+    assert!(
+        error.starts_with("CMake Error at CMakeLists.txt:3") && error.contains("Parse error"),
+        "{error}"
+    );
+    let summary = events.last().expect("summary");
+    assert_eq!(summary["jobs"], 4);
+    assert_eq!(summary["ok"], 2);
+    assert_eq!(summary["failed"], 2);
+    assert_eq!(summary["interrupted"], false);
+    assert!(temp.join("build/ok/CMakeCache.txt").is_file());
+}
+
+#[test]
+fn all_succeeded_exits_zero_and_a_second_run_reuses_the_cache() {
+    if !cmake_available("all_succeeded_exits_zero_and_a_second_run_reuses_the_cache") {
+        return;
+    }
+    let temp = TempDir::new("cached");
+    copy_fixture("cmake/ok", &temp.join("ok"));
+    copy_fixture("cmake/none", &temp.join("none"));
+    let build = temp.join("out");
+    let args = [
+        "--json",
+        "-B",
+        path_arg(&build),
+        "-D",
+        "FIXTURE_FLAG=on",
+        path_arg(temp.path()),
+    ];
+    for (attempt, detail) in [(1, "fresh"), (2, "cached")] {
+        let run = run_jobdeck(args);
+        assert_eq!(run.code(), 0, "attempt {attempt}: {run:?}");
+        let events = run.json();
+        check_event_stream(&events);
+        for event in finished_by_job(&events).values() {
+            assert_eq!(event["status"], "ok", "attempt {attempt}: {event}");
+            assert_eq!(event["detail"], detail, "attempt {attempt}: {event}");
+        }
+    }
+    let cache = std::fs::read_to_string(build.join("ok/CMakeCache.txt")).expect("cache");
+    assert!(cache.contains("CMAKE_BUILD_TYPE:STRING=Debug"));
+    assert!(cache.contains("FIXTURE_FLAG:UNINITIALIZED=on"));
+    // Each run keeps the previous run's log beside the current one.
+    assert!(build.join(".jobdeck/logs/ok.log").is_file());
+    assert!(build.join(".jobdeck/logs/ok.1.log").is_file());
+}
+
+#[test]
+fn sigint_cancels_every_run_prints_the_summary_and_exits_130() {
+    if !cmake_available("sigint_cancels_every_run_prints_the_summary_and_exits_130") {
+        return;
+    }
+    let temp = TempDir::new("sigint");
+    copy_fixture("cmake/grandchild", &temp.join("a-slow"));
+    for name in ["b", "c", "d"] {
+        copy_fixture("cmake/none", &temp.join(name));
+    }
+    // One worker: `a-slow` runs first and the others wait in the queue behind it.
+    let run = common::Streaming::start(["--json", "-j1", path_arg(temp.path())]);
+    let mut seen = Vec::new();
+    run.wait_for_line(&mut seen, |line| {
+        line.contains(r#""event":"started""#) && line.contains(r#""job":"a-slow""#)
+    });
+    let marker = temp.join("a-slow");
+    let pgid = common::wait_for_sleeping_group(marker.to_str().expect("UTF-8"));
+
+    let jobdeck = rustix::process::Pid::from_child(&run.child);
+    rustix::process::kill_process(jobdeck, rustix::process::Signal::INT).expect("send SIGINT");
+    let (status, stderr) = run.finish(&mut seen);
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "stderr: {stderr}; stdout: {seen:#?}"
+    );
+
+    let survivors = common::live_group_members(pgid);
+    assert!(
+        survivors.is_empty(),
+        "survivors of group {pgid}: {survivors:#?}"
+    );
+    let events = common::parse_json_lines(&seen.join("\n"));
+    check_event_stream(&events);
+    let finished = finished_by_job(&events);
+    assert_eq!(finished.len(), 4, "every job is reported once: {seen:#?}");
+    assert_eq!(finished["a-slow"]["status"], "cancelled");
+    for queued in ["b", "c", "d"] {
+        assert_eq!(finished[queued]["status"], "cancelled", "{queued}");
+    }
+    let summary = events.last().expect("summary");
+    assert_eq!(summary["interrupted"], true);
+    assert_eq!(summary["cancelled"], 4);
+}
