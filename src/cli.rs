@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::jobs::cmake::{CmakeJob, CmakeSettings};
-use crate::jobs::{Job, JobSpec, discovery, log_files};
+use crate::jobs::{Job, JobSpec, discovery, log_files, pseudowords};
 
 /// Run many jobs in parallel on a pool of worker threads, and watch and steer them live.
 ///
@@ -17,7 +17,14 @@ use crate::jobs::{Job, JobSpec, discovery, log_files};
 /// interrupted.
 #[derive(Debug, Clone, Parser)]
 #[command(version, about, long_about)]
-#[expect(clippy::doc_markdown, reason = "clap shows these comments as help text, as written")]
+#[expect(
+    clippy::doc_markdown,
+    reason = "clap shows these comments as help text, as written"
+)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent command-line switches"
+)]
 pub struct Args {
     /// Folder to search for CMake projects.
     #[arg(default_value = ".")]
@@ -70,6 +77,30 @@ pub struct Args {
     /// Run jobs at this niceness (child processes and worker threads).
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(i32).range(-20..=19))]
     pub nice: Option<i32>,
+
+    /// Do not look for CMake projects; run only the pseudoword tasks.
+    #[arg(long)]
+    pub no_cmake: bool,
+
+    /// Add N pseudoword file tasks; task i writes WORDS_OUT/output<i>.txt.
+    #[arg(long, value_name = "N")]
+    pub words: Option<usize>,
+
+    /// Words each pseudoword task produces.
+    #[arg(long, value_name = "M", default_value_t = 1_000_000)]
+    pub words_per_task: u64,
+
+    /// Add one pseudoword task per letter, gathered in order into WORDS_OUT/letters.txt.
+    #[arg(long, value_name = "STRING", value_parser = pseudowords::parse_letters)]
+    pub letters: Option<String>,
+
+    /// Where pseudoword files go [default: BUILD_ROOT/pseudowords].
+    #[arg(long, value_name = "DIR")]
+    pub words_out: Option<PathBuf>,
+
+    /// Seed for the pseudowords: the same seed gives the same files [default: random].
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
 }
 
 fn parse_define(text: &str) -> Result<String, String> {
@@ -125,7 +156,9 @@ impl Args {
     /// Discovers the projects and builds the job list.
     pub fn plan(&self) -> Result<Plan, StartupError> {
         let dir = absolute(&self.dir)?;
-        if let Err(err) = std::fs::read_dir(&dir) {
+        if !self.no_cmake
+            && let Err(err) = std::fs::read_dir(&dir)
+        {
             return Err(StartupError(format!(
                 "cannot read folder {}: {err}",
                 dir.display()
@@ -139,14 +172,18 @@ impl Args {
             Some(logs) => absolute(logs)?,
             None => build_root.join(".jobdeck").join("logs"),
         };
-        let found = discovery::discover(&dir, &build_root);
+        let found = if self.no_cmake {
+            discovery::Discovery::default()
+        } else {
+            discovery::discover(&dir, &build_root)
+        };
         let settings = Arc::new(CmakeSettings {
             program: self.cmake.clone().into_os_string(),
             generator: self.generator.clone(),
             defines: self.defines.clone(),
             build_type: self.build_type.clone(),
         });
-        let jobs: Vec<Job> = found
+        let mut jobs: Vec<Job> = found
             .projects
             .into_iter()
             .map(|project| Job {
@@ -161,6 +198,12 @@ impl Args {
                 name: project.name,
             })
             .collect();
+        jobs.extend(pseudowords::jobs(&self.words_request(&build_root)?));
+        if jobs.is_empty() && self.no_cmake {
+            return Err(StartupError(
+                "nothing to run: --no-cmake was given without --words or --letters".to_string(),
+            ));
+        }
         if jobs.is_empty() {
             return Err(StartupError(format!(
                 "no CMake projects (folders with a CMakeLists.txt) found under {}",
@@ -174,6 +217,24 @@ impl Args {
             nice: self.nice,
             paused: self.paused,
             warnings: found.warnings,
+        })
+    }
+}
+
+impl Args {
+    /// The pseudoword tasks asked for; without `--seed` the session gets a random seed.
+    fn words_request(&self, build_root: &Path) -> Result<pseudowords::WordsRequest, StartupError> {
+        Ok(pseudowords::WordsRequest {
+            files: self.words.unwrap_or(0),
+            letters: self.letters.clone().unwrap_or_default(),
+            settings: pseudowords::WordsSettings {
+                out_dir: match &self.words_out {
+                    Some(out) => absolute(out)?,
+                    None => build_root.join("pseudowords"),
+                },
+                words_per_task: self.words_per_task,
+                seed: self.seed.unwrap_or_else(rand::random),
+            },
         })
     }
 }

@@ -3,6 +3,7 @@
 pub mod cmake;
 pub mod discovery;
 pub mod log_files;
+pub mod pseudowords;
 
 use std::sync::Arc;
 
@@ -18,6 +19,8 @@ pub enum JobSpec {
         /// Settings shared by all configures.
         settings: Arc<cmake::CmakeSettings>,
     },
+    /// A pseudoword task: a file, a letter, or the gather of the letters.
+    Words(pseudowords::WordsJob),
 }
 
 /// The kind word shown in the table and in JSON: `cmake` or `words`.
@@ -44,6 +47,7 @@ impl JobSpec {
     pub fn kind(&self) -> JobKind {
         match self {
             JobSpec::Cmake { .. } => JobKind::Cmake,
+            JobSpec::Words(_) => JobKind::Words,
         }
     }
 
@@ -51,6 +55,7 @@ impl JobSpec {
     pub fn task(&self) -> Task {
         match self.clone() {
             JobSpec::Cmake { job, settings } => Box::new(move |ctx| job.run(&settings, ctx)),
+            JobSpec::Words(job) => Box::new(move |ctx| job.run(ctx)),
         }
     }
 }

@@ -1,0 +1,314 @@
+//! Pseudoword tasks: CPU-bound, in-process jobs that run on the same workers as the configures.
+//!
+//! A pseudoword is one of `bdvl`, one of `aoi`, one of `pkl` and a newline. File tasks write
+//! `<out>/output<i>.txt`; letter tasks produce words starting with one letter each, and a
+//! gather job collects them, in the order of the letters, into `<out>/letters.txt` (see
+//! [`letters`]). Every task draws from its own stream, derived from the session seed and the
+//! task's index, so the bytes never depend on the worker count or the order tasks ran in.
+//!
+//! Files are written under a temporary name and renamed when complete, so a cancelled or
+//! failed run never leaves a truncated file under the final name.
+
+mod generate;
+pub mod letters;
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::engine::{Report, RunCtx, RunId, StopReason};
+
+use self::generate::{Alphabet, StreamId, WORD_LEN, WordStream};
+use super::{Job, JobSpec};
+use letters::LetterBoard;
+
+/// Words generated per write: 1 MiB, large enough that system calls cost little.
+const BUFFER_WORDS: usize = 256 * 1024;
+
+/// Words generated between two cancel checks: well under a millisecond of work.
+const CHECK_WORDS: usize = 16 * 1024;
+
+/// Settings shared by every pseudoword task of a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WordsSettings {
+    /// Where the files go (`--words-out`).
+    pub out_dir: PathBuf,
+    /// Words each task produces (`--words-per-task`).
+    pub words_per_task: u64,
+    /// The session seed (`--seed`, or a random one).
+    pub seed: u64,
+}
+
+/// The pseudoword tasks asked for on the command line.
+#[derive(Debug, Clone)]
+pub struct WordsRequest {
+    /// Number of file tasks (`--words`).
+    pub files: usize,
+    /// One letter task per byte, all ASCII letters (`--letters`); empty for none.
+    pub letters: String,
+    /// Shared settings.
+    pub settings: WordsSettings,
+}
+
+/// One pseudoword job. Cheap to clone.
+#[derive(Debug, Clone)]
+pub enum WordsJob {
+    /// Writes `<out>/output<index>.txt`.
+    File {
+        /// The task's number, also its file's.
+        index: u64,
+        /// Shared settings.
+        settings: Arc<WordsSettings>,
+    },
+    /// Produces the words for one letter of the letter string.
+    Letter {
+        /// The letter's position in the string.
+        index: usize,
+        /// Where its result goes.
+        board: Arc<LetterBoard>,
+    },
+    /// Collects the letters' words, in order, into `<out>/letters.txt`.
+    Gather {
+        /// Where the results come from.
+        board: Arc<LetterBoard>,
+    },
+}
+
+/// Checks a `--letters` value: one or more ASCII letters.
+pub fn parse_letters(text: &str) -> Result<String, String> {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphabetic()) {
+        Ok(text.to_string())
+    } else {
+        Err(format!("expected one or more ASCII letters, got `{text}`"))
+    }
+}
+
+/// The rows for a request: file tasks, then letter tasks, then the gather.
+pub fn jobs(request: &WordsRequest) -> Vec<Job> {
+    let settings = Arc::new(request.settings.clone());
+    let mut jobs: Vec<Job> = (0..request.files as u64)
+        .map(|index| Job {
+            name: format!("output{index}"),
+            spec: JobSpec::Words(WordsJob::File {
+                index,
+                settings: Arc::clone(&settings),
+            }),
+        })
+        .collect();
+    if request.letters.is_empty() {
+        return jobs;
+    }
+    let board = Arc::new(LetterBoard::new(
+        Arc::clone(&settings),
+        request.letters.as_bytes().to_vec(),
+    ));
+    let width = request.letters.len().to_string().len();
+    for (index, letter) in request.letters.chars().enumerate() {
+        jobs.push(Job {
+            name: format!("letter{index:0width$}-{letter}"),
+            spec: JobSpec::Words(WordsJob::Letter {
+                index,
+                board: Arc::clone(&board),
+            }),
+        });
+    }
+    jobs.push(Job {
+        name: "letters-gather".to_string(),
+        spec: JobSpec::Words(WordsJob::Gather { board }),
+    });
+    jobs
+}
+
+impl WordsJob {
+    /// Runs the task and reports its outcome and the CPU time of the worker thread.
+    pub fn run(&self, ctx: &mut RunCtx) -> Report {
+        let cpu_before = thread_cpu();
+        let result = match self {
+            WordsJob::File { index, settings } => write_file(*index, settings, ctx),
+            WordsJob::Letter { index, board } => board.run_letter(*index, ctx),
+            WordsJob::Gather { board } => board.run_gather(ctx),
+        };
+        let mut report = match result {
+            Ok(()) => Report::new(crate::engine::Outcome::Succeeded),
+            Err(Halt::Stopped(reason)) => Report::stopped(reason),
+            Err(Halt::Failed(error)) => Report::failure(error),
+        };
+        report.cpu = cpu_before
+            .zip(thread_cpu())
+            .map(|(before, after)| after.saturating_sub(before));
+        report
+    }
+}
+
+/// CPU time used by the calling thread so far.
+fn thread_cpu() -> Option<Duration> {
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::try_from(now).ok()
+}
+
+/// Why a task stopped before completing.
+#[derive(Debug)]
+enum Halt {
+    /// Cancelled or timed out.
+    Stopped(StopReason),
+    /// An I/O error, as a one-line message.
+    Failed(String),
+}
+
+fn check(ctx: &RunCtx) -> Result<(), Halt> {
+    ctx.stop_reason()
+        .map_or(Ok(()), |reason| Err(Halt::Stopped(reason)))
+}
+
+fn write_file(index: u64, settings: &WordsSettings, ctx: &mut RunCtx) -> Result<(), Halt> {
+    ctx.detail(format!("seed {}", settings.seed));
+    let dest = settings.out_dir.join(format!("output{index}.txt"));
+    let mut file = PendingFile::create(&dest, ctx.run)?;
+    let mut stream = WordStream::new(Alphabet::Any, settings.seed, StreamId::File(index));
+    let mut progress = Progress::new(settings.words_per_task);
+    generate_into(
+        &mut file,
+        &mut stream,
+        settings.words_per_task,
+        ctx,
+        &mut progress,
+    )?;
+    file.commit()
+}
+
+/// Words done out of words in all, reported through the rate-limited `RunCtx::progress`.
+#[derive(Debug)]
+struct Progress {
+    done: u64,
+    total: u64,
+}
+
+impl Progress {
+    fn new(total: u64) -> Self {
+        Self { done: 0, total }
+    }
+
+    fn add(&mut self, words: u64, ctx: &mut RunCtx) {
+        self.done += words;
+        ctx.progress(self.done, self.total);
+    }
+}
+
+/// Appends `words` words of `stream` to `file`, checking for a stop every `CHECK_WORDS`.
+fn generate_into(
+    file: &mut PendingFile,
+    stream: &mut WordStream,
+    words: u64,
+    ctx: &mut RunCtx,
+    progress: &mut Progress,
+) -> Result<(), Halt> {
+    let mut buffer = Vec::new();
+    let mut left = words;
+    if left == 0 {
+        progress.add(0, ctx);
+    }
+    while left > 0 {
+        let batch = usize::try_from(left).map_or(BUFFER_WORDS, |left| left.min(BUFFER_WORDS));
+        buffer.resize(batch * WORD_LEN, 0);
+        for slice in buffer.chunks_mut(CHECK_WORDS * WORD_LEN) {
+            check(ctx)?;
+            stream.fill(slice);
+            progress.add((slice.len() / WORD_LEN) as u64, ctx);
+        }
+        file.write(&buffer)?;
+        left -= batch as u64;
+    }
+    Ok(())
+}
+
+/// A file being written under a temporary name next to its destination. Dropped without
+/// [`PendingFile::commit`], it removes the temporary file, so the destination is either the
+/// complete new file or whatever was there before.
+#[derive(Debug)]
+struct PendingFile {
+    file: File,
+    temp: PathBuf,
+    dest: PathBuf,
+    committed: bool,
+}
+
+impl PendingFile {
+    /// Creates the folder if needed and a temporary file named after `dest` and `run`, so
+    /// that two runs of one job (a re-run while the old one is being cancelled) never share it.
+    fn create(dest: &Path, run: RunId) -> Result<Self, Halt> {
+        let dir = dest.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|err| {
+            Halt::Failed(format!("cannot create folder {}: {err}", dir.display()))
+        })?;
+        let name = dest.file_name().unwrap_or_default().to_string_lossy();
+        let temp = dir.join(format!(".{name}.run{}.tmp", run.0));
+        let file = File::create(&temp)
+            .map_err(|err| Halt::Failed(format!("cannot create {}: {err}", temp.display())))?;
+        Ok(Self {
+            file,
+            temp,
+            dest: dest.to_path_buf(),
+            committed: false,
+        })
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), Halt> {
+        self.file
+            .write_all(bytes)
+            .map_err(|err| Halt::Failed(format!("cannot write {}: {err}", self.dest.display())))
+    }
+
+    /// Moves the complete file to its destination.
+    fn commit(mut self) -> Result<(), Halt> {
+        std::fs::rename(&self.temp, &self.dest).map_err(|err| {
+            Halt::Failed(format!(
+                "cannot rename {} to {}: {err}",
+                self.temp.display(),
+                self.dest.display()
+            ))
+        })?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn letters_must_be_ascii_letters() {
+        assert_eq!(parse_letters("abZ").as_deref(), Ok("abZ"));
+        assert!(parse_letters("").is_err());
+        assert!(parse_letters("ab c").is_err());
+        assert!(parse_letters("é").is_err());
+    }
+
+    #[test]
+    fn rows_are_files_then_letters_then_the_gather() {
+        let request = WordsRequest {
+            files: 2,
+            letters: "thisisaverylong".to_string(),
+            settings: WordsSettings {
+                out_dir: PathBuf::from("/tmp/x"),
+                words_per_task: 10,
+                seed: 1,
+            },
+        };
+        let names: Vec<String> = jobs(&request).into_iter().map(|j| j.name).collect();
+        assert_eq!(names[..3], ["output0", "output1", "letter00-t"]);
+        assert_eq!(names[16], "letter14-g");
+        assert_eq!(names.last().map(String::as_str), Some("letters-gather"));
+        assert_eq!(names.len(), 2 + 15 + 1);
+    }
+}
