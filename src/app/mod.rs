@@ -8,6 +8,9 @@
 pub mod job_row;
 mod schedule;
 pub mod stats;
+#[cfg(test)]
+mod tests_ui;
+pub mod ui_state;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
@@ -17,6 +20,7 @@ use crate::engine::{EngineEvent, EventKind, JobId, RunId, WorkerId};
 use crate::jobs::JobKind;
 pub use job_row::{JobRow, JobState, OutputTail};
 pub use stats::{Counts, Summary, WorkerStats};
+pub use ui_state::{Band, LogScroll, UiAction, UiState, Viewport};
 
 /// What the user wants. Comes from the keymap (TUI) or a signal (both modes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +63,8 @@ pub enum Action {
     DismissQuit,
     /// Quit without asking (Ctrl-C, a signal); a second one stops waiting for cleanup.
     ForceQuit,
+    /// Change only what is shown (filter, search, scrolling, help).
+    Ui(UiAction),
 }
 
 /// Everything `update` accepts.
@@ -70,6 +76,8 @@ pub enum Msg {
     Engine(EngineEvent),
     /// The clock moved on.
     Tick(Instant),
+    /// The TUI drew its regions here (after a resize or a layout change).
+    Viewport(Viewport),
 }
 
 /// What `update` asks the loop to do.
@@ -137,6 +145,8 @@ pub struct Model {
     pub spans: Vec<Span>,
     /// Whether something visible changed since the last draw.
     pub dirty: bool,
+    /// What the TUI shows: filter, search, scroll offsets, help.
+    pub ui: UiState,
     queue: VecDeque<JobId>,
     in_flight: BTreeMap<RunId, JobId>,
     next_run: u64,
@@ -162,6 +172,7 @@ impl Model {
             worker_stats: BTreeMap::new(),
             spans: Vec::new(),
             dirty: true,
+            ui: UiState::default(),
             queue: VecDeque::with_capacity(jobs.len()),
             in_flight: BTreeMap::new(),
             next_run: 0,
@@ -228,6 +239,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Engine(event) => model.on_engine_event(event),
+        Msg::Viewport(viewport) => {
+            model.set_viewport(viewport);
+            Vec::new()
+        }
         Msg::Action(action) => {
             model.dirty = true;
             model.on_action(action)
@@ -255,6 +270,7 @@ impl Model {
         if is_current {
             self.dirty = true;
             self.apply_current_run_event(job, kind);
+            self.note_row_changed(job.0 as usize);
         }
         let mut effects = self.dispatch();
         if self.quitting && self.in_flight.is_empty() {

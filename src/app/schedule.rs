@@ -9,17 +9,17 @@ use crate::engine::JobId;
 
 impl Model {
     pub(super) fn on_action(&mut self, action: Action) -> Vec<Effect> {
-        let len = self.jobs.len();
         match action {
-            Action::SelectNext => self.selected = (self.selected + 1).min(len.saturating_sub(1)),
-            Action::SelectPrev => self.selected = self.selected.saturating_sub(1),
-            Action::SelectFirst => self.selected = 0,
-            Action::SelectLast => self.selected = len.saturating_sub(1),
-            Action::Select(index) => self.selected = index.min(len.saturating_sub(1)),
+            Action::SelectNext => self.move_selection(1),
+            Action::SelectPrev => self.move_selection(-1),
+            Action::SelectFirst => self.select_position(0),
+            Action::SelectLast => self.select_position(usize::MAX),
+            Action::Select(position) => self.select_position(position),
+            Action::Ui(ui) => return self.on_ui_action(ui),
             Action::ToggleLog => self.show_log = !self.show_log,
             Action::OpenLog => {
                 return self
-                    .selected_job()
+                    .selected_shown_job()
                     .and_then(|row| row.log.clone())
                     .map(Effect::OpenPager)
                     .into_iter()
@@ -52,7 +52,7 @@ impl Model {
     }
 
     fn with_selected(&mut self, act: fn(&mut Self, JobId) -> Vec<Effect>) -> Vec<Effect> {
-        if self.selected < self.jobs.len() {
+        if self.is_shown(self.selected) {
             act(self, job_id(self.selected))
         } else {
             Vec::new()

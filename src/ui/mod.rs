@@ -1,11 +1,236 @@
-//! The live terminal UI.
+//! The live terminal UI: the same engine and model as the headless mode, drawn with ratatui.
+//!
+//! One loop fans in key presses (input thread), engine events, stop signals and a ticker
+//! (`tick(250ms)` while a run is in flight, `never()` while idle, so an idle UI sleeps). Each
+//! turn takes everything pending, updates the model, carries out the effects through the
+//! `Driver`, and draws once if the model changed, at most once per frame interval, so a flood
+//! of engine events never delays a key.
 
-use crossbeam_channel::Receiver;
+pub mod input;
+pub mod keymap;
+mod terminal;
+pub mod theme;
+pub mod view;
 
+use std::io;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, after, never, select, tick};
+use signal_hook::consts::SIGINT;
+
+use crate::app::{self, Action, Effect, Model, Msg, UiAction};
 use crate::cli::Plan;
-use crate::headless::{HeadlessEnd, run_headless};
+use crate::driver::Driver;
+use crate::engine::{EngineConfig, EngineEvent};
+use crate::headless::HeadlessEnd;
+use input::{Input, InputEvent};
+use keymap::Mode;
+use terminal::Tui;
+use theme::Theme;
 
-/// Runs the full-screen UI until the user quits.
-pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> std::io::Result<HeadlessEnd> {
-    run_headless(plan, false, signals)
+/// How often the clock moves while something runs.
+const TICK: Duration = Duration::from_millis(250);
+/// The shortest time between two frames.
+const FRAME: Duration = Duration::from_millis(16);
+/// Engine events taken per turn, so keys are read between chunks of a flood.
+const EVENT_BUDGET: usize = 20_000;
+
+/// Runs the full-screen UI until the user quits or a signal arrives.
+pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> io::Result<HeadlessEnd> {
+    let config = EngineConfig {
+        workers: plan.workers,
+        nice: plan.nice,
+    };
+    let names = plan
+        .jobs
+        .iter()
+        .map(|j| (j.name.clone(), j.spec.kind()))
+        .collect();
+    let (driver, events) = Driver::new(plan.jobs, &config, plan.timeout);
+    let mut model = Model::new(names, plan.workers, Instant::now());
+    model.nice = plan.nice;
+    model.paused = plan.paused;
+    model.ui.no_color = Theme::no_color_from_env();
+    for warning in driver.warnings() {
+        eprintln!("jobdeck: warning: {warning}");
+    }
+    let result = {
+        let mut tui = Tui::enter()?;
+        let input = Input::spawn()?;
+        let mut ui = Loop {
+            tui: &mut tui,
+            input: &input,
+            model: &mut model,
+            driver: &driver,
+            events: &events,
+            signals,
+            interrupted: false,
+            last_draw: None,
+        };
+        ui.run()
+    };
+    // The terminal is back to normal here; the shutdown waits for any process group that a
+    // second Ctrl-C stopped waiting for.
+    driver.shutdown();
+    let interrupted = result?;
+    let counts = model.counts();
+    Ok(if interrupted {
+        HeadlessEnd::Interrupted
+    } else if counts.ok == counts.total() {
+        HeadlessEnd::AllSucceeded
+    } else {
+        HeadlessEnd::SomeUnsuccessful
+    })
+}
+
+struct Loop<'a> {
+    tui: &'a mut Tui,
+    input: &'a Input,
+    model: &'a mut Model,
+    driver: &'a Driver,
+    events: &'a Receiver<EngineEvent>,
+    signals: &'a Receiver<i32>,
+    interrupted: bool,
+    last_draw: Option<Instant>,
+}
+
+impl Loop<'_> {
+    /// Returns whether a signal ended the session.
+    fn run(&mut self) -> io::Result<bool> {
+        let ticker = tick(TICK);
+        let idle = never();
+        let mut pending = self.model.start();
+        loop {
+            while !pending.is_empty() {
+                for effect in std::mem::take(&mut pending) {
+                    match self.driver.apply(effect) {
+                        Some(Effect::Exit) => return Ok(self.interrupted),
+                        Some(Effect::OpenPager(path)) => pending.extend(self.open_pager(&path)?),
+                        _ => {}
+                    }
+                }
+            }
+            self.sync_viewport()?;
+            let frame_due = self.draw_if_due()?;
+            let clock = if self.model.runs_in_flight() > 0 {
+                &ticker
+            } else {
+                &idle
+            };
+            select! {
+                recv(self.input.events) -> event => match event {
+                    Ok(event) => pending.extend(self.on_input(event)),
+                    // The terminal is gone: stop everything without asking.
+                    Err(_) => pending.extend(self.update(Msg::Action(Action::ForceQuit))),
+                },
+                recv(self.events) -> event => {
+                    if let Ok(event) = event {
+                        self.update(Msg::Tick(Instant::now()));
+                        pending.extend(self.update(Msg::Engine(event)));
+                    }
+                },
+                recv(self.signals) -> signal => if signal.is_ok() {
+                    self.interrupted = true;
+                    pending.extend(self.update(Msg::Action(Action::ForceQuit)));
+                },
+                recv(clock) -> _ => {},
+                recv(frame_due) -> _ => {},
+            }
+            let events: Vec<InputEvent> = self.input.events.try_iter().collect();
+            for event in events {
+                pending.extend(self.on_input(event));
+            }
+            self.update(Msg::Tick(Instant::now()));
+            let batch: Vec<EngineEvent> = self.events.try_iter().take(EVENT_BUDGET).collect();
+            for event in batch {
+                pending.extend(self.update(Msg::Engine(event)));
+            }
+        }
+    }
+
+    fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        app::update(self.model, msg)
+    }
+
+    fn on_input(&mut self, event: InputEvent) -> Vec<Effect> {
+        self.model.ui.notice = None;
+        let action = match event {
+            InputEvent::Key(key) => keymap::action_for(Mode::of(self.model), &key),
+            InputEvent::Wheel { row, down } => Some(Action::Ui(UiAction::Wheel { row, down })),
+            InputEvent::Click { row } => Some(Action::Ui(UiAction::Click { row })),
+            InputEvent::Resize => {
+                self.model.dirty = true;
+                None
+            }
+        };
+        action.map_or_else(Vec::new, |a| self.update(Msg::Action(a)))
+    }
+
+    /// Tells the model where the table and log are whenever the size or the layout changed.
+    fn sync_viewport(&mut self) -> io::Result<()> {
+        let size = self.tui.terminal.size()?;
+        let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+        let viewport = view::viewport(&view::layout(area, self.model));
+        if viewport != self.model.ui.viewport {
+            self.update(Msg::Viewport(viewport));
+        }
+        Ok(())
+    }
+
+    /// Draws if the model changed and a frame interval passed; otherwise returns a timer for
+    /// when the next frame may be drawn (or `never` when nothing is waiting to be drawn).
+    fn draw_if_due(&mut self) -> io::Result<Receiver<Instant>> {
+        if !self.model.dirty {
+            return Ok(never());
+        }
+        let now = Instant::now();
+        if let Some(last) = self.last_draw {
+            let next = last + FRAME;
+            if next > now {
+                return Ok(after(next - now));
+            }
+        }
+        let model = &*self.model;
+        self.tui.terminal.draw(|frame| view::render(model, frame))?;
+        self.model.dirty = false;
+        self.last_draw = Some(now);
+        Ok(never())
+    }
+
+    /// Runs `$PAGER` (default `less`) on the real terminal, then takes the screen back.
+    fn open_pager(&mut self, path: &Path) -> io::Result<Vec<Effect>> {
+        self.input.pause();
+        self.tui.suspend()?;
+        let pager = std::env::var("PAGER")
+            .ok()
+            .filter(|p| !p.trim().is_empty())
+            .unwrap_or_else(|| "less".to_string());
+        // Through `sh` so a PAGER with arguments (`less -R`) works; the path stays one word.
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(format!("{pager} \"$1\""))
+            .arg("jobdeck-pager")
+            .arg(path)
+            .status();
+        self.tui.resume()?;
+        self.input.resume();
+        // Ctrl-C inside the pager was meant for the pager, not for jobdeck; other stop
+        // signals end the session as usual.
+        let mut effects = Vec::new();
+        for signal in self.signals.try_iter().collect::<Vec<_>>() {
+            if signal != SIGINT {
+                self.interrupted = true;
+                effects.extend(self.update(Msg::Action(Action::ForceQuit)));
+            }
+        }
+        match status {
+            Ok(status) if status.success() => {}
+            Ok(status) => self.model.ui.notice = Some(format!("{pager} ended with {status}")),
+            Err(err) => self.model.ui.notice = Some(format!("cannot run {pager}: {err}")),
+        }
+        self.model.dirty = true;
+        Ok(effects)
+    }
 }

@@ -1,0 +1,372 @@
+//! What the live table shows and where: the failed-only filter, the name search, the
+//! selection's place among the shown rows, the table and log scroll offsets, the help overlay,
+//! and the screen regions the loop last reported.
+//!
+//! It is plain data, like the rest of the model, so the view stays a pure function of
+//! `&Model` and every key is testable without a terminal. Rows are `JobId` indices; a filter
+//! keeps a sorted list of the shown ones, so finding the selection's place is a binary search
+//! and no key walks every row (10,000 rows stay smooth).
+
+use super::{Effect, JobRow, JobState, Model};
+
+/// A horizontal band of screen rows: where a region's body starts and how tall it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Band {
+    /// The first screen row.
+    pub top: u16,
+    /// Rows in the band.
+    pub height: u16,
+}
+
+impl Band {
+    /// Whether screen row `row` lies in the band.
+    pub fn contains(self, row: u16) -> bool {
+        row >= self.top && row - self.top < self.height
+    }
+}
+
+/// Where the table body and the log text were drawn, reported by the loop after a layout
+/// change so the model can keep scroll offsets and map mouse clicks to rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Viewport {
+    /// The table's rows, below its column titles.
+    pub table: Band,
+    /// The log pane's text lines (empty while the pane is closed).
+    pub log: Band,
+}
+
+/// Which part of the selected job's output the log pane shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogScroll {
+    /// The newest lines, moving as output arrives.
+    #[default]
+    Follow,
+    /// A fixed window starting at this line number of the run's output (counted from the
+    /// run's first line, so it stays put while new lines arrive or old ones are dropped).
+    At(u64),
+}
+
+/// User actions that only change what is shown. Wrapped in `Action::Ui`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UiAction {
+    /// Show only failed (and timed-out) jobs, or every job again.
+    ToggleFailedFilter,
+    /// Start typing a name search.
+    BeginSearch,
+    /// A character typed into the search.
+    SearchChar(char),
+    /// Delete the last character of the search.
+    SearchBackspace,
+    /// Keep the search and go back to normal keys.
+    SubmitSearch,
+    /// Clear the search and go back to normal keys.
+    CancelSearch,
+    /// Scroll the log pane up a page.
+    LogPageUp,
+    /// Scroll the log pane down a page.
+    LogPageDown,
+    /// Show the first held log line.
+    LogTop,
+    /// Follow the newest log lines.
+    LogBottom,
+    /// Show or hide the list of every key.
+    ToggleHelp,
+    /// A mouse click at a screen row.
+    Click {
+        /// The screen row.
+        row: u16,
+    },
+    /// A mouse wheel turn at a screen row.
+    Wheel {
+        /// The screen row under the pointer.
+        row: u16,
+        /// Toward the end (true) or the start.
+        down: bool,
+    },
+}
+
+/// Lines or rows one wheel notch moves.
+const WHEEL_STEP: usize = 3;
+
+/// The TUI's view state. Lives in `Model::ui`.
+#[derive(Debug, Clone, Default)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent view switches, not a state machine"
+)]
+pub struct UiState {
+    /// Show only failed jobs.
+    pub failed_only: bool,
+    /// The name search; empty shows every name.
+    pub query: String,
+    /// Whether keys are being typed into the search.
+    pub is_typing: bool,
+    /// Whether the key list is showing.
+    pub show_help: bool,
+    /// The first shown row at the top of the table.
+    pub table_offset: usize,
+    /// The log pane's position.
+    pub log_scroll: LogScroll,
+    /// The regions last drawn.
+    pub viewport: Viewport,
+    /// Draw without colours (`NO_COLOR`).
+    pub no_color: bool,
+    /// A one-line message for the user (e.g. the pager could not start); cleared by a key.
+    pub notice: Option<String>,
+    /// Sorted job indices of the shown rows while a filter is on; `None` shows every row.
+    shown: Option<Vec<usize>>,
+}
+
+impl Model {
+    /// Number of rows the table shows.
+    pub fn shown_len(&self) -> usize {
+        self.ui.shown.as_ref().map_or(self.jobs.len(), Vec::len)
+    }
+
+    /// The job index of the shown row at `position`.
+    pub fn shown_job(&self, position: usize) -> Option<usize> {
+        match &self.ui.shown {
+            None => (position < self.jobs.len()).then_some(position),
+            Some(shown) => shown.get(position).copied(),
+        }
+    }
+
+    /// The selected row's place among the shown rows, if it is shown.
+    pub fn selected_position(&self) -> Option<usize> {
+        self.position_of(self.selected)
+    }
+
+    /// The selected row, if it is shown.
+    pub fn selected_shown_job(&self) -> Option<&JobRow> {
+        self.selected_position()
+            .and_then(|_| self.jobs.get(self.selected))
+    }
+
+    /// Whether job index `index` is shown.
+    pub fn is_shown(&self, index: usize) -> bool {
+        self.position_of(index).is_some()
+    }
+
+    fn position_of(&self, index: usize) -> Option<usize> {
+        match &self.ui.shown {
+            None => (index < self.jobs.len()).then_some(index),
+            Some(shown) => shown.binary_search(&index).ok(),
+        }
+    }
+
+    /// Where the log pane's window starts in `row`'s held lines, for a pane `height` lines tall.
+    pub fn log_start(&self, row: &JobRow, height: usize) -> usize {
+        let held = row.output.lines().len();
+        let last_start = held.saturating_sub(height);
+        match self.ui.log_scroll {
+            LogScroll::Follow => last_start,
+            LogScroll::At(line) => {
+                let first = first_held_line(row);
+                usize::try_from(line.saturating_sub(first))
+                    .unwrap_or(usize::MAX)
+                    .min(last_start)
+            }
+        }
+    }
+
+    /// Moves the selection `delta` shown rows, stopping at the ends.
+    pub(super) fn move_selection(&mut self, delta: isize) {
+        let len = self.shown_len();
+        if len == 0 {
+            return;
+        }
+        let current = self
+            .selected_position()
+            .unwrap_or_else(|| self.nearest_position());
+        let target = current.saturating_add_signed(delta).min(len - 1);
+        self.select_position(target);
+    }
+
+    /// Selects the shown row at `position` (clamped to the last one).
+    pub(super) fn select_position(&mut self, position: usize) {
+        let len = self.shown_len();
+        if len == 0 {
+            return;
+        }
+        let position = position.min(len - 1);
+        if let Some(index) = self.shown_job(position) {
+            if index != self.selected {
+                self.ui.log_scroll = LogScroll::Follow;
+            }
+            self.selected = index;
+        }
+        self.scroll_to_selection();
+    }
+
+    /// The shown row closest to the (hidden) selected job: the next one, or else the last.
+    fn nearest_position(&self) -> usize {
+        match &self.ui.shown {
+            None => self.selected.min(self.jobs.len().saturating_sub(1)),
+            Some(shown) => shown
+                .partition_point(|&index| index < self.selected)
+                .min(shown.len().saturating_sub(1)),
+        }
+    }
+
+    /// Moves the table offset the least needed to keep the selection on screen, so the table
+    /// scrolls smoothly instead of jumping by pages.
+    fn scroll_to_selection(&mut self) {
+        let height = usize::from(self.ui.viewport.table.height).max(1);
+        let len = self.shown_len();
+        let mut offset = self.ui.table_offset.min(len.saturating_sub(height));
+        if let Some(position) = self.selected_position() {
+            if position < offset {
+                offset = position;
+            } else if position >= offset + height {
+                offset = position + 1 - height;
+            }
+        }
+        self.ui.table_offset = offset;
+    }
+
+    /// Rebuilds the shown rows after the filter or the search changed, keeping the selection
+    /// on the same job when it is still shown.
+    fn apply_filter(&mut self) {
+        let query = self.ui.query.to_lowercase();
+        self.ui.shown = if self.ui.failed_only || !query.is_empty() {
+            Some(
+                (0..self.jobs.len())
+                    .filter(|&i| self.matches_filter(&self.jobs[i], &query))
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        if self.selected_position().is_none() {
+            let position = self.nearest_position();
+            self.select_position(position);
+        }
+        self.scroll_to_selection();
+    }
+
+    fn matches_filter(&self, row: &JobRow, lowercase_query: &str) -> bool {
+        (!self.ui.failed_only || is_failure(row.state))
+            && (lowercase_query.is_empty() || row.name.to_lowercase().contains(lowercase_query))
+    }
+
+    /// Adds a job that just failed to the failed-only list. A row that stops failing (it was
+    /// re-run) stays until the filter is applied again, so the user can watch the re-run end.
+    pub(super) fn note_row_changed(&mut self, job: usize) {
+        if !self.ui.failed_only || !is_failure(self.jobs[job].state) {
+            return;
+        }
+        let query = self.ui.query.to_lowercase();
+        if !self.matches_filter(&self.jobs[job], &query) {
+            return;
+        }
+        let Some(shown) = self.ui.shown.as_mut() else {
+            return;
+        };
+        if let Err(at) = shown.binary_search(&job) {
+            shown.insert(at, job);
+            if shown.len() == 1 {
+                self.selected = job;
+            }
+        }
+    }
+
+    /// Takes the regions the loop drew and keeps the offsets valid for them.
+    pub(super) fn set_viewport(&mut self, viewport: Viewport) {
+        self.ui.viewport = viewport;
+        self.scroll_to_selection();
+        self.dirty = true;
+    }
+
+    pub(super) fn on_ui_action(&mut self, action: UiAction) -> Vec<Effect> {
+        match action {
+            UiAction::ToggleFailedFilter => {
+                self.ui.failed_only = !self.ui.failed_only;
+                self.apply_filter();
+            }
+            UiAction::BeginSearch => self.ui.is_typing = true,
+            UiAction::SearchChar(c) => {
+                self.ui.query.push(c);
+                self.apply_filter();
+            }
+            UiAction::SearchBackspace => {
+                self.ui.query.pop();
+                self.apply_filter();
+            }
+            UiAction::SubmitSearch => self.ui.is_typing = false,
+            UiAction::CancelSearch => {
+                self.ui.is_typing = false;
+                self.ui.query.clear();
+                self.apply_filter();
+            }
+            UiAction::LogPageUp => self.scroll_log_up(self.log_page()),
+            UiAction::LogPageDown => self.scroll_log_down(self.log_page()),
+            UiAction::LogTop => {
+                if let Some(row) = self.selected_shown_job() {
+                    self.ui.log_scroll = LogScroll::At(first_held_line(row));
+                }
+            }
+            UiAction::LogBottom => self.ui.log_scroll = LogScroll::Follow,
+            UiAction::ToggleHelp => self.ui.show_help = !self.ui.show_help,
+            UiAction::Click { row } => {
+                let table = self.ui.viewport.table;
+                if table.contains(row) {
+                    let position = self.ui.table_offset + usize::from(row - table.top);
+                    if position < self.shown_len() {
+                        self.select_position(position);
+                    }
+                }
+            }
+            UiAction::Wheel { row, down } => {
+                if self.ui.viewport.log.contains(row) {
+                    if down {
+                        self.scroll_log_down(WHEEL_STEP);
+                    } else {
+                        self.scroll_log_up(WHEEL_STEP);
+                    }
+                } else if self.ui.viewport.table.contains(row) {
+                    let step = isize::try_from(WHEEL_STEP).unwrap_or(1);
+                    self.move_selection(if down { step } else { -step });
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    fn log_page(&self) -> usize {
+        usize::from(self.ui.viewport.log.height).max(1)
+    }
+
+    fn scroll_log_up(&mut self, lines: usize) {
+        let height = self.log_page();
+        let Some(row) = self.selected_shown_job() else {
+            return;
+        };
+        let start = self.log_start(row, height).saturating_sub(lines);
+        self.ui.log_scroll = LogScroll::At(first_held_line(row) + start as u64);
+    }
+
+    fn scroll_log_down(&mut self, lines: usize) {
+        let height = self.log_page();
+        let Some(row) = self.selected_shown_job() else {
+            return;
+        };
+        let start = self.log_start(row, height) + lines;
+        self.ui.log_scroll = if start + height >= row.output.lines().len() {
+            LogScroll::Follow
+        } else {
+            LogScroll::At(first_held_line(row) + start as u64)
+        };
+    }
+}
+
+/// What the failed-only filter shows.
+fn is_failure(state: JobState) -> bool {
+    matches!(state, JobState::Failed | JobState::Timeout)
+}
+
+/// The line number of the oldest held line, counted from the run's first line.
+fn first_held_line(row: &JobRow) -> u64 {
+    row.output
+        .total
+        .saturating_sub(row.output.lines().len() as u64)
+}

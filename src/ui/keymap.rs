@@ -1,0 +1,239 @@
+//! The one key table: it dispatches key presses to `Action`s, and the footer hints and the
+//! `?` help are drawn from it, so what the screen says a key does is what it does.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::app::{Action, Model, UiAction};
+
+/// Which set of keys is live, derived from the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The table.
+    Normal,
+    /// Typing a name search.
+    Search,
+    /// The quit question is showing.
+    ConfirmQuit,
+    /// The key list is showing.
+    Help,
+}
+
+impl Mode {
+    /// The live mode for `model`; the quit question wins over everything else.
+    pub fn of(model: &Model) -> Self {
+        if model.confirming_quit {
+            Mode::ConfirmQuit
+        } else if model.ui.is_typing {
+            Mode::Search
+        } else if model.ui.show_help {
+            Mode::Help
+        } else {
+            Mode::Normal
+        }
+    }
+}
+
+/// A key as the table names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// A key pressed without Ctrl or Alt (Shift is part of the character: `G`, `?`, `+`).
+    Plain(KeyCode),
+    /// A character pressed with Ctrl.
+    Ctrl(char),
+}
+
+impl Key {
+    fn matches(self, event: &KeyEvent) -> bool {
+        let chorded = event
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        match self {
+            Key::Plain(code) => !chorded && event.code == code,
+            Key::Ctrl(c) => {
+                event.modifiers.contains(KeyModifiers::CONTROL) && event.code == KeyCode::Char(c)
+            }
+        }
+    }
+}
+
+/// One row of the key table.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    /// Where the binding is live; `None` means in every mode.
+    pub mode: Option<Mode>,
+    /// The keys that trigger it.
+    pub keys: &'static [Key],
+    /// How the keys are written in the help and the footer.
+    pub label: &'static str,
+    /// What it does.
+    pub action: Action,
+    /// The footer's keys and word for it; `None` keeps it out of the footer (it is still in
+    /// `?`). Both arrow entries share one hint, and so do `+` and `-`.
+    pub footer: Option<(&'static str, &'static str)>,
+    /// The help line.
+    pub help: &'static str,
+}
+
+const fn c(ch: char) -> Key {
+    Key::Plain(KeyCode::Char(ch))
+}
+
+const fn ui(action: UiAction) -> Action {
+    Action::Ui(action)
+}
+
+const NORMAL: Option<Mode> = Some(Mode::Normal);
+
+/// Every key jobdeck knows, in the order the footer and the help list them.
+#[rustfmt::skip]
+pub const KEYMAP: &[Binding] = &[
+    Binding { mode: None, keys: &[Key::Ctrl('c')], label: "Ctrl-C", action: Action::ForceQuit, footer: None, help: "quit now: cancel every job (twice: stop waiting)" },
+    Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Down), c('j')], label: "↓/j", action: Action::SelectNext, footer: None, help: "select the next row" },
+    Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Up), c('k')], label: "↑/k", action: Action::SelectPrev, footer: None, help: "select the previous row" },
+    Binding { mode: NORMAL, keys: &[c('g')], label: "g", action: Action::SelectFirst, footer: None, help: "jump to the first row" },
+    Binding { mode: NORMAL, keys: &[c('G')], label: "G", action: Action::SelectLast, footer: None, help: "jump to the last row" },
+    Binding { mode: NORMAL, keys: &[c('s')], label: "s", action: Action::Start, footer: Some(("s", "start")), help: "start the selected job now, even while paused" },
+    Binding { mode: NORMAL, keys: &[c('c')], label: "c", action: Action::Cancel, footer: Some(("c", "cancel")), help: "cancel the selected job and its processes" },
+    Binding { mode: NORMAL, keys: &[c('C')], label: "C", action: Action::CancelAll, footer: None, help: "cancel every job" },
+    Binding { mode: NORMAL, keys: &[c('r')], label: "r", action: Action::Rerun, footer: Some(("r", "rerun")), help: "re-run the selected finished job" },
+    Binding { mode: NORMAL, keys: &[c('R')], label: "R", action: Action::RerunFailed, footer: None, help: "re-run every failed, cancelled and timed-out job" },
+    Binding { mode: NORMAL, keys: &[c('p')], label: "p", action: Action::TogglePause, footer: Some(("p", "pause")), help: "pause or resume dispatch (running jobs go on)" },
+    Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Enter)], label: "Enter", action: Action::ToggleLog, footer: Some(("Enter", "log")), help: "show or hide the log pane" },
+    Binding { mode: NORMAL, keys: &[c('o')], label: "o", action: Action::OpenLog, footer: Some(("o", "pager")), help: "open the full log in $PAGER (default less)" },
+    Binding { mode: NORMAL, keys: &[c('+'), c('=')], label: "+", action: Action::AddWorker, footer: Some(("+/-", "workers")), help: "one more worker" },
+    Binding { mode: NORMAL, keys: &[c('-')], label: "-", action: Action::RemoveWorker, footer: None, help: "one worker fewer" },
+    Binding { mode: NORMAL, keys: &[c('f')], label: "f", action: ui(UiAction::ToggleFailedFilter), footer: Some(("f", "failed")), help: "show only failed jobs, or all again" },
+    Binding { mode: NORMAL, keys: &[c('/')], label: "/", action: ui(UiAction::BeginSearch), footer: Some(("/", "search")), help: "search names (Enter keeps, Esc clears)" },
+    Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::PageUp)], label: "PgUp", action: ui(UiAction::LogPageUp), footer: None, help: "scroll the log up a page" },
+    Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::PageDown)], label: "PgDn", action: ui(UiAction::LogPageDown), footer: None, help: "scroll the log down a page" },
+    Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Home)], label: "Home", action: ui(UiAction::LogTop), footer: None, help: "scroll to the start of the log" },
+    Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::End)], label: "End", action: ui(UiAction::LogBottom), footer: None, help: "follow the end of the log" },
+    Binding { mode: NORMAL, keys: &[c('?')], label: "?", action: ui(UiAction::ToggleHelp), footer: Some(("?", "help")), help: "show every key" },
+    Binding { mode: NORMAL, keys: &[c('q')], label: "q", action: Action::Quit, footer: Some(("q", "quit")), help: "quit (asks first while jobs run)" },
+    Binding { mode: Some(Mode::ConfirmQuit), keys: &[c('y'), c('q'), Key::Plain(KeyCode::Enter)], label: "y", action: Action::ConfirmQuit, footer: Some(("y", "quit and cancel them")), help: "confirm quitting" },
+    Binding { mode: Some(Mode::ConfirmQuit), keys: &[c('n'), Key::Plain(KeyCode::Esc)], label: "n", action: Action::DismissQuit, footer: Some(("n", "keep running")), help: "stay" },
+    Binding { mode: Some(Mode::Search), keys: &[Key::Plain(KeyCode::Enter)], label: "Enter", action: ui(UiAction::SubmitSearch), footer: Some(("Enter", "keep")), help: "keep the search" },
+    Binding { mode: Some(Mode::Search), keys: &[Key::Plain(KeyCode::Esc)], label: "Esc", action: ui(UiAction::CancelSearch), footer: Some(("Esc", "clear")), help: "clear the search" },
+    Binding { mode: Some(Mode::Search), keys: &[Key::Plain(KeyCode::Backspace)], label: "Bksp", action: ui(UiAction::SearchBackspace), footer: None, help: "delete a character" },
+    Binding { mode: Some(Mode::Help), keys: &[c('?'), c('q'), Key::Plain(KeyCode::Esc)], label: "?/Esc", action: ui(UiAction::ToggleHelp), footer: Some(("?/Esc", "close help")), help: "close this help" },
+];
+
+/// The action for a key press in `mode`, if any. While searching, a character that is not
+/// bound is typed into the search.
+pub fn action_for(mode: Mode, event: &KeyEvent) -> Option<Action> {
+    let bound = KEYMAP
+        .iter()
+        .filter(|b| b.mode.is_none_or(|m| m == mode))
+        .find(|b| b.keys.iter().any(|k| k.matches(event)))
+        .map(|b| b.action);
+    if bound.is_some() {
+        return bound;
+    }
+    match (mode, event.code) {
+        (Mode::Search, KeyCode::Char(ch))
+            if !event
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(ui(UiAction::SearchChar(ch)))
+        }
+        _ => None,
+    }
+}
+
+/// The `(keys, word)` hints the footer shows in `mode`, in table order.
+pub fn footer_hints(mode: Mode) -> impl Iterator<Item = (&'static str, &'static str)> {
+    KEYMAP
+        .iter()
+        .filter(move |b| b.mode == Some(mode))
+        .filter_map(|b| b.footer)
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::crossterm::event::{KeyEventKind, KeyEventState};
+
+    use super::*;
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent {
+            code,
+            modifiers,
+            kind: KeyEventKind::Press,
+            state: KeyEventState::NONE,
+        }
+    }
+
+    #[test]
+    fn shifted_characters_and_ctrl_c_dispatch() {
+        let shift = KeyModifiers::SHIFT;
+        assert_eq!(
+            action_for(Mode::Normal, &key(KeyCode::Char('G'), shift)),
+            Some(Action::SelectLast)
+        );
+        assert_eq!(
+            action_for(
+                Mode::Normal,
+                &key(KeyCode::Char('c'), KeyModifiers::CONTROL)
+            ),
+            Some(Action::ForceQuit)
+        );
+        assert_eq!(
+            action_for(Mode::Normal, &key(KeyCode::Char('c'), KeyModifiers::NONE)),
+            Some(Action::Cancel)
+        );
+    }
+
+    #[test]
+    fn search_mode_types_characters_that_are_keys_elsewhere() {
+        assert_eq!(
+            action_for(Mode::Search, &key(KeyCode::Char('q'), KeyModifiers::NONE)),
+            Some(Action::Ui(UiAction::SearchChar('q')))
+        );
+        assert_eq!(
+            action_for(Mode::Search, &key(KeyCode::Esc, KeyModifiers::NONE)),
+            Some(Action::Ui(UiAction::CancelSearch))
+        );
+    }
+
+    #[test]
+    fn confirm_mode_ignores_table_keys() {
+        assert_eq!(
+            action_for(
+                Mode::ConfirmQuit,
+                &key(KeyCode::Char('s'), KeyModifiers::NONE)
+            ),
+            None
+        );
+        assert_eq!(
+            action_for(
+                Mode::ConfirmQuit,
+                &key(KeyCode::Char('y'), KeyModifiers::NONE)
+            ),
+            Some(Action::ConfirmQuit)
+        );
+    }
+
+    #[test]
+    fn every_normal_key_is_in_the_help_and_no_key_is_bound_twice() {
+        for mode in [Mode::Normal, Mode::Search, Mode::ConfirmQuit, Mode::Help] {
+            let mut seen = Vec::new();
+            for binding in KEYMAP.iter().filter(|b| b.mode.is_none_or(|m| m == mode)) {
+                assert!(!binding.help.is_empty());
+                for k in binding.keys {
+                    assert!(!seen.contains(k), "{k:?} bound twice in {mode:?}");
+                    seen.push(*k);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn footer_comes_from_the_table() {
+        let hints: Vec<_> = footer_hints(Mode::Normal).collect();
+        assert!(hints.contains(&("s", "start")));
+        assert!(hints.contains(&("+/-", "workers")));
+        assert!(hints.contains(&("q", "quit")));
+        assert!(!hints.iter().any(|(label, _)| *label == "C"));
+    }
+}

@@ -1,0 +1,68 @@
+//! Entering and leaving the full-screen terminal, on every path.
+//!
+//! `ratatui::try_init` installs a panic hook that restores the terminal. A worker thread's
+//! panic is caught by the pool and becomes `Outcome::Panicked`, so for threads named
+//! `worker-*` the wrapped hook does nothing: no restore (the UI stays live) and no message
+//! (it would garble the screen; the message is shown as the job's error).
+
+use std::io::{self, stdout};
+
+use ratatui::DefaultTerminal;
+use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{EnterAlternateScreen, enable_raw_mode};
+
+/// The live terminal. Dropping it restores the terminal, also while unwinding.
+#[derive(Debug)]
+pub struct Tui {
+    /// The ratatui terminal to draw on.
+    pub terminal: DefaultTerminal,
+}
+
+impl Tui {
+    /// Raw mode, the alternate screen, mouse reporting, and the panic hook.
+    pub fn enter() -> io::Result<Self> {
+        let terminal = ratatui::try_init()?;
+        let restoring_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if is_worker_thread() {
+                return;
+            }
+            let _ = execute!(stdout(), DisableMouseCapture);
+            restoring_hook(info);
+        }));
+        let tui = Self { terminal };
+        execute!(stdout(), EnableMouseCapture)?;
+        Ok(tui)
+    }
+
+    /// Hands the terminal back to the shell for a while (a pager).
+    #[expect(
+        clippy::unused_self,
+        reason = "a method, so only the owner of the terminal can suspend it"
+    )]
+    pub fn suspend(&mut self) -> io::Result<()> {
+        execute!(stdout(), DisableMouseCapture)?;
+        ratatui::try_restore()
+    }
+
+    /// Takes the terminal back after `suspend` and forces a full redraw.
+    pub fn resume(&mut self) -> io::Result<()> {
+        enable_raw_mode()?;
+        execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+        self.terminal.clear()
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        let _ = execute!(stdout(), DisableMouseCapture);
+        ratatui::restore();
+    }
+}
+
+fn is_worker_thread() -> bool {
+    std::thread::current()
+        .name()
+        .is_some_and(|name| name.starts_with("worker-"))
+}

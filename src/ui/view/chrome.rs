@@ -1,0 +1,153 @@
+//! The title bar (counts, wall time, workers, speed-up), the footer (key hints, the search
+//! prompt, the quit question) and the help overlay.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use super::format_duration;
+use crate::app::{JobState, Model};
+use crate::ui::keymap::{KEYMAP, Mode, footer_hints};
+use crate::ui::theme::Theme;
+
+pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
+    let summary = model.summary();
+    let counts = summary.counts;
+    let mut spans = vec![Span::styled(" jobdeck ", theme.brand())];
+    for state in JobState::ALL {
+        let count = counts.get(state);
+        if count > 0 {
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(
+                format!("{count} {}", state.word()),
+                theme.state(state),
+            ));
+        }
+    }
+    spans.push(Span::raw(format!(
+        " │ {} │ workers {}/{} │ speed-up {:.1}x",
+        format_duration(summary.wall),
+        model.busy_workers(),
+        model.workers,
+        summary.speedup,
+    )));
+    if let Some(nice) = model.nice {
+        spans.push(Span::raw(format!(" │ nice {nice}")));
+    }
+    if model.paused {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(" PAUSED ", theme.flag()));
+    }
+    if model.ui.failed_only {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(" FAILED ONLY ", theme.flag()));
+    }
+    if !model.ui.query.is_empty() && !model.ui.is_typing {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(format!(" /{} ", model.ui.query), theme.flag()));
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(theme.header()),
+        area,
+    );
+}
+
+pub(super) fn render_footer(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
+    let mode = Mode::of(model);
+    let mut spans = Vec::new();
+    if model.quitting {
+        spans.push(Span::styled(
+            format!(
+                " quitting: waiting for {} runs to stop ",
+                model.runs_in_flight()
+            ),
+            theme.alert(),
+        ));
+        spans.push(Span::styled(" Ctrl-C", theme.key()));
+        spans.push(Span::styled(" stop waiting", theme.hint()));
+    } else if mode == Mode::ConfirmQuit {
+        spans.push(Span::styled(
+            format!(
+                " Quit? {} unfinished runs will be cancelled ",
+                model.runs_in_flight()
+            ),
+            theme.alert(),
+        ));
+    } else if mode == Mode::Search {
+        spans.push(Span::styled(format!("/{}", model.ui.query), theme.key()));
+        spans.push(Span::styled("█", theme.dim()));
+        spans.push(Span::raw(format!("  {} shown ", model.shown_len())));
+    } else if let Some(notice) = &model.ui.notice {
+        spans.push(Span::styled(format!(" {notice} "), theme.alert()));
+    }
+    if !model.quitting {
+        let used: usize = spans.iter().map(Span::width).sum();
+        let room = usize::from(area.width).saturating_sub(used);
+        for (label, hint) in fitting_hints(footer_hints(mode).collect(), room) {
+            spans.push(Span::styled(format!(" {label}"), theme.key()));
+            spans.push(Span::styled(format!(" {hint}"), theme.hint()));
+        }
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The hints that fit in `room` columns. The last two (`?` help and `q` quit) always stay,
+/// so a narrow terminal still shows how to find every key and how to leave; others are
+/// dropped from the end of the middle.
+fn fitting_hints(
+    mut hints: Vec<(&'static str, &'static str)>,
+    room: usize,
+) -> Vec<(&'static str, &'static str)> {
+    let width = |hints: &[(&str, &str)]| -> usize {
+        hints
+            .iter()
+            .map(|(label, hint)| label.chars().count() + hint.chars().count() + 2)
+            .sum()
+    };
+    while width(&hints) > room && hints.len() > 2 {
+        hints.remove(hints.len() - 3);
+    }
+    hints
+}
+
+/// Every key from the table, in a box over the middle of the screen.
+pub(super) fn render_help(theme: Theme, frame: &mut Frame, area: Rect) {
+    let width = 64.min(area.width);
+    let height = u16::try_from(KEYMAP.len() + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.height);
+    let [_, column, _] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(width),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let [_, popup, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(height),
+        Constraint::Fill(1),
+    ])
+    .areas(column);
+    let lines: Vec<Line> = KEYMAP
+        .iter()
+        .map(|b| {
+            let context = match b.mode {
+                Some(Mode::Search) => "search: ",
+                Some(Mode::ConfirmQuit) => "quit?: ",
+                _ => "",
+            };
+            Line::from(vec![
+                Span::styled(format!("{:>8} ", b.label), theme.key()),
+                Span::styled(context, theme.dim()),
+                Span::styled(b.help, Style::new()),
+            ])
+        })
+        .collect();
+    let block = Block::bordered()
+        .title(" keys (? or Esc closes) ")
+        .border_style(theme.border());
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}

@@ -1,0 +1,122 @@
+//! The job table. Only the rows in view are built, so a frame costs the same for ten rows or
+//! ten thousand.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+
+use super::format_duration;
+use crate::app::{JobRow, JobState, Model};
+use crate::ui::theme::Theme;
+
+/// The fixed columns after the name: kind, state, worker, time; the detail takes the rest.
+const FIXED: [Constraint; 4] = [
+    Constraint::Length(5),
+    Constraint::Length(10),
+    Constraint::Length(3),
+    Constraint::Length(7),
+];
+
+/// The name column fits the longest name in view, up to two fifths of the width, so the
+/// detail column (the error summary) gets the rest.
+fn widths(names: impl Iterator<Item = usize>, width: u16) -> [Constraint; 6] {
+    let longest = names.max().unwrap_or(0);
+    let name = u16::try_from(longest)
+        .unwrap_or(u16::MAX)
+        .clamp(4, (width / 5 * 2).max(4));
+    let [kind, state, worker, time] = FIXED;
+    [
+        Constraint::Length(name),
+        kind,
+        state,
+        worker,
+        time,
+        Constraint::Fill(1),
+    ]
+}
+
+pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
+    if area.height == 0 {
+        return;
+    }
+    let shown = model.shown_len();
+    if shown == 0 {
+        let text = if model.ui.failed_only && model.ui.query.is_empty() {
+            "no failed jobs (f shows every job)"
+        } else {
+            "no job matches (Esc or f shows every job)"
+        };
+        frame.render_widget(Paragraph::new(text).style(theme.dim()), area);
+        return;
+    }
+    let body = usize::from(area.height.saturating_sub(1));
+    let offset = model.ui.table_offset.min(shown.saturating_sub(1));
+    let end = (offset + body).min(shown);
+    let in_view = || {
+        (offset..end)
+            .filter_map(|position| model.shown_job(position))
+            .map(|index| &model.jobs[index])
+    };
+    let widths = widths(in_view().map(|row| row.name.chars().count()), area.width);
+    let rows = in_view().map(|row| job_row(model, theme, row));
+    let titles =
+        Row::new(["name", "kind", "state", "w", "time", "detail"]).style(theme.column_titles());
+    let table = Table::new(rows, widths)
+        .header(titles)
+        .column_spacing(1)
+        .row_highlight_style(theme.selected())
+        .highlight_symbol("> ");
+    let mut state = TableState::default().with_selected(
+        model
+            .selected_position()
+            .filter(|p| (offset..end).contains(p))
+            .map(|p| p - offset),
+    );
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+fn job_row<'a>(model: &Model, theme: Theme, row: &'a JobRow) -> Row<'a> {
+    let worker = row.worker.map(|w| format!("w{w}")).unwrap_or_default();
+    let worker_style = if row.state.is_active() {
+        Style::new()
+    } else {
+        theme.dim()
+    };
+    let time = row
+        .duration_at(model.now)
+        .map(format_duration)
+        .unwrap_or_default();
+    Row::new([
+        Cell::from(row.name.as_str()),
+        Cell::from(Span::styled(row.kind.as_str(), theme.dim())),
+        Cell::from(Span::styled(row.state.word(), theme.state(row.state))),
+        Cell::from(Span::styled(worker, worker_style)),
+        Cell::from(time),
+        Cell::from(detail(row, theme)),
+    ])
+}
+
+/// The detail column: why it failed, how far it got, or whether its cache was reused.
+fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
+    if matches!(row.state, JobState::Failed | JobState::Timeout) {
+        let text = row.error.clone().unwrap_or_else(|| match row.exit_code {
+            Some(code) => format!("exit code {code}"),
+            None => "failed".to_string(),
+        });
+        return Line::from(Span::styled(text, theme.error_text()));
+    }
+    let mut spans = Vec::new();
+    if row.state == JobState::Cancelling {
+        spans.push(Span::styled("stopping… ", theme.state(row.state)));
+    }
+    if let Some((done, total)) = row.progress {
+        let percent = (done * 100).checked_div(total).unwrap_or(100);
+        spans.push(Span::raw(format!("{done}/{total} {percent:>3}% ")));
+    }
+    if let Some(note) = &row.detail {
+        spans.push(Span::styled(note.clone(), theme.dim()));
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,291 @@
+//! View tests: fixture models with fixed `Instant`s rendered into a `TestBackend`.
+
+use std::time::{Duration, Instant};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::{Color, Modifier};
+
+use super::{format_duration, layout, render, viewport};
+use crate::app::{self, Action, Model, Msg, UiAction};
+use crate::engine::{EngineEvent, EventKind, Finished, JobId, Outcome, WorkerId};
+use crate::jobs::JobKind;
+
+fn send(model: &mut Model, job: u32, kind: EventKind) {
+    let run = model.jobs[job as usize].run;
+    app::update(
+        model,
+        Msg::Engine(EngineEvent {
+            job: JobId(job),
+            run,
+            kind,
+        }),
+    );
+}
+
+fn done(outcome: Outcome, millis: u64, error: Option<&str>) -> EventKind {
+    EventKind::Finished(Finished {
+        outcome,
+        elapsed: Duration::from_millis(millis),
+        cpu: None,
+        error: error.map(str::to_string),
+        log: Some("/logs/broken.log".into()),
+    })
+}
+
+/// Four cmake jobs on two workers, 2.5 s in: one ok, one failed, one running, one queued.
+fn fixture() -> Model {
+    let t0 = Instant::now();
+    let jobs = ["broken", "hello-c", "slow-config", "zeta"]
+        .iter()
+        .map(|n| ((*n).to_string(), JobKind::Cmake))
+        .collect();
+    let mut model = Model::new(jobs, 2, t0);
+    model.start();
+    send(
+        &mut model,
+        0,
+        EventKind::Started {
+            worker: WorkerId(0),
+        },
+    );
+    send(
+        &mut model,
+        1,
+        EventKind::Started {
+            worker: WorkerId(1),
+        },
+    );
+    send(&mut model, 1, EventKind::Detail("fresh".into()));
+    let lines = vec![
+        "-- Configuring incomplete".to_string(),
+        "CMake Error at CMakeLists.txt:3 (message):".to_string(),
+        "  broken on purpose".to_string(),
+        "CMake Warning: unused".to_string(),
+    ];
+    send(&mut model, 0, EventKind::Output { lines, skipped: 0 });
+    app::update(&mut model, Msg::Tick(t0 + Duration::from_millis(300)));
+    send(
+        &mut model,
+        0,
+        done(
+            Outcome::Failed {
+                code: Some(1),
+                signal: None,
+            },
+            300,
+            Some("CMakeLists.txt:3: broken on purpose"),
+        ),
+    );
+    app::update(&mut model, Msg::Tick(t0 + Duration::from_millis(1200)));
+    send(&mut model, 1, done(Outcome::Succeeded, 1200, None));
+    send(
+        &mut model,
+        2,
+        EventKind::Started {
+            worker: WorkerId(0),
+        },
+    );
+    app::update(&mut model, Msg::Tick(t0 + Duration::from_millis(2500)));
+    model
+}
+
+fn draw(model: &mut Model, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    let area = ratatui::layout::Rect::new(0, 0, width, height);
+    let regions = layout(area, model);
+    app::update(model, Msg::Viewport(viewport(&regions)));
+    terminal
+        .draw(|frame| render(model, frame))
+        .expect("draw into memory");
+    terminal
+}
+
+fn screen(terminal: &Terminal<TestBackend>) -> Vec<String> {
+    let buffer = terminal.backend().buffer();
+    (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect()
+}
+
+fn find(lines: &[String], needle: &str) -> (u16, u16) {
+    for (y, line) in lines.iter().enumerate() {
+        if let Some(byte) = line.find(needle) {
+            let x = line[..byte].chars().count();
+            return (
+                u16::try_from(x).expect("narrow"),
+                u16::try_from(y).expect("short"),
+            );
+        }
+    }
+    panic!("`{needle}` not on screen:\n{}", lines.join("\n"));
+}
+
+#[test]
+fn main_screen_shows_header_rows_and_footer() {
+    let mut model = fixture();
+    let terminal = draw(&mut model, 80, 8);
+    // Text only: styles are checked cell by cell in the next test.
+    assert_eq!(
+        screen(&terminal),
+        [
+            " jobdeck  1 queued 1 running 1 ok 1 failed │ 2.5s │ workers 1/2 │ speed-up 1.1x ",
+            "  name        kind  state      w   time    detail                               ",
+            "> broken      cmake failed     w1  0.3s    CMakeLists.txt:3: broken on purpose  ",
+            "  hello-c     cmake ok         w2  1.2s    fresh                                ",
+            "  slow-config cmake running    w1  1.3s                                         ",
+            "  zeta        cmake queued                                                      ",
+            "                                                                                ",
+            " s start c cancel r rerun p pause Enter log o pager +/- workers ? help q quit   ",
+        ]
+    );
+}
+
+#[test]
+fn states_are_coloured_and_the_selection_is_highlighted() {
+    let mut model = fixture();
+    let terminal = draw(&mut model, 80, 8);
+    let lines = screen(&terminal);
+    let buffer = terminal.backend().buffer();
+    let (x, y) = find(&lines, "failed  ");
+    assert_eq!(buffer[(x, y)].fg, Color::Red);
+    let (x, y) = find(&lines, "ok     ");
+    assert_eq!(buffer[(x, y)].fg, Color::Green);
+    let (x, y) = find(&lines, "running");
+    assert_eq!(buffer[(x, y)].fg, Color::Cyan);
+    assert!(
+        buffer[(2, 2)].modifier.contains(Modifier::BOLD),
+        "selected row"
+    );
+}
+
+#[test]
+fn no_color_uses_no_colours_but_keeps_the_words() {
+    let mut model = fixture();
+    model.ui.no_color = true;
+    model.paused = true;
+    let terminal = draw(&mut model, 100, 8);
+    let buffer = terminal.backend().buffer();
+    for cell in buffer.content() {
+        assert_eq!(cell.fg, Color::Reset, "{cell:?}");
+        assert_eq!(cell.bg, Color::Reset, "{cell:?}");
+    }
+    let lines = screen(&terminal);
+    find(&lines, "failed");
+    find(&lines, "PAUSED");
+}
+
+#[test]
+fn log_pane_shows_the_selected_output_with_errors_highlighted() {
+    let mut model = fixture();
+    app::update(&mut model, Msg::Action(Action::ToggleLog));
+    let terminal = draw(&mut model, 80, 14);
+    let lines = screen(&terminal);
+    let (_, title) = find(&lines, " broken run 1 · following /logs/broken.log");
+    let (x, y) = find(&lines, "CMake Error at");
+    assert!(y > title);
+    let buffer = terminal.backend().buffer();
+    assert_eq!(buffer[(x, y)].fg, Color::Red);
+    let (x, y) = find(&lines, "CMake Warning");
+    assert_eq!(buffer[(x, y)].fg, Color::Yellow);
+    let (x, y) = find(&lines, "  broken on purpose");
+    assert_eq!(
+        buffer[(x + 2, y)].fg,
+        Color::Reset,
+        "plain lines stay plain"
+    );
+}
+
+#[test]
+fn quit_question_and_quitting_state_are_visible() {
+    let mut model = fixture();
+    app::update(&mut model, Msg::Action(Action::Quit));
+    let lines = screen(&draw(&mut model, 80, 8));
+    find(&lines, "Quit? 2 unfinished runs will be cancelled");
+    find(&lines, "y quit and cancel them");
+    app::update(&mut model, Msg::Action(Action::ConfirmQuit));
+    let lines = screen(&draw(&mut model, 80, 8));
+    find(&lines, "quitting: waiting for 2 runs to stop");
+    find(&lines, "cancelling");
+}
+
+#[test]
+fn failed_filter_and_search_prompt() {
+    let mut model = fixture();
+    app::update(
+        &mut model,
+        Msg::Action(Action::Ui(UiAction::ToggleFailedFilter)),
+    );
+    let lines = screen(&draw(&mut model, 100, 8));
+    find(&lines, "FAILED ONLY");
+    assert!(lines.iter().all(|l| !l.contains("hello-c")));
+    app::update(
+        &mut model,
+        Msg::Action(Action::Ui(UiAction::ToggleFailedFilter)),
+    );
+    for action in [
+        UiAction::BeginSearch,
+        UiAction::SearchChar('s'),
+        UiAction::SearchChar('l'),
+    ] {
+        app::update(&mut model, Msg::Action(Action::Ui(action)));
+    }
+    let lines = screen(&draw(&mut model, 80, 8));
+    find(&lines, "/sl█  1 shown");
+    assert!(lines.iter().all(|l| !l.contains("broken")));
+    app::update(
+        &mut model,
+        Msg::Action(Action::Ui(UiAction::SearchChar('z'))),
+    );
+    let lines = screen(&draw(&mut model, 80, 8));
+    find(&lines, "no job matches");
+}
+
+#[test]
+fn help_lists_every_key_from_the_keymap() {
+    let mut model = fixture();
+    app::update(&mut model, Msg::Action(Action::Ui(UiAction::ToggleHelp)));
+    let lines = screen(&draw(&mut model, 80, 40));
+    for binding in crate::ui::keymap::KEYMAP {
+        find(&lines, binding.help);
+    }
+}
+
+#[test]
+fn tiny_and_odd_sizes_do_not_panic() {
+    let mut model = fixture();
+    for (w, h) in [(10, 3), (1, 1), (0, 0), (3, 10), (200, 2), (10, 1)] {
+        for log in [false, true] {
+            model.show_log = log;
+            for help in [false, true] {
+                model.ui.show_help = help;
+                draw(&mut model, w, h);
+            }
+        }
+    }
+}
+
+#[test]
+fn ten_thousand_rows_draw_only_the_visible_ones() {
+    let t0 = Instant::now();
+    let jobs = (0..10_000)
+        .map(|i| (format!("job{i:05}"), JobKind::Words))
+        .collect();
+    let mut model = Model::new(jobs, 4, t0);
+    app::update(&mut model, Msg::Action(Action::SelectLast));
+    let lines = screen(&draw(&mut model, 60, 10));
+    find(&lines, "> job09999");
+    find(&lines, "job09993");
+    assert!(lines.iter().all(|l| !l.contains("job09992")));
+}
+
+#[test]
+fn durations_fit_the_time_column() {
+    assert_eq!(format_duration(Duration::from_millis(420)), "0.4s");
+    assert_eq!(format_duration(Duration::from_secs(123)), "2m03s");
+    assert_eq!(format_duration(Duration::from_secs(3720)), "1h02m");
+}
