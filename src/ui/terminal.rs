@@ -24,13 +24,10 @@ impl Tui {
     pub fn enter() -> io::Result<Self> {
         let terminal = ratatui::try_init()?;
         let restoring_hook = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if is_worker_thread() {
-                return;
-            }
+        std::panic::set_hook(skip_for_workers(Box::new(move |info| {
             let _ = execute!(stdout(), DisableMouseCapture);
             restoring_hook(info);
-        }));
+        })));
         let tui = Self { terminal };
         execute!(stdout(), EnableMouseCapture)?;
         Ok(tui)
@@ -61,8 +58,56 @@ impl Drop for Tui {
     }
 }
 
+type PanicHook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Send + Sync + 'static>;
+
+/// Wraps `hook` so that it does not run for panics on worker threads.
+fn skip_for_workers(hook: PanicHook) -> PanicHook {
+    Box::new(move |info| {
+        if !is_worker_thread() {
+            hook(info);
+        }
+    })
+}
+
 fn is_worker_thread() -> bool {
     std::thread::current()
         .name()
         .is_some_and(|name| name.starts_with("worker-"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    fn panic_on_thread(name: &str) {
+        let joined = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(|| panic!("test panic"))
+            .expect("spawn")
+            .join();
+        assert!(joined.is_err());
+    }
+
+    #[test]
+    fn worker_panics_skip_the_restoring_hook() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&calls);
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(skip_for_workers(Box::new(move |_| {
+            counted.fetch_add(1, Ordering::SeqCst);
+        })));
+        panic_on_thread("worker-3");
+        let after_worker = calls.load(Ordering::SeqCst);
+        panic_on_thread("input");
+        let after_input = calls.load(Ordering::SeqCst);
+        std::panic::set_hook(previous);
+        assert_eq!(
+            after_worker, 0,
+            "a worker's panic must not restore the terminal"
+        );
+        assert!(after_input >= 1, "any other thread's panic must");
+    }
 }
