@@ -117,7 +117,10 @@ pub struct Span {
 
 /// The whole app state.
 #[derive(Debug)]
-#[expect(clippy::struct_excessive_bools, reason = "independent UI switches, not a state machine")]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent UI switches, not a state machine"
+)]
 pub struct Model {
     /// Every job, indexed by `JobId`.
     pub jobs: Vec<JobRow>,
@@ -152,6 +155,9 @@ pub struct Model {
     next_run: u64,
     job_time: Duration,
     cpu_time: Duration,
+    /// Worker-seconds the pool offered before `pool_since` (the last resize).
+    pool_time: Duration,
+    pool_since: Instant,
     force_quits: u32,
 }
 
@@ -178,6 +184,8 @@ impl Model {
             next_run: 0,
             job_time: Duration::ZERO,
             cpu_time: Duration::ZERO,
+            pool_time: Duration::ZERO,
+            pool_since: now,
             force_quits: 0,
         };
         for (index, (name, kind)) in jobs.into_iter().enumerate() {
@@ -308,7 +316,6 @@ impl Model {
     }
 
     fn record_worker_finish(&mut self, run: RunId, elapsed: Duration, state: JobState) {
-        let now = self.now.saturating_duration_since(self.started_at);
         let worker = self
             .worker_stats
             .iter()
@@ -316,14 +323,16 @@ impl Model {
             .map(|(worker, _)| *worker);
         let Some(worker) = worker else { return };
         let slot = self.worker_stats.entry(worker).or_default();
-        let (span_job, _, _) = slot.current.take().expect("found by its current run");
+        let (span_job, _, since) = slot.current.take().expect("found by its current run");
         slot.done += 1;
         slot.busy += elapsed;
+        // Both ends are the times the events were handled: one worker's events arrive in
+        // order, so the spans of a lane never overlap.
         self.spans.push(Span {
             worker,
             job: span_job,
-            start: now.saturating_sub(elapsed),
-            end: now,
+            start: since.saturating_duration_since(self.started_at),
+            end: self.now.saturating_duration_since(self.started_at),
             state,
         });
     }

@@ -137,6 +137,8 @@ impl Model {
         if workers == self.workers {
             return Vec::new();
         }
+        self.pool_time = self.pool_time_until_now();
+        self.pool_since = self.now;
         self.workers = workers;
         let mut effects = vec![Effect::SetWorkers(workers)];
         effects.extend(self.dispatch());

@@ -73,8 +73,8 @@ pub struct Summary {
     pub cpu_time: Duration,
     /// `job_time / wall`.
     pub speedup: f64,
-    /// Speed-up per busy worker: `speedup / average busy workers`, where the average counts
-    /// the workers the pool was sized to.
+    /// `speedup / average pool size`: the share of the worker time the pool offered that
+    /// jobs used. The average is weighted by time, so resizing mid-run is counted fairly.
     pub efficiency: f64,
     /// The worker count at the end.
     pub workers: usize,
@@ -120,12 +120,7 @@ impl Model {
             .sum();
         let job_time = self.job_time;
         let speedup = ratio(job_time + running, wall);
-        let pool_time = wall.as_secs_f64() * f64::from(u32::try_from(self.workers).unwrap_or(u32::MAX));
-        let efficiency = if pool_time > 0.0 {
-            (job_time + running).as_secs_f64() / pool_time
-        } else {
-            0.0
-        };
+        let efficiency = ratio(job_time + running, self.pool_time_until_now());
         Summary {
             counts: self.counts(),
             wall,
@@ -138,10 +133,149 @@ impl Model {
     }
 }
 
+impl Model {
+    /// Worker time the pool has offered since the start: each size times how long it held.
+    pub(super) fn pool_time_until_now(&self) -> Duration {
+        let size = u32::try_from(self.workers).unwrap_or(u32::MAX);
+        self.pool_time + self.now.saturating_duration_since(self.pool_since) * size
+    }
+}
+
 fn ratio(a: Duration, b: Duration) -> f64 {
     if b.is_zero() {
         0.0
     } else {
         a.as_secs_f64() / b.as_secs_f64()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use crate::app::{Action, Msg, update};
+    use crate::app::{Effect, Model};
+    use crate::engine::{EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
+    use crate::jobs::JobKind;
+
+    fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    fn event(job: u32, run: RunId, kind: EventKind) -> Msg {
+        Msg::Engine(EngineEvent {
+            job: JobId(job),
+            run,
+            kind,
+        })
+    }
+
+    fn finished(elapsed: Duration) -> EventKind {
+        EventKind::Finished(Finished {
+            outcome: Outcome::Succeeded,
+            elapsed,
+            cpu: Some(elapsed / 2),
+            error: None,
+            log: None,
+        })
+    }
+
+    fn started_runs(effects: &[Effect]) -> Vec<(JobId, RunId)> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Start { job, run } => Some((*job, *run)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Two workers, two 4-second jobs side by side: speed-up 2, efficiency 100 %.
+    #[test]
+    fn speedup_and_efficiency_of_two_parallel_jobs() {
+        let t0 = Instant::now();
+        let jobs = vec![
+            ("a".to_string(), JobKind::Words),
+            ("b".to_string(), JobKind::Words),
+        ];
+        let mut model = Model::new(jobs, 2, t0);
+        let runs = started_runs(&model.start());
+        assert_eq!(runs.len(), 2);
+        for (i, &(job, run)) in runs.iter().enumerate() {
+            update(
+                &mut model,
+                event(
+                    job.0,
+                    run,
+                    EventKind::Started {
+                        worker: WorkerId(i),
+                    },
+                ),
+            );
+        }
+        update(&mut model, Msg::Tick(t0 + secs(4)));
+        for &(job, run) in &runs {
+            update(&mut model, event(job.0, run, finished(secs(4))));
+        }
+        let summary = model.summary();
+        assert_eq!(summary.wall, secs(4));
+        assert!((summary.speedup - 2.0).abs() < 1e-9, "{summary:?}");
+        assert!((summary.efficiency - 1.0).abs() < 1e-9, "{summary:?}");
+        assert_eq!(summary.cpu_time, secs(4));
+        assert_eq!(summary.counts.ok, 2);
+    }
+
+    /// One 4-second job on a pool that had 1 worker for 2 s and 3 workers for 2 s: the pool
+    /// offered 8 worker-seconds, so efficiency is 4/8.
+    #[test]
+    fn efficiency_weights_pool_size_by_time() {
+        let t0 = Instant::now();
+        let mut model = Model::new(vec![("a".to_string(), JobKind::Words)], 1, t0);
+        let (job, run) = started_runs(&model.start())[0];
+        update(
+            &mut model,
+            event(
+                job.0,
+                run,
+                EventKind::Started {
+                    worker: WorkerId(0),
+                },
+            ),
+        );
+        update(&mut model, Msg::Tick(t0 + secs(2)));
+        update(&mut model, Msg::Action(Action::AddWorker));
+        update(&mut model, Msg::Action(Action::AddWorker));
+        update(&mut model, Msg::Tick(t0 + secs(4)));
+        update(&mut model, event(job.0, run, finished(secs(4))));
+        let summary = model.summary();
+        assert!((summary.speedup - 1.0).abs() < 1e-9, "{summary:?}");
+        assert!((summary.efficiency - 0.5).abs() < 1e-9, "{summary:?}");
+        assert_eq!(summary.workers, 3);
+    }
+
+    /// Speed-up counts running jobs too, so the header is right mid-run.
+    #[test]
+    fn speedup_counts_time_of_running_jobs() {
+        let t0 = Instant::now();
+        let jobs = vec![
+            ("a".to_string(), JobKind::Words),
+            ("b".to_string(), JobKind::Words),
+        ];
+        let mut model = Model::new(jobs, 2, t0);
+        for (i, (job, run)) in started_runs(&model.start()).into_iter().enumerate() {
+            update(
+                &mut model,
+                event(
+                    job.0,
+                    run,
+                    EventKind::Started {
+                        worker: WorkerId(i),
+                    },
+                ),
+            );
+        }
+        update(&mut model, Msg::Tick(t0 + secs(3)));
+        assert!((model.summary().speedup - 2.0).abs() < 1e-9);
+        assert_eq!(model.busy_workers(), 2);
     }
 }

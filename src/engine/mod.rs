@@ -105,10 +105,16 @@ impl Engine {
         let mut handles = self.handles.lock().unwrap_or_else(PoisonError::into_inner);
         let current = self.shared.target();
         if count > current {
+            let (ready_tx, ready_rx) = crossbeam_channel::unbounded();
             for _ in current..count {
                 let slot = self.shared.claim_slot();
-                handles.push(pool::spawn_worker(slot, &self.shared, self.work_rx.clone()));
+                let rx = self.work_rx.clone();
+                handles.push(pool::spawn_worker(slot, &self.shared, rx, ready_tx.clone()));
             }
+            // Wait until each new worker has applied its niceness, so `warnings()` is
+            // complete when this returns.
+            drop(ready_tx);
+            while ready_rx.recv().is_ok() {}
         } else {
             for _ in count..current {
                 let _ = self.work_tx.send(pool::Message::Retire);

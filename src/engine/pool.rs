@@ -111,12 +111,15 @@ pub(super) fn spawn_worker(
     slot: usize,
     shared: &Arc<Shared>,
     work_rx: Receiver<Message>,
+    ready: Sender<()>,
 ) -> JoinHandle<()> {
     let shared = Arc::clone(shared);
     std::thread::Builder::new()
         .name(format!("worker-{}", slot + 1))
         .spawn(move || {
             apply_nice(&shared);
+            let _ = ready.send(());
+            drop(ready);
             for message in &work_rx {
                 match message {
                     Message::Retire => break,

@@ -278,5 +278,7 @@ fn cpu_time_of_zombie(pid: Pid) -> Option<Duration> {
         .sum();
     let per_second = rustix::param::clock_ticks_per_second().max(1);
     let nanos = u128::from(ticks) * 1_000_000_000 / u128::from(per_second);
-    Some(Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX)))
+    Some(Duration::from_nanos(
+        u64::try_from(nanos).unwrap_or(u64::MAX),
+    ))
 }
