@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
+use crate::history::{history_path, read_last_runs};
 use crate::jobs::cmake::{CmakeJob, CmakeSettings};
 use crate::jobs::{Job, JobSpec, discovery, log_files, pseudowords};
 
@@ -101,6 +102,14 @@ pub struct Args {
     /// Seed for the pseudowords: the same seed gives the same files [default: random].
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
+    /// Run only the jobs whose last recorded run (BUILD_ROOT/.jobdeck/history.jsonl) did not
+    /// succeed.
+    #[arg(long)]
+    pub rerun_failed: bool,
+
+    /// Write the session as a Chrome trace (open it in Perfetto or chrome://tracing).
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
 }
 
 fn parse_define(text: &str) -> Result<String, String> {
@@ -138,6 +147,10 @@ pub struct Plan {
     pub paused: bool,
     /// Problems found while planning that did not stop it (e.g. unreadable folders).
     pub warnings: Vec<String>,
+    /// The run history file every finished run is appended to.
+    pub history: PathBuf,
+    /// Where to write a Chrome trace at the end, if asked.
+    pub trace: Option<PathBuf>,
 }
 
 /// A problem that stops jobdeck before any job runs (exit status 2).
@@ -204,6 +217,34 @@ impl Args {
                 "nothing to run: --no-cmake was given without --words or --letters".to_string(),
             ));
         }
+        let history = history_path(&build_root);
+        let mut warnings = found.warnings;
+        if self.rerun_failed {
+            let had_jobs = !jobs.is_empty();
+            let last = read_last_runs(&history);
+            warnings.extend(last.warnings);
+            jobs.retain(|job| {
+                last.status
+                    .get(&job.name)
+                    .is_some_and(|status| status != "ok")
+            });
+            if had_jobs && jobs.is_empty() {
+                // Not an error: every job's last run succeeded, which is what the user wants.
+                return Ok(Plan {
+                    jobs,
+                    workers: 1,
+                    timeout: None,
+                    nice: None,
+                    paused: false,
+                    warnings: vec![format!(
+                        "nothing to re-run: no job's last recorded run in {} failed",
+                        history.display()
+                    )],
+                    history,
+                    trace: None,
+                });
+            }
+        }
         if jobs.is_empty() {
             return Err(StartupError(format!(
                 "no CMake projects (folders with a CMakeLists.txt) found under {}",
@@ -216,7 +257,9 @@ impl Args {
             timeout: self.timeout,
             nice: self.nice,
             paused: self.paused,
-            warnings: found.warnings,
+            warnings,
+            history,
+            trace: self.trace.as_ref().map(|t| absolute(t)).transpose()?,
         })
     }
 }

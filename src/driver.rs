@@ -1,12 +1,15 @@
 //! Carries out the model's engine effects. Shared by the TUI and the headless mode, so both
 //! start, cancel and resize the same way.
 
-use std::time::Duration;
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
 
 use crossbeam_channel::Receiver;
 
-use crate::app::Effect;
+use crate::app::{Effect, Model};
 use crate::engine::{EngineConfig, EngineEvent, WorkItem};
+use crate::history::History;
 use crate::jobs::Job;
 
 /// The engine plus the job specs the model's `JobId`s point into.
@@ -15,6 +18,8 @@ pub struct Driver {
     engine: crate::engine::Engine,
     jobs: Vec<Job>,
     timeout: Option<Duration>,
+    history: Option<RefCell<History>>,
+    trace: Option<PathBuf>,
 }
 
 impl Driver {
@@ -26,14 +31,44 @@ impl Driver {
     ) -> (Self, Receiver<EngineEvent>) {
         let (tx, rx) = crossbeam_channel::unbounded();
         let engine = crate::engine::Engine::new(config, tx);
-        (
-            Self {
-                engine,
-                jobs,
-                timeout,
-            },
-            rx,
-        )
+        let driver = Self {
+            engine,
+            jobs,
+            timeout,
+            history: None,
+            trace: None,
+        };
+        (driver, rx)
+    }
+
+    /// Appends every finished run to the history file at `history`, and writes a Chrome
+    /// trace to `trace` when the session ends.
+    #[must_use]
+    pub fn with_records(mut self, history: Option<PathBuf>, trace: Option<PathBuf>) -> Self {
+        self.history = history.map(|path| RefCell::new(History::open(path)));
+        self.trace = trace;
+        self
+    }
+
+    /// Records the runs the model saw end since the last call. Returns a warning the first
+    /// time the history cannot be written.
+    pub fn record_finished(&self, model: &mut Model) -> Option<String> {
+        let finished = model.take_finished();
+        let history = self.history.as_ref()?;
+        let now = SystemTime::now();
+        let mut history = history.borrow_mut();
+        finished
+            .into_iter()
+            .filter_map(|job| history.append(model.job(job), now))
+            .last()
+    }
+
+    /// Writes the trace, if one was asked for. Returns a warning if it could not be written.
+    pub fn write_trace(&self, model: &Model) -> Option<String> {
+        let path = self.trace.as_ref()?;
+        crate::trace::write_trace(model, path)
+            .err()
+            .map(|err| format!("cannot write the trace {}: {err}", path.display()))
     }
 
     /// The jobs, indexed by `JobId`.

@@ -34,6 +34,7 @@ pub fn run_headless(plan: Plan, json: bool, signals: &Receiver<i32>) -> io::Resu
         .map(|j| (j.name.clone(), j.spec.kind()))
         .collect();
     let (driver, events) = Driver::new(plan.jobs, &config, plan.timeout);
+    let driver = driver.with_records(Some(plan.history), plan.trace);
     let mut model = Model::new(names, plan.workers, Instant::now());
     model.nice = plan.nice;
     for warning in driver.warnings() {
@@ -68,6 +69,9 @@ pub fn run_headless(plan: Plan, json: bool, signals: &Receiver<i32>) -> io::Resu
                 let Ok(event) = event else { break };
                 app::update(&mut model, Msg::Tick(Instant::now()));
                 pending = model_event(&mut model, event, &mut out)?;
+                if let Some(warning) = driver.record_finished(&mut model) {
+                    eprintln!("jobdeck: warning: {warning}");
+                }
             }
             recv(signals) -> _ => {
                 interrupted = true;
@@ -82,6 +86,13 @@ pub fn run_headless(plan: Plan, json: bool, signals: &Receiver<i32>) -> io::Resu
         model_event(&mut model, event, &mut out)?;
     }
     app::update(&mut model, Msg::Tick(Instant::now()));
+    let warnings = [
+        driver.record_finished(&mut model),
+        driver.write_trace(&model),
+    ];
+    for warning in warnings.into_iter().flatten() {
+        eprintln!("jobdeck: warning: {warning}");
+    }
     for index in 0..model.jobs.len() {
         let job = JobId(u32::try_from(index).unwrap_or(u32::MAX));
         if model.job(job).state.is_finished() {

@@ -9,6 +9,8 @@ pub mod cli;
 pub mod driver;
 pub mod engine;
 pub mod headless;
+pub mod history;
 pub mod jobs;
 pub mod signals;
+pub mod trace;
 pub mod ui;

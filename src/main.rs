@@ -32,6 +32,10 @@ fn main() -> ExitCode {
     for warning in &plan.warnings {
         eprintln!("jobdeck: warning: {warning}");
     }
+    if plan.jobs.is_empty() {
+        // Only `--rerun-failed` plans nothing without an error: there is nothing left to do.
+        return ExitCode::SUCCESS;
+    }
     let headless = args.headless || args.json || !std::io::stdout().is_terminal();
     let result = if headless {
         run_headless(plan, args.json, &signals)

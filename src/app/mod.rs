@@ -159,6 +159,8 @@ pub struct Model {
     pool_time: Duration,
     pool_since: Instant,
     force_quits: u32,
+    /// Jobs whose current run ended since the loop last asked (see `take_finished`).
+    finished: Vec<JobId>,
 }
 
 impl Model {
@@ -187,6 +189,7 @@ impl Model {
             pool_time: Duration::ZERO,
             pool_since: now,
             force_quits: 0,
+            finished: Vec::new(),
         };
         for (index, (name, kind)) in jobs.into_iter().enumerate() {
             let run = model.new_run();
@@ -220,6 +223,12 @@ impl Model {
     /// Whether nothing is queued or in flight: a headless run is over.
     pub fn is_idle(&self) -> bool {
         self.in_flight.is_empty() && (self.queue.is_empty() || self.paused)
+    }
+
+    /// Jobs whose current run ended (or that were cancelled while queued) since the last
+    /// call, in the order they ended: what the loop records in the run history.
+    pub fn take_finished(&mut self) -> Vec<JobId> {
+        std::mem::take(&mut self.finished)
     }
 
     fn new_run(&mut self) -> RunId {
@@ -277,6 +286,9 @@ impl Model {
         }
         if is_current {
             self.dirty = true;
+            if matches!(kind, EventKind::Finished(_)) {
+                self.finished.push(job);
+            }
             self.apply_current_run_event(job, kind);
             self.note_row_changed(job.0 as usize);
         }

@@ -85,6 +85,7 @@ impl Model {
                 row.state = JobState::Cancelled;
                 row.is_forced = false;
                 self.queue.retain(|&queued| queued != job);
+                self.finished.push(job);
                 Vec::new()
             }
             JobState::Dispatched | JobState::Running => {

@@ -49,6 +49,7 @@ pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> io::Result<HeadlessEnd> {
         .map(|j| (j.name.clone(), j.spec.kind()))
         .collect();
     let (driver, events) = Driver::new(plan.jobs, &config, plan.timeout);
+    let driver = driver.with_records(Some(plan.history), plan.trace);
     let mut model = Model::new(names, plan.workers, Instant::now());
     model.nice = plan.nice;
     model.paused = plan.paused;
@@ -74,6 +75,17 @@ pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> io::Result<HeadlessEnd> {
     // The terminal is back to normal here; the shutdown waits for any process group that a
     // second Ctrl-C stopped waiting for.
     driver.shutdown();
+    // Runs that ended during the shutdown still belong in the history and the trace.
+    while let Ok(event) = events.try_recv() {
+        app::update(&mut model, Msg::Engine(event));
+    }
+    let warnings = [
+        driver.record_finished(&mut model),
+        driver.write_trace(&model),
+    ];
+    for warning in warnings.into_iter().flatten() {
+        eprintln!("jobdeck: warning: {warning}");
+    }
     let interrupted = result?;
     let counts = model.counts();
     Ok(if interrupted {
@@ -146,6 +158,9 @@ impl Loop<'_> {
             let batch: Vec<EngineEvent> = self.events.try_iter().take(EVENT_BUDGET).collect();
             for event in batch {
                 pending.extend(self.update(Msg::Engine(event)));
+            }
+            if let Some(warning) = self.driver.record_finished(self.model) {
+                self.model.ui.notice = Some(warning);
             }
         }
     }

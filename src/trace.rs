@@ -1,0 +1,55 @@
+//! Chrome trace export (`--trace FILE`): one lane per worker, one complete event per run.
+//!
+//! The format is the Trace Event Format's "X" (complete) events with `ts` and `dur` in
+//! microseconds, which Perfetto and `chrome://tracing` open directly.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::app::Model;
+
+/// The trace of every finished run in the model, as JSON.
+pub fn trace_json(model: &Model) -> Value {
+    let mut events: Vec<Value> = Vec::with_capacity(model.spans.len() + 8);
+    events.push(json!({
+        "name": "process_name", "ph": "M", "pid": 1, "tid": 0,
+        "args": { "name": "jobdeck" },
+    }));
+    let mut lanes: Vec<usize> = model.spans.iter().map(|s| s.worker.0).collect();
+    lanes.sort_unstable();
+    lanes.dedup();
+    for lane in lanes {
+        events.push(json!({
+            "name": "thread_name", "ph": "M", "pid": 1, "tid": lane + 1,
+            "args": { "name": format!("worker-{}", lane + 1) },
+        }));
+    }
+    for span in &model.spans {
+        let row = model.job(span.job);
+        events.push(json!({
+            "name": row.name,
+            "cat": row.kind.as_str(),
+            "ph": "X",
+            "pid": 1,
+            "tid": span.worker.0 + 1,
+            "ts": micros(span.start),
+            "dur": micros(span.end.saturating_sub(span.start)),
+            "args": { "status": span.state.word(), "kind": row.kind.as_str() },
+        }));
+    }
+    json!({ "traceEvents": events, "displayTimeUnit": "ms" })
+}
+
+/// Writes the trace to `path`.
+pub fn write_trace(model: &Model, path: &Path) -> std::io::Result<()> {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    serde_json::to_writer(&mut file, &trace_json(model))?;
+    file.write_all(b"\n")?;
+    file.flush()
+}
+
+fn micros(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
