@@ -8,6 +8,7 @@
 //!
 //! Without tmux the test prints a loud skip message; with `CI=true` it fails instead.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -175,7 +176,12 @@ fn tools_present() -> bool {
         std::env::var("CI").as_deref() != Ok("true"),
         "e2e_tmux: {missing:?} not installed, and CI=true forbids skipping"
     );
-    eprintln!("\n!!!!!!!! e2e_tmux SKIPPED: {missing:?} not installed !!!!!!!!\n");
+    // Written to the stderr handle, not with `eprintln!`, which the test harness captures
+    // and hides for a passing test.
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n!!!!!!!! e2e_tmux SKIPPED: {missing:?} not installed !!!!!!!!\n"
+    );
     false
 }
 
