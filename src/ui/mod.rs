@@ -180,7 +180,15 @@ impl Loop<'_> {
                 None
             }
         };
-        action.map_or_else(Vec::new, |a| self.update(Msg::Action(a)))
+        let Some(action) = action else {
+            return Vec::new();
+        };
+        let effects = self.update(Msg::Action(action));
+        if action == Action::OpenLog && effects.is_empty() {
+            // Say why nothing happened rather than ignore the key.
+            self.model.ui.notice = Some("no log yet: the job has not run".into());
+        }
+        effects
     }
 
     /// Tells the model where the table and log are whenever the size or the layout changed.
