@@ -309,3 +309,36 @@ fn assert_log_mentions(log: Option<&Path>, text: &str) {
     let log = std::fs::read_to_string(log.expect("a log path")).expect("read log");
     assert!(log.contains(text), "log lacks {text}: {log}");
 }
+
+#[test]
+fn the_error_summary_keeps_message_lines_after_a_blank_line() {
+    // cmake 3.25's diagnostic for a missing source file: the file name comes after a blank
+    // line, and the summary is useless without it.
+    let temp = TempDir::new("summary");
+    let log = temp.join("missing-source.log");
+    std::fs::write(
+        &log,
+        "-- Configuring done\n\
+         CMake Error at CMakeLists.txt:3 (add_executable):\n\
+         \x20 Cannot find source file:\n\
+         \n\
+         \x20   does_not_exist.c\n\
+         \n\
+         \x20 Tried extensions .c .C\n\
+         \n\
+         \n\
+         CMake Error at CMakeLists.txt:3 (add_executable):\n\
+         \x20 No SOURCES given to target: missing_source\n\
+         \n\
+         \n\
+         CMake Generate step failed.  Build files cannot be regenerated correctly.\n",
+    )
+    .expect("write log");
+    assert_eq!(
+        jobdeck::jobs::cmake::first_cmake_error(&log).as_deref(),
+        Some(
+            "CMake Error at CMakeLists.txt:3 (add_executable): Cannot find source file: \
+             does_not_exist.c Tried extensions .c .C"
+        )
+    );
+}

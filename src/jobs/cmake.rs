@@ -113,18 +113,15 @@ pub fn first_cmake_error(log: &Path) -> Option<String> {
         .by_ref()
         .find(|line| line.starts_with("CMake Error"))?;
     let mut summary = header.trim().to_string();
-    let mut seen_message = false;
+    // The message is every indented line up to the next unindented one; blank lines can
+    // separate its paragraphs (e.g. `Cannot find source file:`, a blank line, the file name).
     for line in lines {
         if line.trim().is_empty() {
-            if seen_message {
-                break;
-            }
             continue;
         }
         if !line.starts_with(' ') {
             break;
         }
-        seen_message = true;
         summary.push(' ');
         summary.push_str(line.trim());
         if summary.chars().count() > MAX_SUMMARY {

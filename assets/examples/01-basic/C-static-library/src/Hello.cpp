@@ -1,0 +1,3 @@
+#include <iostream>
+#include "Hello.h"
+void Hello::print() { std::cout << "Hello Headers!" << std::endl; }

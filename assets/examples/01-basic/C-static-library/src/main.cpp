@@ -1,0 +1,2 @@
+#include "Hello.h"
+int main() { Hello hi; hi.print(); return 0; }

@@ -1,0 +1,2 @@
+#include "greeting.h"
+int main(void) { greet("installer"); return 0; }

@@ -1,0 +1,2 @@
+#include <stdio.h>
+int main(void) { puts("build type"); return 0; }

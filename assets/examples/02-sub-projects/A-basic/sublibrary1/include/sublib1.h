@@ -1,0 +1,2 @@
+#pragma once
+void sublib1_print(void);

@@ -1,0 +1,2 @@
+#pragma once
+static inline int sublib2_answer(void) { return 42; }
