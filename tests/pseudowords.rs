@@ -1,0 +1,386 @@
+//! Pseudoword tasks, end to end: the real binary for file formats, letter order, seeds and
+//! planning; the engine driven directly for cancels, progress and the gather's scheduling.
+//!
+//! Word counts stay small so the whole file runs in a second or two on a 2-core machine.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use common::{TempDir, run_command, run_jobdeck, timeout};
+use crossbeam_channel::Receiver;
+use jobdeck::engine::run_ctx::PROGRESS_INTERVAL;
+use jobdeck::engine::{
+    Engine, EngineConfig, EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkItem,
+};
+use jobdeck::jobs::Job;
+use jobdeck::jobs::pseudowords::{self, WordsRequest, WordsSettings};
+
+const FIRST: &[u8] = b"bdvl";
+const SECOND: &[u8] = b"aoi";
+const THIRD: &[u8] = b"pkl";
+
+/// Runs `jobdeck --headless --no-cmake` with `args`, writing into `out`; expects success.
+fn run_words(out: &Path, args: &[&str]) {
+    let mut all = vec!["--headless", "--no-cmake", "--words-out"];
+    let out = out.to_str().expect("UTF-8 temp path");
+    all.push(out);
+    all.extend_from_slice(args);
+    let run = run_jobdeck(&all);
+    assert_eq!(
+        run.code(),
+        0,
+        "{all:?}\nstdout:\n{}\nstderr:\n{}",
+        run.stdout,
+        run.stderr
+    );
+}
+
+/// Every file in `dir` (not in subfolders) by name.
+fn files_in(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .expect("read the output folder")
+        .map(|entry| entry.expect("folder entry").path())
+        .filter(|path| path.is_file())
+        .map(|path| {
+            let name = path
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            (name, std::fs::read(&path).expect("read an output file"))
+        })
+        .collect()
+}
+
+/// Asserts `bytes` is exactly `count` words, each `first` letter + `[aoi][pkl]` + newline.
+fn assert_words(bytes: &[u8], count: usize, first: &[u8]) {
+    assert_eq!(bytes.len(), count * 4, "{count} words of 4 bytes");
+    for word in bytes.chunks_exact(4) {
+        assert!(
+            first.contains(&word[0]) && SECOND.contains(&word[1]) && THIRD.contains(&word[2]),
+            "bad word {:?}",
+            String::from_utf8_lossy(word)
+        );
+        assert_eq!(word[3], b'\n');
+    }
+}
+
+#[test]
+fn file_tasks_write_the_asked_number_of_words() {
+    let tmp = TempDir::new("words-files");
+    let out = tmp.join("out");
+    run_words(
+        &out,
+        &["--words", "3", "--words-per-task", "2500", "-j", "2"],
+    );
+    let files = files_in(&out);
+    let names: Vec<&str> = files.keys().map(String::as_str).collect();
+    assert_eq!(names, ["output0.txt", "output1.txt", "output2.txt"]);
+    for bytes in files.values() {
+        assert_words(bytes, 2500, FIRST);
+    }
+}
+
+#[test]
+fn letters_are_gathered_in_the_order_of_the_string() {
+    let tmp = TempDir::new("words-letters");
+    let out = tmp.join("out");
+    let letters = "thisisz";
+    run_words(&out, &["--letters", letters, "--words-per-task", "700"]);
+    let files = files_in(&out);
+    assert_eq!(files.keys().collect::<Vec<_>>(), ["letters.txt"]);
+    let gathered = &files["letters.txt"];
+    assert_eq!(gathered.len(), letters.len() * 700 * 4);
+    for (letter, block) in letters.bytes().zip(gathered.chunks_exact(700 * 4)) {
+        assert_words(block, 700, &[letter]);
+    }
+    assert!(!out.join(".letter-parts").exists(), "parts are tidied away");
+}
+
+#[test]
+fn same_seed_gives_the_same_bytes_whatever_the_worker_count() {
+    let tmp = TempDir::new("words-seed");
+    let args = |workers| {
+        [
+            "--words",
+            "4",
+            "--letters",
+            "abcab",
+            "--words-per-task",
+            "3000",
+            "--seed",
+            "1234",
+            "-j",
+            workers,
+        ]
+    };
+    let mut outputs = Vec::new();
+    for workers in ["1", "2", "8"] {
+        let out = tmp.join(format!("j{workers}"));
+        run_words(&out, &args(workers));
+        outputs.push(files_in(&out));
+    }
+    assert_eq!(outputs[0].len(), 5, "4 files and letters.txt");
+    assert_eq!(outputs[0], outputs[1], "-j1 and -j2 differ");
+    assert_eq!(outputs[0], outputs[2], "-j1 and -j8 differ");
+    assert_ne!(outputs[0]["output0.txt"], outputs[0]["output1.txt"]);
+
+    let other = tmp.join("other-seed");
+    run_words(
+        &other,
+        &["--words", "1", "--words-per-task", "3000", "--seed", "1235"],
+    );
+    assert_ne!(files_in(&other)["output0.txt"], outputs[0]["output0.txt"]);
+}
+
+#[test]
+fn an_unwritable_output_folder_fails_with_a_clear_message() {
+    let tmp = TempDir::new("words-unwritable");
+    // Root ignores permission bits, but nobody can make a folder inside a regular file.
+    std::fs::write(tmp.join("afile"), "not a folder").expect("write a file");
+    let out = tmp.join("afile/out");
+    let run = run_jobdeck([
+        "--headless",
+        "--no-cmake",
+        "--words",
+        "1",
+        "--words-per-task",
+        "10",
+        "--words-out",
+        out.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(run.code(), 1, "stdout:\n{}", run.stdout);
+    let line = run
+        .stdout
+        .lines()
+        .find(|line| line.contains("output0"))
+        .expect("a line for the task");
+    assert!(line.starts_with("failed"), "{line}");
+    assert!(line.contains("cannot create folder"), "{line}");
+    assert!(line.contains("afile/out"), "{line}");
+}
+
+#[test]
+fn words_alone_run_from_a_folder_without_cmake_projects() {
+    let tmp = TempDir::new("words-alone");
+    for extra in [&["--no-cmake"][..], &[]] {
+        let mut command = Command::new(common::JOBDECK);
+        command
+            .current_dir(tmp.path())
+            .args(["--headless", "--words", "2", "--words-per-task", "10"])
+            .args(extra);
+        let run = run_command(command);
+        assert_eq!(run.code(), 0, "{extra:?}: {}{}", run.stdout, run.stderr);
+        assert!(run.stdout.contains("2 jobs: 2 ok"), "{}", run.stdout);
+        let default_out = tmp.join("build/pseudowords");
+        assert_words(
+            &std::fs::read(default_out.join("output1.txt")).expect("output1"),
+            10,
+            FIRST,
+        );
+    }
+
+    let mut command = Command::new(common::JOBDECK);
+    command
+        .current_dir(tmp.path())
+        .args(["--headless", "--no-cmake"]);
+    let run = run_command(command);
+    assert_eq!(run.code(), 2);
+    assert!(run.stderr.contains("nothing to run"), "{}", run.stderr);
+}
+
+// The engine, driven directly.
+
+fn engine(workers: usize) -> (Engine, Receiver<EngineEvent>) {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    (
+        Engine::new(
+            &EngineConfig {
+                workers,
+                nice: None,
+            },
+            tx,
+        ),
+        rx,
+    )
+}
+
+fn word_jobs(out: &Path, files: usize, letters: &str, words_per_task: u64) -> Vec<Job> {
+    pseudowords::jobs(&WordsRequest {
+        files,
+        letters: letters.to_string(),
+        settings: WordsSettings {
+            out_dir: out.to_path_buf(),
+            words_per_task,
+            seed: 99,
+        },
+    })
+}
+
+fn submit(engine: &Engine, job: &Job, id: u32, run: u64) -> RunId {
+    let run = RunId(run);
+    engine.submit(WorkItem {
+        job: JobId(id),
+        run,
+        timeout: None,
+        task: job.spec.task(),
+    });
+    run
+}
+
+fn next(rx: &Receiver<EngineEvent>) -> EngineEvent {
+    rx.recv_timeout(timeout())
+        .unwrap_or_else(|err| panic!("no engine event within {:?}: {err}", timeout()))
+}
+
+/// Collects events until `run` finishes; returns them and its `Finished`.
+fn until_finished(rx: &Receiver<EngineEvent>, run: RunId) -> (Vec<EngineEvent>, Finished) {
+    let mut events = Vec::new();
+    loop {
+        let event = next(rx);
+        if event.run == run
+            && let EventKind::Finished(finished) = &event.kind
+        {
+            let finished = finished.clone();
+            return (events, finished);
+        }
+        events.push(event);
+    }
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_cancelled_task_leaves_no_final_file_and_no_temporary_one() {
+    let tmp = TempDir::new("words-cancel");
+    let out = tmp.join("out");
+    // Far more words than the test waits for: it is cancelled after its first progress.
+    let jobs = word_jobs(&out, 1, "", 1 << 34);
+    let (engine, rx) = engine(1);
+    let run = submit(&engine, &jobs[0], 0, 1);
+    loop {
+        if let EventKind::Progress { .. } = next(&rx).kind {
+            break;
+        }
+    }
+    engine.cancel(run);
+    let (_, finished) = until_finished(&rx, run);
+    assert_eq!(finished.outcome, Outcome::Cancelled);
+    assert!(finished.cpu.is_some(), "thread CPU time is measured");
+    assert_eq!(
+        names_in(&out),
+        Vec::<String>::new(),
+        "nothing left in {}",
+        out.display()
+    );
+}
+
+#[test]
+fn progress_arrives_rate_limited_and_ends_at_the_total() {
+    let tmp = TempDir::new("words-progress");
+    let words = 3_000_000;
+    let jobs = word_jobs(&tmp.join("out"), 1, "", words);
+    let (engine, rx) = engine(1);
+    let run = submit(&engine, &jobs[0], 0, 1);
+    let (events, finished) = until_finished(&rx, run);
+    assert_eq!(finished.outcome, Outcome::Succeeded, "{:?}", finished.error);
+    let progress: Vec<(u64, u64)> = events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Progress { done, total } => Some((done, total)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(progress.last(), Some(&(words, words)));
+    assert!(progress.windows(2).all(|w| w[0].0 < w[1].0), "{progress:?}");
+    // One at the start, one per interval, and the final one: never one per chunk of work.
+    let intervals = finished.elapsed.as_millis() / PROGRESS_INTERVAL.as_millis();
+    let allowed = usize::try_from(intervals).expect("small") + 2;
+    assert!(
+        progress.len() <= allowed,
+        "{} events in {:?}",
+        progress.len(),
+        finished.elapsed
+    );
+}
+
+/// Run ids for `run_in_order`: unique within the test binary, as the model's are.
+static NEXT_RUN: AtomicU64 = AtomicU64::new(1000);
+
+/// Runs every job of `jobs` on `engine` in the given order and waits for all to finish.
+fn run_in_order(engine: &Engine, rx: &Receiver<EngineEvent>, jobs: &[Job], order: &[usize]) {
+    let runs: Vec<RunId> = order
+        .iter()
+        .map(|&index| {
+            let id = u32::try_from(index).expect("small");
+            submit(
+                engine,
+                &jobs[index],
+                id,
+                NEXT_RUN.fetch_add(1, Ordering::SeqCst),
+            )
+        })
+        .collect();
+    let mut done = Vec::new();
+    while done.len() < runs.len() {
+        let event = next(rx);
+        if let EventKind::Finished(finished) = event.kind {
+            assert_eq!(finished.outcome, Outcome::Succeeded, "{:?}", finished.error);
+            done.push(event.run);
+        }
+    }
+}
+
+#[test]
+fn the_gather_started_first_on_one_worker_does_its_own_letters() {
+    let tmp = TempDir::new("words-gather-first");
+    let (normal, first) = (tmp.join("normal"), tmp.join("first"));
+    let (engine, rx) = engine(1);
+
+    let jobs = word_jobs(&normal, 0, "dog", 1000);
+    run_in_order(&engine, &rx, &jobs, &[0, 1, 2, 3]);
+
+    // On one worker the letters cannot run while the gather holds it: were the gather to
+    // wait for them, this would never finish.
+    let jobs = word_jobs(&first, 0, "dog", 1000);
+    run_in_order(&engine, &rx, &jobs, &[3, 0, 1, 2]);
+    let read = |dir: &PathBuf| std::fs::read(dir.join("letters.txt")).expect("letters.txt");
+    assert_eq!(read(&normal), read(&first));
+}
+
+#[test]
+fn rerunning_a_letter_or_the_gather_gives_the_same_file() {
+    let tmp = TempDir::new("words-rerun");
+    let out = tmp.join("out");
+    let jobs = word_jobs(&out, 0, "abc", 1000);
+    let (engine, rx) = engine(2);
+    run_in_order(&engine, &rx, &jobs, &[0, 1, 2, 3]);
+    let first = std::fs::read(out.join("letters.txt")).expect("letters.txt");
+    // A gather alone (its parts were used up), then a letter re-run followed by the gather.
+    run_in_order(&engine, &rx, &jobs, &[3]);
+    run_in_order(&engine, &rx, &jobs, &[1]);
+    assert!(
+        out.join(".letter-parts").exists(),
+        "the re-run letter's part waits"
+    );
+    run_in_order(&engine, &rx, &jobs, &[3]);
+    assert_eq!(
+        std::fs::read(out.join("letters.txt")).expect("letters.txt"),
+        first
+    );
+    assert_eq!(names_in(&out), ["letters.txt"]);
+}
