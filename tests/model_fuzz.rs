@@ -84,7 +84,7 @@ impl SimEngine {
     fn resize(&mut self, n: usize) {
         self.target = n;
         while self.workers.len() < n {
-            let slot = (0..)
+            let slot = (0..=self.workers.len())
                 .find(|s| !self.workers.contains_key(s))
                 .expect("a free slot");
             self.workers.insert(slot, None);
@@ -220,7 +220,7 @@ fn check_invariants(model: &Model, sim: &SimEngine) -> Result<(), TestCaseError>
             let current = model.worker_stats.get(&worker).and_then(|w| w.current);
             prop_assert_eq!(
                 current.map(|(j, r, _)| (j, r)),
-                Some((JobId(index as u32), row.run))
+                Some((JobId(u32::try_from(index).expect("few jobs")), row.run))
             );
         }
     }
