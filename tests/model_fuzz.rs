@@ -150,7 +150,7 @@ impl SimEngine {
         let index = choice - usize::from(can_start);
         let worker = busy[index / 2];
         let (job, run) = self.workers[&worker].expect("busy");
-        if index % 2 == 0 {
+        if index.is_multiple_of(2) {
             let kind = EventKind::Progress { done: 1, total: 2 };
             return Some(EngineEvent { job, run, kind });
         }
