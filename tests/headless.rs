@@ -101,22 +101,33 @@ fn a_folder_without_projects_is_a_startup_error() {
 }
 
 #[test]
-fn help_lists_every_documented_option_and_exits_zero() {
+fn every_option_in_help_is_documented_in_the_readme() {
     let run = run_jobdeck(["--help"]);
     assert_eq!(run.code(), 0);
-    for option in [
-        "--jobs",
-        "--build-root",
-        "--generator",
-        "-D <VAR=VALUE>",
-        "--build-type",
-        "--cmake",
-        "--log-dir",
-        "--headless",
-        "--json",
-    ] {
-        assert!(run.stdout.contains(option), "--help lacks {option}");
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("read README.md");
+    let options: Vec<&str> = run
+        .stdout
+        .lines()
+        .map(str::trim_start)
+        .filter(|line| line.starts_with('-'))
+        .flat_map(|line| line.split([' ', ',']))
+        .filter(|word| word.starts_with('-') && word.len() > 1)
+        .collect();
+    for option in ["--jobs", "--build-root", "--cmake", "--json", "-D"] {
+        assert!(
+            options.contains(&option),
+            "--help lacks {option}: {options:?}"
+        );
     }
+    let undocumented: Vec<&&str> = options
+        .iter()
+        .filter(|option| !readme.contains(&format!("`{option}")))
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "options in --help but not in README.md: {undocumented:?}"
+    );
 }
 
 #[test]
@@ -272,32 +283,38 @@ fn all_succeeded_exits_zero_and_a_second_run_reuses_the_cache() {
     assert!(build.join(".jobdeck/logs/ok.1.log").is_file());
 }
 
-#[test]
-fn sigint_cancels_every_run_prints_the_summary_and_exits_130() {
-    if !cmake_available("sigint_cancels_every_run_prints_the_summary_and_exits_130") {
-        return;
-    }
-    let temp = TempDir::new("sigint");
+/// Starts a `-j1` JSON run whose first job sleeps in a grandchild, sends `signal` once that
+/// grandchild runs, and checks the run ends with 130, a summary, every job reported once and
+/// no process left. Returns the events.
+fn interrupt_slow_run(signal: rustix::process::Signal, label: &str) -> Vec<Value> {
+    let temp = TempDir::new(label);
     copy_fixture("cmake/grandchild", &temp.join("a-slow"));
     for name in ["b", "c", "d"] {
         copy_fixture("cmake/none", &temp.join(name));
     }
+    let marker = temp.path().to_str().expect("UTF-8").to_string();
     // One worker: `a-slow` runs first and the others wait in the queue behind it.
-    let run = common::Streaming::start(["--json", "-j1", path_arg(temp.path())]);
+    let run =
+        common::Streaming::start_with_marker(["--json", "-j1", path_arg(temp.path())], &marker);
     let mut seen = Vec::new();
     run.wait_for_line(&mut seen, |line| {
         line.contains(r#""event":"started""#) && line.contains(r#""job":"a-slow""#)
     });
-    let marker = temp.join("a-slow");
-    let pgid = common::wait_for_sleeping_group(marker.to_str().expect("UTF-8"));
+    let slow = temp.join("a-slow");
+    let pgid = common::wait_for_sleeping_group(slow.to_str().expect("UTF-8"));
 
+    let before = common::live_processes_with_marker(&marker);
+    assert!(
+        before.iter().any(|p| p.comm == "sleep"),
+        "the marker reaches the grandchild: {before:#?}"
+    );
     let jobdeck = rustix::process::Pid::from_child(&run.child);
-    rustix::process::kill_process(jobdeck, rustix::process::Signal::INT).expect("send SIGINT");
+    rustix::process::kill_process(jobdeck, signal).expect("send the signal");
     let (status, stderr) = run.finish(&mut seen);
     assert_eq!(
         status.code(),
         Some(130),
-        "stderr: {stderr}; stdout: {seen:#?}"
+        "{signal:?}: stderr: {stderr}; stdout: {seen:#?}"
     );
 
     let survivors = common::live_group_members(pgid);
@@ -305,15 +322,65 @@ fn sigint_cancels_every_run_prints_the_summary_and_exits_130() {
         survivors.is_empty(),
         "survivors of group {pgid}: {survivors:#?}"
     );
+    let survivors = common::live_processes_with_marker(&marker);
+    assert!(survivors.is_empty(), "survivors of the run: {survivors:#?}");
     let events = common::parse_json_lines(&seen.join("\n"));
     check_event_stream(&events);
     let finished = finished_by_job(&events);
     assert_eq!(finished.len(), 4, "every job is reported once: {seen:#?}");
-    assert_eq!(finished["a-slow"]["status"], "cancelled");
-    for queued in ["b", "c", "d"] {
-        assert_eq!(finished[queued]["status"], "cancelled", "{queued}");
+    for job in ["a-slow", "b", "c", "d"] {
+        assert_eq!(finished[job]["status"], "cancelled", "{job}");
     }
     let summary = events.last().expect("summary");
     assert_eq!(summary["interrupted"], true);
     assert_eq!(summary["cancelled"], 4);
+    events
+}
+
+#[test]
+fn sigint_cancels_every_run_prints_the_summary_and_exits_130() {
+    if !cmake_available("sigint_cancels_every_run_prints_the_summary_and_exits_130") {
+        return;
+    }
+    let events = interrupt_slow_run(rustix::process::Signal::INT, "sigint");
+    let started = events.iter().filter(|e| e["event"] == "started").count();
+    assert_eq!(started, 1, "the queued jobs never started");
+}
+
+#[test]
+fn sigterm_and_sighup_stop_a_run_like_sigint() {
+    if !cmake_available("sigterm_and_sighup_stop_a_run_like_sigint") {
+        return;
+    }
+    interrupt_slow_run(rustix::process::Signal::TERM, "sigterm");
+    interrupt_slow_run(rustix::process::Signal::HUP, "sighup");
+}
+
+#[test]
+fn a_job_past_its_timeout_ends_timeout_and_leaves_nothing_behind() {
+    if !cmake_available("a_job_past_its_timeout_ends_timeout_and_leaves_nothing_behind") {
+        return;
+    }
+    let temp = TempDir::new("timeout");
+    copy_fixture("cmake/grandchild", &temp.join("slow"));
+    copy_fixture("cmake/none", &temp.join("quick"));
+    let marker = temp.path().to_str().expect("UTF-8").to_string();
+    let mut command = std::process::Command::new(common::JOBDECK);
+    command
+        .args(["--json", "-j2", "--timeout", "1", path_arg(temp.path())])
+        .env(common::MARKER_VAR, &marker);
+    let run = common::run_command(command);
+    assert_eq!(run.code(), 1, "{run:?}");
+    let events = run.json();
+    check_event_stream(&events);
+    let finished = finished_by_job(&events);
+    assert_eq!(finished["quick"]["status"], "ok");
+    let slow = &finished["slow"];
+    assert_eq!(slow["status"], "timeout", "{slow}");
+    let millis = slow["duration_ms"].as_u64().expect("duration");
+    // One second of running plus at most the two-second grace period (sleep dies on SIGTERM).
+    assert!((1000..3500).contains(&millis), "{slow}");
+    let survivors = common::live_processes_with_marker(&marker);
+    assert!(survivors.is_empty(), "survivors: {survivors:#?}");
+    assert_eq!(events.last().expect("summary")["timeout"], 1);
 }

@@ -210,8 +210,18 @@ impl Streaming {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
+        Self::start_with_marker(args, "none")
+    }
+
+    /// Starts `jobdeck args…` with piped output and `JOBDECK_TEST_MARKER=<marker>` set.
+    pub fn start_with_marker<I, S>(args: I, marker: &str) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
         let mut child = Command::new(JOBDECK)
             .args(args)
+            .env(MARKER_VAR, marker)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -371,4 +381,23 @@ pub fn wait_for_sleeping_group(marker: &str) -> i32 {
     });
     assert!(ok, "no cmake group with a live `sleep` for {marker}");
     found.expect("found when the wait succeeded")
+}
+
+/// The name of an environment variable the tests set on jobdeck; its children inherit it.
+pub const MARKER_VAR: &str = "JOBDECK_TEST_MARKER";
+
+/// Live processes whose environment holds `JOBDECK_TEST_MARKER=<marker>`: what is left of a
+/// run started with that marker, whatever group its processes ended up in.
+pub fn live_processes_with_marker(marker: &str) -> Vec<ProcessInfo> {
+    let needle = format!("{MARKER_VAR}={marker}");
+    processes()
+        .into_iter()
+        .filter(|p| p.state != 'Z' && p.pid != std::process::id().cast_signed())
+        .filter(|p| {
+            std::fs::read(format!("/proc/{}/environ", p.pid)).is_ok_and(|env| {
+                env.split(|&b| b == 0)
+                    .any(|entry| entry == needle.as_bytes())
+            })
+        })
+        .collect()
 }
