@@ -38,7 +38,7 @@ pub fn run_headless(plan: Plan, json: bool, signals: &Receiver<i32>) -> io::Resu
     let mut model = Model::new(names, plan.workers, Instant::now());
     model.nice = plan.nice;
     for warning in driver.warnings() {
-        eprintln!("jobdeck: warning: {warning}");
+        let _ = writeln!(io::stderr(), "jobdeck: warning: {warning}");
     }
     let mut out = Reporter {
         json,
@@ -70,7 +70,7 @@ pub fn run_headless(plan: Plan, json: bool, signals: &Receiver<i32>) -> io::Resu
                 app::update(&mut model, Msg::Tick(Instant::now()));
                 pending = model_event(&mut model, event, &mut out)?;
                 if let Some(warning) = driver.record_finished(&mut model) {
-                    eprintln!("jobdeck: warning: {warning}");
+                    let _ = writeln!(io::stderr(), "jobdeck: warning: {warning}");
                 }
             }
             recv(signals) -> _ => {
@@ -91,7 +91,7 @@ pub fn run_headless(plan: Plan, json: bool, signals: &Receiver<i32>) -> io::Resu
         driver.write_trace(&model),
     ];
     for warning in warnings.into_iter().flatten() {
-        eprintln!("jobdeck: warning: {warning}");
+        let _ = writeln!(io::stderr(), "jobdeck: warning: {warning}");
     }
     for index in 0..model.jobs.len() {
         let job = JobId(u32::try_from(index).unwrap_or(u32::MAX));

@@ -2,7 +2,7 @@
 //! the result to an exit status (0 all ok, 1 some job did not succeed, 2 usage or start-up
 //! error, 130 interrupted).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -30,7 +30,8 @@ fn main() -> ExitCode {
         Err(err) => return startup_error(&err.to_string()),
     };
     for warning in &plan.warnings {
-        eprintln!("jobdeck: warning: {warning}");
+        // Not `eprintln!`: it panics when stderr is a closed pipe.
+        let _ = writeln!(std::io::stderr(), "jobdeck: warning: {warning}");
     }
     if plan.jobs.is_empty() {
         // Only `--rerun-failed` plans nothing without an error: there is nothing left to do.
@@ -51,6 +52,6 @@ fn main() -> ExitCode {
 }
 
 fn startup_error(message: &str) -> ExitCode {
-    eprintln!("jobdeck: {message}");
+    let _ = writeln!(std::io::stderr(), "jobdeck: {message}");
     ExitCode::from(2)
 }

@@ -384,3 +384,33 @@ fn a_job_past_its_timeout_ends_timeout_and_leaves_nothing_behind() {
     assert!(survivors.is_empty(), "survivors: {survivors:#?}");
     assert_eq!(events.last().expect("summary")["timeout"], 1);
 }
+
+#[test]
+fn closed_output_pipes_end_the_run_with_status_2_not_a_panic() {
+    let temp = TempDir::new("closed-pipes");
+    for name in ["a", "b"] {
+        write_none_project(&temp.join(name));
+    }
+    // A symlink loop, so there is a warning to print on the closed stderr too.
+    std::os::unix::fs::symlink(temp.path(), temp.join("a-loop")).expect("symlink");
+    let mut child = std::process::Command::new(common::JOBDECK)
+        .args(["--headless", "--cmake", "true", path_arg(temp.path())])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start jobdeck");
+    // Like `jobdeck 2>&1 | head -0`: the reader is gone before anything is written.
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let mut status = None;
+    assert!(
+        common::wait_until(|| {
+            status = child.try_wait().expect("try_wait");
+            status.is_some()
+        }),
+        "jobdeck did not exit"
+    );
+    let status = status.expect("exited");
+    assert_eq!(status.code(), Some(2), "{status:?} (101 is a panic)");
+}
