@@ -33,6 +33,30 @@ impl LineSplitter {
         self.append(rest);
     }
 
+    /// Feeds a chunk into `batch`, skipping the lines the batch would drop anyway.
+    ///
+    /// Only the last `BATCH_CAP` lines a chunk completes can survive in the batch, so older
+    /// ones are counted as skipped without being decoded: a flood costs one scan per chunk.
+    pub fn push_into(&mut self, chunk: &[u8], batch: &mut LineBatch) {
+        let newlines = chunk.iter().filter(|&&b| b == b'\n').count();
+        let skip = newlines.saturating_sub(BATCH_CAP);
+        let mut rest = chunk;
+        if skip > 0 {
+            let last_skipped = chunk
+                .iter()
+                .enumerate()
+                .filter(|&(_, &b)| b == b'\n')
+                .nth(skip - 1)
+                .map(|(pos, _)| pos)
+                .expect("the chunk has more than `skip` newlines");
+            rest = &chunk[last_skipped + 1..];
+            self.partial.clear();
+            self.partial_overflowed = false;
+            batch.skip(skip as u64);
+        }
+        self.push(rest, |line| batch.push(line));
+    }
+
     /// Emits whatever is left after the stream ends without a final newline.
     pub fn finish(&mut self, emit: impl FnOnce(String)) {
         if !self.partial.is_empty() || self.partial_overflowed {
@@ -122,6 +146,11 @@ impl LineBatch {
         self.lines.push_back(line);
     }
 
+    /// Counts lines that were printed but never held.
+    pub fn skip(&mut self, lines: u64) {
+        self.skipped += lines;
+    }
+
     /// Takes everything held: the lines and how many were dropped since the last take.
     pub fn take(&mut self) -> Option<(Vec<String>, u64)> {
         if self.lines.is_empty() && self.skipped == 0 {
@@ -177,6 +206,22 @@ mod tests {
         assert_eq!(lines.len(), 1);
         assert!(lines[0].len() <= MAX_LINE_BYTES + 4);
         assert!(lines[0].ends_with('…'));
+    }
+
+    #[test]
+    fn push_into_keeps_the_same_lines_as_pushing_every_line() {
+        let text: Vec<u8> = (0..3000)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        for chunk_size in [1, 7, 4096, 20_000, text.len()] {
+            let (mut slow, mut fast) = (LineBatch::default(), LineBatch::default());
+            let (mut a, mut b) = (LineSplitter::default(), LineSplitter::default());
+            for chunk in text.chunks(chunk_size) {
+                a.push(chunk, |line| slow.push(line));
+                b.push_into(chunk, &mut fast);
+            }
+            assert_eq!(slow.take(), fast.take(), "chunks of {chunk_size}");
+        }
     }
 
     #[test]

@@ -178,8 +178,7 @@ fn read_pipe(mut pipe: Box<dyn Read + Send>, log: &Mutex<Log>, batch: &Mutex<Lin
                 log.error = Some(err);
             }
         }
-        let mut batch = lock(batch);
-        splitter.push(chunk, |line| batch.push(line));
+        splitter.push_into(chunk, &mut lock(batch));
     }
     let mut batch = lock(batch);
     splitter.finish(|line| batch.push(line));
