@@ -38,16 +38,12 @@ impl LineSplitter {
     /// Only the last `BATCH_CAP` lines a chunk completes can survive in the batch, so older
     /// ones are counted as skipped without being decoded: a flood costs one scan per chunk.
     pub fn push_into(&mut self, chunk: &[u8], batch: &mut LineBatch) {
-        let newlines = chunk.iter().filter(|&&b| b == b'\n').count();
+        let newlines = memchr::memchr_iter(b'\n', chunk).count();
         let skip = newlines.saturating_sub(BATCH_CAP);
         let mut rest = chunk;
         if skip > 0 {
-            let last_skipped = chunk
-                .iter()
-                .enumerate()
-                .filter(|&(_, &b)| b == b'\n')
+            let last_skipped = memchr::memchr_iter(b'\n', chunk)
                 .nth(skip - 1)
-                .map(|(pos, _)| pos)
                 .expect("the chunk has more than `skip` newlines");
             rest = &chunk[last_skipped + 1..];
             self.partial.clear();
