@@ -119,7 +119,7 @@ impl LetterBoard {
         let dest = self.settings.out_dir.join("letters.txt");
         let mut out = PendingFile::create(&dest, ctx.run)?;
         let words = self.settings.words_per_task;
-        let mut progress = Progress::new(words * self.letters.len() as u64);
+        let mut progress = Progress::new(words.saturating_mul(self.letters.len() as u64));
         for index in 0..self.letters.len() {
             match self.wait_for(index, ctx)? {
                 Source::File(path) => match File::open(&path) {
@@ -166,13 +166,11 @@ impl LetterBoard {
         let mut waited = false;
         loop {
             check(ctx)?;
-            {
-                let mut parts = self.parts();
-                match std::mem::replace(&mut parts[index], Part::Missing) {
-                    Part::Ready(path) => return Ok(Source::File(path)),
-                    Part::Missing => return Ok(Source::Generate),
-                    running @ Part::Running(_) => parts[index] = running,
+            if let Some(source) = self.take(index) {
+                if waited {
+                    ctx.detail(format!("seed {}", self.settings.seed));
                 }
+                return Ok(source);
             }
             if !waited {
                 waited = true;
@@ -184,6 +182,19 @@ impl LetterBoard {
             }
             // A stale message only costs one more look at the state.
             let _ = self.ready_rx.recv_timeout(WAIT_SLICE);
+        }
+    }
+
+    /// Takes part `index` for the gather, or `None` while a letter task is writing it.
+    fn take(&self, index: usize) -> Option<Source> {
+        let mut parts = self.parts();
+        match std::mem::replace(&mut parts[index], Part::Missing) {
+            Part::Ready(path) => Some(Source::File(path)),
+            Part::Missing => Some(Source::Generate),
+            running @ Part::Running(_) => {
+                parts[index] = running;
+                None
+            }
         }
     }
 
@@ -280,13 +291,13 @@ fn append_part(
         bytes += read as u64;
         progress.add((read / WORD_LEN) as u64, ctx);
     }
-    if bytes == words * WORD_LEN as u64 {
+    let expected = words.saturating_mul(WORD_LEN as u64);
+    if bytes == expected {
         Ok(())
     } else {
         Err(Halt::Failed(format!(
-            "part {} holds {bytes} bytes, expected {}",
-            path.display(),
-            words * WORD_LEN as u64
+            "part {} holds {bytes} bytes, expected {expected}",
+            path.display()
         )))
     }
 }
