@@ -384,3 +384,38 @@ fn rerunning_a_letter_or_the_gather_gives_the_same_file() {
     );
     assert_eq!(names_in(&out), ["letters.txt"]);
 }
+
+#[test]
+fn the_gather_takes_over_a_letter_cancelled_while_it_waits() {
+    let tmp = TempDir::new("words-gather-waits");
+    let out = tmp.join("out");
+    // Far too many words to finish: every run here ends by a cancel.
+    let jobs = word_jobs(&out, 0, "a", 1 << 34);
+    let (engine, rx) = engine(2);
+    let letter = submit(&engine, &jobs[0], 0, 1);
+    let progress_of = |run: RunId| loop {
+        let event = next(&rx);
+        if event.run == run && matches!(event.kind, EventKind::Progress { .. }) {
+            break;
+        }
+    };
+    progress_of(letter);
+    let gather = submit(&engine, &jobs[1], 1, 2);
+    loop {
+        let event = next(&rx);
+        if event.run == gather
+            && let EventKind::Detail(detail) = &event.kind
+            && detail.starts_with("waiting for letter 0")
+        {
+            break;
+        }
+    }
+    engine.cancel(letter);
+    // The gather now makes the letter's words itself, so its own progress starts.
+    progress_of(gather);
+    engine.cancel(gather);
+    let (_, finished) = until_finished(&rx, gather);
+    assert_eq!(finished.outcome, Outcome::Cancelled);
+    assert!(!out.join("letters.txt").exists());
+    assert_eq!(names_in(&out.join(".letter-parts")), Vec::<String>::new());
+}
