@@ -6,6 +6,7 @@
 //! the same model, so scheduling behaves the same in both.
 
 pub mod job_row;
+mod lanes;
 mod schedule;
 pub mod stats;
 #[cfg(test)]
@@ -273,7 +274,10 @@ impl Model {
     fn on_engine_event(&mut self, event: EngineEvent) -> Vec<Effect> {
         let EngineEvent { job, run, kind } = event;
         if let EventKind::Started { worker } = &kind {
-            self.worker_stats.entry(*worker).or_default().current = Some((job, run, self.now));
+            let slot = self.worker_stats.entry(*worker).or_default();
+            slot.current = Some((job, run, self.now));
+            slot.first_started.get_or_insert(self.now);
+            slot.last_started = Some(self.now);
         }
         let is_current = self
             .jobs

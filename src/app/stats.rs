@@ -14,6 +14,10 @@ pub struct WorkerStats {
     pub done: u32,
     /// Time it spent on finished runs.
     pub busy: Duration,
+    /// When it started its first run: its busy fraction counts from here.
+    pub first_started: Option<Instant>,
+    /// When it started its latest run: tells the lanes which slots are still alive.
+    pub last_started: Option<Instant>,
 }
 
 /// Number of jobs in each state. They always add up to the number of jobs.

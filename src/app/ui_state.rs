@@ -71,6 +71,10 @@ pub enum UiAction {
     LogBottom,
     /// Show or hide the list of every key.
     ToggleHelp,
+    /// Show or hide the workers panel.
+    ToggleWorkers,
+    /// Show or hide the timeline.
+    ToggleTimeline,
     /// A mouse click at a screen row.
     Click {
         /// The screen row.
@@ -103,6 +107,10 @@ pub struct UiState {
     pub is_typing: bool,
     /// Whether the key list is showing.
     pub show_help: bool,
+    /// Whether the workers panel is showing.
+    pub show_workers: bool,
+    /// Whether the timeline is showing.
+    pub show_timeline: bool,
     /// The first shown row at the top of the table.
     pub table_offset: usize,
     /// The log pane's position.
@@ -307,6 +315,8 @@ impl Model {
             }
             UiAction::LogBottom => self.ui.log_scroll = LogScroll::Follow,
             UiAction::ToggleHelp => self.ui.show_help = !self.ui.show_help,
+            UiAction::ToggleWorkers => self.ui.show_workers = !self.ui.show_workers,
+            UiAction::ToggleTimeline => self.ui.show_timeline = !self.ui.show_timeline,
             UiAction::Click { row } => {
                 let table = self.ui.viewport.table;
                 if table.contains(row) {

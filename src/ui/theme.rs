@@ -103,6 +103,24 @@ impl Theme {
         )
     }
 
+    /// The character a timeline cell of a run in `state` is drawn with. In colour the colour
+    /// tells outcomes apart and only a running run differs (shaded, still moving); without
+    /// colour every outcome gets its own character.
+    pub fn span_glyph(self, state: JobState) -> char {
+        match state {
+            JobState::Running | JobState::Cancelling | JobState::Dispatched => '▒',
+            _ if self.color => '█',
+            JobState::Failed | JobState::Timeout => '×',
+            JobState::Cancelled => '░',
+            JobState::Ok | JobState::Queued => '█',
+        }
+    }
+
+    /// A timeline cell where the worker had no run.
+    pub fn idle(self) -> Style {
+        self.pick(Style::new().dark_gray(), Style::new().dim())
+    }
+
     /// The paused or filtered flags in the header.
     pub fn flag(self) -> Style {
         self.pick(

@@ -1,4 +1,4 @@
-//! The title bar (counts, wall time, workers, speed-up), the footer (key hints, the search
+//! The title bar (counts, wall time, workers, speed-up, efficiency), the footer (key hints, the search
 //! prompt, the quit question) and the help overlay.
 
 use ratatui::Frame;
@@ -26,16 +26,6 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
             ));
         }
     }
-    spans.push(Span::raw(format!(
-        " │ {} │ workers {}/{} │ speed-up {:.1}x",
-        format_duration(summary.wall),
-        model.busy_workers(),
-        model.workers,
-        summary.speedup,
-    )));
-    if let Some(nice) = model.nice {
-        spans.push(Span::raw(format!(" │ nice {nice}")));
-    }
     if model.paused {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(" PAUSED ", theme.flag()));
@@ -47,6 +37,18 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
     if !model.ui.query.is_empty() && !model.ui.is_typing {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(format!(" /{} ", model.ui.query), theme.flag()));
+    }
+    // The figures come after the flags: on a narrow screen they are what gets cut.
+    spans.push(Span::raw(format!(
+        " │ {} │ workers {}/{} │ speed-up {:.1}x eff {:.0}%",
+        format_duration(summary.wall),
+        model.busy_workers(),
+        model.workers,
+        summary.speedup,
+        summary.efficiency * 100.0,
+    )));
+    if let Some(nice) = model.nice {
+        spans.push(Span::raw(format!(" │ nice {nice}")));
     }
     frame.render_widget(
         Paragraph::new(Line::from(spans)).style(theme.header()),

@@ -1,12 +1,16 @@
 //! The pure view: `render(&Model, &mut Frame)` draws the whole screen from the model alone
-//! (no clock, no channels, no files). One helper per region: header, table, log, footer,
-//! and the help overlay on top.
+//! (no clock, no channels, no files). One helper per region: header, table, workers panel,
+//! timeline, log, footer, and the help overlay on top.
 
 mod chrome;
 mod log;
 mod table;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_panels;
+mod timeline;
+mod workers;
 
 use std::time::Duration;
 
@@ -23,13 +27,19 @@ pub struct Regions {
     pub header: Rect,
     /// The job table, column titles included.
     pub table: Rect,
+    /// The workers panel, title included, while it is open.
+    pub workers: Option<Rect>,
+    /// The timeline, title and axis included, while it is open.
+    pub timeline: Option<Rect>,
     /// The log pane, border included, while it is open.
     pub log: Option<Rect>,
     /// The one-line key hints.
     pub footer: Rect,
 }
 
-/// Splits `area` for `model`: the log pane takes the lower half of the body while open.
+/// Splits `area` for `model`. Below the table come the open panels: workers and timeline at
+/// the height their lanes need (each at most a third of the body, so the table never
+/// vanishes), then the log pane in the rest.
 pub fn layout(area: Rect, model: &Model) -> Regions {
     let [header, body, footer] = Layout::vertical([
         Constraint::Length(1),
@@ -37,22 +47,33 @@ pub fn layout(area: Rect, model: &Model) -> Regions {
         Constraint::Length(1),
     ])
     .areas(area);
-    if model.show_log {
-        let [table, log] =
-            Layout::vertical([Constraint::Percentage(45), Constraint::Fill(1)]).areas(body);
-        Regions {
-            header,
-            table,
-            log: Some(log),
-            footer,
-        }
+    let panel = |rows: u16| Constraint::Length(rows.min(body.height / 3));
+    let mut constraints = vec![if model.show_log {
+        Constraint::Percentage(45)
     } else {
-        Regions {
-            header,
-            table: body,
-            log: None,
-            footer,
-        }
+        Constraint::Fill(1)
+    }];
+    if model.ui.show_workers {
+        constraints.push(panel(workers::height(model)));
+    }
+    if model.ui.show_timeline {
+        constraints.push(panel(timeline::height(model)));
+    }
+    if model.show_log {
+        constraints.push(Constraint::Fill(1));
+    }
+    let areas = Layout::vertical(constraints).split(body);
+    let mut rest = areas.iter().copied().skip(1);
+    let workers = model.ui.show_workers.then(|| rest.next()).flatten();
+    let timeline = model.ui.show_timeline.then(|| rest.next()).flatten();
+    let log = model.show_log.then(|| rest.next()).flatten();
+    Regions {
+        header,
+        table: areas[0],
+        workers,
+        timeline,
+        log,
+        footer,
     }
 }
 
@@ -78,6 +99,12 @@ pub fn render(model: &Model, frame: &mut Frame) {
     let regions = layout(frame.area(), model);
     chrome::render_header(model, theme, frame, regions.header);
     table::render_table(model, theme, frame, regions.table);
+    if let Some(area) = regions.workers {
+        workers::render_workers(model, theme, frame, area);
+    }
+    if let Some(area) = regions.timeline {
+        timeline::render_timeline(model, theme, frame, area);
+    }
     if let Some(area) = regions.log {
         log::render_log(model, theme, frame, area);
     }

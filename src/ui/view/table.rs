@@ -11,28 +11,31 @@ use super::format_duration;
 use crate::app::{JobRow, JobState, Model};
 use crate::ui::theme::Theme;
 
-/// The fixed columns after the name: kind, state, worker, time; the detail takes the rest.
-const FIXED: [Constraint; 4] = [
+/// The fixed columns after the name: kind, state, worker, wall time, CPU time; the detail
+/// takes the rest.
+const FIXED: [Constraint; 5] = [
     Constraint::Length(5),
     Constraint::Length(10),
     Constraint::Length(3),
     Constraint::Length(7),
+    Constraint::Length(6),
 ];
 
 /// The name column fits the longest name in view, up to two fifths of the width, so the
 /// detail column (the error summary) gets the rest.
-fn widths(names: impl Iterator<Item = usize>, width: u16) -> [Constraint; 6] {
+fn widths(names: impl Iterator<Item = usize>, width: u16) -> [Constraint; 7] {
     let longest = names.max().unwrap_or(0);
     let name = u16::try_from(longest)
         .unwrap_or(u16::MAX)
         .clamp(4, (width / 5 * 2).max(4));
-    let [kind, state, worker, time] = FIXED;
+    let [kind, state, worker, time, cpu] = FIXED;
     [
         Constraint::Length(name),
         kind,
         state,
         worker,
         time,
+        cpu,
         Constraint::Fill(1),
     ]
 }
@@ -61,8 +64,8 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
     };
     let widths = widths(in_view().map(|row| row.name.chars().count()), area.width);
     let rows = in_view().map(|row| job_row(model, theme, row));
-    let titles =
-        Row::new(["name", "kind", "state", "w", "time", "detail"]).style(theme.column_titles());
+    let titles = Row::new(["name", "kind", "state", "w", "time", "cpu", "detail"])
+        .style(theme.column_titles());
     let table = Table::new(rows, widths)
         .header(titles)
         .column_spacing(1)
@@ -88,12 +91,20 @@ fn job_row<'a>(model: &Model, theme: Theme, row: &'a JobRow) -> Row<'a> {
         .duration_at(model.now)
         .map(format_duration)
         .unwrap_or_default();
+    // CPU time (user + sys) of a finished run: about the wall time for a job that computes,
+    // much less for one that waits.
+    let cpu = row
+        .cpu
+        .filter(|_| row.state.is_finished())
+        .map(format_duration)
+        .unwrap_or_default();
     Row::new([
         Cell::from(row.name.as_str()),
         Cell::from(Span::styled(row.kind.as_str(), theme.dim())),
         Cell::from(Span::styled(row.state.word(), theme.state(row.state))),
         Cell::from(Span::styled(worker, worker_style)),
         Cell::from(time),
+        Cell::from(Span::styled(cpu, theme.dim())),
         Cell::from(detail(row, theme)),
     ])
 }

@@ -78,7 +78,11 @@ fn fixture() -> Model {
         ),
     );
     app::update(&mut model, Msg::Tick(t0 + Duration::from_millis(1200)));
-    send(&mut model, 1, done(Outcome::Succeeded, 1200, None));
+    let mut ok = done(Outcome::Succeeded, 1200, None);
+    if let EventKind::Finished(finished) = &mut ok {
+        finished.cpu = Some(Duration::from_millis(600));
+    }
+    send(&mut model, 1, ok);
     send(
         &mut model,
         2,
@@ -134,9 +138,9 @@ fn main_screen_shows_header_rows_and_footer() {
         screen(&terminal),
         [
             " jobdeck  1 queued 1 running 1 ok 1 failed │ 2.5s │ workers 1/2 │ speed-up 1.1x ",
-            "  name        kind  state      w   time    detail                               ",
-            "> broken      cmake failed     w1  0.3s    CMakeLists.txt:3: broken on purpose  ",
-            "  hello-c     cmake ok         w2  1.2s    fresh                                ",
+            "  name        kind  state      w   time    cpu    detail                        ",
+            "> broken      cmake failed     w1  0.3s           CMakeLists.txt:3: broken on pu",
+            "  hello-c     cmake ok         w2  1.2s    0.6s   fresh                         ",
             "  slow-config cmake running    w1  1.3s                                         ",
             "  zeta        cmake queued                                                      ",
             "                                                                                ",

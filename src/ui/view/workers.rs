@@ -1,0 +1,85 @@
+//! The workers panel (`w`): one line per worker slot with its current job, how long it has
+//! been on it, the runs it finished and its busy fraction, so the pool's work is visible.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+
+use super::format_duration;
+use crate::app::Model;
+use crate::engine::WorkerId;
+use crate::ui::theme::Theme;
+
+/// Rows the panel needs for `model`: a title line and one line per lane.
+pub(super) fn height(model: &Model) -> u16 {
+    u16::try_from(model.lanes().len() + 1).unwrap_or(u16::MAX)
+}
+
+pub(super) fn render_workers(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
+    if area.height == 0 {
+        return;
+    }
+    let lanes = model.lanes();
+    let busy = lanes
+        .iter()
+        .filter(|w| {
+            model
+                .worker_stats
+                .get(w)
+                .is_some_and(|s| s.current.is_some())
+        })
+        .count();
+    let title = Line::from(vec![
+        Span::styled(" workers ", theme.key()),
+        Span::styled(
+            format!(
+                "{busy} busy of {} · pool size {} ",
+                lanes.len(),
+                model.workers
+            ),
+            theme.dim(),
+        ),
+    ]);
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(theme.border())
+        .title(title);
+    let rows = lanes.iter().map(|&worker| worker_row(model, theme, worker));
+    let widths = [
+        Constraint::Length(4),
+        Constraint::Fill(1),
+        Constraint::Length(7),
+        Constraint::Length(9),
+        Constraint::Length(9),
+    ];
+    let table = Table::new(rows, widths).column_spacing(1).block(block);
+    frame.render_widget(table, area);
+}
+
+fn worker_row(model: &Model, theme: Theme, worker: WorkerId) -> Row<'static> {
+    let stats = model.worker_stats.get(&worker);
+    let current = stats.and_then(|s| s.current);
+    let (job, on_it) = match current {
+        Some((job, _, since)) => {
+            let row = model.job(job);
+            (
+                Span::styled(row.name.clone(), theme.state(row.state)),
+                format_duration(model.now.saturating_duration_since(since)),
+            )
+        }
+        None => (Span::styled("idle", theme.dim()), String::new()),
+    };
+    let done = stats.map_or(0, |s| s.done);
+    let busy = model.busy_fraction(worker).map_or_else(
+        || "busy   -".to_string(),
+        |f| format!("busy {:>3.0}%", f * 100.0),
+    );
+    Row::new([
+        Cell::from(format!("w{worker}")),
+        Cell::from(job),
+        Cell::from(on_it),
+        Cell::from(Span::styled(format!("done {done:>3}"), theme.dim())),
+        Cell::from(busy),
+    ])
+}
