@@ -305,6 +305,40 @@ fn cancelling_a_configure_kills_its_grandchild_and_whole_group() {
     );
 }
 
+#[test]
+fn a_grandchild_that_ignores_sigterm_is_killed_after_the_grace_period() {
+    if !cmake_available("a_grandchild_that_ignores_sigterm_is_killed_after_the_grace_period") {
+        return;
+    }
+    let temp = TempDir::new("engine-stubborn");
+    copy_fixture("cmake/stubborn", &temp.join("stubborn"));
+    let (engine, rx) = engine(1);
+    engine.submit(cmake_item(0, &cmake_spec(&temp, "stubborn", "cmake")));
+    let started = next(&rx);
+    assert!(
+        matches!(started.kind, EventKind::Started { .. }),
+        "{started:?}"
+    );
+    let marker = temp.join("stubborn");
+    let pgid = common::wait_for_sleeping_group(marker.to_str().expect("UTF-8"));
+
+    engine.cancel(RunId(1));
+    let events = collect_until_finished(&rx, 1);
+    let finished = finished_of(&events, RunId(1));
+    assert_eq!(finished.outcome, Outcome::Cancelled);
+    let limit = jobdeck::engine::process::GRACE * 3;
+    assert!(
+        finished.elapsed < limit,
+        "{:?} ≥ {limit:?}",
+        finished.elapsed
+    );
+    let survivors = live_group_members(pgid);
+    assert!(
+        survivors.is_empty(),
+        "survivors of group {pgid}: {survivors:#?}"
+    );
+}
+
 fn assert_log_mentions(log: Option<&Path>, text: &str) {
     let log = std::fs::read_to_string(log.expect("a log path")).expect("read log");
     assert!(log.contains(text), "log lacks {text}: {log}");
