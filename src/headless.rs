@@ -186,22 +186,7 @@ impl<W: Write> Reporter<W> {
             });
             return writeln!(self.out, "{line}");
         }
-        writeln!(
-            self.out,
-            "{}{} jobs: {} ok, {} failed, {} cancelled, {} timeout in {:.2}s; \
-             speed-up {:.2}x, efficiency {:.0}% on {} workers, cpu {:.2}s",
-            if interrupted { "interrupted: " } else { "" },
-            c.total(),
-            c.ok,
-            c.failed,
-            c.cancelled,
-            c.timeout,
-            s.wall.as_secs_f64(),
-            s.speedup,
-            s.efficiency * 100.0,
-            s.workers,
-            s.cpu_time.as_secs_f64(),
-        )
+        writeln!(self.out, "{}", s.line(interrupted))
     }
 }
 

@@ -84,6 +84,29 @@ pub struct Summary {
     pub workers: usize,
 }
 
+impl Summary {
+    /// The one-line summary both modes print at the end (the headless mode on stdout, the
+    /// TUI after it restored the terminal), so they always read the same.
+    pub fn line(&self, interrupted: bool) -> String {
+        let c = &self.counts;
+        format!(
+            "{}{} jobs: {} ok, {} failed, {} cancelled, {} timeout in {:.2}s; \
+             speed-up {:.2}x, efficiency {:.0}% on {} workers, cpu {:.2}s",
+            if interrupted { "interrupted: " } else { "" },
+            c.total(),
+            c.ok,
+            c.failed,
+            c.cancelled,
+            c.timeout,
+            self.wall.as_secs_f64(),
+            self.speedup,
+            self.efficiency * 100.0,
+            self.workers,
+            self.cpu_time.as_secs_f64(),
+        )
+    }
+}
+
 impl Model {
     /// Jobs per state.
     pub fn counts(&self) -> Counts {

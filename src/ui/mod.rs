@@ -12,7 +12,7 @@ mod terminal;
 pub mod theme;
 pub mod view;
 
-use std::io;
+use std::io::{self, Write};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -87,6 +87,9 @@ pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> io::Result<HeadlessEnd> {
         eprintln!("jobdeck: warning: {warning}");
     }
     let interrupted = result?;
+    // The same line the headless mode ends with, now that the screen is the shell's again.
+    // Not `println!`: it panics when stdout is a closed pipe.
+    let _ = writeln!(io::stdout(), "{}", model.summary().line(interrupted));
     let counts = model.counts();
     Ok(if interrupted {
         HeadlessEnd::Interrupted
