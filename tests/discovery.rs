@@ -209,3 +209,28 @@ fn a_folder_named_with_a_leading_dash_can_be_the_searched_folder() {
     assert_eq!(run.code(), 0, "{run:?}");
     assert!(run.stdout.contains(r#""job":"p""#), "{}", run.stdout);
 }
+
+#[test]
+fn folders_whose_names_are_not_utf8_get_distinct_names_logs_and_build_folders() {
+    use std::os::unix::ffi::OsStrExt;
+    let temp = TempDir::new("disc-not-utf8");
+    for raw in [&b"bad\xffname"[..], &b"bad\xfename"[..]] {
+        write_none_project(&temp.join(std::ffi::OsStr::from_bytes(raw)));
+    }
+    let found = discover(temp.path(), &temp.join("build"));
+    let found_names = names(&found);
+    assert_eq!(found_names, [r"bad\xfename", r"bad\xffname"]);
+    assert_ne!(
+        found_names[0], found_names[1],
+        "two folders, one name: they would share a build folder and a log"
+    );
+    let run = run_jobdeck(["--json", "--cmake", "true", path_arg(temp.path())]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    let logs: std::collections::BTreeSet<String> = run
+        .json()
+        .iter()
+        .filter(|e| e["event"] == "finished")
+        .filter_map(|e| e["log"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(logs.len(), 2, "each job has its own log: {logs:?}");
+}

@@ -40,7 +40,7 @@ pub fn discover(root: &Path, skip: &Path) -> Discovery {
         let name = root
             .canonicalize()
             .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .and_then(|p| p.file_name().map(escaped))
             .unwrap_or_else(|| "project".to_string());
         found.projects.push(Project {
             name,
@@ -147,7 +147,22 @@ fn relative_name(root: &Path, path: &Path) -> String {
     let relative = path.strip_prefix(root).unwrap_or(path);
     relative
         .components()
-        .map(|c| c.as_os_str().to_string_lossy())
+        .map(|c| escaped(c.as_os_str()))
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// A folder name as text. Bytes that are not UTF-8 become `\xNN` rather than U+FFFD, so two
+/// folders never get the same name, and so never share a build folder or a log file.
+fn escaped(name: &std::ffi::OsStr) -> String {
+    use std::fmt::Write as _;
+    use std::os::unix::ffi::OsStrExt;
+    let mut text = String::new();
+    for chunk in name.as_bytes().utf8_chunks() {
+        text.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            let _ = write!(text, "\\x{byte:02x}");
+        }
+    }
+    text
 }
