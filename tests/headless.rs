@@ -414,3 +414,66 @@ fn closed_output_pipes_end_the_run_with_status_2_not_a_panic() {
     let status = status.expect("exited");
     assert_eq!(status.code(), Some(2), "{status:?} (101 is a panic)");
 }
+
+#[test]
+fn configure_options_reach_cmake_and_logs_go_to_the_log_dir() {
+    if !cmake_available("configure_options_reach_cmake_and_logs_go_to_the_log_dir") {
+        return;
+    }
+    let temp = TempDir::new("options");
+    copy_fixture("cmake/none", &temp.join("p"));
+    let (build, logs) = (temp.join("b"), temp.join("logs"));
+    // No --headless: stdout is a pipe, so jobdeck prints plain lines by itself.
+    let run = run_jobdeck([
+        "-G",
+        "Unix Makefiles",
+        "--build-type",
+        "Release",
+        "-D",
+        "FIRST=1",
+        "-DSECOND=two words",
+        "-B",
+        path_arg(&build),
+        "--log-dir",
+        path_arg(&logs),
+        path_arg(&temp.join("p")),
+    ]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert!(run.stdout.starts_with("ok        p  "), "{}", run.stdout);
+    let cache = std::fs::read_to_string(build.join("p/CMakeCache.txt")).expect("cache");
+    for entry in [
+        "CMAKE_BUILD_TYPE:UNINITIALIZED=Release",
+        "FIRST:UNINITIALIZED=1",
+        "SECOND:UNINITIALIZED=two words",
+        "CMAKE_GENERATOR:INTERNAL=Unix Makefiles",
+    ] {
+        assert!(cache.contains(entry), "cache lacks {entry}");
+    }
+    let log = std::fs::read_to_string(logs.join("p.log")).expect("log in --log-dir");
+    let first = log.lines().next().expect("command line");
+    assert!(
+        first.contains("-G 'Unix Makefiles'") && first.contains("'-DSECOND=two words'"),
+        "{first}"
+    );
+    assert!(
+        !build.join(".jobdeck/logs").exists(),
+        "logs went to --log-dir only"
+    );
+}
+
+#[test]
+fn an_unknown_generator_fails_each_job_with_cmakes_own_error() {
+    if !cmake_available("an_unknown_generator_fails_each_job_with_cmakes_own_error") {
+        return;
+    }
+    let temp = TempDir::new("generator");
+    copy_fixture("cmake/none", &temp.join("p"));
+    let run = run_jobdeck(["--json", "-G", "No Such Generator", path_arg(temp.path())]);
+    assert_eq!(run.code(), 1, "{run:?}");
+    let finished = finished_by_job(&run.json());
+    let error = finished["p"]["error"].as_str().expect("an error summary");
+    assert_eq!(
+        error,
+        "CMake Error: Could not create named generator No Such Generator"
+    );
+}
