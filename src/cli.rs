@@ -27,9 +27,8 @@ use crate::jobs::{Job, JobSpec, discovery, log_files, pseudowords};
     reason = "independent command-line switches"
 )]
 pub struct Args {
-    /// Folder to search for CMake projects.
-    #[arg(default_value = ".")]
-    pub dir: PathBuf,
+    /// Folder to search for CMake projects [default: ., or the bundled demo with --demo].
+    pub dir: Option<PathBuf>,
 
     /// Number of worker threads [default: the number of CPUs].
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
@@ -88,7 +87,7 @@ pub struct Args {
     pub words: Option<usize>,
 
     /// Words each pseudoword task produces.
-    #[arg(long, value_name = "M", default_value_t = 1_000_000)]
+    #[arg(long, value_name = "M", default_value_t = DEFAULT_WORDS_PER_TASK)]
     pub words_per_task: u64,
 
     /// Add one pseudoword task per letter, gathered in order into WORDS_OUT/letters.txt.
@@ -110,7 +109,15 @@ pub struct Args {
     /// Write the session as a Chrome trace (open it in Perfetto or chrome://tracing).
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+
+    /// Run the bundled demo: its projects once per build type plus pseudoword tasks (10-20 s
+    /// on two workers), built in a temporary folder that is removed at exit.
+    #[arg(long)]
+    pub demo: bool,
 }
+
+/// `--words-per-task` when not given.
+const DEFAULT_WORDS_PER_TASK: u64 = 1_000_000;
 
 fn parse_define(text: &str) -> Result<String, String> {
     match text.split_once('=') {
@@ -168,7 +175,7 @@ impl std::error::Error for StartupError {}
 impl Args {
     /// Discovers the projects and builds the job list.
     pub fn plan(&self) -> Result<Plan, StartupError> {
-        let dir = absolute(&self.dir)?;
+        let dir = absolute(&self.source_dir())?;
         if !self.no_cmake
             && let Err(err) = std::fs::read_dir(&dir)
         {
@@ -179,6 +186,7 @@ impl Args {
         }
         let build_root = match &self.build_root {
             Some(root) => absolute(root)?,
+            None if self.demo => crate::demo::build_root(),
             None => dir.join("build"),
         };
         let log_dir = match &self.log_dir {
@@ -211,6 +219,9 @@ impl Args {
                 name: project.name,
             })
             .collect();
+        if self.demo {
+            jobs = crate::demo::per_build_type(jobs, &build_root, &log_dir);
+        }
         jobs.extend(pseudowords::jobs(&self.words_request(&build_root)?));
         if jobs.is_empty() && self.no_cmake {
             return Err(StartupError(
@@ -265,17 +276,43 @@ impl Args {
 }
 
 impl Args {
+    /// The folder to search: DIR, or with `--demo` the bundled demo projects.
+    fn source_dir(&self) -> PathBuf {
+        match &self.dir {
+            Some(dir) => dir.clone(),
+            None if self.demo => crate::demo::projects_dir(),
+            None => PathBuf::from("."),
+        }
+    }
+
+    /// With `--demo` and no `-B`: removes the demo's temporary build root when dropped.
+    pub fn demo_cleanup(&self) -> Option<crate::demo::Cleanup> {
+        (self.demo && self.build_root.is_none())
+            .then(|| crate::demo::Cleanup(crate::demo::build_root()))
+    }
+
     /// The pseudoword tasks asked for; without `--seed` the session gets a random seed.
     fn words_request(&self, build_root: &Path) -> Result<pseudowords::WordsRequest, StartupError> {
+        // The demo's mix, unless asked otherwise (`--words-per-task` counts as asked when it
+        // is not its default).
         Ok(pseudowords::WordsRequest {
-            files: self.words.unwrap_or(0),
-            letters: self.letters.clone().unwrap_or_default(),
+            files: self
+                .words
+                .unwrap_or(if self.demo { crate::demo::WORDS } else { 0 }),
+            letters: self
+                .letters
+                .clone()
+                .unwrap_or_else(|| if self.demo { crate::demo::LETTERS } else { "" }.to_string()),
             settings: pseudowords::WordsSettings {
                 out_dir: match &self.words_out {
                     Some(out) => absolute(out)?,
                     None => build_root.join("pseudowords"),
                 },
-                words_per_task: self.words_per_task,
+                words_per_task: if self.demo && self.words_per_task == DEFAULT_WORDS_PER_TASK {
+                    crate::demo::WORDS_PER_TASK
+                } else {
+                    self.words_per_task
+                },
                 seed: self.seed.unwrap_or_else(rand::random),
             },
         })

@@ -21,6 +21,8 @@ fn main() -> ExitCode {
             };
         }
     };
+    // Dropped last, after the engine is shut down: nothing writes into the folder then.
+    let _demo_build_root = args.demo_cleanup();
     let signals = match jobdeck::signals::listen() {
         Ok(signals) => signals,
         Err(err) => return startup_error(&format!("cannot install signal handlers: {err}")),

@@ -87,6 +87,13 @@ pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> io::Result<HeadlessEnd> {
         eprintln!("jobdeck: warning: {warning}");
     }
     let interrupted = result?;
+    // The work ended with the last run: time spent looking at the finished table afterwards
+    // would only dilute the speed-up, and the headless mode never has any.
+    if model.runs_in_flight() == 0
+        && let Some(end) = model.spans.iter().map(|span| span.end).max()
+    {
+        model.now = model.started_at + end;
+    }
     // The same line the headless mode ends with, now that the screen is the shell's again.
     // Not `println!`: it panics when stdout is a closed pipe.
     let _ = writeln!(io::stdout(), "{}", model.summary().line(interrupted));

@@ -1,0 +1,91 @@
+//! `--demo`: a one-command show of the worker pool, sized to take 10 to 20 seconds on two
+//! workers (12.6 s measured on a 2-core machine with a release build; 26 s on one worker).
+//!
+//! It configures every project in `assets/demo` once per build type (CMake probes the
+//! compilers afresh in every build folder, so each configure is real, CPU-bound work of about
+//! half a second; `platform-checks` compiles a test program per check for 2 s of CPU time,
+//! while `slow-config` waits 3 s each time, showing CPU time far below wall time), plus
+//! pseudoword file and letter tasks: short bursts between the configures.
+//!
+//! The build root is a fresh folder of this process under the system temp folder, so the demo
+//! never writes into the source tree, every demo starts cold (the same length each time), and
+//! nothing is left behind: it is removed when jobdeck exits (a `-B` folder is kept).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::jobs::{Job, JobSpec, log_files};
+
+/// The build types every demo project is configured for, in row order.
+pub const BUILD_TYPES: [&str; 4] = ["Debug", "Release", "RelWithDebInfo", "MinSizeRel"];
+
+/// Pseudoword file tasks the demo adds when `--words` is not given.
+pub const WORDS: usize = 4;
+
+/// The letter tasks the demo adds when `--letters` is not given.
+pub const LETTERS: &str = "demo";
+
+/// Words per pseudoword task in the demo: a fifth of a second each, 20 MB of output.
+pub const WORDS_PER_TASK: u64 = 5_000_000;
+
+/// The bundled demo projects: `assets/demo` of the source tree this binary was built from,
+/// or of the current folder when that tree is gone (an installed binary run from a checkout).
+pub fn projects_dir() -> PathBuf {
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+    if built.is_dir() {
+        built
+    } else {
+        PathBuf::from("assets/demo")
+    }
+}
+
+/// The demo's own build root: unique to this process, so two demos never share one.
+pub fn build_root() -> PathBuf {
+    std::env::temp_dir().join(format!("jobdeck-demo-{}", std::process::id()))
+}
+
+/// One configure job per build type for every CMake job in `jobs`, named `<type>/<name>` and
+/// built in `<build_root>/<type>/<name>`; other jobs are kept as they are, after them.
+pub fn per_build_type(jobs: Vec<Job>, build_root: &Path, log_dir: &Path) -> Vec<Job> {
+    let (cmake, others): (Vec<Job>, Vec<Job>) = jobs
+        .into_iter()
+        .partition(|job| matches!(job.spec, JobSpec::Cmake { .. }));
+    let mut expanded = Vec::with_capacity(cmake.len() * BUILD_TYPES.len() + others.len());
+    for build_type in BUILD_TYPES {
+        let folder = build_type.to_lowercase();
+        for job in &cmake {
+            let JobSpec::Cmake {
+                job: project,
+                settings,
+            } = &job.spec
+            else {
+                continue;
+            };
+            let name = format!("{folder}/{}", job.name);
+            let mut settings = (**settings).clone();
+            settings.build_type = build_type.to_string();
+            let mut project = project.clone();
+            project.build_dir = build_root.join(&folder).join(&job.name);
+            project.log = log_files::log_path(log_dir, &name);
+            expanded.push(Job {
+                spec: JobSpec::Cmake {
+                    job: project,
+                    settings: Arc::new(settings),
+                },
+                name,
+            });
+        }
+    }
+    expanded.extend(others);
+    expanded
+}
+
+/// Removes the demo's build root when dropped, at the end of `main`.
+#[derive(Debug)]
+pub struct Cleanup(pub PathBuf);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
