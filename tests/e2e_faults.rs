@@ -1,0 +1,153 @@
+//! End-to-end faults of the live TUI in a real terminal (tmux): SIGTERM and SIGHUP restore the
+//! terminal and kill every child, as `q` does; an output flood of about 200 MB neither stalls
+//! the keys nor loses a byte of the log.
+//!
+//! Without tmux or cmake the tests print a loud skip message; with `CI=true` they fail.
+
+mod tmux;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use tmux::{TempDir, Tmux, row_is, tagged_processes, tools_present, unique_tag, wait_until};
+
+const TOOLS: [(&str, &str); 2] = [("tmux", "-V"), ("cmake", "--version")];
+
+fn fixture(relative: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/fixtures/tui")
+        .join(relative)
+}
+
+/// The shell line tmux runs: jobdeck with a tag every child inherits, then its exit status
+/// and the terminal's settings, read after jobdeck left.
+fn session_command(tag: &str, dir: &Path) -> String {
+    format!(
+        "env JOBDECK_E2E_TAG={tag} '{bin}' -j 1 '{dir}'; echo \"jobdeck exited $?\"; stty -a",
+        bin = env!("CARGO_BIN_EXE_jobdeck"),
+        dir = dir.display(),
+    )
+}
+
+fn jobdeck_pid(tag: &str) -> u32 {
+    let found = tagged_processes(tag);
+    found
+        .iter()
+        .find(|(_, comm)| comm == "jobdeck")
+        .map_or_else(
+            || panic!("no jobdeck process among {found:?}"),
+            |(pid, _)| *pid,
+        )
+}
+
+/// `stty -a` ran after jobdeck: canonical mode and echo are on again (not `-icanon`).
+fn assert_terminal_restored(screen: &str) {
+    let words: Vec<&str> = screen.split_whitespace().collect();
+    assert!(
+        words.contains(&"icanon") && words.contains(&"echo"),
+        "the terminal is not restored:\n{screen}"
+    );
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal_and_kill_every_child() {
+    if !tools_present("e2e_faults", &TOOLS) {
+        return;
+    }
+    for signal in ["TERM", "HUP"] {
+        let tag = unique_tag(&signal.to_lowercase());
+        let dir = TempDir::new(&tag);
+        tmux::copy_dir(&fixture("long-sleep"), &dir.0.join("long-sleep"));
+        let tmux = Tmux::start(&tag, &session_command(&tag, &dir.0));
+        tmux.wait_for("the long job to run", |s| {
+            row_is(s, "long-sleep", "running")
+        });
+        wait_until("its `sleep 60` to show up in /proc", || {
+            tagged_processes(&tag)
+                .iter()
+                .any(|(_, comm)| comm == "sleep")
+        });
+        let pid = jobdeck_pid(&tag).to_string();
+        let killed = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let screen = tmux.wait_for_in(true, "jobdeck to exit", |s| {
+            s.contains("jobdeck exited") && s.contains("icanon")
+        });
+        assert!(
+            screen.contains("jobdeck exited 130"),
+            "SIG{signal} ends the session as interrupted:\n{screen}"
+        );
+        assert!(
+            screen.contains("interrupted: 1 jobs:"),
+            "the summary line follows the restored screen:\n{screen}"
+        );
+        assert_terminal_restored(&screen);
+        wait_until("every process jobdeck started to be gone", || {
+            tagged_processes(&tag).is_empty()
+        });
+    }
+}
+
+/// Lines the flood fixture prints, and the line.
+const FLOOD_LINES: u64 = 5_405_406;
+const FLOOD_LINE: &str = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+#[test]
+fn output_flood_keeps_keys_answered_and_the_log_whole() {
+    if !tools_present("e2e_faults", &TOOLS) {
+        return;
+    }
+    let tag = unique_tag("flood");
+    let dir = TempDir::new(&tag);
+    tmux::copy_dir(&fixture("faults/flood"), &dir.0.join("flood"));
+    let tmux = Tmux::start(&tag, &session_command(&tag, &dir.0));
+    tmux.wait_for("the flood to run", |s| row_is(s, "flood", "running"));
+    wait_until("`yes` to be printing", || {
+        tagged_processes(&tag).iter().any(|(_, comm)| comm == "yes")
+    });
+    // Keys are answered while the flood goes on: the help opens and closes.
+    tmux.keys(&["?"]);
+    tmux.wait_for("the help over the flood", |s| {
+        s.contains("keys (? or Esc closes)")
+    });
+    let flooding = tagged_processes(&tag).iter().any(|(_, comm)| comm == "yes");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the help to close", |s| {
+        !s.contains("keys (? or Esc closes)")
+    });
+    tmux.wait_for("the flood to end", |s| row_is(s, "flood", "ok"));
+    // Peak memory of the TUI, read before it exits.
+    let status = std::fs::read_to_string(format!("/proc/{}/status", jobdeck_pid(&tag)))
+        .expect("jobdeck's /proc status");
+    let peak_kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc status");
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for_in(true, "jobdeck to exit", |s| {
+        s.contains("jobdeck exited") && s.contains("icanon")
+    });
+    assert!(screen.contains("jobdeck exited 0"), "{screen}");
+    assert_terminal_restored(&screen);
+    assert!(
+        flooding,
+        "the help must have opened while the flood was still running"
+    );
+    assert!(peak_kb < 100 * 1024, "peak RSS {peak_kb} kB");
+    let log = dir.0.join("build/.jobdeck/logs/flood.log");
+    let file = std::fs::File::open(&log).expect("the flood's log");
+    let mut flood_lines = 0_u64;
+    for line in BufReader::with_capacity(1 << 20, file).lines() {
+        if line.expect("the log is text") == FLOOD_LINE {
+            flood_lines += 1;
+        }
+    }
+    assert_eq!(
+        flood_lines, FLOOD_LINES,
+        "every line of the flood is in {log:?}"
+    );
+}
