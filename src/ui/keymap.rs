@@ -230,6 +230,30 @@ mod tests {
         }
     }
 
+    /// The README's Keys section names every key of the table, so it cannot fall behind.
+    #[test]
+    fn readme_lists_every_key() {
+        let readme = include_str!("../../README.md");
+        for binding in KEYMAP {
+            for key in binding.keys {
+                let name = match key {
+                    Key::Ctrl(c) => format!("Ctrl-{}", c.to_ascii_uppercase()),
+                    Key::Plain(KeyCode::Char(c)) => c.to_string(),
+                    Key::Plain(KeyCode::Down) => "↓".into(),
+                    Key::Plain(KeyCode::Up) => "↑".into(),
+                    Key::Plain(KeyCode::PageUp) => "PgUp".into(),
+                    Key::Plain(KeyCode::PageDown) => "PgDn".into(),
+                    Key::Plain(code) => code.to_string(),
+                };
+                assert!(
+                    readme.contains(&format!("`{name}`")),
+                    "README.md's Keys section lacks `{name}` ({})",
+                    binding.help
+                );
+            }
+        }
+    }
+
     #[test]
     fn footer_comes_from_the_table() {
         let hints: Vec<_> = footer_hints(Mode::Normal).collect();
