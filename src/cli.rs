@@ -175,50 +175,13 @@ impl std::error::Error for StartupError {}
 impl Args {
     /// Discovers the projects and builds the job list.
     pub fn plan(&self) -> Result<Plan, StartupError> {
-        let dir = absolute(&self.source_dir())?;
-        if !self.no_cmake
-            && let Err(err) = std::fs::read_dir(&dir)
-        {
-            return Err(StartupError(format!(
-                "cannot read folder {}: {err}",
-                dir.display()
-            )));
-        }
-        let build_root = match &self.build_root {
-            Some(root) => absolute(root)?,
-            None if self.demo => crate::demo::build_root(),
-            None => dir.join("build"),
-        };
-        let log_dir = match &self.log_dir {
-            Some(logs) => absolute(logs)?,
-            None => build_root.join(".jobdeck").join("logs"),
-        };
+        let (dir, build_root, log_dir) = self.folders()?;
         let found = if self.no_cmake {
             discovery::Discovery::default()
         } else {
             discovery::discover(&dir, &build_root)
         };
-        let settings = Arc::new(CmakeSettings {
-            program: self.cmake.clone().into_os_string(),
-            generator: self.generator.clone(),
-            defines: self.defines.clone(),
-            build_type: self.build_type.clone(),
-        });
-        let mut jobs: Vec<Job> = found
-            .projects
-            .into_iter()
-            .map(|project| Job {
-                spec: JobSpec::Cmake {
-                    job: CmakeJob {
-                        build_dir: build_root.join(&project.name),
-                        log: log_files::log_path(&log_dir, &project.name),
-                        source: project.dir,
-                    },
-                    settings: Arc::clone(&settings),
-                },
-                name: project.name,
-            })
-            .collect();
+        let mut jobs = self.cmake_jobs(found.projects, &build_root, &log_dir);
         if self.demo {
             jobs = crate::demo::per_build_type(jobs, &build_root, &log_dir);
         }
@@ -276,6 +239,65 @@ impl Args {
 }
 
 impl Args {
+    /// The searched folder, the build root and the log folder, absolute and checked.
+    fn folders(&self) -> Result<(PathBuf, PathBuf, PathBuf), StartupError> {
+        let dir = absolute(&self.source_dir())?;
+        if !self.no_cmake
+            && let Err(err) = std::fs::read_dir(&dir)
+        {
+            return Err(StartupError(format!(
+                "cannot read folder {}: {err}",
+                dir.display()
+            )));
+        }
+        let build_root = match &self.build_root {
+            Some(root) => absolute(root)?,
+            None if self.demo => crate::demo::build_root(),
+            None => dir.join("build"),
+        };
+        if !self.no_cmake && same_folder(&build_root, &dir) {
+            return Err(StartupError(format!(
+                "the build root cannot be the searched folder {} itself: every build folder \
+                 would be a project's own source folder (pass another -B)",
+                dir.display()
+            )));
+        }
+        let log_dir = match &self.log_dir {
+            Some(logs) => absolute(logs)?,
+            None => build_root.join(".jobdeck").join("logs"),
+        };
+        Ok((dir, build_root, log_dir))
+    }
+
+    /// One configure job per discovered project.
+    fn cmake_jobs(
+        &self,
+        projects: Vec<discovery::Project>,
+        build_root: &Path,
+        log_dir: &Path,
+    ) -> Vec<Job> {
+        let settings = Arc::new(CmakeSettings {
+            program: self.cmake.clone().into_os_string(),
+            generator: self.generator.clone(),
+            defines: self.defines.clone(),
+            build_type: self.build_type.clone(),
+        });
+        projects
+            .into_iter()
+            .map(|project| Job {
+                spec: JobSpec::Cmake {
+                    job: CmakeJob {
+                        build_dir: build_root.join(&project.name),
+                        log: log_files::log_path(log_dir, &project.name),
+                        source: project.dir,
+                    },
+                    settings: Arc::clone(&settings),
+                },
+                name: project.name,
+            })
+            .collect()
+    }
+
     /// The folder to search: DIR, or with `--demo` the bundled demo projects.
     fn source_dir(&self) -> PathBuf {
         match &self.dir {
@@ -316,6 +338,14 @@ impl Args {
                 seed: self.seed.unwrap_or_else(rand::random),
             },
         })
+    }
+}
+
+/// Whether two paths name the same folder, comparing canonical forms when both exist.
+fn same_folder(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
     }
 }
 

@@ -87,6 +87,25 @@ fn a_missing_folder_is_a_startup_error() {
 }
 
 #[test]
+fn a_build_root_equal_to_the_searched_folder_is_a_startup_error() {
+    let temp = TempDir::new("build-root-is-dir");
+    std::fs::create_dir_all(temp.join("p")).expect("mkdir");
+    std::fs::write(temp.join("p/CMakeLists.txt"), "project(p NONE)").expect("write");
+    let dir = path_arg(temp.path());
+    let run = run_jobdeck(["--headless", dir, "-B", dir]);
+    assert_eq!(run.code(), 2, "{run:?}");
+    assert!(
+        run.stderr.contains("build root cannot be"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !temp.join("p/CMakeCache.txt").exists(),
+        "nothing was configured in-source"
+    );
+}
+
+#[test]
 fn a_folder_without_projects_is_a_startup_error() {
     let temp = TempDir::new("no-projects");
     std::fs::create_dir_all(temp.join("just/folders")).expect("mkdir");
@@ -280,7 +299,7 @@ fn all_succeeded_exits_zero_and_a_second_run_reuses_the_cache() {
     assert!(cache.contains("FIXTURE_FLAG:UNINITIALIZED=on"));
     // Each run keeps the previous run's log beside the current one.
     assert!(build.join(".jobdeck/logs/ok.log").is_file());
-    assert!(build.join(".jobdeck/logs/ok.1.log").is_file());
+    assert!(build.join(".jobdeck/logs/ok.log.1").is_file());
 }
 
 /// Starts a `-j1` JSON run whose first job sleeps in a grandchild, sends `signal` once that
