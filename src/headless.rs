@@ -179,7 +179,7 @@ impl<W: Write> Reporter<W> {
                 "event": "summary",
                 "jobs": c.total(), "ok": c.ok, "failed": c.failed,
                 "cancelled": c.cancelled, "timeout": c.timeout,
-                "wall_ms": millis(s.wall), "job_ms": millis(s.job_time),
+                "wall_ms": millis(s.wall), "active_ms": millis(s.active), "job_ms": millis(s.job_time),
                 "cpu_ms": millis(s.cpu_time), "speedup": round2(s.speedup),
                 "efficiency": round2(s.efficiency), "workers": s.workers,
                 "interrupted": interrupted,

@@ -23,7 +23,7 @@ impl Model {
             .iter()
             .filter(|(_, stats)| {
                 stats.current.is_some()
-                    || stats.last_started.is_some_and(|at| at >= self.pool_since)
+                    || stats.last_started.is_some_and(|at| at >= self.resized_at)
             })
             .map(|(worker, _)| *worker)
             .collect();

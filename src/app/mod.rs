@@ -156,9 +156,14 @@ pub struct Model {
     next_run: u64,
     job_time: Duration,
     cpu_time: Duration,
-    /// Worker-seconds the pool offered before `pool_since` (the last resize).
+    /// Wall time during which at least one run was in flight, up to `clock_mark`.
+    active_time: Duration,
+    /// Worker time the pool offered while active, up to `clock_mark`.
     pool_time: Duration,
-    pool_since: Instant,
+    /// Where `active_time` and `pool_time` were last brought up to date.
+    clock_mark: Instant,
+    /// When the worker count last changed.
+    resized_at: Instant,
     force_quits: u32,
     /// Jobs whose current run ended since the loop last asked (see `take_finished`).
     finished: Vec<JobId>,
@@ -187,8 +192,10 @@ impl Model {
             next_run: 0,
             job_time: Duration::ZERO,
             cpu_time: Duration::ZERO,
+            active_time: Duration::ZERO,
             pool_time: Duration::ZERO,
-            pool_since: now,
+            clock_mark: now,
+            resized_at: now,
             force_quits: 0,
             finished: Vec::new(),
         };
@@ -272,6 +279,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
 
 impl Model {
     fn on_engine_event(&mut self, event: EngineEvent) -> Vec<Effect> {
+        self.settle_clock();
         let EngineEvent { job, run, kind } = event;
         if let EventKind::Started { worker } = &kind {
             let slot = self.worker_stats.entry(*worker).or_default();

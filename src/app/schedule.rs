@@ -138,8 +138,8 @@ impl Model {
         if workers == self.workers {
             return Vec::new();
         }
-        self.pool_time = self.pool_time_until_now();
-        self.pool_since = self.now;
+        self.settle_clock();
+        self.resized_at = self.now;
         self.workers = workers;
         let mut effects = vec![Effect::SetWorkers(workers)];
         effects.extend(self.dispatch());
@@ -169,6 +169,7 @@ impl Model {
 
     /// Hands queued jobs to free workers: forced ones first and even while paused.
     pub(super) fn dispatch(&mut self) -> Vec<Effect> {
+        self.settle_clock();
         let mut effects = Vec::new();
         while self.in_flight.len() < self.workers && !self.quitting {
             let next = if self.paused {

@@ -71,11 +71,13 @@ pub struct Summary {
     pub counts: Counts,
     /// Wall time since the start.
     pub wall: Duration,
+    /// Wall time during which at least one run was in flight: what speed-up divides by.
+    pub active: Duration,
     /// Sum of the wall times of every finished run.
     pub job_time: Duration,
     /// Sum of the CPU times of every finished run, where measured.
     pub cpu_time: Duration,
-    /// `job_time / wall`.
+    /// `job_time / active`: how many workers were busy on average while anything ran.
     pub speedup: f64,
     /// `speedup / average pool size`: the share of the worker time the pool offered that
     /// jobs used. The average is weighted by time, so resizing mid-run is counted fairly.
@@ -136,7 +138,6 @@ impl Model {
 
     /// The summary as of `model.now`.
     pub fn summary(&self) -> Summary {
-        let wall = self.now.saturating_duration_since(self.started_at);
         let running: Duration = self
             .worker_stats
             .values()
@@ -145,26 +146,41 @@ impl Model {
                     .map(|(_, _, since)| self.now.saturating_duration_since(since))
             })
             .sum();
+        let (active, pool) = self.active_and_pool_time();
         let job_time = self.job_time;
-        let speedup = ratio(job_time + running, wall);
-        let efficiency = ratio(job_time + running, self.pool_time_until_now());
         Summary {
             counts: self.counts(),
-            wall,
+            wall: self.now.saturating_duration_since(self.started_at),
+            active,
             job_time,
             cpu_time: self.cpu_time,
-            speedup,
-            efficiency,
+            speedup: ratio(job_time + running, active),
+            efficiency: ratio(job_time + running, pool),
             workers: self.workers,
         }
     }
 }
 
 impl Model {
-    /// Worker time the pool has offered since the start: each size times how long it held.
-    pub(super) fn pool_time_until_now(&self) -> Duration {
+    /// Brings the active and pool clocks up to `now`. Called before anything that changes
+    /// whether runs are in flight or how many workers there are, so each stretch of time is
+    /// counted with the state it had.
+    pub(super) fn settle_clock(&mut self) {
+        (self.active_time, self.pool_time) = self.active_and_pool_time();
+        self.clock_mark = self.now;
+    }
+
+    /// Wall time with at least one run in flight, and the worker time the pool offered then.
+    ///
+    /// Idle time is left out of both: a TUI left open after its jobs finished would otherwise
+    /// show the speed-up decaying towards zero.
+    fn active_and_pool_time(&self) -> (Duration, Duration) {
+        if self.in_flight.is_empty() {
+            return (self.active_time, self.pool_time);
+        }
+        let since = self.now.saturating_duration_since(self.clock_mark);
         let size = u32::try_from(self.workers).unwrap_or(u32::MAX);
-        self.pool_time + self.now.saturating_duration_since(self.pool_since) * size
+        (self.active_time + since, self.pool_time + since * size)
     }
 }
 
@@ -278,6 +294,48 @@ mod tests {
         assert!((summary.speedup - 1.0).abs() < 1e-9, "{summary:?}");
         assert!((summary.efficiency - 0.5).abs() < 1e-9, "{summary:?}");
         assert_eq!(summary.workers, 3);
+    }
+
+    /// Idle time (after everything finished, or between a run and a later re-run) counts
+    /// neither for speed-up nor for efficiency.
+    #[test]
+    fn idle_time_does_not_dilute_speedup_or_efficiency() {
+        let t0 = Instant::now();
+        let mut model = Model::new(vec![("a".to_string(), JobKind::Words)], 1, t0);
+        let (job, run) = started_runs(&model.start())[0];
+        update(
+            &mut model,
+            event(
+                job.0,
+                run,
+                EventKind::Started {
+                    worker: WorkerId(0),
+                },
+            ),
+        );
+        update(&mut model, Msg::Tick(t0 + secs(2)));
+        update(&mut model, event(job.0, run, finished(secs(2))));
+        update(&mut model, Msg::Tick(t0 + secs(60)));
+        let summary = model.summary();
+        assert_eq!(summary.wall, secs(60));
+        assert_eq!(summary.active, secs(2));
+        assert!((summary.speedup - 1.0).abs() < 1e-9, "{summary:?}");
+        assert!((summary.efficiency - 1.0).abs() < 1e-9, "{summary:?}");
+        // A re-run after the idle minute adds its own time only.
+        let (job, run) = started_runs(&update(&mut model, Msg::Action(Action::Rerun)))[0];
+        update(
+            &mut model,
+            event(
+                job.0,
+                run,
+                EventKind::Started {
+                    worker: WorkerId(0),
+                },
+            ),
+        );
+        update(&mut model, Msg::Tick(t0 + secs(61)));
+        update(&mut model, event(job.0, run, finished(secs(1))));
+        assert_eq!(model.summary().active, secs(3));
     }
 
     /// Speed-up counts running jobs too, so the header is right mid-run.

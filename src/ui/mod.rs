@@ -55,7 +55,7 @@ pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> io::Result<HeadlessEnd> {
     model.paused = plan.paused;
     model.ui.no_color = Theme::no_color_from_env();
     for warning in driver.warnings() {
-        eprintln!("jobdeck: warning: {warning}");
+        let _ = writeln!(io::stderr(), "jobdeck: warning: {warning}");
     }
     let result = {
         let mut tui = Tui::enter()?;
@@ -84,16 +84,12 @@ pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> io::Result<HeadlessEnd> {
         driver.write_trace(&model),
     ];
     for warning in warnings.into_iter().flatten() {
-        eprintln!("jobdeck: warning: {warning}");
+        // Not `eprintln!`: it panics when stderr is a closed pipe.
+        let _ = writeln!(io::stderr(), "jobdeck: warning: {warning}");
     }
     let interrupted = result?;
-    // The work ended with the last run: time spent looking at the finished table afterwards
-    // would only dilute the speed-up, and the headless mode never has any.
-    if model.runs_in_flight() == 0
-        && let Some(end) = model.spans.iter().map(|span| span.end).max()
-    {
-        model.now = model.started_at + end;
-    }
+    // Speed-up and efficiency count only the time runs were in flight (see
+    // `Model::summary`), so time spent looking at the finished table does not dilute them.
     // The same line the headless mode ends with, now that the screen is the shell's again.
     // Not `println!`: it panics when stdout is a closed pipe.
     let _ = writeln!(io::stdout(), "{}", model.summary().line(interrupted));
