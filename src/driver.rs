@@ -3,11 +3,12 @@
 
 use std::cell::RefCell;
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::Receiver;
 
 use crate::app::{Effect, Model};
+use crate::cli::Plan;
 use crate::engine::{EngineConfig, EngineEvent, WorkItem};
 use crate::history::History;
 use crate::jobs::Job;
@@ -69,6 +70,25 @@ impl Driver {
         crate::trace::write_trace(model, path)
             .err()
             .map(|err| format!("cannot write the trace {}: {err}", path.display()))
+    }
+
+    /// Starts a session for `plan`: the pool, its event channel, and a model holding one
+    /// queued row per job. The TUI and the headless mode both begin here.
+    pub fn start(plan: Plan) -> (Self, Receiver<EngineEvent>, Model) {
+        let config = EngineConfig {
+            workers: plan.workers,
+            nice: plan.nice,
+        };
+        let names = plan
+            .jobs
+            .iter()
+            .map(|j| (j.name.clone(), j.spec.kind()))
+            .collect();
+        let (driver, events) = Self::new(plan.jobs, &config, plan.timeout);
+        let driver = driver.with_records(Some(plan.history), plan.trace);
+        let mut model = Model::new(names, plan.workers, Instant::now());
+        model.nice = plan.nice;
+        (driver, events, model)
     }
 
     /// The jobs, indexed by `JobId`.

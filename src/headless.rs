@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::app::{self, Action, Effect, JobRow, Model, Msg, Summary};
 use crate::cli::Plan;
 use crate::driver::Driver;
-use crate::engine::{EngineConfig, EngineEvent, EventKind, JobId};
+use crate::engine::{EngineEvent, EventKind, JobId};
 
 /// How the headless run ended, for the exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,19 +24,7 @@ pub enum HeadlessEnd {
 
 /// Runs the plan to the end, printing to stdout. `signals` delivers SIGINT, SIGTERM, SIGHUP.
 pub fn run_headless(plan: Plan, json: bool, signals: &Receiver<i32>) -> io::Result<HeadlessEnd> {
-    let config = EngineConfig {
-        workers: plan.workers,
-        nice: plan.nice,
-    };
-    let names = plan
-        .jobs
-        .iter()
-        .map(|j| (j.name.clone(), j.spec.kind()))
-        .collect();
-    let (driver, events) = Driver::new(plan.jobs, &config, plan.timeout);
-    let driver = driver.with_records(Some(plan.history), plan.trace);
-    let mut model = Model::new(names, plan.workers, Instant::now());
-    model.nice = plan.nice;
+    let (driver, events, mut model) = Driver::start(plan);
     for warning in driver.warnings() {
         let _ = writeln!(io::stderr(), "jobdeck: warning: {warning}");
     }

@@ -23,7 +23,7 @@ use signal_hook::consts::SIGINT;
 use crate::app::{self, Action, Effect, Model, Msg, UiAction};
 use crate::cli::Plan;
 use crate::driver::Driver;
-use crate::engine::{EngineConfig, EngineEvent};
+use crate::engine::EngineEvent;
 use crate::headless::HeadlessEnd;
 use input::{Input, InputEvent};
 use keymap::Mode;
@@ -39,20 +39,9 @@ const EVENT_BUDGET: usize = 20_000;
 
 /// Runs the full-screen UI until the user quits or a signal arrives.
 pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> io::Result<HeadlessEnd> {
-    let config = EngineConfig {
-        workers: plan.workers,
-        nice: plan.nice,
-    };
-    let names = plan
-        .jobs
-        .iter()
-        .map(|j| (j.name.clone(), j.spec.kind()))
-        .collect();
-    let (driver, events) = Driver::new(plan.jobs, &config, plan.timeout);
-    let driver = driver.with_records(Some(plan.history), plan.trace);
-    let mut model = Model::new(names, plan.workers, Instant::now());
-    model.nice = plan.nice;
-    model.paused = plan.paused;
+    let paused = plan.paused;
+    let (driver, events, mut model) = Driver::start(plan);
+    model.paused = paused;
     model.ui.no_color = Theme::no_color_from_env();
     for warning in driver.warnings() {
         let _ = writeln!(io::stderr(), "jobdeck: warning: {warning}");
