@@ -549,3 +549,180 @@ fn thousands_of_short_runs_with_random_cancels_and_reruns_end_once_and_leave_no_
         .filter(|p| p.ppid == me && p.state == 'Z');
     assert_eq!(zombies.count(), 0, "every child was reaped");
 }
+
+/// The niceness of the thread named `name` in process `pid`, from `/proc/<pid>/task/*/stat`.
+fn thread_nice(pid: u32, name: &str) -> Option<i32> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .ok()?
+        .flatten()
+        .find_map(|task| {
+            let comm = std::fs::read_to_string(task.path().join("comm")).ok()?;
+            if comm.trim() != name {
+                return None;
+            }
+            let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
+            // Field 19 of stat(5) is the nice value; index 0 after the name is field 3.
+            stat.rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(16)?
+                .parse()
+                .ok()
+        })
+}
+
+#[test]
+fn nice_reaches_the_child_processes_and_the_worker_threads() {
+    if !cmake_available("nice") {
+        return;
+    }
+    let dir = TempDir::new("nice");
+    write_project(
+        &dir.join("p"),
+        "execute_process(COMMAND nice OUTPUT_FILE ${CMAKE_BINARY_DIR}/nice.txt)",
+    );
+    let build = dir.join("build");
+    let run = run_jobdeck([
+        "--headless".as_ref(),
+        "--nice".as_ref(),
+        "7".as_ref(),
+        dir.path().as_os_str(),
+        "-B".as_ref(),
+        build.as_os_str(),
+    ]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    let seen = std::fs::read_to_string(build.join("p/nice.txt")).expect("the configure ran nice");
+    assert_eq!(
+        seen.trim(),
+        "7",
+        "cmake's child ran at the niceness asked for"
+    );
+
+    // An in-process task runs on the worker thread itself: its niceness must be set too.
+    let out = dir.join("words");
+    let mut child = Command::new(JOBDECK)
+        .args([
+            "--headless",
+            "--no-cmake",
+            "--nice",
+            "7",
+            "-j1",
+            "--words",
+            "1",
+        ])
+        .args(["--words-per-task", "4000000000", "--words-out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start jobdeck");
+    let pid = child.id();
+    let seen = wait_until(|| thread_nice(pid, "worker-1") == Some(7));
+    let _ = rustix::process::kill_process(
+        rustix::process::Pid::from_child(&child),
+        rustix::process::Signal::TERM,
+    );
+    let status = child.wait().expect("jobdeck ends after SIGTERM");
+    assert!(seen, "worker-1 ran at niceness 7");
+    assert_eq!(status.code(), Some(130));
+}
+
+#[test]
+fn a_niceness_that_cannot_be_set_warns_and_the_jobs_still_run() {
+    let test = "unsettable_nice";
+    if !available(test, is_root(), "root, to run as `nobody`") {
+        return;
+    }
+    let dir = TempDir::new("nice-denied");
+    open_to_everyone(dir.path());
+    let out = dir.join("words");
+    let mut command = Command::new("setpriv");
+    command
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
+        .arg(JOBDECK)
+        .args(["--headless", "--no-cmake", "--nice", "-5", "--words", "2"])
+        .args(["--words-per-task", "1000", "--words-out"])
+        .arg(&out);
+    let run = run_command(command);
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert!(
+        run.stderr.contains("could not set niceness -5"),
+        "{}",
+        run.stderr
+    );
+    assert!(out.join("output0.txt").is_file() && out.join("output1.txt").is_file());
+}
+
+#[test]
+fn pseudoword_tasks_obey_the_timeout_and_leave_no_file() {
+    let dir = TempDir::new("words-timeout");
+    let out = dir.join("words");
+    let run = run_jobdeck([
+        "--headless".as_ref(),
+        "--json".as_ref(),
+        "--no-cmake".as_ref(),
+        "--words".as_ref(),
+        "2".as_ref(),
+        "--words-per-task".as_ref(),
+        "4000000000".as_ref(),
+        "--timeout".as_ref(),
+        "0.3".as_ref(),
+        "--words-out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(run.code(), 1, "{run:?}");
+    let finished = finished_by_job(&run.json());
+    assert_eq!(finished["output0"]["status"], "timeout");
+    assert_eq!(finished["output1"]["status"], "timeout");
+    let left = std::fs::read_dir(&out).map_or(0, Iterator::count);
+    assert_eq!(left, 0, "no final or temporary file is left");
+}
+
+#[test]
+fn a_sigkilled_session_keeps_the_history_of_finished_runs_readable() {
+    if !cmake_available("sigkill_history") {
+        return;
+    }
+    let dir = TempDir::new("sigkill");
+    write_project(&dir.join("a-quick"), "");
+    write_project(&dir.join("b-quick"), "");
+    write_project(&dir.join("c-hangs"), "execute_process(COMMAND sleep 60)");
+    let marker = format!("sigkill-{}", std::process::id());
+    let history = dir.join("build/.jobdeck/history.jsonl");
+    let mut child = Command::new(JOBDECK)
+        .args(["--headless", "-j1"])
+        .arg(dir.path())
+        .env(MARKER_VAR, &marker)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start jobdeck");
+    let records = || std::fs::read_to_string(&history).map_or(0, |h| h.lines().count());
+    let hangs_started = || {
+        live_processes_with_marker(&marker)
+            .iter()
+            .any(|p| p.comm == "sleep")
+    };
+    assert!(
+        wait_until(|| records() == 2 && hangs_started()),
+        "two runs ended, one hangs"
+    );
+    child.kill().expect("SIGKILL jobdeck");
+    child.wait().expect("reap jobdeck");
+    // jobdeck cannot clean up after SIGKILL; the test does, so nothing outlives it.
+    for process in live_processes_with_marker(&marker) {
+        let pid = rustix::process::Pid::from_raw(process.pid).expect("a real pid");
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+    }
+    let last = jobdeck::history::read_last_runs(&history);
+    assert!(last.warnings.is_empty(), "{:?}", last.warnings);
+    assert_eq!(last.status.get("a-quick").map(String::as_str), Some("ok"));
+    assert_eq!(last.status.get("b-quick").map(String::as_str), Some("ok"));
+    // The next start reads it without complaint: nothing failed, so nothing to re-run.
+    let run = run_jobdeck([
+        "--headless".as_ref(),
+        "--rerun-failed".as_ref(),
+        dir.path().as_os_str(),
+    ]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert!(run.stderr.contains("nothing to re-run") && !run.stderr.contains("unreadable"));
+}
