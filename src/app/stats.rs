@@ -179,7 +179,11 @@ impl Model {
             return (self.active_time, self.pool_time);
         }
         let since = self.now.saturating_duration_since(self.clock_mark);
-        let size = u32::try_from(self.workers).unwrap_or(u32::MAX);
+        // After `-` a retiring worker still finishes its run: the pool then has more live
+        // workers than its target, and counting only the target would push efficiency past
+        // 100 %. Both numbers change only at events, where the clock is settled.
+        let live = self.workers.max(self.busy_workers());
+        let size = u32::try_from(live).unwrap_or(u32::MAX);
         (self.active_time + since, self.pool_time + since * size)
     }
 }
@@ -336,6 +340,40 @@ mod tests {
         update(&mut model, Msg::Tick(t0 + secs(61)));
         update(&mut model, event(job.0, run, finished(secs(1))));
         assert_eq!(model.summary().active, secs(3));
+    }
+
+    /// Shrinking the pool while both workers run: the retiring worker's run still counts
+    /// as pool time, so efficiency stays at 100 % rather than going past it.
+    #[test]
+    fn efficiency_counts_a_retiring_workers_run_as_pool_time() {
+        let t0 = Instant::now();
+        let jobs = vec![
+            ("a".to_string(), JobKind::Words),
+            ("b".to_string(), JobKind::Words),
+        ];
+        let mut model = Model::new(jobs, 2, t0);
+        let runs = started_runs(&model.start());
+        for (i, &(job, run)) in runs.iter().enumerate() {
+            update(
+                &mut model,
+                event(
+                    job.0,
+                    run,
+                    EventKind::Started {
+                        worker: WorkerId(i),
+                    },
+                ),
+            );
+        }
+        update(&mut model, Msg::Tick(t0 + secs(1)));
+        update(&mut model, Msg::Action(Action::RemoveWorker));
+        update(&mut model, Msg::Tick(t0 + secs(4)));
+        for &(job, run) in &runs {
+            update(&mut model, event(job.0, run, finished(secs(4))));
+        }
+        let summary = model.summary();
+        assert!((summary.efficiency - 1.0).abs() < 1e-9, "{summary:?}");
+        assert!((summary.speedup - 2.0).abs() < 1e-9, "{summary:?}");
     }
 
     /// Speed-up counts running jobs too, so the header is right mid-run.
