@@ -64,54 +64,9 @@ impl Model {
 mod tests {
     use std::time::{Duration, Instant};
 
-    use crate::app::{Action, Effect, Model, Msg, update};
-    use crate::engine::{EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
-    use crate::jobs::JobKind;
-
-    fn model(jobs: usize, workers: usize, t0: Instant) -> Model {
-        let names = (0..jobs)
-            .map(|i| (format!("job{i}"), JobKind::Words))
-            .collect();
-        Model::new(names, workers, t0)
-    }
-
-    fn runs(effects: &[Effect]) -> Vec<(JobId, RunId)> {
-        effects
-            .iter()
-            .filter_map(|e| match e {
-                Effect::Start { job, run } => Some((*job, *run)),
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn send(model: &mut Model, (job, run): (JobId, RunId), kind: EventKind) -> Vec<Effect> {
-        update(model, Msg::Engine(EngineEvent { job, run, kind }))
-    }
-
-    fn start(model: &mut Model, run: (JobId, RunId), slot: usize) -> Vec<Effect> {
-        send(
-            model,
-            run,
-            EventKind::Started {
-                worker: WorkerId(slot),
-            },
-        )
-    }
-
-    fn finish(model: &mut Model, run: (JobId, RunId)) -> Vec<Effect> {
-        send(
-            model,
-            run,
-            EventKind::Finished(Finished {
-                outcome: Outcome::Succeeded,
-                elapsed: Duration::from_secs(1),
-                cpu: None,
-                error: None,
-                log: None,
-            }),
-        )
-    }
+    use crate::app::test_support::{finish, model, runs, start};
+    use crate::app::{Action, Model, Msg, update};
+    use crate::engine::WorkerId;
 
     fn slots(model: &Model) -> Vec<usize> {
         model.lanes().into_iter().map(|w| w.0).collect()
@@ -168,18 +123,18 @@ mod tests {
         assert_eq!(slots(&model), [0, 1, 2], "all three still run");
         update(&mut model, Msg::Tick(t0 + Duration::from_secs(2)));
         // Slot 0 finishes first and takes the Retire message: it never starts again.
-        let next = runs(&finish(&mut model, first[0]));
+        let next = runs(&finish(&mut model, first[0], Duration::from_secs(1)));
         assert!(next.is_empty(), "two runs in flight on a pool of two");
         assert_eq!(slots(&model), [1, 2], "slot 0 left");
         // Slot 1 finishes and picks up the next run.
-        let next = runs(&finish(&mut model, first[1]));
+        let next = runs(&finish(&mut model, first[1], Duration::from_secs(1)));
         start(&mut model, next[0], 1);
         assert_eq!(slots(&model), [1, 2]);
         // Slot 2 finishes and goes idle: it survived the resize, so it stays.
         update(&mut model, Msg::Tick(t0 + Duration::from_secs(3)));
-        let next = runs(&finish(&mut model, first[2]));
+        let next = runs(&finish(&mut model, first[2], Duration::from_secs(1)));
         start(&mut model, next[0], 2);
-        finish(&mut model, next[0]);
+        finish(&mut model, next[0], Duration::from_secs(1));
         assert_eq!(slots(&model), [1, 2]);
     }
 
@@ -194,9 +149,9 @@ mod tests {
         start(&mut model, first[1], 1);
         update(&mut model, Msg::Tick(t0 + Duration::from_secs(1)));
         update(&mut model, Msg::Action(Action::RemoveWorker));
-        finish(&mut model, first[0]);
+        finish(&mut model, first[0], Duration::from_secs(1));
         update(&mut model, Msg::Tick(t0 + Duration::from_secs(2)));
-        let next = runs(&finish(&mut model, first[1]));
+        let next = runs(&finish(&mut model, first[1], Duration::from_secs(1)));
         start(&mut model, next[0], 1);
         assert_eq!(slots(&model), [1], "only slot 1 is left");
         update(&mut model, Msg::Tick(t0 + Duration::from_secs(3)));

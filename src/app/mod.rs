@@ -10,6 +10,8 @@ mod lanes;
 mod schedule;
 pub mod stats;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests_ui;
 pub mod ui_state;
 

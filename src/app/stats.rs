@@ -200,69 +200,31 @@ fn ratio(a: Duration, b: Duration) -> f64 {
 mod tests {
     use std::time::{Duration, Instant};
 
-    use crate::app::{Action, Msg, update};
-    use crate::app::{Effect, Model};
-    use crate::engine::{EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
-    use crate::jobs::JobKind;
+    use crate::app::test_support::{finish, model, runs, start, tick};
+    use crate::app::{Action, JobId, Model, Msg, RunId, update};
 
     fn secs(s: u64) -> Duration {
         Duration::from_secs(s)
     }
 
-    fn event(job: u32, run: RunId, kind: EventKind) -> Msg {
-        Msg::Engine(EngineEvent {
-            job: JobId(job),
-            run,
-            kind,
-        })
-    }
-
-    fn finished(elapsed: Duration) -> EventKind {
-        EventKind::Finished(Finished {
-            outcome: Outcome::Succeeded,
-            elapsed,
-            cpu: Some(elapsed / 2),
-            error: None,
-            log: None,
-        })
-    }
-
-    fn started_runs(effects: &[Effect]) -> Vec<(JobId, RunId)> {
-        effects
-            .iter()
-            .filter_map(|e| match e {
-                Effect::Start { job, run } => Some((*job, *run)),
-                _ => None,
-            })
-            .collect()
+    /// A model whose first runs have all started, one per worker slot.
+    fn all_started(jobs: usize, workers: usize, t0: Instant) -> (Model, Vec<(JobId, RunId)>) {
+        let mut model = model(jobs, workers, t0);
+        let first = runs(&model.start());
+        for (slot, &run) in first.iter().enumerate() {
+            start(&mut model, run, slot);
+        }
+        (model, first)
     }
 
     /// Two workers, two 4-second jobs side by side: speed-up 2, efficiency 100 %.
     #[test]
     fn speedup_and_efficiency_of_two_parallel_jobs() {
         let t0 = Instant::now();
-        let jobs = vec![
-            ("a".to_string(), JobKind::Words),
-            ("b".to_string(), JobKind::Words),
-        ];
-        let mut model = Model::new(jobs, 2, t0);
-        let runs = started_runs(&model.start());
-        assert_eq!(runs.len(), 2);
-        for (i, &(job, run)) in runs.iter().enumerate() {
-            update(
-                &mut model,
-                event(
-                    job.0,
-                    run,
-                    EventKind::Started {
-                        worker: WorkerId(i),
-                    },
-                ),
-            );
-        }
-        update(&mut model, Msg::Tick(t0 + secs(4)));
-        for &(job, run) in &runs {
-            update(&mut model, event(job.0, run, finished(secs(4))));
+        let (mut model, first) = all_started(2, 2, t0);
+        tick(&mut model, t0, 4);
+        for &run in &first {
+            finish(&mut model, run, secs(4));
         }
         let summary = model.summary();
         assert_eq!(summary.wall, secs(4));
@@ -277,23 +239,12 @@ mod tests {
     #[test]
     fn efficiency_weights_pool_size_by_time() {
         let t0 = Instant::now();
-        let mut model = Model::new(vec![("a".to_string(), JobKind::Words)], 1, t0);
-        let (job, run) = started_runs(&model.start())[0];
-        update(
-            &mut model,
-            event(
-                job.0,
-                run,
-                EventKind::Started {
-                    worker: WorkerId(0),
-                },
-            ),
-        );
-        update(&mut model, Msg::Tick(t0 + secs(2)));
+        let (mut model, first) = all_started(1, 1, t0);
+        tick(&mut model, t0, 2);
         update(&mut model, Msg::Action(Action::AddWorker));
         update(&mut model, Msg::Action(Action::AddWorker));
-        update(&mut model, Msg::Tick(t0 + secs(4)));
-        update(&mut model, event(job.0, run, finished(secs(4))));
+        tick(&mut model, t0, 4);
+        finish(&mut model, first[0], secs(4));
         let summary = model.summary();
         assert!((summary.speedup - 1.0).abs() < 1e-9, "{summary:?}");
         assert!((summary.efficiency - 0.5).abs() < 1e-9, "{summary:?}");
@@ -305,40 +256,20 @@ mod tests {
     #[test]
     fn idle_time_does_not_dilute_speedup_or_efficiency() {
         let t0 = Instant::now();
-        let mut model = Model::new(vec![("a".to_string(), JobKind::Words)], 1, t0);
-        let (job, run) = started_runs(&model.start())[0];
-        update(
-            &mut model,
-            event(
-                job.0,
-                run,
-                EventKind::Started {
-                    worker: WorkerId(0),
-                },
-            ),
-        );
-        update(&mut model, Msg::Tick(t0 + secs(2)));
-        update(&mut model, event(job.0, run, finished(secs(2))));
-        update(&mut model, Msg::Tick(t0 + secs(60)));
+        let (mut model, first) = all_started(1, 1, t0);
+        tick(&mut model, t0, 2);
+        finish(&mut model, first[0], secs(2));
+        tick(&mut model, t0, 60);
         let summary = model.summary();
         assert_eq!(summary.wall, secs(60));
         assert_eq!(summary.active, secs(2));
         assert!((summary.speedup - 1.0).abs() < 1e-9, "{summary:?}");
         assert!((summary.efficiency - 1.0).abs() < 1e-9, "{summary:?}");
         // A re-run after the idle minute adds its own time only.
-        let (job, run) = started_runs(&update(&mut model, Msg::Action(Action::Rerun)))[0];
-        update(
-            &mut model,
-            event(
-                job.0,
-                run,
-                EventKind::Started {
-                    worker: WorkerId(0),
-                },
-            ),
-        );
-        update(&mut model, Msg::Tick(t0 + secs(61)));
-        update(&mut model, event(job.0, run, finished(secs(1))));
+        let rerun = runs(&update(&mut model, Msg::Action(Action::Rerun)))[0];
+        start(&mut model, rerun, 0);
+        tick(&mut model, t0, 61);
+        finish(&mut model, rerun, secs(1));
         assert_eq!(model.summary().active, secs(3));
     }
 
@@ -347,29 +278,12 @@ mod tests {
     #[test]
     fn efficiency_counts_a_retiring_workers_run_as_pool_time() {
         let t0 = Instant::now();
-        let jobs = vec![
-            ("a".to_string(), JobKind::Words),
-            ("b".to_string(), JobKind::Words),
-        ];
-        let mut model = Model::new(jobs, 2, t0);
-        let runs = started_runs(&model.start());
-        for (i, &(job, run)) in runs.iter().enumerate() {
-            update(
-                &mut model,
-                event(
-                    job.0,
-                    run,
-                    EventKind::Started {
-                        worker: WorkerId(i),
-                    },
-                ),
-            );
-        }
-        update(&mut model, Msg::Tick(t0 + secs(1)));
+        let (mut model, first) = all_started(2, 2, t0);
+        tick(&mut model, t0, 1);
         update(&mut model, Msg::Action(Action::RemoveWorker));
-        update(&mut model, Msg::Tick(t0 + secs(4)));
-        for &(job, run) in &runs {
-            update(&mut model, event(job.0, run, finished(secs(4))));
+        tick(&mut model, t0, 4);
+        for &run in &first {
+            finish(&mut model, run, secs(4));
         }
         let summary = model.summary();
         assert!((summary.efficiency - 1.0).abs() < 1e-9, "{summary:?}");
@@ -380,24 +294,8 @@ mod tests {
     #[test]
     fn speedup_counts_time_of_running_jobs() {
         let t0 = Instant::now();
-        let jobs = vec![
-            ("a".to_string(), JobKind::Words),
-            ("b".to_string(), JobKind::Words),
-        ];
-        let mut model = Model::new(jobs, 2, t0);
-        for (i, (job, run)) in started_runs(&model.start()).into_iter().enumerate() {
-            update(
-                &mut model,
-                event(
-                    job.0,
-                    run,
-                    EventKind::Started {
-                        worker: WorkerId(i),
-                    },
-                ),
-            );
-        }
-        update(&mut model, Msg::Tick(t0 + secs(3)));
+        let (mut model, _) = all_started(2, 2, t0);
+        tick(&mut model, t0, 3);
         assert!((model.summary().speedup - 2.0).abs() < 1e-9);
         assert_eq!(model.busy_workers(), 2);
     }
