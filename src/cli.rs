@@ -158,6 +158,8 @@ pub struct Plan {
     pub history: PathBuf,
     /// Where to write a Chrome trace at the end, if asked.
     pub trace: Option<PathBuf>,
+    /// The guard that stops the jobs if jobdeck is killed with SIGKILL (set by `main`).
+    pub watchdog: Option<std::sync::Arc<crate::engine::watchdog::Watchdog>>,
 }
 
 /// A problem that stops jobdeck before any job runs (exit status 2).
@@ -216,6 +218,7 @@ impl Args {
                     )],
                     history,
                     trace: None,
+                    watchdog: None,
                 });
             }
         }
@@ -234,6 +237,7 @@ impl Args {
             warnings,
             history,
             trace: self.trace.as_ref().map(|t| absolute(t)).transpose()?,
+            watchdog: None,
         })
     }
 }

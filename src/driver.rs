@@ -78,6 +78,7 @@ impl Driver {
         let config = EngineConfig {
             workers: plan.workers,
             nice: plan.nice,
+            watchdog: plan.watchdog,
         };
         let names = plan
             .jobs

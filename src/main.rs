@@ -4,12 +4,21 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
 use jobdeck::cli::Args;
+use jobdeck::engine::watchdog::{self, Watchdog};
 use jobdeck::headless::{HeadlessEnd, run_headless};
 
 fn main() -> ExitCode {
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|arg| arg == watchdog::ARG)
+    {
+        watchdog::run();
+        return ExitCode::SUCCESS;
+    }
     let args = match Args::try_parse() {
         Ok(args) => args,
         Err(err) => {
@@ -27,10 +36,17 @@ fn main() -> ExitCode {
         Ok(signals) => signals,
         Err(err) => return startup_error(&format!("cannot install signal handlers: {err}")),
     };
-    let plan = match args.plan() {
+    let mut plan = match args.plan() {
         Ok(plan) => plan,
         Err(err) => return startup_error(&err.to_string()),
     };
+    match std::env::current_exe().and_then(|exe| Watchdog::spawn(&exe)) {
+        Ok(watchdog) => plan.watchdog = Some(Arc::new(watchdog)),
+        Err(err) => plan.warnings.push(format!(
+            "cannot start the watchdog ({err}): if jobdeck is killed with SIGKILL, its running \
+             jobs will outlive it"
+        )),
+    }
     for warning in &plan.warnings {
         // Not `eprintln!`: it panics when stderr is a closed pipe.
         let _ = writeln!(std::io::stderr(), "jobdeck: warning: {warning}");

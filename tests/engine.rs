@@ -24,6 +24,7 @@ fn engine(workers: usize) -> (Engine, Receiver<EngineEvent>) {
         &EngineConfig {
             workers,
             nice: None,
+            watchdog: None,
         },
         tx,
     );

@@ -124,6 +124,7 @@ fn run_script(script: &str, dir: &Path) -> (Vec<String>, u64, Vec<u8>, Outcome) 
         &EngineConfig {
             workers: 1,
             nice: None,
+            watchdog: None,
         },
         tx,
     );
@@ -231,6 +232,7 @@ fn a_project_deleted_after_discovery_fails_with_a_clear_error() {
         &EngineConfig {
             workers: 1,
             nice: None,
+            watchdog: None,
         },
         tx,
     );
@@ -461,6 +463,7 @@ fn thousands_of_short_runs_with_random_cancels_and_reruns_end_once_and_leave_no_
         &EngineConfig {
             workers: 4,
             nice: None,
+            watchdog: None,
         },
         tx,
     );
@@ -678,7 +681,7 @@ fn pseudoword_tasks_obey_the_timeout_and_leave_no_file() {
 }
 
 #[test]
-fn a_sigkilled_session_keeps_the_history_of_finished_runs_readable() {
+fn a_sigkilled_session_leaves_no_child_and_a_readable_history() {
     if !cmake_available("sigkill_history") {
         return;
     }
@@ -708,11 +711,14 @@ fn a_sigkilled_session_keeps_the_history_of_finished_runs_readable() {
     );
     child.kill().expect("SIGKILL jobdeck");
     child.wait().expect("reap jobdeck");
-    // jobdeck cannot clean up after SIGKILL; the test does, so nothing outlives it.
+    // jobdeck cannot catch SIGKILL; its watchdog sees the pipe close and stops the job's
+    // process group (the watchdog carries the marker too, and leaves when done).
+    let gone = wait_until(|| live_processes_with_marker(&marker).is_empty());
     for process in live_processes_with_marker(&marker) {
         let pid = rustix::process::Pid::from_raw(process.pid).expect("a real pid");
         let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
     }
+    assert!(gone, "no process of the killed session survives it");
     let last = jobdeck::history::read_last_runs(&history);
     assert!(last.warnings.is_empty(), "{:?}", last.warnings);
     assert_eq!(last.status.get("a-quick").map(String::as_str), Some("ok"));

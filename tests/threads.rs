@@ -55,6 +55,7 @@ fn cpu_time_of_a_busy_child_is_clearly_more_than_of_a_sleeping_one() {
         &EngineConfig {
             workers: 1,
             nice: None,
+            watchdog: None,
         },
         tx,
     );

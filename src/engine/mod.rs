@@ -11,6 +11,7 @@ pub mod output;
 mod pool;
 pub mod process;
 pub mod run_ctx;
+pub mod watchdog;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -55,6 +56,8 @@ pub struct EngineConfig {
     pub workers: usize,
     /// Niceness for worker threads, inherited by every child they spawn.
     pub nice: Option<i32>,
+    /// The guard that stops the jobs' process groups if jobdeck is killed with SIGKILL.
+    pub watchdog: Option<std::sync::Arc<watchdog::Watchdog>>,
 }
 
 /// Handle to the worker pool. Dropping it cancels every run and joins the workers.
@@ -70,7 +73,11 @@ impl Engine {
     pub fn new(config: &EngineConfig, events: Sender<EngineEvent>) -> Self {
         let (work_tx, work_rx) = crossbeam_channel::unbounded();
         let engine = Self {
-            shared: Arc::new(pool::Shared::new(events, config.nice)),
+            shared: Arc::new(pool::Shared::new(
+                events,
+                config.nice,
+                config.watchdog.clone(),
+            )),
             work_tx,
             work_rx,
             handles: Mutex::new(Vec::new()),

@@ -10,6 +10,7 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::run_ctx::{Report, RunCtx};
+use super::watchdog::Watchdog;
 use super::{
     CancelToken, EngineEvent, EventKind, Finished, Outcome, RunId, Tokens, WorkItem, WorkerId,
 };
@@ -24,6 +25,7 @@ pub(super) enum Message {
 pub(super) struct Shared {
     events: Sender<EngineEvent>,
     nice: Option<i32>,
+    watchdog: Option<Arc<Watchdog>>,
     tokens: Mutex<Tokens>,
     slots: Mutex<BTreeSet<usize>>,
     target: AtomicUsize,
@@ -35,10 +37,15 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub(super) fn new(events: Sender<EngineEvent>, nice: Option<i32>) -> Self {
+    pub(super) fn new(
+        events: Sender<EngineEvent>,
+        nice: Option<i32>,
+        watchdog: Option<Arc<Watchdog>>,
+    ) -> Self {
         Self {
             events,
             nice,
+            watchdog,
             tokens: Mutex::default(),
             slots: Mutex::default(),
             target: AtomicUsize::new(0),
@@ -166,6 +173,7 @@ fn run_item(item: WorkItem, worker: WorkerId, shared: &Shared) {
     send(EventKind::Started { worker });
     let started = Instant::now();
     let mut ctx = RunCtx::new(job, run, worker, token, timeout, shared.events.clone());
+    ctx.watchdog.clone_from(&shared.watchdog);
     let report = catch_unwind(AssertUnwindSafe(|| task(&mut ctx)))
         .unwrap_or_else(|panic| Report::new(Outcome::Panicked(panic_message(panic.as_ref()))));
     shared.forget(run);

@@ -63,10 +63,16 @@ pub fn run(mut command: Command, log_path: &Path, ctx: &mut RunCtx) -> Report {
     let batch = Arc::new(Mutex::new(LineBatch::default()));
     let readers = start_readers(&mut child, &log, &batch);
     let pid = Pid::from_child(&child);
+    if let Some(watchdog) = &ctx.watchdog {
+        watchdog.watch(pid);
+    }
     let stopped = wait_or_stop(pid, ctx, &batch);
     let cpu = cpu_time_of_zombie(pid);
     let status = child.wait();
     kill_group_leftovers(pid);
+    if let Some(watchdog) = &ctx.watchdog {
+        watchdog.release(pid);
+    }
     wait_for_readers(&readers);
     flush(&batch, ctx);
 

@@ -1,12 +1,14 @@
 //! What a running task gets from the engine: its identity, its stop flag, and a way to report.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
 use super::cancel::{CancelToken, StopReason};
 use super::event::{EngineEvent, EventKind, JobId, Outcome, RunId, WorkerId};
+use super::watchdog::Watchdog;
 
 /// Progress is sent at most this often per run, so a tight loop cannot flood the consumer.
 pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
@@ -68,6 +70,9 @@ pub struct RunCtx {
     deadline: Option<Instant>,
     events: Sender<EngineEvent>,
     last_progress: Option<(Instant, u64)>,
+    /// Where child process groups are registered, so they die with jobdeck even after a
+    /// `SIGKILL`.
+    pub(crate) watchdog: Option<Arc<Watchdog>>,
 }
 
 impl RunCtx {
@@ -87,6 +92,7 @@ impl RunCtx {
             deadline: timeout.map(|t| Instant::now() + t),
             events,
             last_progress: None,
+            watchdog: None,
         }
     }
 
