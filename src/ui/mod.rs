@@ -166,20 +166,19 @@ impl Loop<'_> {
 
     fn on_input(&mut self, event: InputEvent) -> Vec<Effect> {
         self.model.ui.notice = None;
-        let action = match event {
-            InputEvent::Key(key) => keymap::action_for(Mode::of(self.model), &key),
-            InputEvent::Wheel { row, down } => Some(Action::Ui(UiAction::Wheel { row, down })),
-            InputEvent::Click { row } => Some(Action::Ui(UiAction::Click { row })),
-            InputEvent::Resize => {
-                self.model.dirty = true;
-                None
-            }
-        };
-        let Some(action) = action else {
-            return Vec::new();
-        };
-        let effects = self.update(Msg::Action(action));
-        if action == Action::OpenLog && effects.is_empty() {
+        if event == InputEvent::Resize {
+            self.model.dirty = true;
+        }
+        let messages = input_messages(self.model, event, Instant::now());
+        let action = messages.iter().find_map(|m| match m {
+            Msg::Action(action) => Some(*action),
+            _ => None,
+        });
+        let mut effects = Vec::new();
+        for message in messages {
+            effects.extend(self.update(message));
+        }
+        if action == Some(Action::OpenLog) && effects.is_empty() {
             // Say why nothing happened rather than ignore the key.
             self.model.ui.notice = Some("no log yet: the job has not run".into());
         }
@@ -250,5 +249,50 @@ impl Loop<'_> {
         }
         self.model.dirty = true;
         Ok(effects)
+    }
+}
+
+/// The messages one input event becomes: a clock tick, then the action its key is bound to.
+///
+/// The clock only moves on ticks, and none come while idle, so without the tick first an
+/// action after a quiet minute (say `R`) would be stamped with the time of the last event,
+/// and that minute would count as time with runs in flight.
+fn input_messages(model: &Model, event: InputEvent, now: Instant) -> Vec<Msg> {
+    let action = match event {
+        InputEvent::Key(key) => keymap::action_for(Mode::of(model), &key),
+        InputEvent::Wheel { row, down } => Some(Action::Ui(UiAction::Wheel { row, down })),
+        InputEvent::Click { row } => Some(Action::Ui(UiAction::Click { row })),
+        InputEvent::Resize => None,
+    };
+    std::iter::once(Msg::Tick(now))
+        .chain(action.map(Msg::Action))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use super::{InputEvent, input_messages};
+    use crate::app::{Action, Model, Msg};
+
+    /// `R` after a quiet spell must reach the model at the time it was pressed.
+    #[test]
+    fn a_key_is_preceded_by_a_tick_at_the_time_it_was_pressed() {
+        let t0 = Instant::now();
+        let model = Model::new(Vec::new(), 1, t0);
+        let pressed = t0 + Duration::from_secs(60);
+        let key = KeyEvent::new(KeyCode::Char('R'), KeyModifiers::SHIFT);
+        let messages = input_messages(&model, InputEvent::Key(key), pressed);
+        assert!(
+            matches!(messages[0], Msg::Tick(at) if at == pressed),
+            "{messages:?}"
+        );
+        assert!(
+            matches!(messages[1], Msg::Action(Action::RerunFailed)),
+            "{messages:?}"
+        );
     }
 }
