@@ -287,6 +287,17 @@ fn as_nobody(args: &[&str], dir: &Path) -> Command {
     command
 }
 
+/// A fresh folder everyone may use, for a test that runs jobdeck as `nobody`; `None` (after
+/// a loud skip, or a failure under CI) without cmake or root.
+fn nobody_workspace(test: &str, label: &str) -> Option<TempDir> {
+    if !cmake_available(test) || !available(test, is_root(), "root, to run as `nobody`") {
+        return None;
+    }
+    let dir = TempDir::new(label);
+    open_to_everyone(dir.path());
+    Some(dir)
+}
+
 fn open_to_everyone(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o777)).expect("chmod");
@@ -295,12 +306,9 @@ fn open_to_everyone(path: &Path) {
 #[test]
 fn an_unreadable_folder_is_a_warning_and_the_rest_run() {
     use std::os::unix::fs::PermissionsExt;
-    let test = "unreadable_folder";
-    if !cmake_available(test) || !available(test, is_root(), "root, to run as `nobody`") {
+    let Some(dir) = nobody_workspace("unreadable_folder", "unreadable") else {
         return;
-    }
-    let dir = TempDir::new("unreadable");
-    open_to_everyone(dir.path());
+    };
     write_project(&dir.join("fine"), "");
     write_project(&dir.join("locked/inner"), "");
     let locked = dir.join("locked");
@@ -325,12 +333,9 @@ fn an_unreadable_folder_is_a_warning_and_the_rest_run() {
 #[test]
 fn a_read_only_build_root_fails_each_job_with_a_clear_message() {
     use std::os::unix::fs::PermissionsExt;
-    let test = "read_only_build_root";
-    if !cmake_available(test) || !available(test, is_root(), "root, to run as `nobody`") {
+    let Some(dir) = nobody_workspace("read_only_build_root", "read-only") else {
         return;
-    }
-    let dir = TempDir::new("read-only");
-    open_to_everyone(dir.path());
+    };
     write_project(&dir.join("a"), "");
     let logs = dir.join("logs");
     std::fs::create_dir_all(&logs).expect("create log folder");
@@ -638,14 +643,9 @@ fn a_niceness_that_cannot_be_set_warns_and_the_jobs_still_run() {
     let dir = TempDir::new("nice-denied");
     open_to_everyone(dir.path());
     let out = dir.join("words");
-    let mut command = Command::new("setpriv");
-    command
-        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
-        .arg(JOBDECK)
-        .args(["--headless", "--no-cmake", "--nice", "-5", "--words", "2"])
-        .args(["--words-per-task", "1000", "--words-out"])
-        .arg(&out);
-    let run = run_command(command);
+    let args = ["--headless", "--no-cmake", "--nice", "-5", "--words", "2"];
+    let args = [&args[..], &["--words-per-task", "1000", "--words-out"]].concat();
+    let run = run_command(as_nobody(&args, &out));
     assert_eq!(run.code(), 0, "{run:?}");
     assert!(
         run.stderr.contains("could not set niceness -5"),
