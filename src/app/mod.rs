@@ -259,10 +259,13 @@ fn job_id(index: usize) -> JobId {
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Tick(now) => {
+            let second = |at: Instant| at.saturating_duration_since(model.started_at).as_secs();
+            // While idle only the header's clock changes: redraw when its second turns.
+            let clock_moved = second(now) != second(model.now);
             model.now = now;
             // Every active row has a run in flight, so this is O(1) where scanning the rows
             // would cost a pass over 10,000 of them on every loop turn.
-            if !model.in_flight.is_empty() || model.confirming_quit {
+            if !model.in_flight.is_empty() || model.confirming_quit || clock_moved {
                 model.dirty = true;
             }
             Vec::new()

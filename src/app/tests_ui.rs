@@ -517,3 +517,14 @@ fn pause_holds_the_queue_and_resume_dispatches() {
     let effects = act(&mut m, Action::TogglePause);
     assert_eq!(effects.len(), 1);
 }
+
+#[test]
+fn an_idle_clock_redraws_when_its_second_turns_and_not_between() {
+    let t0 = Instant::now();
+    let mut m = Model::new(Vec::new(), 1, t0);
+    m.dirty = false;
+    update(&mut m, Msg::Tick(t0 + Duration::from_millis(400)));
+    assert!(!m.dirty, "nothing shown changed within the first second");
+    update(&mut m, Msg::Tick(t0 + Duration::from_millis(1100)));
+    assert!(m.dirty, "the header's clock turned to 1 s");
+}

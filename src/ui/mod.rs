@@ -32,6 +32,9 @@ use theme::Theme;
 
 /// How often the clock moves while something runs.
 const TICK: Duration = Duration::from_millis(250);
+
+/// How often the clock ticks while nothing runs.
+const IDLE_TICK: Duration = Duration::from_secs(1);
 /// The shortest time between two frames.
 const FRAME: Duration = Duration::from_millis(16);
 /// Engine events taken per turn, so keys are read between chunks of a flood.
@@ -107,7 +110,9 @@ impl Loop<'_> {
     /// Returns whether a signal ended the session.
     fn run(&mut self) -> io::Result<bool> {
         let ticker = tick(TICK);
-        let idle = never();
+        // While nothing runs, a slow tick keeps the header's clock honest at next to no cost
+        // (a redraw a second, and only of the visible rows).
+        let idle = tick(IDLE_TICK);
         let mut pending = self.model.start();
         loop {
             while !pending.is_empty() {
