@@ -9,27 +9,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{TempDir, cmake_available, copy_fixture, live_group_members, timeout};
+use common::{TempDir, cmake_available, copy_fixture, engine, live_group_members, timeout};
 use crossbeam_channel::Receiver;
 use jobdeck::engine::{
-    Engine, EngineConfig, EngineEvent, EventKind, Finished, JobId, Outcome, Report, RunCtx, RunId,
-    Task, WorkItem,
+    EngineEvent, EventKind, Finished, JobId, Outcome, Report, RunCtx, RunId, Task, WorkItem,
 };
 use jobdeck::jobs::JobSpec;
 use jobdeck::jobs::cmake::{CmakeJob, CmakeSettings};
-
-fn engine(workers: usize) -> (Engine, Receiver<EngineEvent>) {
-    let (tx, rx) = crossbeam_channel::unbounded();
-    let engine = Engine::new(
-        &EngineConfig {
-            workers,
-            nice: None,
-            watchdog: None,
-        },
-        tx,
-    );
-    (engine, rx)
-}
 
 fn item(n: u32, task: Task) -> WorkItem {
     WorkItem {

@@ -14,13 +14,11 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{
-    JOBDECK, MARKER_VAR, TempDir, cmake_available, live_processes_with_marker, run_command,
+    JOBDECK, MARKER_VAR, TempDir, cmake_available, engine, live_processes_with_marker, run_command,
     run_jobdeck, timeout, wait_until,
 };
 use jobdeck::app::{Action, Effect, Model, Msg, update};
-use jobdeck::engine::{
-    Engine, EngineConfig, EngineEvent, EventKind, JobId, Outcome, WorkItem, output, process,
-};
+use jobdeck::engine::{EngineEvent, EventKind, JobId, Outcome, WorkItem, output, process};
 use jobdeck::jobs::JobKind;
 
 /// Whether a test that needs `what` can run; without it, skip loudly, or fail under CI.
@@ -119,15 +117,7 @@ fn output_flood_keeps_memory_flat_and_the_log_holds_every_byte() {
 
 /// Runs `script` through `sh -c` as one engine run and returns its output events and log.
 fn run_script(script: &str, dir: &Path) -> (Vec<String>, u64, Vec<u8>, Outcome) {
-    let (tx, rx) = crossbeam_channel::unbounded();
-    let engine = Engine::new(
-        &EngineConfig {
-            workers: 1,
-            nice: None,
-            watchdog: None,
-        },
-        tx,
-    );
+    let (engine, rx) = engine(1);
     let log = dir.join("odd.log");
     let (script, task_log) = (script.to_string(), log.clone());
     engine.submit(WorkItem {
@@ -227,15 +217,7 @@ fn a_project_deleted_after_discovery_fails_with_a_clear_error() {
             build_type: "Debug".into(),
         }),
     };
-    let (tx, rx) = crossbeam_channel::unbounded();
-    let engine = Engine::new(
-        &EngineConfig {
-            workers: 1,
-            nice: None,
-            watchdog: None,
-        },
-        tx,
-    );
+    let (engine, rx) = engine(1);
     let run = jobdeck::engine::RunId(7);
     engine.submit(WorkItem {
         job: JobId(0),
@@ -463,15 +445,7 @@ fn thousands_of_short_runs_with_random_cancels_and_reruns_end_once_and_leave_no_
     const RERUNS: usize = 300;
     let dir = TempDir::new("stress");
     let marker = format!("stress-{}", std::process::id());
-    let (tx, rx) = crossbeam_channel::unbounded();
-    let engine = Engine::new(
-        &EngineConfig {
-            workers: 4,
-            nice: None,
-            watchdog: None,
-        },
-        tx,
-    );
+    let (engine, rx) = engine(4);
     // Every 40th job would sleep for a minute: only a cancel can end it.
     let is_long = |job: JobId| job.0 % 40 == 7;
     let submit = |job: JobId, run| {

@@ -10,12 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::{TempDir, run_command, run_jobdeck, timeout};
+use common::{TempDir, engine, run_command, run_jobdeck, timeout};
 use crossbeam_channel::Receiver;
 use jobdeck::engine::run_ctx::PROGRESS_INTERVAL;
-use jobdeck::engine::{
-    Engine, EngineConfig, EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkItem,
-};
+use jobdeck::engine::{Engine, EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkItem};
 use jobdeck::jobs::Job;
 use jobdeck::jobs::pseudowords::{self, WordsRequest, WordsSettings};
 
@@ -194,21 +192,6 @@ fn words_alone_run_from_a_folder_without_cmake_projects() {
 }
 
 // The engine, driven directly.
-
-fn engine(workers: usize) -> (Engine, Receiver<EngineEvent>) {
-    let (tx, rx) = crossbeam_channel::unbounded();
-    (
-        Engine::new(
-            &EngineConfig {
-                workers,
-                nice: None,
-                watchdog: None,
-            },
-            tx,
-        ),
-        rx,
-    )
-}
 
 fn word_jobs(out: &Path, files: usize, letters: &str, words_per_task: u64) -> Vec<Job> {
     pseudowords::jobs(&WordsRequest {

@@ -8,10 +8,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{TempDir, run_jobdeck, timeout};
-use jobdeck::engine::{
-    Engine, EngineConfig, EventKind, Finished, JobId, Outcome, RunId, WorkItem, process,
-};
+use common::{TempDir, engine, run_jobdeck, timeout};
+use jobdeck::engine::{Engine, EventKind, Finished, JobId, Outcome, RunId, WorkItem, process};
 
 /// Runs `script` with `sh -c` as one engine run and returns how it finished.
 fn run_shell(
@@ -50,15 +48,7 @@ fn run_shell(
 #[test]
 fn cpu_time_of_a_busy_child_is_clearly_more_than_of_a_sleeping_one() {
     let temp = TempDir::new("cpu");
-    let (tx, events) = crossbeam_channel::unbounded();
-    let engine = Engine::new(
-        &EngineConfig {
-            workers: 1,
-            nice: None,
-            watchdog: None,
-        },
-        tx,
-    );
+    let (engine, events) = engine(1);
     let busy = run_shell(
         &engine,
         &events,

@@ -401,3 +401,19 @@ pub fn live_processes_with_marker(marker: &str) -> Vec<ProcessInfo> {
         })
         .collect()
 }
+
+/// A pool of `workers` workers driven directly (no watchdog, no niceness), and its events.
+pub fn engine(
+    workers: usize,
+) -> (
+    jobdeck::engine::Engine,
+    Receiver<jobdeck::engine::EngineEvent>,
+) {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let config = jobdeck::engine::EngineConfig {
+        workers,
+        nice: None,
+        watchdog: None,
+    };
+    (jobdeck::engine::Engine::new(&config, tx), rx)
+}
