@@ -11,7 +11,8 @@ use crate::app::{self, Action, Model, Msg, UiAction};
 use crate::engine::{EngineEvent, EventKind, Finished, JobId, Outcome, WorkerId};
 use crate::jobs::JobKind;
 
-fn send(model: &mut Model, job: u32, kind: EventKind) {
+/// Sends the model an event about `job`'s current run.
+pub(super) fn send(model: &mut Model, job: u32, kind: EventKind) {
     let run = model.jobs[job as usize].run;
     app::update(
         model,

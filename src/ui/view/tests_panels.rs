@@ -7,25 +7,14 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 
+use super::tests::send;
 use super::timeline::{Window, render_timeline};
 use super::workers::render_workers;
 use super::{layout, render};
 use crate::app::{self, Action, Model, Msg, UiAction};
-use crate::engine::{EngineEvent, EventKind, Finished, JobId, Outcome, WorkerId};
+use crate::engine::{EventKind, Finished, Outcome, WorkerId};
 use crate::jobs::JobKind;
 use crate::ui::theme::Theme;
-
-fn send(model: &mut Model, job: u32, kind: EventKind) {
-    let run = model.jobs[job as usize].run;
-    app::update(
-        model,
-        Msg::Engine(EngineEvent {
-            job: JobId(job),
-            run,
-            kind,
-        }),
-    );
-}
 
 fn started(slot: usize) -> EventKind {
     EventKind::Started {
