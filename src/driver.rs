@@ -92,11 +92,6 @@ impl Driver {
         (driver, events, model)
     }
 
-    /// The jobs, indexed by `JobId`.
-    pub fn jobs(&self) -> &[Job] {
-        &self.jobs
-    }
-
     /// Warnings from the engine, e.g. a niceness that could not be set.
     pub fn warnings(&self) -> Vec<String> {
         self.engine.warnings()

@@ -219,11 +219,6 @@ impl Model {
         &self.jobs[job.0 as usize]
     }
 
-    /// The selected row, if there are any rows.
-    pub fn selected_job(&self) -> Option<&JobRow> {
-        self.jobs.get(self.selected)
-    }
-
     /// Runs handed to the engine that have not finished, superseded ones included: each
     /// holds (or will hold) a worker.
     pub fn runs_in_flight(&self) -> usize {
