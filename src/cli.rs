@@ -195,6 +195,7 @@ impl Args {
         }
         let history = history_path(&build_root);
         let mut warnings = found.warnings;
+        let mut nothing_to_rerun = false;
         if self.rerun_failed {
             let had_jobs = !jobs.is_empty();
             let last = read_last_runs(&history);
@@ -204,25 +205,16 @@ impl Args {
                     .get(&job.name)
                     .is_some_and(|status| status != "ok")
             });
-            if had_jobs && jobs.is_empty() {
-                // Not an error: every job's last run succeeded, which is what the user wants.
-                return Ok(Plan {
-                    jobs,
-                    workers: 1,
-                    timeout: None,
-                    nice: None,
-                    paused: false,
-                    warnings: vec![format!(
-                        "nothing to re-run: no job's last recorded run in {} failed",
-                        history.display()
-                    )],
-                    history,
-                    trace: None,
-                    watchdog: None,
-                });
+            // Not an error: every job's last run succeeded, which is what the user wants.
+            nothing_to_rerun = had_jobs && jobs.is_empty();
+            if nothing_to_rerun {
+                warnings.push(format!(
+                    "nothing to re-run: no job's last recorded run in {} failed",
+                    history.display()
+                ));
             }
         }
-        if jobs.is_empty() {
+        if jobs.is_empty() && !nothing_to_rerun {
             return Err(StartupError(format!(
                 "no CMake projects (folders with a CMakeLists.txt) found under {}",
                 dir.display()

@@ -496,3 +496,23 @@ fn an_unknown_generator_fails_each_job_with_cmakes_own_error() {
         "CMake Error: Could not create named generator No Such Generator"
     );
 }
+
+#[test]
+fn nothing_to_rerun_still_reports_a_torn_history_line() {
+    if !cmake_available("nothing_to_rerun") {
+        return;
+    }
+    let temp = TempDir::new("rerun-torn");
+    std::fs::create_dir_all(temp.join("p")).expect("mkdir");
+    std::fs::write(temp.join("p/CMakeLists.txt"), "project(p NONE)").expect("write");
+    let dir = path_arg(temp.path());
+    assert_eq!(run_jobdeck(["--headless", dir]).code(), 0);
+    let history = temp.join("build/.jobdeck/history.jsonl");
+    let mut text = std::fs::read_to_string(&history).expect("history written");
+    text.push_str("{\"job\":\"p\",\"sta");
+    std::fs::write(&history, text).expect("tear the last line");
+    let run = run_jobdeck(["--headless", "--rerun-failed", dir]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert!(run.stderr.contains("nothing to re-run"), "{}", run.stderr);
+    assert!(run.stderr.contains("unreadable line 2"), "{}", run.stderr);
+}
