@@ -237,13 +237,22 @@ fn terminate_group(pid: Pid, pidfd: Option<&OwnedFd>) {
 /// Kills whatever is left of the group after its leader exited: a grandchild that outlived
 /// its parent would otherwise be orphaned.
 fn kill_group_leftovers(pgid: Pid) {
-    if rustix::process::test_kill_process_group(pgid).is_ok() {
-        let _ = rustix::process::kill_process_group(pgid, Signal::TERM);
-        let deadline = Instant::now() + GRACE;
-        while rustix::process::test_kill_process_group(pgid).is_ok() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = rustix::process::kill_process_group(pgid, Signal::KILL);
+    stop_groups(&[pgid]);
+}
+
+/// SIGTERM to every group that still has a process, up to `GRACE` for them all to go, then
+/// SIGKILL to what is left. Groups already empty are left alone.
+pub(crate) fn stop_groups(groups: &[Pid]) {
+    let alive = |pgid: &&Pid| rustix::process::test_kill_process_group(**pgid).is_ok();
+    for pgid in groups.iter().filter(alive) {
+        let _ = rustix::process::kill_process_group(*pgid, Signal::TERM);
+    }
+    let deadline = Instant::now() + GRACE;
+    while groups.iter().any(|g| alive(&g)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    for pgid in groups.iter().filter(alive) {
+        let _ = rustix::process::kill_process_group(*pgid, Signal::KILL);
     }
 }
 

@@ -14,15 +14,11 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
 
-use rustix::process::{Pid, Signal};
+use rustix::process::Pid;
 
 /// The hidden first argument that runs the jobdeck binary as the watchdog.
 pub const ARG: &str = "--internal-watchdog";
-
-/// How long stopped groups get between SIGTERM and SIGKILL, as for a cancel.
-const GRACE: Duration = super::process::GRACE;
 
 /// jobdeck's end of the watchdog: registers and releases job process groups.
 #[derive(Debug)]
@@ -112,20 +108,5 @@ pub fn run() {
             _ => {}
         }
     }
-    stop_groups(&groups);
-}
-
-/// SIGTERM to every group, up to `GRACE` for them to go, then SIGKILL to what is left.
-fn stop_groups(groups: &HashSet<Pid>) {
-    let alive = |pgid: &&Pid| rustix::process::test_kill_process_group(**pgid).is_ok();
-    for pgid in groups.iter().filter(alive) {
-        let _ = rustix::process::kill_process_group(*pgid, Signal::TERM);
-    }
-    let deadline = Instant::now() + GRACE;
-    while groups.iter().any(|g| alive(&g)) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    for pgid in groups.iter().filter(alive) {
-        let _ = rustix::process::kill_process_group(*pgid, Signal::KILL);
-    }
+    super::process::stop_groups(&groups.into_iter().collect::<Vec<_>>());
 }
