@@ -10,6 +10,7 @@ pub mod event;
 pub mod output;
 mod pool;
 pub mod process;
+pub mod reap;
 pub mod run_ctx;
 pub mod watchdog;
 
@@ -82,6 +83,12 @@ impl Engine {
             work_rx,
             handles: Mutex::new(Vec::new()),
         };
+        if let Err(err) = reap::become_subreaper() {
+            engine.shared.warn_once(format!(
+                "cannot become the subreaper of the jobs' processes ({err}): orphans are left \
+                 to init"
+            ));
+        }
         engine.set_workers(config.workers.max(1));
         engine
     }
@@ -152,6 +159,9 @@ impl Engine {
             let _ = handle.join();
         }
         self.shared.set_target(0);
+        // A process that left its run's group and closed its output outlived the run
+        // unnoticed; nothing of the session may outlive it.
+        reap::stop_all_marked(self.shared.marker_prefix());
     }
 }
 

@@ -30,6 +30,7 @@ pub(super) struct Shared {
     slots: Mutex<BTreeSet<usize>>,
     target: AtomicUsize,
     warnings: Mutex<Vec<String>>,
+    marker_prefix: Arc<str>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -50,6 +51,7 @@ impl Shared {
             slots: Mutex::default(),
             target: AtomicUsize::new(0),
             warnings: Mutex::default(),
+            marker_prefix: Arc::from(super::reap::new_engine_prefix()),
         }
     }
 
@@ -104,7 +106,11 @@ impl Shared {
         lock(&self.warnings).clone()
     }
 
-    fn warn_once(&self, warning: String) {
+    pub(super) fn marker_prefix(&self) -> &str {
+        &self.marker_prefix
+    }
+
+    pub(super) fn warn_once(&self, warning: String) {
         let mut warnings = lock(&self.warnings);
         if !warnings.contains(&warning) {
             warnings.push(warning);
@@ -174,6 +180,7 @@ fn run_item(item: WorkItem, worker: WorkerId, shared: &Shared) {
     let started = Instant::now();
     let mut ctx = RunCtx::new(job, run, worker, token, timeout, shared.events.clone());
     ctx.watchdog.clone_from(&shared.watchdog);
+    ctx.marker_prefix = Arc::clone(&shared.marker_prefix);
     let report = catch_unwind(AssertUnwindSafe(|| task(&mut ctx)))
         .unwrap_or_else(|panic| Report::new(Outcome::Panicked(panic_message(panic.as_ref()))));
     shared.forget(run);

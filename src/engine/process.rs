@@ -1,25 +1,31 @@
-//! The only place that spawns or kills child processes.
+//! The only place that spawns or kills a job's child processes: the one process runner every
+//! process job kind (configure, build, test) goes through.
 //!
-//! Each child gets its own process group, stdin from /dev/null and piped stdout and stderr,
-//! read by one thread per pipe so the child never blocks on a full pipe. Every byte goes to
-//! the run's log file; a bounded tail of display lines goes to the consumer. Stopping a run
-//! signals the whole group (cmake starts compilers of its own): SIGTERM, a grace period, then
-//! SIGKILL, and the child is always reaped.
+//! Each child gets its own process group, stdin from /dev/null, and stdout and stderr through
+//! **one** pipe, so the log keeps the order the program wrote them in (as ninja does). The
+//! worker thread itself reads the pipe, polling it together with a pidfd that wakes it the
+//! moment the child exits: no reader threads. Every byte goes to the run's log file as soon as
+//! it is read, so `tail -f` and a jobdeck killed by SIGKILL both see the log up to the last read; a
+//! bounded tail of display lines goes to the consumer. The log starts with the exact command
+//! line and ends with one line that says how the run ended.
+//!
+//! Stopping a run signals the whole group (cmake starts compilers of its own): SIGTERM, a
+//! grace period, then SIGKILL, and the child is always reaped. What is left after the leader
+//! exits is cleaned up by [`reap`].
 
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, Write};
 use std::os::fd::OwnedFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::Receiver;
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::process::{Pid, PidfdFlags, Signal, WaitId, WaitIdOptions};
 
 use super::output::{LineBatch, LineSplitter};
+use super::reap;
 use super::run_ctx::{Report, RunCtx};
 use super::{Outcome, StopReason};
 
@@ -29,9 +35,13 @@ pub const GRACE: Duration = Duration::from_secs(2);
 /// How often the wait loop wakes to flush output and check for a stop, at the most.
 const TICK: Duration = Duration::from_millis(40);
 
-/// How long to wait for the pipe readers once every process of the group is gone. Only a
-/// process that left the group (e.g. with `setsid`) can hold a pipe open past that.
-const READER_DRAIN: Duration = Duration::from_secs(2);
+/// How long to wait for the pipe to close once every process of the group is gone. Only a
+/// process that left the group (e.g. with `setsid`) can hold it open past that.
+const PIPE_DRAIN: Duration = Duration::from_secs(2);
+
+/// The environment variable that marks every process of a run, so a descendant that left the
+/// run's process group can still be found and stopped (see [`reap`]).
+pub const RUN_MARKER: &str = "JOBDECK_RUN";
 
 /// Runs `command` to completion (or until the run is stopped), logging to `log_path`.
 ///
@@ -39,42 +49,40 @@ const READER_DRAIN: Duration = Duration::from_secs(2);
 /// descendants, and the log path. A failure to write the log fails the run, because a run
 /// whose output is lost cannot be trusted.
 pub fn run(mut command: Command, log_path: &Path, ctx: &mut RunCtx) -> Report {
-    let log = match open_log(log_path, &command) {
-        Ok(log) => Arc::new(Mutex::new(log)),
+    let mut log = match Log::create(log_path, &command) {
+        Ok(log) => log,
         Err(err) => {
             return Report::failure(format!("cannot write log {}: {err}", log_path.display()));
         }
     };
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    let mut child = match command.spawn() {
-        Ok(child) => child,
+    let spawned = spawn(&mut command, ctx);
+    // The command holds our copies of the pipe's write end; the pipe only reaches its end of
+    // file once they are closed.
+    drop(command);
+    let (mut child, pipe) = match spawned {
+        Ok(spawned) => spawned,
         Err(err) => {
             let message = err.to_string();
-            let _ = writeln!(lock(&log).writer, "jobdeck: could not start: {message}");
+            log.line(&format!("jobdeck: could not start: {message}"));
             let mut report = Report::new(Outcome::SpawnFailed(message));
             report.log = Some(log_path.to_path_buf());
             return report;
         }
     };
-    let batch = Arc::new(Mutex::new(LineBatch::default()));
-    let readers = start_readers(&mut child, &log, &batch);
     let pid = Pid::from_child(&child);
     if let Some(watchdog) = &ctx.watchdog {
         watchdog.watch(pid);
     }
-    let stopped = wait_or_stop(pid, ctx, &batch);
+    let mut reader = PipeReader::new(pipe);
+    let stopped = wait_or_stop(pid, ctx, &mut reader, &mut log);
     let cpu = cpu_time_of_zombie(pid);
     let status = child.wait();
-    kill_group_leftovers(pid);
+    reap::clean_up_group(pid, || reader.read_available(&mut log));
+    reader.drain(&mut log, ctx);
     if let Some(watchdog) = &ctx.watchdog {
         watchdog.release(pid);
     }
-    wait_for_readers(&readers);
-    flush(&batch, ctx);
+    reader.flush(ctx);
 
     let mut report = match (status, stopped) {
         (Err(err), _) => Report::failure(format!("could not wait for the process: {err}")),
@@ -85,9 +93,8 @@ pub fn run(mut command: Command, log_path: &Path, ctx: &mut RunCtx) -> Report {
             signal: status.signal(),
         }),
     };
-    let mut log = lock(&log);
-    let flushed = log.writer.flush();
-    if let Some(err) = log.error.take().or(flushed.err()) {
+    log.line(&format!("jobdeck: {}", ending(&report.outcome, ctx)));
+    if let Some(err) = log.error.take() {
         report = Report::failure(format!("could not write log {}: {err}", log_path.display()));
     }
     report.cpu = cpu;
@@ -95,30 +102,110 @@ pub fn run(mut command: Command, log_path: &Path, ctx: &mut RunCtx) -> Report {
     report
 }
 
-/// The log file and the first error writing to it.
+/// Spawns the child in a group of its own with one pipe for stdout and stderr.
+fn spawn(command: &mut Command, ctx: &RunCtx) -> io::Result<(std::process::Child, OwnedFd)> {
+    let (read, write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+    rustix::io::ioctl_fionbio(&read, true)?;
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(write.try_clone()?))
+        .stderr(Stdio::from(write))
+        .env(RUN_MARKER, reap::marker(&ctx.marker_prefix, ctx.run))
+        .process_group(0);
+    let child = command.spawn()?;
+    Ok((child, read))
+}
+
+/// The log's last line: how the run ended, in words.
+fn ending(outcome: &Outcome, ctx: &RunCtx) -> String {
+    match outcome {
+        Outcome::Succeeded => "exit 0".to_string(),
+        Outcome::Failed {
+            code: Some(code), ..
+        } => format!("exit {code}"),
+        Outcome::Failed {
+            signal: Some(signal),
+            ..
+        } => format!("killed by {}", signal_name(*signal)),
+        Outcome::Failed { .. } => "failed".to_string(),
+        Outcome::Cancelled => "cancelled by the user".to_string(),
+        Outcome::TimedOut => match ctx.timeout() {
+            Some(limit) => format!("timed out after {}", seconds(limit)),
+            None => "timed out".to_string(),
+        },
+        Outcome::SpawnFailed(reason) => format!("could not start: {reason}"),
+        Outcome::Panicked(message) => format!("panicked: {message}"),
+    }
+}
+
+/// `10 s`, `1.5 s`: a limit as the user gave it.
+fn seconds(duration: Duration) -> String {
+    let secs = duration.as_secs_f64();
+    if secs.fract() == 0.0 {
+        format!("{secs:.0} s")
+    } else {
+        format!("{secs} s")
+    }
+}
+
+/// The usual name of a signal number, e.g. `SIGKILL`.
+pub fn signal_name(signal: i32) -> String {
+    let name = match signal {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        4 => "SIGILL",
+        5 => "SIGTRAP",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        10 => "SIGUSR1",
+        11 => "SIGSEGV",
+        12 => "SIGUSR2",
+        13 => "SIGPIPE",
+        14 => "SIGALRM",
+        15 => "SIGTERM",
+        24 => "SIGXCPU",
+        25 => "SIGXFSZ",
+        _ => return format!("signal {signal}"),
+    };
+    name.to_string()
+}
+
+/// The log file, written through as output arrives, and the first error writing to it.
 struct Log {
-    writer: BufWriter<File>,
+    file: File,
     error: Option<io::Error>,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn open_log(path: &Path, command: &Command) -> io::Result<Log> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+impl Log {
+    fn create(path: &Path, command: &Command) -> io::Result<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut file = File::create(path)?;
+        writeln!(file, "$ {}", describe(command))?;
+        Ok(Self { file, error: None })
     }
-    let mut writer = BufWriter::new(File::create(path)?);
-    writeln!(writer, "$ {}", describe(command))?;
-    Ok(Log {
-        writer,
-        error: None,
-    })
+
+    /// Appends raw output. After an error the rest is dropped; the error fails the run.
+    fn write(&mut self, bytes: &[u8]) {
+        if self.error.is_none()
+            && let Err(err) = self.file.write_all(bytes)
+        {
+            self.error = Some(err);
+        }
+    }
+
+    /// Appends jobdeck's own line, on a line of its own.
+    fn line(&mut self, text: &str) {
+        self.write(format!("{text}\n").as_bytes());
+    }
 }
 
 /// The command line as a person would type it, for the top of the log.
-fn describe(command: &Command) -> String {
+pub fn describe(command: &Command) -> String {
     std::iter::once(command.get_program())
         .chain(command.get_args())
         .map(|arg| {
@@ -133,127 +220,163 @@ fn describe(command: &Command) -> String {
         .join(" ")
 }
 
-/// Starts one reader thread per pipe; each signals on the returned channel when its pipe closes.
-fn start_readers(
-    child: &mut Child,
-    log: &Arc<Mutex<Log>>,
-    batch: &Arc<Mutex<LineBatch>>,
-) -> Receiver<()> {
-    let (done_tx, done_rx) = crossbeam_channel::bounded(2);
-    let pipes: [Option<Box<dyn Read + Send>>; 2] = [
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    ];
-    for pipe in pipes.into_iter().flatten() {
-        let (log, batch, done_tx) = (Arc::clone(log), Arc::clone(batch), done_tx.clone());
-        std::thread::Builder::new()
-            .name("pipe-reader".into())
-            .spawn(move || {
-                read_pipe(pipe, &log, &batch);
-                let _ = done_tx.send(());
-            })
-            .expect("the OS can start a pipe reader thread");
-    }
-    done_rx
+/// The read end of the child's output pipe, with the display lines it produced so far.
+struct PipeReader {
+    pipe: Option<OwnedFd>,
+    buf: Vec<u8>,
+    splitter: LineSplitter,
+    batch: LineBatch,
+    /// Whether the last byte written to the log ended a line.
+    at_line_start: bool,
 }
 
-fn read_pipe(mut pipe: Box<dyn Read + Send>, log: &Mutex<Log>, batch: &Mutex<LineBatch>) {
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut splitter = LineSplitter::default();
-    loop {
-        let n = match pipe.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(_) => break,
-        };
-        let chunk = &buf[..n];
-        {
-            // Keep draining after a write error so the child never blocks; the error fails
-            // the run at the end.
-            let mut log = lock(log);
-            if log.error.is_none()
-                && let Err(err) = log.writer.write_all(chunk)
-            {
-                log.error = Some(err);
+impl PipeReader {
+    fn new(pipe: OwnedFd) -> Self {
+        Self {
+            pipe: Some(pipe),
+            buf: vec![0; 64 * 1024],
+            splitter: LineSplitter::default(),
+            batch: LineBatch::default(),
+            at_line_start: true,
+        }
+    }
+
+    /// Reads whatever the pipe holds now, without blocking. Closes it at its end of file.
+    fn read_available(&mut self, log: &mut Log) {
+        while let Some(pipe) = &self.pipe {
+            match rustix::io::read(pipe, &mut self.buf) {
+                Ok(0) => self.close(),
+                Ok(n) => {
+                    let chunk = &self.buf[..n];
+                    log.write(chunk);
+                    self.at_line_start = chunk.ends_with(b"\n");
+                    self.splitter.push_into(chunk, &mut self.batch);
+                }
+                Err(rustix::io::Errno::INTR) => {}
+                Err(rustix::io::Errno::AGAIN) => return,
+                Err(_) => self.close(),
             }
         }
-        splitter.push_into(chunk, &mut lock(batch));
     }
-    let mut batch = lock(batch);
-    splitter.finish(|line| batch.push(line));
-}
 
-fn wait_for_readers(done: &Receiver<()>) {
-    let deadline = Instant::now() + READER_DRAIN;
-    for _ in 0..2 {
-        if done.recv_deadline(deadline).is_err() {
-            return;
+    fn close(&mut self) {
+        self.pipe = None;
+        let batch = &mut self.batch;
+        self.splitter.finish(|line| batch.push(line));
+    }
+
+    /// Reads until every writer closed the pipe. A writer that outlives the run's group left
+    /// it; it is found by its marker and stopped, and the wait is bounded either way.
+    fn drain(&mut self, log: &mut Log, ctx: &RunCtx) {
+        self.read_available(log);
+        if self.pipe.is_none() {
+            return self.end_line(log);
+        }
+        // The group is gone, so whoever still holds the pipe escaped it.
+        self.wait_readable(Duration::from_millis(50), log);
+        if self.pipe.is_some() {
+            reap::stop_escaped(&ctx.marker_prefix, ctx.run);
+        }
+        let deadline = Instant::now() + PIPE_DRAIN;
+        while self.pipe.is_some() && Instant::now() < deadline {
+            self.wait_readable(TICK, log);
+        }
+        self.pipe = None;
+        self.end_line(log);
+    }
+
+    /// Keeps jobdeck's closing line on a line of its own after output without a final newline.
+    fn end_line(&mut self, log: &mut Log) {
+        if !self.at_line_start {
+            log.write(b"\n");
+            self.at_line_start = true;
+        }
+    }
+
+    fn wait_readable(&mut self, timeout: Duration, log: &mut Log) {
+        if let Some(pipe) = &self.pipe {
+            let mut fds = [PollFd::new(pipe, PollFlags::IN)];
+            let _ = poll(&mut fds, Some(&timespec(timeout)));
+        }
+        self.read_available(log);
+    }
+
+    /// Sends the display lines gathered since the last flush.
+    fn flush(&mut self, ctx: &RunCtx) {
+        if let Some((lines, skipped)) = self.batch.take() {
+            ctx.output(lines, skipped);
         }
     }
 }
 
-fn flush(batch: &Mutex<LineBatch>, ctx: &RunCtx) {
-    let taken = lock(batch).take();
-    if let Some((lines, skipped)) = taken {
-        ctx.output(lines, skipped);
-    }
+fn timespec(duration: Duration) -> Timespec {
+    Timespec::try_from(duration).unwrap_or(Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    })
 }
 
-/// Waits for the child to exit, flushing output as it goes. If the run is asked to stop,
-/// terminates the whole group and returns why. Leaves the child unreaped (a zombie), so its
-/// CPU time can still be read.
-fn wait_or_stop(pid: Pid, ctx: &RunCtx, batch: &Mutex<LineBatch>) -> Option<StopReason> {
+/// Waits for the child to exit, logging its output as it goes. If the run is asked to stop,
+/// sends SIGTERM to the group, and SIGKILL once the grace period is over. Leaves the child
+/// unreaped (a zombie), so its CPU time can still be read.
+fn wait_or_stop(
+    pid: Pid,
+    ctx: &RunCtx,
+    reader: &mut PipeReader,
+    log: &mut Log,
+) -> Option<StopReason> {
     let pidfd = rustix::process::pidfd_open(pid, PidfdFlags::empty()).ok();
+    let mut stopped: Option<(StopReason, Instant)> = None;
     loop {
+        wait_for_output_or_exit(pid, pidfd.as_ref(), reader, TICK);
+        reader.read_available(log);
+        reader.flush(ctx);
         if has_exited(pid) {
-            return None;
+            return stopped.map(|(reason, _)| reason);
         }
-        flush(batch, ctx);
-        if let Some(reason) = ctx.stop_reason() {
-            terminate_group(pid, pidfd.as_ref());
-            return Some(reason);
+        match stopped {
+            None => {
+                if let Some(reason) = ctx.stop_reason() {
+                    let _ = rustix::process::kill_process_group(pid, Signal::TERM);
+                    stopped = Some((reason, Instant::now() + GRACE));
+                }
+            }
+            Some((_, kill_at)) if Instant::now() >= kill_at => {
+                let _ = rustix::process::kill_process_group(pid, Signal::KILL);
+            }
+            Some(_) => {}
         }
-        wait_for_exit(pid, pidfd.as_ref(), TICK);
     }
 }
 
-/// SIGTERM to the group, up to `GRACE` for the leader to exit, then SIGKILL to the group.
-fn terminate_group(pid: Pid, pidfd: Option<&OwnedFd>) {
-    let _ = rustix::process::kill_process_group(pid, Signal::TERM);
-    let deadline = Instant::now() + GRACE;
-    while !has_exited(pid) && Instant::now() < deadline {
-        wait_for_exit(pid, pidfd, TICK);
+/// Blocks until the child writes, exits, or `timeout` passes: on the pidfd where the kernel
+/// has one (so an exit is seen at once), else in short slices.
+fn wait_for_output_or_exit(
+    pid: Pid,
+    pidfd: Option<&OwnedFd>,
+    reader: &PipeReader,
+    timeout: Duration,
+) {
+    let timeout = if pidfd.is_some() {
+        timeout
+    } else {
+        timeout.min(Duration::from_millis(10))
+    };
+    let mut fds = Vec::with_capacity(2);
+    if let Some(pipe) = &reader.pipe {
+        fds.push(PollFd::new(pipe, PollFlags::IN));
     }
-    let _ = rustix::process::kill_process_group(pid, Signal::KILL);
-}
-
-/// Kills whatever is left of the group after its leader exited: a grandchild that outlived
-/// its parent would otherwise be orphaned.
-fn kill_group_leftovers(pgid: Pid) {
-    stop_groups(&[pgid]);
-}
-
-/// SIGTERM to every group that still has a process, up to `GRACE` for them all to go, then
-/// SIGKILL to what is left. Groups already empty are left alone.
-pub(crate) fn stop_groups(groups: &[Pid]) {
-    let alive = |pgid: &&Pid| rustix::process::test_kill_process_group(**pgid).is_ok();
-    for pgid in groups.iter().filter(alive) {
-        let _ = rustix::process::kill_process_group(*pgid, Signal::TERM);
+    if let Some(fd) = pidfd {
+        fds.push(PollFd::new(fd, PollFlags::IN));
     }
-    let deadline = Instant::now() + GRACE;
-    while groups.iter().any(|g| alive(&g)) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
+    if fds.is_empty() {
+        if !has_exited(pid) {
+            std::thread::sleep(timeout);
+        }
+        return;
     }
-    for pgid in groups.iter().filter(alive) {
-        let _ = rustix::process::kill_process_group(*pgid, Signal::KILL);
-    }
+    // A pipe at its end of file is closed by the reader, so this never spins on it.
+    let _ = poll(&mut fds, Some(&timespec(timeout)));
 }
 
 /// Whether the child has exited, without reaping it.
@@ -263,27 +386,11 @@ fn has_exited(pid: Pid) -> bool {
     !matches!(rustix::process::waitid(WaitId::Pid(pid), options), Ok(None))
 }
 
-/// Blocks until the child exits or `timeout` passes: on the pidfd where the kernel has one
-/// (so an exit is seen at once), else by sleeping a short while.
-fn wait_for_exit(pid: Pid, pidfd: Option<&OwnedFd>, timeout: Duration) {
-    if let Some(fd) = pidfd {
-        let timeout = Timespec::try_from(timeout).unwrap_or(Timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        });
-        let mut fds = [PollFd::new(fd, PollFlags::IN)];
-        let _ = poll(&mut fds, Some(&timeout));
-    } else if !has_exited(pid) {
-        std::thread::sleep(timeout.min(Duration::from_millis(10)));
-    }
-}
-
 /// User plus system time of an exited, unreaped child and the descendants it waited for,
 /// from `/proc/<pid>/stat`.
 fn cpu_time_of_zombie(pid: Pid) -> Option<Duration> {
     let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.as_raw_pid())).ok()?;
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let fields = reap::stat_fields(&stat)?;
     // Fields 14 to 17 of stat(5): utime, stime, cutime, cstime; index 0 here is field 3.
     let ticks: u64 = fields
         .get(11..15)?
@@ -295,4 +402,17 @@ fn cpu_time_of_zombie(pid: Pid) -> Option<Duration> {
     Some(Duration::from_nanos(
         u64::try_from(nanos).unwrap_or(u64::MAX),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_and_limits_read_as_words() {
+        assert_eq!(signal_name(9), "SIGKILL");
+        assert_eq!(signal_name(64), "signal 64");
+        assert_eq!(seconds(Duration::from_secs(10)), "10 s");
+        assert_eq!(seconds(Duration::from_millis(1500)), "1.5 s");
+    }
 }

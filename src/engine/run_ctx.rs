@@ -67,12 +67,15 @@ pub struct RunCtx {
     /// The worker running it.
     pub worker: WorkerId,
     cancel: CancelToken,
+    timeout: Option<Duration>,
     deadline: Option<Instant>,
     events: Sender<EngineEvent>,
     last_progress: Option<(Instant, u64)>,
     /// Where child process groups are registered, so they die with jobdeck even after a
     /// `SIGKILL`.
     pub(crate) watchdog: Option<Arc<Watchdog>>,
+    /// The engine's marker prefix, which tags the run's processes (see `engine::reap`).
+    pub(crate) marker_prefix: Arc<str>,
 }
 
 impl RunCtx {
@@ -89,11 +92,19 @@ impl RunCtx {
             run,
             worker,
             cancel,
-            deadline: timeout.map(|t| Instant::now() + t),
+            timeout,
+            // A limit too far away to represent is no limit at all.
+            deadline: timeout.and_then(|t| Instant::now().checked_add(t)),
             events,
             last_progress: None,
             watchdog: None,
+            marker_prefix: Arc::from(""),
         }
+    }
+
+    /// The run's time limit (`--timeout`), if it has one.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
     }
 
     /// Why the task should stop now, if it should: a cancel, or the deadline passing.

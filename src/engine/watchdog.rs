@@ -91,6 +91,8 @@ pub fn run() {
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGHUP] {
         let _ = signal_hook::flag::register(signal, std::sync::Arc::default());
     }
+    // Read now: once jobdeck is gone, the watchdog's parent is someone else.
+    let jobdeck = rustix::process::getppid();
     let mut groups = HashSet::new();
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { break };
@@ -108,5 +110,9 @@ pub fn run() {
             _ => {}
         }
     }
-    super::process::stop_groups(&groups.into_iter().collect::<Vec<_>>());
+    super::reap::stop_groups(&groups.into_iter().collect::<Vec<_>>());
+    // Processes of jobdeck's runs that left their groups carry its pid in their marker.
+    if let Some(jobdeck) = jobdeck {
+        super::reap::stop_all_marked(&format!("{}.", jobdeck.as_raw_pid()));
+    }
 }
