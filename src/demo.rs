@@ -14,7 +14,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::jobs::{Job, JobSpec, log_files};
+use crate::jobs::cmake::CmakeJob;
+use crate::jobs::{Job, JobSpec};
 
 /// The build types every demo project is configured for, in row order.
 pub const BUILD_TYPES: [&str; 4] = ["Debug", "Release", "RelWithDebInfo", "MinSizeRel"];
@@ -64,15 +65,19 @@ pub fn per_build_type(jobs: Vec<Job>, build_root: &Path, log_dir: &Path) -> Vec<
             let name = format!("{folder}/{}", job.name);
             let mut settings = (**settings).clone();
             settings.build_type = build_type.to_string();
-            let mut project = project.clone();
-            project.build_dir = build_root.join(&folder).join(&job.name);
-            project.log = log_files::log_path(log_dir, &name);
+            let project = CmakeJob::configure(
+                project.source.clone(),
+                build_root.join(&folder).join(&job.name),
+                log_dir,
+                &name,
+            );
             expanded.push(Job {
                 spec: JobSpec::Cmake {
                     job: project,
                     settings: Arc::new(settings),
                 },
                 name,
+                deps: Vec::new(),
             });
         }
     }

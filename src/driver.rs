@@ -7,11 +7,11 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::Receiver;
 
-use crate::app::{Effect, Model};
-use crate::cli::Plan;
-use crate::engine::{EngineConfig, EngineEvent, WorkItem};
+use crate::app::{Effect, JobNode, Model, News};
+use crate::engine::{EngineConfig, EngineEvent, JobId, WorkItem};
 use crate::history::History;
 use crate::jobs::Job;
+use crate::plan::Plan;
 
 /// The engine plus the job specs the model's `JobId`s point into.
 #[derive(Debug)]
@@ -51,16 +51,17 @@ impl Driver {
         self
     }
 
-    /// Records the runs the model saw end since the last call. Returns a warning the first
+    /// Appends the runs in `news` that ended to the history. Returns a warning the first
     /// time the history cannot be written.
-    pub fn record_finished(&self, model: &mut Model) -> Option<String> {
-        let finished = model.take_finished();
+    pub fn record(&self, news: &[News]) -> Option<String> {
         let history = self.history.as_ref()?;
         let now = SystemTime::now();
         let mut history = history.borrow_mut();
-        finished
-            .into_iter()
-            .filter_map(|job| history.append(model.job(job), now))
+        news.iter()
+            .filter_map(|news| match news {
+                News::Finished(record) => history.append(record, now),
+                News::Started(_) => None,
+            })
             .last()
     }
 
@@ -80,15 +81,23 @@ impl Driver {
             nice: plan.nice,
             watchdog: plan.watchdog,
         };
-        let names = plan
+        let nodes: Vec<JobNode> = plan
             .jobs
             .iter()
-            .map(|j| (j.name.clone(), j.spec.kind()))
+            .zip(&plan.expected)
+            .map(|(job, expected)| JobNode {
+                name: job.name.clone(),
+                kind: job.spec.kind(),
+                stage: job.spec.stage(),
+                deps: job.deps.iter().map(|&dep| job_id(dep)).collect(),
+                expected: *expected,
+            })
             .collect();
         let (driver, events) = Self::new(plan.jobs, &config, plan.timeout);
         let driver = driver.with_records(Some(plan.history), plan.trace);
-        let mut model = Model::new(names, plan.workers, Instant::now());
-        model.nice = plan.nice;
+        let model = Model::new(nodes, plan.workers, Instant::now())
+            .starting_paused(plan.paused)
+            .with_nice(plan.nice);
         (driver, events, model)
     }
 
@@ -127,4 +136,8 @@ impl Driver {
     pub fn shutdown(&self) {
         self.engine.shutdown();
     }
+}
+
+fn job_id(index: usize) -> JobId {
+    JobId(u32::try_from(index).expect("fewer than 4 billion jobs"))
 }

@@ -6,198 +6,148 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, select};
 use serde_json::json;
 
-use crate::app::{self, Action, Effect, JobRow, Model, Msg, Summary};
-use crate::cli::Plan;
-use crate::driver::Driver;
-use crate::engine::{EngineEvent, EventKind, JobId};
-
-/// How the headless run ended, for the exit status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HeadlessEnd {
-    /// Every job succeeded (exit 0).
-    AllSucceeded,
-    /// Some job failed, was cancelled or timed out (exit 1).
-    SomeUnsuccessful,
-    /// A signal stopped the run (exit 130).
-    Interrupted,
-}
+use crate::app::{self, Action, Effect, Msg, News, RunRecord, Summary};
+use crate::engine::JobId;
+use crate::plan::Plan;
+use crate::session::{End, Session};
 
 /// Runs the plan to the end, printing to stdout. `signals` delivers SIGINT, SIGTERM, SIGHUP.
-pub fn run_headless(plan: Plan, json: bool, signals: &Receiver<i32>) -> io::Result<HeadlessEnd> {
-    let (driver, events, mut model) = Driver::start(plan);
-    for warning in driver.warnings() {
-        let _ = writeln!(io::stderr(), "jobdeck: warning: {warning}");
+pub fn run_headless(plan: Plan, json: bool, signals: &Receiver<i32>) -> io::Result<End> {
+    let mut session = Session::start(plan);
+    for warning in session.driver.warnings() {
+        warn(&warning);
     }
+    // Plain lines name the stage only when projects have more than one, so a configure-only
+    // session prints the lines it always did.
+    let staged = session.model.has_stages();
     let mut out = Reporter {
         json,
+        staged,
         out: io::stdout().lock(),
-        reported: vec![false; model.jobs.len()],
+        error: None,
     };
     if json {
-        for index in 0..model.jobs.len() {
-            out.event(
-                "queued",
-                &model,
-                JobId(u32::try_from(index).unwrap_or(u32::MAX)),
-            )?;
+        for (index, row) in session.model.jobs.iter().enumerate() {
+            let job = JobId(u32::try_from(index).unwrap_or(u32::MAX));
+            out.line(&RunRecord::of(job, row).event_json("queued").to_string());
         }
     }
     let mut interrupted = false;
-    let mut pending = model.start();
+    let mut pending = session.model.start();
     loop {
         let mut exit = false;
         for effect in pending.drain(..) {
-            exit |= driver.apply(effect) == Some(Effect::Exit);
+            exit |= session.driver.apply(effect) == Some(Effect::Exit);
         }
-        if exit || model.is_idle() {
+        if exit || session.model.is_idle() {
             break;
         }
+        if out.error.is_some() && !session.model.quitting {
+            // Nobody reads the lines any more: stop as a command-line tool does on SIGPIPE,
+            // cancelling what is left but keeping the history of every run that ended.
+            app::update(&mut session.model, Msg::Tick(Instant::now()));
+            pending = app::update(&mut session.model, Msg::Action(Action::ForceQuit));
+            continue;
+        }
         select! {
-            recv(events) -> event => {
+            recv(session.events) -> event => {
                 let Ok(event) = event else { break };
-                app::update(&mut model, Msg::Tick(Instant::now()));
-                pending = model_event(&mut model, event, &mut out)?;
-                if let Some(warning) = driver.record_finished(&mut model) {
-                    let _ = writeln!(io::stderr(), "jobdeck: warning: {warning}");
-                }
+                app::update(&mut session.model, Msg::Tick(Instant::now()));
+                pending = app::update(&mut session.model, Msg::Engine(event));
             }
             recv(signals) -> _ => {
                 interrupted = true;
-                app::update(&mut model, Msg::Tick(Instant::now()));
-                pending = app::update(&mut model, Msg::Action(Action::ForceQuit));
+                app::update(&mut session.model, Msg::Tick(Instant::now()));
+                pending = app::update(&mut session.model, Msg::Action(Action::ForceQuit));
             }
         }
-    }
-    driver.shutdown();
-    // Runs cancelled while still queued never reached a worker; report them too.
-    while let Ok(event) = events.try_recv() {
-        model_event(&mut model, event, &mut out)?;
-    }
-    app::update(&mut model, Msg::Tick(Instant::now()));
-    let warnings = [
-        driver.record_finished(&mut model),
-        driver.write_trace(&model),
-    ];
-    for warning in warnings.into_iter().flatten() {
-        let _ = writeln!(io::stderr(), "jobdeck: warning: {warning}");
-    }
-    for index in 0..model.jobs.len() {
-        let job = JobId(u32::try_from(index).unwrap_or(u32::MAX));
-        if model.job(job).state.is_finished() {
-            out.finished(&model, job)?;
+        if let Some(warning) = session.take_news(|news| out.news(news)) {
+            warn(&warning);
         }
     }
-    let summary = model.summary();
-    out.summary(&summary, interrupted)?;
-    Ok(if interrupted {
-        HeadlessEnd::Interrupted
-    } else if summary.counts.ok == summary.counts.total() {
-        HeadlessEnd::AllSucceeded
-    } else {
-        HeadlessEnd::SomeUnsuccessful
-    })
+    let finish = session.finish(interrupted, |news| out.news(news));
+    for warning in &finish.warnings {
+        warn(warning);
+    }
+    out.summary(&finish.summary, interrupted);
+    match out.error {
+        Some(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(End::OutputClosed),
+        Some(err) => Err(err),
+        None => Ok(finish.end),
+    }
 }
 
-fn model_event(
-    model: &mut Model,
-    event: EngineEvent,
-    out: &mut Reporter<impl Write>,
-) -> io::Result<Vec<Effect>> {
-    let (job, run) = (event.job, event.run);
-    let started = matches!(event.kind, EventKind::Started { .. });
-    let finished = matches!(event.kind, EventKind::Finished(_));
-    let effects = app::update(model, Msg::Engine(event));
-    if model.job(job).run == run {
-        if started {
-            out.event("started", model, job)?;
-        } else if finished {
-            out.finished(model, job)?;
-        }
-    }
-    Ok(effects)
+fn warn(warning: &str) {
+    // Not `eprintln!`: it panics when stderr is a closed pipe.
+    let _ = writeln!(io::stderr(), "jobdeck: warning: {warning}");
 }
 
 struct Reporter<W: Write> {
     json: bool,
+    staged: bool,
     out: W,
-    reported: Vec<bool>,
+    /// The first error writing to stdout; nothing more is written after it.
+    error: Option<io::Error>,
 }
 
 impl<W: Write> Reporter<W> {
-    fn event(&mut self, event: &str, model: &Model, job: JobId) -> io::Result<()> {
-        if self.json {
-            writeln!(self.out, "{}", job_json(event, model.job(job), job))?;
+    fn line(&mut self, text: &str) {
+        if self.error.is_none()
+            && let Err(err) = writeln!(self.out, "{text}")
+        {
+            self.error = Some(err);
         }
-        Ok(())
     }
 
-    /// Reports a finished job once, however many times it is asked.
-    fn finished(&mut self, model: &Model, job: JobId) -> io::Result<()> {
-        let reported = &mut self.reported[job.0 as usize];
-        if std::mem::replace(reported, true) {
-            return Ok(());
+    fn news(&mut self, news: &News) {
+        match news {
+            News::Started(record) if self.json => {
+                self.line(&record.event_json("started").to_string());
+            }
+            News::Started(_) => {}
+            News::Finished(record) => self.finished(record),
         }
-        let row = model.job(job);
-        if self.json {
-            return writeln!(self.out, "{}", job_json("finished", row, job));
-        }
-        let seconds = row.elapsed.unwrap_or_default().as_secs_f64();
-        write!(
-            self.out,
-            "{:<9} {}  {seconds:.2}s",
-            row.state.word(),
-            row.name
-        )?;
-        if !row.state.is_unsuccessful() {
-            return writeln!(self.out);
-        }
-        if let Some(error) = &row.error {
-            write!(self.out, "  {error}")?;
-        }
-        if let Some(log) = &row.log {
-            write!(self.out, "  (log: {})", log.display())?;
-        }
-        writeln!(self.out)
     }
 
-    fn summary(&mut self, s: &Summary, interrupted: bool) -> io::Result<()> {
+    fn finished(&mut self, record: &RunRecord) {
+        if self.json {
+            return self.line(&record.event_json("finished").to_string());
+        }
+        let seconds = record.elapsed.unwrap_or_default().as_secs_f64();
+        let name = if self.staged {
+            record.label()
+        } else {
+            record.name.clone()
+        };
+        let mut line = format!("{:<9} {name}  {seconds:.2}s", record.state.word());
+        if record.state.is_unsuccessful() {
+            if let Some(error) = &record.error {
+                line.push_str(&format!("  {error}"));
+            }
+            if let Some(log) = &record.log {
+                line.push_str(&format!("  (log: {})", log.display()));
+            }
+        }
+        self.line(&line);
+    }
+
+    fn summary(&mut self, s: &Summary, interrupted: bool) {
         let c = &s.counts;
-        if self.json {
-            let line = json!({
-                "event": "summary",
-                "jobs": c.total(), "ok": c.ok, "failed": c.failed,
-                "cancelled": c.cancelled, "timeout": c.timeout,
-                "wall_ms": millis(s.wall), "active_ms": millis(s.active), "job_ms": millis(s.job_time),
-                "cpu_ms": millis(s.cpu_time), "speedup": round2(s.speedup),
-                "efficiency": round2(s.efficiency), "workers": s.workers,
-                "interrupted": interrupted,
-            });
-            return writeln!(self.out, "{line}");
+        if !self.json {
+            return self.line(&s.line(interrupted));
         }
-        writeln!(self.out, "{}", s.line(interrupted))
+        let ms = app::record::millis;
+        let line = json!({
+            "event": "summary",
+            "jobs": c.total(), "ok": c.ok, "failed": c.failed,
+            "cancelled": c.cancelled, "timeout": c.timeout, "skipped": c.skipped,
+            "wall_ms": ms(s.wall), "active_ms": ms(s.active), "job_ms": ms(s.job_time),
+            "cpu_ms": ms(s.cpu_time), "speedup": round2(s.speedup),
+            "efficiency": round2(s.efficiency), "workers": s.workers,
+            "interrupted": interrupted,
+        });
+        self.line(&line.to_string());
     }
-}
-
-fn job_json(event: &str, row: &JobRow, job: JobId) -> serde_json::Value {
-    json!({
-        "event": event,
-        "job": row.name,
-        "id": job.0,
-        "run": row.run.0,
-        "kind": row.kind.as_str(),
-        "worker": row.worker.map(|w| w.0 + 1),
-        "status": row.state.word(),
-        "duration_ms": row.elapsed.map(millis),
-        "cpu_ms": row.cpu.map(millis),
-        "exit_code": row.exit_code,
-        "error": row.error,
-        "log": row.log.as_ref().map(|p| p.display().to_string()),
-        "detail": row.detail,
-    })
-}
-
-fn millis(d: std::time::Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn round2(x: f64) -> f64 {

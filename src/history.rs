@@ -10,9 +10,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde_json::json;
-
-use crate::app::JobRow;
+use crate::app::RunRecord;
+use crate::app::record::millis;
 
 /// The history file for a build root.
 pub fn history_path(build_root: &Path) -> PathBuf {
@@ -50,22 +49,13 @@ impl History {
         }
     }
 
-    /// Appends the record of a finished run. Returns a warning the first time writing fails.
-    pub fn append(&mut self, row: &JobRow, now: SystemTime) -> Option<String> {
-        let elapsed = row.elapsed.unwrap_or_default();
+    /// Appends the record of a finished run that ended at `now`. Returns a warning the first
+    /// time writing fails.
+    pub fn append(&mut self, record: &RunRecord, now: SystemTime) -> Option<String> {
+        let elapsed = record.elapsed.unwrap_or_default();
         let started = now.checked_sub(elapsed).unwrap_or(now);
-        let record = json!({
-            "job": row.name,
-            "kind": row.kind.as_str(),
-            "status": row.state.word(),
-            "exit_code": row.exit_code,
-            "duration_ms": millis(elapsed),
-            "cpu_ms": row.cpu.map(millis),
-            "started_at_ms": started.duration_since(UNIX_EPOCH).map_or(0, millis),
-            "error": row.error,
-            "log": row.log.as_ref().map(|p| p.display().to_string()),
-        });
-        let line = format!("{record}\n");
+        let started_ms = started.duration_since(UNIX_EPOCH).map_or(0, millis);
+        let line = format!("{}\n", record.history_json(started_ms));
         let result = match &mut self.file {
             Some(file) => file.write_all(line.as_bytes()),
             None => Err(std::io::Error::other("it could not be opened")),
@@ -98,17 +88,38 @@ fn end_torn_line(mut file: File) -> std::io::Result<File> {
     Ok(file)
 }
 
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+/// Which job a record is about: its name and, for a CMake job, its stage word. Records
+/// written before stages existed are configures.
+pub type RecordKey = (String, Option<String>);
+
+/// The last recorded run of a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastRun {
+    /// Its status word.
+    pub status: String,
+    /// How long it took, if it ran to an end of its own (not cancelled or skipped).
+    pub duration: Option<Duration>,
 }
 
-/// The last recorded status of each job name, and warnings about lines that could not be read.
+/// The last recorded run of each job, and warnings about lines that could not be read.
 #[derive(Debug, Default)]
 pub struct LastRuns {
-    /// Job name to its last status word.
-    pub status: HashMap<String, String>,
+    /// Each job's last run.
+    pub runs: HashMap<RecordKey, LastRun>,
+    /// The last duration of each job that ran to an end of its own: what the scheduler
+    /// expects it to take next time.
+    pub durations: HashMap<RecordKey, Duration>,
     /// One line per unreadable record.
     pub warnings: Vec<String>,
+}
+
+impl LastRuns {
+    /// The last status word of the job `name` at `stage`.
+    pub fn status(&self, name: &str, stage: Option<&str>) -> Option<&str> {
+        self.runs
+            .get(&(name.to_string(), stage.map(str::to_string)))
+            .map(|run| run.status.as_str())
+    }
 }
 
 /// Reads the history at `path`. A missing file is an empty history.
@@ -122,17 +133,12 @@ pub fn read_last_runs(path: &Path) -> LastRuns {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let parsed: Option<(String, String)> = serde_json::from_slice::<serde_json::Value>(&line)
-            .ok()
-            .and_then(|v| {
-                Some((
-                    v["job"].as_str()?.to_string(),
-                    v["status"].as_str()?.to_string(),
-                ))
-            });
-        match parsed {
-            Some((job, status)) => {
-                last.status.insert(job, status);
+        match parse_record(&line) {
+            Some((key, run)) => {
+                if let Some(duration) = run.duration {
+                    last.durations.insert(key.clone(), duration);
+                }
+                last.runs.insert(key, run);
             }
             None => last.warnings.push(format!(
                 "skipped unreadable line {} of {} (cut off by a crash?)",
@@ -144,20 +150,38 @@ pub fn read_last_runs(path: &Path) -> LastRuns {
     last
 }
 
+fn parse_record(line: &[u8]) -> Option<(RecordKey, LastRun)> {
+    let v = serde_json::from_slice::<serde_json::Value>(line).ok()?;
+    let name = v["job"].as_str()?.to_string();
+    let status = v["status"].as_str()?.to_string();
+    let stage = match (v["stage"].as_str(), v["kind"].as_str()) {
+        (Some(stage), _) => Some(stage.to_string()),
+        (None, Some("cmake")) => Some("configure".to_string()),
+        (None, _) => None,
+    };
+    let ran_to_an_end = matches!(status.as_str(), "ok" | "failed" | "timeout");
+    let duration = v["duration_ms"]
+        .as_u64()
+        .filter(|_| ran_to_an_end)
+        .map(Duration::from_millis);
+    Some(((name, stage), LastRun { status, duration }))
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::{Duration, SystemTime};
 
     use super::*;
-    use crate::app::{JobRow, JobState};
-    use crate::engine::RunId;
-    use crate::jobs::JobKind;
+    use crate::app::{JobRow, JobState, RunRecord};
+    use crate::engine::{JobId, RunId};
+    use crate::jobs::{JobKind, Stage};
 
-    fn row(name: &str, state: JobState) -> JobRow {
-        let mut row = JobRow::new(name.to_string(), JobKind::Cmake, RunId(1));
+    fn row(name: &str, state: JobState) -> RunRecord {
+        let mut row = JobRow::new((name.to_string(), JobKind::Cmake).into(), RunId(1));
+        row.stage = Some(Stage::Configure);
         row.state = state;
         row.elapsed = Some(Duration::from_millis(5));
-        row
+        RunRecord::of(JobId(0), &row)
     }
 
     #[test]
@@ -190,10 +214,23 @@ mod tests {
             history.append(&row("c", JobState::Timeout), SystemTime::now()),
             None
         );
+        // A record from before stages existed is a configure.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(b"{\"job\":\"d\",\"kind\":\"cmake\",\"status\":\"ok\"}\n"))
+            .expect("append an old record");
         let last = read_last_runs(&path);
-        assert_eq!(last.status.get("a").map(String::as_str), Some("ok"));
-        assert_eq!(last.status.get("b").map(String::as_str), Some("failed"));
-        assert_eq!(last.status.get("c").map(String::as_str), Some("timeout"));
+        let status = |name| last.status(name, Some("configure"));
+        assert_eq!(status("a"), Some("ok"));
+        assert_eq!(status("b"), Some("failed"));
+        assert_eq!(status("c"), Some("timeout"));
+        assert_eq!(status("d"), Some("ok"));
+        assert_eq!(last.status("a", Some("build")), None);
+        assert_eq!(
+            last.durations.get(&("a".to_string(), Some("configure".to_string()))),
+            Some(&Duration::from_millis(5))
+        );
         assert_eq!(last.warnings.len(), 1, "{:?}", last.warnings);
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }

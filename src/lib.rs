@@ -12,6 +12,8 @@ pub mod engine;
 pub mod headless;
 pub mod history;
 pub mod jobs;
+pub mod plan;
+pub mod session;
 pub mod signals;
 pub mod trace;
 pub mod ui;

@@ -1,6 +1,6 @@
 //! The `jobdeck` binary: parse the command line, pick the TUI or the headless mode, and map
 //! the result to an exit status (0 all ok, 1 some job did not succeed, 2 usage or start-up
-//! error, 130 interrupted).
+//! error, 130 interrupted, 141 stdout closed).
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use clap::Parser;
 use jobdeck::cli::Args;
 use jobdeck::engine::watchdog::{self, Watchdog};
-use jobdeck::headless::{HeadlessEnd, run_headless};
+use jobdeck::headless::run_headless;
 
 fn main() -> ExitCode {
     if std::env::args_os()
@@ -62,9 +62,7 @@ fn main() -> ExitCode {
         jobdeck::ui::run_tui(plan, &signals)
     };
     match result {
-        Ok(HeadlessEnd::AllSucceeded) => ExitCode::SUCCESS,
-        Ok(HeadlessEnd::SomeUnsuccessful) => ExitCode::from(1),
-        Ok(HeadlessEnd::Interrupted) => ExitCode::from(130),
+        Ok(end) => ExitCode::from(end.exit_code()),
         Err(err) => startup_error(&format!("terminal error: {err}")),
     }
 }

@@ -29,14 +29,18 @@ pub fn trace_json(model: &Model) -> Value {
     for span in &model.spans {
         let row = model.job(span.job);
         events.push(json!({
-            "name": row.name,
+            "name": if model.has_stages() { row.label() } else { row.name.clone() },
             "cat": row.kind.as_str(),
             "ph": "X",
             "pid": 1,
             "tid": span.worker.0 + 1,
             "ts": micros(span.start),
             "dur": micros(span.end.saturating_sub(span.start)),
-            "args": { "status": span.state.word(), "kind": row.kind.as_str() },
+            "args": {
+                "status": span.state.word(),
+                "kind": row.kind.as_str(),
+                "stage": row.stage.map(crate::jobs::Stage::as_str),
+            },
         }));
     }
     json!({ "traceEvents": events, "displayTimeUnit": "ms" })

@@ -4,8 +4,8 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::engine::{Outcome, RunId, WorkerId};
-use crate::jobs::JobKind;
+use crate::engine::{JobId, Outcome, RunId, WorkerId};
+use crate::jobs::{JobKind, Stage};
 
 /// Lines of output kept in memory per job; the log file has all of them.
 pub const OUTPUT_TAIL: usize = 2000;
@@ -29,11 +29,13 @@ pub enum JobState {
     Cancelled,
     /// Killed after running past `--timeout`.
     Timeout,
+    /// Never ran: a job it depends on did not succeed.
+    Skipped,
 }
 
 impl JobState {
     /// Every state, in the order the header lists them.
-    pub const ALL: [JobState; 7] = [
+    pub const ALL: [JobState; 8] = [
         JobState::Queued,
         JobState::Running,
         JobState::Cancelling,
@@ -41,9 +43,11 @@ impl JobState {
         JobState::Failed,
         JobState::Cancelled,
         JobState::Timeout,
+        JobState::Skipped,
     ];
 
-    /// The state word shown to people and scripts. A dispatched job still reads `queued`.
+    /// The status word shown to people and scripts: the one place status words are made.
+    /// A dispatched job still reads `queued`.
     pub fn word(self) -> &'static str {
         match self {
             JobState::Queued | JobState::Dispatched => "queued",
@@ -53,6 +57,7 @@ impl JobState {
             JobState::Failed => "failed",
             JobState::Cancelled => "cancelled",
             JobState::Timeout => "timeout",
+            JobState::Skipped => "skipped",
         }
     }
 
@@ -76,19 +81,23 @@ impl JobState {
         )
     }
 
-    /// Whether the job's last run ended.
+    /// Whether the job's last run ended (or it was skipped).
     pub fn is_finished(self) -> bool {
         matches!(
             self,
-            JobState::Ok | JobState::Failed | JobState::Cancelled | JobState::Timeout
+            JobState::Ok
+                | JobState::Failed
+                | JobState::Cancelled
+                | JobState::Timeout
+                | JobState::Skipped
         )
     }
 
-    /// Whether `R` re-runs a job in this state: failed, cancelled or timed out.
+    /// Whether `R` re-runs a job in this state: failed, cancelled, timed out or skipped.
     pub fn is_unsuccessful(self) -> bool {
         matches!(
             self,
-            JobState::Failed | JobState::Cancelled | JobState::Timeout
+            JobState::Failed | JobState::Cancelled | JobState::Timeout | JobState::Skipped
         )
     }
 }
@@ -133,6 +142,34 @@ impl OutputTail {
     }
 }
 
+/// A job as the model first learns of it: a node of the job graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobNode {
+    /// The row's name.
+    pub name: String,
+    /// `cmake` or `words`.
+    pub kind: JobKind,
+    /// The pipeline stage of a CMake job.
+    pub stage: Option<Stage>,
+    /// The jobs that must succeed first (earlier in the list).
+    pub deps: Vec<JobId>,
+    /// How long a run is expected to take, from the history.
+    pub expected: Option<Duration>,
+}
+
+impl From<(String, JobKind)> for JobNode {
+    /// A job with no stage, no dependencies and no history.
+    fn from((name, kind): (String, JobKind)) -> Self {
+        Self {
+            name,
+            kind,
+            stage: None,
+            deps: Vec::new(),
+            expected: None,
+        }
+    }
+}
+
 /// One job and what is known about its current (or last) run.
 #[derive(Debug, Clone)]
 pub struct JobRow {
@@ -140,6 +177,12 @@ pub struct JobRow {
     pub name: String,
     /// `cmake` or `words`.
     pub kind: JobKind,
+    /// The pipeline stage of a CMake job; `None` for a pseudoword task.
+    pub stage: Option<Stage>,
+    /// The jobs that must succeed before this one runs.
+    pub deps: Vec<JobId>,
+    /// How long a run is expected to take, from the history.
+    pub expected: Option<Duration>,
     /// Where the job is.
     pub state: JobState,
     /// The current run; events from any other run are ignored.
@@ -168,16 +211,17 @@ pub struct JobRow {
     pub log: Option<PathBuf>,
     /// Recent output lines.
     pub output: OutputTail,
-    /// Started by hand with `s`: dispatched next, even while dispatch is paused.
-    pub is_forced: bool,
 }
 
 impl JobRow {
     /// A queued row for a job that has not run yet.
-    pub fn new(name: String, kind: JobKind, run: RunId) -> Self {
+    pub fn new(node: JobNode, run: RunId) -> Self {
         Self {
-            name,
-            kind,
+            name: node.name,
+            kind: node.kind,
+            stage: node.stage,
+            deps: node.deps,
+            expected: node.expected,
             state: JobState::Queued,
             run,
             runs: 1,
@@ -192,7 +236,14 @@ impl JobRow {
             progress: None,
             log: None,
             output: OutputTail::default(),
-            is_forced: false,
+        }
+    }
+
+    /// The name with the stage, as people read it: `01-basic/A [build]`.
+    pub fn label(&self) -> String {
+        match self.stage {
+            Some(stage) => format!("{} [{}]", self.name, stage.as_str()),
+            None => self.name.clone(),
         }
     }
 
@@ -210,7 +261,6 @@ impl JobRow {
         self.error = None;
         self.progress = None;
         self.output.clear();
-        self.is_forced = false;
     }
 
     /// Wall time so far for a running job, or the duration of a finished one.

@@ -5,8 +5,10 @@
 //! out (start a run, cancel one, resize the pool, exit). The TUI and the headless mode drive
 //! the same model, so scheduling behaves the same in both.
 
+mod graph;
 pub mod job_row;
 mod lanes;
+pub mod record;
 mod schedule;
 pub mod stats;
 #[cfg(test)]
@@ -15,13 +17,14 @@ mod test_support;
 mod tests_ui;
 pub mod ui_state;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::engine::{EngineEvent, EventKind, JobId, RunId, WorkerId};
-use crate::jobs::JobKind;
-pub use job_row::{JobRow, JobState, OutputTail};
+use graph::Ready;
+pub use job_row::{JobNode, JobRow, JobState, OutputTail};
+pub use record::{News, RunRecord};
 pub use stats::{Counts, Summary, WorkerStats};
 pub use ui_state::{Band, LogScroll, UiAction, UiState, Viewport};
 
@@ -81,6 +84,13 @@ pub enum Msg {
     Tick(Instant),
     /// The TUI drew its regions here (after a resize or a layout change).
     Viewport(Viewport),
+    /// The terminal changed size, or a program that had it (the pager) gave it back:
+    /// everything must be drawn again.
+    Resized,
+    /// The screen now shows the model as it is.
+    Drawn,
+    /// A one-line message for the user, shown until the next key.
+    Notice(String),
 }
 
 /// What `update` asks the loop to do.
@@ -129,8 +139,6 @@ pub struct Model {
     pub jobs: Vec<JobRow>,
     /// The worker count the pool is sized to.
     pub workers: usize,
-    /// Whether dispatch is paused (running jobs go on).
-    pub paused: bool,
     /// Whether a quit is under way: everything was cancelled and the loop exits once idle.
     pub quitting: bool,
     /// Whether the quit question is showing.
@@ -149,11 +157,24 @@ pub struct Model {
     pub worker_stats: BTreeMap<WorkerId, WorkerStats>,
     /// Finished runs, oldest first.
     pub spans: Vec<Span>,
-    /// Whether something visible changed since the last draw.
-    pub dirty: bool,
     /// What the TUI shows: filter, search, scroll offsets, help.
     pub ui: UiState,
-    queue: VecDeque<JobId>,
+    /// Whether dispatch is paused (running jobs go on).
+    paused: bool,
+    /// Whether something visible changed since the last draw.
+    dirty: bool,
+    /// Whether some job is a stage after a configure.
+    has_stages: bool,
+    /// Jobs each job's dependants, indexed by `JobId`: the reverse edges of `JobRow::deps`.
+    dependants: Vec<Vec<JobId>>,
+    /// Dispatch priority of each job: its expected time plus the longest chain waiting on it.
+    priority: Vec<u64>,
+    /// Queued jobs whose dependencies all succeeded, highest priority first. Entries of runs
+    /// that were cancelled or superseded are left in place and skipped when they come up,
+    /// so cancelling is O(1) per job.
+    ready: BinaryHeap<Ready>,
+    /// Runs started by hand with `s`: dispatched before the rest, even while paused.
+    forced: VecDeque<(JobId, RunId)>,
     in_flight: BTreeMap<RunId, JobId>,
     next_run: u64,
     job_time: Duration,
@@ -167,17 +188,17 @@ pub struct Model {
     /// When the worker count last changed.
     resized_at: Instant,
     force_quits: u32,
-    /// Jobs whose current run ended since the loop last asked (see `take_finished`).
-    finished: Vec<JobId>,
+    /// What happened to runs since the loop last asked (see `take_news`).
+    news: Vec<News>,
 }
 
 impl Model {
-    /// A model with one queued row per `(name, kind)`, to run on `workers` workers.
-    pub fn new(jobs: Vec<(String, JobKind)>, workers: usize, now: Instant) -> Self {
+    /// A model with one queued row per job, to run on `workers` workers. Each job is a
+    /// `JobNode` (or a `(name, kind)` pair, for a job with no dependencies).
+    pub fn new<N: Into<JobNode>>(jobs: Vec<N>, workers: usize, now: Instant) -> Self {
         let mut model = Self {
             jobs: Vec::with_capacity(jobs.len()),
             workers: workers.max(1),
-            paused: false,
             quitting: false,
             confirming_quit: false,
             selected: 0,
@@ -187,9 +208,14 @@ impl Model {
             nice: None,
             worker_stats: BTreeMap::new(),
             spans: Vec::new(),
-            dirty: true,
             ui: UiState::default(),
-            queue: VecDeque::with_capacity(jobs.len()),
+            paused: false,
+            dirty: true,
+            has_stages: false,
+            dependants: Vec::new(),
+            priority: Vec::new(),
+            ready: BinaryHeap::with_capacity(jobs.len()),
+            forced: VecDeque::new(),
             in_flight: BTreeMap::new(),
             next_run: 0,
             job_time: Duration::ZERO,
@@ -199,17 +225,38 @@ impl Model {
             clock_mark: now,
             resized_at: now,
             force_quits: 0,
-            finished: Vec::new(),
+            news: Vec::new(),
         };
-        for (index, (name, kind)) in jobs.into_iter().enumerate() {
+        for node in jobs {
             let run = model.new_run();
-            model.jobs.push(JobRow::new(name, kind, run));
-            model.queue.push_back(job_id(index));
+            model.jobs.push(JobRow::new(node.into(), run));
+        }
+        model.has_stages = model
+            .jobs
+            .iter()
+            .any(|row| row.stage.is_some_and(|s| s != crate::jobs::Stage::Configure));
+        model.build_graph();
+        for index in 0..model.jobs.len() {
+            model.push_if_ready(job_id(index));
         }
         model
     }
 
-    /// Starts as many queued jobs as there are free workers (none while paused).
+    /// Starts with dispatch paused: nothing runs until the user starts a job or resumes.
+    #[must_use]
+    pub fn starting_paused(mut self, paused: bool) -> Self {
+        self.paused = paused;
+        self
+    }
+
+    /// Shows the niceness jobs run at in the header.
+    #[must_use]
+    pub fn with_nice(mut self, nice: Option<i32>) -> Self {
+        self.nice = nice;
+        self
+    }
+
+    /// Starts as many ready jobs as there are free workers (none while paused).
     pub fn start(&mut self) -> Vec<Effect> {
         self.dispatch()
     }
@@ -219,21 +266,38 @@ impl Model {
         &self.jobs[job.0 as usize]
     }
 
+    /// Whether some project runs more than one stage, so rows need to say which.
+    pub fn has_stages(&self) -> bool {
+        self.has_stages
+    }
+
+    /// Whether dispatch is paused.
+    pub fn is_paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Whether something visible changed since the screen was last drawn.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
     /// Runs handed to the engine that have not finished, superseded ones included: each
     /// holds (or will hold) a worker.
     pub fn runs_in_flight(&self) -> usize {
         self.in_flight.len()
     }
 
-    /// Whether nothing is queued or in flight: a headless run is over.
+    /// Whether nothing is ready or in flight: a headless run is over. Jobs still queued
+    /// then wait for a dependency that will never succeed, which cannot happen: those are
+    /// skipped the moment the dependency ends.
     pub fn is_idle(&self) -> bool {
-        self.in_flight.is_empty() && (self.queue.is_empty() || self.paused)
+        self.in_flight.is_empty() && (self.paused || !self.has_ready())
     }
 
-    /// Jobs whose current run ended (or that were cancelled while queued) since the last
-    /// call, in the order they ended: what the loop records in the run history.
-    pub fn take_finished(&mut self) -> Vec<JobId> {
-        std::mem::take(&mut self.finished)
+    /// What happened to runs since the last call, in order: what the loop reports and
+    /// records in the run history.
+    pub fn take_news(&mut self) -> Vec<News> {
+        std::mem::take(&mut self.news)
     }
 
     fn new_run(&mut self) -> RunId {
@@ -244,6 +308,12 @@ impl Model {
     fn row_mut(&mut self, job: JobId) -> &mut JobRow {
         &mut self.jobs[job.0 as usize]
     }
+
+    /// Reports the end of `job`'s current run (or its skip or cancel before it ran).
+    fn report_finished(&mut self, job: JobId) {
+        let record = RunRecord::of(job, self.job(job));
+        self.news.push(News::Finished(record));
+    }
 }
 
 fn job_id(index: usize) -> JobId {
@@ -252,6 +322,12 @@ fn job_id(index: usize) -> JobId {
 
 /// Applies one message and returns what the loop must do.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    let effects = apply(model, msg);
+    model.prune_ready();
+    effects
+}
+
+fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Tick(now) => {
             let second = |at: Instant| at.saturating_duration_since(model.started_at).as_secs();
@@ -270,8 +346,23 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.set_viewport(viewport);
             Vec::new()
         }
+        Msg::Resized => {
+            model.dirty = true;
+            Vec::new()
+        }
+        Msg::Drawn => {
+            model.dirty = false;
+            Vec::new()
+        }
+        Msg::Notice(text) => {
+            model.ui.notice = Some(text);
+            model.dirty = true;
+            Vec::new()
+        }
         Msg::Action(action) => {
             model.dirty = true;
+            // A key answers the last notice.
+            model.ui.notice = None;
             model.on_action(action)
         }
     }
@@ -298,15 +389,23 @@ impl Model {
             let state = JobState::from_outcome(&finished.outcome);
             self.record_worker_finish(run, finished.elapsed, state);
         }
+        let mut effects = Vec::new();
         if is_current {
             self.dirty = true;
-            if matches!(kind, EventKind::Finished(_)) {
-                self.finished.push(job);
-            }
+            let started = matches!(kind, EventKind::Started { .. });
+            let finished = matches!(kind, EventKind::Finished(_));
             self.apply_current_run_event(job, kind);
+            if started {
+                let record = RunRecord::of(job, self.job(job));
+                self.news.push(News::Started(record));
+            }
+            if finished {
+                self.report_finished(job);
+                effects.extend(self.after_finish(job));
+            }
             self.note_row_changed(job.0 as usize);
         }
-        let mut effects = self.dispatch();
+        effects.extend(self.dispatch());
         if self.quitting && self.in_flight.is_empty() {
             effects.push(Effect::Exit);
         }

@@ -1,8 +1,9 @@
-//! What the user's actions do to the queue, and which queued job runs next.
+//! What the user's actions do to the jobs, and which ready job runs next.
 //!
 //! Dispatch keeps the number of runs in flight at or below the worker count, so the engine
 //! never holds a backlog and pausing, `s` and re-runs take effect at once. A superseded run
-//! that is still being cancelled keeps its worker busy and counts as in flight.
+//! that is still being cancelled keeps its worker busy and counts as in flight. Which jobs
+//! are ready, and in what order they go, is the job graph's business (`graph.rs`).
 
 use super::{Action, Effect, JobState, Model, job_id};
 use crate::engine::JobId;
@@ -17,14 +18,12 @@ impl Model {
             Action::Select(position) => self.select_position(position),
             Action::Ui(ui) => return self.on_ui_action(ui),
             Action::ToggleLog => self.show_log = !self.show_log,
-            Action::OpenLog => {
-                return self
-                    .selected_shown_job()
-                    .and_then(|row| row.log.clone())
-                    .map(Effect::OpenPager)
-                    .into_iter()
-                    .collect();
-            }
+            Action::OpenLog => match self.selected_shown_job().map(|row| row.log.clone()) {
+                Some(Some(log)) => return vec![Effect::OpenPager(log)],
+                // Say why nothing happened rather than ignore the key.
+                Some(None) => self.ui.notice = Some("no log yet: the job has not run".into()),
+                None => {}
+            },
             Action::Start => return self.with_selected(Self::start_now),
             Action::Cancel => return self.with_selected(Self::cancel_job),
             Action::Rerun => return self.with_selected(Self::rerun),
@@ -59,33 +58,46 @@ impl Model {
         }
     }
 
-    /// Puts a job at the head of the queue, marked to run even while paused. A finished job
-    /// gets a new run first.
+    /// Starts a job next, even while paused. A finished job gets a new run first; a job that
+    /// waits for another one starts when that one succeeds.
     pub(super) fn start_now(&mut self, job: JobId) -> Vec<Effect> {
         if self.quitting {
             return Vec::new();
         }
         let state = self.job(job).state;
+        let mut effects = Vec::new();
         if state.is_finished() {
-            self.requeue(job);
+            effects.extend(self.rerun(job));
         } else if state != JobState::Queued {
-            return Vec::new();
+            return effects;
         }
-        self.queue.retain(|&queued| queued != job);
-        self.queue.push_front(job);
-        self.row_mut(job).is_forced = true;
-        self.dispatch()
+        if self.job(job).state != JobState::Queued {
+            return effects;
+        }
+        if let Some(dep) = self.job(job).deps.iter().copied().find(|&dep| {
+            self.job(dep).state != JobState::Ok
+        }) {
+            self.ui.notice = Some(format!(
+                "{} waits for {}",
+                self.job(job).label(),
+                self.job(dep).label()
+            ));
+            return effects;
+        }
+        self.forced.push_back((job, self.job(job).run));
+        effects.extend(self.dispatch());
+        effects
     }
 
-    /// Cancels one job: a queued one never runs, an active one is stopped by the engine.
+    /// Cancels one job: a queued one never runs (and the jobs after it are skipped), an
+    /// active one is stopped by the engine.
     pub(super) fn cancel_job(&mut self, job: JobId) -> Vec<Effect> {
         let row = self.row_mut(job);
         match row.state {
             JobState::Queued => {
                 row.state = JobState::Cancelled;
-                row.is_forced = false;
-                self.queue.retain(|&queued| queued != job);
-                self.finished.push(job);
+                self.report_finished(job);
+                self.skip_dependants(job);
                 Vec::new()
             }
             JobState::Dispatched | JobState::Running => {
@@ -96,35 +108,66 @@ impl Model {
         }
     }
 
-    /// Queues a finished job again as a new run. A job still being cancelled also gets a new
-    /// run: the old one's late events are then ignored.
+    /// Queues a finished job again as a new run, and with it every job after it, which then
+    /// wait for it to succeed. A job still being cancelled also gets a new run: the old
+    /// one's late events are then ignored. Dependencies that did not succeed run again first.
     pub(super) fn rerun(&mut self, job: JobId) -> Vec<Effect> {
         let state = self.job(job).state;
         if self.quitting || !(state.is_finished() || state == JobState::Cancelling) {
             return Vec::new();
         }
-        self.requeue(job);
-        self.queue.push_back(job);
-        self.dispatch()
+        let mut effects = Vec::new();
+        for dep in self.job(job).deps.clone() {
+            if self.job(dep).state.is_unsuccessful() {
+                effects.extend(self.rerun(dep));
+            }
+        }
+        // A dependency's re-run may have queued this job already.
+        if self.job(job).state != JobState::Queued {
+            effects.extend(self.requeue(job));
+        }
+        for dependant in self.all_dependants(job) {
+            if self.job(dependant).state != JobState::Queued {
+                effects.extend(self.requeue(dependant));
+            }
+        }
+        effects.extend(self.dispatch());
+        effects
     }
 
-    fn requeue(&mut self, job: JobId) {
+    /// Gives a job a new, queued run; one still in flight is cancelled first.
+    fn requeue(&mut self, job: JobId) -> Vec<Effect> {
+        let row = self.job(job);
+        let cancel = row
+            .state
+            .is_active()
+            .then_some(Effect::Cancel(row.run))
+            .filter(|_| row.state != JobState::Cancelling);
         let run = self.new_run();
         self.row_mut(job).requeue(run);
+        self.push_if_ready(job);
+        cancel.into_iter().collect()
     }
 
+    /// `R`: re-runs every unsuccessful job from its first step that did not succeed; the jobs
+    /// after it come along.
     fn rerun_unsuccessful(&mut self) -> Vec<Effect> {
-        let jobs: Vec<JobId> = (0..self.jobs.len())
-            .filter(|&i| self.jobs[i].state.is_unsuccessful())
-            .map(job_id)
-            .collect();
         let mut effects = Vec::new();
-        for job in jobs {
-            effects.extend(self.rerun(job));
+        for index in 0..self.jobs.len() {
+            let job = job_id(index);
+            let row = self.job(job);
+            let is_first = !row
+                .deps
+                .iter()
+                .any(|&dep| self.job(dep).state.is_unsuccessful());
+            if row.state.is_unsuccessful() && is_first {
+                effects.extend(self.rerun(job));
+            }
         }
         effects
     }
 
+    /// Cancels every job, in one pass over the rows.
     fn cancel_all(&mut self) -> Vec<Effect> {
         let mut effects = Vec::new();
         for index in 0..self.jobs.len() {
@@ -167,21 +210,22 @@ impl Model {
         effects
     }
 
-    /// Hands queued jobs to free workers: forced ones first and even while paused.
+    /// Hands ready jobs to free workers: those started by hand first and even while paused,
+    /// then the rest by priority.
     pub(super) fn dispatch(&mut self) -> Vec<Effect> {
         self.settle_clock();
         let mut effects = Vec::new();
         while self.in_flight.len() < self.workers && !self.quitting {
-            let next = if self.paused {
-                let forced = self.queue.iter().position(|&job| self.job(job).is_forced);
-                forced.and_then(|at| self.queue.remove(at))
-            } else {
-                self.queue.pop_front()
-            };
+            let next = self.pop_forced().or_else(|| {
+                if self.paused {
+                    None
+                } else {
+                    self.pop_ready()
+                }
+            });
             let Some(job) = next else { break };
             let row = self.row_mut(job);
             row.state = JobState::Dispatched;
-            row.is_forced = false;
             let run = row.run;
             self.in_flight.insert(run, job);
             effects.push(Effect::Start { job, run });
@@ -190,5 +234,16 @@ impl Model {
             self.dirty = true;
         }
         effects
+    }
+
+    /// The next job started by hand whose run is still queued.
+    fn pop_forced(&mut self) -> Option<JobId> {
+        while let Some((job, run)) = self.forced.pop_front() {
+            let row = self.job(job);
+            if row.run == run && row.state == JobState::Queued {
+                return Some(job);
+            }
+        }
+        None
     }
 }

@@ -37,6 +37,8 @@ pub struct Counts {
     pub cancelled: usize,
     /// Timed out.
     pub timeout: usize,
+    /// Skipped because a job they depend on did not succeed.
+    pub skipped: usize,
 }
 
 impl Counts {
@@ -50,6 +52,7 @@ impl Counts {
             JobState::Failed => self.failed,
             JobState::Cancelled => self.cancelled,
             JobState::Timeout => self.timeout,
+            JobState::Skipped => self.skipped,
         }
     }
 
@@ -60,7 +63,7 @@ impl Counts {
 
     /// Jobs whose last run did not succeed.
     pub fn unsuccessful(&self) -> usize {
-        self.failed + self.cancelled + self.timeout
+        self.failed + self.cancelled + self.timeout + self.skipped
     }
 }
 
@@ -91,8 +94,14 @@ impl Summary {
     /// TUI after it restored the terminal), so they always read the same.
     pub fn line(&self, interrupted: bool) -> String {
         let c = &self.counts;
+        // Only sessions with stages or a gather can skip; the others keep the line they had.
+        let skipped = if c.skipped > 0 {
+            format!(", {} skipped", c.skipped)
+        } else {
+            String::new()
+        };
         format!(
-            "{}{} jobs: {} ok, {} failed, {} cancelled, {} timeout in {:.2}s; \
+            "{}{} jobs: {} ok, {} failed, {} cancelled, {} timeout{skipped} in {:.2}s; \
              speed-up {:.2}x, efficiency {:.0}% on {} workers, cpu {:.2}s",
             if interrupted { "interrupted: " } else { "" },
             c.total(),
@@ -122,6 +131,7 @@ impl Model {
                 JobState::Failed => &mut counts.failed,
                 JobState::Cancelled => &mut counts.cancelled,
                 JobState::Timeout => &mut counts.timeout,
+                JobState::Skipped => &mut counts.skipped,
             };
             *slot += 1;
         }

@@ -75,6 +75,8 @@ pub enum UiAction {
     ToggleWorkers,
     /// Show or hide the timeline.
     ToggleTimeline,
+    /// Draw with colours or without (`NO_COLOR`).
+    SetNoColor(bool),
     /// A mouse click at a screen row.
     Click {
         /// The screen row.
@@ -118,11 +120,23 @@ pub struct UiState {
     /// The regions last drawn.
     pub viewport: Viewport,
     /// Draw without colours (`NO_COLOR`).
-    pub no_color: bool,
+    pub(super) no_color: bool,
     /// A one-line message for the user (e.g. the pager could not start); cleared by a key.
-    pub notice: Option<String>,
+    pub(super) notice: Option<String>,
     /// Sorted job indices of the shown rows while a filter is on; `None` shows every row.
     shown: Option<Vec<usize>>,
+}
+
+impl UiState {
+    /// The one-line message for the user, if there is one.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
+    /// Whether to draw without colours (`NO_COLOR`).
+    pub fn is_no_color(&self) -> bool {
+        self.no_color
+    }
 }
 
 impl Model {
@@ -317,6 +331,7 @@ impl Model {
             UiAction::ToggleHelp => self.ui.show_help = !self.ui.show_help,
             UiAction::ToggleWorkers => self.ui.show_workers = !self.ui.show_workers,
             UiAction::ToggleTimeline => self.ui.show_timeline = !self.ui.show_timeline,
+            UiAction::SetNoColor(no_color) => self.ui.no_color = no_color,
             UiAction::Click { row } => {
                 let table = self.ui.viewport.table;
                 if table.contains(row) {

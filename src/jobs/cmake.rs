@@ -1,15 +1,18 @@
-//! The CMake configure job: the command line, running it, and reading its first error.
+//! The CMake job: one stage (configure, build or test) of one project, and its command line.
 
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::engine::{Outcome, Report, RunCtx, process};
+use crate::engine::{Report, RunCtx};
 
 use super::log_files;
+use super::process_job::ProcessJob;
+use super::summaries;
 
-/// Settings shared by every configure of one jobdeck run.
+pub use summaries::first_cmake_error;
+
+/// Settings shared by every CMake job of one jobdeck run.
 #[derive(Debug, Clone)]
 pub struct CmakeSettings {
     /// The cmake program (`--cmake`, default `cmake` on PATH).
@@ -20,157 +23,152 @@ pub struct CmakeSettings {
     pub defines: Vec<String>,
     /// `CMAKE_BUILD_TYPE` (`--build-type`, default `Debug`).
     pub build_type: String,
+    /// Compilers one build may run at once (`--build-jobs`, passed as `--parallel`).
+    pub build_jobs: u32,
 }
 
-/// One project to configure.
+impl CmakeSettings {
+    /// The ctest program: the one beside `--cmake` when that is a path, else `ctest` on PATH.
+    pub fn ctest(&self) -> OsString {
+        let cmake = Path::new(&self.program);
+        match cmake.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() && dir.join("ctest").is_file() => {
+                dir.join("ctest").into_os_string()
+            }
+            _ => OsString::from("ctest"),
+        }
+    }
+}
+
+/// The stages of a project's pipeline, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Stage {
+    /// `cmake -S <project> -B <build-dir>`.
+    Configure,
+    /// `cmake --build <build-dir>`.
+    Build,
+    /// `ctest --test-dir <build-dir>`.
+    Test,
+}
+
+impl Stage {
+    /// Every stage, in pipeline order.
+    pub const ALL: [Stage; 3] = [Stage::Configure, Stage::Build, Stage::Test];
+
+    /// The stage word of the public contract (`"stage"` in JSON, the log's file name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Configure => "configure",
+            Stage::Build => "build",
+            Stage::Test => "test",
+        }
+    }
+
+    /// The stage named `word`, if any.
+    pub fn from_word(word: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|stage| stage.as_str() == word)
+    }
+}
+
+/// One stage of one project.
 #[derive(Debug, Clone)]
 pub struct CmakeJob {
     /// The project folder (`-S`).
     pub source: PathBuf,
     /// Its build folder (`-B`), `<build-root>/<name>`.
     pub build_dir: PathBuf,
-    /// Where this job's log goes.
+    /// Where this stage's log goes: `<logs>/<name>/<stage>.log`.
     pub log: PathBuf,
+    /// Which stage this is.
+    pub stage: Stage,
 }
 
 impl CmakeJob {
-    /// The full command line.
+    /// The configure stage of a project whose logs go to `log_dir/<name>/`.
+    pub fn configure(source: PathBuf, build_dir: PathBuf, log_dir: &Path, name: &str) -> Self {
+        Self {
+            source,
+            build_dir,
+            log: log_files::log_path(log_dir, name, Stage::Configure.as_str()),
+            stage: Stage::Configure,
+        }
+    }
+
+    /// The same project at another stage, logging beside this stage's log.
+    pub fn at_stage(&self, stage: Stage) -> Self {
+        Self {
+            log: self.log.with_file_name(format!("{}.log", stage.as_str())),
+            stage,
+            ..self.clone()
+        }
+    }
+
+    /// The full command line of this stage.
     pub fn command(&self, settings: &CmakeSettings) -> Command {
-        let mut command = Command::new(&settings.program);
-        command
-            .arg("-S")
-            .arg(&self.source)
-            .arg("-B")
-            .arg(&self.build_dir);
-        command.arg(format!("-DCMAKE_BUILD_TYPE={}", settings.build_type));
-        if let Some(generator) = &settings.generator {
-            command.arg("-G").arg(generator);
+        match self.stage {
+            Stage::Configure => {
+                let mut command = Command::new(&settings.program);
+                command
+                    .arg("-S")
+                    .arg(&self.source)
+                    .arg("-B")
+                    .arg(&self.build_dir);
+                command.arg(format!("-DCMAKE_BUILD_TYPE={}", settings.build_type));
+                if let Some(generator) = &settings.generator {
+                    command.arg("-G").arg(generator);
+                }
+                for define in &settings.defines {
+                    command.arg(format!("-D{define}"));
+                }
+                command
+            }
+            Stage::Build => {
+                let mut command = Command::new(&settings.program);
+                command
+                    .arg("--build")
+                    .arg(&self.build_dir)
+                    .arg("--parallel")
+                    .arg(settings.build_jobs.max(1).to_string());
+                command
+            }
+            Stage::Test => {
+                let mut command = Command::new(settings.ctest());
+                command
+                    .arg("--test-dir")
+                    .arg(&self.build_dir)
+                    .arg("--output-on-failure");
+                command
+            }
         }
-        for define in &settings.defines {
-            command.arg(format!("-D{define}"));
-        }
-        command
     }
 
-    /// Configures the project and reports the outcome with its first CMake error.
+    /// Runs the stage and reports the outcome with its first error.
     pub fn run(&self, settings: &CmakeSettings, ctx: &mut RunCtx) -> Report {
-        if !self.source.join(super::discovery::PROJECT_FILE).is_file() {
-            return Report::failure(format!(
-                "project folder {} no longer holds a CMakeLists.txt",
-                self.source.display()
-            ));
+        if self.stage == Stage::Configure {
+            if !self.source.join(super::discovery::PROJECT_FILE).is_file() {
+                return Report::failure(format!(
+                    "project folder {} no longer holds a CMakeLists.txt",
+                    self.source.display()
+                ));
+            }
+            let cached = self.build_dir.join("CMakeCache.txt").is_file();
+            ctx.detail(if cached { "cached" } else { "fresh" });
         }
-        let cached = self.build_dir.join("CMakeCache.txt").is_file();
-        ctx.detail(if cached { "cached" } else { "fresh" });
-        log_files::rotate(&self.log);
-        let mut report = process::run(self.command(settings), &self.log, ctx);
-        report.error = match &report.outcome {
-            Outcome::Succeeded | Outcome::Cancelled | Outcome::TimedOut => report.error,
-            Outcome::SpawnFailed(reason) => Some(spawn_error(&settings.program, reason)),
-            Outcome::Failed { code, signal } => report
-                .error
-                .or_else(|| first_cmake_error(&self.log))
-                .or_else(|| Some(exit_description(*code, *signal))),
-            Outcome::Panicked(message) => Some(format!("panicked: {message}")),
+        let (tool, first_error): (&str, fn(&Path) -> Option<String>) = match self.stage {
+            Stage::Configure => ("cmake", summaries::first_cmake_error),
+            Stage::Build => ("cmake --build", summaries::first_build_error),
+            Stage::Test => ("ctest", summaries::failed_tests),
         };
+        let report = ProcessJob {
+            command: self.command(settings),
+            log: &self.log,
+            tool,
+            first_error,
+        }
+        .run(ctx);
+        if self.stage == Stage::Test && report.outcome.is_success() {
+            ctx.detail(summaries::tests_passed(&self.log));
+        }
         report
-    }
-}
-
-/// The message for a cmake that could not be started, naming the program and the fix.
-fn spawn_error(program: &OsString, reason: &str) -> String {
-    let program = program.to_string_lossy();
-    if reason.contains("No such file") || reason.contains("not found") {
-        format!(
-            "cannot run `{program}`: not found. Install CMake (e.g. `apt-get install cmake`) \
-             or pass its path with --cmake"
-        )
-    } else {
-        format!("cannot run `{program}`: {reason}")
-    }
-}
-
-fn exit_description(code: Option<i32>, signal: Option<i32>) -> String {
-    match (code, signal) {
-        (Some(code), _) => format!("cmake exited with status {code}"),
-        (None, Some(signal)) => format!("cmake was killed by signal {signal}"),
-        (None, None) => "cmake failed".to_string(),
-    }
-}
-
-/// Longest error summary, in characters.
-const MAX_SUMMARY: usize = 300;
-
-/// The first `CMake Error` diagnostic in a log, as one line: its header and the indented
-/// message lines under it.
-pub fn first_cmake_error(log: &Path) -> Option<String> {
-    let file = std::fs::File::open(log).ok()?;
-    let mut lines = BufReader::new(file)
-        .split(b'\n')
-        .map_while(Result::ok)
-        .map(|line| String::from_utf8_lossy(&line).trim_end().to_string());
-    let header = lines
-        .by_ref()
-        .find(|line| line.starts_with("CMake Error"))?;
-    let mut summary = header.trim().to_string();
-    // The message is every indented line up to the next unindented one; blank lines can
-    // separate its paragraphs (e.g. `Cannot find source file:`, a blank line, the file name).
-    for line in lines {
-        if line.trim().is_empty() {
-            continue;
-        }
-        if !line.starts_with(' ') {
-            break;
-        }
-        summary.push(' ');
-        summary.push_str(line.trim());
-        if summary.chars().count() > MAX_SUMMARY {
-            break;
-        }
-    }
-    if summary.chars().count() > MAX_SUMMARY {
-        summary = summary.chars().take(MAX_SUMMARY - 1).collect::<String>() + "…";
-    }
-    Some(summary)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn summary_of(text: &str) -> Option<String> {
-        let path = std::env::temp_dir().join(format!(
-            "jobdeck-summary-{}-{}.log",
-            std::process::id(),
-            text.len()
-        ));
-        std::fs::write(&path, text).expect("write temp log");
-        let summary = first_cmake_error(&path);
-        std::fs::remove_file(&path).expect("remove temp log");
-        summary
-    }
-
-    #[test]
-    fn summary_joins_header_and_message_lines() {
-        let log = "-- The C compiler\nCMake Error at CMakeLists.txt:3 (message):\n  \
-                   p06: deliberate\n  failure\n\n\n-- Configuring incomplete\n";
-        assert_eq!(
-            summary_of(log).as_deref(),
-            Some("CMake Error at CMakeLists.txt:3 (message): p06: deliberate failure")
-        );
-    }
-
-    #[test]
-    fn summary_of_a_one_line_error() {
-        let log = "CMake Error: The source directory \"/x\" does not exist.\nSpecify --help\n";
-        assert_eq!(
-            summary_of(log).as_deref(),
-            Some("CMake Error: The source directory \"/x\" does not exist.")
-        );
-    }
-
-    #[test]
-    fn no_error_gives_none() {
-        assert_eq!(summary_of("-- all good\n"), None);
     }
 }

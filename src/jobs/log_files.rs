@@ -1,16 +1,18 @@
 //! Per-job log files, rotated so that a re-run never overwrites the previous run's log.
+//!
+//! Each job has a folder of its own, `<logs>/<name>/`, holding one log per stage
+//! (`configure.log`, `build.log`, `test.log`; a pseudoword task's is `words.log`). No project's
+//! path is a prefix of another's (a project's subfolders are never projects), so no job's
+//! rotation can touch another job's files, and the file names stay short whatever the name.
 
 use std::path::{Path, PathBuf};
 
-/// How many earlier logs are kept beside the current one (`name.log.1` … `name.log.N`).
-///
-/// The number goes after `.log`, as logrotate does, so no rotated name can be another job's
-/// log: a job named `a.1` logs to `a.1.log`, which `a`'s rotation never touches.
+/// How many earlier logs are kept beside the current one (`configure.log.1` … `.N`).
 pub const KEPT_EARLIER_LOGS: usize = 3;
 
-/// The log path for a job name inside `log_dir`: `<log_dir>/<name>.log`.
-pub fn log_path(log_dir: &Path, name: &str) -> PathBuf {
-    log_dir.join(format!("{name}.log"))
+/// The log of one stage of a job inside `log_dir`: `<log_dir>/<name>/<stage>.log`.
+pub fn log_path(log_dir: &Path, name: &str, stage: &str) -> PathBuf {
+    log_dir.join(name).join(format!("{stage}.log"))
 }
 
 /// The log of the n-th run before the current one: `name.log.n`.
@@ -38,34 +40,41 @@ mod tests {
     fn rotation_keeps_earlier_runs() {
         let dir = std::env::temp_dir().join(format!("jobdeck-rotate-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let log = log_path(&dir, "p");
+        let log = log_path(&dir, "p", "configure");
         for run in 0..5 {
             rotate(&log);
             std::fs::write(&log, format!("run {run}")).expect("write log");
         }
         let read = |p: PathBuf| std::fs::read_to_string(p).expect("log exists");
         assert_eq!(read(log.clone()), "run 4");
-        assert_eq!(read(dir.join("p.log.1")), "run 3");
-        assert_eq!(read(dir.join("p.log.3")), "run 1");
-        assert!(!dir.join("p.log.4").exists());
+        assert_eq!(read(dir.join("p/configure.log.1")), "run 3");
+        assert_eq!(read(dir.join("p/configure.log.3")), "run 1");
+        assert!(!dir.join("p/configure.log.4").exists());
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 
     #[test]
     fn rotation_never_touches_another_jobs_log() {
         let dir = std::env::temp_dir().join(format!("jobdeck-rotate-2-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let other = log_path(&dir, "a.1");
-        std::fs::write(&other, "job a.1").expect("write the other log");
-        let log = log_path(&dir, "a");
-        for run in 0..3 {
-            rotate(&log);
-            std::fs::write(&log, format!("run {run}")).expect("write log");
+        // `q.log/inner` was renamed away by the rotation of `q.log` when logs were
+        // `<name>.log`; `a.1` was overwritten by `a`'s `.1`.
+        for other_name in ["a.1", "q.log/inner"] {
+            let other = log_path(&dir, other_name, "configure");
+            std::fs::create_dir_all(other.parent().expect("a folder")).expect("log folder");
+            std::fs::write(&other, other_name).expect("write the other log");
+            for name in ["a", "q"] {
+                let log = log_path(&dir, name, "configure");
+                std::fs::create_dir_all(log.parent().expect("a folder")).expect("log folder");
+                for run in 0..3 {
+                    rotate(&log);
+                    std::fs::write(&log, format!("run {run}")).expect("write log");
+                }
+            }
+            assert_eq!(
+                std::fs::read_to_string(&other).expect("still there"),
+                other_name
+            );
         }
-        assert_eq!(
-            std::fs::read_to_string(&other).expect("still there"),
-            "job a.1"
-        );
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 }

@@ -3,30 +3,39 @@
 pub mod cmake;
 pub mod discovery;
 pub mod log_files;
+pub mod process_job;
 pub mod pseudowords;
+mod summaries;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::engine::Task;
+pub use cmake::Stage;
 
 /// What a job is. Cheap to clone: a re-run submits the same spec again.
 #[derive(Debug, Clone)]
 pub enum JobSpec {
-    /// Configure one CMake project.
+    /// One stage (configure, build, test) of one CMake project.
     Cmake {
-        /// The project and its paths.
+        /// The project, its paths and the stage.
         job: cmake::CmakeJob,
-        /// Settings shared by all configures.
+        /// Settings shared by all CMake jobs.
         settings: Arc<cmake::CmakeSettings>,
     },
     /// A pseudoword task: a file, a letter, or the gather of the letters.
-    Words(pseudowords::WordsJob),
+    Words {
+        /// The task.
+        job: pseudowords::WordsJob,
+        /// Where its log goes: `<logs>/<name>/words.log`.
+        log: PathBuf,
+    },
 }
 
 /// The kind word shown in the table and in JSON: `cmake` or `words`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobKind {
-    /// A CMake configure.
+    /// A CMake stage.
     Cmake,
     /// A pseudoword task.
     Words,
@@ -47,7 +56,15 @@ impl JobSpec {
     pub fn kind(&self) -> JobKind {
         match self {
             JobSpec::Cmake { .. } => JobKind::Cmake,
-            JobSpec::Words(_) => JobKind::Words,
+            JobSpec::Words { .. } => JobKind::Words,
+        }
+    }
+
+    /// The pipeline stage of a CMake job; `None` for a pseudoword task.
+    pub fn stage(&self) -> Option<Stage> {
+        match self {
+            JobSpec::Cmake { job, .. } => Some(job.stage),
+            JobSpec::Words { .. } => None,
         }
     }
 
@@ -55,16 +72,18 @@ impl JobSpec {
     pub fn task(&self) -> Task {
         match self.clone() {
             JobSpec::Cmake { job, settings } => Box::new(move |ctx| job.run(&settings, ctx)),
-            JobSpec::Words(job) => Box::new(move |ctx| job.run(ctx)),
+            JobSpec::Words { job, log } => Box::new(move |ctx| job.run(&log, ctx)),
         }
     }
 }
 
-/// A named job: a row of the table.
+/// A named job: a row of the table, and a node of the job graph.
 #[derive(Debug, Clone)]
 pub struct Job {
-    /// The row's name, e.g. `01-basic/A-hello-cmake`.
+    /// The row's name, e.g. `01-basic/A-hello-cmake` (every stage of a project shares it).
     pub name: String,
     /// What to run.
     pub spec: JobSpec,
+    /// Indices (in the job list) of the jobs that must succeed before this one runs.
+    pub deps: Vec<usize>,
 }

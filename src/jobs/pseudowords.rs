@@ -2,8 +2,8 @@
 //!
 //! A pseudoword is one of `bdvl`, one of `aoi`, one of `pkl` and a newline. File tasks write
 //! `<out>/output<i>.txt`; letter tasks produce words starting with one letter each, and a
-//! gather job collects them, in the order of the letters, into `<out>/letters.txt` (see
-//! [`letters`]). Every task draws from its own stream, derived from the session seed and the
+//! gather job, which the job graph starts once every letter succeeded, collects them in the
+//! order of the letters into `<out>/letters.txt` (see [`letters`]). Every task draws from its own stream, derived from the session seed and the
 //! task's index, so the bytes never depend on the worker count or the order tasks ran in.
 //!
 //! Files are written under a temporary name and renamed when complete, so a cancelled or
@@ -21,7 +21,7 @@ use std::time::Duration;
 use crate::engine::{Report, RunCtx, RunId, StopReason};
 
 use self::generate::{Alphabet, StreamId, WORD_LEN, WordStream};
-use super::{Job, JobSpec};
+use super::{Job, JobSpec, log_files};
 use letters::LetterBoard;
 
 /// Words generated per write: 1 MiB, large enough that system calls cost little.
@@ -39,6 +39,9 @@ pub struct WordsSettings {
     pub words_per_task: u64,
     /// The session seed (`--seed`, or a random one).
     pub seed: u64,
+    /// Where letter tasks leave their parts for the gather
+    /// (`<build-root>/.jobdeck/letter-parts`).
+    pub parts_dir: PathBuf,
 }
 
 /// The pseudoword tasks asked for on the command line.
@@ -50,6 +53,8 @@ pub struct WordsRequest {
     pub letters: String,
     /// Shared settings.
     pub settings: WordsSettings,
+    /// Where each task's log folder goes (`<log_dir>/<name>/words.log`).
+    pub log_dir: PathBuf,
 }
 
 /// One pseudoword job. Cheap to clone.
@@ -85,16 +90,25 @@ pub fn parse_letters(text: &str) -> Result<String, String> {
     }
 }
 
-/// The rows for a request: file tasks, then letter tasks, then the gather.
+/// The rows for a request: file tasks, then letter tasks, then the gather, which depends on
+/// every letter task. Dependencies are indices into the returned list.
 pub fn jobs(request: &WordsRequest) -> Vec<Job> {
     let settings = Arc::new(request.settings.clone());
+    let job = |name: String, task: WordsJob, deps: Vec<usize>| Job {
+        spec: JobSpec::Words {
+            job: task,
+            log: log_files::log_path(&request.log_dir, &name, "words"),
+        },
+        name,
+        deps,
+    };
     let mut jobs: Vec<Job> = (0..request.files as u64)
-        .map(|index| Job {
-            name: format!("output{index}"),
-            spec: JobSpec::Words(WordsJob::File {
+        .map(|index| {
+            let task = WordsJob::File {
                 index,
                 settings: Arc::clone(&settings),
-            }),
+            };
+            job(format!("output{index}"), task, Vec::new())
         })
         .collect();
     if request.letters.is_empty() {
@@ -105,25 +119,62 @@ pub fn jobs(request: &WordsRequest) -> Vec<Job> {
         request.letters.as_bytes().to_vec(),
     ));
     let width = request.letters.len().to_string().len();
+    let first_letter = jobs.len();
     for (index, letter) in request.letters.chars().enumerate() {
-        jobs.push(Job {
-            name: format!("letter{index:0width$}-{letter}"),
-            spec: JobSpec::Words(WordsJob::Letter {
-                index,
-                board: Arc::clone(&board),
-            }),
-        });
+        let task = WordsJob::Letter {
+            index,
+            board: Arc::clone(&board),
+        };
+        jobs.push(job(format!("letter{index:0width$}-{letter}"), task, Vec::new()));
     }
-    jobs.push(Job {
-        name: "letters-gather".to_string(),
-        spec: JobSpec::Words(WordsJob::Gather { board }),
-    });
+    let letters = (first_letter..jobs.len()).collect();
+    jobs.push(job(
+        "letters-gather".to_string(),
+        WordsJob::Gather { board },
+        letters,
+    ));
     jobs
 }
 
 impl WordsJob {
-    /// Runs the task and reports its outcome and the CPU time of the worker thread.
-    pub fn run(&self, ctx: &mut RunCtx) -> Report {
+    /// What the task makes, for the top of its log.
+    fn describe(&self) -> String {
+        match self {
+            WordsJob::File { index, settings } => format!(
+                "{} words -> {}",
+                settings.words_per_task,
+                settings.out_dir.join(format!("output{index}.txt")).display()
+            ),
+            WordsJob::Letter { index, board } => board.describe(Some(*index)),
+            WordsJob::Gather { board } => board.describe(None),
+        }
+    }
+
+    /// Runs the task and reports its outcome and the CPU time of the worker thread. Its log
+    /// (`log`) says what it made and how it ended; the words themselves go to their files.
+    pub fn run(&self, log: &Path, ctx: &mut RunCtx) -> Report {
+        log_files::rotate(log);
+        let mut log_file = std::fs::create_dir_all(log.parent().unwrap_or(Path::new(".")))
+            .and_then(|()| File::create(log))
+            .ok();
+        if let Some(file) = &mut log_file {
+            let _ = writeln!(file, "$ pseudowords {}", self.describe());
+        }
+        let mut report = self.run_task(ctx);
+        if let Some(file) = &mut log_file {
+            let ending = match (&report.outcome, &report.error) {
+                (_, Some(error)) => format!("failed: {error}"),
+                (crate::engine::Outcome::Cancelled, None) => "cancelled by the user".to_string(),
+                (crate::engine::Outcome::TimedOut, None) => "timed out".to_string(),
+                _ => "done".to_string(),
+            };
+            let _ = writeln!(file, "jobdeck: {ending}");
+            report.log = Some(log.to_path_buf());
+        }
+        report
+    }
+
+    fn run_task(&self, ctx: &mut RunCtx) -> Report {
         let cpu_before = thread_cpu();
         let result = match self {
             WordsJob::File { index, settings } => write_file(*index, settings, ctx),
@@ -303,12 +354,18 @@ mod tests {
                 out_dir: PathBuf::from("/tmp/x"),
                 words_per_task: 10,
                 seed: 1,
+                parts_dir: PathBuf::from("/tmp/x/parts"),
             },
+            log_dir: PathBuf::from("/tmp/logs"),
         };
-        let names: Vec<String> = jobs(&request).into_iter().map(|j| j.name).collect();
+        let jobs = jobs(&request);
+        let names: Vec<&str> = jobs.iter().map(|j| j.name.as_str()).collect();
         assert_eq!(names[..3], ["output0", "output1", "letter00-t"]);
         assert_eq!(names[16], "letter14-g");
-        assert_eq!(names.last().map(String::as_str), Some("letters-gather"));
+        assert_eq!(names.last().copied(), Some("letters-gather"));
         assert_eq!(names.len(), 2 + 15 + 1);
+        let gather = jobs.last().expect("a gather");
+        assert_eq!(gather.deps, (2..17).collect::<Vec<_>>(), "it waits for every letter");
+        assert!(jobs[..17].iter().all(|job| job.deps.is_empty()));
     }
 }

@@ -21,10 +21,9 @@ use crossbeam_channel::{Receiver, after, never, select, tick};
 use signal_hook::consts::SIGINT;
 
 use crate::app::{self, Action, Effect, Model, Msg, UiAction};
-use crate::cli::Plan;
-use crate::driver::Driver;
 use crate::engine::EngineEvent;
-use crate::headless::HeadlessEnd;
+use crate::plan::Plan;
+use crate::session::{End, Session};
 use input::{Input, InputEvent};
 use keymap::Mode;
 use terminal::Tui;
@@ -41,12 +40,13 @@ const FRAME: Duration = Duration::from_millis(16);
 const EVENT_BUDGET: usize = 20_000;
 
 /// Runs the full-screen UI until the user quits or a signal arrives.
-pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> io::Result<HeadlessEnd> {
-    let paused = plan.paused;
-    let (driver, events, mut model) = Driver::start(plan);
-    model.paused = paused;
-    model.ui.no_color = Theme::no_color_from_env();
-    for warning in driver.warnings() {
+pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> io::Result<End> {
+    let mut session = Session::start(plan);
+    app::update(
+        &mut session.model,
+        Msg::Action(Action::Ui(UiAction::SetNoColor(Theme::no_color_from_env()))),
+    );
+    for warning in session.driver.warnings() {
         let _ = writeln!(io::stderr(), "jobdeck: warning: {warning}");
     }
     let result = {
@@ -55,9 +55,7 @@ pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> io::Result<HeadlessEnd> {
         let mut ui = Loop {
             tui: &mut tui,
             input: &input,
-            model: &mut model,
-            driver: &driver,
-            events: &events,
+            session: &mut session,
             signals,
             interrupted: false,
             last_draw: None,
@@ -65,17 +63,10 @@ pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> io::Result<HeadlessEnd> {
         ui.run()
     };
     // The terminal is back to normal here; the shutdown waits for any process group that a
-    // second Ctrl-C stopped waiting for.
-    driver.shutdown();
-    // Runs that ended during the shutdown still belong in the history and the trace.
-    while let Ok(event) = events.try_recv() {
-        app::update(&mut model, Msg::Engine(event));
-    }
-    let warnings = [
-        driver.record_finished(&mut model),
-        driver.write_trace(&model),
-    ];
-    for warning in warnings.into_iter().flatten() {
+    // second Ctrl-C stopped waiting for. Runs that ended during it still belong in the
+    // history and the trace.
+    let finish = session.finish(result.as_ref().is_ok_and(|&i| i), |_| {});
+    for warning in &finish.warnings {
         // Not `eprintln!`: it panics when stderr is a closed pipe.
         let _ = writeln!(io::stderr(), "jobdeck: warning: {warning}");
     }
@@ -84,23 +75,14 @@ pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> io::Result<HeadlessEnd> {
     // `Model::summary`), so time spent looking at the finished table does not dilute them.
     // The same line the headless mode ends with, now that the screen is the shell's again.
     // Not `println!`: it panics when stdout is a closed pipe.
-    let _ = writeln!(io::stdout(), "{}", model.summary().line(interrupted));
-    let counts = model.counts();
-    Ok(if interrupted {
-        HeadlessEnd::Interrupted
-    } else if counts.ok == counts.total() {
-        HeadlessEnd::AllSucceeded
-    } else {
-        HeadlessEnd::SomeUnsuccessful
-    })
+    let _ = writeln!(io::stdout(), "{}", finish.summary.line(interrupted));
+    Ok(finish.end)
 }
 
 struct Loop<'a> {
     tui: &'a mut Tui,
     input: &'a Input,
-    model: &'a mut Model,
-    driver: &'a Driver,
-    events: &'a Receiver<EngineEvent>,
+    session: &'a mut Session,
     signals: &'a Receiver<i32>,
     interrupted: bool,
     last_draw: Option<Instant>,
@@ -113,11 +95,11 @@ impl Loop<'_> {
         // While nothing runs, a slow tick keeps the header's clock honest at next to no cost
         // (a redraw a second, and only of the visible rows).
         let idle = tick(IDLE_TICK);
-        let mut pending = self.model.start();
+        let mut pending = self.session.model.start();
         loop {
             while !pending.is_empty() {
                 for effect in std::mem::take(&mut pending) {
-                    match self.driver.apply(effect) {
+                    match self.session.driver.apply(effect) {
                         Some(Effect::Exit) => return Ok(self.interrupted),
                         Some(Effect::OpenPager(path)) => pending.extend(self.open_pager(&path)?),
                         _ => {}
@@ -126,7 +108,7 @@ impl Loop<'_> {
             }
             self.sync_viewport()?;
             let frame_due = self.draw_if_due()?;
-            let clock = if self.model.runs_in_flight() > 0 {
+            let clock = if self.session.model.runs_in_flight() > 0 {
                 &ticker
             } else {
                 &idle
@@ -137,7 +119,7 @@ impl Loop<'_> {
                     // The terminal is gone: stop everything without asking.
                     Err(_) => pending.extend(self.update(Msg::Action(Action::ForceQuit))),
                 },
-                recv(self.events) -> event => {
+                recv(self.session.events) -> event => {
                     if let Ok(event) = event {
                         self.update(Msg::Tick(Instant::now()));
                         pending.extend(self.update(Msg::Engine(event)));
@@ -155,37 +137,26 @@ impl Loop<'_> {
                 pending.extend(self.on_input(event));
             }
             self.update(Msg::Tick(Instant::now()));
-            let batch: Vec<EngineEvent> = self.events.try_iter().take(EVENT_BUDGET).collect();
+            let batch: Vec<EngineEvent> =
+                self.session.events.try_iter().take(EVENT_BUDGET).collect();
             for event in batch {
                 pending.extend(self.update(Msg::Engine(event)));
             }
-            if let Some(warning) = self.driver.record_finished(self.model) {
-                self.model.ui.notice = Some(warning);
+            if let Some(warning) = self.session.take_news(|_| {}) {
+                self.update(Msg::Notice(warning));
             }
         }
     }
 
     fn update(&mut self, msg: Msg) -> Vec<Effect> {
-        app::update(self.model, msg)
+        app::update(&mut self.session.model, msg)
     }
 
     fn on_input(&mut self, event: InputEvent) -> Vec<Effect> {
-        self.model.ui.notice = None;
-        if event == InputEvent::Resize {
-            self.model.dirty = true;
-        }
-        let messages = input_messages(self.model, event, Instant::now());
-        let action = messages.iter().find_map(|m| match m {
-            Msg::Action(action) => Some(*action),
-            _ => None,
-        });
+        let messages = input_messages(&self.session.model, event, Instant::now());
         let mut effects = Vec::new();
         for message in messages {
             effects.extend(self.update(message));
-        }
-        if action == Some(Action::OpenLog) && effects.is_empty() {
-            // Say why nothing happened rather than ignore the key.
-            self.model.ui.notice = Some("no log yet: the job has not run".into());
         }
         effects
     }
@@ -194,8 +165,8 @@ impl Loop<'_> {
     fn sync_viewport(&mut self) -> io::Result<()> {
         let size = self.tui.terminal.size()?;
         let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
-        let viewport = view::viewport(&view::layout(area, self.model));
-        if viewport != self.model.ui.viewport {
+        let viewport = view::viewport(&view::layout(area, &self.session.model));
+        if viewport != self.session.model.ui.viewport {
             self.update(Msg::Viewport(viewport));
         }
         Ok(())
@@ -204,7 +175,7 @@ impl Loop<'_> {
     /// Draws if the model changed and a frame interval passed; otherwise returns a timer for
     /// when the next frame may be drawn (or `never` when nothing is waiting to be drawn).
     fn draw_if_due(&mut self) -> io::Result<Receiver<Instant>> {
-        if !self.model.dirty {
+        if !self.session.model.is_dirty() {
             return Ok(never());
         }
         let now = Instant::now();
@@ -214,9 +185,9 @@ impl Loop<'_> {
                 return Ok(after(next - now));
             }
         }
-        let model = &*self.model;
+        let model = &self.session.model;
         self.tui.terminal.draw(|frame| view::render(model, frame))?;
-        self.model.dirty = false;
+        self.update(Msg::Drawn);
         self.last_draw = Some(now);
         Ok(never())
     }
@@ -249,10 +220,12 @@ impl Loop<'_> {
         }
         match status {
             Ok(status) if status.success() => {}
-            Ok(status) => self.model.ui.notice = Some(format!("{pager} ended with {status}")),
-            Err(err) => self.model.ui.notice = Some(format!("cannot run {pager}: {err}")),
+            Ok(status) => effects.extend(self.update(Msg::Notice(format!(
+                "{pager} ended with {status}"
+            )))),
+            Err(err) => effects.extend(self.update(Msg::Notice(format!("cannot run {pager}: {err}")))),
         }
-        self.model.dirty = true;
+        effects.extend(self.update(Msg::Resized));
         Ok(effects)
     }
 }
@@ -267,7 +240,7 @@ fn input_messages(model: &Model, event: InputEvent, now: Instant) -> Vec<Msg> {
         InputEvent::Key(key) => keymap::action_for(Mode::of(model), &key),
         InputEvent::Wheel { row, down } => Some(Action::Ui(UiAction::Wheel { row, down })),
         InputEvent::Click { row } => Some(Action::Ui(UiAction::Click { row })),
-        InputEvent::Resize => None,
+        InputEvent::Resize => return vec![Msg::Tick(now), Msg::Resized],
     };
     std::iter::once(Msg::Tick(now))
         .chain(action.map(Msg::Action))

@@ -37,6 +37,7 @@ impl Theme {
             JobState::Failed => self.pick(s.red().bold(), s.bold().underlined()),
             JobState::Cancelled => self.pick(s.yellow(), s.dim()),
             JobState::Timeout => self.pick(s.light_red(), s.bold()),
+            JobState::Skipped => self.pick(s.dark_gray().italic(), s.dim().italic()),
         }
     }
 
@@ -111,7 +112,7 @@ impl Theme {
             JobState::Running | JobState::Cancelling | JobState::Dispatched => '▒',
             _ if self.color => '█',
             JobState::Failed | JobState::Timeout => '×',
-            JobState::Cancelled => '░',
+            JobState::Cancelled | JobState::Skipped => '░',
             JobState::Ok | JobState::Queued => '█',
         }
     }

@@ -26,7 +26,7 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
             ));
         }
     }
-    if model.paused {
+    if model.is_paused() {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(" PAUSED ", theme.flag()));
     }
@@ -81,7 +81,7 @@ pub(super) fn render_footer(model: &Model, theme: Theme, frame: &mut Frame, area
         spans.push(Span::styled(format!("/{}", model.ui.query), theme.key()));
         spans.push(Span::styled("█", theme.dim()));
         spans.push(Span::raw(format!("  {} shown ", model.shown_len())));
-    } else if let Some(notice) = &model.ui.notice {
+    } else if let Some(notice) = model.ui.notice() {
         spans.push(Span::styled(format!(" {notice} "), theme.alert()));
     }
     if !model.quitting {

@@ -95,7 +95,7 @@ fn below_first_line(area: Rect) -> Band {
 
 /// Draws the whole screen.
 pub fn render(model: &Model, frame: &mut Frame) {
-    let theme = Theme::new(model.ui.no_color);
+    let theme = Theme::new(model.ui.is_no_color());
     let regions = layout(frame.area(), model);
     chrome::render_header(model, theme, frame, regions.header);
     table::render_table(model, theme, frame, regions.table);

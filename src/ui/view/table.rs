@@ -9,11 +9,13 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::format_duration;
 use crate::app::{JobRow, JobState, Model};
+use crate::jobs::Stage;
 use crate::ui::theme::Theme;
 
-/// The fixed columns after the name: kind, state, worker, wall time, CPU time; the detail
-/// takes the rest.
-const FIXED: [Constraint; 5] = [
+/// The fixed columns after the name: stage (only when projects have several), kind, state,
+/// worker, wall time, CPU time; the detail takes the rest.
+const FIXED: [Constraint; 6] = [
+    Constraint::Length(9),
     Constraint::Length(5),
     Constraint::Length(10),
     Constraint::Length(3),
@@ -23,21 +25,16 @@ const FIXED: [Constraint; 5] = [
 
 /// The name column fits the longest name in view, up to two fifths of the width, so the
 /// detail column (the error summary) gets the rest.
-fn widths(names: impl Iterator<Item = usize>, width: u16) -> [Constraint; 7] {
+fn widths(names: impl Iterator<Item = usize>, width: u16, staged: bool) -> Vec<Constraint> {
     let longest = names.max().unwrap_or(0);
     let name = u16::try_from(longest)
         .unwrap_or(u16::MAX)
         .clamp(4, (width / 5 * 2).max(4));
-    let [kind, state, worker, time, cpu] = FIXED;
-    [
-        Constraint::Length(name),
-        kind,
-        state,
-        worker,
-        time,
-        cpu,
-        Constraint::Fill(1),
-    ]
+    let fixed = if staged { &FIXED[..] } else { &FIXED[1..] };
+    std::iter::once(Constraint::Length(name))
+        .chain(fixed.iter().copied())
+        .chain(std::iter::once(Constraint::Fill(1)))
+        .collect()
 }
 
 pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
@@ -62,10 +59,19 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
             .filter_map(|position| model.shown_job(position))
             .map(|index| &model.jobs[index])
     };
-    let widths = widths(in_view().map(|row| row.name.chars().count()), area.width);
-    let rows = in_view().map(|row| job_row(model, theme, row));
-    let titles = Row::new(["name", "kind", "state", "w", "time", "cpu", "detail"])
-        .style(theme.column_titles());
+    let staged = model.has_stages();
+    let widths = widths(
+        in_view().map(|row| row.name.chars().count()),
+        area.width,
+        staged,
+    );
+    let rows = in_view().map(|row| job_row(model, theme, row, staged));
+    let titles: &[&str] = if staged {
+        &["name", "stage", "kind", "state", "w", "time", "cpu", "detail"]
+    } else {
+        &["name", "kind", "state", "w", "time", "cpu", "detail"]
+    };
+    let titles = Row::new(titles.iter().copied()).style(theme.column_titles());
     let table = Table::new(rows, widths)
         .header(titles)
         .column_spacing(1)
@@ -80,7 +86,7 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
     frame.render_stateful_widget(table, area, &mut state);
 }
 
-fn job_row<'a>(model: &Model, theme: Theme, row: &'a JobRow) -> Row<'a> {
+fn job_row<'a>(model: &Model, theme: Theme, row: &'a JobRow, staged: bool) -> Row<'a> {
     let worker = row.worker.map(|w| format!("w{w}")).unwrap_or_default();
     let worker_style = if row.state.is_active() {
         Style::new()
@@ -98,19 +104,32 @@ fn job_row<'a>(model: &Model, theme: Theme, row: &'a JobRow) -> Row<'a> {
         .filter(|_| row.state.is_finished())
         .map(format_duration)
         .unwrap_or_default();
-    Row::new([
-        Cell::from(row.name.as_str()),
+    // A project's later stages sit under its configure row; their name is dimmed so the eye
+    // groups them.
+    let later_stage = row.stage.is_some_and(|stage| stage != Stage::Configure);
+    let name = if later_stage {
+        Cell::from(Span::styled(row.name.as_str(), theme.dim()))
+    } else {
+        Cell::from(row.name.as_str())
+    };
+    let stage = staged.then(|| Cell::from(row.stage.map_or("", Stage::as_str)));
+    let cells = std::iter::once(name).chain(stage).chain([
         Cell::from(Span::styled(row.kind.as_str(), theme.dim())),
         Cell::from(Span::styled(row.state.word(), theme.state(row.state))),
         Cell::from(Span::styled(worker, worker_style)),
         Cell::from(time),
         Cell::from(Span::styled(cpu, theme.dim())),
         Cell::from(detail(row, theme)),
-    ])
+    ]);
+    Row::new(cells)
 }
 
 /// The detail column: why it failed, how far it got, or whether its cache was reused.
 fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
+    if row.state == JobState::Skipped {
+        let text = row.error.clone().unwrap_or_else(|| "skipped".to_string());
+        return Line::from(Span::styled(text, theme.dim()));
+    }
     if matches!(row.state, JobState::Failed | JobState::Timeout) {
         let text = row.error.clone().unwrap_or_else(|| match row.exit_code {
             Some(code) => format!("exit code {code}"),

@@ -1,0 +1,126 @@
+//! The record of a run as scripts see it: the one builder behind both the `--json` events and
+//! the lines of `history.jsonl`, so the two can never disagree about a field.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::{JobRow, JobState};
+use crate::engine::{JobId, RunId, WorkerId};
+use crate::jobs::{JobKind, Stage};
+
+/// A snapshot of a job's row, taken by the model the moment something happened to the run,
+/// so later changes to the row (a re-run queued in the same turn) cannot leak into it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    /// The job.
+    pub job: JobId,
+    /// Its name (for CMake, the project's path relative to DIR).
+    pub name: String,
+    /// `cmake` or `words`.
+    pub kind: JobKind,
+    /// The pipeline stage of a CMake job.
+    pub stage: Option<Stage>,
+    /// The run.
+    pub run: RunId,
+    /// Its state when the snapshot was taken.
+    pub state: JobState,
+    /// The worker it ran on.
+    pub worker: Option<WorkerId>,
+    /// Wall time of a finished run.
+    pub elapsed: Option<Duration>,
+    /// CPU time of a finished run, where measured.
+    pub cpu: Option<Duration>,
+    /// The process's exit code, where there was one.
+    pub exit_code: Option<i32>,
+    /// One-line reason for an unsuccessful run.
+    pub error: Option<String>,
+    /// The run's full log.
+    pub log: Option<PathBuf>,
+    /// Job-specific note (`fresh`, `cached`, `no tests`, …).
+    pub detail: Option<String>,
+}
+
+/// Something the front ends report: a run started, or a job's run ended (or was skipped).
+#[derive(Debug, Clone, PartialEq)]
+pub enum News {
+    /// A worker picked the run up.
+    Started(RunRecord),
+    /// The run ended, or the job was cancelled or skipped before it ran.
+    Finished(RunRecord),
+}
+
+impl RunRecord {
+    /// The snapshot of `row` (job `job`) as it is now.
+    pub fn of(job: JobId, row: &JobRow) -> Self {
+        Self {
+            job,
+            name: row.name.clone(),
+            kind: row.kind,
+            stage: row.stage,
+            run: row.run,
+            state: row.state,
+            worker: row.worker,
+            elapsed: row.elapsed,
+            cpu: row.cpu,
+            exit_code: row.exit_code,
+            error: row.error.clone(),
+            log: row.log.clone(),
+            detail: row.detail.clone(),
+        }
+    }
+
+    /// The name with the stage, as the plain lines show it: `01-basic/A [build]`.
+    pub fn label(&self) -> String {
+        match self.stage {
+            Some(stage) => format!("{} [{}]", self.name, stage.as_str()),
+            None => self.name.clone(),
+        }
+    }
+
+    /// A `--json` job event (`queued`, `started` or `finished`).
+    pub fn event_json(&self, event: &str) -> Value {
+        json!({
+            "event": event,
+            "job": self.name,
+            "stage": self.stage.map(Stage::as_str),
+            "id": self.job.0,
+            "run": self.run.0,
+            "kind": self.kind.as_str(),
+            "worker": self.worker.map(|w| w.0 + 1),
+            "status": self.state.word(),
+            "duration_ms": self.elapsed.map(millis),
+            "cpu_ms": self.cpu.map(millis),
+            "exit_code": self.exit_code,
+            "error": self.error,
+            "log": self.log_text(),
+            "detail": self.detail,
+        })
+    }
+
+    /// A line of `history.jsonl`; `started_at_ms` is the wall-clock start, in ms since 1970.
+    pub fn history_json(&self, started_at_ms: u64) -> Value {
+        json!({
+            "job": self.name,
+            "kind": self.kind.as_str(),
+            "stage": self.stage.map(Stage::as_str),
+            "status": self.state.word(),
+            "exit_code": self.exit_code,
+            "duration_ms": millis(self.elapsed.unwrap_or_default()),
+            "cpu_ms": self.cpu.map(millis),
+            "started_at_ms": started_at_ms,
+            "error": self.error,
+            "log": self.log_text(),
+        })
+    }
+
+    fn log_text(&self) -> Option<String> {
+        self.log.as_ref().map(|p| p.display().to_string())
+    }
+}
+
+/// Whole milliseconds, saturating.
+pub fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,85 @@
+//! The process job: what every job that runs a program shares (configure, build, test).
+//!
+//! A kind plugs in only its command, the name of its tool for messages, and how to read the
+//! first error from its log; rotating the log, running the process (`engine::process`, with
+//! the command line at the top of the log and how it ended at the bottom), and turning a
+//! failure into a one-line error are the same for all of them.
+
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::Command;
+
+use crate::engine::{Outcome, Report, RunCtx, process};
+
+use super::log_files;
+
+/// A program run as a job.
+#[derive(Debug)]
+pub struct ProcessJob<'a> {
+    /// The command line.
+    pub command: Command,
+    /// Where its log goes (the earlier ones are rotated).
+    pub log: &'a Path,
+    /// How messages name what ran: `cmake`, `cmake --build`, `ctest`.
+    pub tool: &'a str,
+    /// Reads the one-line summary of a failure from the log, if it can.
+    pub first_error: fn(&Path) -> Option<String>,
+}
+
+impl ProcessJob<'_> {
+    /// Runs the program and reports the outcome, with a one-line error for a failure.
+    pub fn run(self, ctx: &mut RunCtx) -> Report {
+        log_files::rotate(self.log);
+        let program = self.command.get_program().to_os_string();
+        let mut report = process::run(self.command, self.log, ctx);
+        report.error = match &report.outcome {
+            Outcome::Succeeded | Outcome::Cancelled | Outcome::TimedOut => report.error,
+            Outcome::SpawnFailed(reason) => Some(spawn_error(&program, reason)),
+            Outcome::Failed { code, signal } => report
+                .error
+                .or_else(|| (self.first_error)(self.log))
+                .or_else(|| Some(exit_description(self.tool, *code, *signal))),
+            Outcome::Panicked(message) => Some(format!("panicked: {message}")),
+        };
+        report
+    }
+}
+
+/// The message for a program that could not be started, naming the program and the fix.
+fn spawn_error(program: &OsStr, reason: &str) -> String {
+    let program = program.to_string_lossy();
+    if reason.contains("No such file") || reason.contains("not found") {
+        format!(
+            "cannot run `{program}`: not found. Install CMake (e.g. `apt-get install cmake`) \
+             or pass its path with --cmake"
+        )
+    } else {
+        format!("cannot run `{program}`: {reason}")
+    }
+}
+
+/// `cmake --build exited with status 2`, `ctest was killed by SIGKILL`.
+fn exit_description(tool: &str, code: Option<i32>, signal: Option<i32>) -> String {
+    match (code, signal) {
+        (Some(code), _) => format!("{tool} exited with status {code}"),
+        (None, Some(signal)) => format!("{tool} was killed by {}", process::signal_name(signal)),
+        (None, None) => format!("{tool} failed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_exit_names_the_tool_that_ran() {
+        assert_eq!(
+            exit_description("ctest", Some(8), None),
+            "ctest exited with status 8"
+        );
+        assert_eq!(
+            exit_description("cmake --build", None, Some(9)),
+            "cmake --build was killed by SIGKILL"
+        );
+    }
+}

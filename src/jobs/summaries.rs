@@ -1,0 +1,176 @@
+//! Reading a failed stage's log back into a one-line summary of what went wrong.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+/// Longest error summary, in characters.
+const MAX_SUMMARY: usize = 300;
+
+/// The log's lines, decoded lossily and trimmed at the end.
+fn lines(log: &Path) -> Option<impl Iterator<Item = String>> {
+    let file = std::fs::File::open(log).ok()?;
+    Some(
+        BufReader::new(file)
+            .split(b'\n')
+            .map_while(Result::ok)
+            .map(|line| String::from_utf8_lossy(&line).trim_end().to_string()),
+    )
+}
+
+fn cut(mut summary: String) -> String {
+    if summary.chars().count() > MAX_SUMMARY {
+        summary = summary.chars().take(MAX_SUMMARY - 1).collect::<String>() + "…";
+    }
+    summary
+}
+
+/// The first `CMake Error` diagnostic in a log, as one line: its header and the indented
+/// message lines under it.
+pub fn first_cmake_error(log: &Path) -> Option<String> {
+    let mut lines = lines(log)?;
+    let header = lines
+        .by_ref()
+        .find(|line| line.starts_with("CMake Error"))?;
+    let mut summary = header.trim().to_string();
+    // The message is every indented line up to the next unindented one; blank lines can
+    // separate its paragraphs (e.g. `Cannot find source file:`, a blank line, the file name).
+    for line in lines {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if !line.starts_with(' ') {
+            break;
+        }
+        summary.push(' ');
+        summary.push_str(line.trim());
+        if summary.chars().count() > MAX_SUMMARY {
+            break;
+        }
+    }
+    Some(cut(summary))
+}
+
+/// The first compiler or linker error of a build: `file.c:3:5: error: …`, else a CMake
+/// error, else the first line the build tool marked as an error.
+pub fn first_build_error(log: &Path) -> Option<String> {
+    let all: Vec<String> = lines(log)?.collect();
+    let find = |test: &dyn Fn(&str) -> bool| all.iter().find(|line| test(line)).cloned();
+    find(&|l| l.contains(": error:") || l.contains(": fatal error:"))
+        .or_else(|| find(&|l| l.contains("undefined reference to")))
+        .or_else(|| first_cmake_error(log))
+        .or_else(|| find(&|l| l.contains("*** ") || l.starts_with("error:")))
+        .map(|line| cut(line.trim().to_string()))
+}
+
+/// What failed in a test run: `1 of 2 tests failed: fails (Failed)`.
+pub fn failed_tests(log: &Path) -> Option<String> {
+    let all: Vec<String> = lines(log)?.collect();
+    let tally = all
+        .iter()
+        .find_map(|line| tally(line))
+        .map(|(failed, total)| format!("{failed} of {total} tests failed"));
+    let names: Vec<String> = all
+        .iter()
+        .skip_while(|line| !line.starts_with("The following tests FAILED"))
+        .skip(1)
+        .take_while(|line| line.starts_with(char::is_whitespace) && !line.trim().is_empty())
+        .filter_map(|line| line.split_once(" - ").map(|(_, name)| name.trim().to_string()))
+        .collect();
+    let summary = match (tally, names.is_empty()) {
+        (Some(tally), false) => format!("{tally}: {}", names.join(", ")),
+        (Some(tally), true) => tally,
+        (None, false) => format!("tests failed: {}", names.join(", ")),
+        (None, true) => return all.into_iter().find(|l| l.contains("Error")).map(cut),
+    };
+    Some(cut(summary))
+}
+
+/// `(failed, total)` from ctest's `50% tests passed, 1 tests failed out of 2`.
+fn tally(line: &str) -> Option<(u64, u64)> {
+    let (_, rest) = line.split_once("tests passed, ")?;
+    let (failed, rest) = rest.split_once(" tests failed out of ")?;
+    Some((failed.trim().parse().ok()?, rest.trim().parse().ok()?))
+}
+
+/// The detail of a successful test run: `no tests`, or how many passed.
+pub fn tests_passed(log: &Path) -> String {
+    let all: Vec<String> = lines(log).map(Iterator::collect).unwrap_or_default();
+    if all.iter().any(|line| line.contains("No tests were found")) {
+        return "no tests".to_string();
+    }
+    match all.iter().find_map(|line| tally(line)) {
+        Some((_, total)) => format!("{total} tests passed"),
+        None => "tests passed".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_log<T>(text: &str, read: impl FnOnce(&Path) -> T) -> T {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!(
+            "jobdeck-summary-{}-{n}.log",
+            std::process::id()
+        ));
+        std::fs::write(&path, text).expect("write temp log");
+        let result = read(&path);
+        std::fs::remove_file(&path).expect("remove temp log");
+        result
+    }
+
+    #[test]
+    fn summary_joins_header_and_message_lines() {
+        let log = "-- The C compiler\nCMake Error at CMakeLists.txt:3 (message):\n  \
+                   p06: deliberate\n  failure\n\n\n-- Configuring incomplete\n";
+        assert_eq!(
+            with_log(log, first_cmake_error).as_deref(),
+            Some("CMake Error at CMakeLists.txt:3 (message): p06: deliberate failure")
+        );
+    }
+
+    #[test]
+    fn summary_of_a_one_line_error() {
+        let log = "CMake Error: The source directory \"/x\" does not exist.\nSpecify --help\n";
+        assert_eq!(
+            with_log(log, first_cmake_error).as_deref(),
+            Some("CMake Error: The source directory \"/x\" does not exist.")
+        );
+    }
+
+    #[test]
+    fn no_error_gives_none() {
+        assert_eq!(with_log("-- all good\n", first_cmake_error), None);
+    }
+
+    #[test]
+    fn a_build_error_is_the_first_compiler_error() {
+        let log = "[ 50%] Building C object\n/p/bad.c: In function 'main':\n\
+                   /p/bad.c:1:24: error: 'x' undeclared\n/p/bad.c:1:25: error: expected ';'\n\
+                   gmake[2]: *** [x] Error 1\n";
+        assert_eq!(
+            with_log(log, first_build_error).as_deref(),
+            Some("/p/bad.c:1:24: error: 'x' undeclared")
+        );
+    }
+
+    #[test]
+    fn failed_tests_are_counted_and_named() {
+        let log = "50% tests passed, 1 tests failed out of 2\n\nThe following tests FAILED:\n\
+                   \t  2 - fails (Failed)\nErrors while running CTest\n";
+        assert_eq!(
+            with_log(log, failed_tests).as_deref(),
+            Some("1 of 2 tests failed: fails (Failed)")
+        );
+        assert_eq!(
+            with_log("100% tests passed, 0 tests failed out of 3\n", tests_passed),
+            "3 tests passed"
+        );
+        assert_eq!(
+            with_log("Test project /b\nNo tests were found!!!\n", tests_passed),
+            "no tests"
+        );
+    }
+}

@@ -1,0 +1,334 @@
+//! Turning the command line into the job graph to run: discovery, the stages of each
+//! project, the pseudoword tasks, `--rerun-failed`, and the expected times from the history.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cli::{Args, DEFAULT_WORDS_PER_TASK, Order};
+use crate::history::{LastRuns, history_path, read_last_runs};
+use crate::jobs::cmake::{CmakeJob, CmakeSettings};
+use crate::jobs::{Job, JobSpec, Stage, discovery, pseudowords};
+
+/// Everything needed to run: the jobs and how to run them.
+#[derive(Debug)]
+pub struct Plan {
+    /// The rows, in display order; each job's dependencies come before it.
+    pub jobs: Vec<Job>,
+    /// How long each job is expected to take, from the history (`None`: no history, or
+    /// `--order name`).
+    pub expected: Vec<Option<Duration>>,
+    /// Worker threads to start with.
+    pub workers: usize,
+    /// Per-run time limit.
+    pub timeout: Option<Duration>,
+    /// Niceness for the workers.
+    pub nice: Option<i32>,
+    /// Start paused.
+    pub paused: bool,
+    /// Problems found while planning that did not stop it (e.g. unreadable folders).
+    pub warnings: Vec<String>,
+    /// The run history file every finished run is appended to.
+    pub history: PathBuf,
+    /// Where to write a Chrome trace at the end, if asked.
+    pub trace: Option<PathBuf>,
+    /// The guard that stops the jobs if jobdeck is killed with SIGKILL (set by `main`).
+    pub watchdog: Option<Arc<crate::engine::watchdog::Watchdog>>,
+}
+
+/// A problem that stops jobdeck before any job runs (exit status 2).
+#[derive(Debug)]
+pub struct StartupError(pub String);
+
+impl std::fmt::Display for StartupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StartupError {}
+
+impl Args {
+    /// Discovers the projects and builds the job graph.
+    pub fn plan(&self) -> Result<Plan, StartupError> {
+        let (dir, build_root, log_dir) = self.folders()?;
+        let found = if self.no_cmake {
+            discovery::Discovery::default()
+        } else {
+            discovery::discover(&dir, &build_root)
+        };
+        let mut configures = self.configure_jobs(found.projects, &build_root, &log_dir);
+        if self.demo {
+            configures = crate::demo::per_build_type(configures, &build_root, &log_dir);
+        }
+        let mut jobs = with_stages(configures, self.stages());
+        let words = pseudowords::jobs(&self.words_request(&build_root, &log_dir)?);
+        append_with_deps(&mut jobs, words);
+        if jobs.is_empty() && self.no_cmake {
+            return Err(StartupError(
+                "nothing to run: --no-cmake was given without --words or --letters".to_string(),
+            ));
+        }
+        let history = history_path(&build_root);
+        let last = read_last_runs(&history);
+        let mut warnings = found.warnings;
+        warnings.extend(last.warnings.iter().cloned());
+        let mut nothing_to_rerun = false;
+        if self.rerun_failed {
+            let had_jobs = !jobs.is_empty();
+            jobs = rerun_failed(jobs, &last);
+            // Not an error: every job's last run succeeded, which is what the user wants.
+            nothing_to_rerun = had_jobs && jobs.is_empty();
+            if nothing_to_rerun {
+                warnings.push(format!(
+                    "nothing to re-run: no job's last recorded run in {} failed",
+                    history.display()
+                ));
+            }
+        }
+        if jobs.is_empty() && !nothing_to_rerun {
+            return Err(StartupError(format!(
+                "no CMake projects (folders with a CMakeLists.txt) found under {}",
+                dir.display()
+            )));
+        }
+        let expected = jobs
+            .iter()
+            .map(|job| match self.order {
+                Order::Longest => last.durations.get(&key(job)).copied(),
+                Order::Name => None,
+            })
+            .collect();
+        Ok(Plan {
+            jobs,
+            expected,
+            workers: self.jobs.map_or_else(num_cpus::get, usize::from).max(1),
+            timeout: self.timeout,
+            nice: self.nice,
+            paused: self.paused,
+            warnings,
+            history,
+            trace: self.trace.as_ref().map(|t| absolute(t)).transpose()?,
+            watchdog: None,
+        })
+    }
+
+    /// The stages each project goes through.
+    fn stages(&self) -> &'static [Stage] {
+        if self.test {
+            &Stage::ALL
+        } else if self.build {
+            &Stage::ALL[..2]
+        } else {
+            &Stage::ALL[..1]
+        }
+    }
+
+    /// The searched folder, the build root and the log folder, absolute and checked.
+    fn folders(&self) -> Result<(PathBuf, PathBuf, PathBuf), StartupError> {
+        let dir = absolute(&self.source_dir())?;
+        if !self.no_cmake
+            && let Err(err) = std::fs::read_dir(&dir)
+        {
+            return Err(StartupError(format!(
+                "cannot read folder {}: {err}",
+                dir.display()
+            )));
+        }
+        let build_root = match &self.build_root {
+            Some(root) => absolute(root)?,
+            None if self.demo => crate::demo::build_root(),
+            None => dir.join("build"),
+        };
+        if !self.no_cmake && same_folder(&build_root, &dir) {
+            return Err(StartupError(format!(
+                "the build root cannot be the searched folder {} itself: every build folder \
+                 would be a project's own source folder (pass another -B)",
+                dir.display()
+            )));
+        }
+        let log_dir = match &self.log_dir {
+            Some(logs) => absolute(logs)?,
+            None => build_root.join(".jobdeck").join("logs"),
+        };
+        Ok((dir, build_root, log_dir))
+    }
+
+    /// One configure job per discovered project.
+    fn configure_jobs(
+        &self,
+        projects: Vec<discovery::Project>,
+        build_root: &Path,
+        log_dir: &Path,
+    ) -> Vec<Job> {
+        let settings = Arc::new(CmakeSettings {
+            program: self.cmake.clone().into_os_string(),
+            generator: self.generator.clone(),
+            defines: self.defines.clone(),
+            build_type: self.build_type.clone(),
+            build_jobs: self.build_jobs,
+        });
+        projects
+            .into_iter()
+            .map(|project| Job {
+                spec: JobSpec::Cmake {
+                    job: CmakeJob::configure(
+                        project.dir,
+                        build_root.join(&project.name),
+                        log_dir,
+                        &project.name,
+                    ),
+                    settings: Arc::clone(&settings),
+                },
+                name: project.name,
+                deps: Vec::new(),
+            })
+            .collect()
+    }
+
+    /// The folder to search: DIR, or with `--demo` the bundled demo projects.
+    fn source_dir(&self) -> PathBuf {
+        match &self.dir {
+            Some(dir) => dir.clone(),
+            None if self.demo => crate::demo::projects_dir(),
+            None => PathBuf::from("."),
+        }
+    }
+
+    /// With `--demo` and no `-B`: removes the demo's temporary build root when dropped.
+    pub fn demo_cleanup(&self) -> Option<crate::demo::Cleanup> {
+        (self.demo && self.build_root.is_none())
+            .then(|| crate::demo::Cleanup(crate::demo::build_root()))
+    }
+
+    /// The pseudoword tasks asked for; without `--seed` the session gets a random seed.
+    fn words_request(
+        &self,
+        build_root: &Path,
+        log_dir: &Path,
+    ) -> Result<pseudowords::WordsRequest, StartupError> {
+        // The demo's mix, unless asked otherwise (`--words-per-task` counts as asked when it
+        // is not its default).
+        Ok(pseudowords::WordsRequest {
+            files: self
+                .words
+                .unwrap_or(if self.demo { crate::demo::WORDS } else { 0 }),
+            letters: self
+                .letters
+                .clone()
+                .unwrap_or_else(|| if self.demo { crate::demo::LETTERS } else { "" }.to_string()),
+            settings: pseudowords::WordsSettings {
+                out_dir: match &self.words_out {
+                    Some(out) => absolute(out)?,
+                    None => build_root.join("pseudowords"),
+                },
+                words_per_task: if self.demo && self.words_per_task == DEFAULT_WORDS_PER_TASK {
+                    crate::demo::WORDS_PER_TASK
+                } else {
+                    self.words_per_task
+                },
+                seed: self.seed.unwrap_or_else(rand::random),
+                parts_dir: build_root.join(".jobdeck").join("letter-parts"),
+            },
+            log_dir: log_dir.to_path_buf(),
+        })
+    }
+}
+
+/// Each configure job followed by its later stages, each depending on the one before.
+fn with_stages(configures: Vec<Job>, stages: &[Stage]) -> Vec<Job> {
+    let mut jobs = Vec::with_capacity(configures.len() * stages.len());
+    for configure in configures {
+        let JobSpec::Cmake { job, settings } = &configure.spec else {
+            jobs.push(configure);
+            continue;
+        };
+        let (project, settings) = (job.clone(), Arc::clone(settings));
+        let name = configure.name.clone();
+        jobs.push(configure);
+        for &stage in &stages[1..] {
+            let previous = jobs.len() - 1;
+            jobs.push(Job {
+                name: name.clone(),
+                spec: JobSpec::Cmake {
+                    job: project.at_stage(stage),
+                    settings: Arc::clone(&settings),
+                },
+                deps: vec![previous],
+            });
+        }
+    }
+    jobs
+}
+
+/// Appends `more`, whose dependencies are indices into `more`, to `jobs`.
+fn append_with_deps(jobs: &mut Vec<Job>, more: Vec<Job>) {
+    let offset = jobs.len();
+    jobs.extend(more.into_iter().map(|mut job| {
+        for dep in &mut job.deps {
+            *dep += offset;
+        }
+        job
+    }));
+}
+
+/// A job's key in the history.
+fn key(job: &Job) -> (String, Option<String>) {
+    (
+        job.name.clone(),
+        job.spec.stage().map(|stage| stage.as_str().to_string()),
+    )
+}
+
+/// `--rerun-failed`: the jobs whose last recorded run did not succeed, from each project's
+/// first stage that did not succeed, with the jobs after them. A stage never recorded after
+/// one that was counts as not succeeded; a job never recorded at all is left out. Jobs left
+/// out succeeded last time, so the dependencies on them are dropped.
+fn rerun_failed(jobs: Vec<Job>, last: &LastRuns) -> Vec<Job> {
+    let status = |job: &Job| {
+        let (name, stage) = key(job);
+        last.status(&name, stage.as_deref()).map(str::to_string)
+    };
+    let mut kept: Vec<bool> = Vec::with_capacity(jobs.len());
+    for job in &jobs {
+        let own = status(job);
+        let after_kept = job.deps.iter().any(|&dep| kept[dep]);
+        let after_recorded = job.deps.iter().any(|&dep| status(&jobs[dep]).is_some());
+        let keep = after_kept
+            || match own.as_deref() {
+                Some("ok") => false,
+                Some(_) => true,
+                None => after_recorded,
+            };
+        kept.push(keep);
+    }
+    let mut new_index = vec![usize::MAX; jobs.len()];
+    let mut result = Vec::new();
+    for (index, mut job) in jobs.into_iter().enumerate() {
+        if !kept[index] {
+            continue;
+        }
+        job.deps = job
+            .deps
+            .iter()
+            .filter(|&&dep| kept[dep])
+            .map(|&dep| new_index[dep])
+            .collect();
+        new_index[index] = result.len();
+        result.push(job);
+    }
+    result
+}
+
+/// Whether two paths name the same folder, comparing canonical forms when both exist.
+fn same_folder(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+fn absolute(path: &Path) -> Result<PathBuf, StartupError> {
+    std::path::absolute(path)
+        .map_err(|err| StartupError(format!("cannot resolve {}: {err}", path.display())))
+}
