@@ -1,5 +1,6 @@
 //! The headless mode: the same engine and model as the TUI, reported as plain lines or JSON.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::time::Instant;
 
@@ -122,10 +123,10 @@ impl<W: Write> Reporter<W> {
         let mut line = format!("{:<9} {name}  {seconds:.2}s", record.state.word());
         if record.state.is_unsuccessful() {
             if let Some(error) = &record.error {
-                line.push_str(&format!("  {error}"));
+                let _ = write!(line, "  {error}");
             }
             if let Some(log) = &record.log {
-                line.push_str(&format!("  (log: {})", log.display()));
+                let _ = write!(line, "  (log: {})", log.display());
             }
         }
         self.line(&line);

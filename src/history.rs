@@ -218,7 +218,9 @@ mod tests {
         std::fs::OpenOptions::new()
             .append(true)
             .open(&path)
-            .and_then(|mut f| f.write_all(b"{\"job\":\"d\",\"kind\":\"cmake\",\"status\":\"ok\"}\n"))
+            .and_then(|mut f| {
+                f.write_all(b"{\"job\":\"d\",\"kind\":\"cmake\",\"status\":\"ok\"}\n")
+            })
             .expect("append an old record");
         let last = read_last_runs(&path);
         let status = |name| last.status(name, Some("configure"));
@@ -228,7 +230,8 @@ mod tests {
         assert_eq!(status("d"), Some("ok"));
         assert_eq!(last.status("a", Some("build")), None);
         assert_eq!(
-            last.durations.get(&("a".to_string(), Some("configure".to_string()))),
+            last.durations
+                .get(&("a".to_string(), Some("configure".to_string()))),
             Some(&Duration::from_millis(5))
         );
         assert_eq!(last.warnings.len(), 1, "{:?}", last.warnings);

@@ -189,7 +189,8 @@ fn odd_names_are_found_sorted_and_configure_ok_end_to_end() {
         );
         assert!(
             temp.join("build/.jobdeck/logs")
-                .join(format!("{name}.log"))
+                .join(name)
+                .join("configure.log")
                 .is_file()
         );
     }

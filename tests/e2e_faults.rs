@@ -138,7 +138,7 @@ fn output_flood_keeps_keys_answered_and_the_log_whole() {
         "the help must have opened while the flood was still running"
     );
     assert!(peak_kb < 100 * 1024, "peak RSS {peak_kb} kB");
-    let log = dir.0.join("build/.jobdeck/logs/flood.log");
+    let log = dir.0.join("build/.jobdeck/logs/flood/configure.log");
     let file = std::fs::File::open(&log).expect("the flood's log");
     let mut flood_lines = 0_u64;
     for line in BufReader::with_capacity(1 << 20, file).lines() {

@@ -153,7 +153,10 @@ fn a_run_past_its_timeout_ends_timed_out() {
     let events = collect_until_finished(&rx, 1);
     let finished = finished_of(&events, RunId(1));
     assert_eq!(finished.outcome, Outcome::TimedOut);
-    assert_eq!(finished.outcome.status_word(), "timeout");
+    assert_eq!(
+        jobdeck::app::JobState::from_outcome(&finished.outcome).word(),
+        "timeout"
+    );
 }
 
 fn cmake_spec(temp: &TempDir, name: &str, program: &str) -> JobSpec {
@@ -162,12 +165,14 @@ fn cmake_spec(temp: &TempDir, name: &str, program: &str) -> JobSpec {
             source: temp.join(name),
             build_dir: temp.join("build").join(name),
             log: temp.join("logs").join(format!("{name}.log")),
+            stage: jobdeck::jobs::Stage::Configure,
         },
         settings: Arc::new(CmakeSettings {
             program: program.into(),
             generator: None,
             defines: Vec::new(),
             build_type: "Debug".into(),
+            build_jobs: 1,
         }),
     }
 }
@@ -223,7 +228,10 @@ fn cmake_fixtures_end_ok_or_failed_with_their_first_error() {
     );
     assert!(log.contains("-- Configuring incomplete, errors occurred!"));
     let syntax = by_name("syntax");
-    assert_eq!(syntax.outcome.status_word(), "failed");
+    assert_eq!(
+        jobdeck::app::JobState::from_outcome(&syntax.outcome).word(),
+        "failed"
+    );
     let error = syntax.error.as_deref().expect("an error summary");
     assert!(error.contains("Parse error"), "{error}");
     // Output reached the consumer in batches, not only the log.

@@ -206,7 +206,7 @@ fn plain_lines_report_each_job_and_a_summary() {
         bad.contains("CMake Error at CMakeLists.txt:3 (message): fixture-fatal: deliberate"),
         "{bad}"
     );
-    let log = temp.join("build/.jobdeck/logs/bad.log");
+    let log = temp.join("build/.jobdeck/logs/bad/configure.log");
     assert!(bad.contains(&format!("(log: {})", log.display())), "{bad}");
     assert!(log.is_file());
     let summary = lines[2];
@@ -298,8 +298,8 @@ fn all_succeeded_exits_zero_and_a_second_run_reuses_the_cache() {
     assert!(cache.contains("CMAKE_BUILD_TYPE:STRING=Debug"));
     assert!(cache.contains("FIXTURE_FLAG:UNINITIALIZED=on"));
     // Each run keeps the previous run's log beside the current one.
-    assert!(build.join(".jobdeck/logs/ok.log").is_file());
-    assert!(build.join(".jobdeck/logs/ok.log.1").is_file());
+    assert!(build.join(".jobdeck/logs/ok/configure.log").is_file());
+    assert!(build.join(".jobdeck/logs/ok/configure.log.1").is_file());
 }
 
 /// Starts a `-j1` JSON run whose first job sleeps in a grandchild, sends `signal` once that
@@ -405,7 +405,7 @@ fn a_job_past_its_timeout_ends_timeout_and_leaves_nothing_behind() {
 }
 
 #[test]
-fn closed_output_pipes_end_the_run_with_status_2_not_a_panic() {
+fn closed_output_pipes_end_the_run_quietly_with_status_141_not_a_panic() {
     let temp = TempDir::new("closed-pipes");
     for name in ["a", "b"] {
         write_none_project(&temp.join(name));
@@ -431,7 +431,7 @@ fn closed_output_pipes_end_the_run_with_status_2_not_a_panic() {
         "jobdeck did not exit"
     );
     let status = status.expect("exited");
-    assert_eq!(status.code(), Some(2), "{status:?} (101 is a panic)");
+    assert_eq!(status.code(), Some(141), "{status:?} (101 is a panic)");
 }
 
 #[test]
@@ -468,7 +468,7 @@ fn configure_options_reach_cmake_and_logs_go_to_the_log_dir() {
     ] {
         assert!(cache.contains(entry), "cache lacks {entry}");
     }
-    let log = std::fs::read_to_string(logs.join("p.log")).expect("log in --log-dir");
+    let log = std::fs::read_to_string(logs.join("p/configure.log")).expect("log in --log-dir");
     let first = log.lines().next().expect("command line");
     assert!(
         first.contains("-G 'Unix Makefiles'") && first.contains("'-DSECOND=two words'"),

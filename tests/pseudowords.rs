@@ -23,7 +23,12 @@ const THIRD: &[u8] = b"pkl";
 
 /// Runs `jobdeck --headless --no-cmake` with `args`, writing into `out`; expects success.
 fn run_words(out: &Path, args: &[&str]) {
-    let mut all = vec!["--headless", "--no-cmake", "--words-out"];
+    let build = out.with_file_name(format!(
+        "{}-build",
+        out.file_name().expect("a name").to_string_lossy()
+    ));
+    let build = build.to_str().expect("UTF-8 temp path");
+    let mut all = vec!["--headless", "--no-cmake", "-B", build, "--words-out"];
     let out = out.to_str().expect("UTF-8 temp path");
     all.push(out);
     all.extend_from_slice(args);
@@ -96,7 +101,10 @@ fn letters_are_gathered_in_the_order_of_the_string() {
     for (letter, block) in letters.bytes().zip(gathered.chunks_exact(700 * 4)) {
         assert_words(block, 700, &[letter]);
     }
-    assert!(!out.join(".letter-parts").exists(), "parts are tidied away");
+    assert!(
+        !out.join(".letter-parts").exists(),
+        "parts stay out of the output"
+    );
 }
 
 #[test]
@@ -201,7 +209,9 @@ fn word_jobs(out: &Path, files: usize, letters: &str, words_per_task: u64) -> Ve
             out_dir: out.to_path_buf(),
             words_per_task,
             seed: 99,
+            parts_dir: out.with_file_name("parts"),
         },
+        log_dir: out.with_file_name("logs"),
     })
 }
 

@@ -122,7 +122,9 @@ impl Model {
 
     /// Whether some job is ready to run (the heap's top is current after `prune_ready`).
     pub(super) fn has_ready(&self) -> bool {
-        self.ready.peek().is_some_and(|&entry| self.is_current(entry))
+        self.ready
+            .peek()
+            .is_some_and(|&entry| self.is_current(entry))
     }
 
     /// After `job`'s current run ended: its dependants become ready if it succeeded, and are

@@ -231,10 +231,10 @@ impl Model {
             let run = model.new_run();
             model.jobs.push(JobRow::new(node.into(), run));
         }
-        model.has_stages = model
-            .jobs
-            .iter()
-            .any(|row| row.stage.is_some_and(|s| s != crate::jobs::Stage::Configure));
+        model.has_stages = model.jobs.iter().any(|row| {
+            row.stage
+                .is_some_and(|s| s != crate::jobs::Stage::Configure)
+        });
         model.build_graph();
         for index in 0..model.jobs.len() {
             model.push_if_ready(job_id(index));

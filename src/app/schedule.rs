@@ -74,9 +74,13 @@ impl Model {
         if self.job(job).state != JobState::Queued {
             return effects;
         }
-        if let Some(dep) = self.job(job).deps.iter().copied().find(|&dep| {
-            self.job(dep).state != JobState::Ok
-        }) {
+        if let Some(dep) = self
+            .job(job)
+            .deps
+            .iter()
+            .copied()
+            .find(|&dep| self.job(dep).state != JobState::Ok)
+        {
             self.ui.notice = Some(format!(
                 "{} waits for {}",
                 self.job(job).label(),
@@ -216,13 +220,9 @@ impl Model {
         self.settle_clock();
         let mut effects = Vec::new();
         while self.in_flight.len() < self.workers && !self.quitting {
-            let next = self.pop_forced().or_else(|| {
-                if self.paused {
-                    None
-                } else {
-                    self.pop_ready()
-                }
-            });
+            let next = self
+                .pop_forced()
+                .or_else(|| if self.paused { None } else { self.pop_ready() });
             let Some(job) = next else { break };
             let row = self.row_mut(job);
             row.state = JobState::Dispatched;

@@ -3,7 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Action, Band, Effect, JobState, LogScroll, Model, Msg, UiAction, Viewport, update};
+use super::{
+    Action, Band, Effect, JobNode, JobState, LogScroll, Model, Msg, UiAction, Viewport, update,
+};
 use crate::engine::{EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
 use crate::jobs::JobKind;
 
@@ -521,7 +523,7 @@ fn pause_holds_the_queue_and_resume_dispatches() {
 #[test]
 fn an_idle_clock_redraws_when_its_second_turns_and_not_between() {
     let t0 = Instant::now();
-    let mut m = Model::new(Vec::new(), 1, t0);
+    let mut m = Model::new(Vec::<JobNode>::new(), 1, t0);
     m.dirty = false;
     update(&mut m, Msg::Tick(t0 + Duration::from_millis(400)));
     assert!(!m.dirty, "nothing shown changed within the first second");

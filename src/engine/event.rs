@@ -103,16 +103,6 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// The status word of the public contract: `ok`, `failed`, `cancelled` or `timeout`.
-    pub fn status_word(&self) -> &'static str {
-        match self {
-            Outcome::Succeeded => "ok",
-            Outcome::Failed { .. } | Outcome::SpawnFailed(_) | Outcome::Panicked(_) => "failed",
-            Outcome::Cancelled => "cancelled",
-            Outcome::TimedOut => "timeout",
-        }
-    }
-
     /// Whether the run succeeded.
     pub fn is_success(&self) -> bool {
         matches!(self, Outcome::Succeeded)

@@ -50,6 +50,8 @@ pub fn marker(prefix: &str, run: RunId) -> String {
 pub fn clean_up_group(pgid: Pid, mut between: impl FnMut()) {
     reap_group(pgid);
     if !has_live_members(pgid) {
+        // A member may have died between the reaping and the look: reap it too, if ours.
+        reap_group(pgid);
         return;
     }
     let _ = rustix::process::kill_process_group(pgid, Signal::TERM);

@@ -95,6 +95,7 @@ impl CmakeJob {
     }
 
     /// The same project at another stage, logging beside this stage's log.
+    #[must_use]
     pub fn at_stage(&self, stage: Stage) -> Self {
         Self {
             log: self.log.with_file_name(format!("{}.log", stage.as_str())),

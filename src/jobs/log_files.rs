@@ -41,6 +41,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("jobdeck-rotate-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let log = log_path(&dir, "p", "configure");
+        std::fs::create_dir_all(log.parent().expect("a folder")).expect("log folder");
         for run in 0..5 {
             rotate(&log);
             std::fs::write(&log, format!("run {run}")).expect("write log");

@@ -125,7 +125,11 @@ pub fn jobs(request: &WordsRequest) -> Vec<Job> {
             index,
             board: Arc::clone(&board),
         };
-        jobs.push(job(format!("letter{index:0width$}-{letter}"), task, Vec::new()));
+        jobs.push(job(
+            format!("letter{index:0width$}-{letter}"),
+            task,
+            Vec::new(),
+        ));
     }
     let letters = (first_letter..jobs.len()).collect();
     jobs.push(job(
@@ -143,7 +147,10 @@ impl WordsJob {
             WordsJob::File { index, settings } => format!(
                 "{} words -> {}",
                 settings.words_per_task,
-                settings.out_dir.join(format!("output{index}.txt")).display()
+                settings
+                    .out_dir
+                    .join(format!("output{index}.txt"))
+                    .display()
             ),
             WordsJob::Letter { index, board } => board.describe(Some(*index)),
             WordsJob::Gather { board } => board.describe(None),
@@ -365,7 +372,11 @@ mod tests {
         assert_eq!(names.last().copied(), Some("letters-gather"));
         assert_eq!(names.len(), 2 + 15 + 1);
         let gather = jobs.last().expect("a gather");
-        assert_eq!(gather.deps, (2..17).collect::<Vec<_>>(), "it waits for every letter");
+        assert_eq!(
+            gather.deps,
+            (2..17).collect::<Vec<_>>(),
+            "it waits for every letter"
+        );
         assert!(jobs[..17].iter().all(|job| job.deps.is_empty()));
     }
 }

@@ -74,7 +74,10 @@ pub fn failed_tests(log: &Path) -> Option<String> {
         .skip_while(|line| !line.starts_with("The following tests FAILED"))
         .skip(1)
         .take_while(|line| line.starts_with(char::is_whitespace) && !line.trim().is_empty())
-        .filter_map(|line| line.split_once(" - ").map(|(_, name)| name.trim().to_string()))
+        .filter_map(|line| {
+            line.split_once(" - ")
+                .map(|(_, name)| name.trim().to_string())
+        })
         .collect();
     let summary = match (tally, names.is_empty()) {
         (Some(tally), false) => format!("{tally}: {}", names.join(", ")),
@@ -111,10 +114,8 @@ mod tests {
     fn with_log<T>(text: &str, read: impl FnOnce(&Path) -> T) -> T {
         static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!(
-            "jobdeck-summary-{}-{n}.log",
-            std::process::id()
-        ));
+        let path =
+            std::env::temp_dir().join(format!("jobdeck-summary-{}-{n}.log", std::process::id()));
         std::fs::write(&path, text).expect("write temp log");
         let result = read(&path);
         std::fs::remove_file(&path).expect("remove temp log");

@@ -220,10 +220,12 @@ impl Loop<'_> {
         }
         match status {
             Ok(status) if status.success() => {}
-            Ok(status) => effects.extend(self.update(Msg::Notice(format!(
-                "{pager} ended with {status}"
-            )))),
-            Err(err) => effects.extend(self.update(Msg::Notice(format!("cannot run {pager}: {err}")))),
+            Ok(status) => {
+                effects.extend(self.update(Msg::Notice(format!("{pager} ended with {status}"))));
+            }
+            Err(err) => {
+                effects.extend(self.update(Msg::Notice(format!("cannot run {pager}: {err}"))));
+            }
         }
         effects.extend(self.update(Msg::Resized));
         Ok(effects)
@@ -260,7 +262,7 @@ mod tests {
     #[test]
     fn a_key_is_preceded_by_a_tick_at_the_time_it_was_pressed() {
         let t0 = Instant::now();
-        let model = Model::new(Vec::new(), 1, t0);
+        let model = Model::new(Vec::<crate::app::JobNode>::new(), 1, t0);
         let pressed = t0 + Duration::from_secs(60);
         let key = KeyEvent::new(KeyCode::Char('R'), KeyModifiers::SHIFT);
         let messages = input_messages(&model, InputEvent::Key(key), pressed);

@@ -67,7 +67,9 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
     );
     let rows = in_view().map(|row| job_row(model, theme, row, staged));
     let titles: &[&str] = if staged {
-        &["name", "stage", "kind", "state", "w", "time", "cpu", "detail"]
+        &[
+            "name", "stage", "kind", "state", "w", "time", "cpu", "detail",
+        ]
     } else {
         &["name", "kind", "state", "w", "time", "cpu", "detail"]
     };

@@ -171,8 +171,11 @@ fn states_are_coloured_and_the_selection_is_highlighted() {
 #[test]
 fn no_color_uses_no_colours_but_keeps_the_words() {
     let mut model = fixture();
-    model.ui.no_color = true;
-    model.paused = true;
+    app::update(
+        &mut model,
+        Msg::Action(Action::Ui(UiAction::SetNoColor(true))),
+    );
+    app::update(&mut model, Msg::Action(Action::TogglePause));
     let terminal = draw(&mut model, 100, 8);
     let buffer = terminal.backend().buffer();
     for cell in buffer.content() {

@@ -149,7 +149,10 @@ fn timeline_draws_runs_by_outcome_idle_gaps_and_the_future() {
 #[test]
 fn timeline_without_colour_tells_outcomes_apart_by_character() {
     let (mut model, _) = session();
-    model.ui.no_color = true;
+    app::update(
+        &mut model,
+        Msg::Action(Action::Ui(UiAction::SetNoColor(true))),
+    );
     let theme = Theme::new(true);
     let terminal = draw_with(44, 4, |f| render_timeline(&model, theme, f, f.area()));
     let screen = lines(&terminal);
