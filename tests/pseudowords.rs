@@ -6,7 +6,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -340,76 +340,45 @@ fn run_in_order(engine: &Engine, rx: &Receiver<EngineEvent>, jobs: &[Job], order
 }
 
 #[test]
-fn the_gather_started_first_on_one_worker_does_its_own_letters() {
-    let tmp = TempDir::new("words-gather-first");
-    let (normal, first) = (tmp.join("normal"), tmp.join("first"));
-    let (engine, rx) = engine(1);
-
-    let jobs = word_jobs(&normal, 0, "dog", 1000);
-    run_in_order(&engine, &rx, &jobs, &[0, 1, 2, 3]);
-
-    // On one worker the letters cannot run while the gather holds it: were the gather to
-    // wait for them, this would never finish.
-    let jobs = word_jobs(&first, 0, "dog", 1000);
-    run_in_order(&engine, &rx, &jobs, &[3, 0, 1, 2]);
-    let read = |dir: &PathBuf| std::fs::read(dir.join("letters.txt")).expect("letters.txt");
-    assert_eq!(read(&normal), read(&first));
-}
-
-#[test]
-fn rerunning_a_letter_or_the_gather_gives_the_same_file() {
+fn rerunning_a_letter_then_the_gather_gives_the_same_file() {
     let tmp = TempDir::new("words-rerun");
     let out = tmp.join("out");
     let jobs = word_jobs(&out, 0, "abc", 1000);
     let (engine, rx) = engine(2);
-    run_in_order(&engine, &rx, &jobs, &[0, 1, 2, 3]);
-    let first = std::fs::read(out.join("letters.txt")).expect("letters.txt");
-    // A gather alone (its parts were used up), then a letter re-run followed by the gather.
+    run_in_order(&engine, &rx, &jobs, &[0, 1, 2]);
     run_in_order(&engine, &rx, &jobs, &[3]);
+    let first = std::fs::read(out.join("letters.txt")).expect("letters.txt");
+    // The parts stay, so a letter re-run (what `r` on a letter does) is followed by a
+    // gather that has every other part still there.
     run_in_order(&engine, &rx, &jobs, &[1]);
-    assert!(
-        out.join(".letter-parts").exists(),
-        "the re-run letter's part waits"
-    );
     run_in_order(&engine, &rx, &jobs, &[3]);
     assert_eq!(
         std::fs::read(out.join("letters.txt")).expect("letters.txt"),
         first
     );
-    assert_eq!(names_in(&out), ["letters.txt"]);
+    assert_eq!(
+        names_in(&out),
+        ["letters.txt"],
+        "parts stay out of the output"
+    );
+    assert_eq!(names_in(&tmp.join("parts")), ["part0", "part1", "part2"]);
 }
 
 #[test]
-fn the_gather_takes_over_a_letter_cancelled_while_it_waits() {
-    let tmp = TempDir::new("words-gather-waits");
+fn a_gather_with_a_missing_part_fails_naming_the_letter_to_rerun() {
+    let tmp = TempDir::new("words-missing-part");
     let out = tmp.join("out");
-    // Far too many words to finish: every run here ends by a cancel.
-    let jobs = word_jobs(&out, 0, "a", 1 << 34);
-    let (engine, rx) = engine(2);
-    let letter = submit(&engine, &jobs[0], 0, 1);
-    let progress_of = |run: RunId| loop {
-        let event = next(&rx);
-        if event.run == run && matches!(event.kind, EventKind::Progress { .. }) {
-            break;
-        }
-    };
-    progress_of(letter);
-    let gather = submit(&engine, &jobs[1], 1, 2);
-    loop {
-        let event = next(&rx);
-        if event.run == gather
-            && let EventKind::Detail(detail) = &event.kind
-            && detail.starts_with("waiting for letter 0")
-        {
-            break;
-        }
-    }
-    engine.cancel(letter);
-    // The gather now makes the letter's words itself, so its own progress starts.
-    progress_of(gather);
-    engine.cancel(gather);
+    let jobs = word_jobs(&out, 0, "ab", 100);
+    let (engine, rx) = engine(1);
+    run_in_order(&engine, &rx, &jobs, &[0, 1]);
+    std::fs::remove_file(tmp.join("parts/part1")).expect("remove a part");
+    let gather = submit(&engine, &jobs[2], 2, 9_000);
     let (_, finished) = until_finished(&rx, gather);
-    assert_eq!(finished.outcome, Outcome::Cancelled);
-    assert!(!out.join("letters.txt").exists());
-    assert_eq!(names_in(&out.join(".letter-parts")), Vec::<String>::new());
+    assert!(matches!(finished.outcome, Outcome::Failed { .. }));
+    let error = finished.error.unwrap_or_default();
+    assert!(
+        error.contains("letter 1 (b)") && error.contains("re-run"),
+        "{error}"
+    );
+    assert!(!out.join("letters.txt").exists(), "no partial file");
 }

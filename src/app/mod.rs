@@ -14,6 +14,8 @@ pub mod stats;
 #[cfg(test)]
 mod test_support;
 #[cfg(test)]
+mod tests_graph;
+#[cfg(test)]
 mod tests_ui;
 pub mod ui_state;
 

@@ -1,0 +1,299 @@
+//! State-machine tests for the job graph: stages, `skipped`, re-runs that bring the jobs
+//! after them along, `R` from the first stage that did not succeed, the letters → gather
+//! edge, longest first, and history records taken at the moment a run ends.
+
+use std::time::{Duration, Instant};
+
+use super::test_support::{runs, send, start};
+use super::{Action, Effect, JobNode, JobState, Model, Msg, News, update};
+use crate::engine::{EventKind, Finished, JobId, Outcome, RunId};
+use crate::jobs::{JobKind, Stage};
+
+/// Projects `names`, each configure → build → test, in that row order.
+fn pipelines(names: &[&str], workers: usize) -> Model {
+    let mut nodes = Vec::new();
+    for name in names {
+        for (i, stage) in Stage::ALL.into_iter().enumerate() {
+            let deps = if i == 0 {
+                Vec::new()
+            } else {
+                vec![JobId(u32::try_from(nodes.len() - 1).expect("small"))]
+            };
+            nodes.push(JobNode {
+                name: (*name).to_string(),
+                kind: JobKind::Cmake,
+                stage: Some(stage),
+                deps,
+                expected: None,
+            });
+        }
+    }
+    Model::new(nodes, workers, Instant::now())
+}
+
+fn current(model: &Model, job: u32) -> (JobId, RunId) {
+    (JobId(job), model.jobs[job as usize].run)
+}
+
+/// Starts and ends the current run of `job` with `outcome`; returns the effects.
+fn run(model: &mut Model, job: u32, outcome: Outcome) -> Vec<Effect> {
+    let run = current(model, job);
+    start(model, run, 0);
+    let finished = Finished {
+        outcome,
+        elapsed: Duration::from_millis(10),
+        cpu: None,
+        error: None,
+        log: None,
+    };
+    send(model, run, EventKind::Finished(finished))
+}
+
+fn failed() -> Outcome {
+    Outcome::Failed {
+        code: Some(1),
+        signal: None,
+    }
+}
+
+fn states(model: &Model) -> Vec<JobState> {
+    model.jobs.iter().map(|row| row.state).collect()
+}
+
+fn select(model: &mut Model, job: usize) {
+    update(model, Msg::Action(Action::SelectFirst));
+    for _ in 0..job {
+        update(model, Msg::Action(Action::SelectNext));
+    }
+}
+
+fn finished_news(model: &mut Model) -> Vec<(String, Option<Stage>, JobState)> {
+    model
+        .take_news()
+        .into_iter()
+        .filter_map(|news| match news {
+            News::Finished(r) => Some((r.name, r.stage, r.state)),
+            News::Started(_) => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_stage_starts_only_after_the_one_before_it_succeeds() {
+    let mut model = pipelines(&["a"], 4);
+    let started = runs(&model.start());
+    assert_eq!(started, [current(&model, 0)], "only the configure is ready");
+    let next = runs(&run(&mut model, 0, Outcome::Succeeded));
+    assert_eq!(next, [current(&model, 1)], "the build follows");
+    let next = runs(&run(&mut model, 1, Outcome::Succeeded));
+    assert_eq!(next, [current(&model, 2)], "then the test");
+    run(&mut model, 2, Outcome::Succeeded);
+    assert!(model.is_idle());
+    assert_eq!(states(&model), [JobState::Ok; 3]);
+}
+
+#[test]
+fn the_stages_after_a_failure_are_skipped_and_reported_once() {
+    let mut model = pipelines(&["a", "b"], 1);
+    model.start();
+    model.take_news();
+    let effects = run(&mut model, 0, failed());
+    assert_eq!(
+        runs(&effects),
+        [current(&model, 3)],
+        "b's configure runs next"
+    );
+    assert_eq!(
+        states(&model)[..3],
+        [JobState::Failed, JobState::Skipped, JobState::Skipped]
+    );
+    assert_eq!(
+        finished_news(&mut model),
+        [
+            ("a".into(), Some(Stage::Configure), JobState::Failed),
+            ("a".into(), Some(Stage::Build), JobState::Skipped),
+            ("a".into(), Some(Stage::Test), JobState::Skipped),
+        ]
+    );
+    let error = model.jobs[2].error.as_deref().unwrap_or_default();
+    assert_eq!(error, "skipped: a [build] was skipped");
+    assert_eq!(model.counts().skipped, 2);
+}
+
+#[test]
+fn rerunning_a_stage_reruns_the_stages_after_it_once_it_succeeds() {
+    let mut model = pipelines(&["a"], 2);
+    model.start();
+    run(&mut model, 0, Outcome::Succeeded);
+    run(&mut model, 1, failed());
+    assert_eq!(states(&model)[2], JobState::Skipped);
+    select(&mut model, 1);
+    let effects = update(&mut model, Msg::Action(Action::Rerun));
+    assert_eq!(runs(&effects), [current(&model, 1)]);
+    assert_eq!(states(&model)[2], JobState::Queued, "the test waits again");
+    let effects = run(&mut model, 1, Outcome::Succeeded);
+    assert_eq!(runs(&effects), [current(&model, 2)]);
+}
+
+#[test]
+fn rerun_all_starts_each_project_at_its_first_stage_that_did_not_succeed() {
+    let mut model = pipelines(&["a", "b"], 1);
+    model.start();
+    run(&mut model, 0, Outcome::Succeeded);
+    run(&mut model, 1, failed()); // a's build fails, its test is skipped
+    run(&mut model, 3, failed()); // b's configure fails, its build and test are skipped
+    assert!(model.is_idle());
+    let effects = update(&mut model, Msg::Action(Action::RerunFailed));
+    assert_eq!(
+        runs(&effects),
+        [current(&model, 1)],
+        "a starts at its build"
+    );
+    assert_eq!(model.jobs[0].runs, 1, "a's configure is not run again");
+    assert_eq!(
+        states(&model),
+        [
+            JobState::Ok,
+            JobState::Dispatched,
+            JobState::Queued,
+            JobState::Queued,
+            JobState::Queued,
+            JobState::Queued,
+        ]
+    );
+    let effects = run(&mut model, 1, Outcome::Succeeded);
+    assert_eq!(
+        runs(&effects),
+        [current(&model, 2)],
+        "the longest chain first"
+    );
+}
+
+#[test]
+fn cancelling_a_letter_skips_the_gather_and_its_rerun_runs_the_gather_again() {
+    let letter = |name: &str| JobNode::from((name.to_string(), JobKind::Words));
+    let gather = JobNode {
+        deps: vec![JobId(0), JobId(1)],
+        ..letter("letters-gather")
+    };
+    let mut model = Model::new(vec![letter("l0"), letter("l1"), gather], 1, Instant::now());
+    let first = runs(&model.start());
+    assert_eq!(first, [current(&model, 0)]);
+    select(&mut model, 1);
+    update(&mut model, Msg::Action(Action::Cancel));
+    assert_eq!(
+        states(&model)[1..],
+        [JobState::Cancelled, JobState::Skipped]
+    );
+    run(&mut model, 0, Outcome::Succeeded);
+    assert!(
+        model.is_idle(),
+        "nothing waits for a letter that will not run"
+    );
+    let effects = update(&mut model, Msg::Action(Action::Rerun));
+    assert_eq!(runs(&effects), [current(&model, 1)]);
+    let effects = run(&mut model, 1, Outcome::Succeeded);
+    assert_eq!(
+        runs(&effects),
+        [current(&model, 2)],
+        "the gather runs again"
+    );
+}
+
+#[test]
+fn ready_jobs_start_longest_expected_first_and_unknown_ones_count_as_the_median() {
+    let node = |name: &str, ms: Option<u64>| JobNode {
+        expected: ms.map(Duration::from_millis),
+        ..JobNode::from((name.to_string(), JobKind::Cmake))
+    };
+    let nodes = vec![
+        node("a", Some(100)),
+        node("b", None),
+        node("c", Some(3000)),
+        node("d", Some(500)),
+        node("e", Some(100)),
+    ];
+    let mut model = Model::new(nodes, 1, Instant::now());
+    let mut order = Vec::new();
+    let mut effects = model.start();
+    while let [Effect::Start { job, .. }] = effects.as_slice() {
+        order.push(model.jobs[job.0 as usize].name.clone());
+        effects = run(&mut model, job.0, Outcome::Succeeded);
+    }
+    // b has no history: it counts as the median of 100, 100, 500 and 3000 (the upper middle
+    // one, 500 ms), and goes before d, which expects the same, by name order.
+    assert_eq!(order, ["c", "b", "d", "a", "e"]);
+}
+
+#[test]
+fn a_chain_counts_the_stages_waiting_on_it() {
+    let mut nodes = Vec::new();
+    for (name, stages) in [
+        ("a-long-build", [100, 5000]),
+        ("b-long-configure", [1000, 10]),
+    ] {
+        for (i, ms) in stages.into_iter().enumerate() {
+            nodes.push(JobNode {
+                name: name.to_string(),
+                kind: JobKind::Cmake,
+                stage: Some(Stage::ALL[i]),
+                deps: if i == 0 {
+                    Vec::new()
+                } else {
+                    vec![JobId(u32::try_from(nodes.len() - 1).expect("small"))]
+                },
+                expected: Some(Duration::from_millis(ms)),
+            });
+        }
+    }
+    let mut model = Model::new(nodes, 1, Instant::now());
+    assert_eq!(runs(&model.start()), [current(&model, 0)]);
+}
+
+#[test]
+fn cancel_then_rerun_in_one_turn_records_the_cancelled_run_as_it_ended() {
+    let mut model = pipelines(&["a"], 1);
+    let first = runs(&model.start());
+    start(&mut model, first[0], 0);
+    update(&mut model, Msg::Action(Action::CancelAll));
+    let cancelled = Finished {
+        outcome: Outcome::Cancelled,
+        elapsed: Duration::from_millis(1500),
+        cpu: None,
+        error: None,
+        log: None,
+    };
+    send(&mut model, first[0], EventKind::Finished(cancelled));
+    // `R` before the loop took the news: the record must still be the cancelled run's.
+    update(&mut model, Msg::Action(Action::RerunFailed));
+    let news = model.take_news();
+    let records: Vec<_> = news
+        .iter()
+        .filter_map(|n| match n {
+            News::Finished(r) if r.stage == Some(Stage::Configure) => Some(r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(records.len(), 1, "{news:?}");
+    assert_eq!(records[0].state, JobState::Cancelled);
+    assert_eq!(records[0].elapsed, Some(Duration::from_millis(1500)));
+}
+
+#[test]
+fn cancelling_every_queued_job_is_one_pass() {
+    // 200,000 queued jobs cancel in one pass (the old queue removed each one from the
+    // middle, which took minutes); the test would time out on the quadratic version.
+    let names: Vec<(String, JobKind)> = (0..200_000)
+        .map(|i| (format!("w{i}"), JobKind::Words))
+        .collect();
+    let mut model = Model::new(names, 2, Instant::now());
+    let first = runs(&model.start());
+    let effects = update(&mut model, Msg::Action(Action::CancelAll));
+    assert_eq!(
+        effects.len(),
+        first.len(),
+        "only the dispatched ones need the engine"
+    );
+    assert_eq!(model.counts().cancelled, 200_000 - first.len());
+    assert!(model.take_news().len() >= 200_000 - first.len());
+}
