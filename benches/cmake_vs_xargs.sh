@@ -7,14 +7,14 @@
 # Both start from an empty build root (hyperfine --prepare), so every configure is fresh.
 #
 # Needs hyperfine, cmake, and the workspace generator from the shared bench folder
-# (MAKE_WORKSPACE, default /work/shared/bench/make_cmake_workspace.sh).
+# (MAKE_WORKSPACE, default ../shared/bench/make_cmake_workspace.sh beside the repository).
 set -euo pipefail
 
 N=${1:-40}
 WS=${2:-/tmp/jobdeck-bench-ws}
 RUNS=${3:-10}
-MAKE_WORKSPACE=${MAKE_WORKSPACE:-/work/shared/bench/make_cmake_workspace.sh}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+MAKE_WORKSPACE=${MAKE_WORKSPACE:-$ROOT/../shared/bench/make_cmake_workspace.sh}
 
 cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
 JOBDECK="$ROOT/target/release/jobdeck"

@@ -7,13 +7,13 @@
 # Python is far slower, so it gets its own invocation with fewer runs.
 #
 # usage: benches/pseudowords.sh [RUNS=10] [PY_RUNS=3]
-# env:   BENCH_DIR (default /work/shared/bench), JOBDECK (default target/release/jobdeck)
+# env:   BENCH_DIR (default ../shared/bench), JOBDECK (default target/release/jobdeck)
 set -euo pipefail
 
 runs=${1:-10}
 py_runs=${2:-3}
-bench_dir=${BENCH_DIR:-/work/shared/bench}
 repo=$(cd "$(dirname "$0")/.." && pwd)
+bench_dir=${BENCH_DIR:-$repo/../shared/bench}
 jobdeck=${JOBDECK:-$repo/target/release/jobdeck}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
