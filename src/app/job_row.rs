@@ -241,10 +241,7 @@ impl JobRow {
 
     /// The name with the stage, as people read it: `01-basic/A [build]`.
     pub fn label(&self) -> String {
-        match self.stage {
-            Some(stage) => format!("{} [{}]", self.name, stage.as_str()),
-            None => self.name.clone(),
-        }
+        label(&self.name, self.stage)
     }
 
     /// Resets the row for a new run with id `run`, keeping the name, kind and log path.
@@ -271,5 +268,13 @@ impl JobRow {
             }
             _ => self.elapsed,
         }
+    }
+}
+
+/// A job's name with its stage, as people read it: `01-basic/A [build]`.
+pub fn label(name: &str, stage: Option<Stage>) -> String {
+    match stage {
+        Some(stage) => format!("{name} [{}]", stage.as_str()),
+        None => name.to_string(),
     }
 }

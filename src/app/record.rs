@@ -73,10 +73,7 @@ impl RunRecord {
 
     /// The name with the stage, as the plain lines show it: `01-basic/A [build]`.
     pub fn label(&self) -> String {
-        match self.stage {
-            Some(stage) => format!("{} [{}]", self.name, stage.as_str()),
-            None => self.name.clone(),
-        }
+        super::job_row::label(&self.name, self.stage)
     }
 
     /// A `--json` job event (`queued`, `started` or `finished`).
