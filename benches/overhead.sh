@@ -7,13 +7,19 @@
 # Goal: jobdeck at most 1.2x xargs.
 #
 # env: JOBDECK (default: target/release/jobdeck, built first)
+#      PREPARE=move (default: the build root is moved aside between runs) or remove
+#      WORKDIR=/dev/shm (default) or a folder on disk
 set -euo pipefail
 
 n=${1:-400}
 runs=${2:-10}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 jobdeck=${JOBDECK:-$repo/target/release/jobdeck}
-tmp=$(mktemp -d)
+# The workspace lives in RAM by default (WORKDIR=/dev/shm), so the figure is jobdeck's own
+# cost, not the disk's: see the note on the build root below. WORKDIR=/tmp times the disk too.
+workdir=${WORKDIR:-/dev/shm}
+[[ -d $workdir && -w $workdir ]] || workdir=${TMPDIR:-/tmp}
+tmp=$(mktemp -d -p "$workdir")
 trap 'rm -rf "$tmp"' EXIT
 ws=$tmp/ws
 
@@ -31,10 +37,22 @@ for ((i = 1; i <= n; i++)); do
     echo "$p"
 done > "$tmp/projects"
 
-# -N: no shell in between, so neither side pays for one; the build root goes before each run
-# because jobdeck writes logs and history under it.
+# Before each run the build root (jobdeck's logs and history) is moved aside, not deleted.
+# jobdeck creates a folder and a log per job, xargs nothing, and on an ext4 without a journal
+# (as on the CI machines) the kernel skips every inode freed in the last 35 s (5 minutes while
+# its block is dirty) when it allocates a new one: after a `rm -rf` of a few thousand files,
+# each file created costs a scan past all of them, and the bench would time that. PREPARE=remove
+# deletes instead.
+mkdir "$tmp/aside"
+if [[ ${PREPARE:-move} == remove ]]; then
+    prepare="rm -rf $ws/build"
+else
+    prepare="bash -c 'test ! -e $ws/build || mv $ws/build $tmp/aside/\$(date +%s%N)'"
+fi
+
+# -N: no shell in between, so neither side pays for one.
 hyperfine -N -i --warmup 2 --runs "$runs" --export-json "$tmp/result.json" \
-    --prepare "rm -rf $ws/build" \
+    --prepare "$prepare" \
     -n "jobdeck -j2" \
     "$jobdeck --headless -j2 --cmake /bin/true $ws -B $ws/build" \
     -n "xargs -P2" \

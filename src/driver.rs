@@ -124,6 +124,10 @@ impl Driver {
                 self.engine.cancel(run);
                 None
             }
+            Effect::Withdraw { job, run } => {
+                self.engine.withdraw(job, run);
+                None
+            }
             Effect::SetWorkers(count) => {
                 self.engine.set_workers(count);
                 None

@@ -145,6 +145,52 @@ fn a_cancelled_queued_run_finishes_cancelled_without_starting() {
 }
 
 #[test]
+fn a_withdrawn_run_never_starts_and_one_already_picked_up_goes_on() {
+    let (engine, rx) = engine(1);
+    let (release_tx, release_rx) = crossbeam_channel::bounded::<()>(0);
+    engine.submit(item(
+        0,
+        Box::new(move |_: &mut RunCtx| {
+            let _ = release_rx.recv();
+            Report::new(Outcome::Succeeded)
+        }),
+    ));
+    let ok = || -> Task { Box::new(|_: &mut RunCtx| Report::new(Outcome::Succeeded)) };
+    engine.submit(item(1, ok()));
+    engine.submit(item(2, ok()));
+    let first = next(&rx);
+    assert!(matches!(first.kind, EventKind::Started { .. }) && first.run == RunId(1));
+    // Runs 2 and 3 wait in the queue behind the busy worker. 2 is taken back at once.
+    engine.withdraw(JobId(1), RunId(2));
+    let withdrawn = next(&rx);
+    assert_eq!((withdrawn.job, withdrawn.run), (JobId(1), RunId(2)));
+    assert!(
+        matches!(withdrawn.kind, EventKind::Withdrawn),
+        "{withdrawn:?}"
+    );
+    // A cancelled run is not withdrawn (it ends as cancelled), nor is a running one, and a
+    // second withdrawal says nothing more.
+    engine.cancel(RunId(3));
+    engine.withdraw(JobId(2), RunId(3));
+    engine.withdraw(JobId(0), RunId(1));
+    engine.withdraw(JobId(1), RunId(2));
+    release_tx.send(()).expect("the first task waits");
+    let events = collect_until_finished(&rx, 2);
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::Withdrawn) || e.run == RunId(2)),
+        "{events:?}"
+    );
+    assert!(finished_of(&events, RunId(1)).outcome.is_success());
+    assert_eq!(finished_of(&events, RunId(3)).outcome, Outcome::Cancelled);
+    // The worker is free again, and a withdrawn run leaves nothing behind.
+    engine.submit(item(9, ok()));
+    let events = collect_until_finished(&rx, 1);
+    assert!(events.iter().all(|e| e.run == RunId(10)), "{events:?}");
+}
+
+#[test]
 fn a_run_past_its_timeout_ends_timed_out() {
     let (engine, rx) = engine(1);
     let mut work = item(0, until_stopped());

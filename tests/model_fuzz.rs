@@ -2,8 +2,10 @@
 //! real engine would send, including late events from superseded and cancelled runs.
 //!
 //! The simulated engine behaves like `engine::Engine`: runs wait in a queue until a worker is
-//! free, a cancelled queued run finishes without starting, a cancel reaches a running run only
-//! when it next finishes, and shrinking the pool retires workers after their current run.
+//! free, a cancelled queued run finishes without starting, a withdrawn queued run leaves the
+//! queue with `Withdrawn` at once (unless it was cancelled or a worker has it), a cancel
+//! reaches a running run only when it next finishes, and shrinking the pool retires workers
+//! after their current run.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -69,6 +71,8 @@ struct SimEngine {
     cancelled: Vec<RunId>,
     finished: Vec<RunId>,
     started: Vec<RunId>,
+    /// Events the engine sends on its own before anything else happens (`Withdrawn`).
+    pending: VecDeque<EngineEvent>,
 }
 
 impl SimEngine {
@@ -76,6 +80,14 @@ impl SimEngine {
         match effect {
             Effect::Start { job, run } => self.queued.push_back((*job, *run)),
             Effect::Cancel(run) => self.cancelled.push(*run),
+            Effect::Withdraw { job, run } => {
+                let queued = self.queued.iter().position(|q| q.1 == *run);
+                if let Some(at) = queued.filter(|_| !self.cancelled.contains(run)) {
+                    self.queued.remove(at);
+                    let (job, run, kind) = (*job, *run, EventKind::Withdrawn);
+                    self.pending.push_back(EngineEvent { job, run, kind });
+                }
+            }
             Effect::SetWorkers(n) => self.resize(*n),
             Effect::OpenPager(_) | Effect::Exit => {}
         }
@@ -126,6 +138,9 @@ impl SimEngine {
 
     /// The next event, chosen by `pick` among those possible now.
     fn next_event(&mut self, pick: u8) -> Option<EngineEvent> {
+        if let Some(event) = self.pending.pop_front() {
+            return Some(event);
+        }
         let can_start = self.free_worker().is_some() && !self.queued.is_empty();
         let busy = self.busy_workers();
         let choices = usize::from(can_start) + busy.len() * 2;
@@ -175,7 +190,7 @@ impl SimEngine {
 
     /// An event that moves towards the end: start a queued run, else finish a running one.
     fn drain_event(&mut self) -> Option<EngineEvent> {
-        if self.free_worker().is_some() && !self.queued.is_empty() {
+        if !self.pending.is_empty() || (self.free_worker().is_some() && !self.queued.is_empty()) {
             return self.next_event(0);
         }
         // With nothing startable, choice 1 finishes the first busy worker's run.
@@ -187,7 +202,7 @@ impl SimEngine {
     }
 
     fn in_flight(&self) -> usize {
-        self.queued.len() + self.workers.values().flatten().count()
+        self.queued.len() + self.workers.values().flatten().count() + self.pending.len()
     }
 }
 

@@ -115,27 +115,33 @@ mod tests {
         let t0 = Instant::now();
         let mut model = model(8, 3, t0);
         let first = runs(&model.start());
-        for (slot, &run) in first.iter().enumerate() {
+        let (running, deck) = (&first[..3], first[3]);
+        for (slot, &run) in running.iter().enumerate() {
             start(&mut model, run, slot);
         }
         update(&mut model, Msg::Tick(t0 + Duration::from_secs(1)));
         update(&mut model, Msg::Action(Action::RemoveWorker));
         assert_eq!(slots(&model), [0, 1, 2], "all three still run");
         update(&mut model, Msg::Tick(t0 + Duration::from_secs(2)));
-        // Slot 0 finishes first and takes the Retire message: it never starts again.
-        let next = runs(&finish(&mut model, first[0], Duration::from_secs(1)));
-        assert!(next.is_empty(), "two runs in flight on a pool of two");
-        assert_eq!(slots(&model), [1, 2], "slot 0 left");
-        // Slot 1 finishes and picks up the next run.
-        let next = runs(&finish(&mut model, first[1], Duration::from_secs(1)));
-        start(&mut model, next[0], 1);
-        assert_eq!(slots(&model), [1, 2]);
-        // Slot 2 finishes and goes idle: it survived the resize, so it stays.
+        // The engine's queue holds the run on deck, then the Retire message. Slot 0 finishes
+        // first and picks up the run on deck.
+        let next = runs(&finish(&mut model, running[0], Duration::from_secs(1)));
+        assert!(
+            next.is_empty(),
+            "three runs in flight: two workers and the deck"
+        );
+        start(&mut model, deck, 0);
+        // Slot 1 finishes and takes the Retire message: it never starts again.
+        let refill = runs(&finish(&mut model, running[1], Duration::from_secs(1)));
+        assert_eq!(refill.len(), 1, "the deck is filled again");
+        assert_eq!(slots(&model), [0, 2], "slot 1 left");
+        // Slot 2 finishes and picks up the new run; slot 0 goes idle: it survived the
+        // resize, so it stays.
         update(&mut model, Msg::Tick(t0 + Duration::from_secs(3)));
-        let next = runs(&finish(&mut model, first[2], Duration::from_secs(1)));
-        start(&mut model, next[0], 2);
-        finish(&mut model, next[0], Duration::from_secs(1));
-        assert_eq!(slots(&model), [1, 2]);
+        finish(&mut model, running[2], Duration::from_secs(1));
+        start(&mut model, refill[0], 2);
+        finish(&mut model, deck, Duration::from_secs(1));
+        assert_eq!(slots(&model), [0, 2]);
     }
 
     /// Down to one worker and back up: the engine reuses the lowest free slot, and so do the

@@ -19,7 +19,7 @@ mod tests_graph;
 mod tests_ui;
 pub mod ui_state;
 
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -107,6 +107,13 @@ pub enum Effect {
     },
     /// Ask the engine to stop a run.
     Cancel(RunId),
+    /// Take a run back from the engine if no worker has picked it up yet.
+    Withdraw {
+        /// The job.
+        job: JobId,
+        /// The run on deck.
+        run: RunId,
+    },
     /// Resize the worker pool.
     SetWorkers(usize),
     /// Show a log file in the pager, then come back.
@@ -178,6 +185,9 @@ pub struct Model {
     /// Runs started by hand with `s`: dispatched before the rest, even while paused.
     forced: VecDeque<(JobId, RunId)>,
     in_flight: BTreeMap<RunId, JobId>,
+    /// Runs handed to the engine by priority that no worker has picked up yet (as far as the
+    /// model knows): what a pause or an `s` takes back (see `schedule.rs`).
+    unstarted: BTreeSet<RunId>,
     next_run: u64,
     job_time: Duration,
     cpu_time: Duration,
@@ -219,6 +229,7 @@ impl Model {
             ready: BinaryHeap::with_capacity(jobs.len()),
             forced: VecDeque::new(),
             in_flight: BTreeMap::new(),
+            unstarted: BTreeSet::new(),
             next_run: 0,
             job_time: Duration::ZERO,
             cpu_time: Duration::ZERO,
@@ -374,16 +385,34 @@ impl Model {
     fn on_engine_event(&mut self, event: EngineEvent) -> Vec<Effect> {
         self.settle_clock();
         let EngineEvent { job, run, kind } = event;
+        if !matches!(kind, EventKind::Progress { .. } | EventKind::Output { .. }) {
+            // Picked up, ended or taken back: no longer on deck either way.
+            self.unstarted.remove(&run);
+        }
+        let is_current = self
+            .jobs
+            .get(job.0 as usize)
+            .is_some_and(|row| row.run == run);
+        if matches!(kind, EventKind::Withdrawn) {
+            self.in_flight.remove(&run);
+            if is_current && self.job(job).state == JobState::Dispatched {
+                // Back in line under a new run id: the engine may still hold the old one in
+                // its queue, to drop when a worker takes it.
+                let run = self.new_run();
+                let row = self.row_mut(job);
+                row.state = JobState::Queued;
+                row.run = run;
+                self.push_if_ready(job);
+                self.dirty = true;
+            }
+            return self.dispatch_or_exit();
+        }
         if let EventKind::Started { worker } = &kind {
             let slot = self.worker_stats.entry(*worker).or_default();
             slot.current = Some((job, run, self.now));
             slot.first_started.get_or_insert(self.now);
             slot.last_started = Some(self.now);
         }
-        let is_current = self
-            .jobs
-            .get(job.0 as usize)
-            .is_some_and(|row| row.run == run);
         if let EventKind::Finished(finished) = &kind {
             self.job_time += finished.elapsed;
             self.cpu_time += finished.cpu.unwrap_or_default();
@@ -407,7 +436,13 @@ impl Model {
             }
             self.note_row_changed(job.0 as usize);
         }
-        effects.extend(self.dispatch());
+        effects.extend(self.dispatch_or_exit());
+        effects
+    }
+
+    /// After a run left the engine: the next runs, or the exit a quit was waiting for.
+    fn dispatch_or_exit(&mut self) -> Vec<Effect> {
+        let mut effects = self.dispatch();
         if self.quitting && self.in_flight.is_empty() {
             effects.push(Effect::Exit);
         }
@@ -428,6 +463,8 @@ impl Model {
             EventKind::Progress { done, total } => row.progress = Some((done, total)),
             EventKind::Detail(detail) => row.detail = Some(detail),
             EventKind::Output { lines, skipped } => row.output.push(lines, skipped),
+            // Handled before the row is touched: it only puts the job back in line.
+            EventKind::Withdrawn => {}
             EventKind::Finished(finished) => {
                 row.state = JobState::from_outcome(&finished.outcome);
                 row.exit_code = finished.outcome.exit_code();

@@ -1,11 +1,19 @@
 //! What the user's actions do to the jobs, and which ready job runs next.
 //!
-//! Dispatch keeps the number of runs in flight at or below the worker count, so the engine
-//! never holds a backlog and pausing, `s` and re-runs take effect at once. A superseded run
-//! that is still being cancelled keeps its worker busy and counts as in flight. Which jobs
-//! are ready, and in what order they go, is the job graph's business (`graph.rs`).
+//! Dispatch keeps the runs in flight at the worker count plus one run **on deck**: queued in
+//! the engine, so a worker that finishes picks up its next run at once instead of waiting
+//! for the model to hear of the finish and answer (with jobs of a few milliseconds that
+//! round trip left each worker idle a fifth of the time; see `benches/overhead.sh`). The
+//! engine never holds more than that, so a pause or an `s` still takes effect at once: both
+//! take the run on deck back (`Effect::Withdraw`) if no worker has picked it up yet, and a
+//! paused model keeps none on deck. A superseded run that is still being cancelled keeps its
+//! worker busy and counts as in flight. Which jobs are ready, and in what order they go, is
+//! the job graph's business (`graph.rs`).
 
 use super::{Action, Effect, JobState, Model, job_id};
+
+/// Runs kept queued in the engine beyond one per worker.
+const ON_DECK: usize = 1;
 use crate::engine::JobId;
 
 impl Model {
@@ -31,7 +39,13 @@ impl Model {
             Action::RerunFailed => return self.rerun_unsuccessful(),
             Action::TogglePause => {
                 self.paused = !self.paused;
-                return self.dispatch();
+                let mut effects = if self.paused {
+                    self.withdraw_unstarted()
+                } else {
+                    Vec::new()
+                };
+                effects.extend(self.dispatch());
+                return effects;
             }
             Action::AddWorker => return self.set_workers(self.workers + 1),
             Action::RemoveWorker => return self.set_workers(self.workers.saturating_sub(1)),
@@ -89,8 +103,29 @@ impl Model {
             return effects;
         }
         self.forced.push_back((job, self.job(job).run));
+        if self.in_flight.len() >= self.dispatch_limit() {
+            // Every slot is taken: the run on deck would go before this one.
+            effects.extend(self.withdraw_unstarted());
+        }
         effects.extend(self.dispatch());
         effects
+    }
+
+    /// Asks the engine for the runs dispatched by priority that no worker has picked up. Each
+    /// comes back as `Withdrawn` and is queued again, or starts if a worker was quicker.
+    fn withdraw_unstarted(&self) -> Vec<Effect> {
+        self.unstarted
+            .iter()
+            .filter_map(|&run| {
+                let job = *self.in_flight.get(&run)?;
+                Some(Effect::Withdraw { job, run })
+            })
+            .collect()
+    }
+
+    /// How many runs may be in flight: one per worker, and one on deck unless paused.
+    fn dispatch_limit(&self) -> usize {
+        self.workers + if self.paused { 0 } else { ON_DECK }
     }
 
     /// Cancels one job: a queued one never runs (and the jobs after it are skipped), an
@@ -219,15 +254,17 @@ impl Model {
     pub(super) fn dispatch(&mut self) -> Vec<Effect> {
         self.settle_clock();
         let mut effects = Vec::new();
-        while self.in_flight.len() < self.workers && !self.quitting {
-            let next = self
-                .pop_forced()
-                .or_else(|| if self.paused { None } else { self.pop_ready() });
+        while self.in_flight.len() < self.dispatch_limit() && !self.quitting {
+            let forced = self.pop_forced();
+            let next = forced.or_else(|| if self.paused { None } else { self.pop_ready() });
             let Some(job) = next else { break };
             let row = self.row_mut(job);
             row.state = JobState::Dispatched;
             let run = row.run;
             self.in_flight.insert(run, job);
+            if forced.is_none() {
+                self.unstarted.insert(run);
+            }
             effects.push(Effect::Start { job, run });
         }
         if !effects.is_empty() {

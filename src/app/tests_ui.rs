@@ -94,17 +94,101 @@ fn viewport(model: &mut Model, table_rows: u16, log_rows: u16) {
 
 #[test]
 fn cancelling_a_queued_job_means_it_never_runs() {
-    let (mut m, effects) = model(&["a", "b"], 1);
-    assert_eq!(effects.len(), 1);
-    act(&mut m, Action::SelectNext);
+    let (mut m, effects) = model(&["a", "b", "c"], 1);
+    assert_eq!(effects.len(), 2, "one run per worker and one on deck");
+    act(&mut m, Action::SelectLast);
     assert!(act(&mut m, Action::Cancel).is_empty());
-    assert_eq!(m.jobs[1].state, JobState::Cancelled);
+    assert_eq!(m.jobs[2].state, JobState::Cancelled);
     started(&mut m, 0, 0);
     let effects = finish(&mut m, 0, Outcome::Succeeded);
     assert!(
         !effects.iter().any(|e| matches!(e, Effect::Start { .. })),
         "the cancelled job must not be dispatched: {effects:?}"
     );
+}
+
+fn withdrawn(model: &mut Model, job: u32) -> Vec<Effect> {
+    let run = model.jobs[job as usize].run;
+    event(model, job, run, EventKind::Withdrawn)
+}
+
+#[test]
+fn one_run_waits_on_deck_and_a_pause_takes_it_back() {
+    let (mut m, effects) = model(&["a", "b", "c"], 1);
+    let deck = m.jobs[1].run;
+    assert_eq!(
+        effects,
+        vec![
+            Effect::Start {
+                job: JobId(0),
+                run: m.jobs[0].run
+            },
+            Effect::Start {
+                job: JobId(1),
+                run: deck
+            }
+        ]
+    );
+    started(&mut m, 0, 0);
+    assert_eq!(
+        act(&mut m, Action::TogglePause),
+        vec![Effect::Withdraw {
+            job: JobId(1),
+            run: deck
+        }]
+    );
+    assert!(withdrawn(&mut m, 1).is_empty(), "nothing goes while paused");
+    assert_eq!(m.jobs[1].state, JobState::Queued);
+    assert!(finish(&mut m, 0, Outcome::Succeeded).is_empty());
+    let effects = act(&mut m, Action::TogglePause);
+    assert_eq!(
+        runs_started(&effects),
+        vec![1, 2],
+        "b first: it kept its place"
+    );
+}
+
+#[test]
+fn a_run_a_worker_picked_up_before_the_withdrawal_just_runs() {
+    let (mut m, _) = model(&["a", "b"], 1);
+    started(&mut m, 0, 0);
+    act(&mut m, Action::TogglePause);
+    // The engine had handed b to a worker already: the withdrawal lost the race.
+    finish(&mut m, 0, Outcome::Succeeded);
+    started(&mut m, 1, 0);
+    assert_eq!(m.jobs[1].state, JobState::Running);
+    finish(&mut m, 1, Outcome::Succeeded);
+    assert_eq!(states(&m), vec![JobState::Ok, JobState::Ok]);
+}
+
+#[test]
+fn s_on_a_full_deck_takes_the_run_on_deck_back_so_the_started_job_goes_next() {
+    let (mut m, _) = model(&["a", "b", "c"], 1);
+    started(&mut m, 0, 0);
+    let deck = m.jobs[1].run;
+    act(&mut m, Action::SelectLast);
+    assert_eq!(
+        act(&mut m, Action::Start),
+        vec![Effect::Withdraw {
+            job: JobId(1),
+            run: deck
+        }]
+    );
+    let effects = withdrawn(&mut m, 1);
+    assert_eq!(runs_started(&effects), vec![2], "c takes the deck");
+    let effects = finish(&mut m, 0, Outcome::Succeeded);
+    assert_eq!(runs_started(&effects), vec![1], "b goes on deck again");
+}
+
+/// The jobs that `effects` start, in order.
+fn runs_started(effects: &[Effect]) -> Vec<u32> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Start { job, .. } => Some(job.0),
+            _ => None,
+        })
+        .collect()
 }
 
 #[test]
@@ -143,7 +227,7 @@ fn rerun_while_cancelling_ignores_events_from_previous_run() {
 
 #[test]
 fn quit_while_running_asks_then_cancels_and_exits_once_idle() {
-    let (mut m, _) = model(&["a", "b", "c"], 2);
+    let (mut m, _) = model(&["a", "b", "c", "d"], 2);
     started(&mut m, 0, 0);
     started(&mut m, 1, 1);
     assert!(act(&mut m, Action::Quit).is_empty());
@@ -155,16 +239,17 @@ fn quit_while_running_asks_then_cancels_and_exits_once_idle() {
     assert!(m.quitting);
     assert_eq!(
         effects.len(),
-        2,
-        "both running jobs are cancelled: {effects:?}"
+        3,
+        "both running jobs and the one on deck are cancelled: {effects:?}"
     );
     assert!(effects.iter().all(|e| matches!(e, Effect::Cancel(_))));
     assert_eq!(
-        m.jobs[2].state,
+        m.jobs[3].state,
         JobState::Cancelled,
         "the queued job never runs"
     );
     assert!(finish(&mut m, 0, Outcome::Cancelled).is_empty());
+    assert!(finish(&mut m, 2, Outcome::Cancelled).is_empty());
     assert_eq!(finish(&mut m, 1, Outcome::Cancelled), vec![Effect::Exit]);
 }
 
@@ -188,15 +273,15 @@ fn force_quit_twice_stops_waiting() {
 
 #[test]
 fn panicked_job_is_failed_and_the_queue_goes_on() {
-    let (mut m, _) = model(&["a", "b"], 1);
+    let (mut m, _) = model(&["a", "b", "c"], 1);
     started(&mut m, 0, 0);
     let effects = finish(&mut m, 0, Outcome::Panicked("boom".into()));
     assert_eq!(m.jobs[0].state, JobState::Failed);
     assert_eq!(
         effects,
         vec![Effect::Start {
-            job: JobId(1),
-            run: m.jobs[1].run
+            job: JobId(2),
+            run: m.jobs[2].run
         }]
     );
 }
@@ -503,21 +588,32 @@ fn rerun_failed_reruns_only_unsuccessful_jobs() {
 
 #[test]
 fn cancel_all_cancels_running_and_queued() {
-    let (mut m, _) = model(&["a", "b"], 1);
+    let (mut m, _) = model(&["a", "b", "c"], 1);
     started(&mut m, 0, 0);
     let effects = act(&mut m, Action::CancelAll);
-    assert_eq!(effects, vec![Effect::Cancel(m.jobs[0].run)]);
-    assert_eq!(states(&m), vec![JobState::Cancelling, JobState::Cancelled]);
+    assert_eq!(
+        effects,
+        vec![Effect::Cancel(m.jobs[0].run), Effect::Cancel(m.jobs[1].run)]
+    );
+    assert_eq!(
+        states(&m),
+        vec![
+            JobState::Cancelling,
+            JobState::Cancelling,
+            JobState::Cancelled
+        ]
+    );
 }
 
 #[test]
 fn pause_holds_the_queue_and_resume_dispatches() {
-    let (mut m, _) = model(&["a", "b"], 1);
+    let (mut m, _) = model(&["a", "b", "c"], 1);
     act(&mut m, Action::TogglePause);
+    withdrawn(&mut m, 1);
     started(&mut m, 0, 0);
     assert!(finish(&mut m, 0, Outcome::Succeeded).is_empty());
     let effects = act(&mut m, Action::TogglePause);
-    assert_eq!(effects.len(), 1);
+    assert_eq!(runs_started(&effects), vec![1, 2]);
 }
 
 #[test]

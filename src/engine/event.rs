@@ -62,6 +62,9 @@ pub enum EventKind {
     },
     /// The run ended. Sent exactly once for every `Started`.
     Finished(Finished),
+    /// The run was taken back before a worker picked it up (`Engine::withdraw`): it never
+    /// starts, and no other event of it follows. Sent by `withdraw` itself.
+    Withdrawn,
 }
 
 /// How a run ended, with its measurements.

@@ -107,6 +107,14 @@ impl Engine {
         self.shared.cancel(run);
     }
 
+    /// Takes a queued run of `job` back if no worker has picked it up yet: `Withdrawn` is
+    /// sent at once and the run never starts. A run already picked up goes on as if nothing
+    /// happened, and a cancelled one still ends as cancelled. The model uses it to keep one
+    /// run on deck without letting it start after a pause.
+    pub fn withdraw(&self, job: JobId, run: RunId) {
+        self.shared.withdraw(job, run);
+    }
+
     /// Cancels every run that has not finished.
     pub fn cancel_all(&self) {
         self.shared.cancel_all();
@@ -180,4 +188,4 @@ impl std::fmt::Debug for Engine {
 }
 
 /// Runs in-flight tokens and their bookkeeping, keyed by run.
-pub(crate) type Tokens = HashMap<RunId, CancelToken>;
+pub(crate) type Tokens = HashMap<RunId, pool::Entry>;

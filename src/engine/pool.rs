@@ -12,13 +12,22 @@ use crossbeam_channel::{Receiver, Sender};
 use super::run_ctx::{Report, RunCtx};
 use super::watchdog::Watchdog;
 use super::{
-    CancelToken, EngineEvent, EventKind, Finished, Outcome, RunId, Tokens, WorkItem, WorkerId,
+    CancelToken, EngineEvent, EventKind, Finished, JobId, Outcome, RunId, Tokens, WorkItem,
+    WorkerId,
 };
 
 /// What the queue carries: a run, or a request for one worker to leave.
 pub(super) enum Message {
     Run(WorkItem),
     Retire,
+}
+
+/// What the engine knows of a submitted run until it ends.
+#[derive(Debug, Default)]
+pub(crate) struct Entry {
+    token: CancelToken,
+    picked_up: bool,
+    withdrawn: bool,
 }
 
 /// State shared by the engine handle and its workers.
@@ -60,19 +69,44 @@ impl Shared {
     }
 
     pub(super) fn cancel(&self, run: RunId) {
-        if let Some(token) = lock(&self.tokens).get(&run) {
-            token.cancel();
+        if let Some(entry) = lock(&self.tokens).get(&run) {
+            entry.token.cancel();
         }
     }
 
     pub(super) fn cancel_all(&self) {
-        for token in lock(&self.tokens).values() {
-            token.cancel();
+        for entry in lock(&self.tokens).values() {
+            entry.token.cancel();
         }
     }
 
-    fn token(&self, run: RunId) -> CancelToken {
-        lock(&self.tokens).entry(run).or_default().clone()
+    /// Takes back `run` of `job` if no worker has picked it up and it was not cancelled
+    /// (a cancelled run ends as cancelled, as it would have): says so with `Withdrawn` at
+    /// once, and the worker that later takes it from the queue drops it.
+    pub(super) fn withdraw(&self, job: JobId, run: RunId) {
+        let mut tokens = lock(&self.tokens);
+        let Some(entry) = tokens.get_mut(&run) else {
+            return;
+        };
+        if entry.picked_up || entry.withdrawn || entry.token.stop_reason().is_some() {
+            return;
+        }
+        entry.withdrawn = true;
+        // Sent under the lock, so a worker cannot pick the run up in between.
+        let kind = EventKind::Withdrawn;
+        let _ = self.events.send(EngineEvent { job, run, kind });
+    }
+
+    /// Marks a run as picked up by a worker and hands over its token, or `None` if it was
+    /// withdrawn. Under one lock with `withdraw`, so exactly one of them wins.
+    fn pick_up(&self, run: RunId) -> Option<CancelToken> {
+        let mut tokens = lock(&self.tokens);
+        let entry = tokens.entry(run).or_default();
+        if entry.withdrawn {
+            return None;
+        }
+        entry.picked_up = true;
+        Some(entry.token.clone())
     }
 
     fn forget(&self, run: RunId) {
@@ -164,9 +198,13 @@ fn run_item(item: WorkItem, worker: WorkerId, shared: &Shared) {
         timeout,
         task,
     } = item;
-    let token = shared.token(run);
     let send = |kind| {
         let _ = shared.events.send(EngineEvent { job, run, kind });
+    };
+    let Some(token) = shared.pick_up(run) else {
+        // Withdrawn while it waited: the engine already said so.
+        shared.forget(run);
+        return;
     };
     if let Some(reason) = token.stop_reason() {
         shared.forget(run);

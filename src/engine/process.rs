@@ -181,11 +181,19 @@ struct Log {
 
 impl Log {
     fn create(path: &Path, command: &Command) -> io::Result<Self> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let mut file = File::create(path)?;
-        writeln!(file, "$ {}", describe(command))?;
+        // The folder is usually there already (the job kind made room for the log), so it is
+        // only created when the file cannot be.
+        let mut file = match File::create(path) {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                File::create(path)?
+            }
+            other => other?,
+        };
+        // One write, so a reader never sees half the first line.
+        file.write_all(format!("$ {}\n", describe(command)).as_bytes())?;
         Ok(Self { file, error: None })
     }
 

@@ -59,8 +59,8 @@ impl Watchdog {
         // A watchdog that died cannot help any more; the jobs still run and are still
         // stopped by jobdeck itself on every exit it can see.
         let failed = pipe.as_mut().is_some_and(|p| {
-            writeln!(p, "{op}{}", pgid.as_raw_pid())
-                .and_then(|()| p.flush())
+            // One write per message: the pipe is unbuffered, and `writeln!` would make three.
+            p.write_all(format!("{op}{}\n", pgid.as_raw_pid()).as_bytes())
                 .is_err()
         });
         if failed {

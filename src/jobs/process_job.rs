@@ -29,7 +29,9 @@ pub struct ProcessJob<'a> {
 impl ProcessJob<'_> {
     /// Runs the program and reports the outcome, with a one-line error for a failure.
     pub fn run(self, ctx: &mut RunCtx) -> Report {
-        log_files::rotate(self.log);
+        if let Err(err) = log_files::make_room(self.log) {
+            return Report::failure(format!("cannot write log {}: {err}", self.log.display()));
+        }
         let program = self.command.get_program().to_os_string();
         let mut report = process::run(self.command, self.log, ctx);
         report.error = match &report.outcome {

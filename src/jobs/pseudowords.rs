@@ -160,8 +160,7 @@ impl WordsJob {
     /// Runs the task and reports its outcome and the CPU time of the worker thread. Its log
     /// (`log`) says what it made and how it ended; the words themselves go to their files.
     pub fn run(&self, log: &Path, ctx: &mut RunCtx) -> Report {
-        log_files::rotate(log);
-        let mut log_file = std::fs::create_dir_all(log.parent().unwrap_or(Path::new(".")))
+        let mut log_file = log_files::make_room(log)
             .and_then(|()| File::create(log))
             .ok();
         if let Some(file) = &mut log_file {
