@@ -160,13 +160,18 @@ impl CmakeJob {
             Stage::Build => ("cmake --build", summaries::first_build_error),
             Stage::Test => ("ctest", summaries::failed_tests),
         };
-        let report = ProcessJob {
+        let mut report = ProcessJob {
             command: self.command(settings),
             log: &self.log,
             tool,
             first_error,
         }
         .run(ctx);
+        // Compilers name files by absolute path; in a table cell the path would hide the
+        // error itself, so a file of the project is named from the project's folder.
+        report.error = report
+            .error
+            .map(|error| summaries::relative_to(&error, &self.source));
         if self.stage == Stage::Test && report.outcome.is_success() {
             ctx.detail(summaries::tests_passed(&self.log));
         }

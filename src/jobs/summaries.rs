@@ -88,6 +88,16 @@ pub fn failed_tests(log: &Path) -> Option<String> {
     Some(cut(summary))
 }
 
+/// `error` with the `folder/` prefix of a path at its start removed:
+/// `/src/p/main.c:3:1: error: …` becomes `main.c:3:1: error: …` for the folder `/src/p`.
+pub fn relative_to(error: &str, folder: &Path) -> String {
+    let prefix = format!("{}/", folder.display());
+    error
+        .strip_prefix(prefix.as_str())
+        .unwrap_or(error)
+        .to_string()
+}
+
 /// `(failed, total)` from ctest's `50% tests passed, 1 tests failed out of 2`.
 fn tally(line: &str) -> Option<(u64, u64)> {
     let (_, rest) = line.split_once("tests passed, ")?;
@@ -102,6 +112,7 @@ pub fn tests_passed(log: &Path) -> String {
         return "no tests".to_string();
     }
     match all.iter().find_map(|line| tally(line)) {
+        Some((_, 1)) => "1 test passed".to_string(),
         Some((_, total)) => format!("{total} tests passed"),
         None => "tests passed".to_string(),
     }
@@ -154,6 +165,17 @@ mod tests {
         assert_eq!(
             with_log(log, first_build_error).as_deref(),
             Some("/p/bad.c:1:24: error: 'x' undeclared")
+        );
+        let error = "/p/bad.c:1:24: error: 'x' undeclared";
+        assert_eq!(
+            relative_to(error, Path::new("/p")),
+            "bad.c:1:24: error: 'x' undeclared"
+        );
+        assert_eq!(relative_to(error, Path::new("/q")), error, "another folder");
+        assert_eq!(
+            relative_to(error, Path::new("/p/bad")),
+            error,
+            "a folder is whole"
         );
     }
 
