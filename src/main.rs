@@ -12,6 +12,11 @@ use jobdeck::engine::watchdog::{self, Watchdog};
 use jobdeck::headless::run_headless;
 
 fn main() -> ExitCode {
+    // Descriptors jobdeck inherited without close-on-exec (a pipe of the shell or of a build
+    // system that started it) would otherwise reach every job: a job holding a pipe open can
+    // keep a caller waiting for its end of file long after jobdeck exited. Done first, while
+    // there is one thread and no child, so no descriptor of jobdeck's own is in flight.
+    close_fds::set_fds_cloexec(3, &[]);
     if std::env::args_os()
         .nth(1)
         .is_some_and(|arg| arg == watchdog::ARG)

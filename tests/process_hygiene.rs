@@ -1,0 +1,77 @@
+//! What jobdeck's processes hold and share: descriptors it inherited never reach a job, and
+//! a build root serves one jobdeck at a time.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{TempDir, run_command, write_none_project};
+
+/// A stand-in for cmake that writes the descriptors it holds, one per line, to `$FDS`.
+fn fd_listing_cmake(dir: &Path) -> PathBuf {
+    let script = dir.join("list-fds");
+    std::fs::write(&script, "#!/bin/sh\nls /proc/$$/fd > \"$FDS\"\n").expect("write the script");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    script
+}
+
+/// `program args…` run by a shell that first opens descriptor 251 without close-on-exec, as
+/// a build system's jobserver pipe or a shell's redirection would be.
+fn with_inherited_fd_251(program: &Path, args: &[&Path]) -> Command {
+    // bash: dash takes only one-digit descriptors in a redirection.
+    let mut command = Command::new("bash");
+    command
+        .arg("-c")
+        .arg("exec 251</dev/null; exec \"$0\" \"$@\"")
+        .arg(program)
+        .args(args);
+    command
+}
+
+fn descriptors(listing: &Path) -> Vec<String> {
+    std::fs::read_to_string(listing)
+        .expect("the script ran")
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_descriptor_jobdeck_inherited_never_reaches_a_job() {
+    let temp = TempDir::new("inherited-fd");
+    let (ws, build, listing) = (temp.join("ws"), temp.join("build"), temp.join("fds"));
+    write_none_project(&ws.join("p"));
+    let script = fd_listing_cmake(temp.path());
+
+    // The setup really does hand descriptor 251 down: run the script the same way directly.
+    let direct = run_command({
+        let mut command = with_inherited_fd_251(&script, &[]);
+        command.env("FDS", &listing);
+        command
+    });
+    assert_eq!(direct.code(), 0, "{direct:?}");
+    assert!(descriptors(&listing).contains(&"251".to_string()));
+
+    let jobdeck = Path::new(env!("CARGO_BIN_EXE_jobdeck"));
+    let mut command = with_inherited_fd_251(
+        jobdeck,
+        &[
+            Path::new("--headless"),
+            Path::new("--cmake"),
+            &script,
+            &ws,
+            Path::new("-B"),
+            &build,
+        ],
+    );
+    command.env("FDS", &listing);
+    let run = run_command(command);
+    assert_eq!(run.code(), 0, "{run:?}");
+    let held = descriptors(&listing);
+    assert!(
+        !held.contains(&"251".to_string()),
+        "the job holds jobdeck's inherited descriptor: {held:?}"
+    );
+}
