@@ -12,6 +12,7 @@ pub mod engine;
 pub mod headless;
 pub mod history;
 pub mod jobs;
+pub mod lock;
 pub mod plan;
 pub mod session;
 pub mod signals;

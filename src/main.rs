@@ -45,6 +45,11 @@ fn main() -> ExitCode {
         Ok(plan) => plan,
         Err(err) => return startup_error(&err.to_string()),
     };
+    // Held until main returns, after the engine is shut down.
+    let _build_root = match plan.history.parent().map(jobdeck::lock::lock_build_root) {
+        Some(Err(err)) => return startup_error(&err),
+        held => held,
+    };
     match std::env::current_exe().and_then(|exe| Watchdog::spawn(&exe)) {
         Ok(watchdog) => plan.watchdog = Some(Arc::new(watchdog)),
         Err(err) => plan.warnings.push(format!(

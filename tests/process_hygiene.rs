@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{TempDir, run_command, write_none_project};
+use common::{Streaming, TempDir, run_command, run_jobdeck, write_none_project};
 
 /// A stand-in for cmake that writes the descriptors it holds, one per line, to `$FDS`.
 fn fd_listing_cmake(dir: &Path) -> PathBuf {
@@ -73,5 +73,67 @@ fn a_descriptor_jobdeck_inherited_never_reaches_a_job() {
     assert!(
         !held.contains(&"251".to_string()),
         "the job holds jobdeck's inherited descriptor: {held:?}"
+    );
+}
+
+/// A stand-in for cmake that waits until `release` exists (the job holds its worker till then).
+fn waiting_cmake(dir: &Path, release: &Path) -> PathBuf {
+    let script = dir.join("wait-for-release");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nwhile [ ! -e '{}' ]; do sleep 0.05; done\n",
+            release.display()
+        ),
+    )
+    .expect("write the script");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    script
+}
+
+#[test]
+fn a_second_jobdeck_on_a_build_root_in_use_exits_2_naming_the_first() {
+    let temp = TempDir::new("build-root-lock");
+    let (ws, build, release) = (temp.join("ws"), temp.join("build"), temp.join("release"));
+    write_none_project(&ws.join("p"));
+    let script = waiting_cmake(temp.path(), &release);
+    let args = |extra: &[&Path]| {
+        let mut args: Vec<PathBuf> = ["--json", "--cmake"].iter().map(PathBuf::from).collect();
+        args.push(script.clone());
+        args.extend(extra.iter().map(|p| p.to_path_buf()));
+        args
+    };
+    let first = Streaming::start(args(&[&ws, Path::new("-B"), &build]));
+    let mut seen = Vec::new();
+    first.wait_for_line(&mut seen, |line| line.contains("\"started\""));
+
+    let second = run_jobdeck(args(&[&ws, Path::new("-B"), &build]));
+    assert_eq!(second.code(), 2, "{second:?}");
+    let pid = first.child.id();
+    assert!(
+        second
+            .stderr
+            .contains(&format!("in use by another jobdeck (pid {pid})")),
+        "{second:?}"
+    );
+    // Another build root is free meanwhile.
+    let other = run_jobdeck([
+        Path::new("--json"),
+        Path::new("--cmake"),
+        Path::new("true"),
+        &ws,
+        Path::new("-B"),
+        &temp.join("other"),
+    ]);
+    assert_eq!(other.code(), 0, "{other:?}");
+
+    std::fs::write(&release, "").expect("release the job");
+    let (status, stderr) = first.finish(&mut seen);
+    assert!(status.success(), "{stderr} {seen:?}");
+    let third = run_jobdeck(args(&[&ws, Path::new("-B"), &build]));
+    assert_eq!(
+        third.code(),
+        0,
+        "free again once the first ended: {third:?}"
     );
 }

@@ -1,0 +1,95 @@
+//! One jobdeck per build root at a time.
+//!
+//! Two sessions on one build root would configure the same build folders at once (cmake then
+//! fails with errors such as "CMakeCCompilerId.c: failed to open for writing") and interleave
+//! the history. So a session holds an exclusive `flock` on `<build-root>/.jobdeck/lock`, which
+//! the kernel releases however jobdeck ends, SIGKILL included: no stale lock to clean up. The
+//! file holds the holder's pid, so a second session can say whom it waits for.
+
+use std::fs::{File, OpenOptions};
+use std::io::{ErrorKind, Read, Seek, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use rustix::fs::{FlockOperation, OFlags, flock};
+
+/// Held for the whole session; dropping it (or exiting) releases the build root.
+#[derive(Debug)]
+pub struct BuildRootLock {
+    _file: File,
+}
+
+/// The lock file inside jobdeck's own folder of a build root (`<build-root>/.jobdeck`).
+pub fn lock_path(jobdeck_dir: &Path) -> PathBuf {
+    jobdeck_dir.join("lock")
+}
+
+/// Takes the build root whose jobdeck folder is `jobdeck_dir`, or says who holds it.
+pub fn lock_build_root(jobdeck_dir: &Path) -> Result<BuildRootLock, String> {
+    let path = lock_path(jobdeck_dir);
+    let cannot = |err: &dyn std::fmt::Display| format!("cannot lock {}: {err}", path.display());
+    std::fs::create_dir_all(jobdeck_dir).map_err(|err| cannot(&err))?;
+    if let Ok(meta) = std::fs::symlink_metadata(&path)
+        && !meta.file_type().is_file()
+    {
+        return Err(format!(
+            "cannot lock {}: it is not a regular file (remove it)",
+            path.display()
+        ));
+    }
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        // Never block on opening, whatever is there by then.
+        .custom_flags(OFlags::NONBLOCK.bits().cast_signed())
+        .open(&path)
+        .map_err(|err| cannot(&err))?;
+    match flock(&file, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => {}
+        Err(err) if err.kind() == ErrorKind::WouldBlock => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let holder = holder.trim();
+            let who = if holder.is_empty() {
+                "another jobdeck".to_string()
+            } else {
+                format!("another jobdeck (pid {holder})")
+            };
+            return Err(format!(
+                "the build root {} is in use by {who}: wait for it to end, or pass another -B",
+                jobdeck_dir.parent().unwrap_or(jobdeck_dir).display()
+            ));
+        }
+        Err(err) => return Err(cannot(&err)),
+    }
+    // Only the holder writes, so a reader sees the holder's pid or, for an instant, nothing.
+    let wrote = file
+        .set_len(0)
+        .and_then(|()| file.rewind())
+        .and_then(|()| writeln!(file, "{}", std::process::id()));
+    wrote.map_err(|err| cannot(&err))?;
+    Ok(BuildRootLock { _file: file })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_lock_on_one_build_root_names_the_holder_and_a_released_one_is_free() {
+        let root = std::env::temp_dir().join(format!("jobdeck-lock-{}", std::process::id()));
+        let dir = root.join(".jobdeck");
+        let first = lock_build_root(&dir).expect("the first lock");
+        let err = lock_build_root(&dir).expect_err("taken");
+        assert!(
+            err.contains(&format!("pid {}", std::process::id())) && err.contains("in use"),
+            "{err}"
+        );
+        drop(first);
+        let again = lock_build_root(&dir).expect("released with the file");
+        drop(again);
+        std::fs::remove_dir_all(&root).expect("cleanup");
+    }
+}
