@@ -188,6 +188,9 @@ pub struct Model {
     /// Runs handed to the engine by priority that no worker has picked up yet (as far as the
     /// model knows): what a pause or an `s` takes back (see `schedule.rs`).
     unstarted: BTreeSet<RunId>,
+    /// Jobs re-run while their previous run was still being cancelled: the new run waits
+    /// until the old one is gone, so two runs of a job never share its build folder.
+    draining: BTreeSet<JobId>,
     next_run: u64,
     job_time: Duration,
     cpu_time: Duration,
@@ -230,6 +233,7 @@ impl Model {
             forced: VecDeque::new(),
             in_flight: BTreeMap::new(),
             unstarted: BTreeSet::new(),
+            draining: BTreeSet::new(),
             next_run: 0,
             job_time: Duration::ZERO,
             cpu_time: Duration::ZERO,
@@ -404,6 +408,8 @@ impl Model {
                 row.run = run;
                 self.push_if_ready(job);
                 self.dirty = true;
+            } else if !is_current && self.draining.remove(&job) {
+                self.push_if_ready(job);
             }
             return self.dispatch_or_exit();
         }
@@ -419,6 +425,10 @@ impl Model {
             self.in_flight.remove(&run);
             let state = JobState::from_outcome(&finished.outcome);
             self.record_worker_finish(run, finished.elapsed, state);
+            if !is_current && self.draining.remove(&job) {
+                // The superseded run is gone: its successor may start now.
+                self.push_if_ready(job);
+            }
         }
         let mut effects = Vec::new();
         if is_current {

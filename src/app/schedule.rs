@@ -182,6 +182,9 @@ impl Model {
             .is_active()
             .then_some(Effect::Cancel(row.run))
             .filter(|_| row.state != JobState::Cancelling);
+        if row.state.is_active() {
+            self.draining.insert(job);
+        }
         let run = self.new_run();
         self.row_mut(job).requeue(run);
         self.push_if_ready(job);
@@ -258,6 +261,10 @@ impl Model {
             let forced = self.pop_forced();
             let next = forced.or_else(|| if self.paused { None } else { self.pop_ready() });
             let Some(job) = next else { break };
+            if self.draining.contains(&job) {
+                // Dropped from the line for now; the old run's end puts it back.
+                continue;
+            }
             let row = self.row_mut(job);
             row.state = JobState::Dispatched;
             let run = row.run;

@@ -180,6 +180,26 @@ fn s_on_a_full_deck_takes_the_run_on_deck_back_so_the_started_job_goes_next() {
     assert_eq!(runs_started(&effects), vec![1], "b goes on deck again");
 }
 
+#[test]
+fn a_rerun_of_a_withdrawn_run_goes_once_the_withdrawal_is_heard() {
+    let (mut m, _) = model(&["a", "b"], 1);
+    started(&mut m, 0, 0);
+    let deck = m.jobs[1].run;
+    act(&mut m, Action::TogglePause);
+    // Before the engine's `Withdrawn` is read: c, then r, on the run on deck.
+    act(&mut m, Action::SelectLast);
+    assert_eq!(act(&mut m, Action::Cancel), vec![Effect::Cancel(deck)]);
+    assert!(act(&mut m, Action::Rerun).is_empty());
+    event(&mut m, 1, deck, EventKind::Withdrawn);
+    assert_eq!(m.jobs[1].state, JobState::Queued);
+    let effects = act(&mut m, Action::TogglePause);
+    assert_eq!(
+        runs_started(&effects),
+        vec![1],
+        "not stuck behind the old run"
+    );
+}
+
 /// The jobs that `effects` start, in order.
 fn runs_started(effects: &[Effect]) -> Vec<u32> {
     effects
@@ -192,7 +212,7 @@ fn runs_started(effects: &[Effect]) -> Vec<u32> {
 }
 
 #[test]
-fn rerun_while_cancelling_ignores_events_from_previous_run() {
+fn rerun_while_cancelling_waits_for_the_old_run_and_ignores_its_events() {
     let (mut m, _) = model(&["a"], 2);
     let old = m.jobs[0].run;
     started(&mut m, 0, 0);
@@ -201,13 +221,10 @@ fn rerun_while_cancelling_ignores_events_from_previous_run() {
     let effects = act(&mut m, Action::Rerun);
     let new = m.jobs[0].run;
     assert_ne!(new, old);
-    assert_eq!(
-        effects,
-        vec![Effect::Start {
-            job: JobId(0),
-            run: new
-        }]
-    );
+    // A cmake that ignores SIGTERM lives on through the grace period: a second one in the
+    // same build folder meanwhile would fight it over the files.
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(m.jobs[0].state, JobState::Queued);
     event(
         &mut m,
         0,
@@ -217,7 +234,15 @@ fn rerun_while_cancelling_ignores_events_from_previous_run() {
             skipped: 0,
         },
     );
-    event(&mut m, 0, old, finished(Outcome::Cancelled));
+    let effects = event(&mut m, 0, old, finished(Outcome::Cancelled));
+    assert_eq!(
+        effects,
+        vec![Effect::Start {
+            job: JobId(0),
+            run: new
+        }],
+        "the old run is gone: the new one goes"
+    );
     assert_eq!(m.jobs[0].state, JobState::Dispatched, "still the new run");
     assert!(m.jobs[0].output.lines().is_empty());
     started(&mut m, 0, 1);
