@@ -106,6 +106,11 @@ impl Driver {
         self.engine.warnings()
     }
 
+    /// Warnings about what went wrong during the session, e.g. a watchdog that died.
+    pub fn late_warnings(&self) -> Vec<String> {
+        self.engine.late_warnings()
+    }
+
     /// Carries out an engine effect. Returns the effects that are the caller's business
     /// (`Exit`, `OpenPager`), untouched.
     pub fn apply(&self, effect: Effect) -> Option<Effect> {

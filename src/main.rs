@@ -4,7 +4,6 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::Parser;
 use jobdeck::cli::Args;
@@ -51,7 +50,7 @@ fn main() -> ExitCode {
         held => held,
     };
     match std::env::current_exe().and_then(|exe| Watchdog::spawn(&exe)) {
-        Ok(watchdog) => plan.watchdog = Some(Arc::new(watchdog)),
+        Ok(watchdog) => plan.watchdog = Some(watchdog),
         Err(err) => plan.warnings.push(format!(
             "cannot start the watchdog ({err}): if jobdeck is killed with SIGKILL, its running \
              jobs will outlive it"

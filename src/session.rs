@@ -81,6 +81,7 @@ impl Session {
         let mut warnings = Vec::new();
         warnings.extend(self.take_news(&mut report));
         warnings.extend(self.driver.write_trace(&self.model));
+        warnings.extend(self.driver.late_warnings());
         let counts = self.model.counts();
         let end = if interrupted {
             End::Interrupted

@@ -1,5 +1,5 @@
-//! What jobdeck's processes hold and share: descriptors it inherited never reach a job, and
-//! a build root serves one jobdeck at a time.
+//! What jobdeck's processes hold and share: descriptors it inherited never reach a job, a
+//! build root serves one jobdeck at a time, and a watchdog that dies is replaced.
 
 mod common;
 
@@ -7,7 +7,10 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Streaming, TempDir, run_command, run_jobdeck, write_none_project};
+use common::{
+    Streaming, TempDir, live_group_members, processes, run_command, run_jobdeck, wait_until,
+    write_none_project,
+};
 
 /// A stand-in for cmake that writes the descriptors it holds, one per line, to `$FDS`.
 fn fd_listing_cmake(dir: &Path) -> PathBuf {
@@ -135,5 +138,70 @@ fn a_second_jobdeck_on_a_build_root_in_use_exits_2_naming_the_first() {
         third.code(),
         0,
         "free again once the first ended: {third:?}"
+    );
+}
+
+/// The live watchdog processes whose parent is `jobdeck`.
+fn watchdogs_of(jobdeck: u32) -> Vec<i32> {
+    processes()
+        .into_iter()
+        .filter(|p| {
+            p.ppid == i32::try_from(jobdeck).expect("a pid")
+                && p.state != 'Z'
+                && p.cmdline.contains("--internal-watchdog")
+        })
+        .map(|p| p.pid)
+        .collect()
+}
+
+fn kill9(pid: i32) {
+    let status = Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+}
+
+#[test]
+fn a_dead_watchdog_is_replaced_and_the_new_one_still_stops_the_jobs_after_a_sigkill() {
+    let temp = TempDir::new("watchdog-restart");
+    let (ws, build, release) = (temp.join("ws"), temp.join("build"), temp.join("release"));
+    write_none_project(&ws.join("p"));
+    let script = waiting_cmake(temp.path(), &release);
+    let mut args: Vec<PathBuf> = ["--json", "--cmake"].iter().map(PathBuf::from).collect();
+    args.extend([script.clone(), ws, PathBuf::from("-B"), build]);
+    let jobdeck = Streaming::start(&args);
+    let mut seen = Vec::new();
+    jobdeck.wait_for_line(&mut seen, |line| line.contains("\"started\""));
+    let pid = jobdeck.child.id();
+    // `started` comes when a worker takes the run, a moment before the process exists.
+    let job = || {
+        processes().into_iter().find(|p| {
+            p.ppid == i32::try_from(pid).expect("a pid") && p.cmdline.contains("wait-for-release")
+        })
+    };
+    assert!(wait_until(|| job().is_some()), "the job never ran");
+    let job_group = job().expect("the job runs").pgid;
+
+    let first = watchdogs_of(pid);
+    assert_eq!(first.len(), 1, "{first:?}");
+    kill9(first[0]);
+    let mut replaced = Vec::new();
+    assert!(
+        wait_until(|| {
+            replaced = watchdogs_of(pid);
+            replaced.len() == 1 && replaced != first
+        }),
+        "no new watchdog: {replaced:?}"
+    );
+
+    // The new watchdog knows the running job: jobdeck's SIGKILL does not orphan it.
+    kill9(i32::try_from(pid).expect("a pid"));
+    let (status, _) = jobdeck.finish(&mut seen);
+    assert!(!status.success());
+    assert!(
+        wait_until(|| live_group_members(job_group).is_empty()),
+        "the job outlived jobdeck: {:?}",
+        live_group_members(job_group)
     );
 }

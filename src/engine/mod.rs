@@ -156,6 +156,11 @@ impl Engine {
         self.shared.warnings()
     }
 
+    /// Warnings about what went wrong during the session, such as a watchdog that died.
+    pub fn late_warnings(&self) -> Vec<String> {
+        self.shared.late_warnings()
+    }
+
     /// Cancels every run, lets every worker finish its cleanup (kill and reap), and joins them.
     pub fn shutdown(&self) {
         self.cancel_all();

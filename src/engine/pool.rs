@@ -140,6 +140,10 @@ impl Shared {
         lock(&self.warnings).clone()
     }
 
+    pub(super) fn late_warnings(&self) -> Vec<String> {
+        self.watchdog.iter().filter_map(|w| w.warning()).collect()
+    }
+
     pub(super) fn marker_prefix(&self) -> &str {
         &self.marker_prefix
     }

@@ -9,78 +9,181 @@
 //! would. On a normal exit every group was released first, so the watchdog just leaves.
 
 use std::collections::HashSet;
+use std::fmt::Write as _;
 use std::io::{BufRead, Write};
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use rustix::process::Pid;
 
 /// The hidden first argument that runs the jobdeck binary as the watchdog.
 pub const ARG: &str = "--internal-watchdog";
 
-/// jobdeck's end of the watchdog: registers and releases job process groups.
+/// jobdeck's end of the watchdog: registers and releases job process groups, and starts a
+/// new watchdog if the one it has dies (its own SIGKILL, the OOM killer), handing it every
+/// group still registered.
 #[derive(Debug)]
 pub struct Watchdog {
-    pipe: Mutex<Option<ChildStdin>>,
-    child: Mutex<Child>,
+    program: PathBuf,
+    state: Mutex<State>,
 }
 
+#[derive(Debug)]
+struct State {
+    child: Child,
+    pipe: Option<ChildStdin>,
+    /// The groups registered now, for a replacement watchdog.
+    watched: HashSet<Pid>,
+    /// Said once, at the end of the session: the first watchdog death and what was done.
+    warning: Option<String>,
+    closing: bool,
+}
+
+/// How often the monitor thread looks whether the watchdog is still there.
+const CHECK_EVERY: Duration = Duration::from_millis(200);
+
 impl Watchdog {
-    /// Starts `program --internal-watchdog` (the jobdeck binary) in its own process group.
-    pub fn spawn(program: &Path) -> std::io::Result<Self> {
-        let mut child = Command::new(program)
-            .arg(ARG)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()?;
-        let pipe = child.stdin.take();
-        Ok(Self {
-            pipe: Mutex::new(pipe),
-            child: Mutex::new(child),
-        })
+    /// Starts `program --internal-watchdog` (the jobdeck binary) in its own process group,
+    /// and a thread that replaces it if it dies.
+    pub fn spawn(program: &Path) -> std::io::Result<Arc<Self>> {
+        let (child, pipe) = start(program)?;
+        let watchdog = Arc::new(Self {
+            program: program.to_path_buf(),
+            state: Mutex::new(State {
+                child,
+                pipe,
+                watched: HashSet::new(),
+                warning: None,
+                closing: false,
+            }),
+        });
+        let weak = Arc::downgrade(&watchdog);
+        std::thread::Builder::new()
+            .name("watchdog-monitor".into())
+            .spawn(move || {
+                // Ends with the session: the handle is gone, or it is closing.
+                while let Some(watchdog) = weak.upgrade() {
+                    if !watchdog.keep_alive() {
+                        break;
+                    }
+                    drop(watchdog);
+                    std::thread::sleep(CHECK_EVERY);
+                }
+            })?;
+        Ok(watchdog)
     }
 
     /// Registers a job's process group: it is stopped if jobdeck dies before releasing it.
     pub fn watch(&self, pgid: Pid) {
-        self.send('+', pgid);
+        let mut state = self.lock();
+        state.watched.insert(pgid);
+        self.send(&mut state, &format!("+{}\n", pgid.as_raw_pid()));
     }
 
     /// Releases a group whose processes are all gone.
     pub fn release(&self, pgid: Pid) {
-        self.send('-', pgid);
+        let mut state = self.lock();
+        state.watched.remove(&pgid);
+        self.send(&mut state, &format!("-{}\n", pgid.as_raw_pid()));
     }
 
-    fn send(&self, op: char, pgid: Pid) {
-        let mut pipe = self.pipe.lock().unwrap_or_else(PoisonError::into_inner);
-        // A watchdog that died cannot help any more; the jobs still run and are still
-        // stopped by jobdeck itself on every exit it can see.
-        let failed = pipe.as_mut().is_some_and(|p| {
-            // One write per message: the pipe is unbuffered, and `writeln!` would make three.
-            p.write_all(format!("{op}{}\n", pgid.as_raw_pid()).as_bytes())
-                .is_err()
-        });
-        if failed {
-            *pipe = None;
+    /// What happened to the watchdog during the session, if anything went wrong.
+    pub fn warning(&self) -> Option<String> {
+        self.lock().warning.clone()
+    }
+
+    /// The watchdog's pid now (it changes when a dead one is replaced).
+    pub fn pid(&self) -> u32 {
+        self.lock().child.id()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// One write per message (the pipe is unbuffered). A failed write means the watchdog is
+    /// gone: a new one gets the message with the rest.
+    fn send(&self, state: &mut State, message: &str) {
+        let sent = state
+            .pipe
+            .as_mut()
+            .is_some_and(|pipe| pipe.write_all(message.as_bytes()).is_ok());
+        if !sent {
+            self.replace(state);
         }
     }
+
+    /// Replaces a watchdog that exited. Returns false once the session is closing.
+    fn keep_alive(&self) -> bool {
+        let mut state = self.lock();
+        if state.closing {
+            return false;
+        }
+        if matches!(state.child.try_wait(), Ok(Some(_)) | Err(_)) {
+            self.replace(&mut state);
+        }
+        true
+    }
+
+    /// Starts a new watchdog and registers every watched group with it.
+    fn replace(&self, state: &mut State) {
+        if state.closing {
+            return;
+        }
+        let dead = state.child.id();
+        // Reap the dead one (it is jobdeck's child).
+        let _ = state.child.try_wait();
+        let replaced = start(&self.program).and_then(|(child, pipe)| {
+            state.child = child;
+            state.pipe = pipe;
+            let registrations = state.watched.iter().fold(String::new(), |mut all, pgid| {
+                let _ = writeln!(all, "+{}", pgid.as_raw_pid());
+                all
+            });
+            match state.pipe.as_mut() {
+                Some(pipe) => pipe.write_all(registrations.as_bytes()),
+                None => Ok(()),
+            }
+        });
+        let what = match replaced {
+            Ok(()) => format!("started a new one (pid {})", state.child.id()),
+            Err(err) => {
+                state.pipe = None;
+                format!(
+                    "could not start a new one ({err}): if jobdeck is killed with SIGKILL, its \
+                     running jobs will outlive it"
+                )
+            }
+        };
+        state
+            .warning
+            .get_or_insert_with(|| format!("the watchdog (pid {dead}) died; {what}"));
+    }
+}
+
+/// Starts one watchdog process and takes its end of the pipe.
+fn start(program: &Path) -> std::io::Result<(Child, Option<ChildStdin>)> {
+    let mut child = Command::new(program)
+        .arg(ARG)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()?;
+    let pipe = child.stdin.take();
+    Ok((child, pipe))
 }
 
 impl Drop for Watchdog {
     fn drop(&mut self) {
         // Closing the pipe tells the watchdog to leave; every group was released by now.
-        self.pipe
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        let _ = self
-            .child
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .wait();
+        let mut state = self.lock();
+        state.closing = true;
+        state.pipe.take();
+        let _ = state.child.wait();
     }
 }
 
