@@ -286,3 +286,34 @@ fn rerun_failed_starts_each_project_at_its_first_stage_that_did_not_succeed() {
         "only the failed build runs again"
     );
 }
+
+#[test]
+fn log_folders_of_hostile_names_never_collide_and_keep_their_earlier_runs() {
+    // Found by trying hostile names when logs were `<logs>/<name>.log`: the rotation of
+    // `q.log` renamed the folder of project `q.log/inner`, and a 251–255-byte name left no
+    // room for `.log.1`, so earlier logs were silently not kept.
+    let temp = TempDir::new("hostile-log-names");
+    let (ws, build) = (temp.join("ws"), temp.join("build"));
+    let long = "x".repeat(255);
+    let names = ["q", "q.log/inner", &long[..251], &long];
+    for name in names {
+        common::write_none_project(&ws.join(name));
+    }
+    for _ in 0..2 {
+        // `true` stands in for cmake: the logs are what is tested, not the configure.
+        let run = run_jobdeck(["--json", "--cmake", "true", arg(&ws), "-B", arg(&build)]);
+        assert_eq!(run.code(), 0, "{run:?}");
+    }
+    let logs = build.join(".jobdeck/logs");
+    for name in names {
+        for log in ["configure.log", "configure.log.1"] {
+            let text = std::fs::read_to_string(logs.join(name).join(log))
+                .unwrap_or_else(|err| panic!("{name}/{log}: {err}"));
+            assert!(
+                text.starts_with("$ true ") && text.contains(&format!("/ws/{name} ")),
+                "{name}/{log} is another job's log: {text}"
+            );
+            assert!(text.ends_with("jobdeck: exit 0\n"), "{text}");
+        }
+    }
+}
