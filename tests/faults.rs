@@ -683,8 +683,14 @@ fn a_sigkilled_session_leaves_no_child_and_a_readable_history() {
     let dir = TempDir::new("sigkill");
     write_project(&dir.join("a-quick"), "");
     write_project(&dir.join("b-quick"), "");
-    write_project(&dir.join("c-hangs"), "execute_process(COMMAND sleep 60)");
+    write_project(
+        &dir.join("c-hangs"),
+        "message(STATUS \"before the hang\")\nexecute_process(COMMAND sleep 60)",
+    );
     let marker = format!("sigkill-{}", std::process::id());
+    let hang_log = dir.join("build/.jobdeck/logs/c-hangs/configure.log");
+    let hang_logged =
+        || std::fs::read_to_string(&hang_log).is_ok_and(|log| log.contains("-- before the hang"));
     let history = dir.join("build/.jobdeck/history.jsonl");
     let mut child = Command::new(JOBDECK)
         .args(["--headless", "-j1"])
@@ -704,6 +710,12 @@ fn a_sigkilled_session_leaves_no_child_and_a_readable_history() {
         wait_until(|| records() == 2 && hangs_started()),
         "two runs ended, one hangs"
     );
+    // The log of the hung configure is on disk while it runs (it once waited in an 8 KB
+    // buffer until the run ended, and a SIGKILL lost it)...
+    assert!(
+        wait_until(hang_logged),
+        "the running job's output is not in its log"
+    );
     child.kill().expect("SIGKILL jobdeck");
     child.wait().expect("reap jobdeck");
     // jobdeck cannot catch SIGKILL; its watchdog sees the pipe close and stops the job's
@@ -714,6 +726,8 @@ fn a_sigkilled_session_leaves_no_child_and_a_readable_history() {
         let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
     }
     assert!(gone, "no process of the killed session survives it");
+    // ... and stays there after jobdeck's SIGKILL.
+    assert!(hang_logged());
     let last = jobdeck::history::read_last_runs(&history);
     assert!(last.warnings.is_empty(), "{:?}", last.warnings);
     assert_eq!(last.status("a-quick", Some("configure")), Some("ok"));
