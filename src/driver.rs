@@ -101,6 +101,19 @@ impl Driver {
         (driver, events, model)
     }
 
+    /// Each job's project and build folders, for a CMake job (`None` for the others).
+    pub fn folders(&self) -> Vec<Option<(PathBuf, PathBuf)>> {
+        self.jobs
+            .iter()
+            .map(|job| match &job.spec {
+                crate::jobs::JobSpec::Cmake { job, .. } => {
+                    Some((job.source.clone(), job.build_dir.clone()))
+                }
+                crate::jobs::JobSpec::Words { .. } => None,
+            })
+            .collect()
+    }
+
     /// Warnings from the engine, e.g. a niceness that could not be set.
     pub fn warnings(&self) -> Vec<String> {
         self.engine.warnings()

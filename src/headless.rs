@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, select};
@@ -24,13 +25,14 @@ pub fn run_headless(plan: Plan, json: bool, signals: &Receiver<i32>) -> io::Resu
     let mut out = Reporter {
         json,
         staged,
+        folders: session.driver.folders(),
         out: io::stdout().lock(),
         error: None,
     };
     if json {
-        for (index, row) in session.model.jobs.iter().enumerate() {
+        for index in 0..session.model.jobs.len() {
             let job = JobId(u32::try_from(index).unwrap_or(u32::MAX));
-            out.line(&RunRecord::of(job, row).event_json("queued").to_string());
+            out.line(&session.model.record(job).event_json("queued").to_string());
         }
     }
     let mut interrupted = false;
@@ -70,7 +72,7 @@ pub fn run_headless(plan: Plan, json: bool, signals: &Receiver<i32>) -> io::Resu
     for warning in &finish.warnings {
         warn(warning);
     }
-    out.summary(&finish.summary, interrupted);
+    out.summary(&finish.summary, &finish.unsuccessful, interrupted);
     match out.error {
         Some(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(End::OutputClosed),
         Some(err) => Err(err),
@@ -86,6 +88,8 @@ fn warn(warning: &str) {
 struct Reporter<W: Write> {
     json: bool,
     staged: bool,
+    /// Each job's project and build folders (CMake jobs), for `started` events.
+    folders: Vec<Option<(PathBuf, PathBuf)>>,
     out: W,
     /// The first error writing to stdout; nothing more is written after it.
     error: Option<io::Error>,
@@ -103,7 +107,12 @@ impl<W: Write> Reporter<W> {
     fn news(&mut self, news: &News) {
         match news {
             News::Started(record) if self.json => {
-                self.line(&record.event_json("started").to_string());
+                let mut event = record.event_json("started");
+                if let Some(Some((source, build_dir))) = self.folders.get(record.job.0 as usize) {
+                    event["source"] = source.display().to_string().into();
+                    event["build_dir"] = build_dir.display().to_string().into();
+                }
+                self.line(&event.to_string());
             }
             News::Started(_) => {}
             News::Finished(record) => self.finished(record),
@@ -132,7 +141,7 @@ impl<W: Write> Reporter<W> {
         self.line(&line);
     }
 
-    fn summary(&mut self, s: &Summary, interrupted: bool) {
+    fn summary(&mut self, s: &Summary, unsuccessful: &[RunRecord], interrupted: bool) {
         let c = &s.counts;
         if !self.json {
             return self.line(&s.line(interrupted));
@@ -146,6 +155,13 @@ impl<W: Write> Reporter<W> {
             "cpu_ms": ms(s.cpu_time), "speedup": round2(s.speedup),
             "efficiency": round2(s.efficiency), "workers": s.workers,
             "interrupted": interrupted,
+            "unsuccessful": unsuccessful.iter().map(|r| json!({
+                "job": r.name,
+                "stage": r.stage.map(crate::jobs::Stage::as_str),
+                "status": r.state.word(),
+                "error": r.error,
+                "log": r.log.as_ref().map(|p| p.display().to_string()),
+            })).collect::<Vec<_>>(),
         });
         self.line(&line.to_string());
     }

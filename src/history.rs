@@ -181,7 +181,7 @@ mod tests {
         row.stage = Some(Stage::Configure);
         row.state = state;
         row.elapsed = Some(Duration::from_millis(5));
-        RunRecord::of(JobId(0), &row)
+        RunRecord::of(JobId(0), &row, Duration::ZERO)
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crossbeam_channel::Receiver;
 
 use crate::app::{self, Model, Msg, News};
 use crate::driver::Driver;
-use crate::engine::EngineEvent;
+use crate::engine::{EngineEvent, JobId};
 use crate::plan::Plan;
 
 /// How a session ended, for the exit status.
@@ -90,9 +90,15 @@ impl Session {
         } else {
             End::SomeUnsuccessful
         };
+        let unsuccessful = (0..self.model.jobs.len())
+            .map(|index| JobId(u32::try_from(index).unwrap_or(u32::MAX)))
+            .filter(|&job| self.model.jobs[job.0 as usize].state.is_unsuccessful())
+            .map(|job| self.model.record(job))
+            .collect();
         Finish {
             end,
             summary: self.model.summary(),
+            unsuccessful,
             warnings,
         }
     }
@@ -105,6 +111,8 @@ pub struct Finish {
     pub end: End,
     /// The figures of the summary line.
     pub summary: app::Summary,
+    /// The jobs that did not succeed (failed, timed out, cancelled or skipped), in row order.
+    pub unsuccessful: Vec<app::RunRecord>,
     /// Problems to show on stderr.
     pub warnings: Vec<String>,
 }

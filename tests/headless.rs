@@ -9,8 +9,10 @@ use common::{TempDir, cmake_available, copy_fixture, run_jobdeck, write_none_pro
 use serde_json::Value;
 
 /// The fields every job event carries, by the public contract.
-const JOB_FIELDS: [&str; 9] = [
+const JOB_FIELDS: [&str; 11] = [
     "event",
+    "ts_ms",
+    "attempt",
     "job",
     "kind",
     "worker",
@@ -265,6 +267,37 @@ fn json_events_parse_and_carry_the_contract_fields() {
     assert_eq!(summary["failed"], 2);
     assert_eq!(summary["interrupted"], false);
     assert!(temp.join("build/ok/CMakeCache.txt").is_file());
+
+    // Times since the session started, never going back; first attempts; where each runs.
+    let times: Vec<u64> = events
+        .iter()
+        .filter(|e| e["event"] != "summary")
+        .map(|e| e["ts_ms"].as_u64().expect("ts_ms"))
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+    assert!(
+        events
+            .iter()
+            .filter(|e| e["event"] != "summary")
+            .all(|e| e["attempt"] == 1)
+    );
+    for started in events.iter().filter(|e| e["event"] == "started") {
+        let job = started["job"].as_str().expect("a name");
+        assert_eq!(started["source"], temp.join(job).display().to_string());
+        let build_dir = temp.join("build").join(job);
+        assert_eq!(started["build_dir"], build_dir.display().to_string());
+    }
+    // The summary names what did not succeed, for a script to act on.
+    let unsuccessful = summary["unsuccessful"].as_array().expect("a list");
+    let names: Vec<&str> = unsuccessful
+        .iter()
+        .filter_map(|u| u["job"].as_str())
+        .collect();
+    assert_eq!(names, ["fatal", "syntax"]);
+    assert_eq!(unsuccessful[0]["status"], "failed");
+    assert_eq!(unsuccessful[0]["stage"], "configure");
+    assert_eq!(unsuccessful[0]["error"], fatal["error"]);
+    assert_eq!(unsuccessful[0]["log"], fatal["log"]);
 }
 
 #[test]

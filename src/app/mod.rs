@@ -328,8 +328,14 @@ impl Model {
 
     /// Reports the end of `job`'s current run (or its skip or cancel before it ran).
     fn report_finished(&mut self, job: JobId) {
-        let record = RunRecord::of(job, self.job(job));
+        let record = self.record(job);
         self.news.push(News::Finished(record));
+    }
+
+    /// A snapshot of `job`'s row now, for `--json` and the history.
+    pub fn record(&self, job: JobId) -> RunRecord {
+        let at = self.now.saturating_duration_since(self.started_at);
+        RunRecord::of(job, self.job(job), at)
     }
 }
 
@@ -437,7 +443,7 @@ impl Model {
             let finished = matches!(kind, EventKind::Finished(_));
             self.apply_current_run_event(job, kind);
             if started {
-                let record = RunRecord::of(job, self.job(job));
+                let record = self.record(job);
                 self.news.push(News::Started(record));
             }
             if finished {

@@ -40,6 +40,10 @@ pub struct RunRecord {
     pub log: Option<PathBuf>,
     /// Job-specific note (`fresh`, `cached`, `no tests`, …).
     pub detail: Option<String>,
+    /// Which run of the job in this session: 1 for the first, then 2, 3, …
+    pub attempt: u32,
+    /// When the snapshot was taken, since the session started.
+    pub at: Duration,
 }
 
 /// Something the front ends report: a run started, or a job's run ended (or was skipped).
@@ -52,8 +56,8 @@ pub enum News {
 }
 
 impl RunRecord {
-    /// The snapshot of `row` (job `job`) as it is now.
-    pub fn of(job: JobId, row: &JobRow) -> Self {
+    /// The snapshot of `row` (job `job`) as it is `at` into the session.
+    pub fn of(job: JobId, row: &JobRow, at: Duration) -> Self {
         Self {
             job,
             name: row.name.clone(),
@@ -68,6 +72,8 @@ impl RunRecord {
             error: row.error.clone(),
             log: row.log.clone(),
             detail: row.detail.clone(),
+            attempt: row.runs,
+            at,
         }
     }
 
@@ -80,10 +86,12 @@ impl RunRecord {
     pub fn event_json(&self, event: &str) -> Value {
         json!({
             "event": event,
+            "ts_ms": millis(self.at),
             "job": self.name,
             "stage": self.stage.map(Stage::as_str),
             "id": self.job.0,
             "run": self.run.0,
+            "attempt": self.attempt,
             "kind": self.kind.as_str(),
             "worker": self.worker.map(|w| w.0 + 1),
             "status": self.state.word(),
