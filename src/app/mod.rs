@@ -8,6 +8,7 @@
 mod graph;
 pub mod job_row;
 mod lanes;
+pub mod progress;
 pub mod record;
 mod schedule;
 pub mod stats;
@@ -26,6 +27,7 @@ use std::time::{Duration, Instant};
 use crate::engine::{EngineEvent, EventKind, JobId, RunId, WorkerId};
 use graph::Ready;
 pub use job_row::{JobNode, JobRow, JobState, OutputTail};
+pub use progress::{Eta, Progress};
 pub use record::{News, RunRecord};
 pub use stats::{Counts, Summary, WorkerStats};
 pub use ui_state::{Band, LogScroll, UiAction, UiState, Viewport};
@@ -191,6 +193,8 @@ pub struct Model {
     /// Jobs re-run while their previous run was still being cancelled: the new run waits
     /// until the old one is gone, so two runs of a job never share its build folder.
     draining: BTreeSet<JobId>,
+    /// When the last run ended with nothing left to start (`None` while there is work).
+    work_ended_at: Option<Instant>,
     next_run: u64,
     job_time: Duration,
     cpu_time: Duration,
@@ -234,6 +238,7 @@ impl Model {
             in_flight: BTreeMap::new(),
             unstarted: BTreeSet::new(),
             draining: BTreeSet::new(),
+            work_ended_at: None,
             next_run: 0,
             job_time: Duration::ZERO,
             cpu_time: Duration::ZERO,
@@ -347,6 +352,7 @@ fn job_id(index: usize) -> JobId {
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     let effects = apply(model, msg);
     model.prune_ready();
+    model.note_work_end();
     effects
 }
 

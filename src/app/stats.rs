@@ -72,7 +72,7 @@ impl Counts {
 pub struct Summary {
     /// Jobs per state.
     pub counts: Counts,
-    /// Wall time since the start.
+    /// Wall time from the start until the work ended (or until now, while it goes on).
     pub wall: Duration,
     /// Wall time during which at least one run was in flight: what speed-up divides by.
     pub active: Duration,
@@ -160,7 +160,12 @@ impl Model {
         let job_time = self.job_time;
         Summary {
             counts: self.counts(),
-            wall: self.now.saturating_duration_since(self.started_at),
+            // Up to the moment the work ended: minutes spent reading the results after it
+            // are not the session's.
+            wall: self
+                .work_ended_at
+                .unwrap_or(self.now)
+                .saturating_duration_since(self.started_at),
             active,
             job_time,
             cpu_time: self.cpu_time,
@@ -271,7 +276,11 @@ mod tests {
         finish(&mut model, first[0], secs(2));
         tick(&mut model, t0, 60);
         let summary = model.summary();
-        assert_eq!(summary.wall, secs(60));
+        assert_eq!(
+            summary.wall,
+            secs(2),
+            "the clock stopped when the work ended"
+        );
         assert_eq!(summary.active, secs(2));
         assert!((summary.speedup - 1.0).abs() < 1e-9, "{summary:?}");
         assert!((summary.efficiency - 1.0).abs() < 1e-9, "{summary:?}");
@@ -281,6 +290,11 @@ mod tests {
         tick(&mut model, t0, 61);
         finish(&mut model, rerun, secs(1));
         assert_eq!(model.summary().active, secs(3));
+        assert_eq!(
+            model.summary().wall,
+            secs(61),
+            "the re-run's end is the new end"
+        );
     }
 
     /// Shrinking the pool while both workers run: the retiring worker's run still counts

@@ -8,14 +8,20 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::format_duration;
-use crate::app::{JobState, Model};
+use crate::app::{Eta, JobState, Model, Progress};
 use crate::ui::keymap::{KEYMAP, Mode, footer_hints};
 use crate::ui::theme::Theme;
+
+/// Cells of the progress gauge in the header.
+const GAUGE_WIDTH: usize = 8;
 
 pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
     let summary = model.summary();
     let counts = summary.counts;
     let mut spans = vec![Span::styled(" jobdeck ", theme.brand())];
+    // First after the name: on a narrow screen, how far and how long is what must stay.
+    spans.extend(progress_spans(&model.progress(), theme));
+    spans.push(Span::raw(" │"));
     for state in JobState::ALL {
         let count = counts.get(state);
         if count > 0 {
@@ -54,6 +60,42 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
         Paragraph::new(Line::from(spans)).style(theme.header()),
         area,
     );
+}
+
+/// `61/159 ███▍     ETA 1m12s`, or `159/159 done in 35.2s` once the work ended.
+fn progress_spans(progress: &Progress, theme: Theme) -> Vec<Span<'static>> {
+    let count = format!(" {}/{} ", progress.done, progress.total);
+    let when = match progress.eta {
+        Eta::Unknown => " ETA ?".to_string(),
+        Eta::Left(left) => format!(" ETA {}", format_duration(left)),
+        Eta::Ended(at) => {
+            return vec![
+                Span::raw(count),
+                Span::styled(
+                    format!("done in {}", format_duration(at)),
+                    theme.state(JobState::Ok),
+                ),
+            ];
+        }
+    };
+    vec![
+        Span::raw(count),
+        Span::styled(gauge(progress.done, progress.total), theme.key()),
+        Span::raw(when),
+    ]
+}
+
+/// A bar of `GAUGE_WIDTH` cells, filled in eighths: `███▍    `.
+fn gauge(done: usize, total: usize) -> String {
+    const EIGHTHS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+    let eighths = (done * GAUGE_WIDTH * 8).checked_div(total).unwrap_or(0);
+    let full = eighths / 8;
+    let mut bar = "█".repeat(full.min(GAUGE_WIDTH));
+    if full < GAUGE_WIDTH {
+        bar.push(EIGHTHS[eighths % 8]);
+        bar.push_str(&" ".repeat(GAUGE_WIDTH - full - 1));
+    }
+    bar
 }
 
 pub(super) fn render_footer(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {

@@ -138,7 +138,7 @@ fn main_screen_shows_header_rows_and_footer() {
     assert_eq!(
         screen(&terminal),
         [
-            " jobdeck  1 queued 1 running 1 ok 1 failed │ 2.5s │ workers 1/2 │ speed-up 1.1x ",
+            " jobdeck  2/4 ████     ETA 0.8s │ 1 queued 1 running 1 ok 1 failed │ 2.5s │ work",
             "  name        kind  state      w   time    cpu    detail                        ",
             "> broken      cmake failed     w1  0.3s           CMakeLists.txt:3: broken on pu",
             "  hello-c     cmake ok         w2  1.2s    0.6s   fresh                         ",
@@ -296,4 +296,36 @@ fn durations_fit_the_time_column() {
     assert_eq!(format_duration(Duration::from_millis(420)), "0.4s");
     assert_eq!(format_duration(Duration::from_secs(123)), "2m03s");
     assert_eq!(format_duration(Duration::from_secs(3720)), "1h02m");
+}
+
+#[test]
+fn once_the_last_job_ends_the_header_says_done_and_its_clock_stops() {
+    let t0 = Instant::now();
+    let mut model = Model::new(vec![("only".to_string(), JobKind::Cmake)], 2, t0);
+    model.start();
+    let header = |model: &mut Model| screen(&draw(model, 80, 6))[0].clone();
+    assert!(
+        header(&mut model).starts_with(" jobdeck  0/1 "),
+        "{}",
+        header(&mut model)
+    );
+    assert!(
+        header(&mut model).contains("ETA ?"),
+        "no history, nothing finished yet"
+    );
+    send(
+        &mut model,
+        0,
+        EventKind::Started {
+            worker: WorkerId(0),
+        },
+    );
+    app::update(&mut model, Msg::Tick(t0 + Duration::from_millis(1500)));
+    send(&mut model, 0, done(Outcome::Succeeded, 1500, None));
+    let ended = header(&mut model);
+    app::update(&mut model, Msg::Tick(t0 + Duration::from_secs(200)));
+    let later = header(&mut model);
+    assert!(later.starts_with(" jobdeck  1/1 done in 1.5s │"), "{later}");
+    assert!(later.contains("│ 1.5s │"), "the clock stopped: {later}");
+    assert_eq!(later, ended, "nothing moves after the end");
 }

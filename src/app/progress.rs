@@ -1,0 +1,158 @@
+//! How far the session is and how long it has left: jobs done of all, an estimate of the
+//! time left, and the moment the work ended (after which the clock a person reads stops).
+
+use std::time::Duration;
+
+use super::{JobState, Model};
+
+/// Where the session stands, for the header and the headless progress line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Jobs whose last run ended (or that were skipped).
+    pub done: usize,
+    /// All jobs.
+    pub total: usize,
+    /// What is left to wait for.
+    pub eta: Eta,
+}
+
+/// The estimate of the time left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Eta {
+    /// Some job's length cannot be guessed yet: no history and no run finished so far.
+    Unknown,
+    /// About this long, with the workers there are now.
+    Left(Duration),
+    /// Nothing is left to run: the work ended this long after the session started.
+    Ended(Duration),
+}
+
+impl Model {
+    /// Jobs done of all, and the time left: each unfinished job is expected to take its time
+    /// from the history or, without one, the mean of this session's finished runs; the
+    /// remaining work is spread over the live worker count, and no estimate is shorter than
+    /// the longest single job still to come (a few long jobs cannot be split).
+    pub fn progress(&self) -> Progress {
+        let total = self.jobs.len();
+        let done = self.jobs.iter().filter(|r| r.state.is_finished()).count();
+        let eta = match self.work_ended_at {
+            Some(at) => Eta::Ended(at.saturating_duration_since(self.started_at)),
+            None => self.time_left().map_or(Eta::Unknown, Eta::Left),
+        };
+        Progress { done, total, eta }
+    }
+
+    fn time_left(&self) -> Option<Duration> {
+        let session_mean = self.mean_finished_run();
+        let mut sum = Duration::ZERO;
+        let mut longest = Duration::ZERO;
+        for row in &self.jobs {
+            let left = match row.state {
+                JobState::Queued | JobState::Dispatched => row.expected.or(session_mean)?,
+                JobState::Running => {
+                    let expected = row.expected.or(session_mean)?;
+                    let ran = row
+                        .started_at
+                        .map_or(Duration::ZERO, |at| self.now.saturating_duration_since(at));
+                    // A run past its expected time could end any moment; nothing better is
+                    // known about it.
+                    expected.saturating_sub(ran)
+                }
+                _ => continue,
+            };
+            sum += left;
+            longest = longest.max(left);
+        }
+        let workers = u32::try_from(self.workers.max(1)).unwrap_or(u32::MAX);
+        Some((sum / workers).max(longest))
+    }
+
+    /// The mean wall time of the runs that ended on their own in this session.
+    fn mean_finished_run(&self) -> Option<Duration> {
+        let (count, sum) = self
+            .jobs
+            .iter()
+            .filter(|r| matches!(r.state, JobState::Ok | JobState::Failed))
+            .filter_map(|r| r.elapsed)
+            .fold((0u32, Duration::ZERO), |(n, sum), d| (n + 1, sum + d));
+        (count > 0).then(|| sum / count)
+    }
+
+    /// Keeps `work_ended_at` true to the rows: set when nothing is in flight and nothing
+    /// else can start, cleared when a re-run brings work back. `update` calls it after every
+    /// message.
+    pub(super) fn note_work_end(&mut self) {
+        let ended = self.in_flight.is_empty() && !self.has_ready() && self.forced.is_empty();
+        match (ended, self.work_ended_at) {
+            (true, None) => self.work_ended_at = Some(self.now),
+            (false, Some(_)) => self.work_ended_at = None,
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::Eta;
+    use crate::app::test_support::{finish, runs, start};
+    use crate::app::{JobNode, Model, Msg, update};
+    use crate::jobs::JobKind;
+
+    fn node(name: &str, secs: Option<u64>) -> JobNode {
+        JobNode {
+            expected: secs.map(Duration::from_secs),
+            ..JobNode::from((name.to_string(), JobKind::Cmake))
+        }
+    }
+
+    #[test]
+    fn with_history_the_time_left_is_the_work_spread_over_the_workers() {
+        let t0 = Instant::now();
+        let nodes = vec![node("a", Some(10)), node("b", Some(4)), node("c", Some(6))];
+        let mut model = Model::new(nodes, 2, t0);
+        let started = runs(&model.start());
+        let progress = model.progress();
+        assert_eq!((progress.done, progress.total), (0, 3));
+        // 20 s of work on 2 workers, but a single job of 10 s: 10 s.
+        assert_eq!(progress.eta, Eta::Left(Duration::from_secs(10)));
+        start(&mut model, started[0], 0);
+        update(&mut model, Msg::Tick(t0 + Duration::from_secs(4)));
+        // a has 6 s left, b and c 10 s together: 16 s on 2 workers.
+        assert_eq!(model.progress().eta, Eta::Left(Duration::from_secs(8)));
+    }
+
+    #[test]
+    fn without_history_the_estimate_waits_for_a_finished_run_then_extrapolates() {
+        let t0 = Instant::now();
+        let nodes = vec![node("a", None), node("b", None), node("c", None)];
+        let mut model = Model::new(nodes, 1, t0);
+        let started = runs(&model.start());
+        assert_eq!(model.progress().eta, Eta::Unknown, "ETA ?");
+        start(&mut model, started[0], 0);
+        update(&mut model, Msg::Tick(t0 + Duration::from_secs(3)));
+        finish(&mut model, started[0], Duration::from_secs(3));
+        // Two jobs of 3 s each left, one worker.
+        assert_eq!(model.progress().eta, Eta::Left(Duration::from_secs(6)));
+    }
+
+    #[test]
+    fn when_the_last_job_ends_the_clock_stops_there() {
+        let t0 = Instant::now();
+        let mut model = Model::new(vec![node("a", None)], 1, t0);
+        let started = runs(&model.start());
+        start(&mut model, started[0], 0);
+        update(&mut model, Msg::Tick(t0 + Duration::from_secs(5)));
+        finish(&mut model, started[0], Duration::from_secs(5));
+        update(&mut model, Msg::Tick(t0 + Duration::from_secs(65)));
+        let progress = model.progress();
+        assert_eq!((progress.done, progress.total), (1, 1));
+        assert_eq!(progress.eta, Eta::Ended(Duration::from_secs(5)));
+        assert_eq!(
+            model.summary().wall,
+            Duration::from_secs(5),
+            "not the minute after"
+        );
+    }
+}
