@@ -144,7 +144,12 @@ impl<W: Write> Reporter<W> {
     fn summary(&mut self, s: &Summary, unsuccessful: &[RunRecord], interrupted: bool) {
         let c = &s.counts;
         if !self.json {
-            return self.line(&s.line(interrupted));
+            self.line(&s.line(interrupted));
+            let args: Vec<_> = std::env::args_os().collect();
+            for line in crate::recap::recap(unsuccessful, self.staged, &args) {
+                self.line(&line);
+            }
+            return;
         }
         let ms = app::record::millis;
         let line = json!({

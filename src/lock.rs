@@ -24,11 +24,31 @@ pub fn lock_path(jobdeck_dir: &Path) -> PathBuf {
     jobdeck_dir.join("lock")
 }
 
-/// Takes the build root whose jobdeck folder is `jobdeck_dir`, or says who holds it.
-pub fn lock_build_root(jobdeck_dir: &Path) -> Result<BuildRootLock, String> {
+/// What became of the lock.
+#[derive(Debug)]
+pub enum Locked {
+    /// This session holds the build root.
+    Held(BuildRootLock),
+    /// The lock file cannot be made (a read-only or unwritable build root): the session goes
+    /// on without it, since nothing else can write there either, and its jobs say why they
+    /// fail. The text is a warning for the user.
+    Unlockable(String),
+}
+
+/// Takes the build root whose jobdeck folder is `jobdeck_dir`. The error says who holds it,
+/// or what is in the way.
+pub fn lock_build_root(jobdeck_dir: &Path) -> Result<Locked, String> {
     let path = lock_path(jobdeck_dir);
     let cannot = |err: &dyn std::fmt::Display| format!("cannot lock {}: {err}", path.display());
-    std::fs::create_dir_all(jobdeck_dir).map_err(|err| cannot(&err))?;
+    let unlockable = |err: &std::io::Error| {
+        Locked::Unlockable(format!(
+            "cannot lock {} ({err}): another jobdeck on this build root would not be stopped",
+            path.display()
+        ))
+    };
+    if let Err(err) = std::fs::create_dir_all(jobdeck_dir) {
+        return Ok(unlockable(&err));
+    }
     if let Ok(meta) = std::fs::symlink_metadata(&path)
         && !meta.file_type().is_file()
     {
@@ -37,15 +57,18 @@ pub fn lock_build_root(jobdeck_dir: &Path) -> Result<BuildRootLock, String> {
             path.display()
         ));
     }
-    let mut file = OpenOptions::new()
+    let file = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
         // Never block on opening, whatever is there by then.
         .custom_flags(OFlags::NONBLOCK.bits().cast_signed())
-        .open(&path)
-        .map_err(|err| cannot(&err))?;
+        .open(&path);
+    let mut file = match file {
+        Ok(file) => file,
+        Err(err) => return Ok(unlockable(&err)),
+    };
     match flock(&file, FlockOperation::NonBlockingLockExclusive) {
         Ok(()) => {}
         Err(err) if err.kind() == ErrorKind::WouldBlock => {
@@ -70,7 +93,7 @@ pub fn lock_build_root(jobdeck_dir: &Path) -> Result<BuildRootLock, String> {
         .and_then(|()| file.rewind())
         .and_then(|()| writeln!(file, "{}", std::process::id()));
     wrote.map_err(|err| cannot(&err))?;
-    Ok(BuildRootLock { _file: file })
+    Ok(Locked::Held(BuildRootLock { _file: file }))
 }
 
 #[cfg(test)]
@@ -82,6 +105,7 @@ mod tests {
         let root = std::env::temp_dir().join(format!("jobdeck-lock-{}", std::process::id()));
         let dir = root.join(".jobdeck");
         let first = lock_build_root(&dir).expect("the first lock");
+        assert!(matches!(first, Locked::Held(_)));
         let err = lock_build_root(&dir).expect_err("taken");
         assert!(
             err.contains(&format!("pid {}", std::process::id())) && err.contains("in use"),

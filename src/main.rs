@@ -47,7 +47,12 @@ fn main() -> ExitCode {
     // Held until main returns, after the engine is shut down.
     let _build_root = match plan.history.parent().map(jobdeck::lock::lock_build_root) {
         Some(Err(err)) => return startup_error(&err),
-        held => held,
+        Some(Ok(jobdeck::lock::Locked::Unlockable(warning))) => {
+            plan.warnings.push(warning);
+            None
+        }
+        Some(Ok(jobdeck::lock::Locked::Held(lock))) => Some(lock),
+        None => None,
     };
     match std::env::current_exe().and_then(|exe| Watchdog::spawn(&exe)) {
         Ok(watchdog) => plan.watchdog = Some(watchdog),

@@ -192,7 +192,11 @@ fn plain_lines_report_each_job_and_a_summary() {
     let run = run_jobdeck(["--headless", "-j2", path_arg(temp.path())]);
     assert_eq!(run.code(), 1, "{run:?}");
     let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(lines.len(), 3, "two jobs and a summary: {lines:#?}");
+    assert_eq!(
+        lines.len(),
+        7,
+        "two jobs, a summary and a recap: {lines:#?}"
+    );
     let good = lines
         .iter()
         .find(|l| l.contains(" good "))
@@ -217,6 +221,30 @@ fn plain_lines_report_each_job_and_a_summary() {
         "{summary}"
     );
     assert!(summary.contains("speed-up"), "{summary}");
+    // The recap: what failed, where the logs are, and how to run it again.
+    assert_eq!(lines[3], "did not succeed (1):");
+    assert!(
+        lines[4].starts_with("  failed    bad  CMake Error at CMakeLists.txt:3"),
+        "{}",
+        lines[4]
+    );
+    let logs = temp.join("build/.jobdeck/logs");
+    assert_eq!(lines[5], format!("logs: {}", logs.display()));
+    assert_eq!(
+        lines[6],
+        format!(
+            "re-run them: {} --headless -j2 {} --rerun-failed",
+            env!("CARGO_BIN_EXE_jobdeck"),
+            temp.path().display()
+        )
+    );
+    let rerun = run_jobdeck(["--headless", "-j2", path_arg(temp.path()), "--rerun-failed"]);
+    assert_eq!(
+        rerun.code(),
+        1,
+        "the command runs the failed job again: {rerun:?}"
+    );
+    assert!(rerun.stdout.starts_with("failed    bad  "), "{rerun:?}");
 }
 
 #[test]

@@ -65,6 +65,7 @@ pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> io::Result<End> {
     // The terminal is back to normal here; the shutdown waits for any process group that a
     // second Ctrl-C stopped waiting for. Runs that ended during it still belong in the
     // history and the trace.
+    let staged = session.model.has_stages();
     let finish = session.finish(result.as_ref().is_ok_and(|&i| i), |_| {});
     for warning in &finish.warnings {
         // Not `eprintln!`: it panics when stderr is a closed pipe.
@@ -76,6 +77,10 @@ pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> io::Result<End> {
     // The same line the headless mode ends with, now that the screen is the shell's again.
     // Not `println!`: it panics when stdout is a closed pipe.
     let _ = writeln!(io::stdout(), "{}", finish.summary.line(interrupted));
+    let args: Vec<_> = std::env::args_os().collect();
+    for line in crate::recap::recap(&finish.unsuccessful, staged, &args) {
+        let _ = writeln!(io::stdout(), "{line}");
+    }
     Ok(finish.end)
 }
 

@@ -1,0 +1,141 @@
+//! The lines after the summary when something did not succeed: which jobs, where their logs
+//! are, and the command that runs them again. Both front ends print them, so someone who
+//! comes back to a finished terminal finds what needs doing without scrolling.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::Command;
+
+use crate::app::{JobState, RunRecord};
+use crate::engine::output::display_line;
+use crate::engine::process::describe;
+
+/// How many jobs the recap names before it says how many more there are.
+pub const LISTED: usize = 20;
+
+/// The recap for `unsuccessful` jobs of a session started with `args` (the program first);
+/// names carry their stage when the session has stages (`staged`), as the plain lines do.
+/// Skipped jobs are left out: the failure before them is listed, and a re-run brings them
+/// along. Empty when every job succeeded.
+pub fn recap(unsuccessful: &[RunRecord], staged: bool, args: &[OsString]) -> Vec<String> {
+    let listed: Vec<&RunRecord> = unsuccessful
+        .iter()
+        .filter(|r| r.state != JobState::Skipped)
+        .collect();
+    if listed.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![format!("did not succeed ({}):", listed.len())];
+    for record in listed.iter().take(LISTED) {
+        let error = record.error.as_deref().unwrap_or_default();
+        let name = if staged {
+            record.label()
+        } else {
+            record.name.clone()
+        };
+        lines.push(clean(&format!(
+            "  {:<9} {name}  {error}",
+            record.state.word()
+        )));
+    }
+    if listed.len() > LISTED {
+        lines.push(format!("  … and {} more", listed.len() - LISTED));
+    }
+    // Every log of a session sits in `<logs>/<name>/<stage>.log`; names may hold folders.
+    if let Some(folder) = listed[0]
+        .log
+        .as_deref()
+        .and_then(|log| logs_folder(log, &listed[0].name))
+    {
+        lines.push(clean(&format!("logs: {}", folder.display())));
+    }
+    if let Some(command) = rerun_command(args) {
+        lines.push(clean(&format!("re-run them: {command}")));
+    }
+    lines
+}
+
+/// One line, with no control character that could move the cursor or end the line.
+fn clean(line: &str) -> String {
+    display_line(line.as_bytes(), false)
+}
+
+/// `<logs>` of a log at `<logs>/<name>/<stage>.log`.
+fn logs_folder<'a>(log: &'a Path, name: &str) -> Option<&'a Path> {
+    let depth = Path::new(name).components().count();
+    log.ancestors().nth(depth + 1)
+}
+
+/// The command line that started the session, with `--rerun-failed` added if it was not
+/// there, quoted as a person would type it.
+fn rerun_command(args: &[OsString]) -> Option<String> {
+    let (program, rest) = args.split_first()?;
+    let mut command = Command::new(program);
+    command.args(rest);
+    if !rest.iter().any(|arg| arg == "--rerun-failed") {
+        command.arg("--rerun-failed");
+    }
+    Some(describe(&command))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::app::{JobNode, JobRow};
+    use crate::engine::{JobId, RunId};
+    use crate::jobs::{JobKind, Stage};
+
+    fn record(name: &str, state: JobState, error: &str) -> RunRecord {
+        let node = JobNode::from((name.to_string(), JobKind::Cmake));
+        let mut row = JobRow::new(node, RunId(1));
+        row.stage = Some(Stage::Build);
+        row.state = state;
+        row.error = Some(error.to_string());
+        row.log = Some(PathBuf::from(format!("/b/.jobdeck/logs/{name}/build.log")));
+        RunRecord::of(JobId(0), &row, Duration::ZERO)
+    }
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn failures_are_listed_with_their_logs_and_the_command_that_reruns_them() {
+        let unsuccessful = [
+            record("01-basic/A b", JobState::Failed, "main.c:3: error: x"),
+            record("c", JobState::Skipped, "skipped: c [configure] failed"),
+            record("d", JobState::Timeout, ""),
+        ];
+        let lines = recap(
+            &unsuccessful,
+            true,
+            &args(&["jobdeck", "--build", "my dir"]),
+        );
+        assert_eq!(
+            lines,
+            [
+                "did not succeed (2):",
+                "  failed    01-basic/A b [build]  main.c:3: error: x",
+                "  timeout   d [build]  ",
+                "logs: /b/.jobdeck/logs",
+                "re-run them: jobdeck --build 'my dir' --rerun-failed",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_long_list_is_cut_and_success_says_nothing() {
+        let many: Vec<RunRecord> = (0..25)
+            .map(|i| record(&format!("p{i}"), JobState::Failed, "e"))
+            .collect();
+        let lines = recap(&many, false, &args(&["jobdeck", "--rerun-failed"]));
+        assert_eq!(lines.len(), 1 + LISTED + 3);
+        assert_eq!(lines[LISTED + 1], "  … and 5 more");
+        assert_eq!(lines[LISTED + 3], "re-run them: jobdeck --rerun-failed");
+        assert_eq!(lines[1], "  failed    p0  e", "no stage without stages");
+        assert!(recap(&[], false, &args(&["jobdeck"])).is_empty());
+    }
+}
