@@ -440,6 +440,36 @@ fn search_filters_names_while_typing_and_escape_clears_it() {
 }
 
 #[test]
+fn search_finds_errors_and_details_too() {
+    let (mut m, _) = model(&["a", "b", "c"], 3);
+    for job in 0..3 {
+        started(&mut m, job, job as usize);
+    }
+    let run = m.jobs[0].run;
+    event(&mut m, 0, run, EventKind::Detail("cached".into()));
+    finish(&mut m, 0, Outcome::Succeeded);
+    let run = m.jobs[1].run;
+    let mut failure = finished(failed());
+    if let EventKind::Finished(f) = &mut failure {
+        f.error = Some("Could NOT find MPI (missing: MPI_C_FOUND)".into());
+    }
+    event(&mut m, 1, run, failure);
+    ui(&mut m, UiAction::BeginSearch);
+    for c in "mpi".chars() {
+        ui(&mut m, UiAction::SearchChar(c));
+    }
+    assert_eq!(m.shown_len(), 1, "the error says MPI");
+    assert_eq!(m.selected, 1);
+    ui(&mut m, UiAction::CancelSearch);
+    ui(&mut m, UiAction::BeginSearch);
+    for c in "cached".chars() {
+        ui(&mut m, UiAction::SearchChar(c));
+    }
+    assert_eq!(m.shown_len(), 1, "the detail says cached");
+    assert_eq!(m.selected, 0);
+}
+
+#[test]
 fn table_offset_scrolls_smoothly_with_the_selection() {
     let names: Vec<String> = (0..10_000).map(|i| format!("job{i:05}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();

@@ -268,7 +268,7 @@ impl Model {
 
     fn matches_filter(&self, row: &JobRow, lowercase_query: &str) -> bool {
         (!self.ui.failed_only || is_failure(row.state))
-            && (lowercase_query.is_empty() || row.name.to_lowercase().contains(lowercase_query))
+            && (lowercase_query.is_empty() || matches_query(row, lowercase_query))
     }
 
     /// Adds a job that just failed to the failed-only list. A row that stops failing (it was
@@ -394,4 +394,13 @@ fn first_held_line(row: &JobRow) -> u64 {
     row.output
         .total
         .saturating_sub(row.output.lines().len() as u64)
+}
+
+/// Whether a row's name, error or detail holds the query (`/MPI` finds the jobs whose error
+/// says MPI, `/cached` the re-configured ones).
+fn matches_query(row: &JobRow, lowercase_query: &str) -> bool {
+    let holds = |text: &str| text.to_lowercase().contains(lowercase_query);
+    holds(&row.name)
+        || row.error.as_deref().is_some_and(holds)
+        || row.detail.as_deref().is_some_and(holds)
 }
