@@ -104,14 +104,14 @@ impl Theme {
         )
     }
 
-    /// The character a timeline cell of a run in `state` is drawn with. In colour the colour
-    /// tells outcomes apart and only a running run differs (shaded, still moving); without
-    /// colour every outcome gets its own character.
+    /// The character a timeline cell of a run in `state` is drawn with. Every outcome has
+    /// its own, in colour too: a status must not rest on colour alone (one reader in twelve
+    /// tells red from green badly), as the table's words do not.
     pub fn span_glyph(self, state: JobState) -> char {
         match state {
             JobState::Running | JobState::Cancelling | JobState::Dispatched => '▒',
-            _ if self.color => '█',
-            JobState::Failed | JobState::Timeout => '×',
+            JobState::Failed => '×',
+            JobState::Timeout => '⧗',
             JobState::Cancelled | JobState::Skipped => '░',
             JobState::Ok | JobState::Queued => '█',
         }

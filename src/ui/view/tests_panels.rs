@@ -136,7 +136,8 @@ fn timeline_draws_runs_by_outcome_idle_gaps_and_the_future() {
         screen[1..],
         [
             format!("w1  ▐███████▐▒▒▒▒▒▒▒▒▒▒▒{}", " ".repeat(20)),
-            format!("w2  ▐███████████····▐▒▒▒{}", " ".repeat(20)),
+            // A failure has its own glyph in colour too, not only its red.
+            format!("w2  ▐×××××××××××····▐▒▒▒{}", " ".repeat(20)),
             format!("    0.0s {} 10.0s", "─".repeat(29)),
         ]
     );
@@ -249,7 +250,7 @@ fn panels_fit_the_screen_and_tiny_terminals_do_not_panic() {
     assert!(regions.table.bottom() <= workers.y && workers.bottom() <= timeline.y);
     let screen = lines(&draw_with(80, 30, |f| render(&model, f)));
     assert!(screen.iter().any(|l| l.contains(" workers 2 busy")));
-    assert!(screen.iter().any(|l| l.starts_with("w2  ▐████")));
+    assert!(screen.iter().any(|l| l.starts_with("w2  ▐××××")));
     for (w, h) in [(10, 3), (1, 1), (0, 0), (3, 10), (200, 2), (10, 1), (5, 40)] {
         for log in [false, true] {
             model.show_log = log;
