@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::app::{self, Action, Effect, Msg, News, RunRecord, Summary};
 use crate::engine::JobId;
 use crate::plan::Plan;
+use crate::progress_line::ProgressLine;
 use crate::session::{End, Session};
 
 /// Runs the plan to the end, printing to stdout. `signals` delivers SIGINT, SIGTERM, SIGHUP.
@@ -28,6 +29,7 @@ pub fn run_headless(plan: Plan, json: bool, signals: &Receiver<i32>) -> io::Resu
         folders: session.driver.folders(),
         out: io::stdout().lock(),
         error: None,
+        progress: ProgressLine::for_stderr(json),
     };
     if json {
         for index in 0..session.model.jobs.len() {
@@ -65,9 +67,14 @@ pub fn run_headless(plan: Plan, json: bool, signals: &Receiver<i32>) -> io::Resu
             }
         }
         if let Some(warning) = session.take_news(|news| out.news(news)) {
+            out.clear_progress();
             warn(&warning);
         }
+        if let Some(line) = out.progress.as_mut() {
+            line.draw(&session.model.progress(), Instant::now());
+        }
     }
+    out.clear_progress();
     let finish = session.finish(interrupted, |news| out.news(news));
     for warning in &finish.warnings {
         warn(warning);
@@ -93,10 +100,21 @@ struct Reporter<W: Write> {
     out: W,
     /// The first error writing to stdout; nothing more is written after it.
     error: Option<io::Error>,
+    /// The self-updating progress line on a terminal's stderr.
+    progress: Option<ProgressLine>,
 }
 
 impl<W: Write> Reporter<W> {
+    fn clear_progress(&mut self) {
+        if let Some(line) = self.progress.as_mut() {
+            line.clear();
+        }
+    }
+
     fn line(&mut self, text: &str) {
+        if let Some(line) = self.progress.as_mut() {
+            line.clear_for_stdout();
+        }
         if self.error.is_none()
             && let Err(err) = writeln!(self.out, "{text}")
         {

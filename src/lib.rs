@@ -14,6 +14,7 @@ pub mod history;
 pub mod jobs;
 pub mod lock;
 pub mod plan;
+pub mod progress_line;
 pub mod recap;
 pub mod session;
 pub mod signals;

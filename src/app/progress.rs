@@ -27,6 +27,49 @@ pub enum Eta {
     Ended(Duration),
 }
 
+impl Progress {
+    /// `61/159 ███▍     ETA 1m12s`, or `159/159 done in 35.2s`: the headless progress line
+    /// and the header say the same.
+    pub fn text(&self) -> String {
+        let count = format!("{}/{}", self.done, self.total);
+        match self.eta {
+            Eta::Unknown => format!("{count} {} ETA ?", self.gauge()),
+            Eta::Left(left) => format!("{count} {} ETA {}", self.gauge(), format_duration(left)),
+            Eta::Ended(at) => format!("{count} done in {}", format_duration(at)),
+        }
+    }
+
+    /// A bar of `GAUGE_WIDTH` cells, filled in eighths: `███▍    `.
+    pub fn gauge(&self) -> String {
+        const EIGHTHS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+        let eighths = (self.done * GAUGE_WIDTH * 8)
+            .checked_div(self.total)
+            .unwrap_or(0);
+        let full = eighths / 8;
+        let mut bar = "█".repeat(full.min(GAUGE_WIDTH));
+        if full < GAUGE_WIDTH {
+            bar.push(EIGHTHS[eighths % 8]);
+            bar.push_str(&" ".repeat(GAUGE_WIDTH - full - 1));
+        }
+        bar
+    }
+}
+
+/// Cells of the progress gauge.
+pub const GAUGE_WIDTH: usize = 8;
+
+/// `0.4s`, `12.3s`, `2m03s`, `1h02m`: short enough for a 7-wide column.
+pub fn format_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs < 60 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else if secs < 3600 {
+        format!("{}m{:02}s", secs / 60, secs % 60)
+    } else {
+        format!("{}h{:02}m", secs / 3600, secs / 60 % 60)
+    }
+}
+
 impl Model {
     /// Jobs done of all, and the time left: each unfinished job is expected to take its time
     /// from the history or, without one, the mean of this session's finished runs; the

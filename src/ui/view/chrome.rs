@@ -12,9 +12,6 @@ use crate::app::{Eta, JobState, Model, Progress};
 use crate::ui::keymap::{KEYMAP, Mode, footer_hints};
 use crate::ui::theme::Theme;
 
-/// Cells of the progress gauge in the header.
-const GAUGE_WIDTH: usize = 8;
-
 pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
     let summary = model.summary();
     let counts = summary.counts;
@@ -80,22 +77,9 @@ fn progress_spans(progress: &Progress, theme: Theme) -> Vec<Span<'static>> {
     };
     vec![
         Span::raw(count),
-        Span::styled(gauge(progress.done, progress.total), theme.key()),
+        Span::styled(progress.gauge(), theme.key()),
         Span::raw(when),
     ]
-}
-
-/// A bar of `GAUGE_WIDTH` cells, filled in eighths: `███▍    `.
-fn gauge(done: usize, total: usize) -> String {
-    const EIGHTHS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
-    let eighths = (done * GAUGE_WIDTH * 8).checked_div(total).unwrap_or(0);
-    let full = eighths / 8;
-    let mut bar = "█".repeat(full.min(GAUGE_WIDTH));
-    if full < GAUGE_WIDTH {
-        bar.push(EIGHTHS[eighths % 8]);
-        bar.push_str(&" ".repeat(GAUGE_WIDTH - full - 1));
-    }
-    bar
 }
 
 pub(super) fn render_footer(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {

@@ -12,8 +12,6 @@ mod tests_panels;
 mod timeline;
 mod workers;
 
-use std::time::Duration;
-
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
@@ -114,14 +112,5 @@ pub fn render(model: &Model, frame: &mut Frame) {
     }
 }
 
-/// `0.4s`, `12.3s`, `2m03s`, `1h02m`: short enough for a 7-wide column.
-pub fn format_duration(d: Duration) -> String {
-    let secs = d.as_secs();
-    if secs < 60 {
-        format!("{:.1}s", d.as_secs_f64())
-    } else if secs < 3600 {
-        format!("{}m{:02}s", secs / 60, secs % 60)
-    } else {
-        format!("{}h{:02}m", secs / 3600, secs / 60 % 60)
-    }
-}
+/// Durations read the same on the screen and on the headless progress line.
+pub use crate::app::progress::format_duration;

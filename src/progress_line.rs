@@ -1,0 +1,66 @@
+//! The headless mode's one self-updating progress line: `jobdeck 61/159 ███▍ ETA 1m12s`,
+//! redrawn in place on stderr when stderr is a terminal. Never on stdout (scripts read it),
+//! never with `--json`, never when stderr is a file or a pipe (logs would fill with it).
+
+use std::io::{self, IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use crate::app::Progress;
+
+/// How often the line is redrawn at most: often enough to look alive, rarely enough to cost
+/// nothing against the jobs.
+const EVERY: Duration = Duration::from_millis(100);
+
+/// Clears the terminal line the cursor is on, from its start.
+const CLEAR: &str = "\r\x1b[2K";
+
+/// The progress line, while it is on screen.
+#[derive(Debug)]
+pub struct ProgressLine {
+    shown: bool,
+    last: Option<Instant>,
+    /// stdout is the same terminal: the line is cleared before each stdout line, which then
+    /// scrolls up above the redrawn progress.
+    shares_stdout: bool,
+}
+
+impl ProgressLine {
+    /// A progress line if it belongs on this stderr: a terminal, and not `--json`.
+    pub fn for_stderr(json: bool) -> Option<Self> {
+        (!json && io::stderr().is_terminal()).then(|| Self {
+            shown: false,
+            last: None,
+            shares_stdout: io::stdout().is_terminal(),
+        })
+    }
+
+    /// Redraws the line with `progress`, unless it was drawn less than `EVERY` ago.
+    pub fn draw(&mut self, progress: &Progress, now: Instant) {
+        if self
+            .last
+            .is_some_and(|at| now.saturating_duration_since(at) < EVERY)
+        {
+            return;
+        }
+        self.last = Some(now);
+        self.shown = true;
+        let _ = write!(io::stderr(), "{CLEAR}jobdeck {}", progress.text());
+    }
+
+    /// Takes the line off the screen before something else is printed where it is.
+    pub fn clear_for_stdout(&mut self) {
+        if self.shares_stdout {
+            self.clear();
+        }
+    }
+
+    /// Takes the line off the screen, for good or until the next `draw`.
+    pub fn clear(&mut self) {
+        if self.shown {
+            let _ = write!(io::stderr(), "{CLEAR}");
+            self.shown = false;
+            // The next draw comes at once, not 100 ms after the one just wiped.
+            self.last = None;
+        }
+    }
+}
