@@ -48,7 +48,11 @@ impl Model {
                 return effects;
             }
             Action::AddWorker => return self.set_workers(self.workers + 1),
-            Action::RemoveWorker => return self.set_workers(self.workers.saturating_sub(1)),
+            Action::RemoveWorker if self.workers == 1 => {
+                // Say why nothing happened rather than ignore the key.
+                self.ui.notice = Some("one worker is the fewest: pause with p instead".into());
+            }
+            Action::RemoveWorker => return self.set_workers(self.workers - 1),
             Action::Quit => return self.quit(),
             Action::ConfirmQuit if self.confirming_quit => return self.begin_quit(),
             Action::ConfirmQuit => {}

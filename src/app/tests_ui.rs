@@ -681,3 +681,12 @@ fn an_idle_clock_redraws_when_its_second_turns_and_not_between() {
     update(&mut m, Msg::Tick(t0 + Duration::from_millis(1100)));
     assert!(m.dirty, "the header's clock turned to 1 s");
 }
+
+#[test]
+fn minus_at_one_worker_says_why_nothing_happened() {
+    let (mut m, _) = model(&["a"], 1);
+    assert!(act(&mut m, Action::RemoveWorker).is_empty());
+    assert_eq!(m.workers, 1);
+    let notice = m.ui.notice.clone().unwrap_or_default();
+    assert!(notice.contains("one worker"), "{notice}");
+}
