@@ -11,6 +11,7 @@ use crate::app::{self, Action, Effect, Msg, News, RunRecord, Summary};
 use crate::engine::JobId;
 use crate::plan::Plan;
 use crate::session::{End, Session};
+use crate::text::{escape_controls, warn};
 
 /// Runs the plan to the end, printing to stdout. `signals` delivers SIGINT, SIGTERM, SIGHUP.
 pub fn run_headless(plan: Plan, json: bool, signals: &Receiver<i32>) -> io::Result<End> {
@@ -78,11 +79,6 @@ pub fn run_headless(plan: Plan, json: bool, signals: &Receiver<i32>) -> io::Resu
     }
 }
 
-fn warn(warning: &str) {
-    // Not `eprintln!`: it panics when stderr is a closed pipe.
-    let _ = writeln!(io::stderr(), "jobdeck: warning: {warning}");
-}
-
 struct Reporter<W: Write> {
     json: bool,
     staged: bool,
@@ -129,7 +125,8 @@ impl<W: Write> Reporter<W> {
                 let _ = write!(line, "  (log: {})", log.display());
             }
         }
-        self.line(&line);
+        // The name, the error and the log path come from folders and tools: one job, one line.
+        self.line(&escape_controls(&line));
     }
 
     fn summary(&mut self, s: &Summary, interrupted: bool) {

@@ -15,5 +15,6 @@ pub mod jobs;
 pub mod plan;
 pub mod session;
 pub mod signals;
+pub mod text;
 pub mod trace;
 pub mod ui;

@@ -48,8 +48,7 @@ fn main() -> ExitCode {
         )),
     }
     for warning in &plan.warnings {
-        // Not `eprintln!`: it panics when stderr is a closed pipe.
-        let _ = writeln!(std::io::stderr(), "jobdeck: warning: {warning}");
+        jobdeck::text::warn(warning);
     }
     if plan.jobs.is_empty() {
         // Only `--rerun-failed` plans nothing without an error: there is nothing left to do.
@@ -68,6 +67,8 @@ fn main() -> ExitCode {
 }
 
 fn startup_error(message: &str) -> ExitCode {
+    // Not `eprintln!`: it panics when stderr is a closed pipe. Escaped: messages name folders.
+    let message = jobdeck::text::escape_controls(message);
     let _ = writeln!(std::io::stderr(), "jobdeck: {message}");
     ExitCode::from(2)
 }

@@ -47,7 +47,7 @@ pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> io::Result<End> {
         Msg::Action(Action::Ui(UiAction::SetNoColor(Theme::no_color_from_env()))),
     );
     for warning in session.driver.warnings() {
-        let _ = writeln!(io::stderr(), "jobdeck: warning: {warning}");
+        crate::text::warn(&warning);
     }
     let result = {
         let mut tui = Tui::enter()?;
@@ -67,8 +67,7 @@ pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> io::Result<End> {
     // history and the trace.
     let finish = session.finish(result.as_ref().is_ok_and(|&i| i), |_| {});
     for warning in &finish.warnings {
-        // Not `eprintln!`: it panics when stderr is a closed pipe.
-        let _ = writeln!(io::stderr(), "jobdeck: warning: {warning}");
+        crate::text::warn(warning);
     }
     let interrupted = result?;
     // Speed-up and efficiency count only the time runs were in flight (see
