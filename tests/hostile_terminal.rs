@@ -14,6 +14,71 @@ use std::process::Command;
 
 use common::{JOBDECK, TempDir, run_command};
 
+fn send_signal(pid: i32, signal: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_raw(pid).expect("a real pid");
+    rustix::process::kill_process(pid, signal).expect("send the signal");
+}
+
+/// Item 12: a second SIGINT stops waiting for the cleanup, but the runs then still end
+/// (after the grace period); their time must be counted in the active time too, so
+/// efficiency never exceeds 100 % and speed-up never the worker count.
+#[test]
+fn a_second_sigint_keeps_speedup_and_efficiency_possible() {
+    if !common::cmake_available("a_second_sigint_keeps_speedup_and_efficiency_possible") {
+        return;
+    }
+    let temp = TempDir::new("second-sigint");
+    // Each configure's shell says in a file that it runs, then notes the SIGTERM of the
+    // cancel in another and carries on, so the run ends only with the SIGKILL after the
+    // grace period.
+    for name in ["a", "b"] {
+        let script = format!(
+            "trap 'touch {term}' TERM; touch {started}; while true; do sleep 0.05; done",
+            term = temp.join(format!("term-{name}")).display(),
+            started = temp.join(format!("started-{name}")).display(),
+        );
+        std::fs::create_dir_all(temp.join(name)).expect("project folder");
+        std::fs::write(
+            temp.join(name).join("CMakeLists.txt"),
+            format!(
+                "cmake_minimum_required(VERSION 3.10)\nproject(p NONE)\n\
+                 execute_process(COMMAND sh -c \"{script}\")\n"
+            ),
+        )
+        .expect("write CMakeLists.txt");
+    }
+    let run = common::Streaming::start(["--json", "-j2", temp.path().to_str().expect("UTF-8")]);
+    assert!(
+        common::wait_until(|| temp.join("started-a").exists() && temp.join("started-b").exists()),
+        "both configures to run their shell"
+    );
+    let jobdeck = i32::try_from(run.child.id()).expect("pid fits");
+    send_signal(jobdeck, rustix::process::Signal::INT);
+    // Both runs got the cancel's SIGTERM, so the first SIGINT was handled: the next one is
+    // a second signal, not one merged with the first.
+    assert!(
+        common::wait_until(|| temp.join("term-a").exists() && temp.join("term-b").exists()),
+        "the first SIGINT to cancel both runs"
+    );
+    send_signal(jobdeck, rustix::process::Signal::INT);
+    let mut seen = Vec::new();
+    let (status, stderr) = run.finish(&mut seen);
+    assert_eq!(status.code(), Some(130), "{stderr}; {seen:#?}");
+    let events = common::parse_json_lines(&seen.join("\n"));
+    let summary = events.last().expect("a summary");
+    assert_eq!(summary["event"], "summary", "{seen:#?}");
+    let number = |field: &str| summary[field].as_f64().expect("a number");
+    let workers = number("workers");
+    assert!(number("efficiency") <= 1.0, "{summary}");
+    assert!(number("speedup") <= workers, "{summary}");
+    // Not only clamped: the time the runs took to die is active time too. Each run's
+    // duration is measured by its worker, the active time by the model, so allow a little.
+    assert!(
+        number("job_ms") <= workers * number("active_ms") + 250.0,
+        "the runs' time lies outside the active time: {summary}"
+    );
+}
+
 /// Item 13: a folder name with a newline and escape sequences, and a tool whose error
 /// output sets the terminal title and clears the screen. Plain lines stay one per job, and
 /// not one control character reaches stdout or stderr.
