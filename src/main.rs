@@ -30,6 +30,10 @@ fn main() -> ExitCode {
             };
         }
     };
+    let headless = args.headless || args.json || !std::io::stdout().is_terminal();
+    if !headless && let Some(why) = jobdeck::ui::terminal_not_ours() {
+        return startup_error(&why);
+    }
     // Dropped last, after the engine is shut down: nothing writes into the folder then.
     let _demo_build_root = args.demo_cleanup();
     let signals = match jobdeck::signals::listen() {
@@ -54,7 +58,6 @@ fn main() -> ExitCode {
         // Only `--rerun-failed` plans nothing without an error: there is nothing left to do.
         return ExitCode::SUCCESS;
     }
-    let headless = args.headless || args.json || !std::io::stdout().is_terminal();
     let result = if headless {
         run_headless(plan, args.json, &signals)
     } else {

@@ -13,10 +13,44 @@ mod tmux;
 use std::process::Command;
 
 use common::{JOBDECK, TempDir, run_command};
+use tmux::{Tmux, tools_present, unique_tag};
 
 fn send_signal(pid: i32, signal: rustix::process::Signal) {
     let pid = rustix::process::Pid::from_raw(pid).expect("a real pid");
     rustix::process::kill_process(pid, signal).expect("send the signal");
+}
+
+/// Item 7: `timeout` puts itself and jobdeck in a background process group. Taking the
+/// terminal from there stops jobdeck with SIGTTOU, so it must refuse, say why, and exit 2.
+#[test]
+fn a_tui_in_a_background_process_group_says_so_and_exits_2() {
+    if !tools_present(
+        "background_group",
+        &[("tmux", "-V"), ("timeout", "--version")],
+    ) {
+        return;
+    }
+    let tag = unique_tag("bg");
+    let dir = TempDir::new("background-group");
+    let command = format!(
+        "timeout 120 '{JOBDECK}' --no-cmake --words 1 '{dir}'; echo \"jobdeck exited $?\"",
+        dir = dir.path().display(),
+    );
+    let tmux = Tmux::start(&tag, &command);
+    let screen = tmux.wait_for_in(true, "jobdeck to give up on the terminal", |s| {
+        s.contains("jobdeck exited")
+    });
+    assert!(screen.contains("jobdeck exited 2"), "{screen}");
+    // The message wraps at the pane's width.
+    let message: String = screen.lines().collect();
+    assert!(
+        message.contains("--headless"),
+        "it suggests --headless:\n{screen}"
+    );
+    assert!(
+        message.contains("background process group"),
+        "it says why the terminal is not its own:\n{screen}"
+    );
 }
 
 /// Item 12: a second SIGINT stops waiting for the cleanup, but the runs then still end

@@ -27,6 +27,7 @@ use crate::session::{End, Session};
 use input::{Input, InputEvent};
 use keymap::Mode;
 use terminal::Tui;
+pub use terminal::not_ours as terminal_not_ours;
 use theme::Theme;
 
 /// How often the clock moves while something runs.

@@ -12,6 +12,27 @@ use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{EnterAlternateScreen, enable_raw_mode};
 
+/// Why the terminal on stdout is not this process's to take, if it is not.
+///
+/// Only the terminal's foreground process group may change its modes: from a background
+/// group (`timeout 20 jobdeck`, `jobdeck &`) the first change stops the process with
+/// SIGTTOU, before anything is drawn, and there it stays until SIGKILL. So the TUI asks
+/// first, while it can still say why it will not start. A stdout that is not our
+/// controlling terminal cannot stop us, and is left to `Tui::enter` to judge.
+pub fn not_ours() -> Option<String> {
+    let foreground = rustix::termios::tcgetpgrp(stdout()).ok()?;
+    let ours = rustix::process::getpgrp();
+    (foreground != ours).then(|| {
+        format!(
+            "the terminal is not ours to take: jobdeck runs in background process group {} \
+             (started by `timeout`, or with `&`?), the terminal's foreground group is {}; \
+             run it in the foreground, or with --headless",
+            ours.as_raw_nonzero(),
+            foreground.as_raw_nonzero(),
+        )
+    })
+}
+
 /// The live terminal. Dropping it restores the terminal, also while unwinding.
 #[derive(Debug)]
 pub struct Tui {
