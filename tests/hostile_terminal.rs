@@ -32,8 +32,12 @@ fn a_tui_in_a_background_process_group_says_so_and_exits_2() {
     }
     let tag = unique_tag("bg");
     let dir = TempDir::new("background-group");
+    // Not an interactive shell: one with job control would make `timeout` the foreground
+    // group. The `read` keeps the pane open: jobdeck now ends at once, maybe before tmux
+    // was told to keep the pane of a finished command.
     let command = format!(
-        "timeout 120 '{JOBDECK}' --no-cmake --words 1 '{dir}'; echo \"jobdeck exited $?\"",
+        "timeout 120 '{JOBDECK}' --no-cmake --words 1 '{dir}'; echo \"jobdeck exited $?\"; \
+         read -r _",
         dir = dir.path().display(),
     );
     let tmux = Tmux::start(&tag, &command);
