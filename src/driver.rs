@@ -93,9 +93,11 @@ impl Driver {
                 expected: *expected,
             })
             .collect();
+        let logs: Vec<PathBuf> = plan.jobs.iter().map(|job| job.spec.log().into()).collect();
         let (driver, events) = Self::new(plan.jobs, &config, plan.timeout);
         let driver = driver.with_records(Some(plan.history), plan.trace);
         let model = Model::new(nodes, plan.workers, Instant::now())
+            .with_log_paths(logs)
             .starting_paused(plan.paused)
             .with_nice(plan.nice);
         (driver, events, model)
@@ -132,7 +134,7 @@ impl Driver {
                 self.engine.set_workers(count);
                 None
             }
-            other @ (Effect::Exit | Effect::OpenPager(_)) => Some(other),
+            other @ (Effect::Exit | Effect::OpenPager { .. }) => Some(other),
         }
     }
 

@@ -59,7 +59,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let result = if headless {
-        run_headless(plan, args.json, &signals)
+        run_headless(plan, args.json, &signals.events)
     } else {
         jobdeck::ui::run_tui(plan, &signals)
     };

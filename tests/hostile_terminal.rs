@@ -10,10 +10,17 @@
 mod common;
 mod tmux;
 
+use std::path::Path;
 use std::process::Command;
 
 use common::{JOBDECK, TempDir, run_command};
-use tmux::{Tmux, tools_present, unique_tag};
+use tmux::{Tmux, row_is, tools_present, unique_tag};
+
+fn tmux_fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/fixtures/tui")
+        .join(name)
+}
 
 fn send_signal(pid: i32, signal: rustix::process::Signal) {
     let pid = rustix::process::Pid::from_raw(pid).expect("a real pid");
@@ -175,4 +182,56 @@ fn plain_lines_escape_control_characters_in_names_and_errors() {
         "the warning names the loop: {}",
         run.stderr
     );
+}
+
+/// Item 15: `o` on a running job opens its log, which is still being written: `less`
+/// follows it (`+F`) until Ctrl-C, and `q` comes back to the table.
+#[test]
+fn o_on_a_running_job_opens_its_growing_log() {
+    let tools = [
+        ("tmux", "-V"),
+        ("cmake", "--version"),
+        ("less", "--version"),
+    ];
+    if !tools_present("open_running_log", &tools) {
+        return;
+    }
+    let tag = unique_tag("running-log");
+    let dir = TempDir::new("running-log");
+    tmux::copy_dir(&tmux_fixture("long-sleep"), &dir.join("long-sleep"));
+    let command = format!(
+        "env JOBDECK_E2E_TAG={tag} PAGER=less LESS= '{JOBDECK}' -j 1 '{dir}'; \
+         echo \"jobdeck exited $?\"",
+        dir = dir.path().display(),
+    );
+    let tmux = Tmux::start(&tag, &command);
+    tmux.wait_for("the long job to run", |s| {
+        row_is(s, "long-sleep", "running")
+    });
+    tmux::wait_until("the long job's `sleep 60`", || {
+        tmux::tagged_processes(&tag)
+            .iter()
+            .any(|(_, comm)| comm == "sleep")
+    });
+    tmux.keys(&["o"]);
+    tmux.wait_for("less following the running job's log", |s| {
+        s.contains("tui-fixture: sleeping for a minute") && !s.contains("q quit")
+    });
+    assert!(
+        tmux::tagged_processes(&tag)
+            .iter()
+            .any(|(_, comm)| comm == "less"),
+        "the pager is less"
+    );
+    // Ctrl-C stops less following; it is the pager's, not a quit for jobdeck.
+    tmux.keys(&["C-c"]);
+    tmux.keys(&["q"]);
+    tmux.wait_for("the table after the pager", |s| {
+        s.contains("q quit") && row_is(s, "long-sleep", "running")
+    });
+    tmux.keys(&["q"]);
+    tmux.wait_for("the quit question", |s| s.contains("Quit?"));
+    tmux.keys(&["y"]);
+    let screen = tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited"));
+    assert!(screen.contains("jobdeck exited 1"), "{screen}");
 }

@@ -117,7 +117,12 @@ pub enum Effect {
     /// Resize the worker pool.
     SetWorkers(usize),
     /// Show a log file in the pager, then come back.
-    OpenPager(PathBuf),
+    OpenPager {
+        /// The log file.
+        log: PathBuf,
+        /// Whether its run is still writing it: the pager should follow its end.
+        follow: bool,
+    },
     /// Leave the loop (the loop then shuts the engine down, which kills what is left).
     Exit,
 }
@@ -259,6 +264,16 @@ impl Model {
     #[must_use]
     pub fn starting_paused(mut self, paused: bool) -> Self {
         self.paused = paused;
+        self
+    }
+
+    /// Where each job's runs write their log, in job order: `o` opens a running job's log
+    /// before the run ends and reports where it went.
+    #[must_use]
+    pub fn with_log_paths(mut self, logs: impl IntoIterator<Item = PathBuf>) -> Self {
+        for (row, log) in self.jobs.iter_mut().zip(logs) {
+            row.log_path = Some(log);
+        }
         self
     }
 

@@ -18,12 +18,12 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, after, never, select, tick};
-use signal_hook::consts::SIGINT;
 
 use crate::app::{self, Action, Effect, Model, Msg, UiAction};
 use crate::engine::EngineEvent;
 use crate::plan::Plan;
 use crate::session::{End, Session};
+use crate::signals::StopSignals;
 use input::{Input, InputEvent};
 use keymap::Mode;
 use terminal::Tui;
@@ -41,7 +41,7 @@ const FRAME: Duration = Duration::from_millis(16);
 const EVENT_BUDGET: usize = 20_000;
 
 /// Runs the full-screen UI until the user quits or a signal arrives.
-pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> io::Result<End> {
+pub fn run_tui(plan: Plan, signals: &StopSignals) -> io::Result<End> {
     let mut session = Session::start(plan);
     app::update(
         &mut session.model,
@@ -83,7 +83,7 @@ struct Loop<'a> {
     tui: &'a mut Tui,
     input: &'a Input,
     session: &'a mut Session,
-    signals: &'a Receiver<i32>,
+    signals: &'a StopSignals,
     interrupted: bool,
     last_draw: Option<Instant>,
 }
@@ -101,7 +101,9 @@ impl Loop<'_> {
                 for effect in std::mem::take(&mut pending) {
                     match self.session.driver.apply(effect) {
                         Some(Effect::Exit) => return Ok(self.interrupted),
-                        Some(Effect::OpenPager(path)) => pending.extend(self.open_pager(&path)?),
+                        Some(Effect::OpenPager { log, follow }) => {
+                            pending.extend(self.open_pager(&log, follow)?);
+                        }
                         _ => {}
                     }
                 }
@@ -125,7 +127,7 @@ impl Loop<'_> {
                         pending.extend(self.update(Msg::Engine(event)));
                     }
                 },
-                recv(self.signals) -> signal => if signal.is_ok() {
+                recv(self.signals.events) -> signal => if signal.is_ok() {
                     self.interrupted = true;
                     pending.extend(self.update(Msg::Action(Action::ForceQuit)));
                 },
@@ -192,32 +194,36 @@ impl Loop<'_> {
         Ok(never())
     }
 
-    /// Runs `$PAGER` (default `less`) on the real terminal, then takes the screen back.
-    fn open_pager(&mut self, path: &Path) -> io::Result<Vec<Effect>> {
+    /// Runs `$PAGER` (default `less`) on the real terminal, then takes the screen back. A
+    /// log still being written is opened with `less +F`, which follows its end until Ctrl-C.
+    fn open_pager(&mut self, path: &Path, follow: bool) -> io::Result<Vec<Effect>> {
+        if !path.exists() {
+            // A run that has just started may not have created its log yet.
+            let notice = format!("no log yet: {} is not written yet", path.display());
+            return Ok(self.update(Msg::Notice(notice)));
+        }
         self.input.pause();
         self.tui.suspend()?;
         let pager = std::env::var("PAGER")
             .ok()
             .filter(|p| !p.trim().is_empty())
             .unwrap_or_else(|| "less".to_string());
+        let follow = if follow && is_less(&pager) { " +F" } else { "" };
         // Through `sh` so a PAGER with arguments (`less -R`) works; the path stays one word.
-        let status = Command::new("sh")
-            .arg("-c")
-            .arg(format!("{pager} \"$1\""))
-            .arg("jobdeck-pager")
-            .arg(path)
-            .status();
+        // `exec`, so a Ctrl-C that stops less following cannot end the shell under it and
+        // hand the screen back while less still runs. That Ctrl-C is the pager's, not a
+        // stop for jobdeck.
+        let status = self.signals.lend_ctrl_c(|| {
+            Command::new("sh")
+                .arg("-c")
+                .arg(format!("exec {pager}{follow} \"$1\""))
+                .arg("jobdeck-pager")
+                .arg(path)
+                .status()
+        })?;
         self.tui.resume()?;
         self.input.resume();
-        // Ctrl-C inside the pager was meant for the pager, not for jobdeck; other stop
-        // signals end the session as usual.
         let mut effects = Vec::new();
-        for signal in self.signals.try_iter().collect::<Vec<_>>() {
-            if signal != SIGINT {
-                self.interrupted = true;
-                effects.extend(self.update(Msg::Action(Action::ForceQuit)));
-            }
-        }
         match status {
             Ok(status) if status.success() => {}
             Ok(status) => {
@@ -230,6 +236,15 @@ impl Loop<'_> {
         effects.extend(self.update(Msg::Resized));
         Ok(effects)
     }
+}
+
+/// Whether the pager command runs `less`, which can follow a growing file (`+F`).
+fn is_less(pager: &str) -> bool {
+    pager
+        .split_whitespace()
+        .next()
+        .and_then(|program| Path::new(program).file_name())
+        .is_some_and(|name| name == "less")
 }
 
 /// The messages one input event becomes: a clock tick, then the action its key is bound to.
