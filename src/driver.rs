@@ -109,7 +109,7 @@ impl Driver {
     }
 
     /// Carries out an engine effect. Returns the effects that are the caller's business
-    /// (`Exit`, `OpenPager`), untouched.
+    /// (`Exit`, `OpenPager`, `Suspend`), untouched.
     pub fn apply(&self, effect: Effect) -> Option<Effect> {
         match effect {
             Effect::Start { job, run } => {
@@ -134,7 +134,7 @@ impl Driver {
                 self.engine.set_workers(count);
                 None
             }
-            other @ (Effect::Exit | Effect::OpenPager { .. }) => Some(other),
+            other @ (Effect::Exit | Effect::OpenPager { .. } | Effect::Suspend) => Some(other),
         }
     }
 

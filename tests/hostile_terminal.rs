@@ -16,10 +16,59 @@ use std::process::Command;
 use common::{JOBDECK, TempDir, run_command};
 use tmux::{Tmux, row_is, tools_present, unique_tag};
 
+/// The prompt of the interactive shell the job-control tests type into.
+const PROMPT: &str = "hostile$";
+
 fn tmux_fixture(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("assets/fixtures/tui")
         .join(name)
+}
+
+/// An interactive bash with job control, no startup files and a known prompt.
+fn interactive_shell(label: &str) -> Tmux {
+    let tmux = Tmux::start(
+        label,
+        &format!("env PS1='{PROMPT} ' HISTFILE=/dev/null bash --norc --noprofile -i"),
+    );
+    tmux.wait_for("the shell's prompt", |s| has_prompt_after(s, ""));
+    tmux
+}
+
+/// Types `line` into the pane and presses Enter.
+fn type_line(tmux: &Tmux, line: &str) {
+    tmux.keys(&["-l", line]);
+    tmux.keys(&["Enter"]);
+}
+
+/// Whether a line holding only the prompt comes after the last line containing `after`
+/// (anywhere, when `after` is empty).
+fn has_prompt_after(screen: &str, after: &str) -> bool {
+    let lines: Vec<&str> = screen.lines().collect();
+    let start = if after.is_empty() {
+        0
+    } else {
+        match lines.iter().rposition(|l| l.contains(after)) {
+            Some(start) => start,
+            None => return false,
+        }
+    };
+    lines[start..].iter().any(|l| l.trim_end() == PROMPT)
+}
+
+/// The pid of the jobdeck that the shell started (not its watchdog, which is its child).
+fn jobdeck_pid(tag: &str) -> i32 {
+    let tagged = tmux::tagged_processes(tag);
+    let pids: Vec<i32> = tagged
+        .iter()
+        .filter(|(_, comm)| comm == "jobdeck")
+        .map(|(pid, _)| i32::try_from(*pid).expect("pid fits"))
+        .collect();
+    common::processes()
+        .into_iter()
+        .find(|p| pids.contains(&p.pid) && !pids.contains(&p.ppid))
+        .unwrap_or_else(|| panic!("no jobdeck among {tagged:?}"))
+        .pid
 }
 
 fn send_signal(pid: i32, signal: rustix::process::Signal) {
@@ -181,6 +230,93 @@ fn plain_lines_escape_control_characters_in_names_and_errors() {
         run.stderr.contains(r"loop\u{1b}[31m"),
         "the warning names the loop: {}",
         run.stderr
+    );
+}
+
+/// Item 14: Ctrl-Z, an outside SIGTSTP and an outside SIGSTOP each hand a sane terminal back
+/// to the shell; `fg` takes it back in raw mode, redrawn, with the keys working.
+#[test]
+fn ctrl_z_sigtstp_and_sigstop_suspend_and_fg_takes_the_terminal_back() {
+    let tools = [("tmux", "-V"), ("bash", "--version"), ("less", "--version")];
+    if !tools_present("suspend", &tools) {
+        return;
+    }
+    let tag = unique_tag("suspend");
+    let dir = TempDir::new("suspend");
+    let tmux = interactive_shell(&tag);
+    type_line(
+        &tmux,
+        &format!(
+            "JOBDECK_E2E_TAG={tag} PAGER=less LESS= '{JOBDECK}' --no-cmake --words 2 \
+             --words-per-task 1000 '{}'",
+            dir.path().display()
+        ),
+    );
+    let table_drawn = |s: &str| s.contains("q quit") && !s.lines().any(|l| l.trim_end() == PROMPT);
+    tmux.wait_for("the table with both tasks done", |s| {
+        table_drawn(s) && row_is(s, "output0", "ok") && row_is(s, "output1", "ok")
+    });
+    let pid = jobdeck_pid(&tag);
+    for how in ["Ctrl-Z", "SIGTSTP", "SIGSTOP"] {
+        match how {
+            "Ctrl-Z" => tmux.keys(&["C-z"]),
+            "SIGTSTP" => send_signal(pid, rustix::process::Signal::TSTP),
+            _ => send_signal(pid, rustix::process::Signal::STOP),
+        }
+        tmux.wait_for(&format!("the shell's prompt after {how}"), |s| {
+            has_prompt_after(s, "Stopped")
+        });
+        type_line(&tmux, "clear; stty -a");
+        let screen = tmux.wait_for(&format!("stty's settings after {how}"), |s| {
+            s.contains("speed") && has_prompt_after(s, "speed")
+        });
+        let words: Vec<&str> = screen.split_whitespace().collect();
+        assert!(
+            words.contains(&"icanon") && words.contains(&"echo"),
+            "after {how} the shell has a sane terminal:\n{screen}"
+        );
+        type_line(&tmux, "clear; fg");
+        tmux.wait_for(&format!("the table again after {how} and fg"), |s| {
+            table_drawn(s) && row_is(s, "output0", "ok")
+        });
+        // Raw mode: a key arrives without Enter, and is not echoed.
+        tmux.keys(&["?"]);
+        tmux.wait_for(&format!("the help after {how} and fg"), |s| {
+            s.contains("keys (? or Esc closes)")
+        });
+        tmux.keys(&["Escape"]);
+        tmux.wait_for("the help to close", |s| {
+            !s.contains("keys (? or Esc closes)") && s.contains("q quit")
+        });
+    }
+    // A Ctrl-Z in the pager stops less and jobdeck together, as a job; `fg` continues both.
+    tmux.keys(&["o"]);
+    tmux.wait_for("less showing the log", |s| {
+        s.contains("(END)") && !s.contains("q quit")
+    });
+    tmux.keys(&["C-z"]);
+    tmux.wait_for("the shell's prompt after Ctrl-Z in less", |s| {
+        has_prompt_after(s, "Stopped")
+    });
+    type_line(&tmux, "clear; fg");
+    tmux.wait_for("less again", |s| s.contains("(END)"));
+    tmux.keys(&["q"]);
+    tmux.wait_for("the table after less", |s| {
+        table_drawn(s) && row_is(s, "output0", "ok")
+    });
+    tmux.keys(&["q"]);
+    tmux.wait_for("the prompt after quitting", |s| {
+        s.lines().any(|l| l.trim_end() == PROMPT)
+    });
+    type_line(&tmux, "echo \"jobdeck exited $?\"; stty -a");
+    let screen = tmux.wait_for("the exit status", |s| {
+        s.contains("jobdeck exited") && has_prompt_after(s, "speed")
+    });
+    assert!(screen.contains("jobdeck exited 0"), "{screen}");
+    let words: Vec<&str> = screen.split_whitespace().collect();
+    assert!(
+        words.contains(&"icanon") && words.contains(&"echo"),
+        "{screen}"
     );
 }
 

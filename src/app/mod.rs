@@ -71,6 +71,8 @@ pub enum Action {
     DismissQuit,
     /// Quit without asking (Ctrl-C, a signal); a second one stops waiting for cleanup.
     ForceQuit,
+    /// Hand the terminal back to the shell and stop until `fg` (Ctrl-Z); the jobs go on.
+    Suspend,
     /// Change only what is shown (filter, search, scrolling, help).
     Ui(UiAction),
 }
@@ -123,6 +125,9 @@ pub enum Effect {
         /// Whether its run is still writing it: the pager should follow its end.
         follow: bool,
     },
+    /// Restore the terminal, stop until the shell continues jobdeck (`fg`), then take the
+    /// terminal back and draw everything again.
+    Suspend,
     /// Leave the loop (the loop then shuts the engine down, which kills what is left).
     Exit,
 }

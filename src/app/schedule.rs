@@ -48,6 +48,7 @@ impl Model {
             Action::ConfirmQuit if self.confirming_quit => return self.begin_quit(),
             Action::ConfirmQuit => {}
             Action::DismissQuit => self.confirming_quit = false,
+            Action::Suspend => return vec![Effect::Suspend],
             Action::ForceQuit => {
                 self.force_quits += 1;
                 if self.force_quits > 1 || self.in_flight.is_empty() {

@@ -572,6 +572,16 @@ fn open_log_asks_for_the_pager_only_when_there_is_a_log() {
     );
 }
 
+/// Ctrl-Z is the terminal's business: the loop suspends, the jobs and the model go on.
+#[test]
+fn suspend_asks_the_loop_to_suspend_and_leaves_the_jobs_alone() {
+    let (mut m, _) = model(&["a", "b"], 1);
+    started(&mut m, 0, 0);
+    assert_eq!(act(&mut m, Action::Suspend), vec![Effect::Suspend]);
+    assert_eq!(m.jobs[0].state, JobState::Running);
+    assert!(!m.quitting);
+}
+
 /// The log of a run is written while it runs: `o` opens it then, following its end.
 #[test]
 fn open_log_on_a_running_job_follows_the_log_being_written() {

@@ -18,12 +18,14 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, after, never, select, tick};
+use rustix::process::Signal;
+use signal_hook::consts::SIGTSTP;
 
 use crate::app::{self, Action, Effect, Model, Msg, UiAction};
 use crate::engine::EngineEvent;
 use crate::plan::Plan;
 use crate::session::{End, Session};
-use crate::signals::StopSignals;
+use crate::signals::{self, StopSignals, SuspendSignals};
 use input::{Input, InputEvent};
 use keymap::Mode;
 use terminal::Tui;
@@ -52,12 +54,14 @@ pub fn run_tui(plan: Plan, signals: &StopSignals) -> io::Result<End> {
     }
     let result = {
         let mut tui = Tui::enter()?;
+        let suspend = signals::listen_for_suspend()?;
         let input = Input::spawn()?;
         let mut ui = Loop {
             tui: &mut tui,
             input: &input,
             session: &mut session,
             signals,
+            suspend: &suspend,
             interrupted: false,
             last_draw: None,
         };
@@ -84,6 +88,7 @@ struct Loop<'a> {
     input: &'a Input,
     session: &'a mut Session,
     signals: &'a StopSignals,
+    suspend: &'a SuspendSignals,
     interrupted: bool,
     last_draw: Option<Instant>,
 }
@@ -104,6 +109,7 @@ impl Loop<'_> {
                         Some(Effect::OpenPager { log, follow }) => {
                             pending.extend(self.open_pager(&log, follow)?);
                         }
+                        Some(Effect::Suspend) => pending.extend(self.suspend()?),
                         _ => {}
                     }
                 }
@@ -130,6 +136,16 @@ impl Loop<'_> {
                 recv(self.signals.events) -> signal => if signal.is_ok() {
                     self.interrupted = true;
                     pending.extend(self.update(Msg::Action(Action::ForceQuit)));
+                },
+                recv(self.suspend.events) -> signal => match signal {
+                    Ok(SIGTSTP) => pending.extend(self.suspend()?),
+                    // Continued after a stop jobdeck did not ask for (SIGSTOP): the shell
+                    // may have reset the terminal's modes meanwhile, and drawn over it.
+                    Ok(_) => {
+                        self.tui.resume()?;
+                        pending.extend(self.update(Msg::Resized));
+                    }
+                    Err(_) => {}
                 },
                 recv(clock) -> _ => {},
                 recv(frame_due) -> _ => {},
@@ -194,6 +210,21 @@ impl Loop<'_> {
         Ok(never())
     }
 
+    /// Ctrl-Z or SIGTSTP, as vim and htop do it: gives the terminal back as it was, stops
+    /// until the shell continues jobdeck (`fg`), then takes the terminal back and draws
+    /// everything again. Only jobdeck stops: its jobs run in their own process groups and go
+    /// on, their output waiting in their pipes.
+    fn suspend(&mut self) -> io::Result<Vec<Effect>> {
+        self.input.pause();
+        self.tui.suspend()?;
+        // SIGSTOP, which no handler can catch: jobdeck's own SIGTSTP handler is what
+        // brought it here.
+        let _ = rustix::process::kill_process(rustix::process::getpid(), Signal::STOP);
+        self.tui.resume()?;
+        self.input.resume();
+        Ok(self.update(Msg::Resized))
+    }
+
     /// Runs `$PAGER` (default `less`) on the real terminal, then takes the screen back. A
     /// log still being written is opened with `less +F`, which follows its end until Ctrl-C.
     fn open_pager(&mut self, path: &Path, follow: bool) -> io::Result<Vec<Effect>> {
@@ -213,14 +244,17 @@ impl Loop<'_> {
         // `exec`, so a Ctrl-C that stops less following cannot end the shell under it and
         // hand the screen back while less still runs. That Ctrl-C is the pager's, not a
         // stop for jobdeck.
-        let status = self.signals.lend_ctrl_c(|| {
+        let run_pager = || {
             Command::new("sh")
                 .arg("-c")
                 .arg(format!("exec {pager}{follow} \"$1\""))
                 .arg("jobdeck-pager")
                 .arg(path)
                 .status()
-        })?;
+        };
+        let status = self
+            .signals
+            .lend_ctrl_c(|| self.suspend.lend_ctrl_z(run_pager))??;
         self.tui.resume()?;
         self.input.resume();
         let mut effects = Vec::new();

@@ -10,7 +10,7 @@ use std::io::{self, stdout};
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use ratatui::crossterm::execute;
-use ratatui::crossterm::terminal::{EnterAlternateScreen, enable_raw_mode};
+use ratatui::crossterm::terminal::{EnterAlternateScreen, disable_raw_mode, enable_raw_mode};
 
 /// Why the terminal on stdout is not this process's to take, if it is not.
 ///
@@ -64,8 +64,12 @@ impl Tui {
         ratatui::try_restore()
     }
 
-    /// Takes the terminal back after `suspend` and forces a full redraw.
+    /// Takes the terminal back after `suspend`, or after something else changed its modes
+    /// (the shell, when jobdeck was stopped from outside), and forces a full redraw.
     pub fn resume(&mut self) -> io::Result<()> {
+        // crossterm skips `enable_raw_mode` while it believes raw mode is on; after an
+        // outside stop the shell may have put the terminal back in cooked mode.
+        disable_raw_mode()?;
         enable_raw_mode()?;
         execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
         self.terminal.clear()
