@@ -230,7 +230,7 @@ impl Loop<'_> {
     fn open_pager(&mut self, path: &Path, follow: bool) -> io::Result<Vec<Effect>> {
         if !path.exists() {
             // A run that has just started may not have created its log yet.
-            let notice = format!("no log yet: {} is not written yet", path.display());
+            let notice = format!("no log file at {} (yet)", path.display());
             return Ok(self.update(Msg::Notice(notice)));
         }
         self.input.pause();
