@@ -93,9 +93,11 @@ impl Driver {
                 expected: *expected,
             })
             .collect();
+        let logs: Vec<PathBuf> = plan.jobs.iter().map(|job| job.spec.log().into()).collect();
         let (driver, events) = Self::new(plan.jobs, &config, plan.timeout);
         let driver = driver.with_records(Some(plan.history), plan.trace);
         let model = Model::new(nodes, plan.workers, Instant::now())
+            .with_log_paths(logs)
             .starting_paused(plan.paused)
             .with_nice(plan.nice);
         (driver, events, model)
@@ -125,7 +127,7 @@ impl Driver {
     }
 
     /// Carries out an engine effect. Returns the effects that are the caller's business
-    /// (`Exit`, `OpenPager`), untouched.
+    /// (`Exit`, `OpenPager`, `Suspend`), untouched.
     pub fn apply(&self, effect: Effect) -> Option<Effect> {
         match effect {
             Effect::Start { job, run } => {
@@ -150,7 +152,7 @@ impl Driver {
                 self.engine.set_workers(count);
                 None
             }
-            other @ (Effect::Exit | Effect::OpenPager(_)) => Some(other),
+            other @ (Effect::Exit | Effect::OpenPager { .. } | Effect::Suspend) => Some(other),
         }
     }
 

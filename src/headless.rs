@@ -13,6 +13,7 @@ use crate::engine::JobId;
 use crate::plan::Plan;
 use crate::progress_line::ProgressLine;
 use crate::session::{End, Session};
+use crate::text::{escape_controls, warn};
 
 /// Runs the plan to the end, printing to stdout. `signals` delivers SIGINT, SIGTERM, SIGHUP.
 pub fn run_headless(plan: Plan, json: bool, signals: &Receiver<i32>) -> io::Result<End> {
@@ -87,11 +88,6 @@ pub fn run_headless(plan: Plan, json: bool, signals: &Receiver<i32>) -> io::Resu
     }
 }
 
-fn warn(warning: &str) {
-    // Not `eprintln!`: it panics when stderr is a closed pipe.
-    let _ = writeln!(io::stderr(), "jobdeck: warning: {warning}");
-}
-
 struct Reporter<W: Write> {
     json: bool,
     staged: bool,
@@ -156,7 +152,8 @@ impl<W: Write> Reporter<W> {
                 let _ = write!(line, "  (log: {})", log.display());
             }
         }
-        self.line(&line);
+        // The name, the error and the log path come from folders and tools: one job, one line.
+        self.line(&escape_controls(&line));
     }
 
     fn summary(&mut self, s: &Summary, unsuccessful: &[RunRecord], interrupted: bool) {

@@ -18,5 +18,6 @@ pub mod progress_line;
 pub mod recap;
 pub mod session;
 pub mod signals;
+pub mod text;
 pub mod trace;
 pub mod ui;

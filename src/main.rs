@@ -34,6 +34,10 @@ fn main() -> ExitCode {
             };
         }
     };
+    let headless = args.headless || args.json || !std::io::stdout().is_terminal();
+    if !headless && let Some(why) = jobdeck::ui::terminal_not_ours() {
+        return startup_error(&why);
+    }
     // Dropped last, after the engine is shut down: nothing writes into the folder then.
     let _demo_build_root = args.demo_cleanup();
     let signals = match jobdeck::signals::listen() {
@@ -62,16 +66,14 @@ fn main() -> ExitCode {
         )),
     }
     for warning in &plan.warnings {
-        // Not `eprintln!`: it panics when stderr is a closed pipe.
-        let _ = writeln!(std::io::stderr(), "jobdeck: warning: {warning}");
+        jobdeck::text::warn(warning);
     }
     if plan.jobs.is_empty() {
         // Only `--rerun-failed` plans nothing without an error: there is nothing left to do.
         return ExitCode::SUCCESS;
     }
-    let headless = args.headless || args.json || !std::io::stdout().is_terminal();
     let result = if headless {
-        run_headless(plan, args.json, &signals)
+        run_headless(plan, args.json, &signals.events)
     } else {
         jobdeck::ui::run_tui(plan, &signals)
     };
@@ -82,6 +84,8 @@ fn main() -> ExitCode {
 }
 
 fn startup_error(message: &str) -> ExitCode {
+    // Not `eprintln!`: it panics when stderr is a closed pipe. Escaped: messages name folders.
+    let message = jobdeck::text::escape_controls(message);
     let _ = writeln!(std::io::stderr(), "jobdeck: {message}");
     ExitCode::from(2)
 }

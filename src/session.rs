@@ -74,6 +74,10 @@ impl Session {
     /// `report`, writes the trace, and says how it ended, with any warnings.
     pub fn finish(mut self, interrupted: bool, mut report: impl FnMut(&News)) -> Finish {
         self.driver.shutdown();
+        // The runs still in flight ended during the shutdown, after the loop's last tick.
+        // Without a tick first, their time would count as job time but not as active time,
+        // and a second Ctrl-C would print a speed-up above the worker count.
+        app::update(&mut self.model, Msg::Tick(Instant::now()));
         while let Ok(event) = self.events.try_recv() {
             app::update(&mut self.model, Msg::Engine(event));
         }

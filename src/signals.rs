@@ -1,24 +1,152 @@
-//! SIGINT, SIGTERM and SIGHUP as messages on a channel.
+//! SIGINT, SIGTERM and SIGHUP as messages on a channel; for the TUI also SIGTSTP and SIGCONT.
 //!
 //! Children run in their own process groups, so a Ctrl-C at the shell reaches only jobdeck;
 //! jobdeck must then cancel every run itself, which the loops do when a signal arrives here.
+//!
+//! A pager runs in jobdeck's process group, so a Ctrl-C meant for it (`less` stops following
+//! a file on Ctrl-C) reaches jobdeck too. SIGINT therefore has a listener of its own, which
+//! [`StopSignals::lend_ctrl_c`] stops while the pager runs: with no listener, a SIGINT is
+//! dropped the moment it comes, so none can be mistaken for a stop later, however late the
+//! forwarding thread would have run.
+//!
+//! The TUI handles SIGTSTP itself (see [`SuspendSignals`]): stopping as the default action
+//! does would leave the terminal in raw mode for the shell, and not take it back on `fg`.
 
-use crossbeam_channel::Receiver;
-use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-use signal_hook::iterator::Signals;
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
 
-/// Starts a thread that forwards the three stop signals to the returned channel.
-pub fn listen() -> std::io::Result<Receiver<i32>> {
-    let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP])?;
-    let (tx, rx) = crossbeam_channel::unbounded();
-    std::thread::Builder::new()
-        .name("signals".into())
-        .spawn(move || {
-            for signal in signals.forever() {
-                if tx.send(signal).is_err() {
-                    break;
+use crossbeam_channel::{Receiver, Sender};
+use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGTERM, SIGTSTP};
+use signal_hook::iterator::{Handle, Signals};
+
+/// A thread that sends each of its signals to a channel as it comes.
+#[derive(Debug)]
+pub struct Listener {
+    handle: Handle,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Listener {
+    /// Starts listening for `signals`, sending each to `tx` on a thread named `name`.
+    pub fn start(name: &str, signals: &[i32], tx: Sender<i32>) -> io::Result<Self> {
+        let mut signals = Signals::new(signals)?;
+        let handle = signals.handle();
+        let thread = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                for signal in signals.forever() {
+                    if tx.send(signal).is_err() {
+                        break;
+                    }
                 }
-            }
-        })?;
-    Ok(rx)
+            })?;
+        Ok(Self {
+            handle,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Listener {
+    /// Stops listening. Once this returns no signal is sent any more, and the signals are
+    /// unregistered: one that no other listener has is ignored from then on (signal-hook
+    /// keeps its handler, with nothing to run).
+    fn drop(&mut self) {
+        self.handle.close();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The stop signals as messages, in the order they came.
+#[derive(Debug)]
+pub struct StopSignals {
+    /// SIGINT, SIGTERM and SIGHUP.
+    pub events: Receiver<i32>,
+    tx: Sender<i32>,
+    _term_and_hup: Listener,
+    ctrl_c: Mutex<Option<Listener>>,
+}
+
+/// Starts the threads that forward the three stop signals to `StopSignals::events`.
+pub fn listen() -> io::Result<StopSignals> {
+    let (tx, events) = crossbeam_channel::unbounded();
+    let term_and_hup = Listener::start("signals", &[SIGTERM, SIGHUP], tx.clone())?;
+    let ctrl_c = Listener::start("sigint", &[SIGINT], tx.clone())?;
+    Ok(StopSignals {
+        events,
+        tx,
+        _term_and_hup: term_and_hup,
+        ctrl_c: Mutex::new(Some(ctrl_c)),
+    })
+}
+
+impl StopSignals {
+    /// Runs `program` with SIGINT left to it: a Ctrl-C while it runs is not a stop signal
+    /// for jobdeck. SIGTERM and SIGHUP still are.
+    pub fn lend_ctrl_c<T>(&self, program: impl FnOnce() -> T) -> io::Result<T> {
+        let mut ctrl_c = self.ctrl_c.lock().unwrap_or_else(PoisonError::into_inner);
+        drop(ctrl_c.take());
+        let result = program();
+        *ctrl_c = Some(Listener::start("sigint", &[SIGINT], self.tx.clone())?);
+        Ok(result)
+    }
+}
+
+/// SIGTSTP and SIGCONT as messages, for the TUI: on SIGTSTP it restores the terminal before
+/// it stops, and on SIGCONT it takes the terminal back and draws everything again.
+///
+/// While a pager has the terminal, or once the TUI is gone (dropped), SIGTSTP stops jobdeck
+/// at once, as it would without a handler: a Ctrl-Z in `less` stops less and jobdeck
+/// together, so the shell sees the whole job stopped, and `fg` continues both.
+#[derive(Debug)]
+pub struct SuspendSignals {
+    /// SIGTSTP and SIGCONT.
+    pub events: Receiver<i32>,
+    tx: Sender<i32>,
+    tstp: Mutex<Option<Listener>>,
+    _cont: Listener,
+    /// Whether SIGTSTP stops jobdeck in its handler, before anyone hears of it.
+    stop_at_once: Arc<AtomicBool>,
+}
+
+/// Starts forwarding SIGTSTP and SIGCONT to `SuspendSignals::events`.
+pub fn listen_for_suspend() -> io::Result<SuspendSignals> {
+    let stop_at_once = Arc::new(AtomicBool::new(false));
+    // Never unregistered: once the TUI is gone, the flag stays set and SIGTSTP stops
+    // jobdeck as before the TUI.
+    signal_hook::flag::register_conditional_default(SIGTSTP, Arc::clone(&stop_at_once))?;
+    let (tx, events) = crossbeam_channel::unbounded();
+    let tstp = Listener::start("sigtstp", &[SIGTSTP], tx.clone())?;
+    let cont = Listener::start("sigcont", &[SIGCONT], tx.clone())?;
+    Ok(SuspendSignals {
+        events,
+        tx,
+        tstp: Mutex::new(Some(tstp)),
+        _cont: cont,
+        stop_at_once,
+    })
+}
+
+impl SuspendSignals {
+    /// Runs `program` with SIGTSTP stopping jobdeck at once, unheard: while `program` has the
+    /// terminal, a Ctrl-Z is its business, and jobdeck only stops along with it.
+    pub fn lend_ctrl_z<T>(&self, program: impl FnOnce() -> T) -> io::Result<T> {
+        let mut tstp = self.tstp.lock().unwrap_or_else(PoisonError::into_inner);
+        self.stop_at_once.store(true, Ordering::SeqCst);
+        drop(tstp.take());
+        let result = program();
+        *tstp = Some(Listener::start("sigtstp", &[SIGTSTP], self.tx.clone())?);
+        self.stop_at_once.store(false, Ordering::SeqCst);
+        Ok(result)
+    }
+}
+
+impl Drop for SuspendSignals {
+    fn drop(&mut self) {
+        self.stop_at_once.store(true, Ordering::SeqCst);
+    }
 }

@@ -89,7 +89,7 @@ impl SimEngine {
                 }
             }
             Effect::SetWorkers(n) => self.resize(*n),
-            Effect::OpenPager(_) | Effect::Exit => {}
+            Effect::OpenPager { .. } | Effect::Suspend | Effect::Exit => {}
         }
     }
 

@@ -209,6 +209,9 @@ pub struct JobRow {
     pub progress: Option<(u64, u64)>,
     /// The full log of the last run.
     pub log: Option<PathBuf>,
+    /// Where the job's runs write their log, if the plan said: a running job's log is
+    /// there before its run reports it.
+    pub log_path: Option<PathBuf>,
     /// Recent output lines.
     pub output: OutputTail,
 }
@@ -235,6 +238,7 @@ impl JobRow {
             detail: None,
             progress: None,
             log: None,
+            log_path: None,
             output: OutputTail::default(),
         }
     }

@@ -73,6 +73,8 @@ pub enum Action {
     DismissQuit,
     /// Quit without asking (Ctrl-C, a signal); a second one stops waiting for cleanup.
     ForceQuit,
+    /// Hand the terminal back to the shell and stop until `fg` (Ctrl-Z); the jobs go on.
+    Suspend,
     /// Change only what is shown (filter, search, scrolling, help).
     Ui(UiAction),
 }
@@ -119,7 +121,15 @@ pub enum Effect {
     /// Resize the worker pool.
     SetWorkers(usize),
     /// Show a log file in the pager, then come back.
-    OpenPager(PathBuf),
+    OpenPager {
+        /// The log file.
+        log: PathBuf,
+        /// Whether its run is still writing it: the pager should follow its end.
+        follow: bool,
+    },
+    /// Restore the terminal, stop until the shell continues jobdeck (`fg`), then take the
+    /// terminal back and draw everything again.
+    Suspend,
     /// Leave the loop (the loop then shuts the engine down, which kills what is left).
     Exit,
 }
@@ -268,6 +278,16 @@ impl Model {
     #[must_use]
     pub fn starting_paused(mut self, paused: bool) -> Self {
         self.paused = paused;
+        self
+    }
+
+    /// Where each job's runs write their log, in job order: `o` opens a running job's log
+    /// before the run ends and reports where it went.
+    #[must_use]
+    pub fn with_log_paths(mut self, logs: impl IntoIterator<Item = PathBuf>) -> Self {
+        for (row, log) in self.jobs.iter_mut().zip(logs) {
+            row.log_path = Some(log);
+        }
         self
     }
 

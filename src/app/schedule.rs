@@ -26,12 +26,7 @@ impl Model {
             Action::Select(position) => self.select_position(position),
             Action::Ui(ui) => return self.on_ui_action(ui),
             Action::ToggleLog => self.show_log = !self.show_log,
-            Action::OpenLog => match self.selected_shown_job().map(|row| row.log.clone()) {
-                Some(Some(log)) => return vec![Effect::OpenPager(log)],
-                // Say why nothing happened rather than ignore the key.
-                Some(None) => self.ui.notice = Some("no log yet: the job has not run".into()),
-                None => {}
-            },
+            Action::OpenLog => return self.open_log(),
             Action::Start => return self.with_selected(Self::start_now),
             Action::Cancel => return self.with_selected(Self::cancel_job),
             Action::Rerun => return self.with_selected(Self::rerun),
@@ -57,6 +52,7 @@ impl Model {
             Action::ConfirmQuit if self.confirming_quit => return self.begin_quit(),
             Action::ConfirmQuit => {}
             Action::DismissQuit => self.confirming_quit = false,
+            Action::Suspend => return vec![Effect::Suspend],
             Action::ForceQuit => {
                 self.force_quits += 1;
                 if self.force_quits > 1 || self.in_flight.is_empty() {
@@ -65,6 +61,29 @@ impl Model {
                 return self.begin_quit();
             }
         }
+        Vec::new()
+    }
+
+    /// The selected job's log in the pager: a running job's as it is being written (the
+    /// pager follows its end), else the last run's.
+    fn open_log(&mut self) -> Vec<Effect> {
+        let Some(row) = self.selected_shown_job() else {
+            return Vec::new();
+        };
+        let running = matches!(row.state, JobState::Running | JobState::Cancelling);
+        let log = if running {
+            row.log_path.clone().or_else(|| row.log.clone())
+        } else {
+            row.log.clone()
+        };
+        if let Some(log) = log {
+            return vec![Effect::OpenPager {
+                log,
+                follow: running,
+            }];
+        }
+        // Say why nothing happened rather than ignore the key.
+        self.ui.notice = Some("no log yet: the job has not run".into());
         Vec::new()
     }
 

@@ -80,10 +80,12 @@ pub struct Summary {
     pub job_time: Duration,
     /// Sum of the CPU times of every finished run, where measured.
     pub cpu_time: Duration,
-    /// `job_time / active`: how many workers were busy on average while anything ran.
+    /// `job_time / active`: how many workers were busy on average while anything ran. Never
+    /// more than the average pool size (the worker count, unless the pool was resized).
     pub speedup: f64,
     /// `speedup / average pool size`: the share of the worker time the pool offered that
     /// jobs used. The average is weighted by time, so resizing mid-run is counted fairly.
+    /// Never more than 1.
     pub efficiency: f64,
     /// The worker count at the end.
     pub workers: usize,
@@ -158,6 +160,12 @@ impl Model {
             .sum();
         let (active, pool) = self.active_and_pool_time();
         let job_time = self.job_time;
+        // A run's duration is measured by its worker, the active and pool time by this
+        // model's clock, which moves only when a message comes. A run that ends after the
+        // clock's last tick (the loop left on a second Ctrl-C, the run died during the
+        // shutdown) can outlast what the clock saw: the figures are capped, so they stay
+        // possible whatever the timing of the messages.
+        let busy = job_time + running;
         Summary {
             counts: self.counts(),
             // Up to the moment the work ended: minutes spent reading the results after it
@@ -169,8 +177,8 @@ impl Model {
             active,
             job_time,
             cpu_time: self.cpu_time,
-            speedup: ratio(job_time + running, active),
-            efficiency: ratio(job_time + running, pool),
+            speedup: ratio(busy, active).min(ratio(pool, active)),
+            efficiency: ratio(busy, pool).min(1.0),
             workers: self.workers,
         }
     }
@@ -312,6 +320,25 @@ mod tests {
         let summary = model.summary();
         assert!((summary.efficiency - 1.0).abs() < 1e-9, "{summary:?}");
         assert!((summary.speedup - 2.0).abs() < 1e-9, "{summary:?}");
+    }
+
+    /// A second Ctrl-C leaves the loop at once; the runs end later, during the shutdown,
+    /// with durations the model's clock never saw pass. The figures must stay possible.
+    #[test]
+    fn runs_ending_after_a_second_force_quit_keep_the_figures_possible() {
+        let t0 = Instant::now();
+        let (mut model, first) = all_started(2, 2, t0);
+        tick(&mut model, t0, 1);
+        update(&mut model, Msg::Action(Action::ForceQuit));
+        let effects = update(&mut model, Msg::Action(Action::ForceQuit));
+        assert!(effects.contains(&crate::app::Effect::Exit), "{effects:?}");
+        for &run in &first {
+            finish(&mut model, run, secs(10));
+        }
+        tick(&mut model, t0, 11);
+        let summary = model.summary();
+        assert!(summary.efficiency <= 1.0, "{summary:?}");
+        assert!(summary.speedup <= 2.0, "{summary:?}");
     }
 
     /// Speed-up counts running jobs too, so the header is right mid-run.

@@ -620,7 +620,53 @@ fn open_log_asks_for_the_pager_only_when_there_is_a_log() {
     );
     assert_eq!(
         act(&mut m, Action::OpenLog),
-        vec![Effect::OpenPager("/tmp/a.log".into())]
+        vec![Effect::OpenPager {
+            log: "/tmp/a.log".into(),
+            follow: false
+        }]
+    );
+}
+
+/// Ctrl-Z is the terminal's business: the loop suspends, the jobs and the model go on.
+#[test]
+fn suspend_asks_the_loop_to_suspend_and_leaves_the_jobs_alone() {
+    let (mut m, _) = model(&["a", "b"], 1);
+    started(&mut m, 0, 0);
+    assert_eq!(act(&mut m, Action::Suspend), vec![Effect::Suspend]);
+    assert_eq!(m.jobs[0].state, JobState::Running);
+    assert!(!m.quitting);
+}
+
+/// The log of a run is written while it runs: `o` opens it then, following its end.
+#[test]
+fn open_log_on_a_running_job_follows_the_log_being_written() {
+    let jobs = vec![("a".to_string(), JobKind::Cmake)];
+    let log = std::path::PathBuf::from("/logs/a/configure.log");
+    let mut m = Model::new(jobs, 1, Instant::now()).with_log_paths([log.clone()]);
+    m.start();
+    // Handed to the engine but not started: nothing is written yet.
+    assert!(act(&mut m, Action::OpenLog).is_empty());
+    assert!(m.ui.notice.is_some());
+    started(&mut m, 0, 0);
+    assert_eq!(
+        act(&mut m, Action::OpenLog),
+        vec![Effect::OpenPager {
+            log: log.clone(),
+            follow: true
+        }]
+    );
+    let run = m.jobs[0].run;
+    let done = Finished {
+        outcome: Outcome::Succeeded,
+        elapsed: Duration::from_millis(5),
+        cpu: None,
+        error: None,
+        log: Some(log.clone()),
+    };
+    event(&mut m, 0, run, EventKind::Finished(done));
+    assert_eq!(
+        act(&mut m, Action::OpenLog),
+        vec![Effect::OpenPager { log, follow: false }]
     );
 }
 

@@ -7,7 +7,7 @@ pub mod process_job;
 pub mod pseudowords;
 mod summaries;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::engine::Task;
@@ -65,6 +65,14 @@ impl JobSpec {
         match self {
             JobSpec::Cmake { job, .. } => Some(job.stage),
             JobSpec::Words { .. } => None,
+        }
+    }
+
+    /// Where each run of this job writes its log.
+    pub fn log(&self) -> &Path {
+        match self {
+            JobSpec::Cmake { job, .. } => &job.log,
+            JobSpec::Words { log, .. } => log,
         }
     }
 

@@ -88,6 +88,7 @@ const NORMAL: Option<Mode> = Some(Mode::Normal);
 #[rustfmt::skip]
 pub const KEYMAP: &[Binding] = &[
     Binding { mode: None, keys: &[Key::Ctrl('c')], label: "Ctrl-C", action: Action::ForceQuit, footer: None, help: "quit now: cancel every job (twice: stop waiting)" },
+    Binding { mode: None, keys: &[Key::Ctrl('z')], label: "Ctrl-Z", action: Action::Suspend, footer: None, help: "suspend to the shell (fg comes back; jobs go on)" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Down), c('j')], label: "↓/j", action: Action::SelectNext, footer: None, help: "select the next row" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Up), c('k')], label: "↑/k", action: Action::SelectPrev, footer: None, help: "select the previous row" },
     Binding { mode: NORMAL, keys: &[c('g')], label: "g", action: Action::SelectFirst, footer: None, help: "jump to the first row" },
@@ -184,6 +185,13 @@ mod tests {
             action_for(Mode::Normal, &key(KeyCode::Char('c'), KeyModifiers::NONE)),
             Some(Action::Cancel)
         );
+        // In raw mode Ctrl-Z is a key, not SIGTSTP: jobdeck suspends itself, in every mode.
+        for mode in [Mode::Normal, Mode::Search, Mode::ConfirmQuit, Mode::Help] {
+            assert_eq!(
+                action_for(mode, &key(KeyCode::Char('z'), KeyModifiers::CONTROL)),
+                Some(Action::Suspend)
+            );
+        }
     }
 
     #[test]

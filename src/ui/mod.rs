@@ -18,15 +18,18 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, after, never, select, tick};
-use signal_hook::consts::SIGINT;
+use rustix::process::Signal;
+use signal_hook::consts::SIGTSTP;
 
 use crate::app::{self, Action, Effect, Model, Msg, UiAction};
 use crate::engine::EngineEvent;
 use crate::plan::Plan;
 use crate::session::{End, Session};
+use crate::signals::{self, StopSignals, SuspendSignals};
 use input::{Input, InputEvent};
 use keymap::Mode;
 use terminal::Tui;
+pub use terminal::not_ours as terminal_not_ours;
 use theme::Theme;
 
 /// How often the clock moves while something runs.
@@ -40,23 +43,25 @@ const FRAME: Duration = Duration::from_millis(16);
 const EVENT_BUDGET: usize = 20_000;
 
 /// Runs the full-screen UI until the user quits or a signal arrives.
-pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> io::Result<End> {
+pub fn run_tui(plan: Plan, signals: &StopSignals) -> io::Result<End> {
     let mut session = Session::start(plan);
     app::update(
         &mut session.model,
         Msg::Action(Action::Ui(UiAction::SetNoColor(Theme::no_color_from_env()))),
     );
     for warning in session.driver.warnings() {
-        let _ = writeln!(io::stderr(), "jobdeck: warning: {warning}");
+        crate::text::warn(&warning);
     }
     let result = {
         let mut tui = Tui::enter()?;
+        let suspend = signals::listen_for_suspend()?;
         let input = Input::spawn()?;
         let mut ui = Loop {
             tui: &mut tui,
             input: &input,
             session: &mut session,
             signals,
+            suspend: &suspend,
             interrupted: false,
             last_draw: None,
         };
@@ -68,8 +73,7 @@ pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> io::Result<End> {
     let staged = session.model.has_stages();
     let finish = session.finish(result.as_ref().is_ok_and(|&i| i), |_| {});
     for warning in &finish.warnings {
-        // Not `eprintln!`: it panics when stderr is a closed pipe.
-        let _ = writeln!(io::stderr(), "jobdeck: warning: {warning}");
+        crate::text::warn(warning);
     }
     let interrupted = result?;
     // Speed-up and efficiency count only the time runs were in flight (see
@@ -88,7 +92,8 @@ struct Loop<'a> {
     tui: &'a mut Tui,
     input: &'a Input,
     session: &'a mut Session,
-    signals: &'a Receiver<i32>,
+    signals: &'a StopSignals,
+    suspend: &'a SuspendSignals,
     interrupted: bool,
     last_draw: Option<Instant>,
 }
@@ -106,7 +111,10 @@ impl Loop<'_> {
                 for effect in std::mem::take(&mut pending) {
                     match self.session.driver.apply(effect) {
                         Some(Effect::Exit) => return Ok(self.interrupted),
-                        Some(Effect::OpenPager(path)) => pending.extend(self.open_pager(&path)?),
+                        Some(Effect::OpenPager { log, follow }) => {
+                            pending.extend(self.open_pager(&log, follow)?);
+                        }
+                        Some(Effect::Suspend) => pending.extend(self.suspend()?),
                         _ => {}
                     }
                 }
@@ -130,9 +138,19 @@ impl Loop<'_> {
                         pending.extend(self.update(Msg::Engine(event)));
                     }
                 },
-                recv(self.signals) -> signal => if signal.is_ok() {
+                recv(self.signals.events) -> signal => if signal.is_ok() {
                     self.interrupted = true;
                     pending.extend(self.update(Msg::Action(Action::ForceQuit)));
+                },
+                recv(self.suspend.events) -> signal => match signal {
+                    Ok(SIGTSTP) => pending.extend(self.suspend()?),
+                    // Continued after a stop jobdeck did not ask for (SIGSTOP): the shell
+                    // may have reset the terminal's modes meanwhile, and drawn over it.
+                    Ok(_) => {
+                        self.tui.resume()?;
+                        pending.extend(self.update(Msg::Resized));
+                    }
+                    Err(_) => {}
                 },
                 recv(clock) -> _ => {},
                 recv(frame_due) -> _ => {},
@@ -197,32 +215,54 @@ impl Loop<'_> {
         Ok(never())
     }
 
-    /// Runs `$PAGER` (default `less`) on the real terminal, then takes the screen back.
-    fn open_pager(&mut self, path: &Path) -> io::Result<Vec<Effect>> {
+    /// Ctrl-Z or SIGTSTP, as vim and htop do it: gives the terminal back as it was, stops
+    /// until the shell continues jobdeck (`fg`), then takes the terminal back and draws
+    /// everything again. Only jobdeck stops: its jobs run in their own process groups and go
+    /// on, their output waiting in their pipes.
+    fn suspend(&mut self) -> io::Result<Vec<Effect>> {
+        self.input.pause();
+        self.tui.suspend()?;
+        // SIGSTOP, which no handler can catch: jobdeck's own SIGTSTP handler is what
+        // brought it here.
+        let _ = rustix::process::kill_process(rustix::process::getpid(), Signal::STOP);
+        self.tui.resume()?;
+        self.input.resume();
+        Ok(self.update(Msg::Resized))
+    }
+
+    /// Runs `$PAGER` (default `less`) on the real terminal, then takes the screen back. A
+    /// log still being written is opened with `less +F`, which follows its end until Ctrl-C.
+    fn open_pager(&mut self, path: &Path, follow: bool) -> io::Result<Vec<Effect>> {
+        if !path.exists() {
+            // A run that has just started may not have created its log yet.
+            let notice = format!("no log file at {} (yet)", path.display());
+            return Ok(self.update(Msg::Notice(notice)));
+        }
         self.input.pause();
         self.tui.suspend()?;
         let pager = std::env::var("PAGER")
             .ok()
             .filter(|p| !p.trim().is_empty())
             .unwrap_or_else(|| "less".to_string());
+        let follow = if follow && is_less(&pager) { " +F" } else { "" };
         // Through `sh` so a PAGER with arguments (`less -R`) works; the path stays one word.
-        let status = Command::new("sh")
-            .arg("-c")
-            .arg(format!("{pager} \"$1\""))
-            .arg("jobdeck-pager")
-            .arg(path)
-            .status();
+        // `exec`, so a Ctrl-C that stops less following cannot end the shell under it and
+        // hand the screen back while less still runs. That Ctrl-C is the pager's, not a
+        // stop for jobdeck.
+        let run_pager = || {
+            Command::new("sh")
+                .arg("-c")
+                .arg(format!("exec {pager}{follow} \"$1\""))
+                .arg("jobdeck-pager")
+                .arg(path)
+                .status()
+        };
+        let status = self
+            .signals
+            .lend_ctrl_c(|| self.suspend.lend_ctrl_z(run_pager))??;
         self.tui.resume()?;
         self.input.resume();
-        // Ctrl-C inside the pager was meant for the pager, not for jobdeck; other stop
-        // signals end the session as usual.
         let mut effects = Vec::new();
-        for signal in self.signals.try_iter().collect::<Vec<_>>() {
-            if signal != SIGINT {
-                self.interrupted = true;
-                effects.extend(self.update(Msg::Action(Action::ForceQuit)));
-            }
-        }
         match status {
             Ok(status) if status.success() => {}
             Ok(status) => {
@@ -235,6 +275,15 @@ impl Loop<'_> {
         effects.extend(self.update(Msg::Resized));
         Ok(effects)
     }
+}
+
+/// Whether the pager command runs `less`, which can follow a growing file (`+F`).
+fn is_less(pager: &str) -> bool {
+    pager
+        .split_whitespace()
+        .next()
+        .and_then(|program| Path::new(program).file_name())
+        .is_some_and(|name| name == "less")
 }
 
 /// The messages one input event becomes: a clock tick, then the action its key is bound to.

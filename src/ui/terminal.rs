@@ -10,7 +10,28 @@ use std::io::{self, stdout};
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use ratatui::crossterm::execute;
-use ratatui::crossterm::terminal::{EnterAlternateScreen, enable_raw_mode};
+use ratatui::crossterm::terminal::{EnterAlternateScreen, disable_raw_mode, enable_raw_mode};
+
+/// Why the terminal on stdout is not this process's to take, if it is not.
+///
+/// Only the terminal's foreground process group may change its modes: from a background
+/// group (`timeout 20 jobdeck`, `jobdeck &`) the first change stops the process with
+/// SIGTTOU, before anything is drawn, and there it stays until SIGKILL. So the TUI asks
+/// first, while it can still say why it will not start. A stdout that is not our
+/// controlling terminal cannot stop us, and is left to `Tui::enter` to judge.
+pub fn not_ours() -> Option<String> {
+    let foreground = rustix::termios::tcgetpgrp(stdout()).ok()?;
+    let ours = rustix::process::getpgrp();
+    (foreground != ours).then(|| {
+        format!(
+            "the terminal is not ours to take: jobdeck runs in background process group {} \
+             (started by `timeout`, or with `&`?), the terminal's foreground group is {}; \
+             run it in the foreground, or with --headless",
+            ours.as_raw_nonzero(),
+            foreground.as_raw_nonzero(),
+        )
+    })
+}
 
 /// The live terminal. Dropping it restores the terminal, also while unwinding.
 #[derive(Debug)]
@@ -43,8 +64,12 @@ impl Tui {
         ratatui::try_restore()
     }
 
-    /// Takes the terminal back after `suspend` and forces a full redraw.
+    /// Takes the terminal back after `suspend`, or after something else changed its modes
+    /// (the shell, when jobdeck was stopped from outside), and forces a full redraw.
     pub fn resume(&mut self) -> io::Result<()> {
+        // crossterm skips `enable_raw_mode` while it believes raw mode is on; after an
+        // outside stop the shell may have put the terminal back in cooked mode.
+        disable_raw_mode()?;
         enable_raw_mode()?;
         execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
         self.terminal.clear()
