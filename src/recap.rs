@@ -7,8 +7,8 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::app::{JobState, RunRecord};
-use crate::engine::output::display_line;
 use crate::engine::process::describe;
+use crate::text::escape_controls;
 
 /// How many jobs the recap names before it says how many more there are.
 pub const LISTED: usize = 20;
@@ -55,9 +55,9 @@ pub fn recap(unsuccessful: &[RunRecord], staged: bool, args: &[OsString]) -> Vec
     lines
 }
 
-/// One line, with no control character that could move the cursor or end the line.
+/// One line, its control characters escaped as the plain lines' are.
 fn clean(line: &str) -> String {
-    display_line(line.as_bytes(), false)
+    escape_controls(line).into_owned()
 }
 
 /// `<logs>` of a log at `<logs>/<name>/<stage>.log`.
