@@ -52,7 +52,9 @@ fn a_terminal_stderr_shows_progress_that_stdout_never_gets() {
         screen.contains("jobdeck 0/2") && screen.contains("ETA ?")
     });
     std::fs::write(&release, "").expect("let the jobs end");
-    let screen = tmux.wait_for("the end", |screen| screen.contains("jobdeck exited 0"));
+    let screen = tmux.wait_for_in(true, "the end", |screen| {
+        screen.contains("jobdeck exited 0")
+    });
     assert!(
         !screen.contains("ETA"),
         "the line is gone at the end:\n{screen}"

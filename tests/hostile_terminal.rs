@@ -215,7 +215,13 @@ fn plain_lines_escape_control_characters_in_names_and_errors() {
     assert!(!run.stdout.contains(is_unsafe), "stdout: {:?}", run.stdout);
     assert!(!run.stderr.contains(is_unsafe), "stderr: {:?}", run.stderr);
     let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(lines.len(), 3, "two jobs and the summary: {lines:#?}");
+    // Two jobs, the summary, then the recap: its heading, two jobs, the logs, the re-run.
+    assert_eq!(
+        lines.len(),
+        8,
+        "two jobs, the summary and the recap: {lines:#?}"
+    );
+    assert_eq!(lines[3], "did not succeed (2):");
     let evil_line = lines
         .iter()
         .find(|l| l.contains("evil"))
