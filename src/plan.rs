@@ -212,7 +212,9 @@ impl Args {
         Ok(pseudowords::WordsRequest {
             files: self
                 .words
-                .unwrap_or(if self.demo { crate::demo::WORDS } else { 0 }),
+                .map_or(if self.demo { crate::demo::WORDS } else { 0 }, |words| {
+                    words as usize
+                }),
             letters: self
                 .letters
                 .clone()

@@ -24,6 +24,12 @@ use self::generate::{Alphabet, StreamId, WORD_LEN, WordStream};
 use super::{Job, JobSpec, log_files};
 use letters::LetterBoard;
 
+/// The most pseudoword tasks of one kind (`--words`, the letters of `--letters`).
+///
+/// Every task is a row the session holds from start to end (about 900 bytes: 100,000 file
+/// tasks run in 88 MB), so a mistyped count must be refused rather than exhaust memory.
+pub const MAX_WORD_TASKS: u32 = 100_000;
+
 /// Words generated per write: 1 MiB, large enough that system calls cost little.
 const BUFFER_WORDS: usize = 256 * 1024;
 
@@ -81,8 +87,15 @@ pub enum WordsJob {
     },
 }
 
-/// Checks a `--letters` value: one or more ASCII letters.
+/// Checks a `--letters` value: one to [`MAX_WORD_TASKS`] ASCII letters.
 pub fn parse_letters(text: &str) -> Result<String, String> {
+    if text.len() > MAX_WORD_TASKS as usize {
+        // Not echoed: the value is the problem, and it is long.
+        return Err(format!(
+            "expected at most {MAX_WORD_TASKS} letters (one task each), got {}",
+            text.len()
+        ));
+    }
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphabetic()) {
         Ok(text.to_string())
     } else {
@@ -349,6 +362,9 @@ mod tests {
         assert!(parse_letters("").is_err());
         assert!(parse_letters("ab c").is_err());
         assert!(parse_letters("é").is_err());
+        let most = "a".repeat(MAX_WORD_TASKS as usize);
+        assert!(parse_letters(&most).is_ok());
+        assert!(parse_letters(&(most + "a")).is_err());
     }
 
     #[test]
