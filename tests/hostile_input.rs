@@ -14,6 +14,23 @@ fn arg(path: &Path) -> &str {
     path.to_str().expect("temp paths are UTF-8")
 }
 
+/// The quickest pseudoword session: one task of one word.
+fn one_word(build: &Path) -> Vec<String> {
+    [
+        "--headless",
+        "--no-cmake",
+        "--words",
+        "1",
+        "--words-per-task",
+        "1",
+        "-B",
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .chain([arg(build).to_string()])
+    .collect()
+}
+
 #[test]
 fn absurd_task_counts_are_usage_errors() {
     let temp = TempDir::new("absurd-counts");
@@ -50,5 +67,35 @@ fn absurd_task_counts_are_usage_errors() {
         run.stderr.contains("--letters") && run.stderr.contains(max),
         "{}",
         run.stderr
+    );
+}
+
+#[test]
+fn a_history_of_garbage_gives_one_warning_with_the_count_and_the_first_line() {
+    let temp = TempDir::new("garbage-history");
+    let build = temp.join("build");
+    let history = build.join(".jobdeck/history.jsonl");
+    std::fs::create_dir_all(history.parent().expect("a parent")).expect("mkdir");
+    let mut text = String::from("{\"job\":\"output0\",\"status\":\"ok\",\"duration_ms\":1}\n\n");
+    for n in 0..3000 {
+        text.push_str("garbage \u{1}\u{2}{{");
+        text.push_str(&n.to_string());
+        text.push('\n');
+    }
+    // One line longer than any record, with no end: it must not be held in memory whole.
+    text.push_str(&"x".repeat(2 << 20));
+    std::fs::write(&history, text).expect("write the history");
+    let run = run_jobdeck(one_word(&build));
+    assert_eq!(run.code(), 0, "{run:?}");
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|line| line.contains("history.jsonl"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", run.stderr);
+    assert!(
+        warnings[0].contains("3001 unreadable lines") && warnings[0].contains("line 3"),
+        "{}",
+        warnings[0]
     );
 }
