@@ -35,11 +35,10 @@ impl History {
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
             .and_then(|()| {
-                OpenOptions::new()
-                    .create(true)
-                    .read(true)
-                    .append(true)
-                    .open(&path)
+                crate::regular_file::open(
+                    &path,
+                    OpenOptions::new().create(true).read(true).append(true),
+                )
             })
             .and_then(end_torn_line)
             .ok();
@@ -131,8 +130,15 @@ const MAX_RECORD_BYTES: usize = 64 * 1024;
 /// skipped with one warning for all of them, however many there are.
 pub fn read_last_runs(path: &Path) -> LastRuns {
     let mut last = LastRuns::default();
-    let Ok(file) = File::open(path) else {
-        return last;
+    let file = match crate::regular_file::open_to_read(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return last,
+        Err(err) => {
+            let path = path.display();
+            last.warnings
+                .push(format!("cannot read the run history {path}: {err}"));
+            return last;
+        }
     };
     let mut skipped = 0_usize;
     let mut first_skipped = 0_usize;

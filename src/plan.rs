@@ -9,6 +9,7 @@ use crate::cli::{Args, DEFAULT_WORDS_PER_TASK, Order};
 use crate::history::{LastRuns, history_path, read_last_runs};
 use crate::jobs::cmake::{CmakeJob, CmakeSettings};
 use crate::jobs::{Job, JobSpec, Stage, discovery, pseudowords};
+use crate::path_checks;
 
 /// Everything needed to run: the jobs and how to run them.
 #[derive(Debug)]
@@ -70,6 +71,17 @@ impl Args {
             ));
         }
         let history = history_path(&build_root);
+        path_checks::file(
+            &history,
+            "the run history",
+            "move it away, or pass another -B",
+        )
+        .map_err(StartupError)?;
+        let trace = self.trace.as_ref().map(|t| absolute(t)).transpose()?;
+        if let Some(trace) = &trace {
+            path_checks::file(trace, "the trace file", "pass another --trace")
+                .map_err(StartupError)?;
+        }
         let last = read_last_runs(&history);
         let mut warnings = found.warnings;
         warnings.extend(last.warnings.iter().cloned());
@@ -108,7 +120,7 @@ impl Args {
             paused: self.paused,
             warnings,
             history,
-            trace: self.trace.as_ref().map(|t| absolute(t)).transpose()?,
+            trace,
             watchdog: None,
         })
     }

@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{TempDir, run_jobdeck};
+use common::{Run, TempDir, run_jobdeck};
 
 fn arg(path: &Path) -> &str {
     path.to_str().expect("temp paths are UTF-8")
@@ -29,6 +29,54 @@ fn one_word(build: &Path) -> Vec<String> {
     .map(ToString::to_string)
     .chain([arg(build).to_string()])
     .collect()
+}
+
+fn make_fifo(path: &Path) {
+    std::fs::create_dir_all(path.parent().expect("a parent")).expect("create the folder");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .expect("mkfifo");
+}
+
+/// A start-up refusal: exit 2, nothing on stdout, and one `jobdeck: ` line on stderr that
+/// holds every one of `words`.
+fn assert_refused(run: &Run, words: &[&str]) {
+    assert_eq!(run.code(), 2, "{run:?}");
+    assert!(run.stdout.is_empty(), "{run:?}");
+    assert!(run.stderr.starts_with("jobdeck: "), "{run:?}");
+    for word in words {
+        assert!(run.stderr.contains(word), "no `{word}` in {}", run.stderr);
+    }
+}
+
+#[test]
+fn a_fifo_history_or_trace_is_refused_without_blocking() {
+    let temp = TempDir::new("fifo-history");
+    let build = temp.join("build");
+    let history = build.join(".jobdeck/history.jsonl");
+    make_fifo(&history);
+    // `run_jobdeck` kills jobdeck and fails the test if it blocks.
+    let mut args = one_word(&build);
+    args.push("--rerun-failed".to_string());
+    let run = run_jobdeck(&args);
+    assert_refused(&run, &[arg(&history), "FIFO", "not a regular file"]);
+
+    std::fs::remove_file(&history).expect("remove the FIFO");
+    let trace = temp.join("trace.json");
+    make_fifo(&trace);
+    let mut args = one_word(&build);
+    args.extend(["--trace".to_string(), arg(&trace).to_string()]);
+    let run = run_jobdeck(&args);
+    assert_refused(&run, &[arg(&trace), "FIFO", "not a regular file"]);
+    assert!(
+        !temp.join("build/pseudowords/output0.txt").exists(),
+        "nothing ran"
+    );
 }
 
 #[test]
