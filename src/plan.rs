@@ -79,7 +79,14 @@ impl Args {
         .map_err(StartupError)?;
         let trace = self.trace.as_ref().map(|t| absolute(t)).transpose()?;
         if let Some(trace) = &trace {
+            let own = history.parent().unwrap_or(&build_root);
             path_checks::file(trace, "the trace file", "pass another --trace")
+                .and_then(|()| {
+                    path_checks::trace_outside(
+                        trace,
+                        &[(own, "jobdeck's folder"), (&log_dir, "the log folder")],
+                    )
+                })
                 .map_err(StartupError)?;
         }
         let last = read_last_runs(&history);
@@ -159,10 +166,23 @@ impl Args {
                 dir.display()
             )));
         }
+        let own = build_root.join(".jobdeck");
         let log_dir = match &self.log_dir {
             Some(logs) => absolute(logs)?,
-            None => build_root.join(".jobdeck").join("logs"),
+            None => own.join("logs"),
         };
+        let mut checks = vec![
+            path_checks::folder(&build_root, "the build root", "pass another -B"),
+            path_checks::folder(&own, "jobdeck's folder", "move it away, or pass another -B"),
+            path_checks::folder(&log_dir, "the log folder", "pass another --log-dir"),
+        ];
+        if !self.no_cmake {
+            checks.push(path_checks::build_root_outside_projects(&build_root, &dir));
+        }
+        checks
+            .into_iter()
+            .collect::<Result<(), _>>()
+            .map_err(StartupError)?;
         Ok((dir, build_root, log_dir))
     }
 

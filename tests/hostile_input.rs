@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{Run, TempDir, run_jobdeck};
+use common::{Run, TempDir, run_jobdeck, write_none_project};
 
 fn arg(path: &Path) -> &str {
     path.to_str().expect("temp paths are UTF-8")
@@ -77,6 +77,79 @@ fn a_fifo_history_or_trace_is_refused_without_blocking() {
         !temp.join("build/pseudowords/output0.txt").exists(),
         "nothing ran"
     );
+}
+
+#[test]
+fn a_log_folder_or_build_root_that_is_not_a_folder_is_refused() {
+    let temp = TempDir::new("log-dir-file");
+    let build = temp.join("build");
+    let file = temp.join("a-file");
+    std::fs::write(&file, "mine").expect("write a file");
+    let fifo = temp.join("a-fifo");
+    make_fifo(&fifo);
+    let mut args = one_word(&build);
+    args.extend(["--log-dir".to_string(), arg(&fifo).to_string()]);
+    let run = run_jobdeck(&args);
+    assert_refused(&run, &[arg(&fifo), "not a folder", "--log-dir"]);
+    // (A `--words-out` at a file, or a folder under one, fails the tasks that write there,
+    // each with a message naming it.)
+    for option in ["--log-dir", "-B"] {
+        let mut args = one_word(&build);
+        if option == "-B" {
+            args.truncate(args.len() - 2);
+        }
+        args.extend([option.to_string(), arg(&file).to_string()]);
+        let run = run_jobdeck(&args);
+        assert_refused(&run, &[arg(&file), "not a folder", option]);
+    }
+    assert_eq!(std::fs::read_to_string(&file).expect("kept"), "mine");
+}
+
+#[test]
+fn a_build_root_in_a_project_folder_is_refused() {
+    let temp = TempDir::new("build-in-project");
+    let dir = temp.join("src");
+    write_none_project(&dir.join("p"));
+    write_none_project(&dir.join("q"));
+    // `true` stands in for cmake: were anything run, it would succeed at once.
+    for build_root in [dir.join("p"), dir.join("p/out")] {
+        let run = run_jobdeck([
+            "--headless",
+            "--cmake",
+            "true",
+            arg(&dir),
+            "-B",
+            arg(&build_root),
+        ]);
+        assert_refused(&run, &[arg(&build_root), arg(&dir.join("p")), "-B"]);
+        assert!(!dir.join("p/.jobdeck").exists() && !dir.join("p/out").exists());
+    }
+    // A single project searched directly keeps its usual `build` subfolder.
+    let run = run_jobdeck(["--headless", "--cmake", "true", arg(&dir.join("p"))]);
+    assert_eq!(run.code(), 0, "{run:?}");
+}
+
+#[test]
+fn a_trace_over_jobdecks_own_files_is_refused() {
+    let temp = TempDir::new("trace-history");
+    let build = temp.join("build");
+    let run = run_jobdeck(one_word(&build));
+    assert_eq!(run.code(), 0, "{run:?}");
+    let history = build.join(".jobdeck/history.jsonl");
+    let before = std::fs::read_to_string(&history).expect("a history");
+    for trace in [history.clone(), build.join(".jobdeck/trace.json")] {
+        let mut args = one_word(&build);
+        args.extend(["--trace".to_string(), arg(&trace).to_string()]);
+        let run = run_jobdeck(&args);
+        assert_refused(&run, &[arg(&trace), ".jobdeck", "--trace"]);
+    }
+    let logs = temp.join("logs");
+    let mut args = one_word(&build);
+    let trace = logs.join("t.json");
+    args.extend(["--log-dir", arg(&logs), "--trace", arg(&trace)].map(String::from));
+    let run = run_jobdeck(&args);
+    assert_refused(&run, &[arg(&trace), "--trace"]);
+    assert_eq!(std::fs::read_to_string(&history).expect("kept"), before);
 }
 
 #[test]
