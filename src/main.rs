@@ -9,6 +9,7 @@ use clap::Parser;
 use jobdeck::cli::Args;
 use jobdeck::engine::watchdog::{self, Watchdog};
 use jobdeck::headless::run_headless;
+use jobdeck::session::Session;
 
 fn main() -> ExitCode {
     // Descriptors jobdeck inherited without close-on-exec (a pipe of the shell or of a build
@@ -69,11 +70,15 @@ fn main() -> ExitCode {
         // Only `--rerun-failed` plans nothing without an error: there is nothing left to do.
         return ExitCode::SUCCESS;
     }
+    let session = match Session::start(plan) {
+        Ok(session) => session,
+        Err(short) => return startup_error(&format!("{short}; pass a smaller -j")),
+    };
     let headless = args.headless || args.json || !std::io::stdout().is_terminal();
     let result = if headless {
-        run_headless(plan, args.json, &signals)
+        run_headless(session, args.json, &signals)
     } else {
-        jobdeck::ui::run_tui(plan, &signals)
+        jobdeck::ui::run_tui(session, &signals)
     };
     match result {
         Ok(end) => ExitCode::from(end.exit_code()),

@@ -5,10 +5,12 @@
 //! the public exit status, never a hang, a panic or a silent loss.
 
 mod common;
+mod tmux;
 
 use std::path::Path;
+use std::process::Command;
 
-use common::{Run, TempDir, run_jobdeck, write_none_project};
+use common::{JOBDECK, Run, TempDir, run_command, run_jobdeck, write_none_project};
 
 fn arg(path: &Path) -> &str {
     path.to_str().expect("temp paths are UTF-8")
@@ -188,6 +190,64 @@ fn absurd_task_counts_are_usage_errors() {
         run.stderr.contains("--letters") && run.stderr.contains(max),
         "{}",
         run.stderr
+    );
+}
+
+/// A shell line running `jobdeck args…` (through `exec` if `exec`) with its address space
+/// capped at 600 MiB: room for a few hundred thread stacks (2 MiB each), not thousands. One
+/// malloc arena keeps the heap from reserving 64 MiB per thread, so the thread stacks, not the
+/// heap, hit the cap.
+fn under_a_memory_cap(args: &[&str], exec: bool) -> String {
+    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+    let exec = if exec { "exec " } else { "" };
+    format!(
+        "ulimit -v 614400; MALLOC_ARENA_MAX=1 {exec}'{JOBDECK}' {}",
+        quoted.join(" ")
+    )
+}
+
+#[test]
+fn a_worker_thread_that_cannot_start_is_a_startup_error() {
+    let temp = TempDir::new("threads");
+    let build = temp.join("build");
+    let mut args = one_word(&build);
+    args.extend(["-j", "30000"].map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut command = Command::new("sh");
+    command.arg("-c").arg(under_a_memory_cap(&args, true));
+    let run = run_command(command);
+    assert_refused(&run, &["cannot start worker thread", "30000", "-j"]);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
+
+#[test]
+fn a_worker_thread_that_cannot_start_when_growing_is_a_notice() {
+    if !tmux::tools_present("growing_pool", &[("tmux", "-V")]) {
+        return;
+    }
+    let temp = TempDir::new("threads-grow");
+    let build = temp.join("build");
+    let mut args = one_word(&build);
+    args.retain(|a| a != "--headless");
+    args.extend(["-j", "1", "--paused"].map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let command = format!(
+        "{}; echo \"jobdeck exited $?\"",
+        under_a_memory_cap(&args, false)
+    );
+    let session = tmux::Tmux::start("grow", &command);
+    session.wait_for("the table", |screen| screen.contains("output0"));
+    // More workers than the capped address space has room for, in one burst.
+    session.keys(&["-N", "1000", "+"]);
+    let screen = session.wait_for("the notice", |screen| {
+        screen.contains("cannot start worker thread")
+    });
+    assert!(!screen.contains("jobdeck exited"), "{screen}");
+    session.keys(&["q"]);
+    let screen = session.wait_for("the exit", |screen| screen.contains("jobdeck exited"));
+    assert!(
+        !screen.contains("panicked") && !screen.contains("jobdeck exited 101"),
+        "{screen}"
     );
 }
 

@@ -21,8 +21,8 @@ use crossbeam_channel::{Receiver, after, never, select, tick};
 use signal_hook::consts::SIGINT;
 
 use crate::app::{self, Action, Effect, Model, Msg, UiAction};
+use crate::driver::Followup;
 use crate::engine::EngineEvent;
-use crate::plan::Plan;
 use crate::session::{End, Session};
 use input::{Input, InputEvent};
 use keymap::Mode;
@@ -39,9 +39,8 @@ const FRAME: Duration = Duration::from_millis(16);
 /// Engine events taken per turn, so keys are read between chunks of a flood.
 const EVENT_BUDGET: usize = 20_000;
 
-/// Runs the full-screen UI until the user quits or a signal arrives.
-pub fn run_tui(plan: Plan, signals: &Receiver<i32>) -> io::Result<End> {
-    let mut session = Session::start(plan);
+/// Runs the full-screen UI over a started session until the user quits or a signal arrives.
+pub fn run_tui(mut session: Session, signals: &Receiver<i32>) -> io::Result<End> {
     app::update(
         &mut session.model,
         Msg::Action(Action::Ui(UiAction::SetNoColor(Theme::no_color_from_env()))),
@@ -105,8 +104,11 @@ impl Loop<'_> {
             while !pending.is_empty() {
                 for effect in std::mem::take(&mut pending) {
                     match self.session.driver.apply(effect) {
-                        Some(Effect::Exit) => return Ok(self.interrupted),
-                        Some(Effect::OpenPager(path)) => pending.extend(self.open_pager(&path)?),
+                        Some(Followup::Effect(Effect::Exit)) => return Ok(self.interrupted),
+                        Some(Followup::Effect(Effect::OpenPager(path))) => {
+                            pending.extend(self.open_pager(&path)?);
+                        }
+                        Some(Followup::Update(msg)) => pending.extend(self.update(msg)),
                         _ => {}
                     }
                 }
