@@ -55,6 +55,9 @@ fn main() -> ExitCode {
         Some(Ok(jobdeck::lock::Locked::Held(lock))) => Some(lock),
         None => None,
     };
+    for folder in &plan.words_folders {
+        jobdeck::jobs::pseudowords::remove_stale_temporaries(folder);
+    }
     match std::env::current_exe().and_then(|exe| Watchdog::spawn(&exe)) {
         Ok(watchdog) => plan.watchdog = Some(watchdog),
         Err(err) => plan.warnings.push(format!(

@@ -33,6 +33,9 @@ pub struct Plan {
     pub history: PathBuf,
     /// Where to write a Chrome trace at the end, if asked.
     pub trace: Option<PathBuf>,
+    /// The folders pseudoword tasks write temporaries into: cleared of those a killed session
+    /// left behind before this one starts.
+    pub words_folders: Vec<PathBuf>,
     /// The guard that stops the jobs if jobdeck is killed with SIGKILL (set by `main`).
     pub watchdog: Option<Arc<crate::engine::watchdog::Watchdog>>,
 }
@@ -63,7 +66,12 @@ impl Args {
             configures = crate::demo::per_build_type(configures, &build_root, &log_dir);
         }
         let mut jobs = with_stages(configures, self.stages());
-        let words = pseudowords::jobs(&self.words_request(&build_root, &log_dir)?);
+        let request = self.words_request(&build_root, &log_dir)?;
+        let words_folders = vec![
+            request.settings.out_dir.clone(),
+            request.settings.parts_dir.clone(),
+        ];
+        let words = pseudowords::jobs(&request);
         append_with_deps(&mut jobs, words);
         if jobs.is_empty() && self.no_cmake {
             return Err(StartupError(
@@ -128,6 +136,7 @@ impl Args {
             warnings,
             history,
             trace,
+            words_folders,
             watchdog: None,
         })
     }

@@ -280,3 +280,43 @@ fn a_history_of_garbage_gives_one_warning_with_the_count_and_the_first_line() {
         warnings[0]
     );
 }
+
+#[test]
+fn stale_temporaries_of_a_killed_run_are_removed_at_startup() {
+    let temp = TempDir::new("stale-temps");
+    let build = temp.join("build");
+    let out = temp.join("words");
+    let parts = build.join(".jobdeck/letter-parts");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    std::fs::create_dir_all(&parts).expect("mkdir");
+    let stale = [
+        out.join(".output7.txt.run999.tmp"),
+        out.join(".letters.txt.run12.tmp"),
+        parts.join(".part3.run5.tmp"),
+    ];
+    let users = [
+        out.join("notes.txt"),
+        out.join(".output7.txt.run999.tmp.keep"),
+        out.join(".output7.txt.mine.tmp"),
+        out.join("output7.txt.run1.tmp"),
+    ];
+    for path in stale.iter().chain(&users) {
+        std::fs::write(path, "x").expect("write");
+    }
+    // A temporary of a live session elsewhere holds its lock: it is not stale.
+    let live = out.join(".output8.txt.run2.tmp");
+    let held = std::fs::File::create(&live).expect("create");
+    rustix::fs::flock(&held, rustix::fs::FlockOperation::LockExclusive).expect("lock");
+    let mut args = one_word(&build);
+    args.extend(["--words-out".to_string(), arg(&out).to_string()]);
+    let run = run_jobdeck(&args);
+    assert_eq!(run.code(), 0, "{run:?}");
+    for path in &stale {
+        assert!(!path.exists(), "{} is left", path.display());
+    }
+    for path in users.iter().chain([&live]) {
+        assert!(path.exists(), "{} was removed", path.display());
+    }
+    assert!(out.join("output0.txt").exists());
+    drop(held);
+}

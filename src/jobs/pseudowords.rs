@@ -11,18 +11,20 @@
 
 mod generate;
 pub mod letters;
+mod pending;
 
-use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::engine::{Report, RunCtx, RunId, StopReason};
+use crate::engine::{Report, RunCtx, StopReason};
 
 use self::generate::{Alphabet, StreamId, WORD_LEN, WordStream};
 use super::{Job, JobSpec, log_files};
 use letters::LetterBoard;
+use pending::PendingFile;
+pub use pending::remove_stale_temporaries;
 
 /// The most pseudoword tasks of one kind (`--words`, the letters of `--letters`).
 ///
@@ -291,65 +293,6 @@ fn generate_into(
         left -= batch as u64;
     }
     Ok(())
-}
-
-/// A file being written under a temporary name next to its destination. Dropped without
-/// [`PendingFile::commit`], it removes the temporary file, so the destination is either the
-/// complete new file or whatever was there before.
-#[derive(Debug)]
-struct PendingFile {
-    file: File,
-    temp: PathBuf,
-    dest: PathBuf,
-    committed: bool,
-}
-
-impl PendingFile {
-    /// Creates the folder if needed and a temporary file named after `dest` and `run`, so
-    /// that two runs of one job (a re-run while the old one is being cancelled) never share it.
-    fn create(dest: &Path, run: RunId) -> Result<Self, Halt> {
-        let dir = dest.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|err| {
-            Halt::Failed(format!("cannot create folder {}: {err}", dir.display()))
-        })?;
-        let name = dest.file_name().unwrap_or_default().to_string_lossy();
-        let temp = dir.join(format!(".{name}.run{}.tmp", run.0));
-        let file = File::create(&temp)
-            .map_err(|err| Halt::Failed(format!("cannot create {}: {err}", temp.display())))?;
-        Ok(Self {
-            file,
-            temp,
-            dest: dest.to_path_buf(),
-            committed: false,
-        })
-    }
-
-    fn write(&mut self, bytes: &[u8]) -> Result<(), Halt> {
-        self.file
-            .write_all(bytes)
-            .map_err(|err| Halt::Failed(format!("cannot write {}: {err}", self.dest.display())))
-    }
-
-    /// Moves the complete file to its destination.
-    fn commit(mut self) -> Result<(), Halt> {
-        std::fs::rename(&self.temp, &self.dest).map_err(|err| {
-            Halt::Failed(format!(
-                "cannot rename {} to {}: {err}",
-                self.temp.display(),
-                self.dest.display()
-            ))
-        })?;
-        self.committed = true;
-        Ok(())
-    }
-}
-
-impl Drop for PendingFile {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_file(&self.temp);
-        }
-    }
 }
 
 #[cfg(test)]
