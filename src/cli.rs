@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::jobs::pseudowords;
+use crate::jobs::pseudowords::{self, MAX_WORD_TASKS};
 
 /// Run many jobs in parallel on a pool of worker threads, and watch and steer them live.
 ///
@@ -98,15 +98,16 @@ pub struct Args {
     #[arg(long)]
     pub no_cmake: bool,
 
-    /// Add N pseudoword file tasks; task i writes WORDS_OUT/output<i>.txt.
-    #[arg(long, value_name = "N")]
-    pub words: Option<usize>,
+    /// Add N pseudoword file tasks (1 to 100000); task i writes WORDS_OUT/output<i>.txt.
+    #[arg(long, value_name = "N", value_parser = parse_task_count)]
+    pub words: Option<u32>,
 
     /// Words each pseudoword task produces.
     #[arg(long, value_name = "M", default_value_t = DEFAULT_WORDS_PER_TASK)]
     pub words_per_task: u64,
 
-    /// Add one pseudoword task per letter, gathered in order into WORDS_OUT/letters.txt.
+    /// Add one pseudoword task per letter (at most 100000), gathered in order into
+    /// WORDS_OUT/letters.txt.
     #[arg(long, value_name = "STRING", value_parser = pseudowords::parse_letters)]
     pub letters: Option<String>,
 
@@ -150,6 +151,19 @@ fn parse_define(text: &str) -> Result<String, String> {
         Some((name, _)) if !name.is_empty() => Ok(text.to_string()),
         _ => Err(format!("expected VAR=VALUE, got `{text}`")),
     }
+}
+
+/// Checks a `--words` count: from 1 to [`MAX_WORD_TASKS`].
+fn parse_task_count(text: &str) -> Result<u32, String> {
+    text.parse::<u32>()
+        .ok()
+        .filter(|count| (1..=MAX_WORD_TASKS).contains(count))
+        .ok_or_else(|| {
+            format!(
+                "must be at least 1 and at most {MAX_WORD_TASKS} (one task per file), got \
+                 `{text}`"
+            )
+        })
 }
 
 /// The longest `--timeout`: ten years, far inside what a clock deadline can hold.

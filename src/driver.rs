@@ -7,11 +7,20 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::Receiver;
 
-use crate::app::{Effect, JobNode, Model, News};
-use crate::engine::{EngineConfig, EngineEvent, JobId, WorkItem};
+use crate::app::{Effect, JobNode, Model, Msg, News};
+use crate::engine::{EngineConfig, EngineEvent, JobId, PoolShort, WorkItem};
 use crate::history::History;
 use crate::jobs::Job;
 use crate::plan::Plan;
+
+/// What carrying out an effect leaves to the loop.
+#[derive(Debug)]
+pub enum Followup {
+    /// An effect that is the loop's own business (`Exit`, `OpenPager`).
+    Effect(Effect),
+    /// A message to update the model with.
+    Update(Msg),
+}
 
 /// The engine plus the job specs the model's `JobId`s point into.
 #[derive(Debug)]
@@ -24,14 +33,15 @@ pub struct Driver {
 }
 
 impl Driver {
-    /// Starts the worker pool; its events arrive on the returned receiver.
+    /// Starts the worker pool; its events arrive on the returned receiver. Fails if the OS
+    /// will not start every worker thread.
     pub fn new(
         jobs: Vec<Job>,
         config: &EngineConfig,
         timeout: Option<Duration>,
-    ) -> (Self, Receiver<EngineEvent>) {
+    ) -> Result<(Self, Receiver<EngineEvent>), PoolShort> {
         let (tx, rx) = crossbeam_channel::unbounded();
-        let engine = crate::engine::Engine::new(config, tx);
+        let engine = crate::engine::Engine::new(config, tx)?;
         let driver = Self {
             engine,
             jobs,
@@ -39,7 +49,7 @@ impl Driver {
             history: None,
             trace: None,
         };
-        (driver, rx)
+        Ok((driver, rx))
     }
 
     /// Appends every finished run to the history file at `history`, and writes a Chrome
@@ -75,7 +85,7 @@ impl Driver {
 
     /// Starts a session for `plan`: the pool, its event channel, and a model holding one
     /// queued row per job. The TUI and the headless mode both begin here.
-    pub fn start(plan: Plan) -> (Self, Receiver<EngineEvent>, Model) {
+    pub fn start(plan: Plan) -> Result<(Self, Receiver<EngineEvent>, Model), PoolShort> {
         let config = EngineConfig {
             workers: plan.workers,
             nice: plan.nice,
@@ -94,13 +104,13 @@ impl Driver {
             })
             .collect();
         let logs: Vec<PathBuf> = plan.jobs.iter().map(|job| job.spec.log().into()).collect();
-        let (driver, events) = Self::new(plan.jobs, &config, plan.timeout);
+        let (driver, events) = Self::new(plan.jobs, &config, plan.timeout)?;
         let driver = driver.with_records(Some(plan.history), plan.trace);
         let model = Model::new(nodes, plan.workers, Instant::now())
             .with_log_paths(logs)
             .starting_paused(plan.paused)
             .with_nice(plan.nice);
-        (driver, events, model)
+        Ok((driver, events, model))
     }
 
     /// Each job's project and build folders, for a CMake job (`None` for the others).
@@ -126,9 +136,10 @@ impl Driver {
         self.engine.late_warnings()
     }
 
-    /// Carries out an engine effect. Returns the effects that are the caller's business
-    /// (`Exit`, `OpenPager`, `Suspend`), untouched.
-    pub fn apply(&self, effect: Effect) -> Option<Effect> {
+    /// Carries out an engine effect. Returns what is left to the caller: the effects that
+    /// are its business (`Exit`, `OpenPager`, `Suspend`), untouched, or a message for the
+    /// model when the engine could not do what the model asked (the pool could not grow).
+    pub fn apply(&self, effect: Effect) -> Option<Followup> {
         match effect {
             Effect::Start { job, run } => {
                 let spec = &self.jobs[job.0 as usize].spec;
@@ -148,11 +159,15 @@ impl Driver {
                 self.engine.withdraw(job, run);
                 None
             }
-            Effect::SetWorkers(count) => {
-                self.engine.set_workers(count);
-                None
+            Effect::SetWorkers(count) => self.engine.set_workers(count).err().map(|short| {
+                Followup::Update(Msg::PoolShort {
+                    workers: short.workers,
+                    error: short.to_string(),
+                })
+            }),
+            other @ (Effect::Exit | Effect::OpenPager { .. } | Effect::Suspend) => {
+                Some(Followup::Effect(other))
             }
-            other @ (Effect::Exit | Effect::OpenPager { .. } | Effect::Suspend) => Some(other),
         }
     }
 

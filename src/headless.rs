@@ -9,15 +9,15 @@ use crossbeam_channel::{Receiver, select};
 use serde_json::json;
 
 use crate::app::{self, Action, Effect, Msg, News, RunRecord, Summary};
+use crate::driver::Followup;
 use crate::engine::JobId;
-use crate::plan::Plan;
 use crate::progress_line::ProgressLine;
 use crate::session::{End, Session};
 use crate::text::{escape_controls, warn};
 
-/// Runs the plan to the end, printing to stdout. `signals` delivers SIGINT, SIGTERM, SIGHUP.
-pub fn run_headless(plan: Plan, json: bool, signals: &Receiver<i32>) -> io::Result<End> {
-    let mut session = Session::start(plan);
+/// Runs a started session to the end, printing to stdout. `signals` delivers SIGINT,
+/// SIGTERM, SIGHUP.
+pub fn run_headless(mut session: Session, json: bool, signals: &Receiver<i32>) -> io::Result<End> {
     for warning in session.driver.warnings() {
         warn(&warning);
     }
@@ -42,8 +42,16 @@ pub fn run_headless(plan: Plan, json: bool, signals: &Receiver<i32>) -> io::Resu
     let mut pending = session.model.start();
     loop {
         let mut exit = false;
-        for effect in pending.drain(..) {
-            exit |= session.driver.apply(effect) == Some(Effect::Exit);
+        while !pending.is_empty() {
+            for effect in std::mem::take(&mut pending) {
+                match session.driver.apply(effect) {
+                    Some(Followup::Effect(Effect::Exit)) => exit = true,
+                    Some(Followup::Update(msg)) => {
+                        pending.extend(app::update(&mut session.model, msg));
+                    }
+                    _ => {}
+                }
+            }
         }
         if exit || session.model.is_idle() {
             break;

@@ -2,7 +2,8 @@
 //!
 //! Each record is written with a single `write` of a whole line and flushed at once, so if
 //! jobdeck is killed with SIGKILL only the runs in flight are lost. A torn last line (a write
-//! cut off mid-way) is skipped with a warning when the file is read back.
+//! cut off mid-way) is skipped with a warning when the file is read back; a file of garbage
+//! gives one warning for all its lines, and a line too long for a record is never held whole.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -34,11 +35,10 @@ impl History {
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
             .and_then(|()| {
-                OpenOptions::new()
-                    .create(true)
-                    .read(true)
-                    .append(true)
-                    .open(&path)
+                crate::regular_file::open(
+                    &path,
+                    OpenOptions::new().create(true).read(true).append(true),
+                )
             })
             .and_then(end_torn_line)
             .ok();
@@ -122,32 +122,96 @@ impl LastRuns {
     }
 }
 
-/// Reads the history at `path`. A missing file is an empty history.
+/// The longest line taken for a record. A record is a few hundred bytes; a longer line is
+/// garbage, and is skipped without being held in memory whole.
+const MAX_RECORD_BYTES: usize = 64 * 1024;
+
+/// Reads the history at `path`. A missing file is an empty history. Unreadable lines are
+/// skipped with one warning for all of them, however many there are.
 pub fn read_last_runs(path: &Path) -> LastRuns {
     let mut last = LastRuns::default();
-    let Ok(file) = File::open(path) else {
-        return last;
+    let file = match crate::regular_file::open_to_read(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return last,
+        Err(err) => {
+            let path = path.display();
+            last.warnings
+                .push(format!("cannot read the run history {path}: {err}"));
+            return last;
+        }
     };
-    for (number, line) in BufReader::new(file).split(b'\n').enumerate() {
-        let Ok(line) = line else { break };
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
+    let mut skipped = 0_usize;
+    let mut first_skipped = 0_usize;
+    let mut number = 0_usize;
+    let read = for_each_line(BufReader::new(file), |line| {
+        number += 1;
+        if line.is_some_and(|line| line.iter().all(u8::is_ascii_whitespace)) {
+            return;
         }
-        match parse_record(&line) {
-            Some((key, run)) => {
-                if let Some(duration) = run.duration {
-                    last.durations.insert(key.clone(), duration);
-                }
-                last.runs.insert(key, run);
+        if let Some((key, run)) = line.and_then(parse_record) {
+            if let Some(duration) = run.duration {
+                last.durations.insert(key.clone(), duration);
             }
-            None => last.warnings.push(format!(
-                "skipped unreadable line {} of {} (cut off by a crash?)",
-                number + 1,
-                path.display()
-            )),
+            last.runs.insert(key, run);
+        } else {
+            skipped += 1;
+            if skipped == 1 {
+                first_skipped = number;
+            }
         }
+    });
+    let path = path.display();
+    match skipped {
+        0 => {}
+        1 => last.warnings.push(format!(
+            "skipped unreadable line {first_skipped} of {path} (cut off by a crash?)"
+        )),
+        _ => last.warnings.push(format!(
+            "skipped {skipped} unreadable lines of {path}, the first at line {first_skipped} \
+             (not a jobdeck history?)"
+        )),
+    }
+    if let Err(err) = read {
+        last.warnings
+            .push(format!("stopped reading {path} after line {number}: {err}"));
     }
     last
+}
+
+/// Calls `each` with every line of `reader`, without its newline, or with `None` for a line
+/// longer than [`MAX_RECORD_BYTES`]; memory stays bounded by that length whatever the file
+/// holds.
+fn for_each_line(
+    mut reader: impl BufRead,
+    mut each: impl FnMut(Option<&[u8]>),
+) -> std::io::Result<()> {
+    let mut line = Vec::new();
+    let mut too_long = false;
+    loop {
+        let buffer = reader.fill_buf()?;
+        if buffer.is_empty() {
+            break;
+        }
+        let newline = memchr::memchr(b'\n', buffer);
+        let chunk = &buffer[..newline.unwrap_or(buffer.len())];
+        if line.len() + chunk.len() > MAX_RECORD_BYTES {
+            too_long = true;
+            line.clear();
+        } else if !too_long {
+            line.extend_from_slice(chunk);
+        }
+        let used = newline.map_or(buffer.len(), |at| at + 1);
+        reader.consume(used);
+        if newline.is_some() {
+            each((!too_long).then_some(line.as_slice()));
+            line.clear();
+            too_long = false;
+        }
+    }
+    if too_long || !line.is_empty() {
+        each((!too_long).then_some(line.as_slice()));
+    }
+    Ok(())
 }
 
 fn parse_record(line: &[u8]) -> Option<(RecordKey, LastRun)> {
@@ -236,6 +300,19 @@ mod tests {
         );
         assert_eq!(last.warnings.len(), 1, "{:?}", last.warnings);
         std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn lines_longer_than_a_record_are_skipped_whole() {
+        let long = "x".repeat(MAX_RECORD_BYTES + 1);
+        let text = format!("a\n{long}\nb\n\n{long}");
+        // A buffer smaller than a line, so lines arrive in pieces.
+        let reader = BufReader::with_capacity(7, text.as_bytes());
+        let mut lines = Vec::new();
+        for_each_line(reader, |line| lines.push(line.map(<[u8]>::to_vec)))
+            .expect("read from memory");
+        let expected: [Option<&[u8]>; 5] = [Some(b"a"), None, Some(b"b"), Some(b""), None];
+        assert_eq!(lines, expected.map(|line| line.map(<[u8]>::to_vec)));
     }
 
     #[test]

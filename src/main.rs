@@ -9,6 +9,7 @@ use clap::Parser;
 use jobdeck::cli::Args;
 use jobdeck::engine::watchdog::{self, Watchdog};
 use jobdeck::headless::run_headless;
+use jobdeck::session::Session;
 
 fn main() -> ExitCode {
     // Descriptors jobdeck inherited without close-on-exec (a pipe of the shell or of a build
@@ -58,6 +59,9 @@ fn main() -> ExitCode {
         Some(Ok(jobdeck::lock::Locked::Held(lock))) => Some(lock),
         None => None,
     };
+    for folder in &plan.words_folders {
+        jobdeck::jobs::pseudowords::remove_stale_temporaries(folder);
+    }
     match std::env::current_exe().and_then(|exe| Watchdog::spawn(&exe)) {
         Ok(watchdog) => plan.watchdog = Some(watchdog),
         Err(err) => plan.warnings.push(format!(
@@ -72,10 +76,14 @@ fn main() -> ExitCode {
         // Only `--rerun-failed` plans nothing without an error: there is nothing left to do.
         return ExitCode::SUCCESS;
     }
+    let session = match Session::start(plan) {
+        Ok(session) => session,
+        Err(short) => return startup_error(&format!("{short}; pass a smaller -j")),
+    };
     let result = if headless {
-        run_headless(plan, args.json, &signals.events)
+        run_headless(session, args.json, &signals.events)
     } else {
-        jobdeck::ui::run_tui(plan, &signals)
+        jobdeck::ui::run_tui(session, &signals)
     };
     match result {
         Ok(end) => ExitCode::from(end.exit_code()),

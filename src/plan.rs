@@ -9,6 +9,7 @@ use crate::cli::{Args, DEFAULT_WORDS_PER_TASK, Order};
 use crate::history::{LastRuns, history_path, read_last_runs};
 use crate::jobs::cmake::{CmakeJob, CmakeSettings};
 use crate::jobs::{Job, JobSpec, Stage, discovery, pseudowords};
+use crate::path_checks;
 
 /// Everything needed to run: the jobs and how to run them.
 #[derive(Debug)]
@@ -32,6 +33,9 @@ pub struct Plan {
     pub history: PathBuf,
     /// Where to write a Chrome trace at the end, if asked.
     pub trace: Option<PathBuf>,
+    /// The folders pseudoword tasks write temporaries into: cleared of those a killed session
+    /// left behind before this one starts.
+    pub words_folders: Vec<PathBuf>,
     /// The guard that stops the jobs if jobdeck is killed with SIGKILL (set by `main`).
     pub watchdog: Option<Arc<crate::engine::watchdog::Watchdog>>,
 }
@@ -62,7 +66,12 @@ impl Args {
             configures = crate::demo::per_build_type(configures, &build_root, &log_dir);
         }
         let mut jobs = with_stages(configures, self.stages());
-        let words = pseudowords::jobs(&self.words_request(&build_root, &log_dir)?);
+        let request = self.words_request(&build_root, &log_dir)?;
+        let words_folders = vec![
+            request.settings.out_dir.clone(),
+            request.settings.parts_dir.clone(),
+        ];
+        let words = pseudowords::jobs(&request);
         append_with_deps(&mut jobs, words);
         if jobs.is_empty() && self.no_cmake {
             return Err(StartupError(
@@ -70,6 +79,24 @@ impl Args {
             ));
         }
         let history = history_path(&build_root);
+        path_checks::file(
+            &history,
+            "the run history",
+            "move it away, or pass another -B",
+        )
+        .map_err(StartupError)?;
+        let trace = self.trace.as_ref().map(|t| absolute(t)).transpose()?;
+        if let Some(trace) = &trace {
+            let own = history.parent().unwrap_or(&build_root);
+            path_checks::file(trace, "the trace file", "pass another --trace")
+                .and_then(|()| {
+                    path_checks::trace_outside(
+                        trace,
+                        &[(own, "jobdeck's folder"), (&log_dir, "the log folder")],
+                    )
+                })
+                .map_err(StartupError)?;
+        }
         let last = read_last_runs(&history);
         let mut warnings = found.warnings;
         warnings.extend(last.warnings.iter().cloned());
@@ -108,7 +135,8 @@ impl Args {
             paused: self.paused,
             warnings,
             history,
-            trace: self.trace.as_ref().map(|t| absolute(t)).transpose()?,
+            trace,
+            words_folders,
             watchdog: None,
         })
     }
@@ -147,10 +175,23 @@ impl Args {
                 dir.display()
             )));
         }
+        let own = build_root.join(".jobdeck");
         let log_dir = match &self.log_dir {
             Some(logs) => absolute(logs)?,
-            None => build_root.join(".jobdeck").join("logs"),
+            None => own.join("logs"),
         };
+        let mut checks = vec![
+            path_checks::folder(&build_root, "the build root", "pass another -B"),
+            path_checks::folder(&own, "jobdeck's folder", "move it away, or pass another -B"),
+            path_checks::folder(&log_dir, "the log folder", "pass another --log-dir"),
+        ];
+        if !self.no_cmake {
+            checks.push(path_checks::build_root_outside_projects(&build_root, &dir));
+        }
+        checks
+            .into_iter()
+            .collect::<Result<(), _>>()
+            .map_err(StartupError)?;
         Ok((dir, build_root, log_dir))
     }
 
@@ -212,7 +253,9 @@ impl Args {
         Ok(pseudowords::WordsRequest {
             files: self
                 .words
-                .unwrap_or(if self.demo { crate::demo::WORDS } else { 0 }),
+                .map_or(if self.demo { crate::demo::WORDS } else { 0 }, |words| {
+                    words as usize
+                }),
             letters: self
                 .letters
                 .clone()

@@ -8,7 +8,7 @@ use crossbeam_channel::Receiver;
 
 use crate::app::{self, Model, Msg, News};
 use crate::driver::Driver;
-use crate::engine::{EngineEvent, JobId};
+use crate::engine::{EngineEvent, JobId, PoolShort};
 use crate::plan::Plan;
 
 /// How a session ended, for the exit status.
@@ -49,14 +49,15 @@ pub struct Session {
 }
 
 impl Session {
-    /// Starts the pool for `plan`, with one queued row per job.
-    pub fn start(plan: Plan) -> Self {
-        let (driver, events, model) = Driver::start(plan);
-        Self {
+    /// Starts the pool for `plan`, with one queued row per job. Fails if the OS will not
+    /// start every worker thread.
+    pub fn start(plan: Plan) -> Result<Self, PoolShort> {
+        let (driver, events, model) = Driver::start(plan)?;
+        Ok(Self {
             driver,
             events,
             model,
-        }
+        })
     }
 
     /// Takes what happened to runs since the last call, appends the ended ones to the

@@ -491,7 +491,7 @@ fn thousands_of_short_runs_with_random_cancels_and_reruns_end_once_and_leave_no_
                 Effect::Start { job, run } => submit(job, run),
                 Effect::Cancel(run) => engine.cancel(run),
                 Effect::Withdraw { job, run } => engine.withdraw(job, run),
-                Effect::SetWorkers(n) => engine.set_workers(n),
+                Effect::SetWorkers(n) => engine.set_workers(n).expect("the pool grows"),
                 Effect::OpenPager { .. } | Effect::Suspend | Effect::Exit => {}
             }
         }

@@ -97,6 +97,13 @@ pub enum Msg {
     Drawn,
     /// A one-line message for the user, shown until the next key.
     Notice(String),
+    /// The pool could not grow to the size asked: the OS would not start another thread.
+    PoolShort {
+        /// The worker count the pool has.
+        workers: usize,
+        /// Why, as one line.
+        error: String,
+    },
 }
 
 /// What `update` asks the loop to do.
@@ -406,6 +413,12 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Notice(text) => {
             model.ui.notice = Some(text);
             model.dirty = true;
+            Vec::new()
+        }
+        Msg::PoolShort { workers, error } => {
+            model.ui.notice = Some(format!("{error}; {workers} workers"));
+            model.dirty = true;
+            model.pool_short(workers);
             Vec::new()
         }
         Msg::Action(action) => {

@@ -254,6 +254,14 @@ impl Model {
         effects
     }
 
+    /// The pool stopped short of the size asked: count the workers it has. Runs dispatched
+    /// for the missing ones wait in the engine's queue for a free worker.
+    pub(super) fn pool_short(&mut self, workers: usize) {
+        self.settle_clock();
+        self.resized_at = self.now;
+        self.workers = workers.max(1);
+    }
+
     fn quit(&mut self) -> Vec<Effect> {
         if self.in_flight.is_empty() {
             return vec![Effect::Exit];

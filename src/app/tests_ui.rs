@@ -342,6 +342,23 @@ fn workers_change_with_plus_and_minus_but_never_below_one() {
 }
 
 #[test]
+fn a_pool_that_could_not_grow_counts_the_workers_it_has_and_says_why() {
+    let (mut m, _) = model(&["a"], 2);
+    assert_eq!(act(&mut m, Action::AddWorker), vec![Effect::SetWorkers(3)]);
+    let error = "cannot start worker thread 3 of 3: Resource temporarily unavailable";
+    let effects = update(
+        &mut m,
+        Msg::PoolShort {
+            workers: 2,
+            error: error.to_string(),
+        },
+    );
+    assert!(effects.is_empty());
+    assert_eq!(m.workers, 2);
+    assert_eq!(m.ui.notice(), Some(format!("{error}; 2 workers").as_str()));
+}
+
+#[test]
 fn tick_moves_the_clock_for_running_rows() {
     let (mut m, _) = model(&["a"], 1);
     let t0 = m.now;

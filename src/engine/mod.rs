@@ -70,8 +70,9 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Starts `config.workers` worker threads that report to `events`.
-    pub fn new(config: &EngineConfig, events: Sender<EngineEvent>) -> Self {
+    /// Starts `config.workers` worker threads that report to `events`. Fails if the OS will
+    /// not start them all; the ones that did start are stopped again.
+    pub fn new(config: &EngineConfig, events: Sender<EngineEvent>) -> Result<Self, PoolShort> {
         let (work_tx, work_rx) = crossbeam_channel::unbounded();
         let engine = Self {
             shared: Arc::new(pool::Shared::new(
@@ -89,8 +90,8 @@ impl Engine {
                  to init"
             ));
         }
-        engine.set_workers(config.workers.max(1));
-        engine
+        engine.set_workers(config.workers.max(1))?;
+        Ok(engine)
     }
 
     /// Queues a run. It starts on the next free worker; the caller keeps the number of
@@ -121,17 +122,30 @@ impl Engine {
     }
 
     /// Changes the number of worker threads. Growing starts threads at once; shrinking lets
-    /// workers leave after their current run, so nothing running is killed.
-    pub fn set_workers(&self, count: usize) {
+    /// workers leave after their current run, so nothing running is killed. If the OS will
+    /// not start every thread asked for, the pool keeps those that did start and says so.
+    pub fn set_workers(&self, count: usize) -> Result<(), PoolShort> {
         let count = count.max(1);
         let mut handles = self.handles.lock().unwrap_or_else(PoisonError::into_inner);
         let current = self.shared.target();
+        let mut short = None;
         if count > current {
             let (ready_tx, ready_rx) = crossbeam_channel::unbounded();
-            for _ in current..count {
+            for started in current..count {
                 let slot = self.shared.claim_slot();
                 let rx = self.work_rx.clone();
-                handles.push(pool::spawn_worker(slot, &self.shared, rx, ready_tx.clone()));
+                match pool::spawn_worker(slot, &self.shared, rx, ready_tx.clone()) {
+                    Ok(handle) => handles.push(handle),
+                    Err(error) => {
+                        self.shared.release_slot(slot);
+                        short = Some(PoolShort {
+                            asked: count,
+                            workers: started,
+                            error,
+                        });
+                        break;
+                    }
+                }
             }
             // Wait until each new worker has applied its niceness, so `warnings()` is
             // complete when this returns.
@@ -142,8 +156,10 @@ impl Engine {
                 let _ = self.work_tx.send(pool::Message::Retire);
             }
         }
-        self.shared.set_target(count);
+        self.shared
+            .set_target(short.as_ref().map_or(count, |short| short.workers));
         handles.retain(|h| !h.is_finished());
+        short.map_or(Ok(()), Err)
     }
 
     /// The number of workers the pool is sized to.
@@ -189,6 +205,36 @@ impl std::fmt::Debug for Engine {
         f.debug_struct("Engine")
             .field("workers", &self.workers())
             .finish()
+    }
+}
+
+/// The pool could not grow to the size asked: the OS refused to start a thread (a limit on
+/// processes or on memory). It keeps the workers it has.
+#[derive(Debug)]
+pub struct PoolShort {
+    /// The worker count asked for.
+    pub asked: usize,
+    /// The worker count the pool has.
+    pub workers: usize,
+    /// Why the next thread did not start.
+    pub error: std::io::Error,
+}
+
+impl std::fmt::Display for PoolShort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cannot start worker thread {} of {}: {}",
+            self.workers + 1,
+            self.asked,
+            self.error
+        )
+    }
+}
+
+impl std::error::Error for PoolShort {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
     }
 }
 

@@ -124,7 +124,7 @@ impl Shared {
         slot
     }
 
-    fn release_slot(&self, slot: usize) {
+    pub(super) fn release_slot(&self, slot: usize) {
         lock(&self.slots).remove(&slot);
     }
 
@@ -157,13 +157,14 @@ impl Shared {
 }
 
 /// Starts the worker thread for `slot`. Its name starts with `worker-`, which the TUI's panic
-/// hook uses to tell a caught task panic from a crash of the UI itself.
+/// hook uses to tell a caught task panic from a crash of the UI itself. Fails when the OS
+/// will not start another thread (a process or memory limit): the caller frees the slot.
 pub(super) fn spawn_worker(
     slot: usize,
     shared: &Arc<Shared>,
     work_rx: Receiver<Message>,
     ready: Sender<()>,
-) -> JoinHandle<()> {
+) -> std::io::Result<JoinHandle<()>> {
     let shared = Arc::clone(shared);
     std::thread::Builder::new()
         .name(format!("worker-{}", slot + 1))
@@ -179,7 +180,6 @@ pub(super) fn spawn_worker(
             }
             shared.release_slot(slot);
         })
-        .expect("the OS can start a worker thread")
 }
 
 /// Sets this thread's niceness. On Linux niceness is per thread and children inherit the

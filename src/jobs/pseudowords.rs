@@ -11,18 +11,26 @@
 
 mod generate;
 pub mod letters;
+mod pending;
 
-use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::engine::{Report, RunCtx, RunId, StopReason};
+use crate::engine::{Report, RunCtx, StopReason};
 
 use self::generate::{Alphabet, StreamId, WORD_LEN, WordStream};
 use super::{Job, JobSpec, log_files};
 use letters::LetterBoard;
+use pending::PendingFile;
+pub use pending::remove_stale_temporaries;
+
+/// The most pseudoword tasks of one kind (`--words`, the letters of `--letters`).
+///
+/// Every task is a row the session holds from start to end (about 900 bytes: 100,000 file
+/// tasks run in 88 MB), so a mistyped count must be refused rather than exhaust memory.
+pub const MAX_WORD_TASKS: u32 = 100_000;
 
 /// Words generated per write: 1 MiB, large enough that system calls cost little.
 const BUFFER_WORDS: usize = 256 * 1024;
@@ -81,8 +89,15 @@ pub enum WordsJob {
     },
 }
 
-/// Checks a `--letters` value: one or more ASCII letters.
+/// Checks a `--letters` value: one to [`MAX_WORD_TASKS`] ASCII letters.
 pub fn parse_letters(text: &str) -> Result<String, String> {
+    if text.len() > MAX_WORD_TASKS as usize {
+        // Not echoed: the value is the problem, and it is long.
+        return Err(format!(
+            "expected at most {MAX_WORD_TASKS} letters (one task each), got {}",
+            text.len()
+        ));
+    }
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphabetic()) {
         Ok(text.to_string())
     } else {
@@ -161,7 +176,7 @@ impl WordsJob {
     /// (`log`) says what it made and how it ended; the words themselves go to their files.
     pub fn run(&self, log: &Path, ctx: &mut RunCtx) -> Report {
         let mut log_file = log_files::make_room(log)
-            .and_then(|()| File::create(log))
+            .and_then(|()| crate::regular_file::create(log))
             .ok();
         if let Some(file) = &mut log_file {
             let _ = writeln!(file, "$ pseudowords {}", self.describe());
@@ -280,65 +295,6 @@ fn generate_into(
     Ok(())
 }
 
-/// A file being written under a temporary name next to its destination. Dropped without
-/// [`PendingFile::commit`], it removes the temporary file, so the destination is either the
-/// complete new file or whatever was there before.
-#[derive(Debug)]
-struct PendingFile {
-    file: File,
-    temp: PathBuf,
-    dest: PathBuf,
-    committed: bool,
-}
-
-impl PendingFile {
-    /// Creates the folder if needed and a temporary file named after `dest` and `run`, so
-    /// that two runs of one job (a re-run while the old one is being cancelled) never share it.
-    fn create(dest: &Path, run: RunId) -> Result<Self, Halt> {
-        let dir = dest.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|err| {
-            Halt::Failed(format!("cannot create folder {}: {err}", dir.display()))
-        })?;
-        let name = dest.file_name().unwrap_or_default().to_string_lossy();
-        let temp = dir.join(format!(".{name}.run{}.tmp", run.0));
-        let file = File::create(&temp)
-            .map_err(|err| Halt::Failed(format!("cannot create {}: {err}", temp.display())))?;
-        Ok(Self {
-            file,
-            temp,
-            dest: dest.to_path_buf(),
-            committed: false,
-        })
-    }
-
-    fn write(&mut self, bytes: &[u8]) -> Result<(), Halt> {
-        self.file
-            .write_all(bytes)
-            .map_err(|err| Halt::Failed(format!("cannot write {}: {err}", self.dest.display())))
-    }
-
-    /// Moves the complete file to its destination.
-    fn commit(mut self) -> Result<(), Halt> {
-        std::fs::rename(&self.temp, &self.dest).map_err(|err| {
-            Halt::Failed(format!(
-                "cannot rename {} to {}: {err}",
-                self.temp.display(),
-                self.dest.display()
-            ))
-        })?;
-        self.committed = true;
-        Ok(())
-    }
-}
-
-impl Drop for PendingFile {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_file(&self.temp);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,6 +305,9 @@ mod tests {
         assert!(parse_letters("").is_err());
         assert!(parse_letters("ab c").is_err());
         assert!(parse_letters("é").is_err());
+        let most = "a".repeat(MAX_WORD_TASKS as usize);
+        assert!(parse_letters(&most).is_ok());
+        assert!(parse_letters(&(most + "a")).is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ const MAX_SUMMARY: usize = 300;
 
 /// The log's lines, decoded lossily and trimmed at the end.
 fn lines(log: &Path) -> Option<impl Iterator<Item = String>> {
-    let file = std::fs::File::open(log).ok()?;
+    let file = crate::regular_file::open_to_read(log).ok()?;
     Some(
         BufReader::new(file)
             .split(b'\n')

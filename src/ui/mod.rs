@@ -22,8 +22,8 @@ use rustix::process::Signal;
 use signal_hook::consts::SIGTSTP;
 
 use crate::app::{self, Action, Effect, Model, Msg, UiAction};
+use crate::driver::Followup;
 use crate::engine::EngineEvent;
-use crate::plan::Plan;
 use crate::session::{End, Session};
 use crate::signals::{self, StopSignals, SuspendSignals};
 use input::{Input, InputEvent};
@@ -42,9 +42,8 @@ const FRAME: Duration = Duration::from_millis(16);
 /// Engine events taken per turn, so keys are read between chunks of a flood.
 const EVENT_BUDGET: usize = 20_000;
 
-/// Runs the full-screen UI until the user quits or a signal arrives.
-pub fn run_tui(plan: Plan, signals: &StopSignals) -> io::Result<End> {
-    let mut session = Session::start(plan);
+/// Runs the full-screen UI over a started session until the user quits or a signal arrives.
+pub fn run_tui(mut session: Session, signals: &StopSignals) -> io::Result<End> {
     app::update(
         &mut session.model,
         Msg::Action(Action::Ui(UiAction::SetNoColor(Theme::no_color_from_env()))),
@@ -110,11 +109,14 @@ impl Loop<'_> {
             while !pending.is_empty() {
                 for effect in std::mem::take(&mut pending) {
                     match self.session.driver.apply(effect) {
-                        Some(Effect::Exit) => return Ok(self.interrupted),
-                        Some(Effect::OpenPager { log, follow }) => {
+                        Some(Followup::Effect(Effect::Exit)) => return Ok(self.interrupted),
+                        Some(Followup::Effect(Effect::OpenPager { log, follow })) => {
                             pending.extend(self.open_pager(&log, follow)?);
                         }
-                        Some(Effect::Suspend) => pending.extend(self.suspend()?),
+                        Some(Followup::Effect(Effect::Suspend)) => {
+                            pending.extend(self.suspend()?);
+                        }
+                        Some(Followup::Update(msg)) => pending.extend(self.update(msg)),
                         _ => {}
                     }
                 }

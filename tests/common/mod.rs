@@ -415,5 +415,6 @@ pub fn engine(
         nice: None,
         watchdog: None,
     };
-    (jobdeck::engine::Engine::new(&config, tx), rx)
+    let engine = jobdeck::engine::Engine::new(&config, tx).expect("the OS starts the workers");
+    (engine, rx)
 }

@@ -96,7 +96,7 @@ impl LetterBoard {
         let mut progress = Progress::new(words.saturating_mul(self.letters.len() as u64));
         for index in 0..self.letters.len() {
             let path = self.part(index);
-            let part = File::open(&path).map_err(|err| {
+            let part = crate::regular_file::open_to_read(&path).map_err(|err| {
                 Halt::Failed(if err.kind() == ErrorKind::NotFound {
                     format!(
                         "the part of letter {index} ({}) is missing: re-run that letter",

@@ -1,0 +1,113 @@
+//! Opening the files jobdeck names itself or is told to use (the run history, the trace, the
+//! job logs) so that an open never blocks and never hands back anything but a regular file.
+//!
+//! Opening a FIFO waits until something opens its other end, and reading a device such as
+//! `/dev/zero` never ends: a history that is a FIFO once hung `--rerun-failed` for good. So
+//! every open adds `O_NONBLOCK` (an open that would wait fails at once instead; on a regular
+//! file the flag changes nothing) and checks the type of what it opened with `fstat`, so
+//! nothing can swap the file between a check and the open.
+
+use std::fs::{File, FileType, Metadata, OpenOptions};
+use std::io;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::path::Path;
+
+use rustix::fs::OFlags;
+
+/// Opens `path` with `options`, failing at once, with an error that says what the path is
+/// instead, if it is not a regular file (a symlink to one is fine).
+pub fn open(path: &Path, options: &OpenOptions) -> io::Result<File> {
+    // A FIFO opened for writing without a reader fails with a bare "No such device or
+    // address"; saying what it is reads better, and costs one `stat`.
+    check(path)?;
+    let file = options
+        .clone()
+        .custom_flags(OFlags::NONBLOCK.bits().cast_signed())
+        .open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_file() {
+        Ok(file)
+    } else {
+        Err(not_regular(&meta))
+    }
+}
+
+/// Opens `path` for reading.
+pub fn open_to_read(path: &Path) -> io::Result<File> {
+    open(path, OpenOptions::new().read(true))
+}
+
+/// Creates or truncates `path` for writing.
+pub fn create(path: &Path) -> io::Result<File> {
+    open(
+        path,
+        OpenOptions::new().write(true).create(true).truncate(true),
+    )
+}
+
+/// Whether `path` is missing or a regular file (following symlinks): the error says what it
+/// is instead.
+pub fn check(path: &Path) -> io::Result<()> {
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => Err(not_regular(&meta)),
+        _ => Ok(()),
+    }
+}
+
+fn not_regular(meta: &Metadata) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("it is {}, not a regular file", describe(meta.file_type())),
+    )
+}
+
+/// What a file type is, as words: "a folder", "a FIFO (named pipe)", and so on.
+pub fn describe(kind: FileType) -> &'static str {
+    if kind.is_dir() {
+        "a folder"
+    } else if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_file() {
+        "a regular file"
+    } else {
+        "something other than a file"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fifo_is_refused_at_once_for_reading_and_for_writing() {
+        let dir = std::env::temp_dir().join(format!("jobdeck-fifo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let fifo = dir.join("fifo");
+        let _ = std::fs::remove_file(&fifo);
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .expect("mkfifo");
+        for result in [open_to_read(&fifo), create(&fifo)] {
+            let err = result.expect_err("a FIFO is not a regular file");
+            assert!(err.to_string().contains("a FIFO"), "{err}");
+        }
+        let err = open_to_read(&dir).expect_err("a folder is not a regular file");
+        assert_eq!(err.to_string(), "it is a folder, not a regular file");
+        let file = dir.join("file");
+        create(&file).expect("a new regular file");
+        open_to_read(&file).expect("a regular file");
+        assert!(check(&dir.join("missing")).is_ok());
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+}
