@@ -80,7 +80,7 @@ pub fn run_headless(mut session: Session, json: bool, signals: &Receiver<i32>) -
             warn(&warning);
         }
         if let Some(line) = out.progress.as_mut() {
-            line.draw(&session.model.progress(), Instant::now());
+            line.draw(|| session.model.progress(), Instant::now());
         }
     }
     out.clear_progress();

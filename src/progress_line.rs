@@ -34,14 +34,17 @@ impl ProgressLine {
         })
     }
 
-    /// Redraws the line with `progress`, unless it was drawn less than `EVERY` ago.
-    pub fn draw(&mut self, progress: &Progress, now: Instant) {
+    /// Redraws the line with what `progress` computes, unless it was drawn less than `EVERY`
+    /// ago. The figures (a pass over every job) are computed only when the line is drawn, so
+    /// a session of many short jobs does not pay for them at every event.
+    pub fn draw(&mut self, progress: impl FnOnce() -> Progress, now: Instant) {
         if self
             .last
             .is_some_and(|at| now.saturating_duration_since(at) < EVERY)
         {
             return;
         }
+        let progress = progress();
         self.last = Some(now);
         self.shown = true;
         let _ = write!(io::stderr(), "{CLEAR}jobdeck {}", progress.text());
