@@ -753,3 +753,18 @@ fn minus_at_one_worker_says_why_nothing_happened() {
     let notice = m.ui.notice.clone().unwrap_or_default();
     assert!(notice.contains("one worker"), "{notice}");
 }
+
+#[test]
+fn escape_clears_a_kept_search_and_the_failed_filter() {
+    let (mut m, _) = model(&["alpha", "beta"], 2);
+    started(&mut m, 0, 0);
+    finish(&mut m, 0, failed());
+    ui(&mut m, UiAction::ToggleFailedFilter);
+    ui(&mut m, UiAction::BeginSearch);
+    ui(&mut m, UiAction::SearchChar('a'));
+    ui(&mut m, UiAction::SubmitSearch);
+    assert_eq!(m.shown_len(), 1);
+    ui(&mut m, UiAction::ClearFilters);
+    assert!(m.ui.query.is_empty() && !m.ui.failed_only);
+    assert_eq!(m.shown_len(), 2, "every row again");
+}

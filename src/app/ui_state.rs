@@ -61,6 +61,8 @@ pub enum UiAction {
     SubmitSearch,
     /// Clear the search and go back to normal keys.
     CancelSearch,
+    /// Clear a kept search and the failed-only filter: every row again.
+    ClearFilters,
     /// Scroll the log pane up a page.
     LogPageUp,
     /// Scroll the log pane down a page.
@@ -318,6 +320,11 @@ impl Model {
             UiAction::CancelSearch => {
                 self.ui.is_typing = false;
                 self.ui.query.clear();
+                self.apply_filter();
+            }
+            UiAction::ClearFilters => {
+                self.ui.query.clear();
+                self.ui.failed_only = false;
                 self.apply_filter();
             }
             UiAction::LogPageUp => self.scroll_log_up(self.log_page()),

@@ -107,6 +107,7 @@ pub const KEYMAP: &[Binding] = &[
     Binding { mode: NORMAL, keys: &[c('t')], label: "t", action: ui(UiAction::ToggleTimeline), footer: Some(("t", "timeline")), help: "show or hide the timeline (one lane per worker)" },
     Binding { mode: NORMAL, keys: &[c('f')], label: "f", action: ui(UiAction::ToggleFailedFilter), footer: Some(("f", "failed")), help: "show only failed jobs, or all again" },
     Binding { mode: NORMAL, keys: &[c('/')], label: "/", action: ui(UiAction::BeginSearch), footer: Some(("/", "search")), help: "search names, errors and details" },
+    Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Esc)], label: "Esc", action: ui(UiAction::ClearFilters), footer: None, help: "clear a kept search and the failed filter" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::PageUp)], label: "PgUp", action: ui(UiAction::LogPageUp), footer: None, help: "scroll the log up a page" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::PageDown)], label: "PgDn", action: ui(UiAction::LogPageDown), footer: None, help: "scroll the log down a page" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Home)], label: "Home", action: ui(UiAction::LogTop), footer: None, help: "scroll to the start of the log" },
