@@ -41,6 +41,11 @@ pub fn recap(unsuccessful: &[RunRecord], staged: bool, args: &[OsString]) -> Vec
     if listed.len() > LISTED {
         lines.push(format!("  … and {} more", listed.len() - LISTED));
     }
+    // The demo's build root is a temporary folder removed at exit: its logs are gone, and a
+    // re-run would start from a fresh one with no history.
+    if args.iter().any(|arg| arg == "--demo") {
+        return lines;
+    }
     // Every log of a session sits in `<logs>/<name>/<stage>.log`; names may hold folders.
     if let Some(folder) = listed[0]
         .log
@@ -136,6 +141,12 @@ mod tests {
         assert_eq!(lines[LISTED + 1], "  … and 5 more");
         assert_eq!(lines[LISTED + 3], "re-run them: jobdeck --rerun-failed");
         assert_eq!(lines[1], "  failed    p0  e", "no stage without stages");
+        let demo = recap(&many[..1], false, &args(&["jobdeck", "--demo"]));
+        assert_eq!(
+            demo,
+            ["did not succeed (1):", "  failed    p0  e"],
+            "its logs are gone"
+        );
         assert!(recap(&[], false, &args(&["jobdeck"])).is_empty());
     }
 }

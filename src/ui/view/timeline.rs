@@ -179,6 +179,7 @@ pub(super) fn render_timeline(model: &Model, theme: Theme, frame: &mut Frame, ar
         JobState::Ok,
         JobState::Running,
         JobState::Failed,
+        JobState::Timeout,
         JobState::Cancelled,
     ] {
         title.push(Span::styled(
