@@ -285,6 +285,17 @@ impl Streaming {
     }
 }
 
+impl Drop for Streaming {
+    /// A test that fails while jobdeck waits must not leave it running: kill it (a no-op once
+    /// `finish` reaped it), and its watchdog stops its jobs.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// Polls `condition` every 20 ms until it holds or `timeout()` passes; returns whether it held.
 pub fn wait_until(mut condition: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + timeout();
