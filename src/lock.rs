@@ -8,10 +8,9 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Seek, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{FlockOperation, OFlags, flock};
+use rustix::fs::{FlockOperation, flock};
 
 /// Held for the whole session; dropping it (or exiting) releases the build root.
 #[derive(Debug)]
@@ -49,24 +48,15 @@ pub fn lock_build_root(jobdeck_dir: &Path) -> Result<Locked, String> {
     if let Err(err) = std::fs::create_dir_all(jobdeck_dir) {
         return Ok(unlockable(&err));
     }
-    if let Ok(meta) = std::fs::symlink_metadata(&path)
-        && !meta.file_type().is_file()
-    {
-        return Err(format!(
-            "cannot lock {}: it is not a regular file (remove it)",
-            path.display()
-        ));
-    }
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        // Never block on opening, whatever is there by then.
-        .custom_flags(OFlags::NONBLOCK.bits().cast_signed())
-        .open(&path);
-    let mut file = match file {
+    // Never blocks, and never takes anything but a regular file (a FIFO or a folder in the
+    // way is an error to fix, not a reason to run unlocked).
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    let mut file = match crate::regular_file::open(&path, &options) {
         Ok(file) => file,
+        Err(err) if err.kind() == ErrorKind::InvalidInput => {
+            return Err(format!("cannot lock {}: {err} (remove it)", path.display()));
+        }
         Err(err) => return Ok(unlockable(&err)),
     };
     match flock(&file, FlockOperation::NonBlockingLockExclusive) {
@@ -114,6 +104,11 @@ mod tests {
         drop(first);
         let again = lock_build_root(&dir).expect("released with the file");
         drop(again);
+        // Something in the lock file's place is an error to fix, not a reason to run unlocked.
+        std::fs::remove_file(lock_path(&dir)).expect("remove the lock file");
+        std::fs::create_dir(lock_path(&dir)).expect("a folder in its place");
+        let err = lock_build_root(&dir).expect_err("a folder is not a lock file");
+        assert!(err.contains("a folder, not a regular file"), "{err}");
         std::fs::remove_dir_all(&root).expect("cleanup");
     }
 }
