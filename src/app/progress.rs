@@ -56,7 +56,7 @@ impl Progress {
 }
 
 /// Cells of the progress gauge.
-pub const GAUGE_WIDTH: usize = 8;
+const GAUGE_WIDTH: usize = 8;
 
 /// `0.4s`, `12.3s`, `2m03s`, `1h02m`: short enough for a 7-wide column.
 pub fn format_duration(d: Duration) -> String {
