@@ -41,8 +41,8 @@ fn action() -> impl Strategy<Value = Action> {
         Just(Action::ToggleLog),
         Just(Action::OpenLog),
         Just(Action::Quit),
-        Just(Action::ConfirmQuit),
-        Just(Action::DismissQuit),
+        Just(Action::Confirm),
+        Just(Action::Dismiss),
         Just(Action::Ui(UiAction::ToggleFailedFilter)),
         Just(Action::Ui(UiAction::BeginSearch)),
         Just(Action::Ui(UiAction::SearchChar('1'))),
@@ -281,6 +281,7 @@ proptest! {
         }
         // Drain: every run that started finishes exactly once.
         update(&mut model, Msg::Action(Action::CancelAll));
+        update(&mut model, Msg::Action(Action::Confirm));
         while let Some(event) = sim.drain_event() {
             for effect in update(&mut model, Msg::Engine(event)) {
                 sim.apply(&effect);

@@ -8,6 +8,7 @@
 mod graph;
 pub mod job_row;
 mod lanes;
+pub mod navigation;
 pub mod progress;
 pub mod record;
 mod schedule;
@@ -16,6 +17,8 @@ pub mod stats;
 mod test_support;
 #[cfg(test)]
 mod tests_graph;
+#[cfg(test)]
+mod tests_navigation;
 #[cfg(test)]
 mod tests_ui;
 pub mod ui_state;
@@ -27,6 +30,7 @@ use std::time::{Duration, Instant};
 use crate::engine::{EngineEvent, EventKind, JobId, RunId, WorkerId};
 use graph::Ready;
 pub use job_row::{JobNode, JobRow, JobState, OutputTail};
+pub use navigation::SortOrder;
 pub use progress::{Eta, Progress};
 pub use record::{News, RunRecord};
 pub use stats::{Counts, Summary, WorkerStats};
@@ -49,7 +53,7 @@ pub enum Action {
     Start,
     /// Cancel the selected job.
     Cancel,
-    /// Cancel every job.
+    /// Cancel every job (asks first).
     CancelAll,
     /// Re-run the selected finished job.
     Rerun,
@@ -67,16 +71,25 @@ pub enum Action {
     OpenLog,
     /// Quit: asks first while jobs run; then cancels everything and exits once it is gone.
     Quit,
-    /// Answer the quit question with yes.
-    ConfirmQuit,
-    /// Answer the quit question with no.
-    DismissQuit,
+    /// Answer the question showing with yes.
+    Confirm,
+    /// Answer the question showing with no.
+    Dismiss,
     /// Quit without asking (Ctrl-C, a signal); a second one stops waiting for cleanup.
     ForceQuit,
     /// Hand the terminal back to the shell and stop until `fg` (Ctrl-Z); the jobs go on.
     Suspend,
     /// Change only what is shown (filter, search, scrolling, help).
     Ui(UiAction),
+}
+
+/// A question the footer asks before an action that cancels runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Question {
+    /// `q` while runs are unfinished: quit and cancel them?
+    Quit,
+    /// `C`: cancel every unfinished job?
+    CancelAll,
 }
 
 /// Everything `update` accepts.
@@ -169,8 +182,8 @@ pub struct Model {
     pub workers: usize,
     /// Whether a quit is under way: everything was cancelled and the loop exits once idle.
     pub quitting: bool,
-    /// Whether the quit question is showing.
-    pub confirming_quit: bool,
+    /// The yes-or-no question showing in the footer, if any.
+    pub asking: Option<Question>,
     /// Index of the selected row in the job list.
     pub selected: usize,
     /// Whether the log pane is open.
@@ -236,7 +249,7 @@ impl Model {
             jobs: Vec::with_capacity(jobs.len()),
             workers: workers.max(1),
             quitting: false,
-            confirming_quit: false,
+            asking: None,
             selected: 0,
             show_log: false,
             now,
@@ -392,9 +405,10 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.now = now;
             // Every active row has a run in flight, so this is O(1) where scanning the rows
             // would cost a pass over 10,000 of them on every loop turn.
-            if !model.in_flight.is_empty() || model.confirming_quit || clock_moved {
+            if !model.in_flight.is_empty() || model.asking.is_some() || clock_moved {
                 model.dirty = true;
             }
+            model.resort_if_stale();
             Vec::new()
         }
         Msg::Engine(event) => model.on_engine_event(event),
@@ -490,6 +504,9 @@ impl Model {
                 effects.extend(self.after_finish(job));
             }
             self.note_row_changed(job.0 as usize);
+            if started || finished {
+                self.follow_running();
+            }
         }
         effects.extend(self.dispatch_or_exit());
         effects

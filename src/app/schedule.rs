@@ -10,7 +10,7 @@
 //! worker busy and counts as in flight. Which jobs are ready, and in what order they go, is
 //! the job graph's business (`graph.rs`).
 
-use super::{Action, Effect, JobState, Model, job_id};
+use super::{Action, Effect, JobState, Model, Question, job_id};
 
 /// Runs kept queued in the engine beyond one per worker.
 const ON_DECK: usize = 1;
@@ -18,6 +18,17 @@ use crate::engine::JobId;
 
 impl Model {
     pub(super) fn on_action(&mut self, action: Action) -> Vec<Effect> {
+        if matches!(
+            action,
+            Action::SelectNext
+                | Action::SelectPrev
+                | Action::SelectFirst
+                | Action::SelectLast
+                | Action::Select(_)
+        ) {
+            // The user chose a row: it stops following the running ones.
+            self.ui.pinned = true;
+        }
         match action {
             Action::SelectNext => self.move_selection(1),
             Action::SelectPrev => self.move_selection(-1),
@@ -30,7 +41,7 @@ impl Model {
             Action::Start => return self.with_selected(Self::start_now),
             Action::Cancel => return self.with_selected(Self::cancel_job),
             Action::Rerun => return self.with_selected(Self::rerun),
-            Action::CancelAll => return self.cancel_all(),
+            Action::CancelAll => self.ask_cancel_all(),
             Action::RerunFailed => return self.rerun_unsuccessful(),
             Action::TogglePause => {
                 self.paused = !self.paused;
@@ -49,9 +60,12 @@ impl Model {
             }
             Action::RemoveWorker => return self.set_workers(self.workers - 1),
             Action::Quit => return self.quit(),
-            Action::ConfirmQuit if self.confirming_quit => return self.begin_quit(),
-            Action::ConfirmQuit => {}
-            Action::DismissQuit => self.confirming_quit = false,
+            Action::Confirm => match self.asking.take() {
+                Some(Question::Quit) => return self.begin_quit(),
+                Some(Question::CancelAll) => return self.cancel_all(),
+                None => {}
+            },
+            Action::Dismiss => self.asking = None,
             Action::Suspend => return vec![Effect::Suspend],
             Action::ForceQuit => {
                 self.force_quits += 1;
@@ -233,6 +247,16 @@ impl Model {
     }
 
     /// Cancels every job, in one pass over the rows.
+    /// `C` asks first, like `q`: one key should not end a long run by accident.
+    fn ask_cancel_all(&mut self) {
+        let counts = self.counts();
+        if counts.queued + counts.running == 0 {
+            self.ui.notice = Some("nothing to cancel".into());
+        } else if !self.quitting {
+            self.asking = Some(Question::CancelAll);
+        }
+    }
+
     fn cancel_all(&mut self) -> Vec<Effect> {
         let mut effects = Vec::new();
         for index in 0..self.jobs.len() {
@@ -269,12 +293,16 @@ impl Model {
         if self.quitting {
             return Vec::new();
         }
-        self.confirming_quit = true;
+        if self.asking == Some(Question::Quit) {
+            // `q` twice: the second one is the yes.
+            return self.begin_quit();
+        }
+        self.asking = Some(Question::Quit);
         Vec::new()
     }
 
     fn begin_quit(&mut self) -> Vec<Effect> {
-        self.confirming_quit = false;
+        self.asking = None;
         self.quitting = true;
         let mut effects = self.cancel_all();
         if self.in_flight.is_empty() {

@@ -277,6 +277,7 @@ fn cancel_then_rerun_in_one_turn_records_the_cancelled_run_as_it_ended() {
     let first = runs(&model.start());
     start(&mut model, first[0], 0);
     update(&mut model, Msg::Action(Action::CancelAll));
+    update(&mut model, Msg::Action(Action::Confirm));
     let cancelled = Finished {
         outcome: Outcome::Cancelled,
         elapsed: Duration::from_millis(1500),
@@ -309,7 +310,8 @@ fn cancelling_every_queued_job_is_one_pass() {
         .collect();
     let mut model = Model::new(names, 2, Instant::now());
     let first = runs(&model.start());
-    let effects = update(&mut model, Msg::Action(Action::CancelAll));
+    update(&mut model, Msg::Action(Action::CancelAll));
+    let effects = update(&mut model, Msg::Action(Action::Confirm));
     assert_eq!(
         effects.len(),
         first.len(),

@@ -88,6 +88,7 @@ fn viewport(model: &mut Model, table_rows: u16, log_rows: u16) {
                 top: 2 + table_rows + 1,
                 height: log_rows,
             },
+            help_overflow: 0,
         }),
     );
 }
@@ -256,11 +257,11 @@ fn quit_while_running_asks_then_cancels_and_exits_once_idle() {
     started(&mut m, 0, 0);
     started(&mut m, 1, 1);
     assert!(act(&mut m, Action::Quit).is_empty());
-    assert!(m.confirming_quit);
-    act(&mut m, Action::DismissQuit);
-    assert!(!m.confirming_quit && !m.quitting);
+    assert_eq!(m.asking, Some(super::Question::Quit));
+    act(&mut m, Action::Dismiss);
+    assert!(m.asking.is_none() && !m.quitting);
     act(&mut m, Action::Quit);
-    let effects = act(&mut m, Action::ConfirmQuit);
+    let effects = act(&mut m, Action::Confirm);
     assert!(m.quitting);
     assert_eq!(
         effects.len(),
@@ -708,7 +709,13 @@ fn rerun_failed_reruns_only_unsuccessful_jobs() {
 fn cancel_all_cancels_running_and_queued() {
     let (mut m, _) = model(&["a", "b", "c"], 1);
     started(&mut m, 0, 0);
-    let effects = act(&mut m, Action::CancelAll);
+    assert!(act(&mut m, Action::CancelAll).is_empty(), "C asks first");
+    assert_eq!(m.asking, Some(super::Question::CancelAll));
+    act(&mut m, Action::Dismiss);
+    assert_eq!(m.asking, None);
+    assert_eq!(m.jobs[0].state, JobState::Running, "no is no");
+    act(&mut m, Action::CancelAll);
+    let effects = act(&mut m, Action::Confirm);
     assert_eq!(
         effects,
         vec![Effect::Cancel(m.jobs[0].run), Effect::Cancel(m.jobs[1].run)]

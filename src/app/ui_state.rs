@@ -7,6 +7,7 @@
 //! keeps a sorted list of the shown ones, so finding the selection's place is a binary search
 //! and no key walks every row (10,000 rows stay smooth).
 
+use super::navigation::{SortOrder, sort_rows};
 use super::{Effect, JobRow, JobState, Model};
 
 /// A horizontal band of screen rows: where a region's body starts and how tall it is.
@@ -33,6 +34,9 @@ pub struct Viewport {
     pub table: Band,
     /// The log pane's text lines (empty while the pane is closed).
     pub log: Band,
+    /// Help lines that do not fit in the help box (0 while it is closed or fits): how far
+    /// it can scroll.
+    pub help_overflow: u16,
 }
 
 /// Which part of the selected job's output the log pane shows.
@@ -73,10 +77,29 @@ pub enum UiAction {
     LogBottom,
     /// Show or hide the list of every key.
     ToggleHelp,
+    /// Scroll the key list one line down (true) or up.
+    HelpScroll {
+        /// Toward the end (true) or the start.
+        down: bool,
+    },
     /// Show or hide the workers panel.
     ToggleWorkers,
     /// Show or hide the timeline.
     ToggleTimeline,
+    /// Select the next running row after the selection (wrapping), or the previous one.
+    JumpRunning {
+        /// Down the table (true) or up.
+        forward: bool,
+    },
+    /// Select the next failed or timed-out row after the selection (wrapping).
+    JumpFailed,
+    /// Sort the table by the next order: name, state, time.
+    CycleSort,
+    /// Move the selection half a table height down (true) or up.
+    HalfPage {
+        /// Down the table (true) or up.
+        down: bool,
+    },
     /// Draw with colours or without (`NO_COLOR`).
     SetNoColor(bool),
     /// A mouse click at a screen row.
@@ -115,6 +138,8 @@ pub struct UiState {
     pub show_workers: bool,
     /// Whether the timeline is showing.
     pub show_timeline: bool,
+    /// How far the key list is scrolled.
+    pub help_scroll: u16,
     /// The first shown row at the top of the table.
     pub table_offset: usize,
     /// The log pane's position.
@@ -125,8 +150,18 @@ pub struct UiState {
     pub(super) no_color: bool,
     /// A one-line message for the user (e.g. the pager could not start); cleared by a key.
     pub(super) notice: Option<String>,
-    /// Sorted job indices of the shown rows while a filter is on; `None` shows every row.
+    /// How the rows are ordered.
+    pub sort: SortOrder,
+    /// Whether the user moved the selection: until then it follows the longest-running row.
+    pub(super) pinned: bool,
+    /// The shown rows' job indices in display order while a filter or a sort is on (in
+    /// job order when only a filter is); `None` shows every row in job order.
     shown: Option<Vec<usize>>,
+    /// Each job's place in `shown` (`usize::MAX` when hidden), kept while a sort is on,
+    /// when `shown` is no longer in job order and cannot be binary-searched.
+    positions: Option<Vec<usize>>,
+    /// Whether a row changed since a sort was applied: the order is redone on the next tick.
+    pub(super) order_stale: bool,
 }
 
 impl UiState {
@@ -171,7 +206,10 @@ impl Model {
         self.position_of(index).is_some()
     }
 
-    fn position_of(&self, index: usize) -> Option<usize> {
+    pub(super) fn position_of(&self, index: usize) -> Option<usize> {
+        if let Some(positions) = &self.ui.positions {
+            return positions.get(index).copied().filter(|&p| p != usize::MAX);
+        }
         match &self.ui.shown {
             None => (index < self.jobs.len()).then_some(index),
             Some(shown) => shown.binary_search(&index).ok(),
@@ -224,6 +262,10 @@ impl Model {
 
     /// The shown row closest to the (hidden) selected job: the next one, or else the last.
     fn nearest_position(&self) -> usize {
+        if self.ui.positions.is_some() {
+            // A sorted table has no "next in job order": its top.
+            return 0;
+        }
         match &self.ui.shown {
             None => self.selected.min(self.jobs.len().saturating_sub(1)),
             Some(shown) => shown
@@ -234,7 +276,7 @@ impl Model {
 
     /// Moves the table offset the least needed to keep the selection on screen, so the table
     /// scrolls smoothly instead of jumping by pages.
-    fn scroll_to_selection(&mut self) {
+    pub(super) fn scroll_to_selection(&mut self) {
         let height = usize::from(self.ui.viewport.table.height).max(1);
         let len = self.shown_len();
         let mut offset = self.ui.table_offset.min(len.saturating_sub(height));
@@ -248,19 +290,39 @@ impl Model {
         self.ui.table_offset = offset;
     }
 
-    /// Rebuilds the shown rows after the filter or the search changed, keeping the selection
-    /// on the same job when it is still shown.
-    fn apply_filter(&mut self) {
+    /// Rebuilds the shown rows after the filter, the search or the sort changed, keeping the
+    /// selection on the same job when it is still shown.
+    pub(super) fn apply_filter(&mut self) {
+        self.reorder(false);
+    }
+
+    /// Filters and sorts the rows. `keep_shown` keeps the rows shown now even if they no
+    /// longer match (a re-sort must not drop a failed row being re-run from the failed-only
+    /// list while the user watches it).
+    pub(super) fn reorder(&mut self, keep_shown: bool) {
         let query = self.ui.query.to_lowercase();
-        self.ui.shown = if self.ui.failed_only || !query.is_empty() {
-            Some(
-                (0..self.jobs.len())
-                    .filter(|&i| self.matches_filter(&self.jobs[i], &query))
-                    .collect(),
-            )
-        } else {
-            None
-        };
+        let filtering = self.ui.failed_only || !query.is_empty();
+        let sorting = self.ui.sort != SortOrder::Name;
+        let mut shown: Option<Vec<usize>> = (filtering || sorting).then(|| {
+            (0..self.jobs.len())
+                .filter(|&i| {
+                    !filtering
+                        || self.matches_filter(&self.jobs[i], &query)
+                        || (keep_shown && self.is_shown(i))
+                })
+                .collect()
+        });
+        self.ui.positions = None;
+        if sorting && let Some(order) = shown.as_mut() {
+            sort_rows(order, &self.jobs, self.ui.sort, self.now);
+            let mut positions = vec![usize::MAX; self.jobs.len()];
+            for (position, &index) in order.iter().enumerate() {
+                positions[index] = position;
+            }
+            self.ui.positions = Some(positions);
+        }
+        self.ui.shown = shown;
+        self.ui.order_stale = false;
         if self.selected_position().is_none() {
             let position = self.nearest_position();
             self.select_position(position);
@@ -276,6 +338,11 @@ impl Model {
     /// Adds a job that just failed to the failed-only list. A row that stops failing (it was
     /// re-run) stays until the filter is applied again, so the user can watch the re-run end.
     pub(super) fn note_row_changed(&mut self, job: usize) {
+        if self.ui.sort != SortOrder::Name {
+            // A sorted order is redone on the next tick, failed rows included.
+            self.ui.order_stale = true;
+            return;
+        }
         if !self.ui.failed_only || !is_failure(self.jobs[job].state) {
             return;
         }
@@ -297,6 +364,7 @@ impl Model {
     /// Takes the regions the loop drew and keeps the offsets valid for them.
     pub(super) fn set_viewport(&mut self, viewport: Viewport) {
         self.ui.viewport = viewport;
+        self.ui.help_scroll = self.ui.help_scroll.min(viewport.help_overflow);
         self.scroll_to_selection();
         self.dirty = true;
     }
@@ -335,15 +403,30 @@ impl Model {
                 }
             }
             UiAction::LogBottom => self.ui.log_scroll = LogScroll::Follow,
-            UiAction::ToggleHelp => self.ui.show_help = !self.ui.show_help,
+            UiAction::ToggleHelp => {
+                self.ui.show_help = !self.ui.show_help;
+                self.ui.help_scroll = 0;
+            }
+            UiAction::HelpScroll { down } => {
+                self.ui.help_scroll = if down {
+                    (self.ui.help_scroll + 1).min(self.ui.viewport.help_overflow)
+                } else {
+                    self.ui.help_scroll.saturating_sub(1)
+                };
+            }
             UiAction::ToggleWorkers => self.ui.show_workers = !self.ui.show_workers,
             UiAction::ToggleTimeline => self.ui.show_timeline = !self.ui.show_timeline,
+            UiAction::JumpRunning { forward } => self.jump_running(forward),
+            UiAction::JumpFailed => self.jump_failed(),
+            UiAction::CycleSort => self.cycle_sort(),
+            UiAction::HalfPage { down } => self.half_page(down),
             UiAction::SetNoColor(no_color) => self.ui.no_color = no_color,
             UiAction::Click { row } => {
                 let table = self.ui.viewport.table;
                 if table.contains(row) {
                     let position = self.ui.table_offset + usize::from(row - table.top);
                     if position < self.shown_len() {
+                        self.ui.pinned = true;
                         self.select_position(position);
                     }
                 }
@@ -357,6 +440,7 @@ impl Model {
                     }
                 } else if self.ui.viewport.table.contains(row) {
                     let step = isize::try_from(WHEEL_STEP).unwrap_or(1);
+                    self.ui.pinned = true;
                     self.move_selection(if down { step } else { -step });
                 }
             }

@@ -13,7 +13,7 @@ pub enum Mode {
     /// Typing a name search.
     Search,
     /// The quit question is showing.
-    ConfirmQuit,
+    Confirm,
     /// The key list is showing.
     Help,
 }
@@ -21,8 +21,8 @@ pub enum Mode {
 impl Mode {
     /// The live mode for `model`; the quit question wins over everything else.
     pub fn of(model: &Model) -> Self {
-        if model.confirming_quit {
-            Mode::ConfirmQuit
+        if model.asking.is_some() {
+            Mode::Confirm
         } else if model.ui.is_typing {
             Mode::Search
         } else if model.ui.show_help {
@@ -93,33 +93,42 @@ pub const KEYMAP: &[Binding] = &[
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Up), c('k')], label: "↑/k", action: Action::SelectPrev, footer: None, help: "select the previous row" },
     Binding { mode: NORMAL, keys: &[c('g')], label: "g", action: Action::SelectFirst, footer: None, help: "jump to the first row" },
     Binding { mode: NORMAL, keys: &[c('G')], label: "G", action: Action::SelectLast, footer: None, help: "jump to the last row" },
+    Binding { mode: NORMAL, keys: &[Key::Ctrl('d')], label: "Ctrl-D", action: ui(UiAction::HalfPage { down: true }), footer: None, help: "move down half a page" },
+    Binding { mode: NORMAL, keys: &[Key::Ctrl('u')], label: "Ctrl-U", action: ui(UiAction::HalfPage { down: false }), footer: None, help: "move up half a page" },
+    Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Tab)], label: "Tab", action: ui(UiAction::JumpRunning { forward: true }), footer: None, help: "jump to the next running job" },
+    Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::BackTab)], label: "Shift-Tab", action: ui(UiAction::JumpRunning { forward: false }), footer: None, help: "jump to the previous running job" },
+    Binding { mode: NORMAL, keys: &[c('F')], label: "F", action: ui(UiAction::JumpFailed), footer: None, help: "jump to the next failed or timed-out job" },
     Binding { mode: NORMAL, keys: &[c('s')], label: "s", action: Action::Start, footer: Some(("s", "start")), help: "start the selected job now, even while paused" },
     Binding { mode: NORMAL, keys: &[c('c')], label: "c", action: Action::Cancel, footer: Some(("c", "cancel")), help: "cancel the selected job and its processes" },
-    Binding { mode: NORMAL, keys: &[c('C')], label: "C", action: Action::CancelAll, footer: None, help: "cancel every job" },
-    Binding { mode: NORMAL, keys: &[c('r')], label: "r", action: Action::Rerun, footer: Some(("r", "rerun")), help: "re-run the selected finished job" },
+    Binding { mode: NORMAL, keys: &[c('C')], label: "C", action: Action::CancelAll, footer: None, help: "cancel every job (asks first)" },
+    Binding { mode: NORMAL, keys: &[c('r')], label: "r", action: Action::Rerun, footer: Some(("r", "re-run")), help: "re-run the selected finished job" },
     Binding { mode: NORMAL, keys: &[c('R')], label: "R", action: Action::RerunFailed, footer: None, help: "re-run every failed, cancelled and timed-out job" },
     Binding { mode: NORMAL, keys: &[c('p')], label: "p", action: Action::TogglePause, footer: Some(("p", "pause")), help: "pause or resume dispatch (running jobs go on)" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Enter)], label: "Enter", action: Action::ToggleLog, footer: Some(("Enter", "log")), help: "show or hide the log pane" },
     Binding { mode: NORMAL, keys: &[c('o')], label: "o", action: Action::OpenLog, footer: Some(("o", "pager")), help: "open the full log in $PAGER (default less)" },
-    Binding { mode: NORMAL, keys: &[c('+'), c('=')], label: "+", action: Action::AddWorker, footer: Some(("+/-", "workers")), help: "one more worker" },
-    Binding { mode: NORMAL, keys: &[c('-')], label: "-", action: Action::RemoveWorker, footer: None, help: "one worker fewer" },
-    Binding { mode: NORMAL, keys: &[c('w')], label: "w", action: ui(UiAction::ToggleWorkers), footer: Some(("w", "threads")), help: "show or hide the workers panel (one line per worker)" },
+    Binding { mode: NORMAL, keys: &[c('+'), c('=')], label: "+", action: Action::AddWorker, footer: Some(("+/-", "pool")), help: "grow the pool by one worker" },
+    Binding { mode: NORMAL, keys: &[c('-')], label: "-", action: Action::RemoveWorker, footer: None, help: "shrink the pool by one worker" },
+    Binding { mode: NORMAL, keys: &[c('w')], label: "w", action: ui(UiAction::ToggleWorkers), footer: Some(("w", "workers")), help: "show or hide the workers panel (one line per worker)" },
     Binding { mode: NORMAL, keys: &[c('t')], label: "t", action: ui(UiAction::ToggleTimeline), footer: Some(("t", "timeline")), help: "show or hide the timeline (one lane per worker)" },
     Binding { mode: NORMAL, keys: &[c('f')], label: "f", action: ui(UiAction::ToggleFailedFilter), footer: Some(("f", "failed")), help: "show only failed jobs, or all again" },
     Binding { mode: NORMAL, keys: &[c('/')], label: "/", action: ui(UiAction::BeginSearch), footer: Some(("/", "search")), help: "search names, errors and details" },
+    Binding { mode: NORMAL, keys: &[c('S')], label: "S", action: ui(UiAction::CycleSort), footer: Some(("S", "sort")), help: "sort by name, state or time (longest first)" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Esc)], label: "Esc", action: ui(UiAction::ClearFilters), footer: None, help: "clear a kept search and the failed filter" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::PageUp)], label: "PgUp", action: ui(UiAction::LogPageUp), footer: None, help: "scroll the log up a page" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::PageDown)], label: "PgDn", action: ui(UiAction::LogPageDown), footer: None, help: "scroll the log down a page" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Home)], label: "Home", action: ui(UiAction::LogTop), footer: None, help: "scroll to the start of the log" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::End)], label: "End", action: ui(UiAction::LogBottom), footer: None, help: "follow the end of the log" },
-    Binding { mode: NORMAL, keys: &[c('?')], label: "?", action: ui(UiAction::ToggleHelp), footer: Some(("?", "help")), help: "show every key" },
+    Binding { mode: NORMAL, keys: &[c('?')], label: "?", action: ui(UiAction::ToggleHelp), footer: Some(("?", "help")), help: "help: show every key" },
     Binding { mode: NORMAL, keys: &[c('q')], label: "q", action: Action::Quit, footer: Some(("q", "quit")), help: "quit (asks first while jobs run)" },
-    Binding { mode: Some(Mode::ConfirmQuit), keys: &[c('y'), c('q'), Key::Plain(KeyCode::Enter)], label: "y/q/Enter", action: Action::ConfirmQuit, footer: Some(("y", "quit and cancel them")), help: "confirm quitting" },
-    Binding { mode: Some(Mode::ConfirmQuit), keys: &[c('n'), Key::Plain(KeyCode::Esc)], label: "n/Esc", action: Action::DismissQuit, footer: Some(("n", "keep running")), help: "stay" },
+    Binding { mode: Some(Mode::Confirm), keys: &[c('y'), Key::Plain(KeyCode::Enter)], label: "y/Enter", action: Action::Confirm, footer: Some(("y", "yes")), help: "yes: quit, or cancel every job" },
+    Binding { mode: Some(Mode::Confirm), keys: &[c('q')], label: "q", action: Action::Quit, footer: None, help: "quit (q twice quits)" },
+    Binding { mode: Some(Mode::Confirm), keys: &[c('n'), Key::Plain(KeyCode::Esc)], label: "n/Esc", action: Action::Dismiss, footer: Some(("n", "no")), help: "no: keep the jobs running" },
     Binding { mode: Some(Mode::Search), keys: &[Key::Plain(KeyCode::Enter)], label: "Enter", action: ui(UiAction::SubmitSearch), footer: Some(("Enter", "keep")), help: "keep the search" },
     Binding { mode: Some(Mode::Search), keys: &[Key::Plain(KeyCode::Esc)], label: "Esc", action: ui(UiAction::CancelSearch), footer: Some(("Esc", "clear")), help: "clear the search" },
     Binding { mode: Some(Mode::Search), keys: &[Key::Plain(KeyCode::Backspace)], label: "Bksp", action: ui(UiAction::SearchBackspace), footer: None, help: "delete a character" },
-    Binding { mode: Some(Mode::Help), keys: &[c('?'), c('q'), Key::Plain(KeyCode::Esc)], label: "?/Esc", action: ui(UiAction::ToggleHelp), footer: Some(("?/Esc", "close help")), help: "close this help" },
+    Binding { mode: Some(Mode::Help), keys: &[Key::Plain(KeyCode::Down), c('j')], label: "↓/j", action: ui(UiAction::HelpScroll { down: true }), footer: None, help: "scroll this list down" },
+    Binding { mode: Some(Mode::Help), keys: &[Key::Plain(KeyCode::Up), c('k')], label: "↑/k", action: ui(UiAction::HelpScroll { down: false }), footer: None, help: "scroll this list up" },
+    Binding { mode: Some(Mode::Help), keys: &[c('?'), c('q'), Key::Plain(KeyCode::Esc)], label: "?/Esc", action: ui(UiAction::ToggleHelp), footer: Some(("?/Esc", "close")), help: "close this help" },
 ];
 
 /// The action for a key press in `mode`, if any. While searching, a character that is not
@@ -145,12 +154,12 @@ pub fn action_for(mode: Mode, event: &KeyEvent) -> Option<Action> {
     }
 }
 
-/// The `(keys, word)` hints the footer shows in `mode`, in table order.
-pub fn footer_hints(mode: Mode) -> impl Iterator<Item = (&'static str, &'static str)> {
+/// The `(keys, word, action)` hints the footer shows in `mode`, in table order.
+pub fn footer_hints(mode: Mode) -> impl Iterator<Item = (&'static str, &'static str, Action)> {
     KEYMAP
         .iter()
         .filter(move |b| b.mode == Some(mode))
-        .filter_map(|b| b.footer)
+        .filter_map(|b| b.footer.map(|(label, word)| (label, word, b.action)))
 }
 
 #[cfg(test)]
@@ -187,7 +196,7 @@ mod tests {
             Some(Action::Cancel)
         );
         // In raw mode Ctrl-Z is a key, not SIGTSTP: jobdeck suspends itself, in every mode.
-        for mode in [Mode::Normal, Mode::Search, Mode::ConfirmQuit, Mode::Help] {
+        for mode in [Mode::Normal, Mode::Search, Mode::Confirm, Mode::Help] {
             assert_eq!(
                 action_for(mode, &key(KeyCode::Char('z'), KeyModifiers::CONTROL)),
                 Some(Action::Suspend)
@@ -210,24 +219,18 @@ mod tests {
     #[test]
     fn confirm_mode_ignores_table_keys() {
         assert_eq!(
-            action_for(
-                Mode::ConfirmQuit,
-                &key(KeyCode::Char('s'), KeyModifiers::NONE)
-            ),
+            action_for(Mode::Confirm, &key(KeyCode::Char('s'), KeyModifiers::NONE)),
             None
         );
         assert_eq!(
-            action_for(
-                Mode::ConfirmQuit,
-                &key(KeyCode::Char('y'), KeyModifiers::NONE)
-            ),
-            Some(Action::ConfirmQuit)
+            action_for(Mode::Confirm, &key(KeyCode::Char('y'), KeyModifiers::NONE)),
+            Some(Action::Confirm)
         );
     }
 
     #[test]
     fn every_normal_key_is_in_the_help_and_no_key_is_bound_twice() {
-        for mode in [Mode::Normal, Mode::Search, Mode::ConfirmQuit, Mode::Help] {
+        for mode in [Mode::Normal, Mode::Search, Mode::Confirm, Mode::Help] {
             let mut seen = Vec::new();
             for binding in KEYMAP.iter().filter(|b| b.mode.is_none_or(|m| m == mode)) {
                 assert!(!binding.help.is_empty());
@@ -252,6 +255,7 @@ mod tests {
                     Key::Plain(KeyCode::Up) => "↑".into(),
                     Key::Plain(KeyCode::PageUp) => "PgUp".into(),
                     Key::Plain(KeyCode::PageDown) => "PgDn".into(),
+                    Key::Plain(KeyCode::BackTab) => "Shift-Tab".into(),
                     Key::Plain(code) => code.to_string(),
                 };
                 assert!(
@@ -263,11 +267,29 @@ mod tests {
         }
     }
 
+    /// A key's footer word is a word of its help line, so the footer and `?` never
+    /// describe one key two ways (`w` once said "threads" in one and "workers" in the other).
+    #[test]
+    fn footer_words_are_the_help_words() {
+        for binding in KEYMAP {
+            if let Some((_, word)) = binding.footer {
+                assert!(
+                    binding.help.to_lowercase().contains(word),
+                    "footer says {word:?} for {}, its help says {:?}",
+                    binding.label,
+                    binding.help
+                );
+            }
+        }
+    }
+
     #[test]
     fn footer_comes_from_the_table() {
-        let hints: Vec<_> = footer_hints(Mode::Normal).collect();
+        let hints: Vec<_> = footer_hints(Mode::Normal)
+            .map(|(label, word, _)| (label, word))
+            .collect();
         assert!(hints.contains(&("s", "start")));
-        assert!(hints.contains(&("+/-", "workers")));
+        assert!(hints.contains(&("+/-", "pool")));
         assert!(hints.contains(&("q", "quit")));
         assert!(!hints.iter().any(|(label, _)| *label == "C"));
     }

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::format_duration;
-use crate::app::{Eta, JobState, Model, Progress};
+use crate::app::{Action, Counts, Eta, JobState, Model, Progress, Question, SortOrder, UiAction};
 use crate::ui::keymap::{KEYMAP, Mode, footer_hints};
 use crate::ui::theme::Theme;
 
@@ -36,6 +36,13 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
     if model.ui.failed_only {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(" FAILED ONLY ", theme.flag()));
+    }
+    if model.ui.sort != SortOrder::Name {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(
+            format!(" BY {} ", model.ui.sort.word().to_uppercase()),
+            theme.flag(),
+        ));
     }
     if !model.ui.query.is_empty() && !model.ui.is_typing {
         spans.push(Span::raw(" "));
@@ -95,12 +102,13 @@ pub(super) fn render_footer(model: &Model, theme: Theme, frame: &mut Frame, area
         ));
         spans.push(Span::styled(" Ctrl-C", theme.key()));
         spans.push(Span::styled(" stop waiting", theme.hint()));
-    } else if mode == Mode::ConfirmQuit {
+    } else if let Some(question) = model.asking {
+        let ask = match question {
+            Question::Quit => "Quit?",
+            Question::CancelAll => "Cancel every job?",
+        };
         spans.push(Span::styled(
-            format!(
-                " Quit? {} unfinished runs will be cancelled ",
-                model.runs_in_flight()
-            ),
+            format!(" {ask} {} will be cancelled ", unfinished(&model.counts())),
             theme.alert(),
         ));
     } else if mode == Mode::Search {
@@ -113,7 +121,17 @@ pub(super) fn render_footer(model: &Model, theme: Theme, frame: &mut Frame, area
     if !model.quitting {
         let used: usize = spans.iter().map(Span::width).sum();
         let room = usize::from(area.width).saturating_sub(used);
-        for (label, hint) in fitting_hints(footer_hints(mode).collect(), room) {
+        let hints = footer_hints(mode)
+            .map(|(label, word, action)| {
+                let word = if action == Action::Ui(UiAction::CycleSort) {
+                    format!("{word}: {}", model.ui.sort.word())
+                } else {
+                    word.to_string()
+                };
+                (label, word)
+            })
+            .collect();
+        for (label, hint) in fitting_hints(hints, room) {
             spans.push(Span::styled(format!(" {label}"), theme.key()));
             spans.push(Span::styled(format!(" {hint}"), theme.hint()));
         }
@@ -125,10 +143,10 @@ pub(super) fn render_footer(model: &Model, theme: Theme, frame: &mut Frame, area
 /// so a narrow terminal still shows how to find every key and how to leave; others are
 /// dropped from the end of the middle.
 fn fitting_hints(
-    mut hints: Vec<(&'static str, &'static str)>,
+    mut hints: Vec<(&'static str, String)>,
     room: usize,
-) -> Vec<(&'static str, &'static str)> {
-    let width = |hints: &[(&str, &str)]| -> usize {
+) -> Vec<(&'static str, String)> {
+    let width = |hints: &[(&str, String)]| -> usize {
         hints
             .iter()
             .map(|(label, hint)| label.chars().count() + hint.chars().count() + 2)
@@ -140,8 +158,19 @@ fn fitting_hints(
     hints
 }
 
-/// Every key from the table, in a box over the middle of the screen.
-pub(super) fn render_help(theme: Theme, frame: &mut Frame, area: Rect) {
+/// What a quit or a `C` would cancel, as people count it: `2 running and 89 queued jobs`.
+fn unfinished(counts: &Counts) -> String {
+    let (running, queued) = (counts.running, counts.queued);
+    let jobs = |n: usize| if n == 1 { "job" } else { "jobs" };
+    match (running, queued) {
+        (0, q) => format!("{q} queued {}", jobs(q)),
+        (r, 0) => format!("{r} running {}", jobs(r)),
+        (r, q) => format!("{r} running and {q} queued {}", jobs(q)),
+    }
+}
+
+/// The key list's box: up to 64 columns wide and as tall as the list, in the middle.
+pub(super) fn help_box(area: Rect) -> Rect {
     let width = 64.min(area.width);
     let height = u16::try_from(KEYMAP.len() + 2)
         .unwrap_or(u16::MAX)
@@ -158,24 +187,49 @@ pub(super) fn render_help(theme: Theme, frame: &mut Frame, area: Rect) {
         Constraint::Fill(1),
     ])
     .areas(column);
+    popup
+}
+
+/// Key lines that do not fit in the box `popup` (inside its border).
+pub(super) fn help_overflow(popup: Rect) -> u16 {
+    let lines = u16::try_from(KEYMAP.len()).unwrap_or(u16::MAX);
+    lines.saturating_sub(popup.height.saturating_sub(2))
+}
+
+/// Every key from the table, in a box over the middle of the screen; on a short screen
+/// it scrolls (`↓`/`↑`), and its title says which lines show.
+pub(super) fn render_help(model: &Model, theme: Theme, frame: &mut Frame, popup: Rect) {
+    let overflow = help_overflow(popup);
+    let skip = usize::from(model.ui.help_scroll.min(overflow));
     let lines: Vec<Line> = KEYMAP
         .iter()
+        .skip(skip)
         .map(|b| {
             let context = match b.mode {
                 Some(Mode::Search) => "search: ",
-                Some(Mode::ConfirmQuit) => "quit?: ",
+                Some(Mode::Confirm) => "asked: ",
+                Some(Mode::Help) => "help: ",
                 _ => "",
             };
             Line::from(vec![
-                Span::styled(format!("{:>8} ", b.label), theme.key()),
+                Span::styled(format!("{:>9} ", b.label), theme.key()),
                 Span::styled(context, theme.dim()),
                 Span::styled(b.help, Style::new()),
             ])
         })
         .collect();
-    let block = Block::bordered()
-        .title(" keys (? or Esc closes) ")
-        .border_style(theme.border());
+    let title = if overflow == 0 {
+        " keys (? or Esc closes) ".to_string()
+    } else {
+        let shown = KEYMAP.len() - usize::from(overflow);
+        format!(
+            " keys {}-{} of {} (↓↑ scroll, ? closes) ",
+            skip + 1,
+            skip + shown,
+            KEYMAP.len()
+        )
+    };
+    let block = Block::bordered().title(title).border_style(theme.border());
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }

@@ -33,6 +33,8 @@ pub struct Regions {
     pub log: Option<Rect>,
     /// The one-line key hints.
     pub footer: Rect,
+    /// The key list's box over everything, while it is open.
+    pub help: Option<Rect>,
 }
 
 /// Splits `area` for `model`. Below the table come the open panels: workers and timeline at
@@ -72,6 +74,7 @@ pub fn layout(area: Rect, model: &Model) -> Regions {
         timeline,
         log,
         footer,
+        help: model.ui.show_help.then(|| chrome::help_box(area)),
     }
 }
 
@@ -81,6 +84,7 @@ pub fn viewport(regions: &Regions) -> Viewport {
     Viewport {
         table: below_first_line(regions.table),
         log: regions.log.map(below_first_line).unwrap_or_default(),
+        help_overflow: regions.help.map_or(0, chrome::help_overflow),
     }
 }
 
@@ -107,8 +111,8 @@ pub fn render(model: &Model, frame: &mut Frame) {
         log::render_log(model, theme, frame, area);
     }
     chrome::render_footer(model, theme, frame, regions.footer);
-    if model.ui.show_help {
-        chrome::render_help(theme, frame, frame.area());
+    if let Some(area) = regions.help {
+        chrome::render_help(model, theme, frame, area);
     }
 }
 

@@ -92,6 +92,8 @@ fn fixture() -> Model {
         },
     );
     app::update(&mut model, Msg::Tick(t0 + Duration::from_millis(2500)));
+    // The user went back to the top: the selection no longer follows the running row.
+    app::update(&mut model, Msg::Action(Action::SelectFirst));
     model
 }
 
@@ -145,7 +147,7 @@ fn main_screen_shows_header_rows_and_footer() {
             "  slow-config cmake running    w1  1.3s                                         ",
             "  zeta        cmake queued                                                      ",
             "                                                                                ",
-            " s start c cancel r rerun p pause Enter log o pager +/- workers ? help q quit   ",
+            " s start c cancel r re-run p pause Enter log o pager +/- pool ? help q quit     ",
         ]
     );
 }
@@ -213,9 +215,9 @@ fn quit_question_and_quitting_state_are_visible() {
     let mut model = fixture();
     app::update(&mut model, Msg::Action(Action::Quit));
     let lines = screen(&draw(&mut model, 80, 8));
-    find(&lines, "Quit? 2 unfinished runs will be cancelled");
-    find(&lines, "y quit and cancel them");
-    app::update(&mut model, Msg::Action(Action::ConfirmQuit));
+    find(&lines, "Quit? 1 running and 1 queued job will be cancelled");
+    find(&lines, "y yes n no");
+    app::update(&mut model, Msg::Action(Action::Confirm));
     let lines = screen(&draw(&mut model, 80, 8));
     find(&lines, "quitting: waiting for 2 runs to stop");
     find(&lines, "cancelling");
@@ -257,10 +259,38 @@ fn failed_filter_and_search_prompt() {
 fn help_lists_every_key_from_the_keymap() {
     let mut model = fixture();
     app::update(&mut model, Msg::Action(Action::Ui(UiAction::ToggleHelp)));
-    let lines = screen(&draw(&mut model, 80, 40));
+    let lines = screen(&draw(&mut model, 80, 60));
     for binding in crate::ui::keymap::KEYMAP {
         find(&lines, binding.help);
     }
+}
+
+/// At 80×24 the key list is longer than the screen: it says which lines show, and `↓`
+/// scrolls to the last key and no further.
+#[test]
+fn help_scrolls_on_a_short_screen() {
+    let keys = crate::ui::keymap::KEYMAP;
+    let mut model = fixture();
+    app::update(&mut model, Msg::Action(Action::Ui(UiAction::ToggleHelp)));
+    let lines = screen(&draw(&mut model, 80, 24));
+    find(&lines, &format!("keys 1-22 of {}", keys.len()));
+    let last = keys[keys.len() - 1].help;
+    assert!(lines.iter().all(|l| !l.contains(last)), "not yet shown");
+    for _ in 0..keys.len() + 5 {
+        app::update(
+            &mut model,
+            Msg::Action(Action::Ui(UiAction::HelpScroll { down: true })),
+        );
+    }
+    let lines = screen(&draw(&mut model, 80, 24));
+    find(&lines, last);
+    find(&lines, &format!("-{} of {}", keys.len(), keys.len()));
+    app::update(
+        &mut model,
+        Msg::Action(Action::Ui(UiAction::HelpScroll { down: false })),
+    );
+    let lines = screen(&draw(&mut model, 80, 24));
+    assert!(lines.iter().all(|l| !l.contains(last)), "one line back up");
 }
 
 #[test]
