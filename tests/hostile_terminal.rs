@@ -288,11 +288,11 @@ fn ctrl_z_sigtstp_and_sigstop_suspend_and_fg_takes_the_terminal_back() {
         // Raw mode: a key arrives without Enter, and is not echoed.
         tmux.keys(&["?"]);
         tmux.wait_for(&format!("the help after {how} and fg"), |s| {
-            s.contains("keys (? or Esc closes)")
+            s.contains("or Esc closes)")
         });
         tmux.keys(&["Escape"]);
         tmux.wait_for("the help to close", |s| {
-            !s.contains("keys (? or Esc closes)") && s.contains("q quit")
+            !s.contains("or Esc closes)") && s.contains("q quit")
         });
     }
     // The pager still comes and goes after the suspends. (A Ctrl-Z inside the pager, which

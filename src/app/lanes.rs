@@ -35,6 +35,17 @@ impl Model {
         lanes.into_iter().collect()
     }
 
+    /// Worker slots that ran something but are no longer in the pool (retired by `-`): the
+    /// timeline keeps their lanes, dimmed, so their history stays visible.
+    pub fn retired_lanes(&self) -> Vec<WorkerId> {
+        let live: BTreeSet<WorkerId> = self.lanes().into_iter().collect();
+        self.worker_stats
+            .iter()
+            .filter(|(worker, stats)| stats.done > 0 && !live.contains(worker))
+            .map(|(worker, _)| *worker)
+            .collect()
+    }
+
     /// Time `worker` has spent on runs, the current one included.
     pub fn busy_time(&self, worker: WorkerId) -> Duration {
         self.worker_stats

@@ -85,6 +85,14 @@ impl Model {
         Progress { done, total, eta }
     }
 
+    /// How long the session has been doing work: up to now, or up to when the last run
+    /// ended, so what is drawn against time (the timeline) stops growing once the work is done.
+    pub fn work_elapsed(&self) -> Duration {
+        self.work_ended_at
+            .unwrap_or(self.now)
+            .saturating_duration_since(self.started_at)
+    }
+
     fn time_left(&self) -> Option<Duration> {
         let session_mean = self.mean_finished_run();
         let mut sum = Duration::ZERO;

@@ -18,17 +18,8 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
     let mut spans = vec![Span::styled(" jobdeck ", theme.brand())];
     // First after the name: on a narrow screen, how far and how long is what must stay.
     spans.extend(progress_spans(&model.progress(), theme));
-    spans.push(Span::raw(" │"));
-    for state in JobState::ALL {
-        let count = counts.get(state);
-        if count > 0 {
-            spans.push(Span::raw(" "));
-            spans.push(Span::styled(
-                format!("{count} {}", state.word()),
-                theme.state(state),
-            ));
-        }
-    }
+    // Then the flags that change what the keys and the table do, before the counts: on a
+    // narrow screen a hidden PAUSED would be a trap.
     if model.is_paused() {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(" PAUSED ", theme.flag()));
@@ -47,6 +38,17 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
     if !model.ui.query.is_empty() && !model.ui.is_typing {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(format!(" /{} ", model.ui.query), theme.flag()));
+    }
+    spans.push(Span::raw(" │"));
+    for state in JobState::ALL {
+        let count = counts.get(state);
+        if count > 0 {
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(
+                format!("{count} {}", state.word()),
+                theme.state(state),
+            ));
+        }
     }
     // The figures come after the flags: on a narrow screen they are what gets cut.
     spans.push(Span::raw(format!(
@@ -223,7 +225,7 @@ pub(super) fn render_help(model: &Model, theme: Theme, frame: &mut Frame, popup:
     } else {
         let shown = KEYMAP.len() - usize::from(overflow);
         format!(
-            " keys {}-{} of {} (↓↑ scroll, ? closes) ",
+            " keys {}-{} of {} (↓↑ scroll; ? or Esc closes) ",
             skip + 1,
             skip + shown,
             KEYMAP.len()

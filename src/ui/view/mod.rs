@@ -9,6 +9,8 @@ mod table;
 mod tests;
 #[cfg(test)]
 mod tests_panels;
+#[cfg(test)]
+mod tests_sizes;
 mod timeline;
 mod workers;
 
@@ -37,9 +39,16 @@ pub struct Regions {
     pub help: Option<Rect>,
 }
 
+/// Rows the table keeps (its titles and five jobs) before any panel gets a row.
+const MIN_TABLE: u16 = 6;
+
+/// Rows the log pane keeps while open (its title and two lines).
+const MIN_LOG: u16 = 3;
+
 /// Splits `area` for `model`. Below the table come the open panels: workers and timeline at
-/// the height their lanes need (each at most a third of the body, so the table never
-/// vanishes), then the log pane in the rest.
+/// the height their lanes need (each at most a third of the body), then the log pane in the
+/// rest. On a short screen the panels shrink first: the table keeps five rows as long as
+/// the screen has them, since it is what every key acts on.
 pub fn layout(area: Rect, model: &Model) -> Regions {
     let [header, body, footer] = Layout::vertical([
         Constraint::Length(1),
@@ -47,17 +56,36 @@ pub fn layout(area: Rect, model: &Model) -> Regions {
         Constraint::Length(1),
     ])
     .areas(area);
-    let panel = |rows: u16| Constraint::Length(rows.min(body.height / 3));
+    let min_table = MIN_TABLE.min(body.height);
+    let log_min = if model.show_log { MIN_LOG } else { 0 };
+    let mut spare = body.height.saturating_sub(min_table + log_min);
+    let mut take = |want: u16| {
+        let got = want.min(body.height / 3).min(spare);
+        spare -= got;
+        got
+    };
+    let workers_rows = if model.ui.show_workers {
+        take(workers::height(model))
+    } else {
+        0
+    };
+    let timeline_rows = if model.ui.show_timeline {
+        take(timeline::height(model))
+    } else {
+        0
+    };
     let mut constraints = vec![if model.show_log {
-        Constraint::Percentage(45)
+        // The table shares the screen with the log, but never below its five rows.
+        let table_share = body.height * 45 / 100;
+        Constraint::Length(table_share.clamp(min_table, min_table + spare))
     } else {
         Constraint::Fill(1)
     }];
     if model.ui.show_workers {
-        constraints.push(panel(workers::height(model)));
+        constraints.push(Constraint::Length(workers_rows));
     }
     if model.ui.show_timeline {
-        constraints.push(panel(timeline::height(model)));
+        constraints.push(Constraint::Length(timeline_rows));
     }
     if model.show_log {
         constraints.push(Constraint::Fill(1));

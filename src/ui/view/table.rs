@@ -1,6 +1,8 @@
 //! The job table. Only the rows in view are built, so a frame costs the same for ten rows or
 //! ten thousand.
 
+use std::borrow::Cow;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -23,13 +25,13 @@ const FIXED: [Constraint; 6] = [
     Constraint::Length(6),
 ];
 
-/// The name column fits the longest name in view, up to two fifths of the width, so the
-/// detail column (the error summary) gets the rest.
+/// The name column fits the longest name in view, up to a third of the width, so the
+/// detail column (the error summary) gets the rest; longer names lose their middle.
 fn widths(names: impl Iterator<Item = usize>, width: u16, staged: bool) -> Vec<Constraint> {
     let longest = names.max().unwrap_or(0);
     let name = u16::try_from(longest)
         .unwrap_or(u16::MAX)
-        .clamp(4, (width / 5 * 2).max(4));
+        .clamp(4, (width / 3).max(4));
     let fixed = if staged { &FIXED[..] } else { &FIXED[1..] };
     std::iter::once(Constraint::Length(name))
         .chain(fixed.iter().copied())
@@ -60,12 +62,12 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
             .map(|index| &model.jobs[index])
     };
     let staged = model.has_stages();
-    let widths = widths(
-        in_view().map(|row| row.name.chars().count()),
-        area.width,
-        staged,
-    );
-    let rows = in_view().map(|row| job_row(model, theme, row, staged));
+    let widths = widths(in_view().map(|row| columns(&row.name)), area.width, staged);
+    let name_width = match widths[0] {
+        Constraint::Length(n) => usize::from(n),
+        _ => usize::MAX,
+    };
+    let rows = in_view().map(|row| job_row(model, theme, row, staged, name_width));
     let titles: &[&str] = if staged {
         &[
             "name", "stage", "kind", "state", "w", "time", "cpu", "detail",
@@ -88,7 +90,13 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
     frame.render_stateful_widget(table, area, &mut state);
 }
 
-fn job_row<'a>(model: &Model, theme: Theme, row: &'a JobRow, staged: bool) -> Row<'a> {
+fn job_row<'a>(
+    model: &Model,
+    theme: Theme,
+    row: &'a JobRow,
+    staged: bool,
+    name_width: usize,
+) -> Row<'a> {
     let worker = row.worker.map(|w| format!("w{w}")).unwrap_or_default();
     let worker_style = if row.state.is_active() {
         Style::new()
@@ -109,10 +117,11 @@ fn job_row<'a>(model: &Model, theme: Theme, row: &'a JobRow, staged: bool) -> Ro
     // A project's later stages sit under its configure row; their name is dimmed so the eye
     // groups them.
     let later_stage = row.stage.is_some_and(|stage| stage != Stage::Configure);
+    let name = shorten_middle(&row.name, name_width);
     let name = if later_stage {
-        Cell::from(Span::styled(row.name.as_str(), theme.dim()))
+        Cell::from(Span::styled(name, theme.dim()))
     } else {
-        Cell::from(row.name.as_str())
+        Cell::from(name)
     };
     let stage = staged.then(|| Cell::from(row.stage.map_or("", Stage::as_str)));
     let cells = std::iter::once(name).chain(stage).chain([
@@ -151,4 +160,84 @@ fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
         spans.push(Span::styled(note.clone(), theme.dim()));
     }
     Line::from(spans)
+}
+
+/// Terminal columns `text` takes (a CJK character takes two).
+fn columns(text: &str) -> usize {
+    Span::raw(text).width()
+}
+
+/// A name cut to `width` columns from the middle, so both ends stay readable: the collection
+/// a project is in and the project itself (`cmake-cookbook/…/recipe-06/cxx-example`). Whole
+/// folder names go first; a last folder name too long by itself keeps its end.
+fn shorten_middle(name: &str, width: usize) -> Cow<'_, str> {
+    if columns(name) <= width {
+        return Cow::Borrowed(name);
+    }
+    if width <= 1 {
+        return Cow::Owned("…".chars().take(width).collect());
+    }
+    let parts: Vec<&str> = name.split('/').collect();
+    if parts.len() > 3 {
+        let head = parts[0];
+        // `head/…/` then as many trailing parts as fit, if that is at least two: one
+        // trailing part alone (`cmake-cookbook/…/cxx-example`) would make rows that differ
+        // in the middle read the same.
+        let mut used = columns(head) + 3;
+        let mut first_kept = parts.len();
+        while first_kept > 1 {
+            let slash = usize::from(first_kept < parts.len());
+            let part = columns(parts[first_kept - 1]) + slash;
+            if used + part > width {
+                break;
+            }
+            used += part;
+            first_kept -= 1;
+        }
+        if first_kept + 2 <= parts.len() && first_kept > 1 {
+            return Cow::Owned(format!("{head}/…/{}", parts[first_kept..].join("/")));
+        }
+    }
+    // No folder boundary fits: keep the end, where the project's own name is.
+    let mut tail = Vec::new();
+    let mut used = 1;
+    for c in name.chars().rev() {
+        let w = columns(c.encode_utf8(&mut [0; 4]));
+        if used + w > width {
+            break;
+        }
+        used += w;
+        tail.push(c);
+    }
+    Cow::Owned(std::iter::once('…').chain(tail.into_iter().rev()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{columns, shorten_middle};
+
+    #[test]
+    fn long_names_lose_their_middle_folders_first() {
+        let name = "cmake-cookbook/chapter-01/recipe-06/cxx-example";
+        assert_eq!(shorten_middle(name, 60), name);
+        assert_eq!(
+            shorten_middle(name, 40),
+            "cmake-cookbook/…/recipe-06/cxx-example"
+        );
+        assert_eq!(shorten_middle(name, 30), "…pter-01/recipe-06/cxx-example");
+        assert_eq!(shorten_middle(name, 20), "…cipe-06/cxx-example");
+        assert_eq!(columns(&shorten_middle(name, 20)), 20);
+        assert_eq!(shorten_middle("a-very-long-single-name", 8), "…le-name");
+        assert_eq!(shorten_middle("ab", 1), "…");
+        assert_eq!(shorten_middle("ab", 0), "");
+    }
+
+    #[test]
+    fn wide_characters_count_as_two_columns() {
+        let name = "日本語/とても長い名前";
+        assert_eq!(columns(name), 21);
+        let short = shorten_middle(name, 10);
+        assert!(columns(&short) <= 10, "{short}");
+        assert_eq!(short, "…長い名前");
+    }
 }

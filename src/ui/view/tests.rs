@@ -273,7 +273,10 @@ fn help_scrolls_on_a_short_screen() {
     let mut model = fixture();
     app::update(&mut model, Msg::Action(Action::Ui(UiAction::ToggleHelp)));
     let lines = screen(&draw(&mut model, 80, 24));
-    find(&lines, &format!("keys 1-22 of {}", keys.len()));
+    find(
+        &lines,
+        &format!("keys 1-22 of {} (↓↑ scroll; ? or Esc closes)", keys.len()),
+    );
     let last = keys[keys.len() - 1].help;
     assert!(lines.iter().all(|l| !l.contains(last)), "not yet shown");
     for _ in 0..keys.len() + 5 {

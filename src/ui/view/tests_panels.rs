@@ -228,10 +228,16 @@ fn short_runs_still_show_and_old_ones_scroll_off() {
     send(&mut model, 1, done(Outcome::Succeeded, 0));
     at(&mut model, t0, 420);
     let theme = Theme::new(false);
-    let terminal = draw_with(34, 3, |f| render_timeline(&model, theme, f, f.area()));
-    let lane = &lines(&terminal)[1];
-    // 30 columns of 10 s over 120–420 s: `old` (0–100 s) is gone, the blip is in column 28.
-    assert_eq!(lane, &format!("w1  {}█·", "·".repeat(28)));
+    let lane = |model: &Model| {
+        let terminal = draw_with(34, 3, |f| render_timeline(model, theme, f, f.area()));
+        lines(&terminal)[1].clone()
+    };
+    // The work ended at 400 s: 30 columns of 10 s over 100–400 s. `old` (0–100 s) is gone,
+    // the blip is in the last column.
+    assert_eq!(lane(&model), format!("w1  {}█", "·".repeat(29)));
+    // Time after the end adds no idle columns: the timeline no longer moves.
+    at(&mut model, t0, 1000);
+    assert_eq!(lane(&model), format!("w1  {}█", "·".repeat(29)));
 }
 
 #[test]

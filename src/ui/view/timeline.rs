@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
@@ -69,9 +70,22 @@ pub(super) enum Mark {
     },
 }
 
-/// Rows the timeline needs for `model`: a title, one line per lane and the time axis.
+/// Rows the timeline needs for `model`: a title, one line per lane (retired ones too) and
+/// the time axis.
 pub(super) fn height(model: &Model) -> u16 {
-    u16::try_from(model.lanes().len() + 2).unwrap_or(u16::MAX)
+    u16::try_from(model.lanes().len() + model.retired_lanes().len() + 2).unwrap_or(u16::MAX)
+}
+
+/// Every lane to draw, in slot order, each with whether its worker has retired.
+fn all_lanes(model: &Model) -> Vec<(WorkerId, bool)> {
+    let mut lanes: Vec<(WorkerId, bool)> = model
+        .lanes()
+        .into_iter()
+        .map(|w| (w, false))
+        .chain(model.retired_lanes().into_iter().map(|w| (w, true)))
+        .collect();
+    lanes.sort_unstable();
+    lanes
 }
 
 /// One lane's cells across `columns` columns of `window`. Each cell shows the run that
@@ -82,7 +96,7 @@ pub(super) fn lane_marks(
     window: Window,
     columns: usize,
 ) -> Vec<Mark> {
-    let elapsed = model.now.saturating_duration_since(model.started_at);
+    let elapsed = model.work_elapsed();
     let start = window.start.as_secs_f64();
     let column = window.length.as_secs_f64() / float(columns.max(1));
     let mut marks: Vec<Mark> = (0..columns)
@@ -121,7 +135,12 @@ pub(super) fn lane_marks(
     for (from, to, state) in finished.chain(running) {
         let a = from.as_secs_f64() - start;
         let b = to.as_secs_f64() - start;
-        if b < 0.0 || a >= column * float(columns) || columns == 0 {
+        let right = column * float(columns);
+        // A run that ends where the window starts, or starts where it ends, is outside it;
+        // an instant run exactly at an edge (the last run of a finished session) is in.
+        let before = b < 0.0 || (b <= 0.0 && a < 0.0);
+        let after = a > right || (a >= right && b > a);
+        if before || after || columns == 0 {
             continue;
         }
         let first = cell_index(a.max(0.0), column, columns);
@@ -165,8 +184,8 @@ pub(super) fn render_timeline(model: &Model, theme: Theme, frame: &mut Frame, ar
     if area.height == 0 {
         return;
     }
-    let elapsed = model.now.saturating_duration_since(model.started_at);
-    let window = Window::for_elapsed(elapsed);
+    // Once the work is done the window stops growing: no idle columns after the end.
+    let window = Window::for_elapsed(model.work_elapsed());
     let columns = usize::from(area.width.saturating_sub(LABEL));
     let mut title = vec![
         Span::styled(" timeline ", theme.key()),
@@ -192,10 +211,16 @@ pub(super) fn render_timeline(model: &Model, theme: Theme, frame: &mut Frame, ar
         .borders(Borders::TOP)
         .border_style(theme.border())
         .title(Line::from(title));
-    let mut lines: Vec<Line> = model
-        .lanes()
+    let mut lines: Vec<Line> = all_lanes(model)
         .into_iter()
-        .map(|worker| lane_line(model, theme, worker, window, columns))
+        .map(|(worker, retired)| {
+            let line = lane_line(model, theme, worker, window, columns);
+            if retired {
+                line.patch_style(Modifier::DIM)
+            } else {
+                line
+            }
+        })
         .collect();
     lines.push(axis(theme, window, columns));
     frame.render_widget(Paragraph::new(lines).block(block), area);
