@@ -16,6 +16,11 @@ use tmux::{
     TempDir, Tmux, copy_dir, row_is, tagged_processes, tools_present, unique_tag, wait_until,
 };
 
+/// The screen's first line: the header.
+fn header(screen: &str) -> &str {
+    screen.lines().next().unwrap_or_default()
+}
+
 #[test]
 #[expect(clippy::too_many_lines, reason = "one user session, told step by step")]
 fn live_table_read_fix_rerun_cancel_resize_and_quit() {
@@ -52,13 +57,30 @@ fn live_table_read_fix_rerun_cancel_resize_and_quit() {
             .any(|(_, comm)| comm == "sleep")
     });
 
-    // Quitting while a job runs asks first; `n` keeps the session.
+    // The header says how far: three of four done, and a time left once runs have ended.
+    let screen = tmux.wait_for("the progress counter and the ETA", |s| {
+        header(s).contains(" 3/4 ") && header(s).contains("ETA ")
+    });
+    // Untouched, the selection follows the job that holds everything up.
+    assert!(
+        screen.lines().any(|l| l.starts_with("> long-sleep")),
+        "the selection is on the running job:\n{screen}"
+    );
+
+    // Quitting while a job runs asks first, counting what it would cancel; `n` keeps the
+    // session.
     tmux.keys(&["q"]);
     tmux.wait_for("the quit question", |s| {
-        s.contains("Quit? 1 unfinished runs")
+        s.contains("Quit? 1 running job will be cancelled")
     });
     tmux.keys(&["n"]);
     tmux.wait_for("the footer to come back", |s| s.contains("q quit"));
+
+    // `F` jumps to the failed row (and stops the selection following the running one).
+    tmux.keys(&["F"]);
+    tmux.wait_for("the failed row selected", |s| {
+        s.lines().any(|l| l.starts_with("> broken"))
+    });
 
     // Read why the failed one failed: the log pane, then the full log in the pager.
     tmux.keys(&["Enter"]);
@@ -103,7 +125,17 @@ fn live_table_read_fix_rerun_cancel_resize_and_quit() {
         row_is(s, "broken", "ok")
     });
 
-    // One more worker while running.
+    // Every job has ended: the header says `done in`, and its clock no longer moves.
+    let done = tmux.wait_for("the finished header", |s| header(s).contains("/4 done in "));
+    let ended = header(&done).to_string();
+    let later = std::time::Instant::now() + std::time::Duration::from_millis(1500);
+    wait_until("a second and a half to pass with the screen drawn", || {
+        std::time::Instant::now() >= later
+    });
+    let screen = tmux.capture_with(false);
+    assert_eq!(header(&screen), ended, "the clock stopped at the end");
+
+    // One more worker.
     tmux.keys(&["+"]);
     tmux.wait_for("three workers in the header", |s| s.contains("/3 │"));
 
@@ -127,6 +159,15 @@ fn live_table_read_fix_rerun_cancel_resize_and_quit() {
         screen.contains("jobdeck exited 1"),
         "a cancelled job makes the exit status 1:\n{screen}"
     );
+    // The summary lists what did not succeed and how to run it again.
+    assert!(
+        screen.contains("did not succeed (1):")
+            && screen
+                .lines()
+                .any(|l| l.contains("cancelled") && l.contains("long-sleep")),
+        "the recap names the cancelled job:\n{screen}"
+    );
+    assert!(screen.contains("re-run them: "), "{screen}");
     // `stty -a` ran after jobdeck: the terminal is back in canonical mode with echo.
     let words: Vec<&str> = screen.split_whitespace().collect();
     assert!(
