@@ -1,11 +1,11 @@
 //! `--demo`: a one-command show of the worker pool, sized to take 10 to 20 seconds on two
-//! workers (12.6 s measured on a 2-core machine with a release build; 26 s on one worker).
+//! workers (about 16 s on a 2-core machine with a release build).
 //!
 //! It configures every project in `assets/demo` once per build type (CMake probes the
 //! compilers afresh in every build folder, so each configure is real, CPU-bound work of about
 //! half a second; `platform-checks` compiles a test program per check for 2 s of CPU time,
 //! while `slow-config` waits 3 s each time, showing CPU time far below wall time), plus
-//! pseudoword file and letter tasks: short bursts between the configures.
+//! pseudoword file and letter tasks of a fraction of a second each, spread over the workers.
 //!
 //! The build root is a fresh folder of this process under the system temp folder, so the demo
 //! never writes into the source tree, every demo starts cold (the same length each time), and
@@ -26,8 +26,10 @@ pub const WORDS: usize = 4;
 /// The letter tasks the demo adds when `--letters` is not given.
 pub const LETTERS: &str = "demo";
 
-/// Words per pseudoword task in the demo: a fifth of a second each, 20 MB of output.
-pub const WORDS_PER_TASK: u64 = 5_000_000;
+/// Words per pseudoword task in the demo: about 0.4 s of CPU each on a 2-core machine (0.6 to
+/// 0.9 s with the machine busy), long enough to see on the timeline. The demo's tasks count
+/// their words instead of keeping 400 MB each (`WordsSettings::tally`).
+pub const WORDS_PER_TASK: u64 = 100_000_000;
 
 /// The bundled demo projects: `assets/demo` of the source tree this binary was built from,
 /// or of the current folder when that tree is gone (an installed binary run from a checkout).

@@ -272,6 +272,7 @@ impl Args {
                 },
                 seed: self.seed.unwrap_or_else(rand::random),
                 parts_dir: build_root.join(".jobdeck").join("letter-parts"),
+                tally: self.demo,
             },
             log_dir: log_dir.to_path_buf(),
         })

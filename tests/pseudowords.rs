@@ -202,6 +202,16 @@ fn words_alone_run_from_a_folder_without_cmake_projects() {
 // The engine, driven directly.
 
 fn word_jobs(out: &Path, files: usize, letters: &str, words_per_task: u64) -> Vec<Job> {
+    jobs_keeping(out, files, letters, words_per_task, false)
+}
+
+fn jobs_keeping(
+    out: &Path,
+    files: usize,
+    letters: &str,
+    words_per_task: u64,
+    tally: bool,
+) -> Vec<Job> {
     pseudowords::jobs(&WordsRequest {
         files,
         letters: letters.to_string(),
@@ -210,6 +220,7 @@ fn word_jobs(out: &Path, files: usize, letters: &str, words_per_task: u64) -> Ve
             words_per_task,
             seed: 99,
             parts_dir: out.with_file_name("parts"),
+            tally,
         },
         log_dir: out.with_file_name("logs"),
     })
@@ -337,6 +348,40 @@ fn run_in_order(engine: &Engine, rx: &Receiver<EngineEvent>, jobs: &[Job], order
             done.push(event.run);
         }
     }
+}
+
+/// The demo's tasks count their words instead of keeping them: every word is generated and
+/// counted, the files stay small, and the gather still puts the letters in order.
+#[test]
+fn tallying_tasks_count_every_word_and_gather_in_order() {
+    let tmp = TempDir::new("words-tally");
+    let out = tmp.join("out");
+    let words = 100_000;
+    let jobs = jobs_keeping(&out, 1, "qz", words, true);
+    let (engine, rx) = engine(2);
+    run_in_order(&engine, &rx, &jobs, &[0, 1, 2]);
+    run_in_order(&engine, &rx, &jobs, &[3]);
+    let counts = |text: &str| -> Vec<(String, u64)> {
+        text.lines()
+            .map(|line| {
+                let (word, count) = line.split_once(' ').expect("`word count`");
+                (word.to_string(), count.parse().expect("a count"))
+            })
+            .collect()
+    };
+    let file = counts(&std::fs::read_to_string(out.join("output0.txt")).expect("output0"));
+    assert_eq!(file.len(), 36, "every pseudoword comes up: {file:?}");
+    assert_eq!(file.iter().map(|(_, n)| n).sum::<u64>(), words);
+    // Uniform: each word near a 36th of the words.
+    assert!(
+        file.iter()
+            .all(|(_, n)| n.abs_diff(words / 36) < words / 36 / 5)
+    );
+    let gathered = counts(&std::fs::read_to_string(out.join("letters.txt")).expect("gathered"));
+    assert_eq!(gathered.len(), 18, "nine words per letter");
+    assert!(gathered[..9].iter().all(|(w, _)| w.starts_with('q')));
+    assert!(gathered[9..].iter().all(|(w, _)| w.starts_with('z')));
+    assert_eq!(gathered.iter().map(|(_, n)| n).sum::<u64>(), 2 * words);
 }
 
 #[test]

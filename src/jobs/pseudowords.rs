@@ -12,6 +12,7 @@
 mod generate;
 pub mod letters;
 mod pending;
+mod tally;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ use super::{Job, JobSpec, log_files};
 use letters::LetterBoard;
 use pending::PendingFile;
 pub use pending::remove_stale_temporaries;
+use tally::Tally;
 
 /// The most pseudoword tasks of one kind (`--words`, the letters of `--letters`).
 ///
@@ -50,6 +52,9 @@ pub struct WordsSettings {
     /// Where letter tasks leave their parts for the gather
     /// (`<build-root>/.jobdeck/letter-parts`).
     pub parts_dir: PathBuf,
+    /// Keep how often each word came up instead of the words (`--demo`: seconds of real
+    /// work without gigabytes of files; see `tally.rs`).
+    pub tally: bool,
 }
 
 /// The pseudoword tasks asked for on the command line.
@@ -160,8 +165,13 @@ impl WordsJob {
     fn describe(&self) -> String {
         match self {
             WordsJob::File { index, settings } => format!(
-                "{} words -> {}",
+                "{} {} -> {}",
                 settings.words_per_task,
+                if settings.tally {
+                    "words, tallied"
+                } else {
+                    "words"
+                },
                 settings
                     .out_dir
                     .join(format!("output{index}.txt"))
@@ -240,13 +250,18 @@ fn write_file(index: u64, settings: &WordsSettings, ctx: &mut RunCtx) -> Result<
     let mut file = PendingFile::create(&dest, ctx.run)?;
     let mut stream = WordStream::new(Alphabet::Any, settings.seed, StreamId::File(index));
     let mut progress = Progress::new(settings.words_per_task);
+    let mut tally = settings.tally.then(Tally::default);
     generate_into(
         &mut file,
         &mut stream,
         settings.words_per_task,
         ctx,
         &mut progress,
+        tally.as_mut(),
     )?;
+    if let Some(tally) = tally {
+        file.write(tally.text().as_bytes())?;
+    }
     file.commit()
 }
 
@@ -268,13 +283,15 @@ impl Progress {
     }
 }
 
-/// Appends `words` words of `stream` to `file`, checking for a stop every `CHECK_WORDS`.
+/// Appends `words` words of `stream` to `file` (or counts them in `tally`), checking for a
+/// stop every `CHECK_WORDS`.
 fn generate_into(
     file: &mut PendingFile,
     stream: &mut WordStream,
     words: u64,
     ctx: &mut RunCtx,
     progress: &mut Progress,
+    mut tally: Option<&mut Tally>,
 ) -> Result<(), Halt> {
     let mut buffer = Vec::new();
     let mut left = words;
@@ -289,7 +306,10 @@ fn generate_into(
             stream.fill(slice);
             progress.add((slice.len() / WORD_LEN) as u64, ctx);
         }
-        file.write(&buffer)?;
+        match tally.as_deref_mut() {
+            Some(tally) => tally.add(&buffer),
+            None => file.write(&buffer)?,
+        }
         left -= batch as u64;
     }
     Ok(())
@@ -320,6 +340,7 @@ mod tests {
                 words_per_task: 10,
                 seed: 1,
                 parts_dir: PathBuf::from("/tmp/x/parts"),
+                tally: false,
             },
             log_dir: PathBuf::from("/tmp/logs"),
         };

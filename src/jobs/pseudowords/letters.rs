@@ -18,7 +18,9 @@ use std::sync::Arc;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::generate::{Alphabet, StreamId, WORD_LEN, WordStream};
-use super::{BUFFER_WORDS, Halt, PendingFile, Progress, WordsSettings, check, generate_into};
+use super::{
+    BUFFER_WORDS, Halt, PendingFile, Progress, Tally, WordsSettings, check, generate_into,
+};
 use crate::engine::RunCtx;
 
 /// What letter tasks and the gather share: the letters, where the parts go, and the channel
@@ -53,8 +55,9 @@ impl LetterBoard {
     pub(super) fn describe(&self, index: Option<usize>) -> String {
         match index {
             Some(index) => format!(
-                "letter {index} ({}) -> {}",
+                "letter {index} ({}){} -> {}",
                 char::from(self.letters[index]),
+                if self.settings.tally { ", tallied" } else { "" },
                 self.part(index).display()
             ),
             None => format!(
@@ -76,7 +79,18 @@ impl LetterBoard {
             self.settings.seed,
             StreamId::Letter(index as u64),
         );
-        generate_into(&mut file, &mut stream, words, ctx, &mut progress)?;
+        let mut tally = self.settings.tally.then(Tally::default);
+        generate_into(
+            &mut file,
+            &mut stream,
+            words,
+            ctx,
+            &mut progress,
+            tally.as_mut(),
+        )?;
+        if let Some(tally) = tally {
+            file.write(tally.text().as_bytes())?;
+        }
         file.commit()?;
         let _ = self.ready_tx.send(index);
         Ok(())
@@ -93,7 +107,12 @@ impl LetterBoard {
         let dest = self.settings.out_dir.join("letters.txt");
         let mut out = PendingFile::create(&dest, ctx.run)?;
         let words = self.settings.words_per_task;
-        let mut progress = Progress::new(words.saturating_mul(self.letters.len() as u64));
+        // Progress in words, or for tallies (whose size says nothing) in parts.
+        let mut progress = if self.settings.tally {
+            Progress::new(self.letters.len() as u64)
+        } else {
+            Progress::new(words.saturating_mul(self.letters.len() as u64))
+        };
         for index in 0..self.letters.len() {
             let path = self.part(index);
             let part = crate::regular_file::open_to_read(&path).map_err(|err| {
@@ -106,19 +125,24 @@ impl LetterBoard {
                     format!("cannot read {}: {err}", path.display())
                 })
             })?;
-            append_part(&mut out, part, &path, words, ctx, &mut progress)?;
+            // A tally's size depends on the counts: only a part of words has a known size.
+            let expected = (!self.settings.tally).then_some(words);
+            append_part(&mut out, part, &path, expected, ctx, &mut progress)?;
+            if expected.is_none() {
+                progress.add(1, ctx);
+            }
         }
         out.commit()
     }
 }
 
 /// Streams one part file into `out` through a fixed buffer, checking for a stop between
-/// reads, and checks that it held exactly `words` words.
+/// reads, and checks that it held exactly `words` words when that is known.
 fn append_part(
     out: &mut PendingFile,
     mut file: File,
     path: &Path,
-    words: u64,
+    words: Option<u64>,
     ctx: &mut RunCtx,
     progress: &mut Progress,
 ) -> Result<(), Halt> {
@@ -136,8 +160,13 @@ fn append_part(
         };
         out.write(&buffer[..read])?;
         bytes += read as u64;
-        progress.add((read / WORD_LEN) as u64, ctx);
+        if words.is_some() {
+            progress.add((read / WORD_LEN) as u64, ctx);
+        }
     }
+    let Some(words) = words else {
+        return Ok(());
+    };
     let expected = words.saturating_mul(WORD_LEN as u64);
     if bytes == expected {
         Ok(())
