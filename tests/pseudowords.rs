@@ -1,7 +1,8 @@
 //! Pseudoword tasks, end to end: the real binary for file formats, letter order, seeds and
 //! planning; the engine driven directly for cancels, progress and the gather's scheduling.
 //!
-//! Word counts stay small so the whole file runs in a second or two on a 2-core machine.
+//! Word counts stay small so the file runs in a second or two on a 2-core machine, apart from
+//! the demo test, which generates the demo's 800 million words (a few seconds).
 
 mod common;
 
@@ -347,6 +348,36 @@ fn run_in_order(engine: &Engine, rx: &Receiver<EngineEvent>, jobs: &[Job], order
             assert_eq!(finished.outcome, Outcome::Succeeded, "{:?}", finished.error);
             done.push(event.run);
         }
+    }
+}
+
+/// `--demo` sizes its word tasks to be seen (100 million words each, half a second or so)
+/// and counts the words rather than writing 400 MB files.
+#[test]
+fn the_demo_counts_a_hundred_million_words_per_task() {
+    let tmp = TempDir::new("words-demo");
+    let out = tmp.join("out");
+    run_words(&out, &["--demo"]);
+    let files = files_in(&out);
+    assert_eq!(
+        files.keys().map(String::as_str).collect::<Vec<_>>(),
+        [
+            "letters.txt",
+            "output0.txt",
+            "output1.txt",
+            "output2.txt",
+            "output3.txt"
+        ]
+    );
+    for (name, bytes) in &files {
+        let text = String::from_utf8_lossy(bytes);
+        let words: u64 = text
+            .lines()
+            .map(|line| line.split_once(' ').expect("`word count`").1)
+            .map(|count| count.parse::<u64>().expect("a count"))
+            .sum();
+        let tasks = if name == "letters.txt" { 4 } else { 1 };
+        assert_eq!(words, tasks * 100_000_000, "{name}");
     }
 }
 
