@@ -314,6 +314,13 @@ fn json_events_parse_and_carry_the_contract_fields() {
         assert_eq!(started["source"], temp.join(job).display().to_string());
         let build_dir = temp.join("build").join(job);
         assert_eq!(started["build_dir"], build_dir.display().to_string());
+        // Where the run writes its log, so a script can follow it while it runs.
+        let finished = events
+            .iter()
+            .find(|e| e["event"] == "finished" && e["job"] == job)
+            .expect("its end");
+        assert!(started["log"].is_string(), "{started}");
+        assert_eq!(started["log"], finished["log"]);
     }
     // The summary names what did not succeed, for a script to act on.
     let unsuccessful = summary["unsuccessful"].as_array().expect("a list");

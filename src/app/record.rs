@@ -70,7 +70,15 @@ impl RunRecord {
             cpu: row.cpu,
             exit_code: row.exit_code,
             error: row.error.clone(),
-            log: row.log.clone(),
+            // Before its run ends a row has no reported log yet, but its log's path is known:
+            // a `started` event carries it, so a script can follow the log.
+            // (Only while it runs: a job cancelled in the queue never wrote one.)
+            log: row.log.clone().or_else(|| {
+                row.state
+                    .is_active()
+                    .then(|| row.log_path.clone())
+                    .flatten()
+            }),
             detail: row.detail.clone(),
             attempt: row.runs,
             at,
