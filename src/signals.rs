@@ -1,4 +1,6 @@
-//! SIGINT, SIGTERM and SIGHUP as messages on a channel; for the TUI also SIGTSTP and SIGCONT.
+//! SIGINT, SIGQUIT, SIGTERM and SIGHUP as messages on a channel; for the TUI also SIGTSTP and
+//! SIGCONT. Each stop signal quits cleanly: every run is cancelled and the terminal restored
+//! (SIGQUIT's default action, a core dump, would leave both to the watchdog).
 //!
 //! Children run in their own process groups, so a Ctrl-C at the shell reaches only jobdeck;
 //! jobdeck must then cancel every run itself, which the loops do when a signal arrives here.
@@ -7,7 +9,7 @@
 //! a file on Ctrl-C) reaches jobdeck too. SIGINT therefore has a listener of its own, which
 //! [`StopSignals::lend_ctrl_c`] stops while the pager runs: with no listener, a SIGINT is
 //! dropped the moment it comes, so none can be mistaken for a stop later, however late the
-//! forwarding thread would have run.
+//! forwarding thread would have run. SIGQUIT (Ctrl-\) goes with it: the pager's too.
 //!
 //! The TUI handles SIGTSTP itself (see [`SuspendSignals`]): stopping as the default action
 //! does would leave the terminal in raw mode for the shell, and not take it back on `fg`.
@@ -18,7 +20,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender};
-use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGTERM, SIGTSTP};
+use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP};
 use signal_hook::iterator::{Handle, Signals};
 
 /// A thread that sends each of its signals to a channel as it comes.
@@ -64,18 +66,21 @@ impl Drop for Listener {
 /// The stop signals as messages, in the order they came.
 #[derive(Debug)]
 pub struct StopSignals {
-    /// SIGINT, SIGTERM and SIGHUP.
+    /// SIGINT, SIGQUIT, SIGTERM and SIGHUP.
     pub events: Receiver<i32>,
     tx: Sender<i32>,
     _term_and_hup: Listener,
     ctrl_c: Mutex<Option<Listener>>,
 }
 
-/// Starts the threads that forward the three stop signals to `StopSignals::events`.
+/// The signals a terminal sends its foreground group from the keyboard (Ctrl-C, Ctrl-\).
+const KEYBOARD: [i32; 2] = [SIGINT, SIGQUIT];
+
+/// Starts the threads that forward the four stop signals to `StopSignals::events`.
 pub fn listen() -> io::Result<StopSignals> {
     let (tx, events) = crossbeam_channel::unbounded();
     let term_and_hup = Listener::start("signals", &[SIGTERM, SIGHUP], tx.clone())?;
-    let ctrl_c = Listener::start("sigint", &[SIGINT], tx.clone())?;
+    let ctrl_c = Listener::start("sigint", &KEYBOARD, tx.clone())?;
     Ok(StopSignals {
         events,
         tx,
@@ -85,13 +90,13 @@ pub fn listen() -> io::Result<StopSignals> {
 }
 
 impl StopSignals {
-    /// Runs `program` with SIGINT left to it: a Ctrl-C while it runs is not a stop signal
-    /// for jobdeck. SIGTERM and SIGHUP still are.
+    /// Runs `program` with SIGINT and SIGQUIT left to it: a Ctrl-C or Ctrl-\ while it runs
+    /// is not a stop signal for jobdeck. SIGTERM and SIGHUP still are.
     pub fn lend_ctrl_c<T>(&self, program: impl FnOnce() -> T) -> io::Result<T> {
         let mut ctrl_c = self.ctrl_c.lock().unwrap_or_else(PoisonError::into_inner);
         drop(ctrl_c.take());
         let result = program();
-        *ctrl_c = Some(Listener::start("sigint", &[SIGINT], self.tx.clone())?);
+        *ctrl_c = Some(Listener::start("sigint", &KEYBOARD, self.tx.clone())?);
         Ok(result)
     }
 }

@@ -435,12 +435,14 @@ fn sigint_cancels_every_run_prints_the_summary_and_exits_130() {
 }
 
 #[test]
-fn sigterm_and_sighup_stop_a_run_like_sigint() {
-    if !cmake_available("sigterm_and_sighup_stop_a_run_like_sigint") {
+fn sigterm_sighup_and_sigquit_stop_a_run_like_sigint() {
+    if !cmake_available("sigterm_sighup_and_sigquit_stop_a_run_like_sigint") {
         return;
     }
     interrupt_slow_run(rustix::process::Signal::TERM, "sigterm");
     interrupt_slow_run(rustix::process::Signal::HUP, "sighup");
+    // Ctrl-\ at a shell: a clean stop too, not a core dump that leaves the runs behind.
+    interrupt_slow_run(rustix::process::Signal::QUIT, "sigquit");
 }
 
 #[test]

@@ -362,6 +362,9 @@ fn o_on_a_running_job_opens_its_growing_log() {
             .any(|(_, comm)| comm == "less"),
         "the pager is less"
     );
+    // Ctrl-\ (SIGQUIT to the terminal's foreground group) is the pager's too: it must not
+    // kill jobdeck with a core dump and leave its job behind.
+    tmux.keys(&["C-\\"]);
     // Ctrl-C stops less following; it is the pager's, not a quit for jobdeck.
     tmux.keys(&["C-c"]);
     tmux.keys(&["q"]);

@@ -191,7 +191,11 @@ impl Drop for Watchdog {
 /// is still registered.
 pub fn run() {
     // Terminal signals aimed at jobdeck's session must not end the watchdog before jobdeck.
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGHUP] {
+    for signal in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGQUIT,
+        signal_hook::consts::SIGHUP,
+    ] {
         let _ = signal_hook::flag::register(signal, std::sync::Arc::default());
     }
     // Read now: once jobdeck is gone, the watchdog's parent is someone else.
