@@ -29,15 +29,25 @@ fn session_command(tag: &str, dir: &Path) -> String {
     )
 }
 
+/// jobdeck's own pid: of the tagged `jobdeck` processes, the one whose parent is not
+/// another of them (its watchdog runs the same program, as jobdeck's child).
 fn jobdeck_pid(tag: &str) -> u32 {
     let found = tagged_processes(tag);
-    found
+    let jobdecks: Vec<u32> = found
         .iter()
-        .find(|(_, comm)| comm == "jobdeck")
-        .map_or_else(
-            || panic!("no jobdeck process among {found:?}"),
-            |(pid, _)| *pid,
-        )
+        .filter(|(_, comm)| comm == "jobdeck")
+        .map(|(pid, _)| *pid)
+        .collect();
+    let parent = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // After the command name in parentheses: state, then the parent's pid.
+        let after = &stat[stat.rfind(')')? + 1..];
+        after.split_whitespace().nth(1)?.parse().ok()
+    };
+    jobdecks
+        .iter()
+        .find(|&&pid| parent(pid).is_none_or(|ppid| !jobdecks.contains(&ppid)))
+        .map_or_else(|| panic!("no jobdeck process among {found:?}"), |pid| *pid)
 }
 
 /// `stty -a` ran after jobdeck: canonical mode and echo are on again (not `-icanon`).
