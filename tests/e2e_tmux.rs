@@ -140,7 +140,17 @@ fn live_table_read_fix_rerun_cancel_resize_and_quit() {
     tmux.wait_for("three workers in the header", |s| s.contains("/3 │"));
 
     // Start the long job again, then quit: confirmed, it is cancelled and the shell is clean.
-    tmux.keys(&["j", "r"]);
+    // A left click selects its row.
+    let screen = tmux.capture_with(false);
+    let row = screen
+        .lines()
+        .position(|l| l.contains(" long-sleep "))
+        .expect("the long job's row");
+    tmux.click(row);
+    tmux.wait_for("the clicked row to be selected", |s| {
+        s.lines().any(|l| l.starts_with("> long-sleep"))
+    });
+    tmux.keys(&["r"]);
     tmux.wait_for("the long job to run again", |s| {
         row_is(s, "long-sleep", "running")
     });

@@ -79,6 +79,15 @@ impl Tmux {
         assert!(out.status.success(), "send-keys {keys:?}: {out:?}");
     }
 
+    /// Clicks the left button on screen row `row` (from 0), column 5, as a terminal reports
+    /// it to a program that asked for mouse events (SGR encoding: press, then release).
+    pub fn click(&self, row: usize) {
+        let line = row + 1;
+        let report = format!("\x1b[<0;5;{line}M\x1b[<0;5;{line}m");
+        let out = self.run(&["send-keys", "-t", SESSION, "-l", &report]);
+        assert!(out.status.success(), "send-keys click: {out:?}");
+    }
+
     /// Polls the screen every 50 ms until `ready` holds; panics with the last screen if the
     /// deadline passes.
     pub fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
