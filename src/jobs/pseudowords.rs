@@ -250,18 +250,14 @@ fn write_file(index: u64, settings: &WordsSettings, ctx: &mut RunCtx) -> Result<
     let mut file = PendingFile::create(&dest, ctx.run)?;
     let mut stream = WordStream::new(Alphabet::Any, settings.seed, StreamId::File(index));
     let mut progress = Progress::new(settings.words_per_task);
-    let mut tally = settings.tally.then(Tally::default);
     generate_into(
         &mut file,
         &mut stream,
         settings.words_per_task,
         ctx,
         &mut progress,
-        tally.as_mut(),
+        settings.tally,
     )?;
-    if let Some(tally) = tally {
-        file.write(tally.text().as_bytes())?;
-    }
     file.commit()
 }
 
@@ -283,16 +279,17 @@ impl Progress {
     }
 }
 
-/// Appends `words` words of `stream` to `file` (or counts them in `tally`), checking for a
-/// stop every `CHECK_WORDS`.
+/// Appends `words` words of `stream` to `file` (or, with `tally`, how often each came up),
+/// checking for a stop every `CHECK_WORDS`.
 fn generate_into(
     file: &mut PendingFile,
     stream: &mut WordStream,
     words: u64,
     ctx: &mut RunCtx,
     progress: &mut Progress,
-    mut tally: Option<&mut Tally>,
+    tally: bool,
 ) -> Result<(), Halt> {
+    let mut tally = tally.then(Tally::default);
     let mut buffer = Vec::new();
     let mut left = words;
     if left == 0 {
@@ -306,11 +303,14 @@ fn generate_into(
             stream.fill(slice);
             progress.add((slice.len() / WORD_LEN) as u64, ctx);
         }
-        match tally.as_deref_mut() {
+        match tally.as_mut() {
             Some(tally) => tally.add(&buffer),
             None => file.write(&buffer)?,
         }
         left -= batch as u64;
+    }
+    if let Some(tally) = tally {
+        file.write(tally.text().as_bytes())?;
     }
     Ok(())
 }

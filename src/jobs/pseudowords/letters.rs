@@ -18,9 +18,7 @@ use std::sync::Arc;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::generate::{Alphabet, StreamId, WORD_LEN, WordStream};
-use super::{
-    BUFFER_WORDS, Halt, PendingFile, Progress, Tally, WordsSettings, check, generate_into,
-};
+use super::{BUFFER_WORDS, Halt, PendingFile, Progress, WordsSettings, check, generate_into};
 use crate::engine::RunCtx;
 
 /// What letter tasks and the gather share: the letters, where the parts go, and the channel
@@ -79,18 +77,8 @@ impl LetterBoard {
             self.settings.seed,
             StreamId::Letter(index as u64),
         );
-        let mut tally = self.settings.tally.then(Tally::default);
-        generate_into(
-            &mut file,
-            &mut stream,
-            words,
-            ctx,
-            &mut progress,
-            tally.as_mut(),
-        )?;
-        if let Some(tally) = tally {
-            file.write(tally.text().as_bytes())?;
-        }
+        let tally = self.settings.tally;
+        generate_into(&mut file, &mut stream, words, ctx, &mut progress, tally)?;
         file.commit()?;
         let _ = self.ready_tx.send(index);
         Ok(())

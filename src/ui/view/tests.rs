@@ -97,7 +97,7 @@ fn fixture() -> Model {
     model
 }
 
-fn draw(model: &mut Model, width: u16, height: u16) -> Terminal<TestBackend> {
+pub(super) fn draw(model: &mut Model, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
     let area = ratatui::layout::Rect::new(0, 0, width, height);
     let regions = layout(area, model);
@@ -108,7 +108,7 @@ fn draw(model: &mut Model, width: u16, height: u16) -> Terminal<TestBackend> {
     terminal
 }
 
-fn screen(terminal: &Terminal<TestBackend>) -> Vec<String> {
+pub(super) fn screen(terminal: &Terminal<TestBackend>) -> Vec<String> {
     let buffer = terminal.backend().buffer();
     (0..buffer.area.height)
         .map(|y| {

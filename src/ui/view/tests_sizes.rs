@@ -3,12 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
 
-use super::tests::send;
-use super::{layout, render, viewport};
+use super::tests::{draw, screen, send};
 use crate::app::{self, Action, Model, Msg, UiAction};
 use crate::engine::{EventKind, Finished, Outcome, WorkerId};
 use crate::jobs::JobKind;
@@ -64,27 +61,6 @@ fn collection() -> Model {
     send(&mut model, 2, started(1));
     app::update(&mut model, Msg::Tick(t0 + Duration::from_secs(3)));
     model
-}
-
-fn draw(model: &mut Model, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-    let area = ratatui::layout::Rect::new(0, 0, width, height);
-    app::update(model, Msg::Viewport(viewport(&layout(area, model))));
-    terminal
-        .draw(|frame| render(model, frame))
-        .expect("draw into memory");
-    terminal
-}
-
-fn screen(terminal: &Terminal<TestBackend>) -> Vec<String> {
-    let buffer = terminal.backend().buffer();
-    (0..buffer.area.height)
-        .map(|y| {
-            (0..buffer.area.width)
-                .map(|x| buffer[(x, y)].symbol())
-                .collect::<String>()
-        })
-        .collect()
 }
 
 fn ui(model: &mut Model, action: UiAction) {
