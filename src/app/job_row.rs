@@ -205,6 +205,8 @@ pub struct JobRow {
     pub error: Option<String>,
     /// The job-specific detail, e.g. `cached` or `fresh`.
     pub detail: Option<String>,
+    /// The command line of the latest run that started, as its log's first line shows it.
+    pub command: Option<String>,
     /// Progress of the current run: done and total units.
     pub progress: Option<(u64, u64)>,
     /// The full log of the last run.
@@ -236,6 +238,7 @@ impl JobRow {
             exit_code: None,
             error: None,
             detail: None,
+            command: None,
             progress: None,
             log: None,
             log_path: None,
