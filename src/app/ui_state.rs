@@ -5,7 +5,8 @@
 //! It is plain data, like the rest of the model, so the view stays a pure function of
 //! `&Model` and every key is testable without a terminal. Rows are `JobId` indices; a filter
 //! keeps a sorted list of the shown ones, so finding the selection's place is a binary search
-//! and no key walks every row (10,000 rows stay smooth).
+//! and no key walks every row (10,000 rows stay smooth); a sort order (`navigation.rs`) keeps
+//! each job's place in a table beside its permutation, for the same reason.
 
 use super::navigation::{SortOrder, sort_rows};
 use super::{Effect, JobRow, JobState, Model};
@@ -299,7 +300,7 @@ impl Model {
 
     /// Moves the table offset the least needed to keep the selection on screen, so the table
     /// scrolls smoothly instead of jumping by pages.
-    pub(super) fn scroll_to_selection(&mut self) {
+    fn scroll_to_selection(&mut self) {
         let height = usize::from(self.ui.viewport.table.height).max(1);
         let len = self.shown_len();
         let mut offset = self.ui.table_offset.min(len.saturating_sub(height));
