@@ -425,6 +425,7 @@ pub fn engine(
         workers,
         nice: None,
         watchdog: None,
+        launcher: None,
     };
     let engine = jobdeck::engine::Engine::new(&config, tx).expect("the OS starts the workers");
     (engine, rx)
