@@ -469,3 +469,36 @@ fn a_launcher_that_is_not_there_fails_every_job_naming_it() {
         );
     }
 }
+
+#[test]
+fn a_step_the_cluster_refuses_fails_with_sruns_reason() {
+    let test = "a_step_the_cluster_refuses_fails_with_sruns_reason";
+    if !cmake_available(test) {
+        return;
+    }
+    let Some(conf) = cluster(test) else { return };
+    let _lock = cluster_lock();
+    let root = TempDir::new("slurm-refused");
+    common::write_none_project(&root.join("src/slurm-refused"));
+    let build_root = root.join("b");
+    let run = run_command(jobdeck(
+        &conf,
+        &[
+            "--headless",
+            "--json",
+            "--launcher",
+            "srun --partition=no-such-partition --",
+            "-B",
+            build_root.to_str().expect("utf-8"),
+            root.join("src").to_str().expect("utf-8"),
+        ],
+    ));
+    assert_eq!(run.code(), 1, "{run:?}");
+    let ended = outcomes(&run.stdout);
+    assert_eq!(ended.len(), 1, "{ended:?}");
+    let error = &ended[0].4;
+    assert!(
+        error.contains("launcher srun: error:") && error.contains("partition"),
+        "{error}"
+    );
+}

@@ -209,6 +209,31 @@ mod tests {
     }
 
     #[test]
+    fn sruns_own_lines_are_never_the_error() {
+        // srun's relay can write its line before the task's last output reaches the log.
+        let log = "[ 50%] Building C object\nsrun: error: node1: task 0: Exited with exit code \
+                   2\n/p/bad.c:1:24: error: 'x' undeclared\n";
+        assert_eq!(
+            with_log(log, first_build_error).as_deref(),
+            Some("/p/bad.c:1:24: error: 'x' undeclared")
+        );
+        let refused = "srun: error: Unable to allocate resources: Invalid partition name \
+                       specified\nsrun: error: node1: task 0: Exited with exit code 1\n";
+        assert_eq!(with_log(refused, first_build_error), None);
+        assert_eq!(
+            with_log(refused, |log| first_launcher_error(
+                log,
+                std::ffi::OsStr::new("/usr/bin/srun")
+            ))
+            .as_deref(),
+            Some(
+                "launcher srun: error: Unable to allocate resources: Invalid partition name \
+                 specified"
+            )
+        );
+    }
+
+    #[test]
     fn failed_tests_are_counted_and_named() {
         let log = "50% tests passed, 1 tests failed out of 2\n\nThe following tests FAILED:\n\
                    \t  2 - fails (Failed)\nErrors while running CTest\n";
