@@ -502,3 +502,21 @@ fn a_step_the_cluster_refuses_fails_with_sruns_reason() {
         "{error}"
     );
 }
+
+#[test]
+fn pseudoword_tasks_are_never_launched() {
+    let root = TempDir::new("words-not-launched");
+    let run = common::run_jobdeck([
+        "--headless",
+        "--no-cmake",
+        "--words",
+        "2",
+        "--words-per-task",
+        "100",
+        "--launcher",
+        "no-such-launcher-jobdeck",
+        "-B",
+        root.join("b").to_str().expect("utf-8"),
+    ]);
+    assert_eq!(run.code(), 0, "{run:?}");
+}
