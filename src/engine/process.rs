@@ -18,8 +18,8 @@
 //! own pid, never to its whole group at once (see [`Stopping`]). srun forks a helper that
 //! cancels the remote step when srun dies; a group-wide SIGKILL would kill that helper too
 //! and leave the step running on the cluster. The rest of the group is stopped once the
-//! launcher is gone. The launcher's CPU time says
-//! nothing about the job's, so none is reported.
+//! launcher is gone. The launcher's CPU time says nothing about the job's, so none is
+//! reported.
 
 use std::fs::File;
 use std::io::{self, Write};
