@@ -307,8 +307,8 @@ fn a_timed_out_step_leaves_no_sleep_and_an_empty_queue() {
     let _lock = cluster_lock();
     let root = TempDir::new("slurm-timeout");
     let name = "slurm-timeout-step";
-    // Long enough for the sleep to start first on a loaded machine.
-    let jobdeck = start_sleeping_step(&conf, &root, name, &["--timeout", "3"]);
+    // Long enough for the sleep to start first on a loaded machine (it takes ~0.1 s idle).
+    let jobdeck = start_sleeping_step(&conf, &root, name, &["--timeout", "6"]);
     let mut seen = Vec::new();
     let (status, stderr) = jobdeck.finish(&mut seen);
     assert_eq!(status.code(), Some(1), "{seen:?} {stderr}");
