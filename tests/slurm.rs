@@ -519,4 +519,10 @@ fn pseudoword_tasks_are_never_launched() {
         root.join("b").to_str().expect("utf-8"),
     ]);
     assert_eq!(run.code(), 0, "{run:?}");
+    // The CPU time is the pseudowords' alone, and the summary says so.
+    assert!(
+        run.stdout.contains("s (launched jobs not counted)"),
+        "{}",
+        run.stdout
+    );
 }
