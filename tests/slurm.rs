@@ -526,3 +526,48 @@ fn pseudoword_tasks_are_never_launched() {
         run.stdout
     );
 }
+
+#[test]
+fn a_step_stopped_while_it_waits_for_a_cpu_leaves_the_queue() {
+    let test = "a_step_stopped_while_it_waits_for_a_cpu_leaves_the_queue";
+    if !cmake_available(test) {
+        return;
+    }
+    let Some(conf) = cluster(test) else { return };
+    let _lock = cluster_lock();
+    let cpus = num_cpus();
+    let root = TempDir::new("slurm-pending");
+    let names: Vec<String> = (0..=cpus).map(|i| format!("slurm-pending-{i}")).collect();
+    for name in &names {
+        sleeping_project(&root.join("src"), name, 300);
+    }
+    let workers = (cpus + 1).to_string();
+    let (build_root, src) = (root.join("b"), root.join("src"));
+    let args = [
+        "--headless",
+        "--slurm",
+        "-j",
+        &workers,
+        "-B",
+        build_root.to_str().expect("utf-8"),
+        src.to_str().expect("utf-8"),
+    ];
+    let jobdeck =
+        Streaming::start_with_env(args, "slurm-pending", &[("SLURM_CONF", conf.as_os_str())]);
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let one_pending = wait_until(|| {
+        queued(&conf, &refs)
+            .iter()
+            .filter(|(_, state)| state == "PD")
+            .count()
+            == 1
+    });
+    assert!(one_pending, "no step waited: {:?}", queued(&conf, &refs));
+    let pid = rustix::process::Pid::from_raw(jobdeck.child.id().cast_signed()).expect("a pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).expect("signal jobdeck");
+    let mut seen = Vec::new();
+    let (status, stderr) = jobdeck.finish(&mut seen);
+    assert_eq!(status.code(), Some(130), "{seen:?} {stderr}");
+    let empty = holds_within(STOPPED_WITHIN, || queued(&conf, &refs).is_empty());
+    assert!(empty, "left in the queue: {:?}", queued(&conf, &refs));
+}
