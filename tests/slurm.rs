@@ -571,3 +571,37 @@ fn a_step_stopped_while_it_waits_for_a_cpu_leaves_the_queue() {
     let empty = holds_within(STOPPED_WITHIN, || queued(&conf, &refs).is_empty());
     assert!(empty, "left in the queue: {:?}", queued(&conf, &refs));
 }
+
+#[test]
+fn a_controller_that_cannot_be_reached_fails_the_job_with_sruns_reason() {
+    let test = "a_controller_that_cannot_be_reached_fails_the_job_with_sruns_reason";
+    if !cmake_available(test) {
+        return;
+    }
+    let Some(conf) = cluster(test) else { return };
+    let root = TempDir::new("slurm-unreachable");
+    // The same cluster, but clients look for the controller on a port nobody listens on.
+    let settings = std::fs::read_to_string(&conf).expect("read slurm.conf");
+    let wrong = root.join("slurm.conf");
+    std::fs::write(&wrong, format!("SlurmctldPort=1\n{settings}")).expect("write slurm.conf");
+    common::write_none_project(&root.join("src/slurm-unreachable"));
+    let build_root = root.join("b");
+    let run = run_command(jobdeck(
+        &wrong,
+        &[
+            "--headless",
+            "--json",
+            "--slurm",
+            "-B",
+            build_root.to_str().expect("utf-8"),
+            root.join("src").to_str().expect("utf-8"),
+        ],
+    ));
+    assert_eq!(run.code(), 1, "{run:?}");
+    let ended = outcomes(&run.stdout);
+    assert_eq!(ended.len(), 1, "{ended:?}");
+    assert!(
+        ended[0].4.contains("launcher srun: error:") && ended[0].4.contains("controller"),
+        "{ended:?}"
+    );
+}
