@@ -90,7 +90,20 @@ pub struct Args {
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub timeout: Option<Duration>,
 
-    /// Run jobs at this niceness (child processes and worker threads).
+    /// Put CMD ARGS in front of every configure, build and test command (split like a shell
+    /// splits words, without running one), e.g. "srun --ntasks=1 --quiet --input=none --".
+    /// -j may then exceed the CPUs.
+    #[arg(long, value_name = "CMD ARGS", conflicts_with = "slurm")]
+    pub launcher: Option<String>,
+
+    /// Run every configure, build and test as a Slurm job step: short for --launcher "srun
+    /// --ntasks=1 --quiet --input=none --job-name=jobdeck:<name> --". Build folders must be
+    /// visible to the nodes.
+    #[arg(long)]
+    pub slurm: bool,
+
+    /// Run jobs at this niceness (child processes and worker threads; with --slurm, srun's
+    /// --nice).
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(i32).range(-20..=19))]
     pub nice: Option<i32>,
 

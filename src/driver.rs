@@ -88,9 +88,13 @@ impl Driver {
     pub fn start(plan: Plan) -> Result<(Self, Receiver<EngineEvent>, Model), PoolShort> {
         let config = EngineConfig {
             workers: plan.workers,
-            nice: plan.nice,
+            // With a launcher the work runs under the launcher's rules: `--slurm` passes the
+            // niceness to srun, and jobdeck's own threads keep theirs.
+            nice: plan.nice.filter(|_| plan.launcher.is_none()),
             watchdog: plan.watchdog,
+            launcher: plan.launcher.clone(),
         };
+        let launcher_word = plan.launcher.as_ref().map(|launcher| launcher.word());
         let nodes: Vec<JobNode> = plan
             .jobs
             .iter()
@@ -109,7 +113,8 @@ impl Driver {
         let model = Model::new(nodes, plan.workers, Instant::now())
             .with_log_paths(logs)
             .starting_paused(plan.paused)
-            .with_nice(plan.nice);
+            .with_nice(plan.nice)
+            .with_launcher(launcher_word);
         Ok((driver, events, model))
     }
 
@@ -142,12 +147,11 @@ impl Driver {
     pub fn apply(&self, effect: Effect) -> Option<Followup> {
         match effect {
             Effect::Start { job, run } => {
-                let spec = &self.jobs[job.0 as usize].spec;
                 self.engine.submit(WorkItem {
                     job,
                     run,
                     timeout: self.timeout,
-                    task: spec.task(),
+                    task: self.jobs[job.0 as usize].task(),
                 });
                 None
             }

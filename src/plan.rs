@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cli::{Args, DEFAULT_WORDS_PER_TASK, Order};
+use crate::engine::launcher::Launcher;
 use crate::history::{LastRuns, history_path, read_last_runs};
 use crate::jobs::cmake::{CmakeJob, CmakeSettings};
 use crate::jobs::{Job, JobSpec, Stage, discovery, pseudowords};
@@ -23,8 +24,10 @@ pub struct Plan {
     pub workers: usize,
     /// Per-run time limit.
     pub timeout: Option<Duration>,
-    /// Niceness for the workers.
+    /// Niceness for the workers (with a launcher, the launcher's business: see `launcher`).
     pub nice: Option<i32>,
+    /// The prefix every process job runs through (`--launcher`, `--slurm`).
+    pub launcher: Option<Arc<Launcher>>,
     /// Start paused.
     pub paused: bool,
     /// Problems found while planning that did not stop it (e.g. unreadable folders).
@@ -55,6 +58,7 @@ impl std::error::Error for StartupError {}
 impl Args {
     /// Discovers the projects and builds the job graph.
     pub fn plan(&self) -> Result<Plan, StartupError> {
+        let launcher = self.launcher()?.map(Arc::new);
         let (dir, build_root, log_dir) = self.folders()?;
         let found = if self.no_cmake {
             discovery::Discovery::default()
@@ -132,6 +136,7 @@ impl Args {
             workers: self.jobs.map_or_else(num_cpus::get, usize::from).max(1),
             timeout: self.timeout,
             nice: self.nice,
+            launcher,
             paused: self.paused,
             warnings,
             history,
@@ -139,6 +144,27 @@ impl Args {
             words_folders,
             watchdog: None,
         })
+    }
+
+    /// `--slurm`, or `--launcher` split into words. `--nice` goes to srun with `--slurm`; a
+    /// generic launcher has no way to pass it on, and niceness of the local launcher process
+    /// would be no niceness at all for the work.
+    fn launcher(&self) -> Result<Option<Launcher>, StartupError> {
+        if self.slurm {
+            return Ok(Some(Launcher::slurm(self.nice)));
+        }
+        let Some(text) = &self.launcher else {
+            return Ok(None);
+        };
+        let launcher = Launcher::parse(text).map_err(StartupError)?;
+        if self.nice.is_some() {
+            return Err(StartupError(format!(
+                "--nice cannot be passed through --launcher `{text}`: put it in the launcher \
+                 (e.g. --launcher \"nice -n5\"), or use --slurm, which passes it as srun's \
+                 --nice"
+            )));
+        }
+        Ok(Some(launcher))
     }
 
     /// The stages each project goes through.

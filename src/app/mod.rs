@@ -206,6 +206,9 @@ pub struct Model {
     pub started_at: Instant,
     /// Niceness jobs run at, shown in the header.
     pub nice: Option<i32>,
+    /// Where process jobs run when a launcher is in use (`slurm`, `ssh`), shown in the
+    /// header; their CPU time is then unknown.
+    pub launcher: Option<String>,
     /// Per worker slot: what it runs and what it did.
     pub worker_stats: BTreeMap<WorkerId, WorkerStats>,
     /// Finished runs, oldest first.
@@ -267,6 +270,7 @@ impl Model {
             now,
             started_at: now,
             nice: None,
+            launcher: None,
             worker_stats: BTreeMap::new(),
             spans: Vec::new(),
             ui: UiState::default(),
@@ -327,6 +331,13 @@ impl Model {
     #[must_use]
     pub fn with_nice(mut self, nice: Option<i32>) -> Self {
         self.nice = nice;
+        self
+    }
+
+    /// Shows in the header that process jobs run through a launcher (`slurm`).
+    #[must_use]
+    pub fn with_launcher(mut self, launcher: Option<String>) -> Self {
+        self.launcher = launcher;
         self
     }
 

@@ -89,6 +89,9 @@ pub struct Summary {
     pub efficiency: f64,
     /// The worker count at the end.
     pub workers: usize,
+    /// Whether process jobs ran through a launcher, so `cpu_time` counts only jobdeck's own
+    /// tasks (the pseudowords).
+    pub is_launched: bool,
 }
 
 impl Summary {
@@ -116,7 +119,11 @@ impl Summary {
             self.efficiency * 100.0,
             self.workers,
             self.cpu_time.as_secs_f64(),
-        )
+        ) + if self.is_launched {
+            " (launched jobs not counted)"
+        } else {
+            ""
+        }
     }
 }
 
@@ -180,6 +187,7 @@ impl Model {
             speedup: ratio(busy, active).min(ratio(pool, active)),
             efficiency: ratio(busy, pool).min(1.0),
             workers: self.workers,
+            is_launched: self.launcher.is_some(),
         }
     }
 }

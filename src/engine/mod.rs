@@ -7,6 +7,7 @@
 
 pub mod cancel;
 pub mod event;
+pub mod launcher;
 pub mod output;
 mod pool;
 pub mod process;
@@ -59,6 +60,8 @@ pub struct EngineConfig {
     pub nice: Option<i32>,
     /// The guard that stops the jobs' process groups if jobdeck is killed with SIGKILL.
     pub watchdog: Option<std::sync::Arc<watchdog::Watchdog>>,
+    /// The prefix every process job runs through (`--launcher`, `--slurm`), if any.
+    pub launcher: Option<Arc<launcher::Launcher>>,
 }
 
 /// Handle to the worker pool. Dropping it cancels every run and joins the workers.
@@ -79,6 +82,7 @@ impl Engine {
                 events,
                 config.nice,
                 config.watchdog.clone(),
+                config.launcher.clone(),
             )),
             work_tx,
             work_rx,

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 
+use super::launcher::Launcher;
 use super::run_ctx::{Report, RunCtx};
 use super::watchdog::Watchdog;
 use super::{
@@ -35,6 +36,7 @@ pub(super) struct Shared {
     events: Sender<EngineEvent>,
     nice: Option<i32>,
     watchdog: Option<Arc<Watchdog>>,
+    launcher: Option<Arc<Launcher>>,
     tokens: Mutex<Tokens>,
     slots: Mutex<BTreeSet<usize>>,
     target: AtomicUsize,
@@ -51,11 +53,13 @@ impl Shared {
         events: Sender<EngineEvent>,
         nice: Option<i32>,
         watchdog: Option<Arc<Watchdog>>,
+        launcher: Option<Arc<Launcher>>,
     ) -> Self {
         Self {
             events,
             nice,
             watchdog,
+            launcher,
             tokens: Mutex::default(),
             slots: Mutex::default(),
             target: AtomicUsize::new(0),
@@ -222,6 +226,7 @@ fn run_item(item: WorkItem, worker: WorkerId, shared: &Shared) {
     let started = Instant::now();
     let mut ctx = RunCtx::new(job, run, worker, token, timeout, shared.events.clone());
     ctx.watchdog.clone_from(&shared.watchdog);
+    ctx.launcher.clone_from(&shared.launcher);
     ctx.marker_prefix = Arc::clone(&shared.marker_prefix);
     let report = catch_unwind(AssertUnwindSafe(|| task(&mut ctx)))
         .unwrap_or_else(|panic| Report::new(Outcome::Panicked(panic_message(panic.as_ref()))));

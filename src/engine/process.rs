@@ -12,6 +12,14 @@
 //! Stopping a run signals the whole group (cmake starts compilers of its own): SIGTERM, a
 //! grace period, then SIGKILL, and the child is always reaped. What is left after the leader
 //! exits is cleaned up by [`reap`].
+//!
+//! With a launcher (`--launcher`, `--slurm`) the child is the launcher, and the work may run
+//! elsewhere: the stop signals, and the SIGKILL after the grace period, go to the launcher's
+//! own pid, never to its whole group at once (see [`Stopping`]). srun forks a helper that
+//! cancels the remote step when srun dies; a group-wide SIGKILL would kill that helper too
+//! and leave the step running on the cluster. The rest of the group is stopped once the
+//! launcher is gone. The launcher's CPU time says nothing about the job's, so none is
+//! reported.
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -72,11 +80,11 @@ pub fn run(mut command: Command, log_path: &Path, ctx: &mut RunCtx) -> Report {
     };
     let pid = Pid::from_child(&child);
     if let Some(watchdog) = &ctx.watchdog {
-        watchdog.watch(pid);
+        watchdog.watch(pid, ctx.launcher().is_some());
     }
     let mut reader = PipeReader::new(pipe);
     let stopped = wait_or_stop(pid, ctx, &mut reader, &mut log);
-    let cpu = cpu_time_of_zombie(pid);
+    let cpu = cpu_time_of_zombie(pid).filter(|_| ctx.launcher().is_none());
     let status = child.wait();
     reap::clean_up_group(pid, || reader.read_available(&mut log));
     reader.drain(&mut log, ctx);
@@ -326,8 +334,8 @@ fn timespec(duration: Duration) -> Timespec {
 }
 
 /// Waits for the child to exit, logging its output as it goes. If the run is asked to stop,
-/// sends SIGTERM to the group, and SIGKILL once the grace period is over. Leaves the child
-/// unreaped (a zombie), so its CPU time can still be read.
+/// signals it (see [`Stopping`]). Leaves the child unreaped (a zombie), so its CPU time can
+/// still be read.
 fn wait_or_stop(
     pid: Pid,
     ctx: &RunCtx,
@@ -335,25 +343,71 @@ fn wait_or_stop(
     log: &mut Log,
 ) -> Option<StopReason> {
     let pidfd = rustix::process::pidfd_open(pid, PidfdFlags::empty()).ok();
-    let mut stopped: Option<(StopReason, Instant)> = None;
+    let launched = ctx.launcher().is_some();
+    let mut stopping: Option<Stopping> = None;
     loop {
         wait_for_output_or_exit(pid, pidfd.as_ref(), reader, TICK);
         reader.read_available(log);
         reader.flush(ctx);
         if has_exited(pid) {
-            return stopped.map(|(reason, _)| reason);
+            return stopping.map(|stopping| stopping.reason);
         }
-        match stopped {
+        match &mut stopping {
             None => {
                 if let Some(reason) = ctx.stop_reason() {
-                    let _ = rustix::process::kill_process_group(pid, Signal::TERM);
-                    stopped = Some((reason, Instant::now() + GRACE));
+                    stopping = Some(Stopping::start(pid, launched, reason));
                 }
             }
-            Some((_, kill_at)) if Instant::now() >= kill_at => {
+            Some(stopping) => stopping.go_on(pid),
+        }
+    }
+}
+
+/// A run being stopped, and the signals it has had.
+///
+/// A run of its own: SIGTERM to the group, SIGKILL to the group after [`GRACE`].
+///
+/// A run through a launcher: SIGINT to the launcher's pid, a second one
+/// [`reap::SECOND_INTERRUPT`] later, and SIGKILL to its pid after [`GRACE`]; never a signal
+/// to its whole group (see the module's comment). Two SIGINTs within a second is srun's own
+/// way to end a step at once: measured on Slurm 22.05, the step's task and its children are
+/// gone within about 100 ms, where a SIGTERM to srun took 1 to 3 s for a task with children
+/// (cmake and its `sleep`). Other launchers (`nice`, `taskset`, `ssh`) end on the first.
+#[derive(Debug)]
+struct Stopping {
+    reason: StopReason,
+    since: Instant,
+    launched: bool,
+    second_interrupt_sent: bool,
+}
+
+impl Stopping {
+    fn start(pid: Pid, launched: bool, reason: StopReason) -> Self {
+        if launched {
+            let _ = rustix::process::kill_process(pid, Signal::INT);
+        } else {
+            let _ = rustix::process::kill_process_group(pid, Signal::TERM);
+        }
+        Self {
+            reason,
+            since: Instant::now(),
+            launched,
+            second_interrupt_sent: false,
+        }
+    }
+
+    fn go_on(&mut self, pid: Pid) {
+        let elapsed = self.since.elapsed();
+        if self.launched && !self.second_interrupt_sent && elapsed >= reap::SECOND_INTERRUPT {
+            let _ = rustix::process::kill_process(pid, Signal::INT);
+            self.second_interrupt_sent = true;
+        }
+        if elapsed >= GRACE {
+            if self.launched {
+                let _ = rustix::process::kill_process(pid, Signal::KILL);
+            } else {
                 let _ = rustix::process::kill_process_group(pid, Signal::KILL);
             }
-            Some(_) => {}
         }
     }
 }

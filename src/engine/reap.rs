@@ -22,6 +22,10 @@ use rustix::process::{Pid, Signal, WaitOptions};
 use super::RunId;
 use super::process::{GRACE, RUN_MARKER};
 
+/// How long after a launcher's first SIGINT the second one goes: srun takes two within a
+/// second as "end the step now", and two sent at once could merge into one pending signal.
+pub const SECOND_INTERRUPT: Duration = Duration::from_millis(100);
+
 /// How long to wait for processes to vanish after SIGKILL.
 const KILL_WAIT: Duration = Duration::from_secs(1);
 
@@ -67,18 +71,49 @@ pub fn clean_up_group(pgid: Pid, mut between: impl FnMut()) {
 }
 
 /// SIGTERM to every group that still has a live process, up to `GRACE` for them all to go,
-/// then SIGKILL to what is left. Groups already empty are left alone.
-pub fn stop_groups(groups: &[Pid]) {
-    let alive = |pgid: &&Pid| {
-        reap_group(**pgid);
-        has_live_members(**pgid)
+/// then SIGKILL to what is left. Groups already empty are left alone. A group marked as led
+/// by a launcher (`true`) is stopped as `engine::process` stops a launcher: two SIGINTs to
+/// its leader, then SIGKILL to the leader, and up to `KILL_WAIT` after that before the
+/// group's: srun's helper, in the same group, cancels the remote step once srun is gone.
+pub fn stop_groups(groups: &[(Pid, bool)]) {
+    let alive = |pgid: Pid| {
+        reap_group(pgid);
+        has_live_members(pgid)
     };
-    for pgid in groups.iter().filter(alive) {
-        let _ = rustix::process::kill_process_group(*pgid, Signal::TERM);
+    let launched: Vec<Pid> = groups
+        .iter()
+        .filter(|&&(pgid, launched)| launched && alive(pgid))
+        .map(|&(pgid, _)| pgid)
+        .collect();
+    for &(pgid, launched) in groups.iter().filter(|(pgid, _)| alive(*pgid)) {
+        if launched {
+            let _ = rustix::process::kill_process(pgid, Signal::INT);
+        } else {
+            let _ = rustix::process::kill_process_group(pgid, Signal::TERM);
+        }
     }
-    wait_while(GRACE, &mut || {}, || groups.iter().any(|g| alive(&g)));
-    for pgid in groups.iter().filter(alive) {
-        let _ = rustix::process::kill_process_group(*pgid, Signal::KILL);
+    if !launched.is_empty() {
+        std::thread::sleep(SECOND_INTERRUPT);
+        for &leader in &launched {
+            let _ = rustix::process::kill_process(leader, Signal::INT);
+        }
+    }
+    wait_while(GRACE, &mut || {}, || groups.iter().any(|&(g, _)| alive(g)));
+    let launchers: Vec<Pid> = groups
+        .iter()
+        .filter(|&&(pgid, launched)| launched && is_alive(pgid))
+        .map(|&(pgid, _)| pgid)
+        .collect();
+    for &leader in &launchers {
+        let _ = rustix::process::kill_process(leader, Signal::KILL);
+    }
+    if !launchers.is_empty() {
+        wait_while(KILL_WAIT, &mut || {}, || {
+            launchers.iter().any(|&pgid| alive(pgid))
+        });
+    }
+    for &(pgid, _) in groups.iter().filter(|(pgid, _)| alive(*pgid)) {
+        let _ = rustix::process::kill_process_group(pgid, Signal::KILL);
     }
 }
 

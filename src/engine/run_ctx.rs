@@ -8,6 +8,7 @@ use crossbeam_channel::Sender;
 
 use super::cancel::{CancelToken, StopReason};
 use super::event::{EngineEvent, EventKind, JobId, Outcome, RunId, WorkerId};
+use super::launcher::Launcher;
 use super::watchdog::Watchdog;
 
 /// Progress is sent at most this often per run, so a tight loop cannot flood the consumer.
@@ -76,6 +77,10 @@ pub struct RunCtx {
     pub(crate) watchdog: Option<Arc<Watchdog>>,
     /// The engine's marker prefix, which tags the run's processes (see `engine::reap`).
     pub(crate) marker_prefix: Arc<str>,
+    /// The prefix process jobs run through, if any (`--launcher`, `--slurm`).
+    pub(crate) launcher: Option<Arc<Launcher>>,
+    /// The job's name, for a launcher that names what it runs (srun's `--job-name`).
+    label: String,
 }
 
 impl RunCtx {
@@ -99,12 +104,29 @@ impl RunCtx {
             last_progress: None,
             watchdog: None,
             marker_prefix: Arc::from(""),
+            launcher: None,
+            label: String::new(),
         }
     }
 
     /// The run's time limit (`--timeout`), if it has one.
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout
+    }
+
+    /// The launcher process jobs run through (`--launcher`, `--slurm`), if any.
+    pub fn launcher(&self) -> Option<&Launcher> {
+        self.launcher.as_deref()
+    }
+
+    /// The job's name, as a launcher names the work (empty unless set).
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Names the job for the launcher (set by the jobs layer, which knows the names).
+    pub fn set_label(&mut self, label: impl Into<String>) {
+        self.label = label.into();
     }
 
     /// Why the task should stop now, if it should: a cancel, or the deadline passing.

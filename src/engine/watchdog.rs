@@ -4,12 +4,14 @@
 //! reaches them, and SIGKILL cannot be caught. So jobdeck starts a copy of itself in the
 //! watchdog role (`jobdeck --internal-watchdog`, in a process group of its own, so a Ctrl-C at
 //! the terminal does not reach it) and tells it over a pipe which job groups exist: `+<pgid>`
-//! when a child starts, `-<pgid>` once it is reaped. When the pipe closes, jobdeck is gone;
-//! any group still registered then gets SIGTERM, a grace period, and SIGKILL, as a cancel
-//! would. On a normal exit every group was released first, so the watchdog just leaves.
+//! when a child starts (`L<pgid>` when the child is a launcher such as srun), `-<pgid>` once
+//! it is reaped. When the pipe closes, jobdeck is gone; any group still registered then gets
+//! SIGTERM, a grace period, and SIGKILL, as a cancel would. A launcher's group is stopped as
+//! a cancel stops it too: signals to the launcher first (see `engine::process`), so srun's
+//! helper can cancel the remote step before the rest of the group is killed. On a normal
+//! exit every group was released first, so the watchdog just leaves.
 
-use std::collections::HashSet;
-use std::fmt::Write as _;
+use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -35,8 +37,9 @@ pub struct Watchdog {
 struct State {
     child: Child,
     pipe: Option<ChildStdin>,
-    /// The groups registered now, for a replacement watchdog.
-    watched: HashSet<Pid>,
+    /// The groups registered now, each with whether its leader is a launcher, for a
+    /// replacement watchdog.
+    watched: HashMap<Pid, bool>,
     /// Said once, at the end of the session: the first watchdog death and what was done.
     warning: Option<String>,
     closing: bool,
@@ -55,7 +58,7 @@ impl Watchdog {
             state: Mutex::new(State {
                 child,
                 pipe,
-                watched: HashSet::new(),
+                watched: HashMap::new(),
                 warning: None,
                 closing: false,
             }),
@@ -77,10 +80,11 @@ impl Watchdog {
     }
 
     /// Registers a job's process group: it is stopped if jobdeck dies before releasing it.
-    pub fn watch(&self, pgid: Pid) {
+    /// `launched`: its leader is a launcher (see `engine::launcher`), stopped before its group.
+    pub fn watch(&self, pgid: Pid, launched: bool) {
         let mut state = self.lock();
-        state.watched.insert(pgid);
-        self.send(&mut state, &format!("+{}\n", pgid.as_raw_pid()));
+        state.watched.insert(pgid, launched);
+        self.send(&mut state, &registration(pgid, launched));
     }
 
     /// Releases a group whose processes are all gone.
@@ -139,10 +143,14 @@ impl Watchdog {
         let replaced = start(&self.program).and_then(|(child, pipe)| {
             state.child = child;
             state.pipe = pipe;
-            let registrations = state.watched.iter().fold(String::new(), |mut all, pgid| {
-                let _ = writeln!(all, "+{}", pgid.as_raw_pid());
-                all
-            });
+            let registrations =
+                state
+                    .watched
+                    .iter()
+                    .fold(String::new(), |mut all, (&pgid, &launched)| {
+                        all.push_str(&registration(pgid, launched));
+                        all
+                    });
             match state.pipe.as_mut() {
                 Some(pipe) => pipe.write_all(registrations.as_bytes()),
                 None => Ok(()),
@@ -162,6 +170,15 @@ impl Watchdog {
             .warning
             .get_or_insert_with(|| format!("the watchdog (pid {dead}) died; {what}"));
     }
+}
+
+/// The line that registers a group.
+fn registration(pgid: Pid, launched: bool) -> String {
+    format!(
+        "{}{}\n",
+        if launched { "L" } else { "+" },
+        pgid.as_raw_pid()
+    )
 }
 
 /// Starts one watchdog process and takes its end of the pipe.
@@ -200,7 +217,7 @@ pub fn run() {
     }
     // Read now: once jobdeck is gone, the watchdog's parent is someone else.
     let jobdeck = rustix::process::getppid();
-    let mut groups = HashSet::new();
+    let mut groups = HashMap::new();
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { break };
         let (op, pgid) = line.split_at(line.len().min(1));
@@ -209,7 +226,10 @@ pub fn run() {
         };
         match op {
             "+" => {
-                groups.insert(pgid);
+                groups.insert(pgid, false);
+            }
+            "L" => {
+                groups.insert(pgid, true);
             }
             "-" => {
                 groups.remove(&pgid);

@@ -95,3 +95,16 @@ pub struct Job {
     /// Indices (in the job list) of the jobs that must succeed before this one runs.
     pub deps: Vec<usize>,
 }
+
+impl Job {
+    /// The engine task for one run of this job, with the job's name for a launcher that names
+    /// what it runs (srun's `--job-name`).
+    pub fn task(&self) -> Task {
+        let name = self.name.clone();
+        let task = self.spec.task();
+        Box::new(move |ctx| {
+            ctx.set_label(name);
+            task(ctx)
+        })
+    }
+}

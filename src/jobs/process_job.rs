@@ -3,7 +3,8 @@
 //! A kind plugs in only its command, the name of its tool for messages, and how to read the
 //! first error from its log; rotating the log, running the process (`engine::process`, with
 //! the command line at the top of the log and how it ended at the bottom), and turning a
-//! failure into a one-line error are the same for all of them.
+//! failure into a one-line error are the same for all of them. So is the launcher
+//! (`--launcher`, `--slurm`): every process job's command goes through it.
 
 use std::ffi::OsStr;
 use std::path::Path;
@@ -11,7 +12,7 @@ use std::process::Command;
 
 use crate::engine::{Outcome, Report, RunCtx, process};
 
-use super::log_files;
+use super::{log_files, summaries};
 
 /// A program run as a job.
 #[derive(Debug)]
@@ -32,14 +33,28 @@ impl ProcessJob<'_> {
         if let Err(err) = log_files::make_room(self.log) {
             return Report::failure(format!("cannot write log {}: {err}", self.log.display()));
         }
-        let program = self.command.get_program().to_os_string();
-        let mut report = process::run(self.command, self.log, ctx);
+        let (command, launcher) = match ctx.launcher() {
+            Some(launcher) => (
+                launcher.wrap(&self.command, ctx.label()),
+                Some(launcher.program().to_os_string()),
+            ),
+            None => (self.command, None),
+        };
+        let program = command.get_program().to_os_string();
+        let mut report = process::run(command, self.log, ctx);
         report.error = match &report.outcome {
             Outcome::Succeeded | Outcome::Cancelled | Outcome::TimedOut => report.error,
+            Outcome::SpawnFailed(reason) if launcher.is_some() => {
+                Some(launcher_spawn_error(&program, reason))
+            }
             Outcome::SpawnFailed(reason) => Some(spawn_error(&program, reason)),
             Outcome::Failed { code, signal } => report
                 .error
                 .or_else(|| (self.first_error)(self.log))
+                .or_else(|| {
+                    let launcher = launcher.as_deref()?;
+                    summaries::first_launcher_error(self.log, launcher)
+                })
                 .or_else(|| Some(exit_description(self.tool, *code, *signal))),
             Outcome::Panicked(message) => Some(format!("panicked: {message}")),
         };
@@ -57,6 +72,20 @@ fn spawn_error(program: &OsStr, reason: &str) -> String {
         )
     } else {
         format!("cannot run `{program}`: {reason}")
+    }
+}
+
+/// The message for a launcher that could not be started: the launcher is what is missing,
+/// not the tool.
+fn launcher_spawn_error(program: &OsStr, reason: &str) -> String {
+    let program = program.to_string_lossy();
+    if reason.contains("No such file") || reason.contains("not found") {
+        format!(
+            "cannot run the launcher `{program}`: not found. Install it, or check --launcher \
+             (--slurm needs Slurm's srun on PATH)"
+        )
+    } else {
+        format!("cannot run the launcher `{program}`: {reason}")
     }
 }
 

@@ -6,8 +6,17 @@ use std::path::Path;
 /// Longest error summary, in characters.
 const MAX_SUMMARY: usize = 300;
 
-/// The log's lines, decoded lossily and trimmed at the end.
+/// The log's lines, decoded lossily and trimmed at the end, without srun's own lines
+/// (`srun: error: node: task 0: Exited with exit code 1`), which would otherwise pass for
+/// the tool's first error.
 fn lines(log: &Path) -> Option<impl Iterator<Item = String>> {
+    Some(all_lines(log)?.filter(|line| !line.starts_with(SRUN_PREFIX)))
+}
+
+/// How srun starts each line it writes itself.
+const SRUN_PREFIX: &str = "srun: ";
+
+fn all_lines(log: &Path) -> Option<impl Iterator<Item = String>> {
     let file = crate::regular_file::open_to_read(log).ok()?;
     Some(
         BufReader::new(file)
@@ -15,6 +24,26 @@ fn lines(log: &Path) -> Option<impl Iterator<Item = String>> {
             .map_while(Result::ok)
             .map(|line| String::from_utf8_lossy(&line).trim_end().to_string()),
     )
+}
+
+/// Why a launcher failed a job when the tool said nothing: the first error line the
+/// launcher (named `program`) wrote itself, such as srun's `srun: error: Unable to allocate
+/// resources: Invalid partition name specified`. srun's report of the task's own exit is
+/// not a reason and is passed over.
+pub fn first_launcher_error(log: &Path, program: &std::ffi::OsStr) -> Option<String> {
+    let name = Path::new(program)
+        .file_name()?
+        .to_string_lossy()
+        .into_owned();
+    let prefix = format!("{name}: ");
+    all_lines(log)?
+        .find(|line| {
+            line.starts_with(&prefix)
+                && line.contains("error")
+                && !line.contains(": task ")
+                && !line.contains("Exited with exit code")
+        })
+        .map(|line| cut(format!("launcher {line}")))
 }
 
 fn cut(mut summary: String) -> String {
@@ -176,6 +205,31 @@ mod tests {
             relative_to(error, Path::new("/p/bad")),
             error,
             "a folder is whole"
+        );
+    }
+
+    #[test]
+    fn sruns_own_lines_are_never_the_error() {
+        // srun's relay can write its line before the task's last output reaches the log.
+        let log = "[ 50%] Building C object\nsrun: error: node1: task 0: Exited with exit code \
+                   2\n/p/bad.c:1:24: error: 'x' undeclared\n";
+        assert_eq!(
+            with_log(log, first_build_error).as_deref(),
+            Some("/p/bad.c:1:24: error: 'x' undeclared")
+        );
+        let refused = "srun: error: Unable to allocate resources: Invalid partition name \
+                       specified\nsrun: error: node1: task 0: Exited with exit code 1\n";
+        assert_eq!(with_log(refused, first_build_error), None);
+        assert_eq!(
+            with_log(refused, |log| first_launcher_error(
+                log,
+                std::ffi::OsStr::new("/usr/bin/srun")
+            ))
+            .as_deref(),
+            Some(
+                "launcher srun: error: Unable to allocate resources: Invalid partition name \
+                 specified"
+            )
         );
     }
 

@@ -219,9 +219,19 @@ impl Streaming {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
+        Self::start_with_env(args, marker, &[])
+    }
+
+    /// Starts `jobdeck args…` with piped output, `JOBDECK_TEST_MARKER=<marker>` and `env` set.
+    pub fn start_with_env<I, S>(args: I, marker: &str, env: &[(&str, &std::ffi::OsStr)]) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
         let mut child = Command::new(JOBDECK)
             .args(args)
             .env(MARKER_VAR, marker)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -425,6 +435,7 @@ pub fn engine(
         workers,
         nice: None,
         watchdog: None,
+        launcher: None,
     };
     let engine = jobdeck::engine::Engine::new(&config, tx).expect("the OS starts the workers");
     (engine, rx)

@@ -59,6 +59,9 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
         summary.speedup,
         summary.efficiency * 100.0,
     )));
+    if let Some(launcher) = &model.launcher {
+        spans.push(Span::raw(format!(" │ {launcher}")));
+    }
     if let Some(nice) = model.nice {
         spans.push(Span::raw(format!(" │ nice {nice}")));
     }

@@ -11,7 +11,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::format_duration;
 use crate::app::{JobRow, JobState, Model};
-use crate::jobs::Stage;
+use crate::jobs::{JobKind, Stage};
 use crate::ui::theme::Theme;
 
 /// The fixed columns after the name: stage (only when projects have several), kind, state,
@@ -108,12 +108,18 @@ fn job_row<'a>(
         .map(format_duration)
         .unwrap_or_default();
     // CPU time (user + sys) of a finished run: about the wall time for a job that computes,
-    // much less for one that waits.
-    let cpu = row
-        .cpu
-        .filter(|_| row.state.is_finished())
-        .map(format_duration)
-        .unwrap_or_default();
+    // much less for one that waits. A process job run through a launcher used CPU time that
+    // jobdeck cannot see (on another node, perhaps): `–`, not the launcher's own.
+    let cpu = match row.cpu.filter(|_| row.state.is_finished()) {
+        Some(cpu) => format_duration(cpu),
+        None if model.launcher.is_some()
+            && row.kind == JobKind::Cmake
+            && row.state.is_finished() =>
+        {
+            "–".to_string()
+        }
+        None => String::new(),
+    };
     // A project's later stages sit under its configure row; their name is dimmed so the eye
     // groups them.
     let later_stage = row.stage.is_some_and(|stage| stage != Stage::Configure);

@@ -407,3 +407,19 @@ fn log_pane_pins_the_command_highlights_matches_and_wraps() {
         lines.join("\n")
     );
 }
+
+#[test]
+fn with_a_launcher_the_header_names_it_and_cpu_time_is_unknown() {
+    let mut model = fixture().with_launcher(Some("slurm".to_string()));
+    // The launched run's CPU time never arrives (the engine reports none).
+    if let Some(row) = model.jobs.get_mut(1) {
+        row.cpu = None;
+    }
+    let lines = screen(&draw(&mut model, 160, 8));
+    assert!(lines[0].contains(" │ slurm"), "{}", lines[0]);
+    let cpu_column = lines[1].find("cpu").expect("cpu heading");
+    for (row, cpu) in [(2, "–"), (3, "–"), (4, " "), (5, " ")] {
+        let cell: String = lines[row].chars().skip(cpu_column).take(1).collect();
+        assert_eq!(cell, cpu, "row {row}: {}", lines[row]);
+    }
+}
