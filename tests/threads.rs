@@ -62,10 +62,8 @@ fn cpu_time_of_a_busy_child_is_clearly_more_than_of_a_sleeping_one() {
     assert_eq!(sleeping.outcome, Outcome::Succeeded, "{sleeping:?}");
     let busy_cpu = busy.cpu.expect("CPU time measured for a child");
     let sleeping_cpu = sleeping.cpu.expect("CPU time measured for a child");
-    assert!(
-        busy_cpu >= busy.elapsed / 2,
-        "a busy child computes most of its wall time: {busy:?}"
-    );
+    // (How much of its wall time the busy child computed depends on what else runs: on a
+    // loaded 2-core machine it fell under half, so only the order of the two is asserted.)
     assert!(
         sleeping_cpu < sleeping.elapsed / 5,
         "a sleeping child barely computes: {sleeping:?}"
