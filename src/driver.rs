@@ -169,10 +169,9 @@ impl Driver {
                     error: short.to_string(),
                 })
             }),
-            other @ (Effect::Exit
-            | Effect::OpenPager { .. }
-            | Effect::Suspend
-            | Effect::Copy { .. }) => Some(Followup::Effect(other)),
+            other @ (Effect::Exit | Effect::OpenPager { .. } | Effect::Suspend) => {
+                Some(Followup::Effect(other))
+            }
         }
     }
 

@@ -82,28 +82,10 @@ fn live_table_read_fix_rerun_cancel_resize_and_quit() {
         s.lines().any(|l| l.starts_with("> broken"))
     });
 
-    // `y` copies its log path with OSC 52, which tmux takes as a paste buffer.
-    tmux.run(&["set-option", "-g", "set-clipboard", "on"]);
-    tmux.keys(&["y"]);
-    tmux.wait_for("the copy notice", |s| {
-        s.contains("copied the log path to the clipboard")
-    });
-    let buffer = tmux.run(&["show-buffer"]);
-    let copied = String::from_utf8_lossy(&buffer.stdout);
-    assert!(
-        copied.contains("broken") && copied.ends_with(".log"),
-        "the clipboard holds the log path: {copied:?}"
-    );
-    assert!(Path::new(copied.as_ref()).is_file(), "{copied}");
-
     // Read why the failed one failed: the log pane, then the full log in the pager.
     tmux.keys(&["Enter"]);
     // The detail column shows the error summary too; the pane's title tells them apart.
     let screen = tmux.wait_for("the log pane", |s| s.contains(" broken run 1 "));
-    assert!(
-        screen.lines().any(|l| l.starts_with("$ cmake -S ")),
-        "the pane starts with the command line:\n{screen}"
-    );
     assert!(
         screen
             .lines()

@@ -49,14 +49,6 @@ fn action() -> impl Strategy<Value = Action> {
         Just(Action::Ui(UiAction::CancelSearch)),
         Just(Action::Ui(UiAction::LogPageUp)),
         Just(Action::Ui(UiAction::LogBottom)),
-        Just(Action::Ui(UiAction::CycleSort)),
-        Just(Action::Ui(UiAction::JumpRunning { forward: true })),
-        Just(Action::Ui(UiAction::JumpFailed)),
-        Just(Action::Ui(UiAction::HalfPage { down: true })),
-        Just(Action::Ui(UiAction::BeginLogSearch)),
-        Just(Action::Ui(UiAction::LogSearchChar('o'))),
-        Just(Action::Ui(UiAction::NextMatch { forward: false })),
-        Just(Action::CopyLogPath),
     ]
 }
 
@@ -97,7 +89,7 @@ impl SimEngine {
                 }
             }
             Effect::SetWorkers(n) => self.resize(*n),
-            Effect::OpenPager { .. } | Effect::Suspend | Effect::Exit | Effect::Copy { .. } => {}
+            Effect::OpenPager { .. } | Effect::Suspend | Effect::Exit => {}
         }
     }
 

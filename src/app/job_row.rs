@@ -205,8 +205,6 @@ pub struct JobRow {
     pub error: Option<String>,
     /// The job-specific detail, e.g. `cached` or `fresh`.
     pub detail: Option<String>,
-    /// The command line of the latest run that started, as its log's first line shows it.
-    pub command: Option<String>,
     /// Progress of the current run: done and total units.
     pub progress: Option<(u64, u64)>,
     /// The full log of the last run.
@@ -238,7 +236,6 @@ impl JobRow {
             exit_code: None,
             error: None,
             detail: None,
-            command: None,
             progress: None,
             log: None,
             log_path: None,

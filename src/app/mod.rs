@@ -8,7 +8,6 @@
 mod graph;
 pub mod job_row;
 mod lanes;
-pub mod log_pane;
 pub mod navigation;
 pub mod progress;
 pub mod record;
@@ -70,10 +69,6 @@ pub enum Action {
     ToggleLog,
     /// Open the selected job's log file in the pager.
     OpenLog,
-    /// Copy the selected job's log path to the clipboard.
-    CopyLogPath,
-    /// Copy the selected job's error to the clipboard.
-    CopyError,
     /// Quit: asks first while jobs run; then cancels everything and exits once it is gone.
     Quit,
     /// Answer the question showing with yes.
@@ -155,13 +150,6 @@ pub enum Effect {
     /// Restore the terminal, stop until the shell continues jobdeck (`fg`), then take the
     /// terminal back and draw everything again.
     Suspend,
-    /// Put text on the clipboard of the terminal (OSC 52: works over ssh and in tmux).
-    Copy {
-        /// The text.
-        text: String,
-        /// What it is, for the notice: `the log path`.
-        what: &'static str,
-    },
     /// Leave the loop (the loop then shuts the engine down, which kills what is left).
     Exit,
 }
@@ -471,10 +459,7 @@ impl Model {
     fn on_engine_event(&mut self, event: EngineEvent) -> Vec<Effect> {
         self.settle_clock();
         let EngineEvent { job, run, kind } = event;
-        if !matches!(
-            kind,
-            EventKind::Progress { .. } | EventKind::Output { .. } | EventKind::Command(_)
-        ) {
+        if !matches!(kind, EventKind::Progress { .. } | EventKind::Output { .. }) {
             // Picked up, ended or taken back: no longer on deck either way.
             self.unstarted.remove(&run);
         }
@@ -560,7 +545,6 @@ impl Model {
             }
             EventKind::Progress { done, total } => row.progress = Some((done, total)),
             EventKind::Detail(detail) => row.detail = Some(detail),
-            EventKind::Command(command) => row.command = Some(command),
             EventKind::Output { lines, skipped } => row.output.push(lines, skipped),
             // Handled before the row is touched: it only puts the job back in line.
             EventKind::Withdrawn => {}

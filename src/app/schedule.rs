@@ -38,8 +38,6 @@ impl Model {
             Action::Ui(ui) => return self.on_ui_action(ui),
             Action::ToggleLog => self.show_log = !self.show_log,
             Action::OpenLog => return self.open_log(),
-            Action::CopyLogPath => return self.copy_log_path(),
-            Action::CopyError => return self.copy_error(),
             Action::Start => return self.with_selected(Self::start_now),
             Action::Cancel => return self.with_selected(Self::cancel_job),
             Action::Rerun => return self.with_selected(Self::rerun),

@@ -83,23 +83,6 @@ pub enum UiAction {
         /// Toward the end (true) or the start.
         down: bool,
     },
-    /// Wrap long log lines, or cut them at the pane's edge.
-    ToggleWrap,
-    /// Start typing a pattern to find in the log.
-    BeginLogSearch,
-    /// A character typed into the log search.
-    LogSearchChar(char),
-    /// Delete the last character of the log search.
-    LogSearchBackspace,
-    /// Keep the log search for `n` / `N`.
-    SubmitLogSearch,
-    /// Drop the log search.
-    CancelLogSearch,
-    /// Scroll the log to the next (true) or previous line holding the pattern.
-    NextMatch {
-        /// Down the log (true) or up.
-        forward: bool,
-    },
     /// Show or hide the workers panel.
     ToggleWorkers,
     /// Show or hide the timeline.
@@ -158,12 +141,6 @@ pub struct UiState {
     pub show_timeline: bool,
     /// How far the key list is scrolled.
     pub help_scroll: u16,
-    /// Whether long log lines wrap in the pane.
-    pub wrap_log: bool,
-    /// The pattern to find in the log (ASCII-lowercase); empty for none.
-    pub log_query: String,
-    /// Whether keys are being typed into the log search.
-    pub log_typing: bool,
     /// The first shown row at the top of the table.
     pub table_offset: usize,
     /// The log pane's position.
@@ -440,13 +417,6 @@ impl Model {
             }
             UiAction::ToggleWorkers => self.ui.show_workers = !self.ui.show_workers,
             UiAction::ToggleTimeline => self.ui.show_timeline = !self.ui.show_timeline,
-            UiAction::ToggleWrap => self.toggle_wrap(),
-            UiAction::BeginLogSearch => self.begin_log_search(),
-            UiAction::LogSearchChar(c) => self.log_search_char(c),
-            UiAction::LogSearchBackspace => self.log_search_backspace(),
-            UiAction::SubmitLogSearch => self.submit_log_search(),
-            UiAction::CancelLogSearch => self.cancel_log_search(),
-            UiAction::NextMatch { forward } => self.next_match(forward),
             UiAction::JumpRunning { forward } => self.jump_running(forward),
             UiAction::JumpFailed => self.jump_failed(),
             UiAction::CycleSort => self.cycle_sort(),
@@ -512,7 +482,7 @@ fn is_failure(state: JobState) -> bool {
 }
 
 /// The line number of the oldest held line, counted from the run's first line.
-pub(super) fn first_held_line(row: &JobRow) -> u64 {
+fn first_held_line(row: &JobRow) -> u64 {
     row.output
         .total
         .saturating_sub(row.output.lines().len() as u64)

@@ -53,8 +53,6 @@ pub enum EventKind {
     },
     /// A job-specific one-line note, e.g. `fresh` or `cached` for a configure.
     Detail(String),
-    /// The command line the run starts, as the first line of its log shows it.
-    Command(String),
     /// A batch of output lines (only a bounded tail of a flood; the log file has every byte).
     Output {
         /// The lines, oldest first.

@@ -57,7 +57,6 @@ pub const RUN_MARKER: &str = "JOBDECK_RUN";
 /// descendants, and the log path. A failure to write the log fails the run, because a run
 /// whose output is lost cannot be trusted.
 pub fn run(mut command: Command, log_path: &Path, ctx: &mut RunCtx) -> Report {
-    ctx.command(describe(&command));
     let mut log = match Log::create(log_path, &command) {
         Ok(log) => log,
         Err(err) => {

@@ -162,11 +162,6 @@ impl RunCtx {
         self.send(EventKind::Detail(text.into()));
     }
 
-    /// Says what the run starts, for the top of the log pane.
-    pub fn command(&self, text: impl Into<String>) {
-        self.send(EventKind::Command(text.into()));
-    }
-
     /// Sends a batch of display lines.
     pub fn output(&self, lines: Vec<String>, skipped: u64) {
         self.send(EventKind::Output { lines, skipped });

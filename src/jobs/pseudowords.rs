@@ -188,11 +188,9 @@ impl WordsJob {
         let mut log_file = log_files::make_room(log)
             .and_then(|()| crate::regular_file::create(log))
             .ok();
-        let command = format!("pseudowords {}", self.describe());
         if let Some(file) = &mut log_file {
-            let _ = writeln!(file, "$ {command}");
+            let _ = writeln!(file, "$ pseudowords {}", self.describe());
         }
-        ctx.command(command);
         let mut report = self.run_task(ctx);
         if let Some(file) = &mut log_file {
             let ending = match (&report.outcome, &report.error) {

@@ -16,8 +16,6 @@ pub enum Mode {
     Confirm,
     /// The key list is showing.
     Help,
-    /// Typing a pattern to find in the log.
-    LogSearch,
 }
 
 impl Mode {
@@ -27,8 +25,6 @@ impl Mode {
             Mode::Confirm
         } else if model.ui.is_typing {
             Mode::Search
-        } else if model.ui.log_typing {
-            Mode::LogSearch
         } else if model.ui.show_help {
             Mode::Help
         } else {
@@ -118,12 +114,6 @@ pub const KEYMAP: &[Binding] = &[
     Binding { mode: NORMAL, keys: &[c('/')], label: "/", action: ui(UiAction::BeginSearch), footer: Some(("/", "search")), help: "search names, errors and details" },
     Binding { mode: NORMAL, keys: &[c('S')], label: "S", action: ui(UiAction::CycleSort), footer: Some(("S", "sort")), help: "sort by name, state or time (longest first)" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Esc)], label: "Esc", action: ui(UiAction::ClearFilters), footer: None, help: "clear a kept search and the failed filter" },
-    Binding { mode: NORMAL, keys: &[c('l')], label: "l", action: ui(UiAction::BeginLogSearch), footer: None, help: "find a pattern in the log (then n and N)" },
-    Binding { mode: NORMAL, keys: &[c('n')], label: "n", action: ui(UiAction::NextMatch { forward: true }), footer: None, help: "the log's next line holding the pattern" },
-    Binding { mode: NORMAL, keys: &[c('N')], label: "N", action: ui(UiAction::NextMatch { forward: false }), footer: None, help: "the log's previous line holding the pattern" },
-    Binding { mode: NORMAL, keys: &[c('L')], label: "L", action: ui(UiAction::ToggleWrap), footer: None, help: "wrap long log lines, or cut them at the edge" },
-    Binding { mode: NORMAL, keys: &[c('y')], label: "y", action: Action::CopyLogPath, footer: None, help: "copy the selected job's log path (OSC 52 clipboard)" },
-    Binding { mode: NORMAL, keys: &[c('Y')], label: "Y", action: Action::CopyError, footer: None, help: "copy the selected job's error (OSC 52 clipboard)" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::PageUp)], label: "PgUp", action: ui(UiAction::LogPageUp), footer: None, help: "scroll the log up a page" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::PageDown)], label: "PgDn", action: ui(UiAction::LogPageDown), footer: None, help: "scroll the log down a page" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Home)], label: "Home", action: ui(UiAction::LogTop), footer: None, help: "scroll to the start of the log" },
@@ -136,9 +126,6 @@ pub const KEYMAP: &[Binding] = &[
     Binding { mode: Some(Mode::Search), keys: &[Key::Plain(KeyCode::Enter)], label: "Enter", action: ui(UiAction::SubmitSearch), footer: Some(("Enter", "keep")), help: "keep the search" },
     Binding { mode: Some(Mode::Search), keys: &[Key::Plain(KeyCode::Esc)], label: "Esc", action: ui(UiAction::CancelSearch), footer: Some(("Esc", "clear")), help: "clear the search" },
     Binding { mode: Some(Mode::Search), keys: &[Key::Plain(KeyCode::Backspace)], label: "Bksp", action: ui(UiAction::SearchBackspace), footer: None, help: "delete a character" },
-    Binding { mode: Some(Mode::LogSearch), keys: &[Key::Plain(KeyCode::Enter)], label: "Enter", action: ui(UiAction::SubmitLogSearch), footer: Some(("Enter", "keep")), help: "keep the pattern for n and N" },
-    Binding { mode: Some(Mode::LogSearch), keys: &[Key::Plain(KeyCode::Esc)], label: "Esc", action: ui(UiAction::CancelLogSearch), footer: Some(("Esc", "clear")), help: "clear the pattern" },
-    Binding { mode: Some(Mode::LogSearch), keys: &[Key::Plain(KeyCode::Backspace)], label: "Bksp", action: ui(UiAction::LogSearchBackspace), footer: None, help: "delete a character" },
     Binding { mode: Some(Mode::Help), keys: &[Key::Plain(KeyCode::Down), c('j')], label: "↓/j", action: ui(UiAction::HelpScroll { down: true }), footer: None, help: "scroll this list down" },
     Binding { mode: Some(Mode::Help), keys: &[Key::Plain(KeyCode::Up), c('k')], label: "↑/k", action: ui(UiAction::HelpScroll { down: false }), footer: None, help: "scroll this list up" },
     Binding { mode: Some(Mode::Help), keys: &[c('?'), c('q'), Key::Plain(KeyCode::Esc)], label: "?/Esc", action: ui(UiAction::ToggleHelp), footer: Some(("?/Esc", "close")), help: "close this help" },
@@ -162,13 +149,6 @@ pub fn action_for(mode: Mode, event: &KeyEvent) -> Option<Action> {
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
         {
             Some(ui(UiAction::SearchChar(ch)))
-        }
-        (Mode::LogSearch, KeyCode::Char(ch))
-            if !event
-                .modifiers
-                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-        {
-            Some(ui(UiAction::LogSearchChar(ch)))
         }
         _ => None,
     }
@@ -250,13 +230,7 @@ mod tests {
 
     #[test]
     fn every_normal_key_is_in_the_help_and_no_key_is_bound_twice() {
-        for mode in [
-            Mode::Normal,
-            Mode::Search,
-            Mode::Confirm,
-            Mode::Help,
-            Mode::LogSearch,
-        ] {
+        for mode in [Mode::Normal, Mode::Search, Mode::Confirm, Mode::Help] {
             let mut seen = Vec::new();
             for binding in KEYMAP.iter().filter(|b| b.mode.is_none_or(|m| m == mode)) {
                 assert!(!binding.help.is_empty());

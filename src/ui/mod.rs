@@ -6,7 +6,6 @@
 //! `Driver`, and draws once if the model changed, at most once per frame interval, so a flood
 //! of engine events never delays a key.
 
-mod clipboard;
 pub mod input;
 pub mod keymap;
 mod terminal;
@@ -116,11 +115,6 @@ impl Loop<'_> {
                         }
                         Some(Followup::Effect(Effect::Suspend)) => {
                             pending.extend(self.suspend()?);
-                        }
-                        Some(Followup::Effect(Effect::Copy { text, what })) => {
-                            clipboard::copy(&mut std::io::stdout(), &text)?;
-                            let notice = format!("copied {what} to the clipboard");
-                            pending.extend(self.update(Msg::Notice(notice)));
                         }
                         Some(Followup::Update(msg)) => pending.extend(self.update(msg)),
                         _ => {}

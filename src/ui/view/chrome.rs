@@ -120,10 +120,6 @@ pub(super) fn render_footer(model: &Model, theme: Theme, frame: &mut Frame, area
         spans.push(Span::styled(format!("/{}", model.ui.query), theme.key()));
         spans.push(Span::styled("█", theme.dim()));
         spans.push(Span::raw(format!("  {} shown ", model.shown_len())));
-    } else if mode == Mode::LogSearch {
-        spans.push(Span::styled(" find in log: ", theme.dim()));
-        spans.push(Span::styled(model.ui.log_query.clone(), theme.key()));
-        spans.push(Span::styled("█ ", theme.dim()));
     } else if let Some(notice) = model.ui.notice() {
         spans.push(Span::styled(format!(" {notice} "), theme.alert()));
     }
@@ -218,7 +214,6 @@ pub(super) fn render_help(model: &Model, theme: Theme, frame: &mut Frame, popup:
                 Some(Mode::Search) => "search: ",
                 Some(Mode::Confirm) => "asked: ",
                 Some(Mode::Help) => "help: ",
-                Some(Mode::LogSearch) => "find: ",
                 _ => "",
             };
             Line::from(vec![

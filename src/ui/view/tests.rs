@@ -363,51 +363,6 @@ fn once_the_last_job_ends_the_header_says_done_and_its_clock_stops() {
     assert_eq!(later, ended, "nothing moves after the end");
 }
 
-/// The log pane keeps the command line at its top, highlights the log search's matches, and
-/// wraps long lines on `L`.
-#[test]
-fn log_pane_pins_the_command_highlights_matches_and_wraps() {
-    let mut model = fixture();
-    send(
-        &mut model,
-        0,
-        EventKind::Command("cmake -S /src/broken -B /build/broken".into()),
-    );
-    app::update(&mut model, Msg::Action(Action::ToggleLog));
-    for action in [
-        UiAction::BeginLogSearch,
-        UiAction::LogSearchChar('b'),
-        UiAction::LogSearchChar('R'),
-        UiAction::SubmitLogSearch,
-    ] {
-        app::update(&mut model, Msg::Action(Action::Ui(action)));
-    }
-    let terminal = draw(&mut model, 40, 14);
-    let lines = screen(&terminal);
-    let (_, pane) = find(&lines, " broken run 1");
-    assert!(
-        lines[usize::from(pane) + 1].starts_with("$ cmake -S /src/broken -B"),
-        "{lines:#?}"
-    );
-    find(&lines, "· /br (n/");
-    // `broken on purpose`: the match is picked out.
-    let (x, y) = find(&lines, "  broken on purpose");
-    let buffer = terminal.backend().buffer();
-    assert_eq!(buffer[(x + 2, y)].symbol(), "b");
-    assert_ne!(buffer[(x + 2, y)].style(), buffer[(x + 5, y)].style());
-    // Cut at 40 columns, then wrapped.
-    let long = "CMake Error at CMakeLists.txt:3 (message):";
-    assert!(lines.iter().all(|l| !l.contains("(message):")), "cut");
-    app::update(&mut model, Msg::Action(Action::Ui(UiAction::ToggleWrap)));
-    let lines = screen(&draw(&mut model, 40, 14));
-    find(&lines, "· wrap");
-    assert!(
-        lines.iter().any(|l| l.contains("(message):")) && long.len() > 40,
-        "wrapped:\n{}",
-        lines.join("\n")
-    );
-}
-
 #[test]
 fn with_a_launcher_the_header_names_it_and_cpu_time_is_unknown() {
     let mut model = fixture().with_launcher(Some("slurm".to_string()));
