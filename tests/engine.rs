@@ -136,6 +136,15 @@ fn a_cancelled_queued_run_finishes_cancelled_without_starting() {
     let events = collect_until_finished(&rx, 2);
     assert_eq!(finished_of(&events, RunId(1)).outcome, Outcome::Cancelled);
     assert_eq!(finished_of(&events, RunId(2)).outcome, Outcome::Cancelled);
+    // A stopped run says so in its error.
+    assert_eq!(
+        finished_of(&events, RunId(1)).error.as_deref(),
+        Some("cancelled while running")
+    );
+    assert_eq!(
+        finished_of(&events, RunId(2)).error.as_deref(),
+        Some("cancelled before it started")
+    );
     assert!(
         !events
             .iter()
@@ -263,10 +272,11 @@ fn cmake_fixtures_end_ok_or_failed_with_their_first_error() {
     );
     assert_eq!(
         fatal.error.as_deref(),
-        Some(
-            "CMake Error at CMakeLists.txt:3 (message): fixture-fatal: deliberate configure failure"
-        )
+        Some("fixture-fatal: deliberate configure failure — CMakeLists.txt:3 (message)")
     );
+    let diagnosis = fatal.diagnosis.as_ref().expect("a diagnosis");
+    assert_eq!(diagnosis.file.as_deref(), Some("CMakeLists.txt"));
+    assert_eq!(diagnosis.line, Some(3));
     let log = std::fs::read_to_string(fatal.log.as_ref().expect("a log")).expect("log");
     assert!(
         log.starts_with("$ cmake -S "),

@@ -348,7 +348,10 @@ fn a_read_only_build_root_fails_each_job_with_a_clear_message() {
     let finished = finished_by_job(&run.json());
     assert_eq!(finished["a"]["status"], "failed");
     let error = finished["a"]["error"].as_str().expect("an error summary");
-    assert!(error.starts_with("CMake Error"), "{error}");
+    assert!(
+        !error.is_empty() && !error.starts_with("cmake exited"),
+        "the summary is cmake's own error: {error}"
+    );
     assert!(
         logs.join("a/configure.log").is_file(),
         "the log of the failure was kept"

@@ -213,6 +213,7 @@ fn finished(job: JobId, run: RunId, outcome: Outcome) -> EngineEvent {
         cpu: None,
         error: None,
         log: None,
+        diagnosis: None,
     });
     EngineEvent { job, run, kind }
 }

@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::engine::{JobId, Outcome, RunId, WorkerId};
+use crate::engine::{Diagnosis, JobId, Outcome, RunId, WorkerId};
 use crate::jobs::{JobKind, Stage};
 
 /// Lines of output kept in memory per job; the log file has all of them.
@@ -203,6 +203,8 @@ pub struct JobRow {
     pub exit_code: Option<i32>,
     /// One-line reason for a failure.
     pub error: Option<String>,
+    /// The failure's message and where in the project it points, where known.
+    pub diagnosis: Option<Diagnosis>,
     /// The job-specific detail, e.g. `cached` or `fresh`.
     pub detail: Option<String>,
     /// Progress of the current run: done and total units.
@@ -235,6 +237,7 @@ impl JobRow {
             outcome: None,
             exit_code: None,
             error: None,
+            diagnosis: None,
             detail: None,
             progress: None,
             log: None,
@@ -260,6 +263,7 @@ impl JobRow {
         self.outcome = None;
         self.exit_code = None;
         self.error = None;
+        self.diagnosis = None;
         self.progress = None;
         self.output.clear();
     }

@@ -526,6 +526,7 @@ impl Model {
                 row.elapsed = Some(finished.elapsed);
                 row.cpu = finished.cpu;
                 row.error = finished.error;
+                row.diagnosis = finished.diagnosis;
                 if finished.log.is_some() {
                     row.log = finished.log;
                 }

@@ -36,6 +36,10 @@ pub struct RunRecord {
     pub exit_code: Option<i32>,
     /// One-line reason for an unsuccessful run.
     pub error: Option<String>,
+    /// The file the error points at, relative to the project's folder.
+    pub error_file: Option<String>,
+    /// The line in `error_file`.
+    pub error_line: Option<u32>,
     /// The run's full log.
     pub log: Option<PathBuf>,
     /// Job-specific note (`fresh`, `cached`, `no tests`, …).
@@ -70,6 +74,8 @@ impl RunRecord {
             cpu: row.cpu,
             exit_code: row.exit_code,
             error: row.error.clone(),
+            error_file: row.diagnosis.as_ref().and_then(|d| d.file.clone()),
+            error_line: row.diagnosis.as_ref().and_then(|d| d.line),
             log: row.log.clone(),
             detail: row.detail.clone(),
             attempt: row.runs,
@@ -99,6 +105,8 @@ impl RunRecord {
             "cpu_ms": self.cpu.map(millis),
             "exit_code": self.exit_code,
             "error": self.error,
+            "error_file": self.error_file,
+            "error_line": self.error_line,
             "log": self.log_text(),
             "detail": self.detail,
         })

@@ -158,6 +158,7 @@ impl Model {
         match row.state {
             JobState::Queued => {
                 row.state = JobState::Cancelled;
+                row.error = Some("cancelled before it started".to_string());
                 self.report_finished(job);
                 self.skip_dependants(job);
                 Vec::new()

@@ -7,7 +7,7 @@ use std::path::Path;
 const MAX_SUMMARY: usize = 300;
 
 /// The log's lines, decoded lossily and trimmed at the end.
-fn lines(log: &Path) -> Option<impl Iterator<Item = String>> {
+pub(super) fn lines(log: &Path) -> Option<impl Iterator<Item = String>> {
     let file = crate::regular_file::open_to_read(log).ok()?;
     Some(
         BufReader::new(file)

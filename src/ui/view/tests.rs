@@ -31,6 +31,7 @@ fn done(outcome: Outcome, millis: u64, error: Option<&str>) -> EventKind {
         cpu: None,
         error: error.map(str::to_string),
         log: Some("/logs/broken.log".into()),
+        diagnosis: None,
     })
 }
 
