@@ -183,6 +183,10 @@ impl<W: Write> Reporter<W> {
             "cpu_ms": ms(s.cpu_time), "speedup": round2(s.speedup),
             "efficiency": round2(s.efficiency), "workers": s.workers,
             "interrupted": interrupted,
+            "causes": app::causes::tally(unsuccessful.iter().filter_map(|r| r.cause.as_deref()))
+                .into_iter()
+                .map(|(cause, jobs)| json!({"cause": cause, "jobs": jobs}))
+                .collect::<Vec<_>>(),
             "unsuccessful": unsuccessful.iter().map(|r| json!({
                 "job": r.name,
                 "stage": r.stage.map(crate::jobs::Stage::as_str),

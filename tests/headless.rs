@@ -194,7 +194,7 @@ fn plain_lines_report_each_job_and_a_summary() {
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(
         lines.len(),
-        7,
+        9,
         "two jobs, a summary and a recap: {lines:#?}"
     );
     let good = lines
@@ -228,10 +228,15 @@ fn plain_lines_report_each_job_and_a_summary() {
         "{}",
         lines[4]
     );
-    let logs = temp.join("build/.jobdeck/logs");
-    assert_eq!(lines[5], format!("logs: {}", logs.display()));
+    assert_eq!(lines[5], "causes (1):");
     assert_eq!(
         lines[6],
+        "     1  fixture-fatal: deliberate configure failure"
+    );
+    let logs = temp.join("build/.jobdeck/logs");
+    assert_eq!(lines[7], format!("logs: {}", logs.display()));
+    assert_eq!(
+        lines[8],
         format!(
             "re-run them: {} --headless -j2 {} --rerun-failed",
             env!("CARGO_BIN_EXE_jobdeck"),

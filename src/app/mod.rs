@@ -5,6 +5,7 @@
 //! out (start a run, cancel one, resize the pool, exit). The TUI and the headless mode drive
 //! the same model, so scheduling behaves the same in both.
 
+pub mod causes;
 mod graph;
 pub mod job_row;
 mod lanes;
@@ -25,6 +26,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::engine::{EngineEvent, EventKind, JobId, RunId, WorkerId};
+pub use causes::{CauseAction, CausesPanel};
 use graph::Ready;
 pub use job_row::{JobNode, JobRow, JobState, OutputTail};
 pub use progress::{Eta, Progress};
@@ -77,6 +79,8 @@ pub enum Action {
     Suspend,
     /// Change only what is shown (filter, search, scrolling, help).
     Ui(UiAction),
+    /// The causes panel: open it, move in it, choose a cause or re-run its jobs.
+    Cause(CauseAction),
 }
 
 /// Everything `update` accepts.
@@ -187,6 +191,8 @@ pub struct Model {
     pub spans: Vec<Span>,
     /// What the TUI shows: filter, search, scroll offsets, help.
     pub ui: UiState,
+    /// The causes panel (`causes.rs`).
+    pub causes_panel: CausesPanel,
     /// Whether dispatch is paused (running jobs go on).
     paused: bool,
     /// Whether something visible changed since the last draw.
@@ -245,6 +251,7 @@ impl Model {
             worker_stats: BTreeMap::new(),
             spans: Vec::new(),
             ui: UiState::default(),
+            causes_panel: CausesPanel::default(),
             paused: false,
             dirty: true,
             has_stages: false,

@@ -40,6 +40,9 @@ pub struct RunRecord {
     pub error_file: Option<String>,
     /// The line in `error_file`.
     pub error_line: Option<u32>,
+    /// The cause of a failed or timed-out run: its error with what differs between projects
+    /// taken out (`causes.rs`).
+    pub cause: Option<String>,
     /// The run's full log.
     pub log: Option<PathBuf>,
     /// Job-specific note (`fresh`, `cached`, `no tests`, …).
@@ -76,6 +79,7 @@ impl RunRecord {
             error: row.error.clone(),
             error_file: row.diagnosis.as_ref().and_then(|d| d.file.clone()),
             error_line: row.diagnosis.as_ref().and_then(|d| d.line),
+            cause: super::causes::cause_of(row),
             log: row.log.clone(),
             detail: row.detail.clone(),
             attempt: row.runs,

@@ -25,6 +25,7 @@ impl Model {
             Action::SelectLast => self.select_position(usize::MAX),
             Action::Select(position) => self.select_position(position),
             Action::Ui(ui) => return self.on_ui_action(ui),
+            Action::Cause(action) => return self.on_cause_action(action),
             Action::ToggleLog => self.show_log = !self.show_log,
             Action::OpenLog => return self.open_log(),
             Action::Start => return self.with_selected(Self::start_now),

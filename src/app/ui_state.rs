@@ -107,6 +107,8 @@ pub struct UiState {
     pub failed_only: bool,
     /// The name search; empty shows every name.
     pub query: String,
+    /// Show only the jobs of this cause (chosen in the causes panel).
+    pub cause: Option<String>,
     /// Whether keys are being typed into the search.
     pub is_typing: bool,
     /// Whether the key list is showing.
@@ -252,7 +254,7 @@ impl Model {
     /// on the same job when it is still shown.
     fn apply_filter(&mut self) {
         let query = self.ui.query.to_lowercase();
-        self.ui.shown = if self.ui.failed_only || !query.is_empty() {
+        self.ui.shown = if self.ui.failed_only || !query.is_empty() || self.ui.cause.is_some() {
             Some(
                 (0..self.jobs.len())
                     .filter(|&i| self.matches_filter(&self.jobs[i], &query))
@@ -271,6 +273,11 @@ impl Model {
     fn matches_filter(&self, row: &JobRow, lowercase_query: &str) -> bool {
         (!self.ui.failed_only || is_failure(row.state))
             && (lowercase_query.is_empty() || matches_query(row, lowercase_query))
+            && self
+                .ui
+                .cause
+                .as_ref()
+                .is_none_or(|cause| super::causes::cause_of(row).as_ref() == Some(cause))
     }
 
     /// Adds a job that just failed to the failed-only list. A row that stops failing (it was
@@ -292,6 +299,12 @@ impl Model {
                 self.selected = job;
             }
         }
+    }
+
+    /// Shows only the jobs of `cause` (every job again for `None`).
+    pub(super) fn filter_to_cause(&mut self, cause: Option<String>) {
+        self.ui.cause = cause;
+        self.apply_filter();
     }
 
     /// Takes the regions the loop drew and keeps the offsets valid for them.
@@ -325,6 +338,7 @@ impl Model {
             UiAction::ClearFilters => {
                 self.ui.query.clear();
                 self.ui.failed_only = false;
+                self.ui.cause = None;
                 self.apply_filter();
             }
             UiAction::LogPageUp => self.scroll_log_up(self.log_page()),

@@ -3,7 +3,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::app::{Action, Model, UiAction};
+use crate::app::{Action, CauseAction, Model, UiAction};
 
 /// Which set of keys is live, derived from the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +16,8 @@ pub enum Mode {
     ConfirmQuit,
     /// The key list is showing.
     Help,
+    /// The causes panel is showing.
+    Causes,
 }
 
 impl Mode {
@@ -27,6 +29,8 @@ impl Mode {
             Mode::Search
         } else if model.ui.show_help {
             Mode::Help
+        } else if model.causes_panel.is_open {
+            Mode::Causes
         } else {
             Mode::Normal
         }
@@ -83,6 +87,11 @@ const fn ui(action: UiAction) -> Action {
 }
 
 const NORMAL: Option<Mode> = Some(Mode::Normal);
+const CAUSES: Option<Mode> = Some(Mode::Causes);
+
+const fn cause(action: CauseAction) -> Action {
+    Action::Cause(action)
+}
 
 /// Every key jobdeck knows, in the order the footer and the help list them.
 #[rustfmt::skip]
@@ -112,6 +121,7 @@ pub const KEYMAP: &[Binding] = &[
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::PageDown)], label: "PgDn", action: ui(UiAction::LogPageDown), footer: None, help: "scroll the log down a page" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Home)], label: "Home", action: ui(UiAction::LogTop), footer: None, help: "scroll to the start of the log" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::End)], label: "End", action: ui(UiAction::LogBottom), footer: None, help: "follow the end of the log" },
+    Binding { mode: NORMAL, keys: &[c('x')], label: "x", action: cause(CauseAction::Toggle), footer: Some(("x", "causes")), help: "the failed jobs' causes, with counts" },
     Binding { mode: NORMAL, keys: &[c('?')], label: "?", action: ui(UiAction::ToggleHelp), footer: Some(("?", "help")), help: "show every key" },
     Binding { mode: NORMAL, keys: &[c('q')], label: "q", action: Action::Quit, footer: Some(("q", "quit")), help: "quit (asks first while jobs run)" },
     Binding { mode: Some(Mode::ConfirmQuit), keys: &[c('y'), c('q'), Key::Plain(KeyCode::Enter)], label: "y/q/Enter", action: Action::ConfirmQuit, footer: Some(("y", "quit and cancel them")), help: "confirm quitting" },
@@ -119,6 +129,11 @@ pub const KEYMAP: &[Binding] = &[
     Binding { mode: Some(Mode::Search), keys: &[Key::Plain(KeyCode::Enter)], label: "Enter", action: ui(UiAction::SubmitSearch), footer: Some(("Enter", "keep")), help: "keep the search" },
     Binding { mode: Some(Mode::Search), keys: &[Key::Plain(KeyCode::Esc)], label: "Esc", action: ui(UiAction::CancelSearch), footer: Some(("Esc", "clear")), help: "clear the search" },
     Binding { mode: Some(Mode::Search), keys: &[Key::Plain(KeyCode::Backspace)], label: "Bksp", action: ui(UiAction::SearchBackspace), footer: None, help: "delete a character" },
+    Binding { mode: CAUSES, keys: &[Key::Plain(KeyCode::Down), c('j')], label: "↓/j", action: cause(CauseAction::Next), footer: None, help: "the next cause" },
+    Binding { mode: CAUSES, keys: &[Key::Plain(KeyCode::Up), c('k')], label: "↑/k", action: cause(CauseAction::Prev), footer: None, help: "the previous cause" },
+    Binding { mode: CAUSES, keys: &[Key::Plain(KeyCode::Enter)], label: "Enter", action: cause(CauseAction::Choose), footer: Some(("Enter", "show its jobs")), help: "show only this cause's jobs" },
+    Binding { mode: CAUSES, keys: &[c('R')], label: "R", action: cause(CauseAction::Rerun), footer: Some(("R", "re-run them")), help: "re-run this cause's jobs" },
+    Binding { mode: CAUSES, keys: &[c('x'), c('q'), Key::Plain(KeyCode::Esc)], label: "x/Esc", action: cause(CauseAction::Toggle), footer: Some(("Esc", "close")), help: "close the causes" },
     Binding { mode: Some(Mode::Help), keys: &[c('?'), c('q'), Key::Plain(KeyCode::Esc)], label: "?/Esc", action: ui(UiAction::ToggleHelp), footer: Some(("?/Esc", "close help")), help: "close this help" },
 ];
 
@@ -227,7 +242,13 @@ mod tests {
 
     #[test]
     fn every_normal_key_is_in_the_help_and_no_key_is_bound_twice() {
-        for mode in [Mode::Normal, Mode::Search, Mode::ConfirmQuit, Mode::Help] {
+        for mode in [
+            Mode::Normal,
+            Mode::Search,
+            Mode::ConfirmQuit,
+            Mode::Help,
+            Mode::Causes,
+        ] {
             let mut seen = Vec::new();
             for binding in KEYMAP.iter().filter(|b| b.mode.is_none_or(|m| m == mode)) {
                 assert!(!binding.help.is_empty());

@@ -37,6 +37,10 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
         spans.push(Span::raw(" "));
         spans.push(Span::styled(" FAILED ONLY ", theme.flag()));
     }
+    if let Some(cause) = &model.ui.cause {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(format!(" cause: {cause} "), theme.flag()));
+    }
     if !model.ui.query.is_empty() && !model.ui.is_typing {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(format!(" /{} ", model.ui.query), theme.flag()));
@@ -164,6 +168,7 @@ pub(super) fn render_help(theme: Theme, frame: &mut Frame, area: Rect) {
             let context = match b.mode {
                 Some(Mode::Search) => "search: ",
                 Some(Mode::ConfirmQuit) => "quit?: ",
+                Some(Mode::Causes) => "causes: ",
                 _ => "",
             };
             Line::from(vec![

@@ -2,6 +2,7 @@
 //! (no clock, no channels, no files). One helper per region: header, table, workers panel,
 //! timeline, log, footer, and the help overlay on top.
 
+mod causes;
 mod chrome;
 mod log;
 mod table;
@@ -107,6 +108,9 @@ pub fn render(model: &Model, frame: &mut Frame) {
         log::render_log(model, theme, frame, area);
     }
     chrome::render_footer(model, theme, frame, regions.footer);
+    if model.causes_panel.is_open {
+        causes::render_causes(model, theme, frame, frame.area());
+    }
     if model.ui.show_help {
         chrome::render_help(theme, frame, frame.area());
     }

@@ -1,0 +1,58 @@
+//! The fix loop (issue 12) in headless mode: failures grouped by cause, and per-project
+//! options and watch mode as scripts see them.
+
+mod common;
+
+use std::path::Path;
+
+use common::{TempDir, cmake_available, copy_fixture, run_jobdeck};
+use serde_json::json;
+
+fn path_arg(path: &Path) -> &str {
+    path.to_str().expect("temp paths are UTF-8")
+}
+
+/// A workspace where three projects miss the same package (cmake's message differs only in
+/// what each asked for) and one fails on its own message.
+fn three_and_one(temp: &TempDir) {
+    for name in ["a", "b", "c"] {
+        copy_fixture("cmake/missing-package", &temp.join(name));
+    }
+    copy_fixture("cmake/fatal", &temp.join("d"));
+    copy_fixture("cmake/none", &temp.join("e"));
+}
+
+#[test]
+fn causes_group_three_failures_of_one_cause_and_one_of_another() {
+    if !cmake_available("causes_group_three_failures_of_one_cause_and_one_of_another") {
+        return;
+    }
+    let temp = TempDir::new("causes");
+    three_and_one(&temp);
+    let run = run_jobdeck(["--json", "-j2", path_arg(temp.path())]);
+    assert_eq!(run.code(), 1, "{run:?}");
+    let events = run.json();
+    let summary = events.last().expect("a summary");
+    assert_eq!(summary["event"], "summary");
+    assert_eq!(
+        summary["causes"],
+        json!([
+            {"cause": "Could NOT find GSL", "jobs": 3},
+            {"cause": "fixture-fatal: deliberate configure failure", "jobs": 1},
+        ]),
+        "{summary}"
+    );
+
+    let run = run_jobdeck(["--headless", "-j2", path_arg(temp.path())]);
+    assert_eq!(run.code(), 1, "{run:?}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| *l == "causes (2):")
+        .unwrap_or_else(|| panic!("a causes block: {lines:#?}"));
+    assert_eq!(lines[at + 1], "     3  Could NOT find GSL");
+    assert_eq!(
+        lines[at + 2],
+        "     1  fixture-fatal: deliberate configure failure"
+    );
+}
