@@ -104,10 +104,19 @@ impl Driver {
             })
             .collect();
         let logs: Vec<PathBuf> = plan.jobs.iter().map(|job| job.spec.log().into()).collect();
+        let sources: Vec<Option<PathBuf>> = plan
+            .jobs
+            .iter()
+            .map(|job| match &job.spec {
+                crate::jobs::JobSpec::Cmake { job, .. } => Some(job.source.clone()),
+                crate::jobs::JobSpec::Words { .. } => None,
+            })
+            .collect();
         let (driver, events) = Self::new(plan.jobs, &config, plan.timeout)?;
         let driver = driver.with_records(Some(plan.history), plan.trace);
         let model = Model::new(nodes, plan.workers, Instant::now())
             .with_log_paths(logs)
+            .with_sources(sources)
             .starting_paused(plan.paused)
             .with_nice(plan.nice);
         Ok((driver, events, model))
@@ -165,9 +174,10 @@ impl Driver {
                     error: short.to_string(),
                 })
             }),
-            other @ (Effect::Exit | Effect::OpenPager { .. } | Effect::Suspend) => {
-                Some(Followup::Effect(other))
-            }
+            other @ (Effect::Exit
+            | Effect::OpenPager { .. }
+            | Effect::OpenEditor { .. }
+            | Effect::Suspend) => Some(Followup::Effect(other)),
         }
     }
 

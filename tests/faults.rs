@@ -495,7 +495,10 @@ fn thousands_of_short_runs_with_random_cancels_and_reruns_end_once_and_leave_no_
                 Effect::Cancel(run) => engine.cancel(run),
                 Effect::Withdraw { job, run } => engine.withdraw(job, run),
                 Effect::SetWorkers(n) => engine.set_workers(n).expect("the pool grows"),
-                Effect::OpenPager { .. } | Effect::Suspend | Effect::Exit => {}
+                Effect::OpenPager { .. }
+                | Effect::OpenEditor { .. }
+                | Effect::Suspend
+                | Effect::Exit => {}
             }
         }
         if model.is_idle() {

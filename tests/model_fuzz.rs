@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use jobdeck::app::{Action, Effect, JobState, Model, Msg, UiAction, update};
+use jobdeck::app::{Action, CauseAction, Effect, JobState, Model, Msg, UiAction, update};
 use jobdeck::engine::{EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
 use jobdeck::jobs::JobKind;
 use proptest::prelude::*;
@@ -40,6 +40,11 @@ fn action() -> impl Strategy<Value = Action> {
         Just(Action::RemoveWorker),
         Just(Action::ToggleLog),
         Just(Action::OpenLog),
+        Just(Action::OpenEditor),
+        Just(Action::Cause(CauseAction::Toggle)),
+        Just(Action::Cause(CauseAction::Next)),
+        Just(Action::Cause(CauseAction::Choose)),
+        Just(Action::Cause(CauseAction::Rerun)),
         Just(Action::Quit),
         Just(Action::ConfirmQuit),
         Just(Action::DismissQuit),
@@ -89,7 +94,10 @@ impl SimEngine {
                 }
             }
             Effect::SetWorkers(n) => self.resize(*n),
-            Effect::OpenPager { .. } | Effect::Suspend | Effect::Exit => {}
+            Effect::OpenPager { .. }
+            | Effect::OpenEditor { .. }
+            | Effect::Suspend
+            | Effect::Exit => {}
         }
     }
 

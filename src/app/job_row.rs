@@ -216,6 +216,8 @@ pub struct JobRow {
     pub log_path: Option<PathBuf>,
     /// Recent output lines.
     pub output: OutputTail,
+    /// The project's folder, for a CMake job.
+    pub source: Option<PathBuf>,
 }
 
 impl JobRow {
@@ -243,6 +245,7 @@ impl JobRow {
             log: None,
             log_path: None,
             output: OutputTail::default(),
+            source: None,
         }
     }
 

@@ -67,6 +67,8 @@ pub enum Action {
     ToggleLog,
     /// Open the selected job's log file in the pager.
     OpenLog,
+    /// Open the selected project's file at its error's line in `$VISUAL`/`$EDITOR`.
+    OpenEditor,
     /// Quit: asks first while jobs run; then cancels everything and exits once it is gone.
     Quit,
     /// Answer the quit question with yes.
@@ -137,6 +139,13 @@ pub enum Effect {
         log: PathBuf,
         /// Whether its run is still writing it: the pager should follow its end.
         follow: bool,
+    },
+    /// Open a file in the user's editor at a line (`+LINE FILE`), then come back.
+    OpenEditor {
+        /// The file.
+        file: PathBuf,
+        /// The line, where the error names one.
+        line: Option<u32>,
     },
     /// Restore the terminal, stop until the shell continues jobdeck (`fg`), then take the
     /// terminal back and draw everything again.
@@ -301,6 +310,16 @@ impl Model {
     pub fn with_log_paths(mut self, logs: impl IntoIterator<Item = PathBuf>) -> Self {
         for (row, log) in self.jobs.iter_mut().zip(logs) {
             row.log_path = Some(log);
+        }
+        self
+    }
+
+    /// Each job's project folder, in job order (`None` for a job of no project): `e` opens
+    /// its files.
+    #[must_use]
+    pub fn with_sources(mut self, sources: impl IntoIterator<Item = Option<PathBuf>>) -> Self {
+        for (row, source) in self.jobs.iter_mut().zip(sources) {
+            row.source = source;
         }
         self
     }

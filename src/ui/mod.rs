@@ -113,6 +113,9 @@ impl Loop<'_> {
                         Some(Followup::Effect(Effect::OpenPager { log, follow })) => {
                             pending.extend(self.open_pager(&log, follow)?);
                         }
+                        Some(Followup::Effect(Effect::OpenEditor { file, line })) => {
+                            pending.extend(self.open_editor(&file, line)?);
+                        }
                         Some(Followup::Effect(Effect::Suspend)) => {
                             pending.extend(self.suspend()?);
                         }
@@ -273,6 +276,47 @@ impl Loop<'_> {
             Err(err) => {
                 effects.extend(self.update(Msg::Notice(format!("cannot run {pager}: {err}"))));
             }
+        }
+        effects.extend(self.update(Msg::Resized));
+        Ok(effects)
+    }
+}
+
+impl Loop<'_> {
+    /// Runs `$VISUAL`, else `$EDITOR`, else `vi` on the real terminal at `+LINE FILE` (the
+    /// form vi, vim, nano, emacs and helix all read), then takes the screen back, as the
+    /// pager does. Ctrl-C and Ctrl-Z inside it are the editor's.
+    fn open_editor(&mut self, file: &Path, line: Option<u32>) -> io::Result<Vec<Effect>> {
+        let editor = ["VISUAL", "EDITOR"]
+            .iter()
+            .filter_map(|name| std::env::var(name).ok())
+            .find(|value| !value.trim().is_empty())
+            .unwrap_or_else(|| "vi".to_string());
+        let at = line.map(|line| format!(" +{line}")).unwrap_or_default();
+        self.input.pause();
+        self.tui.suspend()?;
+        // Through `sh` so an editor with arguments (`code -w`) works; the file stays one word.
+        let run_editor = || {
+            Command::new("sh")
+                .arg("-c")
+                .arg(format!("exec {editor}{at} \"$1\""))
+                .arg("jobdeck-editor")
+                .arg(file)
+                .status()
+        };
+        let status = self
+            .signals
+            .lend_ctrl_c(|| self.suspend.lend_ctrl_z(run_editor))??;
+        self.tui.resume()?;
+        self.input.resume();
+        let mut effects = Vec::new();
+        let notice = match status {
+            Ok(status) if status.success() => None,
+            Ok(status) => Some(format!("{editor} ended with {status}")),
+            Err(err) => Some(format!("cannot run {editor}: {err}")),
+        };
+        if let Some(notice) = notice {
+            effects.extend(self.update(Msg::Notice(notice)));
         }
         effects.extend(self.update(Msg::Resized));
         Ok(effects)

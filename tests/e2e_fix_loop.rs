@@ -1,0 +1,75 @@
+//! The fix loop (issue 12) in a real terminal: `e` hands the terminal to `$EDITOR` at the
+//! error's line, and `--watch` re-runs a project whose files change, with no key pressed.
+//! Same tmux harness as `e2e_tmux.rs`; never sleeps to synchronise.
+
+mod tmux;
+
+use std::path::Path;
+
+use tmux::{TempDir, Tmux, row_is, tools_present, unique_tag, wait_until};
+
+const FIXED: &str = "cmake_minimum_required(VERSION 3.10)\nproject(fixed NONE)\n";
+
+fn copy_fixture(name: &str, to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/fixtures/cmake")
+        .join(name);
+    tmux::copy_dir(&from, to);
+}
+
+fn write_script(path: &Path, body: &str) {
+    std::fs::write(path, format!("#!/bin/sh\n{body}")).expect("write the script");
+    let mut permissions = std::fs::metadata(path).expect("script").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(path, permissions).expect("make it executable");
+}
+
+#[test]
+fn e_opens_the_editor_at_the_errors_line_and_r_turns_the_row_ok() {
+    if !tools_present("e2e_fix_loop", &[("tmux", "-V"), ("cmake", "--version")]) {
+        return;
+    }
+    let tag = unique_tag("editor");
+    let dir = TempDir::new(&tag);
+    let projects = dir.0.join("projects");
+    copy_fixture("missing-package", &projects.join("needs-gsl"));
+    // The "editor" records how it was called, then makes the fix a person would.
+    let record = dir.0.join("editor-args");
+    let editor = dir.0.join("editor");
+    write_script(
+        &editor,
+        &format!(
+            "printf '%s\\n' \"$@\" > '{record}'\nprintf '{fixed}' > \"$2\"\n",
+            record = record.display(),
+            fixed = FIXED.replace('\n', "\\n"),
+        ),
+    );
+    let command = format!(
+        "env -u VISUAL EDITOR='{editor}' '{bin}' -j 1 '{projects}'; echo \"jobdeck exited $?\"",
+        editor = editor.display(),
+        bin = env!("CARGO_BIN_EXE_jobdeck"),
+        projects = projects.display(),
+    );
+    let tmux = Tmux::start("editor", &command);
+    tmux.wait_for("the project to fail", |s| row_is(s, "needs-gsl", "failed"));
+
+    tmux.keys(&["e"]);
+    wait_until("the editor to record its arguments", || {
+        std::fs::read_to_string(&record).is_ok_and(|text| text.lines().count() == 2)
+    });
+    let args = std::fs::read_to_string(&record).expect("the record");
+    let file = projects.join("needs-gsl/CMakeLists.txt");
+    assert_eq!(
+        args,
+        format!("+6\n{}\n", file.display()),
+        "`+LINE FILE` at the find_package line"
+    );
+    // The terminal comes back to jobdeck, and one key re-runs the fixed project.
+    tmux.wait_for("the table after the editor", |s| s.contains("q quit"));
+    tmux.keys(&["r"]);
+    tmux.wait_for("the fixed project to configure", |s| {
+        row_is(s, "needs-gsl", "ok")
+    });
+    tmux.keys(&["q"]);
+    tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited 0"));
+}
