@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
-use crossbeam_channel::Receiver;
+use crossbeam_channel::{Receiver, Sender};
 
 use crate::app::{Effect, JobNode, Model, Msg, News};
 use crate::engine::{EngineConfig, EngineEvent, JobId, PoolShort, WorkItem};
@@ -30,6 +30,12 @@ pub struct Driver {
     timeout: Option<Duration>,
     history: Option<RefCell<History>>,
     trace: Option<PathBuf>,
+    /// The folders runs write into, which watch mode ignores.
+    written: Vec<PathBuf>,
+    /// The watch, while watch mode is on.
+    watch: RefCell<Option<crate::watch::Watch>>,
+    /// Where the watch sends the project folders that changed.
+    changes: (Sender<PathBuf>, Receiver<PathBuf>),
 }
 
 impl Driver {
@@ -48,6 +54,9 @@ impl Driver {
             timeout,
             history: None,
             trace: None,
+            written: Vec::new(),
+            watch: RefCell::new(None),
+            changes: crossbeam_channel::unbounded(),
         };
         Ok((driver, rx))
     }
@@ -113,10 +122,12 @@ impl Driver {
             })
             .collect();
         let (driver, events) = Self::new(plan.jobs, &config, plan.timeout)?;
-        let driver = driver.with_records(Some(plan.history), plan.trace);
+        let mut driver = driver.with_records(Some(plan.history), plan.trace);
+        driver.written = plan.written_folders;
         let model = Model::new(nodes, plan.workers, Instant::now())
             .with_log_paths(logs)
             .with_sources(sources)
+            .watching(plan.watch)
             .starting_paused(plan.paused)
             .with_nice(plan.nice);
         Ok((driver, events, model))
@@ -133,6 +144,41 @@ impl Driver {
                 crate::jobs::JobSpec::Words { .. } => None,
             })
             .collect()
+    }
+
+    /// The project folders that changed while watch mode is on (debounced).
+    pub fn changes(&self) -> Receiver<PathBuf> {
+        self.changes.1.clone()
+    }
+
+    /// Starts or stops watching every CMake project's folder. Returns why it could not start.
+    fn set_watch(&self, on: bool) -> Option<String> {
+        let mut watch = self.watch.borrow_mut();
+        if !on {
+            *watch = None;
+            return None;
+        }
+        if watch.is_some() {
+            return None;
+        }
+        let mut projects: Vec<PathBuf> = self
+            .folders()
+            .into_iter()
+            .flatten()
+            .map(|(source, _)| source)
+            .collect();
+        projects.sort();
+        projects.dedup();
+        let mut written = self.written.clone();
+        written.extend(self.folders().into_iter().flatten().map(|(_, build)| build));
+        let ignored = crate::watch::Ignored { folders: written };
+        match crate::watch::Watch::start(projects, ignored, self.changes.0.clone()) {
+            Ok(started) => {
+                *watch = Some(started);
+                None
+            }
+            Err(err) => Some(format!("cannot watch the project folders: {err}")),
+        }
     }
 
     /// Warnings from the engine, e.g. a niceness that could not be set.
@@ -174,6 +220,9 @@ impl Driver {
                     error: short.to_string(),
                 })
             }),
+            Effect::SetWatch(on) => self
+                .set_watch(on)
+                .map(|error| Followup::Update(Msg::Notice(error))),
             other @ (Effect::Exit
             | Effect::OpenPager { .. }
             | Effect::OpenEditor { .. }

@@ -38,6 +38,10 @@ pub struct Plan {
     pub words_folders: Vec<PathBuf>,
     /// The guard that stops the jobs if jobdeck is killed with SIGKILL (set by `main`).
     pub watchdog: Option<Arc<crate::engine::watchdog::Watchdog>>,
+    /// Start in watch mode (`--watch`): re-run a project when its folder changes.
+    pub watch: bool,
+    /// Folders the runs write into (build root, log folder): changes there never count.
+    pub written_folders: Vec<PathBuf>,
 }
 
 /// A problem that stops jobdeck before any job runs (exit status 2).
@@ -138,6 +142,8 @@ impl Args {
             trace,
             words_folders,
             watchdog: None,
+            watch: self.watch,
+            written_folders: vec![build_root, log_dir],
         })
     }
 

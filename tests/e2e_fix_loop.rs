@@ -73,3 +73,33 @@ fn e_opens_the_editor_at_the_errors_line_and_r_turns_the_row_ok() {
     tmux.keys(&["q"]);
     tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited 0"));
 }
+
+#[test]
+fn with_watch_on_a_project_fixed_on_disk_turns_ok_with_no_key() {
+    if !tools_present("e2e_fix_loop", &[("tmux", "-V"), ("cmake", "--version")]) {
+        return;
+    }
+    let tag = unique_tag("watch");
+    let dir = TempDir::new(&tag);
+    let projects = dir.0.join("projects");
+    copy_fixture("fatal", &projects.join("broken"));
+    copy_fixture("none", &projects.join("steady"));
+    let command = format!(
+        "'{bin}' --watch -j 2 '{projects}'; echo \"jobdeck exited $?\"",
+        bin = env!("CARGO_BIN_EXE_jobdeck"),
+        projects = projects.display(),
+    );
+    let tmux = Tmux::start("watch", &command);
+    tmux.wait_for("the first runs to end, watching", |s| {
+        row_is(s, "broken", "failed") && row_is(s, "steady", "ok") && s.contains(" WATCH ")
+    });
+    std::fs::write(projects.join("broken/CMakeLists.txt"), FIXED).expect("fix it");
+    tmux.wait_for("the fixed project to turn ok on its own", |s| {
+        row_is(s, "broken", "ok")
+    });
+    // `W` turns watching off.
+    tmux.keys(&["W"]);
+    tmux.wait_for("the watch flag to go", |s| !s.contains(" WATCH "));
+    tmux.keys(&["q"]);
+    tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited 0"));
+}

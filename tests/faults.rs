@@ -497,6 +497,7 @@ fn thousands_of_short_runs_with_random_cancels_and_reruns_end_once_and_leave_no_
                 Effect::SetWorkers(n) => engine.set_workers(n).expect("the pool grows"),
                 Effect::OpenPager { .. }
                 | Effect::OpenEditor { .. }
+                | Effect::SetWatch(_)
                 | Effect::Suspend
                 | Effect::Exit => {}
             }

@@ -56,3 +56,41 @@ fn causes_group_three_failures_of_one_cause_and_one_of_another() {
         "     1  fixture-fatal: deliberate configure failure"
     );
 }
+
+#[test]
+fn headless_watch_reruns_a_project_fixed_on_disk_until_interrupted() {
+    if !cmake_available("headless_watch_reruns_a_project_fixed_on_disk_until_interrupted") {
+        return;
+    }
+    let temp = TempDir::new("watch");
+    copy_fixture("cmake/fatal", &temp.join("broken"));
+    copy_fixture("cmake/none", &temp.join("steady"));
+    let run = common::Streaming::start(["--headless", "--watch", "-j2", path_arg(temp.path())]);
+    let mut seen: Vec<String> = Vec::new();
+    // The two first runs end in either order.
+    while !(seen.iter().any(|l| l.starts_with("failed    broken "))
+        && seen.iter().any(|l| l.starts_with("ok        steady ")))
+    {
+        run.wait_for_line(&mut seen, |_| true);
+    }
+    // Both first runs are over, and jobdeck keeps watching. Fix the broken one on disk.
+    std::fs::write(
+        temp.join("broken/CMakeLists.txt"),
+        "cmake_minimum_required(VERSION 3.10)\nproject(fixed NONE)\n",
+    )
+    .expect("fix the project");
+    run.wait_for_line(&mut seen, |l| l.starts_with("ok        broken "));
+    let jobdeck = rustix::process::Pid::from_child(&run.child);
+    rustix::process::kill_process(jobdeck, rustix::process::Signal::INT).expect("SIGINT");
+    let (status, stderr) = run.finish(&mut seen);
+    assert_eq!(status.code(), Some(130), "{stderr}; {seen:#?}");
+    // Only the changed project ran again; its own configure (writing its build folder)
+    // did not set off another run.
+    let runs = |name: &str| {
+        seen.iter()
+            .filter(|l| l.contains(&format!(" {name} ")))
+            .count()
+    };
+    assert_eq!(runs("steady"), 1, "{seen:#?}");
+    assert_eq!(runs("broken"), 2, "{seen:#?}");
+}

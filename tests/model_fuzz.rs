@@ -41,6 +41,7 @@ fn action() -> impl Strategy<Value = Action> {
         Just(Action::ToggleLog),
         Just(Action::OpenLog),
         Just(Action::OpenEditor),
+        Just(Action::ToggleWatch),
         Just(Action::Cause(CauseAction::Toggle)),
         Just(Action::Cause(CauseAction::Next)),
         Just(Action::Cause(CauseAction::Choose)),
@@ -96,6 +97,7 @@ impl SimEngine {
             Effect::SetWorkers(n) => self.resize(*n),
             Effect::OpenPager { .. }
             | Effect::OpenEditor { .. }
+            | Effect::SetWatch(_)
             | Effect::Suspend
             | Effect::Exit => {}
         }

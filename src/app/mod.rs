@@ -16,10 +16,13 @@ pub mod stats;
 #[cfg(test)]
 mod test_support;
 #[cfg(test)]
+mod tests_fix_loop;
+#[cfg(test)]
 mod tests_graph;
 #[cfg(test)]
 mod tests_ui;
 pub mod ui_state;
+mod watching;
 
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 use std::path::PathBuf;
@@ -69,6 +72,8 @@ pub enum Action {
     OpenLog,
     /// Open the selected project's file at its error's line in `$VISUAL`/`$EDITOR`.
     OpenEditor,
+    /// Turn watch mode on or off: re-run a project when its folder changes.
+    ToggleWatch,
     /// Quit: asks first while jobs run; then cancels everything and exits once it is gone.
     Quit,
     /// Answer the quit question with yes.
@@ -103,6 +108,8 @@ pub enum Msg {
     Drawn,
     /// A one-line message for the user, shown until the next key.
     Notice(String),
+    /// A watched project folder changed on disk (and then stayed quiet a moment).
+    SourceChanged(PathBuf),
     /// The pool could not grow to the size asked: the OS would not start another thread.
     PoolShort {
         /// The worker count the pool has.
@@ -140,6 +147,8 @@ pub enum Effect {
         /// Whether its run is still writing it: the pager should follow its end.
         follow: bool,
     },
+    /// Start watching the project folders for changes, or stop.
+    SetWatch(bool),
     /// Open a file in the user's editor at a line (`+LINE FILE`), then come back.
     OpenEditor {
         /// The file.
@@ -204,6 +213,8 @@ pub struct Model {
     pub causes_panel: CausesPanel,
     /// Whether dispatch is paused (running jobs go on).
     paused: bool,
+    /// Whether a change in a project's folder re-runs it (`--watch`, `W`).
+    watching: bool,
     /// Whether something visible changed since the last draw.
     dirty: bool,
     /// Whether some job is a stage after a configure.
@@ -262,6 +273,7 @@ impl Model {
             ui: UiState::default(),
             causes_panel: CausesPanel::default(),
             paused: false,
+            watching: false,
             dirty: true,
             has_stages: false,
             dependants: Vec::new(),
@@ -331,9 +343,16 @@ impl Model {
         self
     }
 
-    /// Starts as many ready jobs as there are free workers (none while paused).
+    /// Starts as many ready jobs as there are free workers (none while paused), and the
+    /// watch if the session starts in watch mode.
     pub fn start(&mut self) -> Vec<Effect> {
-        self.dispatch()
+        let mut effects: Vec<Effect> = self
+            .watching
+            .then_some(Effect::SetWatch(true))
+            .into_iter()
+            .collect();
+        effects.extend(self.dispatch());
+        effects
     }
 
     /// The row for `job`.
@@ -441,6 +460,7 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.dirty = true;
             Vec::new()
         }
+        Msg::SourceChanged(folder) => model.on_source_changed(&folder),
         Msg::PoolShort { workers, error } => {
             model.ui.notice = Some(format!("{error}; {workers} workers"));
             model.dirty = true;

@@ -29,6 +29,7 @@ impl Model {
             Action::ToggleLog => self.show_log = !self.show_log,
             Action::OpenLog => return self.open_log(),
             Action::OpenEditor => return self.open_editor(),
+            Action::ToggleWatch => return self.toggle_watch(),
             Action::Start => return self.with_selected(Self::start_now),
             Action::Cancel => return self.with_selected(Self::cancel_job),
             Action::Rerun => return self.with_selected(Self::rerun),

@@ -111,6 +111,7 @@ pub const KEYMAP: &[Binding] = &[
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Enter)], label: "Enter", action: Action::ToggleLog, footer: Some(("Enter", "log")), help: "show or hide the log pane" },
     Binding { mode: NORMAL, keys: &[c('o')], label: "o", action: Action::OpenLog, footer: Some(("o", "pager")), help: "open the full log in $PAGER (default less)" },
     Binding { mode: NORMAL, keys: &[c('e')], label: "e", action: Action::OpenEditor, footer: None, help: "edit the project at its error ($VISUAL/$EDITOR)" },
+    Binding { mode: NORMAL, keys: &[c('W')], label: "W", action: Action::ToggleWatch, footer: None, help: "watch mode: re-run a project when its files change" },
     Binding { mode: NORMAL, keys: &[c('+'), c('=')], label: "+", action: Action::AddWorker, footer: Some(("+/-", "workers")), help: "one more worker" },
     Binding { mode: NORMAL, keys: &[c('-')], label: "-", action: Action::RemoveWorker, footer: None, help: "one worker fewer" },
     Binding { mode: NORMAL, keys: &[c('w')], label: "w", action: ui(UiAction::ToggleWorkers), footer: Some(("w", "threads")), help: "show or hide the workers panel (one line per worker)" },

@@ -104,6 +104,7 @@ impl Loop<'_> {
         // While nothing runs, a slow tick keeps the header's clock honest at next to no cost
         // (a redraw a second, and only of the visible rows).
         let idle = tick(IDLE_TICK);
+        let changes = self.session.driver.changes();
         let mut pending = self.session.model.start();
         loop {
             while !pending.is_empty() {
@@ -156,6 +157,10 @@ impl Loop<'_> {
                         pending.extend(self.update(Msg::Resized));
                     }
                     Err(_) => {}
+                },
+                recv(changes) -> folder => if let Ok(folder) = folder {
+                    self.update(Msg::Tick(Instant::now()));
+                    pending.extend(self.update(Msg::SourceChanged(folder)));
                 },
                 recv(clock) -> _ => {},
                 recv(frame_due) -> _ => {},

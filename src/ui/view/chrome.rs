@@ -33,6 +33,10 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
         spans.push(Span::raw(" "));
         spans.push(Span::styled(" PAUSED ", theme.flag()));
     }
+    if model.is_watching() {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(" WATCH ", theme.flag()));
+    }
     if model.ui.failed_only {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(" FAILED ONLY ", theme.flag()));

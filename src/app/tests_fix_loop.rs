@@ -1,0 +1,131 @@
+//! State-machine tests for the fix loop: `e` asks for the editor at the error's place, and
+//! watch mode re-runs exactly the project whose folder changed.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::test_support::{runs, send, start};
+use super::{Action, Effect, JobNode, JobState, Model, Msg, update};
+use crate::engine::{Diagnosis, EventKind, Finished, JobId, Outcome};
+use crate::jobs::{JobKind, Stage};
+
+/// Two projects, `a` and `b`, each a configure and a build, on two workers.
+fn two_projects() -> Model {
+    let node = |name: &str, stage, deps: Vec<JobId>| JobNode {
+        name: name.to_string(),
+        kind: JobKind::Cmake,
+        stage: Some(stage),
+        deps,
+        expected: None,
+    };
+    let nodes = vec![
+        node("a", Stage::Configure, vec![]),
+        node("a", Stage::Build, vec![JobId(0)]),
+        node("b", Stage::Configure, vec![]),
+        node("b", Stage::Build, vec![JobId(2)]),
+    ];
+    let sources = ["/w/a", "/w/a", "/w/b", "/w/b"].map(|s| Some(PathBuf::from(s)));
+    Model::new(nodes, 2, Instant::now()).with_sources(sources)
+}
+
+fn fail(model: &mut Model, job: JobId, diagnosis: Option<Diagnosis>) -> Vec<Effect> {
+    let run = model.job(job).run;
+    let finished = Finished {
+        outcome: Outcome::Failed {
+            code: Some(1),
+            signal: None,
+        },
+        elapsed: Duration::from_millis(5),
+        cpu: None,
+        error: Some("boom".into()),
+        log: None,
+        diagnosis,
+    };
+    send(model, (job, run), EventKind::Finished(finished))
+}
+
+fn act(model: &mut Model, action: Action) -> Vec<Effect> {
+    update(model, Msg::Action(action))
+}
+
+#[test]
+fn e_opens_the_errors_file_at_its_line_or_the_projects_cmakelists() {
+    let mut model = two_projects();
+    let started = model.start();
+    for run in runs(&started) {
+        start(&mut model, run, 0);
+    }
+    let place = Diagnosis {
+        message: "boom".into(),
+        file: Some("sub/CMakeLists.txt".into()),
+        line: Some(7),
+    };
+    fail(&mut model, JobId(0), Some(place));
+    fail(&mut model, JobId(2), None);
+    assert_eq!(
+        act(&mut model, Action::OpenEditor),
+        [Effect::OpenEditor {
+            file: PathBuf::from("/w/a/sub/CMakeLists.txt"),
+            line: Some(7)
+        }]
+    );
+    act(&mut model, Action::SelectNext);
+    act(&mut model, Action::SelectNext);
+    assert_eq!(
+        act(&mut model, Action::OpenEditor),
+        [Effect::OpenEditor {
+            file: PathBuf::from("/w/b/CMakeLists.txt"),
+            line: None
+        }]
+    );
+}
+
+#[test]
+fn a_changed_folder_reruns_only_its_project_and_only_while_watching() {
+    let mut model = two_projects().watching(true);
+    let started = model.start();
+    assert_eq!(started[0], Effect::SetWatch(true), "the watch starts first");
+    for run in runs(&started) {
+        start(&mut model, run, 0);
+    }
+    fail(&mut model, JobId(0), None);
+    fail(&mut model, JobId(2), None);
+    assert_eq!(model.job(JobId(1)).state, JobState::Skipped);
+
+    let effects = update(&mut model, Msg::SourceChanged(PathBuf::from("/w/a")));
+    assert_eq!(runs(&effects).len(), 1, "{effects:?}");
+    assert_eq!(runs(&effects)[0].0, JobId(0), "a's configure");
+    assert_eq!(
+        model.job(JobId(1)).state,
+        JobState::Queued,
+        "a's build waits for it"
+    );
+    assert_eq!(
+        model.job(JobId(2)).state,
+        JobState::Failed,
+        "b is left alone"
+    );
+
+    // A change while it runs stops the run on the old files and starts again.
+    start(&mut model, runs(&effects)[0], 0);
+    let effects = update(&mut model, Msg::SourceChanged(PathBuf::from("/w/a")));
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Cancel(_))),
+        "{effects:?}"
+    );
+    assert_eq!(model.job(JobId(0)).state, JobState::Queued);
+
+    assert_eq!(
+        act(&mut model, Action::ToggleWatch),
+        [Effect::SetWatch(false)]
+    );
+    let effects = update(&mut model, Msg::SourceChanged(PathBuf::from("/w/b")));
+    assert!(effects.is_empty(), "not watching: {effects:?}");
+    assert!(
+        update(
+            &mut model,
+            Msg::SourceChanged(Path::new("/elsewhere").into())
+        )
+        .is_empty()
+    );
+}
