@@ -26,7 +26,8 @@ pub enum Followup {
 #[derive(Debug)]
 pub struct Driver {
     engine: crate::engine::Engine,
-    jobs: Vec<Job>,
+    /// The jobs; a project's options (`Effect::SetOptions`) change its configure's spec.
+    jobs: RefCell<Vec<Job>>,
     timeout: Option<Duration>,
     history: Option<RefCell<History>>,
     trace: Option<PathBuf>,
@@ -50,7 +51,7 @@ impl Driver {
         let engine = crate::engine::Engine::new(config, tx)?;
         let driver = Self {
             engine,
-            jobs,
+            jobs: RefCell::new(jobs),
             timeout,
             history: None,
             trace: None,
@@ -113,6 +114,14 @@ impl Driver {
             })
             .collect();
         let logs: Vec<PathBuf> = plan.jobs.iter().map(|job| job.spec.log().into()).collect();
+        let options: Vec<Vec<String>> = plan
+            .jobs
+            .iter()
+            .map(|job| match &job.spec {
+                crate::jobs::JobSpec::Cmake { job, .. } => job.options.clone(),
+                crate::jobs::JobSpec::Words { .. } => Vec::new(),
+            })
+            .collect();
         let sources: Vec<Option<PathBuf>> = plan
             .jobs
             .iter()
@@ -127,6 +136,7 @@ impl Driver {
         let model = Model::new(nodes, plan.workers, Instant::now())
             .with_log_paths(logs)
             .with_sources(sources)
+            .with_options(options)
             .watching(plan.watch)
             .starting_paused(plan.paused)
             .with_nice(plan.nice);
@@ -136,6 +146,7 @@ impl Driver {
     /// Each job's project and build folders, for a CMake job (`None` for the others).
     pub fn folders(&self) -> Vec<Option<(PathBuf, PathBuf)>> {
         self.jobs
+            .borrow()
             .iter()
             .map(|job| match &job.spec {
                 crate::jobs::JobSpec::Cmake { job, .. } => {
@@ -197,13 +208,23 @@ impl Driver {
     pub fn apply(&self, effect: Effect) -> Option<Followup> {
         match effect {
             Effect::Start { job, run } => {
-                let spec = &self.jobs[job.0 as usize].spec;
+                let task = self.jobs.borrow()[job.0 as usize].spec.task();
                 self.engine.submit(WorkItem {
                     job,
                     run,
                     timeout: self.timeout,
-                    task: spec.task(),
+                    task,
                 });
+                None
+            }
+            Effect::SetOptions { job, options } => {
+                if let Some(Job {
+                    spec: crate::jobs::JobSpec::Cmake { job: cmake, .. },
+                    ..
+                }) = self.jobs.borrow_mut().get_mut(job.0 as usize)
+                {
+                    cmake.options = options;
+                }
                 None
             }
             Effect::Cancel(run) => {

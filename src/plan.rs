@@ -108,6 +108,16 @@ impl Args {
         if self.rerun_failed {
             let had_jobs = !jobs.is_empty();
             jobs = rerun_failed(jobs, &last);
+            // A project re-run with options (`D`) failed with them: they come along.
+            for job in &mut jobs {
+                let recorded = last.runs.get(&key(job));
+                if let JobSpec::Cmake { job: cmake, .. } = &mut job.spec
+                    && cmake.stage == Stage::Configure
+                    && let Some(run) = recorded
+                {
+                    cmake.options.clone_from(&run.options);
+                }
+            }
             // Not an error: every job's last run succeeded, which is what the user wants.
             nothing_to_rerun = had_jobs && jobs.is_empty();
             if nothing_to_rerun {

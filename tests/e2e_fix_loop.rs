@@ -103,3 +103,44 @@ fn with_watch_on_a_project_fixed_on_disk_turns_ok_with_no_key() {
     tmux.keys(&["q"]);
     tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited 0"));
 }
+
+#[test]
+fn a_projects_own_d_option_turns_its_failure_into_success() {
+    if !tools_present("e2e_fix_loop", &[("tmux", "-V"), ("cmake", "--version")]) {
+        return;
+    }
+    let tag = unique_tag("options");
+    let dir = TempDir::new(&tag);
+    let projects = dir.0.join("projects");
+    copy_fixture("needs-option", &projects.join("needs-option"));
+    let command = format!(
+        "'{bin}' -j 1 '{projects}'; echo \"jobdeck exited $?\"",
+        bin = env!("CARGO_BIN_EXE_jobdeck"),
+        projects = projects.display(),
+    );
+    let tmux = Tmux::start("options", &command);
+    tmux.wait_for("the project to fail", |s| {
+        row_is(s, "needs-option", "failed")
+    });
+    tmux.keys(&["D"]);
+    tmux.wait_for("the prompt", |s| s.contains(" -D █"));
+    tmux.keys(&["-l", "FIXTURE_CHECK=OFF"]);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the project to configure with it", |s| {
+        row_is(s, "needs-option", "ok")
+    });
+    assert!(
+        tmux::row(&screen, "needs-option").is_some_and(|row| row.contains("-DFIXTURE_CHECK=OFF")),
+        "the detail shows the option:\n{screen}"
+    );
+    // The history keeps it with the run.
+    let history = std::fs::read_to_string(projects.join("build/.jobdeck/history.jsonl"))
+        .expect("the history");
+    let last = history.lines().last().expect("a record");
+    assert!(
+        last.contains(r#""options":["FIXTURE_CHECK=OFF"]"#),
+        "{last}"
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited 0"));
+}

@@ -221,6 +221,7 @@ fn cmake_spec(temp: &TempDir, name: &str, program: &str) -> JobSpec {
             build_dir: temp.join("build").join(name),
             log: temp.join("logs").join(format!("{name}.log")),
             stage: jobdeck::jobs::Stage::Configure,
+            options: Vec::new(),
         },
         settings: Arc::new(CmakeSettings {
             program: program.into(),

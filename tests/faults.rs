@@ -219,6 +219,7 @@ fn a_project_deleted_after_discovery_fails_with_a_clear_error() {
             build_dir: dir.join("build/gone"),
             log: dir.join("logs/gone.log"),
             stage: jobdeck::jobs::Stage::Configure,
+            options: Vec::new(),
         },
         settings: std::sync::Arc::new(jobdeck::jobs::cmake::CmakeSettings {
             program: "cmake".into(),
@@ -498,6 +499,7 @@ fn thousands_of_short_runs_with_random_cancels_and_reruns_end_once_and_leave_no_
                 Effect::OpenPager { .. }
                 | Effect::OpenEditor { .. }
                 | Effect::SetWatch(_)
+                | Effect::SetOptions { .. }
                 | Effect::Suspend
                 | Effect::Exit => {}
             }

@@ -94,3 +94,44 @@ fn headless_watch_reruns_a_project_fixed_on_disk_until_interrupted() {
     assert_eq!(runs("steady"), 1, "{seen:#?}");
     assert_eq!(runs("broken"), 2, "{seen:#?}");
 }
+
+#[test]
+fn rerun_failed_reuses_a_projects_own_options_from_the_history() {
+    if !cmake_available("rerun_failed_reuses_a_projects_own_options_from_the_history") {
+        return;
+    }
+    let temp = TempDir::new("options");
+    copy_fixture("cmake/needs-option", &temp.join("p"));
+    let first = run_jobdeck(["--headless", path_arg(temp.path())]);
+    assert_eq!(first.code(), 1, "it needs the option: {first:?}");
+    // A run that failed with options of its own, as the options key records it (the key
+    // itself is tested in tmux): here with the option that makes it pass.
+    let history = temp.join("build/.jobdeck/history.jsonl");
+    let mut text = std::fs::read_to_string(&history).expect("the history");
+    text.push_str(
+        &json!({"job": "p", "kind": "cmake", "stage": "configure", "status": "failed",
+                "duration_ms": 10, "options": ["FIXTURE_CHECK=OFF"]})
+        .to_string(),
+    );
+    text.push('\n');
+    std::fs::write(&history, text).expect("write the history");
+    let rerun = run_jobdeck(["--json", "--rerun-failed", path_arg(temp.path())]);
+    assert_eq!(rerun.code(), 0, "the option came back: {rerun:?}");
+    let events = rerun.json();
+    let finished = events
+        .iter()
+        .find(|e| e["event"] == "finished")
+        .expect("a finished event");
+    assert_eq!(finished["status"], "ok");
+    assert_eq!(
+        finished["detail"], "cached -DFIXTURE_CHECK=OFF",
+        "{finished}"
+    );
+    let log = std::fs::read_to_string(finished["log"].as_str().expect("a log")).expect("log");
+    assert!(
+        log.lines()
+            .next()
+            .is_some_and(|l| l.ends_with(" -DFIXTURE_CHECK=OFF")),
+        "{log}"
+    );
+}

@@ -10,7 +10,9 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use jobdeck::app::{Action, CauseAction, Effect, JobState, Model, Msg, UiAction, update};
+use jobdeck::app::{
+    Action, CauseAction, Effect, JobState, Model, Msg, OptionsAction, UiAction, update,
+};
 use jobdeck::engine::{EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
 use jobdeck::jobs::JobKind;
 use proptest::prelude::*;
@@ -42,6 +44,10 @@ fn action() -> impl Strategy<Value = Action> {
         Just(Action::OpenLog),
         Just(Action::OpenEditor),
         Just(Action::ToggleWatch),
+        Just(Action::Options(OptionsAction::Ask)),
+        Just(Action::Options(OptionsAction::Char('='))),
+        Just(Action::Options(OptionsAction::Submit)),
+        Just(Action::Options(OptionsAction::Remove)),
         Just(Action::Cause(CauseAction::Toggle)),
         Just(Action::Cause(CauseAction::Next)),
         Just(Action::Cause(CauseAction::Choose)),
@@ -98,6 +104,7 @@ impl SimEngine {
             Effect::OpenPager { .. }
             | Effect::OpenEditor { .. }
             | Effect::SetWatch(_)
+            | Effect::SetOptions { .. }
             | Effect::Suspend
             | Effect::Exit => {}
         }

@@ -218,6 +218,8 @@ pub struct JobRow {
     pub output: OutputTail,
     /// The project's folder, for a CMake job.
     pub source: Option<PathBuf>,
+    /// The project's own `-D` options (`VAR=VALUE`), on its first stage.
+    pub options: Vec<String>,
 }
 
 impl JobRow {
@@ -246,6 +248,7 @@ impl JobRow {
             log_path: None,
             output: OutputTail::default(),
             source: None,
+            options: Vec::new(),
         }
     }
 

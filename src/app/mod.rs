@@ -9,6 +9,7 @@ pub mod causes;
 mod graph;
 pub mod job_row;
 mod lanes;
+mod options;
 pub mod progress;
 pub mod record;
 mod schedule;
@@ -32,6 +33,7 @@ use crate::engine::{EngineEvent, EventKind, JobId, RunId, WorkerId};
 pub use causes::{CauseAction, CausesPanel};
 use graph::Ready;
 pub use job_row::{JobNode, JobRow, JobState, OutputTail};
+pub use options::OptionsAction;
 pub use progress::{Eta, Progress};
 pub use record::{News, RunRecord};
 pub use stats::{Counts, Summary, WorkerStats};
@@ -88,6 +90,8 @@ pub enum Action {
     Ui(UiAction),
     /// The causes panel: open it, move in it, choose a cause or re-run its jobs.
     Cause(CauseAction),
+    /// A project's own `-D` options: ask for one, type it, add it, or remove them.
+    Options(OptionsAction),
 }
 
 /// Everything `update` accepts.
@@ -146,6 +150,13 @@ pub enum Effect {
         log: PathBuf,
         /// Whether its run is still writing it: the pager should follow its end.
         follow: bool,
+    },
+    /// Give a job's configure these `-D` options (`VAR=VALUE`) from its next run on.
+    SetOptions {
+        /// The project's configure.
+        job: JobId,
+        /// Its options, in order.
+        options: Vec<String>,
     },
     /// Start watching the project folders for changes, or stop.
     SetWatch(bool),
@@ -211,6 +222,8 @@ pub struct Model {
     pub ui: UiState,
     /// The causes panel (`causes.rs`).
     pub causes_panel: CausesPanel,
+    /// The `-D VAR=VALUE` being typed for the selected project, while asking (`options.rs`).
+    pub options_prompt: Option<String>,
     /// Whether dispatch is paused (running jobs go on).
     paused: bool,
     /// Whether a change in a project's folder re-runs it (`--watch`, `W`).
@@ -272,6 +285,7 @@ impl Model {
             spans: Vec::new(),
             ui: UiState::default(),
             causes_panel: CausesPanel::default(),
+            options_prompt: None,
             paused: false,
             watching: false,
             dirty: true,

@@ -40,6 +40,8 @@ pub struct RunRecord {
     pub error_file: Option<String>,
     /// The line in `error_file`.
     pub error_line: Option<u32>,
+    /// The project's own `-D` options the run had (`VAR=VALUE`).
+    pub options: Vec<String>,
     /// The cause of a failed or timed-out run: its error with what differs between projects
     /// taken out (`causes.rs`).
     pub cause: Option<String>,
@@ -80,6 +82,7 @@ impl RunRecord {
             error_file: row.diagnosis.as_ref().and_then(|d| d.file.clone()),
             error_line: row.diagnosis.as_ref().and_then(|d| d.line),
             cause: super::causes::cause_of(row),
+            options: row.options.clone(),
             log: row.log.clone(),
             detail: row.detail.clone(),
             attempt: row.runs,
@@ -118,7 +121,7 @@ impl RunRecord {
 
     /// A line of `history.jsonl`; `started_at_ms` is the wall-clock start, in ms since 1970.
     pub fn history_json(&self, started_at_ms: u64) -> Value {
-        json!({
+        let mut record = json!({
             "job": self.name,
             "kind": self.kind.as_str(),
             "stage": self.stage.map(Stage::as_str),
@@ -129,7 +132,12 @@ impl RunRecord {
             "started_at_ms": started_at_ms,
             "error": self.error,
             "log": self.log_text(),
-        })
+        });
+        // Only a run that had options says so: older readers see the lines they always did.
+        if !self.options.is_empty() {
+            record["options"] = json!(self.options);
+        }
+        record
     }
 
     fn log_text(&self) -> Option<String> {

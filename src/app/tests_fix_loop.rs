@@ -129,3 +129,44 @@ fn a_changed_folder_reruns_only_its_project_and_only_while_watching() {
         .is_empty()
     );
 }
+
+#[test]
+fn an_option_is_added_to_the_projects_configure_replacing_the_same_variable() {
+    use super::OptionsAction;
+    let mut model = two_projects();
+    let started = model.start();
+    for run in runs(&started) {
+        start(&mut model, run, 0);
+    }
+    fail(&mut model, JobId(0), None);
+    // Selected: a's configure. Type `-DX:BOOL=ON`, then `X=OFF`: one X, the last value.
+    for text in ["-DX:BOOL=ON", "X=OFF"] {
+        act(&mut model, Action::Options(OptionsAction::Ask));
+        for c in text.chars() {
+            act(&mut model, Action::Options(OptionsAction::Char(c)));
+        }
+        let effects = act(&mut model, Action::Options(OptionsAction::Submit));
+        assert!(
+            matches!(effects[0], Effect::SetOptions { job: JobId(0), .. }),
+            "{effects:?}"
+        );
+    }
+    assert_eq!(model.job(JobId(0)).options, ["X=OFF"]);
+    assert_eq!(
+        model.job(JobId(0)).state,
+        JobState::Queued,
+        "re-run with it"
+    );
+    act(&mut model, Action::Options(OptionsAction::Ask));
+    act(&mut model, Action::Options(OptionsAction::Char('X')));
+    act(&mut model, Action::Options(OptionsAction::Submit));
+    assert!(model.ui.notice().is_some_and(|n| n.contains("VAR=VALUE")));
+    assert_eq!(
+        act(&mut model, Action::Options(OptionsAction::Remove)),
+        [Effect::SetOptions {
+            job: JobId(0),
+            options: vec![]
+        }]
+    );
+    assert!(model.job(JobId(0)).options.is_empty());
+}

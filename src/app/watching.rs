@@ -39,8 +39,13 @@ impl Model {
         let Some(index) = first else {
             return Vec::new();
         };
-        let job = job_id(index);
         self.dirty = true;
+        self.restart(job_id(index))
+    }
+
+    /// Runs `job` again from now: a run under way is stopped first, and a job still queued
+    /// is left to run as it is.
+    pub(super) fn restart(&mut self, job: super::JobId) -> Vec<Effect> {
         let mut effects = Vec::new();
         match self.job(job).state {
             JobState::Queued => return Vec::new(),

@@ -81,6 +81,9 @@ pub struct CmakeJob {
     pub log: PathBuf,
     /// Which stage this is.
     pub stage: Stage,
+    /// This project's own `-D VAR=VALUE` options (the options key, or the history under
+    /// `--rerun-failed`), passed after the session's.
+    pub options: Vec<String>,
 }
 
 impl CmakeJob {
@@ -91,6 +94,7 @@ impl CmakeJob {
             build_dir,
             log: log_files::log_path(log_dir, name, Stage::Configure.as_str()),
             stage: Stage::Configure,
+            options: Vec::new(),
         }
     }
 
@@ -118,7 +122,7 @@ impl CmakeJob {
                 if let Some(generator) = &settings.generator {
                     command.arg("-G").arg(generator);
                 }
-                for define in &settings.defines {
+                for define in settings.defines.iter().chain(&self.options) {
                     command.arg(format!("-D{define}"));
                 }
                 command
@@ -153,7 +157,12 @@ impl CmakeJob {
                 ));
             }
             let cached = self.build_dir.join("CMakeCache.txt").is_file();
-            ctx.detail(if cached { "cached" } else { "fresh" });
+            let mut detail = if cached { "cached" } else { "fresh" }.to_string();
+            for option in &self.options {
+                detail.push_str(" -D");
+                detail.push_str(option);
+            }
+            ctx.detail(detail);
         }
         let source = self.source.as_path();
         let build_dir = self.build_dir.as_path();

@@ -3,7 +3,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::app::{Action, CauseAction, Model, UiAction};
+use crate::app::{Action, CauseAction, Model, OptionsAction, UiAction};
 
 /// Which set of keys is live, derived from the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +18,8 @@ pub enum Mode {
     Help,
     /// The causes panel is showing.
     Causes,
+    /// Typing a project's `-D VAR=VALUE`.
+    Options,
 }
 
 impl Mode {
@@ -25,6 +27,8 @@ impl Mode {
     pub fn of(model: &Model) -> Self {
         if model.confirming_quit {
             Mode::ConfirmQuit
+        } else if model.options_prompt.is_some() {
+            Mode::Options
         } else if model.ui.is_typing {
             Mode::Search
         } else if model.ui.show_help {
@@ -112,6 +116,8 @@ pub const KEYMAP: &[Binding] = &[
     Binding { mode: NORMAL, keys: &[c('o')], label: "o", action: Action::OpenLog, footer: Some(("o", "pager")), help: "open the full log in $PAGER (default less)" },
     Binding { mode: NORMAL, keys: &[c('e')], label: "e", action: Action::OpenEditor, footer: None, help: "edit the project at its error ($VISUAL/$EDITOR)" },
     Binding { mode: NORMAL, keys: &[c('W')], label: "W", action: Action::ToggleWatch, footer: None, help: "watch mode: re-run a project when its files change" },
+    Binding { mode: NORMAL, keys: &[c('D')], label: "D", action: Action::Options(OptionsAction::Ask), footer: None, help: "add a -D VAR=VALUE to the project and re-run it" },
+    Binding { mode: NORMAL, keys: &[c('U')], label: "U", action: Action::Options(OptionsAction::Remove), footer: None, help: "remove the project's own -D options" },
     Binding { mode: NORMAL, keys: &[c('+'), c('=')], label: "+", action: Action::AddWorker, footer: Some(("+/-", "workers")), help: "one more worker" },
     Binding { mode: NORMAL, keys: &[c('-')], label: "-", action: Action::RemoveWorker, footer: None, help: "one worker fewer" },
     Binding { mode: NORMAL, keys: &[c('w')], label: "w", action: ui(UiAction::ToggleWorkers), footer: Some(("w", "threads")), help: "show or hide the workers panel (one line per worker)" },
@@ -136,6 +142,9 @@ pub const KEYMAP: &[Binding] = &[
     Binding { mode: CAUSES, keys: &[Key::Plain(KeyCode::Enter)], label: "Enter", action: cause(CauseAction::Choose), footer: Some(("Enter", "show its jobs")), help: "show only this cause's jobs" },
     Binding { mode: CAUSES, keys: &[c('R')], label: "R", action: cause(CauseAction::Rerun), footer: Some(("R", "re-run them")), help: "re-run this cause's jobs" },
     Binding { mode: CAUSES, keys: &[c('x'), c('q'), Key::Plain(KeyCode::Esc)], label: "x/Esc", action: cause(CauseAction::Toggle), footer: Some(("Esc", "close")), help: "close the causes" },
+    Binding { mode: Some(Mode::Options), keys: &[Key::Plain(KeyCode::Enter)], label: "Enter", action: Action::Options(OptionsAction::Submit), footer: Some(("Enter", "add and re-run")), help: "add the option and re-run the project" },
+    Binding { mode: Some(Mode::Options), keys: &[Key::Plain(KeyCode::Esc)], label: "Esc", action: Action::Options(OptionsAction::Cancel), footer: Some(("Esc", "cancel")), help: "add nothing" },
+    Binding { mode: Some(Mode::Options), keys: &[Key::Plain(KeyCode::Backspace)], label: "Bksp", action: Action::Options(OptionsAction::Backspace), footer: None, help: "delete a character" },
     Binding { mode: Some(Mode::Help), keys: &[c('?'), c('q'), Key::Plain(KeyCode::Esc)], label: "?/Esc", action: ui(UiAction::ToggleHelp), footer: Some(("?/Esc", "close help")), help: "close this help" },
 ];
 
@@ -157,6 +166,13 @@ pub fn action_for(mode: Mode, event: &KeyEvent) -> Option<Action> {
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
         {
             Some(ui(UiAction::SearchChar(ch)))
+        }
+        (Mode::Options, KeyCode::Char(ch))
+            if !event
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(Action::Options(OptionsAction::Char(ch)))
         }
         _ => None,
     }
@@ -250,6 +266,7 @@ mod tests {
             Mode::ConfirmQuit,
             Mode::Help,
             Mode::Causes,
+            Mode::Options,
         ] {
             let mut seen = Vec::new();
             for binding in KEYMAP.iter().filter(|b| b.mode.is_none_or(|m| m == mode)) {

@@ -111,6 +111,11 @@ pub(super) fn render_footer(model: &Model, theme: Theme, frame: &mut Frame, area
             ),
             theme.alert(),
         ));
+    } else if mode == Mode::Options {
+        let typed = model.options_prompt.as_deref().unwrap_or_default();
+        spans.push(Span::styled(format!(" -D {typed}"), theme.key()));
+        spans.push(Span::styled("█", theme.dim()));
+        spans.push(Span::raw("  (VAR=VALUE) "));
     } else if mode == Mode::Search {
         spans.push(Span::styled(format!("/{}", model.ui.query), theme.key()));
         spans.push(Span::styled("█", theme.dim()));
@@ -173,6 +178,7 @@ pub(super) fn render_help(theme: Theme, frame: &mut Frame, area: Rect) {
                 Some(Mode::Search) => "search: ",
                 Some(Mode::ConfirmQuit) => "quit?: ",
                 Some(Mode::Causes) => "causes: ",
+                Some(Mode::Options) => "-D: ",
                 _ => "",
             };
             Line::from(vec![
