@@ -245,6 +245,7 @@ impl Driver {
                 .set_watch(on)
                 .map(|error| Followup::Update(Msg::Notice(error))),
             other @ (Effect::Exit
+            | Effect::Copy(_)
             | Effect::OpenPager { .. }
             | Effect::OpenEditor { .. }
             | Effect::Suspend) => Some(Followup::Effect(other)),

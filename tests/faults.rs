@@ -500,6 +500,7 @@ fn thousands_of_short_runs_with_random_cancels_and_reruns_end_once_and_leave_no_
                 | Effect::OpenEditor { .. }
                 | Effect::SetWatch(_)
                 | Effect::SetOptions { .. }
+                | Effect::Copy(_)
                 | Effect::Suspend
                 | Effect::Exit => {}
             }

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use jobdeck::app::{
-    Action, CauseAction, Effect, JobState, Model, Msg, OptionsAction, UiAction, update,
+    Action, CauseAction, Effect, JobState, LogAction, Model, Msg, OptionsAction, UiAction, update,
 };
 use jobdeck::engine::{EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
 use jobdeck::jobs::JobKind;
@@ -48,6 +48,13 @@ fn action() -> impl Strategy<Value = Action> {
         Just(Action::Options(OptionsAction::Char('='))),
         Just(Action::Options(OptionsAction::Submit)),
         Just(Action::Options(OptionsAction::Remove)),
+        Just(Action::Log(LogAction::ToggleWrap)),
+        Just(Action::Log(LogAction::BeginSearch)),
+        Just(Action::Log(LogAction::SearchChar('o'))),
+        Just(Action::Log(LogAction::SubmitSearch)),
+        Just(Action::Log(LogAction::NextMatch)),
+        Just(Action::Log(LogAction::PrevMatch)),
+        Just(Action::Log(LogAction::CopyError)),
         Just(Action::Cause(CauseAction::Toggle)),
         Just(Action::Cause(CauseAction::Next)),
         Just(Action::Cause(CauseAction::Choose)),
@@ -105,6 +112,7 @@ impl SimEngine {
             | Effect::OpenEditor { .. }
             | Effect::SetWatch(_)
             | Effect::SetOptions { .. }
+            | Effect::Copy(_)
             | Effect::Suspend
             | Effect::Exit => {}
         }

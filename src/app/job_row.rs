@@ -220,6 +220,8 @@ pub struct JobRow {
     pub source: Option<PathBuf>,
     /// The project's own `-D` options (`VAR=VALUE`), on its first stage.
     pub options: Vec<String>,
+    /// The current run's command line (`$ cmake -S …`), the first line of its output.
+    pub command: Option<String>,
 }
 
 impl JobRow {
@@ -249,6 +251,7 @@ impl JobRow {
             output: OutputTail::default(),
             source: None,
             options: Vec::new(),
+            command: None,
         }
     }
 
@@ -270,6 +273,7 @@ impl JobRow {
         self.exit_code = None;
         self.error = None;
         self.diagnosis = None;
+        self.command = None;
         self.progress = None;
         self.output.clear();
     }

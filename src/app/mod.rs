@@ -9,6 +9,7 @@ pub mod causes;
 mod graph;
 pub mod job_row;
 mod lanes;
+pub mod log_view;
 mod options;
 pub mod progress;
 pub mod record;
@@ -33,6 +34,7 @@ use crate::engine::{EngineEvent, EventKind, JobId, RunId, WorkerId};
 pub use causes::{CauseAction, CausesPanel};
 use graph::Ready;
 pub use job_row::{JobNode, JobRow, JobState, OutputTail};
+pub use log_view::{LogAction, LogView};
 pub use options::OptionsAction;
 pub use progress::{Eta, Progress};
 pub use record::{News, RunRecord};
@@ -92,6 +94,8 @@ pub enum Action {
     Cause(CauseAction),
     /// A project's own `-D` options: ask for one, type it, add it, or remove them.
     Options(OptionsAction),
+    /// The log pane: wrap, search, copy.
+    Log(LogAction),
 }
 
 /// Everything `update` accepts.
@@ -151,6 +155,8 @@ pub enum Effect {
         /// Whether its run is still writing it: the pager should follow its end.
         follow: bool,
     },
+    /// Put this text on the clipboard (OSC 52: works over ssh and inside tmux).
+    Copy(String),
     /// Give a job's configure these `-D` options (`VAR=VALUE`) from its next run on.
     SetOptions {
         /// The project's configure.
@@ -224,6 +230,8 @@ pub struct Model {
     pub causes_panel: CausesPanel,
     /// The `-D VAR=VALUE` being typed for the selected project, while asking (`options.rs`).
     pub options_prompt: Option<String>,
+    /// The log pane's wrap switch and search (`log_view.rs`).
+    pub log_view: LogView,
     /// Whether dispatch is paused (running jobs go on).
     paused: bool,
     /// Whether a change in a project's folder re-runs it (`--watch`, `W`).
@@ -286,6 +294,7 @@ impl Model {
             ui: UiState::default(),
             causes_panel: CausesPanel::default(),
             options_prompt: None,
+            log_view: LogView::default(),
             paused: false,
             watching: false,
             dirty: true,
@@ -577,7 +586,17 @@ impl Model {
             }
             EventKind::Progress { done, total } => row.progress = Some((done, total)),
             EventKind::Detail(detail) => row.detail = Some(detail),
-            EventKind::Output { lines, skipped } => row.output.push(lines, skipped),
+            EventKind::Output { mut lines, skipped } => {
+                // A process run's first line is its command: kept apart, so the log pane can
+                // show it at its top however much output follows.
+                if row.output.total == 0
+                    && row.command.is_none()
+                    && lines.first().is_some_and(|line| line.starts_with("$ "))
+                {
+                    row.command = Some(lines.remove(0));
+                }
+                row.output.push(lines, skipped);
+            }
             // Handled before the row is touched: it only puts the job back in line.
             EventKind::Withdrawn => {}
             EventKind::Finished(finished) => {

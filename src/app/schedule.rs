@@ -27,6 +27,7 @@ impl Model {
             Action::Ui(ui) => return self.on_ui_action(ui),
             Action::Cause(action) => return self.on_cause_action(action),
             Action::Options(action) => return self.on_options_action(action),
+            Action::Log(action) => return self.on_log_action(action),
             Action::ToggleLog => self.show_log = !self.show_log,
             Action::OpenLog => return self.open_log(),
             Action::OpenEditor => return self.open_editor(),

@@ -170,3 +170,86 @@ fn an_option_is_added_to_the_projects_configure_replacing_the_same_variable() {
     );
     assert!(model.job(JobId(0)).options.is_empty());
 }
+
+/// a's configure ran and printed `lines`, its command first, and failed with `boom`.
+fn with_output(lines: &[&str]) -> Model {
+    let mut model = two_projects();
+    let started = model.start();
+    for run in runs(&started) {
+        start(&mut model, run, 0);
+    }
+    let run = (JobId(0), model.job(JobId(0)).run);
+    let mut batch = vec!["$ cmake -S /w/a -B /b/a".to_string()];
+    batch.extend(lines.iter().map(|l| (*l).to_string()));
+    send(
+        &mut model,
+        run,
+        EventKind::Output {
+            lines: batch,
+            skipped: 0,
+        },
+    );
+    fail(&mut model, JobId(0), None);
+    model
+}
+
+#[test]
+fn the_command_is_kept_apart_from_the_output() {
+    let model = with_output(&["-- one", "-- two"]);
+    let row = model.job(JobId(0));
+    assert_eq!(row.command.as_deref(), Some("$ cmake -S /w/a -B /b/a"));
+    assert_eq!(row.output.lines(), &["-- one", "-- two"]);
+}
+
+#[test]
+fn a_log_search_jumps_to_matches_forward_and_back() {
+    use super::{LogAction, LogScroll};
+    let lines: Vec<String> = (0..30)
+        .map(|i| {
+            if i % 10 == 5 {
+                format!("line {i} Boost")
+            } else {
+                format!("line {i}")
+            }
+        })
+        .collect();
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let mut model = with_output(&refs);
+    act(&mut model, Action::Log(LogAction::BeginSearch));
+    assert!(model.show_log, "the pane opens");
+    for c in "boost".chars() {
+        act(&mut model, Action::Log(LogAction::SearchChar(c)));
+    }
+    act(&mut model, Action::Log(LogAction::SubmitSearch));
+    assert_eq!(model.log_view.current, Some(5));
+    assert_eq!(
+        model.ui.log_scroll,
+        LogScroll::At(3),
+        "two lines of context above"
+    );
+    act(&mut model, Action::Log(LogAction::NextMatch));
+    assert_eq!(model.log_view.current, Some(15));
+    act(&mut model, Action::Log(LogAction::NextMatch));
+    act(&mut model, Action::Log(LogAction::NextMatch));
+    assert_eq!(model.log_view.current, Some(5), "wraps around");
+    act(&mut model, Action::Log(LogAction::PrevMatch));
+    assert_eq!(model.log_view.current, Some(25));
+    assert!(model.is_log_match("a BOOST b") && !model.is_log_match("boo"));
+    act(&mut model, Action::Log(LogAction::CancelSearch));
+    assert!(!model.is_log_match("boost"));
+}
+
+#[test]
+fn y_and_shift_y_copy_the_error_and_the_log_path() {
+    use super::LogAction;
+    let mut model = with_output(&[]);
+    assert_eq!(
+        act(&mut model, Action::Log(LogAction::CopyError)),
+        [Effect::Copy("boom".into())]
+    );
+    model.jobs[0].log = Some(PathBuf::from("/b/.jobdeck/logs/a/configure.log"));
+    assert_eq!(
+        act(&mut model, Action::Log(LogAction::CopyLogPath)),
+        [Effect::Copy("/b/.jobdeck/logs/a/configure.log".into())]
+    );
+}

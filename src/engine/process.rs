@@ -55,6 +55,9 @@ pub fn run(mut command: Command, log_path: &Path, ctx: &mut RunCtx) -> Report {
             return Report::failure(format!("cannot write log {}: {err}", log_path.display()));
         }
     };
+    // The log's first line, also the first line of the run's output: the log pane shows the
+    // exact command at its top.
+    ctx.output(vec![format!("$ {}", describe(&command))], 0);
     let spawned = spawn(&mut command, ctx);
     // The command holds our copies of the pipe's write end; the pipe only reaches its end of
     // file once they are closed.

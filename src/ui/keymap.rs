@@ -3,7 +3,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::app::{Action, CauseAction, Model, OptionsAction, UiAction};
+use crate::app::{Action, CauseAction, LogAction, Model, OptionsAction, UiAction};
 
 /// Which set of keys is live, derived from the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +20,8 @@ pub enum Mode {
     Causes,
     /// Typing a project's `-D VAR=VALUE`.
     Options,
+    /// Typing a search of the log pane.
+    LogSearch,
 }
 
 impl Mode {
@@ -29,6 +31,8 @@ impl Mode {
             Mode::ConfirmQuit
         } else if model.options_prompt.is_some() {
             Mode::Options
+        } else if model.log_view.is_typing {
+            Mode::LogSearch
         } else if model.ui.is_typing {
             Mode::Search
         } else if model.ui.show_help {
@@ -91,6 +95,11 @@ const fn ui(action: UiAction) -> Action {
 }
 
 const NORMAL: Option<Mode> = Some(Mode::Normal);
+const LOG_SEARCH: Option<Mode> = Some(Mode::LogSearch);
+
+const fn log(action: LogAction) -> Action {
+    Action::Log(action)
+}
 const CAUSES: Option<Mode> = Some(Mode::Causes);
 
 const fn cause(action: CauseAction) -> Action {
@@ -125,6 +134,12 @@ pub const KEYMAP: &[Binding] = &[
     Binding { mode: NORMAL, keys: &[c('f')], label: "f", action: ui(UiAction::ToggleFailedFilter), footer: Some(("f", "failed")), help: "show only failed jobs, or all again" },
     Binding { mode: NORMAL, keys: &[c('/')], label: "/", action: ui(UiAction::BeginSearch), footer: Some(("/", "search")), help: "search names, errors and details" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Esc)], label: "Esc", action: ui(UiAction::ClearFilters), footer: None, help: "clear a kept search and the failed filter" },
+    Binding { mode: NORMAL, keys: &[c('v')], label: "v", action: log(LogAction::ToggleWrap), footer: None, help: "wrap long log lines, or cut them" },
+    Binding { mode: NORMAL, keys: &[c('L')], label: "L", action: log(LogAction::BeginSearch), footer: None, help: "search the log pane (then n / N)" },
+    Binding { mode: NORMAL, keys: &[c('n')], label: "n", action: log(LogAction::NextMatch), footer: None, help: "the next match of the log search" },
+    Binding { mode: NORMAL, keys: &[c('N')], label: "N", action: log(LogAction::PrevMatch), footer: None, help: "the previous match of the log search" },
+    Binding { mode: NORMAL, keys: &[c('y')], label: "y", action: log(LogAction::CopyError), footer: None, help: "copy the job's error (OSC 52 clipboard)" },
+    Binding { mode: NORMAL, keys: &[c('Y')], label: "Y", action: log(LogAction::CopyLogPath), footer: None, help: "copy the job's log path (OSC 52 clipboard)" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::PageUp)], label: "PgUp", action: ui(UiAction::LogPageUp), footer: None, help: "scroll the log up a page" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::PageDown)], label: "PgDn", action: ui(UiAction::LogPageDown), footer: None, help: "scroll the log down a page" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Home)], label: "Home", action: ui(UiAction::LogTop), footer: None, help: "scroll to the start of the log" },
@@ -145,6 +160,9 @@ pub const KEYMAP: &[Binding] = &[
     Binding { mode: Some(Mode::Options), keys: &[Key::Plain(KeyCode::Enter)], label: "Enter", action: Action::Options(OptionsAction::Submit), footer: Some(("Enter", "add and re-run")), help: "add the option and re-run the project" },
     Binding { mode: Some(Mode::Options), keys: &[Key::Plain(KeyCode::Esc)], label: "Esc", action: Action::Options(OptionsAction::Cancel), footer: Some(("Esc", "cancel")), help: "add nothing" },
     Binding { mode: Some(Mode::Options), keys: &[Key::Plain(KeyCode::Backspace)], label: "Bksp", action: Action::Options(OptionsAction::Backspace), footer: None, help: "delete a character" },
+    Binding { mode: LOG_SEARCH, keys: &[Key::Plain(KeyCode::Enter)], label: "Enter", action: log(LogAction::SubmitSearch), footer: Some(("Enter", "find")), help: "jump to the first match" },
+    Binding { mode: LOG_SEARCH, keys: &[Key::Plain(KeyCode::Esc)], label: "Esc", action: log(LogAction::CancelSearch), footer: Some(("Esc", "clear")), help: "clear the log search" },
+    Binding { mode: LOG_SEARCH, keys: &[Key::Plain(KeyCode::Backspace)], label: "Bksp", action: log(LogAction::SearchBackspace), footer: None, help: "delete a character" },
     Binding { mode: Some(Mode::Help), keys: &[c('?'), c('q'), Key::Plain(KeyCode::Esc)], label: "?/Esc", action: ui(UiAction::ToggleHelp), footer: Some(("?/Esc", "close help")), help: "close this help" },
 ];
 
@@ -166,6 +184,13 @@ pub fn action_for(mode: Mode, event: &KeyEvent) -> Option<Action> {
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
         {
             Some(ui(UiAction::SearchChar(ch)))
+        }
+        (Mode::LogSearch, KeyCode::Char(ch))
+            if !event
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(log(LogAction::SearchChar(ch)))
         }
         (Mode::Options, KeyCode::Char(ch))
             if !event
@@ -267,6 +292,7 @@ mod tests {
             Mode::Help,
             Mode::Causes,
             Mode::Options,
+            Mode::LogSearch,
         ] {
             let mut seen = Vec::new();
             for binding in KEYMAP.iter().filter(|b| b.mode.is_none_or(|m| m == mode)) {

@@ -6,6 +6,7 @@
 //! `Driver`, and draws once if the model changed, at most once per frame interval, so a flood
 //! of engine events never delays a key.
 
+mod clipboard;
 pub mod input;
 pub mod keymap;
 mod terminal;
@@ -116,6 +117,9 @@ impl Loop<'_> {
                         }
                         Some(Followup::Effect(Effect::OpenEditor { file, line })) => {
                             pending.extend(self.open_editor(&file, line)?);
+                        }
+                        Some(Followup::Effect(Effect::Copy(text))) => {
+                            clipboard::copy(self.tui.terminal.backend_mut(), &text)?;
                         }
                         Some(Followup::Effect(Effect::Suspend)) => {
                             pending.extend(self.suspend()?);

@@ -111,6 +111,12 @@ pub(super) fn render_footer(model: &Model, theme: Theme, frame: &mut Frame, area
             ),
             theme.alert(),
         ));
+    } else if mode == Mode::LogSearch {
+        spans.push(Span::styled(
+            format!(" log /{}", model.log_view.query),
+            theme.key(),
+        ));
+        spans.push(Span::styled("█", theme.dim()));
     } else if mode == Mode::Options {
         let typed = model.options_prompt.as_deref().unwrap_or_default();
         spans.push(Span::styled(format!(" -D {typed}"), theme.key()));
@@ -179,6 +185,7 @@ pub(super) fn render_help(theme: Theme, frame: &mut Frame, area: Rect) {
                 Some(Mode::ConfirmQuit) => "quit?: ",
                 Some(Mode::Causes) => "causes: ",
                 Some(Mode::Options) => "-D: ",
+                Some(Mode::LogSearch) => "log /: ",
                 _ => "",
             };
             Line::from(vec![

@@ -9,6 +9,8 @@ mod table;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_fix_loop;
+#[cfg(test)]
 mod tests_panels;
 mod timeline;
 mod workers;
