@@ -157,9 +157,12 @@ fn odd_output_is_shown_sensibly_and_logged_exactly() {
                   printf '\\033[1;31mred\\033[0m plain\\n'; \
                   printf '10%%\\r50%%\\r100%%\\n'; \
                   head -c 1048576 /dev/zero | tr '\\0' x";
-    let (lines, skipped, log, outcome) = run_script(script, dir.path());
+    let (mut lines, skipped, log, outcome) = run_script(script, dir.path());
     assert_eq!(outcome, Outcome::Succeeded);
     assert_eq!(skipped, 0);
+    // The command line comes first, as in the log (the log pane pins it at its top).
+    let command = lines.remove(0);
+    assert!(command.starts_with("$ sh -c "), "{command}");
     assert_eq!(lines.len(), 4, "{lines:?}");
     assert_eq!(lines[0], "bad \u{fffd}\u{fffd} bytes");
     assert_eq!(lines[1], "red plain");

@@ -57,7 +57,9 @@ pub fn run(mut command: Command, log_path: &Path, ctx: &mut RunCtx) -> Report {
     };
     // The log's first line, also the first line of the run's output: the log pane shows the
     // exact command at its top.
-    ctx.output(vec![format!("$ {}", describe(&command))], 0);
+    // Shown as the output is: a folder name cannot reach the terminal as an escape.
+    let shown = super::output::display_line(format!("$ {}", describe(&command)).as_bytes(), false);
+    ctx.output(vec![shown], 0);
     let spawned = spawn(&mut command, ctx);
     // The command holds our copies of the pipe's write end; the pipe only reaches its end of
     // file once they are closed.
