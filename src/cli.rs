@@ -86,6 +86,11 @@ pub struct Args {
     #[arg(long)]
     pub paused: bool,
 
+    /// Watch mode: re-run a project when a file under its folder changes (TUI: `W` toggles
+    /// it); headless, keep running until interrupted.
+    #[arg(long)]
+    pub watch: bool,
+
     /// Kill a job that runs longer than SECS seconds; it ends as `timeout`.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub timeout: Option<Duration>,

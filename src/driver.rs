@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
-use crossbeam_channel::Receiver;
+use crossbeam_channel::{Receiver, Sender};
 
 use crate::app::{Effect, JobNode, Model, Msg, News};
 use crate::engine::{EngineConfig, EngineEvent, JobId, PoolShort, WorkItem};
@@ -26,10 +26,17 @@ pub enum Followup {
 #[derive(Debug)]
 pub struct Driver {
     engine: crate::engine::Engine,
-    jobs: Vec<Job>,
+    /// The jobs; a project's options (`Effect::SetOptions`) change its configure's spec.
+    jobs: RefCell<Vec<Job>>,
     timeout: Option<Duration>,
     history: Option<RefCell<History>>,
     trace: Option<PathBuf>,
+    /// The folders runs write into, which watch mode ignores.
+    written: Vec<PathBuf>,
+    /// The watch, while watch mode is on.
+    watch: RefCell<Option<crate::watch::Watch>>,
+    /// Where the watch sends the project folders that changed.
+    changes: (Sender<PathBuf>, Receiver<PathBuf>),
 }
 
 impl Driver {
@@ -44,10 +51,13 @@ impl Driver {
         let engine = crate::engine::Engine::new(config, tx)?;
         let driver = Self {
             engine,
-            jobs,
+            jobs: RefCell::new(jobs),
             timeout,
             history: None,
             trace: None,
+            written: Vec::new(),
+            watch: RefCell::new(None),
+            changes: crossbeam_channel::unbounded(),
         };
         Ok((driver, rx))
     }
@@ -108,10 +118,30 @@ impl Driver {
             })
             .collect();
         let logs: Vec<PathBuf> = plan.jobs.iter().map(|job| job.spec.log().into()).collect();
+        let options: Vec<Vec<String>> = plan
+            .jobs
+            .iter()
+            .map(|job| match &job.spec {
+                crate::jobs::JobSpec::Cmake { job, .. } => job.options.clone(),
+                crate::jobs::JobSpec::Words { .. } => Vec::new(),
+            })
+            .collect();
+        let sources: Vec<Option<PathBuf>> = plan
+            .jobs
+            .iter()
+            .map(|job| match &job.spec {
+                crate::jobs::JobSpec::Cmake { job, .. } => Some(job.source.clone()),
+                crate::jobs::JobSpec::Words { .. } => None,
+            })
+            .collect();
         let (driver, events) = Self::new(plan.jobs, &config, plan.timeout)?;
-        let driver = driver.with_records(Some(plan.history), plan.trace);
+        let mut driver = driver.with_records(Some(plan.history), plan.trace);
+        driver.written = plan.written_folders;
         let model = Model::new(nodes, plan.workers, Instant::now())
             .with_log_paths(logs)
+            .with_sources(sources)
+            .with_options(options)
+            .watching(plan.watch)
             .starting_paused(plan.paused)
             .with_nice(plan.nice)
             .with_launcher(launcher_word);
@@ -121,6 +151,7 @@ impl Driver {
     /// Each job's project and build folders, for a CMake job (`None` for the others).
     pub fn folders(&self) -> Vec<Option<(PathBuf, PathBuf)>> {
         self.jobs
+            .borrow()
             .iter()
             .map(|job| match &job.spec {
                 crate::jobs::JobSpec::Cmake { job, .. } => {
@@ -129,6 +160,41 @@ impl Driver {
                 crate::jobs::JobSpec::Words { .. } => None,
             })
             .collect()
+    }
+
+    /// The project folders that changed while watch mode is on (debounced).
+    pub fn changes(&self) -> Receiver<PathBuf> {
+        self.changes.1.clone()
+    }
+
+    /// Starts or stops watching every CMake project's folder. Returns why it could not start.
+    fn set_watch(&self, on: bool) -> Option<String> {
+        let mut watch = self.watch.borrow_mut();
+        if !on {
+            *watch = None;
+            return None;
+        }
+        if watch.is_some() {
+            return None;
+        }
+        let mut projects: Vec<PathBuf> = self
+            .folders()
+            .into_iter()
+            .flatten()
+            .map(|(source, _)| source)
+            .collect();
+        projects.sort();
+        projects.dedup();
+        let mut written = self.written.clone();
+        written.extend(self.folders().into_iter().flatten().map(|(_, build)| build));
+        let ignored = crate::watch::Ignored { folders: written };
+        match crate::watch::Watch::start(projects, ignored, self.changes.0.clone()) {
+            Ok(started) => {
+                *watch = Some(started);
+                None
+            }
+            Err(err) => Some(format!("cannot watch the project folders: {err}")),
+        }
     }
 
     /// Warnings from the engine, e.g. a niceness that could not be set.
@@ -147,12 +213,23 @@ impl Driver {
     pub fn apply(&self, effect: Effect) -> Option<Followup> {
         match effect {
             Effect::Start { job, run } => {
+                let task = self.jobs.borrow()[job.0 as usize].task();
                 self.engine.submit(WorkItem {
                     job,
                     run,
                     timeout: self.timeout,
-                    task: self.jobs[job.0 as usize].task(),
+                    task,
                 });
+                None
+            }
+            Effect::SetOptions { job, options } => {
+                if let Some(Job {
+                    spec: crate::jobs::JobSpec::Cmake { job: cmake, .. },
+                    ..
+                }) = self.jobs.borrow_mut().get_mut(job.0 as usize)
+                {
+                    cmake.options = options;
+                }
                 None
             }
             Effect::Cancel(run) => {
@@ -169,9 +246,14 @@ impl Driver {
                     error: short.to_string(),
                 })
             }),
-            other @ (Effect::Exit | Effect::OpenPager { .. } | Effect::Suspend) => {
-                Some(Followup::Effect(other))
-            }
+            Effect::SetWatch(on) => self
+                .set_watch(on)
+                .map(|error| Followup::Update(Msg::Notice(error))),
+            other @ (Effect::Exit
+            | Effect::Copy(_)
+            | Effect::OpenPager { .. }
+            | Effect::OpenEditor { .. }
+            | Effect::Suspend) => Some(Followup::Effect(other)),
         }
     }
 

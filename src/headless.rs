@@ -39,6 +39,7 @@ pub fn run_headless(mut session: Session, json: bool, signals: &Receiver<i32>) -
         }
     }
     let mut interrupted = false;
+    let changes = session.driver.changes();
     let mut pending = session.model.start();
     loop {
         let mut exit = false;
@@ -46,6 +47,8 @@ pub fn run_headless(mut session: Session, json: bool, signals: &Receiver<i32>) -
             for effect in std::mem::take(&mut pending) {
                 match session.driver.apply(effect) {
                     Some(Followup::Effect(Effect::Exit)) => exit = true,
+                    // No screen to show a notice on: it is a warning.
+                    Some(Followup::Update(Msg::Notice(text))) => warn(&text),
                     Some(Followup::Update(msg)) => {
                         pending.extend(app::update(&mut session.model, msg));
                     }
@@ -53,7 +56,9 @@ pub fn run_headless(mut session: Session, json: bool, signals: &Receiver<i32>) -
                 }
             }
         }
-        if exit || session.model.is_idle() {
+        // In watch mode the session goes on when the work is done, waiting for changes,
+        // until a signal ends it.
+        if exit || (session.model.is_idle() && !session.model.is_watching()) {
             break;
         }
         if out.error.is_some() && !session.model.quitting {
@@ -68,6 +73,11 @@ pub fn run_headless(mut session: Session, json: bool, signals: &Receiver<i32>) -
                 let Ok(event) = event else { break };
                 app::update(&mut session.model, Msg::Tick(Instant::now()));
                 pending = app::update(&mut session.model, Msg::Engine(event));
+            }
+            recv(changes) -> folder => {
+                let Ok(folder) = folder else { break };
+                app::update(&mut session.model, Msg::Tick(Instant::now()));
+                pending = app::update(&mut session.model, Msg::SourceChanged(folder));
             }
             recv(signals) -> _ => {
                 interrupted = true;
@@ -183,6 +193,10 @@ impl<W: Write> Reporter<W> {
             "cpu_ms": ms(s.cpu_time), "speedup": round2(s.speedup),
             "efficiency": round2(s.efficiency), "workers": s.workers,
             "interrupted": interrupted,
+            "causes": app::causes::tally(unsuccessful.iter().filter_map(|r| r.cause.as_deref()))
+                .into_iter()
+                .map(|(cause, jobs)| json!({"cause": cause, "jobs": jobs}))
+                .collect::<Vec<_>>(),
             "unsuccessful": unsuccessful.iter().map(|r| json!({
                 "job": r.name,
                 "stage": r.stage.map(crate::jobs::Stage::as_str),

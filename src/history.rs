@@ -99,6 +99,8 @@ pub struct LastRun {
     pub status: String,
     /// How long it took, if it ran to an end of its own (not cancelled or skipped).
     pub duration: Option<Duration>,
+    /// The project's own `-D` options it ran with.
+    pub options: Vec<String>,
 }
 
 /// The last recorded run of each job, and warnings about lines that could not be read.
@@ -228,7 +230,22 @@ fn parse_record(line: &[u8]) -> Option<(RecordKey, LastRun)> {
         .as_u64()
         .filter(|_| ran_to_an_end)
         .map(Duration::from_millis);
-    Some(((name, stage), LastRun { status, duration }))
+    let options = v["options"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|o| o.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some((
+        (name, stage),
+        LastRun {
+            status,
+            duration,
+            options,
+        },
+    ))
 }
 
 #[cfg(test)]

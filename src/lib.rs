@@ -23,3 +23,4 @@ pub mod signals;
 pub mod text;
 pub mod trace;
 pub mod ui;
+pub mod watch;

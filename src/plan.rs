@@ -41,6 +41,10 @@ pub struct Plan {
     pub words_folders: Vec<PathBuf>,
     /// The guard that stops the jobs if jobdeck is killed with SIGKILL (set by `main`).
     pub watchdog: Option<Arc<crate::engine::watchdog::Watchdog>>,
+    /// Start in watch mode (`--watch`): re-run a project when its folder changes.
+    pub watch: bool,
+    /// Folders the runs write into (build root, log folder): changes there never count.
+    pub written_folders: Vec<PathBuf>,
 }
 
 /// A problem that stops jobdeck before any job runs (exit status 2).
@@ -108,6 +112,16 @@ impl Args {
         if self.rerun_failed {
             let had_jobs = !jobs.is_empty();
             jobs = rerun_failed(jobs, &last);
+            // A project re-run with options (`D`) failed with them: they come along.
+            for job in &mut jobs {
+                let recorded = last.runs.get(&key(job));
+                if let JobSpec::Cmake { job: cmake, .. } = &mut job.spec
+                    && cmake.stage == Stage::Configure
+                    && let Some(run) = recorded
+                {
+                    cmake.options.clone_from(&run.options);
+                }
+            }
             // Not an error: every job's last run succeeded, which is what the user wants.
             nothing_to_rerun = had_jobs && jobs.is_empty();
             if nothing_to_rerun {
@@ -143,6 +157,8 @@ impl Args {
             trace,
             words_folders,
             watchdog: None,
+            watch: self.watch,
+            written_folders: vec![build_root, log_dir],
         })
     }
 

@@ -6,6 +6,7 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::process::Command;
 
+use crate::app::causes::tally;
 use crate::app::{JobState, RunRecord};
 use crate::engine::process::describe;
 use crate::text::escape_controls;
@@ -40,6 +41,13 @@ pub fn recap(unsuccessful: &[RunRecord], staged: bool, args: &[OsString]) -> Vec
     }
     if listed.len() > LISTED {
         lines.push(format!("  … and {} more", listed.len() - LISTED));
+    }
+    let causes = tally(unsuccessful.iter().filter_map(|r| r.cause.as_deref()));
+    if !causes.is_empty() {
+        lines.push(format!("causes ({}):", causes.len()));
+        for (cause, jobs) in causes {
+            lines.push(clean(&format!("  {jobs:>4}  {cause}")));
+        }
     }
     // The demo's build root is a temporary folder removed at exit: its logs are gone, and a
     // re-run would start from a fresh one with no history.
@@ -125,6 +133,9 @@ mod tests {
                 "did not succeed (2):",
                 "  failed    01-basic/A b [build]  main.c:3: error: x",
                 "  timeout   d [build]  ",
+                "causes (2):",
+                "     1  main.c:N: error: x",
+                "     1  timed out",
                 "logs: /b/.jobdeck/logs",
                 "re-run them: jobdeck --build 'my dir' --rerun-failed",
             ]
@@ -137,14 +148,20 @@ mod tests {
             .map(|i| record(&format!("p{i}"), JobState::Failed, "e"))
             .collect();
         let lines = recap(&many, false, &args(&["jobdeck", "--rerun-failed"]));
-        assert_eq!(lines.len(), 1 + LISTED + 3);
+        assert_eq!(lines.len(), 1 + LISTED + 5);
         assert_eq!(lines[LISTED + 1], "  … and 5 more");
-        assert_eq!(lines[LISTED + 3], "re-run them: jobdeck --rerun-failed");
+        assert_eq!(lines[LISTED + 2..LISTED + 4], ["causes (1):", "    25  e"]);
+        assert_eq!(lines[LISTED + 5], "re-run them: jobdeck --rerun-failed");
         assert_eq!(lines[1], "  failed    p0  e", "no stage without stages");
         let demo = recap(&many[..1], false, &args(&["jobdeck", "--demo"]));
         assert_eq!(
             demo,
-            ["did not succeed (1):", "  failed    p0  e"],
+            [
+                "did not succeed (1):",
+                "  failed    p0  e",
+                "causes (1):",
+                "     1  e"
+            ],
             "its logs are gone"
         );
         assert!(recap(&[], false, &args(&["jobdeck"])).is_empty());

@@ -89,7 +89,7 @@ fn live_table_read_fix_rerun_cancel_resize_and_quit() {
     assert!(
         screen
             .lines()
-            .filter(|l| l.contains("CMake Error at"))
+            .filter(|l| l.contains("tui-fixture: broken on purpose"))
             .count()
             >= 2,
         "the summary in the table and the full error in the pane:\n{screen}"

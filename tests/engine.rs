@@ -136,6 +136,15 @@ fn a_cancelled_queued_run_finishes_cancelled_without_starting() {
     let events = collect_until_finished(&rx, 2);
     assert_eq!(finished_of(&events, RunId(1)).outcome, Outcome::Cancelled);
     assert_eq!(finished_of(&events, RunId(2)).outcome, Outcome::Cancelled);
+    // A stopped run says so in its error.
+    assert_eq!(
+        finished_of(&events, RunId(1)).error.as_deref(),
+        Some("cancelled while running")
+    );
+    assert_eq!(
+        finished_of(&events, RunId(2)).error.as_deref(),
+        Some("cancelled before it started")
+    );
     assert!(
         !events
             .iter()
@@ -212,6 +221,7 @@ fn cmake_spec(temp: &TempDir, name: &str, program: &str) -> JobSpec {
             build_dir: temp.join("build").join(name),
             log: temp.join("logs").join(format!("{name}.log")),
             stage: jobdeck::jobs::Stage::Configure,
+            options: Vec::new(),
         },
         settings: Arc::new(CmakeSettings {
             program: program.into(),
@@ -263,10 +273,11 @@ fn cmake_fixtures_end_ok_or_failed_with_their_first_error() {
     );
     assert_eq!(
         fatal.error.as_deref(),
-        Some(
-            "CMake Error at CMakeLists.txt:3 (message): fixture-fatal: deliberate configure failure"
-        )
+        Some("fixture-fatal: deliberate configure failure — CMakeLists.txt:3 (message)")
     );
+    let diagnosis = fatal.diagnosis.as_ref().expect("a diagnosis");
+    assert_eq!(diagnosis.file.as_deref(), Some("CMakeLists.txt"));
+    assert_eq!(diagnosis.line, Some(3));
     let log = std::fs::read_to_string(fatal.log.as_ref().expect("a log")).expect("log");
     assert!(
         log.starts_with("$ cmake -S "),

@@ -115,13 +115,20 @@ fn every_example_ends_as_cmake_by_hand_says() {
     }
     for name in PROJECTS.iter().filter(|n| n.starts_with("07-failing/")) {
         assert_eq!(outcomes[*name].0, "failed", "{name} fails on purpose");
-        let error = events
+        let event = events
             .iter()
             .find(|e| e["event"] == "finished" && e["job"] == *name)
-            .and_then(|e| e["error"].as_str())
-            .unwrap_or_default();
+            .expect("a finished event");
+        let error = event["error"].as_str().unwrap_or_default();
+        // Each fails in its own files: the summary names the place, and so do the fields.
+        let file = event["error_file"].as_str().unwrap_or_default();
+        let line = event["error_line"].as_u64().unwrap_or_default();
         assert!(
-            error.starts_with("CMake Error"),
+            file.ends_with("CMakeLists.txt") && line > 0,
+            "{name}: {event}"
+        );
+        assert!(
+            error.contains(&format!(" — {file}:{line}")) && !error.starts_with("CMake Error"),
             "{name}: summary {error:?}"
         );
     }

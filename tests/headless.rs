@@ -194,7 +194,7 @@ fn plain_lines_report_each_job_and_a_summary() {
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(
         lines.len(),
-        7,
+        9,
         "two jobs, a summary and a recap: {lines:#?}"
     );
     let good = lines
@@ -209,7 +209,7 @@ fn plain_lines_report_each_job_and_a_summary() {
         .expect("bad line");
     assert!(bad.starts_with("failed "), "{bad}");
     assert!(
-        bad.contains("CMake Error at CMakeLists.txt:3 (message): fixture-fatal: deliberate"),
+        bad.contains("fixture-fatal: deliberate configure failure — CMakeLists.txt:3 (message)"),
         "{bad}"
     );
     let log = temp.join("build/.jobdeck/logs/bad/configure.log");
@@ -224,14 +224,19 @@ fn plain_lines_report_each_job_and_a_summary() {
     // The recap: what failed, where the logs are, and how to run it again.
     assert_eq!(lines[3], "did not succeed (1):");
     assert!(
-        lines[4].starts_with("  failed    bad  CMake Error at CMakeLists.txt:3"),
+        lines[4].starts_with("  failed    bad  fixture-fatal: deliberate"),
         "{}",
         lines[4]
     );
-    let logs = temp.join("build/.jobdeck/logs");
-    assert_eq!(lines[5], format!("logs: {}", logs.display()));
+    assert_eq!(lines[5], "causes (1):");
     assert_eq!(
         lines[6],
+        "     1  fixture-fatal: deliberate configure failure"
+    );
+    let logs = temp.join("build/.jobdeck/logs");
+    assert_eq!(lines[7], format!("logs: {}", logs.display()));
+    assert_eq!(
+        lines[8],
         format!(
             "re-run them: {} --headless -j2 {} --rerun-failed",
             env!("CARGO_BIN_EXE_jobdeck"),
@@ -257,17 +262,20 @@ fn json_events_parse_and_carry_the_contract_fields() {
     copy_fixture("cmake/fatal", &temp.join("fatal"));
     copy_fixture("cmake/syntax", &temp.join("syntax"));
     copy_fixture("cmake/none", &temp.join("none"));
+    copy_fixture("cmake/missing-package", &temp.join("missing"));
     let run = run_jobdeck(["--json", "-j2", path_arg(temp.path())]);
     assert_eq!(run.code(), 1, "{run:?}");
     let events = run.json();
     check_event_stream(&events);
-    assert_eq!(events.iter().filter(|e| e["event"] == "started").count(), 4);
+    assert_eq!(events.iter().filter(|e| e["event"] == "started").count(), 5);
     let finished = finished_by_job(&events);
     for ok in ["ok", "none"] {
         let event = &finished[ok];
         assert_eq!(event["status"], "ok", "{event}");
         assert_eq!(event["exit_code"], 0);
         assert_eq!(event["error"], Value::Null);
+        assert_eq!(event["error_file"], Value::Null);
+        assert_eq!(event["error_line"], Value::Null);
         assert_eq!(event["detail"], "fresh");
         let worker = event["worker"].as_u64().expect("a worker number");
         assert!((1..=2).contains(&worker), "{event}");
@@ -278,21 +286,36 @@ fn json_events_parse_and_carry_the_contract_fields() {
     let fatal = &finished["fatal"];
     assert_eq!(fatal["status"], "failed");
     assert_eq!(fatal["exit_code"], 1);
+    // The message first, then the project's own frame; the place also as fields.
     assert_eq!(
         fatal["error"],
-        "CMake Error at CMakeLists.txt:3 (message): fixture-fatal: deliberate configure failure"
+        "fixture-fatal: deliberate configure failure — CMakeLists.txt:3 (message)"
     );
+    assert_eq!(fatal["error_file"], "CMakeLists.txt");
+    assert_eq!(fatal["error_line"], 3);
     let syntax = &finished["syntax"];
     assert_eq!(syntax["status"], "failed");
     let error = syntax["error"].as_str().expect("syntax error summary");
     assert!(
-        error.starts_with("CMake Error at CMakeLists.txt:3") && error.contains("Parse error"),
+        error.starts_with("Parse error") && error.ends_with(" — CMakeLists.txt:3"),
         "{error}"
     );
+    assert_eq!(syntax["error_line"], 3);
+    // Raised inside cmake's FindGSL module; the summary names the project's line instead.
+    let missing = &finished["missing"];
+    let error = missing["error"].as_str().expect("missing package summary");
+    assert!(
+        error.starts_with("Could NOT find GSL")
+            && error.ends_with(" — CMakeLists.txt:6 (find_package)")
+            && !error.contains("/usr/share"),
+        "{error}"
+    );
+    assert_eq!(missing["error_file"], "CMakeLists.txt");
+    assert_eq!(missing["error_line"], 6);
     let summary = events.last().expect("summary");
-    assert_eq!(summary["jobs"], 4);
+    assert_eq!(summary["jobs"], 5);
     assert_eq!(summary["ok"], 2);
-    assert_eq!(summary["failed"], 2);
+    assert_eq!(summary["failed"], 3);
     assert_eq!(summary["interrupted"], false);
     assert!(temp.join("build/ok/CMakeCache.txt").is_file());
 
@@ -328,7 +351,7 @@ fn json_events_parse_and_carry_the_contract_fields() {
         .iter()
         .filter_map(|u| u["job"].as_str())
         .collect();
-    assert_eq!(names, ["fatal", "syntax"]);
+    assert_eq!(names, ["fatal", "missing", "syntax"]);
     assert_eq!(unsuccessful[0]["status"], "failed");
     assert_eq!(unsuccessful[0]["stage"], "configure");
     assert_eq!(unsuccessful[0]["error"], fatal["error"]);
@@ -466,6 +489,8 @@ fn a_job_past_its_timeout_ends_timeout_and_leaves_nothing_behind() {
     assert_eq!(finished["quick"]["status"], "ok");
     let slow = &finished["slow"];
     assert_eq!(slow["status"], "timeout", "{slow}");
+    // The error says why it stopped, not nothing.
+    assert_eq!(slow["error"], "timed out after 1 s (--timeout)", "{slow}");
     let millis = slow["duration_ms"].as_u64().expect("duration");
     // One second of running plus at most the two-second grace period (sleep dies on SIGTERM).
     assert!((1000..3500).contains(&millis), "{slow}");
@@ -561,10 +586,9 @@ fn an_unknown_generator_fails_each_job_with_cmakes_own_error() {
     assert_eq!(run.code(), 1, "{run:?}");
     let finished = finished_by_job(&run.json());
     let error = finished["p"]["error"].as_str().expect("an error summary");
-    assert_eq!(
-        error,
-        "CMake Error: Could not create named generator No Such Generator"
-    );
+    // No frame of the project is involved: the message alone, with no place.
+    assert_eq!(error, "Could not create named generator No Such Generator");
+    assert_eq!(finished["p"]["error_file"], Value::Null);
 }
 
 #[test]

@@ -215,10 +215,11 @@ fn plain_lines_escape_control_characters_in_names_and_errors() {
     assert!(!run.stdout.contains(is_unsafe), "stdout: {:?}", run.stdout);
     assert!(!run.stderr.contains(is_unsafe), "stderr: {:?}", run.stderr);
     let lines: Vec<&str> = run.stdout.lines().collect();
-    // Two jobs, the summary, then the recap: its heading, two jobs, the logs, the re-run.
+    // Two jobs, the summary, then the recap: its heading, two jobs, their one cause, the
+    // logs, the re-run.
     assert_eq!(
         lines.len(),
-        8,
+        10,
         "two jobs, the summary and the recap: {lines:#?}"
     );
     assert_eq!(lines[3], "did not succeed (2):");

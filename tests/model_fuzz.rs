@@ -10,7 +10,9 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use jobdeck::app::{Action, Effect, JobState, Model, Msg, UiAction, update};
+use jobdeck::app::{
+    Action, CauseAction, Effect, JobState, LogAction, Model, Msg, OptionsAction, UiAction, update,
+};
 use jobdeck::engine::{EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
 use jobdeck::jobs::JobKind;
 use proptest::prelude::*;
@@ -40,6 +42,23 @@ fn action() -> impl Strategy<Value = Action> {
         Just(Action::RemoveWorker),
         Just(Action::ToggleLog),
         Just(Action::OpenLog),
+        Just(Action::OpenEditor),
+        Just(Action::ToggleWatch),
+        Just(Action::Options(OptionsAction::Ask)),
+        Just(Action::Options(OptionsAction::Char('='))),
+        Just(Action::Options(OptionsAction::Submit)),
+        Just(Action::Options(OptionsAction::Remove)),
+        Just(Action::Log(LogAction::ToggleWrap)),
+        Just(Action::Log(LogAction::BeginSearch)),
+        Just(Action::Log(LogAction::SearchChar('o'))),
+        Just(Action::Log(LogAction::SubmitSearch)),
+        Just(Action::Log(LogAction::NextMatch)),
+        Just(Action::Log(LogAction::PrevMatch)),
+        Just(Action::Log(LogAction::CopyError)),
+        Just(Action::Cause(CauseAction::Toggle)),
+        Just(Action::Cause(CauseAction::Next)),
+        Just(Action::Cause(CauseAction::Choose)),
+        Just(Action::Cause(CauseAction::Rerun)),
         Just(Action::Quit),
         Just(Action::Confirm),
         Just(Action::Dismiss),
@@ -89,7 +108,13 @@ impl SimEngine {
                 }
             }
             Effect::SetWorkers(n) => self.resize(*n),
-            Effect::OpenPager { .. } | Effect::Suspend | Effect::Exit => {}
+            Effect::OpenPager { .. }
+            | Effect::OpenEditor { .. }
+            | Effect::SetWatch(_)
+            | Effect::SetOptions { .. }
+            | Effect::Copy(_)
+            | Effect::Suspend
+            | Effect::Exit => {}
         }
     }
 
@@ -213,6 +238,7 @@ fn finished(job: JobId, run: RunId, outcome: Outcome) -> EngineEvent {
         cpu: None,
         error: None,
         log: None,
+        diagnosis: None,
     });
     EngineEvent { job, run, kind }
 }

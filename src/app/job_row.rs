@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::engine::{JobId, Outcome, RunId, WorkerId};
+use crate::engine::{Diagnosis, JobId, Outcome, RunId, WorkerId};
 use crate::jobs::{JobKind, Stage};
 
 /// Lines of output kept in memory per job; the log file has all of them.
@@ -203,6 +203,8 @@ pub struct JobRow {
     pub exit_code: Option<i32>,
     /// One-line reason for a failure.
     pub error: Option<String>,
+    /// The failure's message and where in the project it points, where known.
+    pub diagnosis: Option<Diagnosis>,
     /// The job-specific detail, e.g. `cached` or `fresh`.
     pub detail: Option<String>,
     /// Progress of the current run: done and total units.
@@ -214,6 +216,12 @@ pub struct JobRow {
     pub log_path: Option<PathBuf>,
     /// Recent output lines.
     pub output: OutputTail,
+    /// The project's folder, for a CMake job.
+    pub source: Option<PathBuf>,
+    /// The project's own `-D` options (`VAR=VALUE`), on its first stage.
+    pub options: Vec<String>,
+    /// The current run's command line (`$ cmake -S …`), the first line of its output.
+    pub command: Option<String>,
 }
 
 impl JobRow {
@@ -235,11 +243,15 @@ impl JobRow {
             outcome: None,
             exit_code: None,
             error: None,
+            diagnosis: None,
             detail: None,
             progress: None,
             log: None,
             log_path: None,
             output: OutputTail::default(),
+            source: None,
+            options: Vec::new(),
+            command: None,
         }
     }
 
@@ -260,6 +272,8 @@ impl JobRow {
         self.outcome = None;
         self.exit_code = None;
         self.error = None;
+        self.diagnosis = None;
+        self.command = None;
         self.progress = None;
         self.output.clear();
     }

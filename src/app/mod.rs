@@ -5,10 +5,13 @@
 //! out (start a run, cancel one, resize the pool, exit). The TUI and the headless mode drive
 //! the same model, so scheduling behaves the same in both.
 
+pub mod causes;
 mod graph;
 pub mod job_row;
 mod lanes;
+pub mod log_view;
 pub mod navigation;
+mod options;
 pub mod progress;
 pub mod record;
 mod schedule;
@@ -16,21 +19,27 @@ pub mod stats;
 #[cfg(test)]
 mod test_support;
 #[cfg(test)]
+mod tests_fix_loop;
+#[cfg(test)]
 mod tests_graph;
 #[cfg(test)]
 mod tests_navigation;
 #[cfg(test)]
 mod tests_ui;
 pub mod ui_state;
+mod watching;
 
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::engine::{EngineEvent, EventKind, JobId, RunId, WorkerId};
+pub use causes::{CauseAction, CausesPanel};
 use graph::Ready;
 pub use job_row::{JobNode, JobRow, JobState, OutputTail};
+pub use log_view::{LogAction, LogView};
 pub use navigation::SortOrder;
+pub use options::OptionsAction;
 pub use progress::{Eta, Progress};
 pub use record::{News, RunRecord};
 pub use stats::{Counts, Summary, WorkerStats};
@@ -69,6 +78,10 @@ pub enum Action {
     ToggleLog,
     /// Open the selected job's log file in the pager.
     OpenLog,
+    /// Open the selected project's file at its error's line in `$VISUAL`/`$EDITOR`.
+    OpenEditor,
+    /// Turn watch mode on or off: re-run a project when its folder changes.
+    ToggleWatch,
     /// Quit: asks first while jobs run; then cancels everything and exits once it is gone.
     Quit,
     /// Answer the question showing with yes.
@@ -81,6 +94,12 @@ pub enum Action {
     Suspend,
     /// Change only what is shown (filter, search, scrolling, help).
     Ui(UiAction),
+    /// The causes panel: open it, move in it, choose a cause or re-run its jobs.
+    Cause(CauseAction),
+    /// A project's own `-D` options: ask for one, type it, add it, or remove them.
+    Options(OptionsAction),
+    /// The log pane: wrap, search, copy.
+    Log(LogAction),
 }
 
 /// A question the footer asks before an action that cancels runs.
@@ -110,6 +129,8 @@ pub enum Msg {
     Drawn,
     /// A one-line message for the user, shown until the next key.
     Notice(String),
+    /// A watched project folder changed on disk (and then stayed quiet a moment).
+    SourceChanged(PathBuf),
     /// The pool could not grow to the size asked: the OS would not start another thread.
     PoolShort {
         /// The worker count the pool has.
@@ -146,6 +167,24 @@ pub enum Effect {
         log: PathBuf,
         /// Whether its run is still writing it: the pager should follow its end.
         follow: bool,
+    },
+    /// Put this text on the clipboard (OSC 52: works over ssh and inside tmux).
+    Copy(String),
+    /// Give a job's configure these `-D` options (`VAR=VALUE`) from its next run on.
+    SetOptions {
+        /// The project's configure.
+        job: JobId,
+        /// Its options, in order.
+        options: Vec<String>,
+    },
+    /// Start watching the project folders for changes, or stop.
+    SetWatch(bool),
+    /// Open a file in the user's editor at a line (`+LINE FILE`), then come back.
+    OpenEditor {
+        /// The file.
+        file: PathBuf,
+        /// The line, where the error names one.
+        line: Option<u32>,
     },
     /// Restore the terminal, stop until the shell continues jobdeck (`fg`), then take the
     /// terminal back and draw everything again.
@@ -203,8 +242,16 @@ pub struct Model {
     pub spans: Vec<Span>,
     /// What the TUI shows: filter, search, scroll offsets, help.
     pub ui: UiState,
+    /// The causes panel (`causes.rs`).
+    pub causes_panel: CausesPanel,
+    /// The `-D VAR=VALUE` being typed for the selected project, while asking (`options.rs`).
+    pub options_prompt: Option<String>,
+    /// The log pane's wrap switch and search (`log_view.rs`).
+    pub log_view: LogView,
     /// Whether dispatch is paused (running jobs go on).
     paused: bool,
+    /// Whether a change in a project's folder re-runs it (`--watch`, `W`).
+    watching: bool,
     /// Whether something visible changed since the last draw.
     dirty: bool,
     /// Whether some job is a stage after a configure.
@@ -262,7 +309,11 @@ impl Model {
             worker_stats: BTreeMap::new(),
             spans: Vec::new(),
             ui: UiState::default(),
+            causes_panel: CausesPanel::default(),
+            options_prompt: None,
+            log_view: LogView::default(),
             paused: false,
+            watching: false,
             dirty: true,
             has_stages: false,
             dependants: Vec::new(),
@@ -315,6 +366,16 @@ impl Model {
         self
     }
 
+    /// Each job's project folder, in job order (`None` for a job of no project): `e` opens
+    /// its files.
+    #[must_use]
+    pub fn with_sources(mut self, sources: impl IntoIterator<Item = Option<PathBuf>>) -> Self {
+        for (row, source) in self.jobs.iter_mut().zip(sources) {
+            row.source = source;
+        }
+        self
+    }
+
     /// Shows the niceness jobs run at in the header.
     #[must_use]
     pub fn with_nice(mut self, nice: Option<i32>) -> Self {
@@ -329,9 +390,16 @@ impl Model {
         self
     }
 
-    /// Starts as many ready jobs as there are free workers (none while paused).
+    /// Starts as many ready jobs as there are free workers (none while paused), and the
+    /// watch if the session starts in watch mode.
     pub fn start(&mut self) -> Vec<Effect> {
-        self.dispatch()
+        let mut effects: Vec<Effect> = self
+            .watching
+            .then_some(Effect::SetWatch(true))
+            .into_iter()
+            .collect();
+        effects.extend(self.dispatch());
+        effects
     }
 
     /// The row for `job`.
@@ -440,6 +508,7 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.dirty = true;
             Vec::new()
         }
+        Msg::SourceChanged(folder) => model.on_source_changed(&folder),
         Msg::PoolShort { workers, error } => {
             model.ui.notice = Some(format!("{error}; {workers} workers"));
             model.dirty = true;
@@ -545,7 +614,17 @@ impl Model {
             }
             EventKind::Progress { done, total } => row.progress = Some((done, total)),
             EventKind::Detail(detail) => row.detail = Some(detail),
-            EventKind::Output { lines, skipped } => row.output.push(lines, skipped),
+            EventKind::Output { mut lines, skipped } => {
+                // A process run's first line is its command: kept apart, so the log pane can
+                // show it at its top however much output follows.
+                if row.output.total == 0
+                    && row.command.is_none()
+                    && lines.first().is_some_and(|line| line.starts_with("$ "))
+                {
+                    row.command = Some(lines.remove(0));
+                }
+                row.output.push(lines, skipped);
+            }
             // Handled before the row is touched: it only puts the job back in line.
             EventKind::Withdrawn => {}
             EventKind::Finished(finished) => {
@@ -554,6 +633,7 @@ impl Model {
                 row.elapsed = Some(finished.elapsed);
                 row.cpu = finished.cpu;
                 row.error = finished.error;
+                row.diagnosis = finished.diagnosis;
                 if finished.log.is_some() {
                     row.log = finished.log;
                 }

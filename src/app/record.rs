@@ -36,6 +36,15 @@ pub struct RunRecord {
     pub exit_code: Option<i32>,
     /// One-line reason for an unsuccessful run.
     pub error: Option<String>,
+    /// The file the error points at, relative to the project's folder.
+    pub error_file: Option<String>,
+    /// The line in `error_file`.
+    pub error_line: Option<u32>,
+    /// The project's own `-D` options the run had (`VAR=VALUE`).
+    pub options: Vec<String>,
+    /// The cause of a failed or timed-out run: its error with what differs between projects
+    /// taken out (`causes.rs`).
+    pub cause: Option<String>,
     /// The run's full log.
     pub log: Option<PathBuf>,
     /// Job-specific note (`fresh`, `cached`, `no tests`, …).
@@ -70,6 +79,10 @@ impl RunRecord {
             cpu: row.cpu,
             exit_code: row.exit_code,
             error: row.error.clone(),
+            error_file: row.diagnosis.as_ref().and_then(|d| d.file.clone()),
+            error_line: row.diagnosis.as_ref().and_then(|d| d.line),
+            cause: super::causes::cause_of(row),
+            options: row.options.clone(),
             // Before its run ends a row has no reported log yet, but its log's path is known:
             // a `started` event carries it, so a script can follow the log.
             // (Only while it runs: a job cancelled in the queue never wrote one.)
@@ -107,6 +120,8 @@ impl RunRecord {
             "cpu_ms": self.cpu.map(millis),
             "exit_code": self.exit_code,
             "error": self.error,
+            "error_file": self.error_file,
+            "error_line": self.error_line,
             "log": self.log_text(),
             "detail": self.detail,
         })
@@ -114,7 +129,7 @@ impl RunRecord {
 
     /// A line of `history.jsonl`; `started_at_ms` is the wall-clock start, in ms since 1970.
     pub fn history_json(&self, started_at_ms: u64) -> Value {
-        json!({
+        let mut record = json!({
             "job": self.name,
             "kind": self.kind.as_str(),
             "stage": self.stage.map(Stage::as_str),
@@ -125,7 +140,12 @@ impl RunRecord {
             "started_at_ms": started_at_ms,
             "error": self.error,
             "log": self.log_text(),
-        })
+        });
+        // Only a run that had options says so: older readers see the lines they always did.
+        if !self.options.is_empty() {
+            record["options"] = json!(self.options);
+        }
+        record
     }
 
     fn log_text(&self) -> Option<String> {

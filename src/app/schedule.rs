@@ -36,8 +36,13 @@ impl Model {
             Action::SelectLast => self.select_position(usize::MAX),
             Action::Select(position) => self.select_position(position),
             Action::Ui(ui) => return self.on_ui_action(ui),
+            Action::Cause(action) => return self.on_cause_action(action),
+            Action::Options(action) => return self.on_options_action(action),
+            Action::Log(action) => return self.on_log_action(action),
             Action::ToggleLog => self.show_log = !self.show_log,
             Action::OpenLog => return self.open_log(),
+            Action::OpenEditor => return self.open_editor(),
+            Action::ToggleWatch => return self.toggle_watch(),
             Action::Start => return self.with_selected(Self::start_now),
             Action::Cancel => return self.with_selected(Self::cancel_job),
             Action::Rerun => return self.with_selected(Self::rerun),
@@ -99,6 +104,30 @@ impl Model {
         // Say why nothing happened rather than ignore the key.
         self.ui.notice = Some("no log yet: the job has not run".into());
         Vec::new()
+    }
+
+    /// The selected project's file at its error's line in the editor: the file the error
+    /// points at, else the project's `CMakeLists.txt`.
+    fn open_editor(&mut self) -> Vec<Effect> {
+        let Some(row) = self.selected_shown_job() else {
+            return Vec::new();
+        };
+        let Some(source) = &row.source else {
+            self.ui.notice = Some("no project folder: this is not a CMake job".into());
+            return Vec::new();
+        };
+        let place = row.diagnosis.as_ref().and_then(|d| d.file.as_ref());
+        let effect = match place {
+            Some(file) => Effect::OpenEditor {
+                file: source.join(file),
+                line: row.diagnosis.as_ref().and_then(|d| d.line),
+            },
+            None => Effect::OpenEditor {
+                file: source.join(crate::jobs::discovery::PROJECT_FILE),
+                line: None,
+            },
+        };
+        vec![effect]
     }
 
     fn with_selected(&mut self, act: fn(&mut Self, JobId) -> Vec<Effect>) -> Vec<Effect> {
@@ -172,6 +201,7 @@ impl Model {
         match row.state {
             JobState::Queued => {
                 row.state = JobState::Cancelled;
+                row.error = Some("cancelled before it started".to_string());
                 self.report_finished(job);
                 self.skip_dependants(job);
                 Vec::new()

@@ -50,6 +50,7 @@ pub fn finish(model: &mut Model, run: (JobId, RunId), elapsed: Duration) -> Vec<
         cpu: Some(elapsed / 2),
         error: None,
         log: None,
+        diagnosis: None,
     };
     send(model, run, EventKind::Finished(finished))
 }

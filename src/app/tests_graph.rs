@@ -45,6 +45,7 @@ fn run(model: &mut Model, job: u32, outcome: Outcome) -> Vec<Effect> {
         cpu: None,
         error: None,
         log: None,
+        diagnosis: None,
     };
     send(model, run, EventKind::Finished(finished))
 }
@@ -58,6 +59,7 @@ fn end(model: &mut Model, job: u32, outcome: Outcome) -> Vec<Effect> {
         cpu: None,
         error: None,
         log: None,
+        diagnosis: None,
     };
     send(model, current(model, job), EventKind::Finished(finished))
 }
@@ -284,6 +286,7 @@ fn cancel_then_rerun_in_one_turn_records_the_cancelled_run_as_it_ended() {
         cpu: None,
         error: None,
         log: None,
+        diagnosis: None,
     };
     send(&mut model, first[0], EventKind::Finished(cancelled));
     // `R` before the loop took the news: the record must still be the cancelled run's.

@@ -25,6 +25,7 @@ fn fail(model: &mut Model, run: (JobId, RunId), millis: u64) {
         cpu: None,
         error: Some("broken".into()),
         log: None,
+        diagnosis: None,
     };
     send(model, run, EventKind::Finished(finished));
 }

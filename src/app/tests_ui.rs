@@ -57,6 +57,7 @@ fn finished(outcome: Outcome) -> EventKind {
         cpu: None,
         error: None,
         log: None,
+        diagnosis: None,
     })
 }
 
@@ -634,6 +635,7 @@ fn open_log_asks_for_the_pager_only_when_there_is_a_log() {
             cpu: None,
             error: Some("CMake Error at CMakeLists.txt:2".into()),
             log: Some("/tmp/a.log".into()),
+            diagnosis: None,
         }),
     );
     assert_eq!(
@@ -680,6 +682,7 @@ fn open_log_on_a_running_job_follows_the_log_being_written() {
         cpu: None,
         error: None,
         log: Some(log.clone()),
+        diagnosis: None,
     };
     event(&mut m, 0, run, EventKind::Finished(done));
     assert_eq!(

@@ -131,6 +131,8 @@ pub struct UiState {
     pub failed_only: bool,
     /// The name search; empty shows every name.
     pub query: String,
+    /// Show only the jobs of this cause (chosen in the causes panel).
+    pub cause: Option<String>,
     /// Whether keys are being typed into the search.
     pub is_typing: bool,
     /// Whether the key list is showing.
@@ -302,7 +304,7 @@ impl Model {
     /// list while the user watches it).
     pub(super) fn reorder(&mut self, keep_shown: bool) {
         let query = self.ui.query.to_lowercase();
-        let filtering = self.ui.failed_only || !query.is_empty();
+        let filtering = self.ui.failed_only || !query.is_empty() || self.ui.cause.is_some();
         let sorting = self.ui.sort != SortOrder::Name;
         let mut shown: Option<Vec<usize>> = (filtering || sorting).then(|| {
             (0..self.jobs.len())
@@ -334,6 +336,11 @@ impl Model {
     fn matches_filter(&self, row: &JobRow, lowercase_query: &str) -> bool {
         (!self.ui.failed_only || is_failure(row.state))
             && (lowercase_query.is_empty() || matches_query(row, lowercase_query))
+            && self
+                .ui
+                .cause
+                .as_ref()
+                .is_none_or(|cause| super::causes::cause_of(row).as_ref() == Some(cause))
     }
 
     /// Adds a job that just failed to the failed-only list. A row that stops failing (it was
@@ -360,6 +367,12 @@ impl Model {
                 self.selected = job;
             }
         }
+    }
+
+    /// Shows only the jobs of `cause` (every job again for `None`).
+    pub(super) fn filter_to_cause(&mut self, cause: Option<String>) {
+        self.ui.cause = cause;
+        self.apply_filter();
     }
 
     /// Takes the regions the loop drew and keeps the offsets valid for them.
@@ -394,6 +407,7 @@ impl Model {
             UiAction::ClearFilters => {
                 self.ui.query.clear();
                 self.ui.failed_only = false;
+                self.ui.cause = None;
                 self.apply_filter();
             }
             UiAction::LogPageUp => self.scroll_log_up(self.log_page()),

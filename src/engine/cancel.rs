@@ -12,6 +12,16 @@ pub enum StopReason {
     TimedOut,
 }
 
+impl StopReason {
+    /// `cancelled` or `timed out`, for messages.
+    pub fn word(self) -> &'static str {
+        match self {
+            StopReason::Cancelled => "cancelled",
+            StopReason::TimedOut => "timed out",
+        }
+    }
+}
+
 /// A cheap, clonable flag. Cancelling twice is harmless; the first reason wins.
 #[derive(Debug, Clone, Default)]
 pub struct CancelToken(Arc<AtomicU8>);

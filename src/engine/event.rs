@@ -81,6 +81,20 @@ pub struct Finished {
     pub error: Option<String>,
     /// Where the full output of the run was written.
     pub log: Option<PathBuf>,
+    /// What the error says and where in the job's own files it points, where known.
+    pub diagnosis: Option<Diagnosis>,
+}
+
+/// A failure's message and the place in the job's own files it points at (for a CMake
+/// project: the first frame of the call stack inside the project, relative to its folder).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Diagnosis {
+    /// The error message alone, without any place.
+    pub message: String,
+    /// The file, relative to the job's folder.
+    pub file: Option<String>,
+    /// The line in `file`.
+    pub line: Option<u32>,
 }
 
 /// The outcome of a run.

@@ -216,9 +216,14 @@ fn run_item(item: WorkItem, worker: WorkerId, shared: &Shared) {
     };
     if let Some(reason) = token.stop_reason() {
         shared.forget(run);
+        let report = Report {
+            error: Some(format!("{} before it started", reason.word())),
+            ..Report::stopped(reason)
+        };
         send(EventKind::Finished(finished(
-            Report::stopped(reason),
+            report,
             std::time::Duration::ZERO,
+            timeout,
         )));
         return;
     }
@@ -231,16 +236,36 @@ fn run_item(item: WorkItem, worker: WorkerId, shared: &Shared) {
     let report = catch_unwind(AssertUnwindSafe(|| task(&mut ctx)))
         .unwrap_or_else(|panic| Report::new(Outcome::Panicked(panic_message(panic.as_ref()))));
     shared.forget(run);
-    send(EventKind::Finished(finished(report, started.elapsed())));
+    send(EventKind::Finished(finished(
+        report,
+        started.elapsed(),
+        timeout,
+    )));
 }
 
-fn finished(report: Report, elapsed: std::time::Duration) -> Finished {
+/// The `Finished` of a report. A stopped run says so in its error, so a timeout or a
+/// cancel never reads as a failure without a reason.
+fn finished(
+    report: Report,
+    elapsed: std::time::Duration,
+    timeout: Option<std::time::Duration>,
+) -> Finished {
+    let error = report.error.or_else(|| match (&report.outcome, timeout) {
+        (Outcome::TimedOut, Some(limit)) => Some(format!(
+            "timed out after {} s (--timeout)",
+            limit.as_secs_f64()
+        )),
+        (Outcome::TimedOut, None) => Some("timed out".to_string()),
+        (Outcome::Cancelled, _) => Some("cancelled while running".to_string()),
+        _ => None,
+    });
     Finished {
         outcome: report.outcome,
         elapsed,
         cpu: report.cpu,
-        error: report.error,
+        error,
         log: report.log,
+        diagnosis: report.diagnosis,
     }
 }
 

@@ -63,6 +63,11 @@ pub fn run(mut command: Command, log_path: &Path, ctx: &mut RunCtx) -> Report {
             return Report::failure(format!("cannot write log {}: {err}", log_path.display()));
         }
     };
+    // The log's first line, also the first line of the run's output: the log pane shows the
+    // exact command at its top.
+    // Shown as the output is: a folder name cannot reach the terminal as an escape.
+    let shown = super::output::display_line(format!("$ {}", describe(&command)).as_bytes(), false);
+    ctx.output(vec![shown], 0);
     let spawned = spawn(&mut command, ctx);
     // The command holds our copies of the pipe's write end; the pipe only reaches its end of
     // file once they are closed.

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Sender;
 
 use super::cancel::{CancelToken, StopReason};
-use super::event::{EngineEvent, EventKind, JobId, Outcome, RunId, WorkerId};
+use super::event::{Diagnosis, EngineEvent, EventKind, JobId, Outcome, RunId, WorkerId};
 use super::launcher::Launcher;
 use super::watchdog::Watchdog;
 
@@ -25,6 +25,8 @@ pub struct Report {
     pub error: Option<String>,
     /// Where the run's full output went.
     pub log: Option<PathBuf>,
+    /// The failure's message and where it points, where the job could tell.
+    pub diagnosis: Option<Diagnosis>,
 }
 
 impl Report {
@@ -35,6 +37,7 @@ impl Report {
             cpu: None,
             error: None,
             log: None,
+            diagnosis: None,
         }
     }
 

@@ -7,7 +7,7 @@ use std::process::Command;
 use crate::engine::{Report, RunCtx};
 
 use super::log_files;
-use super::process_job::ProcessJob;
+use super::process_job::{FirstError, ProcessJob};
 use super::summaries;
 
 pub use summaries::first_cmake_error;
@@ -81,6 +81,9 @@ pub struct CmakeJob {
     pub log: PathBuf,
     /// Which stage this is.
     pub stage: Stage,
+    /// This project's own `-D VAR=VALUE` options (the options key, or the history under
+    /// `--rerun-failed`), passed after the session's.
+    pub options: Vec<String>,
 }
 
 impl CmakeJob {
@@ -91,6 +94,7 @@ impl CmakeJob {
             build_dir,
             log: log_files::log_path(log_dir, name, Stage::Configure.as_str()),
             stage: Stage::Configure,
+            options: Vec::new(),
         }
     }
 
@@ -118,7 +122,7 @@ impl CmakeJob {
                 if let Some(generator) = &settings.generator {
                     command.arg("-G").arg(generator);
                 }
-                for define in &settings.defines {
+                for define in settings.defines.iter().chain(&self.options) {
                     command.arg(format!("-D{define}"));
                 }
                 command
@@ -153,25 +157,43 @@ impl CmakeJob {
                 ));
             }
             let cached = self.build_dir.join("CMakeCache.txt").is_file();
-            ctx.detail(if cached { "cached" } else { "fresh" });
+            let mut detail = if cached { "cached" } else { "fresh" }.to_string();
+            for option in &self.options {
+                detail.push_str(" -D");
+                detail.push_str(option);
+            }
+            ctx.detail(detail);
         }
-        let (tool, first_error): (&str, fn(&Path) -> Option<String>) = match self.stage {
-            Stage::Configure => ("cmake", summaries::first_cmake_error),
-            Stage::Build => ("cmake --build", summaries::first_build_error),
-            Stage::Test => ("ctest", summaries::failed_tests),
+        let source = self.source.as_path();
+        let build_dir = self.build_dir.as_path();
+        let configure = |log: &Path| {
+            let (summary, diagnosis) = super::diagnostics::first_cmake_diagnosis(
+                summaries::lines(log)?,
+                source,
+                build_dir,
+            )?;
+            Some((summary, Some(diagnosis)))
         };
-        let mut report = ProcessJob {
+        // Compilers name files by absolute path; in a table cell the path would hide the
+        // error itself, so a file of the project is named from the project's folder.
+        let build = |log: &Path| {
+            let error = summaries::relative_to(&summaries::first_build_error(log)?, source);
+            let diagnosis = super::diagnostics::compiler_error_place(&error);
+            Some((error, diagnosis))
+        };
+        let test = |log: &Path| Some((summaries::failed_tests(log)?, None));
+        let (tool, first_error): (&str, &FirstError) = match self.stage {
+            Stage::Configure => ("cmake", &configure),
+            Stage::Build => ("cmake --build", &build),
+            Stage::Test => ("ctest", &test),
+        };
+        let report = ProcessJob {
             command: self.command(settings),
             log: &self.log,
             tool,
             first_error,
         }
         .run(ctx);
-        // Compilers name files by absolute path; in a table cell the path would hide the
-        // error itself, so a file of the project is named from the project's folder.
-        report.error = report
-            .error
-            .map(|error| summaries::relative_to(&error, &self.source));
         if self.stage == Stage::Test && report.outcome.is_success() {
             ctx.detail(summaries::tests_passed(&self.log));
         }

@@ -1,6 +1,7 @@
 //! The job kinds jobdeck runs, and how each becomes an engine task.
 
 pub mod cmake;
+pub mod diagnostics;
 pub mod discovery;
 pub mod log_files;
 pub mod process_job;

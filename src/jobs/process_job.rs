@@ -10,12 +10,14 @@ use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Command;
 
-use crate::engine::{Outcome, Report, RunCtx, process};
+use crate::engine::{Diagnosis, Outcome, Report, RunCtx, process};
 
 use super::{log_files, summaries};
 
+/// Reads a failed run's log: its one-line summary, and what it says and where, if it can.
+pub type FirstError<'a> = dyn Fn(&Path) -> Option<(String, Option<Diagnosis>)> + 'a;
+
 /// A program run as a job.
-#[derive(Debug)]
 pub struct ProcessJob<'a> {
     /// The command line.
     pub command: Command,
@@ -23,8 +25,8 @@ pub struct ProcessJob<'a> {
     pub log: &'a Path,
     /// How messages name what ran: `cmake`, `cmake --build`, `ctest`.
     pub tool: &'a str,
-    /// Reads the one-line summary of a failure from the log, if it can.
-    pub first_error: fn(&Path) -> Option<String>,
+    /// Reads the one-line summary of a failure from the log, and where it points, if it can.
+    pub first_error: &'a FirstError<'a>,
 }
 
 impl ProcessJob<'_> {
@@ -50,7 +52,11 @@ impl ProcessJob<'_> {
             Outcome::SpawnFailed(reason) => Some(spawn_error(&program, reason)),
             Outcome::Failed { code, signal } => report
                 .error
-                .or_else(|| (self.first_error)(self.log))
+                .or_else(|| {
+                    let (summary, diagnosis) = (self.first_error)(self.log)?;
+                    report.diagnosis = diagnosis;
+                    Some(summary)
+                })
                 .or_else(|| {
                     let launcher = launcher.as_deref()?;
                     summaries::first_launcher_error(self.log, launcher)

@@ -3,7 +3,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::app::{Action, Model, UiAction};
+use crate::app::{Action, CauseAction, LogAction, Model, OptionsAction, UiAction};
 
 /// Which set of keys is live, derived from the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +16,12 @@ pub enum Mode {
     Confirm,
     /// The key list is showing.
     Help,
+    /// The causes panel is showing.
+    Causes,
+    /// Typing a project's `-D VAR=VALUE`.
+    Options,
+    /// Typing a search of the log pane.
+    LogSearch,
 }
 
 impl Mode {
@@ -23,10 +29,16 @@ impl Mode {
     pub fn of(model: &Model) -> Self {
         if model.asking.is_some() {
             Mode::Confirm
+        } else if model.options_prompt.is_some() {
+            Mode::Options
+        } else if model.log_view.is_typing {
+            Mode::LogSearch
         } else if model.ui.is_typing {
             Mode::Search
         } else if model.ui.show_help {
             Mode::Help
+        } else if model.causes_panel.is_open {
+            Mode::Causes
         } else {
             Mode::Normal
         }
@@ -83,6 +95,16 @@ const fn ui(action: UiAction) -> Action {
 }
 
 const NORMAL: Option<Mode> = Some(Mode::Normal);
+const LOG_SEARCH: Option<Mode> = Some(Mode::LogSearch);
+
+const fn log(action: LogAction) -> Action {
+    Action::Log(action)
+}
+const CAUSES: Option<Mode> = Some(Mode::Causes);
+
+const fn cause(action: CauseAction) -> Action {
+    Action::Cause(action)
+}
 
 /// Every key jobdeck knows, in the order the footer and the help list them.
 #[rustfmt::skip]
@@ -106,6 +128,10 @@ pub const KEYMAP: &[Binding] = &[
     Binding { mode: NORMAL, keys: &[c('p')], label: "p", action: Action::TogglePause, footer: Some(("p", "pause")), help: "pause or resume dispatch (running jobs go on)" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Enter)], label: "Enter", action: Action::ToggleLog, footer: Some(("Enter", "log")), help: "show or hide the log pane" },
     Binding { mode: NORMAL, keys: &[c('o')], label: "o", action: Action::OpenLog, footer: Some(("o", "pager")), help: "open the full log in $PAGER (default less)" },
+    Binding { mode: NORMAL, keys: &[c('e')], label: "e", action: Action::OpenEditor, footer: None, help: "edit the project at its error ($VISUAL/$EDITOR)" },
+    Binding { mode: NORMAL, keys: &[c('W')], label: "W", action: Action::ToggleWatch, footer: None, help: "watch mode: re-run a project when its files change" },
+    Binding { mode: NORMAL, keys: &[c('D')], label: "D", action: Action::Options(OptionsAction::Ask), footer: None, help: "add a -D VAR=VALUE to the project and re-run it" },
+    Binding { mode: NORMAL, keys: &[c('U')], label: "U", action: Action::Options(OptionsAction::Remove), footer: None, help: "remove the project's own -D options" },
     Binding { mode: NORMAL, keys: &[c('+'), c('=')], label: "+", action: Action::AddWorker, footer: Some(("+/-", "pool")), help: "grow the pool by one worker" },
     Binding { mode: NORMAL, keys: &[c('-')], label: "-", action: Action::RemoveWorker, footer: None, help: "shrink the pool by one worker" },
     Binding { mode: NORMAL, keys: &[c('w')], label: "w", action: ui(UiAction::ToggleWorkers), footer: Some(("w", "workers")), help: "show or hide the workers panel (one line per worker)" },
@@ -114,10 +140,17 @@ pub const KEYMAP: &[Binding] = &[
     Binding { mode: NORMAL, keys: &[c('/')], label: "/", action: ui(UiAction::BeginSearch), footer: Some(("/", "search")), help: "search names, errors and details" },
     Binding { mode: NORMAL, keys: &[c('S')], label: "S", action: ui(UiAction::CycleSort), footer: Some(("S", "sort")), help: "sort by name, state or time (longest first)" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Esc)], label: "Esc", action: ui(UiAction::ClearFilters), footer: None, help: "clear a kept search and the failed filter" },
+    Binding { mode: NORMAL, keys: &[c('v')], label: "v", action: log(LogAction::ToggleWrap), footer: None, help: "wrap long log lines, or cut them" },
+    Binding { mode: NORMAL, keys: &[c('L')], label: "L", action: log(LogAction::BeginSearch), footer: None, help: "search the log pane (then n / N)" },
+    Binding { mode: NORMAL, keys: &[c('n')], label: "n", action: log(LogAction::NextMatch), footer: None, help: "the next match of the log search" },
+    Binding { mode: NORMAL, keys: &[c('N')], label: "N", action: log(LogAction::PrevMatch), footer: None, help: "the previous match of the log search" },
+    Binding { mode: NORMAL, keys: &[c('y')], label: "y", action: log(LogAction::CopyError), footer: None, help: "copy the job's error (OSC 52 clipboard)" },
+    Binding { mode: NORMAL, keys: &[c('Y')], label: "Y", action: log(LogAction::CopyLogPath), footer: None, help: "copy the job's log path (OSC 52 clipboard)" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::PageUp)], label: "PgUp", action: ui(UiAction::LogPageUp), footer: None, help: "scroll the log up a page" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::PageDown)], label: "PgDn", action: ui(UiAction::LogPageDown), footer: None, help: "scroll the log down a page" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::Home)], label: "Home", action: ui(UiAction::LogTop), footer: None, help: "scroll to the start of the log" },
     Binding { mode: NORMAL, keys: &[Key::Plain(KeyCode::End)], label: "End", action: ui(UiAction::LogBottom), footer: None, help: "follow the end of the log" },
+    Binding { mode: NORMAL, keys: &[c('x')], label: "x", action: cause(CauseAction::Toggle), footer: Some(("x", "causes")), help: "the failed jobs' causes, with counts" },
     Binding { mode: NORMAL, keys: &[c('?')], label: "?", action: ui(UiAction::ToggleHelp), footer: Some(("?", "help")), help: "help: show every key" },
     Binding { mode: NORMAL, keys: &[c('q')], label: "q", action: Action::Quit, footer: Some(("q", "quit")), help: "quit (asks first while jobs run)" },
     Binding { mode: Some(Mode::Confirm), keys: &[c('y'), Key::Plain(KeyCode::Enter)], label: "y/Enter", action: Action::Confirm, footer: Some(("y", "yes")), help: "yes: quit, or cancel every job" },
@@ -128,6 +161,17 @@ pub const KEYMAP: &[Binding] = &[
     Binding { mode: Some(Mode::Search), keys: &[Key::Plain(KeyCode::Backspace)], label: "Bksp", action: ui(UiAction::SearchBackspace), footer: None, help: "delete a character" },
     Binding { mode: Some(Mode::Help), keys: &[Key::Plain(KeyCode::Down), c('j')], label: "↓/j", action: ui(UiAction::HelpScroll { down: true }), footer: None, help: "scroll this list down" },
     Binding { mode: Some(Mode::Help), keys: &[Key::Plain(KeyCode::Up), c('k')], label: "↑/k", action: ui(UiAction::HelpScroll { down: false }), footer: None, help: "scroll this list up" },
+    Binding { mode: CAUSES, keys: &[Key::Plain(KeyCode::Down), c('j')], label: "↓/j", action: cause(CauseAction::Next), footer: None, help: "the next cause" },
+    Binding { mode: CAUSES, keys: &[Key::Plain(KeyCode::Up), c('k')], label: "↑/k", action: cause(CauseAction::Prev), footer: None, help: "the previous cause" },
+    Binding { mode: CAUSES, keys: &[Key::Plain(KeyCode::Enter)], label: "Enter", action: cause(CauseAction::Choose), footer: Some(("Enter", "show")), help: "show only this cause's jobs" },
+    Binding { mode: CAUSES, keys: &[c('R')], label: "R", action: cause(CauseAction::Rerun), footer: Some(("R", "re-run")), help: "re-run this cause's jobs" },
+    Binding { mode: CAUSES, keys: &[c('x'), c('q'), Key::Plain(KeyCode::Esc)], label: "x/Esc", action: cause(CauseAction::Toggle), footer: Some(("Esc", "close")), help: "close the causes" },
+    Binding { mode: Some(Mode::Options), keys: &[Key::Plain(KeyCode::Enter)], label: "Enter", action: Action::Options(OptionsAction::Submit), footer: Some(("Enter", "add")), help: "add the option and re-run the project" },
+    Binding { mode: Some(Mode::Options), keys: &[Key::Plain(KeyCode::Esc)], label: "Esc", action: Action::Options(OptionsAction::Cancel), footer: Some(("Esc", "cancel")), help: "cancel: add nothing" },
+    Binding { mode: Some(Mode::Options), keys: &[Key::Plain(KeyCode::Backspace)], label: "Bksp", action: Action::Options(OptionsAction::Backspace), footer: None, help: "delete a character" },
+    Binding { mode: LOG_SEARCH, keys: &[Key::Plain(KeyCode::Enter)], label: "Enter", action: log(LogAction::SubmitSearch), footer: Some(("Enter", "find")), help: "find: jump to the first match" },
+    Binding { mode: LOG_SEARCH, keys: &[Key::Plain(KeyCode::Esc)], label: "Esc", action: log(LogAction::CancelSearch), footer: Some(("Esc", "clear")), help: "clear the log search" },
+    Binding { mode: LOG_SEARCH, keys: &[Key::Plain(KeyCode::Backspace)], label: "Bksp", action: log(LogAction::SearchBackspace), footer: None, help: "delete a character" },
     Binding { mode: Some(Mode::Help), keys: &[c('?'), c('q'), Key::Plain(KeyCode::Esc)], label: "?/Esc", action: ui(UiAction::ToggleHelp), footer: Some(("?/Esc", "close")), help: "close this help" },
 ];
 
@@ -149,6 +193,20 @@ pub fn action_for(mode: Mode, event: &KeyEvent) -> Option<Action> {
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
         {
             Some(ui(UiAction::SearchChar(ch)))
+        }
+        (Mode::LogSearch, KeyCode::Char(ch))
+            if !event
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(log(LogAction::SearchChar(ch)))
+        }
+        (Mode::Options, KeyCode::Char(ch))
+            if !event
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(Action::Options(OptionsAction::Char(ch)))
         }
         _ => None,
     }
@@ -230,7 +288,15 @@ mod tests {
 
     #[test]
     fn every_normal_key_is_in_the_help_and_no_key_is_bound_twice() {
-        for mode in [Mode::Normal, Mode::Search, Mode::Confirm, Mode::Help] {
+        for mode in [
+            Mode::Normal,
+            Mode::Search,
+            Mode::Confirm,
+            Mode::Help,
+            Mode::Causes,
+            Mode::Options,
+            Mode::LogSearch,
+        ] {
             let mut seen = Vec::new();
             for binding in KEYMAP.iter().filter(|b| b.mode.is_none_or(|m| m == mode)) {
                 assert!(!binding.help.is_empty());

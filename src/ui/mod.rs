@@ -6,6 +6,7 @@
 //! `Driver`, and draws once if the model changed, at most once per frame interval, so a flood
 //! of engine events never delays a key.
 
+mod clipboard;
 pub mod input;
 pub mod keymap;
 mod terminal;
@@ -104,6 +105,7 @@ impl Loop<'_> {
         // While nothing runs, a slow tick keeps the header's clock honest at next to no cost
         // (a redraw a second, and only of the visible rows).
         let idle = tick(IDLE_TICK);
+        let changes = self.session.driver.changes();
         let mut pending = self.session.model.start();
         loop {
             while !pending.is_empty() {
@@ -112,6 +114,12 @@ impl Loop<'_> {
                         Some(Followup::Effect(Effect::Exit)) => return Ok(self.interrupted),
                         Some(Followup::Effect(Effect::OpenPager { log, follow })) => {
                             pending.extend(self.open_pager(&log, follow)?);
+                        }
+                        Some(Followup::Effect(Effect::OpenEditor { file, line })) => {
+                            pending.extend(self.open_editor(&file, line)?);
+                        }
+                        Some(Followup::Effect(Effect::Copy(text))) => {
+                            clipboard::copy(self.tui.terminal.backend_mut(), &text)?;
                         }
                         Some(Followup::Effect(Effect::Suspend)) => {
                             pending.extend(self.suspend()?);
@@ -153,6 +161,10 @@ impl Loop<'_> {
                         pending.extend(self.update(Msg::Resized));
                     }
                     Err(_) => {}
+                },
+                recv(changes) -> folder => if let Ok(folder) = folder {
+                    self.update(Msg::Tick(Instant::now()));
+                    pending.extend(self.update(Msg::SourceChanged(folder)));
                 },
                 recv(clock) -> _ => {},
                 recv(frame_due) -> _ => {},
@@ -273,6 +285,47 @@ impl Loop<'_> {
             Err(err) => {
                 effects.extend(self.update(Msg::Notice(format!("cannot run {pager}: {err}"))));
             }
+        }
+        effects.extend(self.update(Msg::Resized));
+        Ok(effects)
+    }
+}
+
+impl Loop<'_> {
+    /// Runs `$VISUAL`, else `$EDITOR`, else `vi` on the real terminal at `+LINE FILE` (the
+    /// form vi, vim, nano, emacs and helix all read), then takes the screen back, as the
+    /// pager does. Ctrl-C and Ctrl-Z inside it are the editor's.
+    fn open_editor(&mut self, file: &Path, line: Option<u32>) -> io::Result<Vec<Effect>> {
+        let editor = ["VISUAL", "EDITOR"]
+            .iter()
+            .filter_map(|name| std::env::var(name).ok())
+            .find(|value| !value.trim().is_empty())
+            .unwrap_or_else(|| "vi".to_string());
+        let at = line.map(|line| format!(" +{line}")).unwrap_or_default();
+        self.input.pause();
+        self.tui.suspend()?;
+        // Through `sh` so an editor with arguments (`code -w`) works; the file stays one word.
+        let run_editor = || {
+            Command::new("sh")
+                .arg("-c")
+                .arg(format!("exec {editor}{at} \"$1\""))
+                .arg("jobdeck-editor")
+                .arg(file)
+                .status()
+        };
+        let status = self
+            .signals
+            .lend_ctrl_c(|| self.suspend.lend_ctrl_z(run_editor))??;
+        self.tui.resume()?;
+        self.input.resume();
+        let mut effects = Vec::new();
+        let notice = match status {
+            Ok(status) if status.success() => None,
+            Ok(status) => Some(format!("{editor} ended with {status}")),
+            Err(err) => Some(format!("cannot run {editor}: {err}")),
+        };
+        if let Some(notice) = notice {
+            effects.extend(self.update(Msg::Notice(notice)));
         }
         effects.extend(self.update(Msg::Resized));
         Ok(effects)

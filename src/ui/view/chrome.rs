@@ -24,9 +24,17 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
         spans.push(Span::raw(" "));
         spans.push(Span::styled(" PAUSED ", theme.flag()));
     }
+    if model.is_watching() {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(" WATCH ", theme.flag()));
+    }
     if model.ui.failed_only {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(" FAILED ONLY ", theme.flag()));
+    }
+    if let Some(cause) = &model.ui.cause {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(format!(" cause: {cause} "), theme.flag()));
     }
     if model.ui.sort != SortOrder::Name {
         spans.push(Span::raw(" "));
@@ -116,6 +124,17 @@ pub(super) fn render_footer(model: &Model, theme: Theme, frame: &mut Frame, area
             format!(" {ask} {} will be cancelled ", unfinished(&model.counts())),
             theme.alert(),
         ));
+    } else if mode == Mode::LogSearch {
+        spans.push(Span::styled(
+            format!(" log /{}", model.log_view.query),
+            theme.key(),
+        ));
+        spans.push(Span::styled("█", theme.dim()));
+    } else if mode == Mode::Options {
+        let typed = model.options_prompt.as_deref().unwrap_or_default();
+        spans.push(Span::styled(format!(" -D {typed}"), theme.key()));
+        spans.push(Span::styled("█", theme.dim()));
+        spans.push(Span::raw("  (VAR=VALUE) "));
     } else if mode == Mode::Search {
         spans.push(Span::styled(format!("/{}", model.ui.query), theme.key()));
         spans.push(Span::styled("█", theme.dim()));
@@ -214,6 +233,9 @@ pub(super) fn render_help(model: &Model, theme: Theme, frame: &mut Frame, popup:
                 Some(Mode::Search) => "search: ",
                 Some(Mode::Confirm) => "asked: ",
                 Some(Mode::Help) => "help: ",
+                Some(Mode::Causes) => "causes: ",
+                Some(Mode::Options) => "-D: ",
+                Some(Mode::LogSearch) => "log /: ",
                 _ => "",
             };
             Line::from(vec![

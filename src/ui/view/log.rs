@@ -1,10 +1,11 @@
-//! The log pane: the selected job's output tail, following new lines unless scrolled, with
-//! CMake errors and warnings picked out.
+//! The log pane: the selected job's project folder and exact command line at its top, then
+//! its output tail, following new lines unless scrolled, with CMake errors and warnings
+//! picked out and the log search's matches highlighted; long lines are cut, or wrapped.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::app::{LogScroll, Model};
 use crate::ui::theme::Theme;
@@ -17,10 +18,36 @@ pub(super) fn render_log(model: &Model, theme: Theme, frame: &mut Frame, area: R
         frame.render_widget(Paragraph::new("no job selected").block(block), area);
         return;
     };
-    let height = usize::from(area.height.saturating_sub(1));
+    // Where and what ran, pinned above the output.
+    let mut pinned: Vec<Line> = Vec::new();
+    if let Some(source) = &row.source {
+        pinned.push(Line::styled(
+            format!("in {}", source.display()),
+            theme.dim(),
+        ));
+    }
+    if let Some(command) = &row.command {
+        pinned.push(Line::styled(command.as_str(), theme.dim()));
+    }
+    let height = usize::from(area.height.saturating_sub(1)).saturating_sub(pinned.len());
     let held = row.output.lines();
-    let start = model.log_start(row, height);
-    let end = (start + height).min(held.len());
+    let mut start = model.log_start(row, height);
+    let mut end = (start + height).min(held.len());
+    if model.log_view.wrap && matches!(model.ui.log_scroll, LogScroll::Follow) {
+        // Wrapped lines take more rows: follow the end by the rows they take.
+        let width = usize::from(area.width).max(1);
+        let mut rows = 0;
+        start = end;
+        while start > 0 {
+            let taken = held[start - 1].chars().count().max(1).div_ceil(width);
+            if rows + taken > height {
+                break;
+            }
+            rows += taken;
+            start -= 1;
+        }
+        end = held.len();
+    }
     let position = match model.ui.log_scroll {
         LogScroll::Follow => "following".to_string(),
         LogScroll::At(_) => format!("lines {}-{} of {}", start + 1, end, held.len()),
@@ -38,9 +65,11 @@ pub(super) fn render_log(model: &Model, theme: Theme, frame: &mut Frame, area: R
         .borders(Borders::TOP)
         .border_style(theme.border())
         .title(title);
+    let first = row.output.total.saturating_sub(held.len() as u64);
     let lines: Vec<Line> = held
         .range(start..end)
-        .map(|line| {
+        .enumerate()
+        .map(|(offset, line)| {
             let style = if line.contains("CMake Error") {
                 theme.log_error()
             } else if line.contains("CMake Warning") {
@@ -48,13 +77,60 @@ pub(super) fn render_log(model: &Model, theme: Theme, frame: &mut Frame, area: R
             } else {
                 ratatui::style::Style::new()
             };
+            if model.is_log_match(line) {
+                let number = first + (start + offset) as u64;
+                let current = model.log_view.current == Some(number);
+                return highlighted(line, &model.log_view.query, style, theme, current);
+            }
             Line::styled(line.as_str(), style)
         })
         .collect();
-    let text = if lines.is_empty() {
-        vec![Line::styled("(no output yet)", theme.dim())]
+    let mut text = pinned;
+    if lines.is_empty() {
+        text.push(Line::styled("(no output yet)", theme.dim()));
     } else {
-        lines
-    };
-    frame.render_widget(Paragraph::new(text).block(block), area);
+        text.extend(lines);
+    }
+    let mut paragraph = Paragraph::new(text).block(block);
+    if model.log_view.wrap {
+        paragraph = paragraph.wrap(Wrap { trim: false });
+    }
+    frame.render_widget(paragraph, area);
+}
+
+/// `line` with every (case-insensitive) occurrence of `query` picked out; the current
+/// match's line is marked as a whole too.
+fn highlighted<'a>(
+    line: &'a str,
+    query: &str,
+    style: ratatui::style::Style,
+    theme: Theme,
+    current: bool,
+) -> Line<'a> {
+    let lower = line.to_lowercase();
+    let needle = query.to_lowercase();
+    // Lower-casing can change byte lengths outside ASCII: then the whole line is marked.
+    if lower.len() != line.len() || needle.is_empty() {
+        return Line::styled(line, theme.flag());
+    }
+    let mut spans = Vec::new();
+    let mut at = 0;
+    while let Some(found) = lower[at..].find(&needle) {
+        let begin = at + found;
+        let finish = begin + needle.len();
+        if begin > at {
+            spans.push(Span::styled(&line[at..begin], style));
+        }
+        spans.push(Span::styled(&line[begin..finish], theme.flag()));
+        at = finish;
+    }
+    if at < line.len() {
+        spans.push(Span::styled(&line[at..], style));
+    }
+    let line = Line::from(spans);
+    if current {
+        line.patch_style(theme.selected())
+    } else {
+        line
+    }
 }

@@ -2,11 +2,14 @@
 //! (no clock, no channels, no files). One helper per region: header, table, workers panel,
 //! timeline, log, footer, and the help overlay on top.
 
+mod causes;
 mod chrome;
 mod log;
 mod table;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_fix_loop;
 #[cfg(test)]
 mod tests_panels;
 #[cfg(test)]
@@ -139,6 +142,9 @@ pub fn render(model: &Model, frame: &mut Frame) {
         log::render_log(model, theme, frame, area);
     }
     chrome::render_footer(model, theme, frame, regions.footer);
+    if model.causes_panel.is_open {
+        causes::render_causes(model, theme, frame, frame.area());
+    }
     if let Some(area) = regions.help {
         chrome::render_help(model, theme, frame, area);
     }

@@ -31,6 +31,7 @@ fn done(outcome: Outcome, millis: u64, error: Option<&str>) -> EventKind {
         cpu: None,
         error: error.map(str::to_string),
         log: Some("/logs/broken.log".into()),
+        diagnosis: None,
     })
 }
 
@@ -259,7 +260,7 @@ fn failed_filter_and_search_prompt() {
 fn help_lists_every_key_from_the_keymap() {
     let mut model = fixture();
     app::update(&mut model, Msg::Action(Action::Ui(UiAction::ToggleHelp)));
-    let lines = screen(&draw(&mut model, 80, 60));
+    let lines = screen(&draw(&mut model, 80, 70));
     for binding in crate::ui::keymap::KEYMAP {
         find(&lines, binding.help);
     }

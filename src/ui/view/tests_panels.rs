@@ -29,6 +29,7 @@ fn done(outcome: Outcome, secs: u64) -> EventKind {
         cpu: Some(Duration::from_secs(secs) / 2),
         error: None,
         log: None,
+        diagnosis: None,
     })
 }
 

@@ -37,6 +37,7 @@ fn failed(error: &str) -> EventKind {
         cpu: None,
         error: Some(error.to_string()),
         log: None,
+        diagnosis: None,
     })
 }
 

@@ -1,0 +1,123 @@
+//! A project's own `-D VAR=VALUE` options: the options key asks for one, adds it to the
+//! selected project's configure (replacing an earlier value of the same variable) and re-runs
+//! the project with it; another key removes them. The driver passes them to cmake after the
+//! session's own `-D`s (`Effect::SetOptions`); each run's record keeps them in the history,
+//! and `--rerun-failed` uses them again.
+
+use std::path::PathBuf;
+
+use super::{Effect, JobId, Model, job_id};
+
+/// What the options keys ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionsAction {
+    /// Start asking for a `VAR=VALUE` for the selected project.
+    Ask,
+    /// A character typed into the answer.
+    Char(char),
+    /// Delete the answer's last character.
+    Backspace,
+    /// Add the option and re-run the project.
+    Submit,
+    /// Stop asking; nothing changes.
+    Cancel,
+    /// Remove every option of the selected project.
+    Remove,
+}
+
+impl Model {
+    /// Each job's own options, in job order (a re-run from the history brings them).
+    #[must_use]
+    pub fn with_options(mut self, options: impl IntoIterator<Item = Vec<String>>) -> Self {
+        for (row, options) in self.jobs.iter_mut().zip(options) {
+            row.options = options;
+        }
+        self
+    }
+
+    /// The selected project's first stage (the job its options belong to), if the selected
+    /// row is a CMake project's.
+    fn selected_project(&self) -> Option<JobId> {
+        let row = self.selected_shown_job()?;
+        let source: &PathBuf = row.source.as_ref()?;
+        self.jobs
+            .iter()
+            .position(|other| other.source.as_ref() == Some(source) && other.deps.is_empty())
+            .map(job_id)
+    }
+
+    pub(super) fn on_options_action(&mut self, action: OptionsAction) -> Vec<Effect> {
+        match action {
+            OptionsAction::Ask => {
+                if self.selected_project().is_some() {
+                    self.options_prompt = Some(String::new());
+                } else {
+                    self.ui.notice = Some("-D options are for CMake projects".into());
+                }
+            }
+            OptionsAction::Char(c) => {
+                if let Some(text) = self.options_prompt.as_mut() {
+                    text.push(c);
+                }
+            }
+            OptionsAction::Backspace => {
+                if let Some(text) = self.options_prompt.as_mut() {
+                    text.pop();
+                }
+            }
+            OptionsAction::Cancel => self.options_prompt = None,
+            OptionsAction::Submit => {
+                let text = self.options_prompt.take().unwrap_or_default();
+                return self.add_option(&text);
+            }
+            OptionsAction::Remove => {
+                let Some(job) = self.selected_project() else {
+                    return Vec::new();
+                };
+                let row = self.row_mut(job);
+                if row.options.is_empty() {
+                    self.ui.notice = Some("this project has no -D options of its own".into());
+                    return Vec::new();
+                }
+                row.options.clear();
+                self.ui.notice = Some("-D options removed; r re-runs without them".into());
+                return vec![Effect::SetOptions {
+                    job,
+                    options: Vec::new(),
+                }];
+            }
+        }
+        Vec::new()
+    }
+
+    /// Adds `VAR=VALUE` (a leading `-D` is allowed) to the selected project and re-runs it.
+    fn add_option(&mut self, text: &str) -> Vec<Effect> {
+        let Some(job) = self.selected_project() else {
+            return Vec::new();
+        };
+        let option = text.trim();
+        let option = option.strip_prefix("-D").unwrap_or(option);
+        let Some((name, _)) = option.split_once('=') else {
+            self.ui.notice = Some(format!("not VAR=VALUE: {option:?}"));
+            return Vec::new();
+        };
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            self.ui.notice = Some(format!("not a cache variable name: {name:?}"));
+            return Vec::new();
+        }
+        let row = self.row_mut(job);
+        // A variable set again takes the new value, as a second -D on cmake's command line
+        // would; `VAR:BOOL=OFF` and `VAR=ON` set the same variable.
+        let variable = |option: &str| {
+            let name = option.split_once('=').map_or(option, |(name, _)| name);
+            name.split(':').next().unwrap_or(name).to_string()
+        };
+        let this = variable(option);
+        row.options.retain(|o| variable(o) != this);
+        row.options.push(option.to_string());
+        let options = row.options.clone();
+        let mut effects = vec![Effect::SetOptions { job, options }];
+        effects.extend(self.restart(job));
+        effects
+    }
+}

@@ -1,0 +1,59 @@
+//! The causes panel: every cause of the failed jobs with its count, biggest first, as an
+//! overlay over the table; the highlighted one is what `Enter` filters to and `R` re-runs.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use crate::app::Model;
+use crate::ui::theme::Theme;
+
+/// Draws the panel centred in `area`.
+pub(super) fn render_causes(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
+    let causes = model.causes();
+    let width = 78.min(area.width);
+    let height = u16::try_from(causes.len() + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.height);
+    let [_, column, _] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(width),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let [_, popup, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(height),
+        Constraint::Fill(1),
+    ])
+    .areas(column);
+    let selected = model
+        .causes_panel
+        .selected
+        .min(causes.len().saturating_sub(1));
+    // Keep the highlighted cause in view when there are more than fit.
+    let room = usize::from(height.saturating_sub(2)).max(1);
+    let skip = (selected + 1).saturating_sub(room);
+    let lines: Vec<Line> = causes
+        .iter()
+        .enumerate()
+        .skip(skip)
+        .map(|(index, (cause, jobs))| {
+            let line = Line::from(vec![
+                Span::styled(format!("{:>5}  ", jobs.len()), theme.key()),
+                Span::raw(cause.clone()),
+            ]);
+            if index == selected {
+                line.style(theme.selected())
+            } else {
+                line
+            }
+        })
+        .collect();
+    let block = Block::bordered()
+        .title(" causes: Enter shows its jobs, R re-runs them, Esc closes ")
+        .border_style(theme.border());
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}

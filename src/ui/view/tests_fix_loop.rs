@@ -1,0 +1,161 @@
+//! View tests for the fix loop: the log pane's pinned folder and command, wrapping, search
+//! highlights, and the causes panel.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::{layout, render, viewport};
+use crate::app::{self, Action, CauseAction, LogAction, Model, Msg};
+use crate::engine::{EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
+use crate::jobs::JobKind;
+
+/// One failed project whose output has a long line and a line mentioning Boost.
+fn failed_project() -> Model {
+    let mut model = Model::new(
+        vec![("proj".to_string(), JobKind::Cmake)],
+        1,
+        Instant::now(),
+    )
+    .with_sources([Some(PathBuf::from("/src/proj"))]);
+    let effects = model.start();
+    let run = effects
+        .iter()
+        .find_map(|e| match e {
+            app::Effect::Start { run, .. } => Some(*run),
+            _ => None,
+        })
+        .unwrap_or(RunId(0));
+    let send = |model: &mut Model, kind| {
+        app::update(
+            model,
+            Msg::Engine(EngineEvent {
+                job: JobId(0),
+                run,
+                kind,
+            }),
+        );
+    };
+    send(
+        &mut model,
+        EventKind::Started {
+            worker: WorkerId(0),
+        },
+    );
+    let lines = vec![
+        "$ cmake -S /src/proj -B /b/proj".to_string(),
+        format!("-- a long line {}END", "x".repeat(70)),
+        "-- looking for Boost here".to_string(),
+    ];
+    send(&mut model, EventKind::Output { lines, skipped: 0 });
+    send(
+        &mut model,
+        EventKind::Finished(Finished {
+            outcome: Outcome::Failed {
+                code: Some(1),
+                signal: None,
+            },
+            elapsed: Duration::from_millis(5),
+            cpu: None,
+            error: Some("Could NOT find Boost — CMakeLists.txt:3 (find_package)".into()),
+            log: None,
+            diagnosis: None,
+        }),
+    );
+    app::update(&mut model, Msg::Action(Action::ToggleLog));
+    model
+}
+
+fn screen(model: &mut Model, width: u16, height: u16) -> Vec<String> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    let regions = layout(ratatui::layout::Rect::new(0, 0, width, height), model);
+    app::update(model, Msg::Viewport(viewport(&regions)));
+    terminal.draw(|frame| render(model, frame)).expect("draw");
+    let buffer = terminal.backend().buffer().clone();
+    (0..height)
+        .map(|y| (0..width).map(|x| buffer[(x, y)].symbol()).collect())
+        .collect()
+}
+
+#[test]
+fn the_log_pane_starts_with_the_folder_and_the_command() {
+    let mut model = failed_project();
+    let lines = screen(&mut model, 80, 20);
+    let pane = lines
+        .iter()
+        .position(|l| l.contains(" proj ") && l.contains("run 1"));
+    let pane = pane.unwrap_or_else(|| panic!("the pane's title:\n{}", lines.join("\n")));
+    assert!(
+        lines[pane + 1].starts_with("in /src/proj"),
+        "{}",
+        lines.join("\n")
+    );
+    assert!(lines[pane + 2].starts_with("$ cmake -S /src/proj -B /b/proj"));
+    assert!(lines[pane + 3].starts_with("-- a long line"));
+    assert!(!lines.join("\n").contains("END"), "cut at the width");
+}
+
+#[test]
+fn wrap_shows_the_end_of_a_long_line() {
+    let mut model = failed_project();
+    app::update(&mut model, Msg::Action(Action::Log(LogAction::ToggleWrap)));
+    let lines = screen(&mut model, 80, 20);
+    assert!(
+        lines.iter().any(|l| l.contains("END")),
+        "{}",
+        lines.join("\n")
+    );
+    assert!(lines.iter().any(|l| l.contains("looking for Boost")));
+}
+
+#[test]
+fn search_matches_are_highlighted() {
+    let mut model = failed_project();
+    for action in [
+        LogAction::BeginSearch,
+        LogAction::SearchChar('b'),
+        LogAction::SearchChar('o'),
+    ]
+    .into_iter()
+    .chain("ost".chars().map(LogAction::SearchChar))
+    .chain([LogAction::SubmitSearch])
+    {
+        app::update(&mut model, Msg::Action(Action::Log(action)));
+    }
+    let lines = screen(&mut model, 80, 20);
+    let (x, y) = find(&lines, "Boost here");
+    let matched = style_at(&mut model, x, y);
+    let rest = style_at(&mut model, x + 6, y);
+    assert_ne!(matched, rest, "the match is picked out from its line");
+    assert_eq!(matched, style_at(&mut model, x + 4, y), "the whole match");
+}
+
+#[test]
+fn the_causes_panel_lists_causes_with_counts() {
+    let mut model = failed_project();
+    app::update(&mut model, Msg::Action(Action::Cause(CauseAction::Toggle)));
+    let lines = screen(&mut model, 80, 20);
+    find(&lines, "1  Could NOT find Boost");
+    find(&lines, "causes: Enter shows its jobs");
+}
+
+fn find(lines: &[String], needle: &str) -> (u16, u16) {
+    for (y, line) in lines.iter().enumerate() {
+        if let Some(byte) = line.find(needle) {
+            let x = line[..byte].chars().count();
+            return (
+                u16::try_from(x).expect("narrow"),
+                u16::try_from(y).expect("short"),
+            );
+        }
+    }
+    panic!("`{needle}` not on screen:\n{}", lines.join("\n"));
+}
+
+fn style_at(model: &mut Model, x: u16, y: u16) -> ratatui::style::Style {
+    let mut terminal = Terminal::new(TestBackend::new(80, 20)).expect("test backend");
+    terminal.draw(|frame| render(model, frame)).expect("draw");
+    terminal.backend().buffer()[(x, y)].style()
+}
