@@ -248,7 +248,7 @@ impl Driver {
             }),
             Effect::SetWatch(on) => self
                 .set_watch(on)
-                .map(|error| Followup::Update(Msg::Notice(error))),
+                .map(|error| Followup::Update(Msg::WatchFailed(error))),
             other @ (Effect::Exit
             | Effect::Copy(_)
             | Effect::OpenPager { .. }

@@ -49,6 +49,11 @@ pub fn run_headless(mut session: Session, json: bool, signals: &Receiver<i32>) -
                     Some(Followup::Effect(Effect::Exit)) => exit = true,
                     // No screen to show a notice on: it is a warning.
                     Some(Followup::Update(Msg::Notice(text))) => warn(&text),
+                    Some(Followup::Update(Msg::WatchFailed(text))) => {
+                        warn(&text);
+                        let failed = Msg::WatchFailed(text);
+                        pending.extend(app::update(&mut session.model, failed));
+                    }
                     Some(Followup::Update(msg)) => {
                         pending.extend(app::update(&mut session.model, msg));
                     }

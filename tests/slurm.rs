@@ -181,7 +181,7 @@ fn the_demo_projects_through_slurm_end_as_they_do_locally() {
     assert_eq!(broken.2, "\"failed\"");
     assert_eq!(broken.3, "1");
     assert!(
-        broken.4.contains("CMake Error at CMakeLists.txt:3"),
+        broken.4.contains("fails on purpose") && broken.4.contains("CMakeLists.txt:3"),
         "{broken:?}"
     );
     let log = std::fs::read_to_string(remote.join("b/.jobdeck/logs/broken/configure.log"))

@@ -129,6 +129,8 @@ pub enum Msg {
     Drawn,
     /// A one-line message for the user, shown until the next key.
     Notice(String),
+    /// The watch could not start (why, as one line): watch mode is off.
+    WatchFailed(String),
     /// A watched project folder changed on disk (and then stayed quiet a moment).
     SourceChanged(PathBuf),
     /// The pool could not grow to the size asked: the OS would not start another thread.
@@ -509,6 +511,14 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::SourceChanged(folder) => model.on_source_changed(&folder),
+        Msg::WatchFailed(error) => {
+            // Nothing is watched: the header must not say WATCH, and a headless session
+            // must not wait for changes that will never be reported.
+            model.watching = false;
+            model.ui.notice = Some(error);
+            model.dirty = true;
+            Vec::new()
+        }
         Msg::PoolShort { workers, error } => {
             model.ui.notice = Some(format!("{error}; {workers} workers"));
             model.dirty = true;

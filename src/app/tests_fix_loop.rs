@@ -258,3 +258,20 @@ fn y_and_shift_y_copy_the_error_and_the_log_path() {
         [Effect::Copy("/b/.jobdeck/logs/a/configure.log".into())]
     );
 }
+
+/// A watch that cannot start turns watch mode off, so the header does not claim WATCH and a
+/// headless session does not wait for changes nobody reports.
+#[test]
+fn a_watch_that_cannot_start_turns_watch_mode_off() {
+    let mut model = two_projects().watching(true);
+    assert!(model.is_watching());
+    update(
+        &mut model,
+        Msg::WatchFailed("cannot watch the project folders: too many".into()),
+    );
+    assert!(!model.is_watching());
+    assert_eq!(
+        model.ui.notice(),
+        Some("cannot watch the project folders: too many")
+    );
+}
