@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::Receiver;
@@ -11,6 +12,7 @@ use crate::app::{Effect, JobNode, Model, Msg, News};
 use crate::engine::{EngineConfig, EngineEvent, JobId, PoolShort, WorkItem};
 use crate::history::History;
 use crate::jobs::Job;
+use crate::jobs::probe::Probes;
 use crate::plan::Plan;
 
 /// What carrying out an effect leaves to the loop.
@@ -30,6 +32,7 @@ pub struct Driver {
     timeout: Option<Duration>,
     history: Option<RefCell<History>>,
     trace: Option<PathBuf>,
+    probes: Option<Arc<Probes>>,
 }
 
 impl Driver {
@@ -48,6 +51,7 @@ impl Driver {
             timeout,
             history: None,
             trace: None,
+            probes: None,
         };
         Ok((driver, rx))
     }
@@ -104,7 +108,8 @@ impl Driver {
             })
             .collect();
         let logs: Vec<PathBuf> = plan.jobs.iter().map(|job| job.spec.log().into()).collect();
-        let (driver, events) = Self::new(plan.jobs, &config, plan.timeout)?;
+        let (mut driver, events) = Self::new(plan.jobs, &config, plan.timeout)?;
+        driver.probes = plan.probes;
         let driver = driver.with_records(Some(plan.history), plan.trace);
         let model = Model::new(nodes, plan.workers, Instant::now())
             .with_log_paths(logs)
@@ -131,9 +136,21 @@ impl Driver {
         self.engine.warnings()
     }
 
-    /// Warnings about what went wrong during the session, e.g. a watchdog that died.
+    /// Warnings about what went wrong during the session, e.g. a watchdog that died or a
+    /// toolchain probe that failed.
     pub fn late_warnings(&self) -> Vec<String> {
-        self.engine.late_warnings()
+        let mut warnings = self.engine.late_warnings();
+        warnings.extend(self.probes.iter().flat_map(|probes| probes.warnings()));
+        warnings
+    }
+
+    /// Warnings made since the last call, for the live table to show at once (a toolchain
+    /// probe that failed); `late_warnings` still has them.
+    pub fn new_warnings(&self) -> Vec<String> {
+        self.probes
+            .iter()
+            .flat_map(|probes| probes.take_new_warnings())
+            .collect()
     }
 
     /// Carries out an engine effect. Returns what is left to the caller: the effects that

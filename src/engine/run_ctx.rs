@@ -102,6 +102,25 @@ impl RunCtx {
         }
     }
 
+    /// A second context for the same run, for a helper process the task runs beside its
+    /// main one on a thread of its own: the same stop flag, deadline, watchdog and marker,
+    /// and its output goes to the same job.
+    #[must_use]
+    pub fn sibling(&self) -> RunCtx {
+        RunCtx {
+            job: self.job,
+            run: self.run,
+            worker: self.worker,
+            cancel: self.cancel.clone(),
+            timeout: self.timeout,
+            deadline: self.deadline,
+            events: self.events.clone(),
+            last_progress: None,
+            watchdog: self.watchdog.clone(),
+            marker_prefix: Arc::clone(&self.marker_prefix),
+        }
+    }
+
     /// The run's time limit (`--timeout`), if it has one.
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout

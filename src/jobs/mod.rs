@@ -3,6 +3,7 @@
 pub mod cmake;
 pub mod discovery;
 pub mod log_files;
+pub mod probe;
 pub mod process_job;
 pub mod pseudowords;
 mod summaries;
