@@ -9,7 +9,7 @@ use common::{TempDir, cmake_available, copy_fixture, run_jobdeck, write_none_pro
 use serde_json::Value;
 
 /// The fields every job event carries, by the public contract.
-const JOB_FIELDS: [&str; 11] = [
+const JOB_FIELDS: [&str; 12] = [
     "event",
     "ts_ms",
     "attempt",
@@ -21,6 +21,7 @@ const JOB_FIELDS: [&str; 11] = [
     "exit_code",
     "error",
     "log",
+    "seeded",
 ];
 
 fn path_arg(path: &Path) -> &str {
@@ -268,7 +269,8 @@ fn json_events_parse_and_carry_the_contract_fields() {
         assert_eq!(event["status"], "ok", "{event}");
         assert_eq!(event["exit_code"], 0);
         assert_eq!(event["error"], Value::Null);
-        assert_eq!(event["detail"], "fresh");
+        assert_eq!(event["detail"], "seeded");
+        assert_eq!(event["seeded"], true);
         let worker = event["worker"].as_u64().expect("a worker number");
         assert!((1..=2).contains(&worker), "{event}");
         assert!(event["duration_ms"].is_u64());
@@ -345,7 +347,7 @@ fn all_succeeded_exits_zero_and_a_second_run_reuses_the_cache() {
         "FIXTURE_FLAG=on",
         path_arg(temp.path()),
     ];
-    for (attempt, detail) in [(1, "fresh"), (2, "cached")] {
+    for (attempt, detail) in [(1, "seeded"), (2, "cached")] {
         let run = run_jobdeck(args);
         assert_eq!(run.code(), 0, "attempt {attempt}: {run:?}");
         let events = run.json();
@@ -353,6 +355,7 @@ fn all_succeeded_exits_zero_and_a_second_run_reuses_the_cache() {
         for event in finished_by_job(&events).values() {
             assert_eq!(event["status"], "ok", "attempt {attempt}: {event}");
             assert_eq!(event["detail"], detail, "attempt {attempt}: {event}");
+            assert_eq!(event["seeded"], attempt == 1, "attempt {attempt}: {event}");
         }
     }
     let cache = std::fs::read_to_string(build.join("ok/CMakeCache.txt")).expect("cache");
