@@ -301,19 +301,15 @@ fn a_failed_probe_warns_and_seeds_nothing() {
         return;
     }
     let temp = TempDir::new("probe-fails");
-    common::write_none_project(&temp.join("src/none"));
+    copy_tree(&fixture("probe/c-checks"), &temp.join("src/c-checks"));
     let root = temp.join("jd");
-    // No such compiler: the probe fails, while a project without languages still configures.
-    let run = run_jobdeck([
-        "--json",
-        "-D",
-        "CMAKE_C_COMPILER=/nonexistent/cc",
-        "-B",
-        arg(&root),
-        arg(&temp.join("src")),
-    ]);
+    // A file where the probe's folder goes: the probe cannot run, the configure still can.
+    std::fs::create_dir_all(root.join(".jobdeck")).expect("create jobdeck's folder");
+    std::fs::write(root.join(".jobdeck/probe"), "not a folder").expect("write the file");
+    let run = run_jobdeck(["--json", "-B", arg(&root), arg(&temp.join("src"))]);
     assert_eq!(run.code(), 0, "{run:?}");
-    let event = &configures(&run.json())["none"];
+    let event = &configures(&run.json())["c-checks"];
+    assert_eq!(event["status"], "ok", "{event}");
     assert_eq!(event["seeded"], false, "{event}");
     assert_eq!(event["detail"], "fresh", "{event}");
     assert!(

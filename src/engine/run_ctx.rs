@@ -121,6 +121,19 @@ impl RunCtx {
         }
     }
 
+    /// Runs `work` off the run's clock: `work` gets a whole time limit of its own, and the
+    /// run's deadline moves back by the time `work` took. For work done for the whole
+    /// session that this run happens to wait for (the toolchain probe), which is no part of
+    /// the run's own time.
+    pub fn off_the_clock<T>(&mut self, work: impl FnOnce(&mut RunCtx) -> T) -> T {
+        let start = Instant::now();
+        let own = self.deadline;
+        self.deadline = self.timeout.and_then(|t| start.checked_add(t));
+        let result = work(self);
+        self.deadline = own.and_then(|deadline| deadline.checked_add(start.elapsed()));
+        result
+    }
+
     /// The run's time limit (`--timeout`), if it has one.
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout

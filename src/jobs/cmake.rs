@@ -156,7 +156,9 @@ impl CmakeJob {
     /// was stopped during the probe.
     ///
     /// A re-configure (`cached`) is left alone, and so is a project whose top-level
-    /// `CMakeLists.txt` may choose its own compiler or toolchain before `project()`.
+    /// `CMakeLists.txt` may choose its own compiler or toolchain before `project()`. A
+    /// `project(x NONE)` has nothing to seed, so it does not wait for the probe either. The
+    /// probe's time is no part of the configure's `--timeout`.
     fn seed(
         &self,
         cached: bool,
@@ -168,10 +170,11 @@ impl CmakeJob {
         };
         let project_file = self.source.join(super::discovery::PROJECT_FILE);
         let text = std::fs::read(&project_file).unwrap_or_default();
-        if seed::chooses_toolchain(&String::from_utf8_lossy(&text)) {
+        let text = String::from_utf8_lossy(&text);
+        if seed::chooses_toolchain(&text) || seed::enables_no_language(&text) {
             return Ok(false);
         }
-        let Some(seed) = probes.seed(settings, ctx)? else {
+        let Some(seed) = ctx.off_the_clock(|ctx| probes.seed(settings, ctx))? else {
             return Ok(false);
         };
         match seed.plant(&self.build_dir) {

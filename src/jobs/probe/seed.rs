@@ -81,15 +81,40 @@ impl Seed {
     }
 }
 
-/// Whether the top-level `CMakeLists.txt` text may choose a compiler or toolchain before its
-/// first `project()`: then what it detects may not be what the probe detected.
-pub fn chooses_toolchain(cmakelists: &str) -> bool {
-    let code: String = cmakelists
+/// Whether the top-level `CMakeLists.txt` text declares `project(<name> NONE)` and enables
+/// no language itself: such a project has nothing to seed (a language enabled further down
+/// is then detected by cmake, as without a seed).
+pub fn enables_no_language(cmakelists: &str) -> bool {
+    let code = code_upper(cmakelists);
+    let Some(at) = code.find("PROJECT(").or_else(|| code.find("PROJECT (")) else {
+        return false;
+    };
+    let arguments = code[at..]
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map_or("", |(arguments, _)| arguments);
+    // The first argument is the project's name.
+    arguments
+        .split_whitespace()
+        .skip(1)
+        .any(|word| word == "NONE")
+        && !code.contains("ENABLE_LANGUAGE")
+}
+
+/// The text without comments, in upper case: CMake commands are case-insensitive.
+fn code_upper(cmakelists: &str) -> String {
+    cmakelists
         .lines()
         .map(|line| line.split('#').next().unwrap_or(""))
         .collect::<Vec<_>>()
         .join("\n")
-        .to_ascii_uppercase();
+        .to_ascii_uppercase()
+}
+
+/// Whether the top-level `CMakeLists.txt` text may choose a compiler or toolchain before its
+/// first `project()`: then what it detects may not be what the probe detected.
+pub fn chooses_toolchain(cmakelists: &str) -> bool {
+    let code = code_upper(cmakelists);
     let before = code
         .find("PROJECT(")
         .or_else(|| code.find("PROJECT ("))
@@ -172,6 +197,19 @@ mod tests {
         for text in plain {
             assert!(!chooses_toolchain(text), "{text}");
         }
+    }
+
+    #[test]
+    fn a_project_without_languages_has_nothing_to_seed() {
+        assert!(enables_no_language("project(p NONE)"));
+        assert!(enables_no_language(
+            "Project(p VERSION 1.0 LANGUAGES NONE)\nmessage(hi)"
+        ));
+        assert!(!enables_no_language("project(p NONE)\nenable_language(C)"));
+        assert!(!enables_no_language("project(p C)"));
+        assert!(!enables_no_language("project(none_at_all)"));
+        assert!(!enables_no_language("project(NONE C)"));
+        assert!(!enables_no_language("message(no project)"));
     }
 
     #[test]
