@@ -1,6 +1,7 @@
 //! The shared toolchain probe, with real cmake and compilers: a seeded configure's cache is
 //! the one plain cmake makes, seeded folders build and run, every example and demo project
-//! ends the same seeded and not, and a changed compiler gets a probe of its own.
+//! ends the same seeded and not, a changed compiler gets a probe of its own, and a failed
+//! probe seeds nothing it did not detect.
 
 mod common;
 
@@ -279,10 +280,11 @@ fn a_new_compiler_gets_a_new_probe_and_an_unchanged_one_is_reused() {
     // The wrapper replaced in place (same path, same key): its probe is run again.
     let probes_before = probe_folders(&root);
     let stamps = |folder: &Path| std::fs::read_to_string(folder.join("compilers.txt"));
+    let key = |folder: &Path| std::fs::read_to_string(folder.join("key.txt"));
     let wrapper_probe = probes_before
         .iter()
-        .find(|folder| stamps(folder).is_ok_and(|s| s.contains(arg(&wrapper))))
-        .expect("a probe of the wrapper")
+        .find(|folder| key(folder).is_ok_and(|k| k.contains(&format!("env CC={}", arg(&wrapper)))))
+        .expect("the probe of CC=wrapper")
         .clone();
     let old_stamps = stamps(&wrapper_probe).expect("stamps");
     std::fs::write(&wrapper, "#!/bin/sh\n# a new version\nexec cc \"$@\"\n").expect("rewrite");
@@ -317,4 +319,40 @@ fn a_failed_probe_warns_and_seeds_nothing() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn a_language_whose_probe_fails_is_not_seeded_and_the_others_are() {
+    if !cmake_available("a_language_whose_probe_fails_is_not_seeded_and_the_others_are") {
+        return;
+    }
+    let temp = TempDir::new("probe-partly");
+    let sources = temp.join("src");
+    copy_tree(&fixture("probe/c-checks"), &sources.join("c-checks"));
+    let root = temp.join("jd");
+    // No such C++ compiler: the C++ probe fails, the C one does not.
+    let define = "CMAKE_CXX_COMPILER=/nonexistent/c++";
+    let run = run_jobdeck(["--json", "-D", define, "-B", arg(&root), arg(&sources)]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    let event = &configures(&run.json())["c-checks"];
+    assert_eq!(event["seeded"], true, "{event}");
+    assert!(
+        run.stderr.contains("failed for a language") && run.stderr.contains("CXX"),
+        "{}",
+        run.stderr
+    );
+    let plain = temp.join("plain");
+    let define_arg = format!("-D{define}");
+    assert_eq!(
+        plain_cmake(&sources.join("c-checks"), &plain, &[&define_arg]),
+        Some(0)
+    );
+    assert_eq!(entries(&root.join("c-checks")), entries(&plain));
+    let info = std::fs::read_dir(root.join("c-checks/CMakeFiles"))
+        .expect("CMakeFiles")
+        .filter_map(Result::ok)
+        .find(|e| e.path().join("CMakeCCompiler.cmake").is_file())
+        .expect("a version folder")
+        .path();
+    assert!(!info.join("CMakeCXXCompiler.cmake").exists());
 }

@@ -100,7 +100,17 @@ impl Probes {
         }
         ctx.detail("probing");
         match run_probe(&folder, &key, settings, ctx) {
-            Ok(seed) => {
+            Ok((seed, partly)) => {
+                if let Some(why) = partly {
+                    self.warn(
+                        ctx,
+                        format!(
+                            "the toolchain probe in {} failed for a language ({why}): that \
+                             language is not seeded, configures detect it themselves",
+                            folder.display()
+                        ),
+                    );
+                }
                 let seed = Arc::new(seed);
                 *slot = Slot::Ready(Arc::clone(&seed));
                 Ok(Some(seed))
@@ -108,20 +118,27 @@ impl Probes {
             Err(ProbeError::Stopped(reason)) => Err(reason),
             Err(ProbeError::Failed(why)) => {
                 *slot = Slot::Failed;
-                let warning = format!(
-                    "the toolchain probe in {} failed ({why}): configures are not seeded, \
-                     each detects its compilers itself",
-                    folder.display()
+                self.warn(
+                    ctx,
+                    format!(
+                        "the toolchain probe in {} failed ({why}): configures are not seeded, \
+                         each detects its compilers itself",
+                        folder.display()
+                    ),
                 );
-                ctx.output(vec![format!("jobdeck: {warning}")], 0);
-                self.warnings
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .0
-                    .push(warning);
                 Ok(None)
             }
         }
+    }
+
+    /// Warns the session, and shows the warning in the output of the run that probed.
+    fn warn(&self, ctx: &RunCtx, warning: String) {
+        ctx.output(vec![format!("jobdeck: {warning}")], 0);
+        self.warnings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .0
+            .push(warning);
     }
 
     /// The warnings made since the last call (a probe that failed), for the live table.
@@ -169,12 +186,14 @@ fn compiler_stamps(seed: &Seed) -> String {
 }
 
 /// Runs the probe in `folder` (emptied first): one configure per language, side by side.
+/// When some languages' probes failed, the seed holds the others, and the failures come
+/// with it.
 fn run_probe(
     folder: &Path,
     key: &ProbeKey,
     settings: &CmakeSettings,
     ctx: &mut RunCtx,
-) -> Result<Seed, ProbeError> {
+) -> Result<(Seed, Option<String>), ProbeError> {
     let failed =
         |what: &str, err: std::io::Error| ProbeError::Failed(format!("cannot write {what}: {err}"));
     if folder.exists() {
@@ -207,28 +226,35 @@ fn run_probe(
         commands.push((command, base.with_extension("log")));
     }
     let outcomes = run_side_by_side(commands, ctx);
-    for (outcome, log) in outcomes {
-        match outcome {
-            Outcome::Succeeded => {}
+    let mut failures = Vec::new();
+    for ((outcome, log), language) in outcomes.into_iter().zip(seed::LANGUAGES) {
+        let what = match outcome {
+            Outcome::Succeeded => continue,
             Outcome::Cancelled => return Err(ProbeError::Stopped(StopReason::Cancelled)),
             Outcome::TimedOut => return Err(ProbeError::Stopped(StopReason::TimedOut)),
-            other => {
-                let what = match other {
-                    Outcome::Failed {
-                        code: Some(code), ..
-                    } => format!("exit {code}"),
-                    Outcome::SpawnFailed(reason) => format!("could not start cmake: {reason}"),
-                    _ => "cmake failed".to_string(),
-                };
-                return Err(ProbeError::Failed(format!("{what}, see {}", log.display())));
-            }
-        }
+            Outcome::Failed {
+                code: Some(code), ..
+            } => format!("exit {code}"),
+            Outcome::SpawnFailed(reason) => format!("could not start cmake: {reason}"),
+            _ => "cmake failed".to_string(),
+        };
+        failures.push(format!("{language}: {what}, see {}", log.display()));
+        // Only what the probe detected is seeded: a language whose probe failed is not.
+        let entries = folder
+            .join(language.to_lowercase())
+            .join("build")
+            .join(seed::ENTRIES_FILE);
+        let _ = std::fs::remove_file(entries);
+    }
+    if failures.len() == seed::LANGUAGES.len() {
+        return Err(ProbeError::Failed(failures.join("; ")));
     }
     let seed = Seed::read(folder).map_err(ProbeError::Failed)?;
     std::fs::write(folder.join(COMPILERS_FILE), compiler_stamps(&seed))
         .and_then(|()| std::fs::write(folder.join(KEY_FILE), &key.text))
         .map_err(|err| failed("the probe's key", err))?;
-    Ok(seed)
+    let partly = (!failures.is_empty()).then(|| failures.join("; "));
+    Ok((seed, partly))
 }
 
 /// Runs the commands at once, the first on this thread and the others on threads of their

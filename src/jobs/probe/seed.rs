@@ -7,6 +7,9 @@ use std::path::Path;
 /// The languages the probe detects, as cmake names them.
 pub const LANGUAGES: [&str; 2] = ["C", "CXX"];
 
+/// The file a probe's `snapshot.cmake` writes: the cache entries its detection made.
+pub const ENTRIES_FILE: &str = "jobdeck-seed.cmake";
+
 /// The cache entry that tells cmake the detection files in `CMakeFiles/<version>/` are its
 /// own: without it, cmake removes them from a folder with no cache and detects again.
 pub const PLATFORM_KNOWN: &str = "-DCMAKE_PLATFORM_INFO_INITIALIZED:INTERNAL=1";
@@ -24,13 +27,17 @@ pub struct Seed {
 
 impl Seed {
     /// Reads the detection results of a probe whose build folder for language `LANG` is
-    /// `<probe>/<lang>/build`.
+    /// `<probe>/<lang>/build`; a language without its entries file (its probe failed) is
+    /// left out.
     pub fn read(probe: &Path) -> Result<Self, String> {
         let mut version = None;
         let mut files = Vec::new();
         let mut compilers = Vec::new();
         for language in LANGUAGES {
             let build = probe.join(language.to_lowercase()).join("build");
+            if !build.join(ENTRIES_FILE).is_file() {
+                continue;
+            }
             let found = version_folder(&build.join("CMakeFiles"), language)?;
             if version.as_ref().is_some_and(|v| *v != found) {
                 return Err(format!("two cmake versions in one probe: {found}"));
@@ -38,7 +45,7 @@ impl Seed {
             let info = build.join("CMakeFiles").join(&found);
             let name = format!("CMake{language}Compiler.cmake");
             let detected = read(&info.join(&name))?;
-            let entries = read(&build.join("jobdeck-seed.cmake"))?;
+            let entries = read(&build.join(ENTRIES_FILE))?;
             compilers.push(compiler_path(&detected, language).ok_or_else(|| {
                 format!(
                     "{} names no {language} compiler",
@@ -63,8 +70,9 @@ impl Seed {
             }
             version = Some(found);
         }
+        let version = version.ok_or_else(|| "the probe detected no language".to_string())?;
         Ok(Self {
-            version: version.unwrap_or_default(),
+            version,
             files,
             compilers,
         })
