@@ -20,7 +20,7 @@ pub mod seed;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 
 use crate::engine::{Outcome, RunCtx, StopReason, process};
 
@@ -83,7 +83,15 @@ impl Probes {
                 .entry(key.folder.clone())
                 .or_insert_with(|| Arc::new(Mutex::new(Slot::Untried))),
         );
-        let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut slot = match slot.try_lock() {
+            Ok(slot) => slot,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                // Another configure is probing: wait for it, and say so in the table.
+                ctx.detail("probing");
+                slot.lock().unwrap_or_else(PoisonError::into_inner)
+            }
+        };
         match &*slot {
             Slot::Ready(seed) => return Ok(Some(Arc::clone(seed))),
             Slot::Failed => return Ok(None),
