@@ -136,6 +136,12 @@ pub struct Args {
     /// Seed for the pseudowords: the same seed gives the same files [default: random].
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
+
+    /// Do not seed fresh build folders from a shared toolchain probe: every fresh configure
+    /// detects its compilers itself, as plain cmake does.
+    #[arg(long)]
+    pub no_share_probes: bool,
+
     /// Run only the jobs whose last recorded run (BUILD_ROOT/.jobdeck/history.jsonl) did not
     /// succeed.
     #[arg(long)]

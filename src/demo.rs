@@ -1,9 +1,10 @@
 //! `--demo`: a one-command show of the worker pool, sized to take 10 to 20 seconds on two
 //! workers (about 16 s on a 2-core machine with a release build).
 //!
-//! It configures every project in `assets/demo` once per build type (CMake probes the
-//! compilers afresh in every build folder, so each configure is real, CPU-bound work of about
-//! half a second; `platform-checks` compiles a test program per check for 2 s of CPU time,
+//! It configures every project in `assets/demo` once per build type (the build folders are
+//! seeded from the shared toolchain probe, which runs once at the start, so a simple configure
+//! is about 50 ms; with `--no-share-probes` each detects its compilers, about half a second of
+//! CPU; `platform-checks` compiles a test program per check for 2 s of CPU time,
 //! while `slow-config` waits 3 s each time, showing CPU time far below wall time), plus
 //! pseudoword file and letter tasks of a fraction of a second each, spread over the workers.
 //!

@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::{Receiver, Sender};
@@ -11,6 +12,7 @@ use crate::app::{Effect, JobNode, Model, Msg, News};
 use crate::engine::{EngineConfig, EngineEvent, JobId, PoolShort, WorkItem};
 use crate::history::History;
 use crate::jobs::Job;
+use crate::jobs::probe::Probes;
 use crate::plan::Plan;
 
 /// What carrying out an effect leaves to the loop.
@@ -37,6 +39,7 @@ pub struct Driver {
     watch: RefCell<Option<crate::watch::Watch>>,
     /// Where the watch sends the project folders that changed.
     changes: (Sender<PathBuf>, Receiver<PathBuf>),
+    probes: Option<Arc<Probes>>,
 }
 
 impl Driver {
@@ -58,6 +61,7 @@ impl Driver {
             written: Vec::new(),
             watch: RefCell::new(None),
             changes: crossbeam_channel::unbounded(),
+            probes: None,
         };
         Ok((driver, rx))
     }
@@ -134,7 +138,8 @@ impl Driver {
                 crate::jobs::JobSpec::Words { .. } => None,
             })
             .collect();
-        let (driver, events) = Self::new(plan.jobs, &config, plan.timeout)?;
+        let (mut driver, events) = Self::new(plan.jobs, &config, plan.timeout)?;
+        driver.probes = plan.probes;
         let mut driver = driver.with_records(Some(plan.history), plan.trace);
         driver.written = plan.written_folders;
         let model = Model::new(nodes, plan.workers, Instant::now())
@@ -202,9 +207,21 @@ impl Driver {
         self.engine.warnings()
     }
 
-    /// Warnings about what went wrong during the session, e.g. a watchdog that died.
+    /// Warnings about what went wrong during the session, e.g. a watchdog that died or a
+    /// toolchain probe that failed.
     pub fn late_warnings(&self) -> Vec<String> {
-        self.engine.late_warnings()
+        let mut warnings = self.engine.late_warnings();
+        warnings.extend(self.probes.iter().flat_map(|probes| probes.warnings()));
+        warnings
+    }
+
+    /// Warnings made since the last call, for the live table to show at once (a toolchain
+    /// probe that failed); `late_warnings` still has them.
+    pub fn new_warnings(&self) -> Vec<String> {
+        self.probes
+            .iter()
+            .flat_map(|probes| probes.take_new_warnings())
+            .collect()
     }
 
     /// Carries out an engine effect. Returns what is left to the caller: the effects that

@@ -9,6 +9,7 @@ use crate::cli::{Args, DEFAULT_WORDS_PER_TASK, Order};
 use crate::engine::launcher::Launcher;
 use crate::history::{LastRuns, history_path, read_last_runs};
 use crate::jobs::cmake::{CmakeJob, CmakeSettings};
+use crate::jobs::probe::Probes;
 use crate::jobs::{Job, JobSpec, Stage, discovery, pseudowords};
 use crate::path_checks;
 
@@ -39,6 +40,9 @@ pub struct Plan {
     /// The folders pseudoword tasks write temporaries into: cleared of those a killed session
     /// left behind before this one starts.
     pub words_folders: Vec<PathBuf>,
+    /// The session's toolchain probes (`None` with `--no-share-probes`, `--no-cmake` or a
+    /// launcher).
+    pub probes: Option<Arc<Probes>>,
     /// The guard that stops the jobs if jobdeck is killed with SIGKILL (set by `main`).
     pub watchdog: Option<Arc<crate::engine::watchdog::Watchdog>>,
     /// Start in watch mode (`--watch`): re-run a project when its folder changes.
@@ -69,7 +73,12 @@ impl Args {
         } else {
             discovery::discover(&dir, &build_root)
         };
-        let mut configures = self.configure_jobs(found.projects, &build_root, &log_dir);
+        // With a launcher the configures run elsewhere (a cluster's nodes), while the probe
+        // would run here: its detection could be another machine's, so nothing is shared.
+        let probes = (!self.no_share_probes && !self.no_cmake && launcher.is_none())
+            .then(|| Arc::new(Probes::new(build_root.join(".jobdeck").join("probe"))));
+        let mut configures =
+            self.configure_jobs(found.projects, &build_root, &log_dir, probes.clone());
         if self.demo {
             configures = crate::demo::per_build_type(configures, &build_root, &log_dir);
         }
@@ -156,6 +165,7 @@ impl Args {
             history,
             trace,
             words_folders,
+            probes,
             watchdog: None,
             watch: self.watch,
             written_folders: vec![build_root, log_dir],
@@ -243,6 +253,7 @@ impl Args {
         projects: Vec<discovery::Project>,
         build_root: &Path,
         log_dir: &Path,
+        probes: Option<Arc<Probes>>,
     ) -> Vec<Job> {
         let settings = Arc::new(CmakeSettings {
             program: self.cmake.clone().into_os_string(),
@@ -250,6 +261,7 @@ impl Args {
             defines: self.defines.clone(),
             build_type: self.build_type.clone(),
             build_jobs: self.build_jobs,
+            probes,
         });
         projects
             .into_iter()

@@ -229,6 +229,7 @@ fn cmake_spec(temp: &TempDir, name: &str, program: &str) -> JobSpec {
             defines: Vec::new(),
             build_type: "Debug".into(),
             build_jobs: 1,
+            probes: None,
         }),
     }
 }

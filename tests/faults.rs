@@ -230,6 +230,7 @@ fn a_project_deleted_after_discovery_fails_with_a_clear_error() {
             defines: Vec::new(),
             build_type: "Debug".into(),
             build_jobs: 1,
+            probes: None,
         }),
     };
     let (engine, rx) = engine(1);

@@ -9,7 +9,7 @@ use common::{TempDir, cmake_available, copy_fixture, run_jobdeck, write_none_pro
 use serde_json::Value;
 
 /// The fields every job event carries, by the public contract.
-const JOB_FIELDS: [&str; 11] = [
+const JOB_FIELDS: [&str; 12] = [
     "event",
     "ts_ms",
     "attempt",
@@ -21,6 +21,7 @@ const JOB_FIELDS: [&str; 11] = [
     "exit_code",
     "error",
     "log",
+    "seeded",
 ];
 
 fn path_arg(path: &Path) -> &str {
@@ -276,7 +277,10 @@ fn json_events_parse_and_carry_the_contract_fields() {
         assert_eq!(event["error"], Value::Null);
         assert_eq!(event["error_file"], Value::Null);
         assert_eq!(event["error_line"], Value::Null);
-        assert_eq!(event["detail"], "fresh");
+        // A project(x NONE) has no compilers to seed.
+        let seeded = ok == "ok";
+        assert_eq!(event["detail"], if seeded { "seeded" } else { "fresh" });
+        assert_eq!(event["seeded"], seeded);
         let worker = event["worker"].as_u64().expect("a worker number");
         assert!((1..=2).contains(&worker), "{event}");
         assert!(event["duration_ms"].is_u64());
@@ -375,14 +379,24 @@ fn all_succeeded_exits_zero_and_a_second_run_reuses_the_cache() {
         "FIXTURE_FLAG=on",
         path_arg(temp.path()),
     ];
-    for (attempt, detail) in [(1, "fresh"), (2, "cached")] {
+    for attempt in [1, 2] {
         let run = run_jobdeck(args);
         assert_eq!(run.code(), 0, "attempt {attempt}: {run:?}");
         let events = run.json();
         check_event_stream(&events);
-        for event in finished_by_job(&events).values() {
+        for (name, event) in finished_by_job(&events) {
+            let detail = match (attempt, name.as_str()) {
+                (1, "ok") => "seeded",
+                (1, _) => "fresh",
+                _ => "cached",
+            };
             assert_eq!(event["status"], "ok", "attempt {attempt}: {event}");
             assert_eq!(event["detail"], detail, "attempt {attempt}: {event}");
+            assert_eq!(
+                event["seeded"],
+                detail == "seeded",
+                "attempt {attempt}: {event}"
+            );
         }
     }
     let cache = std::fs::read_to_string(build.join("ok/CMakeCache.txt")).expect("cache");

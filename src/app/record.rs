@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::{JobRow, JobState};
 use crate::engine::{JobId, RunId, WorkerId};
+use crate::jobs::cmake::SEEDED;
 use crate::jobs::{JobKind, Stage};
 
 /// A snapshot of a job's row, taken by the model the moment something happened to the run,
@@ -105,6 +106,10 @@ impl RunRecord {
 
     /// A `--json` job event (`queued`, `started` or `finished`).
     pub fn event_json(&self, event: &str) -> Value {
+        // Whether the configure's build folder was seeded from the toolchain probe: known
+        // once it finished, and only for configures.
+        let seeded = (event == "finished" && self.stage == Some(Stage::Configure))
+            .then(|| self.detail.as_deref() == Some(SEEDED));
         json!({
             "event": event,
             "ts_ms": millis(self.at),
@@ -124,6 +129,7 @@ impl RunRecord {
             "error_line": self.error_line,
             "log": self.log_text(),
             "detail": self.detail,
+            "seeded": seeded,
         })
     }
 

@@ -112,6 +112,40 @@ impl RunCtx {
         }
     }
 
+    /// A second context for the same run, for a helper process the task runs beside its
+    /// main one on a thread of its own: the same stop flag, deadline, watchdog and marker,
+    /// and its output goes to the same job.
+    #[must_use]
+    pub fn sibling(&self) -> RunCtx {
+        RunCtx {
+            job: self.job,
+            run: self.run,
+            worker: self.worker,
+            cancel: self.cancel.clone(),
+            timeout: self.timeout,
+            deadline: self.deadline,
+            events: self.events.clone(),
+            last_progress: None,
+            watchdog: self.watchdog.clone(),
+            marker_prefix: Arc::clone(&self.marker_prefix),
+            launcher: self.launcher.clone(),
+            label: self.label.clone(),
+        }
+    }
+
+    /// Runs `work` off the run's clock: `work` gets a whole time limit of its own, and the
+    /// run's deadline moves back by the time `work` took. For work done for the whole
+    /// session that this run happens to wait for (the toolchain probe), which is no part of
+    /// the run's own time.
+    pub fn off_the_clock<T>(&mut self, work: impl FnOnce(&mut RunCtx) -> T) -> T {
+        let start = Instant::now();
+        let own = self.deadline;
+        self.deadline = self.timeout.and_then(|t| start.checked_add(t));
+        let result = work(self);
+        self.deadline = own.and_then(|deadline| deadline.checked_add(start.elapsed()));
+        result
+    }
+
     /// The run's time limit (`--timeout`), if it has one.
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout

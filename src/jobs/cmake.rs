@@ -3,14 +3,19 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 
 use crate::engine::{Report, RunCtx};
 
 use super::log_files;
+use super::probe::{Probes, seed};
 use super::process_job::{FirstError, ProcessJob};
 use super::summaries;
 
 pub use summaries::first_cmake_error;
+
+/// The detail of a fresh configure whose build folder was seeded from the toolchain probe.
+pub const SEEDED: &str = "seeded";
 
 /// Settings shared by every CMake job of one jobdeck run.
 #[derive(Debug, Clone)]
@@ -25,6 +30,9 @@ pub struct CmakeSettings {
     pub build_type: String,
     /// Compilers one build may run at once (`--build-jobs`, passed as `--parallel`).
     pub build_jobs: u32,
+    /// The session's toolchain probes, which seed fresh build folders (`None` with
+    /// `--no-share-probes`).
+    pub probes: Option<Arc<Probes>>,
 }
 
 impl CmakeSettings {
@@ -147,17 +155,73 @@ impl CmakeJob {
         }
     }
 
+    /// Plants the toolchain probe's detection results in a fresh build folder, running the
+    /// probe first if this session has not yet. Returns whether it did; `Err` when the run
+    /// was stopped during the probe.
+    ///
+    /// A re-configure (`cached`) is left alone, and so is a project whose top-level
+    /// `CMakeLists.txt` may choose its own compiler or toolchain before `project()`. A
+    /// `project(x NONE)` has nothing to seed, so it does not wait for the probe either. The
+    /// probe's time is no part of the configure's `--timeout`.
+    fn seed(
+        &self,
+        cached: bool,
+        settings: &CmakeSettings,
+        ctx: &mut RunCtx,
+    ) -> Result<bool, crate::engine::StopReason> {
+        let Some(probes) = settings.probes.as_ref().filter(|_| !cached) else {
+            return Ok(false);
+        };
+        let project_file = self.source.join(super::discovery::PROJECT_FILE);
+        let text = std::fs::read(&project_file).unwrap_or_default();
+        let text = String::from_utf8_lossy(&text);
+        if seed::chooses_toolchain(&text) || seed::enables_no_language(&text) {
+            return Ok(false);
+        }
+        let Some(seed) = ctx.off_the_clock(|ctx| probes.seed(settings, ctx))? else {
+            return Ok(false);
+        };
+        match seed.plant(&self.build_dir) {
+            Ok(()) => Ok(true),
+            Err(err) => {
+                ctx.output(
+                    vec![format!(
+                        "jobdeck: not seeded: cannot write {}: {err}",
+                        self.build_dir.display()
+                    )],
+                    0,
+                );
+                Ok(false)
+            }
+        }
+    }
+
     /// Runs the stage and reports the outcome with its first error.
     pub fn run(&self, settings: &CmakeSettings, ctx: &mut RunCtx) -> Report {
+        if self.stage == Stage::Configure
+            && !self.source.join(super::discovery::PROJECT_FILE).is_file()
+        {
+            return Report::failure(format!(
+                "project folder {} no longer holds a CMakeLists.txt",
+                self.source.display()
+            ));
+        }
+        let mut command = self.command(settings);
         if self.stage == Stage::Configure {
-            if !self.source.join(super::discovery::PROJECT_FILE).is_file() {
-                return Report::failure(format!(
-                    "project folder {} no longer holds a CMakeLists.txt",
-                    self.source.display()
-                ));
-            }
             let cached = self.build_dir.join("CMakeCache.txt").is_file();
-            let mut detail = if cached { "cached" } else { "fresh" }.to_string();
+            let seeded = match self.seed(cached, settings, ctx) {
+                Ok(seeded) => seeded,
+                Err(reason) => return Report::stopped(reason),
+            };
+            if seeded {
+                command.arg(seed::PLATFORM_KNOWN);
+            }
+            let mut detail = match (cached, seeded) {
+                (true, _) => "cached",
+                (false, true) => SEEDED,
+                (false, false) => "fresh",
+            }
+            .to_string();
             for option in &self.options {
                 detail.push_str(" -D");
                 detail.push_str(option);
@@ -188,7 +252,7 @@ impl CmakeJob {
             Stage::Test => ("ctest", &test),
         };
         let report = ProcessJob {
-            command: self.command(settings),
+            command,
             log: &self.log,
             tool,
             first_error,

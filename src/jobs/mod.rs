@@ -4,6 +4,7 @@ pub mod cmake;
 pub mod diagnostics;
 pub mod discovery;
 pub mod log_files;
+pub mod probe;
 pub mod process_job;
 pub mod pseudowords;
 mod summaries;

@@ -182,6 +182,9 @@ impl Loop<'_> {
             if let Some(warning) = self.session.take_news(|_| {}) {
                 self.update(Msg::Notice(warning));
             }
+            for warning in self.session.driver.new_warnings() {
+                self.update(Msg::Notice(warning));
+            }
         }
     }
 

@@ -1,0 +1,296 @@
+//! The shared toolchain probe: one configure of a tiny generated project per toolchain,
+//! whose compiler detection seeds every fresh build folder, so their configures skip it.
+//!
+//! A fresh configure of a small project spends most of its time detecting the same compilers
+//! again. Before the first fresh configure of a session, jobdeck detects them once, in
+//! `<build-root>/.jobdeck/probe/<key>/` (one cmake run per language, C and C++ side by side),
+//! and keeps the results there for later sessions while the key holds ([`key`]). Each fresh
+//! build folder then gets cmake's own detection files and the cache entries the detection
+//! made ([`seed`]); cmake finds them and skips identification, ABI detection and the compiler
+//! checks, exactly as it does on a re-configure.
+//!
+//! The first configure that needs a probe runs it; the others wait on its slot's mutex (a
+//! blocking wait, not a busy one). A probe that fails is not retried in the session: the
+//! configures run unseeded and the session gets one warning. A probe that was cancelled with
+//! its configure is tried again by the next one.
+
+pub mod key;
+pub mod seed;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex, PoisonError, TryLockError};
+
+use crate::engine::{Outcome, RunCtx, StopReason, process};
+
+use super::cmake::CmakeSettings;
+use key::ProbeKey;
+pub use seed::Seed;
+
+/// The probe project, with `@LANGUAGE@` for the one language it enables.
+const PROBE_PROJECT: &str = include_str!("probe.cmake.in");
+
+/// The script that records the cache entries the detection made.
+const SNAPSHOT: &str = include_str!("snapshot.cmake");
+
+/// The file in a probe folder that holds its key, written last: a folder without it, or
+/// with another key, is an unfinished or stale probe.
+const KEY_FILE: &str = "key.txt";
+
+/// The file that holds the stamps (size, modification time) of the detected compilers.
+const COMPILERS_FILE: &str = "compilers.txt";
+
+/// The session's probes, one per key, shared by every configure.
+#[derive(Debug)]
+pub struct Probes {
+    root: PathBuf,
+    slots: Mutex<HashMap<String, Arc<Mutex<Slot>>>>,
+    /// Every warning of the session, and how many of them were taken as news.
+    warnings: Mutex<(Vec<String>, usize)>,
+}
+
+#[derive(Debug)]
+enum Slot {
+    Untried,
+    Ready(Arc<Seed>),
+    Failed,
+}
+
+impl Probes {
+    /// Probes kept under `root` (`<build-root>/.jobdeck/probe`).
+    pub fn new(root: PathBuf) -> Self {
+        Self {
+            root,
+            slots: Mutex::new(HashMap::new()),
+            warnings: Mutex::new((Vec::new(), 0)),
+        }
+    }
+
+    /// The seed for configures run with `settings`: a probe kept from an earlier session,
+    /// or one run now under `ctx`. `Ok(None)` when the probe failed (the session was warned);
+    /// `Err` when the run was stopped while probing.
+    pub fn seed(
+        &self,
+        settings: &CmakeSettings,
+        ctx: &mut RunCtx,
+    ) -> Result<Option<Arc<Seed>>, StopReason> {
+        let key = ProbeKey::new(settings, |name| std::env::var_os(name));
+        let slot = Arc::clone(
+            self.slots
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(key.folder.clone())
+                .or_insert_with(|| Arc::new(Mutex::new(Slot::Untried))),
+        );
+        let mut slot = match slot.try_lock() {
+            Ok(slot) => slot,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                // Another configure is probing: wait for it, and say so in the table.
+                ctx.detail("probing");
+                slot.lock().unwrap_or_else(PoisonError::into_inner)
+            }
+        };
+        match &*slot {
+            Slot::Ready(seed) => return Ok(Some(Arc::clone(seed))),
+            Slot::Failed => return Ok(None),
+            Slot::Untried => {}
+        }
+        if let Some(reason) = ctx.stop_reason() {
+            return Err(reason);
+        }
+        let folder = self.root.join(&key.folder);
+        if let Some(seed) = kept(&folder, &key) {
+            let seed = Arc::new(seed);
+            *slot = Slot::Ready(Arc::clone(&seed));
+            return Ok(Some(seed));
+        }
+        ctx.detail("probing");
+        match run_probe(&folder, &key, settings, ctx) {
+            Ok((seed, partly)) => {
+                if let Some(why) = partly {
+                    self.warn(
+                        ctx,
+                        format!(
+                            "the toolchain probe in {} failed for a language ({why}): that \
+                             language is not seeded, configures detect it themselves",
+                            folder.display()
+                        ),
+                    );
+                }
+                let seed = Arc::new(seed);
+                *slot = Slot::Ready(Arc::clone(&seed));
+                Ok(Some(seed))
+            }
+            Err(ProbeError::Stopped(reason)) => Err(reason),
+            Err(ProbeError::Failed(why)) => {
+                *slot = Slot::Failed;
+                self.warn(
+                    ctx,
+                    format!(
+                        "the toolchain probe in {} failed ({why}): configures are not seeded, \
+                         each detects its compilers itself",
+                        folder.display()
+                    ),
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    /// Warns the session, and shows the warning in the output of the run that probed.
+    fn warn(&self, ctx: &RunCtx, warning: String) {
+        ctx.output(vec![format!("jobdeck: {warning}")], 0);
+        self.warnings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .0
+            .push(warning);
+    }
+
+    /// The warnings made since the last call (a probe that failed), for the live table.
+    pub fn take_new_warnings(&self) -> Vec<String> {
+        let mut warnings = self.warnings.lock().unwrap_or_else(PoisonError::into_inner);
+        let (all, taken) = &mut *warnings;
+        let new = all[*taken..].to_vec();
+        *taken = all.len();
+        new
+    }
+
+    /// Every warning of the session, for its end.
+    pub fn warnings(&self) -> Vec<String> {
+        self.warnings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .0
+            .clone()
+    }
+}
+
+enum ProbeError {
+    Stopped(StopReason),
+    Failed(String),
+}
+
+/// The seed of a finished probe in `folder` with the same key, whose compilers are still
+/// the files they were.
+fn kept(folder: &Path, key: &ProbeKey) -> Option<Seed> {
+    if std::fs::read_to_string(folder.join(KEY_FILE)).ok()? != key.text {
+        return None;
+    }
+    let seed = Seed::read(folder).ok()?;
+    let stamps = std::fs::read_to_string(folder.join(COMPILERS_FILE)).ok()?;
+    (stamps == compiler_stamps(&seed)).then_some(seed)
+}
+
+fn compiler_stamps(seed: &Seed) -> String {
+    let mut stamps = String::new();
+    for compiler in &seed.compilers {
+        stamps.push_str(&key::file_stamp(Path::new(compiler)));
+        stamps.push('\n');
+    }
+    stamps
+}
+
+/// Runs the probe in `folder` (emptied first): one configure per language, side by side.
+/// When some languages' probes failed, the seed holds the others, and the failures come
+/// with it.
+fn run_probe(
+    folder: &Path,
+    key: &ProbeKey,
+    settings: &CmakeSettings,
+    ctx: &mut RunCtx,
+) -> Result<(Seed, Option<String>), ProbeError> {
+    let failed =
+        |what: &str, err: std::io::Error| ProbeError::Failed(format!("cannot write {what}: {err}"));
+    if folder.exists() {
+        std::fs::remove_dir_all(folder)
+            .map_err(|err| failed(&folder.display().to_string(), err))?;
+    }
+    let mut commands = Vec::new();
+    for language in seed::LANGUAGES {
+        let base = folder.join(language.to_lowercase());
+        let source = base.join("src");
+        std::fs::create_dir_all(&source).map_err(|err| failed("the probe project", err))?;
+        std::fs::write(
+            source.join("CMakeLists.txt"),
+            PROBE_PROJECT.replace("@LANGUAGE@", language),
+        )
+        .and_then(|()| std::fs::write(source.join("snapshot.cmake"), SNAPSHOT))
+        .map_err(|err| failed("the probe project", err))?;
+        let mut command = Command::new(&settings.program);
+        command
+            .arg("-S")
+            .arg(&source)
+            .arg("-B")
+            .arg(base.join("build"));
+        if let Some(generator) = &settings.generator {
+            command.arg("-G").arg(generator);
+        }
+        for define in &settings.defines {
+            command.arg(format!("-D{define}"));
+        }
+        commands.push((command, base.with_extension("log")));
+    }
+    let outcomes = run_side_by_side(commands, ctx);
+    let mut failures = Vec::new();
+    for ((outcome, log), language) in outcomes.into_iter().zip(seed::LANGUAGES) {
+        let what = match outcome {
+            Outcome::Succeeded => continue,
+            Outcome::Cancelled => return Err(ProbeError::Stopped(StopReason::Cancelled)),
+            Outcome::TimedOut => return Err(ProbeError::Stopped(StopReason::TimedOut)),
+            Outcome::Failed {
+                code: Some(code), ..
+            } => format!("exit {code}"),
+            Outcome::SpawnFailed(reason) => format!("could not start cmake: {reason}"),
+            _ => "cmake failed".to_string(),
+        };
+        failures.push(format!("{language}: {what}, see {}", log.display()));
+        // Only what the probe detected is seeded: a language whose probe failed is not.
+        let entries = folder
+            .join(language.to_lowercase())
+            .join("build")
+            .join(seed::ENTRIES_FILE);
+        let _ = std::fs::remove_file(entries);
+    }
+    if failures.len() == seed::LANGUAGES.len() {
+        return Err(ProbeError::Failed(failures.join("; ")));
+    }
+    let seed = Seed::read(folder).map_err(ProbeError::Failed)?;
+    std::fs::write(folder.join(COMPILERS_FILE), compiler_stamps(&seed))
+        .and_then(|()| std::fs::write(folder.join(KEY_FILE), &key.text))
+        .map_err(|err| failed("the probe's key", err))?;
+    let partly = (!failures.is_empty()).then(|| failures.join("; "));
+    Ok((seed, partly))
+}
+
+/// Runs the commands at once, the first on this thread and the others on threads of their
+/// own, each logged to its path. Returns each outcome with its log, in order.
+fn run_side_by_side(
+    commands: Vec<(Command, PathBuf)>,
+    ctx: &mut RunCtx,
+) -> Vec<(Outcome, PathBuf)> {
+    let mut commands = commands.into_iter();
+    let Some((first, first_log)) = commands.next() else {
+        return Vec::new();
+    };
+    std::thread::scope(|scope| {
+        let others: Vec<_> = commands
+            .map(|(command, log)| {
+                let mut sibling = ctx.sibling();
+                scope.spawn(move || (process::run(command, &log, &mut sibling).outcome, log))
+            })
+            .collect();
+        let mut outcomes = vec![(process::run(first, &first_log, ctx).outcome, first_log)];
+        for other in others {
+            outcomes.push(other.join().unwrap_or_else(|_| {
+                (
+                    Outcome::Panicked("the probe thread panicked".to_string()),
+                    PathBuf::new(),
+                )
+            }));
+        }
+        outcomes
+    })
+}

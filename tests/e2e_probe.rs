@@ -1,0 +1,58 @@
+//! The shared toolchain probe in the live table, in a real tmux: a seeded configure says
+//! `seeded` in its detail column, and a probe that fails is shown as a notice while the
+//! configures run unseeded (`fresh`).
+
+mod tmux;
+
+use std::path::Path;
+
+use tmux::{TempDir, Tmux, copy_dir, row, row_is, tools_present, unique_tag};
+
+/// Starts the live table on a copy of the `c-checks` probe fixture, with `prepare` run on the
+/// build root first; returns the session and the folder (kept alive by the caller).
+fn start(label: &str, prepare: impl Fn(&Path)) -> (Tmux, TempDir) {
+    let tag = unique_tag(label);
+    let dir = TempDir::new(&tag);
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/fixtures/probe/c-checks");
+    copy_dir(&fixture, &dir.0.join("src/c-checks"));
+    let build_root = dir.0.join("jd");
+    prepare(&build_root);
+    let command = format!(
+        "'{bin}' -j 2 -B '{root}' '{src}'; echo \"jobdeck exited $?\"",
+        bin = env!("CARGO_BIN_EXE_jobdeck"),
+        root = build_root.display(),
+        src = dir.0.join("src").display(),
+    );
+    (Tmux::start(label, &command), dir)
+}
+
+#[test]
+fn the_table_says_seeded_and_shows_a_failed_probe() {
+    if !tools_present("e2e_probe", &[("tmux", "-V"), ("cmake", "--version")]) {
+        return;
+    }
+    let (tmux, _dir) = start("probe-seeded", |_| {});
+    let screen = tmux.wait_for("the configure to end seeded", |s| {
+        row_is(s, "c-checks", "ok") && row(s, "c-checks").is_some_and(|r| r.contains("seeded"))
+    });
+    assert!(!screen.contains("toolchain probe"), "{screen}");
+    tmux.keys(&["q"]);
+    tmux.wait_for("jobdeck to exit", |s| s.contains("jobdeck exited 0"));
+
+    let (tmux, _dir) = start("probe-failed", |root| {
+        // A file where the probe's folder goes: the probe cannot run.
+        std::fs::create_dir_all(root.join(".jobdeck")).expect("create jobdeck's folder");
+        std::fs::write(root.join(".jobdeck/probe"), "not a folder").expect("write the file");
+    });
+    tmux.wait_for("the notice and the unseeded configure", |s| {
+        s.contains("toolchain probe")
+            && row_is(s, "c-checks", "ok")
+            && row(s, "c-checks").is_some_and(|r| r.contains("fresh"))
+    });
+    tmux.keys(&["q"]);
+    let end = tmux.wait_for("jobdeck to exit", |s| s.contains("jobdeck exited 0"));
+    assert!(
+        end.contains("not seeded"),
+        "the warning again at the end:\n{end}"
+    );
+}

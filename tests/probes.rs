@@ -1,0 +1,383 @@
+//! The shared toolchain probe, with real cmake and compilers: a seeded configure's cache is
+//! the one plain cmake makes, seeded folders build and run, every example and demo project
+//! ends the same seeded and not, a changed compiler gets a probe of its own, and a failed
+//! probe seeds nothing it did not detect.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::{JOBDECK, TempDir, cmake_available, copy_tree, fixture, run_command, run_jobdeck};
+use serde_json::Value;
+
+/// The probe fixtures and whether jobdeck seeds each.
+const FIXTURES: [(&str, bool); 5] = [
+    ("asm", true),
+    ("c-checks", true),
+    ("cxx", true),
+    ("mixed", true),
+    ("toolchain-first", false),
+];
+
+fn arg(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 temp path")
+}
+
+/// The `finished` event of each configure, by job name.
+fn configures(events: &[Value]) -> BTreeMap<String, Value> {
+    events
+        .iter()
+        .filter(|e| e["event"] == "finished" && e["stage"] == "configure")
+        .map(|e| (e["job"].as_str().expect("name").to_string(), e.clone()))
+        .collect()
+}
+
+/// A cache's entries, sorted, without comments and blank lines, with the build folder's path
+/// replaced: what must be equal between a seeded and a plain configure.
+fn entries(build: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(build.join("CMakeCache.txt"))
+        .unwrap_or_else(|err| panic!("{}: {err}", build.display()));
+    let mut lines: Vec<String> = text
+        .lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#') && !line.starts_with("//"))
+        .map(|line| line.replace(arg(build), "<build>"))
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// `cmake -S <source> -B <build> -DCMAKE_BUILD_TYPE=Debug` by hand; returns its exit code.
+fn plain_cmake(source: &Path, build: &Path, extra: &[&str]) -> Option<i32> {
+    Command::new("cmake")
+        .arg("-S")
+        .arg(source)
+        .arg("-B")
+        .arg(build)
+        .arg("-DCMAKE_BUILD_TYPE=Debug")
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run cmake")
+        .code()
+}
+
+/// The probe folders under a build root.
+fn probe_folders(build_root: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(build_root.join(".jobdeck/probe"))
+        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
+#[test]
+fn a_seeded_cache_holds_the_entries_of_a_plain_configure() {
+    if !cmake_available("a_seeded_cache_holds_the_entries_of_a_plain_configure") {
+        return;
+    }
+    let temp = TempDir::new("probe-exact");
+    let sources = temp.join("src");
+    for (name, _) in FIXTURES {
+        copy_tree(&fixture(&format!("probe/{name}")), &sources.join(name));
+    }
+    let root = temp.join("jd");
+    let run = run_jobdeck(["--json", "-j2", "-B", arg(&root), arg(&sources)]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    let finished = configures(&run.json());
+    for (name, seeded) in FIXTURES {
+        let event = &finished[name];
+        assert_eq!(event["seeded"], seeded, "{event}");
+        assert_eq!(
+            event["detail"],
+            if seeded { "seeded" } else { "fresh" },
+            "{event}"
+        );
+        let plain = temp.join("plain").join(name);
+        assert_eq!(plain_cmake(&sources.join(name), &plain, &[]), Some(0));
+        assert_eq!(entries(&root.join(name)), entries(&plain), "{name}");
+    }
+    assert_eq!(probe_folders(&root).len(), 1, "one probe for one toolchain");
+
+    // A re-configure of an existing build folder is left alone.
+    let again = run_jobdeck(["--json", "-j2", "-B", arg(&root), arg(&sources)]);
+    assert_eq!(again.code(), 0, "{again:?}");
+    for event in configures(&again.json()).values() {
+        assert_eq!(event["detail"], "cached", "{event}");
+        assert_eq!(event["seeded"], false, "{event}");
+    }
+}
+
+#[test]
+fn no_share_probes_seeds_nothing() {
+    if !cmake_available("no_share_probes_seeds_nothing") {
+        return;
+    }
+    let temp = TempDir::new("probe-off");
+    copy_tree(&fixture("probe/c-checks"), &temp.join("src/c-checks"));
+    let root = temp.join("jd");
+    let run = run_jobdeck([
+        "--json",
+        "--no-share-probes",
+        "-B",
+        arg(&root),
+        arg(&temp.join("src")),
+    ]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    let event = &configures(&run.json())["c-checks"];
+    assert_eq!(event["seeded"], false, "{event}");
+    assert_eq!(event["detail"], "fresh", "{event}");
+    assert!(probe_folders(&root).is_empty(), "no probe was run");
+}
+
+/// With a launcher the configures run where it puts them, and the probe would run here:
+/// nothing is shared (`env` stands in for a launcher that runs the command as it is).
+#[test]
+fn a_launcher_turns_sharing_off() {
+    if !cmake_available("a_launcher_turns_sharing_off") {
+        return;
+    }
+    let temp = TempDir::new("probe-launcher");
+    copy_tree(&fixture("probe/c-checks"), &temp.join("src/c-checks"));
+    let root = temp.join("jd");
+    let run = run_jobdeck([
+        "--json",
+        "--launcher",
+        "env",
+        "-B",
+        arg(&root),
+        arg(&temp.join("src")),
+    ]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    let event = &configures(&run.json())["c-checks"];
+    assert_eq!(event["seeded"], false, "{event}");
+    assert_eq!(event["detail"], "fresh", "{event}");
+    assert!(probe_folders(&root).is_empty(), "no probe was run");
+}
+
+#[test]
+fn a_seeded_folder_builds_and_its_tests_and_executables_run() {
+    if !cmake_available("a_seeded_folder_builds_and_its_tests_and_executables_run") {
+        return;
+    }
+    let temp = TempDir::new("probe-build");
+    let sources = temp.join("src");
+    for name in ["c-checks", "cxx", "mixed"] {
+        copy_tree(&fixture(&format!("probe/{name}")), &sources.join(name));
+    }
+    let root = temp.join("jd");
+    let run = run_jobdeck(["--json", "-j2", "--test", "-B", arg(&root), arg(&sources)]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    let events = run.json();
+    for event in events.iter().filter(|e| e["event"] == "finished") {
+        assert_eq!(event["status"], "ok", "{event}");
+    }
+    for event in configures(&events).values() {
+        assert_eq!(event["seeded"], true, "{event}");
+    }
+    for (name, exe, says) in [
+        ("c-checks", "c_checks", "hello from c_checks"),
+        ("cxx", "cxx_only", "hello from cxx_only"),
+        ("mixed", "mixed", ""),
+    ] {
+        let output = Command::new(root.join(name).join(exe))
+            .output()
+            .unwrap_or_else(|err| panic!("run {name}/{exe}: {err}"));
+        assert!(output.status.success(), "{name}: {output:?}");
+        assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), says);
+    }
+}
+
+/// Each job's status and exit code from a `--json` run over a copy of `assets/<collection>`.
+fn outcomes(collection: &str, temp: &TempDir, extra: &[&str]) -> BTreeMap<String, Value> {
+    let label = if extra.is_empty() { "seeded" } else { "plain" };
+    let sources = temp.join(format!("{collection}-{label}"));
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets")
+            .join(collection),
+        &sources,
+    );
+    let root = temp.join(format!("{collection}-{label}-build"));
+    let mut args = vec!["--json", "-j2", "-B", arg(&root)];
+    args.extend_from_slice(extra);
+    args.push(arg(&sources));
+    let run = run_jobdeck(&args);
+    let configures = configures(&run.json());
+    assert!(!configures.is_empty(), "{run:?}");
+    if extra.is_empty() {
+        assert!(
+            configures.values().any(|e| e["seeded"] == true),
+            "{collection}: nothing was seeded"
+        );
+    }
+    configures
+        .into_iter()
+        .map(|(name, e)| {
+            let outcome = serde_json::json!([e["status"], e["exit_code"], e["error"]]);
+            (name, outcome)
+        })
+        .collect()
+}
+
+#[test]
+fn every_example_and_demo_project_ends_the_same_seeded_and_not() {
+    if !cmake_available("every_example_and_demo_project_ends_the_same_seeded_and_not") {
+        return;
+    }
+    let temp = TempDir::new("probe-same");
+    for collection in ["examples", "demo"] {
+        let seeded = outcomes(collection, &temp, &[]);
+        let plain = outcomes(collection, &temp, &["--no-share-probes"]);
+        // Error summaries name files by path relative to the project, so they compare too.
+        assert_eq!(seeded, plain, "{collection}");
+    }
+}
+
+#[test]
+fn a_new_compiler_gets_a_new_probe_and_an_unchanged_one_is_reused() {
+    if !cmake_available("a_new_compiler_gets_a_new_probe_and_an_unchanged_one_is_reused") {
+        return;
+    }
+    let temp = TempDir::new("probe-compiler");
+    let sources = temp.join("src");
+    copy_tree(&fixture("probe/c-checks"), &sources.join("c-checks"));
+    let root = temp.join("jd");
+    let wrapper = temp.join("wrapped-cc");
+    std::fs::write(&wrapper, "#!/bin/sh\nexec cc \"$@\"\n").expect("write the wrapper");
+    let mut mode = std::fs::metadata(&wrapper).expect("wrapper").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut mode, 0o755);
+    std::fs::set_permissions(&wrapper, mode).expect("make the wrapper executable");
+
+    // One session, with the compiler given a way; returns the configure's cache entry.
+    let session = |env_cc: Option<&Path>, define: Option<String>| {
+        let _ = std::fs::remove_dir_all(root.join("c-checks"));
+        let mut command = Command::new(JOBDECK);
+        command.args(["--json", "-B", arg(&root)]);
+        if let Some(define) = &define {
+            command.args(["-D", define]);
+        }
+        command.arg(&sources);
+        command.env_remove("CC");
+        if let Some(cc) = env_cc {
+            command.env("CC", cc);
+        }
+        let run = run_command(command);
+        assert_eq!(run.code(), 0, "{run:?}");
+        let event = &configures(&run.json())["c-checks"];
+        assert_eq!(event["seeded"], true, "{event}");
+        entries(&root.join("c-checks"))
+            .into_iter()
+            .find(|line| line.starts_with("CMAKE_C_COMPILER:"))
+            .expect("a compiler entry")
+    };
+
+    let default = session(None, None);
+    assert_eq!(probe_folders(&root).len(), 1);
+    let first_probe = probe_folders(&root)[0].clone();
+    let first_log = std::fs::metadata(first_probe.join("c.log"))
+        .and_then(|m| m.modified())
+        .expect("the probe's log");
+
+    let by_env = session(Some(&wrapper), None);
+    assert!(by_env.ends_with(arg(&wrapper)), "{by_env}");
+    assert_eq!(probe_folders(&root).len(), 2, "CC gives a new probe");
+
+    let by_define = session(None, Some(format!("CMAKE_C_COMPILER={}", arg(&wrapper))));
+    assert!(by_define.ends_with(arg(&wrapper)), "{by_define}");
+    assert_eq!(
+        probe_folders(&root).len(),
+        3,
+        "-DCMAKE_C_COMPILER gives a new probe"
+    );
+
+    // The first toolchain again: its probe is reused, not run again.
+    assert_eq!(session(None, None), default);
+    assert_eq!(probe_folders(&root).len(), 3);
+    let log_now = std::fs::metadata(first_probe.join("c.log"))
+        .and_then(|m| m.modified())
+        .expect("the probe's log");
+    assert_eq!(log_now, first_log, "the kept probe was reused");
+
+    // The wrapper replaced in place (same path, same key): its probe is run again.
+    let probes_before = probe_folders(&root);
+    let stamps = |folder: &Path| std::fs::read_to_string(folder.join("compilers.txt"));
+    let key = |folder: &Path| std::fs::read_to_string(folder.join("key.txt"));
+    let wrapper_probe = probes_before
+        .iter()
+        .find(|folder| key(folder).is_ok_and(|k| k.contains(&format!("env CC={}", arg(&wrapper)))))
+        .expect("the probe of CC=wrapper")
+        .clone();
+    let old_stamps = stamps(&wrapper_probe).expect("stamps");
+    std::fs::write(&wrapper, "#!/bin/sh\n# a new version\nexec cc \"$@\"\n").expect("rewrite");
+    session(Some(&wrapper), None);
+    assert_eq!(probe_folders(&root), probes_before);
+    assert_ne!(
+        stamps(&wrapper_probe).expect("stamps"),
+        old_stamps,
+        "a changed compiler is probed again, never taken from a stale probe"
+    );
+}
+
+#[test]
+fn a_failed_probe_warns_and_seeds_nothing() {
+    if !cmake_available("a_failed_probe_warns_and_seeds_nothing") {
+        return;
+    }
+    let temp = TempDir::new("probe-fails");
+    copy_tree(&fixture("probe/c-checks"), &temp.join("src/c-checks"));
+    let root = temp.join("jd");
+    // A file where the probe's folder goes: the probe cannot run, the configure still can.
+    std::fs::create_dir_all(root.join(".jobdeck")).expect("create jobdeck's folder");
+    std::fs::write(root.join(".jobdeck/probe"), "not a folder").expect("write the file");
+    let run = run_jobdeck(["--json", "-B", arg(&root), arg(&temp.join("src"))]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    let event = &configures(&run.json())["c-checks"];
+    assert_eq!(event["status"], "ok", "{event}");
+    assert_eq!(event["seeded"], false, "{event}");
+    assert_eq!(event["detail"], "fresh", "{event}");
+    assert!(
+        run.stderr.contains("toolchain probe") && run.stderr.contains("not seeded"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_language_whose_probe_fails_is_not_seeded_and_the_others_are() {
+    if !cmake_available("a_language_whose_probe_fails_is_not_seeded_and_the_others_are") {
+        return;
+    }
+    let temp = TempDir::new("probe-partly");
+    let sources = temp.join("src");
+    copy_tree(&fixture("probe/c-checks"), &sources.join("c-checks"));
+    let root = temp.join("jd");
+    // No such C++ compiler: the C++ probe fails, the C one does not.
+    let define = "CMAKE_CXX_COMPILER=/nonexistent/c++";
+    let run = run_jobdeck(["--json", "-D", define, "-B", arg(&root), arg(&sources)]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    let event = &configures(&run.json())["c-checks"];
+    assert_eq!(event["seeded"], true, "{event}");
+    assert!(
+        run.stderr.contains("failed for a language") && run.stderr.contains("CXX"),
+        "{}",
+        run.stderr
+    );
+    let plain = temp.join("plain");
+    let define_arg = format!("-D{define}");
+    assert_eq!(
+        plain_cmake(&sources.join("c-checks"), &plain, &[&define_arg]),
+        Some(0)
+    );
+    assert_eq!(entries(&root.join("c-checks")), entries(&plain));
+    let info = std::fs::read_dir(root.join("c-checks/CMakeFiles"))
+        .expect("CMakeFiles")
+        .filter_map(Result::ok)
+        .find(|e| e.path().join("CMakeCCompiler.cmake").is_file())
+        .expect("a version folder")
+        .path();
+    assert!(!info.join("CMakeCXXCompiler.cmake").exists());
+}
