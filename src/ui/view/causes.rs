@@ -2,7 +2,7 @@
 //! overlay over the table; the highlighted one is what `Enter` filters to and `R` re-runs.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
@@ -12,22 +12,12 @@ use crate::ui::theme::Theme;
 /// Draws the panel centred in `area`.
 pub(super) fn render_causes(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
     let causes = model.causes();
-    let width = 78.min(area.width);
-    let height = u16::try_from(causes.len() + 2)
-        .unwrap_or(u16::MAX)
-        .min(area.height);
-    let [_, column, _] = Layout::horizontal([
-        Constraint::Fill(1),
-        Constraint::Length(width),
-        Constraint::Fill(1),
-    ])
-    .areas(area);
-    let [_, popup, _] = Layout::vertical([
-        Constraint::Fill(1),
-        Constraint::Length(height),
-        Constraint::Fill(1),
-    ])
-    .areas(column);
+    let popup = super::centered(
+        area,
+        78,
+        u16::try_from(causes.len() + 2).unwrap_or(u16::MAX),
+    );
+    let height = popup.height;
     let selected = model
         .causes_panel
         .selected

@@ -2,7 +2,7 @@
 //! prompt, the quit question) and the help overlay.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
@@ -195,23 +195,8 @@ fn unfinished(counts: &Counts) -> String {
 
 /// The key list's box: up to 64 columns wide and as tall as the list, in the middle.
 pub(super) fn help_box(area: Rect) -> Rect {
-    let width = 64.min(area.width);
-    let height = u16::try_from(KEYMAP.len() + 2)
-        .unwrap_or(u16::MAX)
-        .min(area.height);
-    let [_, column, _] = Layout::horizontal([
-        Constraint::Fill(1),
-        Constraint::Length(width),
-        Constraint::Fill(1),
-    ])
-    .areas(area);
-    let [_, popup, _] = Layout::vertical([
-        Constraint::Fill(1),
-        Constraint::Length(height),
-        Constraint::Fill(1),
-    ])
-    .areas(column);
-    popup
+    let height = u16::try_from(KEYMAP.len() + 2).unwrap_or(u16::MAX);
+    super::centered(area, 64, height)
 }
 
 /// Key lines that do not fit in the box `popup` (inside its border).

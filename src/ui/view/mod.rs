@@ -150,5 +150,23 @@ pub fn render(model: &Model, frame: &mut Frame) {
     }
 }
 
+/// A box `width` × `height` (each at most the area's) in the middle of `area`: the help and
+/// the causes panel float there over the table.
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [_, column, _] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(width.min(area.width)),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let [_, middle, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(height.min(area.height)),
+        Constraint::Fill(1),
+    ])
+    .areas(column);
+    middle
+}
+
 /// Durations read the same on the screen and on the headless progress line.
 pub use crate::app::progress::format_duration;

@@ -120,7 +120,7 @@ pub(super) fn screen(terminal: &Terminal<TestBackend>) -> Vec<String> {
         .collect()
 }
 
-fn find(lines: &[String], needle: &str) -> (u16, u16) {
+pub(super) fn find(lines: &[String], needle: &str) -> (u16, u16) {
     for (y, line) in lines.iter().enumerate() {
         if let Some(byte) = line.find(needle) {
             let x = line[..byte].chars().count();

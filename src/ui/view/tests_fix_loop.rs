@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+use super::tests::find;
 use super::{layout, render, viewport};
 use crate::app::{self, Action, CauseAction, LogAction, Model, Msg};
 use crate::engine::{EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
@@ -139,19 +140,6 @@ fn the_causes_panel_lists_causes_with_counts() {
     let lines = screen(&mut model, 80, 20);
     find(&lines, "1  Could NOT find Boost");
     find(&lines, "causes: Enter shows its jobs");
-}
-
-fn find(lines: &[String], needle: &str) -> (u16, u16) {
-    for (y, line) in lines.iter().enumerate() {
-        if let Some(byte) = line.find(needle) {
-            let x = line[..byte].chars().count();
-            return (
-                u16::try_from(x).expect("narrow"),
-                u16::try_from(y).expect("short"),
-            );
-        }
-    }
-    panic!("`{needle}` not on screen:\n{}", lines.join("\n"));
 }
 
 fn style_at(model: &mut Model, x: u16, y: u16) -> ratatui::style::Style {
