@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use common::{
     JOBDECK, Streaming, TempDir, cmake_available, copy_tree, fixture, live_processes_with_marker,
-    run_command, wait_until,
+    run_command, wait_until, wait_within,
 };
 
 /// The bound for a cancelled or timed-out step to be gone from the node and the queue.
@@ -93,20 +93,6 @@ fn queued(conf: &Path, names: &[&str]) -> Vec<(String, String)> {
             Some((name.to_string(), state.to_string()))
         })
         .collect()
-}
-
-/// Polls `condition` until it holds or `limit` passes; returns whether it held.
-fn holds_within(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    loop {
-        if condition() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// A project named `name` under `root` whose configure runs `sleep SECS` (as cmake's child).
@@ -258,7 +244,7 @@ fn start_sleeping_step(conf: &Path, root: &TempDir, name: &str, extra: &[&str]) 
 /// No `sleep` of the test is left on the node and its step is gone from the queue, within
 /// `limit`.
 fn assert_gone_within(conf: &Path, name: &str, limit: Duration) {
-    let gone = holds_within(limit, || {
+    let gone = wait_within(limit, || {
         live_processes_with_marker(name)
             .iter()
             .all(|p| p.comm != "sleep")
@@ -568,7 +554,7 @@ fn a_step_stopped_while_it_waits_for_a_cpu_leaves_the_queue() {
     let mut seen = Vec::new();
     let (status, stderr) = jobdeck.finish(&mut seen);
     assert_eq!(status.code(), Some(130), "{seen:?} {stderr}");
-    let empty = holds_within(STOPPED_WITHIN, || queued(&conf, &refs).is_empty());
+    let empty = wait_within(STOPPED_WITHIN, || queued(&conf, &refs).is_empty());
     assert!(empty, "left in the queue: {:?}", queued(&conf, &refs));
 }
 

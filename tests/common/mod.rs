@@ -307,8 +307,13 @@ impl Drop for Streaming {
 }
 
 /// Polls `condition` every 20 ms until it holds or `timeout()` passes; returns whether it held.
-pub fn wait_until(mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + timeout();
+pub fn wait_until(condition: impl FnMut() -> bool) -> bool {
+    wait_within(timeout(), condition)
+}
+
+/// Polls `condition` every 20 ms until it holds or `limit` passes; returns whether it held.
+pub fn wait_within(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
     loop {
         if condition() {
             return true;
