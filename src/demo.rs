@@ -1,5 +1,5 @@
 //! `--demo`: a one-command show of the worker pool, sized to take 10 to 20 seconds on two
-//! workers (about 16 s on a 2-core machine with a release build).
+//! workers (about 14 s on a 2-core machine with a release build).
 //!
 //! It configures every project in `assets/demo` once per build type (the build folders are
 //! seeded from the shared toolchain probe, which runs once at the start, so a simple configure
