@@ -107,9 +107,14 @@ impl RunRecord {
     /// A `--json` job event (`queued`, `started` or `finished`).
     pub fn event_json(&self, event: &str) -> Value {
         // Whether the configure's build folder was seeded from the toolchain probe: known
-        // once it finished, and only for configures.
-        let seeded = (event == "finished" && self.stage == Some(Stage::Configure))
-            .then(|| self.detail.as_deref() == Some(SEEDED));
+        // once it finished, and only for configures. The detail's first word says it; the
+        // project's own options may follow (`seeded -DX=1`).
+        let seeded = (event == "finished" && self.stage == Some(Stage::Configure)).then(|| {
+            self.detail
+                .as_deref()
+                .and_then(|detail| detail.split(' ').next())
+                == Some(SEEDED)
+        });
         json!({
             "event": event,
             "ts_ms": millis(self.at),
@@ -162,4 +167,34 @@ impl RunRecord {
 /// Whole milliseconds, saturating.
 pub fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use crate::app::{JobNode, Model};
+    use crate::engine::JobId;
+    use crate::jobs::{JobKind, Stage};
+
+    /// A seeded configure of a project with options of its own reads `seeded -DX=1` in its
+    /// detail: the JSON still calls it seeded.
+    #[test]
+    fn a_seeded_configure_with_options_is_seeded_in_json() {
+        let node = JobNode {
+            stage: Some(Stage::Configure),
+            ..JobNode::from(("p".to_string(), JobKind::Cmake))
+        };
+        let mut model = Model::new(vec![node], 1, Instant::now());
+        for (detail, seeded) in [
+            ("seeded", true),
+            ("seeded -DX=1", true),
+            ("fresh -DX=1", false),
+            ("cached", false),
+        ] {
+            model.jobs[0].detail = Some(detail.to_string());
+            let json = model.record(JobId(0)).event_json("finished");
+            assert_eq!(json["seeded"], seeded, "{detail}");
+        }
+    }
 }
