@@ -134,6 +134,11 @@ fn run_script(script: &str, dir: &Path) -> (Vec<String>, u64, Vec<u8>, Outcome) 
     loop {
         let event = rx.recv_timeout(timeout()).expect("the run reports in time");
         match event.kind {
+            // The command line comes first, as in the log (the log pane pins it at its top).
+            EventKind::Command(line) => {
+                assert!(lines.is_empty(), "the command comes before any output");
+                lines.push(line);
+            }
             EventKind::Output {
                 lines: batch,
                 skipped: s,
@@ -160,7 +165,6 @@ fn odd_output_is_shown_sensibly_and_logged_exactly() {
     let (mut lines, skipped, log, outcome) = run_script(script, dir.path());
     assert_eq!(outcome, Outcome::Succeeded);
     assert_eq!(skipped, 0);
-    // The command line comes first, as in the log (the log pane pins it at its top).
     let command = lines.remove(0);
     assert!(command.starts_with("$ sh -c "), "{command}");
     assert_eq!(lines.len(), 4, "{lines:?}");

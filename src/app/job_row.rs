@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::engine::{Diagnosis, JobId, Outcome, RunId, WorkerId};
+use crate::engine::{Detail, Diagnosis, JobId, Outcome, RunId, WorkerId};
 use crate::jobs::{JobKind, Stage};
 
 /// Lines of output kept in memory per job; the log file has all of them.
@@ -205,8 +205,8 @@ pub struct JobRow {
     pub error: Option<String>,
     /// The failure's message and where in the project it points, where known.
     pub diagnosis: Option<Diagnosis>,
-    /// The job-specific detail, e.g. `cached` or `fresh`.
-    pub detail: Option<String>,
+    /// The job-specific detail, e.g. a configure's `cached` or `fresh`.
+    pub detail: Option<Detail>,
     /// Progress of the current run: done and total units.
     pub progress: Option<(u64, u64)>,
     /// The full log of the last run.
@@ -220,7 +220,7 @@ pub struct JobRow {
     pub source: Option<PathBuf>,
     /// The project's own `-D` options (`VAR=VALUE`), on its first stage.
     pub options: Vec<String>,
-    /// The current run's command line (`$ cmake -S …`), the first line of its output.
+    /// The current run's command line (`$ cmake -S …`), from its `Command` event.
     pub command: Option<String>,
 }
 

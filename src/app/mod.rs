@@ -624,17 +624,11 @@ impl Model {
             }
             EventKind::Progress { done, total } => row.progress = Some((done, total)),
             EventKind::Detail(detail) => row.detail = Some(detail),
-            EventKind::Output { mut lines, skipped } => {
-                // A process run's first line is its command: kept apart, so the log pane can
-                // show it at its top however much output follows.
-                if row.output.total == 0
-                    && row.command.is_none()
-                    && lines.first().is_some_and(|line| line.starts_with("$ "))
-                {
-                    row.command = Some(lines.remove(0));
-                }
-                row.output.push(lines, skipped);
-            }
+            EventKind::Output { lines, skipped } => row.output.push(lines, skipped),
+            // Kept apart from the output, so the log pane shows it at its top however much
+            // output follows. A probe's own cmake runs are not the run's command: they are
+            // never announced as one.
+            EventKind::Command(line) => row.command = Some(line),
             // Handled before the row is touched: it only puts the job back in line.
             EventKind::Withdrawn => {}
             EventKind::Finished(finished) => {

@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::{JobRow, JobState};
+use crate::engine::Detail;
 use crate::engine::{JobId, RunId, WorkerId};
-use crate::jobs::cmake::SEEDED;
 use crate::jobs::{JobKind, Stage};
 
 /// A snapshot of a job's row, taken by the model the moment something happened to the run,
@@ -49,7 +49,7 @@ pub struct RunRecord {
     /// The run's full log.
     pub log: Option<PathBuf>,
     /// Job-specific note (`fresh`, `cached`, `no tests`, …).
-    pub detail: Option<String>,
+    pub detail: Option<Detail>,
     /// Which run of the job in this session: 1 for the first, then 2, 3, …
     pub attempt: u32,
     /// When the snapshot was taken, since the session started.
@@ -107,14 +107,9 @@ impl RunRecord {
     /// A `--json` job event (`queued`, `started` or `finished`).
     pub fn event_json(&self, event: &str) -> Value {
         // Whether the configure's build folder was seeded from the toolchain probe: known
-        // once it finished, and only for configures. The detail's first word says it; the
-        // project's own options may follow (`seeded -DX=1`).
-        let seeded = (event == "finished" && self.stage == Some(Stage::Configure)).then(|| {
-            self.detail
-                .as_deref()
-                .and_then(|detail| detail.split(' ').next())
-                == Some(SEEDED)
-        });
+        // once it finished, and only for configures.
+        let seeded = (event == "finished" && self.stage == Some(Stage::Configure))
+            .then(|| self.detail.as_ref().is_some_and(Detail::is_seeded));
         json!({
             "event": event,
             "ts_ms": millis(self.at),
@@ -133,7 +128,7 @@ impl RunRecord {
             "error_file": self.error_file,
             "error_line": self.error_line,
             "log": self.log_text(),
-            "detail": self.detail,
+            "detail": self.detail.as_ref().map(ToString::to_string),
             "seeded": seeded,
         })
     }
@@ -171,30 +166,42 @@ pub fn millis(d: Duration) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Instant;
+    use std::time::{Duration, Instant};
 
+    use crate::app::test_support::{finish, runs, send, start};
     use crate::app::{JobNode, Model};
-    use crate::engine::JobId;
+    use crate::engine::{Detail, EventKind, Folder, JobId, Preparation};
     use crate::jobs::{JobKind, Stage};
 
     /// A seeded configure of a project with options of its own reads `seeded -DX=1` in its
-    /// detail: the JSON still calls it seeded.
+    /// detail: the JSON still calls it seeded (it said false when `seeded` was read from the
+    /// detail's text).
     #[test]
     fn a_seeded_configure_with_options_is_seeded_in_json() {
-        let node = JobNode {
-            stage: Some(Stage::Configure),
-            ..JobNode::from(("p".to_string(), JobKind::Cmake))
-        };
-        let mut model = Model::new(vec![node], 1, Instant::now());
-        for (detail, seeded) in [
-            ("seeded", true),
-            ("seeded -DX=1", true),
-            ("fresh -DX=1", false),
-            ("cached", false),
+        for (folder, options, detail, seeded) in [
+            (Folder::Seeded, vec![], "seeded", true),
+            (
+                Folder::Seeded,
+                vec!["X=1".to_string()],
+                "seeded -DX=1",
+                true,
+            ),
+            (Folder::Fresh, vec!["X=1".to_string()], "fresh -DX=1", false),
+            (Folder::Cached, vec![], "cached", false),
         ] {
-            model.jobs[0].detail = Some(detail.to_string());
+            let node = JobNode {
+                stage: Some(Stage::Configure),
+                ..JobNode::from(("p".to_string(), JobKind::Cmake))
+            };
+            let mut model = Model::new(vec![node], 1, Instant::now());
+            let run = runs(&model.start())[0];
+            start(&mut model, run, 0);
+            let prepared = Detail::Prepared(Preparation { folder, options });
+            send(&mut model, run, EventKind::Detail(prepared));
+            finish(&mut model, run, Duration::from_millis(5));
             let json = model.record(JobId(0)).event_json("finished");
             assert_eq!(json["seeded"], seeded, "{detail}");
+            assert_eq!(json["detail"], detail);
         }
     }
 }

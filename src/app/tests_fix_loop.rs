@@ -182,8 +182,9 @@ fn with_output(lines: &[&str]) -> Model {
         start(&mut model, run, 0);
     }
     let run = (JobId(0), model.job(JobId(0)).run);
-    let mut batch = vec!["$ cmake -S /w/a -B /b/a".to_string()];
-    batch.extend(lines.iter().map(|l| (*l).to_string()));
+    let command = "$ cmake -S /w/a -B /b/a".to_string();
+    send(&mut model, run, EventKind::Command(command));
+    let batch = lines.iter().map(|l| (*l).to_string()).collect();
     send(
         &mut model,
         run,
@@ -204,6 +205,20 @@ fn the_command_is_kept_apart_from_the_output() {
     let row = model.job(JobId(0));
     assert_eq!(row.command.as_deref(), Some("$ cmake -S /w/a -B /b/a"));
     assert_eq!(row.output.lines(), &["-- one", "-- two"]);
+}
+
+/// A probe runs cmake before the configure's own command: its `$ cmake -S …/probe/…` output
+/// line must not pass for the command (it did while the command was "the first output line
+/// starting with `$ `").
+#[test]
+fn an_output_line_that_looks_like_a_command_is_output() {
+    let model = with_output(&["$ cmake -S /b/.jobdeck/probe/k/c", "-- two"]);
+    let row = model.job(JobId(0));
+    assert_eq!(row.command.as_deref(), Some("$ cmake -S /w/a -B /b/a"));
+    assert_eq!(
+        row.output.lines(),
+        &["$ cmake -S /b/.jobdeck/probe/k/c", "-- two"]
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use super::{
     Action, Band, Effect, JobNode, JobState, LogScroll, Model, Msg, UiAction, Viewport, update,
 };
-use crate::engine::{EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
+use crate::engine::{Detail, EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
 use crate::jobs::JobKind;
 
 fn model(names: &[&str], workers: usize) -> (Model, Vec<Effect>) {
@@ -465,7 +465,12 @@ fn search_finds_errors_and_details_too() {
         started(&mut m, job, job as usize);
     }
     let run = m.jobs[0].run;
-    event(&mut m, 0, run, EventKind::Detail("cached".into()));
+    event(
+        &mut m,
+        0,
+        run,
+        EventKind::Detail(Detail::Note("cached".into())),
+    );
     finish(&mut m, 0, Outcome::Succeeded);
     let run = m.jobs[1].run;
     let mut failure = finished(failed());

@@ -508,5 +508,8 @@ fn matches_query(row: &JobRow, lowercase_query: &str) -> bool {
     let holds = |text: &str| text.to_lowercase().contains(lowercase_query);
     holds(&row.name)
         || row.error.as_deref().is_some_and(holds)
-        || row.detail.as_deref().is_some_and(holds)
+        || row
+            .detail
+            .as_ref()
+            .is_some_and(|detail| holds(&detail.to_string()))
 }

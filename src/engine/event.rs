@@ -51,8 +51,11 @@ pub enum EventKind {
         /// Units in all.
         total: u64,
     },
-    /// A job-specific one-line note, e.g. `fresh` or `cached` for a configure.
-    Detail(String),
+    /// A job-specific note for the detail column: free text, or a configure's typed state.
+    Detail(Detail),
+    /// The exact command line a process run starts (escapes made visible), before its first
+    /// output: the log pane pins it at its top. Typed, so no output line can pass for it.
+    Command(String),
     /// A batch of output lines (only a bounded tail of a flood; the log file has every byte).
     Output {
         /// The lines, oldest first.
@@ -65,6 +68,76 @@ pub enum EventKind {
     /// The run was taken back before a worker picked it up (`Engine::withdraw`): it never
     /// starts, and no other event of it follows. Sent by `withdraw` itself.
     Withdrawn,
+}
+
+/// What a job says about its run in the detail column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detail {
+    /// Free text, e.g. `seed 42` or `3 tests passed`.
+    Note(String),
+    /// A configure waits for the toolchain probe its build folder will be seeded from.
+    Probing,
+    /// How a configure's build folder was prepared before cmake ran.
+    Prepared(Preparation),
+}
+
+impl std::fmt::Display for Detail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Detail::Note(text) => f.write_str(text),
+            Detail::Probing => f.write_str("probing"),
+            Detail::Prepared(preparation) => preparation.fmt(f),
+        }
+    }
+}
+
+impl Detail {
+    /// Whether this says a configure's build folder was seeded from the toolchain probe.
+    pub fn is_seeded(&self) -> bool {
+        matches!(self, Detail::Prepared(p) if p.folder == Folder::Seeded)
+    }
+}
+
+/// A configure's build folder as cmake found it, and the project's own `-D` options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preparation {
+    /// What the folder held (or was given) before cmake ran.
+    pub folder: Folder,
+    /// The project's own options (`VAR=VALUE`), after the session's.
+    pub options: Vec<String>,
+}
+
+/// What a configure's build folder held before cmake ran: the words of the detail column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Folder {
+    /// No cache: cmake detects the toolchain itself.
+    Fresh,
+    /// A cache from an earlier configure.
+    Cached,
+    /// No cache, but seeded with the toolchain probe's detection.
+    Seeded,
+}
+
+impl Folder {
+    /// The word of the public contract (detail column, JSON `detail`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Folder::Fresh => "fresh",
+            Folder::Cached => "cached",
+            Folder::Seeded => "seeded",
+        }
+    }
+}
+
+impl std::fmt::Display for Preparation {
+    /// `seeded`, or with options `seeded -DX=1 -DY=2`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.folder.as_str())?;
+        for option in &self.options {
+            write!(f, " -D{option}")?;
+        }
+        Ok(())
+    }
 }
 
 /// How a run ended, with its measurements.

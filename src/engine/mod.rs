@@ -23,7 +23,10 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender};
 
 pub use cancel::{CancelToken, StopReason};
-pub use event::{Diagnosis, EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
+pub use event::{
+    Detail, Diagnosis, EngineEvent, EventKind, Finished, Folder, JobId, Outcome, Preparation,
+    RunId, WorkerId,
+};
 pub use run_ctx::{Report, RunCtx};
 
 /// The work a task does. It must check `ctx.stop_reason()` often enough to stop promptly.

@@ -56,18 +56,44 @@ pub const RUN_MARKER: &str = "JOBDECK_RUN";
 /// The returned report carries the outcome, the CPU time of the child and its waited-for
 /// descendants, and the log path. A failure to write the log fails the run, because a run
 /// whose output is lost cannot be trusted.
-pub fn run(mut command: Command, log_path: &Path, ctx: &mut RunCtx) -> Report {
+pub fn run(command: Command, log_path: &Path, ctx: &mut RunCtx) -> Report {
+    run_announced(command, log_path, ctx, Announce::AsCommand)
+}
+
+/// Runs a helper process of a job (a toolchain probe's cmake) as [`run`] does, but its
+/// command line is an output line of the job, never the job's own command.
+pub fn run_helper(command: Command, log_path: &Path, ctx: &mut RunCtx) -> Report {
+    run_announced(command, log_path, ctx, Announce::AsOutput)
+}
+
+/// How a run tells its consumer which command it starts.
+#[derive(Clone, Copy)]
+enum Announce {
+    /// The run's own command (`EventKind::Command`): the log pane pins it.
+    AsCommand,
+    /// A line of the job's output, for a helper the job runs first.
+    AsOutput,
+}
+
+fn run_announced(
+    mut command: Command,
+    log_path: &Path,
+    ctx: &mut RunCtx,
+    announce: Announce,
+) -> Report {
     let mut log = match Log::create(log_path, &command) {
         Ok(log) => log,
         Err(err) => {
             return Report::failure(format!("cannot write log {}: {err}", log_path.display()));
         }
     };
-    // The log's first line, also the first line of the run's output: the log pane shows the
-    // exact command at its top.
-    // Shown as the output is: a folder name cannot reach the terminal as an escape.
+    // The log's first line too. Shown as the output is: a folder name cannot reach the
+    // terminal as an escape.
     let shown = super::output::display_line(format!("$ {}", describe(&command)).as_bytes(), false);
-    ctx.output(vec![shown], 0);
+    match announce {
+        Announce::AsCommand => ctx.command(shown),
+        Announce::AsOutput => ctx.output(vec![shown], 0),
+    }
     let spawned = spawn(&mut command, ctx);
     // The command holds our copies of the pipe's write end; the pipe only reaches its end of
     // file once they are closed.

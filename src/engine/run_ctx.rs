@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Sender;
 
 use super::cancel::{CancelToken, StopReason};
-use super::event::{Diagnosis, EngineEvent, EventKind, JobId, Outcome, RunId, WorkerId};
+use super::event::{Detail, Diagnosis, EngineEvent, EventKind, JobId, Outcome, RunId, WorkerId};
 use super::launcher::Launcher;
 use super::watchdog::Watchdog;
 
@@ -194,9 +194,19 @@ impl RunCtx {
         }
     }
 
-    /// Sets the job's one-line detail, e.g. `cached`.
+    /// Sets the job's one-line detail as free text, e.g. `seed 42`.
     pub fn detail(&self, text: impl Into<String>) {
-        self.send(EventKind::Detail(text.into()));
+        self.send(EventKind::Detail(Detail::Note(text.into())));
+    }
+
+    /// Sets the job's detail to a typed value (a configure's preparation, its probe wait).
+    pub fn set_detail(&self, detail: Detail) {
+        self.send(EventKind::Detail(detail));
+    }
+
+    /// Says which command line the run starts (shown before its output).
+    pub fn command(&self, line: String) {
+        self.send(EventKind::Command(line));
     }
 
     /// Sends a batch of display lines.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-use crate::engine::{Report, RunCtx};
+use crate::engine::{Detail, Folder, Preparation, Report, RunCtx};
 
 use super::log_files;
 use super::probe::{Probes, seed};
@@ -13,9 +13,6 @@ use super::process_job::{FirstError, ProcessJob};
 use super::summaries;
 
 pub use summaries::first_cmake_error;
-
-/// The detail of a fresh configure whose build folder was seeded from the toolchain probe.
-pub const SEEDED: &str = "seeded";
 
 /// Settings shared by every CMake job of one jobdeck run.
 #[derive(Debug, Clone)]
@@ -216,17 +213,15 @@ impl CmakeJob {
             if seeded {
                 command.arg(seed::PLATFORM_KNOWN);
             }
-            let mut detail = match (cached, seeded) {
-                (true, _) => "cached",
-                (false, true) => SEEDED,
-                (false, false) => "fresh",
-            }
-            .to_string();
-            for option in &self.options {
-                detail.push_str(" -D");
-                detail.push_str(option);
-            }
-            ctx.detail(detail);
+            let folder = match (cached, seeded) {
+                (true, _) => Folder::Cached,
+                (false, true) => Folder::Seeded,
+                (false, false) => Folder::Fresh,
+            };
+            ctx.set_detail(Detail::Prepared(Preparation {
+                folder,
+                options: self.options.clone(),
+            }));
         }
         let source = self.source.as_path();
         let build_dir = self.build_dir.as_path();

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 
-use crate::engine::{Outcome, RunCtx, StopReason, process};
+use crate::engine::{Detail, Outcome, RunCtx, StopReason, process};
 
 use super::cmake::CmakeSettings;
 use key::ProbeKey;
@@ -88,7 +88,7 @@ impl Probes {
             Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
             Err(TryLockError::WouldBlock) => {
                 // Another configure is probing: wait for it, and say so in the table.
-                ctx.detail("probing");
+                ctx.set_detail(Detail::Probing);
                 slot.lock().unwrap_or_else(PoisonError::into_inner)
             }
         };
@@ -106,7 +106,7 @@ impl Probes {
             *slot = Slot::Ready(Arc::clone(&seed));
             return Ok(Some(seed));
         }
-        ctx.detail("probing");
+        ctx.set_detail(Detail::Probing);
         match run_probe(&folder, &key, settings, ctx) {
             Ok((seed, partly)) => {
                 if let Some(why) = partly {
@@ -279,10 +279,18 @@ fn run_side_by_side(
         let others: Vec<_> = commands
             .map(|(command, log)| {
                 let mut sibling = ctx.sibling();
-                scope.spawn(move || (process::run(command, &log, &mut sibling).outcome, log))
+                scope.spawn(move || {
+                    (
+                        process::run_helper(command, &log, &mut sibling).outcome,
+                        log,
+                    )
+                })
             })
             .collect();
-        let mut outcomes = vec![(process::run(first, &first_log, ctx).outcome, first_log)];
+        let mut outcomes = vec![(
+            process::run_helper(first, &first_log, ctx).outcome,
+            first_log,
+        )];
         for other in others {
             outcomes.push(other.join().unwrap_or_else(|_| {
                 (

@@ -163,7 +163,7 @@ fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
         spans.push(Span::raw(format!("{done}/{total} {percent:>3}% ")));
     }
     if let Some(note) = &row.detail {
-        spans.push(Span::styled(note.clone(), theme.dim()));
+        spans.push(Span::styled(note.to_string(), theme.dim()));
     }
     Line::from(spans)
 }

@@ -8,7 +8,7 @@ use ratatui::style::{Color, Modifier};
 
 use super::{format_duration, layout, render, viewport};
 use crate::app::{self, Action, Model, Msg, UiAction};
-use crate::engine::{EngineEvent, EventKind, Finished, JobId, Outcome, WorkerId};
+use crate::engine::{Detail, EngineEvent, EventKind, Finished, JobId, Outcome, WorkerId};
 use crate::jobs::JobKind;
 
 /// Sends the model an event about `job`'s current run.
@@ -58,7 +58,11 @@ fn fixture() -> Model {
             worker: WorkerId(1),
         },
     );
-    send(&mut model, 1, EventKind::Detail("fresh".into()));
+    send(
+        &mut model,
+        1,
+        EventKind::Detail(Detail::Note("fresh".into())),
+    );
     let lines = vec![
         "-- Configuring incomplete".to_string(),
         "CMake Error at CMakeLists.txt:3 (message):".to_string(),

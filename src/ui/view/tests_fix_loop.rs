@@ -45,8 +45,11 @@ fn failed_project() -> Model {
             worker: WorkerId(0),
         },
     );
+    send(
+        &mut model,
+        EventKind::Command("$ cmake -S /src/proj -B /b/proj".to_string()),
+    );
     let lines = vec![
-        "$ cmake -S /src/proj -B /b/proj".to_string(),
         format!("-- a long line {}END", "x".repeat(70)),
         "-- looking for Boost here".to_string(),
     ];
