@@ -51,6 +51,15 @@ impl JobKind {
             JobKind::Words => "words",
         }
     }
+
+    /// Whether its runs are processes (which a launcher runs elsewhere), not tasks on
+    /// jobdeck's own threads.
+    pub fn is_process(self) -> bool {
+        match self {
+            JobKind::Cmake => true,
+            JobKind::Words => false,
+        }
+    }
 }
 
 impl JobSpec {

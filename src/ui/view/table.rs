@@ -11,7 +11,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::format_duration;
 use crate::app::{JobRow, JobState, Model};
-use crate::jobs::{JobKind, Stage};
+use crate::jobs::Stage;
 use crate::ui::theme::Theme;
 
 /// The fixed columns after the name: stage (only when projects have several), kind, state,
@@ -113,7 +113,7 @@ fn job_row<'a>(
     let cpu = match row.cpu.filter(|_| row.state.is_finished()) {
         Some(cpu) => format_duration(cpu),
         None if model.launcher.is_some()
-            && row.kind == JobKind::Cmake
+            && row.kind.is_process()
             && row.state.is_finished() =>
         {
             "–".to_string()
