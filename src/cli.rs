@@ -1,11 +1,18 @@
-//! The command line. `plan` turns it into the jobs to run.
+//! The command line, and the [`PlanRequest`] it fills: `plan` turns that into the jobs to
+//! run.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
 
+use crate::jobs::Stage;
 use crate::jobs::pseudowords::{self, MAX_WORD_TASKS};
+use crate::plan::{
+    DEFAULT_WORDS_PER_TASK, LauncherRequest, Order, Plan, PlanRequest, StartupError,
+    pipeline_through,
+};
 
 /// Run many jobs in parallel on a pool of worker threads, and watch and steer them live.
 ///
@@ -157,18 +164,64 @@ pub struct Args {
     pub demo: bool,
 }
 
-/// `--order`: which ready job a free worker takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Order {
-    /// The longest expected time first (the run history's durations), counting the stages
-    /// that wait on it; a job without history counts as the median of the known ones.
-    Longest,
-    /// The job list's order: by name.
-    Name,
-}
+impl Args {
+    /// What the arguments ask for, as plain data; `command_line` is the session's argv.
+    pub fn request(&self, command_line: Vec<OsString>) -> PlanRequest {
+        let last = if self.test {
+            Stage::Test
+        } else if self.build {
+            Stage::Build
+        } else {
+            Stage::Configure
+        };
+        let launcher = match (&self.launcher, self.slurm) {
+            (_, true) => LauncherRequest::Slurm,
+            (Some(text), false) => LauncherRequest::Prefix(text.clone()),
+            (None, false) => LauncherRequest::None,
+        };
+        PlanRequest {
+            dir: self.dir.clone(),
+            workers: self.jobs.map(usize::from),
+            build_root: self.build_root.clone(),
+            generator: self.generator.clone(),
+            defines: self.defines.clone(),
+            build_type: self.build_type.clone(),
+            cmake: self.cmake.clone(),
+            build_jobs: self.build_jobs,
+            pipeline: pipeline_through(last),
+            order: self.order,
+            log_dir: self.log_dir.clone(),
+            paused: self.paused,
+            watch: self.watch,
+            timeout: self.timeout,
+            launcher,
+            nice: self.nice,
+            cmake_projects: !self.no_cmake,
+            words: self.words,
+            words_per_task: Some(self.words_per_task),
+            letters: self.letters.clone(),
+            words_out: self.words_out.clone(),
+            seed: self.seed,
+            share_probes: !self.no_share_probes,
+            rerun_failed: self.rerun_failed,
+            trace: self.trace.clone(),
+            demo: self.demo,
+            command_line,
+        }
+    }
 
-/// `--words-per-task` when not given.
-pub(crate) const DEFAULT_WORDS_PER_TASK: u64 = 1_000_000;
+    /// Discovers the projects and builds the job graph the arguments ask for, with this
+    /// process's command line for the recap.
+    pub fn plan(&self) -> Result<Plan, StartupError> {
+        crate::plan::plan(&self.request(std::env::args_os().collect()))
+    }
+
+    /// With `--demo` and no `-B`: removes the demo's temporary build root when dropped.
+    pub fn demo_cleanup(&self) -> Option<crate::demo::Cleanup> {
+        (self.demo && self.build_root.is_none())
+            .then(|| crate::demo::Cleanup(crate::demo::build_root()))
+    }
+}
 
 fn parse_define(text: &str) -> Result<String, String> {
     match text.split_once('=') {

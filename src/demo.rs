@@ -12,11 +12,8 @@
 //! never writes into the source tree, every demo starts cold (the same length each time), and
 //! nothing is left behind: it is removed when jobdeck exits (a `-B` folder is kept).
 
+use crate::jobs::Job;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
-use crate::jobs::cmake::CmakeJob;
-use crate::jobs::{Job, JobSpec};
 
 /// The build types every demo project is configured for, in row order.
 pub const BUILD_TYPES: [&str; 4] = ["Debug", "Release", "RelWithDebInfo", "MinSizeRel"];
@@ -51,41 +48,31 @@ pub fn build_root() -> PathBuf {
 /// One configure job per build type for every CMake job in `jobs`, named `<type>/<name>` and
 /// built in `<build_root>/<type>/<name>`; other jobs are kept as they are, after them.
 pub fn per_build_type(jobs: Vec<Job>, build_root: &Path, log_dir: &Path) -> Vec<Job> {
-    let (cmake, others): (Vec<Job>, Vec<Job>) = jobs
-        .into_iter()
-        .partition(|job| matches!(job.spec, JobSpec::Cmake { .. }));
-    let mut expanded = Vec::with_capacity(cmake.len() * BUILD_TYPES.len() + others.len());
-    for build_type in BUILD_TYPES {
-        let folder = build_type.to_lowercase();
-        for job in &cmake {
-            let JobSpec::Cmake {
-                job: project,
-                settings,
-            } = &job.spec
-            else {
-                continue;
-            };
+    let mut per_type: Vec<Vec<Job>> = vec![Vec::new(); BUILD_TYPES.len()];
+    let mut others = Vec::new();
+    for job in jobs {
+        let copies = BUILD_TYPES.iter().filter_map(|build_type| {
+            let folder = build_type.to_lowercase();
             let name = format!("{folder}/{}", job.name);
-            let mut settings = (**settings).clone();
-            settings.build_type = build_type.to_string();
-            let project = CmakeJob::configure(
-                project.source.clone(),
-                build_root.join(&folder).join(&job.name),
-                log_dir,
-                &name,
-            );
-            expanded.push(Job {
-                spec: JobSpec::Cmake {
-                    job: project,
-                    settings: Arc::new(settings),
-                },
+            let build_dir = build_root.join(&folder).join(&job.name);
+            let spec = job
+                .spec
+                .for_build_type(build_type, build_dir, log_dir, &name)?;
+            Some(Job {
+                spec,
                 name,
                 deps: Vec::new(),
-            });
+            })
+        });
+        let copies: Vec<Job> = copies.collect();
+        if copies.is_empty() {
+            others.push(job);
+        }
+        for (rows, copy) in per_type.iter_mut().zip(copies) {
+            rows.push(copy);
         }
     }
-    expanded.extend(others);
-    expanded
+    per_type.into_iter().flatten().chain(others).collect()
 }
 
 /// Removes the demo's build root when dropped, at the end of `main`.

@@ -2,7 +2,7 @@
 //! start, cancel and resize the same way.
 
 use std::cell::RefCell;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -125,18 +125,12 @@ impl Driver {
         let options: Vec<Vec<String>> = plan
             .jobs
             .iter()
-            .map(|job| match &job.spec {
-                crate::jobs::JobSpec::Cmake { job, .. } => job.options.clone(),
-                crate::jobs::JobSpec::Words { .. } => Vec::new(),
-            })
+            .map(|job| job.spec.options().to_vec())
             .collect();
         let sources: Vec<Option<PathBuf>> = plan
             .jobs
             .iter()
-            .map(|job| match &job.spec {
-                crate::jobs::JobSpec::Cmake { job, .. } => Some(job.source.clone()),
-                crate::jobs::JobSpec::Words { .. } => None,
-            })
+            .map(|job| job.spec.source().map(Path::to_path_buf))
             .collect();
         let (mut driver, events) = Self::new(plan.jobs, &config, plan.timeout)?;
         driver.probes = plan.probes;
@@ -153,16 +147,15 @@ impl Driver {
         Ok((driver, events, model))
     }
 
-    /// Each job's project and build folders, for a CMake job (`None` for the others).
+    /// Each job's project and build folders, for a job that has both (`None` for the
+    /// others).
     pub fn folders(&self) -> Vec<Option<(PathBuf, PathBuf)>> {
         self.jobs
             .borrow()
             .iter()
-            .map(|job| match &job.spec {
-                crate::jobs::JobSpec::Cmake { job, .. } => {
-                    Some((job.source.clone(), job.build_dir.clone()))
-                }
-                crate::jobs::JobSpec::Words { .. } => None,
+            .map(|job| {
+                let (source, build) = job.spec.source().zip(job.spec.build_folder())?;
+                Some((source.to_path_buf(), build.to_path_buf()))
             })
             .collect()
     }
@@ -240,12 +233,8 @@ impl Driver {
                 None
             }
             Effect::SetOptions { job, options } => {
-                if let Some(Job {
-                    spec: crate::jobs::JobSpec::Cmake { job: cmake, .. },
-                    ..
-                }) = self.jobs.borrow_mut().get_mut(job.0 as usize)
-                {
-                    cmake.options = options;
+                if let Some(job) = self.jobs.borrow_mut().get_mut(job.0 as usize) {
+                    job.spec.set_options(options);
                 }
                 None
             }

@@ -1,11 +1,15 @@
-//! Turning the command line into the job graph to run: discovery, the stages of each
-//! project, the pseudoword tasks, `--rerun-failed`, and the expected times from the history.
+//! Turning a request (what the command line asked for, as plain data) into the job graph to
+//! run: discovery, the pipeline of each project, the pseudoword tasks, `--rerun-failed`, and
+//! the expected times from the history.
+//!
+//! [`PlanRequest`] knows nothing of clap: `cli` fills it from the arguments, and a
+//! configuration file or another front end could fill it as well.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cli::{Args, DEFAULT_WORDS_PER_TASK, Order};
 use crate::engine::launcher::Launcher;
 use crate::history::{LastRuns, history_path, read_last_runs};
 use crate::jobs::cmake::{CmakeJob, CmakeSettings};
@@ -49,6 +53,107 @@ pub struct Plan {
     pub watch: bool,
     /// Folders the runs write into (build root, log folder): changes there never count.
     pub written_folders: Vec<PathBuf>,
+    /// The session's command line, program first, for the recap's re-run hints.
+    pub command_line: Vec<OsString>,
+    /// `--demo`: the bundled demo runs.
+    pub demo: bool,
+}
+
+/// What to run and how, as plain data: every setting a session starts from.
+#[derive(Debug, Clone)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent switches, as the command line has them"
+)]
+pub struct PlanRequest {
+    /// The folder to search for CMake projects (`None`: `.`, or the demo's projects).
+    pub dir: Option<PathBuf>,
+    /// Worker threads (`None`: the number of CPUs).
+    pub workers: Option<usize>,
+    /// Where build folders go (`None`: `<dir>/build`, or the demo's temporary folder).
+    pub build_root: Option<PathBuf>,
+    /// CMake generator (`-G`).
+    pub generator: Option<String>,
+    /// Cache entries for every configure (`-D VAR=VALUE`), in order.
+    pub defines: Vec<String>,
+    /// `CMAKE_BUILD_TYPE` for every configure.
+    pub build_type: String,
+    /// The cmake program.
+    pub cmake: PathBuf,
+    /// Compilers one build may run at once.
+    pub build_jobs: u32,
+    /// The stages each project goes through, in order, each after the one before.
+    pub pipeline: Vec<Stage>,
+    /// Which ready job starts first.
+    pub order: Order,
+    /// Where logs go (`None`: `<build-root>/.jobdeck/logs`).
+    pub log_dir: Option<PathBuf>,
+    /// Start with dispatch paused.
+    pub paused: bool,
+    /// Start in watch mode.
+    pub watch: bool,
+    /// Per-run time limit.
+    pub timeout: Option<Duration>,
+    /// The prefix every process job runs through.
+    pub launcher: LauncherRequest,
+    /// Niceness for the jobs.
+    pub nice: Option<i32>,
+    /// Look for CMake projects (`false`: `--no-cmake`, pseudoword tasks only).
+    pub cmake_projects: bool,
+    /// Pseudoword file tasks (`None`: none, or the demo's).
+    pub words: Option<u32>,
+    /// Words per pseudoword task (`None`: the default, or the demo's).
+    pub words_per_task: Option<u64>,
+    /// One pseudoword task per letter (`None`: none, or the demo's).
+    pub letters: Option<String>,
+    /// Where pseudoword files go (`None`: `<build-root>/pseudowords`).
+    pub words_out: Option<PathBuf>,
+    /// Seed for the pseudowords (`None`: random).
+    pub seed: Option<u64>,
+    /// Seed fresh build folders from a shared toolchain probe.
+    pub share_probes: bool,
+    /// Run only the jobs whose last recorded run did not succeed.
+    pub rerun_failed: bool,
+    /// Where to write a Chrome trace.
+    pub trace: Option<PathBuf>,
+    /// Run the bundled demo.
+    pub demo: bool,
+    /// The session's command line, program first (for the recap).
+    pub command_line: Vec<OsString>,
+}
+
+/// `--order`: which ready job a free worker takes. (Its doc comments are `--help`'s text.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Order {
+    /// The longest expected time first (the run history's durations), counting the stages
+    /// that wait on it; a job without history counts as the median of the known ones.
+    #[default]
+    Longest,
+    /// The job list's order: by name.
+    Name,
+}
+
+/// What every process job runs through.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum LauncherRequest {
+    /// Nothing: jobs run here.
+    #[default]
+    None,
+    /// A prefix given as one line of words (`--launcher "CMD ARGS…"`).
+    Prefix(String),
+    /// A Slurm job step per job (`--slurm`).
+    Slurm,
+}
+
+/// `--words-per-task` when not given.
+pub const DEFAULT_WORDS_PER_TASK: u64 = 1_000_000;
+
+/// The stages from the first through `last`, in pipeline order.
+pub fn pipeline_through(last: Stage) -> Vec<Stage> {
+    Stage::ALL
+        .into_iter()
+        .filter(|&stage| stage <= last)
+        .collect()
 }
 
 /// A problem that stops jobdeck before any job runs (exit status 2).
@@ -63,26 +168,33 @@ impl std::fmt::Display for StartupError {
 
 impl std::error::Error for StartupError {}
 
-impl Args {
-    /// Discovers the projects and builds the job graph.
-    pub fn plan(&self) -> Result<Plan, StartupError> {
+/// Discovers the projects and builds the job graph `request` asks for.
+pub fn plan(request: &PlanRequest) -> Result<Plan, StartupError> {
+    request.plan()
+}
+
+impl PlanRequest {
+    fn plan(&self) -> Result<Plan, StartupError> {
+        let workers = self.workers.unwrap_or_else(num_cpus::get).max(1);
+        crate::engine::check_workers(workers)
+            .map_err(|short| StartupError(format!("{short}; pass a smaller -j")))?;
         let launcher = self.launcher()?.map(Arc::new);
         let (dir, build_root, log_dir) = self.folders()?;
-        let found = if self.no_cmake {
-            discovery::Discovery::default()
-        } else {
+        let found = if self.cmake_projects {
             discovery::discover(&dir, &build_root)
+        } else {
+            discovery::Discovery::default()
         };
         // With a launcher the configures run elsewhere (a cluster's nodes), while the probe
         // would run here: its detection could be another machine's, so nothing is shared.
-        let probes = (!self.no_share_probes && !self.no_cmake && launcher.is_none())
+        let probes = (self.share_probes && self.cmake_projects && launcher.is_none())
             .then(|| Arc::new(Probes::new(build_root.join(".jobdeck").join("probe"))));
         let mut configures =
             self.configure_jobs(found.projects, &build_root, &log_dir, probes.clone());
         if self.demo {
             configures = crate::demo::per_build_type(configures, &build_root, &log_dir);
         }
-        let mut jobs = with_stages(configures, self.stages());
+        let mut jobs = with_stages(configures, &self.pipeline);
         let request = self.words_request(&build_root, &log_dir)?;
         let words_folders = vec![
             request.settings.out_dir.clone(),
@@ -90,7 +202,7 @@ impl Args {
         ];
         let words = pseudowords::jobs(&request);
         append_with_deps(&mut jobs, words);
-        if jobs.is_empty() && self.no_cmake {
+        if jobs.is_empty() && !self.cmake_projects {
             return Err(StartupError(
                 "nothing to run: --no-cmake was given without --words or --letters".to_string(),
             ));
@@ -102,18 +214,7 @@ impl Args {
             "move it away, or pass another -B",
         )
         .map_err(StartupError)?;
-        let trace = self.trace.as_ref().map(|t| absolute(t)).transpose()?;
-        if let Some(trace) = &trace {
-            let own = history.parent().unwrap_or(&build_root);
-            path_checks::file(trace, "the trace file", "pass another --trace")
-                .and_then(|()| {
-                    path_checks::trace_outside(
-                        trace,
-                        &[(own, "jobdeck's folder"), (&log_dir, "the log folder")],
-                    )
-                })
-                .map_err(StartupError)?;
-        }
+        let trace = self.trace_file(&history, &build_root, &log_dir)?;
         let last = read_last_runs(&history);
         let mut warnings = found.warnings;
         warnings.extend(last.warnings.iter().cloned());
@@ -121,16 +222,6 @@ impl Args {
         if self.rerun_failed {
             let had_jobs = !jobs.is_empty();
             jobs = rerun_failed(jobs, &last);
-            // A project re-run with options (`D`) failed with them: they come along.
-            for job in &mut jobs {
-                let recorded = last.runs.get(&key(job));
-                if let JobSpec::Cmake { job: cmake, .. } = &mut job.spec
-                    && cmake.stage == Stage::Configure
-                    && let Some(run) = recorded
-                {
-                    cmake.options.clone_from(&run.options);
-                }
-            }
             // Not an error: every job's last run succeeded, which is what the user wants.
             nothing_to_rerun = had_jobs && jobs.is_empty();
             if nothing_to_rerun {
@@ -156,7 +247,7 @@ impl Args {
         Ok(Plan {
             jobs,
             expected,
-            workers: self.jobs.map_or_else(num_cpus::get, usize::from).max(1),
+            workers,
             timeout: self.timeout,
             nice: self.nice,
             launcher,
@@ -169,18 +260,42 @@ impl Args {
             watchdog: None,
             watch: self.watch,
             written_folders: vec![build_root, log_dir],
+            command_line: self.command_line.clone(),
+            demo: self.demo,
         })
+    }
+
+    /// The trace file asked for, absolute, and checked to be a file outside jobdeck's folder
+    /// and the log folder.
+    fn trace_file(
+        &self,
+        history: &Path,
+        build_root: &Path,
+        log_dir: &Path,
+    ) -> Result<Option<PathBuf>, StartupError> {
+        let trace = self.trace.as_ref().map(|t| absolute(t)).transpose()?;
+        if let Some(trace) = &trace {
+            let own = history.parent().unwrap_or(build_root);
+            path_checks::file(trace, "the trace file", "pass another --trace")
+                .and_then(|()| {
+                    path_checks::trace_outside(
+                        trace,
+                        &[(own, "jobdeck's folder"), (log_dir, "the log folder")],
+                    )
+                })
+                .map_err(StartupError)?;
+        }
+        Ok(trace)
     }
 
     /// `--slurm`, or `--launcher` split into words. `--nice` goes to srun with `--slurm`; a
     /// generic launcher has no way to pass it on, and niceness of the local launcher process
     /// would be no niceness at all for the work.
     fn launcher(&self) -> Result<Option<Launcher>, StartupError> {
-        if self.slurm {
-            return Ok(Some(Launcher::slurm(self.nice)));
-        }
-        let Some(text) = &self.launcher else {
-            return Ok(None);
+        let text = match &self.launcher {
+            LauncherRequest::None => return Ok(None),
+            LauncherRequest::Slurm => return Ok(Some(Launcher::slurm(self.nice))),
+            LauncherRequest::Prefix(text) => text,
         };
         let launcher = Launcher::parse(text).map_err(StartupError)?;
         if self.nice.is_some() {
@@ -193,21 +308,10 @@ impl Args {
         Ok(Some(launcher))
     }
 
-    /// The stages each project goes through.
-    fn stages(&self) -> &'static [Stage] {
-        if self.test {
-            &Stage::ALL
-        } else if self.build {
-            &Stage::ALL[..2]
-        } else {
-            &Stage::ALL[..1]
-        }
-    }
-
     /// The searched folder, the build root and the log folder, absolute and checked.
     fn folders(&self) -> Result<(PathBuf, PathBuf, PathBuf), StartupError> {
         let dir = absolute(&self.source_dir())?;
-        if !self.no_cmake
+        if self.cmake_projects
             && let Err(err) = std::fs::read_dir(&dir)
         {
             return Err(StartupError(format!(
@@ -220,7 +324,7 @@ impl Args {
             None if self.demo => crate::demo::build_root(),
             None => dir.join("build"),
         };
-        if !self.no_cmake && same_folder(&build_root, &dir) {
+        if self.cmake_projects && same_folder(&build_root, &dir) {
             return Err(StartupError(format!(
                 "the build root cannot be the searched folder {} itself: every build folder \
                  would be a project's own source folder (pass another -B)",
@@ -237,7 +341,7 @@ impl Args {
             path_checks::folder(&own, "jobdeck's folder", "move it away, or pass another -B"),
             path_checks::folder(&log_dir, "the log folder", "pass another --log-dir"),
         ];
-        if !self.no_cmake {
+        if self.cmake_projects {
             checks.push(path_checks::build_root_outside_projects(&build_root, &dir));
         }
         checks
@@ -290,12 +394,6 @@ impl Args {
         }
     }
 
-    /// With `--demo` and no `-B`: removes the demo's temporary build root when dropped.
-    pub fn demo_cleanup(&self) -> Option<crate::demo::Cleanup> {
-        (self.demo && self.build_root.is_none())
-            .then(|| crate::demo::Cleanup(crate::demo::build_root()))
-    }
-
     /// The pseudoword tasks asked for; without `--seed` the session gets a random seed.
     fn words_request(
         &self,
@@ -319,10 +417,10 @@ impl Args {
                     Some(out) => absolute(out)?,
                     None => build_root.join("pseudowords"),
                 },
-                words_per_task: if self.demo && self.words_per_task == DEFAULT_WORDS_PER_TASK {
-                    crate::demo::WORDS_PER_TASK
-                } else {
-                    self.words_per_task
+                words_per_task: match self.words_per_task {
+                    Some(count) if count != DEFAULT_WORDS_PER_TASK || !self.demo => count,
+                    _ if self.demo => crate::demo::WORDS_PER_TASK,
+                    _ => DEFAULT_WORDS_PER_TASK,
                 },
                 seed: self.seed.unwrap_or_else(rand::random),
                 parts_dir: build_root.join(".jobdeck").join("letter-parts"),
@@ -333,27 +431,26 @@ impl Args {
     }
 }
 
-/// Each configure job followed by its later stages, each depending on the one before.
-fn with_stages(configures: Vec<Job>, stages: &[Stage]) -> Vec<Job> {
-    let mut jobs = Vec::with_capacity(configures.len() * stages.len());
+/// Each configure job as every stage of `pipeline`, each depending on the one before; a job
+/// without stages is kept as it is.
+fn with_stages(configures: Vec<Job>, pipeline: &[Stage]) -> Vec<Job> {
+    let mut jobs = Vec::with_capacity(configures.len() * pipeline.len());
     for configure in configures {
-        let JobSpec::Cmake { job, settings } = &configure.spec else {
+        if configure.spec.stage().is_none() {
             jobs.push(configure);
             continue;
-        };
-        let (project, settings) = (job.clone(), Arc::clone(settings));
-        let name = configure.name.clone();
-        jobs.push(configure);
-        for &stage in &stages[1..] {
-            let previous = jobs.len() - 1;
+        }
+        let mut previous = None;
+        for &stage in pipeline {
+            let Some(spec) = configure.spec.at_stage(stage) else {
+                continue;
+            };
             jobs.push(Job {
-                name: name.clone(),
-                spec: JobSpec::Cmake {
-                    job: project.at_stage(stage),
-                    settings: Arc::clone(&settings),
-                },
-                deps: vec![previous],
+                name: configure.name.clone(),
+                spec,
+                deps: previous.into_iter().collect(),
             });
+            previous = Some(jobs.len() - 1);
         }
     }
     jobs
@@ -381,7 +478,8 @@ fn key(job: &Job) -> (String, Option<String>) {
 /// `--rerun-failed`: the jobs whose last recorded run did not succeed, from each project's
 /// first stage that did not succeed, with the jobs after them. A stage never recorded after
 /// one that was counts as not succeeded; a job never recorded at all is left out. Jobs left
-/// out succeeded last time, so the dependencies on them are dropped.
+/// out succeeded last time, so the dependencies on them are dropped. A configure takes the
+/// options its last run had.
 fn rerun_failed(jobs: Vec<Job>, last: &LastRuns) -> Vec<Job> {
     let status = |job: &Job| {
         let (name, stage) = key(job);
@@ -414,6 +512,14 @@ fn rerun_failed(jobs: Vec<Job>, last: &LastRuns) -> Vec<Job> {
             .collect();
         new_index[index] = result.len();
         result.push(job);
+    }
+    // A project re-run with options (`D`) failed with them: they come along.
+    for job in &mut result {
+        if job.spec.stage() == Some(Stage::Configure)
+            && let Some(run) = last.runs.get(&key(job))
+        {
+            job.spec.set_options(run.options.clone());
+        }
     }
     result
 }

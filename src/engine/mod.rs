@@ -132,7 +132,9 @@ impl Engine {
     /// workers leave after their current run, so nothing running is killed. If the OS will
     /// not start every thread asked for, the pool keeps those that did start and says so.
     pub fn set_workers(&self, count: usize) -> Result<(), PoolShort> {
-        let count = count.max(1);
+        let asked = count.max(1);
+        let over_the_bound = check_workers(asked).err();
+        let count = asked.min(MAX_WORKERS);
         let mut handles = self.handles.lock().unwrap_or_else(PoisonError::into_inner);
         let current = self.shared.target();
         let mut short = None;
@@ -146,7 +148,7 @@ impl Engine {
                     Err(error) => {
                         self.shared.release_slot(slot);
                         short = Some(PoolShort {
-                            asked: count,
+                            asked,
                             workers: started,
                             error,
                         });
@@ -163,6 +165,7 @@ impl Engine {
                 let _ = self.work_tx.send(pool::Message::Retire);
             }
         }
+        let short = short.or(over_the_bound);
         self.shared
             .set_target(short.as_ref().map_or(count, |short| short.workers));
         handles.retain(|h| !h.is_finished());
@@ -213,6 +216,35 @@ impl std::fmt::Debug for Engine {
             .field("workers", &self.workers())
             .finish()
     }
+}
+
+/// The most worker threads a pool starts.
+///
+/// A bound, not the OS's limit: a thread's stack is reserved address space (2 MiB each), and
+/// when a capped address space (`ulimit -v`) runs out between threads, glibc may abort the
+/// process inside a new thread (`failed to register TLS destructor: out of memory`) before
+/// the spawn can report an error. Below the bound such a cap is far from reach on any machine
+/// that can run the jobs at all; above it `-j` is refused up front (exit 2) and `+` stops
+/// with a notice.
+///
+/// With a launcher each job step in flight still holds a worker thread: the thread reads the
+/// step's output and escalates its stop (`engine::process`), which keeps one code path for
+/// local and launched runs. 1024 steps in flight is more than a Slurm allocation hands one
+/// user at a time.
+pub const MAX_WORKERS: usize = 1024;
+
+/// Refuses a worker count above [`MAX_WORKERS`], as a pool that cannot grow that far.
+pub fn check_workers(count: usize) -> Result<(), PoolShort> {
+    if count <= MAX_WORKERS {
+        return Ok(());
+    }
+    Err(PoolShort {
+        asked: count,
+        workers: MAX_WORKERS,
+        error: std::io::Error::other(format!(
+            "jobdeck starts at most {MAX_WORKERS} worker threads"
+        )),
+    })
 }
 
 /// The pool could not grow to the size asked: the OS refused to start a thread (a limit on

@@ -32,6 +32,10 @@ pub struct CmakeSettings {
     pub probes: Option<Arc<Probes>>,
 }
 
+/// What to do when cmake (or ctest) is not found.
+pub const INSTALL: &str =
+    "Install CMake (e.g. `apt-get install cmake`) or pass its path with --cmake";
+
 impl CmakeSettings {
     /// The ctest program: the one beside `--cmake` when that is a path, else `ctest` on PATH.
     pub fn ctest(&self) -> OsString {
@@ -110,6 +114,14 @@ impl CmakeJob {
             log: self.log.with_file_name(format!("{}.log", stage.as_str())),
             stage,
             ..self.clone()
+        }
+    }
+
+    /// The program this stage runs (cmake, or ctest for the tests) and how to install it.
+    pub fn tool(&self, settings: &CmakeSettings) -> super::Tool {
+        super::Tool {
+            program: self.command(settings).get_program().to_os_string(),
+            install: INSTALL,
         }
     }
 
@@ -250,6 +262,7 @@ impl CmakeJob {
             command,
             log: &self.log,
             tool,
+            install: INSTALL,
             first_error,
         }
         .run(ctx);

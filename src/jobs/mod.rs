@@ -44,12 +44,20 @@ pub enum JobKind {
 }
 
 impl JobKind {
+    /// Every kind.
+    pub const ALL: [JobKind; 2] = [JobKind::Cmake, JobKind::Words];
+
     /// The kind word of the public contract.
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Cmake => "cmake",
             JobKind::Words => "words",
         }
+    }
+
+    /// The kind named `word` (the history's `"kind"`), if any.
+    pub fn from_word(word: &str) -> Option<JobKind> {
+        JobKind::ALL.into_iter().find(|kind| kind.as_str() == word)
     }
 
     /// Whether its runs are processes (which a launcher runs elsewhere), not tasks on
@@ -60,6 +68,25 @@ impl JobKind {
             JobKind::Words => false,
         }
     }
+
+    /// The stage a history record of this kind written before stages existed was about:
+    /// such a CMake record is a configure.
+    pub fn stage_before_stages(self) -> Option<Stage> {
+        match self {
+            JobKind::Cmake => Some(Stage::Configure),
+            JobKind::Words => None,
+        }
+    }
+}
+
+/// The program a process job runs, and how to get it when it is missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tool {
+    /// The program, as it will be run (`cmake`, `/opt/cmake/bin/ctest`).
+    pub program: std::ffi::OsString,
+    /// What to do when it is not found, e.g. `Install CMake (…) or pass its path with
+    /// --cmake`.
+    pub install: &'static str,
 }
 
 impl JobSpec {
@@ -71,10 +98,27 @@ impl JobSpec {
         }
     }
 
-    /// The pipeline stage of a CMake job; `None` for a pseudoword task.
+    /// Whether its runs are processes (see [`JobKind::is_process`]).
+    pub fn is_process(&self) -> bool {
+        self.kind().is_process()
+    }
+
+    /// The pipeline stage of a staged job (a CMake job); `None` for a pseudoword task.
     pub fn stage(&self) -> Option<Stage> {
         match self {
             JobSpec::Cmake { job, .. } => Some(job.stage),
+            JobSpec::Words { .. } => None,
+        }
+    }
+
+    /// The same job at a later `stage` of its pipeline, for a kind that has stages.
+    #[must_use]
+    pub fn at_stage(&self, stage: Stage) -> Option<JobSpec> {
+        match self {
+            JobSpec::Cmake { job, settings } => Some(JobSpec::Cmake {
+                job: job.at_stage(stage),
+                settings: Arc::clone(settings),
+            }),
             JobSpec::Words { .. } => None,
         }
     }
@@ -84,6 +128,74 @@ impl JobSpec {
         match self {
             JobSpec::Cmake { job, .. } => &job.log,
             JobSpec::Words { log, .. } => log,
+        }
+    }
+
+    /// The project folder the job works on, which watch mode watches; `None` for a job
+    /// that has none.
+    pub fn source(&self) -> Option<&Path> {
+        match self {
+            JobSpec::Cmake { job, .. } => Some(&job.source),
+            JobSpec::Words { .. } => None,
+        }
+    }
+
+    /// The folder the job builds into (its changes never count in watch mode); `None` for
+    /// a job that writes no build folder of its own.
+    pub fn build_folder(&self) -> Option<&Path> {
+        match self {
+            JobSpec::Cmake { job, .. } => Some(&job.build_dir),
+            JobSpec::Words { .. } => None,
+        }
+    }
+
+    /// The job's own options (a project's `-D VAR=VALUE`); empty for a kind without them.
+    pub fn options(&self) -> &[String] {
+        match self {
+            JobSpec::Cmake { job, .. } => &job.options,
+            JobSpec::Words { .. } => &[],
+        }
+    }
+
+    /// Sets the job's own options (the options key `D`, or the history's under
+    /// `--rerun-failed`); a kind without options is left alone.
+    pub fn set_options(&mut self, options: Vec<String>) {
+        match self {
+            JobSpec::Cmake { job, .. } => job.options = options,
+            JobSpec::Words { .. } => {}
+        }
+    }
+
+    /// The program a process job runs and how to install it; `None` for a task that runs
+    /// on jobdeck's own threads.
+    pub fn tool(&self) -> Option<Tool> {
+        match self {
+            JobSpec::Cmake { job, settings } => Some(job.tool(settings)),
+            JobSpec::Words { .. } => None,
+        }
+    }
+
+    /// This job for another build type, built in `build_dir` and logged under
+    /// `log_dir/<name>/` (the demo's per-build-type copies); `None` for a kind without
+    /// build types.
+    #[must_use]
+    pub fn for_build_type(
+        &self,
+        build_type: &str,
+        build_dir: PathBuf,
+        log_dir: &Path,
+        name: &str,
+    ) -> Option<JobSpec> {
+        match self {
+            JobSpec::Cmake { job, settings } => {
+                let mut settings = (**settings).clone();
+                settings.build_type = build_type.to_string();
+                Some(JobSpec::Cmake {
+                    job: cmake::CmakeJob::configure(job.source.clone(), build_dir, log_dir, name),
+                    settings: Arc::new(settings),
+                })
+            }
+            JobSpec::Words { .. } => None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The process job: what every job that runs a program shares (configure, build, test).
 //!
-//! A kind plugs in only its command, the name of its tool for messages, and how to read the
+//! A kind plugs in only its command, the name of its tool for messages, what to do when the
+//! program is missing, and how to read the
 //! first error from its log; rotating the log, running the process (`engine::process`, with
 //! the command line at the top of the log and how it ended at the bottom), and turning a
 //! failure into a one-line error are the same for all of them. So is the launcher
@@ -25,6 +26,9 @@ pub struct ProcessJob<'a> {
     pub log: &'a Path,
     /// How messages name what ran: `cmake`, `cmake --build`, `ctest`.
     pub tool: &'a str,
+    /// What to do when the program is not found (the kind's: cmake says how to install
+    /// CMake).
+    pub install: &'a str,
     /// Reads the one-line summary of a failure from the log, and where it points, if it can.
     pub first_error: &'a FirstError<'a>,
 }
@@ -49,7 +53,7 @@ impl ProcessJob<'_> {
             Outcome::SpawnFailed(reason) if launcher.is_some() => {
                 Some(launcher_spawn_error(&program, reason))
             }
-            Outcome::SpawnFailed(reason) => Some(spawn_error(&program, reason)),
+            Outcome::SpawnFailed(reason) => Some(spawn_error(&program, reason, self.install)),
             Outcome::Failed { code, signal } => report
                 .error
                 .or_else(|| {
@@ -69,13 +73,10 @@ impl ProcessJob<'_> {
 }
 
 /// The message for a program that could not be started, naming the program and the fix.
-fn spawn_error(program: &OsStr, reason: &str) -> String {
+fn spawn_error(program: &OsStr, reason: &str, install: &str) -> String {
     let program = program.to_string_lossy();
     if reason.contains("No such file") || reason.contains("not found") {
-        format!(
-            "cannot run `{program}`: not found. Install CMake (e.g. `apt-get install cmake`) \
-             or pass its path with --cmake"
-        )
+        format!("cannot run `{program}`: not found. {install}")
     } else {
         format!("cannot run `{program}`: {reason}")
     }
