@@ -13,6 +13,7 @@ mod pool;
 pub mod process;
 pub mod reap;
 pub mod run_ctx;
+pub mod stop;
 pub mod watchdog;
 
 use std::collections::HashMap;

@@ -9,17 +9,14 @@
 //! bounded tail of display lines goes to the consumer. The log starts with the exact command
 //! line and ends with one line that says how the run ended.
 //!
-//! Stopping a run signals the whole group (cmake starts compilers of its own): SIGTERM, a
-//! grace period, then SIGKILL, and the child is always reaped. What is left after the leader
-//! exits is cleaned up by [`reap`].
+//! Stopping a run signals the whole group (cmake starts compilers of its own) with the one
+//! stop escalation of `engine::stop`, and the child is always reaped. What is left after the
+//! leader exits is cleaned up by [`reap`].
 //!
 //! With a launcher (`--launcher`, `--slurm`) the child is the launcher, and the work may run
-//! elsewhere: the stop signals, and the SIGKILL after the grace period, go to the launcher's
-//! own pid, never to its whole group at once (see [`Stopping`]). srun forks a helper that
-//! cancels the remote step when srun dies; a group-wide SIGKILL would kill that helper too
-//! and leave the step running on the cluster. The rest of the group is stopped once the
-//! launcher is gone. The launcher's CPU time says nothing about the job's, so none is
-//! reported.
+//! elsewhere: the stop signals go to the launcher's own pid, never to its whole group at once
+//! (`engine::stop` says why). The rest of the group is stopped once the launcher is gone. The
+//! launcher's CPU time says nothing about the job's, so none is reported.
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -30,15 +27,15 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
-use rustix::process::{Pid, PidfdFlags, Signal, WaitId, WaitIdOptions};
+use rustix::process::{Pid, PidfdFlags, WaitId, WaitIdOptions};
 
 use super::output::{LineBatch, LineSplitter};
 use super::reap;
 use super::run_ctx::{Report, RunCtx};
+use super::stop::{Escalation, Target};
 use super::{Outcome, StopReason};
 
-/// How long a stopped group gets between SIGTERM and SIGKILL.
-pub const GRACE: Duration = Duration::from_secs(2);
+pub use super::stop::GRACE;
 
 /// How often the wait loop wakes to flush output and check for a stop, at the most.
 const TICK: Duration = Duration::from_millis(40);
@@ -388,57 +385,29 @@ fn wait_or_stop(
                     stopping = Some(Stopping::start(pid, launched, reason));
                 }
             }
-            Some(stopping) => stopping.go_on(pid),
+            Some(stopping) => stopping.go_on(),
         }
     }
 }
 
-/// A run being stopped, and the signals it has had.
-///
-/// A run of its own: SIGTERM to the group, SIGKILL to the group after [`GRACE`].
-///
-/// A run through a launcher: SIGINT to the launcher's pid, a second one
-/// [`reap::SECOND_INTERRUPT`] later, and SIGKILL to its pid after [`GRACE`]; never a signal
-/// to its whole group (see the module's comment). Two SIGINTs within a second is srun's own
-/// way to end a step at once: measured on Slurm 22.05, the step's task and its children are
-/// gone within about 100 ms, where a SIGTERM to srun took 1 to 3 s for a task with children
-/// (cmake and its `sleep`). Other launchers (`nice`, `taskset`, `ssh`) end on the first.
+/// A run being stopped: why, and its stop escalation (`engine::stop`). A launched run is
+/// stopped through the launcher's pid, never its whole group (see the module's comment).
 #[derive(Debug)]
 struct Stopping {
     reason: StopReason,
-    since: Instant,
-    launched: bool,
-    second_interrupt_sent: bool,
+    escalation: Escalation,
 }
 
 impl Stopping {
     fn start(pid: Pid, launched: bool, reason: StopReason) -> Self {
-        if launched {
-            let _ = rustix::process::kill_process(pid, Signal::INT);
-        } else {
-            let _ = rustix::process::kill_process_group(pid, Signal::TERM);
-        }
         Self {
             reason,
-            since: Instant::now(),
-            launched,
-            second_interrupt_sent: false,
+            escalation: Escalation::start(vec![Target::leader(pid, launched)]),
         }
     }
 
-    fn go_on(&mut self, pid: Pid) {
-        let elapsed = self.since.elapsed();
-        if self.launched && !self.second_interrupt_sent && elapsed >= reap::SECOND_INTERRUPT {
-            let _ = rustix::process::kill_process(pid, Signal::INT);
-            self.second_interrupt_sent = true;
-        }
-        if elapsed >= GRACE {
-            if self.launched {
-                let _ = rustix::process::kill_process(pid, Signal::KILL);
-            } else {
-                let _ = rustix::process::kill_process_group(pid, Signal::KILL);
-            }
-        }
+    fn go_on(&mut self) {
+        self.escalation.go_on();
     }
 }
 

@@ -15,19 +15,12 @@
 //! (and once at the end of the session, and in the SIGKILL watchdog).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
 
-use rustix::process::{Pid, Signal, WaitOptions};
+use rustix::process::{Pid, WaitOptions};
 
 use super::RunId;
-use super::process::{GRACE, RUN_MARKER};
-
-/// How long after a launcher's first SIGINT the second one goes: srun takes two within a
-/// second as "end the step now", and two sent at once could merge into one pending signal.
-pub const SECOND_INTERRUPT: Duration = Duration::from_millis(100);
-
-/// How long to wait for processes to vanish after SIGKILL.
-const KILL_WAIT: Duration = Duration::from_secs(1);
+use super::process::RUN_MARKER;
+use super::stop::{self, Target};
 
 /// Makes this process the reaper of its descendants' orphans.
 pub fn become_subreaper() -> std::io::Result<()> {
@@ -49,72 +42,42 @@ pub fn marker(prefix: &str, run: RunId) -> String {
 }
 
 /// After the leader of group `pgid` was reaped: reaps its orphaned zombies, and stops what is
-/// still alive in the group (SIGTERM, the grace period, SIGKILL). `between` runs while it
-/// waits, to keep draining the output pipe so no process blocks on it.
-pub fn clean_up_group(pgid: Pid, mut between: impl FnMut()) {
+/// still alive in the group (the stop escalation of a group: `engine::stop`). `between` runs
+/// while it waits, to keep draining the output pipe so no process blocks on it.
+pub fn clean_up_group(pgid: Pid, between: impl FnMut()) {
     reap_group(pgid);
     if !has_live_members(pgid) {
         // A member may have died between the reaping and the look: reap it too, if ours.
         reap_group(pgid);
         return;
     }
-    let _ = rustix::process::kill_process_group(pgid, Signal::TERM);
-    wait_while(GRACE, &mut between, || {
-        reap_group(pgid);
-        has_live_members(pgid)
-    });
-    let _ = rustix::process::kill_process_group(pgid, Signal::KILL);
-    wait_while(KILL_WAIT, &mut between, || {
+    stop::stop(vec![Target::Group(pgid)], between, |_| {
         reap_group(pgid);
         has_live_members(pgid)
     });
 }
 
-/// SIGTERM to every group that still has a live process, up to `GRACE` for them all to go,
-/// then SIGKILL to what is left. Groups already empty are left alone. A group marked as led
-/// by a launcher (`true`) is stopped as `engine::process` stops a launcher: two SIGINTs to
-/// its leader, then SIGKILL to the leader, and up to `KILL_WAIT` after that before the
-/// group's: srun's helper, in the same group, cancels the remote step once srun is gone.
+/// Stops every group that still has a live process; groups already empty are left alone. A
+/// group marked as led by a launcher (`true`) is stopped through its leader, as
+/// `engine::stop` stops a launcher: srun's helper, in the same group, cancels the remote step
+/// once srun is gone.
 pub fn stop_groups(groups: &[(Pid, bool)]) {
     let alive = |pgid: Pid| {
         reap_group(pgid);
         has_live_members(pgid)
     };
-    let launched: Vec<Pid> = groups
+    let targets = groups
         .iter()
-        .filter(|&&(pgid, launched)| launched && alive(pgid))
-        .map(|&(pgid, _)| pgid)
+        .filter(|&&(pgid, _)| alive(pgid))
+        .map(|&(pgid, launched)| Target::leader(pgid, launched))
         .collect();
-    for &(pgid, launched) in groups.iter().filter(|(pgid, _)| alive(*pgid)) {
-        if launched {
-            let _ = rustix::process::kill_process(pgid, Signal::INT);
-        } else {
-            let _ = rustix::process::kill_process_group(pgid, Signal::TERM);
-        }
-    }
-    if !launched.is_empty() {
-        std::thread::sleep(SECOND_INTERRUPT);
-        for &leader in &launched {
-            let _ = rustix::process::kill_process(leader, Signal::INT);
-        }
-    }
-    wait_while(GRACE, &mut || {}, || groups.iter().any(|&(g, _)| alive(g)));
-    let launchers: Vec<Pid> = groups
-        .iter()
-        .filter(|&&(pgid, launched)| launched && is_alive(pgid))
-        .map(|&(pgid, _)| pgid)
-        .collect();
-    for &leader in &launchers {
-        let _ = rustix::process::kill_process(leader, Signal::KILL);
-    }
-    if !launchers.is_empty() {
-        wait_while(KILL_WAIT, &mut || {}, || {
-            launchers.iter().any(|&pgid| alive(pgid))
-        });
-    }
-    for &(pgid, _) in groups.iter().filter(|(pgid, _)| alive(*pgid)) {
-        let _ = rustix::process::kill_process_group(pgid, Signal::KILL);
-    }
+    stop::stop(
+        targets,
+        || {},
+        |target| match target {
+            Target::Group(pgid) | Target::Launcher(pgid) | Target::Marked(pgid) => alive(pgid),
+        },
+    );
 }
 
 /// Stops the processes marked as belonging to `run` of the engine with `prefix`.
@@ -128,41 +91,24 @@ pub fn stop_all_marked(prefix: &str) {
     stop_marked(&format!("{RUN_MARKER}={prefix}"), false);
 }
 
-/// SIGTERM to every marked process (and the group it leads), the grace period, SIGKILL to
-/// what is left, reaping those that are this process's children.
+/// Stops every marked process (and the group it leads) with the stop escalation, reaping
+/// those that are this process's children.
 fn stop_marked(entry: &str, exact: bool) {
     let me = rustix::process::getpid();
-    let marked: Vec<Pid> = live_pids()
+    let marked = live_pids()
         .filter(|&pid| pid != me && environ_has(pid, entry, exact))
+        .map(Target::Marked)
         .collect();
-    if marked.is_empty() {
-        return;
-    }
-    let signal_all = |signal: Signal| {
-        for &pid in &marked {
-            let _ = rustix::process::kill_process(pid, signal);
-            let _ = rustix::process::kill_process_group(pid, signal);
-        }
-    };
-    let alive = || {
-        marked.iter().any(|&pid| {
-            let _ = rustix::process::waitpid(Some(pid), WaitOptions::NOHANG);
-            is_alive(pid)
-        })
-    };
-    signal_all(Signal::TERM);
-    wait_while(GRACE, &mut || {}, alive);
-    signal_all(Signal::KILL);
-    wait_while(KILL_WAIT, &mut || {}, alive);
-}
-
-/// Runs `between` and sleeps in short slices while `busy` holds, for at most `limit`.
-fn wait_while(limit: Duration, between: &mut impl FnMut(), mut busy: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while busy() && Instant::now() < deadline {
-        between();
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    stop::stop(
+        marked,
+        || {},
+        |target| match target {
+            Target::Group(pid) | Target::Launcher(pid) | Target::Marked(pid) => {
+                let _ = rustix::process::waitpid(Some(pid), WaitOptions::NOHANG);
+                is_alive(pid)
+            }
+        },
+    );
 }
 
 /// Reaps every zombie child of this process in group `pgid`: orphans re-parented to us.

@@ -6,8 +6,8 @@
 //! the terminal does not reach it) and tells it over a pipe which job groups exist: `+<pgid>`
 //! when a child starts (`L<pgid>` when the child is a launcher such as srun), `-<pgid>` once
 //! it is reaped. When the pipe closes, jobdeck is gone; any group still registered then gets
-//! SIGTERM, a grace period, and SIGKILL, as a cancel would. A launcher's group is stopped as
-//! a cancel stops it too: signals to the launcher first (see `engine::process`), so srun's
+//! the stop escalation a cancel gets (`engine::stop`). A launcher's group is stopped as
+//! a cancel stops it too: signals to the launcher first (see `engine::stop`), so srun's
 //! helper can cancel the remote step before the rest of the group is killed. On a normal
 //! exit every group was released first, so the watchdog just leaves.
 

@@ -1,10 +1,10 @@
 //! The process job: what every job that runs a program shares (configure, build, test).
 //!
 //! A kind plugs in only its command, the name of its tool for messages, what to do when the
-//! program is missing, and how to read the
-//! first error from its log; rotating the log, running the process (`engine::process`, with
-//! the command line at the top of the log and how it ended at the bottom), and turning a
-//! failure into a one-line error are the same for all of them. So is the launcher
+//! program is missing, and how to read the first error from its log; rotating the log,
+//! running the process (`engine::process`, with the command line at the top of the log and
+//! how it ended at the bottom), and turning a failure into a one-line error are the same for
+//! all of them. So is the launcher
 //! (`--launcher`, `--slurm`): every process job's command goes through it.
 
 use std::ffi::OsStr;
