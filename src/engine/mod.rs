@@ -6,6 +6,7 @@
 //! is told to, and guarantees that every run it starts finishes exactly once.
 
 pub mod cancel;
+pub mod ending;
 pub mod event;
 pub mod launcher;
 pub mod output;

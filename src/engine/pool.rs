@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 
+use super::ending::{Voice, describe};
 use super::launcher::Launcher;
 use super::run_ctx::{Report, RunCtx};
 use super::watchdog::Watchdog;
@@ -250,15 +251,9 @@ fn finished(
     elapsed: std::time::Duration,
     timeout: Option<std::time::Duration>,
 ) -> Finished {
-    let error = report.error.or_else(|| match (&report.outcome, timeout) {
-        (Outcome::TimedOut, Some(limit)) => Some(format!(
-            "timed out after {} s (--timeout)",
-            limit.as_secs_f64()
-        )),
-        (Outcome::TimedOut, None) => Some("timed out".to_string()),
-        (Outcome::Cancelled, _) => Some("cancelled while running".to_string()),
-        _ => None,
-    });
+    let error = report
+        .error
+        .or_else(|| describe(&report.outcome, timeout, Voice::Stopped));
     Finished {
         outcome: report.outcome,
         elapsed,

@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::process::{Pid, PidfdFlags, WaitId, WaitIdOptions};
 
+use super::ending::{self, Voice};
 use super::output::{LineBatch, LineSplitter};
 use super::reap;
 use super::run_ctx::{Report, RunCtx};
@@ -129,7 +130,8 @@ fn run_announced(
             signal: status.signal(),
         }),
     };
-    log.line(&format!("jobdeck: {}", ending(&report.outcome, ctx)));
+    let ending = ending::describe(&report.outcome, ctx.timeout(), Voice::Log).unwrap_or_default();
+    log.line(&format!("jobdeck: {ending}"));
     if let Some(err) = log.error.take() {
         report = Report::failure(format!("could not write log {}: {err}", log_path.display()));
     }
@@ -152,62 +154,7 @@ fn spawn(command: &mut Command, ctx: &RunCtx) -> io::Result<(std::process::Child
     Ok((child, read))
 }
 
-/// The log's last line: how the run ended, in words.
-fn ending(outcome: &Outcome, ctx: &RunCtx) -> String {
-    match outcome {
-        Outcome::Succeeded => "exit 0".to_string(),
-        Outcome::Failed {
-            code: Some(code), ..
-        } => format!("exit {code}"),
-        Outcome::Failed {
-            signal: Some(signal),
-            ..
-        } => format!("killed by {}", signal_name(*signal)),
-        Outcome::Failed { .. } => "failed".to_string(),
-        Outcome::Cancelled => "cancelled by the user".to_string(),
-        Outcome::TimedOut => match ctx.timeout() {
-            Some(limit) => format!("timed out after {}", seconds(limit)),
-            None => "timed out".to_string(),
-        },
-        Outcome::SpawnFailed(reason) => format!("could not start: {reason}"),
-        Outcome::Panicked(message) => format!("panicked: {message}"),
-    }
-}
-
-/// `10 s`, `1.5 s`: a limit as the user gave it.
-fn seconds(duration: Duration) -> String {
-    let secs = duration.as_secs_f64();
-    if secs.fract() == 0.0 {
-        format!("{secs:.0} s")
-    } else {
-        format!("{secs} s")
-    }
-}
-
-/// The usual name of a signal number, e.g. `SIGKILL`.
-pub fn signal_name(signal: i32) -> String {
-    let name = match signal {
-        1 => "SIGHUP",
-        2 => "SIGINT",
-        3 => "SIGQUIT",
-        4 => "SIGILL",
-        5 => "SIGTRAP",
-        6 => "SIGABRT",
-        7 => "SIGBUS",
-        8 => "SIGFPE",
-        9 => "SIGKILL",
-        10 => "SIGUSR1",
-        11 => "SIGSEGV",
-        12 => "SIGUSR2",
-        13 => "SIGPIPE",
-        14 => "SIGALRM",
-        15 => "SIGTERM",
-        24 => "SIGXCPU",
-        25 => "SIGXFSZ",
-        _ => return format!("signal {signal}"),
-    };
-    name.to_string()
-}
+pub use super::ending::signal_name;
 
 /// The log file, written through as output arrives, and the first error writing to it.
 struct Log {
@@ -464,17 +411,4 @@ fn cpu_time_of_zombie(pid: Pid) -> Option<Duration> {
     Some(Duration::from_nanos(
         u64::try_from(nanos).unwrap_or(u64::MAX),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn signals_and_limits_read_as_words() {
-        assert_eq!(signal_name(9), "SIGKILL");
-        assert_eq!(signal_name(64), "signal 64");
-        assert_eq!(seconds(Duration::from_secs(10)), "10 s");
-        assert_eq!(seconds(Duration::from_millis(1500)), "1.5 s");
-    }
 }

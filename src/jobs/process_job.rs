@@ -11,6 +11,7 @@ use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Command;
 
+use crate::engine::ending::{Voice, describe};
 use crate::engine::{Diagnosis, Outcome, Report, RunCtx, process};
 
 use super::{log_files, summaries};
@@ -54,7 +55,7 @@ impl ProcessJob<'_> {
                 Some(launcher_spawn_error(&program, reason))
             }
             Outcome::SpawnFailed(reason) => Some(spawn_error(&program, reason, self.install)),
-            Outcome::Failed { code, signal } => report
+            Outcome::Failed { .. } => report
                 .error
                 .or_else(|| {
                     let (summary, diagnosis) = (self.first_error)(self.log)?;
@@ -65,8 +66,8 @@ impl ProcessJob<'_> {
                     let launcher = launcher.as_deref()?;
                     summaries::first_launcher_error(self.log, launcher)
                 })
-                .or_else(|| Some(exit_description(self.tool, *code, *signal))),
-            Outcome::Panicked(message) => Some(format!("panicked: {message}")),
+                .or_else(|| describe(&report.outcome, None, Voice::Tool(self.tool))),
+            Outcome::Panicked(_) => describe(&report.outcome, None, Voice::Tool(self.tool)),
         };
         report
     }
@@ -93,31 +94,5 @@ fn launcher_spawn_error(program: &OsStr, reason: &str) -> String {
         )
     } else {
         format!("cannot run the launcher `{program}`: {reason}")
-    }
-}
-
-/// `cmake --build exited with status 2`, `ctest was killed by SIGKILL`.
-fn exit_description(tool: &str, code: Option<i32>, signal: Option<i32>) -> String {
-    match (code, signal) {
-        (Some(code), _) => format!("{tool} exited with status {code}"),
-        (None, Some(signal)) => format!("{tool} was killed by {}", process::signal_name(signal)),
-        (None, None) => format!("{tool} failed"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_exit_names_the_tool_that_ran() {
-        assert_eq!(
-            exit_description("ctest", Some(8), None),
-            "ctest exited with status 8"
-        );
-        assert_eq!(
-            exit_description("cmake --build", None, Some(9)),
-            "cmake --build was killed by SIGKILL"
-        );
     }
 }

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 
+use crate::engine::ending::{Voice, describe};
 use crate::engine::{Detail, Outcome, RunCtx, StopReason, process};
 
 use super::cmake::CmakeSettings;
@@ -240,9 +241,9 @@ fn run_probe(
             Outcome::Succeeded => continue,
             Outcome::Cancelled => return Err(ProbeError::Stopped(StopReason::Cancelled)),
             Outcome::TimedOut => return Err(ProbeError::Stopped(StopReason::TimedOut)),
-            Outcome::Failed {
-                code: Some(code), ..
-            } => format!("exit {code}"),
+            Outcome::Failed { code: Some(_), .. } => {
+                describe(&outcome, None, Voice::Log).unwrap_or_default()
+            }
             Outcome::SpawnFailed(reason) => format!("could not start cmake: {reason}"),
             _ => "cmake failed".to_string(),
         };
