@@ -445,3 +445,74 @@ pub fn engine(
     let engine = jobdeck::engine::Engine::new(&config, tx).expect("the OS starts the workers");
     (engine, rx)
 }
+
+/// Whether a test that needs `what` can run; without it, skip loudly, or fail under CI.
+pub fn available(test: &str, ok: bool, what: &str) -> bool {
+    if ok {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{test}: {what} is required under CI=true"
+    );
+    eprintln!("\n*** SKIPPED {test}: {what} ***\n");
+    false
+}
+
+/// Whether the tests run as root.
+pub fn is_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+/// Writes a `project(p NONE)` project with `body` after it into `dir`.
+pub fn write_project(dir: &Path, body: &str) {
+    std::fs::create_dir_all(dir).expect("create project folder");
+    let text = format!("cmake_minimum_required(VERSION 3.10)\nproject(p NONE)\n{body}\n");
+    std::fs::write(dir.join("CMakeLists.txt"), text).expect("write CMakeLists.txt");
+}
+
+/// Runs jobdeck, which must exit 0 or 1, and parses its JSON lines.
+pub fn jobdeck_json(args: &[&str]) -> Vec<serde_json::Value> {
+    let run = run_jobdeck(args);
+    assert!(matches!(run.code(), 0 | 1), "{run:?}");
+    run.json()
+}
+
+/// The `finished` events by job name.
+pub fn finished_by_job(
+    events: &[serde_json::Value],
+) -> std::collections::HashMap<String, serde_json::Value> {
+    events
+        .iter()
+        .filter(|e| e["event"] == "finished")
+        .map(|e| (e["job"].as_str().expect("job name").to_string(), e.clone()))
+        .collect()
+}
+
+/// A command that runs jobdeck as the unprivileged user `nobody`, so permission bits apply.
+pub fn as_nobody(args: &[&str], dir: &Path) -> Command {
+    let mut command = Command::new("setpriv");
+    command
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
+        .arg(JOBDECK)
+        .args(args)
+        .arg(dir);
+    command
+}
+
+/// A fresh folder everyone may use, for a test that runs jobdeck as `nobody`; `None` (after
+/// a loud skip, or a failure under CI) without cmake or root.
+pub fn nobody_workspace(test: &str, label: &str) -> Option<TempDir> {
+    if !cmake_available(test) || !available(test, is_root(), "root, to run as `nobody`") {
+        return None;
+    }
+    let dir = TempDir::new(label);
+    open_to_everyone(dir.path());
+    Some(dir)
+}
+
+/// Lets everyone read, write and enter `path`.
+pub fn open_to_everyone(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+}
