@@ -9,7 +9,7 @@ use clap::Parser;
 use jobdeck::cli::Args;
 use jobdeck::engine::watchdog::{self, Watchdog};
 use jobdeck::headless::run_headless;
-use jobdeck::session::Session;
+use jobdeck::session::{CommandLine, Session};
 
 fn main() -> ExitCode {
     // Descriptors jobdeck inherited without close-on-exec (a pipe of the shell or of a build
@@ -76,7 +76,12 @@ fn main() -> ExitCode {
         // Only `--rerun-failed` plans nothing without an error: there is nothing left to do.
         return ExitCode::SUCCESS;
     }
-    let session = match Session::start(plan) {
+    // The recap's re-run command is this command line, given to the session once.
+    let command = CommandLine {
+        args: std::env::args_os().collect(),
+        demo: args.demo,
+    };
+    let session = match Session::start(plan, command) {
         Ok(session) => session,
         Err(short) => return startup_error(&format!("{short}; pass a smaller -j")),
     };
