@@ -119,3 +119,6 @@ impl Session {
         runner::Runner::new(self, frontend, all, signals).run()
     }
 }
+
+#[cfg(test)]
+mod tests;
