@@ -1,16 +1,15 @@
-//! Carries out the model's engine effects. Shared by the TUI and the headless mode, so both
+//! Carries out the model's engine effects for the session's runner, so both front ends
 //! start, cancel and resize the same way.
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::app::{Effect, JobNode, Model, Msg, News};
+use crate::app::{Effect, JobNode, Model, Msg};
 use crate::engine::{EngineConfig, EngineEvent, JobId, PoolShort, WorkItem};
-use crate::history::History;
 use crate::jobs::Job;
 use crate::jobs::probe::Probes;
 use crate::plan::Plan;
@@ -31,8 +30,6 @@ pub struct Driver {
     /// The jobs; a project's options (`Effect::SetOptions`) change its configure's spec.
     jobs: RefCell<Vec<Job>>,
     timeout: Option<Duration>,
-    history: Option<RefCell<History>>,
-    trace: Option<PathBuf>,
     /// The folders runs write into, which watch mode ignores.
     written: Vec<PathBuf>,
     /// The watch, while watch mode is on.
@@ -56,45 +53,12 @@ impl Driver {
             engine,
             jobs: RefCell::new(jobs),
             timeout,
-            history: None,
-            trace: None,
             written: Vec::new(),
             watch: RefCell::new(None),
             changes: crossbeam_channel::unbounded(),
             probes: None,
         };
         Ok((driver, rx))
-    }
-
-    /// Appends every finished run to the history file at `history`, and writes a Chrome
-    /// trace to `trace` when the session ends.
-    #[must_use]
-    pub fn with_records(mut self, history: Option<PathBuf>, trace: Option<PathBuf>) -> Self {
-        self.history = history.map(|path| RefCell::new(History::open(path)));
-        self.trace = trace;
-        self
-    }
-
-    /// Appends the runs in `news` that ended to the history. Returns a warning the first
-    /// time the history cannot be written.
-    pub fn record(&self, news: &[News]) -> Option<String> {
-        let history = self.history.as_ref()?;
-        let now = SystemTime::now();
-        let mut history = history.borrow_mut();
-        news.iter()
-            .filter_map(|news| match news {
-                News::Finished(record) => history.append(record, now),
-                News::Started(_) => None,
-            })
-            .last()
-    }
-
-    /// Writes the trace, if one was asked for. Returns a warning if it could not be written.
-    pub fn write_trace(&self, model: &Model) -> Option<String> {
-        let path = self.trace.as_ref()?;
-        crate::trace::write_trace(model, path)
-            .err()
-            .map(|err| format!("cannot write the trace {}: {err}", path.display()))
     }
 
     /// Starts a session for `plan`: the pool, its event channel, and a model holding one
@@ -134,7 +98,6 @@ impl Driver {
             .collect();
         let (mut driver, events) = Self::new(plan.jobs, &config, plan.timeout)?;
         driver.probes = plan.probes;
-        let mut driver = driver.with_records(Some(plan.history), plan.trace);
         driver.written = plan.written_folders;
         let model = Model::new(nodes, plan.workers, Instant::now())
             .with_log_paths(logs)
@@ -200,16 +163,16 @@ impl Driver {
         self.engine.warnings()
     }
 
-    /// Warnings about what went wrong during the session, e.g. a watchdog that died or a
-    /// toolchain probe that failed.
+    /// Warnings about what went wrong during the session that were not yet taken: a
+    /// watchdog that died, a toolchain probe that failed since the last `new_warnings`.
     pub fn late_warnings(&self) -> Vec<String> {
         let mut warnings = self.engine.late_warnings();
-        warnings.extend(self.probes.iter().flat_map(|probes| probes.warnings()));
+        warnings.extend(self.new_warnings());
         warnings
     }
 
-    /// Warnings made since the last call, for the live table to show at once (a toolchain
-    /// probe that failed); `late_warnings` still has them.
+    /// Warnings made since the last call (a toolchain probe that failed), for every
+    /// reporter to hear at once.
     pub fn new_warnings(&self) -> Vec<String> {
         self.probes
             .iter()

@@ -11,8 +11,11 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use serde_json::{Value, json};
+
 use crate::app::RunRecord;
 use crate::app::record::millis;
+use crate::jobs::Stage;
 
 /// The history file for a build root.
 pub fn history_path(build_root: &Path) -> PathBuf {
@@ -55,7 +58,7 @@ impl History {
         let elapsed = record.elapsed.unwrap_or_default();
         let started = now.checked_sub(elapsed).unwrap_or(now);
         let started_ms = started.duration_since(UNIX_EPOCH).map_or(0, millis);
-        let line = format!("{}\n", record.history_json(started_ms));
+        let line = format!("{}\n", HistoryRecord::of(record, started_ms).to_json());
         let result = match &mut self.file {
             Some(file) => file.write_all(line.as_bytes()),
             None => Err(std::io::Error::other("it could not be opened")),
@@ -216,36 +219,134 @@ fn for_each_line(
     Ok(())
 }
 
-fn parse_record(line: &[u8]) -> Option<(RecordKey, LastRun)> {
-    let v = serde_json::from_slice::<serde_json::Value>(line).ok()?;
-    let name = v["job"].as_str()?.to_string();
-    let status = v["status"].as_str()?.to_string();
-    let stage = match (v["stage"].as_str(), v["kind"].as_str()) {
-        (Some(stage), _) => Some(stage.to_string()),
-        (None, Some("cmake")) => Some("configure".to_string()),
-        (None, _) => None,
-    };
-    let ran_to_an_end = matches!(status.as_str(), "ok" | "failed" | "timeout");
-    let duration = v["duration_ms"]
-        .as_u64()
-        .filter(|_| ran_to_an_end)
-        .map(Duration::from_millis);
-    let options = v["options"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .filter_map(|o| o.as_str().map(str::to_string))
-                .collect()
+/// One line of `history.jsonl`: written from a finished run, read back by the planner.
+///
+/// The one description of the line: [`HistoryRecord::to_json`] and
+/// [`HistoryRecord::from_json`] take the same fields under the same names, so what is written
+/// is what is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryRecord {
+    /// The job's name.
+    pub job: String,
+    /// `cmake` or `words`.
+    pub kind: String,
+    /// The pipeline stage of a CMake job (`None` in records written before stages existed).
+    pub stage: Option<String>,
+    /// The status word.
+    pub status: String,
+    /// The process's exit code, where there was one.
+    pub exit_code: Option<i32>,
+    /// Wall time.
+    pub duration_ms: Option<u64>,
+    /// CPU time, where measured.
+    pub cpu_ms: Option<u64>,
+    /// The wall-clock start, in ms since 1970.
+    pub started_at_ms: Option<u64>,
+    /// One-line reason for an unsuccessful run.
+    pub error: Option<String>,
+    /// The run's log.
+    pub log: Option<String>,
+    /// The project's own `-D` options (only written when there are some, so older readers
+    /// see the lines they always did).
+    pub options: Vec<String>,
+}
+
+impl HistoryRecord {
+    /// The record of a finished run that started `started_at_ms` (ms since 1970).
+    pub fn of(record: &RunRecord, started_at_ms: u64) -> Self {
+        Self {
+            job: record.name.clone(),
+            kind: record.kind.as_str().to_string(),
+            stage: record.stage.map(|stage| stage.as_str().to_string()),
+            status: record.state.word().to_string(),
+            exit_code: record.exit_code,
+            duration_ms: Some(millis(record.elapsed.unwrap_or_default())),
+            cpu_ms: record.cpu.map(millis),
+            started_at_ms: Some(started_at_ms),
+            error: record.error.clone(),
+            log: record.log.as_ref().map(|p| p.display().to_string()),
+            options: record.options.clone(),
+        }
+    }
+
+    /// The line, without its newline.
+    pub fn to_json(&self) -> Value {
+        let mut line = json!({
+            "job": self.job,
+            "kind": self.kind,
+            "stage": self.stage,
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "duration_ms": self.duration_ms,
+            "cpu_ms": self.cpu_ms,
+            "started_at_ms": self.started_at_ms,
+            "error": self.error,
+            "log": self.log,
+        });
+        if !self.options.is_empty() {
+            line["options"] = json!(self.options);
+        }
+        line
+    }
+
+    /// Reads a line back. `job` and `status` must be strings; any other field of the wrong
+    /// type reads as absent, as a missing one does.
+    pub fn from_json(line: &Value) -> Option<Self> {
+        let text = |field: &str| line[field].as_str().map(str::to_string);
+        let number = |field: &str| line[field].as_u64();
+        Some(Self {
+            job: text("job")?,
+            kind: text("kind").unwrap_or_default(),
+            stage: text("stage"),
+            status: text("status")?,
+            exit_code: line["exit_code"]
+                .as_i64()
+                .and_then(|code| i32::try_from(code).ok()),
+            duration_ms: number("duration_ms"),
+            cpu_ms: number("cpu_ms"),
+            started_at_ms: number("started_at_ms"),
+            error: text("error"),
+            log: text("log"),
+            options: line["options"]
+                .as_array()
+                .map(|list| {
+                    list.iter()
+                        .filter_map(|o| o.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
-        .unwrap_or_default();
-    Some((
-        (name, stage),
+    }
+
+    /// Which job it is about. Records written before stages existed are configures.
+    pub fn key(&self) -> RecordKey {
+        let stage = match (&self.stage, self.kind.as_str()) {
+            (Some(stage), _) => Some(stage.clone()),
+            (None, "cmake") => Some(Stage::Configure.as_str().to_string()),
+            (None, _) => None,
+        };
+        (self.job.clone(), stage)
+    }
+
+    /// What the planner needs of it: the status, the duration of a run that ran to an end of
+    /// its own, the options.
+    pub fn last_run(self) -> LastRun {
+        let ran_to_an_end = matches!(self.status.as_str(), "ok" | "failed" | "timeout");
         LastRun {
-            status,
-            duration,
-            options,
-        },
-    ))
+            duration: self
+                .duration_ms
+                .filter(|_| ran_to_an_end)
+                .map(Duration::from_millis),
+            status: self.status,
+            options: self.options,
+        }
+    }
+}
+
+fn parse_record(line: &[u8]) -> Option<(RecordKey, LastRun)> {
+    let value = serde_json::from_slice::<Value>(line).ok()?;
+    let record = HistoryRecord::from_json(&value)?;
+    Some((record.key(), record.last_run()))
 }
 
 #[cfg(test)]
@@ -317,6 +418,30 @@ mod tests {
         );
         assert_eq!(last.warnings.len(), 1, "{:?}", last.warnings);
         std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    /// The bytes on disk are those of every earlier version, and reading them back gives the
+    /// record that was written.
+    #[test]
+    fn a_record_is_written_as_before_and_read_back_whole() {
+        let mut run = row("a/b", JobState::Failed);
+        run.error = Some("x.c:1: error".to_string());
+        run.exit_code = Some(1);
+        run.log = Some(PathBuf::from("/l/a/b/configure.log"));
+        let plain = HistoryRecord::of(&run, 7);
+        assert_eq!(
+            plain.to_json().to_string(),
+            r#"{"job":"a/b","kind":"cmake","stage":"configure","status":"failed","exit_code":1,"duration_ms":5,"cpu_ms":null,"started_at_ms":7,"error":"x.c:1: error","log":"/l/a/b/configure.log"}"#
+        );
+        assert_eq!(HistoryRecord::from_json(&plain.to_json()), Some(plain));
+        run.options = vec!["X=1".to_string()];
+        let with_options = HistoryRecord::of(&run, 7);
+        let line = with_options.to_json().to_string();
+        assert!(line.ends_with(r#","options":["X=1"]}"#), "{line}");
+        assert_eq!(
+            HistoryRecord::from_json(&with_options.to_json()),
+            Some(with_options)
+        );
     }
 
     #[test]

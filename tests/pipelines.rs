@@ -5,14 +5,9 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::Path;
 
-use common::{TempDir, cmake_available, copy_fixture, run_jobdeck};
+use common::{TempDir, cmake_available, copy_fixture, path_arg as arg, run_jobdeck};
 use serde_json::Value;
-
-fn arg(path: &Path) -> &str {
-    path.to_str().expect("temp paths are UTF-8")
-}
 
 /// Copies the named fixtures of `assets/fixtures/pipelines` into a fresh workspace.
 fn workspace(label: &str, projects: &[&str]) -> TempDir {

@@ -1,10 +1,9 @@
-//! The live terminal UI: the same engine and model as the headless mode, drawn with ratatui.
+//! The live terminal UI: a front end of the session's runner, drawn with ratatui.
 //!
-//! One loop fans in key presses (input thread), engine events, stop signals and a ticker
-//! (`tick(250ms)` while a run is in flight, `never()` while idle, so an idle UI sleeps). Each
-//! turn takes everything pending, updates the model, carries out the effects through the
-//! `Driver`, and draws once if the model changed, at most once per frame interval, so a flood
-//! of engine events never delays a key.
+//! The runner's one loop fans in key presses (input thread), SIGTSTP/SIGCONT, engine events,
+//! stop signals and this front end's clock (`tick(250ms)` while a run is in flight, a slow
+//! tick while idle). Each turn the screen is drawn once if the model changed, at most once
+//! per frame interval, so a flood of engine events never delays a key.
 
 mod clipboard;
 pub mod input;
@@ -13,19 +12,19 @@ mod terminal;
 pub mod theme;
 pub mod view;
 
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, after, never, select, tick};
+use crossbeam_channel::{Receiver, after, never, tick};
 use rustix::process::Signal;
 use signal_hook::consts::SIGTSTP;
 
 use crate::app::{self, Action, Effect, Model, Msg, UiAction};
-use crate::driver::Followup;
-use crate::engine::EngineEvent;
-use crate::session::{End, Session};
+use crate::session::outputs::Warnings;
+use crate::session::recap::Recap;
+use crate::session::{End, Frontend, Reporter, Session};
 use crate::signals::{self, StopSignals, SuspendSignals};
 use input::{Input, InputEvent};
 use keymap::Mode;
@@ -40,223 +39,202 @@ const TICK: Duration = Duration::from_millis(250);
 const IDLE_TICK: Duration = Duration::from_secs(1);
 /// The shortest time between two frames.
 const FRAME: Duration = Duration::from_millis(16);
-/// Engine events taken per turn, so keys are read between chunks of a flood.
-const EVENT_BUDGET: usize = 20_000;
 
 /// Runs the full-screen UI over a started session until the user quits or a signal arrives.
+/// Warnings show as notices, and are printed again with the summary and the recap once the
+/// terminal is the shell's again.
 pub fn run_tui(mut session: Session, signals: &StopSignals) -> io::Result<End> {
     app::update(
         &mut session.model,
         Msg::Action(Action::Ui(UiAction::SetNoColor(Theme::no_color_from_env()))),
     );
-    for warning in session.driver.warnings() {
-        crate::text::warn(&warning);
-    }
-    let result = {
-        let mut tui = Tui::enter()?;
-        let suspend = signals::listen_for_suspend()?;
-        let input = Input::spawn()?;
-        let mut ui = Loop {
-            tui: &mut tui,
-            input: &input,
-            session: &mut session,
-            signals,
-            suspend: &suspend,
-            interrupted: false,
-            last_draw: None,
-        };
-        ui.run()
-    };
-    // The terminal is back to normal here; the shutdown waits for any process group that a
-    // second Ctrl-C stopped waiting for. Runs that ended during it still belong in the
-    // history and the trace.
-    let staged = session.model.has_stages();
-    let finish = session.finish(result.as_ref().is_ok_and(|&i| i), |_| {});
-    for warning in &finish.warnings {
-        crate::text::warn(warning);
-    }
-    let interrupted = result?;
-    // Speed-up and efficiency count only the time runs were in flight (see
-    // `Model::summary`), so time spent looking at the finished table does not dilute them.
-    // The same line the headless mode ends with, now that the screen is the shell's again.
-    // Not `println!`: it panics when stdout is a closed pipe.
-    let _ = writeln!(io::stdout(), "{}", finish.summary.line(interrupted));
-    let args: Vec<_> = std::env::args_os().collect();
-    for line in crate::recap::recap(&finish.unsuccessful, staged, &args) {
-        let _ = writeln!(io::stdout(), "{line}");
-    }
-    Ok(finish.end)
-}
-
-struct Loop<'a> {
-    tui: &'a mut Tui,
-    input: &'a Input,
-    session: &'a mut Session,
-    signals: &'a StopSignals,
-    suspend: &'a SuspendSignals,
-    interrupted: bool,
-    last_draw: Option<Instant>,
-}
-
-impl Loop<'_> {
-    /// Returns whether a signal ended the session.
-    fn run(&mut self) -> io::Result<bool> {
-        let ticker = tick(TICK);
+    let screen = Screen {
+        tui: Some(Tui::enter()?),
+        suspend: Some(signals::listen_for_suspend()?),
+        input: Some(Input::spawn()?),
+        signals,
+        last_draw: None,
+        ticker: tick(TICK),
         // While nothing runs, a slow tick keeps the header's clock honest at next to no cost
         // (a redraw a second, and only of the visible rows).
-        let idle = tick(IDLE_TICK);
-        let changes = self.session.driver.changes();
-        let mut pending = self.session.model.start();
-        loop {
-            while !pending.is_empty() {
-                for effect in std::mem::take(&mut pending) {
-                    match self.session.driver.apply(effect) {
-                        Some(Followup::Effect(Effect::Exit)) => return Ok(self.interrupted),
-                        Some(Followup::Effect(Effect::OpenPager { log, follow })) => {
-                            pending.extend(self.open_pager(&log, follow)?);
-                        }
-                        Some(Followup::Effect(Effect::OpenEditor { file, line })) => {
-                            pending.extend(self.open_editor(&file, line)?);
-                        }
-                        Some(Followup::Effect(Effect::Copy(text))) => {
-                            clipboard::copy(self.tui.terminal.backend_mut(), &text)?;
-                        }
-                        Some(Followup::Effect(Effect::Suspend)) => {
-                            pending.extend(self.suspend()?);
-                        }
-                        Some(Followup::Update(msg)) => pending.extend(self.update(msg)),
-                        _ => {}
-                    }
-                }
+        idle: tick(IDLE_TICK),
+    };
+    let reporters: Vec<Box<dyn Reporter>> =
+        vec![Box::new(Warnings::at_exit()), Box::new(Recap::stdout())];
+    session.run(screen, reporters, &signals.events)
+}
+
+/// The full screen as the session's front end: key presses and SIGTSTP/SIGCONT in, frames
+/// out, and the pager, the editor and the clipboard as its effects.
+struct Screen<'a> {
+    /// `None` once the terminal is given back.
+    tui: Option<Tui>,
+    suspend: Option<SuspendSignals>,
+    input: Option<Input>,
+    signals: &'a StopSignals,
+    last_draw: Option<Instant>,
+    ticker: Receiver<Instant>,
+    idle: Receiver<Instant>,
+}
+
+impl Frontend for Screen<'_> {
+    type Input = InputEvent;
+    type Signal = i32;
+
+    fn input(&self) -> Receiver<InputEvent> {
+        self.input
+            .as_ref()
+            .map_or_else(never, |input| input.events.clone())
+    }
+
+    fn own_signals(&self) -> Receiver<i32> {
+        self.suspend
+            .as_ref()
+            .map_or_else(never, |suspend| suspend.events.clone())
+    }
+
+    fn on_input(&mut self, input: Option<InputEvent>, model: &Model) -> io::Result<Vec<Msg>> {
+        Ok(match input {
+            Some(event) => input_messages(model, event, Instant::now()),
+            // The terminal is gone: stop everything without asking.
+            None => vec![Msg::Action(Action::ForceQuit)],
+        })
+    }
+
+    fn on_signal(&mut self, signal: i32, _: &Model) -> io::Result<Vec<Msg>> {
+        if signal == SIGTSTP {
+            return self.suspend();
+        }
+        // Continued after a stop jobdeck did not ask for (SIGSTOP): the shell may have reset
+        // the terminal's modes meanwhile, and drawn over it.
+        self.tui()?.resume()?;
+        Ok(vec![Msg::Resized])
+    }
+
+    fn carry_out(&mut self, effect: Effect, _: &Model) -> io::Result<Vec<Msg>> {
+        match effect {
+            Effect::OpenPager { log, follow } => self.open_pager(&log, follow),
+            Effect::OpenEditor { file, line } => self.open_editor(&file, line),
+            Effect::Copy(text) => {
+                clipboard::copy(self.tui()?.terminal.backend_mut(), &text)?;
+                Ok(Vec::new())
             }
-            self.sync_viewport()?;
-            let frame_due = self.draw_if_due()?;
-            let clock = if self.session.model.runs_in_flight() > 0 {
-                &ticker
-            } else {
-                &idle
-            };
-            select! {
-                recv(self.input.events) -> event => match event {
-                    Ok(event) => pending.extend(self.on_input(event)),
-                    // The terminal is gone: stop everything without asking.
-                    Err(_) => pending.extend(self.update(Msg::Action(Action::ForceQuit))),
-                },
-                recv(self.session.events) -> event => {
-                    if let Ok(event) = event {
-                        self.update(Msg::Tick(Instant::now()));
-                        pending.extend(self.update(Msg::Engine(event)));
-                    }
-                },
-                recv(self.signals.events) -> signal => if signal.is_ok() {
-                    self.interrupted = true;
-                    pending.extend(self.update(Msg::Action(Action::ForceQuit)));
-                },
-                recv(self.suspend.events) -> signal => match signal {
-                    Ok(SIGTSTP) => pending.extend(self.suspend()?),
-                    // Continued after a stop jobdeck did not ask for (SIGSTOP): the shell
-                    // may have reset the terminal's modes meanwhile, and drawn over it.
-                    Ok(_) => {
-                        self.tui.resume()?;
-                        pending.extend(self.update(Msg::Resized));
-                    }
-                    Err(_) => {}
-                },
-                recv(changes) -> folder => if let Ok(folder) = folder {
-                    self.update(Msg::Tick(Instant::now()));
-                    pending.extend(self.update(Msg::SourceChanged(folder)));
-                },
-                recv(clock) -> _ => {},
-                recv(frame_due) -> _ => {},
-            }
-            let events: Vec<InputEvent> = self.input.events.try_iter().collect();
-            for event in events {
-                pending.extend(self.on_input(event));
-            }
-            self.update(Msg::Tick(Instant::now()));
-            let batch: Vec<EngineEvent> =
-                self.session.events.try_iter().take(EVENT_BUDGET).collect();
-            for event in batch {
-                pending.extend(self.update(Msg::Engine(event)));
-            }
-            if let Some(warning) = self.session.take_news(|_| {}) {
-                self.update(Msg::Notice(warning));
-            }
-            for warning in self.session.driver.new_warnings() {
-                self.update(Msg::Notice(warning));
-            }
+            Effect::Suspend => self.suspend(),
+            _ => Ok(Vec::new()),
         }
     }
 
-    fn update(&mut self, msg: Msg) -> Vec<Effect> {
-        app::update(&mut self.session.model, msg)
+    fn clock(&self, busy: bool) -> Receiver<Instant> {
+        if busy { &self.ticker } else { &self.idle }.clone()
     }
 
-    fn on_input(&mut self, event: InputEvent) -> Vec<Effect> {
-        let messages = input_messages(&self.session.model, event, Instant::now());
-        let mut effects = Vec::new();
-        for message in messages {
-            effects.extend(self.update(message));
-        }
-        effects
-    }
-
-    /// Tells the model where the table and log are whenever the size or the layout changed.
-    fn sync_viewport(&mut self) -> io::Result<()> {
-        let size = self.tui.terminal.size()?;
+    /// Tells the model where the table and log are whenever the size or the layout changed;
+    /// otherwise draws if the model changed and a frame interval passed.
+    fn refresh(&mut self, model: &Model) -> io::Result<(Vec<Msg>, Receiver<Instant>)> {
+        let size = self.tui()?.terminal.size()?;
         let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
-        let viewport = view::viewport(&view::layout(area, &self.session.model));
-        if viewport != self.session.model.ui.viewport {
-            self.update(Msg::Viewport(viewport));
+        let viewport = view::viewport(&view::layout(area, model));
+        if viewport != model.ui.viewport {
+            return Ok((vec![Msg::Viewport(viewport)], never()));
         }
-        Ok(())
-    }
-
-    /// Draws if the model changed and a frame interval passed; otherwise returns a timer for
-    /// when the next frame may be drawn (or `never` when nothing is waiting to be drawn).
-    fn draw_if_due(&mut self) -> io::Result<Receiver<Instant>> {
-        if !self.session.model.is_dirty() {
-            return Ok(never());
+        if !model.is_dirty() {
+            return Ok((Vec::new(), never()));
         }
         let now = Instant::now();
         if let Some(last) = self.last_draw {
             let next = last + FRAME;
             if next > now {
-                return Ok(after(next - now));
+                return Ok((Vec::new(), after(next - now)));
             }
         }
-        let model = &self.session.model;
-        self.tui.terminal.draw(|frame| view::render(model, frame))?;
-        self.update(Msg::Drawn);
+        self.tui()?
+            .terminal
+            .draw(|frame| view::render(model, frame))?;
         self.last_draw = Some(now);
-        Ok(never())
+        Ok((vec![Msg::Drawn], never()))
+    }
+
+    fn ends_when_idle(&self) -> bool {
+        false
+    }
+
+    /// Gives the terminal back before the shutdown, which waits for any process group that
+    /// a second Ctrl-C stopped waiting for.
+    fn leave(&mut self) {
+        self.input = None;
+        self.suspend = None;
+        self.tui = None;
+    }
+}
+
+impl Screen<'_> {
+    fn tui(&mut self) -> io::Result<&mut Tui> {
+        self.tui
+            .as_mut()
+            .ok_or_else(|| io::Error::other("the terminal was given back"))
+    }
+
+    fn input(&self) -> &Input {
+        self.input
+            .as_ref()
+            .expect("the input thread runs until the terminal is given back")
+    }
+
+    fn suspend_signals(&self) -> &SuspendSignals {
+        self.suspend
+            .as_ref()
+            .expect("the suspend signals are heard until the terminal is given back")
     }
 
     /// Ctrl-Z or SIGTSTP, as vim and htop do it: gives the terminal back as it was, stops
     /// until the shell continues jobdeck (`fg`), then takes the terminal back and draws
     /// everything again. Only jobdeck stops: its jobs run in their own process groups and go
     /// on, their output waiting in their pipes.
-    fn suspend(&mut self) -> io::Result<Vec<Effect>> {
-        self.input.pause();
-        self.tui.suspend()?;
+    fn suspend(&mut self) -> io::Result<Vec<Msg>> {
+        self.input().pause();
+        self.tui()?.suspend()?;
         // SIGSTOP, which no handler can catch: jobdeck's own SIGTSTP handler is what
         // brought it here.
         let _ = rustix::process::kill_process(rustix::process::getpid(), Signal::STOP);
-        self.tui.resume()?;
-        self.input.resume();
-        Ok(self.update(Msg::Resized))
+        self.tui()?.resume()?;
+        self.input().resume();
+        Ok(vec![Msg::Resized])
+    }
+
+    /// Runs `program` on the real terminal with Ctrl-C and Ctrl-Z left to it, then takes the
+    /// screen back. Returns the notice to show if it did not end well.
+    fn lend_terminal(
+        &mut self,
+        name: &str,
+        program: impl FnOnce() -> io::Result<std::process::ExitStatus>,
+    ) -> io::Result<Vec<Msg>> {
+        self.input().pause();
+        self.tui()?.suspend()?;
+        let status = self
+            .signals
+            .lend_ctrl_c(|| self.suspend_signals().lend_ctrl_z(program))??;
+        self.tui()?.resume()?;
+        self.input().resume();
+        let notice = match status {
+            Ok(status) if status.success() => None,
+            Ok(status) => Some(format!("{name} ended with {status}")),
+            Err(err) => Some(format!("cannot run {name}: {err}")),
+        };
+        Ok(notice
+            .map(Msg::Notice)
+            .into_iter()
+            .chain([Msg::Resized])
+            .collect())
     }
 
     /// Runs `$PAGER` (default `less`) on the real terminal, then takes the screen back. A
     /// log still being written is opened with `less +F`, which follows its end until Ctrl-C.
-    fn open_pager(&mut self, path: &Path, follow: bool) -> io::Result<Vec<Effect>> {
+    fn open_pager(&mut self, path: &Path, follow: bool) -> io::Result<Vec<Msg>> {
         if !path.exists() {
             // A run that has just started may not have created its log yet.
             let notice = format!("no log file at {} (yet)", path.display());
-            return Ok(self.update(Msg::Notice(notice)));
+            return Ok(vec![Msg::Notice(notice)]);
         }
-        self.input.pause();
-        self.tui.suspend()?;
         let pager = std::env::var("PAGER")
             .ok()
             .filter(|p| !p.trim().is_empty())
@@ -274,39 +252,19 @@ impl Loop<'_> {
                 .arg(path)
                 .status()
         };
-        let status = self
-            .signals
-            .lend_ctrl_c(|| self.suspend.lend_ctrl_z(run_pager))??;
-        self.tui.resume()?;
-        self.input.resume();
-        let mut effects = Vec::new();
-        match status {
-            Ok(status) if status.success() => {}
-            Ok(status) => {
-                effects.extend(self.update(Msg::Notice(format!("{pager} ended with {status}"))));
-            }
-            Err(err) => {
-                effects.extend(self.update(Msg::Notice(format!("cannot run {pager}: {err}"))));
-            }
-        }
-        effects.extend(self.update(Msg::Resized));
-        Ok(effects)
+        self.lend_terminal(&pager, run_pager)
     }
-}
 
-impl Loop<'_> {
     /// Runs `$VISUAL`, else `$EDITOR`, else `vi` on the real terminal at `+LINE FILE` (the
     /// form vi, vim, nano, emacs and helix all read), then takes the screen back, as the
     /// pager does. Ctrl-C and Ctrl-Z inside it are the editor's.
-    fn open_editor(&mut self, file: &Path, line: Option<u32>) -> io::Result<Vec<Effect>> {
+    fn open_editor(&mut self, file: &Path, line: Option<u32>) -> io::Result<Vec<Msg>> {
         let editor = ["VISUAL", "EDITOR"]
             .iter()
             .filter_map(|name| std::env::var(name).ok())
             .find(|value| !value.trim().is_empty())
             .unwrap_or_else(|| "vi".to_string());
         let at = line.map(|line| format!(" +{line}")).unwrap_or_default();
-        self.input.pause();
-        self.tui.suspend()?;
         // Through `sh` so an editor with arguments (`code -w`) works; the file stays one word.
         let run_editor = || {
             Command::new("sh")
@@ -316,22 +274,7 @@ impl Loop<'_> {
                 .arg(file)
                 .status()
         };
-        let status = self
-            .signals
-            .lend_ctrl_c(|| self.suspend.lend_ctrl_z(run_editor))??;
-        self.tui.resume()?;
-        self.input.resume();
-        let mut effects = Vec::new();
-        let notice = match status {
-            Ok(status) if status.success() => None,
-            Ok(status) => Some(format!("{editor} ended with {status}")),
-            Err(err) => Some(format!("cannot run {editor}: {err}")),
-        };
-        if let Some(notice) = notice {
-            effects.extend(self.update(Msg::Notice(notice)));
-        }
-        effects.extend(self.update(Msg::Resized));
-        Ok(effects)
+        self.lend_terminal(&editor, run_editor)
     }
 }
 

@@ -8,6 +8,7 @@
     reason = "each test crate uses a different subset of these helpers"
 )]
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -478,17 +479,6 @@ pub fn jobdeck_json(args: &[&str]) -> Vec<serde_json::Value> {
     run.json()
 }
 
-/// The `finished` events by job name.
-pub fn finished_by_job(
-    events: &[serde_json::Value],
-) -> std::collections::HashMap<String, serde_json::Value> {
-    events
-        .iter()
-        .filter(|e| e["event"] == "finished")
-        .map(|e| (e["job"].as_str().expect("job name").to_string(), e.clone()))
-        .collect()
-}
-
 /// A command that runs jobdeck as the unprivileged user `nobody`, so permission bits apply.
 pub fn as_nobody(args: &[&str], dir: &Path) -> Command {
     let mut command = Command::new("setpriv");
@@ -515,4 +505,64 @@ pub fn nobody_workspace(test: &str, label: &str) -> Option<TempDir> {
 pub fn open_to_everyone(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+}
+
+/// A temporary path as one command-line argument.
+pub fn path_arg(path: &Path) -> &str {
+    path.to_str().expect("temp paths are UTF-8")
+}
+
+/// The fields every job event carries, by the public contract.
+pub const JOB_FIELDS: [&str; 12] = [
+    "event",
+    "ts_ms",
+    "attempt",
+    "job",
+    "kind",
+    "worker",
+    "status",
+    "duration_ms",
+    "exit_code",
+    "error",
+    "log",
+    "seeded",
+];
+
+/// The `finished` event of each job, by job name; fails on a job that finished twice.
+pub fn finished_by_job(events: &[serde_json::Value]) -> HashMap<String, serde_json::Value> {
+    let mut finished = HashMap::new();
+    for event in events.iter().filter(|e| e["event"] == "finished") {
+        let job = event["job"].as_str().expect("job is a string").to_string();
+        assert!(
+            finished.insert(job.clone(), event.clone()).is_none(),
+            "{job} finished twice"
+        );
+    }
+    finished
+}
+
+/// Checks the event stream's invariants: every job event has the contract's fields, every
+/// `started` has exactly one `finished`, and the last line is the summary.
+pub fn check_event_stream(events: &[serde_json::Value]) {
+    for event in events.iter().filter(|e| e["event"] != "summary") {
+        for field in JOB_FIELDS {
+            assert!(
+                event.get(field).is_some(),
+                "field {field} missing in {event}"
+            );
+        }
+        assert_eq!(event["kind"], "cmake");
+    }
+    let count = |name: &str| events.iter().filter(|e| e["event"] == name).count();
+    let finished = finished_by_job(events);
+    for started in events.iter().filter(|e| e["event"] == "started") {
+        let job = started["job"].as_str().expect("job name");
+        assert!(finished.contains_key(job), "{job} started, never finished");
+    }
+    assert_eq!(
+        count("queued"),
+        count("finished"),
+        "every queued job finishes exactly once"
+    );
+    assert_eq!(events.last().expect("some events")["event"], "summary");
 }

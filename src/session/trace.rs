@@ -4,11 +4,12 @@
 //! microseconds, which Perfetto and `chrome://tracing` open directly.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
 use crate::app::Model;
+use crate::session::{Event, Problem, Reporter};
 
 /// The trace of every finished run in the model, as JSON.
 pub fn trace_json(model: &Model) -> Value {
@@ -56,4 +57,29 @@ pub fn write_trace(model: &Model, path: &Path) -> std::io::Result<()> {
 
 fn micros(d: std::time::Duration) -> u64 {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// The reporter that writes the trace when the session ends.
+#[derive(Debug)]
+pub struct Trace {
+    path: PathBuf,
+}
+
+impl Trace {
+    /// Writes the trace to `path`.
+    pub fn new(path: PathBuf) -> Self {
+        Self { path }
+    }
+}
+
+impl Reporter for Trace {
+    fn report(&mut self, event: &Event<'_>, model: &Model) -> Result<(), Problem> {
+        if !matches!(event, Event::Ended(_)) {
+            return Ok(());
+        }
+        write_trace(model, &self.path).map_err(|err| {
+            let path = self.path.display();
+            Problem::Warning(format!("cannot write the trace {path}: {err}"))
+        })
+    }
 }

@@ -5,7 +5,8 @@
 use std::io::{self, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use crate::app::Progress;
+use crate::app::{Model, Progress};
+use crate::session::{Event, Problem, Reporter};
 
 /// How often the line is redrawn at most: often enough to look alive, rarely enough to cost
 /// nothing against the jobs.
@@ -65,5 +66,18 @@ impl ProgressLine {
             // The next draw comes at once, not 100 ms after the one just wiped.
             self.last = None;
         }
+    }
+}
+
+impl Reporter for ProgressLine {
+    fn report(&mut self, event: &Event<'_>, model: &Model) -> Result<(), Problem> {
+        match event {
+            // A plain line goes to stdout: off the screen first if that is this terminal.
+            Event::RunFinished(_) => self.clear_for_stdout(),
+            Event::Warning(_) | Event::Ended(_) => self.clear(),
+            Event::Turned => self.draw(|| model.progress(), Instant::now()),
+            Event::Began | Event::RunStarted(_) => {}
+        }
+        Ok(())
     }
 }

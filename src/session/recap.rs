@@ -3,22 +3,74 @@
 //! comes back to a finished terminal finds what needs doing without scrolling.
 
 use std::ffi::OsString;
+use std::io::{self, Write};
 use std::path::Path;
 use std::process::Command;
 
 use crate::app::causes::tally;
-use crate::app::{JobState, RunRecord};
+use crate::app::{JobState, Model, RunRecord};
 use crate::engine::process::describe;
+use crate::session::{CommandLine, Event, Problem, Reporter};
 use crate::text::escape_controls;
+
+/// The reporter that ends a session's plain output, in both modes: the summary line, then
+/// the recap. Nothing is printed after an output was lost (stdout closed, terminal gone).
+#[derive(Debug)]
+pub struct Recap<W: Write> {
+    out: W,
+}
+
+impl Recap<io::Stdout> {
+    /// The recap on stdout.
+    pub fn stdout() -> Self {
+        Self { out: io::stdout() }
+    }
+}
+
+impl<W: Write> Recap<W> {
+    /// The recap on `out`.
+    pub fn new(out: W) -> Self {
+        Self { out }
+    }
+
+    /// What was written, for tests.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+impl<W: Write> Reporter for Recap<W> {
+    fn report(&mut self, event: &Event<'_>, model: &Model) -> Result<(), Problem> {
+        let Event::Ended(ending) = event else {
+            return Ok(());
+        };
+        if ending.output_lost {
+            return Ok(());
+        }
+        // Speed-up and efficiency count only the time runs were in flight (see
+        // `Model::summary`), so time spent looking at a finished table does not dilute them.
+        let lines = std::iter::once(ending.summary.line(ending.interrupted)).chain(recap(
+            ending.unsuccessful,
+            model.has_stages(),
+            ending.command,
+        ));
+        // Not `println!`: it panics when stdout is a closed pipe.
+        lines
+            .into_iter()
+            .try_for_each(|line| writeln!(self.out, "{line}"))
+            .and_then(|()| self.out.flush())
+            .map_err(Problem::Lost)
+    }
+}
 
 /// How many jobs the recap names before it says how many more there are.
 pub const LISTED: usize = 20;
 
-/// The recap for `unsuccessful` jobs of a session started with `args` (the program first);
+/// The recap for `unsuccessful` jobs of a session started with `command`;
 /// names carry their stage when the session has stages (`staged`), as the plain lines do.
 /// Skipped jobs are left out: the failure before them is listed, and a re-run brings them
 /// along. Empty when every job succeeded.
-pub fn recap(unsuccessful: &[RunRecord], staged: bool, args: &[OsString]) -> Vec<String> {
+pub fn recap(unsuccessful: &[RunRecord], staged: bool, command: &CommandLine) -> Vec<String> {
     let listed: Vec<&RunRecord> = unsuccessful
         .iter()
         .filter(|r| r.state != JobState::Skipped)
@@ -51,7 +103,7 @@ pub fn recap(unsuccessful: &[RunRecord], staged: bool, args: &[OsString]) -> Vec
     }
     // The demo's build root is a temporary folder removed at exit: its logs are gone, and a
     // re-run would start from a fresh one with no history.
-    if args.iter().any(|arg| arg == "--demo") {
+    if command.demo {
         return lines;
     }
     // Every log of a session sits in `<logs>/<name>/<stage>.log`; names may hold folders.
@@ -62,7 +114,7 @@ pub fn recap(unsuccessful: &[RunRecord], staged: bool, args: &[OsString]) -> Vec
     {
         lines.push(clean(&format!("logs: {}", folder.display())));
     }
-    if let Some(command) = rerun_command(args) {
+    if let Some(command) = rerun_command(&command.args) {
         lines.push(clean(&format!("re-run them: {command}")));
     }
     lines
@@ -111,8 +163,11 @@ mod tests {
         RunRecord::of(JobId(0), &row, Duration::ZERO)
     }
 
-    fn args(list: &[&str]) -> Vec<OsString> {
-        list.iter().map(OsString::from).collect()
+    fn args(list: &[&str]) -> CommandLine {
+        CommandLine {
+            args: list.iter().map(OsString::from).collect(),
+            demo: list.contains(&"--demo"),
+        }
     }
 
     #[test]

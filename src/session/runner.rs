@@ -1,0 +1,342 @@
+//! The one loop of a session, for both front ends.
+//!
+//! Each turn it carries out the model's effects (engine effects through the [`Driver`], the
+//! rest through the [`Frontend`]), then blocks in one `select!` over the engine's events, the
+//! watch's changes, the stop signals, the front end's input and signals, its clock and its
+//! frame timer. It then takes everything pending (engine events up to a budget, so a flood
+//! never delays a key), feeds it to the model through `app::update`, and hands what happened
+//! to the reporters. At the end it shuts the engine down, feeds the runs that ended meanwhile
+//! to the model and the reporters, and tells every reporter how the session ended: also after
+//! a signal, and also when an output was lost.
+//!
+//! [`Driver`]: crate::driver::Driver
+
+use std::io;
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, never, select};
+
+use super::reporter::{Ending, Event, Problem, Reporter};
+use super::{End, Session};
+use crate::app::{self, Action, Effect, Model, Msg, News};
+use crate::engine::JobId;
+
+/// Engine events taken per turn, so input is read between chunks of a flood.
+const EVENT_BUDGET: usize = 20_000;
+
+/// A front end that has input of its own (keys, its own signals), a screen to keep up to
+/// date, and effects only it can carry out (a pager, an editor, the clipboard, suspending).
+///
+/// Every method has a default that does nothing, which is what a session without anyone at
+/// the keyboard needs ([`Unattended`]).
+pub trait Frontend {
+    /// What its input thread reports.
+    type Input;
+    /// Its own signals (SIGTSTP, SIGCONT).
+    type Signal;
+
+    /// The channel its input comes on; `never()` without one. A closed channel means the
+    /// input is gone: [`Frontend::on_input`] hears `None`.
+    fn input(&self) -> Receiver<Self::Input> {
+        never()
+    }
+
+    /// The channel its own signals come on; `never()` without.
+    fn own_signals(&self) -> Receiver<Self::Signal> {
+        never()
+    }
+
+    /// The messages one input becomes (`None`: the input is gone).
+    fn on_input(&mut self, input: Option<Self::Input>, model: &Model) -> io::Result<Vec<Msg>> {
+        let _ = (input, model);
+        Ok(Vec::new())
+    }
+
+    /// Handles one of its own signals.
+    fn on_signal(&mut self, signal: Self::Signal, model: &Model) -> io::Result<Vec<Msg>> {
+        let _ = (signal, model);
+        Ok(Vec::new())
+    }
+
+    /// Carries out an effect that is the front end's business (`OpenPager`, `OpenEditor`,
+    /// `Copy`, `Suspend`); returns the messages that came of it.
+    fn carry_out(&mut self, effect: Effect, model: &Model) -> io::Result<Vec<Msg>> {
+        let _ = (effect, model);
+        Ok(Vec::new())
+    }
+
+    /// The clock that moves the model's time while runs are in flight (`busy`) or not;
+    /// `never()` to move it on events only.
+    fn clock(&self, busy: bool) -> Receiver<Instant> {
+        let _ = busy;
+        never()
+    }
+
+    /// Brings the screen up to date with `model`. Returns the messages that came of it and a
+    /// timer for when the next frame is due (`never()` if none is waiting).
+    fn refresh(&mut self, model: &Model) -> io::Result<(Vec<Msg>, Receiver<Instant>)> {
+        let _ = model;
+        Ok((Vec::new(), never()))
+    }
+
+    /// Whether the session ends once nothing is left to run (and it does not watch).
+    fn ends_when_idle(&self) -> bool {
+        true
+    }
+
+    /// Gives the terminal back, before the engine's shutdown and the session's end.
+    fn leave(&mut self) {}
+}
+
+/// The front end of a session with no one at the keyboard: the headless mode.
+#[derive(Debug, Default)]
+pub struct Unattended;
+
+impl Frontend for Unattended {
+    type Input = ();
+    type Signal = ();
+}
+
+/// The loop's state.
+pub(super) struct Runner<'a, F: Frontend> {
+    session: Session,
+    frontend: F,
+    /// `None` once a reporter lost its output.
+    reporters: Vec<Option<Box<dyn Reporter>>>,
+    signals: &'a Receiver<i32>,
+    interrupted: bool,
+    /// The first output a reporter lost.
+    lost: Option<io::Error>,
+    /// Whether the loop still runs: warnings are then also shown as notices.
+    live: bool,
+}
+
+impl<'a, F: Frontend> Runner<'a, F> {
+    pub(super) fn new(
+        session: Session,
+        frontend: F,
+        reporters: Vec<Box<dyn Reporter>>,
+        signals: &'a Receiver<i32>,
+    ) -> Self {
+        Self {
+            session,
+            frontend,
+            reporters: reporters.into_iter().map(Some).collect(),
+            signals,
+            interrupted: false,
+            lost: None,
+            live: true,
+        }
+    }
+
+    pub(super) fn run(mut self) -> io::Result<End> {
+        self.dispatch(&Event::Began);
+        for warning in self.session.driver.warnings() {
+            self.warn(&warning);
+        }
+        let result = self.live();
+        self.live = false;
+        self.frontend.leave();
+        let end = self.finish(result.is_err());
+        result?;
+        match self.lost {
+            Some(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(End::OutputClosed),
+            Some(err) => Err(err),
+            None => Ok(end),
+        }
+    }
+
+    /// The loop, until the model asks to exit, or (unattended) nothing is left to run. An
+    /// error is the front end's terminal, gone.
+    fn live(&mut self) -> io::Result<()> {
+        let input = self.frontend.input();
+        let own_signals = self.frontend.own_signals();
+        let changes = self.session.driver.changes();
+        let events = self.session.events.clone();
+        let signals = self.signals.clone();
+        let mut pending = self.session.model.start();
+        loop {
+            while !pending.is_empty() {
+                for effect in std::mem::take(&mut pending) {
+                    if self.carry_out(effect, &mut pending)? {
+                        return Ok(());
+                    }
+                }
+            }
+            let model = &self.session.model;
+            // In watch mode the session goes on when the work is done, waiting for changes,
+            // until a signal ends it.
+            if self.frontend.ends_when_idle() && model.is_idle() && !model.is_watching() {
+                return Ok(());
+            }
+            if self.lost.is_some() && !model.quitting {
+                // Nobody reads the output any more: stop as a command-line tool does on
+                // SIGPIPE, cancelling what is left but keeping the history of what ended.
+                self.tick();
+                pending = self.update(Msg::Action(Action::ForceQuit));
+                continue;
+            }
+            let (messages, frame_due) = self.frontend.refresh(model)?;
+            pending.extend(self.feed(messages));
+            if !pending.is_empty() {
+                continue;
+            }
+            let clock = self.frontend.clock(self.session.model.runs_in_flight() > 0);
+            select! {
+                recv(events) -> event => {
+                    let Ok(event) = event else { return Ok(()) };
+                    self.tick();
+                    pending.extend(self.update(Msg::Engine(event)));
+                }
+                recv(changes) -> folder => if let Ok(folder) = folder {
+                    self.tick();
+                    pending.extend(self.update(Msg::SourceChanged(folder)));
+                },
+                recv(signals) -> signal => if signal.is_ok() {
+                    self.interrupted = true;
+                    self.tick();
+                    pending.extend(self.update(Msg::Action(Action::ForceQuit)));
+                },
+                recv(input) -> input => {
+                    let messages = self.frontend.on_input(input.ok(), &self.session.model)?;
+                    pending.extend(self.feed(messages));
+                }
+                recv(own_signals) -> signal => if let Ok(signal) = signal {
+                    let messages = self.frontend.on_signal(signal, &self.session.model)?;
+                    pending.extend(self.feed(messages));
+                },
+                recv(clock) -> _ => {},
+                recv(frame_due) -> _ => {},
+            }
+            for input in input.try_iter() {
+                let messages = self.frontend.on_input(Some(input), &self.session.model)?;
+                pending.extend(self.feed(messages));
+            }
+            self.tick();
+            for event in events.try_iter().take(EVENT_BUDGET) {
+                pending.extend(self.update(Msg::Engine(event)));
+            }
+            self.report_news();
+            for warning in self.session.driver.new_warnings() {
+                self.warn(&warning);
+            }
+            self.dispatch(&Event::Turned);
+        }
+    }
+
+    /// Carries out one effect; returns whether the session is to end.
+    fn carry_out(&mut self, effect: Effect, pending: &mut Vec<Effect>) -> io::Result<bool> {
+        use crate::driver::Followup::{Effect as Left, Update};
+        match self.session.driver.apply(effect) {
+            None => {}
+            Some(Left(Effect::Exit)) => return Ok(true),
+            Some(Left(effect)) => {
+                let messages = self.frontend.carry_out(effect, &self.session.model)?;
+                pending.extend(self.feed(messages));
+            }
+            Some(Update(Msg::WatchFailed(error))) => {
+                self.warn(&error);
+                pending.extend(self.update(Msg::WatchFailed(error)));
+            }
+            Some(Update(msg)) => pending.extend(self.update(msg)),
+        }
+        Ok(false)
+    }
+
+    /// Ends the session: cancels what still runs and waits for it, feeds the runs that
+    /// ended meanwhile (and the jobs cancelled before they ran) to the model and the
+    /// reporters, and tells every reporter how it ended.
+    fn finish(&mut self, front_end_lost: bool) -> End {
+        self.session.driver.shutdown();
+        // The runs still in flight ended during the shutdown, after the loop's last tick.
+        // Without a tick first, their time would count as job time but not as active time,
+        // and a second Ctrl-C would print a speed-up above the worker count.
+        self.tick();
+        while let Ok(event) = self.session.events.try_recv() {
+            self.update(Msg::Engine(event));
+        }
+        self.tick();
+        self.report_news();
+        for warning in self.session.driver.late_warnings() {
+            self.warn(&warning);
+        }
+        let model = &self.session.model;
+        let counts = model.counts();
+        let end = if self.interrupted {
+            End::Interrupted
+        } else if counts.ok == counts.total() {
+            End::AllSucceeded
+        } else {
+            End::SomeUnsuccessful
+        };
+        let unsuccessful: Vec<_> = (0..model.jobs.len())
+            .map(|index| JobId(u32::try_from(index).unwrap_or(u32::MAX)))
+            .filter(|&job| model.job(job).state.is_unsuccessful())
+            .map(|job| model.record(job))
+            .collect();
+        let summary = model.summary();
+        let command = self.session.command.clone();
+        let ending = Ending {
+            end,
+            interrupted: self.interrupted,
+            output_lost: front_end_lost || self.lost.is_some(),
+            summary: &summary,
+            unsuccessful: &unsuccessful,
+            command: &command,
+        };
+        self.dispatch(&Event::Ended(&ending));
+        end
+    }
+
+    fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        app::update(&mut self.session.model, msg)
+    }
+
+    fn feed(&mut self, messages: Vec<Msg>) -> Vec<Effect> {
+        messages
+            .into_iter()
+            .flat_map(|msg| self.update(msg))
+            .collect()
+    }
+
+    fn tick(&mut self) {
+        self.update(Msg::Tick(Instant::now()));
+    }
+
+    /// Hands what happened to runs since the last call to the reporters.
+    fn report_news(&mut self) {
+        for news in self.session.model.take_news() {
+            match &news {
+                News::Started(record) => self.dispatch(&Event::RunStarted(record)),
+                News::Finished(record) => self.dispatch(&Event::RunFinished(record)),
+            }
+        }
+    }
+
+    /// The one route of a warning: a notice on the live screen, and every reporter.
+    fn warn(&mut self, warning: &str) {
+        if self.live {
+            self.update(Msg::Notice(warning.to_string()));
+        }
+        self.dispatch(&Event::Warning(warning));
+    }
+
+    /// Hands `event` to every reporter in order. A warning a reporter raises reaches every
+    /// reporter before the next one hears `event`, so a warning at the end is printed
+    /// before the summary.
+    fn dispatch(&mut self, event: &Event<'_>) {
+        for index in 0..self.reporters.len() {
+            let Some(reporter) = self.reporters[index].as_mut() else {
+                continue;
+            };
+            match reporter.report(event, &self.session.model) {
+                Ok(()) => {}
+                Err(Problem::Warning(warning)) => self.warn(&warning),
+                Err(Problem::Lost(err)) => {
+                    self.reporters[index] = None;
+                    self.lost.get_or_insert(err);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! The real binary refusing to start: usage errors (exit 2), folders that cannot work, and
+//! the README documenting every option `--help` lists.
+
+mod common;
+
+use std::path::Path;
+
+use common::{TempDir, path_arg, run_jobdeck};
+
+#[test]
+fn zero_workers_is_a_usage_error() {
+    let run = run_jobdeck(["--headless", "-j", "0", "."]);
+    assert_eq!(run.code(), 2, "{run:?}");
+    assert!(run.stderr.contains("-j"), "{}", run.stderr);
+}
+
+#[test]
+fn an_unknown_option_is_a_usage_error() {
+    let run = run_jobdeck(["--headless", "--no-such-option"]);
+    assert_eq!(run.code(), 2, "{run:?}");
+}
+
+#[test]
+fn a_missing_folder_is_a_startup_error() {
+    let temp = TempDir::new("missing");
+    let run = run_jobdeck(["--headless", path_arg(&temp.join("not-there"))]);
+    assert_eq!(run.code(), 2, "{run:?}");
+    assert!(run.stderr.contains("not-there"), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+}
+
+#[test]
+fn a_build_root_equal_to_the_searched_folder_is_a_startup_error() {
+    let temp = TempDir::new("build-root-is-dir");
+    std::fs::create_dir_all(temp.join("p")).expect("mkdir");
+    std::fs::write(temp.join("p/CMakeLists.txt"), "project(p NONE)").expect("write");
+    let dir = path_arg(temp.path());
+    let run = run_jobdeck(["--headless", dir, "-B", dir]);
+    assert_eq!(run.code(), 2, "{run:?}");
+    assert!(
+        run.stderr.contains("build root cannot be"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !temp.join("p/CMakeCache.txt").exists(),
+        "nothing was configured in-source"
+    );
+}
+
+#[test]
+fn a_folder_without_projects_is_a_startup_error() {
+    let temp = TempDir::new("no-projects");
+    std::fs::create_dir_all(temp.join("just/folders")).expect("mkdir");
+    std::fs::write(temp.join("just/readme.txt"), "no CMakeLists here").expect("write");
+    let run = run_jobdeck(["--headless", path_arg(temp.path())]);
+    assert_eq!(run.code(), 2, "{run:?}");
+    assert!(
+        run.stderr.contains("no CMake projects"),
+        "stderr: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn every_option_in_help_is_documented_in_the_readme() {
+    let run = run_jobdeck(["--help"]);
+    assert_eq!(run.code(), 0);
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("read README.md");
+    let options: Vec<&str> = run
+        .stdout
+        .lines()
+        .map(str::trim_start)
+        .filter(|line| line.starts_with('-'))
+        .flat_map(|line| line.split([' ', ',']))
+        .filter(|word| word.starts_with('-') && word.len() > 1)
+        .collect();
+    for option in ["--jobs", "--build-root", "--cmake", "--json", "-D"] {
+        assert!(
+            options.contains(&option),
+            "--help lacks {option}: {options:?}"
+        );
+    }
+    let undocumented: Vec<&&str> = options
+        .iter()
+        .filter(|option| !readme.contains(&format!("`{option}")))
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "options in --help but not in README.md: {undocumented:?}"
+    );
+}
