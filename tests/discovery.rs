@@ -4,20 +4,15 @@
 mod common;
 
 use std::os::unix::fs::{PermissionsExt, symlink};
-use std::path::Path;
 use std::process::Command;
 
 use common::{
-    TempDir, cmake_available, copy_fixture, run_command, run_jobdeck, write_none_project,
+    TempDir, cmake_available, copy_fixture, path_arg, run_command, run_jobdeck, write_none_project,
 };
 use jobdeck::jobs::discovery::{Discovery, discover};
 
 fn names(found: &Discovery) -> Vec<&str> {
     found.projects.iter().map(|p| p.name.as_str()).collect()
-}
-
-fn path_arg(path: &Path) -> &str {
-    path.to_str().expect("temp paths are UTF-8")
 }
 
 #[test]

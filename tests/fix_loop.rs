@@ -3,14 +3,8 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::{TempDir, cmake_available, copy_fixture, run_jobdeck};
+use common::{TempDir, cmake_available, copy_fixture, path_arg, run_jobdeck};
 use serde_json::json;
-
-fn path_arg(path: &Path) -> &str {
-    path.to_str().expect("temp paths are UTF-8")
-}
 
 /// A workspace where three projects miss the same package (cmake's message differs only in
 /// what each asked for) and one fails on its own message.
