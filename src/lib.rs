@@ -1,24 +1,24 @@
 //! jobdeck: run many jobs on a pool of worker threads, and watch and steer them live.
 //!
-//! Layers, with dependencies pointing one way: `engine` (threads, processes, events) ←
-//! `jobs` (CMake configures, pseudoword tasks) ← `app` (the pure model) ← `session` (the one
-//! runner loop and its reporters, with `driver` carrying out the model's engine effects) ←
-//! `ui` and `headless` (the two front ends: which reporters, and who is at the keyboard).
+//! The folders, with dependencies pointing one way:
+//!
+//! - `engine`: threads, processes, cancellation and the typed events a run sends;
+//! - `jobs`: the job kinds (CMake stages, pseudoword tasks) behind one `JobSpec`;
+//! - `app`: the pure model (scheduler, rows, statistics, view state) and its `update`;
+//! - `plan`: the command line as plain data (`PlanRequest`) and the job graph made from it;
+//! - `session`: the one runner loop, the driver that carries out the model's engine effects,
+//!   the watch, and the reporters every output is (lines, JSON, history, trace, recap);
+//! - `records`: the files a session keeps under `<build-root>/.jobdeck` (history, lock);
+//! - `sys`: operating-system helpers (signals, safe opening of files, path checks, text safe
+//!   for a terminal);
+//! - `ui` and `headless`: the two front ends (which reporters, and who is at the keyboard).
 
 pub mod app;
-pub mod cli;
-pub mod demo;
-pub mod driver;
 pub mod engine;
 pub mod headless;
-pub mod history;
 pub mod jobs;
-pub mod lock;
-mod path_checks;
 pub mod plan;
-pub mod regular_file;
+pub mod records;
 pub mod session;
-pub mod signals;
-pub mod text;
+pub mod sys;
 pub mod ui;
-pub mod watch;

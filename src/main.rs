@@ -6,9 +6,9 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use jobdeck::cli::Args;
 use jobdeck::engine::watchdog::{self, Watchdog};
 use jobdeck::headless::run_headless;
+use jobdeck::plan::cli::Args;
 use jobdeck::session::Session;
 
 fn main() -> ExitCode {
@@ -41,7 +41,7 @@ fn main() -> ExitCode {
     }
     // Dropped last, after the engine is shut down: nothing writes into the folder then.
     let _demo_build_root = args.demo_cleanup();
-    let signals = match jobdeck::signals::listen() {
+    let signals = match jobdeck::sys::signals::listen() {
         Ok(signals) => signals,
         Err(err) => return startup_error(&format!("cannot install signal handlers: {err}")),
     };
@@ -50,13 +50,17 @@ fn main() -> ExitCode {
         Err(err) => return startup_error(&err.to_string()),
     };
     // Held until main returns, after the engine is shut down.
-    let _build_root = match plan.history.parent().map(jobdeck::lock::lock_build_root) {
+    let _build_root = match plan
+        .history
+        .parent()
+        .map(jobdeck::records::lock::lock_build_root)
+    {
         Some(Err(err)) => return startup_error(&err),
-        Some(Ok(jobdeck::lock::Locked::Unlockable(warning))) => {
+        Some(Ok(jobdeck::records::lock::Locked::Unlockable(warning))) => {
             plan.warnings.push(warning);
             None
         }
-        Some(Ok(jobdeck::lock::Locked::Held(lock))) => Some(lock),
+        Some(Ok(jobdeck::records::lock::Locked::Held(lock))) => Some(lock),
         None => None,
     };
     for folder in &plan.words_folders {
@@ -70,7 +74,7 @@ fn main() -> ExitCode {
         )),
     }
     for warning in &plan.warnings {
-        jobdeck::text::warn(warning);
+        jobdeck::sys::text::warn(warning);
     }
     if plan.jobs.is_empty() {
         // Only `--rerun-failed` plans nothing without an error: there is nothing left to do.
@@ -93,7 +97,7 @@ fn main() -> ExitCode {
 
 fn startup_error(message: &str) -> ExitCode {
     // Not `eprintln!`: it panics when stderr is a closed pipe. Escaped: messages name folders.
-    let message = jobdeck::text::escape_controls(message);
+    let message = jobdeck::sys::text::escape_controls(message);
     let _ = writeln!(std::io::stderr(), "jobdeck: {message}");
     ExitCode::from(2)
 }

@@ -240,7 +240,7 @@ fn a_sigkilled_session_leaves_no_child_and_a_readable_history() {
     assert!(gone, "no process of the killed session survives it");
     // ... and stays there after jobdeck's SIGKILL.
     assert!(hang_logged());
-    let last = jobdeck::history::read_last_runs(&history);
+    let last = jobdeck::records::history::read_last_runs(&history);
     assert!(last.warnings.is_empty(), "{:?}", last.warnings);
     assert_eq!(last.status("a-quick", Some("configure")), Some("ok"));
     assert_eq!(last.status("b-quick", Some("configure")), Some("ok"));

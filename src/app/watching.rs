@@ -1,5 +1,5 @@
 //! Watch mode in the model: whether it is on, and which job a changed project folder
-//! re-runs. The watching itself (inotify, the debounce) is the loop's (`crate::watch`); the
+//! re-runs. The watching itself (inotify, the debounce) is the loop's (`crate::session::watch`); the
 //! model only hears `Msg::SourceChanged` with the folder.
 
 use std::path::Path;

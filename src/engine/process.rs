@@ -166,12 +166,12 @@ impl Log {
     fn create(path: &Path, command: &Command) -> io::Result<Self> {
         // The folder is usually there already (the job kind made room for the log), so it is
         // only created when the file cannot be.
-        let mut file = match crate::regular_file::create(path) {
+        let mut file = match crate::sys::regular_file::create(path) {
             Err(err) if err.kind() == io::ErrorKind::NotFound => {
                 if let Some(dir) = path.parent() {
                     std::fs::create_dir_all(dir)?;
                 }
-                crate::regular_file::create(path)?
+                crate::sys::regular_file::create(path)?
             }
             other => other?,
         };

@@ -17,7 +17,7 @@ pub(super) fn lines(log: &Path) -> Option<impl Iterator<Item = String>> {
 const SRUN_PREFIX: &str = "srun: ";
 
 fn all_lines(log: &Path) -> Option<impl Iterator<Item = String>> {
-    let file = crate::regular_file::open_to_read(log).ok()?;
+    let file = crate::sys::regular_file::open_to_read(log).ok()?;
     Some(
         BufReader::new(file)
             .split(b'\n')

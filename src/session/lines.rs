@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::app::{self, Model, RunRecord, Summary};
 use crate::engine::JobId;
 use crate::session::{Ending, Event, Problem, Reporter};
-use crate::text::escape_controls;
+use crate::sys::text::escape_controls;
 
 /// Plain or JSON lines on a writer (stdout).
 #[derive(Debug)]

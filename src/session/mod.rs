@@ -7,6 +7,7 @@
 //! This is nextest's runner/reporter split: the runner only says what happened, and adding
 //! an output (`JUnit` XML, CI annotations) means adding one reporter.
 
+pub mod driver;
 pub mod lines;
 pub mod outputs;
 pub mod progress;
@@ -14,6 +15,7 @@ pub mod recap;
 pub mod reporter;
 mod runner;
 pub mod trace;
+pub mod watch;
 
 use std::ffi::OsString;
 use std::io;
@@ -22,9 +24,9 @@ use std::path::PathBuf;
 use crossbeam_channel::Receiver;
 
 use crate::app::Model;
-use crate::driver::Driver;
 use crate::engine::{EngineEvent, PoolShort};
 use crate::plan::Plan;
+use crate::session::driver::Driver;
 pub use reporter::{Ending, Event, Problem, Reporter};
 pub use runner::{Frontend, Unattended};
 
@@ -113,9 +115,9 @@ impl Session {
         reporters: Vec<Box<dyn Reporter>>,
         signals: &Receiver<i32>,
     ) -> io::Result<End> {
-        let mut all: Vec<Box<dyn Reporter>> = vec![Box::new(crate::history::History::open(
-            self.history.clone(),
-        ))];
+        let mut all: Vec<Box<dyn Reporter>> = vec![Box::new(
+            crate::records::history::History::open(self.history.clone()),
+        )];
         if let Some(path) = &self.trace {
             all.push(Box::new(trace::Trace::new(path.clone())));
         }

@@ -5,9 +5,9 @@
 use std::time::SystemTime;
 
 use crate::app::Model;
-use crate::history::History;
+use crate::records::history::History;
 use crate::session::{Event, Problem, Reporter};
-use crate::text::warn;
+use crate::sys::text::warn;
 
 /// Prints every warning as `jobdeck: warning: …` on stderr: at once, or (under a full-screen
 /// UI, where it shows as a notice meanwhile) when the session ends and the terminal is the

@@ -11,7 +11,7 @@ use crate::app::causes::tally;
 use crate::app::{JobState, Model, RunRecord};
 use crate::engine::process::describe;
 use crate::session::{CommandLine, Event, Problem, Reporter};
-use crate::text::escape_controls;
+use crate::sys::text::escape_controls;
 
 /// The reporter that ends a session's plain output, in both modes: the summary line, then
 /// the recap. Nothing is printed after an output was lost (stdout closed, terminal gone).

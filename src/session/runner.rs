@@ -9,7 +9,7 @@
 //! to the model and the reporters, and tells every reporter how the session ended: also after
 //! a signal, and also when an output was lost.
 //!
-//! [`Driver`]: crate::driver::Driver
+//! [`Driver`]: crate::session::driver::Driver
 
 use std::io;
 use std::time::Instant;
@@ -226,7 +226,7 @@ impl<'a, F: Frontend> Runner<'a, F> {
 
     /// Carries out one effect; returns whether the session is to end.
     fn carry_out(&mut self, effect: Effect, pending: &mut Vec<Effect>) -> io::Result<bool> {
-        use crate::driver::Followup::{Effect as Left, Update};
+        use crate::session::driver::Followup::{Effect as Left, Update};
         match self.session.driver.apply(effect) {
             None => {}
             Some(Left(Effect::Exit)) => return Ok(true),

@@ -44,7 +44,7 @@ impl Reporter for Closed {
 
 fn session(tasks: u32, build_root: &std::path::Path) -> Session {
     let words = (tasks * 50).to_string();
-    let args = crate::cli::Args::try_parse_from([
+    let args = crate::plan::cli::Args::try_parse_from([
         "jobdeck".as_ref(),
         "--no-cmake".as_ref(),
         "-j1".as_ref(),

@@ -25,7 +25,7 @@ use crate::app::{self, Action, Effect, Model, Msg, UiAction};
 use crate::session::outputs::Warnings;
 use crate::session::recap::Recap;
 use crate::session::{End, Frontend, Reporter, Session};
-use crate::signals::{self, StopSignals, SuspendSignals};
+use crate::sys::signals::{self, StopSignals, SuspendSignals};
 use input::{Input, InputEvent};
 use keymap::Mode;
 use terminal::Tui;

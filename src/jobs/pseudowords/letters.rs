@@ -103,7 +103,7 @@ impl LetterBoard {
         };
         for index in 0..self.letters.len() {
             let path = self.part(index);
-            let part = crate::regular_file::open_to_read(&path).map_err(|err| {
+            let part = crate::sys::regular_file::open_to_read(&path).map_err(|err| {
                 Halt::Failed(if err.kind() == ErrorKind::NotFound {
                     format!(
                         "the part of letter {index} ({}) is missing: re-run that letter",

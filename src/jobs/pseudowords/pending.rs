@@ -17,7 +17,7 @@ use rustix::fs::{FlockOperation, flock};
 
 use super::Halt;
 use crate::engine::RunId;
-use crate::regular_file;
+use crate::sys::regular_file;
 
 /// A file being written under a temporary name next to its destination. Dropped without
 /// [`PendingFile::commit`], it removes the temporary file, so the destination is either the

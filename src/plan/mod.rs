@@ -5,17 +5,20 @@
 //! [`PlanRequest`] knows nothing of clap: `cli` fills it from the arguments, and a
 //! configuration file or another front end could fill it as well.
 
+pub mod cli;
+pub mod demo;
+
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::engine::launcher::Launcher;
-use crate::history::{LastRuns, history_path, read_last_runs};
 use crate::jobs::cmake::{CmakeJob, CmakeSettings};
 use crate::jobs::probe::Probes;
 use crate::jobs::{Job, JobSpec, Stage, discovery, pseudowords};
-use crate::path_checks;
+use crate::records::history::{LastRuns, history_path, read_last_runs};
+use crate::sys::path_checks;
 
 /// Everything needed to run: the jobs and how to run them.
 #[derive(Debug)]
@@ -192,7 +195,7 @@ impl PlanRequest {
         let mut configures =
             self.configure_jobs(found.projects, &build_root, &log_dir, probes.clone());
         if self.demo {
-            configures = crate::demo::per_build_type(configures, &build_root, &log_dir);
+            configures = crate::plan::demo::per_build_type(configures, &build_root, &log_dir);
         }
         let mut jobs = with_stages(configures, &self.pipeline);
         let request = self.words_request(&build_root, &log_dir)?;
@@ -321,7 +324,7 @@ impl PlanRequest {
         }
         let build_root = match &self.build_root {
             Some(root) => absolute(root)?,
-            None if self.demo => crate::demo::build_root(),
+            None if self.demo => crate::plan::demo::build_root(),
             None => dir.join("build"),
         };
         if self.cmake_projects && same_folder(&build_root, &dir) {
@@ -389,7 +392,7 @@ impl PlanRequest {
     fn source_dir(&self) -> PathBuf {
         match &self.dir {
             Some(dir) => dir.clone(),
-            None if self.demo => crate::demo::projects_dir(),
+            None if self.demo => crate::plan::demo::projects_dir(),
             None => PathBuf::from("."),
         }
     }
@@ -403,15 +406,22 @@ impl PlanRequest {
         // The demo's mix, unless asked otherwise (`--words-per-task` counts as asked when it
         // is not its default).
         Ok(pseudowords::WordsRequest {
-            files: self
-                .words
-                .map_or(if self.demo { crate::demo::WORDS } else { 0 }, |words| {
-                    words as usize
-                }),
-            letters: self
-                .letters
-                .clone()
-                .unwrap_or_else(|| if self.demo { crate::demo::LETTERS } else { "" }.to_string()),
+            files: self.words.map_or(
+                if self.demo {
+                    crate::plan::demo::WORDS
+                } else {
+                    0
+                },
+                |words| words as usize,
+            ),
+            letters: self.letters.clone().unwrap_or_else(|| {
+                if self.demo {
+                    crate::plan::demo::LETTERS
+                } else {
+                    ""
+                }
+                .to_string()
+            }),
             settings: pseudowords::WordsSettings {
                 out_dir: match &self.words_out {
                     Some(out) => absolute(out)?,
@@ -419,7 +429,7 @@ impl PlanRequest {
                 },
                 words_per_task: match self.words_per_task {
                     Some(count) if count != DEFAULT_WORDS_PER_TASK || !self.demo => count,
-                    _ if self.demo => crate::demo::WORDS_PER_TASK,
+                    _ if self.demo => crate::plan::demo::WORDS_PER_TASK,
                     _ => DEFAULT_WORDS_PER_TASK,
                 },
                 seed: self.seed.unwrap_or_else(rand::random),

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::jobs::discovery::PROJECT_FILE;
-use crate::regular_file;
+use crate::sys::regular_file;
 
 /// Refuses a file path that exists and is not a regular file (following symlinks): a FIFO
 /// there would block the open, a device would never end.

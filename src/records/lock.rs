@@ -52,7 +52,7 @@ pub fn lock_build_root(jobdeck_dir: &Path) -> Result<Locked, String> {
     // way is an error to fix, not a reason to run unlocked).
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
-    let mut file = match crate::regular_file::open(&path, &options) {
+    let mut file = match crate::sys::regular_file::open(&path, &options) {
         Ok(file) => file,
         Err(err) if err.kind() == ErrorKind::InvalidInput => {
             return Err(format!("cannot lock {}: {err} (remove it)", path.display()));

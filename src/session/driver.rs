@@ -33,7 +33,7 @@ pub struct Driver {
     /// The folders runs write into, which watch mode ignores.
     written: Vec<PathBuf>,
     /// The watch, while watch mode is on.
-    watch: RefCell<Option<crate::watch::Watch>>,
+    watch: RefCell<Option<crate::session::watch::Watch>>,
     /// Where the watch sends the project folders that changed.
     changes: (Sender<PathBuf>, Receiver<PathBuf>),
     probes: Option<Arc<Probes>>,
@@ -148,8 +148,8 @@ impl Driver {
         projects.dedup();
         let mut written = self.written.clone();
         written.extend(self.folders().into_iter().flatten().map(|(_, build)| build));
-        let ignored = crate::watch::Ignored { folders: written };
-        match crate::watch::Watch::start(projects, ignored, self.changes.0.clone()) {
+        let ignored = crate::session::watch::Ignored { folders: written };
+        match crate::session::watch::Watch::start(projects, ignored, self.changes.0.clone()) {
             Ok(started) => {
                 *watch = Some(started);
                 None

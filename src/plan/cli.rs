@@ -217,9 +217,9 @@ impl Args {
     }
 
     /// With `--demo` and no `-B`: removes the demo's temporary build root when dropped.
-    pub fn demo_cleanup(&self) -> Option<crate::demo::Cleanup> {
+    pub fn demo_cleanup(&self) -> Option<crate::plan::demo::Cleanup> {
         (self.demo && self.build_root.is_none())
-            .then(|| crate::demo::Cleanup(crate::demo::build_root()))
+            .then(|| crate::plan::demo::Cleanup(crate::plan::demo::build_root()))
     }
 }
 

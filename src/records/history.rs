@@ -38,7 +38,7 @@ impl History {
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
             .and_then(|()| {
-                crate::regular_file::open(
+                crate::sys::regular_file::open(
                     &path,
                     OpenOptions::new().create(true).read(true).append(true),
                 )
@@ -135,7 +135,7 @@ const MAX_RECORD_BYTES: usize = 64 * 1024;
 /// skipped with one warning for all of them, however many there are.
 pub fn read_last_runs(path: &Path) -> LastRuns {
     let mut last = LastRuns::default();
-    let file = match crate::regular_file::open_to_read(path) {
+    let file = match crate::sys::regular_file::open_to_read(path) {
         Ok(file) => file,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return last,
         Err(err) => {
