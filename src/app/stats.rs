@@ -232,7 +232,8 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use crate::app::test_support::{finish, model, runs, start, tick};
-    use crate::app::{Action, JobId, Model, Msg, RunId, update};
+    use crate::app::{Action, JobId, Model, Msg, update};
+    use crate::engine::RunId;
 
     fn secs(s: u64) -> Duration {
         Duration::from_secs(s)

@@ -112,10 +112,7 @@ fn job_row<'a>(
     // jobdeck cannot see (on another node, perhaps): `–`, not the launcher's own.
     let cpu = match row.cpu.filter(|_| row.state.is_finished()) {
         Some(cpu) => format_duration(cpu),
-        None if model.launcher.is_some()
-            && row.kind.is_process()
-            && row.state.is_finished() =>
-        {
+        None if model.launcher.is_some() && row.kind.is_process() && row.state.is_finished() => {
             "–".to_string()
         }
         None => String::new(),

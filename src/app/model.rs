@@ -1,0 +1,285 @@
+//! The whole app state: the model and its owned parts, with the read-only questions the
+//! front ends ask of it.
+
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use super::graph::Ready;
+use super::{CausesPanel, Effect, JobNode, JobRow, LogView, News, Question, RunRecord, UiState};
+use super::{JobState, WorkerStats};
+use crate::engine::{JobId, RunId, WorkerId};
+
+/// One finished run on a worker, for the timeline and the trace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Span {
+    /// The lane.
+    pub worker: WorkerId,
+    /// The job.
+    pub job: JobId,
+    /// When it started, since the model's start.
+    pub start: Duration,
+    /// When it ended, since the model's start.
+    pub end: Duration,
+    /// How it ended.
+    pub state: JobState,
+}
+
+/// The whole app state.
+#[derive(Debug)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent UI switches, not a state machine"
+)]
+pub struct Model {
+    /// Every job, indexed by `JobId`.
+    pub jobs: Vec<JobRow>,
+    /// The worker count the pool is sized to.
+    pub workers: usize,
+    /// Whether a quit is under way: everything was cancelled and the loop exits once idle.
+    pub quitting: bool,
+    /// The yes-or-no question showing in the footer, if any.
+    pub asking: Option<Question>,
+    /// Index of the selected row in the job list.
+    pub selected: usize,
+    /// Whether the log pane is open.
+    pub show_log: bool,
+    /// The latest clock reading.
+    pub now: Instant,
+    /// When the session started.
+    pub started_at: Instant,
+    /// Niceness jobs run at, shown in the header.
+    pub nice: Option<i32>,
+    /// Where process jobs run when a launcher is in use (`slurm`, `ssh`), shown in the
+    /// header; their CPU time is then unknown.
+    pub launcher: Option<String>,
+    /// Per worker slot: what it runs and what it did.
+    pub worker_stats: BTreeMap<WorkerId, WorkerStats>,
+    /// Finished runs, oldest first.
+    pub spans: Vec<Span>,
+    /// What the TUI shows: filter, search, scroll offsets, help.
+    pub ui: UiState,
+    /// The causes panel (`causes.rs`).
+    pub causes_panel: CausesPanel,
+    /// The `-D VAR=VALUE` being typed for the selected project, while asking (`options.rs`).
+    pub options_prompt: Option<String>,
+    /// The log pane's wrap switch and search (`log_view.rs`).
+    pub log_view: LogView,
+    /// Whether dispatch is paused (running jobs go on).
+    pub(super) paused: bool,
+    /// Whether a change in a project's folder re-runs it (`--watch`, `W`).
+    pub(super) watching: bool,
+    /// Whether something visible changed since the last draw.
+    pub(super) dirty: bool,
+    /// Whether some job is a stage after a configure.
+    pub(super) has_stages: bool,
+    /// Jobs each job's dependants, indexed by `JobId`: the reverse edges of `JobRow::deps`.
+    pub(super) dependants: Vec<Vec<JobId>>,
+    /// Dispatch priority of each job: its expected time plus the longest chain waiting on it.
+    pub(super) priority: Vec<u64>,
+    /// Queued jobs whose dependencies all succeeded, highest priority first. Entries of runs
+    /// that were cancelled or superseded are left in place and skipped when they come up,
+    /// so cancelling is O(1) per job.
+    pub(super) ready: BinaryHeap<Ready>,
+    /// Runs started by hand with `s`: dispatched before the rest, even while paused.
+    pub(super) forced: VecDeque<(JobId, RunId)>,
+    pub(super) in_flight: BTreeMap<RunId, JobId>,
+    /// Runs handed to the engine by priority that no worker has picked up yet (as far as the
+    /// model knows): what a pause or an `s` takes back (see `schedule.rs`).
+    pub(super) unstarted: BTreeSet<RunId>,
+    /// Jobs re-run while their previous run was still being cancelled: the new run waits
+    /// until the old one is gone, so two runs of a job never share its build folder.
+    pub(super) draining: BTreeSet<JobId>,
+    /// When the last run ended with nothing left to start (`None` while there is work).
+    pub(super) work_ended_at: Option<Instant>,
+    pub(super) next_run: u64,
+    pub(super) job_time: Duration,
+    pub(super) cpu_time: Duration,
+    /// Wall time during which at least one run was in flight, up to `clock_mark`.
+    pub(super) active_time: Duration,
+    /// Worker time the pool offered while active, up to `clock_mark`.
+    pub(super) pool_time: Duration,
+    /// Where `active_time` and `pool_time` were last brought up to date.
+    pub(super) clock_mark: Instant,
+    /// When the worker count last changed.
+    pub(super) resized_at: Instant,
+    pub(super) force_quits: u32,
+    /// What happened to runs since the loop last asked (see `take_news`).
+    pub(super) news: Vec<News>,
+}
+
+impl Model {
+    /// A model with one queued row per job, to run on `workers` workers. Each job is a
+    /// `JobNode` (or a `(name, kind)` pair, for a job with no dependencies).
+    pub fn new<N: Into<JobNode>>(jobs: Vec<N>, workers: usize, now: Instant) -> Self {
+        let mut model = Self {
+            jobs: Vec::with_capacity(jobs.len()),
+            workers: workers.max(1),
+            quitting: false,
+            asking: None,
+            selected: 0,
+            show_log: false,
+            now,
+            started_at: now,
+            nice: None,
+            launcher: None,
+            worker_stats: BTreeMap::new(),
+            spans: Vec::new(),
+            ui: UiState::default(),
+            causes_panel: CausesPanel::default(),
+            options_prompt: None,
+            log_view: LogView::default(),
+            paused: false,
+            watching: false,
+            dirty: true,
+            has_stages: false,
+            dependants: Vec::new(),
+            priority: Vec::new(),
+            ready: BinaryHeap::with_capacity(jobs.len()),
+            forced: VecDeque::new(),
+            in_flight: BTreeMap::new(),
+            unstarted: BTreeSet::new(),
+            draining: BTreeSet::new(),
+            work_ended_at: None,
+            next_run: 0,
+            job_time: Duration::ZERO,
+            cpu_time: Duration::ZERO,
+            active_time: Duration::ZERO,
+            pool_time: Duration::ZERO,
+            clock_mark: now,
+            resized_at: now,
+            force_quits: 0,
+            news: Vec::new(),
+        };
+        for node in jobs {
+            let run = model.new_run();
+            model.jobs.push(JobRow::new(node.into(), run));
+        }
+        model.has_stages = model.jobs.iter().any(|row| {
+            row.stage
+                .is_some_and(|s| s != crate::jobs::Stage::Configure)
+        });
+        model.build_graph();
+        for index in 0..model.jobs.len() {
+            model.push_if_ready(job_id(index));
+        }
+        model
+    }
+
+    /// Starts with dispatch paused: nothing runs until the user starts a job or resumes.
+    #[must_use]
+    pub fn starting_paused(mut self, paused: bool) -> Self {
+        self.paused = paused;
+        self
+    }
+
+    /// Where each job's runs write their log, in job order: `o` opens a running job's log
+    /// before the run ends and reports where it went.
+    #[must_use]
+    pub fn with_log_paths(mut self, logs: impl IntoIterator<Item = PathBuf>) -> Self {
+        for (row, log) in self.jobs.iter_mut().zip(logs) {
+            row.log_path = Some(log);
+        }
+        self
+    }
+
+    /// Each job's project folder, in job order (`None` for a job of no project): `e` opens
+    /// its files.
+    #[must_use]
+    pub fn with_sources(mut self, sources: impl IntoIterator<Item = Option<PathBuf>>) -> Self {
+        for (row, source) in self.jobs.iter_mut().zip(sources) {
+            row.source = source;
+        }
+        self
+    }
+
+    /// Shows the niceness jobs run at in the header.
+    #[must_use]
+    pub fn with_nice(mut self, nice: Option<i32>) -> Self {
+        self.nice = nice;
+        self
+    }
+
+    /// Shows in the header that process jobs run through a launcher (`slurm`).
+    #[must_use]
+    pub fn with_launcher(mut self, launcher: Option<String>) -> Self {
+        self.launcher = launcher;
+        self
+    }
+
+    /// Starts as many ready jobs as there are free workers (none while paused), and the
+    /// watch if the session starts in watch mode.
+    pub fn start(&mut self) -> Vec<Effect> {
+        let mut effects: Vec<Effect> = self
+            .watching
+            .then_some(Effect::SetWatch(true))
+            .into_iter()
+            .collect();
+        effects.extend(self.dispatch());
+        effects
+    }
+
+    /// The row for `job`.
+    pub fn job(&self, job: JobId) -> &JobRow {
+        &self.jobs[job.0 as usize]
+    }
+
+    /// Whether some project runs more than one stage, so rows need to say which.
+    pub fn has_stages(&self) -> bool {
+        self.has_stages
+    }
+
+    /// Whether dispatch is paused.
+    pub fn is_paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Whether something visible changed since the screen was last drawn.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// Runs handed to the engine that have not finished, superseded ones included: each
+    /// holds (or will hold) a worker.
+    pub fn runs_in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// Whether nothing is ready or in flight: a headless run is over. Jobs still queued
+    /// then wait for a dependency that will never succeed, which cannot happen: those are
+    /// skipped the moment the dependency ends.
+    pub fn is_idle(&self) -> bool {
+        self.in_flight.is_empty() && (self.paused || !self.has_ready())
+    }
+
+    /// What happened to runs since the last call, in order: what the loop reports and
+    /// records in the run history.
+    pub fn take_news(&mut self) -> Vec<News> {
+        std::mem::take(&mut self.news)
+    }
+
+    pub(super) fn new_run(&mut self) -> RunId {
+        self.next_run += 1;
+        RunId(self.next_run)
+    }
+
+    pub(super) fn row_mut(&mut self, job: JobId) -> &mut JobRow {
+        &mut self.jobs[job.0 as usize]
+    }
+
+    /// Reports the end of `job`'s current run (or its skip or cancel before it ran).
+    pub(super) fn report_finished(&mut self, job: JobId) {
+        let record = self.record(job);
+        self.news.push(News::Finished(record));
+    }
+
+    /// A snapshot of `job`'s row now, for `--json` and the history.
+    pub fn record(&self, job: JobId) -> RunRecord {
+        let at = self.now.saturating_duration_since(self.started_at);
+        RunRecord::of(job, self.job(job), at)
+    }
+}
+
+pub(super) fn job_id(index: usize) -> JobId {
+    JobId(u32::try_from(index).expect("fewer than 4 billion jobs"))
+}

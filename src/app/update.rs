@@ -1,0 +1,208 @@
+//! `update`: the one way the model changes. It hands each message to the part it concerns
+//! and coordinates the parts (a run's end frees its dependants, is counted, moves the view).
+
+use std::time::{Duration, Instant};
+
+use super::{Effect, JobState, Model, Msg, News, Span};
+use crate::engine::JobId;
+use crate::engine::{EngineEvent, EventKind, RunId};
+
+/// Applies one message and returns what the loop must do.
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    let effects = apply(model, msg);
+    model.prune_ready();
+    model.note_work_end();
+    effects
+}
+
+fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Tick(now) => {
+            let second = |at: Instant| at.saturating_duration_since(model.started_at).as_secs();
+            // While idle only the header's clock changes: redraw when its second turns.
+            let clock_moved = second(now) != second(model.now);
+            model.now = now;
+            // Every active row has a run in flight, so this is O(1) where scanning the rows
+            // would cost a pass over 10,000 of them on every loop turn.
+            if !model.in_flight.is_empty() || model.asking.is_some() || clock_moved {
+                model.dirty = true;
+            }
+            model.resort_if_stale();
+            Vec::new()
+        }
+        Msg::Engine(event) => model.on_engine_event(event),
+        Msg::Viewport(viewport) => {
+            model.set_viewport(viewport);
+            Vec::new()
+        }
+        Msg::Resized => {
+            model.dirty = true;
+            Vec::new()
+        }
+        Msg::Drawn => {
+            model.dirty = false;
+            Vec::new()
+        }
+        Msg::Notice(text) => {
+            model.ui.notice = Some(text);
+            model.dirty = true;
+            Vec::new()
+        }
+        Msg::SourceChanged(folder) => model.on_source_changed(&folder),
+        Msg::WatchFailed(error) => {
+            // Nothing is watched: the header must not say WATCH, and a headless session
+            // must not wait for changes that will never be reported.
+            model.watching = false;
+            model.ui.notice = Some(error);
+            model.dirty = true;
+            Vec::new()
+        }
+        Msg::PoolShort { workers, error } => {
+            model.ui.notice = Some(format!("{error}; {workers} workers"));
+            model.dirty = true;
+            model.pool_short(workers);
+            Vec::new()
+        }
+        Msg::Action(action) => {
+            model.dirty = true;
+            // A key answers the last notice.
+            model.ui.notice = None;
+            model.on_action(action)
+        }
+    }
+}
+
+impl Model {
+    fn on_engine_event(&mut self, event: EngineEvent) -> Vec<Effect> {
+        self.settle_clock();
+        let EngineEvent { job, run, kind } = event;
+        if !matches!(kind, EventKind::Progress { .. } | EventKind::Output { .. }) {
+            // Picked up, ended or taken back: no longer on deck either way.
+            self.unstarted.remove(&run);
+        }
+        let is_current = self
+            .jobs
+            .get(job.0 as usize)
+            .is_some_and(|row| row.run == run);
+        if matches!(kind, EventKind::Withdrawn) {
+            self.in_flight.remove(&run);
+            if is_current && self.job(job).state == JobState::Dispatched {
+                // Back in line under a new run id: the engine may still hold the old one in
+                // its queue, to drop when a worker takes it.
+                let run = self.new_run();
+                let row = self.row_mut(job);
+                row.state = JobState::Queued;
+                row.run = run;
+                self.push_if_ready(job);
+                self.dirty = true;
+            } else if !is_current && self.draining.remove(&job) {
+                self.push_if_ready(job);
+            }
+            return self.dispatch_or_exit();
+        }
+        if let EventKind::Started { worker } = &kind {
+            let slot = self.worker_stats.entry(*worker).or_default();
+            slot.current = Some((job, run, self.now));
+            slot.first_started.get_or_insert(self.now);
+            slot.last_started = Some(self.now);
+        }
+        if let EventKind::Finished(finished) = &kind {
+            self.job_time += finished.elapsed;
+            self.cpu_time += finished.cpu.unwrap_or_default();
+            self.in_flight.remove(&run);
+            let state = JobState::from_outcome(&finished.outcome);
+            self.record_worker_finish(run, finished.elapsed, state);
+            if !is_current && self.draining.remove(&job) {
+                // The superseded run is gone: its successor may start now.
+                self.push_if_ready(job);
+            }
+        }
+        let mut effects = Vec::new();
+        if is_current {
+            self.dirty = true;
+            let started = matches!(kind, EventKind::Started { .. });
+            let finished = matches!(kind, EventKind::Finished(_));
+            self.apply_current_run_event(job, kind);
+            if started {
+                let record = self.record(job);
+                self.news.push(News::Started(record));
+            }
+            if finished {
+                self.report_finished(job);
+                effects.extend(self.after_finish(job));
+            }
+            self.note_row_changed(job.0 as usize);
+            if started || finished {
+                self.follow_running();
+            }
+        }
+        effects.extend(self.dispatch_or_exit());
+        effects
+    }
+
+    /// After a run left the engine: the next runs, or the exit a quit was waiting for.
+    fn dispatch_or_exit(&mut self) -> Vec<Effect> {
+        let mut effects = self.dispatch();
+        if self.quitting && self.in_flight.is_empty() {
+            effects.push(Effect::Exit);
+        }
+        effects
+    }
+
+    fn apply_current_run_event(&mut self, job: JobId, kind: EventKind) {
+        let now = self.now;
+        let row = self.row_mut(job);
+        match kind {
+            EventKind::Started { worker } => {
+                if row.state == JobState::Dispatched {
+                    row.state = JobState::Running;
+                }
+                row.worker = Some(worker);
+                row.started_at = Some(now);
+            }
+            EventKind::Progress { done, total } => row.progress = Some((done, total)),
+            EventKind::Detail(detail) => row.detail = Some(detail),
+            EventKind::Output { lines, skipped } => row.output.push(lines, skipped),
+            // Kept apart from the output, so the log pane shows it at its top however much
+            // output follows. A probe's own cmake runs are not the run's command: they are
+            // never announced as one.
+            EventKind::Command(line) => row.command = Some(line),
+            // Handled before the row is touched: it only puts the job back in line.
+            EventKind::Withdrawn => {}
+            EventKind::Finished(finished) => {
+                row.state = JobState::from_outcome(&finished.outcome);
+                row.exit_code = finished.outcome.exit_code();
+                row.elapsed = Some(finished.elapsed);
+                row.cpu = finished.cpu;
+                row.error = finished.error;
+                row.diagnosis = finished.diagnosis;
+                if finished.log.is_some() {
+                    row.log = finished.log;
+                }
+                row.outcome = Some(finished.outcome);
+            }
+        }
+    }
+
+    fn record_worker_finish(&mut self, run: RunId, elapsed: Duration, state: JobState) {
+        let worker = self
+            .worker_stats
+            .iter()
+            .find(|(_, stats)| stats.current.is_some_and(|(_, r, _)| r == run))
+            .map(|(worker, _)| *worker);
+        let Some(worker) = worker else { return };
+        let slot = self.worker_stats.entry(worker).or_default();
+        let (span_job, _, since) = slot.current.take().expect("found by its current run");
+        slot.done += 1;
+        slot.busy += elapsed;
+        // Both ends are the times the events were handled: one worker's events arrive in
+        // order, so the spans of a lane never overlap.
+        self.spans.push(Span {
+            worker,
+            job: span_job,
+            start: since.saturating_duration_since(self.started_at),
+            end: self.now.saturating_duration_since(self.started_at),
+            state,
+        });
+    }
+}
