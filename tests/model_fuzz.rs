@@ -270,7 +270,7 @@ fn check_invariants(model: &Model, sim: &SimEngine) -> Result<(), TestCaseError>
         sim.in_flight(),
         "model and engine agree on runs in flight"
     );
-    prop_assert!(model.busy_workers() <= sim.workers.len().max(model.workers));
+    prop_assert!(model.busy_workers() <= sim.workers.len().max(model.workers()));
     Ok(())
 }
 

@@ -28,7 +28,7 @@ impl Model {
             .map(|(worker, _)| *worker)
             .collect();
         let mut slot = 0;
-        while lanes.len() < self.workers {
+        while lanes.len() < self.workers() {
             lanes.insert(WorkerId(slot));
             slot += 1;
         }

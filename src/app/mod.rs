@@ -5,8 +5,8 @@
 //! out (start a run, cancel one, resize the pool, exit). The TUI and the headless mode drive
 //! the same model, so scheduling behaves the same in both.
 
+mod actions;
 pub mod causes;
-mod graph;
 pub mod job_row;
 mod lanes;
 pub mod log_view;
@@ -16,7 +16,7 @@ pub mod navigation;
 mod options;
 pub mod progress;
 pub mod record;
-mod schedule;
+mod scheduler;
 pub mod stats;
 #[cfg(test)]
 mod test_support;
@@ -36,13 +36,13 @@ use crate::engine::JobId;
 pub use causes::{CauseAction, CausesPanel};
 pub use job_row::{JobNode, JobRow, JobState, OutputTail};
 pub use log_view::{LogAction, LogView};
-use model::job_id;
 pub use model::{Model, Span};
 pub use msg::{Action, Effect, Msg, Question};
 pub use navigation::SortOrder;
 pub use options::OptionsAction;
 pub use progress::{Eta, Progress};
 pub use record::{News, RunRecord};
+use scheduler::job_id;
 pub use stats::{Counts, Summary, WorkerStats};
 pub use ui_state::{Band, LogScroll, UiAction, UiState, Viewport};
 pub use update::update;

@@ -1,14 +1,14 @@
 //! The whole app state: the model and its owned parts, with the read-only questions the
 //! front ends ask of it.
 
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::graph::Ready;
+use super::scheduler::{Scheduler, job_id};
 use super::{CausesPanel, Effect, JobNode, JobRow, LogView, News, Question, RunRecord, UiState};
 use super::{JobState, WorkerStats};
-use crate::engine::{JobId, RunId, WorkerId};
+use crate::engine::{JobId, WorkerId};
 
 /// One finished run on a worker, for the timeline and the trace.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,8 +34,8 @@ pub struct Span {
 pub struct Model {
     /// Every job, indexed by `JobId`.
     pub jobs: Vec<JobRow>,
-    /// The worker count the pool is sized to.
-    pub workers: usize,
+    /// The job graph, the ready queue and the runs in flight (`scheduler/`).
+    pub(super) scheduler: Scheduler,
     /// Whether a quit is under way: everything was cancelled and the loop exits once idle.
     pub quitting: bool,
     /// The yes-or-no question showing in the footer, if any.
@@ -65,34 +65,14 @@ pub struct Model {
     pub options_prompt: Option<String>,
     /// The log pane's wrap switch and search (`log_view.rs`).
     pub log_view: LogView,
-    /// Whether dispatch is paused (running jobs go on).
-    pub(super) paused: bool,
     /// Whether a change in a project's folder re-runs it (`--watch`, `W`).
     pub(super) watching: bool,
     /// Whether something visible changed since the last draw.
     pub(super) dirty: bool,
     /// Whether some job is a stage after a configure.
     pub(super) has_stages: bool,
-    /// Jobs each job's dependants, indexed by `JobId`: the reverse edges of `JobRow::deps`.
-    pub(super) dependants: Vec<Vec<JobId>>,
-    /// Dispatch priority of each job: its expected time plus the longest chain waiting on it.
-    pub(super) priority: Vec<u64>,
-    /// Queued jobs whose dependencies all succeeded, highest priority first. Entries of runs
-    /// that were cancelled or superseded are left in place and skipped when they come up,
-    /// so cancelling is O(1) per job.
-    pub(super) ready: BinaryHeap<Ready>,
-    /// Runs started by hand with `s`: dispatched before the rest, even while paused.
-    pub(super) forced: VecDeque<(JobId, RunId)>,
-    pub(super) in_flight: BTreeMap<RunId, JobId>,
-    /// Runs handed to the engine by priority that no worker has picked up yet (as far as the
-    /// model knows): what a pause or an `s` takes back (see `schedule.rs`).
-    pub(super) unstarted: BTreeSet<RunId>,
-    /// Jobs re-run while their previous run was still being cancelled: the new run waits
-    /// until the old one is gone, so two runs of a job never share its build folder.
-    pub(super) draining: BTreeSet<JobId>,
     /// When the last run ended with nothing left to start (`None` while there is work).
     pub(super) work_ended_at: Option<Instant>,
-    pub(super) next_run: u64,
     pub(super) job_time: Duration,
     pub(super) cpu_time: Duration,
     /// Wall time during which at least one run was in flight, up to `clock_mark`.
@@ -112,9 +92,15 @@ impl Model {
     /// A model with one queued row per job, to run on `workers` workers. Each job is a
     /// `JobNode` (or a `(name, kind)` pair, for a job with no dependencies).
     pub fn new<N: Into<JobNode>>(jobs: Vec<N>, workers: usize, now: Instant) -> Self {
+        let nodes: Vec<JobNode> = jobs.into_iter().map(Into::into).collect();
+        let graph = nodes
+            .iter()
+            .map(|node| (node.deps.clone(), node.expected))
+            .collect();
+        let scheduler = Scheduler::new(graph, workers);
         let mut model = Self {
-            jobs: Vec::with_capacity(jobs.len()),
-            workers: workers.max(1),
+            scheduler,
+            jobs: Vec::with_capacity(nodes.len()),
             quitting: false,
             asking: None,
             selected: 0,
@@ -129,19 +115,10 @@ impl Model {
             causes_panel: CausesPanel::default(),
             options_prompt: None,
             log_view: LogView::default(),
-            paused: false,
             watching: false,
             dirty: true,
             has_stages: false,
-            dependants: Vec::new(),
-            priority: Vec::new(),
-            ready: BinaryHeap::with_capacity(jobs.len()),
-            forced: VecDeque::new(),
-            in_flight: BTreeMap::new(),
-            unstarted: BTreeSet::new(),
-            draining: BTreeSet::new(),
             work_ended_at: None,
-            next_run: 0,
             job_time: Duration::ZERO,
             cpu_time: Duration::ZERO,
             active_time: Duration::ZERO,
@@ -151,25 +128,21 @@ impl Model {
             force_quits: 0,
             news: Vec::new(),
         };
-        for node in jobs {
-            let run = model.new_run();
-            model.jobs.push(JobRow::new(node.into(), run));
+        for (index, node) in nodes.into_iter().enumerate() {
+            let run = model.scheduler.run(job_id(index));
+            model.jobs.push(JobRow::new(node, run));
         }
         model.has_stages = model.jobs.iter().any(|row| {
             row.stage
                 .is_some_and(|s| s != crate::jobs::Stage::Configure)
         });
-        model.build_graph();
-        for index in 0..model.jobs.len() {
-            model.push_if_ready(job_id(index));
-        }
         model
     }
 
     /// Starts with dispatch paused: nothing runs until the user starts a job or resumes.
     #[must_use]
     pub fn starting_paused(mut self, paused: bool) -> Self {
-        self.paused = paused;
+        self.scheduler.set_paused(paused);
         self
     }
 
@@ -231,7 +204,12 @@ impl Model {
 
     /// Whether dispatch is paused.
     pub fn is_paused(&self) -> bool {
-        self.paused
+        self.scheduler.is_paused()
+    }
+
+    /// The worker count the pool is sized to.
+    pub fn workers(&self) -> usize {
+        self.scheduler.workers()
     }
 
     /// Whether something visible changed since the screen was last drawn.
@@ -242,25 +220,20 @@ impl Model {
     /// Runs handed to the engine that have not finished, superseded ones included: each
     /// holds (or will hold) a worker.
     pub fn runs_in_flight(&self) -> usize {
-        self.in_flight.len()
+        self.scheduler.in_flight()
     }
 
     /// Whether nothing is ready or in flight: a headless run is over. Jobs still queued
     /// then wait for a dependency that will never succeed, which cannot happen: those are
     /// skipped the moment the dependency ends.
     pub fn is_idle(&self) -> bool {
-        self.in_flight.is_empty() && (self.paused || !self.has_ready())
+        self.scheduler.is_idle()
     }
 
     /// What happened to runs since the last call, in order: what the loop reports and
     /// records in the run history.
     pub fn take_news(&mut self) -> Vec<News> {
         std::mem::take(&mut self.news)
-    }
-
-    pub(super) fn new_run(&mut self) -> RunId {
-        self.next_run += 1;
-        RunId(self.next_run)
     }
 
     pub(super) fn row_mut(&mut self, job: JobId) -> &mut JobRow {
@@ -278,8 +251,4 @@ impl Model {
         let at = self.now.saturating_duration_since(self.started_at);
         RunRecord::of(job, self.job(job), at)
     }
-}
-
-pub(super) fn job_id(index: usize) -> JobId {
-    JobId(u32::try_from(index).expect("fewer than 4 billion jobs"))
 }

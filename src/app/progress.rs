@@ -114,7 +114,7 @@ impl Model {
             sum += left;
             longest = longest.max(left);
         }
-        let workers = u32::try_from(self.workers.max(1)).unwrap_or(u32::MAX);
+        let workers = u32::try_from(self.workers()).unwrap_or(u32::MAX);
         Some((sum / workers).max(longest))
     }
 
@@ -133,7 +133,7 @@ impl Model {
     /// else can start, cleared when a re-run brings work back. `update` calls it after every
     /// message.
     pub(super) fn note_work_end(&mut self) {
-        let ended = self.in_flight.is_empty() && !self.has_ready() && self.forced.is_empty();
+        let ended = self.scheduler.is_drained();
         match (ended, self.work_ended_at) {
             (true, None) => self.work_ended_at = Some(self.now),
             (false, Some(_)) => self.work_ended_at = None,

@@ -186,7 +186,7 @@ impl Model {
             cpu_time: self.cpu_time,
             speedup: ratio(busy, active).min(ratio(pool, active)),
             efficiency: ratio(busy, pool).min(1.0),
-            workers: self.workers,
+            workers: self.workers(),
             is_launched: self.launcher.is_some(),
         }
     }
@@ -206,14 +206,14 @@ impl Model {
     /// Idle time is left out of both: a TUI left open after its jobs finished would otherwise
     /// show the speed-up decaying towards zero.
     fn active_and_pool_time(&self) -> (Duration, Duration) {
-        if self.in_flight.is_empty() {
+        if self.runs_in_flight() == 0 {
             return (self.active_time, self.pool_time);
         }
         let since = self.now.saturating_duration_since(self.clock_mark);
         // After `-` a retiring worker still finishes its run: the pool then has more live
         // workers than its target, and counting only the target would push efficiency past
         // 100 %. Both numbers change only at events, where the clock is settled.
-        let live = self.workers.max(self.busy_workers());
+        let live = self.workers().max(self.busy_workers());
         let size = u32::try_from(live).unwrap_or(u32::MAX);
         (self.active_time + since, self.pool_time + since * size)
     }

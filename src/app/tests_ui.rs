@@ -319,8 +319,7 @@ fn paused_start_only_runs_what_the_user_starts() {
         ("a".to_string(), JobKind::Cmake),
         ("b".to_string(), JobKind::Cmake),
     ];
-    let mut m = Model::new(jobs, 2, Instant::now());
-    m.paused = true;
+    let mut m = Model::new(jobs, 2, Instant::now()).starting_paused(true);
     assert!(m.start().is_empty());
     act(&mut m, Action::SelectNext);
     let effects = act(&mut m, Action::Start);
@@ -340,7 +339,7 @@ fn workers_change_with_plus_and_minus_but_never_below_one() {
     assert_eq!(act(&mut m, Action::AddWorker), vec![Effect::SetWorkers(2)]);
     act(&mut m, Action::RemoveWorker);
     assert!(act(&mut m, Action::RemoveWorker).is_empty());
-    assert_eq!(m.workers, 1);
+    assert_eq!(m.workers(), 1);
 }
 
 #[test]
@@ -356,7 +355,7 @@ fn a_pool_that_could_not_grow_counts_the_workers_it_has_and_says_why() {
         },
     );
     assert!(effects.is_empty());
-    assert_eq!(m.workers, 2);
+    assert_eq!(m.workers(), 2);
     assert_eq!(m.ui.notice(), Some(format!("{error}; 2 workers").as_str()));
 }
 
@@ -764,7 +763,7 @@ fn an_idle_clock_redraws_when_its_second_turns_and_not_between() {
 fn minus_at_one_worker_says_why_nothing_happened() {
     let (mut m, _) = model(&["a"], 1);
     assert!(act(&mut m, Action::RemoveWorker).is_empty());
-    assert_eq!(m.workers, 1);
+    assert_eq!(m.workers(), 1);
     let notice = m.ui.notice.clone().unwrap_or_default();
     assert!(notice.contains("one worker"), "{notice}");
 }

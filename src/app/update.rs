@@ -5,12 +5,12 @@ use std::time::{Duration, Instant};
 
 use super::{Effect, JobState, Model, Msg, News, Span};
 use crate::engine::JobId;
-use crate::engine::{EngineEvent, EventKind, RunId};
+use crate::engine::{EngineEvent, EventKind, Outcome, RunId};
 
 /// Applies one message and returns what the loop must do.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     let effects = apply(model, msg);
-    model.prune_ready();
+    model.scheduler.prune_ready();
     model.note_work_end();
     effects
 }
@@ -24,7 +24,7 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.now = now;
             // Every active row has a run in flight, so this is O(1) where scanning the rows
             // would cost a pass over 10,000 of them on every loop turn.
-            if !model.in_flight.is_empty() || model.asking.is_some() || clock_moved {
+            if model.runs_in_flight() > 0 || model.asking.is_some() || clock_moved {
                 model.dirty = true;
             }
             model.resort_if_stale();
@@ -78,25 +78,16 @@ impl Model {
         let EngineEvent { job, run, kind } = event;
         if !matches!(kind, EventKind::Progress { .. } | EventKind::Output { .. }) {
             // Picked up, ended or taken back: no longer on deck either way.
-            self.unstarted.remove(&run);
+            self.scheduler.started(run);
         }
-        let is_current = self
-            .jobs
-            .get(job.0 as usize)
-            .is_some_and(|row| row.run == run);
+        let is_current = self.scheduler.is_current(job, run);
         if matches!(kind, EventKind::Withdrawn) {
-            self.in_flight.remove(&run);
-            if is_current && self.job(job).state == JobState::Dispatched {
-                // Back in line under a new run id: the engine may still hold the old one in
-                // its queue, to drop when a worker takes it.
-                let run = self.new_run();
+            let back_in_line = is_current && self.job(job).state == JobState::Dispatched;
+            if let Some(run) = self.scheduler.withdrawn(job, run, back_in_line) {
                 let row = self.row_mut(job);
                 row.state = JobState::Queued;
                 row.run = run;
-                self.push_if_ready(job);
                 self.dirty = true;
-            } else if !is_current && self.draining.remove(&job) {
-                self.push_if_ready(job);
             }
             return self.dispatch_or_exit();
         }
@@ -106,16 +97,14 @@ impl Model {
             slot.first_started.get_or_insert(self.now);
             slot.last_started = Some(self.now);
         }
+        let mut skipped = Vec::new();
         if let EventKind::Finished(finished) = &kind {
             self.job_time += finished.elapsed;
             self.cpu_time += finished.cpu.unwrap_or_default();
-            self.in_flight.remove(&run);
+            let succeeded = matches!(finished.outcome, Outcome::Succeeded);
+            skipped = self.scheduler.finished(job, run, succeeded).skipped;
             let state = JobState::from_outcome(&finished.outcome);
             self.record_worker_finish(run, finished.elapsed, state);
-            if !is_current && self.draining.remove(&job) {
-                // The superseded run is gone: its successor may start now.
-                self.push_if_ready(job);
-            }
         }
         let mut effects = Vec::new();
         if is_current {
@@ -129,7 +118,7 @@ impl Model {
             }
             if finished {
                 self.report_finished(job);
-                effects.extend(self.after_finish(job));
+                self.mark_skipped(skipped);
             }
             self.note_row_changed(job.0 as usize);
             if started || finished {
@@ -143,7 +132,7 @@ impl Model {
     /// After a run left the engine: the next runs, or the exit a quit was waiting for.
     fn dispatch_or_exit(&mut self) -> Vec<Effect> {
         let mut effects = self.dispatch();
-        if self.quitting && self.in_flight.is_empty() {
+        if self.quitting && self.runs_in_flight() == 0 {
             effects.push(Effect::Exit);
         }
         effects

@@ -63,7 +63,7 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
         " │ {} │ workers {}/{} │ speed-up {:.1}x eff {:.0}%",
         format_duration(summary.wall),
         model.busy_workers(),
-        model.workers,
+        model.workers(),
         summary.speedup,
         summary.efficiency * 100.0,
     )));

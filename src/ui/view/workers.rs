@@ -36,7 +36,7 @@ pub(super) fn render_workers(model: &Model, theme: Theme, frame: &mut Frame, are
             format!(
                 "{busy} busy of {} · pool size {} ",
                 lanes.len(),
-                model.workers
+                model.workers()
             ),
             theme.dim(),
         ),
