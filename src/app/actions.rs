@@ -3,7 +3,7 @@
 //! in step with it.
 
 use super::scheduler::job_id;
-use super::{Action, Effect, JobState, Model, Question};
+use super::{Action, Effect, JobState, Model, Overlay, Question};
 use crate::engine::JobId;
 
 impl Model {
@@ -56,12 +56,14 @@ impl Model {
             }
             Action::RemoveWorker => return self.set_workers(self.workers() - 1),
             Action::Quit => return self.quit(),
-            Action::Confirm => match self.asking.take() {
+            Action::Confirm => match self.overlay.take_question() {
                 Some(Question::Quit) => return self.begin_quit(),
                 Some(Question::CancelAll) => return self.cancel_all(),
                 None => {}
             },
-            Action::Dismiss => self.asking = None,
+            Action::Dismiss => {
+                self.overlay.take_question();
+            }
             Action::Suspend => return vec![Effect::Suspend],
             Action::ForceQuit => {
                 self.force_quits += 1;
@@ -258,7 +260,7 @@ impl Model {
         if counts.queued + counts.running == 0 {
             self.ui.notice = Some("nothing to cancel".into());
         } else if !self.quitting {
-            self.asking = Some(Question::CancelAll);
+            self.overlay = Overlay::Question(Question::CancelAll);
         }
     }
 
@@ -298,16 +300,16 @@ impl Model {
         if self.quitting {
             return Vec::new();
         }
-        if self.asking == Some(Question::Quit) {
+        if self.overlay.question() == Some(Question::Quit) {
             // `q` twice: the second one is the yes.
             return self.begin_quit();
         }
-        self.asking = Some(Question::Quit);
+        self.overlay = Overlay::Question(Question::Quit);
         Vec::new()
     }
 
     fn begin_quit(&mut self) -> Vec<Effect> {
-        self.asking = None;
+        self.overlay.take_question();
         self.quitting = true;
         let mut effects = self.cancel_all();
         if self.runs_in_flight() == 0 {

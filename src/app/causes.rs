@@ -2,21 +2,19 @@
 //! 24 projects missing a Fortran compiler read as one line with a count, not 24 errors that
 //! differ only in paths and versions.
 //!
-//! Also the causes panel's state (open, which cause is highlighted) and its keys: choosing a
+//! Also the causes panel's state (which cause is highlighted) and its keys: choosing a
 //! cause filters the table to its jobs (`UiState::cause`), and `R` re-runs just that group.
 
 use std::collections::HashMap;
 
-use super::{Effect, JobId, JobRow, JobState, Model};
+use super::{Effect, JobId, JobRow, JobState, Model, Overlay};
 
 /// Longest signature, in characters.
 const MAX_SIGNATURE: usize = 100;
 
-/// The causes panel: whether it shows, and the highlighted cause.
+/// The causes panel's highlighted cause (whether it shows is `Overlay::Causes`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CausesPanel {
-    /// Whether the panel is showing.
-    pub is_open: bool,
     /// The highlighted cause's place in `Model::causes()`.
     pub selected: usize,
 }
@@ -195,23 +193,25 @@ impl Model {
         let panel = &mut self.causes_panel;
         match action {
             CauseAction::Toggle => {
-                panel.is_open = !panel.is_open;
+                let open = self.overlay != Overlay::Causes;
                 panel.selected = panel.selected.min(last);
-                if panel.is_open && causes.is_empty() {
-                    panel.is_open = false;
+                self.overlay = Overlay::None;
+                if open && causes.is_empty() {
                     self.ui.notice = Some("no failed jobs, so no causes".into());
+                } else if open {
+                    self.overlay = Overlay::Causes;
                 }
             }
             CauseAction::Next => panel.selected = (panel.selected + 1).min(last),
             CauseAction::Prev => panel.selected = panel.selected.saturating_sub(1),
             CauseAction::Choose => {
-                panel.is_open = false;
+                self.overlay = Overlay::None;
                 if let Some((cause, _)) = causes.get(panel.selected) {
                     self.filter_to_cause(Some(cause.clone()));
                 }
             }
             CauseAction::Rerun => {
-                panel.is_open = false;
+                self.overlay = Overlay::None;
                 let Some((cause, jobs)) = causes.into_iter().nth(panel.selected) else {
                     return Vec::new();
                 };
@@ -336,11 +336,11 @@ mod tests {
         let mut model = finished_model();
         let act = |model: &mut Model, action| update(model, Msg::Action(Action::Cause(action)));
         act(&mut model, CauseAction::Toggle);
-        assert!(model.causes_panel.is_open);
+        assert_eq!(model.overlay, crate::app::Overlay::Causes);
         act(&mut model, CauseAction::Next);
         act(&mut model, CauseAction::Prev);
         act(&mut model, CauseAction::Choose);
-        assert!(!model.causes_panel.is_open);
+        assert_eq!(model.overlay, crate::app::Overlay::None);
         assert_eq!(model.shown_len(), 3, "the Boost jobs only");
         assert_eq!(
             (0..3)

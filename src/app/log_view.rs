@@ -2,7 +2,7 @@
 //! output (a pattern, then `n`/`N` to the next and previous match, which the pane scrolls
 //! to and highlights). Also copying the job's log path or error to the clipboard.
 
-use super::{Effect, LogScroll, Model};
+use super::{Effect, LogScroll, Model, Overlay, Prompt};
 
 /// What the log pane shows besides the lines themselves.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -11,8 +11,6 @@ pub struct LogView {
     pub wrap: bool,
     /// The search pattern; empty when there is no search.
     pub query: String,
-    /// Whether keys are being typed into the pattern.
-    pub is_typing: bool,
     /// The line number (counted from the run's first line) of the match last jumped to.
     pub current: Option<u64>,
 }
@@ -59,7 +57,7 @@ impl Model {
             LogAction::ToggleWrap => self.log_view.wrap = !self.log_view.wrap,
             LogAction::BeginSearch => {
                 self.show_log = true;
-                self.log_view.is_typing = true;
+                self.overlay = Overlay::Prompt(Prompt::LogSearch);
                 self.log_view.query.clear();
                 self.log_view.current = None;
             }
@@ -68,10 +66,11 @@ impl Model {
                 self.log_view.query.pop();
             }
             LogAction::SubmitSearch => {
-                self.log_view.is_typing = false;
+                self.overlay.close_prompt(&Prompt::LogSearch);
                 self.jump_to_match(true, true);
             }
             LogAction::CancelSearch => {
+                self.overlay.close_prompt(&Prompt::LogSearch);
                 self.log_view = LogView {
                     wrap: self.log_view.wrap,
                     ..LogView::default()

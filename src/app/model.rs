@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::scheduler::{Scheduler, job_id};
-use super::{CausesPanel, Effect, JobNode, JobRow, LogView, News, Question, RunRecord, UiState};
+use super::{CausesPanel, Effect, JobNode, JobRow, LogView, News, Overlay, RunRecord, UiState};
 use super::{JobState, WorkerStats};
 use crate::engine::{JobId, WorkerId};
 
@@ -38,8 +38,9 @@ pub struct Model {
     pub(super) scheduler: Scheduler,
     /// Whether a quit is under way: everything was cancelled and the loop exits once idle.
     pub quitting: bool,
-    /// The yes-or-no question showing in the footer, if any.
-    pub asking: Option<Question>,
+    /// What has the keyboard besides the table: help, the causes panel, a prompt or a
+    /// question (`overlay.rs`).
+    pub overlay: Overlay,
     /// Index of the selected row in the job list.
     pub selected: usize,
     /// Whether the log pane is open.
@@ -61,8 +62,6 @@ pub struct Model {
     pub ui: UiState,
     /// The causes panel (`causes.rs`).
     pub causes_panel: CausesPanel,
-    /// The `-D VAR=VALUE` being typed for the selected project, while asking (`options.rs`).
-    pub options_prompt: Option<String>,
     /// The log pane's wrap switch and search (`log_view.rs`).
     pub log_view: LogView,
     /// Whether a change in a project's folder re-runs it (`--watch`, `W`).
@@ -102,7 +101,7 @@ impl Model {
             scheduler,
             jobs: Vec::with_capacity(nodes.len()),
             quitting: false,
-            asking: None,
+            overlay: Overlay::None,
             selected: 0,
             show_log: false,
             now,
@@ -113,7 +112,6 @@ impl Model {
             spans: Vec::new(),
             ui: UiState::default(),
             causes_panel: CausesPanel::default(),
-            options_prompt: None,
             log_view: LogView::default(),
             watching: false,
             dirty: true,

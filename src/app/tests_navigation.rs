@@ -204,10 +204,10 @@ fn cancel_all_asks_first_and_a_second_q_quits() {
     let t0 = Instant::now();
     let mut m = busy(t0);
     assert!(act(&mut m, Action::CancelAll).is_empty());
-    assert_eq!(m.asking, Some(Question::CancelAll));
+    assert_eq!(m.overlay.question(), Some(Question::CancelAll));
     // `q` while asking about `C` asks about quitting instead; a second `q` quits.
     assert!(act(&mut m, Action::Quit).is_empty());
-    assert_eq!(m.asking, Some(Question::Quit));
+    assert_eq!(m.overlay.question(), Some(Question::Quit));
     let effects = act(&mut m, Action::Quit);
     assert!(m.quitting);
     assert!(effects.iter().any(|e| matches!(e, Effect::Cancel(_))));
@@ -221,6 +221,6 @@ fn cancel_all_with_nothing_left_says_so() {
     start(&mut m, first[0], 0);
     finish(&mut m, first[0], Duration::from_secs(1));
     act(&mut m, Action::CancelAll);
-    assert_eq!(m.asking, None);
+    assert_eq!(m.overlay.question(), None);
     assert_eq!(m.ui.notice(), Some("nothing to cancel"));
 }

@@ -4,7 +4,8 @@
 use std::time::{Duration, Instant};
 
 use super::{
-    Action, Band, Effect, JobNode, JobState, LogScroll, Model, Msg, UiAction, Viewport, update,
+    Action, Band, Effect, JobNode, JobState, LogScroll, Model, Msg, Overlay, Prompt, UiAction,
+    Viewport, update,
 };
 use crate::engine::{Detail, EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
 use crate::jobs::JobKind;
@@ -258,9 +259,9 @@ fn quit_while_running_asks_then_cancels_and_exits_once_idle() {
     started(&mut m, 0, 0);
     started(&mut m, 1, 1);
     assert!(act(&mut m, Action::Quit).is_empty());
-    assert_eq!(m.asking, Some(super::Question::Quit));
+    assert_eq!(m.overlay.question(), Some(super::Question::Quit));
     act(&mut m, Action::Dismiss);
-    assert!(m.asking.is_none() && !m.quitting);
+    assert!(m.overlay.question().is_none() && !m.quitting);
     act(&mut m, Action::Quit);
     let effects = act(&mut m, Action::Confirm);
     assert!(m.quitting);
@@ -436,7 +437,7 @@ fn search_filters_names_while_typing_and_escape_clears_it() {
     let (mut m, _) = model(&["alpha", "beta", "gamma", "Alpine"], 1);
     act(&mut m, Action::SelectLast);
     ui(&mut m, UiAction::BeginSearch);
-    assert!(m.ui.is_typing);
+    assert_eq!(m.overlay, Overlay::Prompt(Prompt::Search));
     ui(&mut m, UiAction::SearchChar('a'));
     ui(&mut m, UiAction::SearchChar('l'));
     assert_eq!(m.shown_len(), 2, "case-insensitive: alpha and Alpine");
@@ -446,7 +447,7 @@ fn search_filters_names_while_typing_and_escape_clears_it() {
     ui(&mut m, UiAction::SearchBackspace);
     assert_eq!(m.shown_len(), 2);
     ui(&mut m, UiAction::SubmitSearch);
-    assert!(!m.ui.is_typing);
+    assert_eq!(m.overlay, Overlay::None);
     assert_eq!(m.ui.query, "al");
     act(&mut m, Action::SelectFirst);
     assert_eq!(m.selected, 0);
@@ -618,9 +619,9 @@ fn help_toggles_and_actions_mark_the_model_dirty() {
     let (mut m, _) = model(&["a"], 1);
     m.dirty = false;
     ui(&mut m, UiAction::ToggleHelp);
-    assert!(m.ui.show_help && m.dirty);
+    assert!(m.overlay == Overlay::Help && m.dirty);
     ui(&mut m, UiAction::ToggleHelp);
-    assert!(!m.ui.show_help);
+    assert_eq!(m.overlay, Overlay::None);
 }
 
 #[test]
@@ -717,9 +718,9 @@ fn cancel_all_cancels_running_and_queued() {
     let (mut m, _) = model(&["a", "b", "c"], 1);
     started(&mut m, 0, 0);
     assert!(act(&mut m, Action::CancelAll).is_empty(), "C asks first");
-    assert_eq!(m.asking, Some(super::Question::CancelAll));
+    assert_eq!(m.overlay.question(), Some(super::Question::CancelAll));
     act(&mut m, Action::Dismiss);
-    assert_eq!(m.asking, None);
+    assert_eq!(m.overlay.question(), None);
     assert_eq!(m.jobs[0].state, JobState::Running, "no is no");
     act(&mut m, Action::CancelAll);
     let effects = act(&mut m, Action::Confirm);

@@ -9,7 +9,7 @@
 //! each job's place in a table beside its permutation, for the same reason.
 
 use super::navigation::{SortOrder, sort_rows};
-use super::{Effect, JobRow, JobState, Model};
+use super::{Effect, JobRow, JobState, Model, Overlay, Prompt};
 
 /// A horizontal band of screen rows: where a region's body starts and how tall it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -133,10 +133,6 @@ pub struct UiState {
     pub query: String,
     /// Show only the jobs of this cause (chosen in the causes panel).
     pub cause: Option<String>,
-    /// Whether keys are being typed into the search.
-    pub is_typing: bool,
-    /// Whether the key list is showing.
-    pub show_help: bool,
     /// Whether the workers panel is showing.
     pub show_workers: bool,
     /// Whether the timeline is showing.
@@ -389,7 +385,7 @@ impl Model {
                 self.ui.failed_only = !self.ui.failed_only;
                 self.apply_filter();
             }
-            UiAction::BeginSearch => self.ui.is_typing = true,
+            UiAction::BeginSearch => self.overlay = Overlay::Prompt(Prompt::Search),
             UiAction::SearchChar(c) => {
                 self.ui.query.push(c);
                 self.apply_filter();
@@ -398,9 +394,9 @@ impl Model {
                 self.ui.query.pop();
                 self.apply_filter();
             }
-            UiAction::SubmitSearch => self.ui.is_typing = false,
+            UiAction::SubmitSearch => self.overlay.close_prompt(&Prompt::Search),
             UiAction::CancelSearch => {
-                self.ui.is_typing = false;
+                self.overlay.close_prompt(&Prompt::Search);
                 self.ui.query.clear();
                 self.apply_filter();
             }
@@ -419,7 +415,11 @@ impl Model {
             }
             UiAction::LogBottom => self.ui.log_scroll = LogScroll::Follow,
             UiAction::ToggleHelp => {
-                self.ui.show_help = !self.ui.show_help;
+                self.overlay = if self.overlay == Overlay::Help {
+                    Overlay::None
+                } else {
+                    Overlay::Help
+                };
                 self.ui.help_scroll = 0;
             }
             UiAction::HelpScroll { down } => {

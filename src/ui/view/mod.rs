@@ -21,7 +21,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
 use super::theme::Theme;
-use crate::app::{Band, Model, Viewport};
+use crate::app::{Band, Model, Overlay, Viewport};
 
 /// Where each region goes on a screen of a given size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +105,7 @@ pub fn layout(area: Rect, model: &Model) -> Regions {
         timeline,
         log,
         footer,
-        help: model.ui.show_help.then(|| chrome::help_box(area)),
+        help: (model.overlay == Overlay::Help).then(|| chrome::help_box(area)),
     }
 }
 
@@ -142,7 +142,7 @@ pub fn render(model: &Model, frame: &mut Frame) {
         log::render_log(model, theme, frame, area);
     }
     chrome::render_footer(model, theme, frame, regions.footer);
-    if model.causes_panel.is_open {
+    if model.overlay == Overlay::Causes {
         causes::render_causes(model, theme, frame, frame.area());
     }
     if let Some(area) = regions.help {

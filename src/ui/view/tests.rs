@@ -7,7 +7,7 @@ use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
 
 use super::{format_duration, layout, render, viewport};
-use crate::app::{self, Action, Model, Msg, UiAction};
+use crate::app::{self, Action, Model, Msg, Overlay, UiAction};
 use crate::engine::{Detail, EngineEvent, EventKind, Finished, JobId, Outcome, WorkerId};
 use crate::jobs::JobKind;
 
@@ -308,7 +308,7 @@ fn tiny_and_odd_sizes_do_not_panic() {
         for log in [false, true] {
             model.show_log = log;
             for help in [false, true] {
-                model.ui.show_help = help;
+                model.overlay = if help { Overlay::Help } else { Overlay::None };
                 draw(&mut model, w, h);
             }
         }
