@@ -261,7 +261,7 @@ mod tests {
         let mut row = JobRow::new((name.to_string(), JobKind::Cmake).into(), RunId(1));
         row.stage = Some(Stage::Configure);
         row.state = state;
-        row.elapsed = Some(Duration::from_millis(5));
+        row.result.elapsed = Some(Duration::from_millis(5));
         RunRecord::of(JobId(0), &row, Duration::ZERO)
     }
 

@@ -109,11 +109,11 @@ impl Model {
             self.ui.notice = Some("no project folder: this is not a CMake job".into());
             return Vec::new();
         };
-        let place = row.diagnosis.as_ref().and_then(|d| d.file.as_ref());
+        let place = row.result.diagnosis.as_ref().and_then(|d| d.file.as_ref());
         let effect = match place {
             Some(file) => Effect::OpenEditor {
                 file: source.join(file),
-                line: row.diagnosis.as_ref().and_then(|d| d.line),
+                line: row.result.diagnosis.as_ref().and_then(|d| d.line),
             },
             None => Effect::OpenEditor {
                 file: source.join(crate::jobs::discovery::PROJECT_FILE),
@@ -181,7 +181,7 @@ impl Model {
         match row.state {
             JobState::Queued => {
                 row.state = JobState::Cancelled;
-                row.error = Some("cancelled before it started".to_string());
+                row.result.error = Some("cancelled before it started".to_string());
                 self.report_finished(job);
                 let skipped = self.scheduler.cancel_queued(job);
                 self.mark_skipped(skipped);
@@ -353,7 +353,7 @@ impl Model {
             );
             let row = self.row_mut(dependant);
             row.state = JobState::Skipped;
-            row.error = Some(format!("skipped: {reason}"));
+            row.result.error = Some(format!("skipped: {reason}"));
             self.report_finished(dependant);
             self.note_row_changed(dependant.0 as usize);
         }

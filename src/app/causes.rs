@@ -45,11 +45,12 @@ pub fn cause_of(row: &JobRow) -> Option<String> {
         return None;
     }
     let message = row
+        .result
         .diagnosis
         .as_ref()
         .map(|d| d.message.as_str())
         .filter(|m| !m.is_empty())
-        .or(row.error.as_deref().filter(|e| !e.is_empty()));
+        .or(row.result.error.as_deref().filter(|e| !e.is_empty()));
     let message = match (message, row.state) {
         (Some(message), _) => message,
         (None, JobState::Timeout) => "timed out",

@@ -137,7 +137,7 @@ impl Model {
             let log = row.log.clone().or_else(|| row.log_path.clone());
             ("log path", log.map(|p| p.display().to_string()))
         } else {
-            ("error", row.error.clone())
+            ("error", row.result.error.clone())
         };
         if let Some(text) = text {
             self.ui.notice = Some(format!("copied the {what} to the clipboard"));

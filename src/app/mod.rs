@@ -35,7 +35,7 @@ mod watching;
 
 use crate::engine::JobId;
 pub use causes::{CauseAction, CausesPanel};
-pub use job_row::{JobNode, JobRow, JobState, OutputTail};
+pub use job_row::{JobNode, JobRow, JobState, OutputTail, RunResult};
 pub use log_view::{LogAction, LogView};
 pub use model::{Model, Span};
 pub use msg::{Action, Effect, Msg, Question};

@@ -124,7 +124,7 @@ impl Model {
             .jobs
             .iter()
             .filter(|r| matches!(r.state, JobState::Ok | JobState::Failed))
-            .filter_map(|r| r.elapsed)
+            .filter_map(|r| r.result.elapsed)
             .fold((0u32, Duration::ZERO), |(n, sum), d| (n + 1, sum + d));
         (count > 0).then(|| sum / count)
     }

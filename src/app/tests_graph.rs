@@ -142,7 +142,7 @@ fn the_stages_after_a_failure_are_skipped_and_reported_once() {
             ("a".into(), Some(Stage::Test), JobState::Skipped),
         ]
     );
-    let error = model.jobs[2].error.as_deref().unwrap_or_default();
+    let error = model.jobs[2].result.error.as_deref().unwrap_or_default();
     assert_eq!(error, "skipped: a [build] was skipped");
     assert_eq!(model.counts().skipped, 2);
 }

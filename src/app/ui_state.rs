@@ -507,7 +507,7 @@ fn first_held_line(row: &JobRow) -> u64 {
 fn matches_query(row: &JobRow, lowercase_query: &str) -> bool {
     let holds = |text: &str| text.to_lowercase().contains(lowercase_query);
     holds(&row.name)
-        || row.error.as_deref().is_some_and(holds)
+        || row.result.error.as_deref().is_some_and(holds)
         || row
             .detail
             .as_ref()

@@ -158,18 +158,7 @@ impl Model {
             EventKind::Command(line) => row.command = Some(line),
             // Handled before the row is touched: it only puts the job back in line.
             EventKind::Withdrawn => {}
-            EventKind::Finished(finished) => {
-                row.state = JobState::from_outcome(&finished.outcome);
-                row.exit_code = finished.outcome.exit_code();
-                row.elapsed = Some(finished.elapsed);
-                row.cpu = finished.cpu;
-                row.error = finished.error;
-                row.diagnosis = finished.diagnosis;
-                if finished.log.is_some() {
-                    row.log = finished.log;
-                }
-                row.outcome = Some(finished.outcome);
-            }
+            EventKind::Finished(finished) => row.finish(finished),
         }
     }
 

@@ -373,7 +373,7 @@ fn with_a_launcher_the_header_names_it_and_cpu_time_is_unknown() {
     let mut model = fixture().with_launcher(Some("slurm".to_string()));
     // The launched run's CPU time never arrives (the engine reports none).
     if let Some(row) = model.jobs.get_mut(1) {
-        row.cpu = None;
+        row.result.cpu = None;
     }
     let lines = screen(&draw(&mut model, 160, 8));
     assert!(lines[0].contains(" │ slurm"), "{}", lines[0]);
