@@ -214,7 +214,15 @@ impl Model {
             effects.extend(self.requeue(job));
         }
         for dependant in self.scheduler.all_dependants(job) {
-            if self.job(dependant).state != JobState::Queued {
+            // A job that also waits on another one that did not succeed stays skipped:
+            // queued, it would wait for a run that is not coming. Job order puts the jobs
+            // re-queued here before the jobs after them.
+            let blocked = self
+                .job(dependant)
+                .deps
+                .iter()
+                .any(|&dep| self.job(dep).state.is_unsuccessful());
+            if !blocked && self.job(dependant).state != JobState::Queued {
                 effects.extend(self.requeue(dependant));
             }
         }

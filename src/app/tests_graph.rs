@@ -225,6 +225,29 @@ fn cancelling_a_letter_skips_the_gather_and_its_rerun_runs_the_gather_again() {
     );
 }
 
+/// Two letters fail; re-running one must not queue the gather, which still waits on the
+/// other: queued, it would wait for ever (the fuzzer found it once its graphs had edges).
+#[test]
+fn rerunning_one_failed_letter_leaves_the_gather_skipped_while_the_other_has_failed() {
+    let letter = |name: &str| JobNode::from((name.to_string(), JobKind::Words));
+    let gather = JobNode {
+        deps: vec![JobId(0), JobId(1)],
+        ..letter("letters-gather")
+    };
+    let mut model = Model::new(vec![letter("l0"), letter("l1"), gather], 2, Instant::now());
+    model.start();
+    run(&mut model, 0, failed());
+    run(&mut model, 1, failed());
+    assert_eq!(states(&model)[2], JobState::Skipped);
+    select(&mut model, 1);
+    let effects = update(&mut model, Msg::Action(Action::Rerun));
+    assert_eq!(runs(&effects), [current(&model, 1)]);
+    assert_eq!(states(&model)[2], JobState::Skipped, "l0 still failed");
+    run(&mut model, 1, Outcome::Succeeded);
+    assert!(model.is_idle());
+    assert_eq!(states(&model)[2], JobState::Skipped);
+}
+
 #[test]
 fn ready_jobs_start_longest_expected_first_and_unknown_ones_count_as_the_median() {
     let node = |name: &str, ms: Option<u64>| JobNode {
