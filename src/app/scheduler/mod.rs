@@ -418,9 +418,14 @@ impl Scheduler {
         }
     }
 
+    /// Whether the entry stands for the job's current, queued run, and its dependencies
+    /// still all succeeded: one of them re-queued since makes the entry stale (the job is
+    /// pushed again when it succeeds).
     fn is_ready_entry(&self, entry: Ready) -> bool {
         let node = &self.nodes[entry.job().0 as usize];
-        node.run == entry.run && node.status == Status::Queued
+        node.run == entry.run
+            && node.status == Status::Queued
+            && self.blocking_dep(entry.job()).is_none()
     }
 
     fn pop_ready(&mut self) -> Option<JobId> {
@@ -435,7 +440,9 @@ impl Scheduler {
     fn pop_forced(&mut self) -> Option<JobId> {
         while let Some((job, run)) = self.forced.pop_front() {
             let node = &self.nodes[job.0 as usize];
-            if node.run == run && node.status == Status::Queued {
+            // A job whose dependency was re-queued since waits for it in the ready queue.
+            if node.run == run && node.status == Status::Queued && self.blocking_dep(job).is_none()
+            {
                 return Some(job);
             }
         }

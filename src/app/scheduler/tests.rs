@@ -73,6 +73,23 @@ fn a_failed_dependency_skips_its_dependants_transitively() {
     assert_eq!(s.blocking_dep(JobId(1)), Some(JobId(0)));
 }
 
+/// Found by the fuzzer once its graphs had edges: a job ready but not yet dispatched kept its
+/// place when its dependency was re-queued, and ran before the dependency's new run ended.
+#[test]
+fn a_ready_job_waits_again_when_its_dependency_is_requeued() {
+    let mut s = scheduler(&[(&[], None), (&[0], None), (&[0], None)], 1).paused();
+    s.force(JobId(0));
+    let (job, run) = s.dispatch()[0];
+    s.finished(job, run, true);
+    // 2 is ready, and even started by hand, when 0 is re-queued.
+    s.force(JobId(2));
+    s.requeue(JobId(0));
+    s.set_paused(false);
+    assert_eq!(jobs(&s.dispatch()), [0], "1 and 2 wait for 0's new run");
+    s.finished(JobId(0), s.run(JobId(0)), true);
+    assert_eq!(jobs(&s.dispatch()), [1, 2], "then both go");
+}
+
 #[test]
 fn cancelling_a_queued_job_skips_its_dependants() {
     let mut s = scheduler(&[(&[], None), (&[0], None)], 1).paused();
