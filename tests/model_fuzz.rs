@@ -310,7 +310,11 @@ fn check_invariants(model: &Model, sim: &SimEngine) -> Result<(), TestCaseError>
                 worker
             );
             running_workers.push(worker);
-            let current = model.worker_stats.get(&worker).and_then(|w| w.current);
+            let current = model
+                .activity
+                .worker_stats
+                .get(&worker)
+                .and_then(|w| w.current);
             prop_assert_eq!(
                 current.map(|(j, r, _)| (j, r)),
                 Some((JobId(u32::try_from(index).expect("few jobs")), row.run))

@@ -286,7 +286,7 @@ impl Model {
             return Vec::new();
         }
         self.settle_clock();
-        self.resized_at = self.now;
+        self.activity.resized(self.now);
         self.scheduler.set_workers(workers);
         let mut effects = vec![Effect::SetWorkers(workers)];
         effects.extend(self.dispatch());
@@ -297,7 +297,7 @@ impl Model {
     /// for the missing ones wait in the engine's queue for a free worker.
     pub(super) fn pool_short(&mut self, workers: usize) {
         self.settle_clock();
-        self.resized_at = self.now;
+        self.activity.resized(self.now);
         self.scheduler.set_workers(workers);
     }
 

@@ -6,6 +6,7 @@
 //! the same model, so scheduling behaves the same in both.
 
 mod actions;
+pub mod activity;
 pub mod causes;
 pub mod job_row;
 mod lanes;
@@ -34,10 +35,11 @@ mod update;
 mod watching;
 
 use crate::engine::JobId;
+pub use activity::{Activity, Span};
 pub use causes::{CauseAction, CausesPanel};
 pub use job_row::{JobNode, JobRow, JobState, OutputTail, RunResult};
 pub use log_view::{LogAction, LogView};
-pub use model::{Model, Span};
+pub use model::Model;
 pub use msg::{Action, Effect, Msg, Question};
 pub use navigation::SortOrder;
 pub use options::OptionsAction;

@@ -1,29 +1,13 @@
 //! The whole app state: the model and its owned parts, with the read-only questions the
 //! front ends ask of it.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use super::activity::Activity;
 use super::scheduler::{Scheduler, job_id};
 use super::{CausesPanel, Effect, JobNode, JobRow, LogView, News, Overlay, RunRecord, UiState};
-use super::{JobState, WorkerStats};
-use crate::engine::{JobId, WorkerId};
-
-/// One finished run on a worker, for the timeline and the trace.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Span {
-    /// The lane.
-    pub worker: WorkerId,
-    /// The job.
-    pub job: JobId,
-    /// When it started, since the model's start.
-    pub start: Duration,
-    /// When it ended, since the model's start.
-    pub end: Duration,
-    /// How it ended.
-    pub state: JobState,
-}
+use crate::engine::JobId;
 
 /// The whole app state.
 #[derive(Debug)]
@@ -54,10 +38,8 @@ pub struct Model {
     /// Where process jobs run when a launcher is in use (`slurm`, `ssh`), shown in the
     /// header; their CPU time is then unknown.
     pub launcher: Option<String>,
-    /// Per worker slot: what it runs and what it did.
-    pub worker_stats: BTreeMap<WorkerId, WorkerStats>,
-    /// Finished runs, oldest first.
-    pub spans: Vec<Span>,
+    /// What the workers did and the session's time figures (`activity.rs`).
+    pub activity: Activity,
     /// What the TUI shows: filter, search, scroll offsets, help.
     pub ui: UiState,
     /// The causes panel (`causes.rs`).
@@ -70,18 +52,6 @@ pub struct Model {
     pub(super) dirty: bool,
     /// Whether some job is a stage after a configure.
     pub(super) has_stages: bool,
-    /// When the last run ended with nothing left to start (`None` while there is work).
-    pub(super) work_ended_at: Option<Instant>,
-    pub(super) job_time: Duration,
-    pub(super) cpu_time: Duration,
-    /// Wall time during which at least one run was in flight, up to `clock_mark`.
-    pub(super) active_time: Duration,
-    /// Worker time the pool offered while active, up to `clock_mark`.
-    pub(super) pool_time: Duration,
-    /// Where `active_time` and `pool_time` were last brought up to date.
-    pub(super) clock_mark: Instant,
-    /// When the worker count last changed.
-    pub(super) resized_at: Instant,
     pub(super) force_quits: u32,
     /// What happened to runs since the loop last asked (see `take_news`).
     pub(super) news: Vec<News>,
@@ -108,21 +78,13 @@ impl Model {
             started_at: now,
             nice: None,
             launcher: None,
-            worker_stats: BTreeMap::new(),
-            spans: Vec::new(),
+            activity: Activity::new(now),
             ui: UiState::default(),
             causes_panel: CausesPanel::default(),
             log_view: LogView::default(),
             watching: false,
             dirty: true,
             has_stages: false,
-            work_ended_at: None,
-            job_time: Duration::ZERO,
-            cpu_time: Duration::ZERO,
-            active_time: Duration::ZERO,
-            pool_time: Duration::ZERO,
-            clock_mark: now,
-            resized_at: now,
             force_quits: 0,
             news: Vec::new(),
         };

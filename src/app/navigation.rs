@@ -152,6 +152,7 @@ impl Model {
             return;
         }
         let longest = self
+            .activity
             .worker_stats
             .values()
             .filter_map(|stats| stats.current)

@@ -1,17 +1,17 @@
 //! `update`: the one way the model changes. It hands each message to the part it concerns
 //! and coordinates the parts (a run's end frees its dependants, is counted, moves the view).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use super::{Effect, JobState, Model, Msg, News, Span};
-use crate::engine::JobId;
-use crate::engine::{EngineEvent, EventKind, Outcome, RunId};
+use super::{Effect, JobState, Model, Msg, News};
+use crate::engine::{EngineEvent, EventKind, JobId, Outcome};
 
 /// Applies one message and returns what the loop must do.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     let effects = apply(model, msg);
     model.scheduler.prune_ready();
-    model.note_work_end();
+    let has_ended = model.scheduler.is_drained();
+    model.activity.note_work_end(has_ended, model.now);
     effects
 }
 
@@ -92,19 +92,15 @@ impl Model {
             return self.dispatch_or_exit();
         }
         if let EventKind::Started { worker } = &kind {
-            let slot = self.worker_stats.entry(*worker).or_default();
-            slot.current = Some((job, run, self.now));
-            slot.first_started.get_or_insert(self.now);
-            slot.last_started = Some(self.now);
+            self.activity.started(*worker, job, run, self.now);
         }
         let mut skipped = Vec::new();
         if let EventKind::Finished(finished) = &kind {
-            self.job_time += finished.elapsed;
-            self.cpu_time += finished.cpu.unwrap_or_default();
             let succeeded = matches!(finished.outcome, Outcome::Succeeded);
             skipped = self.scheduler.finished(job, run, succeeded).skipped;
             let state = JobState::from_outcome(&finished.outcome);
-            self.record_worker_finish(run, finished.elapsed, state);
+            let (elapsed, cpu) = (finished.elapsed, finished.cpu);
+            self.activity.finished(run, elapsed, cpu, state, self.now);
         }
         let mut effects = Vec::new();
         if is_current {
@@ -160,27 +156,5 @@ impl Model {
             EventKind::Withdrawn => {}
             EventKind::Finished(finished) => row.finish(finished),
         }
-    }
-
-    fn record_worker_finish(&mut self, run: RunId, elapsed: Duration, state: JobState) {
-        let worker = self
-            .worker_stats
-            .iter()
-            .find(|(_, stats)| stats.current.is_some_and(|(_, r, _)| r == run))
-            .map(|(worker, _)| *worker);
-        let Some(worker) = worker else { return };
-        let slot = self.worker_stats.entry(worker).or_default();
-        let (span_job, _, since) = slot.current.take().expect("found by its current run");
-        slot.done += 1;
-        slot.busy += elapsed;
-        // Both ends are the times the events were handled: one worker's events arrive in
-        // order, so the spans of a lane never overlap.
-        self.spans.push(Span {
-            worker,
-            job: span_job,
-            start: since.saturating_duration_since(self.started_at),
-            end: self.now.saturating_duration_since(self.started_at),
-            state,
-        });
     }
 }
