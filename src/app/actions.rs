@@ -29,7 +29,7 @@ impl Model {
             Action::Cause(action) => return self.on_cause_action(action),
             Action::Options(action) => return self.on_options_action(action),
             Action::Log(action) => return self.on_log_action(action),
-            Action::ToggleLog => self.show_log = !self.show_log,
+            Action::ToggleLog => self.ui.show_log = !self.ui.show_log,
             Action::OpenLog => return self.open_log(),
             Action::OpenEditor => return self.open_editor(),
             Action::ToggleWatch => return self.toggle_watch(),
@@ -56,13 +56,13 @@ impl Model {
             }
             Action::RemoveWorker => return self.set_workers(self.workers() - 1),
             Action::Quit => return self.quit(),
-            Action::Confirm => match self.overlay.take_question() {
+            Action::Confirm => match self.ui.overlay.take_question() {
                 Some(Question::Quit) => return self.begin_quit(),
                 Some(Question::CancelAll) => return self.cancel_all(),
                 None => {}
             },
             Action::Dismiss => {
-                self.overlay.take_question();
+                self.ui.overlay.take_question();
             }
             Action::Suspend => return vec![Effect::Suspend],
             Action::ForceQuit => {
@@ -124,8 +124,8 @@ impl Model {
     }
 
     fn with_selected(&mut self, act: fn(&mut Self, JobId) -> Vec<Effect>) -> Vec<Effect> {
-        if self.is_shown(self.selected) {
-            act(self, job_id(self.selected))
+        if self.is_shown(self.ui.selected) {
+            act(self, job_id(self.ui.selected))
         } else {
             Vec::new()
         }
@@ -268,7 +268,7 @@ impl Model {
         if counts.queued + counts.running == 0 {
             self.ui.notice = Some("nothing to cancel".into());
         } else if !self.quitting {
-            self.overlay = Overlay::Question(Question::CancelAll);
+            self.ui.overlay = Overlay::Question(Question::CancelAll);
         }
     }
 
@@ -308,16 +308,16 @@ impl Model {
         if self.quitting {
             return Vec::new();
         }
-        if self.overlay.question() == Some(Question::Quit) {
+        if self.ui.overlay.question() == Some(Question::Quit) {
             // `q` twice: the second one is the yes.
             return self.begin_quit();
         }
-        self.overlay = Overlay::Question(Question::Quit);
+        self.ui.overlay = Overlay::Question(Question::Quit);
         Vec::new()
     }
 
     fn begin_quit(&mut self) -> Vec<Effect> {
-        self.overlay.take_question();
+        self.ui.overlay.take_question();
         self.quitting = true;
         let mut effects = self.cancel_all();
         if self.runs_in_flight() == 0 {

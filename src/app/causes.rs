@@ -191,28 +191,28 @@ impl Model {
     pub(super) fn on_cause_action(&mut self, action: CauseAction) -> Vec<Effect> {
         let causes = self.causes();
         let last = causes.len().saturating_sub(1);
-        let panel = &mut self.causes_panel;
+        let panel = &mut self.ui.causes_panel;
         match action {
             CauseAction::Toggle => {
-                let open = self.overlay != Overlay::Causes;
+                let open = self.ui.overlay != Overlay::Causes;
                 panel.selected = panel.selected.min(last);
-                self.overlay = Overlay::None;
+                self.ui.overlay = Overlay::None;
                 if open && causes.is_empty() {
                     self.ui.notice = Some("no failed jobs, so no causes".into());
                 } else if open {
-                    self.overlay = Overlay::Causes;
+                    self.ui.overlay = Overlay::Causes;
                 }
             }
             CauseAction::Next => panel.selected = (panel.selected + 1).min(last),
             CauseAction::Prev => panel.selected = panel.selected.saturating_sub(1),
             CauseAction::Choose => {
-                self.overlay = Overlay::None;
+                self.ui.overlay = Overlay::None;
                 if let Some((cause, _)) = causes.get(panel.selected) {
                     self.filter_to_cause(Some(cause.clone()));
                 }
             }
             CauseAction::Rerun => {
-                self.overlay = Overlay::None;
+                self.ui.overlay = Overlay::None;
                 let Some((cause, jobs)) = causes.into_iter().nth(panel.selected) else {
                     return Vec::new();
                 };
@@ -337,11 +337,11 @@ mod tests {
         let mut model = finished_model();
         let act = |model: &mut Model, action| update(model, Msg::Action(Action::Cause(action)));
         act(&mut model, CauseAction::Toggle);
-        assert_eq!(model.overlay, crate::app::Overlay::Causes);
+        assert_eq!(model.ui.overlay, crate::app::Overlay::Causes);
         act(&mut model, CauseAction::Next);
         act(&mut model, CauseAction::Prev);
         act(&mut model, CauseAction::Choose);
-        assert_eq!(model.overlay, crate::app::Overlay::None);
+        assert_eq!(model.ui.overlay, crate::app::Overlay::None);
         assert_eq!(model.shown_len(), 3, "the Boost jobs only");
         assert_eq!(
             (0..3)

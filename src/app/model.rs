@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::activity::Activity;
 use super::scheduler::{Scheduler, job_id};
-use super::{CausesPanel, Effect, JobNode, JobRow, LogView, News, Overlay, RunRecord, UiState};
+use super::{Effect, JobNode, JobRow, News, RunRecord, UiState};
 use crate::engine::JobId;
 
 /// The whole app state.
@@ -22,13 +22,6 @@ pub struct Model {
     pub(super) scheduler: Scheduler,
     /// Whether a quit is under way: everything was cancelled and the loop exits once idle.
     pub quitting: bool,
-    /// What has the keyboard besides the table: help, the causes panel, a prompt or a
-    /// question (`overlay.rs`).
-    pub overlay: Overlay,
-    /// Index of the selected row in the job list.
-    pub selected: usize,
-    /// Whether the log pane is open.
-    pub show_log: bool,
     /// The latest clock reading.
     pub now: Instant,
     /// When the session started.
@@ -40,12 +33,9 @@ pub struct Model {
     pub launcher: Option<String>,
     /// What the workers did and the session's time figures (`activity.rs`).
     pub activity: Activity,
-    /// What the TUI shows: filter, search, scroll offsets, help.
+    /// What the TUI shows: selection, filter, search, scroll offsets, the log pane, and what
+    /// has the keyboard (`ui_state.rs`).
     pub ui: UiState,
-    /// The causes panel (`causes.rs`).
-    pub causes_panel: CausesPanel,
-    /// The log pane's wrap switch and search (`log_view.rs`).
-    pub log_view: LogView,
     /// Whether a change in a project's folder re-runs it (`--watch`, `W`).
     pub(super) watching: bool,
     /// Whether something visible changed since the last draw.
@@ -71,17 +61,12 @@ impl Model {
             scheduler,
             jobs: Vec::with_capacity(nodes.len()),
             quitting: false,
-            overlay: Overlay::None,
-            selected: 0,
-            show_log: false,
             now,
             started_at: now,
             nice: None,
             launcher: None,
             activity: Activity::new(now),
             ui: UiState::default(),
-            causes_panel: CausesPanel::default(),
-            log_view: LogView::default(),
             watching: false,
             dirty: true,
             has_stages: false,

@@ -28,10 +28,10 @@ pub enum OptionsAction {
 impl Model {
     /// Closes the `-D` prompt, if it shows, and returns what was typed.
     fn close_options_prompt(&mut self) -> Option<String> {
-        match std::mem::take(&mut self.overlay) {
+        match std::mem::take(&mut self.ui.overlay) {
             Overlay::Prompt(Prompt::Options(text)) => Some(text),
             other => {
-                self.overlay = other;
+                self.ui.overlay = other;
                 None
             }
         }
@@ -61,18 +61,18 @@ impl Model {
         match action {
             OptionsAction::Ask => {
                 if self.selected_project().is_some() {
-                    self.overlay = Overlay::Prompt(Prompt::Options(String::new()));
+                    self.ui.overlay = Overlay::Prompt(Prompt::Options(String::new()));
                 } else {
                     self.ui.notice = Some("-D options are for CMake projects".into());
                 }
             }
             OptionsAction::Char(c) => {
-                if let Overlay::Prompt(Prompt::Options(text)) = &mut self.overlay {
+                if let Overlay::Prompt(Prompt::Options(text)) = &mut self.ui.overlay {
                     text.push(c);
                 }
             }
             OptionsAction::Backspace => {
-                if let Overlay::Prompt(Prompt::Options(text)) = &mut self.overlay {
+                if let Overlay::Prompt(Prompt::Options(text)) = &mut self.ui.overlay {
                     text.pop();
                 }
             }

@@ -236,24 +236,24 @@ fn a_log_search_jumps_to_matches_forward_and_back() {
     let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
     let mut model = with_output(&refs);
     act(&mut model, Action::Log(LogAction::BeginSearch));
-    assert!(model.show_log, "the pane opens");
+    assert!(model.ui.show_log, "the pane opens");
     for c in "boost".chars() {
         act(&mut model, Action::Log(LogAction::SearchChar(c)));
     }
     act(&mut model, Action::Log(LogAction::SubmitSearch));
-    assert_eq!(model.log_view.current, Some(5));
+    assert_eq!(model.ui.log_view.current, Some(5));
     assert_eq!(
         model.ui.log_scroll,
         LogScroll::At(3),
         "two lines of context above"
     );
     act(&mut model, Action::Log(LogAction::NextMatch));
-    assert_eq!(model.log_view.current, Some(15));
+    assert_eq!(model.ui.log_view.current, Some(15));
     act(&mut model, Action::Log(LogAction::NextMatch));
     act(&mut model, Action::Log(LogAction::NextMatch));
-    assert_eq!(model.log_view.current, Some(5), "wraps around");
+    assert_eq!(model.ui.log_view.current, Some(5), "wraps around");
     act(&mut model, Action::Log(LogAction::PrevMatch));
-    assert_eq!(model.log_view.current, Some(25));
+    assert_eq!(model.ui.log_view.current, Some(25));
     assert!(model.is_log_match("a BOOST b") && !model.is_log_match("boo"));
     act(&mut model, Action::Log(LogAction::CancelSearch));
     assert!(!model.is_log_match("boost"));

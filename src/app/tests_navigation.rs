@@ -31,7 +31,7 @@ fn fail(model: &mut Model, run: (JobId, RunId), millis: u64) {
 }
 
 fn selected_name(model: &Model) -> &str {
-    &model.jobs[model.selected].name
+    &model.jobs[model.ui.selected].name
 }
 
 /// The names in the order the table shows them.
@@ -191,12 +191,12 @@ fn ctrl_d_and_ctrl_u_move_half_a_table() {
     let mut m = model(50, 1, t0);
     table_of(&mut m, 10);
     ui(&mut m, UiAction::HalfPage { down: true });
-    assert_eq!(m.selected, 5);
+    assert_eq!(m.ui.selected, 5);
     ui(&mut m, UiAction::HalfPage { down: true });
-    assert_eq!(m.selected, 10);
+    assert_eq!(m.ui.selected, 10);
     assert_eq!(m.ui.table_offset, 1, "scrolled just enough");
     ui(&mut m, UiAction::HalfPage { down: false });
-    assert_eq!(m.selected, 5);
+    assert_eq!(m.ui.selected, 5);
 }
 
 #[test]
@@ -204,10 +204,10 @@ fn cancel_all_asks_first_and_a_second_q_quits() {
     let t0 = Instant::now();
     let mut m = busy(t0);
     assert!(act(&mut m, Action::CancelAll).is_empty());
-    assert_eq!(m.overlay.question(), Some(Question::CancelAll));
+    assert_eq!(m.ui.overlay.question(), Some(Question::CancelAll));
     // `q` while asking about `C` asks about quitting instead; a second `q` quits.
     assert!(act(&mut m, Action::Quit).is_empty());
-    assert_eq!(m.overlay.question(), Some(Question::Quit));
+    assert_eq!(m.ui.overlay.question(), Some(Question::Quit));
     let effects = act(&mut m, Action::Quit);
     assert!(m.quitting);
     assert!(effects.iter().any(|e| matches!(e, Effect::Cancel(_))));
@@ -221,6 +221,6 @@ fn cancel_all_with_nothing_left_says_so() {
     start(&mut m, first[0], 0);
     finish(&mut m, first[0], Duration::from_secs(1));
     act(&mut m, Action::CancelAll);
-    assert_eq!(m.overlay.question(), None);
+    assert_eq!(m.ui.overlay.question(), None);
     assert_eq!(m.ui.notice(), Some("nothing to cancel"));
 }

@@ -259,9 +259,9 @@ fn quit_while_running_asks_then_cancels_and_exits_once_idle() {
     started(&mut m, 0, 0);
     started(&mut m, 1, 1);
     assert!(act(&mut m, Action::Quit).is_empty());
-    assert_eq!(m.overlay.question(), Some(super::Question::Quit));
+    assert_eq!(m.ui.overlay.question(), Some(super::Question::Quit));
     act(&mut m, Action::Dismiss);
-    assert!(m.overlay.question().is_none() && !m.quitting);
+    assert!(m.ui.overlay.question().is_none() && !m.quitting);
     act(&mut m, Action::Quit);
     let effects = act(&mut m, Action::Confirm);
     assert!(m.quitting);
@@ -382,18 +382,18 @@ fn failed_filter_keeps_selection_on_the_same_job() {
     finish(&mut m, 2, Outcome::Succeeded);
     finish(&mut m, 3, failed());
     act(&mut m, Action::SelectLast);
-    assert_eq!(m.selected, 3);
+    assert_eq!(m.ui.selected, 3);
     ui(&mut m, UiAction::ToggleFailedFilter);
     assert_eq!(m.shown_len(), 2);
-    assert_eq!(m.selected, 3, "d is failed, so it stays selected");
+    assert_eq!(m.ui.selected, 3, "d is failed, so it stays selected");
     assert_eq!(m.selected_position(), Some(1));
     act(&mut m, Action::SelectPrev);
-    assert_eq!(m.selected, 1);
+    assert_eq!(m.ui.selected, 1);
     act(&mut m, Action::SelectPrev);
-    assert_eq!(m.selected, 1, "stops at the first shown row");
+    assert_eq!(m.ui.selected, 1, "stops at the first shown row");
     ui(&mut m, UiAction::ToggleFailedFilter);
     assert_eq!(m.shown_len(), 4);
-    assert_eq!(m.selected, 1);
+    assert_eq!(m.ui.selected, 1);
 }
 
 #[test]
@@ -406,7 +406,7 @@ fn failed_filter_moves_a_hidden_selection_to_the_next_shown_row() {
     finish(&mut m, 1, Outcome::Succeeded);
     finish(&mut m, 2, failed());
     ui(&mut m, UiAction::ToggleFailedFilter);
-    assert_eq!(m.selected, 2);
+    assert_eq!(m.ui.selected, 2);
 }
 
 #[test]
@@ -422,7 +422,7 @@ fn job_that_fails_while_filtered_appears_and_rerun_keeps_it_shown() {
     );
     finish(&mut m, 1, failed());
     assert_eq!(m.shown_len(), 1);
-    assert_eq!(m.selected, 1);
+    assert_eq!(m.ui.selected, 1);
     let effects = act(&mut m, Action::Rerun);
     assert_eq!(effects.len(), 1);
     assert_eq!(
@@ -437,25 +437,25 @@ fn search_filters_names_while_typing_and_escape_clears_it() {
     let (mut m, _) = model(&["alpha", "beta", "gamma", "Alpine"], 1);
     act(&mut m, Action::SelectLast);
     ui(&mut m, UiAction::BeginSearch);
-    assert_eq!(m.overlay, Overlay::Prompt(Prompt::Search));
+    assert_eq!(m.ui.overlay, Overlay::Prompt(Prompt::Search));
     ui(&mut m, UiAction::SearchChar('a'));
     ui(&mut m, UiAction::SearchChar('l'));
     assert_eq!(m.shown_len(), 2, "case-insensitive: alpha and Alpine");
-    assert_eq!(m.selected, 3, "Alpine stays selected");
+    assert_eq!(m.ui.selected, 3, "Alpine stays selected");
     ui(&mut m, UiAction::SearchChar('x'));
     assert_eq!(m.shown_len(), 0);
     ui(&mut m, UiAction::SearchBackspace);
     assert_eq!(m.shown_len(), 2);
     ui(&mut m, UiAction::SubmitSearch);
-    assert_eq!(m.overlay, Overlay::None);
+    assert_eq!(m.ui.overlay, Overlay::None);
     assert_eq!(m.ui.query, "al");
     act(&mut m, Action::SelectFirst);
-    assert_eq!(m.selected, 0);
+    assert_eq!(m.ui.selected, 0);
     ui(&mut m, UiAction::BeginSearch);
     ui(&mut m, UiAction::CancelSearch);
     assert!(m.ui.query.is_empty());
     assert_eq!(m.shown_len(), 4);
-    assert_eq!(m.selected, 0);
+    assert_eq!(m.ui.selected, 0);
 }
 
 #[test]
@@ -483,14 +483,14 @@ fn search_finds_errors_and_details_too() {
         ui(&mut m, UiAction::SearchChar(c));
     }
     assert_eq!(m.shown_len(), 1, "the error says MPI");
-    assert_eq!(m.selected, 1);
+    assert_eq!(m.ui.selected, 1);
     ui(&mut m, UiAction::CancelSearch);
     ui(&mut m, UiAction::BeginSearch);
     for c in "cached".chars() {
         ui(&mut m, UiAction::SearchChar(c));
     }
     assert_eq!(m.shown_len(), 1, "the detail says cached");
-    assert_eq!(m.selected, 0);
+    assert_eq!(m.ui.selected, 0);
 }
 
 #[test]
@@ -506,7 +506,7 @@ fn table_offset_scrolls_smoothly_with_the_selection() {
     act(&mut m, Action::SelectNext);
     assert_eq!(m.ui.table_offset, 1, "one row at a time, not a page");
     act(&mut m, Action::SelectLast);
-    assert_eq!(m.selected, 9_999);
+    assert_eq!(m.ui.selected, 9_999);
     assert_eq!(m.ui.table_offset, 9_995);
     act(&mut m, Action::SelectPrev);
     assert_eq!(m.ui.table_offset, 9_995);
@@ -531,14 +531,14 @@ fn clicks_select_rows_and_the_wheel_moves_the_selection() {
     let (mut m, _) = model(&["a", "b", "c", "d", "e", "f", "g", "h"], 1);
     viewport(&mut m, 4, 3);
     ui(&mut m, UiAction::Click { row: 4 });
-    assert_eq!(m.selected, 2);
+    assert_eq!(m.ui.selected, 2);
     ui(&mut m, UiAction::Click { row: 1 });
     assert_eq!(
-        m.selected, 2,
+        m.ui.selected, 2,
         "a click on the column titles selects nothing"
     );
     ui(&mut m, UiAction::Wheel { row: 3, down: true });
-    assert_eq!(m.selected, 5);
+    assert_eq!(m.ui.selected, 5);
     assert_eq!(m.ui.table_offset, 2);
     ui(
         &mut m,
@@ -547,7 +547,7 @@ fn clicks_select_rows_and_the_wheel_moves_the_selection() {
             down: false,
         },
     );
-    assert_eq!(m.selected, 2);
+    assert_eq!(m.ui.selected, 2);
 }
 
 fn with_output(lines: usize) -> Model {
@@ -609,7 +609,7 @@ fn wheel_over_the_log_scrolls_the_log_and_selecting_another_row_follows_again() 
         },
     );
     assert_eq!(m.log_start(&m.jobs[0], 10), 17);
-    assert_eq!(m.selected, 0, "the table did not move");
+    assert_eq!(m.ui.selected, 0, "the table did not move");
     act(&mut m, Action::SelectNext);
     assert_eq!(m.ui.log_scroll, LogScroll::Follow);
 }
@@ -619,9 +619,9 @@ fn help_toggles_and_actions_mark_the_model_dirty() {
     let (mut m, _) = model(&["a"], 1);
     m.dirty = false;
     ui(&mut m, UiAction::ToggleHelp);
-    assert!(m.overlay == Overlay::Help && m.dirty);
+    assert!(m.ui.overlay == Overlay::Help && m.dirty);
     ui(&mut m, UiAction::ToggleHelp);
-    assert_eq!(m.overlay, Overlay::None);
+    assert_eq!(m.ui.overlay, Overlay::None);
 }
 
 #[test]
@@ -718,9 +718,9 @@ fn cancel_all_cancels_running_and_queued() {
     let (mut m, _) = model(&["a", "b", "c"], 1);
     started(&mut m, 0, 0);
     assert!(act(&mut m, Action::CancelAll).is_empty(), "C asks first");
-    assert_eq!(m.overlay.question(), Some(super::Question::CancelAll));
+    assert_eq!(m.ui.overlay.question(), Some(super::Question::CancelAll));
     act(&mut m, Action::Dismiss);
-    assert_eq!(m.overlay.question(), None);
+    assert_eq!(m.ui.overlay.question(), None);
     assert_eq!(m.jobs[0].state, JobState::Running, "no is no");
     act(&mut m, Action::CancelAll);
     let effects = act(&mut m, Action::Confirm);

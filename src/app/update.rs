@@ -24,7 +24,7 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.now = now;
             // Every active row has a run in flight, so this is O(1) where scanning the rows
             // would cost a pass over 10,000 of them on every loop turn.
-            if model.runs_in_flight() > 0 || model.overlay.question().is_some() || clock_moved {
+            if model.runs_in_flight() > 0 || model.ui.overlay.question().is_some() || clock_moved {
                 model.dirty = true;
             }
             model.resort_if_stale();

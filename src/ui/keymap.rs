@@ -27,7 +27,7 @@ pub enum Mode {
 impl Mode {
     /// The live mode for `model`: what its overlay is.
     pub fn of(model: &Model) -> Self {
-        match &model.overlay {
+        match &model.ui.overlay {
             Overlay::None => Mode::Normal,
             Overlay::Help => Mode::Help,
             Overlay::Causes => Mode::Causes,

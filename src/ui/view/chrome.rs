@@ -45,7 +45,7 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
             theme.flag(),
         ));
     }
-    if !model.ui.query.is_empty() && !model.overlay.is_typing(&Prompt::Search) {
+    if !model.ui.query.is_empty() && !model.ui.overlay.is_typing(&Prompt::Search) {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(format!(" /{} ", model.ui.query), theme.flag()));
     }
@@ -117,7 +117,7 @@ pub(super) fn render_footer(model: &Model, theme: Theme, frame: &mut Frame, area
         ));
         spans.push(Span::styled(" Ctrl-C", theme.key()));
         spans.push(Span::styled(" stop waiting", theme.hint()));
-    } else if let Some(question) = model.overlay.question() {
+    } else if let Some(question) = model.ui.overlay.question() {
         let ask = match question {
             Question::Quit => "Quit?",
             Question::CancelAll => "Cancel every job?",
@@ -128,12 +128,12 @@ pub(super) fn render_footer(model: &Model, theme: Theme, frame: &mut Frame, area
         ));
     } else if mode == Mode::LogSearch {
         spans.push(Span::styled(
-            format!(" log /{}", model.log_view.query),
+            format!(" log /{}", model.ui.log_view.query),
             theme.key(),
         ));
         spans.push(Span::styled("█", theme.dim()));
     } else if mode == Mode::Options {
-        let typed = match &model.overlay {
+        let typed = match &model.ui.overlay {
             Overlay::Prompt(Prompt::Options(text)) => text.as_str(),
             _ => "",
         };

@@ -306,9 +306,9 @@ fn tiny_and_odd_sizes_do_not_panic() {
     let mut model = fixture();
     for (w, h) in [(10, 3), (1, 1), (0, 0), (3, 10), (200, 2), (10, 1)] {
         for log in [false, true] {
-            model.show_log = log;
+            model.ui.show_log = log;
             for help in [false, true] {
-                model.overlay = if help { Overlay::Help } else { Overlay::None };
+                model.ui.overlay = if help { Overlay::Help } else { Overlay::None };
                 draw(&mut model, w, h);
             }
         }

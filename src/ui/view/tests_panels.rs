@@ -247,7 +247,7 @@ fn panels_fit_the_screen_and_tiny_terminals_do_not_panic() {
     for action in [UiAction::ToggleWorkers, UiAction::ToggleTimeline] {
         app::update(&mut model, Msg::Action(Action::Ui(action)));
     }
-    model.show_log = true;
+    model.ui.show_log = true;
     let regions = layout(ratatui::layout::Rect::new(0, 0, 80, 30), &model);
     let (workers, timeline) = (
         regions.workers.expect("open"),
@@ -260,7 +260,7 @@ fn panels_fit_the_screen_and_tiny_terminals_do_not_panic() {
     assert!(screen.iter().any(|l| l.starts_with("w2  ▐××××")));
     for (w, h) in [(10, 3), (1, 1), (0, 0), (3, 10), (200, 2), (10, 1), (5, 40)] {
         for log in [false, true] {
-            model.show_log = log;
+            model.ui.show_log = log;
             draw_with(w, h, |f| render(&model, f));
         }
     }
