@@ -272,7 +272,7 @@ mod tests {
     /// Five jobs run to the end on one worker: three miss Boost (in different versions),
     /// one fails on its own message, one succeeds.
     fn finished_model() -> Model {
-        use super::super::test_support::{model, send, start};
+        use super::super::tests::{model, send, start};
         use super::super::{Msg, update};
         use crate::engine::{Diagnosis, EventKind, Finished, Outcome};
         let errors = [

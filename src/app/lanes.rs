@@ -55,7 +55,7 @@ impl Model {
 mod tests {
     use std::time::{Duration, Instant};
 
-    use crate::app::test_support::{finish, model, runs, start};
+    use crate::app::tests::{finish, model, runs, start};
     use crate::app::{Action, Model, Msg, update};
     use crate::engine::WorkerId;
 

@@ -21,15 +21,7 @@ pub mod record;
 mod scheduler;
 pub mod stats;
 #[cfg(test)]
-mod test_support;
-#[cfg(test)]
-mod tests_fix_loop;
-#[cfg(test)]
-mod tests_graph;
-#[cfg(test)]
-mod tests_navigation;
-#[cfg(test)]
-mod tests_ui;
+mod tests;
 pub mod ui_state;
 mod update;
 mod watching;

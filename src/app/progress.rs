@@ -136,7 +136,7 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::Eta;
-    use crate::app::test_support::{finish, runs, start};
+    use crate::app::tests::{finish, runs, start};
     use crate::app::{JobNode, Model, Msg, update};
     use crate::jobs::JobKind;
 

@@ -164,7 +164,7 @@ pub fn millis(d: Duration) -> u64 {
 mod tests {
     use std::time::{Duration, Instant};
 
-    use crate::app::test_support::{finish, runs, send, start};
+    use crate::app::tests::{finish, runs, send, start};
     use crate::app::{JobNode, Model};
     use crate::engine::{Detail, EventKind, Folder, JobId, Preparation};
     use crate::jobs::{JobKind, Stage};

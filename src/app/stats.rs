@@ -214,7 +214,7 @@ fn ratio(a: Duration, b: Duration) -> f64 {
 mod tests {
     use std::time::{Duration, Instant};
 
-    use crate::app::test_support::{finish, model, runs, start, tick};
+    use crate::app::tests::{finish, model, runs, start, tick};
     use crate::app::{Action, JobId, Model, Msg, update};
     use crate::engine::RunId;
 

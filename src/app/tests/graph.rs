@@ -1,13 +1,50 @@
-//! State-machine tests for the job graph: stages, `skipped`, re-runs that bring the jobs
+//! The job graph driven through `update`: stages, `skipped`, re-runs that bring the jobs
 //! after them along, `R` from the first stage that did not succeed, the letters → gather
 //! edge, longest first, and history records taken at the moment a run ends.
 
 use std::time::{Duration, Instant};
 
-use super::test_support::{runs, send, start};
-use super::{Action, Effect, JobNode, JobState, Model, Msg, News, update};
-use crate::engine::{EventKind, Finished, JobId, Outcome, RunId};
+use super::{current, failed, runs, send, start, states};
+use crate::app::{Action, Effect, JobNode, JobState, Model, Msg, News, update};
+use crate::engine::{EventKind, Finished, JobId, Outcome};
 use crate::jobs::{JobKind, Stage};
+
+/// Runs every job to success, in the order the engine's queue would start them (first
+/// dispatched, first started), and returns that order.
+fn dispatch_order(model: &mut Model) -> Vec<u32> {
+    let mut queue: std::collections::VecDeque<_> = runs(&model.start()).into();
+    let mut order = Vec::new();
+    while let Some((job, _)) = queue.pop_front() {
+        order.push(job.0);
+        queue.extend(runs(&run(model, job.0, Outcome::Succeeded)));
+    }
+    order
+}
+
+/// Ends the current run of `job` with `outcome` without a start, as the engine ends a run
+/// cancelled before a worker picked it up.
+fn end(model: &mut Model, job: u32, outcome: Outcome) -> Vec<Effect> {
+    let finished = Finished {
+        outcome,
+        elapsed: Duration::ZERO,
+        cpu: None,
+        error: None,
+        log: None,
+        diagnosis: None,
+    };
+    send(model, current(model, job), EventKind::Finished(finished))
+}
+
+fn finished_news(model: &mut Model) -> Vec<(String, Option<Stage>, JobState)> {
+    model
+        .take_news()
+        .into_iter()
+        .filter_map(|news| match news {
+            News::Finished(r) => Some((r.name, r.stage, r.state)),
+            News::Started(_) => None,
+        })
+        .collect()
+}
 
 /// Projects `names`, each configure → build → test, in that row order.
 fn pipelines(names: &[&str], workers: usize) -> Model {
@@ -31,10 +68,6 @@ fn pipelines(names: &[&str], workers: usize) -> Model {
     Model::new(nodes, workers, Instant::now())
 }
 
-fn current(model: &Model, job: u32) -> (JobId, RunId) {
-    (JobId(job), model.jobs[job as usize].run)
-}
-
 /// Starts and ends the current run of `job` with `outcome`; returns the effects.
 fn run(model: &mut Model, job: u32, outcome: Outcome) -> Vec<Effect> {
     let run = current(model, job);
@@ -50,59 +83,11 @@ fn run(model: &mut Model, job: u32, outcome: Outcome) -> Vec<Effect> {
     send(model, run, EventKind::Finished(finished))
 }
 
-/// Ends the current run of `job` with `outcome` without a start, as the engine ends a run
-/// cancelled before a worker picked it up.
-fn end(model: &mut Model, job: u32, outcome: Outcome) -> Vec<Effect> {
-    let finished = Finished {
-        outcome,
-        elapsed: Duration::ZERO,
-        cpu: None,
-        error: None,
-        log: None,
-        diagnosis: None,
-    };
-    send(model, current(model, job), EventKind::Finished(finished))
-}
-
-/// Runs every job to success, in the order the engine's queue would start them (first
-/// dispatched, first started), and returns that order.
-fn dispatch_order(model: &mut Model) -> Vec<u32> {
-    let mut queue: std::collections::VecDeque<_> = runs(&model.start()).into();
-    let mut order = Vec::new();
-    while let Some((job, _)) = queue.pop_front() {
-        order.push(job.0);
-        queue.extend(runs(&run(model, job.0, Outcome::Succeeded)));
-    }
-    order
-}
-
-fn failed() -> Outcome {
-    Outcome::Failed {
-        code: Some(1),
-        signal: None,
-    }
-}
-
-fn states(model: &Model) -> Vec<JobState> {
-    model.jobs.iter().map(|row| row.state).collect()
-}
-
 fn select(model: &mut Model, job: usize) {
     update(model, Msg::Action(Action::SelectFirst));
     for _ in 0..job {
         update(model, Msg::Action(Action::SelectNext));
     }
-}
-
-fn finished_news(model: &mut Model) -> Vec<(String, Option<Stage>, JobState)> {
-    model
-        .take_news()
-        .into_iter()
-        .filter_map(|news| match news {
-            News::Finished(r) => Some((r.name, r.stage, r.state)),
-            News::Started(_) => None,
-        })
-        .collect()
 }
 
 #[test]
