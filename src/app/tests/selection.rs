@@ -77,9 +77,9 @@ fn tick_moves_the_clock_for_running_rows() {
     let (mut m, _) = projects(&["a"], 1);
     let t0 = m.now;
     started(&mut m, 0, 0);
-    m.dirty = false;
+    update(&mut m, Msg::Drawn);
     update(&mut m, Msg::Tick(t0 + Duration::from_secs(3)));
-    assert!(m.dirty);
+    assert!(m.is_dirty());
     assert_eq!(m.jobs[0].duration_at(m.now), Some(Duration::from_secs(3)));
 }
 
@@ -265,9 +265,9 @@ fn clicks_select_rows_and_the_wheel_moves_the_selection() {
 #[test]
 fn help_toggles_and_actions_mark_the_model_dirty() {
     let (mut m, _) = projects(&["a"], 1);
-    m.dirty = false;
+    update(&mut m, Msg::Drawn);
     ui(&mut m, UiAction::ToggleHelp);
-    assert!(m.ui.overlay == Overlay::Help && m.dirty);
+    assert!(m.ui.overlay == Overlay::Help && m.is_dirty());
     ui(&mut m, UiAction::ToggleHelp);
     assert_eq!(m.ui.overlay, Overlay::None);
 }
@@ -276,11 +276,14 @@ fn help_toggles_and_actions_mark_the_model_dirty() {
 fn an_idle_clock_redraws_when_its_second_turns_and_not_between() {
     let t0 = Instant::now();
     let mut m = Model::new(Vec::<JobNode>::new(), 1, t0);
-    m.dirty = false;
+    update(&mut m, Msg::Drawn);
     update(&mut m, Msg::Tick(t0 + Duration::from_millis(400)));
-    assert!(!m.dirty, "nothing shown changed within the first second");
+    assert!(
+        !m.is_dirty(),
+        "nothing shown changed within the first second"
+    );
     update(&mut m, Msg::Tick(t0 + Duration::from_millis(1100)));
-    assert!(m.dirty, "the header's clock turned to 1 s");
+    assert!(m.is_dirty(), "the header's clock turned to 1 s");
 }
 
 #[test]

@@ -8,12 +8,6 @@ mod log;
 mod table;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_fix_loop;
-#[cfg(test)]
-mod tests_panels;
-#[cfg(test)]
-mod tests_sizes;
 mod timeline;
 mod workers;
 

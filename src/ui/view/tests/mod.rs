@@ -1,4 +1,10 @@
-//! View tests: fixture models with fixed `Instant`s rendered into a `TestBackend`.
+//! View tests: fixture models with fixed `Instant`s rendered into a `TestBackend`. This file
+//! holds the main screen's tests and the helpers the others share; the log pane and causes
+//! panel, the workers panel and timeline, and common screen sizes have a file each.
+
+mod log_pane;
+mod panels;
+mod sizes;
 
 use std::time::{Duration, Instant};
 
@@ -381,5 +387,12 @@ fn with_a_launcher_the_header_names_it_and_cpu_time_is_unknown() {
     for (row, cpu) in [(2, "–"), (3, "–"), (4, " "), (5, " ")] {
         let cell: String = lines[row].chars().skip(cpu_column).take(1).collect();
         assert_eq!(cell, cpu, "row {row}: {}", lines[row]);
+    }
+}
+
+/// A worker in slot `slot` picked the run up.
+pub fn started(slot: usize) -> EventKind {
+    EventKind::Started {
+        worker: WorkerId(slot),
     }
 }

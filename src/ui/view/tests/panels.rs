@@ -7,20 +7,14 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 
-use super::tests::send;
-use super::timeline::{Window, render_timeline};
-use super::workers::render_workers;
-use super::{layout, render};
+use super::{send, started};
 use crate::app::{self, Action, Model, Msg, UiAction};
 use crate::engine::{EventKind, Finished, Outcome, WorkerId};
 use crate::jobs::JobKind;
 use crate::ui::theme::Theme;
-
-fn started(slot: usize) -> EventKind {
-    EventKind::Started {
-        worker: WorkerId(slot),
-    }
-}
+use crate::ui::view::timeline::{Window, render_timeline};
+use crate::ui::view::workers::render_workers;
+use crate::ui::view::{layout, render};
 
 fn done(outcome: Outcome, secs: u64) -> EventKind {
     EventKind::Finished(Finished {
