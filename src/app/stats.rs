@@ -191,9 +191,7 @@ impl Model {
             is_launched: self.launcher.is_some(),
         }
     }
-}
 
-impl Model {
     /// Brings the active and pool clocks up to now. Called before anything that changes
     /// whether runs are in flight or how many workers there are.
     pub(super) fn settle_clock(&mut self) {
