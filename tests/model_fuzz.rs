@@ -1,5 +1,7 @@
 //! Property test of the app state machine: random key actions interleaved with the events a
-//! real engine would send, including late events from superseded and cancelled runs.
+//! real engine would send, including late events from superseded and cancelled runs, over a
+//! random job graph (each job may depend on any earlier ones, as configure → build → test and
+//! letters → gather do).
 //!
 //! The simulated engine behaves like `engine::Engine`: runs wait in a queue until a worker is
 //! free, a cancelled queued run finishes without starting, a withdrawn queued run leaves the
@@ -11,7 +13,8 @@ use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use jobdeck::app::{
-    Action, CauseAction, Effect, JobState, LogAction, Model, Msg, OptionsAction, UiAction, update,
+    Action, CauseAction, Effect, JobNode, JobState, LogAction, Model, Msg, OptionsAction, UiAction,
+    update,
 };
 use jobdeck::engine::{EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
 use jobdeck::jobs::JobKind;
@@ -243,7 +246,56 @@ fn finished(job: JobId, run: RunId, outcome: Outcome) -> EngineEvent {
     EngineEvent { job, run, kind }
 }
 
+/// Jobs in the fuzzed graph.
+const JOBS: usize = 6;
+
+/// `JOBS` jobs; bit `d` of `masks[i]` makes job `i` depend on job `d` (only `d < i` counts,
+/// so the graph has no cycle).
+fn graph(masks: &[u8]) -> Vec<JobNode> {
+    masks
+        .iter()
+        .enumerate()
+        .map(|(i, mask)| JobNode {
+            deps: (0..i)
+                .filter(|d| mask & (1 << d) != 0)
+                .map(|d| JobId(u32::try_from(d).expect("few jobs")))
+                .collect(),
+            ..JobNode::from((format!("job{i}"), JobKind::Cmake))
+        })
+        .collect()
+}
+
 fn check_invariants(model: &Model, sim: &SimEngine) -> Result<(), TestCaseError> {
+    for (index, row) in model.jobs.iter().enumerate() {
+        let deps = row.deps.iter().map(|d| model.job(*d).state);
+        if matches!(row.state, JobState::Dispatched | JobState::Running) {
+            for (dep, state) in row.deps.iter().zip(deps.clone()) {
+                prop_assert_eq!(
+                    state,
+                    JobState::Ok,
+                    "job {} runs only after its dependency {:?} succeeded",
+                    index,
+                    dep
+                );
+            }
+        }
+        if row.state == JobState::Queued {
+            for (dep, state) in row.deps.iter().zip(deps) {
+                prop_assert!(
+                    !state.is_unsuccessful(),
+                    "job {} still waits on {:?}, which ended {:?}: it should be skipped ({:?})",
+                    index,
+                    dep,
+                    state,
+                    model
+                        .jobs
+                        .iter()
+                        .map(|r| (r.state, r.run))
+                        .collect::<Vec<_>>()
+                );
+            }
+        }
+    }
     let counts = model.counts();
     prop_assert_eq!(counts.total(), model.jobs.len(), "header counts add up");
     let mut running_workers = Vec::new();
@@ -258,7 +310,11 @@ fn check_invariants(model: &Model, sim: &SimEngine) -> Result<(), TestCaseError>
                 worker
             );
             running_workers.push(worker);
-            let current = model.worker_stats.get(&worker).and_then(|w| w.current);
+            let current = model
+                .activity
+                .worker_stats
+                .get(&worker)
+                .and_then(|w| w.current);
             prop_assert_eq!(
                 current.map(|(j, r, _)| (j, r)),
                 Some((JobId(u32::try_from(index).expect("few jobs")), row.run))
@@ -270,7 +326,7 @@ fn check_invariants(model: &Model, sim: &SimEngine) -> Result<(), TestCaseError>
         sim.in_flight(),
         "model and engine agree on runs in flight"
     );
-    prop_assert!(model.busy_workers() <= sim.workers.len().max(model.workers));
+    prop_assert!(model.busy_workers() <= sim.workers.len().max(model.workers()));
     Ok(())
 }
 
@@ -278,10 +334,13 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
     #[test]
-    fn state_machine_invariants_hold(steps in prop::collection::vec(step(), 1..200), workers in 1usize..4) {
+    fn state_machine_invariants_hold(
+        steps in prop::collection::vec(step(), 1..200),
+        workers in 1usize..4,
+        masks in prop::collection::vec(any::<u8>(), JOBS),
+    ) {
         let t0 = Instant::now();
-        let jobs = (0..6).map(|i| (format!("job{i}"), JobKind::Cmake)).collect();
-        let mut model = Model::new(jobs, workers, t0);
+        let mut model = Model::new(graph(&masks), workers, t0);
         let mut sim = SimEngine::default();
         sim.resize(workers);
         let mut now = t0;

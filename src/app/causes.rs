@@ -2,21 +2,19 @@
 //! 24 projects missing a Fortran compiler read as one line with a count, not 24 errors that
 //! differ only in paths and versions.
 //!
-//! Also the causes panel's state (open, which cause is highlighted) and its keys: choosing a
+//! Also the causes panel's state (which cause is highlighted) and its keys: choosing a
 //! cause filters the table to its jobs (`UiState::cause`), and `R` re-runs just that group.
 
 use std::collections::HashMap;
 
-use super::{Effect, JobId, JobRow, JobState, Model};
+use super::{Effect, JobId, JobRow, JobState, Model, Overlay};
 
 /// Longest signature, in characters.
 const MAX_SIGNATURE: usize = 100;
 
-/// The causes panel: whether it shows, and the highlighted cause.
+/// The causes panel's highlighted cause (whether it shows is `Overlay::Causes`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CausesPanel {
-    /// Whether the panel is showing.
-    pub is_open: bool,
     /// The highlighted cause's place in `Model::causes()`.
     pub selected: usize,
 }
@@ -47,11 +45,12 @@ pub fn cause_of(row: &JobRow) -> Option<String> {
         return None;
     }
     let message = row
+        .result
         .diagnosis
         .as_ref()
         .map(|d| d.message.as_str())
         .filter(|m| !m.is_empty())
-        .or(row.error.as_deref().filter(|e| !e.is_empty()));
+        .or(row.result.error.as_deref().filter(|e| !e.is_empty()));
     let message = match (message, row.state) {
         (Some(message), _) => message,
         (None, JobState::Timeout) => "timed out",
@@ -192,26 +191,28 @@ impl Model {
     pub(super) fn on_cause_action(&mut self, action: CauseAction) -> Vec<Effect> {
         let causes = self.causes();
         let last = causes.len().saturating_sub(1);
-        let panel = &mut self.causes_panel;
+        let panel = &mut self.ui.causes_panel;
         match action {
             CauseAction::Toggle => {
-                panel.is_open = !panel.is_open;
+                let open = self.ui.overlay != Overlay::Causes;
                 panel.selected = panel.selected.min(last);
-                if panel.is_open && causes.is_empty() {
-                    panel.is_open = false;
+                self.ui.overlay = Overlay::None;
+                if open && causes.is_empty() {
                     self.ui.notice = Some("no failed jobs, so no causes".into());
+                } else if open {
+                    self.ui.overlay = Overlay::Causes;
                 }
             }
             CauseAction::Next => panel.selected = (panel.selected + 1).min(last),
             CauseAction::Prev => panel.selected = panel.selected.saturating_sub(1),
             CauseAction::Choose => {
-                panel.is_open = false;
+                self.ui.overlay = Overlay::None;
                 if let Some((cause, _)) = causes.get(panel.selected) {
                     self.filter_to_cause(Some(cause.clone()));
                 }
             }
             CauseAction::Rerun => {
-                panel.is_open = false;
+                self.ui.overlay = Overlay::None;
                 let Some((cause, jobs)) = causes.into_iter().nth(panel.selected) else {
                     return Vec::new();
                 };
@@ -271,7 +272,7 @@ mod tests {
     /// Five jobs run to the end on one worker: three miss Boost (in different versions),
     /// one fails on its own message, one succeeds.
     fn finished_model() -> Model {
-        use super::super::test_support::{model, send, start};
+        use super::super::tests::{model, send, start};
         use super::super::{Msg, update};
         use crate::engine::{Diagnosis, EventKind, Finished, Outcome};
         let errors = [
@@ -336,11 +337,11 @@ mod tests {
         let mut model = finished_model();
         let act = |model: &mut Model, action| update(model, Msg::Action(Action::Cause(action)));
         act(&mut model, CauseAction::Toggle);
-        assert!(model.causes_panel.is_open);
+        assert_eq!(model.ui.overlay, crate::app::Overlay::Causes);
         act(&mut model, CauseAction::Next);
         act(&mut model, CauseAction::Prev);
         act(&mut model, CauseAction::Choose);
-        assert!(!model.causes_panel.is_open);
+        assert_eq!(model.ui.overlay, crate::app::Overlay::None);
         assert_eq!(model.shown_len(), 3, "the Boost jobs only");
         assert_eq!(
             (0..3)

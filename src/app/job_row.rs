@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::engine::{Detail, Diagnosis, JobId, Outcome, RunId, WorkerId};
+use crate::engine::{Detail, Diagnosis, Finished, JobId, Outcome, RunId, WorkerId};
 use crate::jobs::{JobKind, Stage};
 
 /// Lines of output kept in memory per job; the log file has all of them.
@@ -193,18 +193,8 @@ pub struct JobRow {
     pub worker: Option<WorkerId>,
     /// When the current run started on a worker.
     pub started_at: Option<Instant>,
-    /// The wall time of the last finished run.
-    pub elapsed: Option<Duration>,
-    /// The CPU time of the last finished run, where known.
-    pub cpu: Option<Duration>,
-    /// How the last run ended.
-    pub outcome: Option<Outcome>,
-    /// Exit code of the last run, where there was one.
-    pub exit_code: Option<i32>,
-    /// One-line reason for a failure.
-    pub error: Option<String>,
-    /// The failure's message and where in the project it points, where known.
-    pub diagnosis: Option<Diagnosis>,
+    /// What the last run left, or why the job did not run (empty while it runs).
+    pub result: RunResult,
     /// The job-specific detail, e.g. a configure's `cached` or `fresh`.
     pub detail: Option<Detail>,
     /// Progress of the current run: done and total units.
@@ -238,12 +228,7 @@ impl JobRow {
             runs: 1,
             worker: None,
             started_at: None,
-            elapsed: None,
-            cpu: None,
-            outcome: None,
-            exit_code: None,
-            error: None,
-            diagnosis: None,
+            result: RunResult::default(),
             detail: None,
             progress: None,
             log: None,
@@ -267,12 +252,7 @@ impl JobRow {
         self.runs += 1;
         self.worker = None;
         self.started_at = None;
-        self.elapsed = None;
-        self.cpu = None;
-        self.outcome = None;
-        self.exit_code = None;
-        self.error = None;
-        self.diagnosis = None;
+        self.result = RunResult::default();
         self.command = None;
         self.progress = None;
         self.output.clear();
@@ -284,8 +264,64 @@ impl JobRow {
             (JobState::Running | JobState::Cancelling, Some(start)) => {
                 Some(now.saturating_duration_since(start))
             }
-            _ => self.elapsed,
+            _ => self.result.elapsed,
         }
+    }
+
+    /// Takes in the end of the current run: its state, its result, and its log if it
+    /// reported one (else the last one known stays).
+    pub fn finish(&mut self, finished: Finished) {
+        self.state = JobState::from_outcome(&finished.outcome);
+        if finished.log.is_some() {
+            self.log.clone_from(&finished.log);
+        }
+        self.result = RunResult::from(finished);
+    }
+}
+
+/// What a job's last run left: the one declaration of a run's result on the app side,
+/// kept by the row and copied whole into each `RunRecord`. A job that never ran (cancelled
+/// in the queue, skipped) has only an `error` saying why.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunResult {
+    /// Wall time of the run.
+    pub elapsed: Option<Duration>,
+    /// CPU time of the run, where measured.
+    pub cpu: Option<Duration>,
+    /// How the run ended.
+    pub outcome: Option<Outcome>,
+    /// One-line reason for an unsuccessful run, or why the job did not run.
+    pub error: Option<String>,
+    /// The error's message and where in the project it points, where known.
+    pub diagnosis: Option<Diagnosis>,
+}
+
+impl From<Finished> for RunResult {
+    fn from(finished: Finished) -> Self {
+        Self {
+            elapsed: Some(finished.elapsed),
+            cpu: finished.cpu,
+            outcome: Some(finished.outcome),
+            error: finished.error,
+            diagnosis: finished.diagnosis,
+        }
+    }
+}
+
+impl RunResult {
+    /// The process's exit code, where there was one.
+    pub fn exit_code(&self) -> Option<i32> {
+        self.outcome.as_ref().and_then(Outcome::exit_code)
+    }
+
+    /// The file the error points at, relative to the project's folder.
+    pub fn error_file(&self) -> Option<String> {
+        self.diagnosis.as_ref().and_then(|d| d.file.clone())
+    }
+
+    /// The line in `error_file`.
+    pub fn error_line(&self) -> Option<u32> {
+        self.diagnosis.as_ref().and_then(|d| d.line)
     }
 }
 

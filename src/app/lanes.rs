@@ -18,28 +18,15 @@ impl Model {
     /// The worker slots to show, in slot order: at least `workers` of them, more while
     /// workers that are leaving still finish their runs.
     pub fn lanes(&self) -> Vec<WorkerId> {
-        let mut lanes: BTreeSet<WorkerId> = self
-            .worker_stats
-            .iter()
-            .filter(|(_, stats)| {
-                stats.current.is_some()
-                    || stats.last_started.is_some_and(|at| at >= self.resized_at)
-            })
-            .map(|(worker, _)| *worker)
-            .collect();
-        let mut slot = 0;
-        while lanes.len() < self.workers {
-            lanes.insert(WorkerId(slot));
-            slot += 1;
-        }
-        lanes.into_iter().collect()
+        self.activity.lanes(self.workers())
     }
 
     /// Worker slots that ran something but are no longer in the pool (retired by `-`): the
     /// timeline keeps their lanes, dimmed, so their history stays visible.
     pub fn retired_lanes(&self) -> Vec<WorkerId> {
         let live: BTreeSet<WorkerId> = self.lanes().into_iter().collect();
-        self.worker_stats
+        self.activity
+            .worker_stats
             .iter()
             .filter(|(worker, stats)| stats.done > 0 && !live.contains(worker))
             .map(|(worker, _)| *worker)
@@ -48,21 +35,14 @@ impl Model {
 
     /// Time `worker` has spent on runs, the current one included.
     pub fn busy_time(&self, worker: WorkerId) -> Duration {
-        self.worker_stats
-            .get(&worker)
-            .map_or(Duration::ZERO, |stats| {
-                let running = stats.current.map_or(Duration::ZERO, |(_, _, since)| {
-                    self.now.saturating_duration_since(since)
-                });
-                stats.busy + running
-            })
+        self.activity.busy_time(worker, self.now)
     }
 
     /// The share of the time since `worker` started its first run that it spent on runs;
     /// `None` before its first run. Counting from its first run, not from the session's start,
     /// keeps a worker added by `+` late in the session from looking idle.
     pub fn busy_fraction(&self, worker: WorkerId) -> Option<f64> {
-        let since = self.worker_stats.get(&worker)?.first_started?;
+        let since = self.activity.worker_stats.get(&worker)?.first_started?;
         let alive = self.now.saturating_duration_since(since);
         if alive.is_zero() {
             return Some(1.0);
@@ -75,7 +55,7 @@ impl Model {
 mod tests {
     use std::time::{Duration, Instant};
 
-    use crate::app::test_support::{finish, model, runs, start};
+    use crate::app::tests::{finish, model, runs, start};
     use crate::app::{Action, Model, Msg, update};
     use crate::engine::WorkerId;
 
@@ -110,7 +90,9 @@ mod tests {
         start(&mut model, added[0], 2);
         assert_eq!(slots(&model), [0, 1, 2]);
         assert_eq!(
-            model.worker_stats[&WorkerId(2)].current.map(|c| c.0),
+            model.activity.worker_stats[&WorkerId(2)]
+                .current
+                .map(|c| c.0),
             Some(added[0].0)
         );
         update(&mut model, Msg::Tick(t0 + Duration::from_secs(3)));
@@ -177,7 +159,7 @@ mod tests {
         start(&mut model, added[0], 0);
         assert_eq!(slots(&model), [0, 1]);
         // Spans stay on the lane they ran on.
-        let lanes: Vec<usize> = model.spans.iter().map(|s| s.worker.0).collect();
+        let lanes: Vec<usize> = model.activity.spans.iter().map(|s| s.worker.0).collect();
         assert_eq!(lanes, [0, 1]);
     }
 }

@@ -2,7 +2,7 @@
 //! output (a pattern, then `n`/`N` to the next and previous match, which the pane scrolls
 //! to and highlights). Also copying the job's log path or error to the clipboard.
 
-use super::{Effect, LogScroll, Model};
+use super::{Effect, LogScroll, Model, Overlay, Prompt};
 
 /// What the log pane shows besides the lines themselves.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -11,8 +11,6 @@ pub struct LogView {
     pub wrap: bool,
     /// The search pattern; empty when there is no search.
     pub query: String,
-    /// Whether keys are being typed into the pattern.
-    pub is_typing: bool,
     /// The line number (counted from the run's first line) of the match last jumped to.
     pub current: Option<u64>,
 }
@@ -48,32 +46,33 @@ const CONTEXT: u64 = 2;
 impl Model {
     /// Whether `line` holds the log search's pattern (case-insensitive).
     pub fn is_log_match(&self, line: &str) -> bool {
-        !self.log_view.query.is_empty()
+        !self.ui.log_view.query.is_empty()
             && line
                 .to_lowercase()
-                .contains(&self.log_view.query.to_lowercase())
+                .contains(&self.ui.log_view.query.to_lowercase())
     }
 
     pub(super) fn on_log_action(&mut self, action: LogAction) -> Vec<Effect> {
         match action {
-            LogAction::ToggleWrap => self.log_view.wrap = !self.log_view.wrap,
+            LogAction::ToggleWrap => self.ui.log_view.wrap = !self.ui.log_view.wrap,
             LogAction::BeginSearch => {
-                self.show_log = true;
-                self.log_view.is_typing = true;
-                self.log_view.query.clear();
-                self.log_view.current = None;
+                self.ui.show_log = true;
+                self.ui.overlay = Overlay::Prompt(Prompt::LogSearch);
+                self.ui.log_view.query.clear();
+                self.ui.log_view.current = None;
             }
-            LogAction::SearchChar(c) => self.log_view.query.push(c),
+            LogAction::SearchChar(c) => self.ui.log_view.query.push(c),
             LogAction::SearchBackspace => {
-                self.log_view.query.pop();
+                self.ui.log_view.query.pop();
             }
             LogAction::SubmitSearch => {
-                self.log_view.is_typing = false;
+                self.ui.overlay.close_prompt(&Prompt::LogSearch);
                 self.jump_to_match(true, true);
             }
             LogAction::CancelSearch => {
-                self.log_view = LogView {
-                    wrap: self.log_view.wrap,
+                self.ui.overlay.close_prompt(&Prompt::LogSearch);
+                self.ui.log_view = LogView {
+                    wrap: self.ui.log_view.wrap,
                     ..LogView::default()
                 };
             }
@@ -87,7 +86,7 @@ impl Model {
     /// Scrolls the pane to the next (or previous) held line holding the pattern, after (or
     /// before) the current match; `from_start` looks from the first held line.
     fn jump_to_match(&mut self, forward: bool, from_start: bool) {
-        if self.log_view.query.is_empty() {
+        if self.ui.log_view.query.is_empty() {
             self.ui.notice = Some("no log search: L starts one".into());
             return;
         }
@@ -105,7 +104,7 @@ impl Model {
         let current = if from_start {
             None
         } else {
-            self.log_view.current
+            self.ui.log_view.current
         };
         let found = match (current, forward) {
             (None, true) => matches.first().copied(),
@@ -123,10 +122,10 @@ impl Model {
                 .or(matches.last().copied()),
         };
         let Some(found) = found else {
-            self.ui.notice = Some(format!("not in the log: {}", self.log_view.query));
+            self.ui.notice = Some(format!("not in the log: {}", self.ui.log_view.query));
             return;
         };
-        self.log_view.current = Some(found);
+        self.ui.log_view.current = Some(found);
         self.ui.log_scroll = LogScroll::At(found.saturating_sub(CONTEXT).max(first));
     }
 
@@ -138,7 +137,7 @@ impl Model {
             let log = row.log.clone().or_else(|| row.log_path.clone());
             ("log path", log.map(|p| p.display().to_string()))
         } else {
-            ("error", row.error.clone())
+            ("error", row.result.error.clone())
         };
         if let Some(text) = text {
             self.ui.notice = Some(format!("copied the {what} to the clipboard"));

@@ -87,7 +87,7 @@ impl Model {
 
     /// Redoes a sorted order whose rows changed (or, by time, whose running rows grew).
     pub(super) fn resort_if_stale(&mut self) {
-        let growing = self.ui.sort == SortOrder::Time && !self.in_flight.is_empty();
+        let growing = self.ui.sort == SortOrder::Time && self.runs_in_flight() > 0;
         if self.ui.sort != SortOrder::Name && (self.ui.order_stale || growing) {
             self.reorder(true);
             self.dirty = true;
@@ -152,6 +152,7 @@ impl Model {
             return;
         }
         let longest = self
+            .activity
             .worker_stats
             .values()
             .filter_map(|stats| stats.current)

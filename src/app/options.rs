@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use super::{Effect, JobId, Model, job_id};
+use super::{Effect, JobId, Model, Overlay, Prompt, job_id};
 
 /// What the options keys ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +26,17 @@ pub enum OptionsAction {
 }
 
 impl Model {
+    /// Closes the `-D` prompt, if it shows, and returns what was typed.
+    fn close_options_prompt(&mut self) -> Option<String> {
+        match std::mem::take(&mut self.ui.overlay) {
+            Overlay::Prompt(Prompt::Options(text)) => Some(text),
+            other => {
+                self.ui.overlay = other;
+                None
+            }
+        }
+    }
+
     /// Each job's own options, in job order (a re-run from the history brings them).
     #[must_use]
     pub fn with_options(mut self, options: impl IntoIterator<Item = Vec<String>>) -> Self {
@@ -50,24 +61,26 @@ impl Model {
         match action {
             OptionsAction::Ask => {
                 if self.selected_project().is_some() {
-                    self.options_prompt = Some(String::new());
+                    self.ui.overlay = Overlay::Prompt(Prompt::Options(String::new()));
                 } else {
                     self.ui.notice = Some("-D options are for CMake projects".into());
                 }
             }
             OptionsAction::Char(c) => {
-                if let Some(text) = self.options_prompt.as_mut() {
+                if let Overlay::Prompt(Prompt::Options(text)) = &mut self.ui.overlay {
                     text.push(c);
                 }
             }
             OptionsAction::Backspace => {
-                if let Some(text) = self.options_prompt.as_mut() {
+                if let Overlay::Prompt(Prompt::Options(text)) = &mut self.ui.overlay {
                     text.pop();
                 }
             }
-            OptionsAction::Cancel => self.options_prompt = None,
+            OptionsAction::Cancel => {
+                self.close_options_prompt();
+            }
             OptionsAction::Submit => {
-                let text = self.options_prompt.take().unwrap_or_default();
+                let text = self.close_options_prompt().unwrap_or_default();
                 return self.add_option(&text);
             }
             OptionsAction::Remove => {

@@ -78,7 +78,7 @@ impl Model {
     pub fn progress(&self) -> Progress {
         let total = self.jobs.len();
         let done = self.jobs.iter().filter(|r| r.state.is_finished()).count();
-        let eta = match self.work_ended_at {
+        let eta = match self.activity.work_ended_at {
             Some(at) => Eta::Ended(at.saturating_duration_since(self.started_at)),
             None => self.time_left().map_or(Eta::Unknown, Eta::Left),
         };
@@ -88,7 +88,8 @@ impl Model {
     /// How long the session has been doing work: up to now, or up to when the last run
     /// ended, so what is drawn against time (the timeline) stops growing once the work is done.
     pub fn work_elapsed(&self) -> Duration {
-        self.work_ended_at
+        self.activity
+            .work_ended_at
             .unwrap_or(self.now)
             .saturating_duration_since(self.started_at)
     }
@@ -114,7 +115,7 @@ impl Model {
             sum += left;
             longest = longest.max(left);
         }
-        let workers = u32::try_from(self.workers.max(1)).unwrap_or(u32::MAX);
+        let workers = u32::try_from(self.workers()).unwrap_or(u32::MAX);
         Some((sum / workers).max(longest))
     }
 
@@ -124,21 +125,9 @@ impl Model {
             .jobs
             .iter()
             .filter(|r| matches!(r.state, JobState::Ok | JobState::Failed))
-            .filter_map(|r| r.elapsed)
+            .filter_map(|r| r.result.elapsed)
             .fold((0u32, Duration::ZERO), |(n, sum), d| (n + 1, sum + d));
         (count > 0).then(|| sum / count)
-    }
-
-    /// Keeps `work_ended_at` true to the rows: set when nothing is in flight and nothing
-    /// else can start, cleared when a re-run brings work back. `update` calls it after every
-    /// message.
-    pub(super) fn note_work_end(&mut self) {
-        let ended = self.in_flight.is_empty() && !self.has_ready() && self.forced.is_empty();
-        match (ended, self.work_ended_at) {
-            (true, None) => self.work_ended_at = Some(self.now),
-            (false, Some(_)) => self.work_ended_at = None,
-            _ => {}
-        }
     }
 }
 
@@ -147,7 +136,7 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::Eta;
-    use crate::app::test_support::{finish, runs, start};
+    use crate::app::tests::{finish, runs, start};
     use crate::app::{JobNode, Model, Msg, update};
     use crate::jobs::JobKind;
 

@@ -1,12 +1,13 @@
 //! The record of a run as scripts see it: the one builder behind both the `--json` events and
 //! the lines of `history.jsonl`, so the two can never disagree about a field.
 
+use std::ops::Deref;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{JobRow, JobState};
+use super::{JobRow, JobState, RunResult};
 use crate::engine::Detail;
 use crate::engine::{JobId, RunId, WorkerId};
 use crate::jobs::{JobKind, Stage};
@@ -29,18 +30,8 @@ pub struct RunRecord {
     pub state: JobState,
     /// The worker it ran on.
     pub worker: Option<WorkerId>,
-    /// Wall time of a finished run.
-    pub elapsed: Option<Duration>,
-    /// CPU time of a finished run, where measured.
-    pub cpu: Option<Duration>,
-    /// The process's exit code, where there was one.
-    pub exit_code: Option<i32>,
-    /// One-line reason for an unsuccessful run.
-    pub error: Option<String>,
-    /// The file the error points at, relative to the project's folder.
-    pub error_file: Option<String>,
-    /// The line in `error_file`.
-    pub error_line: Option<u32>,
+    /// What the run left (its fields read through the record: `record.error`).
+    pub result: RunResult,
     /// The project's own `-D` options the run had (`VAR=VALUE`).
     pub options: Vec<String>,
     /// The cause of a failed or timed-out run: its error with what differs between projects
@@ -54,6 +45,16 @@ pub struct RunRecord {
     pub attempt: u32,
     /// When the snapshot was taken, since the session started.
     pub at: Duration,
+}
+
+impl Deref for RunRecord {
+    type Target = RunResult;
+
+    /// The run's result fields read as the record's own (`record.error`, `record.elapsed`):
+    /// they are declared once, in `RunResult`.
+    fn deref(&self) -> &RunResult {
+        &self.result
+    }
 }
 
 /// Something the front ends report: a run started, or a job's run ended (or was skipped).
@@ -76,12 +77,7 @@ impl RunRecord {
             run: row.run,
             state: row.state,
             worker: row.worker,
-            elapsed: row.elapsed,
-            cpu: row.cpu,
-            exit_code: row.exit_code,
-            error: row.error.clone(),
-            error_file: row.diagnosis.as_ref().and_then(|d| d.file.clone()),
-            error_line: row.diagnosis.as_ref().and_then(|d| d.line),
+            result: row.result.clone(),
             cause: super::causes::cause_of(row),
             options: row.options.clone(),
             // Before its run ends a row has no reported log yet, but its log's path is known:
@@ -123,10 +119,10 @@ impl RunRecord {
             "status": self.state.word(),
             "duration_ms": self.elapsed.map(millis),
             "cpu_ms": self.cpu.map(millis),
-            "exit_code": self.exit_code,
+            "exit_code": self.exit_code(),
             "error": self.error,
-            "error_file": self.error_file,
-            "error_line": self.error_line,
+            "error_file": self.error_file(),
+            "error_line": self.error_line(),
             "log": self.log_text(),
             "detail": self.detail.as_ref().map(ToString::to_string),
             "seeded": seeded,
@@ -140,7 +136,7 @@ impl RunRecord {
             "kind": self.kind.as_str(),
             "stage": self.stage.map(Stage::as_str),
             "status": self.state.word(),
-            "exit_code": self.exit_code,
+            "exit_code": self.exit_code(),
             "duration_ms": millis(self.elapsed.unwrap_or_default()),
             "cpu_ms": self.cpu.map(millis),
             "started_at_ms": started_at_ms,
@@ -168,7 +164,7 @@ pub fn millis(d: Duration) -> u64 {
 mod tests {
     use std::time::{Duration, Instant};
 
-    use crate::app::test_support::{finish, runs, send, start};
+    use crate::app::tests::{finish, runs, send, start};
     use crate::app::{JobNode, Model};
     use crate::engine::{Detail, EventKind, Folder, JobId, Preparation};
     use crate::jobs::{JobKind, Stage};

@@ -149,15 +149,13 @@ impl Model {
 
     /// Workers with a run on them right now.
     pub fn busy_workers(&self) -> usize {
-        self.worker_stats
-            .values()
-            .filter(|w| w.current.is_some())
-            .count()
+        self.activity.busy_workers()
     }
 
     /// The summary as of `model.now`.
     pub fn summary(&self) -> Summary {
         let running: Duration = self
+            .activity
             .worker_stats
             .values()
             .filter_map(|w| {
@@ -165,8 +163,10 @@ impl Model {
                     .map(|(_, _, since)| self.now.saturating_duration_since(since))
             })
             .sum();
-        let (active, pool) = self.active_and_pool_time();
-        let job_time = self.job_time;
+        let (active, pool) =
+            self.activity
+                .active_and_pool_time(self.now, self.runs_in_flight(), self.workers());
+        let job_time = self.activity.job_time;
         // A run's duration is measured by its worker, the active and pool time by this
         // model's clock, which moves only when a message comes. A run that ends after the
         // clock's last tick (the loop left on a second Ctrl-C, the run died during the
@@ -178,44 +178,25 @@ impl Model {
             // Up to the moment the work ended: minutes spent reading the results after it
             // are not the session's.
             wall: self
+                .activity
                 .work_ended_at
                 .unwrap_or(self.now)
                 .saturating_duration_since(self.started_at),
             active,
             job_time,
-            cpu_time: self.cpu_time,
+            cpu_time: self.activity.cpu_time,
             speedup: ratio(busy, active).min(ratio(pool, active)),
             efficiency: ratio(busy, pool).min(1.0),
-            workers: self.workers,
+            workers: self.workers(),
             is_launched: self.launcher.is_some(),
         }
     }
-}
 
-impl Model {
-    /// Brings the active and pool clocks up to `now`. Called before anything that changes
-    /// whether runs are in flight or how many workers there are, so each stretch of time is
-    /// counted with the state it had.
+    /// Brings the active and pool clocks up to now. Called before anything that changes
+    /// whether runs are in flight or how many workers there are.
     pub(super) fn settle_clock(&mut self) {
-        (self.active_time, self.pool_time) = self.active_and_pool_time();
-        self.clock_mark = self.now;
-    }
-
-    /// Wall time with at least one run in flight, and the worker time the pool offered then.
-    ///
-    /// Idle time is left out of both: a TUI left open after its jobs finished would otherwise
-    /// show the speed-up decaying towards zero.
-    fn active_and_pool_time(&self) -> (Duration, Duration) {
-        if self.in_flight.is_empty() {
-            return (self.active_time, self.pool_time);
-        }
-        let since = self.now.saturating_duration_since(self.clock_mark);
-        // After `-` a retiring worker still finishes its run: the pool then has more live
-        // workers than its target, and counting only the target would push efficiency past
-        // 100 %. Both numbers change only at events, where the clock is settled.
-        let live = self.workers.max(self.busy_workers());
-        let size = u32::try_from(live).unwrap_or(u32::MAX);
-        (self.active_time + since, self.pool_time + since * size)
+        let (in_flight, workers) = (self.runs_in_flight(), self.workers());
+        self.activity.settle(self.now, in_flight, workers);
     }
 }
 
@@ -231,8 +212,9 @@ fn ratio(a: Duration, b: Duration) -> f64 {
 mod tests {
     use std::time::{Duration, Instant};
 
-    use crate::app::test_support::{finish, model, runs, start, tick};
-    use crate::app::{Action, JobId, Model, Msg, RunId, update};
+    use crate::app::tests::{finish, model, runs, start, tick};
+    use crate::app::{Action, JobId, Model, Msg, update};
+    use crate::engine::RunId;
 
     fn secs(s: u64) -> Duration {
         Duration::from_secs(s)

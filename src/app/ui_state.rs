@@ -9,7 +9,7 @@
 //! each job's place in a table beside its permutation, for the same reason.
 
 use super::navigation::{SortOrder, sort_rows};
-use super::{Effect, JobRow, JobState, Model};
+use super::{CausesPanel, Effect, JobRow, JobState, LogView, Model, Overlay, Prompt};
 
 /// A horizontal band of screen rows: where a region's body starts and how tall it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -127,16 +127,23 @@ const WHEEL_STEP: usize = 3;
     reason = "independent view switches, not a state machine"
 )]
 pub struct UiState {
+    /// What has the keyboard besides the table: help, the causes panel, a prompt or a
+    /// question (`overlay.rs`).
+    pub overlay: Overlay,
+    /// Index of the selected row in the job list.
+    pub selected: usize,
+    /// Whether the log pane is open.
+    pub show_log: bool,
+    /// The causes panel's highlighted cause (`causes.rs`).
+    pub causes_panel: CausesPanel,
+    /// The log pane's wrap switch and search (`log_view.rs`).
+    pub log_view: LogView,
     /// Show only failed jobs.
     pub failed_only: bool,
     /// The name search; empty shows every name.
     pub query: String,
     /// Show only the jobs of this cause (chosen in the causes panel).
     pub cause: Option<String>,
-    /// Whether keys are being typed into the search.
-    pub is_typing: bool,
-    /// Whether the key list is showing.
-    pub show_help: bool,
     /// Whether the workers panel is showing.
     pub show_workers: bool,
     /// Whether the timeline is showing.
@@ -195,13 +202,13 @@ impl Model {
 
     /// The selected row's place among the shown rows, if it is shown.
     pub fn selected_position(&self) -> Option<usize> {
-        self.position_of(self.selected)
+        self.position_of(self.ui.selected)
     }
 
     /// The selected row, if it is shown.
     pub fn selected_shown_job(&self) -> Option<&JobRow> {
         self.selected_position()
-            .and_then(|_| self.jobs.get(self.selected))
+            .and_then(|_| self.jobs.get(self.ui.selected))
     }
 
     /// Whether job index `index` is shown.
@@ -255,10 +262,10 @@ impl Model {
         }
         let position = position.min(len - 1);
         if let Some(index) = self.shown_job(position) {
-            if index != self.selected {
+            if index != self.ui.selected {
                 self.ui.log_scroll = LogScroll::Follow;
             }
-            self.selected = index;
+            self.ui.selected = index;
         }
         self.scroll_to_selection();
     }
@@ -270,9 +277,9 @@ impl Model {
             return 0;
         }
         match &self.ui.shown {
-            None => self.selected.min(self.jobs.len().saturating_sub(1)),
+            None => self.ui.selected.min(self.jobs.len().saturating_sub(1)),
             Some(shown) => shown
-                .partition_point(|&index| index < self.selected)
+                .partition_point(|&index| index < self.ui.selected)
                 .min(shown.len().saturating_sub(1)),
         }
     }
@@ -364,7 +371,7 @@ impl Model {
         if let Err(at) = shown.binary_search(&job) {
             shown.insert(at, job);
             if shown.len() == 1 {
-                self.selected = job;
+                self.ui.selected = job;
             }
         }
     }
@@ -389,7 +396,7 @@ impl Model {
                 self.ui.failed_only = !self.ui.failed_only;
                 self.apply_filter();
             }
-            UiAction::BeginSearch => self.ui.is_typing = true,
+            UiAction::BeginSearch => self.ui.overlay = Overlay::Prompt(Prompt::Search),
             UiAction::SearchChar(c) => {
                 self.ui.query.push(c);
                 self.apply_filter();
@@ -398,9 +405,9 @@ impl Model {
                 self.ui.query.pop();
                 self.apply_filter();
             }
-            UiAction::SubmitSearch => self.ui.is_typing = false,
+            UiAction::SubmitSearch => self.ui.overlay.close_prompt(&Prompt::Search),
             UiAction::CancelSearch => {
-                self.ui.is_typing = false;
+                self.ui.overlay.close_prompt(&Prompt::Search);
                 self.ui.query.clear();
                 self.apply_filter();
             }
@@ -419,7 +426,11 @@ impl Model {
             }
             UiAction::LogBottom => self.ui.log_scroll = LogScroll::Follow,
             UiAction::ToggleHelp => {
-                self.ui.show_help = !self.ui.show_help;
+                self.ui.overlay = if self.ui.overlay == Overlay::Help {
+                    Overlay::None
+                } else {
+                    Overlay::Help
+                };
                 self.ui.help_scroll = 0;
             }
             UiAction::HelpScroll { down } => {
@@ -507,7 +518,7 @@ fn first_held_line(row: &JobRow) -> u64 {
 fn matches_query(row: &JobRow, lowercase_query: &str) -> bool {
     let holds = |text: &str| text.to_lowercase().contains(lowercase_query);
     holds(&row.name)
-        || row.error.as_deref().is_some_and(holds)
+        || row.result.error.as_deref().is_some_and(holds)
         || row
             .detail
             .as_ref()

@@ -259,7 +259,7 @@ impl HistoryRecord {
             kind: record.kind.as_str().to_string(),
             stage: record.stage.map(|stage| stage.as_str().to_string()),
             status: record.state.word().to_string(),
-            exit_code: record.exit_code,
+            exit_code: record.exit_code(),
             duration_ms: Some(millis(record.elapsed.unwrap_or_default())),
             cpu_ms: record.cpu.map(millis),
             started_at_ms: Some(started_at_ms),
@@ -362,7 +362,7 @@ mod tests {
         let mut row = JobRow::new((name.to_string(), JobKind::Cmake).into(), RunId(1));
         row.stage = Some(Stage::Configure);
         row.state = state;
-        row.elapsed = Some(Duration::from_millis(5));
+        row.result.elapsed = Some(Duration::from_millis(5));
         RunRecord::of(JobId(0), &row, Duration::ZERO)
     }
 
@@ -425,8 +425,11 @@ mod tests {
     #[test]
     fn a_record_is_written_as_before_and_read_back_whole() {
         let mut run = row("a/b", JobState::Failed);
-        run.error = Some("x.c:1: error".to_string());
-        run.exit_code = Some(1);
+        run.result.error = Some("x.c:1: error".to_string());
+        run.result.outcome = Some(crate::engine::Outcome::Failed {
+            code: Some(1),
+            signal: None,
+        });
         run.log = Some(PathBuf::from("/l/a/b/configure.log"));
         let plain = HistoryRecord::of(&run, 7);
         assert_eq!(

@@ -158,7 +158,7 @@ mod tests {
         let mut row = JobRow::new(node, RunId(1));
         row.stage = Some(Stage::Build);
         row.state = state;
-        row.error = Some(error.to_string());
+        row.result.error = Some(error.to_string());
         row.log = Some(PathBuf::from(format!("/b/.jobdeck/logs/{name}/build.log")));
         RunRecord::of(JobId(0), &row, Duration::ZERO)
     }

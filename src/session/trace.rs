@@ -13,12 +13,12 @@ use crate::session::{Event, Problem, Reporter};
 
 /// The trace of every finished run in the model, as JSON.
 pub fn trace_json(model: &Model) -> Value {
-    let mut events: Vec<Value> = Vec::with_capacity(model.spans.len() + 8);
+    let mut events: Vec<Value> = Vec::with_capacity(model.activity.spans.len() + 8);
     events.push(json!({
         "name": "process_name", "ph": "M", "pid": 1, "tid": 0,
         "args": { "name": "jobdeck" },
     }));
-    let mut lanes: Vec<usize> = model.spans.iter().map(|s| s.worker.0).collect();
+    let mut lanes: Vec<usize> = model.activity.spans.iter().map(|s| s.worker.0).collect();
     lanes.sort_unstable();
     lanes.dedup();
     for lane in lanes {
@@ -27,7 +27,7 @@ pub fn trace_json(model: &Model) -> Value {
             "args": { "name": format!("worker-{}", lane + 1) },
         }));
     }
-    for span in &model.spans {
+    for span in &model.activity.spans {
         let row = model.job(span.job);
         events.push(json!({
             "name": if model.has_stages() { row.label() } else { row.name.clone() },

@@ -3,7 +3,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::app::{Action, CauseAction, LogAction, Model, OptionsAction, UiAction};
+use crate::app::{Action, CauseAction, LogAction, Model, OptionsAction, Overlay, Prompt, UiAction};
 
 /// Which set of keys is live, derived from the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,22 +25,16 @@ pub enum Mode {
 }
 
 impl Mode {
-    /// The live mode for `model`; the quit question wins over everything else.
+    /// The live mode for `model`: what its overlay is.
     pub fn of(model: &Model) -> Self {
-        if model.asking.is_some() {
-            Mode::Confirm
-        } else if model.options_prompt.is_some() {
-            Mode::Options
-        } else if model.log_view.is_typing {
-            Mode::LogSearch
-        } else if model.ui.is_typing {
-            Mode::Search
-        } else if model.ui.show_help {
-            Mode::Help
-        } else if model.causes_panel.is_open {
-            Mode::Causes
-        } else {
-            Mode::Normal
+        match &model.ui.overlay {
+            Overlay::None => Mode::Normal,
+            Overlay::Help => Mode::Help,
+            Overlay::Causes => Mode::Causes,
+            Overlay::Prompt(Prompt::Search) => Mode::Search,
+            Overlay::Prompt(Prompt::LogSearch) => Mode::LogSearch,
+            Overlay::Prompt(Prompt::Options(_)) => Mode::Options,
+            Overlay::Question(_) => Mode::Confirm,
         }
     }
 }

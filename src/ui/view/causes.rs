@@ -19,6 +19,7 @@ pub(super) fn render_causes(model: &Model, theme: Theme, frame: &mut Frame, area
     );
     let height = popup.height;
     let selected = model
+        .ui
         .causes_panel
         .selected
         .min(causes.len().saturating_sub(1));

@@ -8,7 +8,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::format_duration;
-use crate::app::{Action, Counts, Eta, JobState, Model, Progress, Question, SortOrder, UiAction};
+use crate::app::{
+    Action, Counts, Eta, JobState, Model, Overlay, Progress, Prompt, Question, SortOrder, UiAction,
+};
 use crate::ui::keymap::{KEYMAP, Mode, footer_hints};
 use crate::ui::theme::Theme;
 
@@ -43,7 +45,7 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
             theme.flag(),
         ));
     }
-    if !model.ui.query.is_empty() && !model.ui.is_typing {
+    if !model.ui.query.is_empty() && !model.ui.overlay.is_typing(&Prompt::Search) {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(format!(" /{} ", model.ui.query), theme.flag()));
     }
@@ -63,7 +65,7 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
         " │ {} │ workers {}/{} │ speed-up {:.1}x eff {:.0}%",
         format_duration(summary.wall),
         model.busy_workers(),
-        model.workers,
+        model.workers(),
         summary.speedup,
         summary.efficiency * 100.0,
     )));
@@ -115,7 +117,7 @@ pub(super) fn render_footer(model: &Model, theme: Theme, frame: &mut Frame, area
         ));
         spans.push(Span::styled(" Ctrl-C", theme.key()));
         spans.push(Span::styled(" stop waiting", theme.hint()));
-    } else if let Some(question) = model.asking {
+    } else if let Some(question) = model.ui.overlay.question() {
         let ask = match question {
             Question::Quit => "Quit?",
             Question::CancelAll => "Cancel every job?",
@@ -126,12 +128,15 @@ pub(super) fn render_footer(model: &Model, theme: Theme, frame: &mut Frame, area
         ));
     } else if mode == Mode::LogSearch {
         spans.push(Span::styled(
-            format!(" log /{}", model.log_view.query),
+            format!(" log /{}", model.ui.log_view.query),
             theme.key(),
         ));
         spans.push(Span::styled("█", theme.dim()));
     } else if mode == Mode::Options {
-        let typed = model.options_prompt.as_deref().unwrap_or_default();
+        let typed = match &model.ui.overlay {
+            Overlay::Prompt(Prompt::Options(text)) => text.as_str(),
+            _ => "",
+        };
         spans.push(Span::styled(format!(" -D {typed}"), theme.key()));
         spans.push(Span::styled("█", theme.dim()));
         spans.push(Span::raw("  (VAR=VALUE) "));

@@ -33,7 +33,7 @@ pub(super) fn render_log(model: &Model, theme: Theme, frame: &mut Frame, area: R
     let held = row.output.lines();
     let mut start = model.log_start(row, height);
     let mut end = (start + height).min(held.len());
-    if model.log_view.wrap && matches!(model.ui.log_scroll, LogScroll::Follow) {
+    if model.ui.log_view.wrap && matches!(model.ui.log_scroll, LogScroll::Follow) {
         // Wrapped lines take more rows: follow the end by the rows they take.
         let width = usize::from(area.width).max(1);
         let mut rows = 0;
@@ -79,8 +79,8 @@ pub(super) fn render_log(model: &Model, theme: Theme, frame: &mut Frame, area: R
             };
             if model.is_log_match(line) {
                 let number = first + (start + offset) as u64;
-                let current = model.log_view.current == Some(number);
-                return highlighted(line, &model.log_view.query, style, theme, current);
+                let current = model.ui.log_view.current == Some(number);
+                return highlighted(line, &model.ui.log_view.query, style, theme, current);
             }
             Line::styled(line.as_str(), style)
         })
@@ -92,7 +92,7 @@ pub(super) fn render_log(model: &Model, theme: Theme, frame: &mut Frame, area: R
         text.extend(lines);
     }
     let mut paragraph = Paragraph::new(text).block(block);
-    if model.log_view.wrap {
+    if model.ui.log_view.wrap {
         paragraph = paragraph.wrap(Wrap { trim: false });
     }
     frame.render_widget(paragraph, area);

@@ -8,12 +8,6 @@ mod log;
 mod table;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_fix_loop;
-#[cfg(test)]
-mod tests_panels;
-#[cfg(test)]
-mod tests_sizes;
 mod timeline;
 mod workers;
 
@@ -21,7 +15,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
 use super::theme::Theme;
-use crate::app::{Band, Model, Viewport};
+use crate::app::{Band, Model, Overlay, Viewport};
 
 /// Where each region goes on a screen of a given size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +54,7 @@ pub fn layout(area: Rect, model: &Model) -> Regions {
     ])
     .areas(area);
     let min_table = MIN_TABLE.min(body.height);
-    let log_min = if model.show_log { MIN_LOG } else { 0 };
+    let log_min = if model.ui.show_log { MIN_LOG } else { 0 };
     let mut spare = body.height.saturating_sub(min_table + log_min);
     let mut take = |want: u16| {
         let got = want.min(body.height / 3).min(spare);
@@ -77,7 +71,7 @@ pub fn layout(area: Rect, model: &Model) -> Regions {
     } else {
         0
     };
-    let mut constraints = vec![if model.show_log {
+    let mut constraints = vec![if model.ui.show_log {
         // The table shares the screen with the log, but never below its five rows.
         let table_share = body.height * 45 / 100;
         Constraint::Length(table_share.clamp(min_table, min_table + spare))
@@ -90,14 +84,14 @@ pub fn layout(area: Rect, model: &Model) -> Regions {
     if model.ui.show_timeline {
         constraints.push(Constraint::Length(timeline_rows));
     }
-    if model.show_log {
+    if model.ui.show_log {
         constraints.push(Constraint::Fill(1));
     }
     let areas = Layout::vertical(constraints).split(body);
     let mut rest = areas.iter().copied().skip(1);
     let workers = model.ui.show_workers.then(|| rest.next()).flatten();
     let timeline = model.ui.show_timeline.then(|| rest.next()).flatten();
-    let log = model.show_log.then(|| rest.next()).flatten();
+    let log = model.ui.show_log.then(|| rest.next()).flatten();
     Regions {
         header,
         table: areas[0],
@@ -105,7 +99,7 @@ pub fn layout(area: Rect, model: &Model) -> Regions {
         timeline,
         log,
         footer,
-        help: model.ui.show_help.then(|| chrome::help_box(area)),
+        help: (model.ui.overlay == Overlay::Help).then(|| chrome::help_box(area)),
     }
 }
 
@@ -142,7 +136,7 @@ pub fn render(model: &Model, frame: &mut Frame) {
         log::render_log(model, theme, frame, area);
     }
     chrome::render_footer(model, theme, frame, regions.footer);
-    if model.causes_panel.is_open {
+    if model.ui.overlay == Overlay::Causes {
         causes::render_causes(model, theme, frame, frame.area());
     }
     if let Some(area) = regions.help {

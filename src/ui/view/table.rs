@@ -110,7 +110,7 @@ fn job_row<'a>(
     // CPU time (user + sys) of a finished run: about the wall time for a job that computes,
     // much less for one that waits. A process job run through a launcher used CPU time that
     // jobdeck cannot see (on another node, perhaps): `–`, not the launcher's own.
-    let cpu = match row.cpu.filter(|_| row.state.is_finished()) {
+    let cpu = match row.result.cpu.filter(|_| row.state.is_finished()) {
         Some(cpu) => format_duration(cpu),
         None if model.launcher.is_some() && row.kind.is_process() && row.state.is_finished() => {
             "–".to_string()
@@ -141,14 +141,22 @@ fn job_row<'a>(
 /// The detail column: why it failed, how far it got, or whether its cache was reused.
 fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
     if row.state == JobState::Skipped {
-        let text = row.error.clone().unwrap_or_else(|| "skipped".to_string());
+        let text = row
+            .result
+            .error
+            .clone()
+            .unwrap_or_else(|| "skipped".to_string());
         return Line::from(Span::styled(text, theme.dim()));
     }
     if matches!(row.state, JobState::Failed | JobState::Timeout) {
-        let text = row.error.clone().unwrap_or_else(|| match row.exit_code {
-            Some(code) => format!("exit code {code}"),
-            None => "failed".to_string(),
-        });
+        let text = row
+            .result
+            .error
+            .clone()
+            .unwrap_or_else(|| match row.result.exit_code() {
+                Some(code) => format!("exit code {code}"),
+                None => "failed".to_string(),
+            });
         return Line::from(Span::styled(text, theme.error_text()));
     }
     let mut spans = Vec::new();

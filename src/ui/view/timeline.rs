@@ -110,11 +110,13 @@ pub(super) fn lane_marks(
         .collect();
     let mut best = vec![-1.0_f64; columns];
     let finished = model
+        .activity
         .spans
         .iter()
         .filter(|span| span.worker == worker)
         .map(|span| (span.start, span.end, span.state));
     let running = model
+        .activity
         .worker_stats
         .get(&worker)
         .and_then(|stats| stats.current)

@@ -25,6 +25,7 @@ pub(super) fn render_workers(model: &Model, theme: Theme, frame: &mut Frame, are
         .iter()
         .filter(|w| {
             model
+                .activity
                 .worker_stats
                 .get(w)
                 .is_some_and(|s| s.current.is_some())
@@ -36,7 +37,7 @@ pub(super) fn render_workers(model: &Model, theme: Theme, frame: &mut Frame, are
             format!(
                 "{busy} busy of {} · pool size {} ",
                 lanes.len(),
-                model.workers
+                model.workers()
             ),
             theme.dim(),
         ),
@@ -58,7 +59,7 @@ pub(super) fn render_workers(model: &Model, theme: Theme, frame: &mut Frame, are
 }
 
 fn worker_row(model: &Model, theme: Theme, worker: WorkerId) -> Row<'static> {
-    let stats = model.worker_stats.get(&worker);
+    let stats = model.activity.worker_stats.get(&worker);
     let current = stats.and_then(|s| s.current);
     let (job, on_it) = match current {
         Some((job, _, since)) => {

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use ratatui::style::Modifier;
 
-use super::tests::{draw, screen, send};
+use super::{draw, screen, send, started};
 use crate::app::{self, Action, Model, Msg, UiAction};
-use crate::engine::{EventKind, Finished, Outcome, WorkerId};
+use crate::engine::{EventKind, Finished, Outcome};
 use crate::jobs::JobKind;
 
 const NAMES: [&str; 8] = [
@@ -20,12 +20,6 @@ const NAMES: [&str; 8] = [
     "cmake-examples/01-basic/A-hello-cmake",
     "cmake-examples/02-sub-projects/A-basic",
 ];
-
-fn started(slot: usize) -> EventKind {
-    EventKind::Started {
-        worker: WorkerId(slot),
-    }
-}
 
 fn failed(error: &str) -> EventKind {
     EventKind::Finished(Finished {

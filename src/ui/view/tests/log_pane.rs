@@ -1,4 +1,4 @@
-//! View tests for the fix loop: the log pane's pinned folder and command, wrapping, search
+//! View tests of the log pane's pinned folder and command, wrapping, search
 //! highlights, and the causes panel.
 
 use std::path::PathBuf;
@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::tests::find;
-use super::{layout, render, viewport};
+use super::find;
 use crate::app::{self, Action, CauseAction, LogAction, Model, Msg};
 use crate::engine::{EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
 use crate::jobs::JobKind;
+use crate::ui::view::{layout, render, viewport};
 
 /// One failed project whose output has a long line and a line mentioning Boost.
 fn failed_project() -> Model {

@@ -1,13 +1,50 @@
-//! State-machine tests for the job graph: stages, `skipped`, re-runs that bring the jobs
+//! The job graph driven through `update`: stages, `skipped`, re-runs that bring the jobs
 //! after them along, `R` from the first stage that did not succeed, the letters → gather
 //! edge, longest first, and history records taken at the moment a run ends.
 
 use std::time::{Duration, Instant};
 
-use super::test_support::{runs, send, start};
-use super::{Action, Effect, JobNode, JobState, Model, Msg, News, update};
-use crate::engine::{EventKind, Finished, JobId, Outcome, RunId};
+use super::{current, failed, runs, send, start, states};
+use crate::app::{Action, Effect, JobNode, JobState, Model, Msg, News, update};
+use crate::engine::{EventKind, Finished, JobId, Outcome};
 use crate::jobs::{JobKind, Stage};
+
+/// Runs every job to success, in the order the engine's queue would start them (first
+/// dispatched, first started), and returns that order.
+fn dispatch_order(model: &mut Model) -> Vec<u32> {
+    let mut queue: std::collections::VecDeque<_> = runs(&model.start()).into();
+    let mut order = Vec::new();
+    while let Some((job, _)) = queue.pop_front() {
+        order.push(job.0);
+        queue.extend(runs(&run(model, job.0, Outcome::Succeeded)));
+    }
+    order
+}
+
+/// Ends the current run of `job` with `outcome` without a start, as the engine ends a run
+/// cancelled before a worker picked it up.
+fn end(model: &mut Model, job: u32, outcome: Outcome) -> Vec<Effect> {
+    let finished = Finished {
+        outcome,
+        elapsed: Duration::ZERO,
+        cpu: None,
+        error: None,
+        log: None,
+        diagnosis: None,
+    };
+    send(model, current(model, job), EventKind::Finished(finished))
+}
+
+fn finished_news(model: &mut Model) -> Vec<(String, Option<Stage>, JobState)> {
+    model
+        .take_news()
+        .into_iter()
+        .filter_map(|news| match news {
+            News::Finished(r) => Some((r.name, r.stage, r.state)),
+            News::Started(_) => None,
+        })
+        .collect()
+}
 
 /// Projects `names`, each configure → build → test, in that row order.
 fn pipelines(names: &[&str], workers: usize) -> Model {
@@ -31,10 +68,6 @@ fn pipelines(names: &[&str], workers: usize) -> Model {
     Model::new(nodes, workers, Instant::now())
 }
 
-fn current(model: &Model, job: u32) -> (JobId, RunId) {
-    (JobId(job), model.jobs[job as usize].run)
-}
-
 /// Starts and ends the current run of `job` with `outcome`; returns the effects.
 fn run(model: &mut Model, job: u32, outcome: Outcome) -> Vec<Effect> {
     let run = current(model, job);
@@ -50,59 +83,11 @@ fn run(model: &mut Model, job: u32, outcome: Outcome) -> Vec<Effect> {
     send(model, run, EventKind::Finished(finished))
 }
 
-/// Ends the current run of `job` with `outcome` without a start, as the engine ends a run
-/// cancelled before a worker picked it up.
-fn end(model: &mut Model, job: u32, outcome: Outcome) -> Vec<Effect> {
-    let finished = Finished {
-        outcome,
-        elapsed: Duration::ZERO,
-        cpu: None,
-        error: None,
-        log: None,
-        diagnosis: None,
-    };
-    send(model, current(model, job), EventKind::Finished(finished))
-}
-
-/// Runs every job to success, in the order the engine's queue would start them (first
-/// dispatched, first started), and returns that order.
-fn dispatch_order(model: &mut Model) -> Vec<u32> {
-    let mut queue: std::collections::VecDeque<_> = runs(&model.start()).into();
-    let mut order = Vec::new();
-    while let Some((job, _)) = queue.pop_front() {
-        order.push(job.0);
-        queue.extend(runs(&run(model, job.0, Outcome::Succeeded)));
-    }
-    order
-}
-
-fn failed() -> Outcome {
-    Outcome::Failed {
-        code: Some(1),
-        signal: None,
-    }
-}
-
-fn states(model: &Model) -> Vec<JobState> {
-    model.jobs.iter().map(|row| row.state).collect()
-}
-
 fn select(model: &mut Model, job: usize) {
     update(model, Msg::Action(Action::SelectFirst));
     for _ in 0..job {
         update(model, Msg::Action(Action::SelectNext));
     }
-}
-
-fn finished_news(model: &mut Model) -> Vec<(String, Option<Stage>, JobState)> {
-    model
-        .take_news()
-        .into_iter()
-        .filter_map(|news| match news {
-            News::Finished(r) => Some((r.name, r.stage, r.state)),
-            News::Started(_) => None,
-        })
-        .collect()
 }
 
 #[test]
@@ -142,7 +127,7 @@ fn the_stages_after_a_failure_are_skipped_and_reported_once() {
             ("a".into(), Some(Stage::Test), JobState::Skipped),
         ]
     );
-    let error = model.jobs[2].error.as_deref().unwrap_or_default();
+    let error = model.jobs[2].result.error.as_deref().unwrap_or_default();
     assert_eq!(error, "skipped: a [build] was skipped");
     assert_eq!(model.counts().skipped, 2);
 }
@@ -223,6 +208,29 @@ fn cancelling_a_letter_skips_the_gather_and_its_rerun_runs_the_gather_again() {
         [current(&model, 2)],
         "the gather runs again"
     );
+}
+
+/// Two letters fail; re-running one must not queue the gather, which still waits on the
+/// other: queued, it would wait for ever (the fuzzer found it once its graphs had edges).
+#[test]
+fn rerunning_one_failed_letter_leaves_the_gather_skipped_while_the_other_has_failed() {
+    let letter = |name: &str| JobNode::from((name.to_string(), JobKind::Words));
+    let gather = JobNode {
+        deps: vec![JobId(0), JobId(1)],
+        ..letter("letters-gather")
+    };
+    let mut model = Model::new(vec![letter("l0"), letter("l1"), gather], 2, Instant::now());
+    model.start();
+    run(&mut model, 0, failed());
+    run(&mut model, 1, failed());
+    assert_eq!(states(&model)[2], JobState::Skipped);
+    select(&mut model, 1);
+    let effects = update(&mut model, Msg::Action(Action::Rerun));
+    assert_eq!(runs(&effects), [current(&model, 1)]);
+    assert_eq!(states(&model)[2], JobState::Skipped, "l0 still failed");
+    run(&mut model, 1, Outcome::Succeeded);
+    assert!(model.is_idle());
+    assert_eq!(states(&model)[2], JobState::Skipped);
 }
 
 #[test]

@@ -1,4 +1,10 @@
-//! View tests: fixture models with fixed `Instant`s rendered into a `TestBackend`.
+//! View tests: fixture models with fixed `Instant`s rendered into a `TestBackend`. This file
+//! holds the main screen's tests and the helpers the others share; the log pane and causes
+//! panel, the workers panel and timeline, and common screen sizes have a file each.
+
+mod log_pane;
+mod panels;
+mod sizes;
 
 use std::time::{Duration, Instant};
 
@@ -7,7 +13,7 @@ use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
 
 use super::{format_duration, layout, render, viewport};
-use crate::app::{self, Action, Model, Msg, UiAction};
+use crate::app::{self, Action, Model, Msg, Overlay, UiAction};
 use crate::engine::{Detail, EngineEvent, EventKind, Finished, JobId, Outcome, WorkerId};
 use crate::jobs::JobKind;
 
@@ -306,9 +312,9 @@ fn tiny_and_odd_sizes_do_not_panic() {
     let mut model = fixture();
     for (w, h) in [(10, 3), (1, 1), (0, 0), (3, 10), (200, 2), (10, 1)] {
         for log in [false, true] {
-            model.show_log = log;
+            model.ui.show_log = log;
             for help in [false, true] {
-                model.ui.show_help = help;
+                model.ui.overlay = if help { Overlay::Help } else { Overlay::None };
                 draw(&mut model, w, h);
             }
         }
@@ -373,7 +379,7 @@ fn with_a_launcher_the_header_names_it_and_cpu_time_is_unknown() {
     let mut model = fixture().with_launcher(Some("slurm".to_string()));
     // The launched run's CPU time never arrives (the engine reports none).
     if let Some(row) = model.jobs.get_mut(1) {
-        row.cpu = None;
+        row.result.cpu = None;
     }
     let lines = screen(&draw(&mut model, 160, 8));
     assert!(lines[0].contains(" │ slurm"), "{}", lines[0]);
@@ -381,5 +387,12 @@ fn with_a_launcher_the_header_names_it_and_cpu_time_is_unknown() {
     for (row, cpu) in [(2, "–"), (3, "–"), (4, " "), (5, " ")] {
         let cell: String = lines[row].chars().skip(cpu_column).take(1).collect();
         assert_eq!(cell, cpu, "row {row}: {}", lines[row]);
+    }
+}
+
+/// A worker in slot `slot` picked the run up.
+pub fn started(slot: usize) -> EventKind {
+    EventKind::Started {
+        worker: WorkerId(slot),
     }
 }

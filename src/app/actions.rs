@@ -1,19 +1,9 @@
-//! What the user's actions do to the jobs, and which ready job runs next.
-//!
-//! Dispatch keeps the runs in flight at the worker count plus one run **on deck**: queued in
-//! the engine, so a worker that finishes picks up its next run at once instead of waiting
-//! for the model to hear of the finish and answer (with jobs of a few milliseconds that
-//! round trip left each worker idle a fifth of the time; see `benches/overhead.sh`). The
-//! engine never holds more than that, so a pause or an `s` still takes effect at once: both
-//! take the run on deck back (`Effect::Withdraw`) if no worker has picked it up yet, and a
-//! paused model keeps none on deck. A superseded run that is still being cancelled keeps its
-//! worker busy and counts as in flight. Which jobs are ready, and in what order they go, is
-//! the job graph's business (`graph.rs`).
+//! What the user's actions do to the jobs: start, cancel, re-run, pause, resize, quit.
+//! Which job runs next is the scheduler's business (`scheduler/`); this file keeps the rows
+//! in step with it.
 
-use super::{Action, Effect, JobState, Model, Question, job_id};
-
-/// Runs kept queued in the engine beyond one per worker.
-const ON_DECK: usize = 1;
+use super::scheduler::job_id;
+use super::{Action, Effect, JobState, Model, Overlay, Question};
 use crate::engine::JobId;
 
 impl Model {
@@ -39,7 +29,7 @@ impl Model {
             Action::Cause(action) => return self.on_cause_action(action),
             Action::Options(action) => return self.on_options_action(action),
             Action::Log(action) => return self.on_log_action(action),
-            Action::ToggleLog => self.show_log = !self.show_log,
+            Action::ToggleLog => self.ui.show_log = !self.ui.show_log,
             Action::OpenLog => return self.open_log(),
             Action::OpenEditor => return self.open_editor(),
             Action::ToggleWatch => return self.toggle_watch(),
@@ -49,8 +39,9 @@ impl Model {
             Action::CancelAll => self.ask_cancel_all(),
             Action::RerunFailed => return self.rerun_unsuccessful(),
             Action::TogglePause => {
-                self.paused = !self.paused;
-                let mut effects = if self.paused {
+                let paused = !self.scheduler.is_paused();
+                self.scheduler.set_paused(paused);
+                let mut effects = if paused {
                     self.withdraw_unstarted()
                 } else {
                     Vec::new()
@@ -58,23 +49,25 @@ impl Model {
                 effects.extend(self.dispatch());
                 return effects;
             }
-            Action::AddWorker => return self.set_workers(self.workers + 1),
-            Action::RemoveWorker if self.workers == 1 => {
+            Action::AddWorker => return self.set_workers(self.workers() + 1),
+            Action::RemoveWorker if self.workers() == 1 => {
                 // Say why nothing happened rather than ignore the key.
                 self.ui.notice = Some("one worker is the fewest: pause with p instead".into());
             }
-            Action::RemoveWorker => return self.set_workers(self.workers - 1),
+            Action::RemoveWorker => return self.set_workers(self.workers() - 1),
             Action::Quit => return self.quit(),
-            Action::Confirm => match self.asking.take() {
+            Action::Confirm => match self.ui.overlay.take_question() {
                 Some(Question::Quit) => return self.begin_quit(),
                 Some(Question::CancelAll) => return self.cancel_all(),
                 None => {}
             },
-            Action::Dismiss => self.asking = None,
+            Action::Dismiss => {
+                self.ui.overlay.take_question();
+            }
             Action::Suspend => return vec![Effect::Suspend],
             Action::ForceQuit => {
                 self.force_quits += 1;
-                if self.force_quits > 1 || self.in_flight.is_empty() {
+                if self.force_quits > 1 || self.runs_in_flight() == 0 {
                     return vec![Effect::Exit];
                 }
                 return self.begin_quit();
@@ -116,11 +109,11 @@ impl Model {
             self.ui.notice = Some("no project folder: this is not a CMake job".into());
             return Vec::new();
         };
-        let place = row.diagnosis.as_ref().and_then(|d| d.file.as_ref());
+        let place = row.result.diagnosis.as_ref().and_then(|d| d.file.as_ref());
         let effect = match place {
             Some(file) => Effect::OpenEditor {
                 file: source.join(file),
-                line: row.diagnosis.as_ref().and_then(|d| d.line),
+                line: row.result.diagnosis.as_ref().and_then(|d| d.line),
             },
             None => Effect::OpenEditor {
                 file: source.join(crate::jobs::discovery::PROJECT_FILE),
@@ -131,8 +124,8 @@ impl Model {
     }
 
     fn with_selected(&mut self, act: fn(&mut Self, JobId) -> Vec<Effect>) -> Vec<Effect> {
-        if self.is_shown(self.selected) {
-            act(self, job_id(self.selected))
+        if self.is_shown(self.ui.selected) {
+            act(self, job_id(self.ui.selected))
         } else {
             Vec::new()
         }
@@ -154,13 +147,7 @@ impl Model {
         if self.job(job).state != JobState::Queued {
             return effects;
         }
-        if let Some(dep) = self
-            .job(job)
-            .deps
-            .iter()
-            .copied()
-            .find(|&dep| self.job(dep).state != JobState::Ok)
-        {
+        if let Some(dep) = self.scheduler.blocking_dep(job) {
             self.ui.notice = Some(format!(
                 "{} waits for {}",
                 self.job(job).label(),
@@ -168,8 +155,8 @@ impl Model {
             ));
             return effects;
         }
-        self.forced.push_back((job, self.job(job).run));
-        if self.in_flight.len() >= self.dispatch_limit() {
+        self.scheduler.force(job);
+        if self.scheduler.is_full() {
             // Every slot is taken: the run on deck would go before this one.
             effects.extend(self.withdraw_unstarted());
         }
@@ -180,18 +167,11 @@ impl Model {
     /// Asks the engine for the runs dispatched by priority that no worker has picked up. Each
     /// comes back as `Withdrawn` and is queued again, or starts if a worker was quicker.
     fn withdraw_unstarted(&self) -> Vec<Effect> {
-        self.unstarted
-            .iter()
-            .filter_map(|&run| {
-                let job = *self.in_flight.get(&run)?;
-                Some(Effect::Withdraw { job, run })
-            })
+        self.scheduler
+            .withdraw_unstarted()
+            .into_iter()
+            .map(|(job, run)| Effect::Withdraw { job, run })
             .collect()
-    }
-
-    /// How many runs may be in flight: one per worker, and one on deck unless paused.
-    fn dispatch_limit(&self) -> usize {
-        self.workers + if self.paused { 0 } else { ON_DECK }
     }
 
     /// Cancels one job: a queued one never runs (and the jobs after it are skipped), an
@@ -201,9 +181,10 @@ impl Model {
         match row.state {
             JobState::Queued => {
                 row.state = JobState::Cancelled;
-                row.error = Some("cancelled before it started".to_string());
+                row.result.error = Some("cancelled before it started".to_string());
                 self.report_finished(job);
-                self.skip_dependants(job);
+                let skipped = self.scheduler.cancel_queued(job);
+                self.mark_skipped(skipped);
                 Vec::new()
             }
             JobState::Dispatched | JobState::Running => {
@@ -232,8 +213,16 @@ impl Model {
         if self.job(job).state != JobState::Queued {
             effects.extend(self.requeue(job));
         }
-        for dependant in self.all_dependants(job) {
-            if self.job(dependant).state != JobState::Queued {
+        for dependant in self.scheduler.all_dependants(job) {
+            // A job that also waits on another one that did not succeed stays skipped:
+            // queued, it would wait for a run that is not coming. Job order puts the jobs
+            // re-queued here before the jobs after them.
+            let blocked = self
+                .job(dependant)
+                .deps
+                .iter()
+                .any(|&dep| self.job(dep).state.is_unsuccessful());
+            if !blocked && self.job(dependant).state != JobState::Queued {
                 effects.extend(self.requeue(dependant));
             }
         }
@@ -249,12 +238,8 @@ impl Model {
             .is_active()
             .then_some(Effect::Cancel(row.run))
             .filter(|_| row.state != JobState::Cancelling);
-        if row.state.is_active() {
-            self.draining.insert(job);
-        }
-        let run = self.new_run();
+        let run = self.scheduler.requeue(job);
         self.row_mut(job).requeue(run);
-        self.push_if_ready(job);
         cancel.into_iter().collect()
     }
 
@@ -283,7 +268,7 @@ impl Model {
         if counts.queued + counts.running == 0 {
             self.ui.notice = Some("nothing to cancel".into());
         } else if !self.quitting {
-            self.asking = Some(Question::CancelAll);
+            self.ui.overlay = Overlay::Question(Question::CancelAll);
         }
     }
 
@@ -297,12 +282,12 @@ impl Model {
 
     fn set_workers(&mut self, workers: usize) -> Vec<Effect> {
         let workers = workers.max(1);
-        if workers == self.workers {
+        if workers == self.workers() {
             return Vec::new();
         }
         self.settle_clock();
-        self.resized_at = self.now;
-        self.workers = workers;
+        self.activity.resized(self.now);
+        self.scheduler.set_workers(workers);
         let mut effects = vec![Effect::SetWorkers(workers)];
         effects.extend(self.dispatch());
         effects
@@ -312,30 +297,30 @@ impl Model {
     /// for the missing ones wait in the engine's queue for a free worker.
     pub(super) fn pool_short(&mut self, workers: usize) {
         self.settle_clock();
-        self.resized_at = self.now;
-        self.workers = workers.max(1);
+        self.activity.resized(self.now);
+        self.scheduler.set_workers(workers);
     }
 
     fn quit(&mut self) -> Vec<Effect> {
-        if self.in_flight.is_empty() {
+        if self.runs_in_flight() == 0 {
             return vec![Effect::Exit];
         }
         if self.quitting {
             return Vec::new();
         }
-        if self.asking == Some(Question::Quit) {
+        if self.ui.overlay.question() == Some(Question::Quit) {
             // `q` twice: the second one is the yes.
             return self.begin_quit();
         }
-        self.asking = Some(Question::Quit);
+        self.ui.overlay = Overlay::Question(Question::Quit);
         Vec::new()
     }
 
     fn begin_quit(&mut self) -> Vec<Effect> {
-        self.asking = None;
+        self.ui.overlay.take_question();
         self.quitting = true;
         let mut effects = self.cancel_all();
-        if self.in_flight.is_empty() {
+        if self.runs_in_flight() == 0 {
             effects.push(Effect::Exit);
         }
         effects
@@ -345,38 +330,40 @@ impl Model {
     /// then the rest by priority.
     pub(super) fn dispatch(&mut self) -> Vec<Effect> {
         self.settle_clock();
-        let mut effects = Vec::new();
-        while self.in_flight.len() < self.dispatch_limit() && !self.quitting {
-            let forced = self.pop_forced();
-            let next = forced.or_else(|| if self.paused { None } else { self.pop_ready() });
-            let Some(job) = next else { break };
-            if self.draining.contains(&job) {
-                // Dropped from the line for now; the old run's end puts it back.
-                continue;
-            }
-            let row = self.row_mut(job);
-            row.state = JobState::Dispatched;
-            let run = row.run;
-            self.in_flight.insert(run, job);
-            if forced.is_none() {
-                self.unstarted.insert(run);
-            }
-            effects.push(Effect::Start { job, run });
+        if self.quitting {
+            return Vec::new();
         }
-        if !effects.is_empty() {
+        let started = self.scheduler.dispatch();
+        if !started.is_empty() {
             self.dirty = true;
         }
-        effects
+        started
+            .into_iter()
+            .map(|(job, run)| {
+                self.row_mut(job).state = JobState::Dispatched;
+                Effect::Start { job, run }
+            })
+            .collect()
     }
 
-    /// The next job started by hand whose run is still queued.
-    fn pop_forced(&mut self) -> Option<JobId> {
-        while let Some((job, run)) = self.forced.pop_front() {
-            let row = self.job(job);
-            if row.run == run && row.state == JobState::Queued {
-                return Some(job);
-            }
+    /// Ends each queued job the scheduler skipped, saying which job's end skipped it.
+    pub(super) fn mark_skipped(&mut self, skipped: Vec<(JobId, JobId)>) {
+        for (dependant, cause) in skipped {
+            let reason = format!(
+                "{} {}",
+                self.job(cause).label(),
+                match self.job(cause).state {
+                    JobState::Skipped => "was skipped",
+                    JobState::Cancelled => "was cancelled",
+                    JobState::Timeout => "timed out",
+                    _ => "failed",
+                }
+            );
+            let row = self.row_mut(dependant);
+            row.state = JobState::Skipped;
+            row.result.error = Some(format!("skipped: {reason}"));
+            self.report_finished(dependant);
+            self.note_row_changed(dependant.0 as usize);
         }
-        None
     }
 }

@@ -7,20 +7,14 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 
-use super::tests::send;
-use super::timeline::{Window, render_timeline};
-use super::workers::render_workers;
-use super::{layout, render};
+use super::{send, started};
 use crate::app::{self, Action, Model, Msg, UiAction};
 use crate::engine::{EventKind, Finished, Outcome, WorkerId};
 use crate::jobs::JobKind;
 use crate::ui::theme::Theme;
-
-fn started(slot: usize) -> EventKind {
-    EventKind::Started {
-        worker: WorkerId(slot),
-    }
-}
+use crate::ui::view::timeline::{Window, render_timeline};
+use crate::ui::view::workers::render_workers;
+use crate::ui::view::{layout, render};
 
 fn done(outcome: Outcome, secs: u64) -> EventKind {
     EventKind::Finished(Finished {
@@ -247,7 +241,7 @@ fn panels_fit_the_screen_and_tiny_terminals_do_not_panic() {
     for action in [UiAction::ToggleWorkers, UiAction::ToggleTimeline] {
         app::update(&mut model, Msg::Action(Action::Ui(action)));
     }
-    model.show_log = true;
+    model.ui.show_log = true;
     let regions = layout(ratatui::layout::Rect::new(0, 0, 80, 30), &model);
     let (workers, timeline) = (
         regions.workers.expect("open"),
@@ -260,7 +254,7 @@ fn panels_fit_the_screen_and_tiny_terminals_do_not_panic() {
     assert!(screen.iter().any(|l| l.starts_with("w2  ▐××××")));
     for (w, h) in [(10, 3), (1, 1), (0, 0), (3, 10), (200, 2), (10, 1), (5, 40)] {
         for log in [false, true] {
-            model.show_log = log;
+            model.ui.show_log = log;
             draw_with(w, h, |f| render(&model, f));
         }
     }

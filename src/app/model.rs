@@ -1,0 +1,199 @@
+//! The whole app state: the model and its owned parts, with the read-only questions the
+//! front ends ask of it.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use super::activity::Activity;
+use super::scheduler::{Scheduler, job_id};
+use super::{Effect, JobNode, JobRow, News, RunRecord, UiState};
+use crate::engine::JobId;
+
+/// The whole app state.
+#[derive(Debug)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent UI switches, not a state machine"
+)]
+pub struct Model {
+    /// Every job, indexed by `JobId`.
+    pub jobs: Vec<JobRow>,
+    /// The job graph, the ready queue and the runs in flight (`scheduler/`).
+    pub(super) scheduler: Scheduler,
+    /// Whether a quit is under way: everything was cancelled and the loop exits once idle.
+    pub quitting: bool,
+    /// The latest clock reading.
+    pub now: Instant,
+    /// When the session started.
+    pub started_at: Instant,
+    /// Niceness jobs run at, shown in the header.
+    pub nice: Option<i32>,
+    /// Where process jobs run when a launcher is in use (`slurm`, `ssh`), shown in the
+    /// header; their CPU time is then unknown.
+    pub launcher: Option<String>,
+    /// What the workers did and the session's time figures (`activity.rs`).
+    pub activity: Activity,
+    /// What the TUI shows: selection, filter, search, scroll offsets, the log pane, and what
+    /// has the keyboard (`ui_state.rs`).
+    pub ui: UiState,
+    /// Whether a change in a project's folder re-runs it (`--watch`, `W`).
+    pub(super) watching: bool,
+    /// Whether something visible changed since the last draw.
+    pub(super) dirty: bool,
+    /// Whether some job is a stage after a configure.
+    pub(super) has_stages: bool,
+    pub(super) force_quits: u32,
+    /// What happened to runs since the loop last asked (see `take_news`).
+    pub(super) news: Vec<News>,
+}
+
+impl Model {
+    /// A model with one queued row per job, to run on `workers` workers. Each job is a
+    /// `JobNode` (or a `(name, kind)` pair, for a job with no dependencies).
+    pub fn new<N: Into<JobNode>>(jobs: Vec<N>, workers: usize, now: Instant) -> Self {
+        let nodes: Vec<JobNode> = jobs.into_iter().map(Into::into).collect();
+        let graph = nodes
+            .iter()
+            .map(|node| (node.deps.clone(), node.expected))
+            .collect();
+        let scheduler = Scheduler::new(graph, workers);
+        let mut model = Self {
+            scheduler,
+            jobs: Vec::with_capacity(nodes.len()),
+            quitting: false,
+            now,
+            started_at: now,
+            nice: None,
+            launcher: None,
+            activity: Activity::new(now),
+            ui: UiState::default(),
+            watching: false,
+            dirty: true,
+            has_stages: false,
+            force_quits: 0,
+            news: Vec::new(),
+        };
+        for (index, node) in nodes.into_iter().enumerate() {
+            let run = model.scheduler.run(job_id(index));
+            model.jobs.push(JobRow::new(node, run));
+        }
+        model.has_stages = model.jobs.iter().any(|row| {
+            row.stage
+                .is_some_and(|s| s != crate::jobs::Stage::Configure)
+        });
+        model
+    }
+
+    /// Starts with dispatch paused: nothing runs until the user starts a job or resumes.
+    #[must_use]
+    pub fn starting_paused(mut self, paused: bool) -> Self {
+        self.scheduler.set_paused(paused);
+        self
+    }
+
+    /// Where each job's runs write their log, in job order: `o` opens a running job's log
+    /// before the run ends and reports where it went.
+    #[must_use]
+    pub fn with_log_paths(mut self, logs: impl IntoIterator<Item = PathBuf>) -> Self {
+        for (row, log) in self.jobs.iter_mut().zip(logs) {
+            row.log_path = Some(log);
+        }
+        self
+    }
+
+    /// Each job's project folder, in job order (`None` for a job of no project): `e` opens
+    /// its files.
+    #[must_use]
+    pub fn with_sources(mut self, sources: impl IntoIterator<Item = Option<PathBuf>>) -> Self {
+        for (row, source) in self.jobs.iter_mut().zip(sources) {
+            row.source = source;
+        }
+        self
+    }
+
+    /// Shows the niceness jobs run at in the header.
+    #[must_use]
+    pub fn with_nice(mut self, nice: Option<i32>) -> Self {
+        self.nice = nice;
+        self
+    }
+
+    /// Shows in the header that process jobs run through a launcher (`slurm`).
+    #[must_use]
+    pub fn with_launcher(mut self, launcher: Option<String>) -> Self {
+        self.launcher = launcher;
+        self
+    }
+
+    /// Starts as many ready jobs as there are free workers (none while paused), and the
+    /// watch if the session starts in watch mode.
+    pub fn start(&mut self) -> Vec<Effect> {
+        let mut effects: Vec<Effect> = self
+            .watching
+            .then_some(Effect::SetWatch(true))
+            .into_iter()
+            .collect();
+        effects.extend(self.dispatch());
+        effects
+    }
+
+    /// The row for `job`.
+    pub fn job(&self, job: JobId) -> &JobRow {
+        &self.jobs[job.0 as usize]
+    }
+
+    /// Whether some project runs more than one stage, so rows need to say which.
+    pub fn has_stages(&self) -> bool {
+        self.has_stages
+    }
+
+    /// Whether dispatch is paused.
+    pub fn is_paused(&self) -> bool {
+        self.scheduler.is_paused()
+    }
+
+    /// The worker count the pool is sized to.
+    pub fn workers(&self) -> usize {
+        self.scheduler.workers()
+    }
+
+    /// Whether something visible changed since the screen was last drawn.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// Runs handed to the engine that have not finished, superseded ones included: each
+    /// holds (or will hold) a worker.
+    pub fn runs_in_flight(&self) -> usize {
+        self.scheduler.in_flight()
+    }
+
+    /// Whether nothing is ready or in flight: a headless run is over. Jobs still queued
+    /// then wait for a dependency that will never succeed, which cannot happen: those are
+    /// skipped the moment the dependency ends.
+    pub fn is_idle(&self) -> bool {
+        self.scheduler.is_idle()
+    }
+
+    /// What happened to runs since the last call, in order: what the loop reports and
+    /// records in the run history.
+    pub fn take_news(&mut self) -> Vec<News> {
+        std::mem::take(&mut self.news)
+    }
+
+    pub(super) fn row_mut(&mut self, job: JobId) -> &mut JobRow {
+        &mut self.jobs[job.0 as usize]
+    }
+
+    /// Reports the end of `job`'s current run (or its skip or cancel before it ran).
+    pub(super) fn report_finished(&mut self, job: JobId) {
+        let record = self.record(job);
+        self.news.push(News::Finished(record));
+    }
+
+    /// A snapshot of `job`'s row now, for `--json` and the history.
+    pub fn record(&self, job: JobId) -> RunRecord {
+        let at = self.now.saturating_duration_since(self.started_at);
+        RunRecord::of(job, self.job(job), at)
+    }
+}
