@@ -129,27 +129,6 @@ impl RunRecord {
         })
     }
 
-    /// A line of `history.jsonl`; `started_at_ms` is the wall-clock start, in ms since 1970.
-    pub fn history_json(&self, started_at_ms: u64) -> Value {
-        let mut record = json!({
-            "job": self.name,
-            "kind": self.kind.as_str(),
-            "stage": self.stage.map(Stage::as_str),
-            "status": self.state.word(),
-            "exit_code": self.exit_code(),
-            "duration_ms": millis(self.elapsed.unwrap_or_default()),
-            "cpu_ms": self.cpu.map(millis),
-            "started_at_ms": started_at_ms,
-            "error": self.error,
-            "log": self.log_text(),
-        });
-        // Only a run that had options says so: older readers see the lines they always did.
-        if !self.options.is_empty() {
-            record["options"] = json!(self.options);
-        }
-        record
-    }
-
     fn log_text(&self) -> Option<String> {
         self.log.as_ref().map(|p| p.display().to_string())
     }

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::app::RunRecord;
 use crate::app::record::millis;
-use crate::jobs::Stage;
+use crate::jobs::JobKind;
 
 /// The history file for a build root.
 pub fn history_path(build_root: &Path) -> PathBuf {
@@ -320,11 +320,11 @@ impl HistoryRecord {
 
     /// Which job it is about. Records written before stages existed are configures.
     pub fn key(&self) -> RecordKey {
-        let stage = match (&self.stage, self.kind.as_str()) {
-            (Some(stage), _) => Some(stage.clone()),
-            (None, "cmake") => Some(Stage::Configure.as_str().to_string()),
-            (None, _) => None,
-        };
+        let stage = self.stage.clone().or_else(|| {
+            JobKind::from_word(&self.kind)
+                .and_then(JobKind::stage_before_stages)
+                .map(|stage| stage.as_str().to_string())
+        });
         (self.job.clone(), stage)
     }
 
