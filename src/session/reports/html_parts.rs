@@ -53,6 +53,22 @@ pub fn timeline_svg(model: &Model) -> String {
             lane + 1
         );
     }
+    // The grid first, so the runs are drawn over it.
+    #[expect(clippy::cast_precision_loss, reason = "a lane count is small")]
+    let axis_y = lanes.len() as f64 * LANE + 15.0;
+    let step = tick_step(total);
+    let mut tick = 0.0;
+    while tick <= total + 1e-9 {
+        let x = LABELS + tick * scale;
+        let _ = writeln!(
+            svg,
+            "<line class=\"tick\" x1=\"{x:.2}\" x2=\"{x:.2}\" y1=\"0\" y2=\"{:.1}\"/>\
+             <text class=\"tick-label\" x=\"{x:.2}\" y=\"{axis_y:.1}\">{}</text>",
+            axis_y - 12.0,
+            tick_label(tick, step)
+        );
+        tick += step;
+    }
     for span in spans {
         let Some(row) = lanes.iter().position(|&l| l == span.worker.0) else {
             continue;
@@ -71,21 +87,6 @@ pub fn timeline_svg(model: &Model) -> String {
             esc(&row_of_job.label()),
             span.end.saturating_sub(span.start).as_secs_f64()
         );
-    }
-    #[expect(clippy::cast_precision_loss, reason = "a lane count is small")]
-    let axis_y = lanes.len() as f64 * LANE + 15.0;
-    let step = tick_step(total);
-    let mut tick = 0.0;
-    while tick <= total + 1e-9 {
-        let x = LABELS + tick * scale;
-        let _ = writeln!(
-            svg,
-            "<line class=\"tick\" x1=\"{x:.2}\" x2=\"{x:.2}\" y1=\"0\" y2=\"{:.1}\"/>\
-             <text class=\"tick-label\" x=\"{x:.2}\" y=\"{axis_y:.1}\">{}</text>",
-            axis_y - 12.0,
-            tick_label(tick, step)
-        );
-        tick += step;
     }
     svg.push_str("</svg>\n");
     svg.push_str(
@@ -109,8 +110,12 @@ fn tick_step(total: f64) -> f64 {
 }
 
 fn tick_label(seconds: f64, step: f64) -> String {
-    if step < 1.0 {
-        format!("{seconds:.3}s").replace(".000s", "s")
+    if step < 0.01 {
+        format!("{seconds:.3}s")
+    } else if step < 0.1 {
+        format!("{seconds:.2}s")
+    } else if step < 1.0 {
+        format!("{seconds:.1}s")
     } else if step < 60.0 {
         format!("{seconds:.0}s")
     } else {
