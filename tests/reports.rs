@@ -11,8 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use common::{
-    TempDir, available, cmake_available, copy_fixture, path_arg as arg, run_command,
-    write_project,
+    TempDir, available, cmake_available, copy_fixture, path_arg as arg, run_command, write_project,
 };
 
 /// A project whose folder name and error message are markup and workflow commands.
@@ -107,7 +106,11 @@ fn check_junit(junit: &Path) {
     let fails = case("tests-fail", "fails");
     assert_eq!(fails.outcome.as_deref(), Some("failure"));
     assert_eq!(fails.message, "1 of 2 tests failed: fails (Failed)");
-    assert!(!cases.iter().any(|c| c.suite == "tests-fail" && c.name == "test"));
+    assert!(
+        !cases
+            .iter()
+            .any(|c| c.suite == "tests-fail" && c.name == "test")
+    );
     let configure = case("bad-configure", "configure");
     assert_eq!(configure.outcome.as_deref(), Some("failure"));
     assert!(
@@ -121,7 +124,11 @@ fn check_junit(junit: &Path) {
     let build = case("bad-configure", "build");
     assert_eq!(build.outcome.as_deref(), Some("skipped"));
     assert_eq!(build.message, "skipped: bad-configure [configure] failed");
-    assert!(case(HOSTILE, "configure").message.contains("<script>alert(2)"));
+    assert!(
+        case(HOSTILE, "configure")
+            .message
+            .contains("<script>alert(2)")
+    );
     assert!(
         cases
             .iter()
@@ -207,7 +214,10 @@ fn junit_cases(text: &str) -> Vec<JunitCase> {
 /// The annotations: one `::error` per failure, with the file relative to the workspace where
 /// the error names one, escaped data, and each log tail grouped with commands stopped.
 fn check_annotations(stderr: &str) {
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("::error")).collect();
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("::error"))
+        .collect();
     assert_eq!(errors.len(), 3, "{stderr}");
     assert!(
         errors.contains(
@@ -299,10 +309,9 @@ fn chromium(test: &str) -> Option<Chromium> {
             .status()
             .is_ok_and(|s| s.success())
     });
-    available(test, program.is_some(), "Chromium (Debian's chromium)")
-        .then(|| Chromium {
-            program: program.expect("found"),
-        })
+    available(test, program.is_some(), "Chromium (Debian's chromium)").then(|| Chromium {
+        program: program.expect("found"),
+    })
 }
 
 impl Chromium {
@@ -343,4 +352,105 @@ fn is_one_colour(png: &[u8]) -> bool {
     let pixel = frame.color_type.samples() * usize::from(frame.bit_depth as u8).div_ceil(8);
     let pixels = &pixels[..frame.buffer_size()];
     pixels.chunks_exact(pixel).all(|p| p == &pixels[..pixel])
+}
+
+/// Ctrl-C (SIGINT) mid-session: every report is still written, with what ran: the finished
+/// configure passed, the one stopped while running an error, the one never started skipped.
+#[test]
+fn an_interrupted_session_still_writes_its_reports_with_what_ran() {
+    if !cmake_available("reports after SIGINT") {
+        return;
+    }
+    let temp = TempDir::new("reports-sigint");
+    copy_fixture("cmake/none", &temp.join("ws/a-quick"));
+    copy_fixture("cmake/grandchild", &temp.join("ws/b-sleeps"));
+    copy_fixture("cmake/none", &temp.join("ws/c-queued"));
+    let (junit, html) = (temp.join("junit.xml"), temp.join("report.html"));
+    let marker = temp.path().to_str().expect("UTF-8").to_string();
+    let (ws, build) = (temp.join("ws"), temp.join("build"));
+    let args = [
+        "--json",
+        "-j1",
+        "--order",
+        "name",
+        arg(&ws),
+        "-B",
+        arg(&build),
+        "--junit",
+        arg(&junit),
+        "--report",
+        arg(&html),
+    ];
+    let run = common::Streaming::start_with_marker(args, &marker);
+    let mut seen = Vec::new();
+    run.wait_for_line(&mut seen, |line| {
+        line.contains(r#""event":"started""#) && line.contains(r#""job":"b-sleeps""#)
+    });
+    common::wait_for_sleeping_group(temp.join("ws/b-sleeps").to_str().expect("UTF-8"));
+    let jobdeck = rustix::process::Pid::from_child(&run.child);
+    rustix::process::kill_process(jobdeck, rustix::process::Signal::INT).expect("SIGINT");
+    let (status, stderr) = run.finish(&mut seen);
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    let text = std::fs::read_to_string(&junit).expect("the JUnit file is written");
+    let cases = junit_cases(&text);
+    let outcome = |suite: &str| {
+        let case = cases.iter().find(|c| c.suite == suite).expect(suite);
+        (case.outcome.clone(), case.message.clone())
+    };
+    assert_eq!(outcome("a-quick"), (None, String::new()), "{text}");
+    assert_eq!(
+        outcome("b-sleeps"),
+        (Some("error".into()), "cancelled while running".into()),
+        "{text}"
+    );
+    assert_eq!(
+        outcome("c-queued"),
+        (Some("skipped".into()), "cancelled before it started".into()),
+        "{text}"
+    );
+    let page = std::fs::read_to_string(&html).expect("the HTML report is written");
+    assert!(page.contains(">interrupted</p>"), "{page}");
+}
+
+/// Annotations follow `GITHUB_ACTIONS=true` unless `--annotations none` says otherwise, and
+/// are off by default elsewhere; report files that would overwrite another output, or
+/// jobdeck's own files, are refused before anything runs.
+#[test]
+fn annotations_follow_the_environment_and_clashing_report_files_are_refused() {
+    if !cmake_available("annotations switch") {
+        return;
+    }
+    let temp = TempDir::new("reports-switch");
+    copy_fixture("pipelines/bad-configure", &temp.join("ws/bad-configure"));
+    let annotated = |extra: &[&str], env: &[(&str, &str)]| {
+        let run = run_reports(&temp, extra, env);
+        assert_eq!(run.code(), 1, "{run:?}");
+        run.stderr.contains("::error ")
+    };
+    assert!(!annotated(&[], &[]));
+    assert!(annotated(&[], &[("GITHUB_ACTIONS", "true")]));
+    assert!(annotated(&["--annotations", "github"], &[]));
+    assert!(!annotated(
+        &["--annotations", "none"],
+        &[("GITHUB_ACTIONS", "true")]
+    ));
+
+    let same = temp.join("out.xml");
+    let inside = temp.join("build/.jobdeck/report.html");
+    for (extra, words) in [
+        (
+            vec!["--junit", arg(&same), "--report", arg(&same)],
+            "name the same file",
+        ),
+        (
+            vec!["--trace", arg(&same), "--junit", arg(&same)],
+            "name the same file",
+        ),
+        (vec!["--report", arg(&inside)], "pass a --report outside it"),
+        (vec!["--junit", arg(temp.path())], "not a regular file"),
+    ] {
+        let run = run_reports(&temp, &extra, &[]);
+        assert_eq!(run.code(), 2, "{extra:?}: {run:?}");
+        assert!(run.stderr.contains(words), "{extra:?}: {}", run.stderr);
+    }
 }

@@ -171,7 +171,7 @@ fn failures_section(out: &mut String, jobs: &[JobReport]) {
             matches!(
                 job.record.state,
                 JobState::Failed | JobState::Timeout | JobState::Cancelled
-            ) && job.record.elapsed.is_some()
+            ) && super::has_run(&job.record)
         })
         .collect();
     let _ = writeln!(

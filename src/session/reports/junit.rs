@@ -237,7 +237,7 @@ fn verdict(record: &RunRecord) -> Verdict {
                 .unwrap_or_else(|| format!("{} with no error message", record.state.word())),
             text: log_text(record),
         },
-        JobState::Cancelled if record.elapsed.is_some() => Verdict::Error {
+        JobState::Cancelled if super::has_run(record) => Verdict::Error {
             message: message(),
             text: log_text(record),
         },

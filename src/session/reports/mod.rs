@@ -100,6 +100,12 @@ pub fn log_tail(path: &Path, count: usize) -> Vec<String> {
         .collect()
 }
 
+/// Whether the record's run started on a worker (a job cancelled in the queue or on deck,
+/// or skipped, never did).
+pub fn has_run(record: &RunRecord) -> bool {
+    record.worker.is_some()
+}
+
 /// The log tail of a record's run, if it has a log.
 pub fn record_tail(record: &RunRecord) -> Vec<String> {
     record
