@@ -230,6 +230,7 @@ fn cmake_spec(temp: &TempDir, name: &str, program: &str) -> JobSpec {
             build_type: "Debug".into(),
             build_jobs: 1,
             probes: None,
+            ctest_junit: false,
         }),
     }
 }

@@ -33,6 +33,7 @@ fn a_project_deleted_after_discovery_fails_with_a_clear_error() {
             build_type: "Debug".into(),
             build_jobs: 1,
             probes: None,
+            ctest_junit: false,
         }),
     };
     let (engine, rx) = engine(1);

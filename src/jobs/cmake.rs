@@ -30,6 +30,9 @@ pub struct CmakeSettings {
     /// The session's toolchain probes, which seed fresh build folders (`None` with
     /// `--no-share-probes`).
     pub probes: Option<Arc<Probes>>,
+    /// Have ctest write its own `JUnit` XML beside the test log (`--junit`; ctest 3.21 or
+    /// newer), where the `JUnit` report reads each test's name and result.
+    pub ctest_junit: bool,
 }
 
 /// What to do when cmake (or ctest) is not found.
@@ -77,6 +80,11 @@ impl Stage {
     pub fn from_word(word: &str) -> Option<Stage> {
         Stage::ALL.into_iter().find(|stage| stage.as_str() == word)
     }
+}
+
+/// The `JUnit` XML ctest writes for the test stage whose log is `log` (with `--junit`).
+pub fn ctest_junit_beside(log: &Path) -> PathBuf {
+    log.with_file_name("test.junit.xml")
 }
 
 /// One stage of one project.
@@ -159,9 +167,17 @@ impl CmakeJob {
                     .arg("--test-dir")
                     .arg(&self.build_dir)
                     .arg("--output-on-failure");
+                if settings.ctest_junit {
+                    command.arg("--output-junit").arg(self.ctest_junit());
+                }
                 command
             }
         }
+    }
+
+    /// Where a test stage has ctest write its `JUnit` XML: beside its log, `test.junit.xml`.
+    pub fn ctest_junit(&self) -> PathBuf {
+        ctest_junit_beside(&self.log)
     }
 
     /// Plants the toolchain probe's detection results in a fresh build folder, running the
@@ -216,6 +232,10 @@ impl CmakeJob {
             ));
         }
         let mut command = self.command(settings);
+        if self.stage == Stage::Test && settings.ctest_junit {
+            // A run that ends before ctest writes its file must not leave an earlier run's.
+            let _ = std::fs::remove_file(self.ctest_junit());
+        }
         if self.stage == Stage::Configure {
             let cached = self.build_dir.join("CMakeCache.txt").is_file();
             let seeded = match self.seed(cached, settings, ctx) {

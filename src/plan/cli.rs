@@ -10,7 +10,7 @@ use clap::Parser;
 use crate::jobs::Stage;
 use crate::jobs::pseudowords::{self, MAX_WORD_TASKS};
 use crate::plan::{
-    DEFAULT_WORDS_PER_TASK, LauncherRequest, Order, Plan, PlanRequest, StartupError,
+    DEFAULT_WORDS_PER_TASK, LauncherRequest, Order, Plan, PlanRequest, Reports, StartupError,
     pipeline_through,
 };
 
@@ -158,6 +158,21 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
 
+    /// Write a JUnit XML report at the end: one testsuite per project, one testcase per stage
+    /// and, with --test, one per ctest test (ctest 3.21 or newer).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Print GitHub Actions annotations (`::error file=…,line=…::…`) for every failure on
+    /// stderr at the end [default: github when GITHUB_ACTIONS=true, else none].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub annotations: Option<AnnotationFormat>,
+
+    /// Write the session as one self-contained HTML file at the end: summary, timeline,
+    /// causes, failures and a sortable table of every job.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
     /// Run the bundled demo: its projects once per build type plus pseudoword tasks (10-20 s
     /// on two workers), built in a temporary folder that is removed at exit.
     #[arg(long)]
@@ -205,6 +220,12 @@ impl Args {
             share_probes: !self.no_share_probes,
             rerun_failed: self.rerun_failed,
             trace: self.trace.clone(),
+            reports: Reports {
+                junit: self.junit.clone(),
+                html: self.report.clone(),
+                annotations: self.annotations.unwrap_or_else(AnnotationFormat::from_env)
+                    == AnnotationFormat::Github,
+            },
             demo: self.demo,
             command_line,
         }
@@ -220,6 +241,27 @@ impl Args {
     pub fn demo_cleanup(&self) -> Option<crate::plan::demo::Cleanup> {
         (self.demo && self.build_root.is_none())
             .then(|| crate::plan::demo::Cleanup(crate::plan::demo::build_root()))
+    }
+}
+
+/// `--annotations`: which CI's annotations to print. (Its doc comments are `--help`'s text.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AnnotationFormat {
+    /// GitHub Actions workflow commands: `::error file=…,line=…,title=…::…`.
+    Github,
+    /// None, even under GitHub Actions.
+    None,
+}
+
+impl AnnotationFormat {
+    /// What a session prints without `--annotations`: GitHub's when GitHub Actions runs it
+    /// (it sets `GITHUB_ACTIONS=true` for every step), else nothing.
+    fn from_env() -> Self {
+        if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+            AnnotationFormat::Github
+        } else {
+            AnnotationFormat::None
+        }
     }
 }
 

@@ -44,6 +44,8 @@ pub struct Plan {
     pub history: PathBuf,
     /// Where to write a Chrome trace at the end, if asked.
     pub trace: Option<PathBuf>,
+    /// The CI reports to write at the end (`--junit`, `--annotations`, `--report`).
+    pub reports: Reports,
     /// The folders pseudoword tasks write temporaries into: cleared of those a killed session
     /// left behind before this one starts.
     pub words_folders: Vec<PathBuf>,
@@ -119,6 +121,8 @@ pub struct PlanRequest {
     pub rerun_failed: bool,
     /// Where to write a Chrome trace.
     pub trace: Option<PathBuf>,
+    /// The CI reports asked for.
+    pub reports: Reports,
     /// Run the bundled demo.
     pub demo: bool,
     /// The session's command line, program first (for the recap).
@@ -146,6 +150,18 @@ pub enum LauncherRequest {
     Prefix(String),
     /// A Slurm job step per job (`--slurm`).
     Slurm,
+}
+
+/// The CI reports a session writes at its end: `--junit`, `--annotations`, `--report`. In a
+/// [`Plan`] the files are absolute and checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reports {
+    /// Where to write the `JUnit` XML report.
+    pub junit: Option<PathBuf>,
+    /// Where to write the HTML report.
+    pub html: Option<PathBuf>,
+    /// Print GitHub Actions annotations.
+    pub annotations: bool,
 }
 
 /// `--words-per-task` when not given.
@@ -218,6 +234,7 @@ impl PlanRequest {
         )
         .map_err(StartupError)?;
         let trace = self.trace_file(&history, &build_root, &log_dir)?;
+        let reports = self.reports_files(&history, &build_root, &log_dir, trace.as_deref())?;
         let last = read_last_runs(&history);
         let mut warnings = found.warnings;
         warnings.extend(last.warnings.iter().cloned());
@@ -258,6 +275,7 @@ impl PlanRequest {
             warnings,
             history,
             trace,
+            reports,
             words_folders,
             probes,
             watchdog: None,
@@ -289,6 +307,49 @@ impl PlanRequest {
                 .map_err(StartupError)?;
         }
         Ok(trace)
+    }
+
+    /// The report files asked for, absolute, each checked as the trace is, and no two the
+    /// same file (nor the trace): one would overwrite the other.
+    fn reports_files(
+        &self,
+        history: &Path,
+        build_root: &Path,
+        log_dir: &Path,
+        trace: Option<&Path>,
+    ) -> Result<Reports, StartupError> {
+        let own = history.parent().unwrap_or(build_root);
+        let folders = [(own, "jobdeck's folder"), (log_dir, "the log folder")];
+        let check = |file: &Option<PathBuf>, what: &str, flag: &str| {
+            let Some(file) = file else { return Ok(None) };
+            let file = absolute(file)?;
+            path_checks::file(&file, what, &format!("pass another {flag}"))
+                .and_then(|()| path_checks::file_outside(&file, what, flag, &folders))
+                .map_err(StartupError)?;
+            Ok(Some(file))
+        };
+        let junit = check(&self.reports.junit, "the JUnit file", "--junit")?;
+        let html = check(&self.reports.html, "the HTML report", "--report")?;
+        let mut taken: Vec<(&Path, &str)> = Vec::new();
+        for (file, flag) in [
+            (trace, "--trace"),
+            (junit.as_deref(), "--junit"),
+            (html.as_deref(), "--report"),
+        ] {
+            let Some(file) = file else { continue };
+            if let Some((_, other)) = taken.iter().find(|(t, _)| path_checks::same_file(t, file)) {
+                return Err(StartupError(format!(
+                    "{flag} and {other} name the same file {}: one would overwrite the other",
+                    file.display()
+                )));
+            }
+            taken.push((file, flag));
+        }
+        Ok(Reports {
+            junit,
+            html,
+            annotations: self.reports.annotations,
+        })
     }
 
     /// `--slurm`, or `--launcher` split into words. `--nice` goes to srun with `--slurm`; a
@@ -369,6 +430,7 @@ impl PlanRequest {
             build_type: self.build_type.clone(),
             build_jobs: self.build_jobs,
             probes,
+            ctest_junit: self.reports.junit.is_some(),
         });
         projects
             .into_iter()

@@ -1,7 +1,7 @@
 //! A session, written once for both front ends: it starts the engine and the model, runs
 //! the one loop that feeds the model and carries out its effects ([`runner`]), and hands
 //! what happens to a list of [`Reporter`]s: plain lines, JSON lines, the progress line, the
-//! history, the Chrome trace, the warnings and the exit recap. The TUI is a [`Frontend`]: an
+//! history, the Chrome trace, the warnings, the exit recap and the CI reports (`reports/`). The TUI is a [`Frontend`]: an
 //! input source that draws, with the pager, the editor and the clipboard as its business.
 //!
 //! This is nextest's runner/reporter split: the runner only says what happened, and adding
@@ -13,6 +13,7 @@ pub mod outputs;
 pub mod progress;
 pub mod recap;
 pub mod reporter;
+pub mod reports;
 mod runner;
 pub mod trace;
 pub mod watch;
@@ -81,6 +82,8 @@ pub struct Session {
     history: PathBuf,
     /// Where to write a Chrome trace at the end, if asked.
     trace: Option<PathBuf>,
+    /// The CI reports to write at the end (`--junit`, `--annotations`, `--report`).
+    reports: crate::plan::Reports,
 }
 
 impl Session {
@@ -93,6 +96,7 @@ impl Session {
         };
         let history = plan.history.clone();
         let trace = plan.trace.clone();
+        let reports = plan.reports.clone();
         let (driver, events, model) = Driver::start(plan)?;
         Ok(Self {
             driver,
@@ -101,12 +105,14 @@ impl Session {
             command,
             history,
             trace,
+            reports,
         })
     }
 
     /// Runs the session to its end with `frontend` as the input source (or [`Unattended`])
     /// and `reporters` told of everything that happens, in their order, after the session's
-    /// own records (the history, the trace). `signals` delivers SIGINT, SIGQUIT, SIGTERM and
+    /// own records (the history, the trace) and before the CI reports (`JUnit`, annotations,
+    /// HTML), which so come after the front end's last words. `signals` delivers SIGINT, SIGQUIT, SIGTERM and
     /// SIGHUP: each ends the session as interrupted, and every reporter still sees its end,
     /// with what ran.
     pub fn run<F: Frontend>(
@@ -122,6 +128,7 @@ impl Session {
             all.push(Box::new(trace::Trace::new(path.clone())));
         }
         all.extend(reporters);
+        all.extend(reports::reporters(&self.reports));
         runner::Runner::new(self, frontend, all, signals).run()
     }
 }

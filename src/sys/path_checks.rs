@@ -82,6 +82,32 @@ pub fn trace_outside(trace: &Path, folders: &[(&Path, &str)]) -> Result<(), Stri
     Ok(())
 }
 
+/// Refuses an output file (`what`, given as `flag`) inside one of jobdeck's own `folders`:
+/// writing it there would replace the run history, the lock or a log.
+pub fn file_outside(
+    file: &Path,
+    what: &str,
+    flag: &str,
+    folders: &[(&Path, &str)],
+) -> Result<(), String> {
+    let resolved_file = resolved(file);
+    for (folder, name) in folders {
+        if resolved_file.starts_with(resolved(folder)) {
+            return Err(format!(
+                "{what} {} is inside {name} {}: pass a {flag} outside it",
+                file.display(),
+                folder.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether two paths name the same file, whether it exists yet or not.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    resolved(a) == resolved(b)
+}
+
 /// `path` with its deepest existing ancestor made canonical (symlinks and `..` resolved),
 /// so two spellings of one place compare equal even where the rest does not exist yet.
 fn resolved(path: &Path) -> PathBuf {

@@ -128,6 +128,7 @@ mod tests {
             build_type: "Debug".to_string(),
             build_jobs: 1,
             probes: None,
+            ctest_junit: false,
         }
     }
 

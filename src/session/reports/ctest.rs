@@ -1,0 +1,193 @@
+//! ctest's own account of a test run: the `JUnit` XML `ctest --output-junit` writes (with
+//! `--junit`, beside the test log), read back for each test's name, time, result and output.
+//! Nothing is taken from ctest's console text.
+
+use std::io::Read;
+use std::path::Path;
+
+use quick_xml::XmlVersion;
+use quick_xml::events::{BytesStart, Event};
+
+/// ctest's file is read up to this size; a larger one (tests printing megabytes) is cut, and
+/// what it holds past that point is lost to the report, not to the log.
+const MAX_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Characters of a test's output kept: its end, where a failure usually says why.
+const MAX_OUTPUT: usize = 16 * 1024;
+
+/// How one test ended, as ctest says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TestResult {
+    /// `status="run"`: it passed.
+    Passed,
+    /// `status="fail"`, with ctest's message (often empty).
+    Failed(String),
+    /// `status="notrun"` or `"disabled"`, with ctest's reason.
+    Skipped(String),
+}
+
+/// One test of a ctest run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestCase {
+    /// The test's name (`add_test(NAME …)`).
+    pub name: String,
+    /// Its wall time in seconds, as ctest measured it.
+    pub seconds: f64,
+    /// How it ended.
+    pub result: TestResult,
+    /// The end of what it printed (ctest's `system-out`).
+    pub output: String,
+}
+
+/// The tests in ctest's `JUnit` file at `path`; `None` if it is missing or is not
+/// well-formed XML (ctest was stopped while writing it).
+pub fn read(path: &Path) -> Option<Vec<TestCase>> {
+    let file = crate::sys::regular_file::open_to_read(path).ok()?;
+    let mut bytes = Vec::new();
+    file.take(MAX_BYTES).read_to_end(&mut bytes).ok()?;
+    parse(&String::from_utf8_lossy(&bytes))
+}
+
+/// The tests in the text of ctest's `JUnit` file; `None` if it is not well-formed.
+pub fn parse(text: &str) -> Option<Vec<TestCase>> {
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut cases = Vec::new();
+    let mut current: Option<TestCase> = None;
+    let mut in_output = false;
+    // Open elements: a file cut short (ctest stopped while writing it) ends with some open,
+    // and its last test would read as passed.
+    let mut depth = 0_usize;
+    loop {
+        let event = reader.read_event().ok()?;
+        match &event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Eof if depth > 0 => return None,
+            _ => {}
+        }
+        match event {
+            Event::Start(tag) if tag.local_name().as_ref() == "testcase" => {
+                current = Some(start_case(&tag));
+            }
+            Event::Empty(tag) if tag.local_name().as_ref() == "testcase" => {
+                cases.push(start_case(&tag));
+            }
+            Event::Start(tag) | Event::Empty(tag) => {
+                if let Some(case) = current.as_mut() {
+                    match tag.local_name().as_ref() {
+                        "failure" | "error" => {
+                            case.result = TestResult::Failed(attribute(&tag, "message"));
+                        }
+                        "skipped" => case.result = TestResult::Skipped(attribute(&tag, "message")),
+                        "system-out" => in_output = true,
+                        _ => {}
+                    }
+                }
+            }
+            Event::End(tag) => match tag.local_name().as_ref() {
+                "testcase" => cases.extend(current.take()),
+                "system-out" => in_output = false,
+                _ => {}
+            },
+            Event::Text(text) if in_output => {
+                push_output(&mut current, &text.xml_content(XmlVersion::Implicit1_0));
+            }
+            Event::CData(text) if in_output => {
+                push_output(&mut current, &text);
+            }
+            Event::GeneralRef(reference) if in_output => {
+                let resolved = match reference.resolve_char_ref().ok()? {
+                    Some(c) => c.to_string(),
+                    None => quick_xml::escape::resolve_predefined_entity(&reference)?.to_string(),
+                };
+                push_output(&mut current, &resolved);
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Some(cases)
+}
+
+fn start_case(tag: &BytesStart<'_>) -> TestCase {
+    let result = match attribute(tag, "status").as_str() {
+        "fail" => TestResult::Failed(String::new()),
+        "notrun" => TestResult::Skipped("not run".to_string()),
+        "disabled" => TestResult::Skipped("disabled".to_string()),
+        _ => TestResult::Passed,
+    };
+    TestCase {
+        name: attribute(tag, "name"),
+        seconds: attribute(tag, "time").parse().unwrap_or(0.0),
+        result,
+        output: String::new(),
+    }
+}
+
+/// An attribute's value, unescaped; empty when it is missing.
+fn attribute(tag: &BytesStart<'_>, name: &str) -> String {
+    tag.attributes()
+        .flatten()
+        .find(|attr| attr.key.as_ref() == name)
+        .and_then(|attr| attr.normalized_value(XmlVersion::Implicit1_0).ok())
+        .map(std::borrow::Cow::into_owned)
+        .unwrap_or_default()
+}
+
+/// Appends to the current test's output, keeping only its end.
+fn push_output(case: &mut Option<TestCase>, text: &str) {
+    let Some(case) = case.as_mut() else { return };
+    case.output.push_str(text);
+    if case.output.len() > 2 * MAX_OUTPUT {
+        let mut cut = case.output.len() - MAX_OUTPUT;
+        while !case.output.is_char_boundary(cut) {
+            cut += 1;
+        }
+        case.output.drain(..cut);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What ctest 3.25 writes for one passing and one failing test, plus a skipped one and
+    /// escaped output.
+    const CTEST: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<testsuite name="(empty)"
+	tests="3" failures="1" disabled="0" skipped="1" hostname="" time="0" timestamp="2026-12-04T10:54:37">
+	<testcase name="passes" classname="passes" time="0.00249013" status="run">
+		<system-out></system-out>
+	</testcase>
+	<testcase name="fails &lt;x&gt;" classname="fails" time="0.5" status="fail">
+		<failure message="Failed"/>
+		<system-out>a &amp; b&#10;expected 1 &lt; 2</system-out>
+	</testcase>
+	<testcase name="later" classname="later" time="0" status="notrun">
+		<skipped message="Required files missing"/>
+		<system-out/>
+	</testcase>
+</testsuite>
+"#;
+
+    #[test]
+    fn each_test_is_read_with_its_result_and_output() {
+        let cases = parse(CTEST).expect("well-formed");
+        let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["passes", "fails <x>", "later"]);
+        assert_eq!(cases[0].result, TestResult::Passed);
+        assert_eq!(cases[1].result, TestResult::Failed("Failed".into()));
+        assert!((cases[1].seconds - 0.5).abs() < 1e-9);
+        assert_eq!(cases[1].output, "a & b\nexpected 1 < 2");
+        assert_eq!(
+            cases[2].result,
+            TestResult::Skipped("Required files missing".into())
+        );
+    }
+
+    #[test]
+    fn a_file_cut_short_is_not_read() {
+        assert!(parse(&CTEST[..CTEST.len() / 2]).is_none());
+        assert!(parse("<testsuite><testcase name=\"a\"").is_none());
+    }
+}

@@ -1,0 +1,261 @@
+//! `--junit FILE`: the session as `JUnit` XML, the format CI systems read test results from
+//! (GitLab, Jenkins, Azure, GitHub's test-report actions).
+//!
+//! One `<testsuite>` per project (the pseudoword tasks share one named `words`), one
+//! `<testcase>` per stage with `classname` the project and `name` the stage, and with `--test`
+//! one per ctest test, named as ctest names it, taken from the `JUnit` file ctest wrote
+//! itself. A failure's `message` is jobdeck's error summary and its text the end of the log;
+//! a timeout is a failure too; a run cancelled while running is an `<error>`; a stage that
+//! never ran (skipped, or cancelled before it started) is `<skipped>` with the reason. Times
+//! are in seconds. The layout is the one the Jenkins `JUnit` schema describes
+//! (`tests/junit.xsd`, which the tests validate against).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use super::ctest::{self, TestResult};
+use super::{JobReport, escape_attribute, escape_markup, record_tail, seconds};
+use crate::app::{JobState, Model, RunRecord};
+use crate::jobs::Stage;
+use crate::jobs::cmake::ctest_junit_beside;
+use crate::session::{Event, Problem, Reporter};
+
+/// The reporter that writes the `JUnit` file when the session ends.
+#[derive(Debug)]
+pub struct Junit {
+    path: PathBuf,
+}
+
+impl Junit {
+    /// Writes the report to `path`.
+    pub fn new(path: PathBuf) -> Self {
+        Self { path }
+    }
+}
+
+impl Reporter for Junit {
+    fn report(&mut self, event: &Event<'_>, model: &Model) -> Result<(), Problem> {
+        if !matches!(event, Event::Ended(_)) {
+            return Ok(());
+        }
+        super::write_report(&self.path, "the JUnit file", &junit_xml(model))
+    }
+}
+
+/// How one test case ended.
+#[derive(Debug, Clone, PartialEq)]
+enum Verdict {
+    Passed,
+    /// `<failure>`: failed or timed out.
+    Failed {
+        kind: &'static str,
+        message: String,
+        text: String,
+    },
+    /// `<error>`: stopped while it ran.
+    Error {
+        message: String,
+        text: String,
+    },
+    /// `<skipped>`: never ran.
+    Skipped(String),
+}
+
+/// One `<testcase>`.
+#[derive(Debug, Clone, PartialEq)]
+struct Case {
+    name: String,
+    seconds: f64,
+    verdict: Verdict,
+}
+
+/// The whole session as `JUnit` XML.
+pub fn junit_xml(model: &Model) -> String {
+    let mut suites: Vec<(String, Vec<Case>)> = Vec::new();
+    for job in super::jobs(model) {
+        let suite = match job.record.stage {
+            Some(_) => job.record.name.clone(),
+            None => job.record.kind.as_str().to_string(),
+        };
+        let cases = cases_of(&job);
+        match suites.iter_mut().find(|(name, _)| *name == suite) {
+            Some((_, list)) => list.extend(cases),
+            None => suites.push((suite, cases)),
+        }
+    }
+    let all: Vec<&Case> = suites.iter().flat_map(|(_, cases)| cases).collect();
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    // The schema has no `skipped` on the root: each suite says how many it skipped.
+    let _ = writeln!(
+        xml,
+        "<testsuites name=\"jobdeck\" {} time=\"{}\">",
+        counts(&all, false),
+        seconds(model.summary().wall)
+    );
+    for (id, (suite, cases)) in suites.iter().enumerate() {
+        let refs: Vec<&Case> = cases.iter().collect();
+        let _ = writeln!(
+            xml,
+            "  <testsuite name=\"{}\" id=\"{id}\" {} time=\"{:.3}\">",
+            escape_attribute(suite),
+            counts(&refs, true),
+            cases.iter().map(|c| c.seconds).sum::<f64>()
+        );
+        for case in cases {
+            write_case(&mut xml, suite, case);
+        }
+        xml.push_str("  </testsuite>\n");
+    }
+    xml.push_str("</testsuites>\n");
+    xml
+}
+
+/// `tests="…" failures="…" errors="…"` of `cases`, and `skipped="…"` if asked.
+fn counts(cases: &[&Case], with_skipped: bool) -> String {
+    let count = |test: fn(&Verdict) -> bool| cases.iter().filter(|c| test(&c.verdict)).count();
+    let mut text = format!(
+        "tests=\"{}\" failures=\"{}\" errors=\"{}\"",
+        cases.len(),
+        count(|v| matches!(v, Verdict::Failed { .. })),
+        count(|v| matches!(v, Verdict::Error { .. })),
+    );
+    if with_skipped {
+        let _ = write!(
+            text,
+            " skipped=\"{}\"",
+            count(|v| matches!(v, Verdict::Skipped(_)))
+        );
+    }
+    text
+}
+
+fn write_case(xml: &mut String, suite: &str, case: &Case) {
+    let _ = write!(
+        xml,
+        "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
+        escape_attribute(suite),
+        escape_attribute(&case.name),
+        case.seconds
+    );
+    match &case.verdict {
+        Verdict::Passed => xml.push_str("/>\n"),
+        Verdict::Skipped(reason) => {
+            let _ = write!(
+                xml,
+                ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                escape_attribute(reason)
+            );
+        }
+        Verdict::Failed {
+            kind,
+            message,
+            text,
+        } => {
+            let _ = write!(
+                xml,
+                ">\n      <failure message=\"{}\" type=\"{kind}\">{}</failure>\n    </testcase>\n",
+                escape_attribute(message),
+                escape_markup(text)
+            );
+        }
+        Verdict::Error { message, text } => {
+            let _ = write!(
+                xml,
+                ">\n      <error message=\"{}\" type=\"cancelled\">{}</error>\n    </testcase>\n",
+                escape_attribute(message),
+                escape_markup(text)
+            );
+        }
+    }
+}
+
+/// The cases of one job: its stage, or with ctest's file each test of a test stage.
+fn cases_of(job: &JobReport) -> Vec<Case> {
+    let record = &job.record;
+    let stage_case = Case {
+        name: record
+            .stage
+            .map_or_else(|| record.name.clone(), |stage| stage.as_str().to_string()),
+        seconds: record.elapsed.unwrap_or_default().as_secs_f64(),
+        verdict: verdict(record),
+    };
+    let ran_tests = record.stage == Some(Stage::Test)
+        && matches!(record.state, JobState::Ok | JobState::Failed);
+    let tests = record
+        .log
+        .as_deref()
+        .filter(|_| ran_tests)
+        .and_then(|log| ctest::read(&ctest_junit_beside(log)))
+        .filter(|tests| !tests.is_empty());
+    let Some(tests) = tests else {
+        return vec![stage_case];
+    };
+    let mut cases: Vec<Case> = tests
+        .into_iter()
+        .map(|test| {
+            let verdict = match test.result {
+                TestResult::Passed => Verdict::Passed,
+                TestResult::Skipped(reason) => Verdict::Skipped(reason),
+                TestResult::Failed(ctest_message) => Verdict::Failed {
+                    kind: "failed",
+                    message: record
+                        .error
+                        .clone()
+                        .filter(|e| !e.is_empty())
+                        .unwrap_or_else(|| format!("{} failed: {ctest_message}", test.name)),
+                    text: tail_of_output(&test.output).unwrap_or_else(|| log_text(record)),
+                },
+            };
+            Case {
+                name: test.name,
+                seconds: test.seconds,
+                verdict,
+            }
+        })
+        .collect();
+    // ctest failed although no test did (a test it could not start, a failing fixture):
+    // the stage's own failure must not be lost.
+    let test_failed = cases
+        .iter()
+        .any(|c| matches!(c.verdict, Verdict::Failed { .. }));
+    if record.state == JobState::Failed && !test_failed {
+        cases.push(stage_case);
+    }
+    cases
+}
+
+/// The verdict of a stage's run.
+fn verdict(record: &RunRecord) -> Verdict {
+    let message = || record.error.clone().unwrap_or_default();
+    match record.state {
+        JobState::Ok => Verdict::Passed,
+        JobState::Failed | JobState::Timeout => Verdict::Failed {
+            kind: record.state.word(),
+            message: record
+                .error
+                .clone()
+                .unwrap_or_else(|| format!("{} with no error message", record.state.word())),
+            text: log_text(record),
+        },
+        JobState::Cancelled if super::has_run(record) => Verdict::Error {
+            message: message(),
+            text: log_text(record),
+        },
+        JobState::Cancelled | JobState::Skipped => Verdict::Skipped(message()),
+        // The session ended before the job did (its end was lost with the output).
+        _ => Verdict::Skipped("did not run to its end".to_string()),
+    }
+}
+
+/// The end of a run's log, as one text.
+fn log_text(record: &RunRecord) -> String {
+    record_tail(record).join("\n")
+}
+
+/// The last lines of a test's own output, if it printed any.
+fn tail_of_output(output: &str) -> Option<String> {
+    let lines: Vec<&str> = output.lines().collect();
+    let skip = lines.len().saturating_sub(super::TAIL_LINES);
+    let text = lines[skip..].join("\n");
+    (!text.trim().is_empty()).then_some(text)
+}
