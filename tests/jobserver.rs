@@ -139,8 +139,9 @@ fn pooled_engine() -> (Engine, Receiver<EngineEvent>) {
     (Engine::new(&config, tx).expect("start the engine"), rx)
 }
 
-/// Configures `name` under `temp` with the recording launcher, and returns its build stage.
-fn configured_build(temp: &TempDir, name: &str, launcher: &Path) -> JobSpec {
+/// Configures `name` under `temp` with the recording launcher (and `-D` `extra`, if any),
+/// and returns its build stage.
+fn configured_build(temp: &TempDir, name: &str, launcher: &Path, extra: &[String]) -> JobSpec {
     let (source, build) = (temp.join("src").join(name), temp.join("build").join(name));
     let status = Command::new("cmake")
         .arg("-S")
@@ -151,6 +152,7 @@ fn configured_build(temp: &TempDir, name: &str, launcher: &Path) -> JobSpec {
             "-DCMAKE_C_COMPILER_LAUNCHER={}",
             launcher.display()
         ))
+        .args(extra.iter().map(|define| format!("-D{define}")))
         .stdout(Stdio::null())
         .status()
         .expect("run cmake");
@@ -207,9 +209,17 @@ fn slots_come_back_after_a_build_is_cancelled_or_times_out_holding_tokens() {
     c_project(&temp.join("src"), "hangs", "hang", 4);
     c_project(&temp.join("src"), "after", "after", 6);
     c_project(&temp.join("src"), "later", "later", 6);
-    let hangs = configured_build(&temp, "hangs", &launcher);
-    let after = configured_build(&temp, "after", &launcher);
-    let later = configured_build(&temp, "later", &launcher);
+    // GNU make gives its tokens back when SIGTERM ends it; this one ignores SIGTERM (make
+    // keeps a signal ignored that it inherited ignored), so it dies by the SIGKILL after the
+    // grace period, holding its token, as a make killed by the OOM killer or by hand would.
+    let make = temp.join("make-ignoring-term");
+    std::fs::write(&make, "#!/bin/sh\ntrap '' TERM\nexec make \"$@\"\n").expect("write make");
+    std::fs::set_permissions(&make, std::fs::Permissions::from_mode(0o755))
+        .expect("make it executable");
+    let deaf = [format!("CMAKE_MAKE_PROGRAM={}", make.display())];
+    let hangs = configured_build(&temp, "hangs", &launcher, &deaf);
+    let after = configured_build(&temp, "after", &launcher, &[]);
+    let later = configured_build(&temp, "later", &launcher, &[]);
     let (engine, rx) = pooled_engine();
     let submit = |run: u64, spec: &JobSpec, limit: Option<Duration>| {
         engine.submit(WorkItem {
