@@ -228,7 +228,7 @@ fn cmake_spec(temp: &TempDir, name: &str, program: &str) -> JobSpec {
             generator: None,
             defines: Vec::new(),
             build_type: "Debug".into(),
-            build_jobs: 1,
+            build_jobs: Some(1),
             probes: None,
             ctest_junit: false,
         }),

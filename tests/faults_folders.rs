@@ -31,7 +31,7 @@ fn a_project_deleted_after_discovery_fails_with_a_clear_error() {
             generator: None,
             defines: Vec::new(),
             build_type: "Debug".into(),
-            build_jobs: 1,
+            build_jobs: Some(1),
             probes: None,
             ctest_junit: false,
         }),

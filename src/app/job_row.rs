@@ -212,6 +212,11 @@ pub struct JobRow {
     pub options: Vec<String>,
     /// The current run's command line (`$ cmake -S …`), from its `Command` event.
     pub command: Option<String>,
+    /// How many compilers the running build may run now (its slot plus the tokens it holds
+    /// from the pool), once it said; `None` for any other run (one slot).
+    pub compilers: Option<usize>,
+    /// Whether the run handed to the engine waits for memory to start (`--mem-free`).
+    pub waiting_for_memory: bool,
 }
 
 impl JobRow {
@@ -237,6 +242,8 @@ impl JobRow {
             source: None,
             options: Vec::new(),
             command: None,
+            compilers: None,
+            waiting_for_memory: false,
         }
     }
 
@@ -256,6 +263,16 @@ impl JobRow {
         self.command = None;
         self.progress = None;
         self.output.clear();
+        self.compilers = None;
+        self.waiting_for_memory = false;
+    }
+
+    /// The slots the run holds now: none unless it runs, else its own plus its build's.
+    pub fn slots_in_use(&self) -> usize {
+        match self.state {
+            JobState::Running | JobState::Cancelling => self.compilers.unwrap_or(1),
+            _ => 0,
+        }
     }
 
     /// Wall time so far for a running job, or the duration of a finished one.
@@ -271,6 +288,8 @@ impl JobRow {
     /// Takes in the end of the current run: its state, its result, and its log if it
     /// reported one (else the last one known stays).
     pub fn finish(&mut self, finished: Finished) {
+        self.compilers = None;
+        self.waiting_for_memory = false;
         self.state = JobState::from_outcome(&finished.outcome);
         if finished.log.is_some() {
             self.log.clone_from(&finished.log);

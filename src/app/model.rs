@@ -31,6 +31,9 @@ pub struct Model {
     /// Where process jobs run when a launcher is in use (`slurm`, `ssh`), shown in the
     /// header; their CPU time is then unknown.
     pub launcher: Option<String>,
+    /// Whether runs share a pool of compile slots (jobdeck as the builds' jobserver): the
+    /// header then shows the slots in use.
+    pub slot_pool: bool,
     /// What the workers did and the session's time figures (`activity.rs`).
     pub activity: Activity,
     /// What the TUI shows: selection, filter, search, scroll offsets, the log pane, and what
@@ -65,6 +68,7 @@ impl Model {
             started_at: now,
             nice: None,
             launcher: None,
+            slot_pool: false,
             activity: Activity::new(now),
             ui: UiState::default(),
             watching: false,
@@ -123,6 +127,26 @@ impl Model {
     pub fn with_launcher(mut self, launcher: Option<String>) -> Self {
         self.launcher = launcher;
         self
+    }
+
+    /// Shows the pool of compile slots in the header (`slots 2/2`).
+    #[must_use]
+    pub fn with_slot_pool(mut self, on: bool) -> Self {
+        self.slot_pool = on;
+        self
+    }
+
+    /// The slots of the pool in use now, as the runs reported them: one per run, plus the
+    /// compilers its build runs beyond it.
+    pub fn slots_in_use(&self) -> usize {
+        self.jobs.iter().map(JobRow::slots_in_use).sum()
+    }
+
+    /// Whether some run handed to the engine waits for memory to start (`--mem-free`).
+    pub fn is_waiting_for_memory(&self) -> bool {
+        self.jobs
+            .iter()
+            .any(|row| row.waiting_for_memory && row.state == crate::app::JobState::Dispatched)
     }
 
     /// Starts as many ready jobs as there are free workers (none while paused), and the

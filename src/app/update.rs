@@ -87,6 +87,7 @@ impl Model {
                 let row = self.row_mut(job);
                 row.state = JobState::Queued;
                 row.run = run;
+                row.waiting_for_memory = false;
                 self.dirty = true;
             }
             return self.dispatch_or_exit();
@@ -144,6 +145,7 @@ impl Model {
                 }
                 row.worker = Some(worker);
                 row.started_at = Some(now);
+                row.waiting_for_memory = false;
             }
             EventKind::Progress { done, total } => row.progress = Some((done, total)),
             EventKind::Detail(detail) => row.detail = Some(detail),
@@ -154,6 +156,8 @@ impl Model {
             EventKind::Command(line) => row.command = Some(line),
             // Handled before the row is touched: it only puts the job back in line.
             EventKind::Withdrawn => {}
+            EventKind::WaitingForMemory => row.waiting_for_memory = true,
+            EventKind::Compilers(count) => row.compilers = Some(count),
             EventKind::Finished(finished) => row.finish(finished),
         }
     }

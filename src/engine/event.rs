@@ -65,6 +65,12 @@ pub enum EventKind {
     },
     /// The run ended. Sent exactly once for every `Started`.
     Finished(Finished),
+    /// The run waits to start until more memory is available (`--mem-free`); it starts
+    /// (`Started`) once there is.
+    WaitingForMemory,
+    /// How many compilers the run's build may run now: its own slot plus the tokens it
+    /// holds from the pool of slots.
+    Compilers(usize),
     /// The run was taken back before a worker picked it up (`Engine::withdraw`): it never
     /// starts, and no other event of it follows. Sent by `withdraw` itself.
     Withdrawn,

@@ -9,12 +9,15 @@ pub mod cancel;
 pub mod ending;
 pub mod event;
 pub mod launcher;
+pub mod memory;
 pub mod output;
 mod pool;
 pub mod process;
 pub mod reap;
 pub mod run_ctx;
+pub mod slots;
 pub mod stop;
+pub mod token_pipe;
 pub mod watchdog;
 
 use std::collections::HashMap;
@@ -67,6 +70,12 @@ pub struct EngineConfig {
     pub watchdog: Option<std::sync::Arc<watchdog::Watchdog>>,
     /// The prefix every process job runs through (`--launcher`, `--slurm`), if any.
     pub launcher: Option<Arc<launcher::Launcher>>,
+    /// Whether every run takes a slot of one pool of `workers` slots, and builds take more
+    /// from it as a GNU make jobserver (`engine::slots`). Off with a launcher and with
+    /// `--build-jobs`.
+    pub slots: bool,
+    /// The memory gate (`--mem-free`), and the jobs it holds back (builds and tests).
+    pub memory: Option<(memory::MemoryGate, Arc<std::collections::HashSet<JobId>>)>,
 }
 
 /// Handle to the worker pool. Dropping it cancels every run and joins the workers.
@@ -88,6 +97,7 @@ impl Engine {
                 config.nice,
                 config.watchdog.clone(),
                 config.launcher.clone(),
+                config.memory.clone(),
             )),
             work_tx,
             work_rx,
@@ -98,6 +108,15 @@ impl Engine {
                 "cannot become the subreaper of the jobs' processes ({err}): orphans are left \
                  to init"
             ));
+        }
+        if config.slots {
+            match slots::Slots::start(config.workers.max(1)) {
+                Ok(slots) => engine.shared.set_slots(slots),
+                Err(err) => engine.shared.warn_once(format!(
+                    "cannot start the pool of compile slots ({err}): each build runs one \
+                     compiler"
+                )),
+            }
         }
         engine.set_workers(config.workers.max(1))?;
         Ok(engine)
@@ -168,8 +187,11 @@ impl Engine {
             }
         }
         let short = short.or(over_the_bound);
-        self.shared
-            .set_target(short.as_ref().map_or(count, |short| short.workers));
+        let workers = short.as_ref().map_or(count, |short| short.workers);
+        self.shared.set_target(workers);
+        if let Some(slots) = self.shared.slots() {
+            slots.set_size(workers);
+        }
         handles.retain(|h| !h.is_finished());
         short.map_or(Ok(()), Err)
     }
@@ -200,6 +222,9 @@ impl Engine {
             let _ = handle.join();
         }
         self.shared.set_target(0);
+        if let Some(slots) = self.shared.slots() {
+            slots.close();
+        }
         // A process that left its run's group and closed its output outlived the run
         // unnoticed; nothing of the session may outlive it.
         reap::stop_all_marked(self.shared.marker_prefix());

@@ -1,9 +1,9 @@
 //! The worker threads: each pulls messages from one shared queue and runs them to the end.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
@@ -11,7 +11,9 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::ending::{Voice, describe};
 use super::launcher::Launcher;
+use super::memory::{self, MemoryGate};
 use super::run_ctx::{Report, RunCtx};
+use super::slots::{Held, Slots};
 use super::watchdog::Watchdog;
 use super::{
     CancelToken, EngineEvent, EventKind, Finished, JobId, Outcome, RunId, Tokens, WorkItem,
@@ -38,6 +40,8 @@ pub(super) struct Shared {
     nice: Option<i32>,
     watchdog: Option<Arc<Watchdog>>,
     launcher: Option<Arc<Launcher>>,
+    memory: Option<(MemoryGate, Arc<HashSet<JobId>>)>,
+    compile_slots: OnceLock<Arc<Slots>>,
     tokens: Mutex<Tokens>,
     slots: Mutex<BTreeSet<usize>>,
     target: AtomicUsize,
@@ -55,12 +59,15 @@ impl Shared {
         nice: Option<i32>,
         watchdog: Option<Arc<Watchdog>>,
         launcher: Option<Arc<Launcher>>,
+        memory: Option<(MemoryGate, Arc<HashSet<JobId>>)>,
     ) -> Self {
         Self {
             events,
             nice,
             watchdog,
             launcher,
+            memory,
+            compile_slots: OnceLock::new(),
             tokens: Mutex::default(),
             slots: Mutex::default(),
             target: AtomicUsize::new(0),
@@ -112,6 +119,21 @@ impl Shared {
         }
         entry.picked_up = true;
         Some(entry.token.clone())
+    }
+
+    /// Whether a run that waits to start should stop waiting: it was withdrawn or stopped.
+    fn is_abandoned(&self, run: RunId) -> bool {
+        lock(&self.tokens)
+            .get(&run)
+            .is_none_or(|entry| entry.withdrawn || entry.token.stop_reason().is_some())
+    }
+
+    pub(super) fn set_slots(&self, slots: Arc<Slots>) {
+        let _ = self.compile_slots.set(slots);
+    }
+
+    pub(super) fn slots(&self) -> Option<&Arc<Slots>> {
+        self.compile_slots.get()
     }
 
     fn forget(&self, run: RunId) {
@@ -210,6 +232,9 @@ fn run_item(item: WorkItem, worker: WorkerId, shared: &Shared) {
     let send = |kind| {
         let _ = shared.events.send(EngineEvent { job, run, kind });
     };
+    // Waiting here, before the run is picked up, keeps it on deck: a pause can still take it
+    // back, and it does not show as running before it runs.
+    let slot = admit(job, run, shared, &send);
     let Some(token) = shared.pick_up(run) else {
         // Withdrawn while it waited: the engine already said so.
         shared.forget(run);
@@ -234,14 +259,46 @@ fn run_item(item: WorkItem, worker: WorkerId, shared: &Shared) {
     ctx.watchdog.clone_from(&shared.watchdog);
     ctx.launcher.clone_from(&shared.launcher);
     ctx.marker_prefix = Arc::clone(&shared.marker_prefix);
+    ctx.slots = shared.slots().cloned();
     let report = catch_unwind(AssertUnwindSafe(|| task(&mut ctx)))
         .unwrap_or_else(|panic| Report::new(Outcome::Panicked(panic_message(panic.as_ref()))));
     shared.forget(run);
+    // The slot is free before the consumer hears of the end and dispatches the next run.
+    drop(slot);
     send(EventKind::Finished(finished(
         report,
         started.elapsed(),
         timeout,
     )));
+}
+
+/// Waits until the run may start: memory above the gate (for a gated job) and a slot of
+/// the pool (when there is one). `None` when the run was withdrawn or stopped meanwhile, or
+/// there is no pool.
+fn admit(job: JobId, run: RunId, shared: &Shared, send: &impl Fn(EventKind)) -> Option<Held> {
+    let give_up = || shared.is_abandoned(run);
+    if let Some((gate, gated)) = &shared.memory
+        && gated.contains(&job)
+        && !gate.is_open()
+    {
+        send(EventKind::WaitingForMemory);
+        let step = std::time::Duration::from_millis(20);
+        let mut waited = std::time::Duration::ZERO;
+        loop {
+            if give_up() {
+                return None;
+            }
+            std::thread::sleep(step);
+            waited += step;
+            if waited >= memory::RECHECK {
+                waited = std::time::Duration::ZERO;
+                if gate.is_open() {
+                    break;
+                }
+            }
+        }
+    }
+    shared.slots()?.hold(give_up)
 }
 
 /// The `Finished` of a report. A stopped run says so in its error, so a timeout or a

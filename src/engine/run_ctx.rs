@@ -9,6 +9,7 @@ use crossbeam_channel::Sender;
 use super::cancel::{CancelToken, StopReason};
 use super::event::{Detail, Diagnosis, EngineEvent, EventKind, JobId, Outcome, RunId, WorkerId};
 use super::launcher::Launcher;
+use super::slots::{CompilerReport, Slots};
 use super::watchdog::Watchdog;
 
 /// Progress is sent at most this often per run, so a tight loop cannot flood the consumer.
@@ -82,6 +83,8 @@ pub struct RunCtx {
     pub(crate) marker_prefix: Arc<str>,
     /// The prefix process jobs run through, if any (`--launcher`, `--slurm`).
     pub(crate) launcher: Option<Arc<Launcher>>,
+    /// The pool of compile slots builds join, if the session has one.
+    pub(crate) slots: Option<Arc<Slots>>,
     /// The job's name, for a launcher that names what it runs (srun's `--job-name`).
     label: String,
 }
@@ -108,6 +111,7 @@ impl RunCtx {
             watchdog: None,
             marker_prefix: Arc::from(""),
             launcher: None,
+            slots: None,
             label: String::new(),
         }
     }
@@ -129,6 +133,7 @@ impl RunCtx {
             watchdog: self.watchdog.clone(),
             marker_prefix: Arc::clone(&self.marker_prefix),
             launcher: self.launcher.clone(),
+            slots: self.slots.clone(),
             label: self.label.clone(),
         }
     }
@@ -154,6 +159,25 @@ impl RunCtx {
     /// The launcher process jobs run through (`--launcher`, `--slurm`), if any.
     pub fn launcher(&self) -> Option<&Launcher> {
         self.launcher.as_deref()
+    }
+
+    /// The pool of compile slots a build joins (`engine::slots`), if the session has one.
+    pub fn slots(&self) -> Option<&Arc<Slots>> {
+        self.slots.as_ref()
+    }
+
+    /// Says how many compilers the run's build may run now (see `EventKind::Compilers`).
+    pub fn compilers(&self, count: usize) {
+        self.send(EventKind::Compilers(count));
+    }
+
+    /// A report of the run's compilers that the pool's broker can call from its thread.
+    pub fn compiler_report(&self) -> CompilerReport {
+        let (events, job, run) = (self.events.clone(), self.job, self.run);
+        Box::new(move |count| {
+            let kind = EventKind::Compilers(count);
+            let _ = events.send(EngineEvent { job, run, kind });
+        })
     }
 
     /// The job's name, as a launcher names the work (empty unless set).

@@ -5,8 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
+use crate::engine::slots::{Held, Joined};
+use crate::engine::token_pipe::TokenPipe;
 use crate::engine::{Detail, Folder, Preparation, Report, RunCtx};
 
+use super::build_tool::{self, Jobserver};
 use super::log_files;
 use super::probe::{Probes, seed};
 use super::process_job::{FirstError, ProcessJob};
@@ -25,8 +28,9 @@ pub struct CmakeSettings {
     pub defines: Vec<String>,
     /// `CMAKE_BUILD_TYPE` (`--build-type`, default `Debug`).
     pub build_type: String,
-    /// Compilers one build may run at once (`--build-jobs`, passed as `--parallel`).
-    pub build_jobs: u32,
+    /// Compilers one build may run at once (`--build-jobs`, passed as `--parallel`);
+    /// `None`: the build joins the session's pool of compile slots, if it has one.
+    pub build_jobs: Option<u32>,
     /// The session's toolchain probes, which seed fresh build folders (`None` with
     /// `--no-share-probes`).
     pub probes: Option<Arc<Probes>>,
@@ -154,11 +158,12 @@ impl CmakeJob {
             }
             Stage::Build => {
                 let mut command = Command::new(&settings.program);
-                command
-                    .arg("--build")
-                    .arg(&self.build_dir)
-                    .arg("--parallel")
-                    .arg(settings.build_jobs.max(1).to_string());
+                command.arg("--build").arg(&self.build_dir);
+                // An explicit `-j` turns make's jobserver off: a build in the pool of slots
+                // gets none (see `join_pool`).
+                if let Some(jobs) = settings.build_jobs {
+                    command.arg("--parallel").arg(jobs.max(1).to_string());
+                }
                 command
             }
             Stage::Test => {
@@ -255,6 +260,10 @@ impl CmakeJob {
                 options: self.options.clone(),
             }));
         }
+        // Held until the build's processes are gone: then every slot it had comes back.
+        let _share = (self.stage == Stage::Build)
+            .then(|| join_pool(&self.build_dir, settings, &mut command, ctx))
+            .flatten();
         let source = self.source.as_path();
         let build_dir = self.build_dir.as_path();
         let configure = |log: &Path| {
@@ -290,5 +299,60 @@ impl CmakeJob {
             ctx.detail(summaries::tests_passed(&self.log));
         }
         report
+    }
+}
+
+/// What a build holds of the pool of compile slots while it runs.
+#[derive(Debug)]
+enum PoolShare {
+    /// It joined with a jobserver pipe of its own.
+    Joined(#[expect(dead_code, reason = "held for its drop")] Joined),
+    /// Its tool cannot join: the slots free when it started, for a fixed `--parallel`.
+    Reserved(#[expect(dead_code, reason = "held for its drop")] Held),
+}
+
+/// Lets the build in `build_dir` take compilers from the session's pool of slots: through
+/// a jobserver pipe when its tool understands one, else a `--parallel` of the slots free
+/// now (said in the detail). Without a pool (a launcher) the build runs one compiler, as
+/// colcon does; with `--build-jobs` the command already says how many.
+fn join_pool(
+    build_dir: &Path,
+    settings: &CmakeSettings,
+    command: &mut Command,
+    ctx: &RunCtx,
+) -> Option<PoolShare> {
+    if settings.build_jobs.is_some() {
+        return None;
+    }
+    let Some(slots) = ctx.slots() else {
+        command.arg("--parallel").arg("1");
+        return None;
+    };
+    let pipe = match build_tool::detect(build_dir) {
+        Jobserver::Pipe => TokenPipe::pipe().map_err(|err| format!("no jobserver pipe: {err}")),
+        Jobserver::Fifo => {
+            let path = std::env::temp_dir().join(format!(
+                "jobdeck-{}-run{}.fifo",
+                std::process::id(),
+                ctx.run.0
+            ));
+            TokenPipe::fifo(&path).map_err(|err| format!("no jobserver fifo: {err}"))
+        }
+        Jobserver::Unsupported(why) => Err(why),
+    };
+    match pipe {
+        Ok(pipe) => {
+            let joined = slots.join(pipe, ctx.compiler_report());
+            slots.configure(&joined, command);
+            Some(PoolShare::Joined(joined))
+        }
+        Err(why) => {
+            let reserved = slots.reserve_free();
+            let compilers = reserved.count() + 1;
+            command.arg("--parallel").arg(compilers.to_string());
+            ctx.detail(format!("--parallel {compilers}: {why}"));
+            ctx.compilers(compilers);
+            Some(PoolShare::Reserved(reserved))
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! The job kinds jobdeck runs, and how each becomes an engine task.
 
+pub mod build_tool;
 pub mod cmake;
 pub mod diagnostics;
 pub mod discovery;

@@ -62,10 +62,16 @@ pub struct Args {
     #[arg(long)]
     pub build: bool,
 
-    /// Compilers one build may run at once, passed as `cmake --build --parallel N`. About
-    /// workers x build-jobs compilers run at once.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
-    pub build_jobs: u32,
+    /// Compilers one build may run at once, passed as `cmake --build --parallel N`; turns the
+    /// pool of compile slots off (about workers x build-jobs compilers run at once) [default:
+    /// the pool: jobdeck is the builds' make jobserver, at most -j compilers in all].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub build_jobs: Option<u32>,
+
+    /// Start no new build or test while the memory available (MemAvailable) is below SIZE,
+    /// e.g. 2G or 512M; running ones go on.
+    #[arg(long, value_name = "SIZE", value_parser = crate::engine::memory::parse_size)]
+    pub mem_free: Option<u64>,
 
     /// After a project's build succeeds, run its tests (`ctest --output-on-failure`);
     /// implies --build.
@@ -203,6 +209,7 @@ impl Args {
             build_type: self.build_type.clone(),
             cmake: self.cmake.clone(),
             build_jobs: self.build_jobs,
+            mem_free: self.mem_free,
             pipeline: pipeline_through(last),
             order: self.order,
             log_dir: self.log_dir.clone(),

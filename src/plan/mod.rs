@@ -22,6 +22,10 @@ use crate::sys::path_checks;
 
 /// Everything needed to run: the jobs and how to run them.
 #[derive(Debug)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent switches, as the command line has them"
+)]
 pub struct Plan {
     /// The rows, in display order; each job's dependencies come before it.
     pub jobs: Vec<Job>,
@@ -38,6 +42,12 @@ pub struct Plan {
     pub launcher: Option<Arc<Launcher>>,
     /// Start paused.
     pub paused: bool,
+    /// Whether runs share one pool of `workers` compile slots, with jobdeck as the builds'
+    /// jobserver: not with `--build-jobs`, nor with a launcher (slots on this machine say
+    /// nothing of a node's cores).
+    pub slots: bool,
+    /// The memory gate (`--mem-free`) for builds and tests.
+    pub memory: Option<crate::engine::memory::MemoryGate>,
     /// Problems found while planning that did not stop it (e.g. unreadable folders).
     pub warnings: Vec<String>,
     /// The run history file every finished run is appended to.
@@ -85,8 +95,11 @@ pub struct PlanRequest {
     pub build_type: String,
     /// The cmake program.
     pub cmake: PathBuf,
-    /// Compilers one build may run at once.
-    pub build_jobs: u32,
+    /// Compilers one build may run at once (`--build-jobs`, which turns the pool of slots
+    /// off); `None`: every build takes what the pool has free.
+    pub build_jobs: Option<u32>,
+    /// Start no new build or test while the memory available is below this many bytes.
+    pub mem_free: Option<u64>,
     /// The stages each project goes through, in order, each after the one before.
     pub pipeline: Vec<Stage>,
     /// Which ready job starts first.
@@ -270,6 +283,8 @@ impl PlanRequest {
             workers,
             timeout: self.timeout,
             nice: self.nice,
+            slots: self.build_jobs.is_none() && launcher.is_none(),
+            memory: self.mem_free.map(crate::engine::memory::MemoryGate::new),
             launcher,
             paused: self.paused,
             warnings,

@@ -10,8 +10,8 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::app::{Effect, JobNode, Model, Msg};
 use crate::engine::{EngineConfig, EngineEvent, JobId, PoolShort, WorkItem};
-use crate::jobs::Job;
 use crate::jobs::probe::Probes;
+use crate::jobs::{Job, Stage};
 use crate::plan::Plan;
 
 /// What carrying out an effect leaves to the loop.
@@ -71,6 +71,11 @@ impl Driver {
             nice: plan.nice.filter(|_| plan.launcher.is_none()),
             watchdog: plan.watchdog,
             launcher: plan.launcher.clone(),
+            slots: plan.slots,
+            memory: plan
+                .memory
+                .clone()
+                .map(|gate| (gate, Arc::new(gated_jobs(&plan.jobs)))),
         };
         let launcher_word = plan.launcher.as_ref().map(|launcher| launcher.word());
         let nodes: Vec<JobNode> = plan
@@ -106,6 +111,7 @@ impl Driver {
             .watching(plan.watch)
             .starting_paused(plan.paused)
             .with_nice(plan.nice)
+            .with_slot_pool(plan.slots)
             .with_launcher(launcher_word);
         Ok((driver, events, model))
     }
@@ -230,6 +236,15 @@ impl Driver {
     pub fn shutdown(&self) {
         self.engine.shutdown();
     }
+}
+
+/// The jobs the memory gate holds back: builds and tests (a configure needs little).
+fn gated_jobs(jobs: &[Job]) -> std::collections::HashSet<JobId> {
+    jobs.iter()
+        .enumerate()
+        .filter(|(_, job)| matches!(job.spec.stage(), Some(Stage::Build | Stage::Test)))
+        .map(|(index, _)| job_id(index))
+        .collect()
 }
 
 fn job_id(index: usize) -> JobId {

@@ -442,6 +442,7 @@ pub fn engine(
         nice: None,
         watchdog: None,
         launcher: None,
+        ..Default::default()
     };
     let engine = jobdeck::engine::Engine::new(&config, tx).expect("the OS starts the workers");
     (engine, rx)

@@ -126,7 +126,7 @@ mod tests {
             generator: None,
             defines: defines.iter().map(ToString::to_string).collect(),
             build_type: "Debug".to_string(),
-            build_jobs: 1,
+            build_jobs: Some(1),
             probes: None,
             ctest_junit: false,
         }

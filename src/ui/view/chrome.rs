@@ -49,6 +49,10 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
         spans.push(Span::raw(" "));
         spans.push(Span::styled(format!(" /{} ", model.ui.query), theme.flag()));
     }
+    if model.is_waiting_for_memory() {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(" waiting for memory ", theme.alert()));
+    }
     spans.push(Span::raw(" │"));
     for state in JobState::ALL {
         let count = counts.get(state);
@@ -69,6 +73,13 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
         summary.speedup,
         summary.efficiency * 100.0,
     )));
+    if model.slot_pool && model.has_stages() {
+        spans.push(Span::raw(format!(
+            " │ slots {}/{}",
+            model.slots_in_use(),
+            model.workers()
+        )));
+    }
     if let Some(launcher) = &model.launcher {
         spans.push(Span::raw(format!(" │ {launcher}")));
     }

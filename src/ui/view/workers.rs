@@ -64,8 +64,14 @@ fn worker_row(model: &Model, theme: Theme, worker: WorkerId) -> Row<'static> {
     let (job, on_it) = match current {
         Some((job, _, since)) => {
             let row = model.job(job);
+            // A build in the pool of slots says how many compilers it runs now.
+            let name = match row.compilers {
+                Some(1) => format!("{} (1 compiler)", row.name),
+                Some(count) => format!("{} ({count} compilers)", row.name),
+                None => row.name.clone(),
+            };
             (
-                Span::styled(row.name.clone(), theme.state(row.state)),
+                Span::styled(name, theme.state(row.state)),
                 format_duration(model.now.saturating_duration_since(since)),
             )
         }

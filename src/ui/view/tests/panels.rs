@@ -259,3 +259,48 @@ fn panels_fit_the_screen_and_tiny_terminals_do_not_panic() {
         }
     }
 }
+
+/// Two builds on two workers, with the pool of slots: `p` runs two compilers, `q` waits on
+/// deck for memory (`--mem-free`).
+fn pooled_builds() -> Model {
+    let t0 = Instant::now();
+    let build = |name: &str| app::JobNode {
+        name: name.to_string(),
+        kind: JobKind::Cmake,
+        stage: Some(crate::jobs::Stage::Build),
+        deps: Vec::new(),
+        expected: None,
+    };
+    let mut model = Model::new(vec![build("p"), build("q")], 2, t0).with_slot_pool(true);
+    model.start();
+    send(&mut model, 0, started(0));
+    send(&mut model, 0, EventKind::Compilers(2));
+    send(&mut model, 1, EventKind::WaitingForMemory);
+    at(&mut model, t0, 1);
+    model
+}
+
+#[test]
+fn the_header_shows_slots_in_use_and_a_wait_for_memory() {
+    let mut model = pooled_builds();
+    let terminal = super::draw(&mut model, 160, 10);
+    let header = &super::screen(&terminal)[0];
+    assert!(header.contains("slots 2/2"), "{header}");
+    assert!(header.contains("waiting for memory"), "{header}");
+    send(&mut model, 1, started(1));
+    send(&mut model, 0, EventKind::Compilers(1));
+    let terminal = super::draw(&mut model, 160, 10);
+    let header = &super::screen(&terminal)[0];
+    assert!(header.contains("slots 2/2"), "{header}");
+    assert!(!header.contains("waiting for memory"), "{header}");
+}
+
+#[test]
+fn workers_panel_shows_the_compilers_of_a_build() {
+    let model = pooled_builds();
+    let terminal = draw_with(60, 3, |f| {
+        render_workers(&model, Theme::new(false), f, f.area());
+    });
+    let screen = lines(&terminal);
+    assert!(screen[1].contains("p (2 compilers)"), "{screen:#?}");
+}

@@ -1,0 +1,401 @@
+//! The pool of compile slots: jobdeck as the jobserver of every build it runs.
+//!
+//! The pool has N slots (N = the workers). Every run holds one slot while it runs (its
+//! implicit slot, taken before it starts). A build whose tool understands GNU make's
+//! jobserver protocol joins the pool with a pipe of its own ([`TokenPipe`]); while slots
+//! are free, the broker keeps one unused token in each such pipe, and the build's make takes
+//! it to run one more compiler. So the runs plus the tokens handed out never exceed N, and a
+//! build at the tail of a session gets every free slot.
+//!
+//! The count is jobdeck's own: `given` per build is every token put into its pipe and not
+//! taken back. Tokens the build holds come back when it returns them, and all of them come
+//! back when the build ends, however it ends (cancel, timeout, kill): its pipe is simply
+//! dropped, so a make killed while holding tokens never leaves the pool short.
+//!
+//! A run waiting for its implicit slot has the first claim: the broker then hands out
+//! nothing, and takes back tokens lying unused in the builds' pipes. A slot must also have
+//! been free for one broker turn before it goes to a build, so the moment between one run's
+//! end and the next run's start on the same worker is not given away.
+//!
+//! A build whose tool does not understand the protocol (ninja before 1.13) can instead
+//! [`Slots::reserve_free`] the slots free when it starts, for a fixed `--parallel`.
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use super::token_pipe::TokenPipe;
+
+/// How often the broker looks into the builds' pipes: how long a free slot can wait before
+/// a build gets it.
+pub const BROKER_TURN: Duration = Duration::from_millis(10);
+
+/// Tells a build's run how many compilers it may run now (its slot plus the tokens it
+/// holds): the workers panel shows it.
+pub type CompilerReport = Box<dyn Fn(usize) + Send>;
+
+/// The pool of slots; shared by the engine's workers and the broker thread.
+pub struct Slots {
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+impl std::fmt::Debug for Slots {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.lock();
+        f.debug_struct("Slots")
+            .field("size", &state.size)
+            .field("held", &state.held)
+            .field("given", &state.given())
+            .finish_non_exhaustive()
+    }
+}
+
+struct State {
+    size: usize,
+    /// Implicit slots of running runs, plus slots reserved by builds that do not join.
+    held: usize,
+    builds: Vec<Build>,
+    /// Runs waiting for their implicit slot.
+    waiting: usize,
+    /// Whether a slot was free at the broker's last turn.
+    free_before: bool,
+    next_id: u64,
+    closed: bool,
+}
+
+struct Build {
+    id: u64,
+    pipe: TokenPipe,
+    /// Tokens put into the pipe and not taken back: lying in it, or held by the build.
+    given: usize,
+    report: CompilerReport,
+    reported: usize,
+}
+
+impl State {
+    fn given(&self) -> usize {
+        self.builds.iter().map(|b| b.given).sum()
+    }
+
+    fn free(&self) -> usize {
+        self.size.saturating_sub(self.held + self.given())
+    }
+
+    /// Takes back one token lying unused in some build's pipe.
+    fn take_back_one(&mut self) -> bool {
+        for build in &mut self.builds {
+            if build.pipe.waiting() > 0 && build.pipe.take_back() {
+                build.given -= 1;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// One broker turn: at most one unused token per pipe, one more where a slot is free
+    /// and no run waits, and each build's compiler count reported when it changed.
+    fn tend(&mut self) {
+        let free_now = self.free() > 0;
+        let may_give = free_now && self.free_before && self.waiting == 0;
+        self.free_before = free_now;
+        let keep = usize::from(self.waiting == 0);
+        let mut free = self.free();
+        for build in &mut self.builds {
+            while build.pipe.waiting() > keep && build.pipe.take_back() {
+                build.given -= 1;
+                free += 1;
+            }
+            if may_give && free > 0 && build.pipe.waiting() == 0 && build.pipe.give().is_ok() {
+                build.given += 1;
+                free -= 1;
+            }
+            let compilers = 1 + build.given.saturating_sub(build.pipe.waiting());
+            if compilers != build.reported {
+                build.reported = compilers;
+                (build.report)(compilers);
+            }
+        }
+    }
+}
+
+impl Slots {
+    /// A pool of `size` slots, with its broker thread (which ends when the pool is closed).
+    pub fn start(size: usize) -> std::io::Result<Arc<Slots>> {
+        let slots = Arc::new(Slots {
+            state: Mutex::new(State {
+                size,
+                held: 0,
+                builds: Vec::new(),
+                waiting: 0,
+                free_before: false,
+                next_id: 0,
+                closed: false,
+            }),
+            changed: Condvar::new(),
+        });
+        let broker = Arc::clone(&slots);
+        std::thread::Builder::new()
+            .name("jobserver".to_string())
+            .spawn(move || broker.broker())?;
+        Ok(slots)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn broker(&self) {
+        let mut state = self.lock();
+        while !state.closed {
+            if state.builds.is_empty() {
+                state = self
+                    .changed
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+                continue;
+            }
+            state.tend();
+            drop(state);
+            self.changed.notify_all();
+            state = self.lock();
+            state = self
+                .changed
+                .wait_timeout(state, BROKER_TURN)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    /// Ends the broker thread. Runs still holding slots give them back as usual.
+    pub fn close(&self) {
+        self.lock().closed = true;
+        self.changed.notify_all();
+    }
+
+    /// Changes the pool's size (the workers changed). Slots in use beyond a smaller size
+    /// come back as their runs end.
+    pub fn set_size(&self, size: usize) {
+        self.lock().size = size;
+        self.changed.notify_all();
+    }
+
+    /// The pool's size, and the slots in use now (runs, reservations and tokens handed
+    /// out, unused ones in the pipes included).
+    pub fn usage(&self) -> (usize, usize) {
+        let state = self.lock();
+        (state.size, state.held + state.given())
+    }
+
+    /// Waits for a free slot and holds it until the returned guard is dropped. Gives up
+    /// (`None`) as soon as `give_up` says so; it is asked every broker turn.
+    pub fn hold(self: &Arc<Self>, give_up: impl Fn() -> bool) -> Option<Held> {
+        self.lock().waiting += 1;
+        loop {
+            let mut state = self.lock();
+            if state.free() == 0 {
+                state.take_back_one();
+            }
+            if state.free() > 0 {
+                state.held += 1;
+                state.waiting -= 1;
+                return Some(Held {
+                    slots: Arc::clone(self),
+                    count: 1,
+                });
+            }
+            let state = self
+                .changed
+                .wait_timeout(state, BROKER_TURN)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+            drop(state);
+            if give_up() {
+                self.lock().waiting -= 1;
+                return None;
+            }
+        }
+    }
+
+    /// Reserves every slot free now (possibly none) until the guard is dropped: for a
+    /// build that cannot join the pool and runs a fixed number of compilers instead.
+    pub fn reserve_free(self: &Arc<Self>) -> Held {
+        let mut state = self.lock();
+        let count = state.free();
+        state.held += count;
+        Held {
+            slots: Arc::clone(self),
+            count,
+        }
+    }
+
+    /// Lets a build join the pool through `pipe`; it leaves (and every token given to it
+    /// comes back) when the returned guard is dropped, after its process is gone.
+    pub fn join(self: &Arc<Self>, pipe: TokenPipe, report: CompilerReport) -> Joined {
+        let mut state = self.lock();
+        let id = state.next_id;
+        state.next_id += 1;
+        state.builds.push(Build {
+            id,
+            pipe,
+            given: 0,
+            report,
+            reported: 0,
+        });
+        drop(state);
+        self.changed.notify_all();
+        Joined {
+            slots: Arc::clone(self),
+            id,
+        }
+    }
+
+    /// Prepares `command` to take its tokens from the pipe of `joined`.
+    pub fn configure(&self, joined: &Joined, command: &mut std::process::Command) {
+        let state = self.lock();
+        if let Some(build) = state.builds.iter().find(|b| b.id == joined.id) {
+            build.pipe.configure(command);
+        }
+    }
+}
+
+/// Slots held by a run (its implicit one) or reserved by a build; given back on drop.
+#[derive(Debug)]
+pub struct Held {
+    slots: Arc<Slots>,
+    count: usize,
+}
+
+impl Held {
+    /// How many slots this holds.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut state = self.slots.lock();
+        state.held = state.held.saturating_sub(self.count);
+        drop(state);
+        self.slots.changed.notify_all();
+    }
+}
+
+/// A build in the pool. Dropping it takes its pipe out and gives back every token it was
+/// given: drop it only once the build's processes are gone.
+#[derive(Debug)]
+pub struct Joined {
+    slots: Arc<Slots>,
+    id: u64,
+}
+
+impl Joined {
+    /// The pool this build joined.
+    pub fn slots(&self) -> &Slots {
+        &self.slots
+    }
+}
+
+impl Drop for Joined {
+    fn drop(&mut self) {
+        let mut state = self.slots.lock();
+        state.builds.retain(|build| build.id != self.id);
+        drop(state);
+        self.slots.changed.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Instant;
+
+    use super::*;
+
+    fn until(what: &str, check: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !check() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::yield_now();
+        }
+    }
+
+    fn silent() -> CompilerReport {
+        Box::new(|_| {})
+    }
+
+    #[test]
+    fn runs_hold_one_slot_each_and_never_more_than_the_pool() {
+        let slots = Slots::start(2).expect("the test's step works");
+        let a = slots.hold(|| false).expect("the test's step works");
+        let _b = slots.hold(|| false).expect("the test's step works");
+        assert_eq!(slots.usage(), (2, 2));
+        assert!(slots.hold(|| true).is_none(), "a full pool gives nothing");
+        drop(a);
+        assert!(slots.hold(|| false).is_some());
+        slots.close();
+    }
+
+    #[test]
+    fn a_build_alone_gets_every_free_slot_and_gives_them_back_when_it_ends() {
+        let slots = Slots::start(3).expect("the test's step works");
+        let run = slots.hold(|| false).expect("the test's step works");
+        let compilers = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&compilers);
+        let joined = slots.join(
+            TokenPipe::pipe().expect("the test's step works"),
+            Box::new(move |n| seen.store(n, Ordering::SeqCst)),
+        );
+        // Stand in for make: take every token the broker offers, as a build with many
+        // files does, and never give one back (a make killed while holding them).
+        let taken = AtomicUsize::new(0);
+        until("the build to hold both free slots", || {
+            let state = slots.lock();
+            let build = &state.builds[0];
+            if build.pipe.take_back() {
+                taken.fetch_add(1, Ordering::SeqCst);
+            }
+            drop(state);
+            taken.load(Ordering::SeqCst) == 2
+        });
+        // Taken from the pipe by "make": given, and no longer lying in it.
+        assert_eq!(slots.usage(), (3, 3));
+        assert!(slots.hold(|| true).is_none(), "never more than the pool");
+        until("the build's compilers reported", || {
+            compilers.load(Ordering::SeqCst) == 3
+        });
+        drop(joined);
+        assert_eq!(slots.usage(), (3, 1), "a dead build's tokens all come back");
+        drop(run);
+        assert_eq!(slots.usage(), (3, 0));
+        slots.close();
+    }
+
+    #[test]
+    fn a_waiting_run_takes_back_a_token_lying_unused() {
+        let slots = Slots::start(2).expect("the test's step works");
+        let _build_run = slots.hold(|| false).expect("the test's step works");
+        let joined = slots.join(TokenPipe::pipe().expect("the test's step works"), silent());
+        until("a spare token in the build's pipe", || slots.usage().1 == 2);
+        // The build does not use it (it links, say): the next run gets it.
+        let next = slots.hold(|| false);
+        assert!(next.is_some());
+        assert_eq!(slots.usage(), (2, 2));
+        drop(joined);
+        slots.close();
+    }
+
+    #[test]
+    fn a_build_that_cannot_join_reserves_the_free_slots() {
+        let slots = Slots::start(4).expect("the test's step works");
+        let _run = slots.hold(|| false).expect("the test's step works");
+        let reserved = slots.reserve_free();
+        assert_eq!(reserved.count(), 3);
+        assert!(slots.hold(|| true).is_none());
+        drop(reserved);
+        assert_eq!(slots.usage(), (4, 1));
+        slots.set_size(1);
+        assert!(slots.hold(|| true).is_none(), "a smaller pool is full");
+        slots.close();
+    }
+}
