@@ -42,7 +42,8 @@ pub const ENVIRONMENT: [&str; 27] = [
 /// A probe's key: its text (kept beside the probe) and the folder name made from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProbeKey {
-    /// One line per input: the cmake program and its file, the generator, every `-D`, and
+    /// One line per input: the cmake program and its file, the generator, every `-D` (the
+    /// session's, then the project's), and
     /// each environment variable of [`ENVIRONMENT`] that is set.
     pub text: String,
     /// 16 hex digits of a hash of `text`.
@@ -52,11 +53,15 @@ pub struct ProbeKey {
 impl ProbeKey {
     /// The key of the probe for configures run with `settings` in `environment`.
     ///
-    /// Every `-D` counts, not only the toolchain's: a toolchain file may read any variable,
-    /// and a probe costs about a second. The build type does not: cmake's detection does not
+    /// Every `-D` counts, the session's and the project's own `options`, not only the
+    /// toolchain's: a toolchain file may read any variable, and a probe costs about a second. The build type does not: cmake's detection does not
     /// depend on it, so the configures of every build type share one probe.
-    pub fn new(settings: &CmakeSettings, environment: impl Fn(&str) -> Option<OsString>) -> Self {
-        let mut text = String::from("jobdeck toolchain probe 1\n");
+    pub fn new(
+        settings: &CmakeSettings,
+        options: &[String],
+        environment: impl Fn(&str) -> Option<OsString>,
+    ) -> Self {
+        let mut text = String::from("jobdeck toolchain probe 2\n");
         let program = Path::new(&settings.program);
         let _ = writeln!(text, "cmake {}", program.display());
         match resolve(program, environment("PATH").as_deref()) {
@@ -72,6 +77,9 @@ impl ProbeKey {
         );
         for define in &settings.defines {
             let _ = writeln!(text, "define {define}");
+        }
+        for option in options {
+            let _ = writeln!(text, "option {option}");
         }
         for name in ENVIRONMENT {
             if let Some(value) = environment(name) {
@@ -134,15 +142,15 @@ mod tests {
     #[test]
     fn the_compiler_and_its_environment_change_the_key() {
         let none = |_: &str| None;
-        let plain = ProbeKey::new(&settings(&[]), none);
-        let with_compiler = ProbeKey::new(&settings(&["CMAKE_C_COMPILER=clang"]), none);
-        let with_cc = ProbeKey::new(&settings(&[]), |name| {
+        let plain = ProbeKey::new(&settings(&[]), &[], none);
+        let with_compiler = ProbeKey::new(&settings(&["CMAKE_C_COMPILER=clang"]), &[], none);
+        let with_cc = ProbeKey::new(&settings(&[]), &[], |name| {
             (name == "CC").then(|| "clang".into())
         });
         assert_ne!(plain.folder, with_compiler.folder);
         assert_ne!(plain.folder, with_cc.folder);
         assert_ne!(with_compiler.folder, with_cc.folder);
-        assert_eq!(plain, ProbeKey::new(&settings(&[]), none));
+        assert_eq!(plain, ProbeKey::new(&settings(&[]), &[], none));
     }
 
     #[test]
@@ -151,8 +159,8 @@ mod tests {
         release.build_type = "Release".to_string();
         let none = |_: &str| None;
         assert_eq!(
-            ProbeKey::new(&settings(&[]), none),
-            ProbeKey::new(&release, none)
+            ProbeKey::new(&settings(&[]), &[], none),
+            ProbeKey::new(&release, &[], none)
         );
     }
 

@@ -32,8 +32,24 @@ pub use seed::Seed;
 /// The probe project, with `@LANGUAGE@` for the one language it enables.
 const PROBE_PROJECT: &str = include_str!("probe.cmake.in");
 
+/// Where the probe's detection starts: records the state it starts from, then detects.
+const DETERMINE: &str = include_str!("determine.cmake.in");
+
 /// The script that records the cache entries the detection made.
 const SNAPSHOT: &str = include_str!("snapshot.cmake");
+
+/// The script that writes the check a seeded configure runs.
+const CHECK: &str = include_str!("check.cmake");
+
+/// A probe file's template with the language's words filled in.
+fn fill(template: &str, language: &str) -> String {
+    let (compiler_env, flags_env) = seed::environment_names(language);
+    template
+        .replace("@LANGUAGE@", language)
+        .replace("@COMPILER_ENV@", compiler_env)
+        .replace("@FLAGS_ENV@", flags_env)
+        .replace("@MARKER@", seed::MARKER)
+}
 
 /// The file in a probe folder that holds its key, written last: a folder without it, or
 /// with another key, is an unfinished or stale probe.
@@ -74,9 +90,10 @@ impl Probes {
     pub fn seed(
         &self,
         settings: &CmakeSettings,
+        options: &[String],
         ctx: &mut RunCtx,
     ) -> Result<Option<Arc<Seed>>, StopReason> {
-        let key = ProbeKey::new(settings, |name| std::env::var_os(name));
+        let key = ProbeKey::new(settings, options, |name| std::env::var_os(name));
         let slot = Arc::clone(
             self.slots
                 .lock()
@@ -108,7 +125,7 @@ impl Probes {
             return Ok(Some(seed));
         }
         ctx.set_detail(Detail::Probing);
-        match run_probe(&folder, &key, settings, ctx) {
+        match run_probe(&folder, &key, settings, options, ctx) {
             Ok((seed, partly)) => {
                 if let Some(why) = partly {
                     self.warn(
@@ -201,6 +218,7 @@ fn run_probe(
     folder: &Path,
     key: &ProbeKey,
     settings: &CmakeSettings,
+    options: &[String],
     ctx: &mut RunCtx,
 ) -> Result<(Seed, Option<String>), ProbeError> {
     let failed =
@@ -213,13 +231,21 @@ fn run_probe(
     for language in seed::LANGUAGES {
         let base = folder.join(language.to_lowercase());
         let source = base.join("src");
-        std::fs::create_dir_all(&source).map_err(|err| failed("the probe project", err))?;
-        std::fs::write(
-            source.join("CMakeLists.txt"),
-            PROBE_PROJECT.replace("@LANGUAGE@", language),
-        )
-        .and_then(|()| std::fs::write(source.join("snapshot.cmake"), SNAPSHOT))
-        .map_err(|err| failed("the probe project", err))?;
+        std::fs::create_dir_all(source.join("hook"))
+            .and_then(|()| {
+                std::fs::write(source.join("CMakeLists.txt"), fill(PROBE_PROJECT, language))
+            })
+            .and_then(|()| {
+                std::fs::write(
+                    source
+                        .join("hook")
+                        .join(format!("CMakeDetermine{language}Compiler.cmake")),
+                    fill(DETERMINE, language),
+                )
+            })
+            .and_then(|()| std::fs::write(source.join("snapshot.cmake"), fill(SNAPSHOT, language)))
+            .and_then(|()| std::fs::write(source.join("check.cmake"), fill(CHECK, language)))
+            .map_err(|err| failed("the probe project", err))?;
         let mut command = Command::new(&settings.program);
         command
             .arg("-S")
@@ -229,7 +255,7 @@ fn run_probe(
         if let Some(generator) = &settings.generator {
             command.arg("-G").arg(generator);
         }
-        for define in &settings.defines {
+        for define in settings.defines.iter().chain(options) {
             command.arg(format!("-D{define}"));
         }
         commands.push((command, base.with_extension("log")));
