@@ -330,3 +330,43 @@ fn a_seeded_configure_stopped_midway_is_configured_again_exactly() {
         "the system was detected again"
     );
 }
+
+/// A kept probe whose seed files were cut to nothing or changed since it was made is
+/// probed again, never planted: the next fresh configure still ends as plain cmake's.
+#[test]
+fn a_damaged_seed_is_never_used() {
+    if !cmake_available("a_damaged_seed_is_never_used") {
+        return;
+    }
+    let case = Case::new(
+        "probe-damaged",
+        "cmake_minimum_required(VERSION 3.10)\nproject(p C)\n",
+    );
+    let env = clean_env(&[]);
+    case.jobdeck(&[], &env);
+    let probes = probes_support::probe_folders(&case.root());
+    assert_eq!(probes.len(), 1);
+    let build = probes[0].join("c/build");
+    let entries_file = build.join("jobdeck-seed.cmake");
+    // The entries file empty (the cache would lack CMAKE_C_COMPILER), then with another
+    // path of the same length (only a checksum tells).
+    let damages: [(&str, &dyn Fn()); 2] = [
+        ("cut to nothing", &|| {
+            std::fs::write(&entries_file, "").expect("truncate");
+        }),
+        ("changed in place", &|| {
+            let text = std::fs::read_to_string(&entries_file).expect("the entries");
+            assert!(text.contains("[==[/usr/bin/ar]==]"), "{text}");
+            let changed = text.replace("[==[/usr/bin/ar]==]", "[==[/usr/lib/ar]==]");
+            std::fs::write(&entries_file, changed).expect("rewrite");
+        }),
+    ];
+    for (label, damage) in damages {
+        damage();
+        std::fs::remove_dir_all(case.root().join("p")).expect("remove the build folder");
+        let event = case.jobdeck(&[], &env);
+        assert_eq!(event["seeded"], true, "{label}: probed again: {event}");
+        case.assert_same_as_plain(&[], &env);
+        let _ = std::fs::remove_dir_all(case.temp.join("plain"));
+    }
+}

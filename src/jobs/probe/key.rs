@@ -8,9 +8,18 @@ use std::time::UNIX_EPOCH;
 
 use crate::jobs::cmake::CmakeSettings;
 
-/// The environment variables cmake or the compilers read while detecting a toolchain.
-pub const ENVIRONMENT: [&str; 27] = [
+/// The environment variables cmake or the compilers read while detecting a toolchain
+/// (cmake's `find_program` searches `CMAKE_PROGRAM_PATH`, `CMAKE_PREFIX_PATH`/bin and the
+/// bundle and framework paths before `PATH`).
+pub const ENVIRONMENT: [&str; 34] = [
     "PATH",
+    "CMAKE_PROGRAM_PATH",
+    "CMAKE_PREFIX_PATH",
+    "CMAKE_APPBUNDLE_PATH",
+    "CMAKE_FRAMEWORK_PATH",
+    "LC_ALL",
+    "LC_MESSAGES",
+    "LANG",
     "CC",
     "CXX",
     "CFLAGS",
@@ -118,7 +127,7 @@ fn resolve(program: &Path, path: Option<&OsStr>) -> Option<PathBuf> {
 
 /// 64-bit FNV-1a: stable across Rust versions and machines, unlike `DefaultHasher`, so a
 /// probe folder keeps its name from one jobdeck build to the next.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     })
@@ -150,6 +159,14 @@ mod tests {
         assert_ne!(plain.folder, with_compiler.folder);
         assert_ne!(plain.folder, with_cc.folder);
         assert_ne!(with_compiler.folder, with_cc.folder);
+        for name in ["CMAKE_PROGRAM_PATH", "CMAKE_PREFIX_PATH"] {
+            let with_path = ProbeKey::new(&settings(&[]), &[], |asked| {
+                (asked == name).then(|| "/opt/tools".into())
+            });
+            assert_ne!(plain.folder, with_path.folder, "{name}");
+        }
+        let with_option = ProbeKey::new(&settings(&[]), &["X=1".to_string()], none);
+        assert_ne!(plain.folder, with_option.folder, "a project's own option");
         assert_eq!(plain, ProbeKey::new(&settings(&[]), &[], none));
     }
 

@@ -58,6 +58,9 @@ const KEY_FILE: &str = "key.txt";
 /// The file that holds the stamps (size, modification time) of the detected compilers.
 const COMPILERS_FILE: &str = "compilers.txt";
 
+/// The file that holds the seed's manifest (each file's size and checksum).
+const MANIFEST_FILE: &str = "seed.txt";
+
 /// The session's probes, one per key, shared by every configure.
 #[derive(Debug)]
 pub struct Probes {
@@ -199,7 +202,8 @@ fn kept(folder: &Path, key: &ProbeKey) -> Option<Seed> {
     }
     let seed = Seed::read(folder).ok()?;
     let stamps = std::fs::read_to_string(folder.join(COMPILERS_FILE)).ok()?;
-    (stamps == compiler_stamps(&seed)).then_some(seed)
+    let manifest = std::fs::read_to_string(folder.join(MANIFEST_FILE)).ok()?;
+    (stamps == compiler_stamps(&seed) && manifest == seed.manifest()).then_some(seed)
 }
 
 fn compiler_stamps(seed: &Seed) -> String {
@@ -285,9 +289,14 @@ fn run_probe(
         return Err(ProbeError::Failed(failures.join("; ")));
     }
     let seed = Seed::read(folder).map_err(ProbeError::Failed)?;
-    std::fs::write(folder.join(COMPILERS_FILE), compiler_stamps(&seed))
-        .and_then(|()| std::fs::write(folder.join(KEY_FILE), &key.text))
-        .map_err(|err| failed("the probe's key", err))?;
+    // The key last: a folder whose key file is there holds a whole probe.
+    seed::write_atomically(
+        &folder.join(COMPILERS_FILE),
+        compiler_stamps(&seed).as_bytes(),
+    )
+    .and_then(|()| seed::write_atomically(&folder.join(MANIFEST_FILE), seed.manifest().as_bytes()))
+    .and_then(|()| seed::write_atomically(&folder.join(KEY_FILE), key.text.as_bytes()))
+    .map_err(|err| failed("the probe's key", err))?;
     let partly = (!failures.is_empty()).then(|| failures.join("; "));
     Ok((seed, partly))
 }

@@ -1,6 +1,7 @@
 //! The seed: the detection results of a finished probe, and how they are planted in a fresh
 //! build folder; and which projects have nothing to seed.
 
+use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 
@@ -148,6 +149,22 @@ impl Seed {
             files,
             compilers,
         })
+    }
+
+    /// Each seeded file's name, size and checksum, one line each: kept beside a probe when
+    /// it is made, and compared before the probe is used again, so a seed file that was cut
+    /// short or changed since is never planted.
+    pub fn manifest(&self) -> String {
+        let mut manifest = String::new();
+        for (name, contents) in &self.files {
+            let _ = writeln!(
+                manifest,
+                "{name} {} {:016x}",
+                contents.len(),
+                super::key::fnv1a(contents)
+            );
+        }
+        manifest
     }
 
     /// Writes the detection results into the fresh build folder `build_dir` (no cache),
