@@ -9,8 +9,8 @@
 //! made ([`seed`]); cmake finds them and skips identification, ABI detection and the compiler
 //! checks, exactly as it does on a re-configure.
 //!
-//! The first configure that needs a probe runs it; the others wait on its slot's mutex (a
-//! blocking wait, not a busy one). A probe that fails is not retried in the session: the
+//! The first configure that needs a probe runs it; the others wait for its slot's signal,
+//! looking at their own stop flag every [`WAIT_STEP`] so a cancel ends the wait at once. A probe that fails is not retried in the session: the
 //! configures run unseeded and the session gets one warning. A probe that was cancelled with
 //! its configure is tried again by the next one.
 
@@ -20,7 +20,8 @@ pub mod seed;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex, PoisonError, TryLockError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::Duration;
 
 use crate::engine::ending::{Voice, describe};
 use crate::engine::{Detail, Outcome, RunCtx, StopReason, process};
@@ -65,16 +66,94 @@ const MANIFEST_FILE: &str = "seed.txt";
 #[derive(Debug)]
 pub struct Probes {
     root: PathBuf,
-    slots: Mutex<HashMap<String, Arc<Mutex<Slot>>>>,
+    slots: Mutex<HashMap<String, Arc<SlotCell>>>,
     /// Every warning of the session, and how many of them were taken as news.
     warnings: Mutex<(Vec<String>, usize)>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 enum Slot {
+    #[default]
     Untried,
+    /// A run is probing now; the others wait for it.
+    Probing,
     Ready(Arc<Seed>),
     Failed,
+}
+
+/// How often a configure waiting for another's probe looks at its own stop flag: a cancel
+/// or timeout ends the wait within this, not when the probe ends.
+const WAIT_STEP: Duration = Duration::from_millis(50);
+
+/// One key's slot, and the signal that its probe ended.
+#[derive(Debug, Default)]
+struct SlotCell {
+    slot: Mutex<Slot>,
+    ended: Condvar,
+}
+
+impl SlotCell {
+    /// What is known for this key, or that this run is to probe (the slot is then
+    /// `Probing`). Waits for a probe another run is making, and stops waiting as soon as
+    /// this run is stopped.
+    fn claim(&self, ctx: &RunCtx) -> Result<Claimed, StopReason> {
+        let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut said = false;
+        loop {
+            match &*slot {
+                Slot::Ready(seed) => return Ok(Claimed::Known(Some(Arc::clone(seed)))),
+                Slot::Failed => return Ok(Claimed::Known(None)),
+                Slot::Untried => break,
+                Slot::Probing => {}
+            }
+            if let Some(reason) = ctx.stop_reason() {
+                return Err(reason);
+            }
+            if !said {
+                // Another configure is probing: wait for it, and say so in the table.
+                ctx.set_detail(Detail::Probing);
+                said = true;
+            }
+            slot = self
+                .ended
+                .wait_timeout(slot, WAIT_STEP)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        if let Some(reason) = ctx.stop_reason() {
+            return Err(reason);
+        }
+        *slot = Slot::Probing;
+        Ok(Claimed::ToProbe)
+    }
+}
+
+/// What a run found in its key's slot.
+#[derive(Debug, PartialEq)]
+enum Claimed {
+    /// A probe's end: its seed, or `None` when it failed.
+    Known(Option<Arc<Seed>>),
+    /// Nobody has probed: this run does.
+    ToProbe,
+}
+
+/// A run's claim on a slot it probes for: dropped, it leaves the slot as `end` (untried
+/// unless the probe came to an end, so the next run tries again after a stop or a panic)
+/// and wakes the runs waiting for it.
+struct Claim<'a> {
+    cell: &'a SlotCell,
+    end: Slot,
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        *self
+            .cell
+            .slot
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = std::mem::take(&mut self.end);
+        self.cell.ended.notify_all();
+    }
 }
 
 impl Probes {
@@ -97,34 +176,25 @@ impl Probes {
         ctx: &mut RunCtx,
     ) -> Result<Option<Arc<Seed>>, StopReason> {
         let key = ProbeKey::new(settings, options, |name| std::env::var_os(name));
-        let slot = Arc::clone(
+        let cell = Arc::clone(
             self.slots
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .entry(key.folder.clone())
-                .or_insert_with(|| Arc::new(Mutex::new(Slot::Untried))),
+                .or_default(),
         );
-        let mut slot = match slot.try_lock() {
-            Ok(slot) => slot,
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => {
-                // Another configure is probing: wait for it, and say so in the table.
-                ctx.set_detail(Detail::Probing);
-                slot.lock().unwrap_or_else(PoisonError::into_inner)
-            }
+        if let Claimed::Known(known) = cell.claim(ctx)? {
+            return Ok(known);
+        }
+        // This run probes: whatever happens below, the slot ends claimed by nobody.
+        let mut claim = Claim {
+            cell: &cell,
+            end: Slot::Untried,
         };
-        match &*slot {
-            Slot::Ready(seed) => return Ok(Some(Arc::clone(seed))),
-            Slot::Failed => return Ok(None),
-            Slot::Untried => {}
-        }
-        if let Some(reason) = ctx.stop_reason() {
-            return Err(reason);
-        }
         let folder = self.root.join(&key.folder);
         if let Some(seed) = kept(&folder, &key) {
             let seed = Arc::new(seed);
-            *slot = Slot::Ready(Arc::clone(&seed));
+            claim.end = Slot::Ready(Arc::clone(&seed));
             return Ok(Some(seed));
         }
         ctx.set_detail(Detail::Probing);
@@ -141,12 +211,12 @@ impl Probes {
                     );
                 }
                 let seed = Arc::new(seed);
-                *slot = Slot::Ready(Arc::clone(&seed));
+                claim.end = Slot::Ready(Arc::clone(&seed));
                 Ok(Some(seed))
             }
             Err(ProbeError::Stopped(reason)) => Err(reason),
             Err(ProbeError::Failed(why)) => {
-                *slot = Slot::Failed;
+                claim.end = Slot::Failed;
                 self.warn(
                     ctx,
                     format!(
@@ -337,4 +407,67 @@ fn run_side_by_side(
         }
         outcomes
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{CancelToken, JobId, RunId, WorkerId};
+
+    fn waiting_run(cancel: &CancelToken) -> RunCtx {
+        let (events, _) = crossbeam_channel::unbounded();
+        RunCtx::new(
+            JobId(1),
+            RunId(1),
+            WorkerId(1),
+            cancel.clone(),
+            None,
+            events,
+        )
+    }
+
+    /// A configure waiting for another's probe is cancelled: its wait ends then, not when
+    /// the probe ends (it used to block on the slot's mutex until then).
+    #[test]
+    fn cancelling_a_run_waiting_for_a_probe_ends_its_wait() {
+        let cell = Arc::new(SlotCell::default());
+        *cell.slot.lock().expect("slot") = Slot::Probing;
+        let cancel = CancelToken::new();
+        let (done, result) = crossbeam_channel::bounded(1);
+        let waiter = {
+            let cell = Arc::clone(&cell);
+            let ctx = waiting_run(&cancel);
+            std::thread::spawn(move || done.send(cell.claim(&ctx)))
+        };
+        cancel.cancel();
+        let ended = result
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the wait ended while the probe still runs");
+        assert_eq!(ended, Err(StopReason::Cancelled));
+        assert!(matches!(*cell.slot.lock().expect("slot"), Slot::Probing));
+        waiter
+            .join()
+            .expect("the waiting thread")
+            .expect("the result was taken");
+    }
+
+    /// The prober's claim, dropped, hands its result to the runs waiting for it; dropped
+    /// without one (stopped, panicked), it leaves the slot for the next run to probe.
+    #[test]
+    fn a_claim_hands_its_end_to_the_waiting_runs() {
+        let cell = SlotCell::default();
+        let cancel = CancelToken::new();
+        let ctx = waiting_run(&cancel);
+        assert_eq!(cell.claim(&ctx), Ok(Claimed::ToProbe));
+        drop(Claim {
+            cell: &cell,
+            end: Slot::Untried,
+        });
+        assert_eq!(cell.claim(&ctx), Ok(Claimed::ToProbe), "tried again");
+        drop(Claim {
+            cell: &cell,
+            end: Slot::Failed,
+        });
+        assert_eq!(cell.claim(&ctx), Ok(Claimed::Known(None)));
+    }
 }
