@@ -166,6 +166,7 @@ fn configured_build(temp: &TempDir, name: &str, launcher: &Path, extra: &[String
             build_type: "Debug".into(),
             build_jobs: None,
             probes: None,
+            ctest_junit: false,
         }),
     }
 }

@@ -4,12 +4,14 @@
 //! probe seeds nothing it did not detect.
 
 mod common;
+mod probes_support;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 
 use common::{JOBDECK, TempDir, cmake_available, copy_tree, fixture, run_command, run_jobdeck};
+use probes_support::{arg, configures, entries, plain_cmake, probe_folders};
 use serde_json::Value;
 
 /// The probe fixtures and whether jobdeck seeds each.
@@ -20,59 +22,6 @@ const FIXTURES: [(&str, bool); 5] = [
     ("mixed", true),
     ("toolchain-first", false),
 ];
-
-fn arg(path: &Path) -> &str {
-    path.to_str().expect("a UTF-8 temp path")
-}
-
-/// The `finished` event of each configure, by job name.
-fn configures(events: &[Value]) -> BTreeMap<String, Value> {
-    events
-        .iter()
-        .filter(|e| e["event"] == "finished" && e["stage"] == "configure")
-        .map(|e| (e["job"].as_str().expect("name").to_string(), e.clone()))
-        .collect()
-}
-
-/// A cache's entries, sorted, without comments and blank lines, with the build folder's path
-/// replaced: what must be equal between a seeded and a plain configure.
-fn entries(build: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(build.join("CMakeCache.txt"))
-        .unwrap_or_else(|err| panic!("{}: {err}", build.display()));
-    let mut lines: Vec<String> = text
-        .lines()
-        .filter(|line| !line.is_empty() && !line.starts_with('#') && !line.starts_with("//"))
-        .map(|line| line.replace(arg(build), "<build>"))
-        .collect();
-    lines.sort();
-    lines
-}
-
-/// `cmake -S <source> -B <build> -DCMAKE_BUILD_TYPE=Debug` by hand; returns its exit code.
-fn plain_cmake(source: &Path, build: &Path, extra: &[&str]) -> Option<i32> {
-    Command::new("cmake")
-        .arg("-S")
-        .arg(source)
-        .arg("-B")
-        .arg(build)
-        .arg("-DCMAKE_BUILD_TYPE=Debug")
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("run cmake")
-        .code()
-}
-
-/// The probe folders under a build root.
-fn probe_folders(build_root: &Path) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(build_root.join(".jobdeck/probe"))
-        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
-        .unwrap_or_default();
-    found.sort();
-    found
-}
 
 #[test]
 fn a_seeded_cache_holds_the_entries_of_a_plain_configure() {
@@ -93,7 +42,11 @@ fn a_seeded_cache_holds_the_entries_of_a_plain_configure() {
         assert_eq!(event["seeded"], seeded, "{event}");
         assert_eq!(
             event["detail"],
-            if seeded { "seeded" } else { "fresh" },
+            if seeded {
+                "seeded"
+            } else {
+                "fresh (toolchain chosen by the project)"
+            },
             "{event}"
         );
         let plain = temp.join("plain").join(name);

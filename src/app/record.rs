@@ -171,7 +171,11 @@ mod tests {
             let mut model = Model::new(vec![node], 1, Instant::now());
             let run = runs(&model.start())[0];
             start(&mut model, run, 0);
-            let prepared = Detail::Prepared(Preparation { folder, options });
+            let prepared = Detail::Prepared(Preparation {
+                folder,
+                options,
+                not_seeded: None,
+            });
             send(&mut model, run, EventKind::Detail(prepared));
             finish(&mut model, run, Duration::from_millis(5));
             let json = model.record(JobId(0)).event_json("finished");

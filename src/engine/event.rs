@@ -111,6 +111,26 @@ pub struct Preparation {
     pub folder: Folder,
     /// The project's own options (`VAR=VALUE`), after the session's.
     pub options: Vec<String>,
+    /// Why a fresh folder was not seeded, when jobdeck tried to and cmake said no.
+    pub not_seeded: Option<NotSeeded>,
+}
+
+/// Why a fresh build folder ended unseeded although the probe had a seed for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotSeeded {
+    /// cmake found, where its compiler detection starts, a state other than the probe's: a
+    /// compiler, toolchain file, search path, system or environment chosen by the project,
+    /// its options or its environment. The folder was configured again without a seed.
+    ToolchainDiffers,
+}
+
+impl NotSeeded {
+    /// The words shown after `fresh` (detail column, JSON `detail`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotSeeded::ToolchainDiffers => "toolchain chosen by the project",
+        }
+    }
 }
 
 /// What a configure's build folder held before cmake ran: the words of the detail column.
@@ -136,9 +156,13 @@ impl Folder {
 }
 
 impl std::fmt::Display for Preparation {
-    /// `seeded`, or with options `seeded -DX=1 -DY=2`.
+    /// `seeded`, or with options `seeded -DX=1 -DY=2`; a folder cmake would not let be
+    /// seeded says why: `fresh (toolchain chosen by the project)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.folder.as_str())?;
+        if let Some(why) = self.not_seeded {
+            write!(f, " ({})", why.as_str())?;
+        }
         for option in &self.options {
             write!(f, " -D{option}")?;
         }

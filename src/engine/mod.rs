@@ -29,8 +29,8 @@ use crossbeam_channel::{Receiver, Sender};
 
 pub use cancel::{CancelToken, StopReason};
 pub use event::{
-    Detail, Diagnosis, EngineEvent, EventKind, Finished, Folder, JobId, Outcome, Preparation,
-    RunId, WorkerId,
+    Detail, Diagnosis, EngineEvent, EventKind, Finished, Folder, JobId, NotSeeded, Outcome,
+    Preparation, RunId, WorkerId,
 };
 pub use run_ctx::{Report, RunCtx};
 

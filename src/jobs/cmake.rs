@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use crate::engine::slots::{Held, Joined};
 use crate::engine::token_pipe::TokenPipe;
-use crate::engine::{Detail, Folder, Preparation, Report, RunCtx};
+use crate::engine::{Detail, Folder, NotSeeded, Outcome, Preparation, Report, RunCtx};
 
 use super::build_tool::{self, Jobserver};
 use super::log_files;
-use super::probe::{Probes, seed};
+use super::probe::{Probes, Seed, seed};
 use super::process_job::{FirstError, ProcessJob};
 use super::summaries;
 
@@ -186,33 +186,32 @@ impl CmakeJob {
     }
 
     /// Plants the toolchain probe's detection results in a fresh build folder, running the
-    /// probe first if this session has not yet. Returns whether it did; `Err` when the run
-    /// was stopped during the probe.
+    /// probe first if this session has not yet. Returns the seed it planted; `Err` when the
+    /// run was stopped during the probe.
     ///
-    /// A re-configure (`cached`) is left alone, and so is a project whose top-level
-    /// `CMakeLists.txt` may choose its own compiler or toolchain before `project()`. A
-    /// `project(x NONE)` has nothing to seed, so it does not wait for the probe either. The
-    /// probe's time is no part of the configure's `--timeout`.
+    /// A re-configure (`cached`) is left alone. A `project(x NONE)` has nothing to seed, so
+    /// it does not wait for the probe either. Whether the seed fits the project is cmake's
+    /// to say (see [`seed::MARKER`]), never a reading of the project's text. The probe's
+    /// time is no part of the configure's `--timeout`.
     fn seed(
         &self,
         cached: bool,
         settings: &CmakeSettings,
         ctx: &mut RunCtx,
-    ) -> Result<bool, crate::engine::StopReason> {
+    ) -> Result<Option<Arc<Seed>>, crate::engine::StopReason> {
         let Some(probes) = settings.probes.as_ref().filter(|_| !cached) else {
-            return Ok(false);
+            return Ok(None);
         };
         let project_file = self.source.join(super::discovery::PROJECT_FILE);
         let text = std::fs::read(&project_file).unwrap_or_default();
-        let text = String::from_utf8_lossy(&text);
-        if seed::chooses_toolchain(&text) || seed::enables_no_language(&text) {
-            return Ok(false);
+        if seed::enables_no_language(&String::from_utf8_lossy(&text)) {
+            return Ok(None);
         }
-        let Some(seed) = ctx.off_the_clock(|ctx| probes.seed(settings, ctx))? else {
-            return Ok(false);
+        let Some(seed) = ctx.off_the_clock(|ctx| probes.seed(settings, &self.options, ctx))? else {
+            return Ok(None);
         };
         match seed.plant(&self.build_dir) {
-            Ok(()) => Ok(true),
+            Ok(()) => Ok(Some(seed)),
             Err(err) => {
                 ctx.output(
                     vec![format!(
@@ -221,49 +220,98 @@ impl CmakeJob {
                     )],
                     0,
                 );
-                Ok(false)
+                Ok(None)
             }
         }
     }
 
-    /// Runs the stage and reports the outcome with its first error.
-    pub fn run(&self, settings: &CmakeSettings, ctx: &mut RunCtx) -> Report {
-        if self.stage == Stage::Configure
-            && !self.source.join(super::discovery::PROJECT_FILE).is_file()
-        {
-            return Report::failure(format!(
-                "project folder {} no longer holds a CMakeLists.txt",
-                self.source.display()
-            ));
-        }
-        let mut command = self.command(settings);
-        if self.stage == Stage::Test && settings.ctest_junit {
-            // A run that ends before ctest writes its file must not leave an earlier run's.
-            let _ = std::fs::remove_file(self.ctest_junit());
-        }
-        if self.stage == Stage::Configure {
-            let cached = self.build_dir.join("CMakeCache.txt").is_file();
-            let seeded = match self.seed(cached, settings, ctx) {
-                Ok(seeded) => seeded,
-                Err(reason) => return Report::stopped(reason),
-            };
-            if seeded {
-                command.arg(seed::PLATFORM_KNOWN);
-            }
-            let folder = match (cached, seeded) {
-                (true, _) => Folder::Cached,
-                (false, true) => Folder::Seeded,
-                (false, false) => Folder::Fresh,
-            };
-            ctx.set_detail(Detail::Prepared(Preparation {
+    /// Runs a configure: seeded when it can be, and again without the seed when cmake finds
+    /// that this project would not detect what the probe detected.
+    fn run_configure(&self, settings: &CmakeSettings, ctx: &mut RunCtx) -> Report {
+        let cached = self.build_dir.join("CMakeCache.txt").is_file();
+        let seed = match self.seed(cached, settings, ctx) {
+            Ok(seed) => seed,
+            Err(reason) => return Report::stopped(reason),
+        };
+        let prepared = |folder, not_seeded| {
+            Detail::Prepared(Preparation {
                 folder,
                 options: self.options.clone(),
-            }));
+                not_seeded,
+            })
+        };
+        let mut command = self.command(settings);
+        let Some(seed) = seed else {
+            let folder = if cached {
+                Folder::Cached
+            } else {
+                Folder::Fresh
+            };
+            ctx.set_detail(prepared(folder, None));
+            return self.run_process(command, ctx);
+        };
+        command.arg(seed::PLATFORM_KNOWN);
+        ctx.set_detail(prepared(Folder::Seeded, None));
+        let report = self.run_process(command, ctx);
+        let differs = matches!(report.outcome, Outcome::Failed { .. })
+            .then(|| std::fs::read(&self.log).ok())
+            .flatten()
+            .and_then(|log| seed::mismatch(&String::from_utf8_lossy(&log)));
+        let Some(differs) = differs else {
+            seed.prune(&self.build_dir);
+            return report;
+        };
+        // cmake stopped before this folder's compiler detection: what it has written so far
+        // came from the seed, so the folder goes back to what it held before, no cache.
+        ctx.output(
+            vec![format!(
+                "jobdeck: this project would not detect the probe's toolchain ({differs} \
+                 differs): configuring again without the seed"
+            )],
+            0,
+        );
+        if let Err(err) = seed::clear(&self.build_dir) {
+            return Report::failure(format!(
+                "cannot clear the seeded build folder {}: {err}",
+                self.build_dir.display()
+            ));
         }
-        // Held until the build's processes are gone: then every slot it had comes back.
-        let _share = (self.stage == Stage::Build)
-            .then(|| join_pool(&self.build_dir, settings, &mut command, ctx))
-            .flatten();
+        ctx.set_detail(prepared(Folder::Fresh, Some(NotSeeded::ToolchainDiffers)));
+        self.run_process(self.command(settings), ctx)
+    }
+
+    /// Runs the stage and reports the outcome with its first error.
+    pub fn run(&self, settings: &CmakeSettings, ctx: &mut RunCtx) -> Report {
+        match self.stage {
+            Stage::Configure => {
+                if !self.source.join(super::discovery::PROJECT_FILE).is_file() {
+                    return Report::failure(format!(
+                        "project folder {} no longer holds a CMakeLists.txt",
+                        self.source.display()
+                    ));
+                }
+                self.run_configure(settings, ctx)
+            }
+            Stage::Build => {
+                let mut command = self.command(settings);
+                // Held until the build's processes are gone: then every slot it had comes
+                // back.
+                let _share = join_pool(&self.build_dir, settings, &mut command, ctx);
+                self.run_process(command, ctx)
+            }
+            Stage::Test => {
+                if settings.ctest_junit {
+                    // A run that ends before ctest writes its file must not leave an earlier
+                    // run's.
+                    let _ = std::fs::remove_file(self.ctest_junit());
+                }
+                self.run_process(self.command(settings), ctx)
+            }
+        }
+    }
+
+    /// Runs `command`, this stage's process, and reports the outcome with its first error.
+    fn run_process(&self, command: Command, ctx: &mut RunCtx) -> Report {
         let source = self.source.as_path();
         let build_dir = self.build_dir.as_path();
         let configure = |log: &Path| {

@@ -8,9 +8,18 @@ use std::time::UNIX_EPOCH;
 
 use crate::jobs::cmake::CmakeSettings;
 
-/// The environment variables cmake or the compilers read while detecting a toolchain.
-pub const ENVIRONMENT: [&str; 27] = [
+/// The environment variables cmake or the compilers read while detecting a toolchain
+/// (cmake's `find_program` searches `CMAKE_PROGRAM_PATH`, `CMAKE_PREFIX_PATH`/bin and the
+/// bundle and framework paths before `PATH`).
+pub const ENVIRONMENT: [&str; 34] = [
     "PATH",
+    "CMAKE_PROGRAM_PATH",
+    "CMAKE_PREFIX_PATH",
+    "CMAKE_APPBUNDLE_PATH",
+    "CMAKE_FRAMEWORK_PATH",
+    "LC_ALL",
+    "LC_MESSAGES",
+    "LANG",
     "CC",
     "CXX",
     "CFLAGS",
@@ -42,7 +51,8 @@ pub const ENVIRONMENT: [&str; 27] = [
 /// A probe's key: its text (kept beside the probe) and the folder name made from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProbeKey {
-    /// One line per input: the cmake program and its file, the generator, every `-D`, and
+    /// One line per input: the cmake program and its file, the generator, every `-D` (the
+    /// session's, then the project's), and
     /// each environment variable of [`ENVIRONMENT`] that is set.
     pub text: String,
     /// 16 hex digits of a hash of `text`.
@@ -52,11 +62,15 @@ pub struct ProbeKey {
 impl ProbeKey {
     /// The key of the probe for configures run with `settings` in `environment`.
     ///
-    /// Every `-D` counts, not only the toolchain's: a toolchain file may read any variable,
-    /// and a probe costs about a second. The build type does not: cmake's detection does not
+    /// Every `-D` counts, the session's and the project's own `options`, not only the
+    /// toolchain's: a toolchain file may read any variable, and a probe costs about a second. The build type does not: cmake's detection does not
     /// depend on it, so the configures of every build type share one probe.
-    pub fn new(settings: &CmakeSettings, environment: impl Fn(&str) -> Option<OsString>) -> Self {
-        let mut text = String::from("jobdeck toolchain probe 1\n");
+    pub fn new(
+        settings: &CmakeSettings,
+        options: &[String],
+        environment: impl Fn(&str) -> Option<OsString>,
+    ) -> Self {
+        let mut text = String::from("jobdeck toolchain probe 2\n");
         let program = Path::new(&settings.program);
         let _ = writeln!(text, "cmake {}", program.display());
         match resolve(program, environment("PATH").as_deref()) {
@@ -72,6 +86,9 @@ impl ProbeKey {
         );
         for define in &settings.defines {
             let _ = writeln!(text, "define {define}");
+        }
+        for option in options {
+            let _ = writeln!(text, "option {option}");
         }
         for name in ENVIRONMENT {
             if let Some(value) = environment(name) {
@@ -110,7 +127,7 @@ fn resolve(program: &Path, path: Option<&OsStr>) -> Option<PathBuf> {
 
 /// 64-bit FNV-1a: stable across Rust versions and machines, unlike `DefaultHasher`, so a
 /// probe folder keeps its name from one jobdeck build to the next.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     })
@@ -135,15 +152,23 @@ mod tests {
     #[test]
     fn the_compiler_and_its_environment_change_the_key() {
         let none = |_: &str| None;
-        let plain = ProbeKey::new(&settings(&[]), none);
-        let with_compiler = ProbeKey::new(&settings(&["CMAKE_C_COMPILER=clang"]), none);
-        let with_cc = ProbeKey::new(&settings(&[]), |name| {
+        let plain = ProbeKey::new(&settings(&[]), &[], none);
+        let with_compiler = ProbeKey::new(&settings(&["CMAKE_C_COMPILER=clang"]), &[], none);
+        let with_cc = ProbeKey::new(&settings(&[]), &[], |name| {
             (name == "CC").then(|| "clang".into())
         });
         assert_ne!(plain.folder, with_compiler.folder);
         assert_ne!(plain.folder, with_cc.folder);
         assert_ne!(with_compiler.folder, with_cc.folder);
-        assert_eq!(plain, ProbeKey::new(&settings(&[]), none));
+        for name in ["CMAKE_PROGRAM_PATH", "CMAKE_PREFIX_PATH"] {
+            let with_path = ProbeKey::new(&settings(&[]), &[], |asked| {
+                (asked == name).then(|| "/opt/tools".into())
+            });
+            assert_ne!(plain.folder, with_path.folder, "{name}");
+        }
+        let with_option = ProbeKey::new(&settings(&[]), &["X=1".to_string()], none);
+        assert_ne!(plain.folder, with_option.folder, "a project's own option");
+        assert_eq!(plain, ProbeKey::new(&settings(&[]), &[], none));
     }
 
     #[test]
@@ -152,8 +177,8 @@ mod tests {
         release.build_type = "Release".to_string();
         let none = |_: &str| None;
         assert_eq!(
-            ProbeKey::new(&settings(&[]), none),
-            ProbeKey::new(&release, none)
+            ProbeKey::new(&settings(&[]), &[], none),
+            ProbeKey::new(&release, &[], none)
         );
     }
 

@@ -9,8 +9,8 @@
 //! made ([`seed`]); cmake finds them and skips identification, ABI detection and the compiler
 //! checks, exactly as it does on a re-configure.
 //!
-//! The first configure that needs a probe runs it; the others wait on its slot's mutex (a
-//! blocking wait, not a busy one). A probe that fails is not retried in the session: the
+//! The first configure that needs a probe runs it; the others wait for its slot's signal,
+//! looking at their own stop flag every [`WAIT_STEP`] so a cancel ends the wait at once. A probe that fails is not retried in the session: the
 //! configures run unseeded and the session gets one warning. A probe that was cancelled with
 //! its configure is tried again by the next one.
 
@@ -20,7 +20,8 @@ pub mod seed;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex, PoisonError, TryLockError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::Duration;
 
 use crate::engine::ending::{Voice, describe};
 use crate::engine::{Detail, Outcome, RunCtx, StopReason, process};
@@ -32,8 +33,24 @@ pub use seed::Seed;
 /// The probe project, with `@LANGUAGE@` for the one language it enables.
 const PROBE_PROJECT: &str = include_str!("probe.cmake.in");
 
+/// Where the probe's detection starts: records the state it starts from, then detects.
+const DETERMINE: &str = include_str!("determine.cmake.in");
+
 /// The script that records the cache entries the detection made.
 const SNAPSHOT: &str = include_str!("snapshot.cmake");
+
+/// The script that writes the check a seeded configure runs.
+const CHECK: &str = include_str!("check.cmake");
+
+/// A probe file's template with the language's words filled in.
+fn fill(template: &str, language: &str) -> String {
+    let (compiler_env, flags_env) = seed::environment_names(language);
+    template
+        .replace("@LANGUAGE@", language)
+        .replace("@COMPILER_ENV@", compiler_env)
+        .replace("@FLAGS_ENV@", flags_env)
+        .replace("@MARKER@", seed::MARKER)
+}
 
 /// The file in a probe folder that holds its key, written last: a folder without it, or
 /// with another key, is an unfinished or stale probe.
@@ -42,20 +59,101 @@ const KEY_FILE: &str = "key.txt";
 /// The file that holds the stamps (size, modification time) of the detected compilers.
 const COMPILERS_FILE: &str = "compilers.txt";
 
+/// The file that holds the seed's manifest (each file's size and checksum).
+const MANIFEST_FILE: &str = "seed.txt";
+
 /// The session's probes, one per key, shared by every configure.
 #[derive(Debug)]
 pub struct Probes {
     root: PathBuf,
-    slots: Mutex<HashMap<String, Arc<Mutex<Slot>>>>,
+    slots: Mutex<HashMap<String, Arc<SlotCell>>>,
     /// Every warning of the session, and how many of them were taken as news.
     warnings: Mutex<(Vec<String>, usize)>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 enum Slot {
+    #[default]
     Untried,
+    /// A run is probing now; the others wait for it.
+    Probing,
     Ready(Arc<Seed>),
     Failed,
+}
+
+/// How often a configure waiting for another's probe looks at its own stop flag: a cancel
+/// or timeout ends the wait within this, not when the probe ends.
+const WAIT_STEP: Duration = Duration::from_millis(50);
+
+/// One key's slot, and the signal that its probe ended.
+#[derive(Debug, Default)]
+struct SlotCell {
+    slot: Mutex<Slot>,
+    ended: Condvar,
+}
+
+impl SlotCell {
+    /// What is known for this key, or that this run is to probe (the slot is then
+    /// `Probing`). Waits for a probe another run is making, and stops waiting as soon as
+    /// this run is stopped.
+    fn claim(&self, ctx: &RunCtx) -> Result<Claimed, StopReason> {
+        let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut said = false;
+        loop {
+            match &*slot {
+                Slot::Ready(seed) => return Ok(Claimed::Known(Some(Arc::clone(seed)))),
+                Slot::Failed => return Ok(Claimed::Known(None)),
+                Slot::Untried => break,
+                Slot::Probing => {}
+            }
+            if let Some(reason) = ctx.stop_reason() {
+                return Err(reason);
+            }
+            if !said {
+                // Another configure is probing: wait for it, and say so in the table.
+                ctx.set_detail(Detail::Probing);
+                said = true;
+            }
+            slot = self
+                .ended
+                .wait_timeout(slot, WAIT_STEP)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        if let Some(reason) = ctx.stop_reason() {
+            return Err(reason);
+        }
+        *slot = Slot::Probing;
+        Ok(Claimed::ToProbe)
+    }
+}
+
+/// What a run found in its key's slot.
+#[derive(Debug, PartialEq)]
+enum Claimed {
+    /// A probe's end: its seed, or `None` when it failed.
+    Known(Option<Arc<Seed>>),
+    /// Nobody has probed: this run does.
+    ToProbe,
+}
+
+/// A run's claim on a slot it probes for: dropped, it leaves the slot as `end` (untried
+/// unless the probe came to an end, so the next run tries again after a stop or a panic)
+/// and wakes the runs waiting for it.
+struct Claim<'a> {
+    cell: &'a SlotCell,
+    end: Slot,
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        *self
+            .cell
+            .slot
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = std::mem::take(&mut self.end);
+        self.cell.ended.notify_all();
+    }
 }
 
 impl Probes {
@@ -74,41 +172,33 @@ impl Probes {
     pub fn seed(
         &self,
         settings: &CmakeSettings,
+        options: &[String],
         ctx: &mut RunCtx,
     ) -> Result<Option<Arc<Seed>>, StopReason> {
-        let key = ProbeKey::new(settings, |name| std::env::var_os(name));
-        let slot = Arc::clone(
+        let key = ProbeKey::new(settings, options, |name| std::env::var_os(name));
+        let cell = Arc::clone(
             self.slots
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .entry(key.folder.clone())
-                .or_insert_with(|| Arc::new(Mutex::new(Slot::Untried))),
+                .or_default(),
         );
-        let mut slot = match slot.try_lock() {
-            Ok(slot) => slot,
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => {
-                // Another configure is probing: wait for it, and say so in the table.
-                ctx.set_detail(Detail::Probing);
-                slot.lock().unwrap_or_else(PoisonError::into_inner)
-            }
+        if let Claimed::Known(known) = cell.claim(ctx)? {
+            return Ok(known);
+        }
+        // This run probes: whatever happens below, the slot ends claimed by nobody.
+        let mut claim = Claim {
+            cell: &cell,
+            end: Slot::Untried,
         };
-        match &*slot {
-            Slot::Ready(seed) => return Ok(Some(Arc::clone(seed))),
-            Slot::Failed => return Ok(None),
-            Slot::Untried => {}
-        }
-        if let Some(reason) = ctx.stop_reason() {
-            return Err(reason);
-        }
         let folder = self.root.join(&key.folder);
         if let Some(seed) = kept(&folder, &key) {
             let seed = Arc::new(seed);
-            *slot = Slot::Ready(Arc::clone(&seed));
+            claim.end = Slot::Ready(Arc::clone(&seed));
             return Ok(Some(seed));
         }
         ctx.set_detail(Detail::Probing);
-        match run_probe(&folder, &key, settings, ctx) {
+        match run_probe(&folder, &key, settings, options, ctx) {
             Ok((seed, partly)) => {
                 if let Some(why) = partly {
                     self.warn(
@@ -121,12 +211,12 @@ impl Probes {
                     );
                 }
                 let seed = Arc::new(seed);
-                *slot = Slot::Ready(Arc::clone(&seed));
+                claim.end = Slot::Ready(Arc::clone(&seed));
                 Ok(Some(seed))
             }
             Err(ProbeError::Stopped(reason)) => Err(reason),
             Err(ProbeError::Failed(why)) => {
-                *slot = Slot::Failed;
+                claim.end = Slot::Failed;
                 self.warn(
                     ctx,
                     format!(
@@ -182,7 +272,8 @@ fn kept(folder: &Path, key: &ProbeKey) -> Option<Seed> {
     }
     let seed = Seed::read(folder).ok()?;
     let stamps = std::fs::read_to_string(folder.join(COMPILERS_FILE)).ok()?;
-    (stamps == compiler_stamps(&seed)).then_some(seed)
+    let manifest = std::fs::read_to_string(folder.join(MANIFEST_FILE)).ok()?;
+    (stamps == compiler_stamps(&seed) && manifest == seed.manifest()).then_some(seed)
 }
 
 fn compiler_stamps(seed: &Seed) -> String {
@@ -201,6 +292,7 @@ fn run_probe(
     folder: &Path,
     key: &ProbeKey,
     settings: &CmakeSettings,
+    options: &[String],
     ctx: &mut RunCtx,
 ) -> Result<(Seed, Option<String>), ProbeError> {
     let failed =
@@ -213,13 +305,21 @@ fn run_probe(
     for language in seed::LANGUAGES {
         let base = folder.join(language.to_lowercase());
         let source = base.join("src");
-        std::fs::create_dir_all(&source).map_err(|err| failed("the probe project", err))?;
-        std::fs::write(
-            source.join("CMakeLists.txt"),
-            PROBE_PROJECT.replace("@LANGUAGE@", language),
-        )
-        .and_then(|()| std::fs::write(source.join("snapshot.cmake"), SNAPSHOT))
-        .map_err(|err| failed("the probe project", err))?;
+        std::fs::create_dir_all(source.join("hook"))
+            .and_then(|()| {
+                std::fs::write(source.join("CMakeLists.txt"), fill(PROBE_PROJECT, language))
+            })
+            .and_then(|()| {
+                std::fs::write(
+                    source
+                        .join("hook")
+                        .join(format!("CMakeDetermine{language}Compiler.cmake")),
+                    fill(DETERMINE, language),
+                )
+            })
+            .and_then(|()| std::fs::write(source.join("snapshot.cmake"), fill(SNAPSHOT, language)))
+            .and_then(|()| std::fs::write(source.join("check.cmake"), fill(CHECK, language)))
+            .map_err(|err| failed("the probe project", err))?;
         let mut command = Command::new(&settings.program);
         command
             .arg("-S")
@@ -229,7 +329,7 @@ fn run_probe(
         if let Some(generator) = &settings.generator {
             command.arg("-G").arg(generator);
         }
-        for define in &settings.defines {
+        for define in settings.defines.iter().chain(options) {
             command.arg(format!("-D{define}"));
         }
         commands.push((command, base.with_extension("log")));
@@ -259,9 +359,14 @@ fn run_probe(
         return Err(ProbeError::Failed(failures.join("; ")));
     }
     let seed = Seed::read(folder).map_err(ProbeError::Failed)?;
-    std::fs::write(folder.join(COMPILERS_FILE), compiler_stamps(&seed))
-        .and_then(|()| std::fs::write(folder.join(KEY_FILE), &key.text))
-        .map_err(|err| failed("the probe's key", err))?;
+    // The key last: a folder whose key file is there holds a whole probe.
+    seed::write_atomically(
+        &folder.join(COMPILERS_FILE),
+        compiler_stamps(&seed).as_bytes(),
+    )
+    .and_then(|()| seed::write_atomically(&folder.join(MANIFEST_FILE), seed.manifest().as_bytes()))
+    .and_then(|()| seed::write_atomically(&folder.join(KEY_FILE), key.text.as_bytes()))
+    .map_err(|err| failed("the probe's key", err))?;
     let partly = (!failures.is_empty()).then(|| failures.join("; "));
     Ok((seed, partly))
 }
@@ -302,4 +407,67 @@ fn run_side_by_side(
         }
         outcomes
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{CancelToken, JobId, RunId, WorkerId};
+
+    fn waiting_run(cancel: &CancelToken) -> RunCtx {
+        let (events, _) = crossbeam_channel::unbounded();
+        RunCtx::new(
+            JobId(1),
+            RunId(1),
+            WorkerId(1),
+            cancel.clone(),
+            None,
+            events,
+        )
+    }
+
+    /// A configure waiting for another's probe is cancelled: its wait ends then, not when
+    /// the probe ends (it used to block on the slot's mutex until then).
+    #[test]
+    fn cancelling_a_run_waiting_for_a_probe_ends_its_wait() {
+        let cell = Arc::new(SlotCell::default());
+        *cell.slot.lock().expect("slot") = Slot::Probing;
+        let cancel = CancelToken::new();
+        let (done, result) = crossbeam_channel::bounded(1);
+        let waiter = {
+            let cell = Arc::clone(&cell);
+            let ctx = waiting_run(&cancel);
+            std::thread::spawn(move || done.send(cell.claim(&ctx)))
+        };
+        cancel.cancel();
+        let ended = result
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the wait ended while the probe still runs");
+        assert_eq!(ended, Err(StopReason::Cancelled));
+        assert!(matches!(*cell.slot.lock().expect("slot"), Slot::Probing));
+        waiter
+            .join()
+            .expect("the waiting thread")
+            .expect("the result was taken");
+    }
+
+    /// The prober's claim, dropped, hands its result to the runs waiting for it; dropped
+    /// without one (stopped, panicked), it leaves the slot for the next run to probe.
+    #[test]
+    fn a_claim_hands_its_end_to_the_waiting_runs() {
+        let cell = SlotCell::default();
+        let cancel = CancelToken::new();
+        let ctx = waiting_run(&cancel);
+        assert_eq!(cell.claim(&ctx), Ok(Claimed::ToProbe));
+        drop(Claim {
+            cell: &cell,
+            end: Slot::Untried,
+        });
+        assert_eq!(cell.claim(&ctx), Ok(Claimed::ToProbe), "tried again");
+        drop(Claim {
+            cell: &cell,
+            end: Slot::Failed,
+        });
+        assert_eq!(cell.claim(&ctx), Ok(Claimed::Known(None)));
+    }
 }

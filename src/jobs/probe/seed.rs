@@ -1,6 +1,7 @@
 //! The seed: the detection results of a finished probe, and how they are planted in a fresh
-//! build folder; and which projects are left to detect their toolchain themselves.
+//! build folder; and which projects have nothing to seed.
 
+use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 
@@ -10,9 +11,67 @@ pub const LANGUAGES: [&str; 2] = ["C", "CXX"];
 /// The file a probe's `snapshot.cmake` writes: the cache entries its detection made.
 pub const ENTRIES_FILE: &str = "jobdeck-seed.cmake";
 
+/// The file a probe's `check.cmake` writes: the check a seeded configure runs first.
+pub const CHECK_FILE: &str = "jobdeck-check.cmake";
+
 /// The cache entry that tells cmake the detection files in `CMakeFiles/<version>/` are its
 /// own: without it, cmake removes them from a folder with no cache and detects again.
 pub const PLATFORM_KNOWN: &str = "-DCMAKE_PLATFORM_INFO_INITIALIZED:INTERNAL=1";
+
+/// The word a seeded configure stops with (`message(FATAL_ERROR "<marker> <LANG> <what
+/// differed>")`) when its own state at the start of a language's detection is not the
+/// probe's: jobdeck then configures the folder again without a seed.
+pub const MARKER: &str = "jobdeck-unseed:";
+
+/// The environment variables cmake reads a language's compiler and flags from.
+pub fn environment_names(language: &str) -> (&'static str, &'static str) {
+    match language {
+        "CXX" => ("CXX", "CXXFLAGS"),
+        _ => ("CC", "CFLAGS"),
+    }
+}
+
+/// What the seeded configure stopped for, if the log `text` holds the marker: the
+/// language and the variables that differed, e.g. `C CMAKE_C_COMPILER`.
+pub fn mismatch(text: &str) -> Option<String> {
+    let at = text.find(MARKER)?;
+    let rest = &text[at + MARKER.len()..];
+    // cmake indents a long message over several lines; the marker's own line says enough.
+    Some(rest.lines().next().unwrap_or("").trim().to_string())
+}
+
+/// Ends a seeded `CMake<LANG>Compiler.cmake`: on a first configure outside a `try_compile`,
+/// cmake's own detection puts the compiler into the environment (`CC`, `CXX`) for the rest
+/// of the configure unless policy CMP0132 is `NEW` (`cmGlobalGenerator::EnableLanguage`);
+/// configure-time sub-builds read it, so a seeded configure does the same.
+const ENVIRONMENT_TAIL: &str = "
+if(_jobdeck_first AND NOT CMAKE_GENERATOR_NO_COMPILER_ENV)
+  set(_jobdeck_policy OLD)
+  if(POLICY CMP0132)
+    cmake_policy(GET CMP0132 _jobdeck_policy)
+  endif()
+  string(COMPARE EQUAL \"${_jobdeck_policy}\" NEW _jobdeck_policy)
+  if(NOT _jobdeck_policy)
+    set(ENV{@COMPILER_ENV@} \"${CMAKE_@LANGUAGE@_COMPILER}\")
+  endif()
+  unset(_jobdeck_policy)
+endif()
+unset(_jobdeck_first)
+unset(_jobdeck_own)
+";
+
+/// Starts a seeded `CMake<LANG>Compiler.cmake`: whether cmake loads it for the folder it is
+/// in (`_jobdeck_own`; a `try_compile` loads it from its own folder, and
+/// `CMAKE_IN_TRY_COMPILE` is not set yet when it does), and whether that is the folder's
+/// first configure (`_jobdeck_first`: no cache written yet), where plain cmake would run
+/// its detection.
+const PRELUDE: &str = "string(COMPARE EQUAL \"${CMAKE_CURRENT_LIST_DIR}\"
+  \"${CMAKE_BINARY_DIR}/CMakeFiles/${CMAKE_VERSION}\" _jobdeck_own)
+set(_jobdeck_first ${_jobdeck_own})
+if(EXISTS \"${CMAKE_BINARY_DIR}/CMakeCache.txt\")
+  set(_jobdeck_first 0)
+endif()
+";
 
 /// What a seeded build folder gets, read once from the probe and written into each folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,23 +105,37 @@ impl Seed {
             let name = format!("CMake{language}Compiler.cmake");
             let detected = read(&info.join(&name))?;
             let entries = read(&build.join(ENTRIES_FILE))?;
+            let check = read(&build.join(CHECK_FILE))?;
             compilers.push(compiler_path(&detected, language).ok_or_else(|| {
                 format!(
                     "{} names no {language} compiler",
                     info.join(&name).display()
                 )
             })?);
-            // cmake reads this file whenever the language is enabled: the cache entries the
-            // detection made come first, then the detection's own variables, as when cmake
-            // detects the compiler itself.
+            // cmake reads this file whenever the language is enabled: the probe's check of
+            // this configure's state and the cache entries the detection made come first,
+            // then the detection's own variables, as when cmake detects the compiler
+            // itself, then what cmake does to the environment right after a detection.
             let mut contents = format!(
-                "# Seeded by jobdeck from its toolchain probe {}: the cache entries cmake's\n\
-                 # detection made there, then the file that detection wrote.\n",
+                "# Seeded by jobdeck from its toolchain probe {}: the check that this configure\n\
+                 # would detect what the probe detected, the cache entries cmake's detection\n\
+                 # made there, then the file that detection wrote.\n",
                 probe.display()
             )
             .into_bytes();
+            if entries.is_empty() || detected.is_empty() || check.is_empty() {
+                return Err(format!("the probe's {language} detection files are empty"));
+            }
+            contents.extend_from_slice(PRELUDE.as_bytes());
+            contents.extend_from_slice(&check);
             contents.extend_from_slice(&entries);
             contents.extend_from_slice(&detected);
+            contents.extend_from_slice(
+                ENVIRONMENT_TAIL
+                    .replace("@LANGUAGE@", language)
+                    .replace("@COMPILER_ENV@", environment_names(language).0)
+                    .as_bytes(),
+            );
             files.push((name, contents));
             let abi = format!("CMakeDetermineCompilerABI_{language}.bin");
             if let Ok(bytes) = std::fs::read(info.join(&abi)) {
@@ -78,15 +151,98 @@ impl Seed {
         })
     }
 
-    /// Writes the detection results into the fresh build folder `build_dir`.
+    /// Each seeded file's name, size and checksum, one line each: kept beside a probe when
+    /// it is made, and compared before the probe is used again, so a seed file that was cut
+    /// short or changed since is never planted.
+    pub fn manifest(&self) -> String {
+        let mut manifest = String::new();
+        for (name, contents) in &self.files {
+            let _ = writeln!(
+                manifest,
+                "{name} {} {:016x}",
+                contents.len(),
+                super::key::fnv1a(contents)
+            );
+        }
+        manifest
+    }
+
+    /// Writes the detection results into the fresh build folder `build_dir` (no cache),
+    /// after removing any detection files an earlier configure left there: without a
+    /// cache, plain cmake detects the system and the compilers again, so a seeded
+    /// configure starts from nothing but the seed.
     pub fn plant(&self, build_dir: &Path) -> io::Result<()> {
+        clear_detection(build_dir)?;
         let info = build_dir.join("CMakeFiles").join(&self.version);
         std::fs::create_dir_all(&info)?;
         for (name, contents) in &self.files {
-            std::fs::write(info.join(name), contents)?;
+            write_atomically(&info.join(name), contents)?;
         }
         Ok(())
     }
+
+    /// After a seeded configure: removes the seed of each language the project did not
+    /// enable (its cache names no compiler for it), so a later configure that enables it
+    /// detects it as plain cmake would, and a folder holds only what cmake used.
+    pub fn prune(&self, build_dir: &Path) {
+        let Ok(cache) = std::fs::read_to_string(build_dir.join("CMakeCache.txt")) else {
+            return;
+        };
+        let info = build_dir.join("CMakeFiles").join(&self.version);
+        for language in LANGUAGES {
+            let entry = format!("CMAKE_{language}_COMPILER:");
+            if cache.lines().any(|line| line.starts_with(&entry)) {
+                continue;
+            }
+            let _ = std::fs::remove_file(info.join(format!("CMake{language}Compiler.cmake")));
+            let _ = std::fs::remove_file(
+                info.join(format!("CMakeDetermineCompilerABI_{language}.bin")),
+            );
+        }
+    }
+}
+
+/// Takes a build folder back to no configure at all: its cache and `CMakeFiles` go (what a
+/// configure stopped by the seed's check wrote).
+pub fn clear(build_dir: &Path) -> io::Result<()> {
+    match std::fs::remove_file(build_dir.join("CMakeCache.txt")) {
+        Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
+        _ => {}
+    }
+    match std::fs::remove_dir_all(build_dir.join("CMakeFiles")) {
+        Err(err) if err.kind() != io::ErrorKind::NotFound => Err(err),
+        _ => Ok(()),
+    }
+}
+
+/// Removes `CMakeFiles/<version>/` folders (`CMakeSystem.cmake`, `CMake<LANG>Compiler.cmake`
+/// of an earlier configure, of any cmake version).
+fn clear_detection(build_dir: &Path) -> io::Result<()> {
+    let Ok(entries) = std::fs::read_dir(build_dir.join("CMakeFiles")) else {
+        return Ok(());
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let is_version = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|name| name.starts_with(|c: char| c.is_ascii_digit()));
+        if is_version && entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+            std::fs::remove_dir_all(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `contents` to `path` through a temporary file and a rename, so no reader ever
+/// sees a part of it.
+pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let mut temporary = path.as_os_str().to_os_string();
+    temporary.push(format!(".jobdeck-{}.tmp", std::process::id()));
+    let temporary = std::path::PathBuf::from(temporary);
+    std::fs::write(&temporary, contents)?;
+    std::fs::rename(&temporary, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temporary);
+    })
 }
 
 /// Whether the top-level `CMakeLists.txt` text declares `project(<name> NONE)` and enables
@@ -119,42 +275,6 @@ fn code_upper(cmakelists: &str) -> String {
         .to_ascii_uppercase()
 }
 
-/// Whether the top-level `CMakeLists.txt` text may choose a compiler or toolchain before its
-/// first `project()`: then what it detects may not be what the probe detected.
-pub fn chooses_toolchain(cmakelists: &str) -> bool {
-    let code = code_upper(cmakelists);
-    let before = code
-        .find("PROJECT(")
-        .or_else(|| code.find("PROJECT ("))
-        .map_or(code.as_str(), |at| &code[..at]);
-    let words = before.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
-    let mut previous = "";
-    for word in words.filter(|word| !word.is_empty()) {
-        let toolchain = word == "CMAKE_TOOLCHAIN_FILE"
-            || word == "CMAKE_SYSROOT"
-            || word == "CMAKE_CROSSCOMPILING"
-            || word == "CMAKE_FIND_ROOT_PATH"
-            || word == "CMAKE_AR"
-            || word == "CMAKE_LINKER"
-            || word == "CMAKE_RANLIB"
-            || word == "CMAKE_MAKE_PROGRAM"
-            || word.starts_with("CMAKE_SYSTEM_")
-            || word.starts_with("CMAKE_OSX_")
-            || word.starts_with("CMAKE_USER_MAKE_RULES_OVERRIDE")
-            || word.starts_with("CMAKE_PROJECT_")
-            || (word.starts_with("CMAKE_") && word.contains("_COMPILER"))
-            || (word.starts_with("CMAKE_") && word.contains("_FLAGS"))
-            // `set(ENV{CC} ...)`, and `include(...)` of a file that may do any of this.
-            || (previous == "ENV" && ["CC", "CXX", "CFLAGS", "CXXFLAGS", "LDFLAGS", "PATH"].contains(&word))
-            || word == "INCLUDE";
-        if toolchain {
-            return true;
-        }
-        previous = word;
-    }
-    false
-}
-
 /// The one version folder under `cmake_files` that holds `CMake<language>Compiler.cmake`.
 fn version_folder(cmake_files: &Path, language: &str) -> Result<String, String> {
     let entries = std::fs::read_dir(cmake_files)
@@ -184,28 +304,6 @@ fn compiler_path(detected: &[u8], language: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_project_that_picks_its_compiler_first_is_not_seeded() {
-        let picks = [
-            "set(CMAKE_C_COMPILER clang)\nproject(p C)",
-            "set(CMAKE_TOOLCHAIN_FILE t.cmake)\nproject(p)",
-            "set(ENV{CC} clang)\nproject(p)",
-            "include(toolchain.cmake)\nproject(p)",
-            "SET(CMAKE_CXX_FLAGS_INIT -m32)\nPROJECT (p CXX)",
-        ];
-        for text in picks {
-            assert!(chooses_toolchain(text), "{text}");
-        }
-        let plain = [
-            "cmake_minimum_required(VERSION 3.10)\nproject(p C)\nset(CMAKE_C_COMPILER x)",
-            "# set(CMAKE_C_COMPILER clang)\nproject(p C)",
-            "set(CMAKE_CXX_STANDARD 17)\nproject(p CXX)",
-        ];
-        for text in plain {
-            assert!(!chooses_toolchain(text), "{text}");
-        }
-    }
 
     #[test]
     fn a_project_without_languages_has_nothing_to_seed() {

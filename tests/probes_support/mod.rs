@@ -1,0 +1,88 @@
+//! What the toolchain probe's tests share: jobdeck's configures from its `--json` events, a
+//! cache's entries to compare, and plain cmake run by hand.
+#![allow(
+    dead_code,
+    reason = "each probe test crate uses a different subset of these helpers"
+)]
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+/// A temp path as a command-line argument.
+pub fn arg(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 temp path")
+}
+
+/// The `finished` event of each configure, by job name.
+pub fn configures(events: &[Value]) -> BTreeMap<String, Value> {
+    events
+        .iter()
+        .filter(|e| e["event"] == "finished" && e["stage"] == "configure")
+        .map(|e| (e["job"].as_str().expect("name").to_string(), e.clone()))
+        .collect()
+}
+
+/// A cache's entries, sorted, without comments and blank lines, with the build folder's path
+/// replaced: what must be equal between a seeded and a plain configure.
+pub fn entries(build: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(build.join("CMakeCache.txt"))
+        .unwrap_or_else(|err| panic!("{}: {err}", build.display()));
+    let mut lines: Vec<String> = text
+        .lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#') && !line.starts_with("//"))
+        .map(|line| line.replace(arg(build), "<build>"))
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// `cmake -S <source> -B <build> -DCMAKE_BUILD_TYPE=Debug <extra>` by hand; returns its exit
+/// code.
+pub fn plain_cmake(source: &Path, build: &Path, extra: &[&str]) -> Option<i32> {
+    plain_cmake_with(source, build, extra, &[])
+}
+
+/// [`plain_cmake`] with environment variables set (`Some`) or removed (`None`).
+pub fn plain_cmake_with(
+    source: &Path,
+    build: &Path,
+    extra: &[&str],
+    env: &[(&str, Option<&OsStr>)],
+) -> Option<i32> {
+    let mut command = Command::new("cmake");
+    command
+        .arg("-S")
+        .arg(source)
+        .arg("-B")
+        .arg(build)
+        .arg("-DCMAKE_BUILD_TYPE=Debug")
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    apply_env(&mut command, env);
+    command.status().expect("run cmake").code()
+}
+
+/// Sets (`Some`) or removes (`None`) each variable of `env` for `command`.
+pub fn apply_env(command: &mut Command, env: &[(&str, Option<&OsStr>)]) {
+    for (name, value) in env {
+        match value {
+            Some(value) => command.env(name, value),
+            None => command.env_remove(name),
+        };
+    }
+}
+
+/// The probe folders under a build root.
+pub fn probe_folders(build_root: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(build_root.join(".jobdeck/probe"))
+        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    found.sort();
+    found
+}
