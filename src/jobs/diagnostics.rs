@@ -126,7 +126,12 @@ fn is_find_module(file: &str) -> bool {
     Path::new(file)
         .file_name()
         .and_then(|name| name.to_str())
-        .is_some_and(|name| name.starts_with("Find") && name.ends_with(".cmake"))
+        .is_some_and(|name| {
+            name.starts_with("Find")
+                && Path::new(name)
+                    .extension()
+                    .is_some_and(|ext| ext.eq_ignore_ascii_case("cmake"))
+        })
 }
 
 /// A frame of the call stack that lies in the project.
@@ -202,8 +207,8 @@ pub fn compiler_error_place(error: &str) -> Option<Diagnosis> {
 }
 
 /// Where a failed test run's first failure points in the project, from the tests' own
-/// output: a line that marks a failure (Catch2's `unit_tests.cpp:16: FAILED:`, GoogleTest's
-/// `math_test.cpp:14: Failure`, an `assert`'s `main.c:5: main: Assertion … failed`, a
+/// output: a line that marks a failure (`Catch2`'s `unit_tests.cpp:16: FAILED:`,
+/// `GoogleTest`'s `math_test.cpp:14: Failure`, an `assert`'s `main.c:5: main: Assertion … failed`, a
 /// compiler-style `file:line: error`) first, else any `file:line` of the project. Only a
 /// file that is in the project (not its build folder) counts, named from the project's
 /// folder.

@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod demo;
+pub mod list;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,10 @@ use crate::sys::path_checks;
 
 /// Everything needed to run: the jobs and how to run them.
 #[derive(Debug)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent switches the session starts from"
+)]
 pub struct Plan {
     /// The rows, in display order; each job's dependencies come before it.
     pub jobs: Vec<Job>,
@@ -60,6 +65,8 @@ pub struct Plan {
     pub command_line: Vec<OsString>,
     /// `--demo`: the bundled demo runs.
     pub demo: bool,
+    /// `--list`: print the jobs (`list::lines`) instead of running them.
+    pub list: bool,
 }
 
 /// What to run and how, as plain data: every setting a session starts from.
@@ -121,6 +128,8 @@ pub struct PlanRequest {
     pub trace: Option<PathBuf>,
     /// Run the bundled demo.
     pub demo: bool,
+    /// `--list`: print what would run, run nothing and create nothing.
+    pub list: bool,
     /// The session's command line, program first (for the recap).
     pub command_line: Vec<OsString>,
 }
@@ -265,6 +274,7 @@ impl PlanRequest {
             written_folders: vec![build_root, log_dir],
             command_line: self.command_line.clone(),
             demo: self.demo,
+            list: self.list,
         })
     }
 
