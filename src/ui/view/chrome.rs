@@ -87,6 +87,7 @@ fn progress_spans(progress: &Progress, theme: Theme) -> Vec<Span<'static>> {
     let when = match progress.eta {
         Eta::Unknown => " ETA ?".to_string(),
         Eta::Left(left) => format!(" ETA {}", format_duration(left)),
+        Eta::Overdue(by) => format!(" {}", crate::app::progress::overdue(by)),
         Eta::Ended(at) => {
             return vec![
                 Span::raw(count),
