@@ -118,6 +118,10 @@ fn every_stage_ends_as_its_tool_says_and_the_stages_after_a_failure_are_skipped(
     let summary = events.last().expect("summary");
     assert_eq!(summary["skipped"], 3);
     assert_eq!(summary["failed"], 3);
+    // The failed jobs, as the plain recap lists them; skipped ones are counted, not listed.
+    let listed = summary["unsuccessful"].as_array().expect("a list");
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    assert!(listed.iter().all(|u| u["status"] == "failed"), "{listed:?}");
 }
 
 #[test]

@@ -259,12 +259,20 @@ mod tests {
         assert!((summary.speedup - 1.0).abs() < 1e-9, "{summary:?}");
         assert!((summary.efficiency - 0.5).abs() < 1e-9, "{summary:?}");
         assert_eq!(summary.workers, 3);
-        assert!(summary.line(false).contains(" on 3 workers, "), "{}", summary.line(false));
+        assert!(
+            summary.line(false).contains(" on 3 workers, "),
+            "{}",
+            summary.line(false)
+        );
         let one = crate::app::Summary {
             workers: 1,
             ..summary
         };
-        assert!(one.line(false).contains(" on 1 worker, "), "{}", one.line(false));
+        assert!(
+            one.line(false).contains(" on 1 worker, "),
+            "{}",
+            one.line(false)
+        );
     }
 
     /// Idle time (after everything finished, or between a run and a later re-run) counts
