@@ -15,11 +15,86 @@ use crate::ui::keymap::{KEYMAP, Mode, footer_hints};
 use crate::ui::theme::Theme;
 
 pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
+    let width = usize::from(area.width);
+    // From the fullest header to the most compact; the first that fits is drawn. The
+    // speed-up is what the demo asks people to watch: the efficiency, the wall time (the
+    // ETA or `done in` says how long) and the gauge go first, and at the last the figures
+    // come before the counts, so what is cut at the edge is a count, never the speed-up.
+    let shapes = [
+        Shape::FULL,
+        Shape {
+            efficiency: false,
+            ..Shape::FULL
+        },
+        Shape {
+            efficiency: false,
+            wall: false,
+            short_workers: true,
+            ..Shape::FULL
+        },
+        Shape {
+            efficiency: false,
+            wall: false,
+            short_workers: true,
+            gauge: false,
+            ..Shape::FULL
+        },
+        Shape::COMPACT,
+    ];
+    let spans = shapes
+        .iter()
+        .map(|shape| header_spans(model, theme, *shape))
+        .find(|spans| spans.iter().map(Span::width).sum::<usize>() <= width)
+        .unwrap_or_else(|| header_spans(model, theme, Shape::COMPACT));
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(theme.header()),
+        area,
+    );
+}
+
+/// What the header holds, from the fullest to the most compact.
+#[derive(Debug, Clone, Copy)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent parts of the header, dropped one by one"
+)]
+struct Shape {
+    gauge: bool,
+    wall: bool,
+    efficiency: bool,
+    short_workers: bool,
+    figures_first: bool,
+}
+
+impl Shape {
+    const FULL: Shape = Shape {
+        gauge: true,
+        wall: true,
+        efficiency: true,
+        short_workers: false,
+        figures_first: false,
+    };
+    const COMPACT: Shape = Shape {
+        gauge: false,
+        wall: false,
+        efficiency: false,
+        short_workers: true,
+        figures_first: true,
+    };
+}
+
+fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Vec<Span<'static>> {
     let summary = model.summary();
     let counts = summary.counts;
     let mut spans = vec![Span::styled(" jobdeck ", theme.brand())];
     // First after the name: on a narrow screen, how far and how long is what must stay.
-    spans.extend(progress_spans(&model.progress(), theme));
+    let mut progress = progress_spans(&model.progress(), theme);
+    if !shape.gauge && progress.len() == 3 {
+        progress.remove(1);
+        let count = progress[0].content.trim_end().to_string();
+        progress[0] = Span::raw(count);
+    }
+    spans.extend(progress);
     // Then the flags that change what the keys and the table do, before the counts: on a
     // narrow screen a hidden PAUSED would be a trap.
     if model.is_paused() {
@@ -49,36 +124,46 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
         spans.push(Span::raw(" "));
         spans.push(Span::styled(format!(" /{} ", model.ui.query), theme.flag()));
     }
-    spans.push(Span::raw(" │"));
+    let mut count_spans = vec![Span::raw(" │")];
     for state in JobState::ALL {
         let count = counts.get(state);
         if count > 0 {
-            spans.push(Span::raw(" "));
-            spans.push(Span::styled(
+            count_spans.push(Span::raw(" "));
+            count_spans.push(Span::styled(
                 format!("{count} {}", state.word()),
                 theme.state(state),
             ));
         }
     }
-    // The figures come after the flags: on a narrow screen they are what gets cut.
-    spans.push(Span::raw(format!(
-        " │ {} │ workers {}/{} │ speed-up {:.1}x eff {:.0}%",
-        format_duration(summary.wall),
+    let mut figures = String::new();
+    if shape.wall {
+        figures.push_str(&format!(" │ {}", format_duration(summary.wall)));
+    }
+    let workers = if shape.short_workers { "w" } else { "workers" };
+    figures.push_str(&format!(
+        " │ {workers} {}/{} │ speed-up {:.1}x",
         model.busy_workers(),
         model.workers(),
         summary.speedup,
-        summary.efficiency * 100.0,
-    )));
+    ));
+    if shape.efficiency {
+        figures.push_str(&format!(" eff {:.0}%", summary.efficiency * 100.0));
+    }
     if let Some(launcher) = &model.launcher {
-        spans.push(Span::raw(format!(" │ {launcher}")));
+        figures.push_str(&format!(" │ {launcher}"));
     }
     if let Some(nice) = model.nice {
-        spans.push(Span::raw(format!(" │ nice {nice}")));
+        figures.push_str(&format!(" │ nice {nice}"));
     }
-    frame.render_widget(
-        Paragraph::new(Line::from(spans)).style(theme.header()),
-        area,
-    );
+    let figures = Span::raw(figures);
+    if shape.figures_first {
+        spans.push(figures);
+        spans.extend(count_spans);
+    } else {
+        spans.extend(count_spans);
+        spans.push(figures);
+    }
+    spans
 }
 
 /// `61/159 ███▍     ETA 1m12s`, or `159/159 done in 35.2s` once the work ended.

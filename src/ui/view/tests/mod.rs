@@ -3,6 +3,7 @@
 //! panel, the workers panel and timeline, and common screen sizes have a file each.
 
 mod log_pane;
+mod narrow;
 mod panels;
 mod sizes;
 
@@ -151,12 +152,12 @@ fn main_screen_shows_header_rows_and_footer() {
     assert_eq!(
         screen(&terminal),
         [
-            " jobdeck  2/4 ████     ETA 0.8s │ 1 queued 1 running 1 ok 1 failed │ 2.5s │ work",
-            "  name        kind  state      w   time    cpu    detail                        ",
-            "> broken      cmake failed     w1  0.3s           CMakeLists.txt:3: broken on pu",
-            "  hello-c     cmake ok         w2  1.2s    0.6s   fresh                         ",
-            "  slow-config cmake running    w1  1.3s                                         ",
-            "  zeta        cmake queued                                                      ",
+            " jobdeck  2/4 ETA 0.8s │ w 1/2 │ speed-up 1.1x │ 1 queued 1 running 1 ok 1 faile",
+            "  name        state      w   time    cpu    detail                              ",
+            "> broken      failed     w1  0.3s           CMakeLists.txt:3: broken on purpose ",
+            "  hello-c     ok         w2  1.2s    0.6s   fresh                               ",
+            "  slow-config running    w1  1.3s                                               ",
+            "  zeta        queued                                                            ",
             "                                                                                ",
             " s start c cancel r re-run p pause Enter log o pager +/- pool ? help q quit     ",
         ]

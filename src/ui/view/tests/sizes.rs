@@ -62,11 +62,17 @@ fn ui(model: &mut Model, action: UiAction) {
     app::update(model, Msg::Action(Action::Ui(action)));
 }
 
-/// Table rows that show a job (the column titles and panels excluded).
+/// Table rows that show a job (the column titles and panels excluded): they start with a
+/// name of the collection.
 fn job_rows(lines: &[String]) -> usize {
     lines
         .iter()
-        .filter(|l| l.contains("cmake ") && !l.contains("kind"))
+        .filter(|l| {
+            l.starts_with("  …")
+                || l.starts_with("> …")
+                || l.starts_with("  cmake-")
+                || l.starts_with("> cmake-")
+        })
         .count()
 }
 
