@@ -1,6 +1,8 @@
 //! The title bar (counts, wall time, workers, speed-up, efficiency), the footer (key hints, the search
 //! prompt, the quit question) and the help overlay.
 
+use std::fmt::Write as _;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -137,23 +139,24 @@ fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Vec<Span<'static>>
     }
     let mut figures = String::new();
     if shape.wall {
-        figures.push_str(&format!(" │ {}", format_duration(summary.wall)));
+        let _ = write!(figures, " │ {}", format_duration(summary.wall));
     }
     let workers = if shape.short_workers { "w" } else { "workers" };
-    figures.push_str(&format!(
+    let _ = write!(
+        figures,
         " │ {workers} {}/{} │ speed-up {:.1}x",
         model.busy_workers(),
         model.workers(),
         summary.speedup,
-    ));
+    );
     if shape.efficiency {
-        figures.push_str(&format!(" eff {:.0}%", summary.efficiency * 100.0));
+        let _ = write!(figures, " eff {:.0}%", summary.efficiency * 100.0);
     }
     if let Some(launcher) = &model.launcher {
-        figures.push_str(&format!(" │ {launcher}"));
+        let _ = write!(figures, " │ {launcher}");
     }
     if let Some(nice) = model.nice {
-        figures.push_str(&format!(" │ nice {nice}"));
+        let _ = write!(figures, " │ nice {nice}");
     }
     let figures = Span::raw(figures);
     if shape.figures_first {
