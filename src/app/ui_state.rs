@@ -323,8 +323,21 @@ impl Model {
                 .collect()
         });
         self.ui.positions = None;
-        if sorting && let Some(order) = shown.as_mut() {
-            sort_rows(order, &self.jobs, self.ui.sort, self.now);
+        // A search shows the rows whose name matches first, so `/MPI` lists the MPI
+        // projects above the rows whose error merely mentions MPI (a stable sort keeps the
+        // order within each group).
+        let ranking = !query.is_empty()
+            && shown.as_ref().is_some_and(|order| {
+                let by_name = |&i: &usize| self.jobs[i].name.to_lowercase().contains(&query);
+                order.iter().any(by_name) && !order.iter().all(by_name)
+            });
+        if let Some(order) = shown.as_mut().filter(|_| sorting || ranking) {
+            if sorting {
+                sort_rows(order, &self.jobs, self.ui.sort, self.now);
+            }
+            if ranking {
+                order.sort_by_key(|&i| !self.jobs[i].name.to_lowercase().contains(&query));
+            }
             let mut positions = vec![usize::MAX; self.jobs.len()];
             for (position, &index) in order.iter().enumerate() {
                 positions[index] = position;
@@ -353,7 +366,7 @@ impl Model {
     /// Adds a job that just failed to the failed-only list. A row that stops failing (it was
     /// re-run) stays until the filter is applied again, so the user can watch the re-run end.
     pub(super) fn note_row_changed(&mut self, job: usize) {
-        if self.ui.sort != SortOrder::Name {
+        if self.ui.positions.is_some() {
             // A sorted order is redone on the next tick, failed rows included.
             self.ui.order_stale = true;
             return;
@@ -513,14 +526,23 @@ fn first_held_line(row: &JobRow) -> u64 {
         .saturating_sub(row.output.lines().len() as u64)
 }
 
-/// Whether a row's name, error or detail holds the query (`/MPI` finds the jobs whose error
-/// says MPI, `/cached` the re-configured ones).
+/// Whether a row's name holds the query, or a word of its error or detail starts with it
+/// (`/MPI` finds the jobs whose error says MPI, `/cached` the re-configured ones, but not
+/// every error that says COMPILER).
 fn matches_query(row: &JobRow, lowercase_query: &str) -> bool {
-    let holds = |text: &str| text.to_lowercase().contains(lowercase_query);
-    holds(&row.name)
-        || row.result.error.as_deref().is_some_and(holds)
+    let has_word = |text: &str| {
+        let text = text.to_lowercase();
+        text.match_indices(lowercase_query).any(|(at, _)| {
+            text[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric())
+        })
+    };
+    row.name.to_lowercase().contains(lowercase_query)
+        || row.result.error.as_deref().is_some_and(has_word)
         || row
             .detail
             .as_ref()
-            .is_some_and(|detail| holds(&detail.to_string()))
+            .is_some_and(|detail| has_word(&detail.to_string()))
 }
