@@ -29,7 +29,15 @@ impl Model {
             Action::Cause(action) => return self.on_cause_action(action),
             Action::Options(action) => return self.on_options_action(action),
             Action::Log(action) => return self.on_log_action(action),
-            Action::ToggleLog => self.ui.show_log = !self.ui.show_log,
+            // Opening the log moves to it, so `/` and paging act on what was just opened.
+            Action::ToggleLog => {
+                self.ui.show_log = !self.ui.show_log;
+                self.ui.focus = if self.ui.show_log {
+                    super::Pane::Log
+                } else {
+                    super::Pane::Table
+                };
+            }
             Action::OpenLog => return self.open_log(),
             Action::OpenEditor => return self.open_editor(),
             Action::ToggleWatch => return self.toggle_watch(),

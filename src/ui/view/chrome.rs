@@ -13,7 +13,7 @@ use super::format_duration;
 use crate::app::{
     Action, Counts, Eta, JobState, Model, Overlay, Progress, Prompt, Question, SortOrder, UiAction,
 };
-use crate::ui::keymap::{KEYMAP, Mode, footer_hints};
+use crate::ui::keymap::{FooterState, HelpLine, Mode, footer_hints, help_lines};
 use crate::ui::theme::Theme;
 
 pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
@@ -239,7 +239,7 @@ pub(super) fn render_footer(model: &Model, theme: Theme, frame: &mut Frame, area
     if !model.quitting {
         let used: usize = spans.iter().map(Span::width).sum();
         let room = usize::from(area.width).saturating_sub(used);
-        let hints = footer_hints(mode)
+        let hints = footer_hints(mode, FooterState::of(model))
             .map(|(label, word, action)| {
                 let word = if action == Action::Ui(UiAction::CycleSort) {
                     format!("{word}: {}", model.ui.sort.word())
@@ -289,32 +289,39 @@ fn unfinished(counts: &Counts) -> String {
 
 /// The key list's box: up to 64 columns wide and as tall as the list, in the middle.
 pub(super) fn help_box(area: Rect) -> Rect {
-    let height = u16::try_from(KEYMAP.len() + 2).unwrap_or(u16::MAX);
+    let height = u16::try_from(help_lines().len() + 2).unwrap_or(u16::MAX);
     super::centered(area, 64, height)
 }
 
 /// Key lines that do not fit in the box `popup` (inside its border).
 pub(super) fn help_overflow(popup: Rect) -> u16 {
-    let lines = u16::try_from(KEYMAP.len()).unwrap_or(u16::MAX);
+    let lines = u16::try_from(help_lines().len()).unwrap_or(u16::MAX);
     lines.saturating_sub(popup.height.saturating_sub(2))
 }
 
-/// Every key from the table, in a box over the middle of the screen; on a short screen
-/// it scrolls (`↓`/`↑`), and its title says which lines show.
+/// Every key from the table, by section, in a box over the middle of the screen; on a short
+/// screen it scrolls (`↓`/`↑`, `PgDn`/`PgUp`, `g`/`G`), and its title says which lines show.
 pub(super) fn render_help(model: &Model, theme: Theme, frame: &mut Frame, popup: Rect) {
     let overflow = help_overflow(popup);
     let skip = usize::from(model.ui.help_scroll.min(overflow));
-    let lines: Vec<Line> = KEYMAP
+    let all = help_lines();
+    let lines: Vec<Line> = all
         .iter()
         .skip(skip)
-        .map(|b| {
+        .map(|line| {
+            let b = match line {
+                HelpLine::Heading(section) => {
+                    return Line::from(Span::styled(section.title(), theme.column_titles()));
+                }
+                HelpLine::Key(b) => b,
+            };
             let context = match b.mode {
                 Some(Mode::Search) => "search: ",
                 Some(Mode::Confirm) => "asked: ",
                 Some(Mode::Help) => "help: ",
                 Some(Mode::Causes) => "causes: ",
                 Some(Mode::Options) => "-D: ",
-                Some(Mode::LogSearch) => "log /: ",
+                Some(Mode::LogSearch) => "log search: ",
                 _ => "",
             };
             Line::from(vec![
@@ -327,12 +334,12 @@ pub(super) fn render_help(model: &Model, theme: Theme, frame: &mut Frame, popup:
     let title = if overflow == 0 {
         " keys (? or Esc closes) ".to_string()
     } else {
-        let shown = KEYMAP.len() - usize::from(overflow);
+        let shown = all.len() - usize::from(overflow);
         format!(
-            " keys {}-{} of {} (↓↑ scroll; ? or Esc closes) ",
+            " keys {}-{} of {} (↓↑ PgDn PgUp g G; ? or Esc closes) ",
             skip + 1,
             skip + shown,
-            KEYMAP.len()
+            all.len()
         )
     };
     let block = Block::bordered().title(title).border_style(theme.border());

@@ -147,7 +147,7 @@ fn at_60x15_the_help_scrolls_and_the_sort_shows() {
     assert!(first < fail, "{joined}");
     ui(&mut model, UiAction::ToggleHelp);
     let lines = screen(&draw(&mut model, 60, 15));
-    assert!(lines.iter().any(|l| l.contains("↓↑ scroll")), "{lines:?}");
+    assert!(lines.iter().any(|l| l.contains("↓↑ PgDn")), "{lines:?}");
 }
 
 #[test]
