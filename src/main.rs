@@ -49,6 +49,19 @@ fn main() -> ExitCode {
         Ok(plan) => plan,
         Err(err) => return startup_error(&err.to_string()),
     };
+    if plan.list {
+        // Before the lock, the watchdog and any folder: `--list` creates nothing.
+        for warning in &plan.warnings {
+            jobdeck::sys::text::warn(warning);
+        }
+        let mut out = std::io::stdout().lock();
+        for line in jobdeck::plan::list::lines(&plan, args.json) {
+            if writeln!(out, "{line}").is_err() {
+                break;
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
     // Held until main returns, after the engine is shut down.
     let _build_root = match plan
         .history

@@ -230,3 +230,83 @@ fn folders_whose_names_are_not_utf8_get_distinct_names_logs_and_build_folders() 
         .collect();
     assert_eq!(logs.len(), 2, "each job has its own log: {logs:?}");
 }
+
+/// A project whose configure generates and configures a project of its own inside its build
+/// folder, as the `googletest-download` pattern and `FetchContent`'s sub-builds do.
+fn write_generating_project(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir).expect("create project folder");
+    std::fs::write(
+        dir.join("CMakeLists.txt"),
+        "cmake_minimum_required(VERSION 3.10)\nproject(gen NONE)\n\
+         file(WRITE ${CMAKE_BINARY_DIR}/googletest-download/CMakeLists.txt\n  \
+         \"cmake_minimum_required(VERSION 3.10)\\nproject(download NONE)\\n\")\n\
+         execute_process(COMMAND ${CMAKE_COMMAND} -S . -B .\n  \
+         WORKING_DIRECTORY ${CMAKE_BINARY_DIR}/googletest-download RESULT_VARIABLE r)\n\
+         if(r)\n  message(FATAL_ERROR \"sub-configure failed\")\nendif()\n",
+    )
+    .expect("write CMakeLists.txt");
+}
+
+#[test]
+fn build_folders_and_earlier_build_roots_are_not_projects() {
+    if !cmake_available("build_folders_and_earlier_build_roots_are_not_projects") {
+        return;
+    }
+    let temp = TempDir::new("disc-builds");
+    write_generating_project(&temp.join("gen"));
+    // A project built in its own folder stays a project.
+    write_none_project(&temp.join("in-source"));
+    let mut cmake = Command::new("cmake");
+    cmake
+        .args(["-S", ".", "-B", "."])
+        .current_dir(temp.join("in-source"));
+    assert_eq!(run_command(cmake).code(), 0);
+    // A build folder made by hand, and a session with another build root.
+    let mut cmake = Command::new("cmake");
+    cmake
+        .arg("-S")
+        .arg(temp.join("gen"))
+        .arg("-B")
+        .arg(temp.join("manual"));
+    assert_eq!(run_command(cmake).code(), 0);
+    assert!(
+        temp.join("manual/googletest-download/CMakeCache.txt")
+            .is_file()
+    );
+    let out = temp.join("out");
+    let run = run_jobdeck(["--headless", "-B", path_arg(&out), path_arg(temp.path())]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert!(out.join("gen/googletest-download/CMakeLists.txt").is_file());
+
+    let run = run_jobdeck(["--list", path_arg(temp.path())]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert_eq!(
+        run.stdout.lines().collect::<Vec<_>>(),
+        ["gen", "in-source"],
+        "{run:?}"
+    );
+}
+
+#[test]
+fn list_prints_what_would_run_and_creates_nothing() {
+    let temp = TempDir::new("disc-list");
+    copy_fixture("discovery", temp.path());
+    let run = run_jobdeck(["--list", path_arg(temp.path())]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert_eq!(
+        run.stdout.lines().collect::<Vec<_>>(),
+        ["alpha", "group/beta", "group/deeper/gamma"]
+    );
+    let run = run_jobdeck(["--list", "--json", "--test", path_arg(temp.path())]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    let objects = run.json();
+    assert_eq!(objects.len(), 3, "{objects:?}");
+    assert_eq!(objects[0]["job"], "alpha");
+    assert_eq!(objects[0]["kind"], "cmake");
+    assert_eq!(
+        objects[0]["stages"],
+        serde_json::json!(["configure", "build", "test"])
+    );
+    assert_eq!(objects[0]["build_dir"], path_arg(&temp.join("build/alpha")));
+    assert!(!temp.join("build").exists(), "no build root, no .jobdeck");
+}

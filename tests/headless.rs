@@ -75,28 +75,29 @@ fn plain_lines_report_each_job_and_a_summary() {
     let log = temp.join("build/.jobdeck/logs/bad/configure.log");
     assert!(bad.contains(&format!("(log: {})", log.display())), "{bad}");
     assert!(log.is_file());
-    let summary = lines[2];
+    // The counts last, where a terminal leaves them in view.
+    let summary = lines[8];
     assert!(
         summary.starts_with("2 jobs: 1 ok, 1 failed, 0 cancelled, 0 timeout in "),
         "{summary}"
     );
     assert!(summary.contains("speed-up"), "{summary}");
-    // The recap: what failed, where the logs are, and how to run it again.
-    assert_eq!(lines[3], "did not succeed (1):");
+    // Before them the recap: what failed, where the logs are, and how to run it again.
+    assert_eq!(lines[2], "did not succeed (1):");
     assert!(
-        lines[4].starts_with("  failed    bad  fixture-fatal: deliberate"),
+        lines[3].starts_with("  failed    bad  fixture-fatal: deliberate"),
         "{}",
-        lines[4]
+        lines[3]
     );
-    assert_eq!(lines[5], "causes (1):");
+    assert_eq!(lines[4], "causes (1):");
     assert_eq!(
-        lines[6],
+        lines[5],
         "     1  fixture-fatal: deliberate configure failure"
     );
     let logs = temp.join("build/.jobdeck/logs");
-    assert_eq!(lines[7], format!("logs: {}", logs.display()));
+    assert_eq!(lines[6], format!("logs: {}", logs.display()));
     assert_eq!(
-        lines[8],
+        lines[7],
         format!(
             "re-run them: {} --headless -j2 {} --rerun-failed",
             env!("CARGO_BIN_EXE_jobdeck"),

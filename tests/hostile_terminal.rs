@@ -215,14 +215,14 @@ fn plain_lines_escape_control_characters_in_names_and_errors() {
     assert!(!run.stdout.contains(is_unsafe), "stdout: {:?}", run.stdout);
     assert!(!run.stderr.contains(is_unsafe), "stderr: {:?}", run.stderr);
     let lines: Vec<&str> = run.stdout.lines().collect();
-    // Two jobs, the summary, then the recap: its heading, two jobs, their one cause, the
-    // logs, the re-run.
+    // Two jobs, the recap (its heading, two jobs, their one cause, the logs, the re-run),
+    // then the summary.
     assert_eq!(
         lines.len(),
         10,
-        "two jobs, the summary and the recap: {lines:#?}"
+        "two jobs, the recap and the summary: {lines:#?}"
     );
-    assert_eq!(lines[3], "did not succeed (2):");
+    assert_eq!(lines[2], "did not succeed (2):");
     let evil_line = lines
         .iter()
         .find(|l| l.contains("evil"))

@@ -29,7 +29,15 @@ impl Model {
             Action::Cause(action) => return self.on_cause_action(action),
             Action::Options(action) => return self.on_options_action(action),
             Action::Log(action) => return self.on_log_action(action),
-            Action::ToggleLog => self.ui.show_log = !self.ui.show_log,
+            // Opening the log moves to it, so `/` and paging act on what was just opened.
+            Action::ToggleLog => {
+                self.ui.show_log = !self.ui.show_log;
+                self.ui.focus = if self.ui.show_log {
+                    super::Pane::Log
+                } else {
+                    super::Pane::Table
+                };
+            }
             Action::OpenLog => return self.open_log(),
             Action::OpenEditor => return self.open_editor(),
             Action::ToggleWatch => return self.toggle_watch(),
@@ -346,22 +354,37 @@ impl Model {
             .collect()
     }
 
-    /// Ends each queued job the scheduler skipped, saying which job's end skipped it.
+    /// Ends each queued job the scheduler skipped, saying what failed first: `configure
+    /// failed` for a stage of the same project (its name is the row's already), the job's
+    /// label for another job (`words [letter 3] failed`). A job skipped after a skipped
+    /// one takes that one's reason, so a test skipped after a skipped build names the
+    /// configure failure behind both.
     pub(super) fn mark_skipped(&mut self, skipped: Vec<(JobId, JobId)>) {
         for (dependant, cause) in skipped {
-            let reason = format!(
-                "{} {}",
-                self.job(cause).label(),
-                match self.job(cause).state {
-                    JobState::Skipped => "was skipped",
+            let before = self.job(cause);
+            let reason = if before.state == JobState::Skipped {
+                before
+                    .result
+                    .error
+                    .clone()
+                    .unwrap_or_else(|| "skipped".into())
+            } else {
+                let who = match before.stage {
+                    Some(stage) if before.name == self.job(dependant).name => {
+                        stage.as_str().to_string()
+                    }
+                    _ => before.label(),
+                };
+                let what = match before.state {
                     JobState::Cancelled => "was cancelled",
                     JobState::Timeout => "timed out",
                     _ => "failed",
-                }
-            );
+                };
+                format!("{who} {what}")
+            };
             let row = self.row_mut(dependant);
             row.state = JobState::Skipped;
-            row.result.error = Some(format!("skipped: {reason}"));
+            row.result.error = Some(reason);
             self.report_finished(dependant);
             self.note_row_changed(dependant.0 as usize);
         }

@@ -37,6 +37,9 @@ pub struct Activity {
     pub spans: Vec<Span>,
     /// When the last run ended with nothing left to start (`None` while there is work).
     pub work_ended_at: Option<Instant>,
+    /// Time between the work's end and a re-run that brought work back: the results were
+    /// being read, and the session's wall time leaves it out.
+    pub idle_time: Duration,
     /// Sum of the wall times of every finished run.
     pub job_time: Duration,
     /// Sum of the CPU times of every finished run, where measured.
@@ -59,6 +62,7 @@ impl Activity {
             worker_stats: BTreeMap::new(),
             spans: Vec::new(),
             work_ended_at: None,
+            idle_time: Duration::ZERO,
             job_time: Duration::ZERO,
             cpu_time: Duration::ZERO,
             active_time: Duration::ZERO,
@@ -129,7 +133,10 @@ impl Activity {
     pub fn note_work_end(&mut self, has_ended: bool, now: Instant) {
         match (has_ended, self.work_ended_at) {
             (true, None) => self.work_ended_at = Some(now),
-            (false, Some(_)) => self.work_ended_at = None,
+            (false, Some(ended)) => {
+                self.idle_time += now.saturating_duration_since(ended);
+                self.work_ended_at = None;
+            }
             _ => {}
         }
     }

@@ -86,6 +86,9 @@ pub fn signature(message: &str) -> String {
         .collect();
     let message = message.as_str();
     let lower = message.to_lowercase();
+    if let Some(special) = missing_file_or_module(message, &lower) {
+        return special;
+    }
     if let Some(at) = lower.find("could not find ") {
         let name: String = message[at + "could not find ".len()..]
             .chars()
@@ -114,6 +117,43 @@ pub fn signature(message: &str) -> String {
         return "timed out".to_string();
     }
     generic(message)
+}
+
+/// The causes that a plain "could not find" would misname: a config-mode package (`Could
+/// not find a package configuration file provided by "Eigen3"` is `Could NOT find Eigen3`),
+/// a missing `include()` file (named by its file name, which is the same in every project:
+/// `conanbuildinfo.cmake`), and pkg-config modules, whose names are what differs between
+/// causes (`None of the required 'libzmq;lib0mq' found`).
+fn missing_file_or_module(message: &str, lower: &str) -> Option<String> {
+    if lower.contains("package configuration file")
+        && let Some(at) = message.find("provided by \"")
+    {
+        let rest = &message[at + "provided by \"".len()..];
+        let (name, _) = rest.split_once('"')?;
+        return Some(format!("Could NOT find {name}"));
+    }
+    if let Some(at) = lower.find("include could not find") {
+        let rest = message[at..]
+            .split_once(':')
+            .map_or("", |(_, rest)| rest.trim());
+        let file = rest.split_whitespace().next().unwrap_or("");
+        let name = file.rsplit('/').next().unwrap_or(file);
+        return Some(
+            format!("include could not find {name}")
+                .trim_end()
+                .to_string(),
+        );
+    }
+    let pkg_config = lower.starts_with("none of the required '")
+        || lower.starts_with("a required package was not found");
+    if pkg_config {
+        let mut text: String = message.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.chars().count() > MAX_SIGNATURE {
+            text = text.chars().take(MAX_SIGNATURE - 1).collect::<String>() + "…";
+        }
+        return Some(text);
+    }
+    None
 }
 
 /// The words of a message with quoted text as `"…"`, paths as `<path>` and every number
@@ -263,6 +303,21 @@ mod tests {
             "Cannot find source file: <path> Tried"
         );
         assert_eq!(signature("timed out after 1 s (--timeout)"), "timed out");
+        assert_eq!(
+            signature(
+                "Could not find a package configuration file provided by \"Eigen3\" with any \
+                 of the following names: Eigen3Config.cmake"
+            ),
+            "Could NOT find Eigen3"
+        );
+        assert_eq!(
+            signature("include could not find requested file: /b/p/conanbuildinfo.cmake"),
+            "include could not find conanbuildinfo.cmake"
+        );
+        assert_eq!(
+            signature("None of the required 'libzeromq;libzmq;lib0mq' found"),
+            "None of the required 'libzeromq;libzmq;lib0mq' found"
+        );
         assert_eq!(
             signature("'x' undeclared (first use in this function)"),
             "\"…\" undeclared (first use in this function)"

@@ -40,5 +40,5 @@ pub use progress::{Eta, Progress};
 pub use record::{News, RunRecord};
 use scheduler::job_id;
 pub use stats::{Counts, Summary, WorkerStats};
-pub use ui_state::{Band, LogScroll, UiAction, UiState, Viewport};
+pub use ui_state::{Band, LogScroll, Pane, UiAction, UiState, Viewport};
 pub use update::update;

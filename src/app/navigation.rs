@@ -88,7 +88,7 @@ impl Model {
     /// Redoes a sorted order whose rows changed (or, by time, whose running rows grew).
     pub(super) fn resort_if_stale(&mut self) {
         let growing = self.ui.sort == SortOrder::Time && self.runs_in_flight() > 0;
-        if self.ui.sort != SortOrder::Name && (self.ui.order_stale || growing) {
+        if self.ui.order_stale || growing {
             self.reorder(true);
             self.dirty = true;
         }

@@ -23,8 +23,12 @@ pub enum Eta {
     Unknown,
     /// About this long, with the workers there are now.
     Left(Duration),
-    /// Nothing is left to run: the work ended this long after the session started.
+    /// Nothing is left to run: the work took this long (time between its end and a
+    /// re-run left out).
     Ended(Duration),
+    /// Every job still running has run past its expected time, by up to this much, and
+    /// nothing else is left: it could end any moment, or not.
+    Overdue(Duration),
 }
 
 impl Progress {
@@ -36,6 +40,7 @@ impl Progress {
             Eta::Unknown => format!("{count} {} ETA ?", self.gauge()),
             Eta::Left(left) => format!("{count} {} ETA {}", self.gauge(), format_duration(left)),
             Eta::Ended(at) => format!("{count} done in {}", format_duration(at)),
+            Eta::Overdue(by) => format!("{count} {} {}", self.gauge(), overdue(by)),
         }
     }
 
@@ -53,6 +58,11 @@ impl Progress {
         }
         bar
     }
+}
+
+/// `ETA overdue 42.0s`: the running jobs are past their expected time by this much.
+pub fn overdue(by: Duration) -> String {
+    format!("ETA overdue {}", format_duration(by))
 }
 
 /// Cells of the progress gauge.
@@ -79,10 +89,17 @@ impl Model {
         let total = self.jobs.len();
         let done = self.jobs.iter().filter(|r| r.state.is_finished()).count();
         let eta = match self.activity.work_ended_at {
-            Some(at) => Eta::Ended(at.saturating_duration_since(self.started_at)),
-            None => self.time_left().map_or(Eta::Unknown, Eta::Left),
+            Some(_) => Eta::Ended(self.work_time()),
+            None => self.time_left().unwrap_or(Eta::Unknown),
         };
         Progress { done, total, eta }
+    }
+
+    /// How long work was going on: from the start to the work's end (or now), without the
+    /// time between an end and a later re-run, spent reading the results. The header's
+    /// `done in`, the summary's wall time and the speed-up's clock all count this.
+    pub fn work_time(&self) -> Duration {
+        self.work_elapsed().saturating_sub(self.activity.idle_time)
     }
 
     /// How long the session has been doing work: up to now, or up to when the last run
@@ -94,10 +111,11 @@ impl Model {
             .saturating_duration_since(self.started_at)
     }
 
-    fn time_left(&self) -> Option<Duration> {
+    fn time_left(&self) -> Option<Eta> {
         let session_mean = self.mean_finished_run();
         let mut sum = Duration::ZERO;
         let mut longest = Duration::ZERO;
+        let mut overdue = Duration::ZERO;
         for row in &self.jobs {
             let left = match row.state {
                 JobState::Queued | JobState::Dispatched => row.expected.or(session_mean)?,
@@ -107,7 +125,8 @@ impl Model {
                         .started_at
                         .map_or(Duration::ZERO, |at| self.now.saturating_duration_since(at));
                     // A run past its expected time could end any moment; nothing better is
-                    // known about it.
+                    // known about it, but the header says it is late rather than `0.0s`.
+                    overdue = overdue.max(ran.saturating_sub(expected));
                     expected.saturating_sub(ran)
                 }
                 _ => continue,
@@ -116,7 +135,11 @@ impl Model {
             longest = longest.max(left);
         }
         let workers = u32::try_from(self.workers()).unwrap_or(u32::MAX);
-        Some((sum / workers).max(longest))
+        let left = (sum / workers).max(longest);
+        if left.is_zero() && !overdue.is_zero() {
+            return Some(Eta::Overdue(overdue));
+        }
+        Some(Eta::Left(left))
     }
 
     /// The mean wall time of the runs that ended on their own in this session.
@@ -175,6 +198,42 @@ mod tests {
         finish(&mut model, started[0], Duration::from_secs(3));
         // Two jobs of 3 s each left, one worker.
         assert_eq!(model.progress().eta, Eta::Left(Duration::from_secs(6)));
+    }
+
+    #[test]
+    fn a_job_past_its_estimate_makes_the_eta_say_overdue_not_zero() {
+        let t0 = Instant::now();
+        let mut model = Model::new(vec![node("a", Some(10))], 1, t0);
+        let started = runs(&model.start());
+        start(&mut model, started[0], 0);
+        update(&mut model, Msg::Tick(t0 + Duration::from_secs(60)));
+        let progress = model.progress();
+        assert_eq!(progress.eta, Eta::Overdue(Duration::from_secs(50)));
+        assert!(
+            progress.text().ends_with("ETA overdue 50.0s"),
+            "{}",
+            progress.text()
+        );
+    }
+
+    #[test]
+    fn time_spent_reading_results_before_a_rerun_is_not_counted() {
+        let t0 = Instant::now();
+        let secs = Duration::from_secs;
+        let mut model = Model::new(vec![node("a", None)], 1, t0);
+        let first = runs(&model.start())[0];
+        start(&mut model, first, 0);
+        update(&mut model, Msg::Tick(t0 + secs(5)));
+        finish(&mut model, first, secs(5));
+        // A minute reading the results, then a re-run of 2 s.
+        update(&mut model, Msg::Tick(t0 + secs(65)));
+        let rerun = runs(&update(&mut model, Msg::Action(crate::app::Action::Rerun)))[0];
+        start(&mut model, rerun, 0);
+        update(&mut model, Msg::Tick(t0 + secs(67)));
+        finish(&mut model, rerun, secs(2));
+        update(&mut model, Msg::Tick(t0 + secs(200)));
+        assert_eq!(model.progress().eta, Eta::Ended(secs(7)));
+        assert_eq!(model.summary().wall, secs(7), "not 67 s");
     }
 
     #[test]

@@ -107,7 +107,7 @@ impl Summary {
         };
         format!(
             "{}{} jobs: {} ok, {} failed, {} cancelled, {} timeout{skipped} in {:.2}s; \
-             speed-up {:.2}x, efficiency {:.0}% on {} workers, cpu {:.2}s",
+             speed-up {:.2}x, efficiency {:.0}% on {} worker{}, cpu {:.2}s",
             if interrupted { "interrupted: " } else { "" },
             c.total(),
             c.ok,
@@ -118,6 +118,7 @@ impl Summary {
             self.speedup,
             self.efficiency * 100.0,
             self.workers,
+            if self.workers == 1 { "" } else { "s" },
             self.cpu_time.as_secs_f64(),
         ) + if self.is_launched {
             " (launched jobs not counted)"
@@ -177,11 +178,7 @@ impl Model {
             counts: self.counts(),
             // Up to the moment the work ended: minutes spent reading the results after it
             // are not the session's.
-            wall: self
-                .activity
-                .work_ended_at
-                .unwrap_or(self.now)
-                .saturating_duration_since(self.started_at),
+            wall: self.work_time(),
             active,
             job_time,
             cpu_time: self.activity.cpu_time,
@@ -262,6 +259,20 @@ mod tests {
         assert!((summary.speedup - 1.0).abs() < 1e-9, "{summary:?}");
         assert!((summary.efficiency - 0.5).abs() < 1e-9, "{summary:?}");
         assert_eq!(summary.workers, 3);
+        assert!(
+            summary.line(false).contains(" on 3 workers, "),
+            "{}",
+            summary.line(false)
+        );
+        let one = crate::app::Summary {
+            workers: 1,
+            ..summary
+        };
+        assert!(
+            one.line(false).contains(" on 1 worker, "),
+            "{}",
+            one.line(false)
+        );
     }
 
     /// Idle time (after everything finished, or between a run and a later re-run) counts
@@ -290,8 +301,8 @@ mod tests {
         assert_eq!(model.summary().active, secs(3));
         assert_eq!(
             model.summary().wall,
-            secs(61),
-            "the re-run's end is the new end"
+            secs(3),
+            "the idle minute before the re-run is not counted"
         );
     }
 

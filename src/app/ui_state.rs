@@ -38,6 +38,18 @@ pub struct Viewport {
     /// Help lines that do not fit in the help box (0 while it is closed or fits): how far
     /// it can scroll.
     pub help_overflow: u16,
+    /// Help lines the box shows at once: what `PgDn` scrolls.
+    pub help_page: u16,
+}
+
+/// Which pane has the keys that act on a pane: `/` searches it, `PgUp`/`PgDn` scroll it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    /// The job table.
+    #[default]
+    Table,
+    /// The log pane (opening it with `Enter` moves there; `Esc` goes back to the table).
+    Log,
 }
 
 /// Which part of the selected job's output the log pane shows.
@@ -82,6 +94,16 @@ pub enum UiAction {
     HelpScroll {
         /// Toward the end (true) or the start.
         down: bool,
+    },
+    /// Scroll the key list a page down (true) or up.
+    HelpPage {
+        /// Toward the end (true) or the start.
+        down: bool,
+    },
+    /// Scroll the key list to its end (true) or its start.
+    HelpEdge {
+        /// The end (true) or the start.
+        end: bool,
     },
     /// Show or hide the workers panel.
     ToggleWorkers,
@@ -134,6 +156,8 @@ pub struct UiState {
     pub selected: usize,
     /// Whether the log pane is open.
     pub show_log: bool,
+    /// The pane `/` searches: the log pane while it is open and was moved to.
+    pub focus: Pane,
     /// The causes panel's highlighted cause (`causes.rs`).
     pub causes_panel: CausesPanel,
     /// The log pane's wrap switch and search (`log_view.rs`).
@@ -323,8 +347,21 @@ impl Model {
                 .collect()
         });
         self.ui.positions = None;
-        if sorting && let Some(order) = shown.as_mut() {
-            sort_rows(order, &self.jobs, self.ui.sort, self.now);
+        // A search shows the rows whose name matches first, so `/MPI` lists the MPI
+        // projects above the rows whose error merely mentions MPI (a stable sort keeps the
+        // order within each group).
+        let ranking = !query.is_empty()
+            && shown.as_ref().is_some_and(|order| {
+                let by_name = |&i: &usize| self.jobs[i].name.to_lowercase().contains(&query);
+                order.iter().any(by_name) && !order.iter().all(by_name)
+            });
+        if let Some(order) = shown.as_mut().filter(|_| sorting || ranking) {
+            if sorting {
+                sort_rows(order, &self.jobs, self.ui.sort, self.now);
+            }
+            if ranking {
+                order.sort_by_key(|&i| !self.jobs[i].name.to_lowercase().contains(&query));
+            }
             let mut positions = vec![usize::MAX; self.jobs.len()];
             for (position, &index) in order.iter().enumerate() {
                 positions[index] = position;
@@ -353,7 +390,7 @@ impl Model {
     /// Adds a job that just failed to the failed-only list. A row that stops failing (it was
     /// re-run) stays until the filter is applied again, so the user can watch the re-run end.
     pub(super) fn note_row_changed(&mut self, job: usize) {
-        if self.ui.sort != SortOrder::Name {
+        if self.ui.positions.is_some() {
             // A sorted order is redone on the next tick, failed rows included.
             self.ui.order_stale = true;
             return;
@@ -396,6 +433,9 @@ impl Model {
                 self.ui.failed_only = !self.ui.failed_only;
                 self.apply_filter();
             }
+            UiAction::BeginSearch if self.is_log_focused() => {
+                return self.on_log_action(super::LogAction::BeginSearch);
+            }
             UiAction::BeginSearch => self.ui.overlay = Overlay::Prompt(Prompt::Search),
             UiAction::SearchChar(c) => {
                 self.ui.query.push(c);
@@ -411,6 +451,7 @@ impl Model {
                 self.ui.query.clear();
                 self.apply_filter();
             }
+            UiAction::ClearFilters if self.is_log_focused() => self.ui.focus = Pane::Table,
             UiAction::ClearFilters => {
                 self.ui.query.clear();
                 self.ui.failed_only = false;
@@ -433,13 +474,11 @@ impl Model {
                 };
                 self.ui.help_scroll = 0;
             }
-            UiAction::HelpScroll { down } => {
-                self.ui.help_scroll = if down {
-                    (self.ui.help_scroll + 1).min(self.ui.viewport.help_overflow)
-                } else {
-                    self.ui.help_scroll.saturating_sub(1)
-                };
+            UiAction::HelpScroll { down } => self.scroll_help(down, 1),
+            UiAction::HelpPage { down } => {
+                self.scroll_help(down, self.ui.viewport.help_page.max(1));
             }
+            UiAction::HelpEdge { end } => self.scroll_help(end, u16::MAX),
             UiAction::ToggleWorkers => self.ui.show_workers = !self.ui.show_workers,
             UiAction::ToggleTimeline => self.ui.show_timeline = !self.ui.show_timeline,
             UiAction::JumpRunning { forward } => self.jump_running(forward),
@@ -449,7 +488,11 @@ impl Model {
             UiAction::SetNoColor(no_color) => self.ui.no_color = no_color,
             UiAction::Click { row } => {
                 let table = self.ui.viewport.table;
+                if self.ui.viewport.log.contains(row) {
+                    self.ui.focus = Pane::Log;
+                }
                 if table.contains(row) {
+                    self.ui.focus = Pane::Table;
                     let position = self.ui.table_offset + usize::from(row - table.top);
                     if position < self.shown_len() {
                         self.ui.pinned = true;
@@ -472,6 +515,22 @@ impl Model {
             }
         }
         Vec::new()
+    }
+
+    /// Whether the log pane shows and has the keys.
+    pub fn is_log_focused(&self) -> bool {
+        self.ui.show_log && self.ui.focus == Pane::Log
+    }
+
+    fn scroll_help(&mut self, down: bool, lines: u16) {
+        self.ui.help_scroll = if down {
+            self.ui
+                .help_scroll
+                .saturating_add(lines)
+                .min(self.ui.viewport.help_overflow)
+        } else {
+            self.ui.help_scroll.saturating_sub(lines)
+        };
     }
 
     fn log_page(&self) -> usize {
@@ -513,14 +572,23 @@ fn first_held_line(row: &JobRow) -> u64 {
         .saturating_sub(row.output.lines().len() as u64)
 }
 
-/// Whether a row's name, error or detail holds the query (`/MPI` finds the jobs whose error
-/// says MPI, `/cached` the re-configured ones).
+/// Whether a row's name holds the query, or a word of its error or detail starts with it
+/// (`/MPI` finds the jobs whose error says MPI, `/cached` the re-configured ones, but not
+/// every error that says COMPILER).
 fn matches_query(row: &JobRow, lowercase_query: &str) -> bool {
-    let holds = |text: &str| text.to_lowercase().contains(lowercase_query);
-    holds(&row.name)
-        || row.result.error.as_deref().is_some_and(holds)
+    let has_word = |text: &str| {
+        let text = text.to_lowercase();
+        text.match_indices(lowercase_query).any(|(at, _)| {
+            text[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric())
+        })
+    };
+    row.name.to_lowercase().contains(lowercase_query)
+        || row.result.error.as_deref().is_some_and(has_word)
         || row
             .detail
             .as_ref()
-            .is_some_and(|detail| holds(&detail.to_string()))
+            .is_some_and(|detail| has_word(&detail.to_string()))
 }

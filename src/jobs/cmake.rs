@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::engine::slots::{Held, Joined};
 use crate::engine::token_pipe::TokenPipe;
-use crate::engine::{Detail, Folder, NotSeeded, Outcome, Preparation, Report, RunCtx};
+use crate::engine::{Detail, Diagnosis, Folder, NotSeeded, Outcome, Preparation, Report, RunCtx};
 
 use super::build_tool::{self, Jobserver};
 use super::log_files;
@@ -329,7 +329,22 @@ impl CmakeJob {
             let diagnosis = super::diagnostics::compiler_error_place(&error);
             Some((error, diagnosis))
         };
-        let test = |log: &Path| Some((summaries::failed_tests(log)?, None));
+        // ctest names the failed tests; where to look is in the tests' own output.
+        let test = |log: &Path| {
+            let summary = summaries::failed_tests(log)?;
+            let lines: Vec<String> = summaries::lines(log)?.collect();
+            let Some((file, line)) =
+                super::diagnostics::first_test_failure_place(&lines, source, build_dir)
+            else {
+                return Some((summary, None));
+            };
+            let diagnosis = Diagnosis {
+                message: summary.clone(),
+                file: Some(file.clone()),
+                line: Some(line),
+            };
+            Some((format!("{summary} — {file}:{line}"), Some(diagnosis)))
+        };
         let (tool, first_error): (&str, &FirstError) = match self.stage {
             Stage::Configure => ("cmake", &configure),
             Stage::Build => ("cmake --build", &build),

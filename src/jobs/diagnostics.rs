@@ -21,7 +21,15 @@ pub fn first_cmake_diagnosis(
     source: &Path,
     build_dir: &Path,
 ) -> Option<(String, Diagnosis)> {
-    let mut lines = lines.skip_while(|line| !line.starts_with("CMake Error"));
+    // pkg-config's `pkg_check_modules` names the modules it missed only in the status lines
+    // before its error (`--   Package 'zmq', required by 'virtual:world', not found`).
+    let mut missing_modules = Vec::new();
+    let mut lines = lines.skip_while(|line| {
+        if let Some(module) = missing_pkg_config_module(line) {
+            missing_modules.push(module.to_string());
+        }
+        !line.starts_with("CMake Error")
+    });
     let header = lines.next()?;
     let header = header.trim_end();
     let mut frames = Vec::new();
@@ -61,12 +69,13 @@ pub fn first_cmake_diagnosis(
             message.push_str(line.trim());
         }
     }
+    if message == PKG_CHECK_FAILED && !missing_modules.is_empty() {
+        let _ = write!(message, ": '{}'", missing_modules.join(";"));
+    }
     if message.chars().count() > MAX_MESSAGE {
         message = message.chars().take(MAX_MESSAGE - 1).collect::<String>() + "…";
     }
-    let own = frames
-        .iter()
-        .find_map(|frame| project_frame(frame, source, build_dir));
+    let own = own_frame(&frames, source, build_dir);
     let summary = match &own {
         Some(frame) => format!("{message} — {}", frame.text),
         None => message.clone(),
@@ -77,6 +86,52 @@ pub fn first_cmake_diagnosis(
         line: own.and_then(|frame| frame.line),
     };
     Some((summary, diagnosis))
+}
+
+/// What `pkg_check_modules` says when a module is missing; the names are elsewhere.
+const PKG_CHECK_FAILED: &str = "A required package was not found";
+
+/// The module named by pkg-config's status line for a module it did not find: `--   No
+/// package 'x' found` (pkg-config) or `--   Package 'x', required by 'virtual:world', not
+/// found` (pkgconf).
+fn missing_pkg_config_module(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix("--")?.trim_start();
+    let rest = rest
+        .strip_prefix("No package '")
+        .or_else(|| rest.strip_prefix("Package '"))?;
+    let (module, tail) = rest.split_once('\'')?;
+    (tail.ends_with("not found") || tail.ends_with(" found")).then_some(module)
+}
+
+/// The frame of the call stack to point at: the first in the project, unless it lies in one
+/// of the project's own find modules (`cmake/FindSphinx.cmake`, which failed in
+/// `find_package_handle_standard_args`): then the project's `find_package` call that loaded
+/// it, further down the stack, is what to fix.
+fn own_frame(frames: &[String], source: &Path, build_dir: &Path) -> Option<Frame> {
+    let mut own = frames
+        .iter()
+        .filter_map(|frame| project_frame(frame, source, build_dir));
+    let first = own.next()?;
+    if !is_find_module(&first.file) {
+        return Some(first);
+    }
+    Some(
+        own.find(|frame| !is_find_module(&frame.file))
+            .unwrap_or(first),
+    )
+}
+
+/// Whether `file` is a find module: `Find<Package>.cmake`.
+fn is_find_module(file: &str) -> bool {
+    Path::new(file)
+        .file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| {
+            name.starts_with("Find")
+                && Path::new(name)
+                    .extension()
+                    .is_some_and(|ext| ext.eq_ignore_ascii_case("cmake"))
+        })
 }
 
 /// A frame of the call stack that lies in the project.
@@ -149,6 +204,62 @@ pub fn compiler_error_place(error: &str) -> Option<Diagnosis> {
         file: Some(file.to_string()),
         line: Some(line),
     })
+}
+
+/// Where a failed test run's first failure points in the project, from the tests' own
+/// output: a line that marks a failure (`Catch2`'s `unit_tests.cpp:16: FAILED:`,
+/// `GoogleTest`'s `math_test.cpp:14: Failure`, an `assert`'s `main.c:5: main: Assertion … failed`, a
+/// compiler-style `file:line: error`) first, else any `file:line` of the project. Only a
+/// file that is in the project (not its build folder) counts, named from the project's
+/// folder.
+pub fn first_test_failure_place(
+    lines: &[String],
+    source: &Path,
+    build_dir: &Path,
+) -> Option<(String, u32)> {
+    let place = |line: &String| {
+        line.split_whitespace()
+            .find_map(|word| project_place(word, source, build_dir))
+    };
+    lines
+        .iter()
+        .filter(|line| FAILURE_MARKS.iter().any(|mark| line.contains(mark)))
+        .find_map(place)
+        .or_else(|| lines.iter().find_map(place))
+}
+
+/// Words that mark a line of test output as a failure's report.
+const FAILURE_MARKS: [&str; 6] = [
+    ": FAILED",
+    ": Failure",
+    ": error",
+    ": fatal error",
+    "Assertion",
+    ": failed",
+];
+
+/// `word` (`/src/p/test.cpp:16:`, `test.cpp:16`) as a file of the project and its line.
+fn project_place(word: &str, source: &Path, build_dir: &Path) -> Option<(String, u32)> {
+    let word = word.trim_matches(|c: char| matches!(c, '"' | '\'' | '`' | '(' | ')' | '[' | ']'));
+    let mut parts = word.split(':');
+    let file = parts.next()?;
+    let line: u32 = parts.next()?.parse().ok()?;
+    if file.is_empty() || line == 0 {
+        return None;
+    }
+    let path = Path::new(file);
+    let relative = if path.is_absolute() {
+        if path.starts_with(build_dir) {
+            return None;
+        }
+        path.strip_prefix(source).ok()?
+    } else {
+        path
+    };
+    if relative.as_os_str().is_empty() || !source.join(relative).is_file() {
+        return None;
+    }
+    Some((relative.to_string_lossy().into_owned(), line))
 }
 
 #[cfg(test)]
@@ -227,6 +338,23 @@ mod tests {
             "the build folder is not the project's"
         );
         assert_eq!(diagnose("-- fine\n"), None);
+    }
+
+    #[test]
+    fn pkg_check_modules_names_the_modules_it_missed() {
+        let log = "-- Checking for modules 'zmq>=1.0;0mq'\n\
+                   --   Package 'zmq', required by 'virtual:world', not found\n\
+                   --   No package '0mq' found\n\
+                   CMake Error at /usr/share/cmake-3.25/Modules/FindPkgConfig.cmake:607 (message):\n\
+                   \x20 A required package was not found\n\
+                   Call Stack (most recent call first):\n\
+                   \x20 CMakeLists.txt:4 (pkg_check_modules)\n\n";
+        let (_, diagnosis) = diagnose(log).expect("an error");
+        assert_eq!(
+            diagnosis.message,
+            "A required package was not found: 'zmq;0mq'"
+        );
+        assert_eq!(diagnosis.line, Some(4));
     }
 
     #[test]

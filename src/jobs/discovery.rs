@@ -1,9 +1,12 @@
 //! Finding the CMake projects under a folder.
 //!
 //! A folder holding a `CMakeLists.txt` is a project and is not searched further (its
-//! subfolders are its own `add_subdirectory` children). Hidden folders, the build root and
-//! folders holding a `.jobdeckignore` file are skipped. Symlinks are followed, but each real
-//! folder is visited once, so a symlink loop ends with a warning instead of a hang.
+//! subfolders are its own `add_subdirectory` children). Hidden folders, the build root,
+//! folders holding a `.jobdeckignore` file, build folders (cmake's `CMakeCache.txt` of a
+//! source elsewhere: cmake generates `CMakeLists.txt` files in them, such as
+//! `_deps/googletest-subbuild`) and any jobdeck's build root (it holds `.jobdeck/`) are
+//! skipped, with everything under them. Symlinks are followed, but each real folder is
+//! visited once, so a symlink loop ends with a warning instead of a hang.
 
 use std::collections::HashSet;
 use std::os::unix::fs::MetadataExt;
@@ -114,7 +117,7 @@ fn visit(
         if skip.is_some_and(|skip| path.canonicalize().is_ok_and(|p| p == skip)) {
             continue;
         }
-        if path.join(IGNORE_FILE).exists() {
+        if path.join(IGNORE_FILE).exists() || is_build_folder(&path) {
             continue;
         }
         if path.join(PROJECT_FILE).is_file() {
@@ -133,6 +136,40 @@ fn visit(
     // result is sorted anyway).
     children.sort();
     pending.extend(children.into_iter().rev());
+}
+
+/// The folder in every jobdeck build root that holds its history and lock.
+const JOBDECK_FOLDER: &str = ".jobdeck";
+
+/// Whether `dir` is a build folder, not sources: a jobdeck build root (it holds `.jobdeck/`,
+/// whatever `-B` made it), or a cmake build folder: its `CMakeCache.txt` was made for
+/// sources elsewhere. A project built in its own folder (`cmake .`) has a cache whose home
+/// is that folder, and stays a project.
+fn is_build_folder(dir: &Path) -> bool {
+    if dir.join(JOBDECK_FOLDER).is_dir() {
+        return true;
+    }
+    let cache = dir.join("CMakeCache.txt");
+    if !cache.is_file() {
+        return false;
+    }
+    let home = std::fs::read(&cache).ok().and_then(|text| {
+        String::from_utf8_lossy(&text)
+            .lines()
+            .find_map(|line| line.strip_prefix("CMAKE_HOME_DIRECTORY:INTERNAL="))
+            .map(PathBuf::from)
+    });
+    match home {
+        Some(home) => !same_folder(&home, dir),
+        None => true,
+    }
+}
+
+fn same_folder(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// Marks a project folder visited, so the same project reached through a symlink is listed once.

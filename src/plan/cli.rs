@@ -179,6 +179,11 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
 
+    /// Print the projects this command would run, one per line (with --json, one object
+    /// per project with its stages), and exit without running or creating anything.
+    #[arg(long)]
+    pub list: bool,
+
     /// Run the bundled demo: its projects once per build type plus pseudoword tasks (10-20 s
     /// on two workers), built in a temporary folder that is removed at exit.
     #[arg(long)]
@@ -234,6 +239,7 @@ impl Args {
                     == AnnotationFormat::Github,
             },
             demo: self.demo,
+            list: self.list,
             command_line,
         }
     }

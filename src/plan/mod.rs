@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod demo;
+pub mod list;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -72,6 +73,8 @@ pub struct Plan {
     pub command_line: Vec<OsString>,
     /// `--demo`: the bundled demo runs.
     pub demo: bool,
+    /// `--list`: print the jobs (`list::lines`) instead of running them.
+    pub list: bool,
 }
 
 /// What to run and how, as plain data: every setting a session starts from.
@@ -138,6 +141,8 @@ pub struct PlanRequest {
     pub reports: Reports,
     /// Run the bundled demo.
     pub demo: bool,
+    /// `--list`: print what would run, run nothing and create nothing.
+    pub list: bool,
     /// The session's command line, program first (for the recap).
     pub command_line: Vec<OsString>,
 }
@@ -298,6 +303,7 @@ impl PlanRequest {
             written_folders: vec![build_root, log_dir],
             command_line: self.command_line.clone(),
             demo: self.demo,
+            list: self.list,
         })
     }
 

@@ -13,24 +13,33 @@ use crate::engine::process::describe;
 use crate::session::{CommandLine, Event, Problem, Reporter};
 use crate::sys::text::escape_controls;
 
-/// The reporter that ends a session's plain output, in both modes: the summary line, then
-/// the recap. Nothing is printed after an output was lost (stdout closed, terminal gone).
+/// The reporter that ends a session's plain output, in both modes: the recap, then the
+/// summary line with the counts last, where a terminal leaves them in view. Nothing is
+/// printed after an output was lost (stdout closed, terminal gone).
 #[derive(Debug)]
 pub struct Recap<W: Write> {
     out: W,
+    /// The terminal's width, when stdout is one: each job and cause line is cut to it.
+    width: Option<usize>,
 }
 
 impl Recap<io::Stdout> {
-    /// The recap on stdout.
+    /// The recap on stdout, its lines cut to the terminal's width when stdout is one (a
+    /// file or a pipe gets them whole).
     pub fn stdout() -> Self {
-        Self { out: io::stdout() }
+        let out = io::stdout();
+        let width = rustix::termios::tcgetwinsize(&out)
+            .ok()
+            .map(|size| usize::from(size.ws_col))
+            .filter(|&columns| columns > 0);
+        Self { out, width }
     }
 }
 
 impl<W: Write> Recap<W> {
-    /// The recap on `out`.
-    pub fn new(out: W) -> Self {
-        Self { out }
+    /// The recap on `out`, with lines cut to `width` columns if given.
+    pub fn new(out: W, width: Option<usize>) -> Self {
+        Self { out, width }
     }
 
     /// What was written, for tests.
@@ -49,11 +58,14 @@ impl<W: Write> Reporter for Recap<W> {
         }
         // Speed-up and efficiency count only the time runs were in flight (see
         // `Model::summary`), so time spent looking at a finished table does not dilute them.
-        let lines = std::iter::once(ending.summary.line(ending.interrupted)).chain(recap(
+        let lines = recap(
             ending.unsuccessful,
             model.has_stages(),
             ending.command,
-        ));
+            self.width,
+        )
+        .into_iter()
+        .chain(std::iter::once(ending.summary.line(ending.interrupted)));
         // Not `println!`: it panics when stdout is a closed pipe.
         lines
             .into_iter()
@@ -68,9 +80,16 @@ pub const LISTED: usize = 20;
 
 /// The recap for `unsuccessful` jobs of a session started with `command`;
 /// names carry their stage when the session has stages (`staged`), as the plain lines do.
-/// Skipped jobs are left out: the failure before them is listed, and a re-run brings them
-/// along. Empty when every job succeeded.
-pub fn recap(unsuccessful: &[RunRecord], staged: bool, command: &CommandLine) -> Vec<String> {
+/// Skipped jobs are left out, as they are from JSON's `unsuccessful`: the failure before
+/// them is listed, and a re-run brings them along. Each job and cause is one line, cut to
+/// `width` columns if given; the logs folder and the re-run command are whole, to be
+/// copied. Empty when every job succeeded.
+pub fn recap(
+    unsuccessful: &[RunRecord],
+    staged: bool,
+    command: &CommandLine,
+    width: Option<usize>,
+) -> Vec<String> {
     let listed: Vec<&RunRecord> = unsuccessful
         .iter()
         .filter(|r| r.state != JobState::Skipped)
@@ -78,6 +97,15 @@ pub fn recap(unsuccessful: &[RunRecord], staged: bool, command: &CommandLine) ->
     if listed.is_empty() {
         return Vec::new();
     }
+    let fit = |line: String| match width {
+        Some(width) if line.chars().count() > width => {
+            line.chars()
+                .take(width.saturating_sub(1))
+                .collect::<String>()
+                + "…"
+        }
+        _ => line,
+    };
     let mut lines = vec![format!("did not succeed ({}):", listed.len())];
     for record in listed.iter().take(LISTED) {
         let error = record.error.as_deref().unwrap_or_default();
@@ -86,10 +114,10 @@ pub fn recap(unsuccessful: &[RunRecord], staged: bool, command: &CommandLine) ->
         } else {
             record.name.clone()
         };
-        lines.push(clean(&format!(
+        lines.push(fit(clean(&format!(
             "  {:<9} {name}  {error}",
             record.state.word()
-        )));
+        ))));
     }
     if listed.len() > LISTED {
         lines.push(format!("  … and {} more", listed.len() - LISTED));
@@ -98,7 +126,7 @@ pub fn recap(unsuccessful: &[RunRecord], staged: bool, command: &CommandLine) ->
     if !causes.is_empty() {
         lines.push(format!("causes ({}):", causes.len()));
         for (cause, jobs) in causes {
-            lines.push(clean(&format!("  {jobs:>4}  {cause}")));
+            lines.push(fit(clean(&format!("  {jobs:>4}  {cause}"))));
         }
     }
     // The demo's build root is a temporary folder removed at exit: its logs are gone, and a
@@ -174,13 +202,14 @@ mod tests {
     fn failures_are_listed_with_their_logs_and_the_command_that_reruns_them() {
         let unsuccessful = [
             record("01-basic/A b", JobState::Failed, "main.c:3: error: x"),
-            record("c", JobState::Skipped, "skipped: c [configure] failed"),
+            record("c", JobState::Skipped, "configure failed"),
             record("d", JobState::Timeout, ""),
         ];
         let lines = recap(
             &unsuccessful,
             true,
             &args(&["jobdeck", "--build", "my dir"]),
+            None,
         );
         assert_eq!(
             lines,
@@ -202,13 +231,13 @@ mod tests {
         let many: Vec<RunRecord> = (0..25)
             .map(|i| record(&format!("p{i}"), JobState::Failed, "e"))
             .collect();
-        let lines = recap(&many, false, &args(&["jobdeck", "--rerun-failed"]));
+        let lines = recap(&many, false, &args(&["jobdeck", "--rerun-failed"]), None);
         assert_eq!(lines.len(), 1 + LISTED + 5);
         assert_eq!(lines[LISTED + 1], "  … and 5 more");
         assert_eq!(lines[LISTED + 2..LISTED + 4], ["causes (1):", "    25  e"]);
         assert_eq!(lines[LISTED + 5], "re-run them: jobdeck --rerun-failed");
         assert_eq!(lines[1], "  failed    p0  e", "no stage without stages");
-        let demo = recap(&many[..1], false, &args(&["jobdeck", "--demo"]));
+        let demo = recap(&many[..1], false, &args(&["jobdeck", "--demo"]), None);
         assert_eq!(
             demo,
             [
@@ -219,6 +248,35 @@ mod tests {
             ],
             "its logs are gone"
         );
-        assert!(recap(&[], false, &args(&["jobdeck"])).is_empty());
+        assert!(recap(&[], false, &args(&["jobdeck"]), None).is_empty());
+    }
+
+    #[test]
+    fn at_a_terminals_width_each_failure_is_one_line() {
+        let long = "Could NOT find Boost: (Required is at least version \"1.70\") (found \
+                    Boost_INCLUDE_DIR-NOTFOUND) — CMakeLists.txt:8 (find_package)";
+        let lines = recap(
+            &[record(
+                "07-failing/B-missing-package",
+                JobState::Failed,
+                long,
+            )],
+            true,
+            &args(&[
+                "jobdeck",
+                "--build",
+                "/a/path/that/is/long/enough/to/pass/eighty/columns/x",
+            ]),
+            Some(80),
+        );
+        assert_eq!(lines[0], "did not succeed (1):");
+        assert_eq!(lines[1].chars().count(), 80, "{}", lines[1]);
+        assert!(lines[1].ends_with('…'), "{}", lines[1]);
+        assert!(
+            lines
+                .last()
+                .is_some_and(|l| l.starts_with("re-run them: ") && l.ends_with(" --rerun-failed")),
+            "the command is whole, to be copied: {lines:?}"
+        );
     }
 }

@@ -18,7 +18,7 @@ use crossbeam_channel::{Receiver, never, select};
 
 use super::reporter::{Ending, Event, Problem, Reporter};
 use super::{End, Session};
-use crate::app::{self, Action, Effect, Model, Msg, News};
+use crate::app::{self, Action, Effect, JobState, Model, Msg, News};
 use crate::engine::JobId;
 
 /// Engine events taken per turn, so input is read between chunks of a flood.
@@ -269,9 +269,14 @@ impl<'a, F: Frontend> Runner<'a, F> {
         } else {
             End::SomeUnsuccessful
         };
+        // Skipped jobs are not listed: the failure before each is (JSON's `unsuccessful`
+        // and the plain recap name the same jobs).
         let unsuccessful: Vec<_> = (0..model.jobs.len())
             .map(|index| JobId(u32::try_from(index).unwrap_or(u32::MAX)))
-            .filter(|&job| model.job(job).state.is_unsuccessful())
+            .filter(|&job| {
+                let state = model.job(job).state;
+                state.is_unsuccessful() && state != JobState::Skipped
+            })
             .map(|job| model.record(job))
             .collect();
         let summary = model.summary();

@@ -143,7 +143,7 @@ fn plain_lines_and_the_recap_print_what_headless_prints() {
         std::time::Instant::now(),
     );
     let mut lines = Lines::new(false, Vec::new(), Vec::new());
-    let mut recap = Recap::new(Vec::new());
+    let mut recap = Recap::new(Vec::new(), None);
     let summary = model.summary();
     let command = CommandLine::default();
     let ending = super::Ending {

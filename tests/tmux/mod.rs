@@ -33,6 +33,12 @@ impl Tmux {
     /// Starts `command` in a detached 100x30 session on a server named after `label`; the
     /// pane stays after the command exits, so its last screen can be read.
     pub fn start(label: &str, command: &str) -> Self {
+        Self::start_sized(label, command, (100, 30))
+    }
+
+    /// `start` in a session of `(columns, rows)`.
+    pub fn start_sized(label: &str, command: &str, (columns, rows): (u16, u16)) -> Self {
+        let (columns, rows) = (columns.to_string(), rows.to_string());
         let tmux = Self {
             socket: format!("e2e-{label}-{}", std::process::id()),
         };
@@ -42,9 +48,9 @@ impl Tmux {
             "-s",
             SESSION,
             "-x",
-            "100",
+            &columns,
             "-y",
-            "30",
+            &rows,
             command,
         ]);
         assert!(started.status.success(), "tmux new-session: {started:?}");

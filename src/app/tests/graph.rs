@@ -128,7 +128,12 @@ fn the_stages_after_a_failure_are_skipped_and_reported_once() {
         ]
     );
     let error = model.jobs[2].result.error.as_deref().unwrap_or_default();
-    assert_eq!(error, "skipped: a [build] was skipped");
+    assert_eq!(
+        error, "configure failed",
+        "the failure behind the skipped build"
+    );
+    let error = model.jobs[1].result.error.as_deref().unwrap_or_default();
+    assert_eq!(error, "configure failed");
     assert_eq!(model.counts().skipped, 2);
 }
 

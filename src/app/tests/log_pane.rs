@@ -236,3 +236,36 @@ fn y_and_shift_y_copy_the_error_and_the_log_path() {
         [Effect::Copy("/b/.jobdeck/logs/a/configure.log".into())]
     );
 }
+
+/// `/` searches what has focus (issue 22): the log pane once `Enter` opened it and moved
+/// there, the table again after `Esc`, which leaves the pane open.
+#[test]
+fn slash_searches_the_focused_pane_and_esc_goes_back_to_the_table() {
+    use crate::app::{Overlay, Pane, Prompt};
+    let mut model = with_lines(&["boost here"]);
+    ui(&mut model, UiAction::BeginSearch);
+    assert_eq!(
+        model.ui.overlay,
+        Overlay::Prompt(Prompt::Search),
+        "the table"
+    );
+    ui(&mut model, UiAction::CancelSearch);
+    act(&mut model, Action::ToggleLog);
+    assert_eq!(model.ui.focus, Pane::Log);
+    ui(&mut model, UiAction::BeginSearch);
+    assert_eq!(
+        model.ui.overlay,
+        Overlay::Prompt(Prompt::LogSearch),
+        "the log"
+    );
+    act(&mut model, Action::Log(crate::app::LogAction::CancelSearch));
+    ui(&mut model, UiAction::ClearFilters);
+    assert_eq!(model.ui.focus, Pane::Table, "Esc: back to the table");
+    assert!(model.ui.show_log, "the pane stays open");
+    ui(&mut model, UiAction::BeginSearch);
+    assert_eq!(model.ui.overlay, Overlay::Prompt(Prompt::Search));
+    ui(&mut model, UiAction::CancelSearch);
+    act(&mut model, Action::ToggleLog);
+    assert!(!model.ui.show_log, "Enter hides the pane, as it always did");
+    assert_eq!(model.ui.focus, Pane::Table);
+}

@@ -173,6 +173,7 @@ pub fn viewport(model: &mut Model, table_rows: u16, log_rows: u16) {
                 height: log_rows,
             },
             help_overflow: 0,
+            help_page: 0,
         }),
     );
 }

@@ -170,6 +170,42 @@ fn search_filters_names_while_typing_and_escape_clears_it() {
     assert_eq!(m.ui.selected, 0);
 }
 
+/// `/MPI` lists the project named MPI first, then the one whose error names MPI, and not
+/// the one whose error says COMPILER (issue 22).
+#[test]
+fn search_ranks_name_matches_first_and_matches_error_words_not_their_middles() {
+    let (mut m, _) = projects(&["a-proj", "mpi-hello", "zlib"], 3);
+    let errors = [
+        Some("Could NOT find MPI (missing: MPI_C_FOUND)"),
+        None,
+        Some("No CMAKE_CXX_COMPILER could be found."),
+    ];
+    for (job, error) in errors.into_iter().enumerate() {
+        let index = u32::try_from(job).expect("few");
+        started(&mut m, index, job);
+        let run = m.jobs[job].run;
+        let mut end = finished(failed());
+        if let EventKind::Finished(f) = &mut end {
+            f.error = error.map(str::to_string);
+        }
+        event(&mut m, index, run, end);
+    }
+    ui(&mut m, UiAction::BeginSearch);
+    for c in "MPI".chars() {
+        ui(&mut m, UiAction::SearchChar(c));
+    }
+    assert_eq!(m.shown_len(), 2, "not the COMPILER error");
+    assert_eq!(
+        (m.shown_job(0), m.shown_job(1)),
+        (Some(1), Some(0)),
+        "the name match first"
+    );
+    act(&mut m, Action::SelectFirst);
+    assert_eq!(m.ui.selected, 1);
+    act(&mut m, Action::SelectNext);
+    assert_eq!(m.ui.selected, 0);
+}
+
 #[test]
 fn search_finds_errors_and_details_too() {
     let (mut m, _) = projects(&["a", "b", "c"], 3);

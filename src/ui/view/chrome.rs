@@ -1,6 +1,8 @@
 //! The title bar (counts, wall time, workers, speed-up, efficiency), the footer (key hints, the search
 //! prompt, the quit question) and the help overlay.
 
+use std::fmt::Write as _;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -11,15 +13,90 @@ use super::format_duration;
 use crate::app::{
     Action, Counts, Eta, JobState, Model, Overlay, Progress, Prompt, Question, SortOrder, UiAction,
 };
-use crate::ui::keymap::{KEYMAP, Mode, footer_hints};
+use crate::ui::keymap::{FooterState, HelpLine, Mode, footer_hints, help_lines};
 use crate::ui::theme::Theme;
 
 pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
+    let width = usize::from(area.width);
+    // From the fullest header to the most compact; the first that fits is drawn. The
+    // speed-up is what the demo asks people to watch: the efficiency, the wall time (the
+    // ETA or `done in` says how long) and the gauge go first, and at the last the figures
+    // come before the counts, so what is cut at the edge is a count, never the speed-up.
+    let shapes = [
+        Shape::FULL,
+        Shape {
+            efficiency: false,
+            ..Shape::FULL
+        },
+        Shape {
+            efficiency: false,
+            wall: false,
+            short_workers: true,
+            ..Shape::FULL
+        },
+        Shape {
+            efficiency: false,
+            wall: false,
+            short_workers: true,
+            gauge: false,
+            ..Shape::FULL
+        },
+        Shape::COMPACT,
+    ];
+    let spans = shapes
+        .iter()
+        .map(|shape| header_spans(model, theme, *shape))
+        .find(|spans| spans.iter().map(Span::width).sum::<usize>() <= width)
+        .unwrap_or_else(|| header_spans(model, theme, Shape::COMPACT));
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(theme.header()),
+        area,
+    );
+}
+
+/// What the header holds, from the fullest to the most compact.
+#[derive(Debug, Clone, Copy)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent parts of the header, dropped one by one"
+)]
+struct Shape {
+    gauge: bool,
+    wall: bool,
+    efficiency: bool,
+    short_workers: bool,
+    figures_first: bool,
+}
+
+impl Shape {
+    const FULL: Shape = Shape {
+        gauge: true,
+        wall: true,
+        efficiency: true,
+        short_workers: false,
+        figures_first: false,
+    };
+    const COMPACT: Shape = Shape {
+        gauge: false,
+        wall: false,
+        efficiency: false,
+        short_workers: true,
+        figures_first: true,
+    };
+}
+
+fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Vec<Span<'static>> {
     let summary = model.summary();
     let counts = summary.counts;
     let mut spans = vec![Span::styled(" jobdeck ", theme.brand())];
     // First after the name: on a narrow screen, how far and how long is what must stay.
-    spans.extend(progress_spans(&model.progress(), theme));
+    let mut progress = progress_spans(&model.progress(), theme);
+    if !shape.gauge && progress.len() == 3 {
+        progress.remove(1);
+        let count = progress[0].content.trim_end().to_string();
+        progress[0] = Span::raw(count);
+    }
+    spans.extend(progress);
     // Then the flags that change what the keys and the table do, before the counts: on a
     // narrow screen a hidden PAUSED would be a trap.
     if model.is_paused() {
@@ -53,43 +130,55 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
         spans.push(Span::raw(" "));
         spans.push(Span::styled(" waiting for memory ", theme.alert()));
     }
-    spans.push(Span::raw(" │"));
+    let mut count_spans = vec![Span::raw(" │")];
     for state in JobState::ALL {
         let count = counts.get(state);
         if count > 0 {
-            spans.push(Span::raw(" "));
-            spans.push(Span::styled(
+            count_spans.push(Span::raw(" "));
+            count_spans.push(Span::styled(
                 format!("{count} {}", state.word()),
                 theme.state(state),
             ));
         }
     }
-    // The figures come after the flags: on a narrow screen they are what gets cut.
-    spans.push(Span::raw(format!(
-        " │ {} │ workers {}/{} │ speed-up {:.1}x eff {:.0}%",
-        format_duration(summary.wall),
+    let mut figures = String::new();
+    if shape.wall {
+        let _ = write!(figures, " │ {}", format_duration(summary.wall));
+    }
+    let workers = if shape.short_workers { "w" } else { "workers" };
+    let _ = write!(
+        figures,
+        " │ {workers} {}/{} │ speed-up {:.1}x",
         model.busy_workers(),
         model.workers(),
         summary.speedup,
-        summary.efficiency * 100.0,
-    )));
+    );
+    if shape.efficiency {
+        let _ = write!(figures, " eff {:.0}%", summary.efficiency * 100.0);
+    }
     if model.slot_pool && model.has_stages() {
-        spans.push(Span::raw(format!(
+        let _ = write!(
+            figures,
             " │ slots {}/{}",
             model.slots_in_use(),
             model.workers()
-        )));
+        );
     }
     if let Some(launcher) = &model.launcher {
-        spans.push(Span::raw(format!(" │ {launcher}")));
+        let _ = write!(figures, " │ {launcher}");
     }
     if let Some(nice) = model.nice {
-        spans.push(Span::raw(format!(" │ nice {nice}")));
+        let _ = write!(figures, " │ nice {nice}");
     }
-    frame.render_widget(
-        Paragraph::new(Line::from(spans)).style(theme.header()),
-        area,
-    );
+    let figures = Span::raw(figures);
+    if shape.figures_first {
+        spans.push(figures);
+        spans.extend(count_spans);
+    } else {
+        spans.extend(count_spans);
+        spans.push(figures);
+    }
+    spans
 }
 
 /// `61/159 ███▍     ETA 1m12s`, or `159/159 done in 35.2s` once the work ended.
@@ -98,6 +187,7 @@ fn progress_spans(progress: &Progress, theme: Theme) -> Vec<Span<'static>> {
     let when = match progress.eta {
         Eta::Unknown => " ETA ?".to_string(),
         Eta::Left(left) => format!(" ETA {}", format_duration(left)),
+        Eta::Overdue(by) => format!(" {}", crate::app::progress::overdue(by)),
         Eta::Ended(at) => {
             return vec![
                 Span::raw(count),
@@ -161,7 +251,7 @@ pub(super) fn render_footer(model: &Model, theme: Theme, frame: &mut Frame, area
     if !model.quitting {
         let used: usize = spans.iter().map(Span::width).sum();
         let room = usize::from(area.width).saturating_sub(used);
-        let hints = footer_hints(mode)
+        let hints = footer_hints(mode, FooterState::of(model))
             .map(|(label, word, action)| {
                 let word = if action == Action::Ui(UiAction::CycleSort) {
                     format!("{word}: {}", model.ui.sort.word())
@@ -211,32 +301,39 @@ fn unfinished(counts: &Counts) -> String {
 
 /// The key list's box: up to 64 columns wide and as tall as the list, in the middle.
 pub(super) fn help_box(area: Rect) -> Rect {
-    let height = u16::try_from(KEYMAP.len() + 2).unwrap_or(u16::MAX);
+    let height = u16::try_from(help_lines().len() + 2).unwrap_or(u16::MAX);
     super::centered(area, 64, height)
 }
 
 /// Key lines that do not fit in the box `popup` (inside its border).
 pub(super) fn help_overflow(popup: Rect) -> u16 {
-    let lines = u16::try_from(KEYMAP.len()).unwrap_or(u16::MAX);
+    let lines = u16::try_from(help_lines().len()).unwrap_or(u16::MAX);
     lines.saturating_sub(popup.height.saturating_sub(2))
 }
 
-/// Every key from the table, in a box over the middle of the screen; on a short screen
-/// it scrolls (`↓`/`↑`), and its title says which lines show.
+/// Every key from the table, by section, in a box over the middle of the screen; on a short
+/// screen it scrolls (`↓`/`↑`, `PgDn`/`PgUp`, `g`/`G`), and its title says which lines show.
 pub(super) fn render_help(model: &Model, theme: Theme, frame: &mut Frame, popup: Rect) {
     let overflow = help_overflow(popup);
     let skip = usize::from(model.ui.help_scroll.min(overflow));
-    let lines: Vec<Line> = KEYMAP
+    let all = help_lines();
+    let lines: Vec<Line> = all
         .iter()
         .skip(skip)
-        .map(|b| {
+        .map(|line| {
+            let b = match line {
+                HelpLine::Heading(section) => {
+                    return Line::from(Span::styled(section.title(), theme.column_titles()));
+                }
+                HelpLine::Key(b) => b,
+            };
             let context = match b.mode {
                 Some(Mode::Search) => "search: ",
                 Some(Mode::Confirm) => "asked: ",
                 Some(Mode::Help) => "help: ",
                 Some(Mode::Causes) => "causes: ",
                 Some(Mode::Options) => "-D: ",
-                Some(Mode::LogSearch) => "log /: ",
+                Some(Mode::LogSearch) => "log search: ",
                 _ => "",
             };
             Line::from(vec![
@@ -249,12 +346,12 @@ pub(super) fn render_help(model: &Model, theme: Theme, frame: &mut Frame, popup:
     let title = if overflow == 0 {
         " keys (? or Esc closes) ".to_string()
     } else {
-        let shown = KEYMAP.len() - usize::from(overflow);
+        let shown = all.len() - usize::from(overflow);
         format!(
-            " keys {}-{} of {} (↓↑ scroll; ? or Esc closes) ",
+            " keys {}-{} of {} (↓↑ PgDn PgUp g G; ? or Esc closes) ",
             skip + 1,
             skip + shown,
-            KEYMAP.len()
+            all.len()
         )
     };
     let block = Block::bordered().title(title).border_style(theme.border());

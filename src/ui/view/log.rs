@@ -61,9 +61,15 @@ pub(super) fn render_log(model: &Model, theme: Theme, frame: &mut Frame, area: R
         Span::styled(format!(" {} ", row.name), theme.key()),
         Span::styled(format!("run {} · {position}{log} ", row.runs), theme.dim()),
     ]);
+    // The focused pane's border is drawn as a key is, so it is plain where `/` will search.
+    let border = if model.is_log_focused() {
+        theme.key()
+    } else {
+        theme.border()
+    };
     let block = Block::new()
         .borders(Borders::TOP)
-        .border_style(theme.border())
+        .border_style(border)
         .title(title);
     let first = row.output.total.saturating_sub(held.len() as u64);
     let lines: Vec<Line> = held

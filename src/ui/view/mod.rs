@@ -110,6 +110,7 @@ pub fn viewport(regions: &Regions) -> Viewport {
         table: below_first_line(regions.table),
         log: regions.log.map(below_first_line).unwrap_or_default(),
         help_overflow: regions.help.map_or(0, chrome::help_overflow),
+        help_page: regions.help.map_or(0, |help| help.height.saturating_sub(2)),
     }
 }
 

@@ -14,29 +14,70 @@ use crate::app::{JobRow, JobState, Model};
 use crate::jobs::Stage;
 use crate::ui::theme::Theme;
 
-/// The fixed columns after the name: stage (only when projects have several), kind, state,
-/// worker, wall time, CPU time; the detail takes the rest.
-const FIXED: [Constraint; 6] = [
-    Constraint::Length(9),
-    Constraint::Length(5),
-    Constraint::Length(10),
-    Constraint::Length(3),
-    Constraint::Length(7),
-    Constraint::Length(6),
-];
+/// The columns after the name that may be left out: the stage (only when projects have
+/// several), the kind (only when the jobs are of several kinds: a column that says `cmake`
+/// on every row tells nothing), below 70 columns the worker, and the CPU time below 70
+/// columns (100 with stages, whose column takes room of its own): the workers panel has
+/// both. Their room goes to the detail, which says what went wrong.
+#[derive(Debug, Clone, Copy)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent columns, each shown or not"
+)]
+struct Columns {
+    stage: bool,
+    kind: bool,
+    worker: bool,
+    cpu: bool,
+}
 
-/// The name column fits the longest name in view, up to a third of the width, so the
-/// detail column (the error summary) gets the rest; longer names lose their middle.
-fn widths(names: impl Iterator<Item = usize>, width: u16, staged: bool) -> Vec<Constraint> {
-    let longest = names.max().unwrap_or(0);
-    let name = u16::try_from(longest)
-        .unwrap_or(u16::MAX)
-        .clamp(4, (width / 3).max(4));
-    let fixed = if staged { &FIXED[..] } else { &FIXED[1..] };
-    std::iter::once(Constraint::Length(name))
-        .chain(fixed.iter().copied())
-        .chain(std::iter::once(Constraint::Fill(1)))
-        .collect()
+/// Below this many columns the table leaves out the worker and CPU time columns.
+const NARROW: u16 = 70;
+
+impl Columns {
+    fn of(model: &Model, width: u16) -> Self {
+        let first = model.jobs.first().map(|row| row.kind);
+        let stage = model.has_stages();
+        Self {
+            stage,
+            kind: model.jobs.iter().any(|row| Some(row.kind) != first),
+            worker: width >= NARROW,
+            cpu: width >= if stage { 100 } else { NARROW },
+        }
+    }
+
+    /// The column titles, in order.
+    fn titles(self) -> Vec<&'static str> {
+        let mut titles = vec!["name"];
+        titles.extend(self.stage.then_some("stage"));
+        titles.extend(self.kind.then_some("kind"));
+        titles.push("state");
+        titles.extend(self.worker.then_some("w"));
+        titles.push("time");
+        titles.extend(self.cpu.then_some("cpu"));
+        titles.push("detail");
+        titles
+    }
+
+    /// The name column fits the longest name in view, up to a third of the width (a
+    /// quarter, with stages, below 100 columns: the stage column takes its own room), so the
+    /// detail column (the error summary) gets the rest; longer names lose their middle.
+    fn widths(self, names: impl Iterator<Item = usize>, width: u16) -> Vec<Constraint> {
+        let longest = names.max().unwrap_or(0);
+        let share = if self.stage && width < 100 { 4 } else { 3 };
+        let name = u16::try_from(longest)
+            .unwrap_or(u16::MAX)
+            .clamp(4, (width / share).max(4));
+        let mut widths = vec![Constraint::Length(name)];
+        widths.extend(self.stage.then_some(Constraint::Length(9)));
+        widths.extend(self.kind.then_some(Constraint::Length(5)));
+        widths.push(Constraint::Length(10));
+        widths.extend(self.worker.then_some(Constraint::Length(3)));
+        widths.push(Constraint::Length(7));
+        widths.extend(self.cpu.then_some(Constraint::Length(6)));
+        widths.push(Constraint::Fill(1));
+        widths
+    }
 }
 
 pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
@@ -61,21 +102,14 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
             .filter_map(|position| model.shown_job(position))
             .map(|index| &model.jobs[index])
     };
-    let staged = model.has_stages();
-    let widths = widths(in_view().map(|row| columns(&row.name)), area.width, staged);
+    let shown_columns = Columns::of(model, area.width);
+    let widths = shown_columns.widths(in_view().map(|row| columns(&row.name)), area.width);
     let name_width = match widths[0] {
         Constraint::Length(n) => usize::from(n),
         _ => usize::MAX,
     };
-    let rows = in_view().map(|row| job_row(model, theme, row, staged, name_width));
-    let titles: &[&str] = if staged {
-        &[
-            "name", "stage", "kind", "state", "w", "time", "cpu", "detail",
-        ]
-    } else {
-        &["name", "kind", "state", "w", "time", "cpu", "detail"]
-    };
-    let titles = Row::new(titles.iter().copied()).style(theme.column_titles());
+    let rows = in_view().map(|row| job_row(model, theme, row, shown_columns, name_width));
+    let titles = Row::new(shown_columns.titles()).style(theme.column_titles());
     let table = Table::new(rows, widths)
         .header(titles)
         .column_spacing(1)
@@ -94,7 +128,7 @@ fn job_row<'a>(
     model: &Model,
     theme: Theme,
     row: &'a JobRow,
-    staged: bool,
+    shown: Columns,
     name_width: usize,
 ) -> Row<'a> {
     let worker = row.worker.map(|w| format!("w{w}")).unwrap_or_default();
@@ -126,15 +160,29 @@ fn job_row<'a>(
     } else {
         Cell::from(name)
     };
-    let stage = staged.then(|| Cell::from(row.stage.map_or("", Stage::as_str)));
-    let cells = std::iter::once(name).chain(stage).chain([
-        Cell::from(Span::styled(row.kind.as_str(), theme.dim())),
-        Cell::from(Span::styled(row.state.word(), theme.state(row.state))),
-        Cell::from(Span::styled(worker, worker_style)),
-        Cell::from(time),
-        Cell::from(Span::styled(cpu, theme.dim())),
-        Cell::from(detail(row, theme)),
-    ]);
+    let stage = shown
+        .stage
+        .then(|| Cell::from(row.stage.map_or("", Stage::as_str)));
+    let kind = shown
+        .kind
+        .then(|| Cell::from(Span::styled(row.kind.as_str(), theme.dim())));
+    let worker = shown
+        .worker
+        .then(|| Cell::from(Span::styled(worker, worker_style)));
+    let cpu = shown
+        .cpu
+        .then(|| Cell::from(Span::styled(cpu, theme.dim())));
+    let cells = std::iter::once(name)
+        .chain(stage)
+        .chain(kind)
+        .chain([Cell::from(Span::styled(
+            row.state.word(),
+            theme.state(row.state),
+        ))])
+        .chain(worker)
+        .chain([Cell::from(time)])
+        .chain(cpu)
+        .chain([Cell::from(detail(row, theme))]);
     Row::new(cells)
 }
 

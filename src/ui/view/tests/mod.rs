@@ -3,6 +3,7 @@
 //! panel, the workers panel and timeline, and common screen sizes have a file each.
 
 mod log_pane;
+mod narrow;
 mod panels;
 mod sizes;
 
@@ -151,14 +152,14 @@ fn main_screen_shows_header_rows_and_footer() {
     assert_eq!(
         screen(&terminal),
         [
-            " jobdeck  2/4 ████     ETA 0.8s │ 1 queued 1 running 1 ok 1 failed │ 2.5s │ work",
-            "  name        kind  state      w   time    cpu    detail                        ",
-            "> broken      cmake failed     w1  0.3s           CMakeLists.txt:3: broken on pu",
-            "  hello-c     cmake ok         w2  1.2s    0.6s   fresh                         ",
-            "  slow-config cmake running    w1  1.3s                                         ",
-            "  zeta        cmake queued                                                      ",
+            " jobdeck  2/4 ETA 0.8s │ w 1/2 │ speed-up 1.1x │ 1 queued 1 running 1 ok 1 faile",
+            "  name        state      w   time    cpu    detail                              ",
+            "> broken      failed     w1  0.3s           CMakeLists.txt:3: broken on purpose ",
+            "  hello-c     ok         w2  1.2s    0.6s   fresh                               ",
+            "  slow-config running    w1  1.3s                                               ",
+            "  zeta        queued                                                            ",
             "                                                                                ",
-            " s start c cancel r re-run p pause Enter log o pager +/- pool ? help q quit     ",
+            " r re-run x causes s start c cancel p pause Enter log f failed ? help q quit    ",
         ]
     );
 }
@@ -270,41 +271,43 @@ fn failed_filter_and_search_prompt() {
 fn help_lists_every_key_from_the_keymap() {
     let mut model = fixture();
     app::update(&mut model, Msg::Action(Action::Ui(UiAction::ToggleHelp)));
-    let lines = screen(&draw(&mut model, 80, 70));
+    let lines = screen(&draw(&mut model, 80, 90));
     for binding in crate::ui::keymap::KEYMAP {
         find(&lines, binding.help);
     }
 }
 
-/// At 80×24 the key list is longer than the screen: it says which lines show, and `↓`
-/// scrolls to the last key and no further.
+/// At 80×24 the key list is longer than the screen: it says which lines show, and `↓`,
+/// `PgDn`/`PgUp` and `G`/`g` scroll it, no further than its end.
 #[test]
 fn help_scrolls_on_a_short_screen() {
-    let keys = crate::ui::keymap::KEYMAP;
+    let total = crate::ui::keymap::help_lines().len();
     let mut model = fixture();
-    app::update(&mut model, Msg::Action(Action::Ui(UiAction::ToggleHelp)));
-    let lines = screen(&draw(&mut model, 80, 24));
+    let help = |model: &mut Model, action: Option<UiAction>| {
+        if let Some(action) = action {
+            app::update(model, Msg::Action(Action::Ui(action)));
+        }
+        screen(&draw(model, 80, 24))
+    };
+    let lines = help(&mut model, Some(UiAction::ToggleHelp));
     find(
         &lines,
-        &format!("keys 1-22 of {} (↓↑ scroll; ? or Esc closes)", keys.len()),
+        &format!("keys 1-22 of {total} (↓↑ PgDn PgUp g G; ? or Esc closes)"),
     );
-    let last = keys[keys.len() - 1].help;
-    assert!(lines.iter().all(|l| !l.contains(last)), "not yet shown");
-    for _ in 0..keys.len() + 5 {
-        app::update(
-            &mut model,
-            Msg::Action(Action::Ui(UiAction::HelpScroll { down: true })),
-        );
-    }
-    let lines = screen(&draw(&mut model, 80, 24));
-    find(&lines, last);
-    find(&lines, &format!("-{} of {}", keys.len(), keys.len()));
-    app::update(
-        &mut model,
-        Msg::Action(Action::Ui(UiAction::HelpScroll { down: false })),
-    );
-    let lines = screen(&draw(&mut model, 80, 24));
-    assert!(lines.iter().all(|l| !l.contains(last)), "one line back up");
+    find(&lines, "moving");
+    let lines = help(&mut model, Some(UiAction::HelpPage { down: true }));
+    find(&lines, &format!("keys 23-44 of {total}"));
+    let lines = help(&mut model, Some(UiAction::HelpEdge { end: true }));
+    find(&lines, &format!("-{total} of {total}"));
+    find(&lines, "clear the log search");
+    let lines = help(&mut model, Some(UiAction::HelpScroll { down: true }));
+    find(&lines, &format!("-{total} of {total}"));
+    let lines = help(&mut model, Some(UiAction::HelpEdge { end: false }));
+    find(&lines, "keys 1-22 of");
+    let lines = help(&mut model, Some(UiAction::HelpScroll { down: true }));
+    find(&lines, "keys 2-23 of");
+    let lines = help(&mut model, Some(UiAction::HelpPage { down: false }));
+    find(&lines, "keys 1-22 of");
 }
 
 #[test]
