@@ -2,7 +2,7 @@
 //! planning; the engine driven directly for cancels, progress and the gather's scheduling.
 //!
 //! Word counts stay small so the file runs in a second or two on a 2-core machine, apart from
-//! the demo test, which generates the demo's 800 million words (a few seconds).
+//! the demo test, which generates the demo's 4 billion words (several seconds).
 
 mod common;
 
@@ -351,10 +351,10 @@ fn run_in_order(engine: &Engine, rx: &Receiver<EngineEvent>, jobs: &[Job], order
     }
 }
 
-/// `--demo` sizes its word tasks to be seen (100 million words each, half a second or so)
-/// and counts the words rather than writing 400 MB files.
+/// `--demo` sizes its word tasks to be seen (500 million words each, a second or more) and
+/// counts the words rather than writing 2 GB files.
 #[test]
-fn the_demo_counts_a_hundred_million_words_per_task() {
+fn the_demo_counts_its_words_per_task() {
     let tmp = TempDir::new("words-demo");
     let out = tmp.join("out");
     run_words(&out, &["--demo"]);
@@ -377,7 +377,7 @@ fn the_demo_counts_a_hundred_million_words_per_task() {
             .map(|count| count.parse::<u64>().expect("a count"))
             .sum();
         let tasks = if name == "letters.txt" { 4 } else { 1 };
-        assert_eq!(words, tasks * 100_000_000, "{name}");
+        assert_eq!(words, tasks * jobdeck::plan::demo::WORDS_PER_TASK, "{name}");
     }
 }
 
