@@ -162,6 +162,19 @@ pub struct Args {
     /// on two workers), built in a temporary folder that is removed at exit.
     #[arg(long)]
     pub demo: bool,
+
+    /// Run the same work at 1, 2, ... up to the CPUs workers (or the counts given, e.g.
+    /// 1,2,4,8), each from a fresh build root with the same seed, and show the speed-up per
+    /// worker count, the efficiency and Amdahl's serial fraction fitted to them.
+    #[arg(
+        long,
+        value_name = "N,N,...",
+        num_args = 0..=1,
+        default_missing_value = "",
+        value_parser = parse_sweep,
+        conflicts_with_all = ["jobs", "watch", "rerun_failed", "paused", "trace"],
+    )]
+    pub sweep: Option<String>,
 }
 
 impl Args {
@@ -216,11 +229,30 @@ impl Args {
         crate::plan::plan(&self.request(std::env::args_os().collect()))
     }
 
+    /// `--sweep`: the worker counts of its points (`None` without `--sweep`).
+    pub fn sweep_counts(&self) -> Option<Vec<usize>> {
+        self.sweep.as_deref().map(|text| {
+            if text.is_empty() {
+                crate::sweep::default_counts(num_cpus::get())
+            } else {
+                crate::sweep::parse_counts(text).unwrap_or_default()
+            }
+        })
+    }
+
     /// With `--demo` and no `-B`: removes the demo's temporary build root when dropped.
     pub fn demo_cleanup(&self) -> Option<crate::plan::demo::Cleanup> {
         (self.demo && self.build_root.is_none())
             .then(|| crate::plan::demo::Cleanup(crate::plan::demo::build_root()))
     }
+}
+
+/// Checks a `--sweep` list (empty: the default counts).
+fn parse_sweep(text: &str) -> Result<String, String> {
+    if !text.is_empty() {
+        crate::sweep::parse_counts(text)?;
+    }
+    Ok(text.to_string())
 }
 
 fn parse_define(text: &str) -> Result<String, String> {
