@@ -5,6 +5,7 @@
 mod log_pane;
 mod panels;
 mod sizes;
+mod sweep;
 
 use std::time::{Duration, Instant};
 
