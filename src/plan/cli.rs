@@ -115,7 +115,8 @@ pub struct Args {
     pub slurm: bool,
 
     /// Run jobs at this niceness (child processes and worker threads; with --slurm, srun's
-    /// --nice).
+    /// --nice). With --sweep, also measure what a thread at this niceness gets of a CPU it
+    /// shares with one at jobdeck's own.
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(i32).range(-20..=19))]
     pub nice: Option<i32>,
 
@@ -158,8 +159,9 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
 
-    /// Run the bundled demo: its projects once per build type plus pseudoword tasks (10-20 s
-    /// on two workers), built in a temporary folder that is removed at exit.
+    /// Run the bundled demo: its projects once per build type plus pseudoword tasks (about
+    /// 23 s of CPU time: 12-15 s on two idle workers), built in a temporary folder that is
+    /// removed at exit.
     #[arg(long)]
     pub demo: bool,
 

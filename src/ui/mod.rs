@@ -46,21 +46,20 @@ const FRAME: Duration = Duration::from_millis(16);
 pub fn run_tui(session: Session, signals: &StopSignals) -> io::Result<End> {
     let reporters: Vec<Box<dyn Reporter>> =
         vec![Box::new(Warnings::at_exit()), Box::new(Recap::stdout())];
-    run_screen(session, signals, reporters, false)
+    run_screen(session, signals, reporters, None)
 }
 
 /// Runs one point of a sweep on the full screen: the live table as in any session, the
 /// point named in a notice, ending by itself once nothing is left to run. `capture` is the
 /// sweep's reporter.
 pub fn run_sweep_point(
-    mut session: Session,
+    session: Session,
     signals: &StopSignals,
     label: crate::sweep::PointLabel,
     capture: Box<dyn Reporter>,
 ) -> io::Result<End> {
-    app::update(&mut session.model, Msg::Notice(label.to_string()));
     let reporters: Vec<Box<dyn Reporter>> = vec![Box::new(Warnings::at_exit()), capture];
-    run_screen(session, signals, reporters, true)
+    run_screen(session, signals, reporters, Some(label.to_string()))
 }
 
 /// Shows the finished sweep's chart until a key says to go on (`q`, `Esc`, `Enter`).
@@ -82,16 +81,23 @@ pub fn show_sweep(sweep: &crate::sweep::Sweep) -> io::Result<()> {
     }
 }
 
+/// The full screen over `session`; a sweep's point (`sweep_point`, its label) is named in
+/// a notice and ends once nothing is left to run.
 fn run_screen(
     mut session: Session,
     signals: &StopSignals,
     reporters: Vec<Box<dyn Reporter>>,
-    until_idle: bool,
+    sweep_point: Option<String>,
 ) -> io::Result<End> {
     app::update(
         &mut session.model,
         Msg::Action(Action::Ui(UiAction::SetNoColor(Theme::no_color_from_env()))),
     );
+    // After the action above, which would clear it.
+    let until_idle = sweep_point.is_some();
+    if let Some(label) = sweep_point {
+        app::update(&mut session.model, Msg::Notice(label));
+    }
     let screen = Screen {
         until_idle,
         tui: Some(Tui::enter()?),
