@@ -163,10 +163,14 @@ fn sweep(
         Ok(sweep) => sweep,
         Err(err) => return startup_error(&err),
     };
+    // A sweep cut short by a signal or by `q` ends at once, without the chart.
+    if !headless
+        && sweep.cut_short.is_none()
+        && let Err(err) = jobdeck::ui::show_sweep(&sweep)
+    {
+        return startup_error(&format!("terminal error: {err}"));
+    }
     if !headless {
-        if let Err(err) = jobdeck::ui::show_sweep(&sweep) {
-            return startup_error(&format!("terminal error: {err}"));
-        }
         for point in &sweep.points {
             let _ = lines.point(point);
         }

@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{TempDir, cmake_available, path_arg, run_jobdeck, write_project};
+use common::{
+    Streaming, TempDir, cmake_available, path_arg, run_jobdeck, wait_until, write_project,
+};
 
 #[test]
 fn the_sweep_prints_one_json_point_per_worker_count_and_a_fit() {
@@ -106,6 +108,39 @@ fn each_point_starts_from_fresh_build_folders() {
             assert_eq!(history.lines().count(), 3, "{history}");
         }
     }
+}
+
+/// A point cut short by SIGINT is not a point of the curve: the sweep stops, says why, prints
+/// no point for it and exits 130.
+#[test]
+fn an_interrupted_sweep_stops_without_a_partial_point() {
+    let tmp = TempDir::new("sweep-interrupted");
+    let run = Streaming::start([
+        "--json",
+        "--no-cmake",
+        "--words",
+        "2",
+        // Far more than the test waits: the point is running when the signal comes.
+        "--words-per-task",
+        "50000000000",
+        "-B",
+        path_arg(tmp.path()),
+        "--sweep",
+        "1,2",
+    ]);
+    let log = tmp.join("sweep-j1/.jobdeck/logs/output0/words.log");
+    assert!(wait_until(|| log.exists()), "the first point never started");
+    let jobdeck = rustix::process::Pid::from_child(&run.child);
+    rustix::process::kill_process(jobdeck, rustix::process::Signal::INT).expect("SIGINT");
+    let mut seen = Vec::new();
+    let (status, stderr) = run.finish(&mut seen);
+    assert_eq!(status.code(), Some(130), "{stderr}; {seen:#?}");
+    let events = common::parse_json_lines(&seen.join("\n"));
+    assert!(events.iter().all(|e| e["event"] != "sweep"), "{seen:#?}");
+    let summary = events.last().expect("a summary");
+    assert_eq!(summary["event"], "sweep_summary");
+    assert_eq!(summary["points"], 0);
+    assert_eq!(summary["stopped"], "interrupted at -j1");
 }
 
 #[test]

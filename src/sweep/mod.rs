@@ -100,13 +100,19 @@ pub struct Sweep {
     pub nice: Option<Result<nice::NiceContest, String>>,
     /// Why the sweep stopped before its last point, if it did.
     pub stopped: Option<String>,
+    /// How the session of the point that stopped it ended (left out of `points`).
+    pub cut_short: Option<End>,
 }
 
 impl Sweep {
     /// How the sweep ends, for the exit status: the first point that stopped it (a signal,
     /// output gone), else whether every job of every point succeeded.
     pub fn end(&self) -> End {
-        let ends = self.points.iter().map(|point| point.end);
+        let ends = self
+            .points
+            .iter()
+            .map(|point| point.end)
+            .chain(self.cut_short);
         let mut end = End::AllSucceeded;
         for point_end in ends {
             match point_end {
@@ -225,6 +231,20 @@ impl Sweeper {
             }
             let end = end?;
             let captured = captured.take();
+            // A point cut short measured less than the work: it is not a point of the curve.
+            if matches!(end, End::Interrupted | End::OutputClosed) {
+                sweep.stopped = Some(format!("interrupted at -j{workers}"));
+                sweep.cut_short = Some(end);
+                return Ok(sweep);
+            }
+            if captured.cancelled > 0 {
+                sweep.stopped = Some(format!(
+                    "jobs were cancelled at -j{workers}: that point is left out, and the ones \
+                     after it were not run"
+                ));
+                sweep.cut_short = Some(end);
+                return Ok(sweep);
+            }
             let measured = fit::Measured {
                 workers,
                 wall: captured.wall,
@@ -243,17 +263,6 @@ impl Sweeper {
             };
             on_point(&point);
             sweep.add(point);
-            if matches!(end, End::Interrupted | End::OutputClosed) {
-                sweep.stopped = Some(format!("interrupted at -j{workers}"));
-                return Ok(sweep);
-            }
-            if captured.cancelled > 0 {
-                sweep.stopped = Some(format!(
-                    "jobs were cancelled at -j{workers}: the points after it would not be \
-                     comparable"
-                ));
-                return Ok(sweep);
-            }
         }
         if let Some(nice) = self.nice {
             sweep.nice = Some(nice::contest(nice, nice::WINDOW));

@@ -48,6 +48,7 @@ fn sweep() -> Sweep {
             groups: [share(0, 0.9, 0.903), share(10, 0.1, 0.097)],
         })),
         stopped: None,
+        cut_short: None,
     }
 }
 
