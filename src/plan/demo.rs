@@ -1,5 +1,5 @@
-//! `--demo`: a one-command show of the worker pool, sized to take 10 to 20 seconds on two
-//! workers (about 14 s on an idle 2-core machine with a release build).
+//! `--demo`: a one-command show of the worker pool, sized at about 23 s of CPU time with a
+//! release build: 12 to 15 s on two idle workers.
 //!
 //! Its work is computation, never waiting, so that what it shows about threads is true: it
 //! configures every project in `assets/demo` once per build type, as processes (the build
