@@ -26,3 +26,20 @@ pub fn run_headless(session: Session, json: bool, signals: &Receiver<i32>) -> io
     }
     session.run(Unattended, reporters, signals)
 }
+
+/// Runs one point of a sweep: the progress line and the warnings as in any headless session,
+/// but no job lines (the sweep prints one line per point); `capture` is the sweep's reporter.
+pub fn run_sweep_point(
+    session: Session,
+    json: bool,
+    capture: Box<dyn Reporter>,
+    signals: &Receiver<i32>,
+) -> io::Result<End> {
+    let mut reporters: Vec<Box<dyn Reporter>> = Vec::new();
+    if let Some(progress) = ProgressLine::for_stderr(json) {
+        reporters.push(Box::new(progress));
+    }
+    reporters.push(Box::new(Warnings::at_once()));
+    reporters.push(capture);
+    session.run(Unattended, reporters, signals)
+}

@@ -11,6 +11,8 @@
 //! - `records`: the files a session keeps under `<build-root>/.jobdeck` (history, lock);
 //! - `sys`: operating-system helpers (signals, safe opening of files, path checks, text safe
 //!   for a terminal);
+//! - `sweep`: `--sweep`, the same work as a sequence of sessions at several worker counts,
+//!   and the speed-up curve with Amdahl's law fitted to it;
 //! - `ui` and `headless`: the two front ends (which reporters, and who is at the keyboard).
 
 pub mod app;
@@ -20,5 +22,6 @@ pub mod jobs;
 pub mod plan;
 pub mod records;
 pub mod session;
+pub mod sweep;
 pub mod sys;
 pub mod ui;

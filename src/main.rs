@@ -8,8 +8,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use jobdeck::engine::watchdog::{self, Watchdog};
 use jobdeck::headless::run_headless;
+use jobdeck::plan::Plan;
 use jobdeck::plan::cli::Args;
+use jobdeck::records::lock::{BuildRootLock, Locked};
 use jobdeck::session::Session;
+use jobdeck::sweep::Sweeper;
+use jobdeck::sweep::lines::SweepLines;
 
 fn main() -> ExitCode {
     // Descriptors jobdeck inherited without close-on-exec (a pipe of the shell or of a build
@@ -45,7 +49,10 @@ fn main() -> ExitCode {
         Ok(signals) => signals,
         Err(err) => return startup_error(&format!("cannot install signal handlers: {err}")),
     };
-    let mut plan = match args.plan() {
+    if let Some(counts) = args.sweep_counts() {
+        return sweep(&args, counts, headless, &signals);
+    }
+    let plan = match args.plan() {
         Ok(plan) => plan,
         Err(err) => return startup_error(&err.to_string()),
     };
@@ -62,33 +69,12 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
+    let watchdog = spawn_watchdog();
     // Held until main returns, after the engine is shut down.
-    let _build_root = match plan
-        .history
-        .parent()
-        .map(jobdeck::records::lock::lock_build_root)
-    {
-        Some(Err(err)) => return startup_error(&err),
-        Some(Ok(jobdeck::records::lock::Locked::Unlockable(warning))) => {
-            plan.warnings.push(warning);
-            None
-        }
-        Some(Ok(jobdeck::records::lock::Locked::Held(lock))) => Some(lock),
-        None => None,
+    let (plan, _build_root) = match prepare(plan, watchdog) {
+        Ok(prepared) => prepared,
+        Err(err) => return startup_error(&err),
     };
-    for folder in &plan.words_folders {
-        jobdeck::jobs::pseudowords::remove_stale_temporaries(folder);
-    }
-    match std::env::current_exe().and_then(|exe| Watchdog::spawn(&exe)) {
-        Ok(watchdog) => plan.watchdog = Some(watchdog),
-        Err(err) => plan.warnings.push(format!(
-            "cannot start the watchdog ({err}): if jobdeck is killed with SIGKILL, its running \
-             jobs will outlive it"
-        )),
-    }
-    for warning in &plan.warnings {
-        jobdeck::sys::text::warn(warning);
-    }
     if plan.jobs.is_empty() {
         // Only `--rerun-failed` plans nothing without an error: there is nothing left to do.
         return ExitCode::SUCCESS;
@@ -105,6 +91,109 @@ fn main() -> ExitCode {
     match result {
         Ok(end) => ExitCode::from(end.exit_code()),
         Err(err) => startup_error(&format!("terminal error: {err}")),
+    }
+}
+
+/// The watchdog every session of this process registers its jobs with, or the warning that
+/// there is none.
+fn spawn_watchdog() -> Result<std::sync::Arc<Watchdog>, String> {
+    std::env::current_exe()
+        .and_then(|exe| Watchdog::spawn(&exe))
+        .map_err(|err| {
+            format!(
+                "cannot start the watchdog ({err}): if jobdeck is killed with SIGKILL, its \
+                 running jobs will outlive it"
+            )
+        })
+}
+
+/// Readies a planned session: locks its build root, clears what a killed session left,
+/// registers the watchdog, and prints the plan's warnings. The lock is held until the
+/// returned guard is dropped.
+fn prepare(
+    mut plan: Plan,
+    watchdog: Result<std::sync::Arc<Watchdog>, String>,
+) -> Result<(Plan, Option<BuildRootLock>), String> {
+    let lock = match plan
+        .history
+        .parent()
+        .map(jobdeck::records::lock::lock_build_root)
+    {
+        Some(Err(err)) => return Err(err),
+        Some(Ok(Locked::Unlockable(warning))) => {
+            plan.warnings.push(warning);
+            None
+        }
+        Some(Ok(Locked::Held(lock))) => Some(lock),
+        None => None,
+    };
+    for folder in &plan.words_folders {
+        jobdeck::jobs::pseudowords::remove_stale_temporaries(folder);
+    }
+    match watchdog {
+        Ok(watchdog) => plan.watchdog = Some(watchdog),
+        Err(warning) => plan.warnings.push(warning),
+    }
+    for warning in &plan.warnings {
+        jobdeck::sys::text::warn(warning);
+    }
+    Ok((plan, lock))
+}
+
+/// `--sweep`: one session per worker count, each run by the chosen front end, then the
+/// speed-up curve (headless: its lines, printed as each point ends; TUI: a chart, then the
+/// same lines once the terminal is the shell's again).
+fn sweep(
+    args: &Args,
+    counts: Vec<usize>,
+    headless: bool,
+    signals: &jobdeck::sys::signals::StopSignals,
+) -> ExitCode {
+    let sweeper = Sweeper::new(args.request(std::env::args_os().collect()), counts);
+    let watchdog = spawn_watchdog();
+    let mut lines = SweepLines::stdout(args.json);
+    let mut lost = None;
+    let result = sweeper.run(
+        |request, label, capture| {
+            let plan = jobdeck::plan::plan(&request).map_err(|err| err.to_string())?;
+            let (plan, _lock) = prepare(plan, watchdog.clone())?;
+            let session =
+                Session::start(plan).map_err(|short| format!("{short}; pass a smaller -j"))?;
+            let end = if headless {
+                jobdeck::headless::run_sweep_point(session, args.json, capture, &signals.events)
+            } else {
+                jobdeck::ui::run_sweep_point(session, signals, label, capture)
+            };
+            end.map_err(|err| format!("terminal error: {err}"))
+        },
+        |point| {
+            if headless && let Err(err) = lines.point(point) {
+                lost.get_or_insert(err);
+            }
+        },
+    );
+    let sweep = match result {
+        Ok(sweep) => sweep,
+        Err(err) => return startup_error(&err),
+    };
+    // A sweep cut short by a signal or by `q` ends at once, without the chart.
+    if !headless
+        && sweep.cut_short.is_none()
+        && let Err(err) = jobdeck::ui::show_sweep(&sweep)
+    {
+        return startup_error(&format!("terminal error: {err}"));
+    }
+    if !headless {
+        for point in &sweep.points {
+            let _ = lines.point(point);
+        }
+    }
+    if let Err(err) = lines.end(&sweep) {
+        lost.get_or_insert(err);
+    }
+    match lost {
+        Some(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(141),
+        _ => ExitCode::from(sweep.end().exit_code()),
     }
 }
 

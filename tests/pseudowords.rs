@@ -2,7 +2,7 @@
 //! planning; the engine driven directly for cancels, progress and the gather's scheduling.
 //!
 //! Word counts stay small so the file runs in a second or two on a 2-core machine, apart from
-//! the demo test, which generates the demo's 800 million words (a few seconds).
+//! the demo test, which generates the demo's 4 billion words (several seconds).
 
 mod common;
 
@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use clap::Parser;
 use common::{TempDir, engine, run_command, run_jobdeck, timeout};
 use crossbeam_channel::Receiver;
 use jobdeck::engine::run_ctx::PROGRESS_INTERVAL;
@@ -351,34 +352,43 @@ fn run_in_order(engine: &Engine, rx: &Receiver<EngineEvent>, jobs: &[Job], order
     }
 }
 
-/// `--demo` sizes its word tasks to be seen (100 million words each, half a second or so)
-/// and counts the words rather than writing 400 MB files.
+/// `--demo` sizes its word tasks to be seen (500 million words each, a second or more of
+/// CPU), more of them than two workers, and counts the words rather than writing 2 GB
+/// files (the counting itself: `tallying_tasks_count_every_word_and_gather_in_order`).
 #[test]
-fn the_demo_counts_a_hundred_million_words_per_task() {
+fn the_demo_plans_counted_word_tasks_of_full_size() {
     let tmp = TempDir::new("words-demo");
-    let out = tmp.join("out");
-    run_words(&out, &["--demo"]);
-    let files = files_in(&out);
-    assert_eq!(
-        files.keys().map(String::as_str).collect::<Vec<_>>(),
-        [
-            "letters.txt",
-            "output0.txt",
-            "output1.txt",
-            "output2.txt",
-            "output3.txt"
-        ]
+    let args = jobdeck::plan::cli::Args::parse_from([
+        "jobdeck",
+        "--demo",
+        "--no-cmake",
+        "-B",
+        tmp.path().to_str().expect("UTF-8"),
+    ]);
+    let plan = jobdeck::plan::plan(&args.request(Vec::new())).expect("a plan");
+    let files: Vec<_> = plan
+        .jobs
+        .iter()
+        .filter_map(|job| match &job.spec {
+            jobdeck::jobs::JobSpec::Words {
+                job: pseudowords::WordsJob::File { settings, .. },
+                ..
+            } => Some(settings),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(files.len(), 4, "{:?}", plan.jobs);
+    assert!(
+        files.iter().all(|settings| settings.tally
+            && settings.words_per_task == jobdeck::plan::demo::WORDS_PER_TASK)
     );
-    for (name, bytes) in &files {
-        let text = String::from_utf8_lossy(bytes);
-        let words: u64 = text
-            .lines()
-            .map(|line| line.split_once(' ').expect("`word count`").1)
-            .map(|count| count.parse::<u64>().expect("a count"))
-            .sum();
-        let tasks = if name == "letters.txt" { 4 } else { 1 };
-        assert_eq!(words, tasks * 100_000_000, "{name}");
-    }
+    // The letters share those settings through their board; with the files, eight tasks.
+    let letters = plan
+        .jobs
+        .iter()
+        .filter(|job| job.name.starts_with("letter"))
+        .count();
+    assert_eq!(letters, 4 + 1, "four letters and their gather");
 }
 
 /// The demo's tasks count their words instead of keeping them: every word is generated and

@@ -121,7 +121,8 @@ pub struct Args {
     pub slurm: bool,
 
     /// Run jobs at this niceness (child processes and worker threads; with --slurm, srun's
-    /// --nice).
+    /// --nice). With --sweep, also measure what a thread at this niceness gets of a CPU it
+    /// shares with one at jobdeck's own.
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(i32).range(-20..=19))]
     pub nice: Option<i32>,
 
@@ -184,10 +185,24 @@ pub struct Args {
     #[arg(long)]
     pub list: bool,
 
-    /// Run the bundled demo: its projects once per build type plus pseudoword tasks (10-20 s
-    /// on two workers), built in a temporary folder that is removed at exit.
+    /// Run the bundled demo: its projects once per build type plus pseudoword tasks (about
+    /// 23 s of CPU time: 12-15 s on two idle workers), built in a temporary folder that is
+    /// removed at exit.
     #[arg(long)]
     pub demo: bool,
+
+    /// Run the same work at 1, 2, ... up to the CPUs workers (or the counts given, e.g.
+    /// 1,2,4,8), each from a fresh build root with the same seed, and show the speed-up per
+    /// worker count, the efficiency and Amdahl's serial fraction fitted to them.
+    #[arg(
+        long,
+        value_name = "N,N,...",
+        num_args = 0..=1,
+        default_missing_value = "",
+        value_parser = parse_sweep,
+        conflicts_with_all = ["jobs", "watch", "rerun_failed", "paused", "trace"],
+    )]
+    pub sweep: Option<String>,
 }
 
 impl Args {
@@ -250,6 +265,17 @@ impl Args {
         crate::plan::plan(&self.request(std::env::args_os().collect()))
     }
 
+    /// `--sweep`: the worker counts of its points (`None` without `--sweep`).
+    pub fn sweep_counts(&self) -> Option<Vec<usize>> {
+        self.sweep.as_deref().map(|text| {
+            if text.is_empty() {
+                crate::sweep::default_counts(num_cpus::get())
+            } else {
+                crate::sweep::parse_counts(text).unwrap_or_default()
+            }
+        })
+    }
+
     /// With `--demo` and no `-B`: removes the demo's temporary build root when dropped.
     pub fn demo_cleanup(&self) -> Option<crate::plan::demo::Cleanup> {
         (self.demo && self.build_root.is_none())
@@ -276,6 +302,14 @@ impl AnnotationFormat {
             AnnotationFormat::None
         }
     }
+}
+
+/// Checks a `--sweep` list (empty: the default counts).
+fn parse_sweep(text: &str) -> Result<String, String> {
+    if !text.is_empty() {
+        crate::sweep::parse_counts(text)?;
+    }
+    Ok(text.to_string())
 }
 
 fn parse_define(text: &str) -> Result<String, String> {

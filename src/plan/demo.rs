@@ -1,12 +1,14 @@
-//! `--demo`: a one-command show of the worker pool, sized to take 10 to 20 seconds on two
-//! workers (about 14 s on a 2-core machine with a release build).
+//! `--demo`: a one-command show of the worker pool, sized at about 23 s of CPU time with a
+//! release build: 12 to 15 s on two idle workers.
 //!
-//! It configures every project in `assets/demo` once per build type (the build folders are
-//! seeded from the shared toolchain probe, which runs once at the start, so a simple configure
-//! is about 50 ms; with `--no-share-probes` each detects its compilers, about half a second of
-//! CPU; `platform-checks` compiles a test program per check for 2 s of CPU time,
-//! while `slow-config` waits 3 s each time, showing CPU time far below wall time), plus
-//! pseudoword file and letter tasks of a fraction of a second each, spread over the workers.
+//! Its work is computation, never waiting, so that what it shows about threads is true: it
+//! configures every project in `assets/demo` once per build type, as processes (the build
+//! folders are seeded from the shared toolchain probe, which runs once at the start, so a
+//! simple configure is about 50 ms; with `--no-share-probes` each detects its compilers,
+//! about half a second of CPU; `platform-checks` compiles a test program per check, and
+//! `primes` counts the primes below 12000 in CMake's language, about a second of CPU each),
+//! plus eight pseudoword tasks of one to three seconds of CPU each, as threads of jobdeck:
+//! more tasks than workers, so every worker has work to the end.
 //!
 //! The build root is a fresh folder of this process under the system temp folder, so the demo
 //! never writes into the source tree, every demo starts cold (the same length each time), and
@@ -24,10 +26,11 @@ pub const WORDS: usize = 4;
 /// The letter tasks the demo adds when `--letters` is not given.
 pub const LETTERS: &str = "demo";
 
-/// Words per pseudoword task in the demo: about 0.4 s of CPU each on a 2-core machine (0.6 to
-/// 0.9 s with the machine busy), long enough to see on the timeline. The demo's tasks count
-/// their words instead of keeping 400 MB each (`WordsSettings::tally`).
-pub const WORDS_PER_TASK: u64 = 100_000_000;
+/// Words per pseudoword task in the demo: about 1.2 s of CPU each on an idle 2-core machine
+/// (a task of 100 million words took 0.25 s), in the 1 to 3 s a task needs to show on the
+/// timeline and in a sweep. The demo's tasks count their words instead of keeping 2 GB each
+/// (`WordsSettings::tally`).
+pub const WORDS_PER_TASK: u64 = 500_000_000;
 
 /// The bundled demo projects: `assets/demo` of the source tree this binary was built from,
 /// or of the current folder when that tree is gone (an installed binary run from a checkout).

@@ -43,12 +43,63 @@ const FRAME: Duration = Duration::from_millis(16);
 /// Runs the full-screen UI over a started session until the user quits or a signal arrives.
 /// Warnings show as notices, and are printed again with the summary and the recap once the
 /// terminal is the shell's again.
-pub fn run_tui(mut session: Session, signals: &StopSignals) -> io::Result<End> {
+pub fn run_tui(session: Session, signals: &StopSignals) -> io::Result<End> {
+    let reporters: Vec<Box<dyn Reporter>> =
+        vec![Box::new(Warnings::at_exit()), Box::new(Recap::stdout())];
+    run_screen(session, signals, reporters, None)
+}
+
+/// Runs one point of a sweep on the full screen: the live table as in any session, the
+/// point named in a notice, ending by itself once nothing is left to run. `capture` is the
+/// sweep's reporter.
+pub fn run_sweep_point(
+    session: Session,
+    signals: &StopSignals,
+    label: crate::sweep::PointLabel,
+    capture: Box<dyn Reporter>,
+) -> io::Result<End> {
+    let reporters: Vec<Box<dyn Reporter>> = vec![Box::new(Warnings::at_exit()), capture];
+    run_screen(session, signals, reporters, Some(label.to_string()))
+}
+
+/// Shows the finished sweep's chart until a key says to go on (`q`, `Esc`, `Enter`).
+pub fn show_sweep(sweep: &crate::sweep::Sweep) -> io::Result<()> {
+    use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers};
+    let theme = Theme::new(Theme::no_color_from_env());
+    let mut tui = Tui::enter()?;
+    loop {
+        tui.terminal
+            .draw(|frame| view::sweep::render(sweep, theme, frame))?;
+        if let Event::Key(key) = crossterm::event::read()?
+            && key.kind == KeyEventKind::Press
+            && (matches!(key.code, KeyCode::Char('q') | KeyCode::Esc | KeyCode::Enter)
+                || (key.code == KeyCode::Char('c')
+                    && key.modifiers.contains(KeyModifiers::CONTROL)))
+        {
+            return Ok(());
+        }
+    }
+}
+
+/// The full screen over `session`; a sweep's point (`sweep_point`, its label) is named in
+/// a notice and ends once nothing is left to run.
+fn run_screen(
+    mut session: Session,
+    signals: &StopSignals,
+    reporters: Vec<Box<dyn Reporter>>,
+    sweep_point: Option<String>,
+) -> io::Result<End> {
     app::update(
         &mut session.model,
         Msg::Action(Action::Ui(UiAction::SetNoColor(Theme::no_color_from_env()))),
     );
+    // After the action above, which would clear it.
+    let until_idle = sweep_point.is_some();
+    if let Some(label) = sweep_point {
+        app::update(&mut session.model, Msg::Notice(label));
+    }
     let screen = Screen {
+        until_idle,
         tui: Some(Tui::enter()?),
         suspend: Some(signals::listen_for_suspend()?),
         input: Some(Input::spawn()?),
@@ -59,14 +110,14 @@ pub fn run_tui(mut session: Session, signals: &StopSignals) -> io::Result<End> {
         // (a redraw a second, and only of the visible rows).
         idle: tick(IDLE_TICK),
     };
-    let reporters: Vec<Box<dyn Reporter>> =
-        vec![Box::new(Warnings::at_exit()), Box::new(Recap::stdout())];
     session.run(screen, reporters, &signals.events)
 }
 
 /// The full screen as the session's front end: key presses and SIGTSTP/SIGCONT in, frames
 /// out, and the pager, the editor and the clipboard as its effects.
 struct Screen<'a> {
+    /// End once nothing is left to run (a sweep's point), instead of waiting for `q`.
+    until_idle: bool,
     /// `None` once the terminal is given back.
     tui: Option<Tui>,
     suspend: Option<SuspendSignals>,
@@ -155,7 +206,7 @@ impl Frontend for Screen<'_> {
     }
 
     fn ends_when_idle(&self) -> bool {
-        false
+        self.until_idle
     }
 
     /// Gives the terminal back before the shutdown, which waits for any process group that

@@ -129,4 +129,19 @@ impl Theme {
             Style::new().reversed(),
         )
     }
+
+    /// The sweep chart's measured speed-ups.
+    pub fn measured(self) -> Style {
+        self.pick(Style::new().green().bold(), Style::new().bold())
+    }
+
+    /// The sweep chart's ideal line (speed-up = workers).
+    pub fn ideal(self) -> Style {
+        self.pick(Style::new().dark_gray(), Style::new().dim())
+    }
+
+    /// The sweep chart's Amdahl fit.
+    pub fn fitted(self) -> Style {
+        self.pick(Style::new().yellow(), Style::new())
+    }
 }

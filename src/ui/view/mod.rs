@@ -5,6 +5,7 @@
 mod causes;
 mod chrome;
 mod log;
+pub mod sweep;
 mod table;
 #[cfg(test)]
 mod tests;

@@ -6,6 +6,7 @@ mod log_pane;
 mod narrow;
 mod panels;
 mod sizes;
+mod sweep;
 
 use std::time::{Duration, Instant};
 

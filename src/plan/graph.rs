@@ -1,0 +1,98 @@
+//! Shaping the job graph: the stages of each project, appending tasks with dependencies of
+//! their own, and `--rerun-failed`'s cut of the graph from the history.
+
+use crate::jobs::{Job, Stage};
+use crate::records::history::LastRuns;
+
+/// Each configure job as every stage of `pipeline`, each depending on the one before; a job
+/// without stages is kept as it is.
+pub(super) fn with_stages(configures: Vec<Job>, pipeline: &[Stage]) -> Vec<Job> {
+    let mut jobs = Vec::with_capacity(configures.len() * pipeline.len());
+    for configure in configures {
+        if configure.spec.stage().is_none() {
+            jobs.push(configure);
+            continue;
+        }
+        let mut previous = None;
+        for &stage in pipeline {
+            let Some(spec) = configure.spec.at_stage(stage) else {
+                continue;
+            };
+            jobs.push(Job {
+                name: configure.name.clone(),
+                spec,
+                deps: previous.into_iter().collect(),
+            });
+            previous = Some(jobs.len() - 1);
+        }
+    }
+    jobs
+}
+
+/// Appends `more`, whose dependencies are indices into `more`, to `jobs`.
+pub(super) fn append_with_deps(jobs: &mut Vec<Job>, more: Vec<Job>) {
+    let offset = jobs.len();
+    jobs.extend(more.into_iter().map(|mut job| {
+        for dep in &mut job.deps {
+            *dep += offset;
+        }
+        job
+    }));
+}
+
+/// A job's key in the history.
+pub(super) fn key(job: &Job) -> (String, Option<String>) {
+    (
+        job.name.clone(),
+        job.spec.stage().map(|stage| stage.as_str().to_string()),
+    )
+}
+
+/// `--rerun-failed`: the jobs whose last recorded run did not succeed, from each project's
+/// first stage that did not succeed, with the jobs after them. A stage never recorded after
+/// one that was counts as not succeeded; a job never recorded at all is left out. Jobs left
+/// out succeeded last time, so the dependencies on them are dropped. A configure takes the
+/// options its last run had.
+pub(super) fn rerun_failed(jobs: Vec<Job>, last: &LastRuns) -> Vec<Job> {
+    let status = |job: &Job| {
+        let (name, stage) = key(job);
+        last.status(&name, stage.as_deref()).map(str::to_string)
+    };
+    let mut kept: Vec<bool> = Vec::with_capacity(jobs.len());
+    for job in &jobs {
+        let own = status(job);
+        let after_kept = job.deps.iter().any(|&dep| kept[dep]);
+        let after_recorded = job.deps.iter().any(|&dep| status(&jobs[dep]).is_some());
+        let keep = after_kept
+            || match own.as_deref() {
+                Some("ok") => false,
+                Some(_) => true,
+                None => after_recorded,
+            };
+        kept.push(keep);
+    }
+    let mut new_index = vec![usize::MAX; jobs.len()];
+    let mut result = Vec::new();
+    for (index, mut job) in jobs.into_iter().enumerate() {
+        if !kept[index] {
+            continue;
+        }
+        job.deps = job
+            .deps
+            .iter()
+            .filter(|&&dep| kept[dep])
+            .map(|&dep| new_index[dep])
+            .collect();
+        new_index[index] = result.len();
+        result.push(job);
+    }
+    // A project re-run with options (`D`) failed with them: they come along.
+    for job in &mut result {
+        if job.spec.stage() == Some(Stage::Configure)
+            && let Some(run) = last.runs.get(&key(job))
+        {
+            job.spec.set_options(run.options.clone());
+        }
+    }
+    result
+}

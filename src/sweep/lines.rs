@@ -1,0 +1,173 @@
+//! A sweep's lines on stdout: one per point as it is measured, then the fit and the `--nice`
+//! contest; with `--json`, one object each (`sweep`, `sweep_summary`, `nice`). Scripts read
+//! these: every word and field is part of the public contract.
+
+use std::io::{self, Write};
+
+use serde_json::{Value, json};
+
+use super::{Point, Sweep, fit, nice::NiceContest};
+
+/// Plain or JSON sweep lines on a writer.
+#[derive(Debug)]
+pub struct SweepLines<W: Write> {
+    json: bool,
+    out: W,
+}
+
+impl SweepLines<io::Stdout> {
+    /// Lines on stdout.
+    pub fn stdout(json: bool) -> Self {
+        Self::new(json, io::stdout())
+    }
+}
+
+impl<W: Write> SweepLines<W> {
+    /// Lines on `out`.
+    pub fn new(json: bool, out: W) -> Self {
+        Self { json, out }
+    }
+
+    /// What was written, for tests.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    /// The line of one point.
+    pub fn point(&mut self, point: &Point) -> io::Result<()> {
+        let line = if self.json {
+            point_json(point).to_string()
+        } else {
+            point_line(point)
+        };
+        writeln!(self.out, "{line}")?;
+        self.out.flush()
+    }
+
+    /// The lines after the last point: the fit, why it stopped early, the contest.
+    pub fn end(&mut self, sweep: &Sweep) -> io::Result<()> {
+        if self.json {
+            let summary = json!({
+                "event": "sweep_summary",
+                "points": sweep.points.len(),
+                "serial_fraction": sweep.serial_fraction.map(round3),
+                "max_speedup": sweep.serial_fraction.filter(|&s| s > 0.0).map(|s| round2(1.0 / s)),
+                "stopped": sweep.stopped,
+            });
+            writeln!(self.out, "{summary}")?;
+            if let Some(contest) = &sweep.nice {
+                writeln!(self.out, "{}", nice_json(contest))?;
+            }
+        } else {
+            for line in summary_lines(sweep) {
+                writeln!(self.out, "{line}")?;
+            }
+        }
+        self.out.flush()
+    }
+}
+
+/// `sweep -j2  wall 6.10s  cpu 11.80s  speed-up 1.93x  efficiency 96%  threads 1.95 cores …`
+pub fn point_line(point: &Point) -> String {
+    let cores = |cores: Option<f64>| cores.map_or_else(|| "-".to_string(), |c| format!("{c:.2}"));
+    format!(
+        "sweep -j{:<3} wall {:.2}s  cpu {:.2}s  speed-up {:.2}x  efficiency {:.0}%  threads \
+         {} cores  processes {} cores",
+        point.workers,
+        point.wall.as_secs_f64(),
+        point.cpu.as_secs_f64(),
+        point.speedup,
+        point.efficiency * 100.0,
+        cores(point.thread_cores),
+        cores(point.process_cores),
+    )
+}
+
+/// The plain lines after the points (also printed by the TUI once it gave the terminal back).
+pub fn summary_lines(sweep: &Sweep) -> Vec<String> {
+    let mut lines = Vec::new();
+    let points = sweep.points.len();
+    lines.push(match sweep.serial_fraction {
+        Some(serial) if serial > 0.0 => format!(
+            "sweep: serial fraction {serial:.3} (Amdahl's law fitted to {points} points): at \
+             most {:.1}x with any number of workers",
+            1.0 / serial
+        ),
+        Some(_) => format!(
+            "sweep: serial fraction 0.000 (Amdahl's law fitted to {points} points): no limit \
+             seen"
+        ),
+        None => {
+            "sweep: no serial fraction (it needs a point with more than one worker)".to_string()
+        }
+    });
+    if let Some(why) = &sweep.stopped {
+        lines.push(format!("sweep: stopped early: {why}"));
+    }
+    match &sweep.nice {
+        Some(Ok(contest)) => lines.push(nice_line(contest)),
+        Some(Err(err)) => lines.push(format!("nice: the contest could not run: {err}")),
+        None => {}
+    }
+    lines
+}
+
+/// `nice: two threads on CPU 0 for 2.0s: nice 0 got 91% (weights predict 90%), nice 10 got 9% (10%)`
+pub fn nice_line(contest: &NiceContest) -> String {
+    let [own, niced] = contest.groups;
+    format!(
+        "nice: two threads on CPU {} for {:.1}s: nice {} got {:.0}% of it (weights predict \
+         {:.0}%), nice {} got {:.0}% ({:.0}%)",
+        contest.cpu,
+        contest.window.as_secs_f64(),
+        own.nice,
+        own.share * 100.0,
+        own.expected * 100.0,
+        niced.nice,
+        niced.share * 100.0,
+        niced.expected * 100.0,
+    )
+}
+
+fn point_json(point: &Point) -> Value {
+    json!({
+        "event": "sweep",
+        "workers": point.workers,
+        "wall_ms": crate::app::record::millis(point.wall),
+        "cpu_ms": crate::app::record::millis(point.cpu),
+        "speedup": round2(point.speedup),
+        "efficiency": round2(point.efficiency),
+        "thread_cores": point.thread_cores.map(round2),
+        "process_cores": point.process_cores.map(round2),
+    })
+}
+
+fn nice_json(contest: &Result<NiceContest, String>) -> Value {
+    match contest {
+        Ok(contest) => json!({
+            "event": "nice",
+            "cpu": contest.cpu,
+            "window_ms": crate::app::record::millis(contest.window),
+            "groups": contest.groups.iter().map(|group| json!({
+                "nice": group.nice,
+                "cpu_ms": crate::app::record::millis(group.cpu),
+                "share": round3(group.share),
+                "expected_share": round3(group.expected),
+            })).collect::<Vec<_>>(),
+        }),
+        Err(err) => json!({"event": "nice", "error": err}),
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// The speed-up the fit predicts at `workers`, for the chart.
+pub fn fitted(sweep: &Sweep, workers: f64) -> Option<f64> {
+    sweep.serial_fraction.map(|s| fit::amdahl(s, workers))
+}

@@ -1,0 +1,233 @@
+//! `--sweep` and the demo's work, with the real binary: one JSON point per worker count and a
+//! fit, each point from fresh build folders, bad lists refused, and the demo's jobs busy on a
+//! CPU rather than waiting (CPU time against wall time, as ratios with slack, never a time).
+
+mod common;
+
+use common::{
+    Streaming, TempDir, cmake_available, path_arg, run_jobdeck, wait_until, write_project,
+};
+
+#[test]
+fn the_sweep_prints_one_json_point_per_worker_count_and_a_fit() {
+    let tmp = TempDir::new("sweep-json");
+    let run = run_jobdeck([
+        "--json",
+        "--no-cmake",
+        "--words",
+        "4",
+        "--words-per-task",
+        "200000",
+        "--seed",
+        "7",
+        "-B",
+        path_arg(tmp.path()),
+        "--sweep",
+        "2,1",
+    ]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    let events = run.json();
+    let points: Vec<_> = events.iter().filter(|e| e["event"] == "sweep").collect();
+    assert_eq!(
+        points
+            .iter()
+            .map(|p| p["workers"].as_u64())
+            .collect::<Vec<_>>(),
+        [Some(1), Some(2)],
+        "{events:?}"
+    );
+    for point in &points {
+        for field in ["wall_ms", "cpu_ms"] {
+            assert!(point[field].is_u64(), "{field}: {point}");
+        }
+        for field in ["speedup", "efficiency", "thread_cores"] {
+            assert!(point[field].is_f64(), "{field}: {point}");
+        }
+        assert!(point["process_cores"].is_null(), "no CMake job: {point}");
+    }
+    assert_eq!(points[0]["speedup"], 1.0, "the first point is the base");
+    let summary = events.last().expect("a summary");
+    assert_eq!(summary["event"], "sweep_summary", "{events:?}");
+    assert_eq!(summary["points"], 2);
+    let serial = summary["serial_fraction"]
+        .as_f64()
+        .expect("a fitted fraction");
+    assert!((0.0..=1.0).contains(&serial), "{summary}");
+    // The sweep prints its points, not every job's events.
+    assert!(
+        events.iter().all(|e| e["event"] != "finished"),
+        "{events:?}"
+    );
+    // The same seed at every point: the same words.
+    let words = |workers: u32| {
+        std::fs::read(tmp.join(format!("sweep-j{workers}/pseudowords/output3.txt")))
+            .expect("the point's words")
+    };
+    assert_eq!(words(1), words(2));
+}
+
+#[test]
+fn each_point_starts_from_fresh_build_folders() {
+    if !cmake_available("each_point_starts_from_fresh_build_folders") {
+        return;
+    }
+    let tmp = TempDir::new("sweep-fresh");
+    let projects = tmp.join("projects");
+    for name in ["a", "b", "c"] {
+        write_project(&projects.join(name), "message(STATUS \"configured\")");
+    }
+    let root = tmp.join("build");
+    let args = [
+        "--headless",
+        "-B",
+        path_arg(&root),
+        "--sweep",
+        "1,2",
+        path_arg(&projects),
+    ];
+    for _ in 0..2 {
+        let run = run_jobdeck(args);
+        assert_eq!(run.code(), 0, "{run:?}");
+        assert_eq!(
+            run.stdout
+                .lines()
+                .filter(|l| l.starts_with("sweep -j"))
+                .count(),
+            2,
+            "{}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("serial fraction"), "{}", run.stdout);
+        for workers in [1, 2] {
+            // One run per project in each point's history: no point saw another's, nor an
+            // earlier sweep's, build folders.
+            let history = std::fs::read_to_string(
+                root.join(format!("sweep-j{workers}/.jobdeck/history.jsonl")),
+            )
+            .expect("the point's history");
+            assert_eq!(history.lines().count(), 3, "{history}");
+        }
+    }
+}
+
+/// A point cut short by SIGINT is not a point of the curve: the sweep stops, says why, prints
+/// no point for it and exits 130.
+#[test]
+fn an_interrupted_sweep_stops_without_a_partial_point() {
+    let tmp = TempDir::new("sweep-interrupted");
+    let run = Streaming::start([
+        "--json",
+        "--no-cmake",
+        "--words",
+        "2",
+        // Far more than the test waits: the point is running when the signal comes.
+        "--words-per-task",
+        "50000000000",
+        "-B",
+        path_arg(tmp.path()),
+        "--sweep",
+        "1,2",
+    ]);
+    let log = tmp.join("sweep-j1/.jobdeck/logs/output0/words.log");
+    assert!(wait_until(|| log.exists()), "the first point never started");
+    let jobdeck = rustix::process::Pid::from_child(&run.child);
+    rustix::process::kill_process(jobdeck, rustix::process::Signal::INT).expect("SIGINT");
+    let mut seen = Vec::new();
+    let (status, stderr) = run.finish(&mut seen);
+    assert_eq!(status.code(), Some(130), "{stderr}; {seen:#?}");
+    let events = common::parse_json_lines(&seen.join("\n"));
+    assert!(events.iter().all(|e| e["event"] != "sweep"), "{seen:#?}");
+    let summary = events.last().expect("a summary");
+    assert_eq!(summary["event"], "sweep_summary");
+    assert_eq!(summary["points"], 0);
+    assert_eq!(summary["stopped"], "interrupted at -j1");
+}
+
+#[test]
+fn a_bad_sweep_is_a_usage_error() {
+    for args in [
+        &["--sweep", "0,2", "--no-cmake", "--words", "1"][..],
+        &["--sweep", "two", "--no-cmake", "--words", "1"],
+        &["--sweep", "1,2", "-j", "2", "--no-cmake", "--words", "1"],
+        &["--sweep", "--watch", "--no-cmake", "--words", "1"],
+    ] {
+        let run = run_jobdeck(args);
+        assert_eq!(run.code(), 2, "{args:?}: {run:?}");
+    }
+}
+
+/// The demo's jobs compute: over its long jobs (`primes`, `platform-checks`, the word tasks,
+/// and any job of a second or more), CPU time is most of the wall time. On a busy machine
+/// every job gets less than a whole CPU, so each is compared with the pseudoword tasks of
+/// the same session (threads in a tight loop, busy by construction); a job that sleeps,
+/// like the 3-second `sleep` the demo had, scores 0. The jobs of a few tens of milliseconds
+/// are left out: their time is process start-up, and at the start the toolchain probe's
+/// two processes compete with them.
+#[test]
+fn the_demos_jobs_are_cpu_bound() {
+    if !cmake_available("the_demos_jobs_are_cpu_bound") {
+        return;
+    }
+    let tmp = TempDir::new("demo-cpu");
+    let run = run_jobdeck([
+        "--json",
+        "-j1",
+        "-B",
+        path_arg(tmp.path()),
+        "--demo",
+        // The debug binary draws words slower than a release one: smaller tasks, same kind.
+        "--words-per-task",
+        "40000000",
+    ]);
+    // The demo's `broken` project fails on purpose.
+    assert_eq!(run.code(), 1, "{run:?}");
+    let finished: Vec<_> = run
+        .json()
+        .into_iter()
+        .filter(|e| e["event"] == "finished")
+        .filter(|e| {
+            let job = e["job"].as_str().unwrap_or_default();
+            job.ends_with("/primes")
+                || job.ends_with("/platform-checks")
+                || e["kind"] == "words"
+                || e["duration_ms"].as_u64() >= Some(1000)
+        })
+        .collect();
+    let ratio = |event: &serde_json::Value| {
+        #[expect(clippy::cast_precision_loss, reason = "milliseconds of a test run")]
+        let ratio = event["cpu_ms"].as_u64().expect("cpu_ms") as f64
+            / event["duration_ms"].as_u64().expect("duration_ms") as f64;
+        ratio
+    };
+    let mut words: Vec<f64> = finished
+        .iter()
+        .filter(|e| e["kind"] == "words")
+        .map(ratio)
+        .collect();
+    words.sort_by(f64::total_cmp);
+    assert!(words.len() >= 8, "{finished:?}");
+    let busy = words[words.len() / 2];
+    assert!(
+        busy > 0.1,
+        "even the word tasks got almost no CPU: {words:?}"
+    );
+    let cmake: Vec<_> = finished.iter().filter(|e| e["kind"] == "cmake").collect();
+    assert!(
+        cmake
+            .iter()
+            .any(|e| e["job"].as_str().is_some_and(|j| j.ends_with("/primes"))),
+        "the primes configures take a second each: {cmake:?}"
+    );
+    for event in cmake {
+        assert!(
+            ratio(event) >= busy / 2.0,
+            "{} used {:.2} of its wall time on a CPU, the word tasks {busy:.2}: {event}",
+            event["job"],
+            ratio(event)
+        );
+    }
+    // The computation is checkable: its result is in its log.
+    let primes_log = tmp.join(".jobdeck/logs/debug/primes/configure.log");
+    let log = std::fs::read_to_string(&primes_log).expect("primes' log");
+    assert!(log.contains("1438 primes below 12000"), "{log}");
+}
