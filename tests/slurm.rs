@@ -591,3 +591,32 @@ fn a_controller_that_cannot_be_reached_fails_the_job_with_sruns_reason() {
         "{ended:?}"
     );
 }
+
+/// A launcher that fails without running the tool (`--launcher false`) is named: the status
+/// is the launcher's, and the tool never printed a line.
+#[test]
+fn a_launcher_that_fails_without_running_the_tool_is_named() {
+    let root = TempDir::new("false-launcher");
+    common::write_none_project(&root.join("src/one"));
+    let build_root = root.join("b");
+    let run = common::run_jobdeck([
+        "--headless",
+        "--json",
+        "--launcher",
+        "false",
+        "-B",
+        build_root.to_str().expect("utf-8"),
+        root.join("src").to_str().expect("utf-8"),
+    ]);
+    assert_eq!(run.code(), 1, "{run:?}");
+    let ended = outcomes(&run.stdout);
+    assert_eq!(ended.len(), 1, "{ended:?}");
+    for (job, _, status, _, error) in ended {
+        assert_eq!(status, "\"failed\"", "{job}");
+        assert!(
+            error.contains("the launcher `false` exited with status 1")
+                && error.contains("`cmake` printed nothing"),
+            "{job}: {error}"
+        );
+    }
+}
