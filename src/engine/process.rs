@@ -166,12 +166,13 @@ impl Log {
     fn create(path: &Path, command: &Command) -> io::Result<Self> {
         // The folder is usually there already (the job kind made room for the log), so it is
         // only created when the file cannot be.
-        let mut file = match crate::sys::regular_file::create(path) {
+        // A log is jobdeck's own file: never written through a link or into another's.
+        let mut file = match crate::sys::regular_file::create_own(path) {
             Err(err) if err.kind() == io::ErrorKind::NotFound => {
                 if let Some(dir) = path.parent() {
                     std::fs::create_dir_all(dir)?;
                 }
-                crate::sys::regular_file::create(path)?
+                crate::sys::regular_file::create_own(path)?
             }
             other => other?,
         };

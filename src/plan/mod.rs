@@ -344,6 +344,17 @@ impl PlanRequest {
             path_checks::folder(&own, "jobdeck's folder", "move it away, or pass another -B"),
             path_checks::folder(&log_dir, "the log folder", "pass another --log-dir"),
         ];
+        let remove = "remove it, or pass another -B";
+        checks.push(path_checks::own(&own, "jobdeck's folder", remove));
+        for (file, what) in [
+            ("lock", "the lock file"),
+            ("history.jsonl", "the run history"),
+        ] {
+            checks.push(path_checks::own(&own.join(file), what, remove));
+        }
+        if self.log_dir.is_none() {
+            checks.push(path_checks::own(&log_dir, "the log folder", remove));
+        }
         if self.cmake_projects {
             checks.push(path_checks::build_root_outside_projects(&build_root, &dir));
         }
