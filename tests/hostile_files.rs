@@ -154,3 +154,56 @@ fn another_users_jobdeck_files_are_refused() {
         run.stdout
     );
 }
+
+/// `--demo` runs in a fresh folder with a random name under `$TMPDIR`, mode 0700, never one
+/// named after its pid (which another user could make in advance); the demo's projects are
+/// copied there, so nothing (not even `e`) edits the repository's own; and the folder is
+/// gone after the demo.
+#[test]
+fn the_demo_runs_in_a_fresh_private_folder_with_its_own_copy_of_the_projects() {
+    use std::os::unix::fs::PermissionsExt;
+    let test = "the_demo_runs_in_a_fresh_private_folder_with_its_own_copy_of_the_projects";
+    if !common::cmake_available(test) {
+        return;
+    }
+    let tmp = TempDir::new("demo-tmpdir");
+    let run = common::Streaming::start_with_env(
+        ["--demo", "--headless", "-j2"],
+        "none",
+        &[("TMPDIR", tmp.path().as_os_str())],
+    );
+    let mut seen = Vec::new();
+    run.wait_for_line(&mut seen, |line| {
+        (line.starts_with("ok ") || line.starts_with("failed ")) && line.contains("debug/")
+    });
+    let folders: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("read TMPDIR")
+        .map(|entry| entry.expect("entry").path())
+        .collect();
+    assert_eq!(folders.len(), 1, "{folders:?}");
+    let folder = &folders[0];
+    let name = folder.file_name().expect("a name").to_string_lossy();
+    assert!(name.starts_with("jobdeck-demo-"), "{name}");
+    assert_ne!(name, format!("jobdeck-demo-{}", run.child.id()));
+    let mode = std::fs::metadata(folder)
+        .expect("stat")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+    let projects = folder.join("projects");
+    assert!(projects.join("broken/CMakeLists.txt").is_file());
+    let log =
+        std::fs::read_to_string(folder.join("build/.jobdeck/logs/debug/broken/configure.log"))
+            .expect("the configure log of the demo's broken project");
+    assert!(
+        log.lines()
+            .next()
+            .is_some_and(|line| line.contains(&projects.join("broken").display().to_string())),
+        "configured from the copy: {log}"
+    );
+    let jobdeck = rustix::process::Pid::from_child(&run.child);
+    rustix::process::kill_process(jobdeck, rustix::process::Signal::INT).expect("SIGINT");
+    let (status, stderr) = run.finish(&mut seen);
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(!folder.exists(), "the demo's folder is removed at exit");
+}

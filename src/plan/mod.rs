@@ -73,7 +73,8 @@ pub struct PlanRequest {
     pub dir: Option<PathBuf>,
     /// Worker threads (`None`: the number of CPUs).
     pub workers: Option<usize>,
-    /// Where build folders go (`None`: `<dir>/build`, or the demo's temporary folder).
+    /// Where build folders go (`None`: `<dir>/build`; the demo's is its temporary folder's,
+    /// given by `Args::demo_folder`).
     pub build_root: Option<PathBuf>,
     /// CMake generator (`-G`).
     pub generator: Option<String>,
@@ -324,7 +325,6 @@ impl PlanRequest {
         }
         let build_root = match &self.build_root {
             Some(root) => absolute(root)?,
-            None if self.demo => crate::plan::demo::build_root(),
             None => dir.join("build"),
         };
         if self.cmake_projects && same_folder(&build_root, &dir) {
