@@ -115,6 +115,9 @@ fn run_announced(
     let cpu = cpu_time_of_zombie(pid).filter(|_| ctx.launcher().is_none());
     let status = child.wait();
     reap::clean_up_group(pid, || reader.read_available(&mut log));
+    // A daemon of the run that left its group and cleared its environment is jobdeck's
+    // child now that its parents are gone.
+    reap::stop_orphans(&ctx.marker_prefix, Some(ctx.run));
     reader.drain(&mut log, ctx);
     if let Some(watchdog) = &ctx.watchdog {
         watchdog.release(pid);
