@@ -55,6 +55,14 @@ pub fn create(path: &Path) -> io::Result<File> {
 /// symbolic link (without following it) and a file another user owns. Both refusals are
 /// `InvalidInput` errors, so a caller can tell them from a missing or unwritable file.
 pub fn open_own(path: &Path, options: &OpenOptions) -> io::Result<File> {
+    // Said before the open, as `open` does: a folder or a FIFO in the way would otherwise
+    // fail with the system's bare words. The open itself still refuses a link put there
+    // after this look.
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => return Err(symbolic_link()),
+        Ok(meta) if !meta.is_file() => return Err(not_regular(&meta)),
+        _ => {}
+    }
     let flags = OFlags::NONBLOCK | OFlags::NOFOLLOW;
     let file = match options
         .clone()
