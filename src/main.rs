@@ -28,7 +28,7 @@ fn main() -> ExitCode {
         watchdog::run();
         return ExitCode::SUCCESS;
     }
-    let args = match Args::try_parse() {
+    let mut args = match Args::try_parse() {
         Ok(args) => args,
         Err(err) => {
             let _ = err.print();
@@ -44,7 +44,10 @@ fn main() -> ExitCode {
         return startup_error(&why);
     }
     // Dropped last, after the engine is shut down: nothing writes into the folder then.
-    let _demo_build_root = args.demo_cleanup();
+    let _demo_folder = match args.demo_folder() {
+        Ok(folder) => folder,
+        Err(err) => return startup_error(&format!("cannot make the demo's folder: {err}")),
+    };
     let signals = match jobdeck::sys::signals::listen() {
         Ok(signals) => signals,
         Err(err) => return startup_error(&format!("cannot install signal handlers: {err}")),

@@ -157,3 +157,71 @@ fn output_flood_keeps_keys_answered_and_the_log_whole() {
         "every line of the flood is in {log:?}"
     );
 }
+
+/// SIGTERM while `$EDITOR` (`e`) or the pager (`o`) has the terminal ends the session as it
+/// does otherwise (exit 130): the editor or pager is closed first, and the terminal is
+/// jobdeck's to restore. Before, jobdeck and its jobs went on until the editor was killed.
+#[test]
+fn sigterm_while_the_editor_or_the_pager_is_open_ends_the_session() {
+    if !tools_present("sigterm_while_the_editor_or_the_pager_is_open", &TOOLS) {
+        return;
+    }
+    for (key, variable) in [("e", "EDITOR"), ("o", "PAGER")] {
+        let tag = unique_tag(&format!("lent-{key}"));
+        let dir = TempDir::new(&tag);
+        let projects = dir.0.join("projects");
+        let project = projects.join("p");
+        std::fs::create_dir_all(&project).expect("the project");
+        std::fs::write(
+            project.join("CMakeLists.txt"),
+            "cmake_minimum_required(VERSION 3.10)\nproject(p NONE)\n",
+        )
+        .expect("CMakeLists.txt");
+        // The "editor" says it is there, then waits as an editor does.
+        let opened = dir.0.join("opened");
+        let program = dir.0.join("program");
+        std::fs::write(
+            &program,
+            format!(
+                "#!/bin/sh\necho $$ > '{}'\nexec sleep 1000\n",
+                opened.display()
+            ),
+        )
+        .expect("the program");
+        let mut permissions = std::fs::metadata(&program).expect("stat").permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+        std::fs::set_permissions(&program, permissions).expect("chmod");
+        let pid_file = dir.0.join("jobdeck.pid");
+        let command = format!(
+            "env -u VISUAL {variable}='{program}' sh -c 'echo $$ > \"$0\"; exec \"$1\" -j 1 \"$2\"' \
+             '{pid_file}' '{bin}' '{projects}'; echo \"jobdeck exited $?\"",
+            program = program.display(),
+            pid_file = pid_file.display(),
+            bin = env!("CARGO_BIN_EXE_jobdeck"),
+            projects = projects.display(),
+        );
+        let tmux = Tmux::start(&format!("lent-{key}"), &command);
+        tmux.wait_for("the project to configure", |s| row_is(s, "p", "ok"));
+        tmux.keys(&[key]);
+        wait_until("the editor or pager to open", || opened.exists());
+        let read_pid = |path: &Path| -> i32 {
+            std::fs::read_to_string(path)
+                .expect("a pid file")
+                .trim()
+                .parse()
+                .expect("a pid")
+        };
+        let (jobdeck, lent) = (read_pid(&pid_file), read_pid(&opened));
+        rustix::process::kill_process(
+            rustix::process::Pid::from_raw(jobdeck).expect("a pid"),
+            rustix::process::Signal::TERM,
+        )
+        .expect("SIGTERM");
+        tmux.wait_for_in(true, "jobdeck to exit 130", |s| {
+            s.contains("jobdeck exited 130")
+        });
+        let alive = std::fs::read_to_string(format!("/proc/{lent}/stat"))
+            .is_ok_and(|stat| !stat.contains(") Z "));
+        assert!(!alive, "{variable} is closed");
+    }
+}

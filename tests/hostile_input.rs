@@ -320,3 +320,33 @@ fn stale_temporaries_of_a_killed_run_are_removed_at_startup() {
     assert!(out.join("output0.txt").exists());
     drop(held);
 }
+
+/// A launcher that fails without running the tool (`--launcher false`) is named: the status
+/// is the launcher's, and the tool never printed a line.
+#[test]
+fn a_launcher_that_fails_without_running_the_tool_is_named() {
+    let root = TempDir::new("false-launcher");
+    common::write_none_project(&root.join("src/one"));
+    let build_root = root.join("b");
+    let run = common::run_jobdeck([
+        "--headless",
+        "--json",
+        "--launcher",
+        "false",
+        "-B",
+        build_root.to_str().expect("utf-8"),
+        root.join("src").to_str().expect("utf-8"),
+    ]);
+    assert_eq!(run.code(), 1, "{run:?}");
+    let finished = common::finished_by_job(&run.json());
+    assert_eq!(finished.len(), 1, "{finished:?}");
+    for (job, event) in finished {
+        let error = event["error"].as_str().unwrap_or_default();
+        assert_eq!(event["status"], "failed", "{job}");
+        assert!(
+            error.contains("the launcher `false` exited with status 1")
+                && error.contains("`cmake` printed nothing"),
+            "{job}: {error}"
+        );
+    }
+}

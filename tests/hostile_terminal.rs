@@ -378,3 +378,42 @@ fn o_on_a_running_job_opens_its_growing_log() {
     let screen = tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited"));
     assert!(screen.contains("jobdeck exited 1"), "{screen}");
 }
+
+/// 10,000 characters pasted into the `-D` prompt (no bracketed paste, as tmux's
+/// `paste-buffer`) arrive whole, and the one `Esc` after them closes the prompt. The
+/// terminal was read edge-triggered (crossterm's mio source): the rest of a paste longer
+/// than one read stayed in the kernel until the next key came, and each `Esc` only brought
+/// in the next kilobyte of the paste.
+#[test]
+fn one_esc_after_a_long_paste_into_the_options_prompt_closes_it() {
+    if !tools_present(
+        "one_esc_after_a_long_paste_into_the_options_prompt_closes_it",
+        &[("tmux", "-V"), ("cmake", "--version")],
+    ) {
+        return;
+    }
+    let tag = unique_tag("paste");
+    let dir = TempDir::new(&tag);
+    common::write_none_project(&dir.join("projects/p"));
+    let command = format!(
+        "'{JOBDECK}' -j 1 '{}'; echo \"jobdeck exited $?\"",
+        dir.join("projects").display()
+    );
+    let tmux = Tmux::start("paste", &command);
+    tmux.wait_for("the project to configure", |s| row_is(s, "p", "ok"));
+    tmux.keys(&["D"]);
+    tmux.wait_for("the -D prompt", |s| s.contains("VAR=VALUE"));
+    let paste = dir.join("paste");
+    std::fs::write(&paste, "x".repeat(10_000)).expect("the paste");
+    let loaded = tmux.run(&["load-buffer", &paste.display().to_string()]);
+    assert!(loaded.status.success(), "{loaded:?}");
+    let pasted = tmux.run(&["paste-buffer", "-t", tmux::SESSION]);
+    assert!(pasted.status.success(), "{pasted:?}");
+    tmux.wait_for("the paste in the prompt", |s| s.contains(" -D xxxxxxxx"));
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("one Esc to close the prompt", |s| {
+        s.contains("q quit") && !s.contains(" -D xxxxxxxx")
+    });
+    tmux.keys(&["q"]);
+    tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited 0"));
+}

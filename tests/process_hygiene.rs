@@ -205,3 +205,93 @@ fn a_dead_watchdog_is_replaced_and_the_new_one_still_stops_the_jobs_after_a_sigk
         live_group_members(job_group)
     );
 }
+
+/// A project whose configure starts a daemon with a cleared environment in a session of its
+/// own, as `sleep <seconds>`, and then waits for `release` unless it is empty.
+fn daemon_project(dir: &Path, seconds: &str, release: &str) {
+    common::write_project(
+        dir,
+        &format!(
+            "execute_process(COMMAND sh -c \"env -i setsid -f sleep {seconds} \
+             </dev/null >/dev/null 2>&1\")\n\
+             while(NOT \"{release}\" STREQUAL \"\" AND NOT EXISTS \"{release}\")\n\
+             \x20 execute_process(COMMAND sleep 0.05)\nendwhile()\n"
+        ),
+    );
+}
+
+fn live_sleeps(seconds: &str) -> Vec<common::ProcessInfo> {
+    let cmdline = format!("sleep {seconds}");
+    common::processes()
+        .into_iter()
+        .filter(|p| p.state != 'Z' && p.cmdline.trim_end() == cmdline)
+        .collect()
+}
+
+/// Orphans re-parented to jobdeck (it is the subreaper), whatever their environment, are
+/// stopped when their run ends (here in watch mode, with jobdeck still running) and when the
+/// session ends in the middle of a run.
+#[test]
+fn daemons_that_left_the_group_and_cleared_their_environment_end_with_the_run() {
+    let test = "daemons_that_left_the_group_and_cleared_their_environment_end_with_the_run";
+    if !common::cmake_available(test) {
+        return;
+    }
+    let temp = TempDir::new("orphan-daemons");
+    // A length no other process uses, so the test finds its own.
+    let seconds = format!("1000.{}", std::process::id());
+    daemon_project(&temp.join("ws/p"), &seconds, "");
+    let run = common::Streaming::start([
+        "--headless",
+        "--watch",
+        "-B",
+        common::path_arg(&temp.join("build")),
+        common::path_arg(&temp.join("ws")),
+    ]);
+    let mut seen = Vec::new();
+    run.wait_for_line(&mut seen, |line| line.starts_with("ok "));
+    let gone = common::wait_until(|| live_sleeps(&seconds).is_empty());
+    let left = live_sleeps(&seconds);
+    for sleep in &left {
+        let _ = rustix::process::kill_process(
+            rustix::process::Pid::from_raw(sleep.pid).expect("a pid"),
+            rustix::process::Signal::KILL,
+        );
+    }
+    assert!(gone, "the run ended but its daemon lives: {left:?}");
+    let jobdeck = rustix::process::Pid::from_child(&run.child);
+    rustix::process::kill_process(jobdeck, rustix::process::Signal::INT).expect("SIGINT");
+    let (status, stderr) = run.finish(&mut seen);
+    assert_eq!(status.code(), Some(130), "{stderr}");
+
+    // Interrupted while the configure still runs: the daemon goes with the session.
+    let temp = TempDir::new("orphan-daemons-interrupted");
+    let seconds = format!("1001.{}", std::process::id());
+    let release = temp.join("never");
+    daemon_project(&temp.join("ws/p"), &seconds, common::path_arg(&release));
+    let run = common::Streaming::start([
+        "--headless",
+        "-B",
+        common::path_arg(&temp.join("build")),
+        common::path_arg(&temp.join("ws")),
+    ]);
+    assert!(
+        common::wait_until(|| !live_sleeps(&seconds).is_empty()),
+        "the daemon starts"
+    );
+    let jobdeck = rustix::process::Pid::from_child(&run.child);
+    rustix::process::kill_process(jobdeck, rustix::process::Signal::INT).expect("SIGINT");
+    let (status, stderr) = run.finish(&mut seen);
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    let left = live_sleeps(&seconds);
+    for sleep in &left {
+        let _ = rustix::process::kill_process(
+            rustix::process::Pid::from_raw(sleep.pid).expect("a pid"),
+            rustix::process::Signal::KILL,
+        );
+    }
+    assert!(
+        left.is_empty(),
+        "the session ended but the daemon lives: {left:?}"
+    );
+}

@@ -228,6 +228,7 @@ impl Engine {
         // A process that left its run's group and closed its output outlived the run
         // unnoticed; nothing of the session may outlive it.
         reap::stop_all_marked(self.shared.marker_prefix());
+        reap::stop_orphans(self.shared.marker_prefix(), None);
     }
 }
 

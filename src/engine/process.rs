@@ -115,6 +115,9 @@ fn run_announced(
     let cpu = cpu_time_of_zombie(pid).filter(|_| ctx.launcher().is_none());
     let status = child.wait();
     reap::clean_up_group(pid, || reader.read_available(&mut log));
+    // A daemon of the run that left its group and cleared its environment is jobdeck's
+    // child now that its parents are gone.
+    reap::stop_orphans(&ctx.marker_prefix, Some(ctx.run));
     reader.drain(&mut log, ctx);
     if let Some(watchdog) = &ctx.watchdog {
         watchdog.release(pid);
@@ -166,12 +169,13 @@ impl Log {
     fn create(path: &Path, command: &Command) -> io::Result<Self> {
         // The folder is usually there already (the job kind made room for the log), so it is
         // only created when the file cannot be.
-        let mut file = match crate::sys::regular_file::create(path) {
+        // A log is jobdeck's own file: never written through a link or into another's.
+        let mut file = match crate::sys::regular_file::create_own(path) {
             Err(err) if err.kind() == io::ErrorKind::NotFound => {
                 if let Some(dir) = path.parent() {
                     std::fs::create_dir_all(dir)?;
                 }
-                crate::sys::regular_file::create(path)?
+                crate::sys::regular_file::create_own(path)?
             }
             other => other?,
         };

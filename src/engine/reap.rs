@@ -13,6 +13,13 @@
 //! but not of a scan of `/proc` for its marker. Such a scan is costly, so it runs only when
 //! there is a sign of an escapee: the run's output pipe stays open after its group is gone
 //! (and once at the end of the session, and in the SIGKILL watchdog).
+//!
+//! A daemon started with a cleared environment in a session of its own (`env -i setsid -f
+//! sleep 1000` from a configure) escapes both the group and the marker. But its parent dies,
+//! so it becomes jobdeck's child (jobdeck is the subreaper): when a run ends, and when the
+//! engine shuts down, every child of jobdeck that jobdeck did not start itself is stopped
+//! ([`stop_orphans`]). Finding them costs a read of `/proc/self/task/*/children`, a few
+//! small files, so it runs at every run's end.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -89,6 +96,108 @@ pub fn stop_escaped(prefix: &str, run: RunId) {
 /// shutdown; a jobdeck pid's, in the watchdog).
 pub fn stop_all_marked(prefix: &str) {
     stop_marked(&format!("{RUN_MARKER}={prefix}"), false);
+}
+
+/// Stops the processes re-parented to jobdeck when a run ends (`ended`: that run of the
+/// engine with `prefix`) or the engine shuts down (`None`): every live child of this process
+/// but those it started itself. Those are told apart by what they are: a run's leader
+/// carries another run's marker (or another engine's); a pager, an editor or a clipboard
+/// tool stays in jobdeck's own process group; the watchdog, or a child not yet past its
+/// `exec`, is jobdeck's own program. A zombie is left alone: it may be a run's leader that
+/// its worker has yet to wait for.
+pub fn stop_orphans(prefix: &str, ended: Option<RunId>) {
+    let own_group = rustix::process::getpgrp();
+    let own_exe = std::fs::read_link("/proc/self/exe").ok();
+    let ended_marker = ended.map(|run| marker(prefix, run));
+    let orphans: Vec<Target> = children()
+        .into_iter()
+        .filter(|&pid| {
+            let Some(fields) = read_stat(pid) else {
+                return false;
+            };
+            let Some(fields) = stat_fields(&fields).map(|f| {
+                f.iter()
+                    .map(|field| (*field).to_string())
+                    .collect::<Vec<_>>()
+            }) else {
+                return false;
+            };
+            let (state, group) = (fields.first(), fields.get(2));
+            if state.is_none_or(|state| state == "Z")
+                || group.is_none_or(|group| *group == own_group.as_raw_pid().to_string())
+            {
+                return false;
+            }
+            let exe = std::fs::read_link(format!("/proc/{}/exe", pid.as_raw_pid())).ok();
+            if exe.is_none() || exe == own_exe {
+                return false;
+            }
+            // Read after `exe`: once that is not ours, the process is past its `exec` and
+            // its environment is the run's, marked.
+            match run_marker(pid) {
+                Marker::Unreadable => false,
+                Marker::None => true,
+                Marker::Run(value) => match &ended_marker {
+                    Some(ended) => value == *ended,
+                    None => value.starts_with(prefix),
+                },
+            }
+        })
+        .map(Target::Marked)
+        .collect();
+    if orphans.is_empty() {
+        return;
+    }
+    stop::stop(
+        orphans,
+        || {},
+        |target| match target {
+            Target::Group(pid) | Target::Launcher(pid) | Target::Marked(pid) => {
+                let _ = rustix::process::waitpid(Some(pid), WaitOptions::NOHANG);
+                is_alive(pid)
+            }
+        },
+    );
+}
+
+/// The children of this process, of every thread (an orphan is handed to one of them).
+fn children() -> Vec<Pid> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+        .flat_map(|list| {
+            list.split_whitespace()
+                .filter_map(|pid| pid.parse().ok())
+                .filter_map(Pid::from_raw)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// A process's run marker, as its environment says.
+enum Marker {
+    /// The environment cannot be read (another user's process): leave it alone.
+    Unreadable,
+    /// No marker: not a run's.
+    None,
+    /// The marker's value.
+    Run(String),
+}
+
+fn run_marker(pid: Pid) -> Marker {
+    let Ok(environ) = std::fs::read(format!("/proc/{}/environ", pid.as_raw_pid())) else {
+        return Marker::Unreadable;
+    };
+    let prefix = format!("{RUN_MARKER}=");
+    environ
+        .split(|&b| b == 0)
+        .find_map(|var| var.strip_prefix(prefix.as_bytes()))
+        .map_or(Marker::None, |value| {
+            Marker::Run(String::from_utf8_lossy(value).into_owned())
+        })
 }
 
 /// Stops every marked process (and the group it leads) with the stop escalation, reaping

@@ -36,6 +36,9 @@ pub fn make_room(path: &Path) -> std::io::Result<()> {
     match std::fs::create_dir(folder) {
         Ok(()) => Ok(()),
         Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+            // Rotation renames files in it, and the new log is made in it: a link planted
+            // in its place (to `/etc`) or another user's folder must not be written into.
+            crate::sys::regular_file::check_own_folder(folder)?;
             rotate(path);
             Ok(())
         }

@@ -49,6 +49,7 @@ impl ProcessJob<'_> {
         };
         let program = command.get_program().to_os_string();
         let mut report = process::run(command, self.log, ctx);
+        let outcome = report.outcome.clone();
         report.error = match &report.outcome {
             Outcome::Succeeded | Outcome::Cancelled | Outcome::TimedOut => report.error,
             Outcome::SpawnFailed(reason) if launcher.is_some() => {
@@ -65,6 +66,7 @@ impl ProcessJob<'_> {
                 .or_else(|| {
                     let launcher = launcher.as_deref()?;
                     summaries::first_launcher_error(self.log, launcher)
+                        .or_else(|| silent_launcher_error(self.log, launcher, self.tool, &outcome))
                 })
                 .or_else(|| describe(&report.outcome, None, Voice::Tool(self.tool))),
             Outcome::Panicked(_) => describe(&report.outcome, None, Voice::Tool(self.tool)),
@@ -81,6 +83,30 @@ fn spawn_error(program: &OsStr, reason: &str, install: &str) -> String {
     } else {
         format!("cannot run `{program}`: {reason}")
     }
+}
+
+/// The message for a launched run that failed without a line of output: the tool prints
+/// something whenever it runs (cmake at least its first `--` line or its error), so it most
+/// likely never started, and the status is the launcher's (`--launcher false`), not the
+/// tool's.
+fn silent_launcher_error(
+    log: &Path,
+    launcher: &OsStr,
+    tool: &str,
+    outcome: &Outcome,
+) -> Option<String> {
+    // The log holds the command line, then jobdeck's own last line: nothing else came.
+    let said_something = summaries::lines(log)?
+        .skip(1)
+        .any(|line| !line.is_empty() && !line.starts_with("jobdeck: "));
+    if said_something {
+        return None;
+    }
+    let launcher = format!("the launcher `{}`", launcher.to_string_lossy());
+    let ending = describe(outcome, None, Voice::Tool(&launcher))?;
+    Some(format!(
+        "{ending} and `{tool}` printed nothing: it may never have started (check --launcher)"
+    ))
 }
 
 /// The message for a launcher that could not be started: the launcher is what is missing,

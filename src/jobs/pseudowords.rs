@@ -186,7 +186,7 @@ impl WordsJob {
     /// (`log`) says what it made and how it ended; the words themselves go to their files.
     pub fn run(&self, log: &Path, ctx: &mut RunCtx) -> Report {
         let mut log_file = log_files::make_room(log)
-            .and_then(|()| crate::sys::regular_file::create(log))
+            .and_then(|()| crate::sys::regular_file::create_own(log))
             .ok();
         if let Some(file) = &mut log_file {
             let _ = writeln!(file, "$ pseudowords {}", self.describe());

@@ -276,10 +276,17 @@ impl Args {
         })
     }
 
-    /// With `--demo` and no `-B`: removes the demo's temporary build root when dropped.
-    pub fn demo_cleanup(&self) -> Option<crate::plan::demo::Cleanup> {
-        (self.demo && self.build_root.is_none())
-            .then(|| crate::plan::demo::Cleanup(crate::plan::demo::build_root()))
+    /// With `--demo` and no DIR or no `-B`: makes the demo's temporary folder, copies the
+    /// demo projects into it, and points DIR and `-B` there. The folder is removed when the
+    /// returned value is dropped.
+    pub fn demo_folder(&mut self) -> std::io::Result<Option<crate::plan::demo::Folder>> {
+        if !self.demo || (self.dir.is_some() && self.build_root.is_some()) {
+            return Ok(None);
+        }
+        let folder = crate::plan::demo::Folder::create(self.dir.is_none())?;
+        self.dir.get_or_insert_with(|| folder.projects());
+        self.build_root.get_or_insert_with(|| folder.build_root());
+        Ok(Some(folder))
     }
 }
 

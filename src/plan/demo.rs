@@ -10,9 +10,13 @@
 //! plus eight pseudoword tasks of one to three seconds of CPU each, as threads of jobdeck:
 //! more tasks than workers, so every worker has work to the end.
 //!
-//! The build root is a fresh folder of this process under the system temp folder, so the demo
-//! never writes into the source tree, every demo starts cold (the same length each time), and
-//! nothing is left behind: it is removed when jobdeck exits (a `-B` folder is kept).
+//! The demo runs in a fresh folder of its own under the system temp folder ([`Folder`]): a
+//! copy of the demo projects and the build root, so the demo never writes into the source
+//! tree (not even when `e` edits a project), every demo starts cold (the same length each
+//! time), and nothing is left behind: it is removed when jobdeck exits (a `-B` folder or a
+//! DIR given is the user's, and kept). The folder's name is random and made only if it does
+//! not exist yet, with mode 0700: a folder named after the pid could be made in advance by
+//! another user, with links in it, for a demo run as root to write through.
 
 use crate::jobs::Job;
 use std::path::{Path, PathBuf};
@@ -43,9 +47,57 @@ pub fn projects_dir() -> PathBuf {
     }
 }
 
-/// The demo's own build root: unique to this process, so two demos never share one.
-pub fn build_root() -> PathBuf {
-    std::env::temp_dir().join(format!("jobdeck-demo-{}", std::process::id()))
+/// The demo's own temporary folder: `projects/` (a copy of the demo projects, when no DIR
+/// is given) and `build/` (the build root, when no `-B` is given). Removed when dropped.
+#[derive(Debug)]
+pub struct Folder {
+    dir: tempfile::TempDir,
+}
+
+impl Folder {
+    /// Makes a fresh folder with a random name that did not exist (as `mkdtemp` does, mode
+    /// 0700) under the system temp folder, and copies the demo projects into it when
+    /// `with_projects`.
+    pub fn create(with_projects: bool) -> std::io::Result<Self> {
+        use std::os::unix::fs::PermissionsExt;
+        // tempfile's own default is 0777 less the umask: usually 0755, readable by all.
+        let dir = tempfile::Builder::new()
+            .prefix("jobdeck-demo-")
+            .permissions(std::fs::Permissions::from_mode(0o700))
+            .tempdir()?;
+        let folder = Self { dir };
+        if with_projects {
+            copy_tree(&projects_dir(), &folder.projects())?;
+        }
+        Ok(folder)
+    }
+
+    /// Where the copy of the demo projects is.
+    pub fn projects(&self) -> PathBuf {
+        self.dir.path().join("projects")
+    }
+
+    /// The demo's build root.
+    pub fn build_root(&self) -> PathBuf {
+        self.dir.path().join("build")
+    }
+}
+
+/// Copies the folder `from` into a new folder `to`: folders and regular files only (the
+/// demo projects hold nothing else; a link would be a way out of the copy).
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        let dest = to.join(entry.file_name());
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &dest)?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &dest)?;
+        }
+    }
+    Ok(())
 }
 
 /// One configure job per build type for every CMake job in `jobs`, named `<type>/<name>` and
@@ -76,14 +128,4 @@ pub fn per_build_type(jobs: Vec<Job>, build_root: &Path, log_dir: &Path) -> Vec<
         }
     }
     per_type.into_iter().flatten().chain(others).collect()
-}
-
-/// Removes the demo's build root when dropped, at the end of `main`.
-#[derive(Debug)]
-pub struct Cleanup(pub PathBuf);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

@@ -90,7 +90,8 @@ pub struct PlanRequest {
     pub dir: Option<PathBuf>,
     /// Worker threads (`None`: the number of CPUs).
     pub workers: Option<usize>,
-    /// Where build folders go (`None`: `<dir>/build`, or the demo's temporary folder).
+    /// Where build folders go (`None`: `<dir>/build`; the demo's is its temporary folder's,
+    /// given by `Args::demo_folder`).
     pub build_root: Option<PathBuf>,
     /// CMake generator (`-G`).
     pub generator: Option<String>,
@@ -408,7 +409,6 @@ impl PlanRequest {
         }
         let build_root = match &self.build_root {
             Some(root) => absolute(root)?,
-            None if self.demo => crate::plan::demo::build_root(),
             None => dir.join("build"),
         };
         if self.cmake_projects && same_folder(&build_root, &dir) {
@@ -428,6 +428,17 @@ impl PlanRequest {
             path_checks::folder(&own, "jobdeck's folder", "move it away, or pass another -B"),
             path_checks::folder(&log_dir, "the log folder", "pass another --log-dir"),
         ];
+        let remove = "remove it, or pass another -B";
+        checks.push(path_checks::own(&own, "jobdeck's folder", remove));
+        for (file, what) in [
+            ("lock", "the lock file"),
+            ("history.jsonl", "the run history"),
+        ] {
+            checks.push(path_checks::own(&own.join(file), what, remove));
+        }
+        if self.log_dir.is_none() {
+            checks.push(path_checks::own(&log_dir, "the log folder", remove));
+        }
         if self.cmake_projects {
             checks.push(path_checks::build_root_outside_projects(&build_root, &dir));
         }

@@ -38,7 +38,7 @@ impl History {
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
             .and_then(|()| {
-                crate::sys::regular_file::open(
+                crate::sys::regular_file::open_own(
                     &path,
                     OpenOptions::new().create(true).read(true).append(true),
                 )

@@ -45,14 +45,23 @@ pub fn lock_build_root(jobdeck_dir: &Path) -> Result<Locked, String> {
             path.display()
         ))
     };
+    // A folder planted by another user, or a link to one, is refused before anything is
+    // made in it.
+    if let Err(err) = crate::sys::regular_file::check_own_folder(jobdeck_dir) {
+        return Err(format!(
+            "cannot use {}: {err} (remove it, or pass another -B)",
+            jobdeck_dir.display()
+        ));
+    }
     if let Err(err) = std::fs::create_dir_all(jobdeck_dir) {
         return Ok(unlockable(&err));
     }
-    // Never blocks, and never takes anything but a regular file (a FIFO or a folder in the
-    // way is an error to fix, not a reason to run unlocked).
+    // Never blocks, and never takes anything but a regular file of the running user's, opened
+    // without following a link (a FIFO, a folder, a link or another user's file in the way
+    // is an error to fix, not a reason to run unlocked).
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
-    let mut file = match crate::sys::regular_file::open(&path, &options) {
+    let mut file = match crate::sys::regular_file::open_own(&path, &options) {
         Ok(file) => file,
         Err(err) if err.kind() == ErrorKind::InvalidInput => {
             return Err(format!("cannot lock {}: {err} (remove it)", path.display()));

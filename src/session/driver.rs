@@ -36,6 +36,8 @@ pub struct Driver {
     watch: RefCell<Option<crate::session::watch::Watch>>,
     /// Where the watch sends the project folders that changed.
     changes: (Sender<PathBuf>, Receiver<PathBuf>),
+    /// What the watch could not watch (an unreadable folder), said as warnings.
+    watch_warnings: (Sender<String>, Receiver<String>),
     probes: Option<Arc<Probes>>,
 }
 
@@ -56,6 +58,7 @@ impl Driver {
             written: Vec::new(),
             watch: RefCell::new(None),
             changes: crossbeam_channel::unbounded(),
+            watch_warnings: crossbeam_channel::unbounded(),
             probes: None,
         };
         Ok((driver, rx))
@@ -155,7 +158,13 @@ impl Driver {
         let mut written = self.written.clone();
         written.extend(self.folders().into_iter().flatten().map(|(_, build)| build));
         let ignored = crate::session::watch::Ignored { folders: written };
-        match crate::session::watch::Watch::start(projects, ignored, self.changes.0.clone()) {
+        let watch_started = crate::session::watch::Watch::start(
+            projects,
+            ignored,
+            self.changes.0.clone(),
+            self.watch_warnings.0.clone(),
+        );
+        match watch_started {
             Ok(started) => {
                 *watch = Some(started);
                 None
@@ -177,13 +186,16 @@ impl Driver {
         warnings
     }
 
-    /// Warnings made since the last call (a toolchain probe that failed), for every
-    /// reporter to hear at once.
+    /// Warnings made since the last call (a toolchain probe that failed, a folder the watch
+    /// cannot read), for every reporter to hear at once.
     pub fn new_warnings(&self) -> Vec<String> {
-        self.probes
+        let mut warnings: Vec<String> = self
+            .probes
             .iter()
             .flat_map(|probes| probes.take_new_warnings())
-            .collect()
+            .collect();
+        warnings.extend(self.watch_warnings.1.try_iter());
+        warnings
     }
 
     /// Carries out an engine effect. Returns what is left to the caller: the effects that

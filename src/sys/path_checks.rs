@@ -3,6 +3,7 @@
 //! jobdeck's own files. Each refusal names the path, says what is wrong with it and what to
 //! pass instead, and ends jobdeck with exit status 2 before anything runs.
 
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use crate::jobs::discovery::PROJECT_FILE;
@@ -31,6 +32,31 @@ pub fn folder(path: &Path, what: &str, remedy: &str) -> Result<(), String> {
             regular_file::describe(meta.file_type())
         )),
         _ => Ok(()),
+    }
+}
+
+/// Refuses one of jobdeck's own files or folders (`.jobdeck`, its lock and history, the
+/// log folder inside it) that is a symbolic link or that another user owns: jobdeck writes
+/// there, often as root, and must not write through a link or into another user's file.
+pub fn own(path: &Path, what: &str, remedy: &str) -> Result<(), String> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    let me = rustix::process::geteuid().as_raw();
+    if meta.file_type().is_symlink() {
+        Err(format!(
+            "{what} {} is a symbolic link, which jobdeck never follows in its own folders: \
+             {remedy}",
+            path.display()
+        ))
+    } else if meta.uid() != me {
+        Err(format!(
+            "{what} {} belongs to uid {}, not to the running user (uid {me}): {remedy}",
+            path.display(),
+            meta.uid()
+        ))
+    } else {
+        Ok(())
     }
 }
 

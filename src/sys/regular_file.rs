@@ -6,10 +6,16 @@
 //! every open adds `O_NONBLOCK` (an open that would wait fails at once instead; on a regular
 //! file the flag changes nothing) and checks the type of what it opened with `fstat`, so
 //! nothing can swap the file between a check and the open.
+//!
+//! jobdeck's own files (under `.jobdeck`, in the log folder) are opened with [`open_own`]:
+//! never through a symbolic link (`O_NOFOLLOW`), and only if the running user owns them.
+//! jobdeck often runs as root on build machines, in build roots other users can write: a
+//! `lock` or `history.jsonl` planted there as a link to a system file would otherwise have
+//! that file truncated or appended to.
 
 use std::fs::{File, FileType, Metadata, OpenOptions};
 use std::io;
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::Path;
 
 use rustix::fs::OFlags;
@@ -42,6 +48,86 @@ pub fn create(path: &Path) -> io::Result<File> {
     open(
         path,
         OpenOptions::new().write(true).create(true).truncate(true),
+    )
+}
+
+/// Opens `path`, one of jobdeck's own files, with `options` as [`open`] does, but refuses a
+/// symbolic link (without following it) and a file another user owns. Both refusals are
+/// `InvalidInput` errors, so a caller can tell them from a missing or unwritable file.
+pub fn open_own(path: &Path, options: &OpenOptions) -> io::Result<File> {
+    // Said before the open, as `open` does: a folder or a FIFO in the way would otherwise
+    // fail with the system's bare words. The open itself still refuses a link put there
+    // after this look.
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => return Err(symbolic_link()),
+        Ok(meta) if !meta.is_file() => return Err(not_regular(&meta)),
+        _ => {}
+    }
+    let flags = OFlags::NONBLOCK | OFlags::NOFOLLOW;
+    let file = match options
+        .clone()
+        .custom_flags(flags.bits().cast_signed())
+        .open(path)
+    {
+        Ok(file) => file,
+        // `O_NOFOLLOW` on a link fails with ELOOP.
+        Err(err) if err.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
+            return Err(symbolic_link());
+        }
+        Err(err) => return Err(err),
+    };
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular(&meta));
+    }
+    owned(&meta)?;
+    Ok(file)
+}
+
+/// Creates or truncates `path`, one of jobdeck's own files, as [`open_own`] opens it.
+pub fn create_own(path: &Path) -> io::Result<File> {
+    open_own(
+        path,
+        OpenOptions::new().write(true).create(true).truncate(true),
+    )
+}
+
+/// Whether `path`, one of jobdeck's own folders, is a folder the running user owns and not
+/// a symbolic link (a missing one is fine: jobdeck makes it, and then it is its own).
+pub fn check_own_folder(path: &Path) -> io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(symbolic_link()),
+        Ok(meta) if !meta.is_dir() => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("it is {}, not a folder", describe(meta.file_type())),
+        )),
+        Ok(meta) => owned(&meta),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
+/// Whether the running user owns what `meta` describes.
+fn owned(meta: &Metadata) -> io::Result<()> {
+    let me = rustix::process::geteuid().as_raw();
+    if meta.uid() == me {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "it belongs to uid {}, not to the running user (uid {me}): jobdeck writes only \
+                 its own files",
+                meta.uid()
+            ),
+        ))
+    }
+}
+
+fn symbolic_link() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "it is a symbolic link, which jobdeck never follows in its own folders",
     )
 }
 

@@ -99,6 +99,12 @@ impl StopSignals {
         *ctrl_c = Some(Listener::start("sigint", &KEYBOARD, self.tx.clone())?);
         Ok(result)
     }
+
+    /// Puts back a signal taken from `events` by someone who had to act on it first (a
+    /// SIGTERM that closes the editor before it ends the session).
+    pub fn put_back(&self, signal: i32) {
+        let _ = self.tx.send(signal);
+    }
 }
 
 /// SIGTSTP and SIGCONT as messages, for the TUI: on SIGTSTP it restores the terminal before

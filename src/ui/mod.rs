@@ -252,18 +252,14 @@ impl Screen<'_> {
         Ok(vec![Msg::Resized])
     }
 
-    /// Runs `program` on the real terminal with Ctrl-C and Ctrl-Z left to it, then takes the
+    /// Runs `command` on the real terminal with Ctrl-C and Ctrl-Z left to it, then takes the
     /// screen back. Returns the notice to show if it did not end well.
-    fn lend_terminal(
-        &mut self,
-        name: &str,
-        program: impl FnOnce() -> io::Result<std::process::ExitStatus>,
-    ) -> io::Result<Vec<Msg>> {
+    fn lend_terminal(&mut self, name: &str, mut command: Command) -> io::Result<Vec<Msg>> {
         self.input().pause();
         self.tui()?.suspend()?;
-        let status = self
-            .signals
-            .lend_ctrl_c(|| self.suspend_signals().lend_ctrl_z(program))??;
+        let signals = self.signals;
+        let program = || run_lent(&mut command, signals);
+        let status = signals.lend_ctrl_c(|| self.suspend_signals().lend_ctrl_z(program))??;
         self.tui()?.resume()?;
         self.input().resume();
         let notice = match status {
@@ -295,14 +291,12 @@ impl Screen<'_> {
         // `exec`, so a Ctrl-C that stops less following cannot end the shell under it and
         // hand the screen back while less still runs. That Ctrl-C is the pager's, not a
         // stop for jobdeck.
-        let run_pager = || {
-            Command::new("sh")
-                .arg("-c")
-                .arg(format!("exec {pager}{follow} \"$1\""))
-                .arg("jobdeck-pager")
-                .arg(path)
-                .status()
-        };
+        let mut run_pager = Command::new("sh");
+        run_pager
+            .arg("-c")
+            .arg(format!("exec {pager}{follow} \"$1\""))
+            .arg("jobdeck-pager")
+            .arg(path);
         self.lend_terminal(&pager, run_pager)
     }
 
@@ -317,15 +311,39 @@ impl Screen<'_> {
             .unwrap_or_else(|| "vi".to_string());
         let at = line.map(|line| format!(" +{line}")).unwrap_or_default();
         // Through `sh` so an editor with arguments (`code -w`) works; the file stays one word.
-        let run_editor = || {
-            Command::new("sh")
-                .arg("-c")
-                .arg(format!("exec {editor}{at} \"$1\""))
-                .arg("jobdeck-editor")
-                .arg(file)
-                .status()
-        };
+        let mut run_editor = Command::new("sh");
+        run_editor
+            .arg("-c")
+            .arg(format!("exec {editor}{at} \"$1\""))
+            .arg("jobdeck-editor")
+            .arg(file);
         self.lend_terminal(&editor, run_editor)
+    }
+}
+
+/// How often a lent program is looked at while jobdeck waits for it or for a stop signal.
+const LENT_POLL: Duration = Duration::from_millis(50);
+
+/// Runs a program the terminal is lent to (a pager, an editor) until it ends, or until
+/// SIGTERM or SIGHUP (Ctrl-C and Ctrl-\ are the program's while it runs) ends the session:
+/// the program is stopped first, with the one stop escalation, so the terminal is jobdeck's
+/// again to restore, and the signal is put back for the loop to end the session with.
+fn run_lent(command: &mut Command, signals: &StopSignals) -> io::Result<std::process::ExitStatus> {
+    let mut child = command.spawn()?;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        if let Ok(signal) = signals.events.recv_timeout(LENT_POLL) {
+            let pid = rustix::process::Pid::from_child(&child);
+            crate::engine::stop::stop(
+                vec![crate::engine::stop::Target::Marked(pid)],
+                || {},
+                |_| matches!(child.try_wait(), Ok(None)),
+            );
+            signals.put_back(signal);
+            return child.wait();
+        }
     }
 }
 

@@ -229,10 +229,17 @@ impl Streaming {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        let mut child = Command::new(JOBDECK)
+        let mut command = Command::new(JOBDECK);
+        command
             .args(args)
             .env(MARKER_VAR, marker)
-            .envs(env.iter().copied())
+            .envs(env.iter().copied());
+        Self::spawn(command)
+    }
+
+    /// Starts `command` (jobdeck, or jobdeck through `setpriv`) with piped output.
+    pub fn spawn(mut command: Command) -> Self {
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

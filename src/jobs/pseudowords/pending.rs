@@ -86,7 +86,7 @@ fn create_locked(temp: &Path) -> std::io::Result<File> {
     // lock; it removes only files it holds the lock of, so a file still linked once the lock
     // is ours is ours. Twice in a row would take two cleanups racing this very file.
     for _ in 0..3 {
-        let file = regular_file::open(temp, OpenOptions::new().write(true).create(true))?;
+        let file = regular_file::open_own(temp, OpenOptions::new().write(true).create(true))?;
         match flock(&file, FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => {}
             Err(err) if err.kind() == ErrorKind::WouldBlock => {

@@ -6,22 +6,34 @@
 //! and then the folder is sent once. Build folders, jobdeck's own folder and editors' swap
 //! and backup files never count: configuring a project writes into its build folder, which
 //! must not set off another configure.
+//!
+//! What counts is a change of what a file holds (`tree`): a configure that writes a header
+//! or a version file into its own sources (`file(WRITE ${CMAKE_CURRENT_SOURCE_DIR}/…)`)
+//! writes the same bytes each run, which must not set off the next run, or the project
+//! would re-run forever; an edit made while it runs changes them and restarts it. The
+//! folders are walked by jobdeck itself, one watch each: a folder it cannot read is skipped
+//! with a warning (the rest is still watched), a symbolic link is never followed (a link to
+//! `/` would walk `/proc`), and each project's parent folder is watched too, so a project
+//! removed and made again comes back.
+
+mod tree;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
+use crossbeam_channel::{Receiver, Sender, select};
+use notify::EventKind;
 
 /// How long a project must be quiet after a change before it is re-run.
 pub const DEBOUNCE: Duration = Duration::from_millis(300);
 
 /// A running watch over some project folders. Dropping it stops watching.
 pub struct Watch {
-    watcher: Option<RecommendedWatcher>,
-    debouncer: Option<JoinHandle<()>>,
+    /// Dropped to tell the watch's thread to end.
+    stop: Option<Sender<()>>,
+    thread: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Watch {
@@ -67,51 +79,43 @@ impl Ignored {
 }
 
 impl Watch {
-    /// Watches every folder of `projects` recursively; each one that changes (and then stays
-    /// quiet for `DEBOUNCE`) is sent on `changed`.
+    /// Watches every folder of `projects` (and each one's parent); each project whose files
+    /// change (and then stay quiet for `DEBOUNCE`) is sent on `changed`. What cannot be
+    /// watched (an unreadable folder) is said on `warnings`; only the system's limit on
+    /// watches, or no inotify at all, is an error.
     pub fn start(
         projects: Vec<PathBuf>,
         ignored: Ignored,
         changed: Sender<PathBuf>,
+        warnings: Sender<String>,
     ) -> notify::Result<Self> {
-        let (raw_tx, raw_rx) = crossbeam_channel::unbounded::<PathBuf>();
-        let owned = projects.clone();
-        let mut watcher =
-            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-                let Ok(event) = event else { return };
-                // Reading a file (cmake reads every CMakeLists.txt) is not a change.
-                if matches!(event.kind, EventKind::Access(_) | EventKind::Other) {
-                    return;
-                }
-                for path in &event.paths {
-                    if ignored.is_ignored(path) {
-                        continue;
-                    }
-                    if let Some(project) = owner(&projects, path) {
-                        let _ = raw_tx.send(project.to_path_buf());
-                    }
-                }
-            })?;
-        for project in &owned {
-            watcher.watch(project, RecursiveMode::Recursive)?;
-        }
-        let debouncer = std::thread::Builder::new()
+        let (raw_tx, raw_rx) = crossbeam_channel::unbounded::<notify::Event>();
+        let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+            let Ok(event) = event else { return };
+            // Reading a file (cmake reads every CMakeLists.txt) is not a change.
+            if !matches!(event.kind, EventKind::Access(_) | EventKind::Other) {
+                let _ = raw_tx.send(event);
+            }
+        })?;
+        let mut tree = tree::Tree::new(watcher, projects, ignored);
+        tree.start(&warnings)?;
+        let (stop, stopped) = crossbeam_channel::bounded::<()>(0);
+        let thread = std::thread::Builder::new()
             .name("watch".into())
-            .spawn(move || debounce(&raw_rx, &changed))
+            .spawn(move || watch(tree, &raw_rx, &stopped, &changed, &warnings))
             .map_err(|err| notify::Error::generic(&err.to_string()))?;
         Ok(Self {
-            watcher: Some(watcher),
-            debouncer: Some(debouncer),
+            stop: Some(stop),
+            thread: Some(thread),
         })
     }
 }
 
 impl Drop for Watch {
     fn drop(&mut self) {
-        // The watcher holds the raw channel's only sender: once it is gone the debouncer
-        // sees the channel close and ends.
-        drop(self.watcher.take());
-        if let Some(thread) = self.debouncer.take() {
+        // The thread owns the watcher: it drops it when it ends.
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
     }
@@ -126,21 +130,29 @@ fn owner<'a>(projects: &'a [PathBuf], path: &Path) -> Option<&'a Path> {
         .map(PathBuf::as_path)
 }
 
-/// Sends each project once it has been quiet for `DEBOUNCE` after its last change.
-fn debounce(raw: &Receiver<PathBuf>, changed: &Sender<PathBuf>) {
+/// Gathers the events of each project until it has been quiet for `DEBOUNCE`, then sends it
+/// if what it holds changed.
+fn watch(
+    mut tree: tree::Tree,
+    raw: &Receiver<notify::Event>,
+    stopped: &Receiver<()>,
+    changed: &Sender<PathBuf>,
+    warnings: &Sender<String>,
+) {
     let mut due: HashMap<PathBuf, Instant> = HashMap::new();
     loop {
-        let next = due.values().min().copied();
-        let received = match next {
-            Some(at) => raw.recv_timeout(at.saturating_duration_since(Instant::now())),
-            None => raw.recv().map_err(|_| RecvTimeoutError::Disconnected),
-        };
-        match received {
-            Ok(project) => {
-                due.insert(project, Instant::now() + DEBOUNCE);
+        let wait = due.values().min().map_or(Duration::from_secs(3600), |at| {
+            at.saturating_duration_since(Instant::now())
+        });
+        select! {
+            recv(raw) -> event => {
+                let Ok(event) = event else { return };
+                for project in tree.note(&event, warnings) {
+                    due.insert(project, Instant::now() + DEBOUNCE);
+                }
             }
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => return,
+            recv(stopped) -> _ => return,
+            default(wait) => {}
         }
         let now = Instant::now();
         let ready: Vec<PathBuf> = due
@@ -150,7 +162,7 @@ fn debounce(raw: &Receiver<PathBuf>, changed: &Sender<PathBuf>) {
             .collect();
         for project in ready {
             due.remove(&project);
-            if changed.send(project).is_err() {
+            if tree.changed(&project) && changed.send(project).is_err() {
                 return;
             }
         }
