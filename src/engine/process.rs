@@ -114,6 +114,7 @@ fn run_announced(
     let stopped = wait_or_stop(pid, ctx, &mut reader, &mut log);
     let cpu = cpu_time_of_zombie(pid).filter(|_| ctx.launcher().is_none());
     let status = child.wait();
+    reap::forget(pid);
     reap::clean_up_group(pid, || reader.read_available(&mut log));
     // A daemon of the run that left its group and cleared its environment is jobdeck's
     // child now that its parents are gone.
@@ -153,7 +154,7 @@ fn spawn(command: &mut Command, ctx: &RunCtx) -> io::Result<(std::process::Child
         .stderr(Stdio::from(write))
         .env(RUN_MARKER, reap::marker(&ctx.marker_prefix, ctx.run))
         .process_group(0);
-    let child = command.spawn()?;
+    let child = reap::spawn_own(command)?;
     Ok((child, read))
 }
 

@@ -21,7 +21,9 @@
 //! ([`stop_orphans`]). Finding them costs a read of `/proc/self/task/*/children`, a few
 //! small files, so it runs at every run's end.
 
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use rustix::process::{Pid, WaitOptions};
 
@@ -98,10 +100,31 @@ pub fn stop_all_marked(prefix: &str) {
     stop_marked(&format!("{RUN_MARKER}={prefix}"), false);
 }
 
+/// The run leaders this process started and has not yet waited for: children of jobdeck
+/// that are not orphans, whatever their marker (a job's helpers, such as the toolchain
+/// probe's cmakes, run side by side under one run's marker).
+static OWN: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+
+/// Spawns `command` as one of jobdeck's own children, never taken for an orphan. The
+/// registry is held across the spawn, so no sweep sees the child before it is registered.
+pub fn spawn_own(command: &mut std::process::Command) -> std::io::Result<std::process::Child> {
+    let mut own = OWN.lock().unwrap_or_else(PoisonError::into_inner);
+    let child = command.spawn()?;
+    own.insert(child.id().cast_signed());
+    Ok(child)
+}
+
+/// Forgets a child of [`spawn_own`] once it has been waited for.
+pub fn forget(pid: Pid) {
+    OWN.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .remove(&pid.as_raw_pid());
+}
+
 /// Stops the processes re-parented to jobdeck when a run ends (`ended`: that run of the
 /// engine with `prefix`) or the engine shuts down (`None`): every live child of this process
-/// but those it started itself. Those are told apart by what they are: a run's leader
-/// carries another run's marker (or another engine's); a pager, an editor or a clipboard
+/// but those it started itself. Those are told apart by what they are: a run's leader is
+/// registered ([`spawn_own`]) until its worker waited for it; a pager, an editor or a clipboard
 /// tool stays in jobdeck's own process group; the watchdog, or a child not yet past its
 /// `exec`, is jobdeck's own program. A zombie is left alone: it may be a run's leader that
 /// its worker has yet to wait for.
@@ -109,9 +132,13 @@ pub fn stop_orphans(prefix: &str, ended: Option<RunId>) {
     let own_group = rustix::process::getpgrp();
     let own_exe = std::fs::read_link("/proc/self/exe").ok();
     let ended_marker = ended.map(|run| marker(prefix, run));
+    let own = OWN.lock().unwrap_or_else(PoisonError::into_inner);
     let orphans: Vec<Target> = children()
         .into_iter()
         .filter(|&pid| {
+            if own.contains(&pid.as_raw_pid()) {
+                return false;
+            }
             let Some(fields) = read_stat(pid) else {
                 return false;
             };
@@ -145,6 +172,7 @@ pub fn stop_orphans(prefix: &str, ended: Option<RunId>) {
         })
         .map(Target::Marked)
         .collect();
+    drop(own);
     if orphans.is_empty() {
         return;
     }
