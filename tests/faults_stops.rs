@@ -170,6 +170,8 @@ fn pseudoword_tasks_obey_the_timeout_and_leave_no_file() {
         "--headless".as_ref(),
         "--json".as_ref(),
         "--no-cmake".as_ref(),
+        "-B".as_ref(),
+        dir.join("b").as_os_str(),
         "--words".as_ref(),
         "2".as_ref(),
         "--words-per-task".as_ref(),

@@ -151,9 +151,12 @@ fn an_unwritable_output_folder_fails_with_a_clear_message() {
     // Root ignores permission bits, but nobody can make a folder inside a regular file.
     std::fs::write(tmp.join("afile"), "not a folder").expect("write a file");
     let out = tmp.join("afile/out");
+    let build = tmp.join("b");
     let run = run_jobdeck([
         "--headless",
         "--no-cmake",
+        "-B",
+        build.to_str().expect("UTF-8"),
         "--words",
         "1",
         "--words-per-task",
