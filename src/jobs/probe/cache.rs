@@ -14,6 +14,7 @@ use std::io;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 /// The prefix of a probe being made (`.partial-<key>-<pid>-<n>`) and of one being replaced
 /// (`.stale-…`): hidden, never a key folder.
@@ -110,9 +111,13 @@ pub fn publish(scratch: &Path, folder: &Path) -> io::Result<()> {
     placed
 }
 
+/// How old a scratch folder of a process that no longer runs must be to be removed: a
+/// cache folder shared between machines (a home on NFS) sees other machines' pids as gone.
+const ABANDONED: Duration = Duration::from_secs(3600);
+
 /// Removes what sessions that are gone left under `root` (a scratch folder of a killed
 /// session, a replaced probe not yet removed): any `.partial-…-<pid>-<n>` or `.stale-…-<pid>-…`
-/// whose process no longer runs.
+/// whose process no longer runs and that nothing changed for [`ABANDONED`].
 pub fn sweep(root: &Path) {
     let Ok(entries) = std::fs::read_dir(root) else {
         return;
@@ -130,7 +135,13 @@ pub fn sweep(root: &Path) {
             .split('-')
             .nth(1)
             .and_then(|pid| pid.parse::<u32>().ok());
-        if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
+        let idle = entry
+            .metadata()
+            .and_then(|meta| meta.modified())
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|idle| idle >= ABANDONED);
+        if idle && pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
