@@ -6,9 +6,16 @@
 # C++; about 1 in 8 fails on purpose and two are project(x NONE)), hyperfine compares
 #
 #   jobdeck -j2 (probe kept)   a later session: the build folders are fresh, the probe kept
-#   jobdeck -j2 (probe run)    a first session: the probe runs, then the seeded configures
+#   jobdeck -j2 (probe run)    a first session, the user cache empty: the probe runs, then
+#                              the seeded configures
+#   jobdeck -j2 (new build root, cache warm)
+#                              a first session in a build root never used, with the probe
+#                              another build root left in the user cache
 #   jobdeck -j2 --no-share-probes
 #   xargs -P2                  plain `cmake -S <p> -B <build>/<name> -DCMAKE_BUILD_TYPE=Debug`
+#
+# Probes are kept in the user's cache folder: the bench gives jobdeck one of its own,
+# $WS.cache (XDG_CACHE_HOME), and never touches yours.
 #
 # Every run starts with fresh build folders (hyperfine --prepare). Then it checks that each
 # project ends the same way (exit code) under jobdeck as under plain cmake.
@@ -44,8 +51,10 @@ LIST="$WS.projects"
 echo "C++ projects: $(grep -l 'CXX)' "$WS"/p*/CMakeLists.txt | wc -l), C: $(grep -l ' C)' "$WS"/p*/CMakeLists.txt | wc -l), NONE: $(grep -l 'NONE)' "$WS"/p*/CMakeLists.txt | wc -l)" >&2
 
 B="$WS/build"
-# Fresh build folders, no history (so every jobdeck run orders by name); KEEP=probe keeps
-# the probe of the earlier runs.
+export XDG_CACHE_HOME="$WS.cache"
+rm -rf "$XDG_CACHE_HOME"
+# Fresh build folders, no history (so every jobdeck run orders by name); the build root's
+# .jobdeck (its lock) stays, and so does the probe in the user cache.
 fresh_keeping_probe="find '$B' -mindepth 1 -maxdepth 1 ! -name .jobdeck -exec rm -rf {} + 2>/dev/null; rm -rf '$B/.jobdeck/logs' '$B/.jobdeck/history.jsonl'"
 "$JOBDECK" --headless -j2 "$WS" -B "$B" > /dev/null || true # makes the probe to keep
 
@@ -53,8 +62,10 @@ hyperfine -i --warmup 1 --runs "$RUNS" \
     --export-markdown "${WS}.md" \
     --prepare "$fresh_keeping_probe" \
     -n "jobdeck -j2 (probe kept)" "'$JOBDECK' --headless -j2 '$WS' -B '$B'" \
-    --prepare "rm -rf '$B'" \
+    --prepare "rm -rf '$B' '$XDG_CACHE_HOME'" \
     -n "jobdeck -j2 (probe run)" "'$JOBDECK' --headless -j2 '$WS' -B '$B'" \
+    --prepare "rm -rf '$B'; '$JOBDECK' --headless -j2 '$WS' -B '$B.other' > /dev/null || true; rm -rf '$B.other'" \
+    -n "jobdeck -j2 (new build root, cache warm)" "'$JOBDECK' --headless -j2 '$WS' -B '$B'" \
     --prepare "rm -rf '$B'" \
     -n "jobdeck -j2 --no-share-probes" "'$JOBDECK' --headless -j2 --no-share-probes '$WS' -B '$B'" \
     --prepare "rm -rf '$B'" \

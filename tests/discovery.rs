@@ -113,7 +113,7 @@ fn an_unreadable_folder_gives_a_warning_and_the_rest_runs() {
             .arg(common::JOBDECK);
         c
     } else {
-        Command::new(common::JOBDECK)
+        common::jobdeck()
     };
     command.args(["--json", "--cmake", "true", path_arg(temp.path())]);
     let run = run_command(command);

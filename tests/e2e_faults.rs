@@ -4,6 +4,7 @@
 //!
 //! Without tmux or cmake the tests print a loud skip message; with `CI=true` they fail.
 
+mod common;
 mod tmux;
 
 use std::io::{BufRead, BufReader};

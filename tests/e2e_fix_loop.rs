@@ -2,6 +2,7 @@
 //! error's line, and `--watch` re-runs a project whose files change, with no key pressed.
 //! Same tmux harness as `e2e_tmux.rs`; never sleeps to synchronise.
 
+mod common;
 mod tmux;
 
 use std::path::Path;

@@ -2,6 +2,7 @@
 //! configure runs, the build waits on deck (`queued`), and the header says `waiting for
 //! memory`; quitting then cancels the build that never started.
 
+mod common;
 mod tmux;
 
 use tmux::{TempDir, Tmux, row_is, tools_present, unique_tag};

@@ -2,23 +2,28 @@
 //! `seeded` in its detail column, and a probe that fails is shown as a notice while the
 //! configures run unseeded (`fresh`).
 
+mod common;
 mod tmux;
 
 use std::path::Path;
 
 use tmux::{TempDir, Tmux, copy_dir, row, row_is, tools_present, unique_tag};
 
-/// Starts the live table on a copy of the `c-checks` probe fixture, with `prepare` run on the
-/// build root first; returns the session and the folder (kept alive by the caller).
+/// Starts the live table on a copy of the `c-checks` probe fixture, with a user cache folder
+/// (`XDG_CACHE_HOME`) of its own that `prepare` gets first; returns the session and the
+/// folder (kept alive by the caller).
 fn start(label: &str, prepare: impl Fn(&Path)) -> (Tmux, TempDir) {
     let tag = unique_tag(label);
     let dir = TempDir::new(&tag);
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/fixtures/probe/c-checks");
     copy_dir(&fixture, &dir.0.join("src/c-checks"));
     let build_root = dir.0.join("jd");
-    prepare(&build_root);
+    let cache = dir.0.join("cache");
+    prepare(&cache);
     let command = format!(
-        "'{bin}' -j 2 -B '{root}' '{src}'; echo \"jobdeck exited $?\"",
+        "env XDG_CACHE_HOME='{cache}' '{bin}' -j 2 -B '{root}' '{src}'; \
+         echo \"jobdeck exited $?\"",
+        cache = cache.display(),
         bin = env!("CARGO_BIN_EXE_jobdeck"),
         root = build_root.display(),
         src = dir.0.join("src").display(),
@@ -39,10 +44,10 @@ fn the_table_says_seeded_and_shows_a_failed_probe() {
     tmux.keys(&["q"]);
     tmux.wait_for("jobdeck to exit", |s| s.contains("jobdeck exited 0"));
 
-    let (tmux, _dir) = start("probe-failed", |root| {
-        // A file where the probe's folder goes: the probe cannot run.
-        std::fs::create_dir_all(root.join(".jobdeck")).expect("create jobdeck's folder");
-        std::fs::write(root.join(".jobdeck/probe"), "not a folder").expect("write the file");
+    let (tmux, _dir) = start("probe-failed", |cache| {
+        // A file where the probes folder goes: no probe can be kept.
+        std::fs::create_dir_all(cache.join("jobdeck")).expect("create jobdeck's folder");
+        std::fs::write(cache.join("jobdeck/probes"), "not a folder").expect("write the file");
     });
     tmux.wait_for("the notice and the unseeded configure", |s| {
         s.contains("toolchain probe")

@@ -2,6 +2,7 @@
 //! `--annotations github` are written when the TUI ends, the annotations on the terminal
 //! once it is the shell's again.
 
+mod common;
 mod tmux;
 
 use std::path::Path;

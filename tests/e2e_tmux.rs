@@ -8,6 +8,7 @@
 //!
 //! Without tmux the test prints a loud skip message; with `CI=true` it fails instead.
 
+mod common;
 mod tmux;
 
 use std::path::Path;

@@ -7,11 +7,9 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::{
-    JOBDECK, TempDir, as_nobody, available, cmake_available, is_root, open_to_everyone,
-    run_command, run_jobdeck, wait_until, write_project,
+    TempDir, as_nobody, available, cmake_available, is_root, open_to_everyone, run_command,
+    run_jobdeck, wait_until, write_project,
 };
 
 /// The niceness of the thread named `name` in process `pid`, from `/proc/<pid>/task/*/stat`.
@@ -64,7 +62,7 @@ fn nice_reaches_the_child_processes_and_the_worker_threads() {
 
     // An in-process task runs on the worker thread itself: its niceness must be set too.
     let out = dir.join("words");
-    let mut child = Command::new(JOBDECK)
+    let mut child = common::jobdeck()
         .args([
             "--headless",
             "--no-cmake",

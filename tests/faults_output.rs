@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{JOBDECK, TempDir, cmake_available, engine, timeout, write_project};
+use common::{TempDir, cmake_available, engine, timeout, write_project};
 use jobdeck::engine::{EventKind, JobId, Outcome, WorkItem, output, process};
 
 const FLOOD_LINE: &str = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -37,7 +37,7 @@ fn output_flood_keeps_memory_flat_and_the_log_holds_every_byte() {
         &format!("execute_process(COMMAND sh -c \"{script}\")"),
     );
     let build = dir.join("build");
-    let mut child = Command::new(JOBDECK)
+    let mut child = common::jobdeck()
         .args(["--headless", "--json", "-j1"])
         .arg(dir.path())
         .arg("-B")

@@ -13,8 +13,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use common::{
-    JOBDECK, MARKER_VAR, TempDir, cmake_available, engine, finished_by_job,
-    live_processes_with_marker, run_command, run_jobdeck, timeout, wait_until, write_project,
+    MARKER_VAR, TempDir, cmake_available, engine, finished_by_job, live_processes_with_marker,
+    run_command, run_jobdeck, timeout, wait_until, write_project,
 };
 use jobdeck::app::{Action, Effect, Model, Msg, update};
 use jobdeck::engine::{EngineEvent, EventKind, JobId, WorkItem, process};
@@ -29,7 +29,7 @@ fn timeout_kills_the_whole_group_and_reports_timeout() {
     write_project(&dir.join("hangs"), "execute_process(COMMAND sleep 60)");
     write_project(&dir.join("quick"), "");
     let marker = format!("timeout-{}", std::process::id());
-    let mut command = Command::new(JOBDECK);
+    let mut command = common::jobdeck();
     command
         .args(["--headless", "--json", "--timeout", "1", "-j2"])
         .arg(dir.path())
@@ -206,7 +206,7 @@ fn a_sigkilled_session_leaves_no_child_and_a_readable_history() {
     let hang_logged =
         || std::fs::read_to_string(&hang_log).is_ok_and(|log| log.contains("-- before the hang"));
     let history = dir.join("build/.jobdeck/history.jsonl");
-    let mut child = Command::new(JOBDECK)
+    let mut child = common::jobdeck()
         .args(["--headless", "-j1"])
         .arg(dir.path())
         .env(MARKER_VAR, &marker)

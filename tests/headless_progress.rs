@@ -3,6 +3,7 @@
 //!
 //! Without tmux the test prints a loud skip message; with `CI=true` it fails.
 
+mod common;
 mod tmux;
 
 use std::os::unix::fs::PermissionsExt;

@@ -93,7 +93,7 @@ fn a_job_past_its_timeout_ends_timeout_and_leaves_nothing_behind() {
     copy_fixture("cmake/grandchild", &temp.join("slow"));
     copy_fixture("cmake/none", &temp.join("quick"));
     let marker = temp.path().to_str().expect("UTF-8").to_string();
-    let mut command = std::process::Command::new(common::JOBDECK);
+    let mut command = common::jobdeck();
     command
         .args(["--json", "-j2", "--timeout", "1", path_arg(temp.path())])
         .env(common::MARKER_VAR, &marker);
@@ -123,7 +123,7 @@ fn closed_output_pipes_end_the_run_quietly_with_status_141_not_a_panic() {
     }
     // A symlink loop, so there is a warning to print on the closed stderr too.
     std::os::unix::fs::symlink(temp.path(), temp.join("a-loop")).expect("symlink");
-    let mut child = std::process::Command::new(common::JOBDECK)
+    let mut child = common::jobdeck()
         .args(["--headless", "--cmake", "true", path_arg(temp.path())])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())

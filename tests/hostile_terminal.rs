@@ -11,7 +11,6 @@ mod common;
 mod tmux;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::{JOBDECK, TempDir, run_command};
 use tmux::{Tmux, row_is, tools_present, unique_tag};
@@ -201,7 +200,7 @@ fn plain_lines_escape_control_characters_in_names_and_errors() {
     std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
     std::fs::set_permissions(&fake_cmake, permissions).expect("make it executable");
 
-    let mut command = Command::new(JOBDECK);
+    let mut command = common::jobdeck();
     command
         .arg("--headless")
         .arg("--cmake")

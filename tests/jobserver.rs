@@ -307,7 +307,7 @@ fn the_memory_gate_holds_builds_until_memory_is_available() {
     let meminfo = temp.join("meminfo");
     std::fs::write(&meminfo, "MemAvailable: 1024 kB\n").expect("write meminfo");
     c_project(&temp.join("src"), "p", "p", 1);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jobdeck"))
+    let mut child = common::jobdeck()
         .args(["--headless", "--json", "-j2", "--build", "--mem-free", "1G"])
         .arg("-B")
         .arg(temp.join("build"))

@@ -10,8 +10,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use common::{JOBDECK, TempDir, cmake_available, copy_tree, fixture, run_command, run_jobdeck};
-use probes_support::{arg, configures, entries, plain_cmake, probe_folders};
+use common::{
+    Run, TempDir, available, cmake_available, copy_tree, fixture, is_root, run_command, run_jobdeck,
+};
+use probes_support::{arg, configures, entries, jobdeck_in, plain_cmake, probe_folders};
 use serde_json::Value;
 
 /// The probe fixtures and whether jobdeck seeds each.
@@ -22,6 +24,13 @@ const FIXTURES: [(&str, bool); 5] = [
     ("mixed", true),
     ("toolchain-first", false),
 ];
+
+/// `jobdeck args…` with `cache` as its user cache folder (`XDG_CACHE_HOME`).
+fn run_in(cache: &Path, args: &[&str]) -> Run {
+    let mut command = jobdeck_in(cache);
+    command.args(args);
+    run_command(command)
+}
 
 #[test]
 fn a_seeded_cache_holds_the_entries_of_a_plain_configure() {
@@ -34,7 +43,8 @@ fn a_seeded_cache_holds_the_entries_of_a_plain_configure() {
         copy_tree(&fixture(&format!("probe/{name}")), &sources.join(name));
     }
     let root = temp.join("jd");
-    let run = run_jobdeck(["--json", "-j2", "-B", arg(&root), arg(&sources)]);
+    let cache = temp.join("cache");
+    let run = run_in(&cache, &["--json", "-j2", "-B", arg(&root), arg(&sources)]);
     assert_eq!(run.code(), 0, "{run:?}");
     let finished = configures(&run.json());
     for (name, seeded) in FIXTURES {
@@ -53,10 +63,18 @@ fn a_seeded_cache_holds_the_entries_of_a_plain_configure() {
         assert_eq!(plain_cmake(&sources.join(name), &plain, &[]), Some(0));
         assert_eq!(entries(&root.join(name)), entries(&plain), "{name}");
     }
-    assert_eq!(probe_folders(&root).len(), 1, "one probe for one toolchain");
+    assert_eq!(
+        probe_folders(&cache).len(),
+        1,
+        "one probe for one toolchain"
+    );
+    assert!(
+        !root.join(".jobdeck/probe").exists(),
+        "the probe is in the user cache, not the build root"
+    );
 
     // A re-configure of an existing build folder is left alone.
-    let again = run_jobdeck(["--json", "-j2", "-B", arg(&root), arg(&sources)]);
+    let again = run_in(&cache, &["--json", "-j2", "-B", arg(&root), arg(&sources)]);
     assert_eq!(again.code(), 0, "{again:?}");
     for event in configures(&again.json()).values() {
         assert_eq!(event["detail"], "cached", "{event}");
@@ -72,18 +90,26 @@ fn no_share_probes_seeds_nothing() {
     let temp = TempDir::new("probe-off");
     copy_tree(&fixture("probe/c-checks"), &temp.join("src/c-checks"));
     let root = temp.join("jd");
-    let run = run_jobdeck([
-        "--json",
-        "--no-share-probes",
-        "-B",
-        arg(&root),
-        arg(&temp.join("src")),
-    ]);
+    let cache = temp.join("cache");
+    let run = run_in(
+        &cache,
+        &[
+            "--json",
+            "--no-share-probes",
+            "-B",
+            arg(&root),
+            arg(&temp.join("src")),
+        ],
+    );
     assert_eq!(run.code(), 0, "{run:?}");
     let event = &configures(&run.json())["c-checks"];
     assert_eq!(event["seeded"], false, "{event}");
     assert_eq!(event["detail"], "fresh", "{event}");
-    assert!(probe_folders(&root).is_empty(), "no probe was run");
+    assert!(!cache.exists(), "nothing was written to the user cache");
+    assert!(
+        !root.join(".jobdeck/probe").exists(),
+        "nor to the build root"
+    );
 }
 
 /// With a launcher the configures run where it puts them, and the probe would run here:
@@ -96,19 +122,23 @@ fn a_launcher_turns_sharing_off() {
     let temp = TempDir::new("probe-launcher");
     copy_tree(&fixture("probe/c-checks"), &temp.join("src/c-checks"));
     let root = temp.join("jd");
-    let run = run_jobdeck([
-        "--json",
-        "--launcher",
-        "env",
-        "-B",
-        arg(&root),
-        arg(&temp.join("src")),
-    ]);
+    let cache = temp.join("cache");
+    let run = run_in(
+        &cache,
+        &[
+            "--json",
+            "--launcher",
+            "env",
+            "-B",
+            arg(&root),
+            arg(&temp.join("src")),
+        ],
+    );
     assert_eq!(run.code(), 0, "{run:?}");
     let event = &configures(&run.json())["c-checks"];
     assert_eq!(event["seeded"], false, "{event}");
     assert_eq!(event["detail"], "fresh", "{event}");
-    assert!(probe_folders(&root).is_empty(), "no probe was run");
+    assert!(!cache.exists(), "no probe was run");
 }
 
 #[test]
@@ -199,6 +229,7 @@ fn a_new_compiler_gets_a_new_probe_and_an_unchanged_one_is_reused() {
     let sources = temp.join("src");
     copy_tree(&fixture("probe/c-checks"), &sources.join("c-checks"));
     let root = temp.join("jd");
+    let cache = temp.join("cache");
     let wrapper = temp.join("wrapped-cc");
     std::fs::write(&wrapper, "#!/bin/sh\nexec cc \"$@\"\n").expect("write the wrapper");
     let mut mode = std::fs::metadata(&wrapper).expect("wrapper").permissions();
@@ -208,7 +239,7 @@ fn a_new_compiler_gets_a_new_probe_and_an_unchanged_one_is_reused() {
     // One session, with the compiler given a way; returns the configure's cache entry.
     let session = |env_cc: Option<&Path>, define: Option<String>| {
         let _ = std::fs::remove_dir_all(root.join("c-checks"));
-        let mut command = Command::new(JOBDECK);
+        let mut command = jobdeck_in(&cache);
         command.args(["--json", "-B", arg(&root)]);
         if let Some(define) = &define {
             command.args(["-D", define]);
@@ -229,34 +260,34 @@ fn a_new_compiler_gets_a_new_probe_and_an_unchanged_one_is_reused() {
     };
 
     let default = session(None, None);
-    assert_eq!(probe_folders(&root).len(), 1);
-    let first_probe = probe_folders(&root)[0].clone();
+    assert_eq!(probe_folders(&cache).len(), 1);
+    let first_probe = probe_folders(&cache)[0].clone();
     let first_log = std::fs::metadata(first_probe.join("c.log"))
         .and_then(|m| m.modified())
         .expect("the probe's log");
 
     let by_env = session(Some(&wrapper), None);
     assert!(by_env.ends_with(arg(&wrapper)), "{by_env}");
-    assert_eq!(probe_folders(&root).len(), 2, "CC gives a new probe");
+    assert_eq!(probe_folders(&cache).len(), 2, "CC gives a new probe");
 
     let by_define = session(None, Some(format!("CMAKE_C_COMPILER={}", arg(&wrapper))));
     assert!(by_define.ends_with(arg(&wrapper)), "{by_define}");
     assert_eq!(
-        probe_folders(&root).len(),
+        probe_folders(&cache).len(),
         3,
         "-DCMAKE_C_COMPILER gives a new probe"
     );
 
     // The first toolchain again: its probe is reused, not run again.
     assert_eq!(session(None, None), default);
-    assert_eq!(probe_folders(&root).len(), 3);
+    assert_eq!(probe_folders(&cache).len(), 3);
     let log_now = std::fs::metadata(first_probe.join("c.log"))
         .and_then(|m| m.modified())
         .expect("the probe's log");
     assert_eq!(log_now, first_log, "the kept probe was reused");
 
     // The wrapper replaced in place (same path, same key): its probe is run again.
-    let probes_before = probe_folders(&root);
+    let probes_before = probe_folders(&cache);
     let stamps = |folder: &Path| std::fs::read_to_string(folder.join("compilers.txt"));
     let key = |folder: &Path| std::fs::read_to_string(folder.join("key.txt"));
     let wrapper_probe = probes_before
@@ -267,7 +298,7 @@ fn a_new_compiler_gets_a_new_probe_and_an_unchanged_one_is_reused() {
     let old_stamps = stamps(&wrapper_probe).expect("stamps");
     std::fs::write(&wrapper, "#!/bin/sh\n# a new version\nexec cc \"$@\"\n").expect("rewrite");
     session(Some(&wrapper), None);
-    assert_eq!(probe_folders(&root), probes_before);
+    assert_eq!(probe_folders(&cache), probes_before);
     assert_ne!(
         stamps(&wrapper_probe).expect("stamps"),
         old_stamps,
@@ -276,17 +307,21 @@ fn a_new_compiler_gets_a_new_probe_and_an_unchanged_one_is_reused() {
 }
 
 #[test]
-fn a_failed_probe_warns_and_seeds_nothing() {
-    if !cmake_available("a_failed_probe_warns_and_seeds_nothing") {
+fn a_probes_folder_that_cannot_be_used_warns_and_seeds_nothing() {
+    if !cmake_available("a_probes_folder_that_cannot_be_used_warns_and_seeds_nothing") {
         return;
     }
     let temp = TempDir::new("probe-fails");
     copy_tree(&fixture("probe/c-checks"), &temp.join("src/c-checks"));
     let root = temp.join("jd");
-    // A file where the probe's folder goes: the probe cannot run, the configure still can.
-    std::fs::create_dir_all(root.join(".jobdeck")).expect("create jobdeck's folder");
-    std::fs::write(root.join(".jobdeck/probe"), "not a folder").expect("write the file");
-    let run = run_jobdeck(["--json", "-B", arg(&root), arg(&temp.join("src"))]);
+    let cache = temp.join("cache");
+    // A file where the probes folder goes: no probe can be kept, the configure still runs.
+    std::fs::create_dir_all(cache.join("jobdeck")).expect("create jobdeck's folder");
+    std::fs::write(cache.join("jobdeck/probes"), "not a folder").expect("write the file");
+    let run = run_in(
+        &cache,
+        &["--json", "-B", arg(&root), arg(&temp.join("src"))],
+    );
     assert_eq!(run.code(), 0, "{run:?}");
     let event = &configures(&run.json())["c-checks"];
     assert_eq!(event["status"], "ok", "{event}");
@@ -308,9 +343,13 @@ fn a_language_whose_probe_fails_is_not_seeded_and_the_others_are() {
     let sources = temp.join("src");
     copy_tree(&fixture("probe/c-checks"), &sources.join("c-checks"));
     let root = temp.join("jd");
-    // No such C++ compiler: the C++ probe fails, the C one does not.
+    // No such C++ compiler: the C++ probe fails, the C one does not. A cache of its own: a
+    // probe kept by an earlier run of this test would be taken without probing (or warning).
     let define = "CMAKE_CXX_COMPILER=/nonexistent/c++";
-    let run = run_jobdeck(["--json", "-D", define, "-B", arg(&root), arg(&sources)]);
+    let run = run_in(
+        &temp.join("cache"),
+        &["--json", "-D", define, "-B", arg(&root), arg(&sources)],
+    );
     assert_eq!(run.code(), 0, "{run:?}");
     let event = &configures(&run.json())["c-checks"];
     assert_eq!(event["seeded"], true, "{event}");
@@ -333,4 +372,115 @@ fn a_language_whose_probe_fails_is_not_seeded_and_the_others_are() {
         .expect("a version folder")
         .path();
     assert!(!info.join("CMakeCXXCompiler.cmake").exists());
+}
+
+/// The first session in a new build root takes the probe an earlier session (in another
+/// build root) kept in the user cache folder: seeded at once, nothing probed again.
+#[test]
+fn a_new_build_root_is_seeded_from_the_user_cache() {
+    use std::os::unix::fs::PermissionsExt;
+    if !cmake_available("a_new_build_root_is_seeded_from_the_user_cache") {
+        return;
+    }
+    let temp = TempDir::new("probe-shared");
+    let sources = temp.join("src");
+    copy_tree(&fixture("probe/c-checks"), &sources.join("c-checks"));
+    let cache = temp.join("cache");
+    let session = |root: &str| {
+        let run = run_in(
+            &cache,
+            &["--json", "-B", arg(&temp.join(root)), arg(&sources)],
+        );
+        assert_eq!(run.code(), 0, "{run:?}");
+        configures(&run.json())["c-checks"].clone()
+    };
+    assert_eq!(session("first")["seeded"], true);
+    let probes = probe_folders(&cache);
+    assert_eq!(probes.len(), 1, "{probes:?}");
+    let made = |file: &str| {
+        std::fs::metadata(probes[0].join(file))
+            .and_then(|m| m.modified())
+            .expect("the probe's file")
+    };
+    let (log, key) = (made("c.log"), made("key.txt"));
+    for folder in [cache.join("jobdeck"), cache.join("jobdeck/probes")] {
+        let bits = std::fs::metadata(&folder)
+            .expect("made")
+            .permissions()
+            .mode();
+        assert_eq!(bits & 0o777, 0o700, "{}", folder.display());
+    }
+
+    let event = session("second");
+    assert_eq!(event["seeded"], true, "{event}");
+    assert_eq!(event["detail"], "seeded", "{event}");
+    assert_eq!(probe_folders(&cache), probes);
+    assert_eq!(
+        (made("c.log"), made("key.txt")),
+        (log, key),
+        "the kept probe was used, not run again"
+    );
+    assert!(!temp.join("second/.jobdeck/probe").exists());
+}
+
+/// A probes folder, or a probe in it, that is a symbolic link or another user's is never
+/// used: a seed is code every configure runs. The configures run unseeded, with a warning.
+#[test]
+fn a_linked_or_foreign_probes_folder_is_refused() {
+    if !cmake_available("a_linked_or_foreign_probes_folder_is_refused") {
+        return;
+    }
+    let temp = TempDir::new("probe-refused");
+    let sources = temp.join("src");
+    copy_tree(&fixture("probe/c-checks"), &sources.join("c-checks"));
+    let cache = temp.join("cache");
+    let probes = cache.join("jobdeck/probes");
+    let elsewhere = temp.join("elsewhere");
+    let refused = |label: &str, why: &str| {
+        let root = temp.join(label);
+        let run = run_in(&cache, &["--json", "-B", arg(&root), arg(&sources)]);
+        assert_eq!(run.code(), 0, "{label}: {run:?}");
+        let event = &configures(&run.json())["c-checks"];
+        assert_eq!(event["seeded"], false, "{label}: {event}");
+        assert_eq!(event["detail"], "fresh", "{label}: {event}");
+        assert!(
+            run.stderr.contains(why) && run.stderr.contains("not seeded"),
+            "{label}: {}",
+            run.stderr
+        );
+    };
+
+    // The probes folder is a link to a folder elsewhere: nothing is written there.
+    std::fs::create_dir_all(&elsewhere).expect("create the link's target");
+    std::fs::create_dir_all(cache.join("jobdeck")).expect("create jobdeck's folder");
+    std::os::unix::fs::symlink(&elsewhere, &probes).expect("symlink");
+    refused("linked-folder", "symbolic link");
+    assert_eq!(std::fs::read_dir(&elsewhere).expect("list").count(), 0);
+
+    // A probe in a good folder is a link to a copy of a real probe.
+    std::fs::remove_file(&probes).expect("remove the link");
+    assert_eq!(
+        run_in(
+            &cache,
+            &["--json", "-B", arg(&temp.join("real")), arg(&sources)]
+        )
+        .code(),
+        0
+    );
+    let probe = probe_folders(&cache).pop().expect("a probe");
+    std::fs::rename(&probe, elsewhere.join("probe")).expect("move the probe away");
+    std::os::unix::fs::symlink(elsewhere.join("probe"), &probe).expect("symlink");
+    refused("linked-probe", "symbolic link");
+
+    // The probes folder belongs to another user (only root can make one).
+    if available(
+        "a_linked_or_foreign_probes_folder_is_refused (another user's folder)",
+        is_root(),
+        "root, to give a folder to `nobody`",
+    ) {
+        std::fs::remove_dir_all(&probes).expect("remove the probes");
+        std::fs::create_dir_all(&probes).expect("create the probes folder");
+        std::os::unix::fs::chown(&probes, Some(65534), Some(65534)).expect("chown");
+        refused("foreign", "belongs to user 65534");
+    }
 }

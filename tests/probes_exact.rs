@@ -9,10 +9,9 @@ mod probes_support;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use common::{JOBDECK, TempDir, cmake_available, run_command};
-use probes_support::{apply_env, arg, configures, entries, plain_cmake_with};
+use common::{TempDir, cmake_available, run_command};
+use probes_support::{apply_env, arg, configures, entries, jobdeck_in, plain_cmake_with};
 use serde_json::Value;
 
 /// The line every test project ends with: what its configure used.
@@ -53,9 +52,14 @@ impl Case {
         self.temp.join("jd")
     }
 
+    /// The user cache folder (`XDG_CACHE_HOME`) of this case's sessions, its own.
+    fn cache(&self) -> PathBuf {
+        self.temp.join("cache")
+    }
+
     /// A jobdeck session over the project; returns its configure's `finished` event.
     fn jobdeck(&self, args: &[&str], env: &[(&str, Option<&OsStr>)]) -> Value {
-        let mut command = Command::new(JOBDECK);
+        let mut command = jobdeck_in(&self.cache());
         command.args(["--json", "-B", arg(&self.root())]).args(args);
         command.arg(self.temp.join("src"));
         apply_env(&mut command, env);
@@ -208,7 +212,7 @@ fn a_projects_own_options_choose_its_compiler() {
              if(FAIL_FIRST)\n  message(FATAL_ERROR \"failing on purpose\")\nendif()\n",
         );
         let env = clean_env(&[]);
-        let mut command = Command::new(JOBDECK);
+        let mut command = jobdeck_in(&case.cache());
         command.args(["--json", "-D", "FAIL_FIRST=1", "-B", arg(&case.root())]);
         command.arg(case.temp.join("src"));
         apply_env(&mut command, &env);
@@ -311,7 +315,7 @@ fn a_seeded_configure_stopped_midway_is_configured_again_exactly() {
          execute_process(COMMAND sleep 60)\nendif()\n",
     );
     let env = clean_env(&[]);
-    let mut command = Command::new(JOBDECK);
+    let mut command = jobdeck_in(&case.cache());
     command.args(["--json", "--timeout", "2", "-B", arg(&case.root())]);
     command.arg(case.temp.join("src"));
     apply_env(&mut command, &env);
@@ -344,7 +348,7 @@ fn a_damaged_seed_is_never_used() {
     );
     let env = clean_env(&[]);
     case.jobdeck(&[], &env);
-    let probes = probes_support::probe_folders(&case.root());
+    let probes = probes_support::probe_folders(&case.cache());
     assert_eq!(probes.len(), 1);
     let build = probes[0].join("c/build");
     let entries_file = build.join("jobdeck-seed.cmake");

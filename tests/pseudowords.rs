@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use clap::Parser;
@@ -179,7 +179,7 @@ fn an_unwritable_output_folder_fails_with_a_clear_message() {
 fn words_alone_run_from_a_folder_without_cmake_projects() {
     let tmp = TempDir::new("words-alone");
     for extra in [&["--no-cmake"][..], &[]] {
-        let mut command = Command::new(common::JOBDECK);
+        let mut command = common::jobdeck();
         command
             .current_dir(tmp.path())
             .args(["--headless", "--words", "2", "--words-per-task", "10"])
@@ -195,7 +195,7 @@ fn words_alone_run_from_a_folder_without_cmake_projects() {
         );
     }
 
-    let mut command = Command::new(common::JOBDECK);
+    let mut command = common::jobdeck();
     command
         .current_dir(tmp.path())
         .args(["--headless", "--no-cmake"]);

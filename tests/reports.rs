@@ -36,7 +36,7 @@ fn workspace(label: &str) -> TempDir {
 
 /// Runs jobdeck `--test --json` on the workspace with `extra` arguments and `env`.
 fn run_reports(temp: &TempDir, extra: &[&str], env: &[(&str, &str)]) -> common::Run {
-    let mut command = Command::new(common::JOBDECK);
+    let mut command = common::jobdeck();
     command
         .args(["--test", "--json", "-j2"])
         .arg(temp.join("ws"))

@@ -15,7 +15,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use common::{
-    JOBDECK, Streaming, TempDir, cmake_available, copy_tree, fixture, live_processes_with_marker,
+    Streaming, TempDir, cmake_available, copy_tree, fixture, live_processes_with_marker,
     run_command, wait_until, wait_within,
 };
 
@@ -72,7 +72,7 @@ fn cluster(test: &str) -> Option<PathBuf> {
 
 /// `jobdeck args…` with the cluster's configuration in its environment.
 fn jobdeck(conf: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(JOBDECK);
+    let mut command = common::jobdeck();
     command.args(args).env("SLURM_CONF", conf);
     command
 }

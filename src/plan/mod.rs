@@ -227,8 +227,11 @@ impl PlanRequest {
         };
         // With a launcher the configures run elsewhere (a cluster's nodes), while the probe
         // would run here: its detection could be another machine's, so nothing is shared.
-        let probes = (self.share_probes && self.cmake_projects && launcher.is_none())
-            .then(|| Arc::new(Probes::new(build_root.join(".jobdeck").join("probe"))));
+        let probes = (self.share_probes && self.cmake_projects && launcher.is_none()).then(|| {
+            Arc::new(Probes::new(crate::jobs::probe::cache::user_folder(
+                |name| std::env::var_os(name),
+            )))
+        });
         let mut configures =
             self.configure_jobs(found.projects, &build_root, &log_dir, probes.clone());
         if self.demo {

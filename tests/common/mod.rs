@@ -17,8 +17,18 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
 
+pub mod cache_home;
+
 /// The jobdeck binary Cargo built for these tests.
 pub const JOBDECK: &str = env!("CARGO_BIN_EXE_jobdeck");
+
+/// A command running [`JOBDECK`] with the tests' user cache folder
+/// ([`cache_home::isolate`]): every test starts jobdeck through this or [`run_command`].
+pub fn jobdeck() -> Command {
+    let mut command = Command::new(JOBDECK);
+    cache_home::isolate(&mut command);
+    command
+}
 
 /// How long a whole run (or any awaited condition) may take before the test fails.
 ///
@@ -162,13 +172,16 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let mut command = Command::new(JOBDECK);
+    let mut command = jobdeck();
     command.args(args);
     run_command(command)
 }
 
-/// Runs a prepared command to the end with stdin from /dev/null, within `timeout()`.
+/// Runs a prepared command to the end with stdin from /dev/null, within `timeout()`; a
+/// jobdeck it starts (itself, or through `sh`, `setpriv`, …) gets the tests' user cache
+/// folder unless the command names one.
 pub fn run_command(mut command: Command) -> Run {
+    cache_home::isolate(&mut command);
     let child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -229,7 +242,7 @@ impl Streaming {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        let mut command = Command::new(JOBDECK);
+        let mut command = jobdeck();
         command
             .args(args)
             .env(MARKER_VAR, marker)

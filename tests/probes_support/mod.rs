@@ -78,10 +78,25 @@ pub fn apply_env(command: &mut Command, env: &[(&str, Option<&OsStr>)]) {
     }
 }
 
-/// The probe folders under a build root.
-pub fn probe_folders(build_root: &Path) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(build_root.join(".jobdeck/probe"))
-        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+/// A jobdeck whose user cache folder (`XDG_CACHE_HOME`) is `cache`: a test that looks at
+/// the probes has them to itself.
+pub fn jobdeck_in(cache: &Path) -> Command {
+    let mut command = crate::common::jobdeck();
+    command.env("XDG_CACHE_HOME", cache);
+    command
+}
+
+/// The probes kept in the user cache folder `cache` (what `XDG_CACHE_HOME` names), without
+/// the scratch folders of probes being made.
+pub fn probe_folders(cache: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(cache.join("jobdeck/probes"))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .map(|e| e.path())
+                .collect()
+        })
         .unwrap_or_default();
     found.sort();
     found

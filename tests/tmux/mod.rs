@@ -12,6 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+// Loaded by path, not through `crate::common`: most tmux tests have no `common` module.
+#[allow(clippy::duplicate_mod)]
+#[path = "../common/cache_home.rs"]
+mod cache_home;
+
 /// The tmux session every test uses, on its own server.
 pub const SESSION: &str = "e2e";
 
@@ -60,7 +65,9 @@ impl Tmux {
 
     /// Runs a tmux command on this server.
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
+        // The server, started by the first of these, passes its environment to the shells
+        // that start jobdeck: the tests' user cache folder, not the real one.
+        cache_home::isolate(&mut Command::new("tmux"))
             .args(["-L", &self.socket, "-f", "/dev/null"])
             .args(args)
             .output()

@@ -70,7 +70,8 @@ impl ProbeKey {
         options: &[String],
         environment: impl Fn(&str) -> Option<OsString>,
     ) -> Self {
-        let mut text = String::from("jobdeck toolchain probe 2\n");
+        let mut text = String::from("jobdeck toolchain probe 3\n");
+        let _ = writeln!(text, "probe-files {:016x}", super::templates_hash());
         let program = Path::new(&settings.program);
         let _ = writeln!(text, "cmake {}", program.display());
         match resolve(program, environment("PATH").as_deref()) {

@@ -3,8 +3,9 @@
 //!
 //! A fresh configure of a small project spends most of its time detecting the same compilers
 //! again. Before the first fresh configure of a session, jobdeck detects them once, in
-//! `<build-root>/.jobdeck/probe/<key>/` (one cmake run per language, C and C++ side by side),
-//! and keeps the results there for later sessions while the key holds ([`key`]). Each fresh
+//! `<user cache>/jobdeck/probes/<key>/` (one cmake run per language, C and C++ side by side),
+//! and keeps the results there for later sessions, in this build root or any other, while
+//! the key holds ([`key`]; the folder and its safety: [`cache`]). Each fresh
 //! build folder then gets cmake's own detection files and the cache entries the detection
 //! made ([`seed`]); cmake finds them and skips identification, ABI detection and the compiler
 //! checks, exactly as it does on a re-configure.
@@ -14,13 +15,14 @@
 //! configures run unseeded and the session gets one warning. A probe that was cancelled with
 //! its configure is tried again by the next one.
 
+pub mod cache;
 pub mod key;
 pub mod seed;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use crate::engine::ending::{Voice, describe};
@@ -62,10 +64,23 @@ const COMPILERS_FILE: &str = "compilers.txt";
 /// The file that holds the seed's manifest (each file's size and checksum).
 const MANIFEST_FILE: &str = "seed.txt";
 
+/// A hash of the probe's own files: a jobdeck whose probe works differently never takes a
+/// probe an older one made (part of the key).
+pub fn templates_hash() -> u64 {
+    key::fnv1a(
+        [PROBE_PROJECT, DETERMINE, SNAPSHOT, CHECK]
+            .concat()
+            .as_bytes(),
+    )
+}
+
 /// The session's probes, one per key, shared by every configure.
 #[derive(Debug)]
 pub struct Probes {
-    root: PathBuf,
+    /// The probes folder in the user's cache (`None`: no `XDG_CACHE_HOME` nor `HOME`).
+    root: Option<PathBuf>,
+    /// The folder once created and checked, or `None` when it was refused (and said so).
+    opened: OnceLock<Option<PathBuf>>,
     slots: Mutex<HashMap<String, Arc<SlotCell>>>,
     /// Every warning of the session, and how many of them were taken as news.
     warnings: Mutex<(Vec<String>, usize)>,
@@ -157,10 +172,11 @@ impl Drop for Claim<'_> {
 }
 
 impl Probes {
-    /// Probes kept under `root` (`<build-root>/.jobdeck/probe`).
-    pub fn new(root: PathBuf) -> Self {
+    /// Probes kept under `root` (the user's, [`cache::user_folder`]).
+    pub fn new(root: Option<PathBuf>) -> Self {
         Self {
             root,
+            opened: OnceLock::new(),
             slots: Mutex::new(HashMap::new()),
             warnings: Mutex::new((Vec::new(), 0)),
         }
@@ -175,6 +191,9 @@ impl Probes {
         options: &[String],
         ctx: &mut RunCtx,
     ) -> Result<Option<Arc<Seed>>, StopReason> {
+        let Some(root) = self.open(ctx) else {
+            return Ok(None);
+        };
         let key = ProbeKey::new(settings, options, |name| std::env::var_os(name));
         let cell = Arc::clone(
             self.slots
@@ -191,14 +210,24 @@ impl Probes {
             cell: &cell,
             end: Slot::Untried,
         };
-        let folder = self.root.join(&key.folder);
+        let folder = root.join(&key.folder);
+        if std::fs::symlink_metadata(&folder).is_ok()
+            && let Err(why) = cache::check(&folder)
+        {
+            claim.end = Slot::Failed;
+            self.warn(
+                ctx,
+                format!("the toolchain probe {why}: configures are not seeded from it"),
+            );
+            return Ok(None);
+        }
         if let Some(seed) = kept(&folder, &key) {
             let seed = Arc::new(seed);
             claim.end = Slot::Ready(Arc::clone(&seed));
             return Ok(Some(seed));
         }
         ctx.set_detail(Detail::Probing);
-        match run_probe(&folder, &key, settings, options, ctx) {
+        match run_probe(root, &key, settings, options, ctx) {
             Ok((seed, partly)) => {
                 if let Some(why) = partly {
                     self.warn(
@@ -228,6 +257,34 @@ impl Probes {
                 Ok(None)
             }
         }
+    }
+
+    /// The probes folder, created and checked on first use; `None` (the session warned
+    /// once) when there is none or it is not fit to hold probes.
+    fn open(&self, ctx: &RunCtx) -> Option<&Path> {
+        self.opened
+            .get_or_init(|| {
+                let checked = match &self.root {
+                    None => Err(
+                        "there is no cache folder: neither XDG_CACHE_HOME nor HOME is \
+                                 set"
+                        .to_string(),
+                    ),
+                    Some(root) => cache::open(root).map(|()| root.clone()),
+                };
+                checked
+                    .map_err(|why| {
+                        self.warn(
+                            ctx,
+                            format!(
+                                "toolchain probes are not shared ({why}): configures are not \
+                                 seeded, each detects its compilers itself"
+                            ),
+                        );
+                    })
+                    .ok()
+            })
+            .as_deref()
     }
 
     /// Warns the session, and shows the warning in the output of the run that probed.
@@ -270,7 +327,7 @@ fn kept(folder: &Path, key: &ProbeKey) -> Option<Seed> {
     if std::fs::read_to_string(folder.join(KEY_FILE)).ok()? != key.text {
         return None;
     }
-    let seed = Seed::read(folder).ok()?;
+    let seed = Seed::read(folder, &key.folder).ok()?;
     let stamps = std::fs::read_to_string(folder.join(COMPILERS_FILE)).ok()?;
     let manifest = std::fs::read_to_string(folder.join(MANIFEST_FILE)).ok()?;
     (stamps == compiler_stamps(&seed) && manifest == seed.manifest()).then_some(seed)
@@ -285,10 +342,42 @@ fn compiler_stamps(seed: &Seed) -> String {
     stamps
 }
 
-/// Runs the probe in `folder` (emptied first): one configure per language, side by side.
-/// When some languages' probes failed, the seed holds the others, and the failures come
-/// with it.
+/// Runs the probe `key` under `root`: one configure per language, side by side, in a
+/// scratch folder of this session's, put in place as `<root>/<key>` when it ends (a failed
+/// one too, for its logs; without its key file it is never used). When some languages'
+/// probes failed, the seed holds the others, and the failures come with it.
 fn run_probe(
+    root: &Path,
+    key: &ProbeKey,
+    settings: &CmakeSettings,
+    options: &[String],
+    ctx: &mut RunCtx,
+) -> Result<(Seed, Option<String>), ProbeError> {
+    cache::sweep(root);
+    let folder = root.join(&key.folder);
+    let scratch = cache::scratch(root, &key.folder);
+    let result = probe_in(&scratch, &folder, key, settings, options, ctx);
+    if matches!(result, Err(ProbeError::Stopped(_))) {
+        let _ = std::fs::remove_dir_all(&scratch);
+    } else if let Err(err) = cache::publish(&scratch, &folder) {
+        let _ = std::fs::remove_dir_all(&scratch);
+        if result.is_ok() {
+            // The seed is good for this session; the next one probes again.
+            ctx.output(
+                vec![format!(
+                    "jobdeck: cannot keep the toolchain probe as {}: {err}",
+                    folder.display()
+                )],
+                0,
+            );
+        }
+    }
+    result
+}
+
+/// Runs the probe in `scratch`, to be kept as `folder` (which the messages name).
+fn probe_in(
+    scratch: &Path,
     folder: &Path,
     key: &ProbeKey,
     settings: &CmakeSettings,
@@ -297,13 +386,9 @@ fn run_probe(
 ) -> Result<(Seed, Option<String>), ProbeError> {
     let failed =
         |what: &str, err: std::io::Error| ProbeError::Failed(format!("cannot write {what}: {err}"));
-    if folder.exists() {
-        std::fs::remove_dir_all(folder)
-            .map_err(|err| failed(&folder.display().to_string(), err))?;
-    }
     let mut commands = Vec::new();
     for language in seed::LANGUAGES {
-        let base = folder.join(language.to_lowercase());
+        let base = scratch.join(language.to_lowercase());
         let source = base.join("src");
         std::fs::create_dir_all(source.join("hook"))
             .and_then(|()| {
@@ -347,9 +432,10 @@ fn run_probe(
             Outcome::SpawnFailed(reason) => format!("could not start cmake: {reason}"),
             _ => "cmake failed".to_string(),
         };
+        let log = folder.join(log.file_name().unwrap_or_default());
         failures.push(format!("{language}: {what}, see {}", log.display()));
         // Only what the probe detected is seeded: a language whose probe failed is not.
-        let entries = folder
+        let entries = scratch
             .join(language.to_lowercase())
             .join("build")
             .join(seed::ENTRIES_FILE);
@@ -358,14 +444,14 @@ fn run_probe(
     if failures.len() == seed::LANGUAGES.len() {
         return Err(ProbeError::Failed(failures.join("; ")));
     }
-    let seed = Seed::read(folder).map_err(ProbeError::Failed)?;
+    let seed = Seed::read(scratch, &key.folder).map_err(ProbeError::Failed)?;
     // The key last: a folder whose key file is there holds a whole probe.
     seed::write_atomically(
-        &folder.join(COMPILERS_FILE),
+        &scratch.join(COMPILERS_FILE),
         compiler_stamps(&seed).as_bytes(),
     )
-    .and_then(|()| seed::write_atomically(&folder.join(MANIFEST_FILE), seed.manifest().as_bytes()))
-    .and_then(|()| seed::write_atomically(&folder.join(KEY_FILE), key.text.as_bytes()))
+    .and_then(|()| seed::write_atomically(&scratch.join(MANIFEST_FILE), seed.manifest().as_bytes()))
+    .and_then(|()| seed::write_atomically(&scratch.join(KEY_FILE), key.text.as_bytes()))
     .map_err(|err| failed("the probe's key", err))?;
     let partly = (!failures.is_empty()).then(|| failures.join("; "));
     Ok((seed, partly))

@@ -88,7 +88,9 @@ impl Seed {
     /// Reads the detection results of a probe whose build folder for language `LANG` is
     /// `<probe>/<lang>/build`; a language without its entries file (its probe failed) is
     /// left out.
-    pub fn read(probe: &Path) -> Result<Self, String> {
+    /// `key` is the probe's key folder, named in each seeded file (not `probe` itself, a
+    /// scratch folder while the probe is made).
+    pub fn read(probe: &Path, key: &str) -> Result<Self, String> {
         let mut version = None;
         let mut files = Vec::new();
         let mut compilers = Vec::new();
@@ -117,10 +119,9 @@ impl Seed {
             // then the detection's own variables, as when cmake detects the compiler
             // itself, then what cmake does to the environment right after a detection.
             let mut contents = format!(
-                "# Seeded by jobdeck from its toolchain probe {}: the check that this configure\n\
-                 # would detect what the probe detected, the cache entries cmake's detection\n\
-                 # made there, then the file that detection wrote.\n",
-                probe.display()
+                "# Seeded by jobdeck from its toolchain probe {key}: the check that this\n\
+                 # configure would detect what the probe detected, the cache entries cmake's\n\
+                 # detection made there, then the file that detection wrote.\n"
             )
             .into_bytes();
             if entries.is_empty() || detected.is_empty() || check.is_empty() {
