@@ -37,10 +37,15 @@ fn the_table_says_seeded_and_shows_a_failed_probe() {
         return;
     }
     let (tmux, _dir) = start("probe-seeded", |_| {});
+    // The probe is a row of its own, before the configure it seeds.
     let screen = tmux.wait_for("the configure to end seeded", |s| {
         row_is(s, "c-checks", "ok") && row(s, "c-checks").is_some_and(|r| r.contains("seeded"))
     });
-    assert!(!screen.contains("toolchain probe"), "{screen}");
+    assert!(
+        row(&screen, "toolchain probe").is_some_and(|r| r.contains("ok") && r.contains("probed")),
+        "{screen}"
+    );
+    assert!(!screen.contains("not seeded"), "no warning: {screen}");
     tmux.keys(&["q"]);
     tmux.wait_for("jobdeck to exit", |s| s.contains("jobdeck exited 0"));
 
@@ -49,8 +54,9 @@ fn the_table_says_seeded_and_shows_a_failed_probe() {
         std::fs::create_dir_all(cache.join("jobdeck")).expect("create jobdeck's folder");
         std::fs::write(cache.join("jobdeck/probes"), "not a folder").expect("write the file");
     });
-    tmux.wait_for("the notice and the unseeded configure", |s| {
-        s.contains("toolchain probe")
+    // The probe's row fails; its configure runs unseeded, and the session still succeeds.
+    tmux.wait_for("the failed probe and the unseeded configure", |s| {
+        row_is(s, "toolchain probe", "failed")
             && row_is(s, "c-checks", "ok")
             && row(s, "c-checks").is_some_and(|r| r.contains("fresh"))
     });

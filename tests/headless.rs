@@ -128,7 +128,18 @@ fn json_events_parse_and_carry_the_contract_fields() {
     assert_eq!(run.code(), 1, "{run:?}");
     let events = run.json();
     check_event_stream(&events);
-    assert_eq!(events.iter().filter(|e| e["event"] == "started").count(), 5);
+    let started = |kind: &str| {
+        events
+            .iter()
+            .filter(|e| e["event"] == "started" && e["kind"] == kind)
+            .count()
+    };
+    assert_eq!(started("cmake"), 5);
+    assert_eq!(
+        started("probe"),
+        1,
+        "one toolchain probe before the fresh configures"
+    );
     let finished = finished_by_job(&events);
     for ok in ["ok", "none"] {
         let event = &finished[ok];
@@ -177,8 +188,9 @@ fn json_events_parse_and_carry_the_contract_fields() {
     assert_eq!(missing["error_file"], "CMakeLists.txt");
     assert_eq!(missing["error_line"], 6);
     let summary = events.last().expect("summary");
-    assert_eq!(summary["jobs"], 5);
-    assert_eq!(summary["ok"], 2);
+    // The toolchain probe's row counts as a job.
+    assert_eq!(summary["jobs"], 6);
+    assert_eq!(summary["ok"], 3);
     assert_eq!(summary["failed"], 3);
     assert_eq!(summary["interrupted"], false);
     assert!(temp.join("build/ok/CMakeCache.txt").is_file());
@@ -244,7 +256,10 @@ fn all_succeeded_exits_zero_and_a_second_run_reuses_the_cache() {
         assert_eq!(run.code(), 0, "attempt {attempt}: {run:?}");
         let events = run.json();
         check_event_stream(&events);
-        for (name, event) in finished_by_job(&events) {
+        let configures = finished_by_job(&events)
+            .into_iter()
+            .filter(|(_, event)| event["kind"] == "cmake");
+        for (name, event) in configures {
             let detail = match (attempt, name.as_str()) {
                 (1, "ok") => "seeded",
                 (1, _) => "fresh",

@@ -262,9 +262,9 @@ fn a_new_compiler_gets_a_new_probe_and_an_unchanged_one_is_reused() {
     let default = session(None, None);
     assert_eq!(probe_folders(&cache).len(), 1);
     let first_probe = probe_folders(&cache)[0].clone();
-    let first_log = std::fs::metadata(first_probe.join("c.log"))
+    let first_log = std::fs::metadata(first_probe.join("seed.txt"))
         .and_then(|m| m.modified())
-        .expect("the probe's log");
+        .expect("the probe's seed manifest");
 
     let by_env = session(Some(&wrapper), None);
     assert!(by_env.ends_with(arg(&wrapper)), "{by_env}");
@@ -281,9 +281,9 @@ fn a_new_compiler_gets_a_new_probe_and_an_unchanged_one_is_reused() {
     // The first toolchain again: its probe is reused, not run again.
     assert_eq!(session(None, None), default);
     assert_eq!(probe_folders(&cache).len(), 3);
-    let log_now = std::fs::metadata(first_probe.join("c.log"))
+    let log_now = std::fs::metadata(first_probe.join("seed.txt"))
         .and_then(|m| m.modified())
-        .expect("the probe's log");
+        .expect("the probe's seed manifest");
     assert_eq!(log_now, first_log, "the kept probe was reused");
 
     // The wrapper replaced in place (same path, same key): its probe is run again.
@@ -402,7 +402,7 @@ fn a_new_build_root_is_seeded_from_the_user_cache() {
             .and_then(|m| m.modified())
             .expect("the probe's file")
     };
-    let (log, key) = (made("c.log"), made("key.txt"));
+    let (log, key) = (made("seed.txt"), made("key.txt"));
     for folder in [cache.join("jobdeck"), cache.join("jobdeck/probes")] {
         let bits = std::fs::metadata(&folder)
             .expect("made")
@@ -416,7 +416,7 @@ fn a_new_build_root_is_seeded_from_the_user_cache() {
     assert_eq!(event["detail"], "seeded", "{event}");
     assert_eq!(probe_folders(&cache), probes);
     assert_eq!(
-        (made("c.log"), made("key.txt")),
+        (made("seed.txt"), made("key.txt")),
         (log, key),
         "the kept probe was used, not run again"
     );

@@ -112,9 +112,11 @@ fn sleeping_project(root: &Path, name: &str, secs: u32) {
 
 /// `(job, stage, status, exit_code, error)` of every finished event, sorted.
 fn outcomes(stdout: &str) -> Vec<(String, String, String, String, String)> {
+    // The projects' stages: a local session also has a toolchain probe's row, a session
+    // through a launcher none (its configures run on the nodes).
     let mut all: Vec<_> = common::parse_json_lines(stdout)
         .into_iter()
-        .filter(|event| event["event"] == "finished")
+        .filter(|event| event["event"] == "finished" && event["kind"] == "cmake")
         .map(|event| {
             (
                 event["job"].to_string(),

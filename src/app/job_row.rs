@@ -153,6 +153,9 @@ pub struct JobNode {
     pub stage: Option<Stage>,
     /// The jobs that must succeed first (earlier in the list).
     pub deps: Vec<JobId>,
+    /// The jobs that must have ended, however, before this one runs (a fresh configure
+    /// comes after its toolchain probe).
+    pub after: Vec<JobId>,
     /// How long a run is expected to take, from the history.
     pub expected: Option<Duration>,
 }
@@ -165,6 +168,7 @@ impl From<(String, JobKind)> for JobNode {
             kind,
             stage: None,
             deps: Vec::new(),
+            after: Vec::new(),
             expected: None,
         }
     }

@@ -57,9 +57,9 @@ impl Model {
         let nodes: Vec<JobNode> = jobs.into_iter().map(Into::into).collect();
         let graph = nodes
             .iter()
-            .map(|node| (node.deps.clone(), node.expected))
+            .map(|node| (node.deps.clone(), node.after.clone(), node.expected))
             .collect();
-        let scheduler = Scheduler::new(graph, workers);
+        let scheduler = Scheduler::with_order(graph, workers);
         let mut model = Self {
             scheduler,
             jobs: Vec::with_capacity(nodes.len()),

@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use super::{JobState, Model};
 use crate::engine::{JobId, RunId};
+use crate::jobs::JobKind;
 
 /// What one worker slot is doing and has done.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -146,6 +147,14 @@ impl Model {
             *slot += 1;
         }
         counts
+    }
+
+    /// Whether every job succeeded, the toolchain probes aside: a probe is jobdeck's own
+    /// helper, and when it fails its configures run unseeded and decide the session's end.
+    pub fn all_own_jobs_succeeded(&self) -> bool {
+        self.jobs
+            .iter()
+            .all(|row| row.kind == JobKind::Probe || row.state == JobState::Ok)
     }
 
     /// Workers with a run on them right now.

@@ -216,6 +216,21 @@ impl Slots {
         }
     }
 
+    /// Holds one slot if one is free now and no run waits for its implicit slot (runs have
+    /// the first claim), until the guard is dropped: for a job that may run a second process
+    /// beside its first one (the toolchain probe's second language) but need not.
+    pub fn try_hold(self: &Arc<Self>) -> Option<Held> {
+        let mut state = self.lock();
+        if state.waiting > 0 || state.free() == 0 {
+            return None;
+        }
+        state.held += 1;
+        Some(Held {
+            slots: Arc::clone(self),
+            count: 1,
+        })
+    }
+
     /// Reserves every slot free now (possibly none) until the guard is dropped: for a
     /// build that cannot join the pool and runs a fixed number of compilers instead.
     pub fn reserve_free(self: &Arc<Self>) -> Held {
@@ -322,6 +337,19 @@ mod tests {
 
     fn silent() -> CompilerReport {
         Box::new(|_| {})
+    }
+
+    #[test]
+    fn a_slot_is_tried_only_while_one_is_free() {
+        let slots = Slots::start(2).expect("the test's step works");
+        let run = slots.hold(|| false).expect("the test's step works");
+        let second = slots.try_hold().expect("one slot is free");
+        assert_eq!(slots.usage(), (2, 2));
+        assert!(slots.try_hold().is_none(), "none is free");
+        drop(second);
+        drop(run);
+        assert_eq!(slots.usage(), (2, 0), "both came back");
+        slots.close();
     }
 
     #[test]

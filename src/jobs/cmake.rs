@@ -185,33 +185,36 @@ impl CmakeJob {
         ctest_junit_beside(&self.log)
     }
 
-    /// Plants the toolchain probe's detection results in a fresh build folder, running the
-    /// probe first if this session has not yet. Returns the seed it planted; `Err` when the
-    /// run was stopped during the probe.
-    ///
-    /// A re-configure (`cached`) is left alone. A `project(x NONE)` has nothing to seed, so
-    /// it does not wait for the probe either. Whether the seed fits the project is cmake's
-    /// to say (see [`seed::MARKER`]), never a reading of the project's text. The probe's
-    /// time is no part of the configure's `--timeout`.
-    fn seed(
-        &self,
-        cached: bool,
-        settings: &CmakeSettings,
-        ctx: &mut RunCtx,
-    ) -> Result<Option<Arc<Seed>>, crate::engine::StopReason> {
-        let Some(probes) = settings.probes.as_ref().filter(|_| !cached) else {
-            return Ok(None);
-        };
+    /// Whether this configure is one a toolchain probe would seed: its folder has no cache
+    /// yet, the session shares probes, and the project enables a language (a `project(x
+    /// NONE)` has nothing to seed). The plan puts the key's probe job before such a configure.
+    pub fn wants_probe(&self, settings: &CmakeSettings) -> bool {
+        self.stage == Stage::Configure
+            && settings.probes.is_some()
+            && !self.build_dir.join("CMakeCache.txt").is_file()
+            && !self.enables_no_language()
+    }
+
+    fn enables_no_language(&self) -> bool {
         let project_file = self.source.join(super::discovery::PROJECT_FILE);
         let text = std::fs::read(&project_file).unwrap_or_default();
-        if seed::enables_no_language(&String::from_utf8_lossy(&text)) {
-            return Ok(None);
+        seed::enables_no_language(&String::from_utf8_lossy(&text))
+    }
+
+    /// Plants the toolchain probe's detection results in a fresh build folder: those its
+    /// probe job left (it ran before this configure), or a probe kept in the user's cache.
+    /// Returns the seed it planted; `None`: configure unseeded.
+    ///
+    /// A re-configure (`cached`) is left alone. Whether the seed fits the project is cmake's
+    /// to say (see [`seed::MARKER`]), never a reading of the project's text.
+    fn seed(&self, cached: bool, settings: &CmakeSettings, ctx: &RunCtx) -> Option<Arc<Seed>> {
+        let probes = settings.probes.as_ref().filter(|_| !cached)?;
+        if self.enables_no_language() {
+            return None;
         }
-        let Some(seed) = ctx.off_the_clock(|ctx| probes.seed(settings, &self.options, ctx))? else {
-            return Ok(None);
-        };
+        let seed = probes.seed_for(settings, &self.options, ctx)?;
         match seed.plant(&self.build_dir) {
-            Ok(()) => Ok(Some(seed)),
+            Ok(()) => Some(seed),
             Err(err) => {
                 ctx.output(
                     vec![format!(
@@ -220,7 +223,7 @@ impl CmakeJob {
                     )],
                     0,
                 );
-                Ok(None)
+                None
             }
         }
     }
@@ -229,10 +232,7 @@ impl CmakeJob {
     /// that this project would not detect what the probe detected.
     fn run_configure(&self, settings: &CmakeSettings, ctx: &mut RunCtx) -> Report {
         let cached = self.build_dir.join("CMakeCache.txt").is_file();
-        let seed = match self.seed(cached, settings, ctx) {
-            Ok(seed) => seed,
-            Err(reason) => return Report::stopped(reason),
-        };
+        let seed = self.seed(cached, settings, ctx);
         let prepared = |folder, not_seeded| {
             Detail::Prepared(Preparation {
                 folder,

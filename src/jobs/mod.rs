@@ -33,26 +33,31 @@ pub enum JobSpec {
         /// Where its log goes: `<logs>/<name>/words.log`.
         log: PathBuf,
     },
+    /// The toolchain probe of the fresh configures of one key, which come after it.
+    Probe(probe::ProbeJob),
 }
 
-/// The kind word shown in the table and in JSON: `cmake` or `words`.
+/// The kind word shown in the table and in JSON: `cmake`, `words` or `probe`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobKind {
     /// A CMake stage.
     Cmake,
     /// A pseudoword task.
     Words,
+    /// A toolchain probe: jobdeck's own helper job, before the fresh configures it seeds.
+    Probe,
 }
 
 impl JobKind {
     /// Every kind.
-    pub const ALL: [JobKind; 2] = [JobKind::Cmake, JobKind::Words];
+    pub const ALL: [JobKind; 3] = [JobKind::Cmake, JobKind::Words, JobKind::Probe];
 
     /// The kind word of the public contract.
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Cmake => "cmake",
             JobKind::Words => "words",
+            JobKind::Probe => "probe",
         }
     }
 
@@ -65,7 +70,7 @@ impl JobKind {
     /// jobdeck's own threads.
     pub fn is_process(self) -> bool {
         match self {
-            JobKind::Cmake => true,
+            JobKind::Cmake | JobKind::Probe => true,
             JobKind::Words => false,
         }
     }
@@ -75,7 +80,7 @@ impl JobKind {
     pub fn stage_before_stages(self) -> Option<Stage> {
         match self {
             JobKind::Cmake => Some(Stage::Configure),
-            JobKind::Words => None,
+            JobKind::Words | JobKind::Probe => None,
         }
     }
 }
@@ -96,6 +101,7 @@ impl JobSpec {
         match self {
             JobSpec::Cmake { .. } => JobKind::Cmake,
             JobSpec::Words { .. } => JobKind::Words,
+            JobSpec::Probe(_) => JobKind::Probe,
         }
     }
 
@@ -108,7 +114,7 @@ impl JobSpec {
     pub fn stage(&self) -> Option<Stage> {
         match self {
             JobSpec::Cmake { job, .. } => Some(job.stage),
-            JobSpec::Words { .. } => None,
+            JobSpec::Words { .. } | JobSpec::Probe(_) => None,
         }
     }
 
@@ -120,7 +126,7 @@ impl JobSpec {
                 job: job.at_stage(stage),
                 settings: Arc::clone(settings),
             }),
-            JobSpec::Words { .. } => None,
+            JobSpec::Words { .. } | JobSpec::Probe(_) => None,
         }
     }
 
@@ -129,6 +135,7 @@ impl JobSpec {
         match self {
             JobSpec::Cmake { job, .. } => &job.log,
             JobSpec::Words { log, .. } => log,
+            JobSpec::Probe(probe) => &probe.log,
         }
     }
 
@@ -137,7 +144,7 @@ impl JobSpec {
     pub fn source(&self) -> Option<&Path> {
         match self {
             JobSpec::Cmake { job, .. } => Some(&job.source),
-            JobSpec::Words { .. } => None,
+            JobSpec::Words { .. } | JobSpec::Probe(_) => None,
         }
     }
 
@@ -146,7 +153,7 @@ impl JobSpec {
     pub fn build_folder(&self) -> Option<&Path> {
         match self {
             JobSpec::Cmake { job, .. } => Some(&job.build_dir),
-            JobSpec::Words { .. } => None,
+            JobSpec::Words { .. } | JobSpec::Probe(_) => None,
         }
     }
 
@@ -154,7 +161,8 @@ impl JobSpec {
     pub fn options(&self) -> &[String] {
         match self {
             JobSpec::Cmake { job, .. } => &job.options,
-            JobSpec::Words { .. } => &[],
+            // A probe's options are its key's, not options of its own to change.
+            JobSpec::Words { .. } | JobSpec::Probe(_) => &[],
         }
     }
 
@@ -163,7 +171,7 @@ impl JobSpec {
     pub fn set_options(&mut self, options: Vec<String>) {
         match self {
             JobSpec::Cmake { job, .. } => job.options = options,
-            JobSpec::Words { .. } => {}
+            JobSpec::Words { .. } | JobSpec::Probe(_) => {}
         }
     }
 
@@ -172,6 +180,10 @@ impl JobSpec {
     pub fn tool(&self) -> Option<Tool> {
         match self {
             JobSpec::Cmake { job, settings } => Some(job.tool(settings)),
+            JobSpec::Probe(probe) => Some(Tool {
+                program: probe.settings.program.clone(),
+                install: cmake::INSTALL,
+            }),
             JobSpec::Words { .. } => None,
         }
     }
@@ -196,7 +208,7 @@ impl JobSpec {
                     settings: Arc::new(settings),
                 })
             }
-            JobSpec::Words { .. } => None,
+            JobSpec::Words { .. } | JobSpec::Probe(_) => None,
         }
     }
 
@@ -205,6 +217,7 @@ impl JobSpec {
         match self.clone() {
             JobSpec::Cmake { job, settings } => Box::new(move |ctx| job.run(&settings, ctx)),
             JobSpec::Words { job, log } => Box::new(move |ctx| job.run(&log, ctx)),
+            JobSpec::Probe(probe) => Box::new(move |ctx| probe.run(ctx)),
         }
     }
 }
@@ -218,6 +231,9 @@ pub struct Job {
     pub spec: JobSpec,
     /// Indices (in the job list) of the jobs that must succeed before this one runs.
     pub deps: Vec<usize>,
+    /// Indices of the jobs that must have ended, however, before this one runs: a fresh
+    /// configure comes after the toolchain probe it is seeded from.
+    pub after: Vec<usize>,
 }
 
 impl Job {

@@ -121,6 +121,7 @@ pub fn jobs(request: &WordsRequest) -> Vec<Job> {
         },
         name,
         deps,
+        after: Vec::new(),
     };
     let mut jobs: Vec<Job> = (0..request.files as u64)
         .map(|index| {

@@ -117,6 +117,7 @@ pub fn per_build_type(jobs: Vec<Job>, build_root: &Path, log_dir: &Path) -> Vec<
                 spec,
                 name,
                 deps: Vec::new(),
+                after: Vec::new(),
             })
         });
         let copies: Vec<Job> = copies.collect();

@@ -22,6 +22,7 @@ pub(super) fn with_stages(configures: Vec<Job>, pipeline: &[Stage]) -> Vec<Job> 
                 name: configure.name.clone(),
                 spec,
                 deps: previous.into_iter().collect(),
+                after: Vec::new(),
             });
             previous = Some(jobs.len() - 1);
         }
@@ -33,7 +34,7 @@ pub(super) fn with_stages(configures: Vec<Job>, pipeline: &[Stage]) -> Vec<Job> 
 pub(super) fn append_with_deps(jobs: &mut Vec<Job>, more: Vec<Job>) {
     let offset = jobs.len();
     jobs.extend(more.into_iter().map(|mut job| {
-        for dep in &mut job.deps {
+        for dep in job.deps.iter_mut().chain(job.after.iter_mut()) {
             *dep += offset;
         }
         job

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod demo;
 mod graph;
 pub mod list;
+mod probes;
 
 use graph::{append_with_deps, key, rerun_failed, with_stages};
 use std::ffi::OsString;
@@ -281,6 +282,10 @@ impl PlanRequest {
                 dir.display()
             )));
         }
+        // Last, once the options of every configure are known (`--rerun-failed` gives them).
+        if !self.list {
+            jobs = probes::with_probes(jobs, &log_dir);
+        }
         let expected = jobs
             .iter()
             .map(|job| match self.order {
@@ -483,6 +488,7 @@ impl PlanRequest {
                 },
                 name: project.name,
                 deps: Vec::new(),
+                after: Vec::new(),
             })
             .collect()
     }

@@ -90,6 +90,7 @@ impl Driver {
                 kind: job.spec.kind(),
                 stage: job.spec.stage(),
                 deps: job.deps.iter().map(|&dep| job_id(dep)).collect(),
+                after: job.after.iter().map(|&first| job_id(first)).collect(),
                 expected: *expected,
             })
             .collect();

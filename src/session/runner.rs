@@ -261,10 +261,9 @@ impl<'a, F: Frontend> Runner<'a, F> {
             self.warn(&warning);
         }
         let model = &self.session.model;
-        let counts = model.counts();
         let end = if self.interrupted {
             End::Interrupted
-        } else if counts.ok == counts.total() {
+        } else if model.all_own_jobs_succeeded() {
             End::AllSucceeded
         } else {
             End::SomeUnsuccessful

@@ -299,7 +299,7 @@ impl Reporter for Capture {
                 };
                 match record.kind {
                     JobKind::Words => captured.threads.push(run),
-                    JobKind::Cmake => captured.processes.push(run),
+                    JobKind::Cmake | JobKind::Probe => captured.processes.push(run),
                 }
             }
             Event::Ended(ending) => {

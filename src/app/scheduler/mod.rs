@@ -7,7 +7,9 @@
 //!
 //! Edges come with the jobs (configure → build → test, letters → gather) and always point to
 //! earlier jobs. A job is ready once every job it depends on succeeded; if one did not, its
-//! queued dependants end skipped, and so do the jobs after them. Ready jobs go highest
+//! queued dependants end skipped, and so do the jobs after them. An order edge (a fresh
+//! configure after its toolchain probe) only says which goes first: the job is ready once the
+//! earlier one ended, however it ended. Ready jobs go highest
 //! priority first: a job's priority is its expected time (the median of the known ones for a
 //! job without history) plus the highest priority among the jobs waiting on it, so the
 //! longest chain starts first, as in cargo's dependency queue and ctest's COST. Equal
@@ -54,6 +56,10 @@ enum Status {
 struct Node {
     deps: Vec<JobId>,
     dependants: Vec<JobId>,
+    /// Jobs that must have ended, however, before this one runs (order edges).
+    after: Vec<JobId>,
+    /// Jobs that wait for this one to end, however it ends.
+    followers: Vec<JobId>,
     priority: u64,
     run: RunId,
     status: Status,
@@ -120,9 +126,24 @@ impl Scheduler {
     /// A scheduler of one queued job per `(dependencies, expected time)` pair, in job order,
     /// to run on `workers` workers. Job `i`'s first run is `RunId(i + 1)`. Dependencies on
     /// a later job (or itself) are ignored.
+    #[cfg(test)]
     pub fn new(jobs: Vec<(Vec<JobId>, Option<Duration>)>, workers: usize) -> Self {
+        Self::with_order(
+            jobs.into_iter()
+                .map(|(deps, expected)| (deps, Vec::new(), expected))
+                .collect(),
+            workers,
+        )
+    }
+
+    /// As [`Scheduler::new`], each job also with the jobs that must have ended (however)
+    /// before it runs: `(dependencies, after, expected time)`.
+    pub fn with_order(
+        jobs: Vec<(Vec<JobId>, Vec<JobId>, Option<Duration>)>,
+        workers: usize,
+    ) -> Self {
         let count = jobs.len();
-        let mut known: Vec<u64> = jobs.iter().filter_map(|(_, e)| e.map(millis)).collect();
+        let mut known: Vec<u64> = jobs.iter().filter_map(|(_, _, e)| e.map(millis)).collect();
         known.sort_unstable();
         let median = known.get(known.len() / 2).copied().unwrap_or(0);
         let mut scheduler = Self {
@@ -137,12 +158,16 @@ impl Scheduler {
             paused: false,
         };
         let mut own = Vec::with_capacity(count);
-        for (deps, expected) in jobs {
+        for (deps, after, expected) in jobs {
             own.push(expected.map_or(median, millis));
             let run = scheduler.new_run();
+            let earlier = |job: &JobId| (job.0 as usize) < scheduler.nodes.len();
+            let after = after.into_iter().filter(earlier).collect();
             scheduler.nodes.push(Node {
                 deps,
                 dependants: Vec::new(),
+                after,
+                followers: Vec::new(),
                 priority: 0,
                 run,
                 status: Status::Queued,
@@ -156,12 +181,19 @@ impl Scheduler {
                         .push(job_id(index));
                 }
             }
+            for first in scheduler.nodes[index].after.clone() {
+                scheduler.nodes[first.0 as usize]
+                    .followers
+                    .push(job_id(index));
+            }
         }
         // Dependencies point to earlier jobs: one backward pass sees every dependant first.
         for index in (0..count).rev() {
-            let after = scheduler.nodes[index]
+            let node = &scheduler.nodes[index];
+            let after = node
                 .dependants
                 .iter()
+                .chain(&node.followers)
                 .map(|d| scheduler.nodes[d.0 as usize].priority)
                 .max()
                 .unwrap_or(0);
@@ -223,13 +255,20 @@ impl Scheduler {
         self.in_flight.is_empty() && !self.has_ready() && self.forced.is_empty()
     }
 
-    /// The first dependency of `job` that has not succeeded, if any.
+    /// The first dependency of `job` that has not succeeded, or job it comes after that has
+    /// not ended, if any.
     pub fn blocking_dep(&self, job: JobId) -> Option<JobId> {
-        self.nodes[job.0 as usize]
-            .deps
+        let node = &self.nodes[job.0 as usize];
+        let status = |job: &JobId| self.nodes[job.0 as usize].status;
+        node.deps
             .iter()
+            .find(|dep| status(dep) != Status::Succeeded)
+            .or_else(|| {
+                node.after
+                    .iter()
+                    .find(|first| matches!(status(first), Status::Queued | Status::Active))
+            })
             .copied()
-            .find(|dep| self.nodes[dep.0 as usize].status != Status::Succeeded)
     }
 
     /// Every job that waits on `job`, directly or not, in job order.
@@ -379,14 +418,22 @@ impl Scheduler {
 
     fn end(&mut self, job: JobId, succeeded: bool) -> Vec<(JobId, JobId)> {
         let node = &mut self.nodes[job.0 as usize];
+        node.status = if succeeded {
+            Status::Succeeded
+        } else {
+            Status::Ended
+        };
+        // Jobs that only come after this one go now, however it ended.
+        let followers = node.followers.clone();
+        for follower in followers {
+            self.push_if_ready(follower);
+        }
         if succeeded {
-            node.status = Status::Succeeded;
-            for dependant in node.dependants.clone() {
+            for dependant in self.nodes[job.0 as usize].dependants.clone() {
                 self.push_if_ready(dependant);
             }
             return Vec::new();
         }
-        node.status = Status::Ended;
         let mut skipped = Vec::new();
         let mut pending = vec![job];
         while let Some(cause) = pending.pop() {
@@ -396,8 +443,13 @@ impl Scheduler {
                     continue;
                 }
                 node.status = Status::Ended;
+                let followers = node.followers.clone();
                 skipped.push((dependant, cause));
                 pending.push(dependant);
+                // A skipped job's followers need not wait for it any more.
+                for follower in followers {
+                    self.push_if_ready(follower);
+                }
             }
         }
         skipped

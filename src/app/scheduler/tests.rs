@@ -158,6 +158,83 @@ fn a_withdrawn_superseded_run_lets_its_successor_go() {
     assert_eq!(s.dispatch(), [(job, new)]);
 }
 
+/// Jobs named by index with order edges: `(dependencies, after, expected seconds)`.
+fn ordered(jobs: &[(&[u32], &[u32], Option<Duration>)], workers: usize) -> Scheduler {
+    let ids = |list: &[u32]| list.iter().map(|&d| JobId(d)).collect();
+    let graph = jobs
+        .iter()
+        .map(|(deps, after, cost)| (ids(deps), ids(after), *cost))
+        .collect();
+    Scheduler::with_order(graph, workers)
+}
+
+/// A fresh configure comes after its toolchain probe: it waits while the probe is queued or
+/// running, and goes however the probe ends (a failed probe leaves it unseeded, not skipped).
+#[test]
+fn a_job_after_another_waits_for_its_end_whatever_the_end() {
+    for probe_succeeded in [true, false] {
+        // 0: the probe; 1 and 2 configures after it; 3 a build of 1.
+        let mut s = ordered(
+            &[
+                (&[], &[], None),
+                (&[], &[0], None),
+                (&[], &[0], None),
+                (&[1], &[], None),
+            ],
+            4,
+        );
+        let started = s.dispatch();
+        assert_eq!(jobs(&started), [0], "the configures wait for the probe");
+        assert_eq!(s.blocking_dep(JobId(1)), Some(JobId(0)));
+        let ended = s.finished(JobId(0), started[0].1, probe_succeeded);
+        assert!(
+            ended.skipped.is_empty(),
+            "nothing is skipped by a probe's end"
+        );
+        assert_eq!(jobs(&s.dispatch()), [1, 2]);
+    }
+}
+
+#[test]
+fn the_job_others_come_after_goes_first_and_a_rerun_holds_them_again() {
+    // 0 alone is long; 2 comes after the short 1, so 1's chain (1 then 2) is longer.
+    let mut s = ordered(
+        &[
+            (&[], &[], secs(3)),
+            (&[], &[], secs(1)),
+            (&[], &[1], secs(5)),
+        ],
+        1,
+    );
+    let started = s.dispatch();
+    assert_eq!(
+        jobs(&started),
+        [1, 0],
+        "the chain through the order edge first"
+    );
+    s.finished(JobId(1), started[0].1, true);
+    s.requeue(JobId(1));
+    assert_eq!(
+        s.blocking_dep(JobId(2)),
+        Some(JobId(1)),
+        "waits for the new run"
+    );
+    // Cancelled while queued: the job after it goes, and is not skipped.
+    assert!(s.cancel_queued(JobId(1)).is_empty());
+    assert_eq!(s.blocking_dep(JobId(2)), None);
+}
+
+/// A job skipped because its dependency failed no longer holds the jobs that come after it.
+#[test]
+fn a_skipped_job_releases_the_jobs_after_it() {
+    let mut s = ordered(&[(&[], &[], None), (&[0], &[], None), (&[], &[1], None)], 2);
+    let started = s.dispatch();
+    assert_eq!(jobs(&started), [0]);
+    let ended = s.finished(JobId(0), started[0].1, false);
+    assert_eq!(ended.skipped, [(JobId(1), JobId(0))]);
+    assert_eq!(jobs(&s.dispatch()), [2]);
+}
+
 impl Scheduler {
     fn paused(mut self) -> Self {
         self.set_paused(true);

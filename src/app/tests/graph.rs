@@ -57,6 +57,7 @@ fn pipelines(names: &[&str], workers: usize) -> Model {
                 vec![JobId(u32::try_from(nodes.len() - 1).expect("small"))]
             };
             nodes.push(JobNode {
+                after: Vec::new(),
                 name: (*name).to_string(),
                 kind: JobKind::Cmake,
                 stage: Some(stage),
@@ -270,6 +271,7 @@ fn a_chain_counts_the_stages_waiting_on_it() {
     ] {
         for (i, ms) in stages.into_iter().enumerate() {
             nodes.push(JobNode {
+                after: Vec::new(),
                 name: name.to_string(),
                 kind: JobKind::Cmake,
                 stage: Some(Stage::ALL[i]),

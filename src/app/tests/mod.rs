@@ -140,6 +140,7 @@ pub fn states(model: &Model) -> Vec<JobState> {
 /// Two projects, `a` and `b`, each a configure and a build, on two workers.
 pub fn two_projects() -> Model {
     let node = |name: &str, stage, deps: Vec<JobId>| JobNode {
+        after: Vec::new(),
         name: name.to_string(),
         kind: JobKind::Cmake,
         stage: Some(stage),

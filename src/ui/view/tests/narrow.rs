@@ -35,6 +35,7 @@ fn staged() -> Model {
         for (i, stage) in Stage::ALL.into_iter().enumerate() {
             let before = nodes.len().checked_sub(1).filter(|_| i > 0);
             nodes.push(JobNode {
+                after: Vec::new(),
                 name: name.to_string(),
                 kind: JobKind::Cmake,
                 stage: Some(stage),

@@ -265,6 +265,7 @@ fn panels_fit_the_screen_and_tiny_terminals_do_not_panic() {
 fn pooled_builds() -> Model {
     let t0 = Instant::now();
     let build = |name: &str| app::JobNode {
+        after: Vec::new(),
         name: name.to_string(),
         kind: JobKind::Cmake,
         stage: Some(crate::jobs::Stage::Build),
