@@ -195,32 +195,7 @@ fn json_events_parse_and_carry_the_contract_fields() {
     assert_eq!(summary["interrupted"], false);
     assert!(temp.join("build/ok/CMakeCache.txt").is_file());
 
-    // Times since the session started, never going back; first attempts; where each runs.
-    let times: Vec<u64> = events
-        .iter()
-        .filter(|e| e["event"] != "summary")
-        .map(|e| e["ts_ms"].as_u64().expect("ts_ms"))
-        .collect();
-    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
-    assert!(
-        events
-            .iter()
-            .filter(|e| e["event"] != "summary")
-            .all(|e| e["attempt"] == 1)
-    );
-    for started in events.iter().filter(|e| e["event"] == "started") {
-        let job = started["job"].as_str().expect("a name");
-        assert_eq!(started["source"], temp.join(job).display().to_string());
-        let build_dir = temp.join("build").join(job);
-        assert_eq!(started["build_dir"], build_dir.display().to_string());
-        // Where the run writes its log, so a script can follow it while it runs.
-        let finished = events
-            .iter()
-            .find(|e| e["event"] == "finished" && e["job"] == job)
-            .expect("its end");
-        assert!(started["log"].is_string(), "{started}");
-        assert_eq!(started["log"], finished["log"]);
-    }
+    check_times_and_places(&events, temp.path());
     // The summary names what did not succeed, for a script to act on.
     let unsuccessful = summary["unsuccessful"].as_array().expect("a list");
     let names: Vec<&str> = unsuccessful
@@ -362,4 +337,39 @@ fn nothing_to_rerun_still_reports_a_torn_history_line() {
     assert_eq!(run.code(), 0, "{run:?}");
     assert!(run.stderr.contains("nothing to re-run"), "{}", run.stderr);
     assert!(run.stderr.contains("unreadable line 2"), "{}", run.stderr);
+}
+
+/// Times since the session started, never going back; first attempts; where each runs.
+fn check_times_and_places(events: &[Value], workspace: &Path) {
+    let times: Vec<u64> = events
+        .iter()
+        .filter(|e| e["event"] != "summary")
+        .map(|e| e["ts_ms"].as_u64().expect("ts_ms"))
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+    assert!(
+        events
+            .iter()
+            .filter(|e| e["event"] != "summary")
+            .all(|e| e["attempt"] == 1)
+    );
+    for started in events.iter().filter(|e| e["event"] == "started") {
+        let job = started["job"].as_str().expect("a name");
+        if started["kind"] == "probe" {
+            // jobdeck's own job: no project folder, no build folder.
+            assert_eq!(started["source"], Value::Null, "{started}");
+            assert_eq!(started["build_dir"], Value::Null, "{started}");
+            continue;
+        }
+        assert_eq!(started["source"], workspace.join(job).display().to_string());
+        let build_dir = workspace.join("build").join(job);
+        assert_eq!(started["build_dir"], build_dir.display().to_string());
+        // Where the run writes its log, so a script can follow it while it runs.
+        let finished = events
+            .iter()
+            .find(|e| e["event"] == "finished" && e["job"] == job)
+            .expect("its end");
+        assert!(started["log"].is_string(), "{started}");
+        assert_eq!(started["log"], finished["log"]);
+    }
 }

@@ -21,11 +21,11 @@ fn workspace(label: &str, projects: &[&str]) -> TempDir {
     temp
 }
 
-/// The `finished` events by `(job, stage)`.
+/// The `finished` events of the projects' stages by `(job, stage)` (not the probe's).
 fn finished(events: &[Value]) -> HashMap<(String, String), Value> {
     events
         .iter()
-        .filter(|e| e["event"] == "finished")
+        .filter(|e| e["event"] == "finished" && e["kind"] == "cmake")
         .map(|e| {
             let key = (
                 e["job"].as_str().expect("job").to_string(),
