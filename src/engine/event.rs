@@ -81,8 +81,6 @@ pub enum EventKind {
 pub enum Detail {
     /// Free text, e.g. `seed 42` or `3 tests passed`.
     Note(String),
-    /// A configure waits for the toolchain probe its build folder will be seeded from.
-    Probing,
     /// How a configure's build folder was prepared before cmake ran.
     Prepared(Preparation),
 }
@@ -91,7 +89,6 @@ impl std::fmt::Display for Detail {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Detail::Note(text) => f.write_str(text),
-            Detail::Probing => f.write_str("probing"),
             Detail::Prepared(preparation) => preparation.fmt(f),
         }
     }
