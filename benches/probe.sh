@@ -72,10 +72,11 @@ hyperfine -i --warmup 1 --runs "$RUNS" \
     -n "xargs -P2" \
     "xargs -a '$LIST' -P2 -I{} cmake -S '$WS/{}' -B '$B/{}' -DCMAKE_BUILD_TYPE=Debug"
 
-# The same outcome for every project: jobdeck's exit code per job against plain cmake's.
+# The same outcome for every project: jobdeck's exit code per job against plain cmake's (the
+# projects' rows, kind cmake: the toolchain probe's row is jobdeck's own).
 rm -rf "$B" "$WS.plain"
 { "$JOBDECK" --json -j2 "$WS" -B "$B" || true; } \
-    | sed -n 's/.*"event":"finished".*"job":"\([^"]*\)".*"exit_code":\([-0-9a-z]*\).*/\1 \2/p' \
+    | sed -n '/"kind":"cmake"/s/.*"event":"finished".*"job":"\([^"]*\)".*"exit_code":\([-0-9a-z]*\).*/\1 \2/p' \
     | sort > "$WS.jobdeck-codes"
 while read -r name; do
     code=0

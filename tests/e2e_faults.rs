@@ -102,6 +102,49 @@ fn sigterm_and_sighup_restore_the_terminal_and_kill_every_child() {
     }
 }
 
+/// The terminal goes away under the live TUI while SIGHUP is ignored (an SSH connection
+/// dropped under `nohup`-like shells, `tmux kill-session`): every write then fails with `EIO`.
+/// jobdeck used to panic restoring the terminal (ratatui's drop says so with `eprintln!`,
+/// which panics on that terminal) and exited 101 without recording the cancelled run; now it
+/// ends as a hang-up does: exit 130, every run cancelled and recorded, no process left.
+#[test]
+fn a_terminal_that_goes_away_ends_the_session_as_a_hang_up() {
+    if !tools_present("e2e_faults", &TOOLS) {
+        return;
+    }
+    let tag = unique_tag("gone");
+    let dir = TempDir::new(&tag);
+    tmux::copy_dir(&fixture("long-sleep"), &dir.0.join("src/long-sleep"));
+    let status = dir.0.join("status");
+    let command = format!(
+        "trap '' HUP; env JOBDECK_E2E_TAG={tag} '{bin}' -j 1 -B '{build}' '{src}'; \
+         echo $? > '{status}'",
+        bin = env!("CARGO_BIN_EXE_jobdeck"),
+        build = dir.0.join("build").display(),
+        src = dir.0.join("src").display(),
+        status = status.display(),
+    );
+    let tmux = Tmux::start(&tag, &command);
+    tmux.wait_for("the long job to run", |s| {
+        row_is(s, "long-sleep", "running")
+    });
+    tmux.run(&["kill-server"]);
+    wait_until("jobdeck to exit and the shell to write its status", || {
+        std::fs::read_to_string(&status).is_ok_and(|text| text.ends_with('\n'))
+    });
+    let code = std::fs::read_to_string(&status).expect("the status");
+    assert_eq!(code.trim(), "130", "ended as a hang-up");
+    let history = std::fs::read_to_string(dir.0.join("build/.jobdeck/history.jsonl"))
+        .expect("the history was written");
+    assert!(
+        history.contains("\"job\":\"long-sleep\"") && history.contains("\"status\":\"cancelled\""),
+        "the cancelled run is recorded: {history}"
+    );
+    wait_until("every process jobdeck started to be gone", || {
+        tagged_processes(&tag).is_empty()
+    });
+}
+
 /// Lines the flood fixture prints, and the line.
 const FLOOD_LINES: u64 = 5_405_406;
 const FLOOD_LINE: &str = "0123456789abcdefghijklmnopqrstuvwxyz";

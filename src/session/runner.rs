@@ -137,10 +137,19 @@ impl<'a, F: Frontend> Runner<'a, F> {
         let result = self.live();
         self.live = false;
         self.frontend.leave();
+        // A terminal gone (an SSH connection dropped, a window closed while SIGHUP is
+        // ignored) ends the session as its hang-up would: every run cancelled and recorded,
+        // exit 130, never a terminal error.
+        let hung_up = matches!(&result, Err(err) if is_hang_up(err))
+            || self.lost.as_ref().is_some_and(is_hang_up);
+        self.interrupted |= hung_up;
         let end = self.finish(result.is_err());
-        result?;
+        if !hung_up {
+            result?;
+        }
         match self.lost {
             Some(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(End::OutputClosed),
+            Some(_) if hung_up => Ok(end),
             Some(err) => Err(err),
             None => Ok(end),
         }
@@ -343,4 +352,9 @@ impl<'a, F: Frontend> Runner<'a, F> {
             }
         }
     }
+}
+
+/// Whether `err` says the terminal is gone: `EIO` on a terminal whose other side closed.
+fn is_hang_up(err: &io::Error) -> bool {
+    err.raw_os_error() == Some(rustix::io::Errno::IO.raw_os_error())
 }

@@ -1,11 +1,17 @@
 //! Entering and leaving the full-screen terminal, on every path.
 //!
-//! `ratatui::try_init` installs a panic hook that restores the terminal. A worker thread's
-//! panic is caught by the pool and becomes `Outcome::Panicked`, so for threads named
-//! `worker-*` the wrapped hook does nothing: no restore (the UI stays live) and no message
-//! (it would garble the screen; the message is shown as the job's error).
+//! jobdeck's panic hook restores the terminal, then runs the hook that was there before. A
+//! worker thread's panic is caught by the pool and becomes `Outcome::Panicked`, so for
+//! threads named `worker-*` the hook does nothing: no restore (the UI stays live) and no
+//! message (it would garble the screen; the message is shown as the job's error).
+//!
+//! Restoring never panics: the terminal may be gone (an SSH drop, `tmux kill-session`), and
+//! then every write fails with `EIO`. ratatui's own `restore` says so with `eprintln!`,
+//! which panics when stderr is that terminal too, and a panic in the panic hook aborts: the
+//! session would end without recording its runs.
 
 use std::io::{self, stdout};
+use std::mem::ManuallyDrop;
 
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
@@ -36,20 +42,28 @@ pub fn not_ours() -> Option<String> {
 /// The live terminal. Dropping it restores the terminal, also while unwinding.
 #[derive(Debug)]
 pub struct Tui {
-    /// The ratatui terminal to draw on.
-    pub terminal: DefaultTerminal,
+    /// The ratatui terminal to draw on. Never dropped: ratatui's own drop shows the cursor
+    /// and, when that fails, says so with `eprintln!`, which panics on a terminal that is
+    /// gone; `Tui`'s drop shows it instead.
+    pub terminal: ManuallyDrop<DefaultTerminal>,
 }
 
 impl Tui {
     /// Raw mode, the alternate screen, mouse reporting, and the panic hook.
     pub fn enter() -> io::Result<Self> {
+        let before = std::panic::take_hook();
         let terminal = ratatui::try_init()?;
-        let restoring_hook = std::panic::take_hook();
+        // ratatui's hook restores with `restore`, which may panic (see the module's notes):
+        // ours replaces it.
+        drop(std::panic::take_hook());
         std::panic::set_hook(skip_for_workers(Box::new(move |info| {
             let _ = execute!(stdout(), DisableMouseCapture);
-            restoring_hook(info);
+            let _ = ratatui::try_restore();
+            before(info);
         })));
-        let tui = Self { terminal };
+        let tui = Self {
+            terminal: ManuallyDrop::new(terminal),
+        };
         execute!(stdout(), EnableMouseCapture)?;
         Ok(tui)
     }
@@ -78,8 +92,12 @@ impl Tui {
 
 impl Drop for Tui {
     fn drop(&mut self) {
+        // Nothing to say if it fails: the terminal is gone, and stderr with it.
         let _ = execute!(stdout(), DisableMouseCapture);
-        ratatui::restore();
+        let _ = ratatui::try_restore();
+        let _ = self.terminal.show_cursor();
+        // `self.terminal` is left undropped (a few buffers, once per session): its drop
+        // would only show the cursor again, done here, and panic if it could not.
     }
 }
 
