@@ -146,3 +146,37 @@ fn a_probe_that_times_out_leaves_its_configures_unseeded_not_failed() {
     let summary = events.last().expect("a summary");
     assert_eq!(summary["timeout"], 1, "{summary}");
 }
+
+/// A probe that cannot start its cmake fails on its own row, naming the program given, and
+/// leaves nothing in the user's cache (a failed probe's folder, without its key, used to stay
+/// there forever).
+#[test]
+fn a_failed_probe_names_its_program_and_leaves_nothing_in_the_cache() {
+    let temp = TempDir::new("probe-no-cmake");
+    let sources = workspace(&temp);
+    let cache = temp.join("cache");
+    let missing = temp.join("no-such-cmake");
+    let run = run_in(
+        &cache,
+        &[
+            "--json",
+            "--cmake",
+            arg(&missing),
+            "-B",
+            arg(&temp.join("build")),
+            arg(&sources),
+        ],
+    );
+    assert_eq!(run.code(), 1, "the configures cannot run either: {run:?}");
+    let events = run.json();
+    let probe = probe_events(&events, "finished")[0];
+    assert_eq!(probe["status"], "failed", "{probe}");
+    let error = probe["error"].as_str().expect("an error");
+    assert!(error.contains(arg(&missing)), "names the program: {error}");
+    let left: Vec<_> = std::fs::read_dir(cache.join("jobdeck/probes"))
+        .expect("the probes folder")
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name())
+        .collect();
+    assert!(left.is_empty(), "nothing kept: {left:?}");
+}

@@ -40,8 +40,14 @@ pub fn user_folder(environment: impl Fn(&str) -> Option<OsString>) -> Option<Pat
 pub fn open(root: &Path) -> Result<(), String> {
     let parent = root.parent().unwrap_or(root);
     if let Some(cache) = parent.parent() {
-        std::fs::create_dir_all(cache)
-            .map_err(|err| format!("cannot create {}: {err}", cache.display()))?;
+        std::fs::create_dir_all(cache).map_err(|err| {
+            // `File exists` for a file in the way says less than this.
+            if std::fs::metadata(cache).is_ok_and(|meta| !meta.is_dir()) {
+                format!("{} is not a folder", cache.display())
+            } else {
+                format!("cannot create {}: {err}", cache.display())
+            }
+        })?;
     }
     for folder in [parent, root] {
         match std::fs::DirBuilder::new().mode(0o700).create(folder) {

@@ -105,10 +105,11 @@ fn compiler_stamps(seed: &Seed) -> String {
     stamps
 }
 
-/// Runs the probe `key` under `root`: one configure per language, side by side, in a
-/// scratch folder of this session's, put in place as `<root>/<key>` when it ends (a failed
-/// one too, for its logs; without its key file it is never used). When some languages'
-/// probes failed, the seed holds the others, and the failures come with it.
+/// Runs the probe `key` under `root`: one configure per language, in a scratch folder of
+/// this session's, put in place as `<root>/<key>` when it succeeds (removed when it fails:
+/// its logs are the probe job's, and a folder without its key file would never be used nor
+/// removed). When some languages' probes failed, the seed holds the others, and the
+/// failures come with it.
 fn run_probe(
     root: &Path,
     key: &ProbeKey,
@@ -121,20 +122,18 @@ fn run_probe(
     let folder = root.join(&key.folder);
     let scratch = cache::scratch(root, &key.folder);
     let result = probe_in(&scratch, key, settings, options, log, ctx);
-    if matches!(result, Err(ProbeError::Stopped(_))) {
+    if result.is_err() {
         let _ = std::fs::remove_dir_all(&scratch);
     } else if let Err(err) = cache::publish(&scratch, &folder) {
         let _ = std::fs::remove_dir_all(&scratch);
-        if result.is_ok() {
-            // The seed is good for this session; the next one probes again.
-            ctx.output(
-                vec![format!(
-                    "jobdeck: cannot keep the toolchain probe as {}: {err}",
-                    folder.display()
-                )],
-                0,
-            );
-        }
+        // The seed is good for this session; the next one probes again.
+        ctx.output(
+            vec![format!(
+                "jobdeck: cannot keep the toolchain probe as {}: {err}",
+                folder.display()
+            )],
+            0,
+        );
     }
     result
 }
@@ -194,7 +193,10 @@ fn probe_in(
             Outcome::Failed { code: Some(_), .. } => {
                 describe(&outcome, None, Voice::Log).unwrap_or_default()
             }
-            Outcome::SpawnFailed(reason) => format!("could not start cmake: {reason}"),
+            Outcome::SpawnFailed(reason) => format!(
+                "could not start {}: {reason}",
+                Path::new(&settings.program).display()
+            ),
             _ => "cmake failed".to_string(),
         };
         failures.push(format!("{language}: {what}, see {}", log.display()));
