@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{current, failed, runs, send, start, states};
+use super::{act, current, failed, runs, send, start, states};
 use crate::app::{Action, Effect, JobNode, JobState, Model, Msg, News, update};
 use crate::engine::{EventKind, Finished, JobId, Outcome};
 use crate::jobs::{JobKind, Stage};
@@ -337,4 +337,55 @@ fn cancelling_every_queued_job_is_one_pass() {
     );
     assert_eq!(model.counts().cancelled, 200_000 - first.len());
     assert!(model.take_news().len() >= 200_000 - first.len());
+}
+
+/// Fresh configures come after their toolchain probe (an order edge): queued while it runs,
+/// so `c` cancels one at once (no worker waits on the probe); after the probe failed the
+/// others run, unseeded, not skipped; and the probe's failure alone fails no session.
+#[test]
+fn configures_after_a_probe_wait_queued_cancel_at_once_and_run_after_its_failure() {
+    let node = |name: &str, kind: JobKind, after: Vec<JobId>| JobNode {
+        name: name.to_string(),
+        kind,
+        stage: (kind == JobKind::Cmake).then_some(Stage::Configure),
+        deps: Vec::new(),
+        after,
+        expected: None,
+    };
+    let probed = |cancel_one: bool| {
+        let nodes = vec![
+            node("toolchain probe", JobKind::Probe, Vec::new()),
+            node("a", JobKind::Cmake, vec![JobId(0)]),
+            node("b", JobKind::Cmake, vec![JobId(0)]),
+        ];
+        let mut model = Model::new(nodes, 2, Instant::now());
+        let probe = current(&model, 0);
+        assert_eq!(runs(&model.start()), [probe], "the configures wait");
+        start(&mut model, probe, 0);
+        if cancel_one {
+            model.ui.selected = 1;
+            act(&mut model, Action::Cancel);
+            assert_eq!(states(&model)[1], JobState::Cancelled, "at once");
+            assert_eq!(states(&model)[0], JobState::Running, "the probe goes on");
+        }
+        let next = runs(&send(&mut model, probe, super::finished(failed())));
+        let waiting: Vec<_> = (u32::from(cancel_one) + 1..3)
+            .map(|job| current(&model, job))
+            .collect();
+        assert_eq!(next, waiting, "run after the failed probe, not skipped");
+        for job in u32::from(cancel_one) + 1..3 {
+            run(&mut model, job, Outcome::Succeeded);
+        }
+        model
+    };
+    let model = probed(false);
+    assert_eq!(
+        states(&model),
+        [JobState::Failed, JobState::Ok, JobState::Ok]
+    );
+    assert!(model.all_own_jobs_succeeded(), "the probe aside, all ok");
+    assert!(
+        !probed(true).all_own_jobs_succeeded(),
+        "a cancelled configure counts"
+    );
 }
