@@ -7,18 +7,10 @@ mod common;
 mod probes_support;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 
-use common::{Run, TempDir, cmake_available, copy_tree, fixture, run_command};
-use probes_support::{arg, configures, jobdeck_in};
+use common::{TempDir, cmake_available, copy_tree, fixture};
+use probes_support::{arg, configures, run_in};
 use serde_json::Value;
-
-/// `jobdeck args…` with `cache` as its user cache folder.
-fn run_in(cache: &Path, args: &[&str]) -> Run {
-    let mut command = jobdeck_in(cache);
-    command.args(args);
-    run_command(command)
-}
 
 /// The JSON events of the jobs of kind `probe`.
 fn probe_events<'a>(events: &'a [Value], event: &str) -> Vec<&'a Value> {

@@ -11,9 +11,9 @@ use std::path::Path;
 use std::process::Command;
 
 use common::{
-    Run, TempDir, available, cmake_available, copy_tree, fixture, is_root, run_command, run_jobdeck,
+    TempDir, available, cmake_available, copy_tree, fixture, is_root, run_command, run_jobdeck,
 };
-use probes_support::{arg, configures, entries, jobdeck_in, plain_cmake, probe_folders};
+use probes_support::{arg, configures, entries, jobdeck_in, plain_cmake, probe_folders, run_in};
 use serde_json::Value;
 
 /// The probe fixtures and whether jobdeck seeds each.
@@ -24,13 +24,6 @@ const FIXTURES: [(&str, bool); 5] = [
     ("mixed", true),
     ("toolchain-first", false),
 ];
-
-/// `jobdeck args…` with `cache` as its user cache folder (`XDG_CACHE_HOME`).
-fn run_in(cache: &Path, args: &[&str]) -> Run {
-    let mut command = jobdeck_in(cache);
-    command.args(args);
-    run_command(command)
-}
 
 #[test]
 fn a_seeded_cache_holds_the_entries_of_a_plain_configure() {

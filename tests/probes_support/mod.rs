@@ -86,6 +86,13 @@ pub fn jobdeck_in(cache: &Path) -> Command {
     command
 }
 
+/// Runs `jobdeck args…` to the end with `cache` as its user cache folder.
+pub fn run_in(cache: &Path, args: &[&str]) -> crate::common::Run {
+    let mut command = jobdeck_in(cache);
+    command.args(args);
+    crate::common::run_command(command)
+}
+
 /// The probes kept in the user cache folder `cache` (what `XDG_CACHE_HOME` names), without
 /// the scratch folders of probes being made.
 pub fn probe_folders(cache: &Path) -> Vec<PathBuf> {
