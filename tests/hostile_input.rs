@@ -10,11 +10,7 @@ mod tmux;
 use std::path::Path;
 use std::process::Command;
 
-use common::{JOBDECK, Run, TempDir, run_command, run_jobdeck, write_none_project};
-
-fn arg(path: &Path) -> &str {
-    path.to_str().expect("temp paths are UTF-8")
-}
+use common::{JOBDECK, Run, TempDir, path_arg, run_command, run_jobdeck, write_none_project};
 
 /// The quickest pseudoword session: one task of one word.
 fn one_word(build: &Path) -> Vec<String> {
@@ -29,7 +25,7 @@ fn one_word(build: &Path) -> Vec<String> {
     ]
     .iter()
     .map(ToString::to_string)
-    .chain([arg(build).to_string()])
+    .chain([path_arg(build).to_string()])
     .collect()
 }
 
@@ -66,15 +62,15 @@ fn a_fifo_history_or_trace_is_refused_without_blocking() {
     let mut args = one_word(&build);
     args.push("--rerun-failed".to_string());
     let run = run_jobdeck(&args);
-    assert_refused(&run, &[arg(&history), "FIFO", "not a regular file"]);
+    assert_refused(&run, &[path_arg(&history), "FIFO", "not a regular file"]);
 
     std::fs::remove_file(&history).expect("remove the FIFO");
     let trace = temp.join("trace.json");
     make_fifo(&trace);
     let mut args = one_word(&build);
-    args.extend(["--trace".to_string(), arg(&trace).to_string()]);
+    args.extend(["--trace".to_string(), path_arg(&trace).to_string()]);
     let run = run_jobdeck(&args);
-    assert_refused(&run, &[arg(&trace), "FIFO", "not a regular file"]);
+    assert_refused(&run, &[path_arg(&trace), "FIFO", "not a regular file"]);
     assert!(
         !temp.join("build/pseudowords/output0.txt").exists(),
         "nothing ran"
@@ -90,9 +86,9 @@ fn a_log_folder_or_build_root_that_is_not_a_folder_is_refused() {
     let fifo = temp.join("a-fifo");
     make_fifo(&fifo);
     let mut args = one_word(&build);
-    args.extend(["--log-dir".to_string(), arg(&fifo).to_string()]);
+    args.extend(["--log-dir".to_string(), path_arg(&fifo).to_string()]);
     let run = run_jobdeck(&args);
-    assert_refused(&run, &[arg(&fifo), "not a folder", "--log-dir"]);
+    assert_refused(&run, &[path_arg(&fifo), "not a folder", "--log-dir"]);
     // (A `--words-out` at a file, or a folder under one, fails the tasks that write there,
     // each with a message naming it.)
     for option in ["--log-dir", "-B"] {
@@ -100,9 +96,9 @@ fn a_log_folder_or_build_root_that_is_not_a_folder_is_refused() {
         if option == "-B" {
             args.truncate(args.len() - 2);
         }
-        args.extend([option.to_string(), arg(&file).to_string()]);
+        args.extend([option.to_string(), path_arg(&file).to_string()]);
         let run = run_jobdeck(&args);
-        assert_refused(&run, &[arg(&file), "not a folder", option]);
+        assert_refused(&run, &[path_arg(&file), "not a folder", option]);
     }
     assert_eq!(std::fs::read_to_string(&file).expect("kept"), "mine");
 }
@@ -119,15 +115,18 @@ fn a_build_root_in_a_project_folder_is_refused() {
             "--headless",
             "--cmake",
             "true",
-            arg(&dir),
+            path_arg(&dir),
             "-B",
-            arg(&build_root),
+            path_arg(&build_root),
         ]);
-        assert_refused(&run, &[arg(&build_root), arg(&dir.join("p")), "-B"]);
+        assert_refused(
+            &run,
+            &[path_arg(&build_root), path_arg(&dir.join("p")), "-B"],
+        );
         assert!(!dir.join("p/.jobdeck").exists() && !dir.join("p/out").exists());
     }
     // A single project searched directly keeps its usual `build` subfolder.
-    let run = run_jobdeck(["--headless", "--cmake", "true", arg(&dir.join("p"))]);
+    let run = run_jobdeck(["--headless", "--cmake", "true", path_arg(&dir.join("p"))]);
     assert_eq!(run.code(), 0, "{run:?}");
 }
 
@@ -141,16 +140,16 @@ fn a_trace_over_jobdecks_own_files_is_refused() {
     let before = std::fs::read_to_string(&history).expect("a history");
     for trace in [history.clone(), build.join(".jobdeck/trace.json")] {
         let mut args = one_word(&build);
-        args.extend(["--trace".to_string(), arg(&trace).to_string()]);
+        args.extend(["--trace".to_string(), path_arg(&trace).to_string()]);
         let run = run_jobdeck(&args);
-        assert_refused(&run, &[arg(&trace), ".jobdeck", "--trace"]);
+        assert_refused(&run, &[path_arg(&trace), ".jobdeck", "--trace"]);
     }
     let logs = temp.join("logs");
     let mut args = one_word(&build);
     let trace = logs.join("t.json");
-    args.extend(["--log-dir", arg(&logs), "--trace", arg(&trace)].map(String::from));
+    args.extend(["--log-dir", path_arg(&logs), "--trace", path_arg(&trace)].map(String::from));
     let run = run_jobdeck(&args);
-    assert_refused(&run, &[arg(&trace), "--trace"]);
+    assert_refused(&run, &[path_arg(&trace), "--trace"]);
     assert_eq!(std::fs::read_to_string(&history).expect("kept"), before);
 }
 
@@ -164,7 +163,7 @@ fn absurd_task_counts_are_usage_errors() {
             "--headless",
             "--no-cmake",
             "-B",
-            arg(&build),
+            path_arg(&build),
             "--words",
             words,
         ]);
@@ -181,7 +180,7 @@ fn absurd_task_counts_are_usage_errors() {
         "--words-per-task",
         "0",
         "-B",
-        arg(&build),
+        path_arg(&build),
         "--letters",
         &letters,
     ]);
@@ -308,7 +307,7 @@ fn stale_temporaries_of_a_killed_run_are_removed_at_startup() {
     let held = std::fs::File::create(&live).expect("create");
     rustix::fs::flock(&held, rustix::fs::FlockOperation::LockExclusive).expect("lock");
     let mut args = one_word(&build);
-    args.extend(["--words-out".to_string(), arg(&out).to_string()]);
+    args.extend(["--words-out".to_string(), path_arg(&out).to_string()]);
     let run = run_jobdeck(&args);
     assert_eq!(run.code(), 0, "{run:?}");
     for path in &stale {
