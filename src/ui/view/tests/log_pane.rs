@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::find;
+use super::{find, send};
 use crate::app::{self, Action, CauseAction, LogAction, Model, Msg};
-use crate::engine::{EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
+use crate::engine::{EventKind, Finished, Outcome, WorkerId};
 use crate::jobs::JobKind;
 use crate::ui::view::{layout, render, viewport};
 
@@ -21,41 +21,27 @@ fn failed_project() -> Model {
         Instant::now(),
     )
     .with_sources([Some(PathBuf::from("/src/proj"))]);
-    let effects = model.start();
-    let run = effects
-        .iter()
-        .find_map(|e| match e {
-            app::Effect::Start { run, .. } => Some(*run),
-            _ => None,
-        })
-        .unwrap_or(RunId(0));
-    let send = |model: &mut Model, kind| {
-        app::update(
-            model,
-            Msg::Engine(EngineEvent {
-                job: JobId(0),
-                run,
-                kind,
-            }),
-        );
-    };
+    model.start();
     send(
         &mut model,
+        0,
         EventKind::Started {
             worker: WorkerId(0),
         },
     );
     send(
         &mut model,
+        0,
         EventKind::Command("$ cmake -S /src/proj -B /b/proj".to_string()),
     );
     let lines = vec![
         format!("-- a long line {}END", "x".repeat(70)),
         "-- looking for Boost here".to_string(),
     ];
-    send(&mut model, EventKind::Output { lines, skipped: 0 });
+    send(&mut model, 0, EventKind::Output { lines, skipped: 0 });
     send(
         &mut model,
+        0,
         EventKind::Finished(Finished {
             outcome: Outcome::Failed {
                 code: Some(1),
