@@ -1,6 +1,7 @@
 //! GitHub Actions annotations (`--annotations github`, or by default when
 //! `GITHUB_ACTIONS=true`): at the end of the session, for each failed or timed-out job, one
-//! `::error file=<path>,line=<N>,title=<project> <stage>::<error summary>` workflow command,
+//! `::error file=<path>,line=<N>,title=<project> <stage>::<error summary>` workflow command
+//! (`::warning` for a toolchain probe, whose failure fails nothing),
 //! which GitHub shows on the diff at that line, then the end of its log folded between
 //! `::group::` and `::endgroup::`.
 //!
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use super::{JobReport, record_tail};
 use crate::app::{JobState, Model};
+use crate::jobs::JobKind;
 use crate::session::{Event, Problem, Reporter};
 use crate::sys::text::escape_controls;
 
@@ -96,9 +98,16 @@ pub fn annotations(model: &Model, workspace: &Path, token: &str) -> String {
             .error
             .clone()
             .unwrap_or_else(|| format!("{} with no error message", record.state.word()));
+        // A toolchain probe's failure is a warning: its configures ran unseeded, and the
+        // session's status is theirs.
+        let level = if record.kind == JobKind::Probe {
+            "warning"
+        } else {
+            "error"
+        };
         let _ = writeln!(
             text,
-            "::error {}::{}",
+            "::{level} {}::{}",
             properties.join(","),
             escape_data(&message)
         );
@@ -168,5 +177,68 @@ mod tests {
             "50%25 a%0D%0Ab%3A c%2C d"
         );
         assert_eq!(escape_data("\u{1b}]0;x"), "\\u{1b}]0;x");
+    }
+    /// A failed toolchain probe is annotated as a warning, a failed configure as an error.
+    #[test]
+    fn a_failed_probe_is_a_warning_and_a_failed_configure_an_error() {
+        use crate::app::{JobNode, Msg, update};
+        use crate::engine::{EngineEvent, EventKind, Finished, JobId, Outcome, WorkerId};
+        use std::time::{Duration, Instant};
+        let node = |name: &str, kind| JobNode {
+            name: name.to_string(),
+            kind,
+            stage: None,
+            deps: Vec::new(),
+            after: Vec::new(),
+            expected: None,
+        };
+        let mut model = Model::new(
+            vec![
+                node("toolchain probe", JobKind::Probe),
+                node("proj", JobKind::Cmake),
+            ],
+            2,
+            Instant::now(),
+        );
+        model.start();
+        for job in [0, 1] {
+            let run = model.jobs[job as usize].run;
+            let send = |model: &mut Model, kind| {
+                update(
+                    model,
+                    Msg::Engine(EngineEvent {
+                        job: JobId(job),
+                        run,
+                        kind,
+                    }),
+                );
+            };
+            send(
+                &mut model,
+                EventKind::Started {
+                    worker: WorkerId(job as usize),
+                },
+            );
+            send(
+                &mut model,
+                EventKind::Finished(Finished {
+                    outcome: Outcome::Failed {
+                        code: Some(1),
+                        signal: None,
+                    },
+                    elapsed: Duration::from_millis(5),
+                    cpu: None,
+                    error: Some("it failed".to_string()),
+                    log: None,
+                    diagnosis: None,
+                }),
+            );
+        }
+        let text = annotations(&model, Path::new("/"), "token");
+        assert!(
+            text.contains("::warning title=toolchain probe::it failed"),
+            "{text}"
+        );
+        assert!(text.contains("::error title=proj::it failed"), "{text}");
     }
 }
