@@ -95,8 +95,9 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
 
-    /// Start with dispatch paused: start jobs by hand with `s`, or resume with `p`.
-    #[arg(long)]
+    /// Start with dispatch paused: start jobs by hand with `s`, or resume with `p` (the live
+    /// table only: headless, nothing could resume it).
+    #[arg(long, conflicts_with_all = ["headless", "json"])]
     pub paused: bool,
 
     /// Watch mode: re-run a project when a file under its folder changes (TUI: `W` toggles
