@@ -14,6 +14,21 @@ fn zero_workers_is_a_usage_error() {
     assert!(run.stderr.contains("-j"), "{}", run.stderr);
 }
 
+#[test]
+fn workers_above_the_engines_bound_are_refused_by_the_parser_with_the_range() {
+    let run = run_jobdeck(["--headless", "-j", "1025", "."]);
+    assert_eq!(run.code(), 2, "{run:?}");
+    assert!(run.stderr.contains("1..=1024"), "{}", run.stderr);
+    assert!(!run.stderr.contains("65535"), "{}", run.stderr);
+    let help = run_jobdeck(["--help"]);
+    let jobs = help
+        .stdout
+        .split("\n\n")
+        .find(|option| option.contains("--jobs"))
+        .unwrap_or_default();
+    assert!(jobs.contains("1024"), "--help's -j says its limit: {jobs}");
+}
+
 /// Headless, nobody can press `p` to resume: `--paused` would end at once with nothing
 /// run. It is refused before anything is made, whether `--headless`, `--json` or a stdout
 /// that is not a terminal makes the session headless.
