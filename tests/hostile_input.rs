@@ -245,7 +245,10 @@ fn a_worker_thread_that_cannot_start_when_growing_is_a_notice() {
         screen.contains("cannot start worker thread")
     });
     assert!(!screen.contains("jobdeck exited"), "{screen}");
+    // Paused with a job queued: `q` asks first.
     session.keys(&["q"]);
+    session.wait_for("the quit question", |screen| screen.contains("Quit?"));
+    session.keys(&["y"]);
     let screen = session.wait_for("the exit", |screen| screen.contains("jobdeck exited"));
     assert!(
         !screen.contains("panicked") && !screen.contains("jobdeck exited 101"),
