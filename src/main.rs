@@ -72,6 +72,14 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
+    if headless && args.paused {
+        // `--headless` and `--json` are refused by the parser; this is a stdout that is not
+        // a terminal. Nobody could press `p`: the session would end at once, nothing run.
+        return startup_error(
+            "--paused needs the live table, and stdout is not a terminal (headless): nothing \
+             could resume the jobs; leave --paused out",
+        );
+    }
     let watchdog = spawn_watchdog();
     // Held until main returns, after the engine is shut down.
     let (plan, _build_root) = match prepare(plan, watchdog) {

@@ -145,6 +145,42 @@ fn a_terminal_that_goes_away_ends_the_session_as_a_hang_up() {
     });
 }
 
+/// The terminal goes away under a paused session that ran nothing: its queued jobs end
+/// `cancelled` and are recorded, as a hang-up mid-run cancels and records every run.
+#[test]
+fn a_terminal_that_goes_away_under_a_paused_session_records_its_queued_jobs() {
+    if !tools_present("e2e_faults", &[("tmux", "-V")]) {
+        return;
+    }
+    let tag = unique_tag("gone-paused");
+    let dir = TempDir::new(&tag);
+    let status = dir.0.join("status");
+    let build = dir.0.join("build");
+    let command = format!(
+        "trap '' HUP; '{bin}' -j 2 --paused --no-cmake --words 3 --words-per-task 10 \
+         -B '{build}'; echo $? > '{status}'",
+        bin = env!("CARGO_BIN_EXE_jobdeck"),
+        build = build.display(),
+        status = status.display(),
+    );
+    let tmux = Tmux::start(&tag, &command);
+    tmux.wait_for("the paused table", |s| {
+        s.contains("PAUSED") && s.contains("output2 queued")
+    });
+    tmux.run(&["kill-server"]);
+    wait_until("jobdeck to exit and the shell to write its status", || {
+        std::fs::read_to_string(&status).is_ok_and(|text| text.ends_with('\n'))
+    });
+    let code = std::fs::read_to_string(&status).expect("the status");
+    assert_eq!(code.trim(), "130", "ended as a hang-up");
+    let history = std::fs::read_to_string(build.join(".jobdeck/history.jsonl")).unwrap_or_default();
+    let cancelled = history
+        .lines()
+        .filter(|l| l.contains("\"status\":\"cancelled\""))
+        .count();
+    assert_eq!(cancelled, 3, "every queued job is recorded: {history}");
+}
+
 /// Lines the flood fixture prints, and the line.
 const FLOOD_LINES: u64 = 5_405_406;
 const FLOOD_LINE: &str = "0123456789abcdefghijklmnopqrstuvwxyz";

@@ -189,3 +189,43 @@ fn live_table_read_fix_rerun_cancel_resize_and_quit() {
         tagged_processes(&tag).is_empty()
     });
 }
+
+/// A paused session that ran nothing: `q` asks, and its queued jobs end `cancelled`, in the
+/// recap, the summary's counts (which add up to the jobs) and the history.
+#[test]
+fn quitting_a_paused_session_cancels_and_records_its_queued_jobs() {
+    if !tools_present("paused_quit", &[("tmux", "-V")]) {
+        return;
+    }
+    let dir = TempDir::new(&unique_tag("paused-quit"));
+    let root = dir.0.join("build");
+    let command = format!(
+        "'{bin}' -j 2 --paused --no-cmake --words 3 --words-per-task 10 -B '{root}'; \
+         echo \"jobdeck exited $?\"",
+        bin = env!("CARGO_BIN_EXE_jobdeck"),
+        root = root.display(),
+    );
+    let tmux = Tmux::start("paused-quit", &command);
+    tmux.wait_for("the paused table", |s| {
+        header(s).contains("PAUSED") && s.contains("output2 queued")
+    });
+    tmux.keys(&["q"]);
+    tmux.wait_for("the quit question", |s| {
+        s.contains("Quit? 3 queued jobs will be cancelled")
+    });
+    tmux.keys(&["y"]);
+    let screen = tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited"));
+    assert!(screen.contains("jobdeck exited 1"), "{screen}");
+    assert!(screen.contains("did not succeed (3):"), "{screen}");
+    assert!(
+        screen.contains("3 jobs: 0 ok, 0 failed, 3 cancelled"),
+        "the counts add up:\n{screen}"
+    );
+    let history = std::fs::read_to_string(root.join(".jobdeck/history.jsonl"))
+        .expect("the history was written");
+    let cancelled = history
+        .lines()
+        .filter(|l| l.contains("\"status\":\"cancelled\""))
+        .count();
+    assert_eq!(cancelled, 3, "{history}");
+}

@@ -15,6 +15,58 @@ fn zero_workers_is_a_usage_error() {
 }
 
 #[test]
+fn workers_above_the_engines_bound_are_refused_by_the_parser_with_the_range() {
+    let run = run_jobdeck(["--headless", "-j", "1025", "."]);
+    assert_eq!(run.code(), 2, "{run:?}");
+    assert!(run.stderr.contains("1..=1024"), "{}", run.stderr);
+    assert!(!run.stderr.contains("65535"), "{}", run.stderr);
+    let help = run_jobdeck(["--help"]);
+    let jobs = help
+        .stdout
+        .split("\n\n")
+        .find(|option| option.contains("--jobs"))
+        .unwrap_or_default();
+    assert!(jobs.contains("1024"), "--help's -j says its limit: {jobs}");
+}
+
+/// Headless, nobody can press `p` to resume: `--paused` would end at once with nothing
+/// run. It is refused before anything is made, whether `--headless`, `--json` or a stdout
+/// that is not a terminal makes the session headless.
+#[test]
+fn paused_without_the_live_table_is_a_usage_error() {
+    let temp = TempDir::new("paused-headless");
+    std::fs::create_dir_all(temp.join("p")).expect("mkdir");
+    std::fs::write(temp.join("p/CMakeLists.txt"), "project(p NONE)").expect("write");
+    let dir = path_arg(temp.path());
+    let build = temp.join("build");
+    let build = path_arg(&build);
+    for flags in [
+        &["--json", "--headless"][..],
+        &["--headless"],
+        &["--json"],
+        &[],
+    ] {
+        let mut args = flags.to_vec();
+        args.extend(["--paused", dir, "-B", build]);
+        let run = run_jobdeck(&args);
+        assert_eq!(run.code(), 2, "{flags:?}: {run:?}");
+        assert!(run.stderr.contains("--paused"), "{flags:?}: {}", run.stderr);
+        assert!(
+            run.stdout.is_empty(),
+            "{flags:?}: no job line, no summary: {}",
+            run.stdout
+        );
+        assert!(!temp.join("build").exists(), "{flags:?}: nothing was made");
+    }
+    let run = run_jobdeck(["--paused", dir, "-B", build]);
+    assert!(
+        run.stderr.contains("live table") && run.stderr.contains("terminal"),
+        "says why: {}",
+        run.stderr
+    );
+}
+
+#[test]
 fn an_unknown_option_is_a_usage_error() {
     let run = run_jobdeck(["--headless", "--no-such-option"]);
     assert_eq!(run.code(), 2, "{run:?}");

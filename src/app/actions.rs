@@ -75,9 +75,11 @@ impl Model {
             Action::Suspend => return vec![Effect::Suspend],
             Action::ForceQuit => {
                 self.force_quits += 1;
-                if self.force_quits > 1 || self.runs_in_flight() == 0 {
+                if self.force_quits > 1 || !self.has_unfinished_jobs() {
                     return vec![Effect::Exit];
                 }
+                // Also with nothing in flight: the queued jobs of a paused session end
+                // cancelled, recorded and counted, as they do mid-run.
                 return self.begin_quit();
             }
         }
@@ -309,8 +311,14 @@ impl Model {
         self.scheduler.set_workers(workers);
     }
 
+    /// Whether some job has not ended: in flight, or queued (in a paused session nothing
+    /// runs, yet its queued jobs are work that quitting leaves undone).
+    fn has_unfinished_jobs(&self) -> bool {
+        self.runs_in_flight() > 0 || self.counts().queued > 0
+    }
+
     fn quit(&mut self) -> Vec<Effect> {
-        if self.runs_in_flight() == 0 {
+        if !self.has_unfinished_jobs() {
             return vec![Effect::Exit];
         }
         if self.quitting {

@@ -44,7 +44,8 @@ pub enum Action {
     OpenEditor,
     /// Turn watch mode on or off: re-run a project when its folder changes.
     ToggleWatch,
-    /// Quit: asks first while jobs run; then cancels everything and exits once it is gone.
+    /// Quit: asks first while jobs run or wait (queued ones of a paused session too); then
+    /// cancels everything and exits once it is gone.
     Quit,
     /// Answer the question showing with yes.
     Confirm,

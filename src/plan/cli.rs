@@ -7,12 +7,21 @@ use std::time::Duration;
 
 use clap::Parser;
 
+use crate::engine::MAX_WORKERS;
 use crate::jobs::Stage;
 use crate::jobs::pseudowords::{self, MAX_WORD_TASKS};
 use crate::plan::{
     DEFAULT_WORDS_PER_TASK, LauncherRequest, Order, Plan, PlanRequest, Reports, StartupError,
     pipeline_through,
 };
+
+/// The most `-j` takes: the engine's [`MAX_WORKERS`], as clap's range wants it, so the
+/// parser's message names the real range.
+#[expect(
+    clippy::cast_possible_wrap,
+    reason = "MAX_WORKERS is 1024, far inside an i64"
+)]
+const MAX_JOBS: i64 = MAX_WORKERS as i64;
 
 /// Run many jobs in parallel on a pool of worker threads, and watch and steer them live.
 ///
@@ -34,8 +43,8 @@ pub struct Args {
     /// Folder to search for CMake projects [default: ., or the bundled demo with --demo].
     pub dir: Option<PathBuf>,
 
-    /// Number of worker threads [default: the number of CPUs].
-    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Number of worker threads, 1 to 1024 [default: the number of CPUs].
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_JOBS))]
     pub jobs: Option<u16>,
 
     /// Where build folders go: <BUILD_ROOT>/<name> [default: DIR/build].
@@ -95,8 +104,9 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
 
-    /// Start with dispatch paused: start jobs by hand with `s`, or resume with `p`.
-    #[arg(long)]
+    /// Start with dispatch paused: start jobs by hand with `s`, or resume with `p` (the live
+    /// table only: headless, nothing could resume it).
+    #[arg(long, conflicts_with_all = ["headless", "json"])]
     pub paused: bool,
 
     /// Watch mode: re-run a project when a file under its folder changes (TUI: `W` toggles

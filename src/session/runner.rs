@@ -256,6 +256,12 @@ impl<'a, F: Frontend> Runner<'a, F> {
     /// ended meanwhile (and the jobs cancelled before they ran) to the model and the
     /// reporters, and tells every reporter how it ended.
     fn finish(&mut self, front_end_lost: bool) -> End {
+        if !self.session.model.quitting {
+            // An end the model did not ask for (the terminal gone): its jobs that never
+            // started end cancelled and recorded, as on a quit, also in a paused session with
+            // nothing in flight. Its cancel effects are the shutdown's to carry out.
+            self.update(Msg::Action(Action::ForceQuit));
+        }
         self.session.driver.shutdown();
         // The runs still in flight ended during the shutdown, after the loop's last tick.
         // Without a tick first, their time would count as job time but not as active time,

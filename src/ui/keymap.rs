@@ -233,7 +233,7 @@ pub const KEYMAP: &[Binding] = &[
     Binding { mode: NORMAL, keys: &[c('-')], label: "-", action: Action::RemoveWorker, footer: None, section: Session, help: "shrink the pool by one worker" },
     Binding { mode: NORMAL, keys: &[c('W')], label: "W", action: Action::ToggleWatch, footer: None, section: Session, help: "watch mode: re-run a project when its files change" },
     Binding { mode: NORMAL, keys: &[c('?')], label: "?", action: ui(UiAction::ToggleHelp), footer: Some(("?", "help", When::Everywhere)), section: Session, help: "help: show every key" },
-    Binding { mode: NORMAL, keys: &[c('q')], label: "q", action: Action::Quit, footer: Some(("q", "quit", When::Everywhere)), section: Session, help: "quit (asks first while jobs run)" },
+    Binding { mode: NORMAL, keys: &[c('q')], label: "q", action: Action::Quit, footer: Some(("q", "quit", When::Everywhere)), section: Session, help: "quit (asks first while jobs run or wait)" },
     Binding { mode: None, keys: &[Key::Ctrl('z')], label: "Ctrl-Z", action: Action::Suspend, footer: None, section: Session, help: "suspend to the shell (fg comes back; jobs go on)" },
     Binding { mode: None, keys: &[Key::Ctrl('c')], label: "Ctrl-C", action: Action::ForceQuit, footer: None, section: Session, help: "quit now: cancel every job (twice: stop waiting)" },
     Binding { mode: Some(Mode::Confirm), keys: &[c('y'), Key::Plain(KeyCode::Enter)], label: "y/Enter", action: Action::Confirm, footer: Some(("y", "yes", When::Everywhere)), section: Asked, help: "yes: quit, or cancel every job" },

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use super::{act, event, failed, finish_as, finished, projects, started, states};
-use crate::app::{Action, Effect, JobState, Model, Msg, Question, update};
+use crate::app::{Action, Effect, JobState, Model, Msg, News, Question, update};
 use crate::engine::{EventKind, JobId, Outcome};
 use crate::jobs::JobKind;
 
@@ -200,6 +200,39 @@ fn quit_when_idle_exits_at_once() {
     started(&mut m, 0, 0);
     finish_as(&mut m, 0, Outcome::Succeeded);
     assert_eq!(act(&mut m, Action::Quit), vec![Effect::Exit]);
+}
+
+/// Nothing runs in a paused session, yet its queued jobs are work left undone: `q` asks
+/// as it does mid-run, and quitting ends each one `cancelled`, recorded and counted, so the
+/// summary's counts add up to the jobs.
+#[test]
+fn quitting_a_paused_session_asks_then_cancels_and_counts_every_queued_job() {
+    let mut m = super::model(4, 2, Instant::now()).starting_paused(true);
+    assert!(m.start().is_empty(), "nothing starts while paused");
+    assert!(act(&mut m, Action::Quit).is_empty(), "asks first");
+    assert_eq!(m.ui.overlay.question(), Some(Question::Quit));
+    assert_eq!(act(&mut m, Action::Confirm), vec![Effect::Exit]);
+    assert_eq!(states(&m), vec![JobState::Cancelled; 4]);
+    let counts = m.summary().counts;
+    assert_eq!((counts.cancelled, counts.queued), (4, 0), "{counts:?}");
+    let recorded = m
+        .take_news()
+        .into_iter()
+        .filter(|news| matches!(news, News::Finished(_)))
+        .count();
+    assert_eq!(
+        recorded, 4,
+        "each cancelled job goes to the history and the recap"
+    );
+}
+
+/// Ctrl-C in a paused session: no question, the queued jobs end `cancelled` all the same.
+#[test]
+fn force_quitting_a_paused_session_cancels_every_queued_job() {
+    let mut m = super::model(3, 1, Instant::now()).starting_paused(true);
+    m.start();
+    assert_eq!(act(&mut m, Action::ForceQuit), vec![Effect::Exit]);
+    assert_eq!(states(&m), vec![JobState::Cancelled; 3]);
 }
 
 #[test]

@@ -1,8 +1,6 @@
 //! The title bar (counts, wall time, workers, speed-up, efficiency), the footer (key hints, the search
 //! prompt, the quit question) and the help overlay.
 
-use std::fmt::Write as _;
-
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -11,7 +9,8 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::format_duration;
 use crate::app::{
-    Action, Counts, Eta, JobState, Model, Overlay, Progress, Prompt, Question, SortOrder, UiAction,
+    Action, Counts, Eta, JobState, Model, Overlay, Progress, Prompt, Question, SortOrder, Summary,
+    UiAction,
 };
 use crate::ui::keymap::{FooterState, HelpLine, Mode, footer_hints, help_lines};
 use crate::ui::theme::Theme;
@@ -20,8 +19,13 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
     let width = usize::from(area.width);
     // From the fullest header to the most compact; the first that fits is drawn. The
     // speed-up is what the demo asks people to watch: the efficiency, the wall time (the
-    // ETA or `done in` says how long) and the gauge go first, and at the last the figures
-    // come before the counts, so what is cut at the edge is a count, never the speed-up.
+    // ETA or `done in` says how long) and the gauge go first, then the figures come before
+    // the counts, so what is cut at the edge is a count; narrower still, the workers and then
+    // the ETA go, never the speed-up.
+    let compact_without_workers = Shape {
+        workers: false,
+        ..Shape::COMPACT
+    };
     let shapes = [
         Shape::FULL,
         Shape {
@@ -42,12 +46,18 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
             ..Shape::FULL
         },
         Shape::COMPACT,
+        compact_without_workers,
+        Shape::NARROWEST,
     ];
     let spans = shapes
         .iter()
-        .map(|shape| header_spans(model, theme, *shape))
-        .find(|spans| spans.iter().map(Span::width).sum::<usize>() <= width)
-        .unwrap_or_else(|| header_spans(model, theme, Shape::COMPACT));
+        .map(|shape| (header_spans(model, theme, *shape), shape))
+        .find(|(header, shape)| header.fits(**shape, width))
+        .map_or_else(
+            || header_spans(model, theme, Shape::NARROWEST),
+            |(header, _)| header,
+        )
+        .into_spans(width);
     frame.render_widget(
         Paragraph::new(Line::from(spans)).style(theme.header()),
         area,
@@ -62,7 +72,9 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
 )]
 struct Shape {
     gauge: bool,
+    eta: bool,
     wall: bool,
+    workers: bool,
     efficiency: bool,
     short_workers: bool,
     figures_first: bool,
@@ -71,21 +83,75 @@ struct Shape {
 impl Shape {
     const FULL: Shape = Shape {
         gauge: true,
+        eta: true,
         wall: true,
+        workers: true,
         efficiency: true,
         short_workers: false,
         figures_first: false,
     };
     const COMPACT: Shape = Shape {
         gauge: false,
+        eta: true,
         wall: false,
+        workers: true,
         efficiency: false,
         short_workers: true,
         figures_first: true,
     };
+    /// The count of jobs done and the speed-up, then the counts.
+    const NARROWEST: Shape = Shape {
+        eta: false,
+        workers: false,
+        ..Shape::COMPACT
+    };
 }
 
-fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Vec<Span<'static>> {
+/// The header's spans in one shape, and where its figures are.
+struct Header {
+    spans: Vec<Span<'static>>,
+    /// The index of the speed-up's span.
+    speed_up: usize,
+    /// The index after the last figure's span: in a compact shape the counts come after.
+    figures_end: usize,
+}
+
+impl Header {
+    /// Whether it fits in `width` in its shape: a wide shape whole, a compact one up to its
+    /// speed-up (the figures after it and the counts may be left out at the edge).
+    fn fits(&self, shape: Shape, width: usize) -> bool {
+        let end = if shape.figures_first {
+            self.speed_up + 1
+        } else {
+            self.spans.len()
+        };
+        self.spans[..end].iter().map(Span::width).sum::<usize>() <= width
+    }
+
+    /// The spans to draw in `width`: up to the last figure, those that fit whole (a figure
+    /// cut in half, `speed-up 1.`, would read as a wrong one); then, if every figure
+    /// fitted, the counts, which the edge may cut.
+    fn into_spans(mut self, width: usize) -> Vec<Span<'static>> {
+        let counts = self.spans.split_off(self.figures_end);
+        let total = self.spans.len();
+        let mut used = 0;
+        let mut kept: Vec<Span<'static>> = Vec::with_capacity(total + counts.len());
+        for span in self.spans {
+            used += span.width();
+            // The first span is the name: kept even on a screen narrower than it.
+            if used > width && !kept.is_empty() {
+                break;
+            }
+            kept.push(span);
+        }
+        if kept.len() == total {
+            kept.extend(counts);
+        }
+        kept
+    }
+}
+
+fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Header {
     let summary = model.summary();
     let counts = summary.counts;
     let mut spans = vec![Span::styled(" jobdeck ", theme.brand())];
@@ -93,6 +159,11 @@ fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Vec<Span<'static>>
     let mut progress = progress_spans(&model.progress(), theme);
     if !shape.gauge && progress.len() == 3 {
         progress.remove(1);
+        let count = progress[0].content.trim_end().to_string();
+        progress[0] = Span::raw(count);
+    }
+    if !shape.eta {
+        progress.truncate(1);
         let count = progress[0].content.trim_end().to_string();
         progress[0] = Span::raw(count);
     }
@@ -141,44 +212,64 @@ fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Vec<Span<'static>>
             ));
         }
     }
-    let mut figures = String::new();
-    if shape.wall {
-        let _ = write!(figures, " │ {}", format_duration(summary.wall));
+    let (figures, speed_up) = figure_spans(model, &summary, shape);
+    if shape.figures_first {
+        let speed_up = spans.len() + speed_up;
+        spans.extend(figures);
+        let figures_end = spans.len();
+        spans.extend(count_spans);
+        Header {
+            spans,
+            speed_up,
+            figures_end,
+        }
+    } else {
+        spans.extend(count_spans);
+        let speed_up = spans.len() + speed_up;
+        spans.extend(figures);
+        let figures_end = spans.len();
+        Header {
+            spans,
+            speed_up,
+            figures_end,
+        }
     }
-    let workers = if shape.short_workers { "w" } else { "workers" };
-    let _ = write!(
-        figures,
-        " │ {workers} {}/{} │ speed-up {:.1}x",
-        model.busy_workers(),
-        model.workers(),
-        summary.speedup,
-    );
+}
+
+/// The figures, one span each (wall time, workers, speed-up, efficiency, slots, launcher,
+/// nice) as far as `shape` holds them, and the index of the speed-up's span among them.
+fn figure_spans(model: &Model, summary: &Summary, shape: Shape) -> (Vec<Span<'static>>, usize) {
+    let mut figures = Vec::new();
+    if shape.wall {
+        figures.push(format!(" │ {}", format_duration(summary.wall)));
+    }
+    if shape.workers {
+        let workers = if shape.short_workers { "w" } else { "workers" };
+        figures.push(format!(
+            " │ {workers} {}/{}",
+            model.busy_workers(),
+            model.workers()
+        ));
+    }
+    let speed_up = figures.len();
+    figures.push(format!(" │ speed-up {:.1}x", summary.speedup));
     if shape.efficiency {
-        let _ = write!(figures, " eff {:.0}%", summary.efficiency * 100.0);
+        figures.push(format!(" eff {:.0}%", summary.efficiency * 100.0));
     }
     if model.slot_pool && model.has_stages() {
-        let _ = write!(
-            figures,
+        figures.push(format!(
             " │ slots {}/{}",
             model.slots_in_use(),
             model.workers()
-        );
+        ));
     }
     if let Some(launcher) = &model.launcher {
-        let _ = write!(figures, " │ {launcher}");
+        figures.push(format!(" │ {launcher}"));
     }
     if let Some(nice) = model.nice {
-        let _ = write!(figures, " │ nice {nice}");
+        figures.push(format!(" │ nice {nice}"));
     }
-    let figures = Span::raw(figures);
-    if shape.figures_first {
-        spans.push(figures);
-        spans.extend(count_spans);
-    } else {
-        spans.extend(count_spans);
-        spans.push(figures);
-    }
-    spans
+    (figures.into_iter().map(Span::raw).collect(), speed_up)
 }
 
 /// `61/159 ███▍     ETA 1m12s`, or `159/159 done in 35.2s` once the work ended.

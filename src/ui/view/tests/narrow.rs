@@ -122,3 +122,54 @@ fn a_kind_column_saying_cmake_everywhere_gives_its_room_to_the_detail() {
         "the detail has room for the error: {failed}"
     );
 }
+
+/// Whether `header` shows the speed-up whole: `speed-up ` then a figure ending in `x`.
+fn speed_up_whole(header: &str) -> bool {
+    header.split("speed-up ").nth(1).is_some_and(|rest| {
+        let figure = rest.split_whitespace().next().unwrap_or_default();
+        figure
+            .strip_suffix('x')
+            .is_some_and(|number| number.parse::<f64>().is_ok())
+    })
+}
+
+#[test]
+fn narrower_headers_drop_the_workers_then_the_eta_before_the_speed_up() {
+    let mut model = staged();
+    let lines = screen(&draw(&mut model, 40, 12));
+    assert!(speed_up_whole(&lines[0]), "40 columns: {}", lines[0]);
+    assert!(
+        lines[0].contains(" ETA "),
+        "40 columns keep the ETA: {}",
+        lines[0]
+    );
+    assert!(
+        !lines[0].contains(" w "),
+        "the workers went first: {}",
+        lines[0]
+    );
+    let mut model = staged();
+    let lines = screen(&draw(&mut model, 30, 12));
+    assert!(lines[0].starts_with(" jobdeck  4/9 "), "{}", lines[0]);
+    assert!(speed_up_whole(&lines[0]), "30 columns: {}", lines[0]);
+}
+
+/// At every width the speed-up is whole or left out, never cut (`speed-`, `speed-up 1.`);
+/// it shows down to 29 columns, the name, `4/9` and itself.
+#[test]
+fn the_speed_up_is_whole_or_left_out_at_every_width() {
+    for width in 14..=80 {
+        let mut model = staged();
+        let lines = screen(&draw(&mut model, width, 12));
+        let header = &lines[0];
+        assert!(header.starts_with(" jobdeck "), "{width}: {header}");
+        if width >= 29 {
+            assert!(speed_up_whole(header), "{width} columns: {header}");
+        } else {
+            assert!(
+                !header.contains("speed"),
+                "{width}: no half speed-up: {header}"
+            );
+        }
+    }
+}
