@@ -37,14 +37,35 @@ fn output_flood_keeps_memory_flat_and_the_log_holds_every_byte() {
         &format!("execute_process(COMMAND sh -c \"{script}\")"),
     );
     let build = dir.join("build");
+    let (status, peak, _) = run_measured(dir.path(), &build);
+    assert!(status.success(), "{status:?}");
+    assert!(peak < 100 * 1024, "peak RSS {peak} KiB is over 100 MB");
+    let log = std::fs::read(build.join(".jobdeck/logs/flood/configure.log")).expect("read the log");
+    let full = log
+        .split(|&b| b == b'\n')
+        .filter(|l| *l == FLOOD_LINE.as_bytes())
+        .count();
+    assert_eq!(full, FLOOD_LINES, "every flooded line is in the log");
+}
+
+/// Runs jobdeck headless (`--json -j1`) on the projects in `projects`, building in `build`,
+/// and returns how it ended, its peak resident memory in KiB and its JSON lines.
+fn run_measured(
+    projects: &Path,
+    build: &Path,
+) -> (std::process::ExitStatus, u64, Vec<serde_json::Value>) {
     let mut child = common::jobdeck()
         .args(["--headless", "--json", "-j1"])
-        .arg(dir.path())
+        .arg(projects)
         .arg("-B")
-        .arg(&build)
-        .stdout(std::process::Stdio::null())
+        .arg(build)
+        .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("start jobdeck");
+    // The JSON lines are read as they come, so a full pipe never holds jobdeck up.
+    let stdout = child.stdout.take().expect("jobdeck's stdout");
+    let reader =
+        std::thread::spawn(move || std::io::read_to_string(stdout).expect("read jobdeck's stdout"));
     let mut peak = 0;
     let deadline = Instant::now() + timeout();
     let status = loop {
@@ -60,15 +81,43 @@ fn output_flood_keeps_memory_flat_and_the_log_holds_every_byte() {
         );
         std::thread::sleep(Duration::from_millis(20));
     };
-    assert!(status.success(), "{status:?}");
     assert!(peak > 0, "could read jobdeck's memory");
+    let json = reader.join().expect("the stdout reader");
+    let events = json
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    (status, peak, events)
+}
+
+/// A failed configure reads its log back for the first error: a flood of one line with no
+/// newline must not be held whole for it.
+#[test]
+fn a_failing_configure_after_one_huge_line_keeps_memory_flat() {
+    if !cmake_available("failing_one_line_flood") {
+        return;
+    }
+    let dir = TempDir::new("one-line-flood");
+    // 200 MB of `a` and not one newline, then the error.
+    write_project(
+        &dir.join("flood"),
+        r#"execute_process(COMMAND sh -c "head -c 200000000 /dev/zero | tr '\\0' a")
+message(FATAL_ERROR "after the flood")"#,
+    );
+    let build = dir.join("build");
+    let (status, peak, events) = run_measured(dir.path(), &build);
+    assert_eq!(status.code(), Some(1), "{status:?}");
     assert!(peak < 100 * 1024, "peak RSS {peak} KiB is over 100 MB");
+    let configure = events
+        .iter()
+        .find(|e| e["event"] == "finished" && e["job"] == "flood" && e["stage"] == "configure")
+        .expect("the configure's finished event");
+    assert_eq!(configure["status"], "failed", "{configure}");
     let log = std::fs::read(build.join(".jobdeck/logs/flood/configure.log")).expect("read the log");
-    let full = log
-        .split(|&b| b == b'\n')
-        .filter(|l| *l == FLOOD_LINE.as_bytes())
-        .count();
-    assert_eq!(full, FLOOD_LINES, "every flooded line is in the log");
+    assert!(
+        memchr::memchr_iter(b'a', &log).count() >= 200_000_000,
+        "the log holds the whole line"
+    );
 }
 
 /// Runs `script` through `sh -c` as one engine run and returns its output events and log.

@@ -1,5 +1,6 @@
 //! The headless mode's progress line in a real terminal (tmux): on stderr when it is a
-//! terminal, redrawn in place, gone at the end, and never in the stdout that scripts read.
+//! terminal, redrawn in place, gone at the end, and never in the stdout that scripts read;
+//! not at all when stdout is a pipe, whose reader writes the job lines to the same screen.
 //!
 //! Without tmux the test prints a loud skip message; with `CI=true` it fails.
 
@@ -7,6 +8,7 @@ mod common;
 mod tmux;
 
 use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 
 use tmux::{TempDir, Tmux, tools_present, unique_tag};
 
@@ -17,28 +19,12 @@ fn a_terminal_stderr_shows_progress_that_stdout_never_gets() {
     }
     let tag = unique_tag("progress");
     let dir = TempDir::new(&tag);
-    let (ws, build, out, release) = (
-        dir.0.join("ws"),
+    let (build, out, release) = (
         dir.0.join("build"),
         dir.0.join("out.txt"),
         dir.0.join("release"),
     );
-    for name in ["a", "b"] {
-        std::fs::create_dir_all(ws.join(name)).expect("project folder");
-        std::fs::write(ws.join(name).join("CMakeLists.txt"), "project(x NONE)\n")
-            .expect("write a project");
-    }
-    // A stand-in for cmake that waits until the test lets it end.
-    let cmake = dir.0.join("fake-cmake");
-    std::fs::write(
-        &cmake,
-        format!(
-            "#!/bin/sh\nwhile [ ! -e '{}' ]; do sleep 0.05; done\n",
-            release.display()
-        ),
-    )
-    .expect("write the script");
-    std::fs::set_permissions(&cmake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let (ws, cmake) = two_projects(&dir, &release, "*");
     let command = format!(
         "'{bin}' --headless -j1 --cmake '{cmake}' '{ws}' -B '{build}' > '{out}'; \
          echo \"jobdeck exited $?\"",
@@ -69,5 +55,77 @@ fn a_terminal_stderr_shows_progress_that_stdout_never_gets() {
         stdout.lines().count(),
         3,
         "two jobs and a summary: {stdout}"
+    );
+}
+
+/// Two projects, `a` and `b`, in a workspace in `dir`, and a stand-in for cmake that holds
+/// the projects whose folder matches the shell pattern `held` until `release` exists.
+fn two_projects(dir: &TempDir, release: &Path, held: &str) -> (PathBuf, PathBuf) {
+    let ws = dir.0.join("ws");
+    for name in ["a", "b"] {
+        std::fs::create_dir_all(ws.join(name)).expect("project folder");
+        std::fs::write(ws.join(name).join("CMakeLists.txt"), "project(x NONE)\n")
+            .expect("write a project");
+    }
+    let cmake = dir.0.join("fake-cmake");
+    std::fs::write(
+        &cmake,
+        format!(
+            "#!/bin/sh\ncase \"$*\" in *'{ws}/'{held}*) \
+             while [ ! -e '{release}' ]; do sleep 0.05; done ;; esac\n",
+            ws = ws.display(),
+            release = release.display()
+        ),
+    )
+    .expect("write the script");
+    std::fs::set_permissions(&cmake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    (ws, cmake)
+}
+
+/// `jobdeck … | cat` on a terminal: the job lines come through the pipe to the screen the
+/// progress line would be drawn on, so there is none, and the lines are whole.
+#[test]
+fn a_piped_stdout_gets_no_progress_line_in_its_way() {
+    if !tools_present("headless progress line", &[("tmux", "-V")]) {
+        return;
+    }
+    let tag = unique_tag("progress-pipe");
+    let dir = TempDir::new(&tag);
+    let (build, release) = (dir.0.join("build"), dir.0.join("release"));
+    // `a` ends at once, `b` runs until released: the screen holds a's line while a job is
+    // still running, when a progress line would be there too.
+    let (ws, cmake) = two_projects(&dir, &release, "b");
+    let command = format!(
+        "'{bin}' --headless -j1 --cmake '{cmake}' '{ws}' -B '{build}' | cat; \
+         echo \"jobdeck exited $?\"",
+        bin = env!("CARGO_BIN_EXE_jobdeck"),
+        cmake = cmake.display(),
+        ws = ws.display(),
+        build = build.display(),
+    );
+    let tmux = Tmux::start(&tag, &command);
+    let progress_drawn = |screen: &str| screen.contains("ETA") || screen.contains('█');
+    let screen = tmux.wait_for("a's line", |screen| {
+        screen.lines().any(|line| line.contains(" a "))
+    });
+    assert!(
+        !progress_drawn(&screen),
+        "no progress line while a job runs:\n{screen}"
+    );
+    std::fs::write(&release, "").expect("let b end");
+    let screen = tmux.wait_for_in(true, "the end", |screen| {
+        screen.contains("jobdeck exited 0")
+    });
+    assert!(
+        !progress_drawn(&screen),
+        "no progress line at all:\n{screen}"
+    );
+    let ok_lines = screen
+        .lines()
+        .filter(|line| line.starts_with("ok "))
+        .count();
+    assert_eq!(
+        ok_lines, 2,
+        "both job lines whole, from their start:\n{screen}"
     );
 }

@@ -332,10 +332,11 @@ impl CmakeJob {
         // ctest names the failed tests; where to look is in the tests' own output.
         let test = |log: &Path| {
             let summary = summaries::failed_tests(log)?;
-            let lines: Vec<String> = summaries::lines(log)?.collect();
-            let Some((file, line)) =
-                super::diagnostics::first_test_failure_place(&lines, source, build_dir)
-            else {
+            let Some((file, line)) = super::diagnostics::first_test_failure_place(
+                || summaries::lines(log),
+                source,
+                build_dir,
+            ) else {
                 return Some((summary, None));
             };
             let diagnosis = Diagnosis {

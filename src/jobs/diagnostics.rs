@@ -212,8 +212,10 @@ pub fn compiler_error_place(error: &str) -> Option<Diagnosis> {
 /// compiler-style `file:line: error`) first, else any `file:line` of the project. Only a
 /// file that is in the project (not its build folder) counts, named from the project's
 /// folder.
-pub fn first_test_failure_place(
-    lines: &[String],
+///
+/// `lines` reads the log afresh for each pass, so that no more than a line of it is held.
+pub fn first_test_failure_place<I: Iterator<Item = String>>(
+    lines: impl Fn() -> Option<I>,
     source: &Path,
     build_dir: &Path,
 ) -> Option<(String, u32)> {
@@ -221,11 +223,10 @@ pub fn first_test_failure_place(
         line.split_whitespace()
             .find_map(|word| project_place(word, source, build_dir))
     };
-    lines
-        .iter()
+    lines()?
         .filter(|line| FAILURE_MARKS.iter().any(|mark| line.contains(mark)))
-        .find_map(place)
-        .or_else(|| lines.iter().find_map(place))
+        .find_map(|line| place(&line))
+        .or_else(|| lines()?.find_map(|line| place(&line)))
 }
 
 /// Words that mark a line of test output as a failure's report.

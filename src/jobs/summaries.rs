@@ -16,14 +16,66 @@ pub(super) fn lines(log: &Path) -> Option<impl Iterator<Item = String>> {
 /// How srun starts each line it writes itself.
 const SRUN_PREFIX: &str = "srun: ";
 
+/// Longest line read back from a log, in bytes; the rest of a longer line is skipped. An
+/// error summary is a few hundred characters, but a tool can print a line of hundreds of
+/// megabytes (a flood with no newline): held whole, it would break the promise that memory
+/// holds only a bounded tail of any output.
+pub(super) const MAX_LINE_BYTES: usize = 4096;
+
 fn all_lines(log: &Path) -> Option<impl Iterator<Item = String>> {
     let file = crate::sys::regular_file::open_to_read(log).ok()?;
-    Some(
-        BufReader::new(file)
-            .split(b'\n')
-            .map_while(Result::ok)
-            .map(|line| String::from_utf8_lossy(&line).trim_end().to_string()),
-    )
+    Some(BoundedLines {
+        reader: BufReader::new(file),
+    })
+}
+
+/// The lines of `reader`, each cut to [`MAX_LINE_BYTES`], decoded lossily and trimmed at the
+/// end. Reading stops at the first error, as a failed read leaves nothing more to trust.
+struct BoundedLines<R> {
+    reader: R,
+}
+
+impl<R: BufRead> Iterator for BoundedLines<R> {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        let mut line = Vec::new();
+        let mut cut = false;
+        let mut started = false;
+        loop {
+            let buf = match self.reader.fill_buf() {
+                Ok(buf) => buf,
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => return None,
+            };
+            if buf.is_empty() {
+                // The end of the log: its last line may have no newline.
+                return started.then(|| decode(&line, cut));
+            }
+            started = true;
+            let (text, used, ended) = match memchr::memchr(b'\n', buf) {
+                Some(at) => (&buf[..at], at + 1, true),
+                None => (buf, buf.len(), false),
+            };
+            let room = MAX_LINE_BYTES - line.len();
+            cut |= text.len() > room;
+            line.extend_from_slice(&text[..text.len().min(room)]);
+            self.reader.consume(used);
+            if ended {
+                return Some(decode(&line, cut));
+            }
+        }
+    }
+}
+
+/// `line` as text; a line that was `cut` may end in half a character, which is dropped.
+fn decode(line: &[u8], cut: bool) -> String {
+    let mut text = String::from_utf8_lossy(line).into_owned();
+    if cut && text.ends_with('\u{fffd}') {
+        text.pop();
+    }
+    text.truncate(text.trim_end().len());
+    text
 }
 
 /// Why a launcher failed a job when the tool said nothing: the first error line the
@@ -82,8 +134,9 @@ pub fn first_cmake_error(log: &Path) -> Option<String> {
 /// The first compiler or linker error of a build: `file.c:3:5: error: …`, else a CMake
 /// error, else the first line the build tool marked as an error.
 pub fn first_build_error(log: &Path) -> Option<String> {
-    let all: Vec<String> = lines(log)?.collect();
-    let find = |test: &dyn Fn(&str) -> bool| all.iter().find(|line| test(line)).cloned();
+    // Each kind of error is looked for in a pass of its own over the log, so that no more
+    // than a line of it is held at once.
+    let find = |test: &dyn Fn(&str) -> bool| lines(log)?.find(|line| test(line));
     find(&|l| l.contains(": error:") || l.contains(": fatal error:"))
         .or_else(|| find(&|l| l.contains("undefined reference to")))
         .or_else(|| first_cmake_error(log))
@@ -93,13 +146,10 @@ pub fn first_build_error(log: &Path) -> Option<String> {
 
 /// What failed in a test run: `1 of 2 tests failed: fails (Failed)`.
 pub fn failed_tests(log: &Path) -> Option<String> {
-    let all: Vec<String> = lines(log)?.collect();
-    let tally = all
-        .iter()
-        .find_map(|line| tally(line))
+    let tally = lines(log)?
+        .find_map(|line| tally(&line))
         .map(|(failed, total)| format!("{failed} of {total} tests failed"));
-    let names: Vec<String> = all
-        .iter()
+    let names: Vec<String> = lines(log)?
         .skip_while(|line| !line.starts_with("The following tests FAILED"))
         .skip(1)
         .take_while(|line| line.starts_with(char::is_whitespace) && !line.trim().is_empty())
@@ -112,7 +162,7 @@ pub fn failed_tests(log: &Path) -> Option<String> {
         (Some(tally), false) => format!("{tally}: {}", names.join(", ")),
         (Some(tally), true) => tally,
         (None, false) => format!("tests failed: {}", names.join(", ")),
-        (None, true) => return all.into_iter().find(|l| l.contains("Error")).map(cut),
+        (None, true) => return lines(log)?.find(|l| l.contains("Error")).map(cut),
     };
     Some(cut(summary))
 }
@@ -136,13 +186,16 @@ fn tally(line: &str) -> Option<(u64, u64)> {
 
 /// The detail of a successful test run: `no tests`, or how many passed.
 pub fn tests_passed(log: &Path) -> String {
-    let all: Vec<String> = lines(log).map(Iterator::collect).unwrap_or_default();
-    if all.iter().any(|line| line.contains("No tests were found")) {
-        return "no tests".to_string();
+    let mut total = None;
+    for line in lines(log).into_iter().flatten() {
+        if line.contains("No tests were found") {
+            return "no tests".to_string();
+        }
+        total = total.or_else(|| tally(&line).map(|(_, total)| total));
     }
-    match all.iter().find_map(|line| tally(line)) {
-        Some((_, 1)) => "1 test passed".to_string(),
-        Some((_, total)) => format!("{total} tests passed"),
+    match total {
+        Some(1) => "1 test passed".to_string(),
+        Some(total) => format!("{total} tests passed"),
         None => "tests passed".to_string(),
     }
 }
@@ -230,6 +283,25 @@ mod tests {
                 "launcher srun: error: Unable to allocate resources: Invalid partition name \
                  specified"
             )
+        );
+    }
+
+    #[test]
+    fn a_huge_line_is_cut_and_the_lines_after_it_are_read() {
+        // 1 MB without a newline, a multi-byte character across the cut, then the error.
+        let huge = "a".repeat(MAX_LINE_BYTES - 1) + "é" + &"b".repeat(1 << 20);
+        let log = format!("{huge}\nCMake Error at CMakeLists.txt:3 (message):\n  after\n{huge}");
+        let read: Vec<String> = with_log(&log, |log| lines(log).expect("lines").collect());
+        assert_eq!(read.len(), 4);
+        assert_eq!(
+            read[0],
+            "a".repeat(MAX_LINE_BYTES - 1),
+            "cut whole characters"
+        );
+        assert_eq!(read[3], read[0], "a last line without a newline is cut too");
+        assert_eq!(
+            with_log(&log, first_cmake_error).as_deref(),
+            Some("CMake Error at CMakeLists.txt:3 (message): after")
         );
     }
 

@@ -1,6 +1,8 @@
 //! The headless mode's one self-updating progress line: `jobdeck 61/159 ███▍ ETA 1m12s`,
 //! redrawn in place on stderr when stderr is a terminal. Never on stdout (scripts read it),
-//! never with `--json`, never when stderr is a file or a pipe (logs would fill with it).
+//! never with `--json`, never when stderr is a file or a pipe (logs would fill with it), and
+//! never when stdout is a pipe: what reads it (`| cat`, `| tee`) may well write the job lines
+//! to the same terminal, where they would land in the middle of the line.
 
 use std::io::{self, IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -26,9 +28,10 @@ pub struct ProgressLine {
 }
 
 impl ProgressLine {
-    /// A progress line if it belongs on this stderr: a terminal, and not `--json`.
+    /// A progress line if it belongs on this stderr: a terminal, not `--json`, and stdout
+    /// not a pipe.
     pub fn for_stderr(json: bool) -> Option<Self> {
-        (!json && io::stderr().is_terminal()).then(|| Self {
+        (!json && io::stderr().is_terminal() && !stdout_is_pipe()).then(|| Self {
             shown: false,
             last: None,
             shares_stdout: io::stdout().is_terminal(),
@@ -67,6 +70,20 @@ impl ProgressLine {
             self.last = None;
         }
     }
+}
+
+/// Whether stdout is a pipe or a socket: a stream some other program relays, perhaps to
+/// this very terminal, without clearing the progress line first. A terminal is handled (the
+/// line is cleared before each job line), and a file or `/dev/null` never reaches the screen.
+fn stdout_is_pipe() -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::FileTypeExt;
+    io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(std::fs::File::from)
+        .and_then(|stdout| stdout.metadata())
+        .is_ok_and(|meta| meta.file_type().is_fifo() || meta.file_type().is_socket())
 }
 
 impl Reporter for ProgressLine {
