@@ -21,7 +21,7 @@ pub mod record;
 mod scheduler;
 pub mod stats;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 pub mod ui_state;
 mod update;
 mod watching;

@@ -181,9 +181,8 @@ mod tests {
     /// A failed toolchain probe is annotated as a warning, a failed configure as an error.
     #[test]
     fn a_failed_probe_is_a_warning_and_a_failed_configure_an_error() {
-        use crate::app::{JobNode, Msg, update};
-        use crate::engine::{EngineEvent, EventKind, Finished, JobId, Outcome, WorkerId};
-        use std::time::{Duration, Instant};
+        use crate::app::JobNode;
+        use crate::app::tests::{failed, finish_as, started};
         let node = |name: &str, kind| JobNode {
             name: name.to_string(),
             kind,
@@ -192,53 +191,18 @@ mod tests {
             after: Vec::new(),
             expected: None,
         };
-        let mut model = Model::new(
-            vec![
-                node("toolchain probe", JobKind::Probe),
-                node("proj", JobKind::Cmake),
-            ],
-            2,
-            Instant::now(),
-        );
+        let jobs = vec![
+            node("toolchain probe", JobKind::Probe),
+            node("proj", JobKind::Cmake),
+        ];
+        let mut model = Model::new(jobs, 2, std::time::Instant::now());
         model.start();
         for job in [0, 1] {
-            let run = model.jobs[job as usize].run;
-            let send = |model: &mut Model, kind| {
-                update(
-                    model,
-                    Msg::Engine(EngineEvent {
-                        job: JobId(job),
-                        run,
-                        kind,
-                    }),
-                );
-            };
-            send(
-                &mut model,
-                EventKind::Started {
-                    worker: WorkerId(job as usize),
-                },
-            );
-            send(
-                &mut model,
-                EventKind::Finished(Finished {
-                    outcome: Outcome::Failed {
-                        code: Some(1),
-                        signal: None,
-                    },
-                    elapsed: Duration::from_millis(5),
-                    cpu: None,
-                    error: Some("it failed".to_string()),
-                    log: None,
-                    diagnosis: None,
-                }),
-            );
+            started(&mut model, job, job as usize);
+            finish_as(&mut model, job, failed());
         }
         let text = annotations(&model, Path::new("/"), "token");
-        assert!(
-            text.contains("::warning title=toolchain probe::it failed"),
-            "{text}"
-        );
-        assert!(text.contains("::error title=proj::it failed"), "{text}");
+        assert!(text.contains("::warning title=toolchain probe::"), "{text}");
+        assert!(text.contains("::error title=proj::"), "{text}");
     }
 }
