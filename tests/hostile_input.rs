@@ -197,12 +197,17 @@ fn absurd_task_counts_are_usage_errors() {
 /// malloc arena keeps the heap from reserving 64 MiB per thread, so the thread stacks, not the
 /// heap, hit the cap.
 fn under_a_memory_cap(args: &[&str], exec: bool) -> String {
-    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
     let exec = if exec { "exec " } else { "" };
     format!(
         "ulimit -v 614400; MALLOC_ARENA_MAX=1 {exec}'{JOBDECK}' {}",
-        quoted.join(" ")
+        shell_words(args)
     )
+}
+
+/// `args` quoted for a shell line (temp paths and plain flags: no `'` in them).
+fn shell_words<S: AsRef<str>>(args: &[S]) -> String {
+    let quoted: Vec<String> = args.iter().map(|a| format!("'{}'", a.as_ref())).collect();
+    quoted.join(" ")
 }
 
 /// A worker thread the system refuses is a start-up error that names it and `-j`, never an
@@ -217,13 +222,12 @@ fn a_worker_thread_that_cannot_start_is_a_startup_error() {
         return;
     };
     let args = one_word(&temp.join("build"));
-    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
     // bash: dash's `ulimit` has no `-u`.
     let mut command = Command::new("bash");
     command.arg("-c").arg(format!(
         "ulimit -u 64 && exec setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
          '{JOBDECK}' {} -j 1000",
-        quoted.join(" ")
+        shell_words(&args)
     ));
     let run = run_command(command);
     assert_refused(&run, &["cannot start worker thread", "1000", "-j"]);

@@ -205,13 +205,14 @@ impl CmakeJob {
     /// probe job left (it ran before this configure), or a probe kept in the user's cache.
     /// Returns the seed it planted; `None`: configure unseeded.
     ///
-    /// A re-configure (`cached`) is left alone. Whether the seed fits the project is cmake's
-    /// to say (see [`seed::MARKER`]), never a reading of the project's text.
-    fn seed(&self, cached: bool, settings: &CmakeSettings, ctx: &RunCtx) -> Option<Arc<Seed>> {
-        let probes = settings.probes.as_ref().filter(|_| !cached)?;
-        if self.enables_no_language() {
+    /// Only a configure [`Self::wants_probe`] is seeded (a re-configure is left alone).
+    /// Whether the seed fits the project is cmake's to say (see [`seed::MARKER`]), never a
+    /// reading of the project's text.
+    fn seed(&self, settings: &CmakeSettings, ctx: &RunCtx) -> Option<Arc<Seed>> {
+        if !self.wants_probe(settings) {
             return None;
         }
+        let probes = settings.probes.as_ref()?;
         let seed = probes.seed_for(settings, &self.options, ctx)?;
         match seed.plant(&self.build_dir) {
             Ok(()) => Some(seed),
@@ -232,7 +233,7 @@ impl CmakeJob {
     /// that this project would not detect what the probe detected.
     fn run_configure(&self, settings: &CmakeSettings, ctx: &mut RunCtx) -> Report {
         let cached = self.build_dir.join("CMakeCache.txt").is_file();
-        let seed = self.seed(cached, settings, ctx);
+        let seed = self.seed(settings, ctx);
         let prepared = |folder, not_seeded| {
             Detail::Prepared(Preparation {
                 folder,

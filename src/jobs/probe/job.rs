@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::engine::{Outcome, Report, RunCtx, StopReason};
+use crate::engine::ending::{Voice, describe};
+use crate::engine::{Outcome, Report, RunCtx};
 use crate::jobs::cmake::CmakeSettings;
 use crate::jobs::log_files;
 
@@ -51,11 +52,10 @@ impl ProbeJob {
                     (Report::new(Outcome::Succeeded), heading.to_string())
                 }
                 Err(ProbeError::Stopped(reason)) => {
-                    let heading = match reason {
-                        StopReason::Cancelled => "cancelled",
-                        StopReason::TimedOut => "timed out",
-                    };
-                    (Report::stopped(reason), heading.to_string())
+                    let report = Report::stopped(reason);
+                    let heading =
+                        describe(&report.outcome, ctx.timeout(), Voice::Log).unwrap_or_default();
+                    (report, heading)
                 }
                 Err(ProbeError::Failed(why)) => (Report::failure(why.clone()), why),
             };
