@@ -7,13 +7,7 @@
 # options or its environment, or a detection module of its own) stops that configure with
 # jobdeck's marker, and jobdeck configures the folder again without a seed.
 # `_jobdeck_first` is set by the seeded file's first lines (jobdeck's seed.rs).
-function(_jobdeck_quote out text)
-  string(FIND "${text}" "]==]" _jobdeck_at)
-  if(NOT _jobdeck_at EQUAL -1)
-    message(FATAL_ERROR "jobdeck probe: cannot quote ${text}")
-  endif()
-  set(${out} "[==[${text}]==]" PARENT_SCOPE)
-endfunction()
+@QUOTE@
 set(_jobdeck_check "")
 foreach(_jobdeck_var IN LISTS _jobdeck_inputs)
   _jobdeck_quote(_jobdeck_before "${_jobdeck_input_${_jobdeck_var}}")

@@ -45,10 +45,14 @@ const SNAPSHOT: &str = include_str!("snapshot.cmake");
 /// The script that writes the check a seeded configure runs.
 const CHECK: &str = include_str!("check.cmake");
 
+/// The quoting function both scripts use, put in for their `@QUOTE@`.
+const QUOTE: &str = include_str!("quote.cmake");
+
 /// A probe file's template with the language's words filled in.
 fn fill(template: &str, language: &str) -> String {
     let (compiler_env, flags_env) = seed::environment_names(language);
     template
+        .replace("@QUOTE@", QUOTE)
         .replace("@LANGUAGE@", language)
         .replace("@COMPILER_ENV@", compiler_env)
         .replace("@FLAGS_ENV@", flags_env)
@@ -69,7 +73,7 @@ const MANIFEST_FILE: &str = "seed.txt";
 /// probe an older one made (part of the key).
 pub fn templates_hash() -> u64 {
     key::fnv1a(
-        [PROBE_PROJECT, DETERMINE, SNAPSHOT, CHECK]
+        [PROBE_PROJECT, DETERMINE, SNAPSHOT, CHECK, QUOTE]
             .concat()
             .as_bytes(),
     )

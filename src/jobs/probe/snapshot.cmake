@@ -5,13 +5,7 @@
 # the same entries a detection of its own would have made: only in the folder's own
 # configure (not a try_compile, whose cache cmake's detection never touches either), and
 # only for an entry not already typed in the cache (the user's or an earlier configure's).
-function(_jobdeck_quote out text)
-  string(FIND "${text}" "]==]" _jobdeck_at)
-  if(NOT _jobdeck_at EQUAL -1)
-    message(FATAL_ERROR "jobdeck probe: cannot quote ${text}")
-  endif()
-  set(${out} "[==[${text}]==]" PARENT_SCOPE)
-endfunction()
+@QUOTE@
 get_cmake_property(_jobdeck_vars CACHE_VARIABLES)
 set(_jobdeck_out "")
 foreach(_jobdeck_var IN LISTS _jobdeck_vars)
