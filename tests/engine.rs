@@ -215,12 +215,12 @@ fn a_run_past_its_timeout_ends_timed_out() {
 }
 
 fn cmake_spec(temp: &TempDir, name: &str, program: &str) -> JobSpec {
-    JobSpec::Cmake {
+    jobdeck::jobs::JobSpec::new(jobdeck::jobs::cmake::CmakeSpec {
         job: CmakeJob {
             source: temp.join(name),
             build_dir: temp.join("build").join(name),
             log: temp.join("logs").join(format!("{name}.log")),
-            stage: jobdeck::jobs::Stage::Configure,
+            stage: jobdeck::jobs::cmake::Step::Configure,
             options: Vec::new(),
         },
         settings: Arc::new(CmakeSettings {
@@ -232,7 +232,7 @@ fn cmake_spec(temp: &TempDir, name: &str, program: &str) -> JobSpec {
             probes: None,
             ctest_junit: false,
         }),
-    }
+    })
 }
 
 fn cmake_item(n: u32, spec: &JobSpec) -> WorkItem {

@@ -18,12 +18,12 @@ use jobdeck::engine::{EventKind, JobId, WorkItem};
 #[test]
 fn a_project_deleted_after_discovery_fails_with_a_clear_error() {
     let dir = TempDir::new("deleted");
-    let spec = jobdeck::jobs::JobSpec::Cmake {
+    let spec = jobdeck::jobs::JobSpec::new(jobdeck::jobs::cmake::CmakeSpec {
         job: jobdeck::jobs::cmake::CmakeJob {
             source: dir.join("gone"),
             build_dir: dir.join("build/gone"),
             log: dir.join("logs/gone.log"),
-            stage: jobdeck::jobs::Stage::Configure,
+            stage: jobdeck::jobs::cmake::Step::Configure,
             options: Vec::new(),
         },
         settings: std::sync::Arc::new(jobdeck::jobs::cmake::CmakeSettings {
@@ -35,7 +35,7 @@ fn a_project_deleted_after_discovery_fails_with_a_clear_error() {
             probes: None,
             ctest_junit: false,
         }),
-    };
+    });
     let (engine, rx) = engine(1);
     let run = jobdeck::engine::RunId(7);
     engine.submit(WorkItem {

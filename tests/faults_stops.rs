@@ -18,7 +18,6 @@ use common::{
 };
 use jobdeck::app::{Action, Effect, Model, Msg, update};
 use jobdeck::engine::{EngineEvent, EventKind, JobId, WorkItem, process};
-use jobdeck::jobs::JobKind;
 
 #[test]
 fn timeout_kills_the_whole_group_and_reports_timeout() {
@@ -81,7 +80,7 @@ fn thousands_of_short_runs_with_random_cancels_and_reruns_end_once_and_leave_no_
         });
     };
     let names = (0..JOBS)
-        .map(|i| (format!("job{i}"), JobKind::Words))
+        .map(|i| (format!("job{i}"), jobdeck::jobs::pseudowords::KIND))
         .collect();
     let mut model = Model::new(names, 4, Instant::now());
     let mut choices = Choices(0x9E37_79B9_7F4A_7C15);

@@ -17,8 +17,8 @@ use common::{TempDir, cmake_available, path_arg, run_jobdeck, timeout, wait_unti
 use crossbeam_channel::Receiver;
 use jobdeck::engine::{Engine, EngineConfig, EngineEvent, EventKind, JobId, Outcome, RunId};
 use jobdeck::engine::{WorkItem, memory::MEMINFO_OVERRIDE};
+use jobdeck::jobs::JobSpec;
 use jobdeck::jobs::cmake::{CmakeJob, CmakeSettings};
-use jobdeck::jobs::{JobSpec, Stage};
 
 /// A compiler launcher that appends `start <project> <pid>` and `end <project> <pid>` to
 /// `log` around the real compile, which it stretches by 0.3 s so compiles overlap when they
@@ -157,8 +157,9 @@ fn configured_build(temp: &TempDir, name: &str, launcher: &Path, extra: &[String
         .status()
         .expect("run cmake");
     assert!(status.success(), "configure {name}");
-    JobSpec::Cmake {
-        job: CmakeJob::configure(source, build, &temp.join("logs"), name).at_stage(Stage::Build),
+    jobdeck::jobs::JobSpec::new(jobdeck::jobs::cmake::CmakeSpec {
+        job: CmakeJob::configure(source, build, &temp.join("logs"), name)
+            .at_stage(jobdeck::jobs::cmake::Step::Build),
         settings: Arc::new(CmakeSettings {
             program: "cmake".into(),
             generator: None,
@@ -168,7 +169,7 @@ fn configured_build(temp: &TempDir, name: &str, launcher: &Path, extra: &[String
             probes: None,
             ctest_junit: false,
         }),
-    }
+    })
 }
 
 /// Waits until run `run` reports `count` compilers; returns the events seen meanwhile.
@@ -182,7 +183,7 @@ fn until_compilers(rx: &Receiver<EngineEvent>, run: RunId, count: usize) {
                 !matches!(event.kind, EventKind::Finished(_)),
                 "run {run:?} ended before reaching {count} compilers: {event:?}"
             );
-            if event.kind == EventKind::Compilers(count) {
+            if event.kind == EventKind::Slots(count) {
                 return;
             }
         }

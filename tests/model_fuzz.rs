@@ -17,7 +17,6 @@ use jobdeck::app::{
     update,
 };
 use jobdeck::engine::{EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
-use jobdeck::jobs::JobKind;
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -260,7 +259,7 @@ fn graph(masks: &[u8]) -> Vec<JobNode> {
                 .filter(|d| mask & (1 << d) != 0)
                 .map(|d| JobId(u32::try_from(d).expect("few jobs")))
                 .collect(),
-            ..JobNode::from((format!("job{i}"), JobKind::Cmake))
+            ..JobNode::from((format!("job{i}"), jobdeck::jobs::cmake::KIND))
         })
         .collect()
 }

@@ -372,11 +372,11 @@ fn the_demo_plans_counted_word_tasks_of_full_size() {
     let files: Vec<_> = plan
         .jobs
         .iter()
-        .filter_map(|job| match &job.spec {
-            jobdeck::jobs::JobSpec::Words {
+        .filter_map(|job| match job.spec.downcast::<pseudowords::WordsSpec>() {
+            Some(pseudowords::WordsSpec {
                 job: pseudowords::WordsJob::File { settings, .. },
                 ..
-            } => Some(settings),
+            }) => Some(settings),
             _ => None,
         })
         .collect();

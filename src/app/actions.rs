@@ -109,26 +109,30 @@ impl Model {
         Vec::new()
     }
 
-    /// The selected project's file at its error's line in the editor: the file the error
-    /// points at, else the project's `CMakeLists.txt`.
+    /// The selected job's file at its error's line in the editor: the file the error
+    /// points at, else its kind's main file (a CMake project's `CMakeLists.txt`).
     fn open_editor(&mut self) -> Vec<Effect> {
         let Some(row) = self.selected_shown_job() else {
             return Vec::new();
         };
         let Some(source) = &row.source else {
-            self.ui.notice = Some("no project folder: this is not a CMake job".into());
+            self.ui.notice = Some("no folder to open: this job works in none".into());
             return Vec::new();
         };
         let place = row.result.diagnosis.as_ref().and_then(|d| d.file.as_ref());
-        let effect = match place {
-            Some(file) => Effect::OpenEditor {
+        let effect = match (place, row.kind.main_file()) {
+            (Some(file), _) => Effect::OpenEditor {
                 file: source.join(file),
                 line: row.result.diagnosis.as_ref().and_then(|d| d.line),
             },
-            None => Effect::OpenEditor {
-                file: source.join(crate::jobs::discovery::PROJECT_FILE),
+            (None, Some(main)) => Effect::OpenEditor {
+                file: source.join(main),
                 line: None,
             },
+            (None, None) => {
+                self.ui.notice = Some("no file to open: its error names none".into());
+                return Vec::new();
+            }
         };
         vec![effect]
     }

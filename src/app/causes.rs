@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use super::{Effect, JobId, JobRow, JobState, Model, Overlay};
+use crate::jobs::JobKind;
 
 /// Longest signature, in characters.
 const MAX_SIGNATURE: usize = 100;
@@ -56,7 +57,7 @@ pub fn cause_of(row: &JobRow) -> Option<String> {
         (None, JobState::Timeout) => "timed out",
         (None, _) => "failed with no error message",
     };
-    Some(signature(message))
+    Some(signature(row.kind, message))
 }
 
 /// Counts `(cause, jobs)`, biggest first, then by cause.
@@ -73,87 +74,31 @@ pub fn tally<'a>(causes: impl IntoIterator<Item = &'a str>) -> Vec<(String, usiz
     list
 }
 
-/// A message with what differs between projects taken out: the families people group by
-/// by hand (`Could NOT find Boost`, `No CMAKE_Fortran_COMPILER could be found`, `download
-/// failed`, `syntax error`) are named as such; anything else keeps its words, with quoted
-/// text, paths and numbers replaced.
-pub fn signature(message: &str) -> String {
+/// A message with what differs between jobs taken out: a family its kind names (a CMake
+/// project's `Could NOT find Boost`) is named as such; anything else keeps its words, with
+/// quoted text, paths and numbers replaced.
+pub fn signature(kind: JobKind, message: &str) -> String {
     // A cause is shown on its own in the panel and the recap: no control character of a
     // tool's output may reach the terminal through it.
     let message: String = message
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let message = message.as_str();
-    let lower = message.to_lowercase();
-    if let Some(special) = missing_file_or_module(message, &lower) {
-        return special;
-    }
-    if let Some(at) = lower.find("could not find ") {
-        let name: String = message[at + "could not find ".len()..]
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '+' | '.'))
-            .collect();
-        let name = name.trim_end_matches('.');
-        if !name.is_empty() {
-            return format!("Could NOT find {name}");
-        }
-    }
-    if let Some(at) = message.find("No CMAKE_")
-        && let Some(word) = message[at..].split_whitespace().nth(1)
-        && lower.contains("could be found")
-    {
-        return format!("No {word} could be found");
-    }
-    if lower.contains("parse error") || lower.contains("syntax error") {
-        return "syntax error".to_string();
-    }
-    let download =
-        lower.contains("download") && (lower.contains("fail") || lower.contains("error"));
-    if download || lower.contains("failed to clone") || lower.contains("git clone") {
-        return "download failed".to_string();
-    }
-    if lower.starts_with("timed out") {
+    if message.to_lowercase().starts_with("timed out") {
         return "timed out".to_string();
     }
-    generic(message)
+    if let Some(family) = kind.cause_family(&message) {
+        return shorten(family);
+    }
+    generic(&message)
 }
 
-/// The causes that a plain "could not find" would misname: a config-mode package (`Could
-/// not find a package configuration file provided by "Eigen3"` is `Could NOT find Eigen3`),
-/// a missing `include()` file (named by its file name, which is the same in every project:
-/// `conanbuildinfo.cmake`), and pkg-config modules, whose names are what differs between
-/// causes (`None of the required 'libzmq;lib0mq' found`).
-fn missing_file_or_module(message: &str, lower: &str) -> Option<String> {
-    if lower.contains("package configuration file")
-        && let Some(at) = message.find("provided by \"")
-    {
-        let rest = &message[at + "provided by \"".len()..];
-        let (name, _) = rest.split_once('"')?;
-        return Some(format!("Could NOT find {name}"));
+/// `text`, cut to [`MAX_SIGNATURE`] characters.
+fn shorten(mut text: String) -> String {
+    if text.chars().count() > MAX_SIGNATURE {
+        text = text.chars().take(MAX_SIGNATURE - 1).collect::<String>() + "…";
     }
-    if let Some(at) = lower.find("include could not find") {
-        let rest = message[at..]
-            .split_once(':')
-            .map_or("", |(_, rest)| rest.trim());
-        let file = rest.split_whitespace().next().unwrap_or("");
-        let name = file.rsplit('/').next().unwrap_or(file);
-        return Some(
-            format!("include could not find {name}")
-                .trim_end()
-                .to_string(),
-        );
-    }
-    let pkg_config = lower.starts_with("none of the required '")
-        || lower.starts_with("a required package was not found");
-    if pkg_config {
-        let mut text: String = message.split_whitespace().collect::<Vec<_>>().join(" ");
-        if text.chars().count() > MAX_SIGNATURE {
-            text = text.chars().take(MAX_SIGNATURE - 1).collect::<String>() + "…";
-        }
-        return Some(text);
-    }
-    None
+    text
 }
 
 /// The words of a message with quoted text as `"…"`, paths as `<path>` and every number
@@ -184,11 +129,7 @@ fn generic(message: &str) -> String {
         }
         words.push(numbers_out(word));
     }
-    let mut text = words.join(" ");
-    if text.chars().count() > MAX_SIGNATURE {
-        text = text.chars().take(MAX_SIGNATURE - 1).collect::<String>() + "…";
-    }
-    text
+    shorten(words.join(" "))
 }
 
 /// `3.25.1` and `99` become `N`; letters around them stay (`p06` → `pN`), and so does a
@@ -274,60 +215,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn signatures_take_out_what_differs_between_projects() {
-        let gsl = "Could NOT find GSL: (Required is at least version \"99\") (found \
-                   GSL_INCLUDE_DIR-NOTFOUND)";
-        assert_eq!(signature(gsl), "Could NOT find GSL");
+    fn signatures_take_out_what_differs_between_jobs() {
+        let kind = crate::jobs::cmake::KIND;
         assert_eq!(
-            signature("Could NOT find Boost (missing: filesystem system) (found version \"1.2\")"),
-            "Could NOT find Boost"
+            signature(kind, "Could NOT find Boost (missing: system)"),
+            "Could NOT find Boost",
+            "the kind's family"
         );
-        assert_eq!(
-            signature("No CMAKE_Fortran_COMPILER could be found.  Tell CMake where"),
-            "No CMAKE_Fortran_COMPILER could be found"
-        );
-        assert_eq!(
-            signature("Parse error.  Function missing ending \")\".  End of file reached."),
-            "syntax error"
-        );
-        assert_eq!(
-            signature("Each download failed! error: downloading 'https://x/y.tgz' failed"),
-            "download failed"
-        );
-        assert_eq!(
-            signature("CMake 99.0 or higher is required.  You are running version 3.25.1"),
-            "CMake N or higher is required. You are running version N"
-        );
-        assert_eq!(
-            signature("Cannot find source file: /src/p/does_not_exist.c Tried"),
-            "Cannot find source file: <path> Tried"
-        );
-        assert_eq!(signature("timed out after 1 s (--timeout)"), "timed out");
         assert_eq!(
             signature(
-                "Could not find a package configuration file provided by \"Eigen3\" with any \
-                 of the following names: Eigen3Config.cmake"
+                kind,
+                "Cannot find source file: /src/p/does_not_exist.c Tried"
             ),
-            "Could NOT find Eigen3"
+            "Cannot find source file: <path> Tried"
         );
         assert_eq!(
-            signature("include could not find requested file: /b/p/conanbuildinfo.cmake"),
-            "include could not find conanbuildinfo.cmake"
+            signature(kind, "timed out after 1 s (--timeout)"),
+            "timed out"
         );
         assert_eq!(
-            signature("None of the required 'libzeromq;libzmq;lib0mq' found"),
-            "None of the required 'libzeromq;libzmq;lib0mq' found"
-        );
-        assert_eq!(
-            signature("'x' undeclared (first use in this function)"),
+            signature(kind, "'x' undeclared (first use in this function)"),
             "\"…\" undeclared (first use in this function)"
         );
+        assert_eq!(signature(kind, "a\x1b[31mb"), "a [Nmb");
     }
 
     /// Five jobs run to the end on one worker: three miss Boost (in different versions),
     /// one fails on its own message, one succeeds.
     fn finished_model() -> Model {
-        use super::super::tests::{model, send, start};
+        use super::super::tests::{send, start};
         use super::super::{Msg, update};
         use crate::engine::{Diagnosis, EventKind, Finished, Outcome};
         let errors = [
@@ -337,7 +253,11 @@ mod tests {
             None,
             Some("Could NOT find Boost: (Required is at least version \"1.70\")"),
         ];
-        let mut model = model(errors.len(), 1, std::time::Instant::now());
+        // CMake projects: their kind groups `Could NOT find` errors by package.
+        let names: Vec<_> = (0..errors.len())
+            .map(|i| (format!("job{i}"), crate::jobs::cmake::KIND))
+            .collect();
+        let mut model = Model::new(names, 1, std::time::Instant::now());
         let mut pending = model.start();
         while let Some(effect) = pending.pop() {
             let super::Effect::Start { job, run } = effect else {

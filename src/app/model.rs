@@ -81,10 +81,10 @@ impl Model {
             let run = model.scheduler.run(job_id(index));
             model.jobs.push(JobRow::new(node, run));
         }
-        model.has_stages = model.jobs.iter().any(|row| {
-            row.stage
-                .is_some_and(|s| s != crate::jobs::Stage::Configure)
-        });
+        model.has_stages = model
+            .jobs
+            .iter()
+            .any(|row| row.stage.is_some_and(|s| !s.is_first()));
         model
     }
 

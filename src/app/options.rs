@@ -47,9 +47,12 @@ impl Model {
     }
 
     /// The selected project's first stage (the job its options belong to), if the selected
-    /// row is a CMake project's.
+    /// row is of a kind that takes options.
     fn selected_project(&self) -> Option<JobId> {
         let row = self.selected_shown_job()?;
+        if !row.kind.takes_options() {
+            return None;
+        }
         let source: &PathBuf = row.source.as_ref()?;
         self.jobs
             .iter()
@@ -63,7 +66,7 @@ impl Model {
                 if self.selected_project().is_some() {
                     self.ui.overlay = Overlay::Prompt(Prompt::Options(String::new()));
                 } else {
-                    self.ui.notice = Some("-D options are for CMake projects".into());
+                    self.ui.notice = Some("-D options are for CMake projects, not this job".into());
                 }
             }
             OptionsAction::Char(c) => {

@@ -161,12 +161,11 @@ mod tests {
     use super::Eta;
     use crate::app::tests::{finish, runs, start};
     use crate::app::{JobNode, Model, Msg, update};
-    use crate::jobs::JobKind;
 
     fn node(name: &str, secs: Option<u64>) -> JobNode {
         JobNode {
             expected: secs.map(Duration::from_secs),
-            ..JobNode::from((name.to_string(), JobKind::Cmake))
+            ..JobNode::from((name.to_string(), crate::jobs::cmake::KIND))
         }
     }
 

@@ -104,7 +104,7 @@ impl RunRecord {
     pub fn event_json(&self, event: &str) -> Value {
         // Whether the configure's build folder was seeded from the toolchain probe: known
         // once it finished, and only for configures.
-        let seeded = (event == "finished" && self.stage == Some(Stage::Configure))
+        let seeded = (event == "finished" && self.kind.reports_seeding(self.stage))
             .then(|| self.detail.as_ref().is_some_and(Detail::is_seeded));
         json!({
             "event": event,
@@ -145,8 +145,8 @@ mod tests {
 
     use crate::app::tests::{finish, runs, send, start};
     use crate::app::{JobNode, Model};
-    use crate::engine::{Detail, EventKind, Folder, JobId, Preparation};
-    use crate::jobs::{JobKind, Stage};
+    use crate::engine::{EventKind, JobId};
+    use crate::jobs::cmake::{Folder, Preparation};
 
     /// A seeded configure of a project with options of its own reads `seeded -DX=1` in its
     /// detail: the JSON still calls it seeded (it said false when `seeded` was read from the
@@ -165,17 +165,18 @@ mod tests {
             (Folder::Cached, vec![], "cached", false),
         ] {
             let node = JobNode {
-                stage: Some(Stage::Configure),
-                ..JobNode::from(("p".to_string(), JobKind::Cmake))
+                stage: Some(crate::jobs::cmake::Step::Configure.stage()),
+                ..JobNode::from(("p".to_string(), crate::jobs::cmake::KIND))
             };
             let mut model = Model::new(vec![node], 1, Instant::now());
             let run = runs(&model.start())[0];
             start(&mut model, run, 0);
-            let prepared = Detail::Prepared(Preparation {
+            let prepared = Preparation {
                 folder,
                 options,
                 not_seeded: None,
-            });
+            }
+            .detail();
             send(&mut model, run, EventKind::Detail(prepared));
             finish(&mut model, run, Duration::from_millis(5));
             let json = model.record(JobId(0)).event_json("finished");

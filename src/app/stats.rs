@@ -4,7 +4,6 @@ use std::time::{Duration, Instant};
 
 use super::{JobState, Model};
 use crate::engine::{JobId, RunId};
-use crate::jobs::JobKind;
 
 /// What one worker slot is doing and has done.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -154,7 +153,7 @@ impl Model {
     pub fn all_own_jobs_succeeded(&self) -> bool {
         self.jobs
             .iter()
-            .all(|row| row.kind == JobKind::Probe || row.state == JobState::Ok)
+            .all(|row| !row.kind.failure_fails_session() || row.state == JobState::Ok)
     }
 
     /// Workers with a run on them right now.

@@ -157,7 +157,7 @@ impl Model {
             // Handled before the row is touched: it only puts the job back in line.
             EventKind::Withdrawn => {}
             EventKind::WaitingForMemory => row.waiting_for_memory = true,
-            EventKind::Compilers(count) => row.compilers = Some(count),
+            EventKind::Slots(count) => row.compilers = Some(count),
             EventKind::Finished(finished) => row.finish(finished),
         }
     }

@@ -51,7 +51,7 @@ pub enum EventKind {
         /// Units in all.
         total: u64,
     },
-    /// A job-specific note for the detail column: free text, or a configure's typed state.
+    /// A job-specific note for the detail column.
     Detail(Detail),
     /// The exact command line a process run starts (escapes made visible), before its first
     /// output: the log pane pins it at its top. Typed, so no output line can pass for it.
@@ -68,9 +68,9 @@ pub enum EventKind {
     /// The run waits to start until more memory is available (`--mem-free`); it starts
     /// (`Started`) once there is.
     WaitingForMemory,
-    /// How many compilers the run's build may run now: its own slot plus the tokens it
-    /// holds from the pool of slots.
-    Compilers(usize),
+    /// How many slots of the pool the run holds now: its own plus the jobserver tokens its
+    /// processes took (a build's compilers).
+    Slots(usize),
     /// The run was taken back before a worker picked it up (`Engine::withdraw`): it never
     /// starts, and no other event of it follows. Sent by `withdraw` itself.
     Withdrawn,
@@ -78,92 +78,32 @@ pub enum EventKind {
 
 /// What a job says about its run in the detail column.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Detail {
-    /// Free text, e.g. `seed 42` or `3 tests passed`.
-    Note(String),
-    /// How a configure's build folder was prepared before cmake ran.
-    Prepared(Preparation),
+pub struct Detail {
+    /// The words shown, e.g. `seed 42`, `3 tests passed` or a configure's `seeded -DX=1`.
+    pub text: String,
+    /// Whether the run started from a shared seed (JSON `seeded`, for the kinds that report
+    /// it).
+    pub seeded: bool,
+}
+
+impl Detail {
+    /// Free text.
+    pub fn note(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            seeded: false,
+        }
+    }
+
+    /// Whether the run started from a shared seed.
+    pub fn is_seeded(&self) -> bool {
+        self.seeded
+    }
 }
 
 impl std::fmt::Display for Detail {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Detail::Note(text) => f.write_str(text),
-            Detail::Prepared(preparation) => preparation.fmt(f),
-        }
-    }
-}
-
-impl Detail {
-    /// Whether this says a configure's build folder was seeded from the toolchain probe.
-    pub fn is_seeded(&self) -> bool {
-        matches!(self, Detail::Prepared(p) if p.folder == Folder::Seeded)
-    }
-}
-
-/// A configure's build folder as cmake found it, and the project's own `-D` options.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Preparation {
-    /// What the folder held (or was given) before cmake ran.
-    pub folder: Folder,
-    /// The project's own options (`VAR=VALUE`), after the session's.
-    pub options: Vec<String>,
-    /// Why a fresh folder was not seeded, when jobdeck tried to and cmake said no.
-    pub not_seeded: Option<NotSeeded>,
-}
-
-/// Why a fresh build folder ended unseeded although the probe had a seed for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NotSeeded {
-    /// cmake found, where its compiler detection starts, a state other than the probe's: a
-    /// compiler, toolchain file, search path, system or environment chosen by the project,
-    /// its options or its environment. The folder was configured again without a seed.
-    ToolchainDiffers,
-}
-
-impl NotSeeded {
-    /// The words shown after `fresh` (detail column, JSON `detail`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NotSeeded::ToolchainDiffers => "toolchain chosen by the project",
-        }
-    }
-}
-
-/// What a configure's build folder held before cmake ran: the words of the detail column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Folder {
-    /// No cache: cmake detects the toolchain itself.
-    Fresh,
-    /// A cache from an earlier configure.
-    Cached,
-    /// No cache, but seeded with the toolchain probe's detection.
-    Seeded,
-}
-
-impl Folder {
-    /// The word of the public contract (detail column, JSON `detail`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Folder::Fresh => "fresh",
-            Folder::Cached => "cached",
-            Folder::Seeded => "seeded",
-        }
-    }
-}
-
-impl std::fmt::Display for Preparation {
-    /// `seeded`, or with options `seeded -DX=1 -DY=2`; a folder cmake would not let be
-    /// seeded says why: `fresh (toolchain chosen by the project)`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.folder.as_str())?;
-        if let Some(why) = self.not_seeded {
-            write!(f, " ({})", why.as_str())?;
-        }
-        for option in &self.options {
-            write!(f, " -D{option}")?;
-        }
-        Ok(())
+        f.write_str(&self.text)
     }
 }
 

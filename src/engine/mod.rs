@@ -29,8 +29,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 pub use cancel::{CancelToken, StopReason};
 pub use event::{
-    Detail, Diagnosis, EngineEvent, EventKind, Finished, Folder, JobId, NotSeeded, Outcome,
-    Preparation, RunId, WorkerId,
+    Detail, Diagnosis, EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId,
 };
 pub use run_ctx::{Report, RunCtx};
 

@@ -166,16 +166,16 @@ impl RunCtx {
         self.slots.as_ref()
     }
 
-    /// Says how many compilers the run's build may run now (see `EventKind::Compilers`).
+    /// Says how many compilers the run's build may run now (see `EventKind::Slots`).
     pub fn compilers(&self, count: usize) {
-        self.send(EventKind::Compilers(count));
+        self.send(EventKind::Slots(count));
     }
 
     /// A report of the run's compilers that the pool's broker can call from its thread.
     pub fn compiler_report(&self) -> CompilerReport {
         let (events, job, run) = (self.events.clone(), self.job, self.run);
         Box::new(move |count| {
-            let kind = EventKind::Compilers(count);
+            let kind = EventKind::Slots(count);
             let _ = events.send(EngineEvent { job, run, kind });
         })
     }
@@ -220,10 +220,10 @@ impl RunCtx {
 
     /// Sets the job's one-line detail as free text, e.g. `seed 42`.
     pub fn detail(&self, text: impl Into<String>) {
-        self.send(EventKind::Detail(Detail::Note(text.into())));
+        self.send(EventKind::Detail(Detail::note(text.into())));
     }
 
-    /// Sets the job's detail to a typed value (a configure's preparation, its probe wait).
+    /// Sets the job's detail to a typed value (a configure's preparation).
     pub fn set_detail(&self, detail: Detail) {
         self.send(EventKind::Detail(detail));
     }

@@ -22,7 +22,7 @@ use std::time::Duration;
 use crate::engine::{Report, RunCtx, StopReason};
 
 use self::generate::{Alphabet, StreamId, WORD_LEN, WordStream};
-use super::{Job, JobSpec, log_files};
+use super::{Job, JobKind, JobSpec, Kind, Work, log_files};
 use letters::LetterBoard;
 use pending::PendingFile;
 pub use pending::remove_stale_temporaries;
@@ -110,15 +110,58 @@ pub fn parse_letters(text: &str) -> Result<String, String> {
     }
 }
 
+/// The kind of a pseudoword task.
+pub const KIND: JobKind = JobKind::of(&Words);
+
+/// What every pseudoword task has in common: it runs on jobdeck's own threads.
+struct Words;
+
+impl Kind for Words {
+    fn word(&self) -> &'static str {
+        "words"
+    }
+
+    fn runs_processes(&self) -> bool {
+        false
+    }
+}
+
+/// A pseudoword task and where its log goes: `<logs>/<name>/words.log`.
+#[derive(Debug, Clone)]
+pub struct WordsSpec {
+    /// The task.
+    pub job: WordsJob,
+    /// Its log.
+    pub log: PathBuf,
+}
+
+impl Work for WordsSpec {
+    fn kind(&self) -> JobKind {
+        KIND
+    }
+
+    fn log(&self) -> &Path {
+        &self.log
+    }
+
+    fn run(&self, ctx: &mut RunCtx) -> Report {
+        self.job.run(&self.log, ctx)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
 /// The rows for a request: file tasks, then letter tasks, then the gather, which depends on
 /// every letter task. Dependencies are indices into the returned list.
 pub fn jobs(request: &WordsRequest) -> Vec<Job> {
     let settings = Arc::new(request.settings.clone());
     let job = |name: String, task: WordsJob, deps: Vec<usize>| Job {
-        spec: JobSpec::Words {
+        spec: JobSpec::new(WordsSpec {
             job: task,
             log: log_files::log_path(&request.log_dir, &name, "words"),
-        },
+        }),
         name,
         deps,
         after: Vec::new(),

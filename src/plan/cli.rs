@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::engine::MAX_WORKERS;
-use crate::jobs::Stage;
+use crate::jobs::cmake::Step as Stage;
 use crate::jobs::pseudowords::{self, MAX_WORD_TASKS};
 use crate::plan::{
     DEFAULT_WORDS_PER_TASK, LauncherRequest, Order, Plan, PlanRequest, Reports, StartupError,

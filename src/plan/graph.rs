@@ -1,7 +1,8 @@
 //! Shaping the job graph: the stages of each project, appending tasks with dependencies of
 //! their own, and `--rerun-failed`'s cut of the graph from the history.
 
-use crate::jobs::{Job, Stage};
+use crate::jobs::Job;
+use crate::jobs::cmake::Step as Stage;
 use crate::records::history::LastRuns;
 
 /// Each configure job as every stage of `pipeline`, each depending on the one before; a job
@@ -15,7 +16,7 @@ pub(super) fn with_stages(configures: Vec<Job>, pipeline: &[Stage]) -> Vec<Job> 
         }
         let mut previous = None;
         for &stage in pipeline {
-            let Some(spec) = configure.spec.at_stage(stage) else {
+            let Some(spec) = configure.spec.at_stage(stage.as_str()) else {
                 continue;
             };
             jobs.push(Job {
@@ -89,7 +90,7 @@ pub(super) fn rerun_failed(jobs: Vec<Job>, last: &LastRuns) -> Vec<Job> {
     }
     // A project re-run with options (`D`) failed with them: they come along.
     for job in &mut result {
-        if job.spec.stage() == Some(Stage::Configure)
+        if job.spec.stage().is_some_and(crate::jobs::Stage::is_first)
             && let Some(run) = last.runs.get(&key(job))
         {
             job.spec.set_options(run.options.clone());

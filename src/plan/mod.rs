@@ -18,9 +18,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::engine::launcher::Launcher;
-use crate::jobs::cmake::{CmakeJob, CmakeSettings};
+use crate::jobs::cmake::{CmakeJob, CmakeSettings, CmakeSpec, Step as Stage};
 use crate::jobs::probe::Probes;
-use crate::jobs::{Job, JobSpec, Stage, discovery, pseudowords};
+use crate::jobs::{Job, discovery, pseudowords};
 use crate::records::history::{history_path, read_last_runs};
 use crate::sys::path_checks;
 
@@ -477,15 +477,15 @@ impl PlanRequest {
         projects
             .into_iter()
             .map(|project| Job {
-                spec: JobSpec::Cmake {
-                    job: CmakeJob::configure(
+                spec: CmakeSpec::spec(
+                    CmakeJob::configure(
                         project.dir,
                         build_root.join(&project.name),
                         log_dir,
                         &project.name,
                     ),
-                    settings: Arc::clone(&settings),
-                },
+                    &settings,
+                ),
                 name: project.name,
                 deps: Vec::new(),
                 after: Vec::new(),

@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::jobs::cmake::CmakeSpec;
 use crate::jobs::probe::{ProbeJob, Probes, job::NAME};
 use crate::jobs::{Job, JobSpec};
 
@@ -14,7 +15,7 @@ pub(super) fn with_probes(jobs: Vec<Job>, log_dir: &Path) -> Vec<Job> {
     let mut probes: Vec<(String, ProbeJob)> = Vec::new();
     let mut wanted = Vec::with_capacity(jobs.len());
     for job in &jobs {
-        let JobSpec::Cmake { job, settings } = &job.spec else {
+        let Some(CmakeSpec { job, settings }) = job.spec.downcast::<CmakeSpec>() else {
             wanted.push(None);
             continue;
         };
@@ -47,7 +48,7 @@ pub(super) fn with_probes(jobs: Vec<Job>, log_dir: &Path) -> Vec<Job> {
         .into_iter()
         .map(|(_, probe)| Job {
             name: name(&probe.options),
-            spec: JobSpec::Probe(probe),
+            spec: JobSpec::new(probe),
             deps: Vec::new(),
             after: Vec::new(),
         })

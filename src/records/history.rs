@@ -322,8 +322,8 @@ impl HistoryRecord {
     pub fn key(&self) -> RecordKey {
         let stage = self.stage.clone().or_else(|| {
             JobKind::from_word(&self.kind)
-                .and_then(JobKind::stage_before_stages)
-                .map(|stage| stage.as_str().to_string())
+                .and_then(|kind| kind.stage_of_old_records())
+                .map(str::to_string)
         });
         (self.job.clone(), stage)
     }
@@ -356,11 +356,13 @@ mod tests {
     use super::*;
     use crate::app::{JobRow, JobState, RunRecord};
     use crate::engine::{JobId, RunId};
-    use crate::jobs::{JobKind, Stage};
 
     fn row(name: &str, state: JobState) -> RunRecord {
-        let mut row = JobRow::new((name.to_string(), JobKind::Cmake).into(), RunId(1));
-        row.stage = Some(Stage::Configure);
+        let mut row = JobRow::new(
+            (name.to_string(), crate::jobs::cmake::KIND).into(),
+            RunId(1),
+        );
+        row.stage = Some(crate::jobs::cmake::Step::Configure.stage());
         row.state = state;
         row.result.elapsed = Some(Duration::from_millis(5));
         RunRecord::of(JobId(0), &row, Duration::ZERO)

@@ -10,8 +10,8 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::app::{Effect, JobNode, Model, Msg};
 use crate::engine::{EngineConfig, EngineEvent, JobId, PoolShort, WorkItem};
+use crate::jobs::Job;
 use crate::jobs::probe::Probes;
-use crate::jobs::{Job, Stage};
 use crate::plan::Plan;
 
 /// What carrying out an effect leaves to the loop.
@@ -255,7 +255,7 @@ impl Driver {
 fn gated_jobs(jobs: &[Job]) -> std::collections::HashSet<JobId> {
     jobs.iter()
         .enumerate()
-        .filter(|(_, job)| matches!(job.spec.stage(), Some(Stage::Build | Stage::Test)))
+        .filter(|(_, job)| job.spec.needs_memory())
         .map(|(index, _)| job_id(index))
         .collect()
 }

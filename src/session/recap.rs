@@ -179,12 +179,11 @@ mod tests {
     use super::*;
     use crate::app::{JobNode, JobRow};
     use crate::engine::{JobId, RunId};
-    use crate::jobs::{JobKind, Stage};
 
     fn record(name: &str, state: JobState, error: &str) -> RunRecord {
-        let node = JobNode::from((name.to_string(), JobKind::Cmake));
+        let node = JobNode::from((name.to_string(), crate::jobs::cmake::KIND));
         let mut row = JobRow::new(node, RunId(1));
-        row.stage = Some(Stage::Build);
+        row.stage = Some(crate::jobs::cmake::Step::Build.stage());
         row.state = state;
         row.result.error = Some(error.to_string());
         row.log = Some(PathBuf::from(format!("/b/.jobdeck/logs/{name}/build.log")));

@@ -17,7 +17,6 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use crate::app::Model;
-use crate::jobs::JobKind;
 use crate::plan::PlanRequest;
 use crate::session::{End, Event, Problem, Reporter};
 
@@ -297,9 +296,10 @@ impl Reporter for Capture {
                     end: record.at,
                     cpu,
                 };
-                match record.kind {
-                    JobKind::Words => captured.threads.push(run),
-                    JobKind::Cmake | JobKind::Probe => captured.processes.push(run),
+                if record.kind.is_process() {
+                    captured.processes.push(run);
+                } else {
+                    captured.threads.push(run);
                 }
             }
             Event::Ended(ending) => {

@@ -6,7 +6,6 @@ use std::time::Instant;
 use super::{act, event, failed, finish_as, finished, projects, started, states};
 use crate::app::{Action, Effect, JobState, Model, Msg, News, Question, update};
 use crate::engine::{EventKind, JobId, Outcome};
-use crate::jobs::JobKind;
 
 /// The jobs that `effects` start, in order.
 fn runs_started(effects: &[Effect]) -> Vec<u32> {
@@ -263,8 +262,8 @@ fn panicked_job_is_failed_and_the_queue_goes_on() {
 #[test]
 fn paused_start_only_runs_what_the_user_starts() {
     let jobs = vec![
-        ("a".to_string(), JobKind::Cmake),
-        ("b".to_string(), JobKind::Cmake),
+        ("a".to_string(), crate::jobs::cmake::KIND),
+        ("b".to_string(), crate::jobs::cmake::KIND),
     ];
     let mut m = Model::new(jobs, 2, Instant::now()).starting_paused(true);
     assert!(m.start().is_empty());

@@ -50,7 +50,7 @@ fn finished_news(model: &mut Model) -> Vec<(String, Option<Stage>, JobState)> {
 fn pipelines(names: &[&str], workers: usize) -> Model {
     let mut nodes = Vec::new();
     for name in names {
-        for (i, stage) in Stage::ALL.into_iter().enumerate() {
+        for (i, stage) in crate::jobs::cmake::Step::ALL.into_iter().enumerate() {
             let deps = if i == 0 {
                 Vec::new()
             } else {
@@ -59,8 +59,8 @@ fn pipelines(names: &[&str], workers: usize) -> Model {
             nodes.push(JobNode {
                 after: Vec::new(),
                 name: (*name).to_string(),
-                kind: JobKind::Cmake,
-                stage: Some(stage),
+                kind: crate::jobs::cmake::KIND,
+                stage: Some(stage.stage()),
                 deps,
                 expected: None,
             });
@@ -123,9 +123,21 @@ fn the_stages_after_a_failure_are_skipped_and_reported_once() {
     assert_eq!(
         finished_news(&mut model),
         [
-            ("a".into(), Some(Stage::Configure), JobState::Failed),
-            ("a".into(), Some(Stage::Build), JobState::Skipped),
-            ("a".into(), Some(Stage::Test), JobState::Skipped),
+            (
+                "a".into(),
+                Some(crate::jobs::cmake::Step::Configure.stage()),
+                JobState::Failed
+            ),
+            (
+                "a".into(),
+                Some(crate::jobs::cmake::Step::Build.stage()),
+                JobState::Skipped
+            ),
+            (
+                "a".into(),
+                Some(crate::jobs::cmake::Step::Test.stage()),
+                JobState::Skipped
+            ),
         ]
     );
     let error = model.jobs[2].result.error.as_deref().unwrap_or_default();
@@ -185,7 +197,7 @@ fn rerun_all_starts_each_project_at_its_first_stage_that_did_not_succeed() {
 
 #[test]
 fn cancelling_a_letter_skips_the_gather_and_its_rerun_runs_the_gather_again() {
-    let letter = |name: &str| JobNode::from((name.to_string(), JobKind::Words));
+    let letter = |name: &str| JobNode::from((name.to_string(), crate::jobs::pseudowords::KIND));
     let gather = JobNode {
         deps: vec![JobId(0), JobId(1)],
         ..letter("letters-gather")
@@ -220,7 +232,7 @@ fn cancelling_a_letter_skips_the_gather_and_its_rerun_runs_the_gather_again() {
 /// other: queued, it would wait for ever (the fuzzer found it once its graphs had edges).
 #[test]
 fn rerunning_one_failed_letter_leaves_the_gather_skipped_while_the_other_has_failed() {
-    let letter = |name: &str| JobNode::from((name.to_string(), JobKind::Words));
+    let letter = |name: &str| JobNode::from((name.to_string(), crate::jobs::pseudowords::KIND));
     let gather = JobNode {
         deps: vec![JobId(0), JobId(1)],
         ..letter("letters-gather")
@@ -243,7 +255,7 @@ fn rerunning_one_failed_letter_leaves_the_gather_skipped_while_the_other_has_fai
 fn ready_jobs_start_longest_expected_first_and_unknown_ones_count_as_the_median() {
     let node = |name: &str, ms: Option<u64>| JobNode {
         expected: ms.map(Duration::from_millis),
-        ..JobNode::from((name.to_string(), JobKind::Cmake))
+        ..JobNode::from((name.to_string(), crate::jobs::cmake::KIND))
     };
     let nodes = vec![
         node("a", Some(100)),
@@ -273,8 +285,8 @@ fn a_chain_counts_the_stages_waiting_on_it() {
             nodes.push(JobNode {
                 after: Vec::new(),
                 name: name.to_string(),
-                kind: JobKind::Cmake,
-                stage: Some(Stage::ALL[i]),
+                kind: crate::jobs::cmake::KIND,
+                stage: Some(crate::jobs::cmake::Step::ALL[i].stage()),
                 deps: if i == 0 {
                     Vec::new()
                 } else {
@@ -310,7 +322,9 @@ fn cancel_then_rerun_in_one_turn_records_the_cancelled_run_as_it_ended() {
     let records: Vec<_> = news
         .iter()
         .filter_map(|n| match n {
-            News::Finished(r) if r.stage == Some(Stage::Configure) => Some(r),
+            News::Finished(r) if r.stage == Some(crate::jobs::cmake::Step::Configure.stage()) => {
+                Some(r)
+            }
             _ => None,
         })
         .collect();
@@ -324,7 +338,7 @@ fn cancelling_every_queued_job_is_one_pass() {
     // 200,000 queued jobs cancel in one pass (the old queue removed each one from the
     // middle, which took minutes); the test would time out on the quadratic version.
     let names: Vec<(String, JobKind)> = (0..200_000)
-        .map(|i| (format!("w{i}"), JobKind::Words))
+        .map(|i| (format!("w{i}"), crate::jobs::pseudowords::KIND))
         .collect();
     let mut model = Model::new(names, 2, Instant::now());
     let first = runs(&model.start());
@@ -347,16 +361,17 @@ fn configures_after_a_probe_wait_queued_cancel_at_once_and_run_after_its_failure
     let node = |name: &str, kind: JobKind, after: Vec<JobId>| JobNode {
         name: name.to_string(),
         kind,
-        stage: (kind == JobKind::Cmake).then_some(Stage::Configure),
+        stage: (kind == crate::jobs::cmake::KIND)
+            .then_some(crate::jobs::cmake::Step::Configure.stage()),
         deps: Vec::new(),
         after,
         expected: None,
     };
     let probed = |cancel_one: bool| {
         let nodes = vec![
-            node("toolchain probe", JobKind::Probe, Vec::new()),
-            node("a", JobKind::Cmake, vec![JobId(0)]),
-            node("b", JobKind::Cmake, vec![JobId(0)]),
+            node("toolchain probe", crate::jobs::probe::KIND, Vec::new()),
+            node("a", crate::jobs::cmake::KIND, vec![JobId(0)]),
+            node("b", crate::jobs::cmake::KIND, vec![JobId(0)]),
         ];
         let mut model = Model::new(nodes, 2, Instant::now());
         let probe = current(&model, 0);

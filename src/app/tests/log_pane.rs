@@ -9,7 +9,6 @@ use super::{
 };
 use crate::app::{Action, Effect, LogScroll, Model, UiAction};
 use crate::engine::{EventKind, Finished, JobId, Outcome};
-use crate::jobs::JobKind;
 
 /// a's configure ran and printed `lines`, its command first, and failed with `boom`.
 fn with_lines(lines: &[&str]) -> Model {
@@ -131,7 +130,7 @@ fn open_log_asks_for_the_pager_only_when_there_is_a_log() {
 /// The log of a run is written while it runs: `o` opens it then, following its end.
 #[test]
 fn open_log_on_a_running_job_follows_the_log_being_written() {
-    let jobs = vec![("a".to_string(), JobKind::Cmake)];
+    let jobs = vec![("a".to_string(), crate::jobs::cmake::KIND)];
     let log = std::path::PathBuf::from("/logs/a/configure.log");
     let mut m = Model::new(jobs, 1, Instant::now()).with_log_paths([log.clone()]);
     m.start();

@@ -13,12 +13,11 @@ use std::time::{Duration, Instant};
 
 use crate::app::{Action, Band, Effect, JobNode, JobState, Model, Msg, UiAction, Viewport, update};
 use crate::engine::{Diagnosis, EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
-use crate::jobs::{JobKind, Stage};
 
 /// A model of `jobs` jobs named `job0`, `job1`, … on `workers` workers, started at `t0`.
 pub fn model(jobs: usize, workers: usize, t0: Instant) -> Model {
     let names = (0..jobs)
-        .map(|i| (format!("job{i}"), JobKind::Words))
+        .map(|i| (format!("job{i}"), crate::jobs::pseudowords::KIND))
         .collect();
     Model::new(names, workers, t0)
 }
@@ -114,7 +113,7 @@ pub fn finished(outcome: Outcome) -> EventKind {
 pub fn projects(names: &[&str], workers: usize) -> (Model, Vec<Effect>) {
     let jobs = names
         .iter()
-        .map(|n| ((*n).to_string(), JobKind::Cmake))
+        .map(|n| ((*n).to_string(), crate::jobs::cmake::KIND))
         .collect();
     let mut model = Model::new(jobs, workers, Instant::now());
     let effects = model.start();
@@ -142,16 +141,16 @@ pub fn two_projects() -> Model {
     let node = |name: &str, stage, deps: Vec<JobId>| JobNode {
         after: Vec::new(),
         name: name.to_string(),
-        kind: JobKind::Cmake,
+        kind: crate::jobs::cmake::KIND,
         stage: Some(stage),
         deps,
         expected: None,
     };
     let nodes = vec![
-        node("a", Stage::Configure, vec![]),
-        node("a", Stage::Build, vec![JobId(0)]),
-        node("b", Stage::Configure, vec![]),
-        node("b", Stage::Build, vec![JobId(2)]),
+        node("a", crate::jobs::cmake::Step::Configure.stage(), vec![]),
+        node("a", crate::jobs::cmake::Step::Build.stage(), vec![JobId(0)]),
+        node("b", crate::jobs::cmake::Step::Configure.stage(), vec![]),
+        node("b", crate::jobs::cmake::Step::Build.stage(), vec![JobId(2)]),
     ];
     let sources = ["/w/a", "/w/a", "/w/b", "/w/b"].map(|s| Some(PathBuf::from(s)));
     Model::new(nodes, 2, Instant::now()).with_sources(sources)

@@ -213,12 +213,7 @@ fn search_finds_errors_and_details_too() {
         started(&mut m, job, job as usize);
     }
     let run = m.jobs[0].run;
-    event(
-        &mut m,
-        0,
-        run,
-        EventKind::Detail(Detail::Note("cached".into())),
-    );
+    event(&mut m, 0, run, EventKind::Detail(Detail::note("cached")));
     finish_as(&mut m, 0, Outcome::Succeeded);
     let run = m.jobs[1].run;
     let mut failure = finished(failed());

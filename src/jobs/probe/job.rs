@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::engine::ending::{Voice, describe};
 use crate::engine::{Outcome, Report, RunCtx};
 use crate::jobs::cmake::CmakeSettings;
-use crate::jobs::log_files;
+use crate::jobs::{JobKind, Kind, Tool, Work, log_files};
 
 use super::{Found, ProbeError, language_log, seed};
 
@@ -75,5 +75,47 @@ impl ProbeJob {
         let mut file = crate::sys::regular_file::create_own(&self.log).ok()?;
         std::io::Write::write_all(&mut file, text.as_bytes()).ok()?;
         Some(self.log.clone())
+    }
+}
+
+/// The kind of a toolchain probe.
+pub const KIND: JobKind = JobKind::of(&Probe);
+
+/// What every toolchain probe has in common: jobdeck's own helper job, whose failure fails
+/// nothing (its configures run unseeded and decide the session's status).
+struct Probe;
+
+impl Kind for Probe {
+    fn word(&self) -> &'static str {
+        "probe"
+    }
+
+    fn failure_fails_session(&self) -> bool {
+        false
+    }
+}
+
+impl Work for ProbeJob {
+    fn kind(&self) -> JobKind {
+        KIND
+    }
+
+    fn log(&self) -> &std::path::Path {
+        &self.log
+    }
+
+    fn run(&self, ctx: &mut RunCtx) -> Report {
+        ProbeJob::run(self, ctx)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn tool(&self) -> Option<Tool> {
+        Some(Tool {
+            program: self.settings.program.clone(),
+            install: crate::jobs::cmake::INSTALL,
+        })
     }
 }

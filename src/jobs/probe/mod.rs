@@ -28,7 +28,7 @@ use crate::engine::ending::{Voice, describe};
 use crate::engine::{Outcome, Report, RunCtx, StopReason, process};
 
 use super::cmake::CmakeSettings;
-pub use job::ProbeJob;
+pub use job::{KIND, ProbeJob};
 use key::ProbeKey;
 pub use probes::{Found, Probes};
 pub use seed::Seed;

@@ -19,7 +19,6 @@ use std::path::{Path, PathBuf};
 
 use super::{JobReport, record_tail};
 use crate::app::{JobState, Model};
-use crate::jobs::JobKind;
 use crate::session::{Event, Problem, Reporter};
 use crate::sys::text::escape_controls;
 
@@ -100,10 +99,10 @@ pub fn annotations(model: &Model, workspace: &Path, token: &str) -> String {
             .unwrap_or_else(|| format!("{} with no error message", record.state.word()));
         // A toolchain probe's failure is a warning: its configures ran unseeded, and the
         // session's status is theirs.
-        let level = if record.kind == JobKind::Probe {
-            "warning"
-        } else {
+        let level = if record.kind.failure_fails_session() {
             "error"
+        } else {
+            "warning"
         };
         let _ = writeln!(
             text,
@@ -192,8 +191,8 @@ mod tests {
             expected: None,
         };
         let jobs = vec![
-            node("toolchain probe", JobKind::Probe),
-            node("proj", JobKind::Cmake),
+            node("toolchain probe", crate::jobs::probe::KIND),
+            node("proj", crate::jobs::cmake::KIND),
         ];
         let mut model = Model::new(jobs, 2, std::time::Instant::now());
         model.start();

@@ -154,7 +154,7 @@ pub fn job_table(jobs: &[JobReport]) -> String {
     for (index, job) in jobs.iter().enumerate() {
         let record = &job.record;
         let stage_word = record.stage.map_or("", crate::jobs::Stage::as_str);
-        let stage_rank = record.stage.map_or(0, |s| s as usize + 1);
+        let stage_rank = record.stage.map_or(0, |s| usize::from(s.index()) + 1);
         let state = record.state.word();
         let worker = record.worker.map(|w| w.0 + 1);
         let seconds = record.elapsed.map(|d| d.as_secs_f64());

@@ -13,11 +13,9 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use super::ctest::{self, TestResult};
 use super::{JobReport, escape_attribute, escape_markup, record_tail, seconds};
 use crate::app::{JobState, Model, RunRecord};
-use crate::jobs::Stage;
-use crate::jobs::cmake::ctest_junit_beside;
+use crate::jobs::SubVerdict;
 use crate::session::{Event, Problem, Reporter};
 
 /// The reporter that writes the `JUnit` file when the session ends.
@@ -179,13 +177,12 @@ fn cases_of(job: &JobReport) -> Vec<Case> {
         seconds: record.elapsed.unwrap_or_default().as_secs_f64(),
         verdict: verdict(record),
     };
-    let ran_tests = record.stage == Some(Stage::Test)
-        && matches!(record.state, JobState::Ok | JobState::Failed);
+    let ran = matches!(record.state, JobState::Ok | JobState::Failed);
     let tests = record
         .log
         .as_deref()
-        .filter(|_| ran_tests)
-        .and_then(|log| ctest::read(&ctest_junit_beside(log)))
+        .filter(|_| ran)
+        .and_then(|log| record.kind.sub_results(record.stage, log))
         .filter(|tests| !tests.is_empty());
     let Some(tests) = tests else {
         return vec![stage_case];
@@ -193,10 +190,10 @@ fn cases_of(job: &JobReport) -> Vec<Case> {
     let mut cases: Vec<Case> = tests
         .into_iter()
         .map(|test| {
-            let verdict = match test.result {
-                TestResult::Passed => Verdict::Passed,
-                TestResult::Skipped(reason) => Verdict::Skipped(reason),
-                TestResult::Failed(ctest_message) => Verdict::Failed {
+            let verdict = match test.verdict {
+                SubVerdict::Passed => Verdict::Passed,
+                SubVerdict::Skipped(reason) => Verdict::Skipped(reason),
+                SubVerdict::Failed(ctest_message) => Verdict::Failed {
                     kind: "failed",
                     message: record
                         .error

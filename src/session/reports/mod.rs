@@ -9,7 +9,6 @@
 //! [`Event::Ended`]: crate::session::Event::Ended
 
 pub mod annotations;
-pub mod ctest;
 pub mod html;
 mod html_parts;
 pub mod junit;

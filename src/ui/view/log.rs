@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::app::{LogScroll, Model};
+use crate::jobs::Tone;
 use crate::ui::theme::Theme;
 
 pub(super) fn render_log(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
@@ -76,12 +77,10 @@ pub(super) fn render_log(model: &Model, theme: Theme, frame: &mut Frame, area: R
         .range(start..end)
         .enumerate()
         .map(|(offset, line)| {
-            let style = if line.contains("CMake Error") {
-                theme.log_error()
-            } else if line.contains("CMake Warning") {
-                theme.log_warning()
-            } else {
-                ratatui::style::Style::new()
+            let style = match row.kind.tone(line) {
+                Tone::Error => theme.log_error(),
+                Tone::Warning => theme.log_warning(),
+                Tone::Plain => ratatui::style::Style::new(),
             };
             if model.is_log_match(line) {
                 let number = first + (start + offset) as u64;

@@ -153,7 +153,7 @@ fn job_row<'a>(
     };
     // A project's later stages sit under its configure row; their name is dimmed so the eye
     // groups them.
-    let later_stage = row.stage.is_some_and(|stage| stage != Stage::Configure);
+    let later_stage = row.stage.is_some_and(|stage| !stage.is_first());
     let name = shorten_middle(&row.name, name_width);
     let name = if later_stage {
         Cell::from(Span::styled(name, theme.dim()))

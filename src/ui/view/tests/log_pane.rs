@@ -10,13 +10,12 @@ use ratatui::backend::TestBackend;
 use super::{find, send};
 use crate::app::{self, Action, CauseAction, LogAction, Model, Msg};
 use crate::engine::{EventKind, Finished, Outcome, WorkerId};
-use crate::jobs::JobKind;
 use crate::ui::view::{layout, render, viewport};
 
 /// One failed project whose output has a long line and a line mentioning Boost.
 fn failed_project() -> Model {
     let mut model = Model::new(
-        vec![("proj".to_string(), JobKind::Cmake)],
+        vec![("proj".to_string(), crate::jobs::cmake::KIND)],
         1,
         Instant::now(),
     )

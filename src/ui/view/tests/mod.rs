@@ -17,7 +17,6 @@ use ratatui::style::{Color, Modifier};
 use super::{format_duration, layout, render, viewport};
 use crate::app::{self, Action, Model, Msg, Overlay, UiAction};
 use crate::engine::{Detail, EngineEvent, EventKind, Finished, JobId, Outcome, WorkerId};
-use crate::jobs::JobKind;
 
 /// Sends the model an event about `job`'s current run.
 pub(super) fn send(model: &mut Model, job: u32, kind: EventKind) {
@@ -48,7 +47,7 @@ fn fixture() -> Model {
     let t0 = Instant::now();
     let jobs = ["broken", "hello-c", "slow-config", "zeta"]
         .iter()
-        .map(|n| ((*n).to_string(), JobKind::Cmake))
+        .map(|n| ((*n).to_string(), crate::jobs::cmake::KIND))
         .collect();
     let mut model = Model::new(jobs, 2, t0);
     model.start();
@@ -66,11 +65,7 @@ fn fixture() -> Model {
             worker: WorkerId(1),
         },
     );
-    send(
-        &mut model,
-        1,
-        EventKind::Detail(Detail::Note("fresh".into())),
-    );
+    send(&mut model, 1, EventKind::Detail(Detail::note("fresh")));
     let lines = vec![
         "-- Configuring incomplete".to_string(),
         "CMake Error at CMakeLists.txt:3 (message):".to_string(),
@@ -329,7 +324,7 @@ fn tiny_and_odd_sizes_do_not_panic() {
 fn ten_thousand_rows_draw_only_the_visible_ones() {
     let t0 = Instant::now();
     let jobs = (0..10_000)
-        .map(|i| (format!("job{i:05}"), JobKind::Words))
+        .map(|i| (format!("job{i:05}"), crate::jobs::pseudowords::KIND))
         .collect();
     let mut model = Model::new(jobs, 4, t0);
     app::update(&mut model, Msg::Action(Action::SelectLast));
@@ -349,7 +344,7 @@ fn durations_fit_the_time_column() {
 #[test]
 fn once_the_last_job_ends_the_header_says_done_and_its_clock_stops() {
     let t0 = Instant::now();
-    let mut model = Model::new(vec![("only".to_string(), JobKind::Cmake)], 2, t0);
+    let mut model = Model::new(vec![("only".to_string(), crate::jobs::cmake::KIND)], 2, t0);
     model.start();
     let header = |model: &mut Model| screen(&draw(model, 80, 6))[0].clone();
     assert!(

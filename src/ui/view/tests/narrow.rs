@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use super::{draw, screen, send, started};
 use crate::app::{self, JobNode, Model, Msg};
 use crate::engine::{EventKind, Finished, JobId, Outcome};
-use crate::jobs::{JobKind, Stage};
 
 const PROJECTS: [&str; 3] = [
     "07-package-management/D-conan/ii-basic-targets",
@@ -32,13 +31,13 @@ fn staged() -> Model {
     let t0 = Instant::now();
     let mut nodes = Vec::new();
     for name in PROJECTS {
-        for (i, stage) in Stage::ALL.into_iter().enumerate() {
+        for (i, stage) in crate::jobs::cmake::Step::ALL.into_iter().enumerate() {
             let before = nodes.len().checked_sub(1).filter(|_| i > 0);
             nodes.push(JobNode {
                 after: Vec::new(),
                 name: name.to_string(),
-                kind: JobKind::Cmake,
-                stage: Some(stage),
+                kind: crate::jobs::cmake::KIND,
+                stage: Some(stage.stage()),
                 deps: before
                     .map(|b| JobId(u32::try_from(b).expect("few")))
                     .into_iter()

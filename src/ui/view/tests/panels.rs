@@ -10,7 +10,6 @@ use ratatui::style::Color;
 use super::{send, started};
 use crate::app::{self, Action, Model, Msg, UiAction};
 use crate::engine::{EventKind, Finished, Outcome, WorkerId};
-use crate::jobs::JobKind;
 use crate::ui::theme::Theme;
 use crate::ui::view::timeline::{Window, render_timeline};
 use crate::ui::view::workers::render_workers;
@@ -37,7 +36,7 @@ fn session() -> (Model, Instant) {
     let t0 = Instant::now();
     let jobs = ["a", "b", "c", "d"]
         .iter()
-        .map(|n| ((*n).to_string(), JobKind::Words))
+        .map(|n| ((*n).to_string(), crate::jobs::pseudowords::KIND))
         .collect();
     let mut model = Model::new(jobs, 2, t0);
     model.start();
@@ -209,8 +208,8 @@ fn timeline_window_grows_in_steps_then_scrolls() {
 fn short_runs_still_show_and_old_ones_scroll_off() {
     let t0 = Instant::now();
     let jobs = vec![
-        ("old".to_string(), JobKind::Words),
-        ("blip".to_string(), JobKind::Words),
+        ("old".to_string(), crate::jobs::pseudowords::KIND),
+        ("blip".to_string(), crate::jobs::pseudowords::KIND),
     ];
     let mut model = Model::new(jobs, 1, t0);
     model.start();
@@ -267,15 +266,15 @@ fn pooled_builds() -> Model {
     let build = |name: &str| app::JobNode {
         after: Vec::new(),
         name: name.to_string(),
-        kind: JobKind::Cmake,
-        stage: Some(crate::jobs::Stage::Build),
+        kind: crate::jobs::cmake::KIND,
+        stage: Some(crate::jobs::cmake::Step::Build.stage()),
         deps: Vec::new(),
         expected: None,
     };
     let mut model = Model::new(vec![build("p"), build("q")], 2, t0).with_slot_pool(true);
     model.start();
     send(&mut model, 0, started(0));
-    send(&mut model, 0, EventKind::Compilers(2));
+    send(&mut model, 0, EventKind::Slots(2));
     send(&mut model, 1, EventKind::WaitingForMemory);
     at(&mut model, t0, 1);
     model
@@ -289,7 +288,7 @@ fn the_header_shows_slots_in_use_and_a_wait_for_memory() {
     assert!(header.contains("slots 2/2"), "{header}");
     assert!(header.contains("waiting for memory"), "{header}");
     send(&mut model, 1, started(1));
-    send(&mut model, 0, EventKind::Compilers(1));
+    send(&mut model, 0, EventKind::Slots(1));
     let terminal = super::draw(&mut model, 160, 10);
     let header = &super::screen(&terminal)[0];
     assert!(header.contains("slots 2/2"), "{header}");

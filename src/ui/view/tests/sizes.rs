@@ -8,7 +8,6 @@ use ratatui::style::Modifier;
 use super::{draw, screen, send, started};
 use crate::app::{self, Action, Model, Msg, UiAction};
 use crate::engine::{EventKind, Finished, Outcome};
-use crate::jobs::JobKind;
 
 const NAMES: [&str; 8] = [
     "cmake-cookbook/chapter-01/recipe-01/cxx-example",
@@ -41,7 +40,7 @@ fn collection() -> Model {
     let t0 = Instant::now();
     let jobs = NAMES
         .iter()
-        .map(|n| ((*n).to_string(), JobKind::Cmake))
+        .map(|n| ((*n).to_string(), crate::jobs::cmake::KIND))
         .collect();
     let mut model = Model::new(jobs, 2, t0);
     model.start();

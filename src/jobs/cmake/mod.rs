@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::engine::slots::{Held, Joined};
 use crate::engine::token_pipe::TokenPipe;
-use crate::engine::{Detail, Diagnosis, Folder, NotSeeded, Outcome, Preparation, Report, RunCtx};
+use crate::engine::{Diagnosis, Outcome, Report, RunCtx};
 
 use super::build_tool::{self, Jobserver};
 use super::log_files;
@@ -15,7 +15,14 @@ use super::probe::{Probes, Seed, seed};
 use super::process_job::{FirstError, ProcessJob};
 use super::summaries;
 
+pub use kind::{CmakeSpec, KIND};
+pub use preparation::{Folder, NotSeeded, Preparation};
 pub use summaries::first_cmake_error;
+
+mod causes;
+pub mod ctest;
+mod kind;
+mod preparation;
 
 /// Settings shared by every CMake job of one jobdeck run.
 #[derive(Debug, Clone)]
@@ -58,7 +65,7 @@ impl CmakeSettings {
 
 /// The stages of a project's pipeline, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Stage {
+pub enum Step {
     /// `cmake -S <project> -B <build-dir>`.
     Configure,
     /// `cmake --build <build-dir>`.
@@ -67,22 +74,27 @@ pub enum Stage {
     Test,
 }
 
-impl Stage {
+impl Step {
     /// Every stage, in pipeline order.
-    pub const ALL: [Stage; 3] = [Stage::Configure, Stage::Build, Stage::Test];
+    pub const ALL: [Step; 3] = [Step::Configure, Step::Build, Step::Test];
 
     /// The stage word of the public contract (`"stage"` in JSON, the log's file name).
     pub fn as_str(self) -> &'static str {
         match self {
-            Stage::Configure => "configure",
-            Stage::Build => "build",
-            Stage::Test => "test",
+            Step::Configure => "configure",
+            Step::Build => "build",
+            Step::Test => "test",
         }
     }
 
     /// The stage named `word`, if any.
-    pub fn from_word(word: &str) -> Option<Stage> {
-        Stage::ALL.into_iter().find(|stage| stage.as_str() == word)
+    pub fn from_word(word: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|stage| stage.as_str() == word)
+    }
+
+    /// The generic stage the other layers see.
+    pub fn stage(self) -> super::Stage {
+        super::Stage::new(self.as_str(), self as u8)
     }
 }
 
@@ -101,7 +113,7 @@ pub struct CmakeJob {
     /// Where this stage's log goes: `<logs>/<name>/<stage>.log`.
     pub log: PathBuf,
     /// Which stage this is.
-    pub stage: Stage,
+    pub stage: Step,
     /// This project's own `-D VAR=VALUE` options (the options key, or the history under
     /// `--rerun-failed`), passed after the session's.
     pub options: Vec<String>,
@@ -113,15 +125,15 @@ impl CmakeJob {
         Self {
             source,
             build_dir,
-            log: log_files::log_path(log_dir, name, Stage::Configure.as_str()),
-            stage: Stage::Configure,
+            log: log_files::log_path(log_dir, name, Step::Configure.as_str()),
+            stage: Step::Configure,
             options: Vec::new(),
         }
     }
 
     /// The same project at another stage, logging beside this stage's log.
     #[must_use]
-    pub fn at_stage(&self, stage: Stage) -> Self {
+    pub fn at_stage(&self, stage: Step) -> Self {
         Self {
             log: self.log.with_file_name(format!("{}.log", stage.as_str())),
             stage,
@@ -140,7 +152,7 @@ impl CmakeJob {
     /// The full command line of this stage.
     pub fn command(&self, settings: &CmakeSettings) -> Command {
         match self.stage {
-            Stage::Configure => {
+            Step::Configure => {
                 let mut command = Command::new(&settings.program);
                 command
                     .arg("-S")
@@ -156,7 +168,7 @@ impl CmakeJob {
                 }
                 command
             }
-            Stage::Build => {
+            Step::Build => {
                 let mut command = Command::new(&settings.program);
                 command.arg("--build").arg(&self.build_dir);
                 // An explicit `-j` turns make's jobserver off: a build in the pool of slots
@@ -166,7 +178,7 @@ impl CmakeJob {
                 }
                 command
             }
-            Stage::Test => {
+            Step::Test => {
                 let mut command = Command::new(settings.ctest());
                 command
                     .arg("--test-dir")
@@ -189,7 +201,7 @@ impl CmakeJob {
     /// yet, the session shares probes, and the project enables a language (a `project(x
     /// NONE)` has nothing to seed). The plan puts the key's probe job before such a configure.
     pub fn wants_probe(&self, settings: &CmakeSettings) -> bool {
-        self.stage == Stage::Configure
+        self.stage == Step::Configure
             && settings.probes.is_some()
             && !self.build_dir.join("CMakeCache.txt").is_file()
             && !self.enables_no_language()
@@ -235,11 +247,12 @@ impl CmakeJob {
         let cached = self.build_dir.join("CMakeCache.txt").is_file();
         let seed = self.seed(settings, ctx);
         let prepared = |folder, not_seeded| {
-            Detail::Prepared(Preparation {
+            Preparation {
                 folder,
                 options: self.options.clone(),
                 not_seeded,
-            })
+            }
+            .detail()
         };
         let mut command = self.command(settings);
         let Some(seed) = seed else {
@@ -284,7 +297,7 @@ impl CmakeJob {
     /// Runs the stage and reports the outcome with its first error.
     pub fn run(&self, settings: &CmakeSettings, ctx: &mut RunCtx) -> Report {
         match self.stage {
-            Stage::Configure => {
+            Step::Configure => {
                 if !self.source.join(super::discovery::PROJECT_FILE).is_file() {
                     return Report::failure(format!(
                         "project folder {} no longer holds a CMakeLists.txt",
@@ -293,14 +306,14 @@ impl CmakeJob {
                 }
                 self.run_configure(settings, ctx)
             }
-            Stage::Build => {
+            Step::Build => {
                 let mut command = self.command(settings);
                 // Held until the build's processes are gone: then every slot it had comes
                 // back.
                 let _share = join_pool(&self.build_dir, settings, &mut command, ctx);
                 self.run_process(command, ctx)
             }
-            Stage::Test => {
+            Step::Test => {
                 if settings.ctest_junit {
                     // A run that ends before ctest writes its file must not leave an earlier
                     // run's.
@@ -348,9 +361,9 @@ impl CmakeJob {
             Some((format!("{summary} — {file}:{line}"), Some(diagnosis)))
         };
         let (tool, first_error): (&str, &FirstError) = match self.stage {
-            Stage::Configure => ("cmake", &configure),
-            Stage::Build => ("cmake --build", &build),
-            Stage::Test => ("ctest", &test),
+            Step::Configure => ("cmake", &configure),
+            Step::Build => ("cmake --build", &build),
+            Step::Test => ("ctest", &test),
         };
         let report = ProcessJob {
             command,
@@ -360,7 +373,7 @@ impl CmakeJob {
             first_error,
         }
         .run(ctx);
-        if self.stage == Stage::Test && report.outcome.is_success() {
+        if self.stage == Step::Test && report.outcome.is_success() {
             ctx.detail(summaries::tests_passed(&self.log));
         }
         report

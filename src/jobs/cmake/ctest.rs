@@ -8,6 +8,8 @@ use std::path::Path;
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 
+use crate::jobs::{SubResult, SubVerdict};
+
 /// ctest's file is read up to this size; a larger one (tests printing megabytes) is cut, and
 /// what it holds past that point is lost to the report, not to the log.
 const MAX_BYTES: u64 = 16 * 1024 * 1024;
@@ -15,33 +17,9 @@ const MAX_BYTES: u64 = 16 * 1024 * 1024;
 /// Characters of a test's output kept: its end, where a failure usually says why.
 const MAX_OUTPUT: usize = 16 * 1024;
 
-/// How one test ended, as ctest says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TestResult {
-    /// `status="run"`: it passed.
-    Passed,
-    /// `status="fail"`, with ctest's message (often empty).
-    Failed(String),
-    /// `status="notrun"` or `"disabled"`, with ctest's reason.
-    Skipped(String),
-}
-
-/// One test of a ctest run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TestCase {
-    /// The test's name (`add_test(NAME …)`).
-    pub name: String,
-    /// Its wall time in seconds, as ctest measured it.
-    pub seconds: f64,
-    /// How it ended.
-    pub result: TestResult,
-    /// The end of what it printed (ctest's `system-out`).
-    pub output: String,
-}
-
 /// The tests in ctest's `JUnit` file at `path`; `None` if it is missing or is not
 /// well-formed XML (ctest was stopped while writing it).
-pub fn read(path: &Path) -> Option<Vec<TestCase>> {
+pub fn read(path: &Path) -> Option<Vec<SubResult>> {
     let file = crate::sys::regular_file::open_to_read(path).ok()?;
     let mut bytes = Vec::new();
     file.take(MAX_BYTES).read_to_end(&mut bytes).ok()?;
@@ -49,10 +27,10 @@ pub fn read(path: &Path) -> Option<Vec<TestCase>> {
 }
 
 /// The tests in the text of ctest's `JUnit` file; `None` if it is not well-formed.
-pub fn parse(text: &str) -> Option<Vec<TestCase>> {
+pub fn parse(text: &str) -> Option<Vec<SubResult>> {
     let mut reader = quick_xml::Reader::from_str(text);
     let mut cases = Vec::new();
-    let mut current: Option<TestCase> = None;
+    let mut current: Option<SubResult> = None;
     let mut in_output = false;
     // Open elements: a file cut short (ctest stopped while writing it) ends with some open,
     // and its last test would read as passed.
@@ -76,9 +54,9 @@ pub fn parse(text: &str) -> Option<Vec<TestCase>> {
                 if let Some(case) = current.as_mut() {
                     match tag.local_name().as_ref() {
                         "failure" | "error" => {
-                            case.result = TestResult::Failed(attribute(&tag, "message"));
+                            case.verdict = SubVerdict::Failed(attribute(&tag, "message"));
                         }
-                        "skipped" => case.result = TestResult::Skipped(attribute(&tag, "message")),
+                        "skipped" => case.verdict = SubVerdict::Skipped(attribute(&tag, "message")),
                         "system-out" => in_output = true,
                         _ => {}
                     }
@@ -109,17 +87,17 @@ pub fn parse(text: &str) -> Option<Vec<TestCase>> {
     Some(cases)
 }
 
-fn start_case(tag: &BytesStart<'_>) -> TestCase {
-    let result = match attribute(tag, "status").as_str() {
-        "fail" => TestResult::Failed(String::new()),
-        "notrun" => TestResult::Skipped("not run".to_string()),
-        "disabled" => TestResult::Skipped("disabled".to_string()),
-        _ => TestResult::Passed,
+fn start_case(tag: &BytesStart<'_>) -> SubResult {
+    let verdict = match attribute(tag, "status").as_str() {
+        "fail" => SubVerdict::Failed(String::new()),
+        "notrun" => SubVerdict::Skipped("not run".to_string()),
+        "disabled" => SubVerdict::Skipped("disabled".to_string()),
+        _ => SubVerdict::Passed,
     };
-    TestCase {
+    SubResult {
         name: attribute(tag, "name"),
         seconds: attribute(tag, "time").parse().unwrap_or(0.0),
-        result,
+        verdict,
         output: String::new(),
     }
 }
@@ -135,7 +113,7 @@ fn attribute(tag: &BytesStart<'_>, name: &str) -> String {
 }
 
 /// Appends to the current test's output, keeping only its end.
-fn push_output(case: &mut Option<TestCase>, text: &str) {
+fn push_output(case: &mut Option<SubResult>, text: &str) {
     let Some(case) = case.as_mut() else { return };
     case.output.push_str(text);
     if case.output.len() > 2 * MAX_OUTPUT {
@@ -175,13 +153,13 @@ mod tests {
         let cases = parse(CTEST).expect("well-formed");
         let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["passes", "fails <x>", "later"]);
-        assert_eq!(cases[0].result, TestResult::Passed);
-        assert_eq!(cases[1].result, TestResult::Failed("Failed".into()));
+        assert_eq!(cases[0].verdict, SubVerdict::Passed);
+        assert_eq!(cases[1].verdict, SubVerdict::Failed("Failed".into()));
         assert!((cases[1].seconds - 0.5).abs() < 1e-9);
         assert_eq!(cases[1].output, "a & b\nexpected 1 < 2");
         assert_eq!(
-            cases[2].result,
-            TestResult::Skipped("Required files missing".into())
+            cases[2].verdict,
+            SubVerdict::Skipped("Required files missing".into())
         );
     }
 
