@@ -276,6 +276,13 @@ pub trait Work: fmt::Debug + Send + Sync + 'static {
     }
 }
 
+/// Something of a kind's that the session shares among its jobs and that warns as it goes
+/// (the toolchain probes: one that failed).
+pub trait Warner: fmt::Debug + Send + Sync {
+    /// The warnings made since the last call, for every reporter to hear at once.
+    fn take_new_warnings(&self) -> Vec<String>;
+}
+
 /// What a job is: one [`Work`] of some kind. Cheap to clone: a re-run submits the same spec
 /// again.
 #[derive(Debug, Clone)]

@@ -80,6 +80,16 @@ pub struct Plan {
     pub list: bool,
 }
 
+impl Plan {
+    /// What of the session's jobs warns as it goes, for the driver to hear.
+    pub fn warners(&self) -> Vec<std::sync::Arc<dyn crate::jobs::Warner>> {
+        self.probes
+            .iter()
+            .map(|probes| std::sync::Arc::clone(probes) as std::sync::Arc<dyn crate::jobs::Warner>)
+            .collect()
+    }
+}
+
 /// What to run and how, as plain data: every setting a session starts from.
 #[derive(Debug, Clone)]
 #[expect(

@@ -10,8 +10,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::app::{Effect, JobNode, Model, Msg};
 use crate::engine::{EngineConfig, EngineEvent, JobId, PoolShort, WorkItem};
-use crate::jobs::Job;
-use crate::jobs::probe::Probes;
+use crate::jobs::{Job, Warner};
 use crate::plan::Plan;
 
 /// What carrying out an effect leaves to the loop.
@@ -38,7 +37,7 @@ pub struct Driver {
     changes: (Sender<PathBuf>, Receiver<PathBuf>),
     /// What the watch could not watch (an unreadable folder), said as warnings.
     watch_warnings: (Sender<String>, Receiver<String>),
-    probes: Option<Arc<Probes>>,
+    warners: Vec<Arc<dyn Warner>>,
 }
 
 impl Driver {
@@ -59,7 +58,7 @@ impl Driver {
             watch: RefCell::new(None),
             changes: crossbeam_channel::unbounded(),
             watch_warnings: crossbeam_channel::unbounded(),
-            probes: None,
+            warners: Vec::new(),
         };
         Ok((driver, rx))
     }
@@ -67,6 +66,7 @@ impl Driver {
     /// Starts a session for `plan`: the pool, its event channel, and a model holding one
     /// queued row per job. The TUI and the headless mode both begin here.
     pub fn start(plan: Plan) -> Result<(Self, Receiver<EngineEvent>, Model), PoolShort> {
+        let warners = plan.warners();
         let config = EngineConfig {
             workers: plan.workers,
             // With a launcher the work runs under the launcher's rules: `--slurm` passes the
@@ -106,7 +106,7 @@ impl Driver {
             .map(|job| job.spec.source().map(Path::to_path_buf))
             .collect();
         let (mut driver, events) = Self::new(plan.jobs, &config, plan.timeout)?;
-        driver.probes = plan.probes;
+        driver.warners = warners;
         driver.written = plan.written_folders;
         let model = Model::new(nodes, plan.workers, Instant::now())
             .with_log_paths(logs)
@@ -191,9 +191,9 @@ impl Driver {
     /// cannot read), for every reporter to hear at once.
     pub fn new_warnings(&self) -> Vec<String> {
         let mut warnings: Vec<String> = self
-            .probes
+            .warners
             .iter()
-            .flat_map(|probes| probes.take_new_warnings())
+            .flat_map(|warner| warner.take_new_warnings())
             .collect();
         warnings.extend(self.watch_warnings.1.try_iter());
         warnings

@@ -213,15 +213,6 @@ impl Probes {
             .push(warning);
     }
 
-    /// The warnings made since the last call (a probe that failed), for the live table.
-    pub fn take_new_warnings(&self) -> Vec<String> {
-        let mut warnings = self.warnings.lock().unwrap_or_else(PoisonError::into_inner);
-        let (all, taken) = &mut *warnings;
-        let new = all[*taken..].to_vec();
-        *taken = all.len();
-        new
-    }
-
     /// Every warning of the session, for its end.
     pub fn warnings(&self) -> Vec<String> {
         self.warnings
@@ -229,5 +220,16 @@ impl Probes {
             .unwrap_or_else(PoisonError::into_inner)
             .0
             .clone()
+    }
+}
+
+impl crate::jobs::Warner for Probes {
+    /// The warnings made since the last call (a probe that failed), for the live table.
+    fn take_new_warnings(&self) -> Vec<String> {
+        let mut warnings = self.warnings.lock().unwrap_or_else(PoisonError::into_inner);
+        let (all, taken) = &mut *warnings;
+        let new = all[*taken..].to_vec();
+        *taken = all.len();
+        new
     }
 }
