@@ -9,7 +9,7 @@ use clap::Parser;
 use jobdeck::engine::watchdog::{self, Watchdog};
 use jobdeck::headless::run_headless;
 use jobdeck::plan::Plan;
-use jobdeck::plan::cli::Args;
+use jobdeck::plan::cli::{Args, RunError};
 use jobdeck::records::lock::{BuildRootLock, Locked};
 use jobdeck::session::Session;
 use jobdeck::sweep::Sweeper;
@@ -28,9 +28,17 @@ fn main() -> ExitCode {
         watchdog::run();
         return ExitCode::SUCCESS;
     }
-    let mut args = match Args::try_parse() {
+    let command_line: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // `run` as the first word only: a folder called `run` stays reachable as `./run`.
+    let parsed = if command_line.get(1).is_some_and(|arg| arg == "run") {
+        Args::parse_run(&command_line)
+    } else {
+        Args::try_parse().map_err(RunError::Usage)
+    };
+    let mut args = match parsed {
         Ok(args) => args,
-        Err(err) => {
+        Err(RunError::Other(why)) => return startup_error(&why),
+        Err(RunError::Usage(err)) => {
             let _ = err.print();
             return if err.use_stderr() {
                 ExitCode::from(2)

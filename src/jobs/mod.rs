@@ -2,6 +2,7 @@
 
 pub mod build_tool;
 pub mod cmake;
+pub mod command;
 pub mod diagnostics;
 pub mod discovery;
 pub mod kind;
@@ -14,7 +15,7 @@ mod summaries;
 pub use kind::{JobKind, JobSpec, Kind, Stage, SubResult, SubVerdict, Tone, Tool, Warner, Work};
 
 /// Every kind jobdeck runs: the one list a new kind is added to.
-pub static KINDS: &[JobKind] = &[cmake::KIND, probe::KIND, pseudowords::KIND];
+pub static KINDS: &[JobKind] = &[cmake::KIND, probe::KIND, pseudowords::KIND, command::KIND];
 
 /// A named job: a row of the table, and a node of the job graph.
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ const MAX_SUMMARY: usize = 300;
 /// The log's lines, decoded lossily and trimmed at the end, without srun's own lines
 /// (`srun: error: node: task 0: Exited with exit code 1`), which would otherwise pass for
 /// the tool's first error.
-pub(super) fn lines(log: &Path) -> Option<impl Iterator<Item = String>> {
+pub(crate) fn lines(log: &Path) -> Option<impl Iterator<Item = String>> {
     Some(all_lines(log)?.filter(|line| !line.starts_with(SRUN_PREFIX)))
 }
 

@@ -10,6 +10,7 @@ use clap::Parser;
 use crate::engine::MAX_WORKERS;
 use crate::jobs::cmake::Step as Stage;
 use crate::jobs::pseudowords::{self, MAX_WORD_TASKS};
+use crate::plan::commands::{CommandsRequest, Template, template};
 use crate::plan::{
     DEFAULT_WORDS_PER_TASK, LauncherRequest, Order, Plan, PlanRequest, Reports, StartupError,
     pipeline_through,
@@ -42,6 +43,15 @@ const MAX_JOBS: i64 = MAX_WORKERS as i64;
 pub struct Args {
     /// Folder to search for CMake projects [default: ., or the bundled demo with --demo].
     pub dir: Option<PathBuf>,
+
+    /// `jobdeck run`'s commands (set by `Args::parse_run`, never by a flag).
+    #[arg(skip)]
+    pub commands: Option<CommandsRequest>,
+
+    /// With `jobdeck run`: a file of commands, one per line, each run by `sh -c` (`-` is
+    /// stdin; blank lines and `#` comments are skipped).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
 
     /// Number of worker threads, 1 to 1024 [default: the number of CPUs].
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_JOBS))]
@@ -248,7 +258,7 @@ impl Args {
             timeout: self.timeout,
             launcher,
             nice: self.nice,
-            cmake_projects: !self.no_cmake,
+            cmake_projects: !self.no_cmake && self.commands.is_none(),
             words: self.words,
             words_per_task: Some(self.words_per_task),
             letters: self.letters.clone(),
@@ -266,7 +276,62 @@ impl Args {
             demo: self.demo,
             list: self.list,
             command_line,
+            commands: self.commands.clone(),
         }
+    }
+
+    /// `jobdeck run [OPTIONS] -- CMD ARGS… ::: A B` or `jobdeck run [OPTIONS] -f FILE`:
+    /// the options as for CMake projects, and the commands. `argv` starts with the program
+    /// and `run`.
+    pub fn parse_run(words_given: &[OsString]) -> Result<Args, RunError> {
+        let rest = words_given.get(2..).unwrap_or_default();
+        let split = rest.iter().position(|word| word == "--");
+        let (options, words) = match split {
+            Some(at) => (&rest[..at], &rest[at + 1..]),
+            None => (rest, &[][..]),
+        };
+        let program = words_given
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "jobdeck".into());
+        let mut args =
+            Args::try_parse_from(std::iter::once(program).chain(options.iter().cloned()))
+                .map_err(RunError::Usage)?;
+        if let Some(dir) = &args.dir {
+            return Err(RunError::Other(format!(
+                "jobdeck run takes no folder (`{}`): put the command after `--`, as in \
+                 `jobdeck run -- echo {{}} ::: a b`, or pass a file of commands with -f",
+                dir.display()
+            )));
+        }
+        let words: Vec<String> = words
+            .iter()
+            .map(|word| {
+                word.to_str().map(str::to_string).ok_or_else(|| {
+                    RunError::Other(format!("not UTF-8: {}", word.to_string_lossy()))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        args.commands = Some(match (&args.file, words.is_empty()) {
+            (Some(file), true) => CommandsRequest::File(file.clone()),
+            (Some(_), false) => {
+                return Err(RunError::Other(
+                    "jobdeck run takes either -f FILE or a command after `--`, not both".into(),
+                ));
+            }
+            (None, true) => {
+                return Err(RunError::Other(
+                    "jobdeck run needs commands: `jobdeck run [OPTIONS] -- CMD ARGS… ::: A B` \
+                     or `jobdeck run [OPTIONS] -f FILE`"
+                        .into(),
+                ));
+            }
+            (None, false) => CommandsRequest::Template(
+                Template::parse(&words, &mut |path| template::read_source(path))
+                    .map_err(RunError::Other)?,
+            ),
+        });
+        Ok(args)
     }
 
     /// Discovers the projects and builds the job graph the arguments ask for, with this
@@ -364,4 +429,13 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
              years), got `{text}`"
         ))
     }
+}
+
+/// Why `jobdeck run`'s command line was refused.
+#[derive(Debug)]
+pub enum RunError {
+    /// The options' parser said no (or printed help).
+    Usage(clap::Error),
+    /// The commands are missing or wrong.
+    Other(String),
 }

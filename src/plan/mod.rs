@@ -6,6 +6,7 @@
 //! configuration file or another front end could fill it as well.
 
 pub mod cli;
+pub mod commands;
 pub mod demo;
 mod graph;
 pub mod list;
@@ -159,6 +160,8 @@ pub struct PlanRequest {
     pub list: bool,
     /// The session's command line, program first (for the recap).
     pub command_line: Vec<OsString>,
+    /// `jobdeck run`: command jobs instead of CMake projects and pseudoword tasks.
+    pub commands: Option<commands::CommandsRequest>,
 }
 
 /// `--order`: which ready job a free worker takes. (Its doc comments are `--help`'s text.)
@@ -249,6 +252,9 @@ impl PlanRequest {
             configures = crate::plan::demo::per_build_type(configures, &build_root, &log_dir);
         }
         let mut jobs = with_stages(configures, &self.pipeline);
+        if let Some(commands) = &self.commands {
+            jobs = commands::jobs(commands, &log_dir).map_err(StartupError)?;
+        }
         let request = self.words_request(&build_root, &log_dir)?;
         let words_folders = vec![
             request.settings.out_dir.clone(),
@@ -256,7 +262,7 @@ impl PlanRequest {
         ];
         let words = pseudowords::jobs(&request);
         append_with_deps(&mut jobs, words);
-        if jobs.is_empty() && !self.cmake_projects {
+        if jobs.is_empty() && !self.cmake_projects && self.commands.is_none() {
             return Err(StartupError(
                 "nothing to run: --no-cmake was given without --words or --letters".to_string(),
             ));
@@ -427,6 +433,8 @@ impl PlanRequest {
         }
         let build_root = match &self.build_root {
             Some(root) => absolute(root)?,
+            // Commands build nothing: their history and logs go in `./.jobdeck`.
+            None if self.commands.is_some() => dir.clone(),
             None => dir.join("build"),
         };
         if self.cmake_projects && same_folder(&build_root, &dir) {

@@ -1,0 +1,107 @@
+//! A failed command's most telling line: a compiler-style `file:line[:col]: error: …` first
+//! (which `e` opens at its place), else the first line that says `error`, else the last line
+//! the command printed.
+
+use std::path::Path;
+
+use crate::engine::Diagnosis;
+use crate::jobs::Tone;
+use crate::jobs::summaries;
+
+/// Longest error kept, in characters.
+const MAX_ERROR: usize = 300;
+
+/// The one-line error of a failed run whose log is `log`, and where it points when it names
+/// a file (relative to `folder`, the command's folder).
+pub fn first_error(log: &Path, folder: Option<&Path>) -> Option<(String, Option<Diagnosis>)> {
+    // Each kind of line is looked for in a pass of its own, so that no more than a line of
+    // the log is held at once. The log's first line is the command, its last jobdeck's.
+    let output = || {
+        summaries::lines(log).map(|lines| {
+            lines
+                .skip(1)
+                .filter(|line| !line.starts_with("jobdeck: ") && !line.trim().is_empty())
+        })
+    };
+    if let Some(line) = output()?.find(|line| place(line).is_some()) {
+        let line = match folder {
+            Some(folder) => summaries::relative_to(line.trim(), folder),
+            None => line.trim().to_string(),
+        };
+        let diagnosis = place(&line);
+        return Some((cut(&line), diagnosis));
+    }
+    let said = output()?
+        .find(|line| is_error(line))
+        .or_else(|| output()?.last())?;
+    Some((cut(said.trim()), None))
+}
+
+/// How the log pane colours a command's line.
+pub fn tone(line: &str) -> Tone {
+    let lower = line.to_ascii_lowercase();
+    if is_error(line) {
+        Tone::Error
+    } else if lower.contains("warning:") {
+        Tone::Warning
+    } else {
+        Tone::Plain
+    }
+}
+
+/// Whether `line` says it is an error: `error:`, `Error:`, `ERROR`, `fatal:`.
+fn is_error(line: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    lower.contains("error:")
+        || lower.contains("error ") && lower.starts_with("error")
+        || lower.starts_with("fatal:")
+}
+
+/// Where a `file:line[:col]: error: message` line points, if it does.
+fn place(line: &str) -> Option<Diagnosis> {
+    let line = line.trim();
+    let (place, message) = line
+        .split_once(": error: ")
+        .or_else(|| line.split_once(": fatal error: "))
+        .or_else(|| line.split_once(": error "))?;
+    let mut parts = place.split(':');
+    let file = parts.next()?;
+    let number: u32 = parts.next()?.trim().parse().ok()?;
+    if file.is_empty() || file.contains(' ') {
+        return None;
+    }
+    Some(Diagnosis {
+        message: message.trim().to_string(),
+        file: Some(file.to_string()),
+        line: Some(number),
+    })
+}
+
+fn cut(text: &str) -> String {
+    if text.chars().count() <= MAX_ERROR {
+        return text.to_string();
+    }
+    text.chars().take(MAX_ERROR - 1).collect::<String>() + "…"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_compiler_style_line_names_its_place() {
+        let diagnosis = place("src/a.c:12:5: error: expected ';'").expect("a place");
+        assert_eq!(diagnosis.file.as_deref(), Some("src/a.c"));
+        assert_eq!(diagnosis.line, Some(12));
+        assert_eq!(diagnosis.message, "expected ';'");
+        assert!(place("error: no such file").is_none());
+        assert!(place("make: *** [all] Error 2").is_none());
+    }
+
+    #[test]
+    fn error_lines_are_red_and_warnings_yellow() {
+        assert_eq!(tone("Error: disk full"), Tone::Error);
+        assert_eq!(tone("a.c:1: warning: unused"), Tone::Warning);
+        assert_eq!(tone("all good"), Tone::Plain);
+    }
+}

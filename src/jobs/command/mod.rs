@@ -1,0 +1,162 @@
+//! The command kind: any program, as GNU parallel, xargs and mprocs users give it (a
+//! template with `:::`, a file of command lines, or a `jobdeck.toml`). One command is one
+//! job: a process with its own log, the session's launcher and timeout, and the pool's make
+//! jobserver in its environment, so `make`, `cmake --build` and cargo inside it share the
+//! `-j` slots.
+
+mod errors;
+
+use std::any::Any;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::engine::token_pipe::TokenPipe;
+use crate::engine::{Report, RunCtx};
+use crate::jobs::process_job::ProcessJob;
+use crate::jobs::{JobKind, JobSpec, Kind, Tone, Tool, Work};
+
+pub use errors::first_error;
+
+/// The kind of a command job.
+pub const KIND: JobKind = JobKind::of(&Commands);
+
+/// What to do when a command's program is not found.
+pub const INSTALL: &str = "check the command's spelling and PATH";
+
+/// What every command job has in common.
+struct Commands;
+
+impl Kind for Commands {
+    fn word(&self) -> &'static str {
+        "command"
+    }
+
+    fn tone(&self, line: &str) -> Tone {
+        errors::tone(line)
+    }
+}
+
+/// What a command runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Program {
+    /// A command line, run by `sh -c` (a template's, a file's line, a toml `cmd` string).
+    Shell(String),
+    /// A program and its arguments, run as they are (a toml `cmd` array).
+    Argv(Vec<OsString>),
+}
+
+/// One command job.
+#[derive(Debug, Clone)]
+pub struct CommandJob {
+    /// What it runs.
+    pub program: Program,
+    /// The folder it runs in (`None`: jobdeck's own).
+    pub cwd: Option<PathBuf>,
+    /// Variables added to its environment, in order.
+    pub env: Vec<(String, String)>,
+    /// Where each run writes its log.
+    pub log: PathBuf,
+}
+
+impl CommandJob {
+    /// A shell command line run in jobdeck's folder, logged at `log`.
+    pub fn shell(line: impl Into<String>, log: PathBuf) -> Self {
+        Self {
+            program: Program::Shell(line.into()),
+            cwd: None,
+            env: Vec::new(),
+            log,
+        }
+    }
+
+    /// The spec of this job.
+    pub fn spec(self) -> JobSpec {
+        JobSpec::new(self)
+    }
+
+    /// The process it starts.
+    pub fn command(&self) -> Command {
+        let mut command = match &self.program {
+            Program::Shell(line) => {
+                let mut command = Command::new("sh");
+                command.arg("-c").arg(line);
+                command
+            }
+            Program::Argv(argv) => {
+                let mut command =
+                    Command::new(argv.first().map_or_else(OsString::new, Clone::clone));
+                command.args(argv.iter().skip(1));
+                command
+            }
+        };
+        if let Some(cwd) = &self.cwd {
+            command.current_dir(cwd);
+        }
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        command
+    }
+}
+
+impl Work for CommandJob {
+    fn kind(&self) -> JobKind {
+        KIND
+    }
+
+    fn log(&self) -> &Path {
+        &self.log
+    }
+
+    fn run(&self, ctx: &mut RunCtx) -> Report {
+        let mut command = self.command();
+        // Held until the command's processes are gone: every slot it took comes back.
+        let _joined = join_jobserver(&mut command, ctx);
+        let folder = self.cwd.clone();
+        let first = move |log: &Path| first_error(log, folder.as_deref());
+        ProcessJob {
+            command,
+            log: &self.log,
+            tool: "the command",
+            install: INSTALL,
+            first_error: &first,
+        }
+        .run(ctx)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn source(&self) -> Option<&Path> {
+        self.cwd.as_deref()
+    }
+
+    fn tool(&self) -> Option<Tool> {
+        let program = match &self.program {
+            Program::Shell(_) => OsString::from("sh"),
+            Program::Argv(argv) => argv.first().cloned().unwrap_or_default(),
+        };
+        Some(Tool {
+            program,
+            install: INSTALL,
+        })
+    }
+}
+
+/// Gives `command` the pool's make jobserver (the inherited pipe, which GNU make and cargo
+/// join), so what it runs in parallel takes slots of `-j`; nothing without a pool (a
+/// launcher).
+fn join_jobserver(command: &mut Command, ctx: &RunCtx) -> Option<crate::engine::slots::Joined> {
+    let slots = ctx.slots()?;
+    match TokenPipe::pipe() {
+        Ok(pipe) => {
+            let joined = slots.join(pipe, ctx.compiler_report());
+            slots.configure(&joined, command);
+            Some(joined)
+        }
+        Err(err) => {
+            ctx.detail(format!("no jobserver: {err}"));
+            None
+        }
+    }
+}

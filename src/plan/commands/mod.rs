@@ -1,0 +1,87 @@
+//! `jobdeck run`: command jobs from a GNU parallel template, a file of command lines, or a
+//! `jobdeck.toml`. Each becomes a job of the command kind (`jobs::command`).
+
+pub mod template;
+
+use std::path::{Path, PathBuf};
+
+use crate::jobs::Job;
+use crate::jobs::command::CommandJob;
+
+pub use template::Template;
+
+/// Where `jobdeck run` takes its commands from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandsRequest {
+    /// A template with its input sources (`-- CMD ARGS… ::: A B`).
+    Template(Template),
+    /// A file of command lines, one per line (`-f FILE`; `-` is stdin), each run by `sh -c`.
+    File(PathBuf),
+}
+
+/// The jobs of `request`, each logged under `log_dir/run/<number>/`.
+pub fn jobs(request: &CommandsRequest, log_dir: &Path) -> Result<Vec<Job>, String> {
+    let commands: Vec<(String, String)> = match request {
+        CommandsRequest::Template(template) => template
+            .fill()
+            .into_iter()
+            .map(|filled| (filled.input, filled.line))
+            .collect(),
+        CommandsRequest::File(path) => command_lines(path)?
+            .into_iter()
+            .map(|line| (line.clone(), line))
+            .collect(),
+    };
+    if commands.is_empty() {
+        return Err("nothing to run: no commands were given".to_string());
+    }
+    let width = commands.len().to_string().len();
+    Ok(unique_names(commands)
+        .into_iter()
+        .enumerate()
+        .map(|(index, (name, line))| {
+            // Numbered, not named: a command line is no file name.
+            let folder = log_dir.join("run").join(format!("{:0width$}", index + 1));
+            Job {
+                name,
+                spec: CommandJob::shell(line, folder.join("command.log")).spec(),
+                deps: Vec::new(),
+                after: Vec::new(),
+            }
+        })
+        .collect())
+}
+
+/// The command lines of a file (`-` is stdin): blank lines and `#` comments skipped.
+fn command_lines(path: &Path) -> Result<Vec<String>, String> {
+    let text = if path.as_os_str() == "-" {
+        template::read_source("-")?
+    } else {
+        template::read_source(&path.to_string_lossy())?
+    };
+    Ok(text
+        .into_iter()
+        .filter(|line| {
+            let trimmed = line.trim();
+            !trimmed.is_empty() && !trimmed.starts_with('#')
+        })
+        .collect())
+}
+
+/// Names made unique: a row is its name in the history, so a second `echo a` is `echo a #2`.
+fn unique_names(commands: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    commands
+        .into_iter()
+        .map(|(name, line)| {
+            let count = seen.entry(name.clone()).or_default();
+            *count += 1;
+            let name = if *count == 1 {
+                name
+            } else {
+                format!("{name} #{count}")
+            };
+            (name, line)
+        })
+        .collect()
+}
