@@ -18,8 +18,8 @@
 //! sleep 1000` from a configure) escapes both the group and the marker. But its parent dies,
 //! so it becomes jobdeck's child (jobdeck is the subreaper): when a run ends, and when the
 //! engine shuts down, every child of jobdeck that jobdeck did not start itself is stopped
-//! ([`stop_orphans`]). Finding them costs a read of `/proc/self/task/*/children`, a few
-//! small files, so it runs at every run's end.
+//! ([`stop_orphans`]). Finding them costs a read of the main thread's `children` list, one
+//! small file, so it runs at every run's end.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -130,7 +130,7 @@ pub fn forget(pid: Pid) {
 /// its worker has yet to wait for.
 pub fn stop_orphans(prefix: &str, ended: Option<RunId>) {
     let own_group = rustix::process::getpgrp();
-    let own_exe = std::fs::read_link("/proc/self/exe").ok();
+    let own_exe = own_exe();
     let ended_marker = ended.map(|run| marker(prefix, run));
     let own = OWN.lock().unwrap_or_else(PoisonError::into_inner);
     let orphans: Vec<Target> = children()
@@ -155,7 +155,7 @@ pub fn stop_orphans(prefix: &str, ended: Option<RunId>) {
             {
                 return false;
             }
-            let exe = std::fs::read_link(format!("/proc/{}/exe", pid.as_raw_pid())).ok();
+            let exe = file_id(&format!("/proc/{}/exe", pid.as_raw_pid()));
             if exe.is_none() || exe == own_exe {
                 return false;
             }
@@ -189,20 +189,35 @@ pub fn stop_orphans(prefix: &str, ended: Option<RunId>) {
 }
 
 /// The children of this process, of every thread (an orphan is handed to one of them).
+///
+/// Only the main thread's list is read: the kernel hands an orphan to the first live thread
+/// of its subreaper (`find_alive_thread`), which is the thread group's leader for as long as
+/// jobdeck runs. The other threads' lists hold the children they started themselves, which
+/// are jobdeck's own and never orphans. One file instead of one per thread: this runs at
+/// every run's end.
 fn children() -> Vec<Pid> {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+    let leader = rustix::process::getpid().as_raw_pid();
+    let Ok(list) = std::fs::read_to_string(format!("/proc/self/task/{leader}/children")) else {
         return Vec::new();
     };
-    tasks
-        .flatten()
-        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
-        .flat_map(|list| {
-            list.split_whitespace()
-                .filter_map(|pid| pid.parse().ok())
-                .filter_map(Pid::from_raw)
-                .collect::<Vec<_>>()
-        })
+    list.split_whitespace()
+        .filter_map(|pid| pid.parse().ok())
+        .filter_map(Pid::from_raw)
         .collect()
+}
+
+/// jobdeck's own executable, as (device, inode): found once, and still itself if the file
+/// is replaced while jobdeck runs (a rebuild), as the processes it forks see it.
+fn own_exe() -> Option<(u64, u64)> {
+    static OWN_EXE: std::sync::OnceLock<Option<(u64, u64)>> = std::sync::OnceLock::new();
+    *OWN_EXE.get_or_init(|| file_id("/proc/self/exe"))
+}
+
+/// The (device, inode) of the file `path` names, following links.
+fn file_id(path: &str) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.dev(), meta.ino()))
 }
 
 /// A process's run marker, as its environment says.
