@@ -7,6 +7,8 @@
 # Goal: jobdeck at most 1.2x xargs.
 #
 # env: JOBDECK (default: target/release/jobdeck, built first)
+#      BEFORE: another jobdeck binary (the build before a change) timed in the same run,
+#              side by side, so a per-job cost that grew does not hide in the noise
 #      PREPARE=move (default: the build root is moved aside between runs) or remove
 #      WORKDIR=/dev/shm (default) or a folder on disk
 set -euo pipefail
@@ -50,11 +52,16 @@ else
     prepare="bash -c 'test ! -e $ws/build || mv $ws/build $tmp/aside/\$(date +%s%N)'"
 fi
 
+before=()
+if [[ -n ${BEFORE:-} ]]; then
+    before=(-n "before -j2" "$BEFORE --headless -j2 --cmake /bin/true $ws -B $ws/build")
+fi
 # -N: no shell in between, so neither side pays for one.
 hyperfine -N -i --warmup 2 --runs "$runs" --export-json "$tmp/result.json" \
     --prepare "$prepare" \
     -n "jobdeck -j2" \
     "$jobdeck --headless -j2 --cmake /bin/true $ws -B $ws/build" \
+    "${before[@]}" \
     -n "xargs -P2" \
     "xargs -a $tmp/projects -P2 -I{} /bin/true -S $ws/{} -B $ws/build/{} -DCMAKE_BUILD_TYPE=Debug"
 
@@ -64,5 +71,10 @@ r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 jd, xa = r["jobdeck -j2"], r["xargs -P2"]
 print(f"jobdeck / xargs = {jd['mean'] / xa['mean']:.2f}x by mean, "
       f"{jd['median'] / xa['median']:.2f}x by median (goal <= 1.2)")
+if "before -j2" in r:
+    b = r["before -j2"]
+    print(f"jobdeck / before = {jd['mean'] / b['mean']:.2f}x by mean, "
+          f"{jd['median'] / b['median']:.2f}x by median; user+sys "
+          f"{jd['user'] + jd['system']:.3f}s vs {b['user'] + b['system']:.3f}s")
 EOF
 cat /proc/loadavg

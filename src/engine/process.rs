@@ -403,7 +403,7 @@ fn has_exited(pid: Pid) -> bool {
 /// User plus system time of an exited, unreaped child and the descendants it waited for,
 /// from `/proc/<pid>/stat`.
 fn cpu_time_of_zombie(pid: Pid) -> Option<Duration> {
-    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.as_raw_pid())).ok()?;
+    let stat = reap::read_proc_file(&format!("/proc/{}/stat", pid.as_raw_pid()))?;
     let fields = reap::stat_fields(&stat)?;
     // Fields 14 to 17 of stat(5): utime, stime, cutime, cstime; index 0 here is field 3.
     let ticks: u64 = fields

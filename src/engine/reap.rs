@@ -196,8 +196,9 @@ pub fn stop_orphans(prefix: &str, ended: Option<RunId>) {
 /// are jobdeck's own and never orphans. One file instead of one per thread: this runs at
 /// every run's end.
 fn children() -> Vec<Pid> {
-    let leader = rustix::process::getpid().as_raw_pid();
-    let Ok(list) = std::fs::read_to_string(format!("/proc/self/task/{leader}/children")) else {
+    static LEADER: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
+    let leader = *LEADER.get_or_init(|| rustix::process::getpid().as_raw_pid());
+    let Some(list) = read_proc_file(&format!("/proc/self/task/{leader}/children")) else {
         return Vec::new();
     };
     list.split_whitespace()
@@ -302,7 +303,19 @@ fn live_pids() -> impl Iterator<Item = Pid> {
 }
 
 fn read_stat(pid: Pid) -> Option<String> {
-    std::fs::read_to_string(format!("/proc/{}/stat", pid.as_raw_pid())).ok()
+    read_proc_file(&format!("/proc/{}/stat", pid.as_raw_pid()))
+}
+
+/// The text of a small `/proc` file, read in one `read` where it fits: `fs::read_to_string`
+/// first asks the file's size, which `/proc` reports as 0, and then reads it in growing
+/// pieces. This runs at every run's end.
+pub fn read_proc_file(path: &str) -> Option<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).ok()?;
+    let mut text = String::with_capacity(1024);
+    // `take` reads without asking the size first.
+    file.take(1 << 20).read_to_string(&mut text).ok()?;
+    Some(text)
 }
 
 /// The fields of a `/proc/<pid>/stat` line after the command name (which may hold spaces

@@ -183,13 +183,16 @@ fn registration(pgid: Pid, launched: bool) -> String {
 
 /// Starts one watchdog process and takes its end of the pipe.
 fn start(program: &Path) -> std::io::Result<(Child, Option<ChildStdin>)> {
-    let mut child = Command::new(program)
+    let mut command = Command::new(program);
+    command
         .arg(ARG)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()?;
+        .process_group(0);
+    // Registered as jobdeck's own child: the orphan scan at every run's end then passes it
+    // by without reading its `/proc` files.
+    let mut child = super::reap::spawn_own(&mut command)?;
     let pipe = child.stdin.take();
     Ok((child, pipe))
 }
@@ -201,6 +204,9 @@ impl Drop for Watchdog {
         state.closing = true;
         state.pipe.take();
         let _ = state.child.wait();
+        if let Some(pid) = Pid::from_raw(state.child.id().cast_signed()) {
+            super::reap::forget(pid);
+        }
     }
 }
 
