@@ -10,6 +10,7 @@ use std::any::Any;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use crate::engine::token_pipe::TokenPipe;
 use crate::engine::{Report, RunCtx};
@@ -57,6 +58,14 @@ pub struct CommandJob {
     pub env: Vec<(String, String)>,
     /// Where each run writes its log.
     pub log: PathBuf,
+    /// Its own time limit (a `jobdeck.toml`'s `timeout`), over the session's `--timeout`.
+    pub timeout: Option<Duration>,
+    /// How many times a failed run is run again (a `jobdeck.toml`'s `retries`), over the
+    /// session's `--retries`.
+    pub retries: Option<u32>,
+    /// Absolute glob patterns of the files whose change re-runs it in watch mode (a
+    /// `jobdeck.toml`'s `watch`).
+    pub watch: Vec<String>,
 }
 
 impl CommandJob {
@@ -67,6 +76,9 @@ impl CommandJob {
             cwd: None,
             env: Vec::new(),
             log,
+            timeout: None,
+            retries: None,
+            watch: Vec::new(),
         }
     }
 
