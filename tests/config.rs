@@ -216,3 +216,43 @@ deps = ["greet"]
     // An argv is no shell line: its words reach the program as they are written.
     assert_eq!(read("argv.txt"), "one two|$HOME|1|");
 }
+
+#[test]
+fn a_jobs_own_timeout_wins_over_the_sessions() {
+    let temp = TempDir::new("config-timeout");
+    std::fs::write(
+        temp.join("jobdeck.toml"),
+        r#"
+[jobs.patient]
+cmd = "sleep 1"
+timeout = 600
+
+[jobs.hasty]
+cmd = "sleep 600"
+timeout = 0.5
+
+[jobs.plain]
+cmd = "sleep 600"
+"#,
+    )
+    .expect("write jobdeck.toml");
+    let run = run_in(temp.path(), &["--json", "--timeout", "0.5", "-j", "3"]);
+    assert_eq!(run.code(), 1, "{run:?}");
+    let finished: BTreeMap<String, serde_json::Value> = run
+        .json()
+        .into_iter()
+        .filter(|event| event["event"] == "finished")
+        .map(|event| (event["job"].as_str().expect("job").to_string(), event))
+        .collect();
+    assert_eq!(finished["patient"]["status"], "ok", "{finished:?}");
+    assert_eq!(finished["hasty"]["status"], "timeout");
+    assert_eq!(
+        finished["hasty"]["error"],
+        "timed out after 0.5 s (its timeout in jobdeck.toml)"
+    );
+    assert_eq!(finished["plain"]["status"], "timeout");
+    assert_eq!(
+        finished["plain"]["error"],
+        "timed out after 0.5 s (--timeout)"
+    );
+}

@@ -205,11 +205,15 @@ impl Driver {
     pub fn apply(&self, effect: Effect) -> Option<Followup> {
         match effect {
             Effect::Start { job, run } => {
-                let task = self.jobs.borrow()[job.0 as usize].task();
+                let (task, timeout) = {
+                    let jobs = self.jobs.borrow();
+                    let planned = &jobs[job.0 as usize];
+                    (planned.task(), planned.spec.timeout(self.timeout))
+                };
                 self.engine.submit(WorkItem {
                     job,
                     run,
-                    timeout: self.timeout,
+                    timeout,
                     task,
                 });
                 None

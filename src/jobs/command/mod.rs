@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use crate::engine::ending::{Voice, describe};
 use crate::engine::token_pipe::TokenPipe;
-use crate::engine::{Report, RunCtx};
+use crate::engine::{Outcome, Report, RunCtx};
 use crate::jobs::process_job::ProcessJob;
 use crate::jobs::{JobKind, JobSpec, Kind, Tone, Tool, Work};
 
@@ -125,14 +126,20 @@ impl Work for CommandJob {
         let _joined = join_jobserver(&mut command, ctx);
         let folder = self.cwd.clone();
         let first = move |log: &Path| first_error(log, folder.as_deref());
-        ProcessJob {
+        let mut report = ProcessJob {
             command,
             log: &self.log,
             tool: "the command",
             install: INSTALL,
             first_error: &first,
         }
-        .run(ctx)
+        .run(ctx);
+        // The engine's words would name --timeout, which did not set this limit.
+        if self.timeout.is_some() && report.outcome == Outcome::TimedOut && report.error.is_none() {
+            report.error = describe(&report.outcome, ctx.timeout(), Voice::Log)
+                .map(|ending| format!("{ending} (its timeout in jobdeck.toml)"));
+        }
+        report
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -141,6 +148,10 @@ impl Work for CommandJob {
 
     fn source(&self) -> Option<&Path> {
         self.cwd.as_deref()
+    }
+
+    fn timeout(&self) -> Option<Duration> {
+        self.timeout
     }
 
     fn tool(&self) -> Option<Tool> {
