@@ -281,6 +281,12 @@ pub trait Work: fmt::Debug + Send + Sync + 'static {
     fn timeout(&self) -> Option<Duration> {
         None
     }
+
+    /// How many times a failed run of it is run again, over the session's `--retries` (a
+    /// `jobdeck.toml` job's `retries`); `None` leaves it to the session.
+    fn retries(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// Something of a kind's that the session shares among its jobs and that warns as it goes
@@ -380,6 +386,11 @@ impl JobSpec {
     /// The time limit of one run: its own, else the session's `session` (`--timeout`).
     pub fn timeout(&self, session: Option<Duration>) -> Option<Duration> {
         self.0.timeout().or(session)
+    }
+
+    /// How many times a failed run is run again: its own count, else the session's.
+    pub fn retries(&self, session: u32) -> u32 {
+        self.0.retries().unwrap_or(session)
     }
 
     /// The engine task for one run of this job.

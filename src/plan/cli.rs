@@ -133,6 +133,16 @@ pub struct Args {
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub timeout: Option<Duration>,
 
+    /// Run a failed job again, up to N more times (a jobdeck.toml job's own `retries` wins);
+    /// a job that passes on a retry ends `flaky`.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub retries: u32,
+
+    /// With --retries: a job that passed only on a retry (`flaky`) fails the session (exit
+    /// 1); without, it counts as passing.
+    #[arg(long)]
+    pub flaky_fails: bool,
+
     /// Put CMD ARGS in front of every configure, build and test command (split like a shell
     /// splits words, without running one), e.g. "srun --ntasks=1 --quiet --input=none --".
     /// -j may then exceed the CPUs.
@@ -261,6 +271,8 @@ impl Args {
             paused: self.paused,
             watch: self.watch,
             timeout: self.timeout,
+            retries: self.retries,
+            flaky_fails: self.flaky_fails,
             launcher,
             nice: self.nice,
             cmake_projects: !self.no_cmake && self.commands.is_none(),

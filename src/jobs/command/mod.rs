@@ -154,6 +154,10 @@ impl Work for CommandJob {
         self.timeout
     }
 
+    fn retries(&self) -> Option<u32> {
+        self.retries
+    }
+
     fn tool(&self) -> Option<Tool> {
         let program = match &self.program {
             Program::Shell(_) => OsString::from("sh"),
