@@ -10,6 +10,10 @@ use crate::jobs::{JobKind, Stage};
 /// Lines of output kept in memory per job; the log file has all of them.
 pub const OUTPUT_TAIL: usize = 2000;
 
+/// Lines of a failed attempt's output kept for the reports (its log is rotated away by the
+/// next attempt's).
+pub const ATTEMPT_TAIL: usize = 30;
+
 /// Where a job is in its life. Each job is in exactly one state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum JobState {
@@ -23,6 +27,9 @@ pub enum JobState {
     Cancelling,
     /// Succeeded.
     Ok,
+    /// Succeeded on a retry, after failed attempts (`--retries`, a `jobdeck.toml`'s
+    /// `retries`). Passing, unless `--flaky-fails`.
+    Flaky,
     /// Failed, could not start, or panicked.
     Failed,
     /// Cancelled before or while running.
@@ -35,11 +42,12 @@ pub enum JobState {
 
 impl JobState {
     /// Every state, in the order the header lists them.
-    pub const ALL: [JobState; 8] = [
+    pub const ALL: [JobState; 9] = [
         JobState::Queued,
         JobState::Running,
         JobState::Cancelling,
         JobState::Ok,
+        JobState::Flaky,
         JobState::Failed,
         JobState::Cancelled,
         JobState::Timeout,
@@ -54,6 +62,7 @@ impl JobState {
             JobState::Running => "running",
             JobState::Cancelling => "cancelling",
             JobState::Ok => "ok",
+            JobState::Flaky => "flaky",
             JobState::Failed => "failed",
             JobState::Cancelled => "cancelled",
             JobState::Timeout => "timeout",
@@ -73,6 +82,11 @@ impl JobState {
         }
     }
 
+    /// Whether the job passed, on its first attempt or on a retry.
+    pub fn is_passing(self) -> bool {
+        matches!(self, JobState::Ok | JobState::Flaky)
+    }
+
     /// Whether the job has a run that has not finished (dispatched, running or cancelling).
     pub fn is_active(self) -> bool {
         matches!(
@@ -86,6 +100,7 @@ impl JobState {
         matches!(
             self,
             JobState::Ok
+                | JobState::Flaky
                 | JobState::Failed
                 | JobState::Cancelled
                 | JobState::Timeout
@@ -221,6 +236,22 @@ pub struct JobRow {
     pub compilers: Option<usize>,
     /// Whether the run handed to the engine waits for memory to start (`--mem-free`).
     pub waiting_for_memory: bool,
+    /// How many times a failed run is run again (`--retries`, a job's own `retries`).
+    pub retries: u32,
+    /// The failed attempts of this job since it was last queued by hand, oldest first: its
+    /// retries so far.
+    pub failed_attempts: Vec<FailedAttempt>,
+}
+
+/// An attempt of a job that failed and was retried.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailedAttempt {
+    /// Which attempt it was: 1 for the first.
+    pub attempt: u32,
+    /// What it left.
+    pub result: RunResult,
+    /// The end of its output (at most [`ATTEMPT_TAIL`] lines).
+    pub output: Vec<String>,
 }
 
 impl JobRow {
@@ -248,6 +279,8 @@ impl JobRow {
             command: None,
             compilers: None,
             waiting_for_memory: false,
+            retries: 0,
+            failed_attempts: Vec::new(),
         }
     }
 
@@ -256,8 +289,38 @@ impl JobRow {
         label(&self.name, self.stage)
     }
 
-    /// Resets the row for a new run with id `run`, keeping the name, kind and log path.
+    /// Resets the row for a new run with id `run`, keeping the name, kind and log path: a
+    /// fresh start, with all its retries again.
     pub fn requeue(&mut self, run: RunId) {
+        self.failed_attempts.clear();
+        self.next_attempt(run);
+    }
+
+    /// Whether the end of the current run, `finished`, is a failure to try again: it failed
+    /// or timed out (not cancelled, nor a program that could not start), and retries are
+    /// left.
+    pub fn is_retried_after(&self, finished: &Finished) -> bool {
+        matches!(finished.outcome, Outcome::Failed { .. } | Outcome::TimedOut)
+            && u32::try_from(self.failed_attempts.len()).unwrap_or(u32::MAX) < self.retries
+    }
+
+    /// Keeps the failed current run, `finished`, as an attempt and queues the job again as
+    /// run `run`.
+    pub fn retry(&mut self, run: RunId, finished: Finished) {
+        let skip = self.output.lines().len().saturating_sub(ATTEMPT_TAIL);
+        let output = self.output.lines().iter().skip(skip).cloned().collect();
+        if finished.log.is_some() {
+            self.log.clone_from(&finished.log);
+        }
+        self.failed_attempts.push(FailedAttempt {
+            attempt: self.runs,
+            result: RunResult::from(finished),
+            output,
+        });
+        self.next_attempt(run);
+    }
+
+    fn next_attempt(&mut self, run: RunId) {
         self.state = JobState::Queued;
         self.run = run;
         self.runs += 1;
@@ -294,7 +357,10 @@ impl JobRow {
     pub fn finish(&mut self, finished: Finished) {
         self.compilers = None;
         self.waiting_for_memory = false;
-        self.state = JobState::from_outcome(&finished.outcome);
+        self.state = match JobState::from_outcome(&finished.outcome) {
+            JobState::Ok if !self.failed_attempts.is_empty() => JobState::Flaky,
+            state => state,
+        };
         if finished.log.is_some() {
             self.log.clone_from(&finished.log);
         }

@@ -46,6 +46,8 @@ pub struct Model {
     /// Whether some job is a stage after a configure.
     pub(super) has_stages: bool,
     pub(super) force_quits: u32,
+    /// Whether a job that passed only on a retry fails the session (`--flaky-fails`).
+    pub(super) flaky_fails: bool,
     /// What happened to runs since the loop last asked (see `take_news`).
     pub(super) news: Vec<News>,
 }
@@ -75,6 +77,7 @@ impl Model {
             dirty: true,
             has_stages: false,
             force_quits: 0,
+            flaky_fails: false,
             news: Vec::new(),
         };
         for (index, node) in nodes.into_iter().enumerate() {
@@ -112,6 +115,24 @@ impl Model {
         for (row, source) in self.jobs.iter_mut().zip(sources) {
             row.source = source;
         }
+        self
+    }
+
+    /// How many times each job's failed run is run again, in job order (`--retries`, a
+    /// job's own `retries`).
+    #[must_use]
+    pub fn with_retries(mut self, retries: impl IntoIterator<Item = u32>) -> Self {
+        for (row, retries) in self.jobs.iter_mut().zip(retries) {
+            row.retries = retries;
+        }
+        self
+    }
+
+    /// Whether a job that passed only on a retry (`flaky`) fails the session
+    /// (`--flaky-fails`); it passes without.
+    #[must_use]
+    pub fn with_flaky_fails(mut self, fails: bool) -> Self {
+        self.flaky_fails = fails;
         self
     }
 

@@ -52,7 +52,8 @@ fn state_rank(state: JobState) -> u8 {
         JobState::Cancelled => 4,
         JobState::Dispatched | JobState::Queued => 5,
         JobState::Skipped => 6,
-        JobState::Ok => 7,
+        JobState::Flaky => 7,
+        JobState::Ok => 8,
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{JobRow, JobState, RunResult};
+use super::{FailedAttempt, JobRow, JobState, RunResult};
 use crate::engine::Detail;
 use crate::engine::{JobId, RunId, WorkerId};
 use crate::jobs::{JobKind, Stage};
@@ -43,6 +43,8 @@ pub struct RunRecord {
     pub detail: Option<Detail>,
     /// Which run of the job in this session: 1 for the first, then 2, 3, …
     pub attempt: u32,
+    /// The failed attempts that were retried before this run, oldest first.
+    pub failed_attempts: Vec<FailedAttempt>,
     /// When the snapshot was taken, since the session started.
     pub at: Duration,
 }
@@ -91,6 +93,7 @@ impl RunRecord {
             }),
             detail: row.detail.clone(),
             attempt: row.runs,
+            failed_attempts: row.failed_attempts.clone(),
             at,
         }
     }

@@ -29,8 +29,10 @@ pub struct Counts {
     pub running: usize,
     /// Being cancelled.
     pub cancelling: usize,
-    /// Succeeded.
+    /// Succeeded, on the first attempt or on a retry: `flaky` of them on a retry.
     pub ok: usize,
+    /// Succeeded on a retry (counted in `ok` too).
+    pub flaky: usize,
     /// Failed.
     pub failed: usize,
     /// Cancelled.
@@ -48,7 +50,8 @@ impl Counts {
             JobState::Queued | JobState::Dispatched => self.queued,
             JobState::Running => self.running,
             JobState::Cancelling => self.cancelling,
-            JobState::Ok => self.ok,
+            JobState::Ok => self.ok - self.flaky,
+            JobState::Flaky => self.flaky,
             JobState::Failed => self.failed,
             JobState::Cancelled => self.cancelled,
             JobState::Timeout => self.timeout,
@@ -105,8 +108,14 @@ impl Summary {
         } else {
             String::new()
         };
+        // Only sessions with retries can have flaky jobs: the others keep their line too.
+        let flaky = if c.flaky > 0 {
+            format!(" ({} flaky)", c.flaky)
+        } else {
+            String::new()
+        };
         format!(
-            "{}{} jobs: {} ok, {} failed, {} cancelled, {} timeout{skipped} in {:.2}s; \
+            "{}{} jobs: {} ok{flaky}, {} failed, {} cancelled, {} timeout{skipped} in {:.2}s; \
              speed-up {:.2}x, efficiency {:.0}% on {} worker{}, cpu {:.2}s",
             if interrupted { "interrupted: " } else { "" },
             c.total(),
@@ -138,6 +147,10 @@ impl Model {
                 JobState::Running => &mut counts.running,
                 JobState::Cancelling => &mut counts.cancelling,
                 JobState::Ok => &mut counts.ok,
+                JobState::Flaky => {
+                    counts.ok += 1;
+                    &mut counts.flaky
+                }
                 JobState::Failed => &mut counts.failed,
                 JobState::Cancelled => &mut counts.cancelled,
                 JobState::Timeout => &mut counts.timeout,
@@ -150,10 +163,13 @@ impl Model {
 
     /// Whether every job succeeded, the toolchain probes aside: a probe is jobdeck's own
     /// helper, and when it fails its configures run unseeded and decide the session's end.
+    /// A job that passed on a retry succeeded, unless `--flaky-fails`.
     pub fn all_own_jobs_succeeded(&self) -> bool {
-        self.jobs
-            .iter()
-            .all(|row| !row.kind.failure_fails_session() || row.state == JobState::Ok)
+        self.jobs.iter().all(|row| {
+            !row.kind.failure_fails_session()
+                || row.state == JobState::Ok
+                || (row.state == JobState::Flaky && !self.flaky_fails)
+        })
     }
 
     /// Workers with a run on them right now.

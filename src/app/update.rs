@@ -96,9 +96,14 @@ impl Model {
             self.activity.started(*worker, job, run, self.now);
         }
         let mut skipped = Vec::new();
+        let mut retry = None;
         if let EventKind::Finished(finished) = &kind {
             let succeeded = matches!(finished.outcome, Outcome::Succeeded);
-            skipped = self.scheduler.finished(job, run, succeeded).skipped;
+            if is_current && !self.quitting && self.job(job).is_retried_after(finished) {
+                retry = Some(self.scheduler.retry(job, run));
+            } else {
+                skipped = self.scheduler.finished(job, run, succeeded).skipped;
+            }
             let state = JobState::from_outcome(&finished.outcome);
             let (elapsed, cpu) = (finished.elapsed, finished.cpu);
             self.activity.finished(run, elapsed, cpu, state, self.now);
@@ -108,7 +113,15 @@ impl Model {
             self.dirty = true;
             let started = matches!(kind, EventKind::Started { .. });
             let finished = matches!(kind, EventKind::Finished(_));
-            self.apply_current_run_event(job, kind);
+            match (retry, kind) {
+                (Some(next), EventKind::Finished(failed)) => {
+                    self.row_mut(job).retry(next, failed);
+                    self.note_row_changed(job.0 as usize);
+                    self.follow_running();
+                    return self.dispatch_or_exit();
+                }
+                (_, kind) => self.apply_current_run_event(job, kind),
+            }
             if started {
                 let record = self.record(job);
                 self.news.push(News::Started(record));

@@ -12,6 +12,7 @@ use std::any::Any;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::engine::{Report, RunCtx, Task};
 
@@ -274,6 +275,18 @@ pub trait Work: fmt::Debug + Send + Sync + 'static {
     fn needs_memory(&self) -> bool {
         false
     }
+
+    /// Its own time limit for one run, over the session's `--timeout` (a `jobdeck.toml`
+    /// job's `timeout`); `None` leaves it to the session.
+    fn timeout(&self) -> Option<Duration> {
+        None
+    }
+
+    /// How many times a failed run of it is run again, over the session's `--retries` (a
+    /// `jobdeck.toml` job's `retries`); `None` leaves it to the session.
+    fn retries(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// Something of a kind's that the session shares among its jobs and that warns as it goes
@@ -368,6 +381,16 @@ impl JobSpec {
     /// Whether it waits for free memory under `--mem-free`.
     pub fn needs_memory(&self) -> bool {
         self.0.needs_memory()
+    }
+
+    /// The time limit of one run: its own, else the session's `session` (`--timeout`).
+    pub fn timeout(&self, session: Option<Duration>) -> Option<Duration> {
+        self.0.timeout().or(session)
+    }
+
+    /// How many times a failed run is run again: its own count, else the session's.
+    pub fn retries(&self, session: u32) -> u32 {
+        self.0.retries().unwrap_or(session)
     }
 
     /// The engine task for one run of this job.

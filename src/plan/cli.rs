@@ -10,7 +10,7 @@ use clap::Parser;
 use crate::engine::MAX_WORKERS;
 use crate::jobs::cmake::Step as Stage;
 use crate::jobs::pseudowords::{self, MAX_WORD_TASKS};
-use crate::plan::commands::{CommandsRequest, Template, template};
+use crate::plan::commands::{CommandsRequest, Template, config, template};
 use crate::plan::{
     DEFAULT_WORDS_PER_TASK, LauncherRequest, Order, Plan, PlanRequest, Reports, StartupError,
     pipeline_through,
@@ -52,6 +52,11 @@ pub struct Args {
     /// stdin; blank lines and `#` comments are skipped).
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Option<PathBuf>,
+
+    /// With `jobdeck run`: the jobdeck.toml to read (named jobs with their dependencies, see
+    /// docs/config.md) [default: ./jobdeck.toml when no command and no -f is given].
+    #[arg(long, value_name = "FILE", conflicts_with = "file")]
+    pub config: Option<PathBuf>,
 
     /// Number of worker threads, 1 to 1024 [default: the number of CPUs].
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_JOBS))]
@@ -127,6 +132,16 @@ pub struct Args {
     /// Kill a job that runs longer than SECS seconds; it ends as `timeout`.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub timeout: Option<Duration>,
+
+    /// Run a failed job again, up to N more times (a jobdeck.toml job's own `retries` wins);
+    /// a job that passes on a retry ends `flaky`.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub retries: u32,
+
+    /// With --retries: a job that passed only on a retry (`flaky`) fails the session (exit
+    /// 1); without, it counts as passing.
+    #[arg(long)]
+    pub flaky_fails: bool,
 
     /// Put CMD ARGS in front of every configure, build and test command (split like a shell
     /// splits words, without running one), e.g. "srun --ntasks=1 --quiet --input=none --".
@@ -256,6 +271,8 @@ impl Args {
             paused: self.paused,
             watch: self.watch,
             timeout: self.timeout,
+            retries: self.retries,
+            flaky_fails: self.flaky_fails,
             launcher,
             nice: self.nice,
             cmake_projects: !self.no_cmake && self.commands.is_none(),
@@ -313,19 +330,32 @@ impl Args {
             })
             .collect::<Result<_, _>>()?;
         args.commands = Some(match (&args.file, words.is_empty()) {
+            (_, false) if args.config.is_some() => {
+                return Err(RunError::Other(
+                    "jobdeck run takes either --config FILE or a command after `--`, not both"
+                        .into(),
+                ));
+            }
             (Some(file), true) => CommandsRequest::File(file.clone()),
             (Some(_), false) => {
                 return Err(RunError::Other(
                     "jobdeck run takes either -f FILE or a command after `--`, not both".into(),
                 ));
             }
-            (None, true) => {
-                return Err(RunError::Other(
-                    "jobdeck run needs commands: `jobdeck run [OPTIONS] -- CMD ARGS… ::: A B` \
-                     or `jobdeck run [OPTIONS] -f FILE`"
-                        .into(),
-                ));
-            }
+            (None, true) => match &args.config {
+                Some(config) => CommandsRequest::Config(config.clone()),
+                None if std::path::Path::new(config::DEFAULT_FILE).exists() => {
+                    CommandsRequest::Config(PathBuf::from(config::DEFAULT_FILE))
+                }
+                None => {
+                    return Err(RunError::Other(
+                        "jobdeck run needs commands: `jobdeck run [OPTIONS] -- CMD ARGS… ::: A \
+                         B`, `jobdeck run [OPTIONS] -f FILE`, or a jobdeck.toml (in this \
+                         folder, or --config FILE)"
+                            .into(),
+                    ));
+                }
+            },
             (None, false) => CommandsRequest::Template(
                 Template::parse(&words, &mut |path| template::read_source(path))
                     .map_err(RunError::Other)?,

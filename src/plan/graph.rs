@@ -67,7 +67,8 @@ pub(super) fn rerun_failed(jobs: Vec<Job>, last: &LastRuns) -> Vec<Job> {
         let after_recorded = job.deps.iter().any(|&dep| status(&jobs[dep]).is_some());
         let keep = after_kept
             || match own.as_deref() {
-                Some("ok") => false,
+                // A flaky job passed, on a retry.
+                Some("ok" | "flaky") => false,
                 Some(_) => true,
                 None => after_recorded,
             };

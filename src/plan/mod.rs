@@ -41,6 +41,10 @@ pub struct Plan {
     pub workers: usize,
     /// Per-run time limit.
     pub timeout: Option<Duration>,
+    /// Times a failed run is run again (`--retries`), for a job without its own `retries`.
+    pub retries: u32,
+    /// Whether a job that passed only on a retry fails the session (`--flaky-fails`).
+    pub flaky_fails: bool,
     /// Niceness for the workers (with a launcher, the launcher's business: see `launcher`).
     pub nice: Option<i32>,
     /// The prefix every process job runs through (`--launcher`, `--slurm`).
@@ -130,6 +134,10 @@ pub struct PlanRequest {
     pub watch: bool,
     /// Per-run time limit.
     pub timeout: Option<Duration>,
+    /// Times a failed run is run again.
+    pub retries: u32,
+    /// Whether a pass on a retry fails the session.
+    pub flaky_fails: bool,
     /// The prefix every process job runs through.
     pub launcher: LauncherRequest,
     /// Niceness for the jobs.
@@ -302,18 +310,14 @@ impl PlanRequest {
         if !self.list {
             jobs = probes::with_probes(jobs, &log_dir);
         }
-        let expected = jobs
-            .iter()
-            .map(|job| match self.order {
-                Order::Longest => last.durations.get(&key(job)).copied(),
-                Order::Name => None,
-            })
-            .collect();
+        let expected = self.expected(&jobs, &last);
         Ok(Plan {
             jobs,
             expected,
             workers,
             timeout: self.timeout,
+            retries: self.retries,
+            flaky_fails: self.flaky_fails,
             nice: self.nice,
             slots: self.build_jobs.is_none() && launcher.is_none(),
             memory: self.mem_free.map(crate::engine::memory::MemoryGate::new),
@@ -332,6 +336,20 @@ impl PlanRequest {
             demo: self.demo,
             list: self.list,
         })
+    }
+
+    /// How long each job is expected to take, from the history (none with `--order name`).
+    fn expected(
+        &self,
+        jobs: &[Job],
+        last: &crate::records::history::LastRuns,
+    ) -> Vec<Option<Duration>> {
+        jobs.iter()
+            .map(|job| match self.order {
+                Order::Longest => last.durations.get(&key(job)).copied(),
+                Order::Name => None,
+            })
+            .collect()
     }
 
     /// The trace file asked for, absolute, and checked to be a file outside jobdeck's folder

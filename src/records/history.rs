@@ -331,7 +331,7 @@ impl HistoryRecord {
     /// What the planner needs of it: the status, the duration of a run that ran to an end of
     /// its own, the options.
     pub fn last_run(self) -> LastRun {
-        let ran_to_an_end = matches!(self.status.as_str(), "ok" | "failed" | "timeout");
+        let ran_to_an_end = matches!(self.status.as_str(), "ok" | "flaky" | "failed" | "timeout");
         LastRun {
             duration: self
                 .duration_ms

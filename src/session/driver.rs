@@ -105,6 +105,11 @@ impl Driver {
             .iter()
             .map(|job| job.spec.source().map(Path::to_path_buf))
             .collect();
+        let retries: Vec<u32> = plan
+            .jobs
+            .iter()
+            .map(|job| job.spec.retries(plan.retries))
+            .collect();
         let (mut driver, events) = Self::new(plan.jobs, &config, plan.timeout)?;
         driver.warners = warners;
         driver.written = plan.written_folders;
@@ -116,7 +121,9 @@ impl Driver {
             .starting_paused(plan.paused)
             .with_nice(plan.nice)
             .with_slot_pool(plan.slots)
-            .with_launcher(launcher_word);
+            .with_launcher(launcher_word)
+            .with_retries(retries)
+            .with_flaky_fails(plan.flaky_fails);
         Ok((driver, events, model))
     }
 
@@ -205,11 +212,15 @@ impl Driver {
     pub fn apply(&self, effect: Effect) -> Option<Followup> {
         match effect {
             Effect::Start { job, run } => {
-                let task = self.jobs.borrow()[job.0 as usize].task();
+                let (task, timeout) = {
+                    let jobs = self.jobs.borrow();
+                    let planned = &jobs[job.0 as usize];
+                    (planned.task(), planned.spec.timeout(self.timeout))
+                };
                 self.engine.submit(WorkItem {
                     job,
                     run,
-                    timeout: self.timeout,
+                    timeout,
                     task,
                 });
                 None

@@ -65,6 +65,7 @@ impl<W: Write> Reporter for Recap<W> {
             self.width,
         )
         .into_iter()
+        .chain(flaky(model, self.width))
         .chain(std::iter::once(ending.summary.line(ending.interrupted)));
         // Not `println!`: it panics when stdout is a closed pipe.
         lines
@@ -97,15 +98,7 @@ pub fn recap(
     if listed.is_empty() {
         return Vec::new();
     }
-    let fit = |line: String| match width {
-        Some(width) if line.chars().count() > width => {
-            line.chars()
-                .take(width.saturating_sub(1))
-                .collect::<String>()
-                + "…"
-        }
-        _ => line,
-    };
+    let fit = |line: String| fit(line, width);
     let mut lines = vec![format!("did not succeed ({}):", listed.len())];
     for record in listed.iter().take(LISTED) {
         let error = record.error.as_deref().unwrap_or_default();
@@ -146,6 +139,56 @@ pub fn recap(
         lines.push(clean(&format!("re-run them: {command}")));
     }
     lines
+}
+
+/// The jobs that passed only on a retry, each with its attempts and the first failure's
+/// error, one line each (cut to `width` columns if given). Empty when none did.
+pub fn flaky(model: &Model, width: Option<usize>) -> Vec<String> {
+    let flaky: Vec<&crate::app::JobRow> = model
+        .jobs
+        .iter()
+        .filter(|row| row.state == JobState::Flaky)
+        .collect();
+    if flaky.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![format!("passed on a retry ({}):", flaky.len())];
+    for row in flaky.iter().take(LISTED) {
+        let name = if model.has_stages() {
+            row.label()
+        } else {
+            row.name.clone()
+        };
+        let first = row
+            .failed_attempts
+            .first()
+            .and_then(|attempt| attempt.result.error.as_deref())
+            .unwrap_or_default();
+        let line = format!(
+            "  {:<9} {name}  attempt {} of {}; attempt 1: {first}",
+            JobState::Flaky.word(),
+            row.runs,
+            row.retries + 1
+        );
+        lines.push(fit(clean(&line), width));
+    }
+    if flaky.len() > LISTED {
+        lines.push(format!("  … and {} more", flaky.len() - LISTED));
+    }
+    lines
+}
+
+/// `line` cut to `width` columns, with an ellipsis, if given and longer.
+fn fit(line: String, width: Option<usize>) -> String {
+    match width {
+        Some(width) if line.chars().count() > width => {
+            line.chars()
+                .take(width.saturating_sub(1))
+                .collect::<String>()
+                + "…"
+        }
+        _ => line,
+    }
 }
 
 /// One line, its control characters escaped as the plain lines' are.

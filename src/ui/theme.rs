@@ -34,6 +34,7 @@ impl Theme {
             JobState::Running => self.pick(s.cyan().bold(), s.bold()),
             JobState::Cancelling => self.pick(s.magenta(), s.italic()),
             JobState::Ok => self.pick(s.green(), s),
+            JobState::Flaky => self.pick(s.light_yellow(), s.italic()),
             JobState::Failed => self.pick(s.red().bold(), s.bold().underlined()),
             JobState::Cancelled => self.pick(s.yellow(), s.dim()),
             JobState::Timeout => self.pick(s.light_red(), s.bold()),
@@ -113,7 +114,7 @@ impl Theme {
             JobState::Failed => '×',
             JobState::Timeout => '⧗',
             JobState::Cancelled | JobState::Skipped => '░',
-            JobState::Ok | JobState::Queued => '█',
+            JobState::Ok | JobState::Flaky | JobState::Queued => '█',
         }
     }
 

@@ -366,6 +366,14 @@ impl Scheduler {
         }
     }
 
+    /// `run` of `job`, its current run, failed and is tried again: the job is queued as the
+    /// returned new run, and the jobs waiting on it go on waiting.
+    pub fn retry(&mut self, job: JobId, run: RunId) -> RunId {
+        self.unstarted.remove(&run);
+        self.in_flight.remove(&run);
+        self.queue(job)
+    }
+
     /// Ends a queued job without running it (cancelled): its dependants are skipped, which
     /// are returned as `Ended::skipped` is. Does nothing to a job that is not queued.
     pub fn cancel_queued(&mut self, job: JobId) -> Vec<(JobId, JobId)> {

@@ -6,6 +6,7 @@ mod dispatch;
 mod graph;
 mod log_pane;
 mod projects;
+mod retries;
 mod selection;
 
 use std::path::PathBuf;

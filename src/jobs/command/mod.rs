@@ -10,9 +10,11 @@ use std::any::Any;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
+use crate::engine::ending::{Voice, describe};
 use crate::engine::token_pipe::TokenPipe;
-use crate::engine::{Report, RunCtx};
+use crate::engine::{Outcome, Report, RunCtx};
 use crate::jobs::process_job::ProcessJob;
 use crate::jobs::{JobKind, JobSpec, Kind, Tone, Tool, Work};
 
@@ -57,6 +59,14 @@ pub struct CommandJob {
     pub env: Vec<(String, String)>,
     /// Where each run writes its log.
     pub log: PathBuf,
+    /// Its own time limit (a `jobdeck.toml`'s `timeout`), over the session's `--timeout`.
+    pub timeout: Option<Duration>,
+    /// How many times a failed run is run again (a `jobdeck.toml`'s `retries`), over the
+    /// session's `--retries`.
+    pub retries: Option<u32>,
+    /// Absolute glob patterns of the files whose change re-runs it in watch mode (a
+    /// `jobdeck.toml`'s `watch`).
+    pub watch: Vec<String>,
 }
 
 impl CommandJob {
@@ -67,6 +77,9 @@ impl CommandJob {
             cwd: None,
             env: Vec::new(),
             log,
+            timeout: None,
+            retries: None,
+            watch: Vec::new(),
         }
     }
 
@@ -113,14 +126,20 @@ impl Work for CommandJob {
         let _joined = join_jobserver(&mut command, ctx);
         let folder = self.cwd.clone();
         let first = move |log: &Path| first_error(log, folder.as_deref());
-        ProcessJob {
+        let mut report = ProcessJob {
             command,
             log: &self.log,
             tool: "the command",
             install: INSTALL,
             first_error: &first,
         }
-        .run(ctx)
+        .run(ctx);
+        // The engine's words would name --timeout, which did not set this limit.
+        if self.timeout.is_some() && report.outcome == Outcome::TimedOut && report.error.is_none() {
+            report.error = describe(&report.outcome, ctx.timeout(), Voice::Log)
+                .map(|ending| format!("{ending} (its timeout in jobdeck.toml)"));
+        }
+        report
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -129,6 +148,14 @@ impl Work for CommandJob {
 
     fn source(&self) -> Option<&Path> {
         self.cwd.as_deref()
+    }
+
+    fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    fn retries(&self) -> Option<u32> {
+        self.retries
     }
 
     fn tool(&self) -> Option<Tool> {

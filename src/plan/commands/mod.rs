@@ -1,6 +1,7 @@
 //! `jobdeck run`: command jobs from a GNU parallel template, a file of command lines, or a
 //! `jobdeck.toml`. Each becomes a job of the command kind (`jobs::command`).
 
+pub mod config;
 pub mod template;
 
 use std::path::{Path, PathBuf};
@@ -17,10 +18,16 @@ pub enum CommandsRequest {
     Template(Template),
     /// A file of command lines, one per line (`-f FILE`; `-` is stdin), each run by `sh -c`.
     File(PathBuf),
+    /// A `jobdeck.toml` (`./jobdeck.toml`, or `--config FILE`): named jobs with their
+    /// dependencies.
+    Config(PathBuf),
 }
 
 /// The jobs of `request`, each logged under `log_dir/run/<number>/`.
 pub fn jobs(request: &CommandsRequest, log_dir: &Path) -> Result<Vec<Job>, String> {
+    if let CommandsRequest::Config(path) = request {
+        return config_jobs(path, log_dir);
+    }
     let commands: Vec<(String, String)> = match request {
         CommandsRequest::Template(template) => template
             .fill()
@@ -31,6 +38,7 @@ pub fn jobs(request: &CommandsRequest, log_dir: &Path) -> Result<Vec<Job>, Strin
             .into_iter()
             .map(|line| (line.clone(), line))
             .collect(),
+        CommandsRequest::Config(_) => Vec::new(),
     };
     if commands.is_empty() {
         return Err("nothing to run: no commands were given".to_string());
@@ -46,6 +54,36 @@ pub fn jobs(request: &CommandsRequest, log_dir: &Path) -> Result<Vec<Job>, Strin
                 name,
                 spec: CommandJob::shell(line, folder.join("command.log")).spec(),
                 deps: Vec::new(),
+                after: Vec::new(),
+            }
+        })
+        .collect())
+}
+
+/// The jobs of a `jobdeck.toml`, with the dependencies it gives.
+fn config_jobs(path: &Path, log_dir: &Path) -> Result<Vec<Job>, String> {
+    let rows = config::rows(path)?;
+    if rows.is_empty() {
+        return Err(format!("nothing to run: {} has no jobs", path.display()));
+    }
+    let width = rows.len().to_string().len();
+    let names = unique_names(
+        rows.iter()
+            .map(|row| (row.name.clone(), String::new()))
+            .collect(),
+    );
+    Ok(rows
+        .into_iter()
+        .zip(names)
+        .enumerate()
+        .map(|(index, (row, (name, _)))| {
+            let folder = log_dir.join("run").join(format!("{:0width$}", index + 1));
+            let mut job = row.job;
+            job.log = folder.join("command.log");
+            Job {
+                name,
+                spec: job.spec(),
+                deps: row.deps,
                 after: Vec::new(),
             }
         })

@@ -129,7 +129,15 @@ fn summary_section(out: &mut String, summary: &Summary, interrupted: bool) {
         ("cpu", cpu, ""),
     ];
     out.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n<dl class=\"tiles\">\n");
-    for (name, value, class) in tiles {
+    // Only a session with retries can have flaky jobs (counted in `ok` too).
+    let flaky = (c.flaky > 0).then(|| ("flaky", c.flaky.to_string(), "flaky"));
+    let (first, rest) = tiles.split_at(2);
+    for (name, value, class) in first
+        .iter()
+        .cloned()
+        .chain(flaky)
+        .chain(rest.iter().cloned())
+    {
         let _ = writeln!(
             out,
             "<div class=\"tile {class}\"><dt>{name}</dt><dd>{}</dd></div>",

@@ -130,7 +130,8 @@ fn state_rank(state: JobState) -> usize {
         JobState::Timeout => 1,
         JobState::Cancelled => 2,
         JobState::Skipped => 3,
-        JobState::Ok => 5,
+        JobState::Flaky => 5,
+        JobState::Ok => 6,
         _ => 4,
     }
 }

@@ -9,12 +9,18 @@
 //! never ran (skipped, or cancelled before it started) is `<skipped>` with the reason. Times
 //! are in seconds. The layout is the one the Jenkins `JUnit` schema describes
 //! (`tests/junit.xsd`, which the tests validate against).
+//!
+//! A job run again after failing (`--retries`) adds the failed attempts as Maven Surefire
+//! and nextest write them, which that schema does not know: a job that passed on a retry is
+//! a passing case with a `<flakyFailure>` per failed attempt; one that never passed is a
+//! `<failure>` (its first attempt) with a `<rerunFailure>` per attempt after it.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use super::{JobReport, escape_attribute, escape_markup, record_tail, seconds};
-use crate::app::{JobState, Model, RunRecord};
+use crate::app::{JobState, Model, RunRecord, RunResult};
+use crate::engine::Outcome;
 use crate::jobs::SubVerdict;
 use crate::session::{Event, Problem, Reporter};
 
@@ -65,6 +71,18 @@ struct Case {
     name: String,
     seconds: f64,
     verdict: Verdict,
+    /// Failed attempts beside the verdict's: `<flakyFailure>` or `<rerunFailure>`.
+    attempts: Vec<Attempt>,
+}
+
+/// A failed attempt of a case that was run again.
+#[derive(Debug, Clone, PartialEq)]
+struct Attempt {
+    /// `flakyFailure` or `rerunFailure`.
+    element: &'static str,
+    kind: &'static str,
+    message: String,
+    output: String,
 }
 
 /// The whole session as `JUnit` XML.
@@ -135,12 +153,17 @@ fn write_case(xml: &mut String, suite: &str, case: &Case) {
         escape_attribute(&case.name),
         case.seconds
     );
+    if case.verdict == Verdict::Passed && case.attempts.is_empty() {
+        xml.push_str("/>\n");
+        return;
+    }
+    xml.push_str(">\n");
     match &case.verdict {
-        Verdict::Passed => xml.push_str("/>\n"),
+        Verdict::Passed => {}
         Verdict::Skipped(reason) => {
-            let _ = write!(
+            let _ = writeln!(
                 xml,
-                ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                "      <skipped message=\"{}\"/>",
                 escape_attribute(reason)
             );
         }
@@ -149,35 +172,51 @@ fn write_case(xml: &mut String, suite: &str, case: &Case) {
             message,
             text,
         } => {
-            let _ = write!(
+            let _ = writeln!(
                 xml,
-                ">\n      <failure message=\"{}\" type=\"{kind}\">{}</failure>\n    </testcase>\n",
+                "      <failure message=\"{}\" type=\"{kind}\">{}</failure>",
                 escape_attribute(message),
                 escape_markup(text)
             );
         }
         Verdict::Error { message, text } => {
-            let _ = write!(
+            let _ = writeln!(
                 xml,
-                ">\n      <error message=\"{}\" type=\"cancelled\">{}</error>\n    </testcase>\n",
+                "      <error message=\"{}\" type=\"cancelled\">{}</error>",
                 escape_attribute(message),
                 escape_markup(text)
             );
         }
     }
+    for attempt in &case.attempts {
+        let _ = writeln!(
+            xml,
+            "      <{element} message=\"{}\" type=\"{}\"><system-out>{}</system-out></{element}>",
+            escape_attribute(&attempt.message),
+            attempt.kind,
+            escape_markup(&attempt.output),
+            element = attempt.element,
+        );
+    }
+    xml.push_str("    </testcase>\n");
 }
 
 /// The cases of one job: its stage, or with ctest's file each test of a test stage.
 fn cases_of(job: &JobReport) -> Vec<Case> {
     let record = &job.record;
+    let (verdict, attempts) = verdict_and_attempts(record);
     let stage_case = Case {
         name: record
             .stage
             .map_or_else(|| record.name.clone(), |stage| stage.as_str().to_string()),
         seconds: record.elapsed.unwrap_or_default().as_secs_f64(),
-        verdict: verdict(record),
+        verdict,
+        attempts,
     };
-    let ran = matches!(record.state, JobState::Ok | JobState::Failed);
+    let ran = matches!(
+        record.state,
+        JobState::Ok | JobState::Flaky | JobState::Failed
+    );
     let tests = record
         .log
         .as_deref()
@@ -207,6 +246,7 @@ fn cases_of(job: &JobReport) -> Vec<Case> {
                 name: test.name,
                 seconds: test.seconds,
                 verdict,
+                attempts: Vec::new(),
             }
         })
         .collect();
@@ -221,11 +261,59 @@ fn cases_of(job: &JobReport) -> Vec<Case> {
     cases
 }
 
-/// The verdict of a stage's run.
+/// The verdict of a job's case, with its failed attempts if it was run again: flaky
+/// failures of a job that passed, or, for one that failed every time, its first attempt
+/// as the failure and the attempts after it as rerun failures (Surefire's layout).
+fn verdict_and_attempts(record: &RunRecord) -> (Verdict, Vec<Attempt>) {
+    let attempt = |element, result: &RunResult, output: String| Attempt {
+        element,
+        kind: match result.outcome {
+            Some(Outcome::TimedOut) => "timeout",
+            _ => "failed",
+        },
+        message: result.error.clone().unwrap_or_default(),
+        output,
+    };
+    let earlier = |element| {
+        record
+            .failed_attempts
+            .iter()
+            .map(move |failed| attempt(element, &failed.result, failed.output.join("\n")))
+    };
+    let last = verdict(record);
+    let Some(first) = record.failed_attempts.first() else {
+        return (last, Vec::new());
+    };
+    match last {
+        Verdict::Passed => (Verdict::Passed, earlier("flakyFailure").collect()),
+        Verdict::Failed {
+            kind,
+            message,
+            text,
+        } => {
+            let first_verdict = Verdict::Failed {
+                kind: attempt("", &first.result, String::new()).kind,
+                message: first.result.error.clone().unwrap_or_default(),
+                text: first.output.join("\n"),
+            };
+            let mut attempts: Vec<Attempt> = earlier("rerunFailure").skip(1).collect();
+            attempts.push(Attempt {
+                element: "rerunFailure",
+                kind,
+                message,
+                output: text,
+            });
+            (first_verdict, attempts)
+        }
+        other => (other, earlier("rerunFailure").collect()),
+    }
+}
+
+/// The verdict of a stage's last run.
 fn verdict(record: &RunRecord) -> Verdict {
     let message = || record.error.clone().unwrap_or_default();
     match record.state {
-        JobState::Ok => Verdict::Passed,
+        JobState::Ok | JobState::Flaky => Verdict::Passed,
         JobState::Failed | JobState::Timeout => Verdict::Failed {
             kind: record.state.word(),
             message: record

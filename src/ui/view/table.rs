@@ -205,9 +205,22 @@ fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
                 Some(code) => format!("exit code {code}"),
                 None => "failed".to_string(),
             });
+        let text = match row.failed_attempts.len() {
+            0 => text,
+            retried => format!("{} attempts: {text}", retried + 1),
+        };
         return Line::from(Span::styled(text, theme.error_text()));
     }
     let mut spans = Vec::new();
+    // A job being retried, or one that passed on a retry: which attempt this is.
+    if !row.failed_attempts.is_empty() {
+        let text = format!(
+            "attempt {} of {} ",
+            row.failed_attempts.len() + 1,
+            row.retries + 1
+        );
+        spans.push(Span::styled(text, theme.state(JobState::Flaky)));
+    }
     if row.state == JobState::Cancelling {
         spans.push(Span::styled("stopping… ", theme.state(row.state)));
     }

@@ -1,0 +1,258 @@
+//! `jobdeck run` with a `jobdeck.toml`: its mistakes refused before anything runs (file, line
+//! and key, exit 2), its dependencies, and each of `each`, `env`, `cwd` and an argv `cmd`
+//! reaching the commands. The real binary runs real `sh` commands in a temporary folder.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::{Run, TempDir, jobdeck, run_command};
+
+/// `jobdeck run ARGS…` started in `folder`, headless.
+fn run_in(folder: &Path, args: &[&str]) -> Run {
+    let mut command = jobdeck();
+    command
+        .current_dir(folder)
+        .arg("run")
+        .arg("--headless")
+        .args(args);
+    run_command(command)
+}
+
+/// Each job's last `finished` status in a `--json` run.
+fn statuses(run: &Run) -> BTreeMap<String, String> {
+    run.json()
+        .into_iter()
+        .filter(|event| event["event"] == "finished")
+        .map(|event| {
+            (
+                event["job"].as_str().expect("job").to_string(),
+                event["status"].as_str().expect("status").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn toml_mistakes_name_the_file_line_and_key_and_nothing_runs() {
+    let cases = [
+        (
+            "unknown key",
+            "[jobs.a]\ncmd = \"touch ran\"\ntimout = 3\n",
+            "jobdeck.toml:3: jobs.a.timout: unknown field `timout`",
+        ),
+        (
+            "wrong type",
+            "[jobs.a]\ncmd = \"touch ran\"\n\nretries = \"two\"\n",
+            "jobdeck.toml:4: jobs.a.retries: invalid type: string \"two\"",
+        ),
+        (
+            "missing dependency",
+            "[jobs.a]\ncmd = \"touch ran\"\ndeps = [\n  \"b\",\n  \"lint\",\n]\n\n[jobs.b]\n\
+             cmd = \"true\"\n",
+            "jobdeck.toml:5: jobs.a.deps: no job is named `lint`",
+        ),
+        (
+            "cycle",
+            "[jobs.a]\ncmd = \"touch ran\"\ndeps = [\"c\"]\n\n[jobs.b]\ncmd = \"true\"\n\
+             deps = [\"a\"]\n\n[jobs.c]\ncmd = \"true\"\ndeps = [\"b\"]\n",
+            "jobdeck.toml:7: jobs.b.deps: a dependency cycle: a → c → b → a",
+        ),
+        (
+            "a job without cmd",
+            "[defaults]\nretries = 1\n\n[jobs.a]\ncwd = \"x\"\n",
+            "jobdeck.toml:4: jobs.a: missing field `cmd`",
+        ),
+        (
+            "a bad timeout in the defaults",
+            "[defaults]\ntimeout = 0\n[jobs.a]\ncmd = \"touch ran\"\n",
+            "jobdeck.toml:2: defaults.timeout: the timeout must be more than 0",
+        ),
+    ];
+    for (what, toml, expected) in cases {
+        let temp = TempDir::new("config-errors");
+        std::fs::write(temp.join("jobdeck.toml"), toml).expect("write jobdeck.toml");
+        let run = run_in(temp.path(), &[]);
+        assert_eq!(run.code(), 2, "{what}: {run:?}");
+        assert!(
+            run.stderr.contains(expected),
+            "{what}: expected `{expected}` in stderr: {}",
+            run.stderr
+        );
+        assert!(!temp.join("ran").exists(), "{what}: a job ran");
+    }
+}
+
+#[test]
+fn config_names_another_file_and_its_folder_is_where_jobs_run() {
+    let temp = TempDir::new("config-flag");
+    std::fs::create_dir_all(temp.join("conf/sub")).expect("mkdir");
+    std::fs::write(
+        temp.join("conf/tasks.toml"),
+        "[jobs.here]\ncmd = \"pwd > where.txt\"\n\n[jobs.sub]\ncmd = \"pwd > where.txt\"\n\
+         cwd = \"sub\"\n",
+    )
+    .expect("write tasks.toml");
+    let run = run_in(temp.path(), &["--config", "conf/tasks.toml"]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    let read = |path: &str| std::fs::read_to_string(temp.join(path)).expect("read where.txt");
+    assert_eq!(
+        read("conf/where.txt").trim(),
+        temp.join("conf").to_string_lossy()
+    );
+    assert_eq!(
+        read("conf/sub/where.txt").trim(),
+        temp.join("conf/sub").to_string_lossy()
+    );
+}
+
+#[test]
+fn a_failed_dependency_skips_its_dependants_and_the_others_run_also_per_row() {
+    let temp = TempDir::new("config-deps");
+    std::fs::write(
+        temp.join("jobdeck.toml"),
+        r#"
+[jobs.first]
+cmd = "touch first"
+
+[jobs.middle]
+cmd = "exit 3"
+deps = ["first"]
+
+[jobs.after]
+cmd = "touch after"
+deps = ["middle"]
+
+[jobs.last]
+cmd = "touch last"
+deps = ["after", "first"]
+
+[jobs.beside]
+cmd = "touch beside"
+deps = ["first"]
+
+[jobs.alone]
+cmd = "touch alone"
+
+[jobs.pick]
+cmd = "test {} = good"
+each = ["good", "bad"]
+
+[jobs.on_good]
+cmd = "touch on_good"
+deps = ["pick[good]"]
+
+[jobs.on_all]
+cmd = "touch on_all"
+deps = ["pick"]
+"#,
+    )
+    .expect("write jobdeck.toml");
+    let run = run_in(temp.path(), &["--json"]);
+    assert_eq!(run.code(), 1, "{run:?}");
+    let expected: BTreeMap<String, String> = [
+        ("first", "ok"),
+        ("middle", "failed"),
+        ("after", "skipped"),
+        ("last", "skipped"),
+        ("beside", "ok"),
+        ("alone", "ok"),
+        ("pick[good]", "ok"),
+        ("pick[bad]", "failed"),
+        ("on_good", "ok"),
+        ("on_all", "skipped"),
+    ]
+    .into_iter()
+    .map(|(job, status)| (job.to_string(), status.to_string()))
+    .collect();
+    assert_eq!(statuses(&run), expected);
+    for (file, exists) in [
+        ("first", true),
+        ("beside", true),
+        ("alone", true),
+        ("after", false),
+        ("last", false),
+        ("on_good", true),
+        ("on_all", false),
+    ] {
+        assert_eq!(temp.join(file).exists(), exists, "{file}");
+    }
+}
+
+#[test]
+fn each_env_cwd_and_an_argv_reach_the_commands() {
+    let temp = TempDir::new("config-each");
+    for folder in ["a", "b c"] {
+        std::fs::create_dir_all(temp.join("in").join(folder)).expect("mkdir");
+    }
+    std::fs::write(
+        temp.join("jobdeck.toml"),
+        r#"
+[defaults]
+env = { GREETING = "hello", WHO = "default" }
+
+[jobs.greet]
+cmd = "printf '%s %s %s' \"$GREETING\" \"$WHO\" {} > greeting.txt"
+each = ["a", "b c"]
+cwd = "in/{}"
+env = { WHO = "job {}" }
+
+[jobs.argv]
+cmd = ["sh", "-c", "printf '%s|' \"$@\" > argv.txt", "sh", "one two", "$HOME", "{}"]
+each = [1]
+deps = ["greet"]
+"#,
+    )
+    .expect("write jobdeck.toml");
+    let run = run_in(temp.path(), &["--json"]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    let statuses = statuses(&run);
+    let names: Vec<&str> = statuses.keys().map(String::as_str).collect();
+    assert_eq!(names, ["argv[1]", "greet[a]", "greet[b c]"]);
+    let read = |path: &str| std::fs::read_to_string(temp.join(path)).expect(path);
+    assert_eq!(read("in/a/greeting.txt"), "hello job a a");
+    assert_eq!(read("in/b c/greeting.txt"), "hello job b c b c");
+    // An argv is no shell line: its words reach the program as they are written.
+    assert_eq!(read("argv.txt"), "one two|$HOME|1|");
+}
+
+#[test]
+fn a_jobs_own_timeout_wins_over_the_sessions() {
+    let temp = TempDir::new("config-timeout");
+    std::fs::write(
+        temp.join("jobdeck.toml"),
+        r#"
+[jobs.patient]
+cmd = "sleep 1"
+timeout = 600
+
+[jobs.hasty]
+cmd = "sleep 600"
+timeout = 0.5
+
+[jobs.plain]
+cmd = "sleep 600"
+"#,
+    )
+    .expect("write jobdeck.toml");
+    let run = run_in(temp.path(), &["--json", "--timeout", "0.5", "-j", "3"]);
+    assert_eq!(run.code(), 1, "{run:?}");
+    let finished: BTreeMap<String, serde_json::Value> = run
+        .json()
+        .into_iter()
+        .filter(|event| event["event"] == "finished")
+        .map(|event| (event["job"].as_str().expect("job").to_string(), event))
+        .collect();
+    assert_eq!(finished["patient"]["status"], "ok", "{finished:?}");
+    assert_eq!(finished["hasty"]["status"], "timeout");
+    assert_eq!(
+        finished["hasty"]["error"],
+        "timed out after 0.5 s (its timeout in jobdeck.toml)"
+    );
+    assert_eq!(finished["plain"]["status"], "timeout");
+    assert_eq!(
+        finished["plain"]["error"],
+        "timed out after 0.5 s (--timeout)"
+    );
+}

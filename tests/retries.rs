@@ -1,0 +1,190 @@
+//! Retries: `--retries N` and a `jobdeck.toml` job's `retries` run a failed command again; a
+//! job that passed on a retry ends `flaky` (passing, unless `--flaky-fails`), in the plain
+//! lines, the recap, JSON and `JUnit` (`<flakyFailure>`, `<rerunFailure>`). Each flaky command
+//! fails on its first attempt and leaves a file behind that makes the next one pass: no
+//! timing is involved.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{Run, TempDir, available, jobdeck, run_command};
+
+/// `jobdeck run ARGS…` started in `folder`, headless.
+fn run_in(folder: &Path, args: &[&str]) -> Run {
+    let mut command = jobdeck();
+    command
+        .current_dir(folder)
+        .arg("run")
+        .arg("--headless")
+        .args(args);
+    run_command(command)
+}
+
+/// A command line that fails the first time it runs in its folder and passes after.
+const FLAKY: &str =
+    "if [ -e tried ]; then echo second try; else touch tried; echo first try failed; exit 1; fi";
+
+/// A folder with a `jobdeck.toml` holding `toml`.
+fn workspace(label: &str, toml: &str) -> TempDir {
+    let temp = TempDir::new(label);
+    std::fs::write(temp.join("jobdeck.toml"), toml).expect("write jobdeck.toml");
+    temp
+}
+
+/// The `finished` event of `job`: there is exactly one, whatever its attempts.
+fn finished<'a>(events: &'a [serde_json::Value], job: &str) -> &'a serde_json::Value {
+    let mut found = events
+        .iter()
+        .filter(|e| e["event"] == "finished" && e["job"] == job);
+    let event = found.next().unwrap_or_else(|| panic!("no finished {job}"));
+    assert!(found.next().is_none(), "two finished events for {job}");
+    event
+}
+
+#[test]
+fn a_job_that_passes_on_its_second_attempt_is_flaky_and_passes() {
+    let temp = workspace(
+        "retries-flaky",
+        &format!(
+            "[jobs.flaky]\ncmd = '{FLAKY}'\n\n[jobs.after]\ncmd = \"touch after\"\ndeps = [\"flaky\"]\n"
+        ),
+    );
+    let junit = temp.join("junit.xml");
+    let junit_arg = junit.to_string_lossy().into_owned();
+    let run = run_in(
+        temp.path(),
+        &["--retries", "1", "--json", "--junit", &junit_arg],
+    );
+    assert_eq!(run.code(), 0, "{run:?}");
+    let events = run.json();
+    let flaky = finished(&events, "flaky");
+    assert_eq!(flaky["status"], "flaky", "{flaky}");
+    assert_eq!(flaky["attempt"], 2);
+    let attempts: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["event"] == "started" && e["job"] == "flaky")
+        .map(|e| &e["attempt"])
+        .collect();
+    assert_eq!(attempts, [1, 2]);
+    // A flaky job passed: what depends on it runs.
+    assert_eq!(finished(&events, "after")["status"], "ok");
+    assert!(temp.join("after").exists());
+    let summary = events.last().expect("a summary");
+    assert_eq!(summary["ok"], 2, "{summary}");
+
+    let xml = std::fs::read_to_string(&junit).expect("the JUnit file");
+    let case = testcase(&xml, "flaky");
+    assert!(
+        case.contains("<flakyFailure message=\"first try failed\" type=\"failed\">"),
+        "{xml}"
+    );
+    assert!(
+        case.contains("<system-out>first try failed</system-out>"),
+        "{xml}"
+    );
+    assert!(!case.contains("<failure"), "{xml}");
+    validate_without_reruns(&xml, &temp);
+
+    // The same flaky job under --flaky-fails fails the session, and the plain lines and the
+    // recap say it.
+    std::fs::remove_file(temp.join("tried")).expect("remove the marker");
+    let run = run_in(temp.path(), &["--retries", "1", "--flaky-fails"]);
+    assert_eq!(run.code(), 1, "{run:?}");
+    assert!(run.stdout.contains("flaky     flaky  "), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "passed on a retry (1):\n  flaky     flaky  attempt 2 of 2; attempt 1: first try failed"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("2 jobs: 2 ok (1 flaky), 0 failed"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_jobs_own_retries_win_and_a_job_that_never_passes_fails_with_its_reruns() {
+    let temp = workspace(
+        "retries-own",
+        &format!(
+            "[defaults]\nretries = 0\n\n[jobs.flaky]\ncmd = '{FLAKY}'\nretries = 1\n\n\
+             [jobs.never]\ncmd = 'echo attempt >> attempts; echo broken; exit 3'\nretries = 2\n\n\
+             [jobs.once]\ncmd = 'echo attempt >> attempts-once; exit 1'\n"
+        ),
+    );
+    let junit = temp.join("junit.xml");
+    let junit_arg = junit.to_string_lossy().into_owned();
+    // --retries 5 is the session's; every job here has its own (the defaults' 0 for once).
+    let run = run_in(
+        temp.path(),
+        &["--retries", "5", "--json", "--junit", &junit_arg],
+    );
+    assert_eq!(run.code(), 1, "{run:?}");
+    let events = run.json();
+    assert_eq!(finished(&events, "flaky")["status"], "flaky");
+    let never = finished(&events, "never");
+    assert_eq!(never["status"], "failed");
+    assert_eq!(never["attempt"], 3);
+    assert_eq!(finished(&events, "once")["status"], "failed");
+    let read = |file: &str| std::fs::read_to_string(temp.join(file)).expect(file);
+    assert_eq!(read("attempts").lines().count(), 3);
+    assert_eq!(read("attempts-once").lines().count(), 1);
+
+    let xml = std::fs::read_to_string(&junit).expect("the JUnit file");
+    let case = testcase(&xml, "never");
+    assert_eq!(case.matches("<failure ").count(), 1, "{xml}");
+    assert_eq!(case.matches("<rerunFailure ").count(), 2, "{xml}");
+    assert!(!testcase(&xml, "once").contains("rerunFailure"), "{xml}");
+    validate_without_reruns(&xml, &temp);
+}
+
+/// The `<testcase …>` element named `name`, through its end.
+fn testcase<'a>(xml: &'a str, name: &str) -> &'a str {
+    let start = xml
+        .find(&format!("name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no testcase {name} in\n{xml}"));
+    let rest = &xml[start..];
+    let end = rest
+        .find("</testcase>")
+        .into_iter()
+        .chain(rest.find("/>\n"))
+        .min()
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+/// Validates the `JUnit` file against `tests/junit.xsd` (Jenkins' schema), with the retry
+/// elements taken out: that schema has no `<flakyFailure>` or `<rerunFailure>` (Surefire's
+/// and nextest's additions), and everything else must still follow it.
+fn validate_without_reruns(xml: &str, temp: &TempDir) {
+    if !available(
+        "retries: JUnit schema",
+        Command::new("xmllint").arg("--version").output().is_ok(),
+        "xmllint (Debian's libxml2-utils)",
+    ) {
+        return;
+    }
+    let mut kept = xml.to_string();
+    for element in ["flakyFailure", "rerunFailure"] {
+        while let Some(start) = kept.find(&format!("<{element} ")) {
+            let close = format!("</{element}>");
+            let end = kept[start..].find(&close).expect("a closed element") + start;
+            kept.replace_range(start..end + close.len(), "");
+        }
+    }
+    let stripped = temp.join("stripped.xml");
+    std::fs::write(&stripped, &kept).expect("write the stripped JUnit file");
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/junit.xsd");
+    let valid = Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(&schema)
+        .arg(&stripped)
+        .output()
+        .expect("run xmllint");
+    assert!(valid.status.success(), "{valid:?}\n{xml}");
+}
