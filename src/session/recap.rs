@@ -28,12 +28,27 @@ impl Recap<io::Stdout> {
     /// file or a pipe gets them whole).
     pub fn stdout() -> Self {
         let out = io::stdout();
-        let width = rustix::termios::tcgetwinsize(&out)
-            .ok()
-            .map(|size| usize::from(size.ws_col))
-            .filter(|&columns| columns > 0);
+        let width = width_of(&out);
         Self { out, width }
     }
+}
+
+impl Recap<io::Stderr> {
+    /// The recap on stderr (a `jobdeck run` session's stdout is its jobs' output), cut to
+    /// the terminal's width as on stdout.
+    pub fn stderr() -> Self {
+        let out = io::stderr();
+        let width = width_of(&out);
+        Self { out, width }
+    }
+}
+
+/// The width of the terminal `out` is, if it is one.
+fn width_of(out: &impl std::os::fd::AsFd) -> Option<usize> {
+    rustix::termios::tcgetwinsize(out)
+        .ok()
+        .map(|size| usize::from(size.ws_col))
+        .filter(|&columns| columns > 0)
 }
 
 impl<W: Write> Recap<W> {
