@@ -1,10 +1,13 @@
 //! The headless mode: the session's runner with no one at the keyboard, reported as plain
 //! lines or JSON on stdout, warnings on stderr, and on a terminal's stderr a progress line.
+//! A `jobdeck run` session's stdout carries its jobs' own output instead (`--json` keeps it
+//! for the JSON lines), and its plain lines and recap go to stderr.
 
 use std::io;
 
 use crossbeam_channel::Receiver;
 
+use crate::session::job_output::JobOutput;
 use crate::session::lines::Lines;
 use crate::session::outputs::Warnings;
 use crate::session::progress::ProgressLine;
@@ -14,15 +17,28 @@ use crate::session::{End, Reporter, Session, Unattended};
 /// Runs a started session to the end, printing to stdout. `signals` delivers SIGINT,
 /// SIGTERM, SIGHUP.
 pub fn run_headless(session: Session, json: bool, signals: &Receiver<i32>) -> io::Result<End> {
+    let job_output = session.job_output();
     let mut reporters: Vec<Box<dyn Reporter>> = Vec::new();
     // First: it takes itself off the screen before anything else prints.
-    if let Some(progress) = ProgressLine::for_stderr(json) {
+    if let Some(progress) = ProgressLine::for_stderr(json, job_output.is_some()) {
         reporters.push(Box::new(progress));
     }
     reporters.push(Box::new(Warnings::at_once()));
-    reporters.push(Box::new(Lines::stdout(json, session.driver.folders())));
-    if !json {
-        reporters.push(Box::new(Recap::stdout()));
+    let folders = session.driver.folders();
+    match job_output {
+        Some(_) if json => reporters.push(Box::new(Lines::stdout(json, folders))),
+        Some(order) => {
+            // A job's output, then its line: on a terminal the line closes the output.
+            reporters.push(Box::new(JobOutput::stdout(order)));
+            reporters.push(Box::new(Lines::new(false, folders, io::stderr())));
+            reporters.push(Box::new(Recap::stderr()));
+        }
+        None => {
+            reporters.push(Box::new(Lines::stdout(json, folders)));
+            if !json {
+                reporters.push(Box::new(Recap::stdout()));
+            }
+        }
     }
     session.run(Unattended, reporters, signals)
 }
@@ -36,7 +52,7 @@ pub fn run_sweep_point(
     signals: &Receiver<i32>,
 ) -> io::Result<End> {
     let mut reporters: Vec<Box<dyn Reporter>> = Vec::new();
-    if let Some(progress) = ProgressLine::for_stderr(json) {
+    if let Some(progress) = ProgressLine::for_stderr(json, false) {
         reporters.push(Box::new(progress));
     }
     reporters.push(Box::new(Warnings::at_once()));

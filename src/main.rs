@@ -33,7 +33,9 @@ fn main() -> ExitCode {
     let parsed = if command_line.get(1).is_some_and(|arg| arg == "run") {
         Args::parse_run(&command_line)
     } else {
-        Args::try_parse().map_err(RunError::Usage)
+        Args::try_parse()
+            .map_err(RunError::Usage)
+            .and_then(Args::outside_run)
     };
     let mut args = match parsed {
         Ok(args) => args,

@@ -241,6 +241,7 @@ fn finished(job: JobId, run: RunId, outcome: Outcome) -> EngineEvent {
         error: None,
         log: None,
         diagnosis: None,
+        output: None,
     });
     EngineEvent { job, run, kind }
 }

@@ -282,6 +282,7 @@ mod tests {
                     file: Some("CMakeLists.txt".into()),
                     line: Some(3),
                 }),
+                output: None,
             };
             pending.extend(send(&mut model, (job, run), EventKind::Finished(finished)));
         }

@@ -383,6 +383,8 @@ pub struct RunResult {
     pub error: Option<String>,
     /// The error's message and where in the project it points, where known.
     pub diagnosis: Option<Diagnosis>,
+    /// Which bytes of the log are the program's own output, for a process run.
+    pub output: Option<std::ops::Range<u64>>,
 }
 
 impl From<Finished> for RunResult {
@@ -393,6 +395,7 @@ impl From<Finished> for RunResult {
             outcome: Some(finished.outcome),
             error: finished.error,
             diagnosis: finished.diagnosis,
+            output: finished.output,
         }
     }
 }

@@ -123,6 +123,8 @@ pub struct Finished {
     pub log: Option<PathBuf>,
     /// What the error says and where in the job's own files it points, where known.
     pub diagnosis: Option<Diagnosis>,
+    /// Which bytes of the log are the program's own output (see `Report::output`).
+    pub output: Option<std::ops::Range<u64>>,
 }
 
 /// A failure's message and the place in the job's own files it points at (for a CMake

@@ -318,6 +318,7 @@ fn finished(
         error,
         log: report.log,
         diagnosis: report.diagnosis,
+        output: report.output,
     }
 }
 

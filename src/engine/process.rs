@@ -136,8 +136,11 @@ fn run_announced(
     };
     let ending = ending::describe(&report.outcome, ctx.timeout(), Voice::Log).unwrap_or_default();
     log.line(&format!("jobdeck: {ending}"));
-    if let Some(err) = log.error.take() {
-        report = Report::failure(format!("could not write log {}: {err}", log_path.display()));
+    match log.error.take() {
+        Some(err) => {
+            report = Report::failure(format!("could not write log {}: {err}", log_path.display()));
+        }
+        None => report.output = Some(log.output.clone()),
     }
     report.cpu = cpu;
     report.log = Some(log_path.to_path_buf());
@@ -164,6 +167,9 @@ pub use super::ending::signal_name;
 struct Log {
     file: File,
     error: Option<io::Error>,
+    /// Where the program's own bytes lie in the file: after the command line, and before
+    /// anything jobdeck writes at the end.
+    output: std::ops::Range<u64>,
 }
 
 impl Log {
@@ -181,22 +187,37 @@ impl Log {
             other => other?,
         };
         // One write, so a reader never sees half the first line.
-        file.write_all(format!("$ {}\n", describe(command)).as_bytes())?;
-        Ok(Self { file, error: None })
+        let top = format!("$ {}\n", describe(command));
+        file.write_all(top.as_bytes())?;
+        let start = top.len() as u64;
+        Ok(Self {
+            file,
+            error: None,
+            output: start..start,
+        })
     }
 
-    /// Appends raw output. After an error the rest is dropped; the error fails the run.
+    /// Appends the program's raw output. After an error the rest is dropped; the error
+    /// fails the run.
     fn write(&mut self, bytes: &[u8]) {
+        if self.write_own(bytes) {
+            self.output.end += bytes.len() as u64;
+        }
+    }
+
+    /// Appends bytes of jobdeck's own; returns whether they were written.
+    fn write_own(&mut self, bytes: &[u8]) -> bool {
         if self.error.is_none()
             && let Err(err) = self.file.write_all(bytes)
         {
             self.error = Some(err);
         }
+        self.error.is_none()
     }
 
     /// Appends jobdeck's own line, on a line of its own.
     fn line(&mut self, text: &str) {
-        self.write(format!("{text}\n").as_bytes());
+        self.write_own(format!("{text}\n").as_bytes());
     }
 }
 
@@ -284,7 +305,7 @@ impl PipeReader {
     /// Keeps jobdeck's closing line on a line of its own after output without a final newline.
     fn end_line(&mut self, log: &mut Log) {
         if !self.at_line_start {
-            log.write(b"\n");
+            log.write_own(b"\n");
             self.at_line_start = true;
         }
     }

@@ -1,5 +1,6 @@
 //! What a running task gets from the engine: its identity, its stop flag, and a way to report.
 
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,6 +29,9 @@ pub struct Report {
     pub log: Option<PathBuf>,
     /// The failure's message and where it points, where the job could tell.
     pub diagnosis: Option<Diagnosis>,
+    /// Which bytes of the log are the program's own output, exactly as it wrote them (after
+    /// the command line at the top, before jobdeck's closing line), for a process run.
+    pub output: Option<Range<u64>>,
 }
 
 impl Report {
@@ -39,6 +43,7 @@ impl Report {
             error: None,
             log: None,
             diagnosis: None,
+            output: None,
         }
     }
 

@@ -58,6 +58,11 @@ pub struct Args {
     #[arg(long, value_name = "FILE", conflicts_with = "file")]
     pub config: Option<PathBuf>,
 
+    /// With `jobdeck run`: print each job's output in the order of the inputs, not as the
+    /// jobs end (as GNU parallel's -k).
+    #[arg(short = 'k', long = "keep-order")]
+    pub keep_order: bool,
+
     /// Number of worker threads, 1 to 1024 [default: the number of CPUs].
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_JOBS))]
     pub jobs: Option<u16>,
@@ -294,6 +299,7 @@ impl Args {
             list: self.list,
             command_line,
             commands: self.commands.clone(),
+            keep_order: self.keep_order,
         }
     }
 
@@ -362,6 +368,18 @@ impl Args {
             ),
         });
         Ok(args)
+    }
+
+    /// The arguments of a session that is not `jobdeck run`: refuses the options only `run`
+    /// has (`-f`, `-k`), which would otherwise be ignored.
+    pub fn outside_run(self) -> Result<Args, RunError> {
+        let only_run = [(self.file.is_some(), "-f"), (self.keep_order, "-k")];
+        match only_run.into_iter().find(|(given, _)| *given) {
+            Some((_, flag)) => Err(RunError::Other(format!(
+                "{flag} belongs to `jobdeck run` (as in `jobdeck run {flag} …`)"
+            ))),
+            None => Ok(self),
+        }
     }
 
     /// Discovers the projects and builds the job graph the arguments ask for, with this

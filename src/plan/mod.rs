@@ -25,6 +25,8 @@ use crate::jobs::{Job, discovery, pseudowords};
 use crate::records::history::{history_path, read_last_runs};
 use crate::sys::path_checks;
 
+pub use commands::OutputOrder;
+
 /// Everything needed to run: the jobs and how to run them.
 #[derive(Debug)]
 #[expect(
@@ -83,6 +85,9 @@ pub struct Plan {
     pub demo: bool,
     /// `--list`: print the jobs (`list::lines`) instead of running them.
     pub list: bool,
+    /// `jobdeck run`: stdout carries each job's own output, whole, in this order, and
+    /// jobdeck's own lines go to stderr. `None`: stdout has jobdeck's lines (CMake sessions).
+    pub job_output: Option<OutputOrder>,
 }
 
 impl Plan {
@@ -170,6 +175,8 @@ pub struct PlanRequest {
     pub command_line: Vec<OsString>,
     /// `jobdeck run`: command jobs instead of CMake projects and pseudoword tasks.
     pub commands: Option<commands::CommandsRequest>,
+    /// `jobdeck run -k`: their output in input order, not as they end.
+    pub keep_order: bool,
 }
 
 /// `--order`: which ready job a free worker takes. (Its doc comments are `--help`'s text.)
@@ -335,6 +342,7 @@ impl PlanRequest {
             command_line: self.command_line.clone(),
             demo: self.demo,
             list: self.list,
+            job_output: self.job_output(),
         })
     }
 
@@ -350,6 +358,12 @@ impl PlanRequest {
                 Order::Name => None,
             })
             .collect()
+    }
+
+    /// Where a `jobdeck run` session's jobs' output goes (`None`: not such a session).
+    fn job_output(&self) -> Option<OutputOrder> {
+        let order = OutputOrder::of(self.keep_order);
+        self.commands.as_ref().map(|_| order)
     }
 
     /// The trace file asked for, absolute, and checked to be a file outside jobdeck's folder

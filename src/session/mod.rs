@@ -1,13 +1,16 @@
 //! A session, written once for both front ends: it starts the engine and the model, runs
 //! the one loop that feeds the model and carries out its effects ([`runner`]), and hands
 //! what happens to a list of [`Reporter`]s: plain lines, JSON lines, the progress line, the
-//! history, the Chrome trace, the warnings, the exit recap and the CI reports (`reports/`). The TUI is a [`Frontend`]: an
-//! input source that draws, with the pager, the editor and the clipboard as its business.
+//! history, the Chrome trace, the warnings, the exit recap, the jobs' own output of a
+//! `jobdeck run` (`job_output`) and the CI reports (`reports/`). The TUI is a
+//! [`Frontend`]: an input source that draws, with the pager, the editor and the clipboard as
+//! its business.
 //!
 //! This is nextest's runner/reporter split: the runner only says what happened, and adding
 //! an output (`JUnit` XML, CI annotations) means adding one reporter.
 
 pub mod driver;
+pub mod job_output;
 pub mod lines;
 pub mod outputs;
 pub mod progress;
@@ -26,7 +29,7 @@ use crossbeam_channel::Receiver;
 
 use crate::app::Model;
 use crate::engine::{EngineEvent, PoolShort};
-use crate::plan::Plan;
+use crate::plan::{OutputOrder, Plan};
 use crate::session::driver::Driver;
 pub use reporter::{Ending, Event, Problem, Reporter};
 pub use runner::{Frontend, Unattended};
@@ -84,6 +87,8 @@ pub struct Session {
     trace: Option<PathBuf>,
     /// The CI reports to write at the end (`--junit`, `--annotations`, `--report`).
     reports: crate::plan::Reports,
+    /// `jobdeck run`: the order its jobs' output comes on stdout (see `Plan::job_output`).
+    job_output: Option<OutputOrder>,
 }
 
 impl Session {
@@ -97,6 +102,7 @@ impl Session {
         let history = plan.history.clone();
         let trace = plan.trace.clone();
         let reports = plan.reports.clone();
+        let job_output = plan.job_output;
         let (driver, events, model) = Driver::start(plan)?;
         Ok(Self {
             driver,
@@ -106,7 +112,14 @@ impl Session {
             history,
             trace,
             reports,
+            job_output,
         })
+    }
+
+    /// `jobdeck run`: stdout carries the jobs' own output in this order, and jobdeck's own
+    /// lines go to stderr. `None`: stdout has jobdeck's lines.
+    pub fn job_output(&self) -> Option<OutputOrder> {
+        self.job_output
     }
 
     /// Runs the session to its end with `frontend` as the input source (or [`Unattended`])

@@ -22,19 +22,20 @@ const CLEAR: &str = "\r\x1b[2K";
 pub struct ProgressLine {
     shown: bool,
     last: Option<Instant>,
-    /// stdout is the same terminal: the line is cleared before each stdout line, which then
-    /// scrolls up above the redrawn progress.
-    shares_stdout: bool,
+    /// The job lines reach this terminal (on stdout, the same terminal, or on stderr in a
+    /// `jobdeck run` session): the line is cleared before each, which then scrolls up above
+    /// the redrawn progress.
+    shares_lines: bool,
 }
 
 impl ProgressLine {
     /// A progress line if it belongs on this stderr: a terminal, not `--json`, and stdout
-    /// not a pipe.
-    pub fn for_stderr(json: bool) -> Option<Self> {
+    /// not a pipe. `lines_on_stderr`: the job lines go to stderr too (`jobdeck run`).
+    pub fn for_stderr(json: bool, lines_on_stderr: bool) -> Option<Self> {
         (!json && io::stderr().is_terminal() && !stdout_is_pipe()).then(|| Self {
             shown: false,
             last: None,
-            shares_stdout: io::stdout().is_terminal(),
+            shares_lines: lines_on_stderr || io::stdout().is_terminal(),
         })
     }
 
@@ -55,8 +56,8 @@ impl ProgressLine {
     }
 
     /// Takes the line off the screen before something else is printed where it is.
-    pub fn clear_for_stdout(&mut self) {
-        if self.shares_stdout {
+    pub fn clear_for_lines(&mut self) {
+        if self.shares_lines {
             self.clear();
         }
     }
@@ -89,8 +90,8 @@ fn stdout_is_pipe() -> bool {
 impl Reporter for ProgressLine {
     fn report(&mut self, event: &Event<'_>, model: &Model) -> Result<(), Problem> {
         match event {
-            // A plain line goes to stdout: off the screen first if that is this terminal.
-            Event::RunFinished(_) => self.clear_for_stdout(),
+            // A plain line follows: off the screen first if it reaches this terminal.
+            Event::RunFinished(_) => self.clear_for_lines(),
             Event::Warning(_) | Event::Ended(_) => self.clear(),
             Event::Turned => self.draw(|| model.progress(), Instant::now()),
             Event::Began | Event::RunStarted(_) => {}

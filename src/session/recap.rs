@@ -28,12 +28,27 @@ impl Recap<io::Stdout> {
     /// file or a pipe gets them whole).
     pub fn stdout() -> Self {
         let out = io::stdout();
-        let width = rustix::termios::tcgetwinsize(&out)
-            .ok()
-            .map(|size| usize::from(size.ws_col))
-            .filter(|&columns| columns > 0);
+        let width = width_of(&out);
         Self { out, width }
     }
+}
+
+impl Recap<io::Stderr> {
+    /// The recap on stderr (a `jobdeck run` session's stdout is its jobs' output), cut to
+    /// the terminal's width as on stdout.
+    pub fn stderr() -> Self {
+        let out = io::stderr();
+        let width = width_of(&out);
+        Self { out, width }
+    }
+}
+
+/// The width of the terminal `out` is, if it is one.
+fn width_of(out: &impl std::os::fd::AsFd) -> Option<usize> {
+    rustix::termios::tcgetwinsize(out)
+        .ok()
+        .map(|size| usize::from(size.ws_col))
+        .filter(|&columns| columns > 0)
 }
 
 impl<W: Write> Recap<W> {
@@ -203,14 +218,20 @@ fn logs_folder<'a>(log: &'a Path, name: &str) -> Option<&'a Path> {
 }
 
 /// The command line that started the session, with `--rerun-failed` added if it was not
-/// there, quoted as a person would type it.
+/// there, quoted as a person would type it. It goes before a `--`, after which come a
+/// folder or `jobdeck run`'s commands, never options.
 fn rerun_command(args: &[OsString]) -> Option<String> {
     let (program, rest) = args.split_first()?;
+    let options = rest
+        .iter()
+        .position(|arg| arg == "--")
+        .unwrap_or(rest.len());
     let mut command = Command::new(program);
-    command.args(rest);
-    if !rest.iter().any(|arg| arg == "--rerun-failed") {
+    command.args(&rest[..options]);
+    if !rest[..options].iter().any(|arg| arg == "--rerun-failed") {
         command.arg("--rerun-failed");
     }
+    command.args(&rest[options..]);
     Some(describe(&command))
 }
 
@@ -265,6 +286,19 @@ mod tests {
                 "logs: /b/.jobdeck/logs",
                 "re-run them: jobdeck --build 'my dir' --rerun-failed",
             ]
+        );
+    }
+
+    #[test]
+    fn the_rerun_option_goes_before_the_commands_of_a_run_session() {
+        let line = |list: &[&str]| rerun_command(&args(list).args).expect("a command");
+        assert_eq!(
+            line(&["jobdeck", "run", "-j2", "--", "echo {}", ":::", "a", "b"]),
+            "jobdeck run -j2 --rerun-failed -- 'echo {}' ::: a b"
+        );
+        assert_eq!(
+            line(&["jobdeck", "-j2", "--", "dir"]),
+            "jobdeck -j2 --rerun-failed -- dir"
         );
     }
 

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Receiver;
 
 pub mod cache_home;
+pub mod commands;
 
 /// The jobdeck binary Cargo built for these tests.
 pub const JOBDECK: &str = env!("CARGO_BIN_EXE_jobdeck");

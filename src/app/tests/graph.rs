@@ -31,6 +31,7 @@ fn end(model: &mut Model, job: u32, outcome: Outcome) -> Vec<Effect> {
         error: None,
         log: None,
         diagnosis: None,
+        output: None,
     };
     send(model, current(model, job), EventKind::Finished(finished))
 }
@@ -80,6 +81,7 @@ fn run(model: &mut Model, job: u32, outcome: Outcome) -> Vec<Effect> {
         error: None,
         log: None,
         diagnosis: None,
+        output: None,
     };
     send(model, run, EventKind::Finished(finished))
 }
@@ -314,6 +316,7 @@ fn cancel_then_rerun_in_one_turn_records_the_cancelled_run_as_it_ended() {
         error: None,
         log: None,
         diagnosis: None,
+        output: None,
     };
     send(&mut model, first[0], EventKind::Finished(cancelled));
     // `R` before the loop took the news: the record must still be the cancelled run's.

@@ -116,6 +116,7 @@ fn open_log_asks_for_the_pager_only_when_there_is_a_log() {
             error: Some("CMake Error at CMakeLists.txt:2".into()),
             log: Some("/tmp/a.log".into()),
             diagnosis: None,
+            output: None,
         }),
     );
     assert_eq!(
@@ -153,6 +154,7 @@ fn open_log_on_a_running_job_follows_the_log_being_written() {
         error: None,
         log: Some(log.clone()),
         diagnosis: None,
+        output: None,
     };
     event(&mut m, 0, run, EventKind::Finished(done));
     assert_eq!(

@@ -59,6 +59,7 @@ pub fn finish(model: &mut Model, run: (JobId, RunId), elapsed: Duration) -> Vec<
         error: None,
         log: None,
         diagnosis: None,
+        output: None,
     };
     send(model, run, EventKind::Finished(finished))
 }
@@ -108,6 +109,7 @@ pub fn finished(outcome: Outcome) -> EventKind {
         error: None,
         log: None,
         diagnosis: None,
+        output: None,
     })
 }
 
@@ -192,6 +194,7 @@ pub fn fail_with(model: &mut Model, job: JobId, diagnosis: Option<Diagnosis>) ->
         error: Some("boom".into()),
         log: None,
         diagnosis,
+        output: None,
     };
     send(model, (job, run), EventKind::Finished(finished))
 }

@@ -44,6 +44,7 @@ fn fail_at(model: &mut Model, run: (JobId, RunId), millis: u64) {
         error: Some("broken".into()),
         log: None,
         diagnosis: None,
+        output: None,
     };
     send(model, run, EventKind::Finished(finished));
 }

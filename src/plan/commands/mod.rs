@@ -11,6 +11,27 @@ use crate::jobs::command::CommandJob;
 
 pub use template::Template;
 
+/// The order in which a `jobdeck run` session prints its jobs' output on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputOrder {
+    /// As each job ends (GNU parallel's `--group`).
+    Completion,
+    /// In the order of the inputs, each once every job before it has ended (`-k`,
+    /// `--keep-order`, as parallel's).
+    Input,
+}
+
+impl OutputOrder {
+    /// The order `-k` (`keep_order`) asks for.
+    pub fn of(keep_order: bool) -> Self {
+        if keep_order {
+            Self::Input
+        } else {
+            Self::Completion
+        }
+    }
+}
+
 /// Where `jobdeck run` takes its commands from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CommandsRequest {

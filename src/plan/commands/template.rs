@@ -104,16 +104,24 @@ impl Template {
     }
 }
 
-/// Reads the lines of `path` as one input source (`-` is stdin).
+/// Reads the lines of `path` as one input source (`-` is stdin). A line ends at `\n` only,
+/// as parallel reads it: a `\r` before it is part of the value.
 pub fn read_source(path: &str) -> Result<Vec<String>, String> {
-    let lines: Result<Vec<String>, std::io::Error> = if path == "-" {
-        std::io::stdin().lock().lines().collect()
+    let failed = |err: std::io::Error| format!("cannot read input file {path}: {err}");
+    let pieces: Result<Vec<Vec<u8>>, std::io::Error> = if path == "-" {
+        std::io::stdin().lock().split(b'\n').collect()
     } else {
-        let file = std::fs::File::open(path)
-            .map_err(|err| format!("cannot read input file {path}: {err}"))?;
-        std::io::BufReader::new(file).lines().collect()
+        let file = std::fs::File::open(path).map_err(failed)?;
+        std::io::BufReader::new(file).split(b'\n').collect()
     };
-    lines.map_err(|err| format!("cannot read input file {path}: {err}"))
+    pieces
+        .map_err(failed)?
+        .into_iter()
+        .map(|piece| {
+            String::from_utf8(piece)
+                .map_err(|_| format!("cannot read input file {path}: a line is not UTF-8"))
+        })
+        .collect()
 }
 
 /// `word` with every replacement string in it filled in (values quoted for the shell).

@@ -51,6 +51,7 @@ fn failed_project() -> Model {
             error: Some("Could NOT find Boost — CMakeLists.txt:3 (find_package)".into()),
             log: None,
             diagnosis: None,
+            output: None,
         }),
     );
     app::update(&mut model, Msg::Action(Action::ToggleLog));

@@ -39,6 +39,7 @@ fn done(outcome: Outcome, millis: u64, error: Option<&str>) -> EventKind {
         error: error.map(str::to_string),
         log: Some("/logs/broken.log".into()),
         diagnosis: None,
+        output: None,
     })
 }
 

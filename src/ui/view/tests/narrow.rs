@@ -22,6 +22,7 @@ fn ended(outcome: Outcome, error: Option<&str>) -> EventKind {
         error: error.map(str::to_string),
         log: None,
         diagnosis: None,
+        output: None,
     })
 }
 

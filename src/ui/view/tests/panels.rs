@@ -23,6 +23,7 @@ fn done(outcome: Outcome, secs: u64) -> EventKind {
         error: None,
         log: None,
         diagnosis: None,
+        output: None,
     })
 }
 

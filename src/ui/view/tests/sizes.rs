@@ -31,6 +31,7 @@ fn failed(error: &str) -> EventKind {
         error: Some(error.to_string()),
         log: None,
         diagnosis: None,
+        output: None,
     })
 }
 
