@@ -340,6 +340,7 @@ impl PlanRequest {
         if let Some(trace) = &trace {
             let own = history.parent().unwrap_or(build_root);
             path_checks::file(trace, "the trace file", "pass another --trace")
+                .and_then(|()| path_checks::output(trace, "the trace file", "--trace"))
                 .and_then(|()| {
                     path_checks::trace_outside(
                         trace,
@@ -366,6 +367,7 @@ impl PlanRequest {
             let Some(file) = file else { return Ok(None) };
             let file = absolute(file)?;
             path_checks::file(&file, what, &format!("pass another {flag}"))
+                .and_then(|()| path_checks::output(&file, what, flag))
                 .and_then(|()| path_checks::file_outside(&file, what, flag, &folders))
                 .map_err(StartupError)?;
             Ok(Some(file))
