@@ -28,6 +28,8 @@ fn main() -> ExitCode {
         watchdog::run();
         return ExitCode::SUCCESS;
     }
+    // Before any descriptor of a session is open; the plan checks `-j` against the result.
+    jobdeck::sys::limits::raise_open_files();
     let mut args = match Args::try_parse() {
         Ok(args) => args,
         Err(err) => {

@@ -227,6 +227,7 @@ pub fn plan(request: &PlanRequest) -> Result<Plan, StartupError> {
 impl PlanRequest {
     fn plan(&self) -> Result<Plan, StartupError> {
         let workers = self.workers.unwrap_or_else(num_cpus::get).max(1);
+        crate::sys::limits::check_workers(workers).map_err(StartupError)?;
         crate::engine::check_workers(workers)
             .map_err(|short| StartupError(format!("{short}; pass a smaller -j")))?;
         let launcher = self.launcher()?.map(Arc::new);
