@@ -208,6 +208,12 @@ impl Engine {
         self.shared.warnings()
     }
 
+    /// What the session should say while it runs, once each, since the last call (the
+    /// first wait at the memory gate, with its size).
+    pub fn new_notes(&self) -> Vec<String> {
+        self.shared.take_notes()
+    }
+
     /// Warnings about what went wrong during the session, such as a watchdog that died.
     pub fn late_warnings(&self) -> Vec<String> {
         self.shared.late_warnings()

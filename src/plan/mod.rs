@@ -297,6 +297,7 @@ impl PlanRequest {
         if !self.list {
             jobs = probes::with_probes(jobs, &log_dir);
         }
+        let memory = self.memory_gate()?;
         let expected = jobs
             .iter()
             .map(|job| match self.order {
@@ -311,7 +312,7 @@ impl PlanRequest {
             timeout: self.timeout,
             nice: self.nice,
             slots: self.build_jobs.is_none() && launcher.is_none(),
-            memory: self.mem_free.map(crate::engine::memory::MemoryGate::new),
+            memory,
             launcher,
             paused: self.paused,
             warnings,
@@ -351,6 +352,15 @@ impl PlanRequest {
                 .map_err(StartupError)?;
         }
         Ok(trace)
+    }
+
+    /// The memory gate `--mem-free` asks for, refused above the machine's total memory.
+    fn memory_gate(&self) -> Result<Option<crate::engine::memory::MemoryGate>, StartupError> {
+        let gate = self.mem_free.map(crate::engine::memory::MemoryGate::new);
+        if let Some(gate) = &gate {
+            gate.check_total().map_err(StartupError)?;
+        }
+        Ok(gate)
     }
 
     /// The report files asked for, absolute, each checked as the trace is, and no two the
