@@ -503,9 +503,9 @@ impl PlanRequest {
                 spec: CmakeSpec::spec(
                     CmakeJob::configure(
                         project.dir,
-                        build_root.join(&project.name),
+                        build_root.join(&project.relative),
                         log_dir,
-                        &project.name,
+                        &project.relative,
                     ),
                     &settings,
                 ),

@@ -291,7 +291,7 @@ impl HistoryRecord {
             cpu_ms: record.cpu.map(millis),
             started_at_ms: Some(started_at_ms),
             error: record.error.clone(),
-            log: record.log.as_ref().map(|p| p.display().to_string()),
+            log: record.log.as_deref().map(crate::sys::text::path_text),
             options: record.options.clone(),
         }
     }

@@ -45,6 +45,26 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
     Cow::Owned(escaped)
 }
 
+/// A name from the file system as text. Bytes that are not UTF-8 become `\xNN` rather than
+/// U+FFFD, so two folders never get the same name. For showing only: paths stay bytes.
+pub fn os_text(name: &std::ffi::OsStr) -> String {
+    use std::fmt::Write as _;
+    use std::os::unix::ffi::OsStrExt;
+    let mut text = String::new();
+    for chunk in name.as_bytes().utf8_chunks() {
+        text.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            let _ = write!(text, "\\x{byte:02x}");
+        }
+    }
+    text
+}
+
+/// A path as text, as [`os_text`] writes it.
+pub fn path_text(path: &std::path::Path) -> String {
+    os_text(path.as_os_str())
+}
+
 /// Prints `jobdeck: warning: <warning>` on stderr, escaped: warnings name folders.
 pub fn warn(warning: &str) {
     // Not `eprintln!`: it panics when stderr is a closed pipe.
