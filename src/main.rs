@@ -28,6 +28,8 @@ fn main() -> ExitCode {
         watchdog::run();
         return ExitCode::SUCCESS;
     }
+    // Before any descriptor of a session is open; the plan checks `-j` against the result.
+    jobdeck::sys::limits::raise_open_files();
     let command_line: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // `run` as the first word only: a folder called `run` stays reachable as `./run`.
     let parsed = if command_line.get(1).is_some_and(|arg| arg == "run") {

@@ -310,3 +310,50 @@ fn list_prints_what_would_run_and_creates_nothing() {
     assert_eq!(objects[0]["build_dir"], path_arg(&temp.join("build/alpha")));
     assert!(!temp.join("build").exists(), "no build root, no .jobdeck");
 }
+
+/// A folder whose name is not UTF-8 keeps its bytes from discovery to cmake's command line:
+/// `a<0xFF>` is built in `<root>/a<0xFF>`, not in `<root>/a\xff` (which cmake read as
+/// `<root>/a/xff`, inside project `a`'s build folder), and its logs go to a folder of the
+/// same bytes. Only what is shown is escaped: the row's name is `a\xff`, and the log's
+/// command line says `\xff` as a shell would take it back, never U+FFFD.
+#[test]
+fn a_folder_name_that_is_not_utf8_keeps_its_bytes_to_the_command_line() {
+    use std::os::unix::ffi::OsStrExt;
+    if !cmake_available("a_folder_name_that_is_not_utf8_keeps_its_bytes_to_the_command_line") {
+        return;
+    }
+    let temp = TempDir::new("not-utf8");
+    let odd = std::ffi::OsStr::from_bytes(b"a\xff");
+    write_none_project(&temp.join("src/a"));
+    write_none_project(&temp.join("src").join(odd));
+    let build = temp.join("build");
+    let run = run_jobdeck([
+        "--headless".as_ref(),
+        "--json".as_ref(),
+        "-B".as_ref(),
+        build.as_os_str(),
+        temp.join("src").as_os_str(),
+    ]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    let finished = common::finished_by_job(&run.json());
+    assert!(finished.contains_key(r"a\xff"), "{finished:?}");
+    assert!(
+        build.join(odd).join("CMakeCache.txt").is_file(),
+        "not built in its own folder"
+    );
+    assert!(
+        !build.join("a/xff").exists(),
+        "built inside project a's folder"
+    );
+    let log = std::fs::read(build.join(".jobdeck/logs").join(odd).join("configure.log"))
+        .expect("the log in a folder of the same bytes");
+    let replacement = "\u{fffd}".as_bytes();
+    assert!(
+        !log.windows(replacement.len()).any(|w| w == replacement),
+        "{}",
+        String::from_utf8_lossy(&log)
+    );
+    let first =
+        String::from_utf8_lossy(log.split(|&b| b == b'\n').next().unwrap_or_default()).into_owned();
+    assert!(first.contains(r"a\xff'"), "{first}");
+}

@@ -1,4 +1,4 @@
-//! The memory gate in the live table, in a real tmux: with an absurd `--mem-free` the
+//! The memory gate in the live table, in a real tmux: with too little memory available the
 //! configure runs, the build waits on deck (`queued`), and the header says `waiting for
 //! memory`; quitting then cancels the build that never started.
 
@@ -21,9 +21,14 @@ fn an_absurd_mem_free_holds_the_build_and_the_header_says_so() {
         "cmake_minimum_required(VERSION 3.10)\nproject(p NONE)\n",
     )
     .expect("write CMakeLists.txt");
-    // The real /proc/meminfo: no machine has 1000 TiB available.
+    // A machine of 8 GiB with 1 MiB available (a size above the total memory is refused).
+    let meminfo = dir.0.join("meminfo");
+    std::fs::write(&meminfo, "MemTotal: 8388608 kB\nMemAvailable: 1024 kB\n")
+        .expect("write meminfo");
     let command = format!(
-        "'{bin}' -j 2 --build --mem-free 1000T -B '{root}' '{src}'; echo \"jobdeck exited $?\"",
+        "JOBDECK_MEMINFO='{meminfo}' '{bin}' -j 2 --build --mem-free 1G -B '{root}' '{src}'; \
+         echo \"jobdeck exited $?\"",
+        meminfo = meminfo.display(),
         bin = env!("CARGO_BIN_EXE_jobdeck"),
         root = dir.0.join("build").display(),
         src = dir.0.join("src").display(),

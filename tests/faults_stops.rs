@@ -189,38 +189,50 @@ fn pseudoword_tasks_obey_the_timeout_and_leave_no_file() {
 }
 
 #[test]
-fn a_sigkilled_session_leaves_no_child_and_a_readable_history() {
+fn a_sigkilled_session_leaves_no_child_and_its_unended_jobs_are_rerun() {
     if !cmake_available("sigkill_history") {
         return;
     }
     let dir = TempDir::new("sigkill");
     write_project(&dir.join("a-quick"), "");
     write_project(&dir.join("b-quick"), "");
+    // Hangs while the file `hang` is there: the session is killed while it hangs, and the
+    // re-run after it (the file gone) ends on its own.
     write_project(
         &dir.join("c-hangs"),
-        "message(STATUS \"before the hang\")\nexecute_process(COMMAND sleep 60)",
+        "message(STATUS \"before the hang\")\nif(EXISTS ${CMAKE_SOURCE_DIR}/hang)\n  \
+         execute_process(COMMAND sleep 60)\nendif()",
     );
+    std::fs::write(dir.join("c-hangs/hang"), "").expect("write the hang switch");
+    // Never started: -j1 and they come after the hang by name.
+    write_project(&dir.join("d-never"), "");
+    write_project(&dir.join("e-never"), "");
     let marker = format!("sigkill-{}", std::process::id());
     let hang_log = dir.join("build/.jobdeck/logs/c-hangs/configure.log");
     let hang_logged =
         || std::fs::read_to_string(&hang_log).is_ok_and(|log| log.contains("-- before the hang"));
     let history = dir.join("build/.jobdeck/history.jsonl");
     let mut child = common::jobdeck()
-        .args(["--headless", "-j1"])
+        .args(["--headless", "-j1", "--order", "name"])
         .arg(dir.path())
         .env(MARKER_VAR, &marker)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("start jobdeck");
-    let records = || std::fs::read_to_string(&history).map_or(0, |h| h.lines().count());
+    let quick_ended = || {
+        let last = jobdeck::records::history::read_last_runs(&history);
+        ["a-quick", "b-quick"]
+            .iter()
+            .all(|name| last.status(name, Some("configure")) == Some("ok"))
+    };
     let hangs_started = || {
         live_processes_with_marker(&marker)
             .iter()
             .any(|p| p.comm == "sleep")
     };
     assert!(
-        wait_until(|| records() == 2 && hangs_started()),
+        wait_until(|| quick_ended() && hangs_started()),
         "two runs ended, one hangs"
     );
     // The log of the hung configure is on disk while it runs (it once waited in an 8 KB
@@ -244,13 +256,19 @@ fn a_sigkilled_session_leaves_no_child_and_a_readable_history() {
     let last = jobdeck::records::history::read_last_runs(&history);
     assert!(last.warnings.is_empty(), "{:?}", last.warnings);
     assert_eq!(last.status("a-quick", Some("configure")), Some("ok"));
-    assert_eq!(last.status("b-quick", Some("configure")), Some("ok"));
-    // The next start reads it without complaint: nothing failed, so nothing to re-run.
+    // A job that never ended, or never started, in the killed session is no success: the
+    // next `--rerun-failed` runs exactly those (once `jobdeck || jobdeck --rerun-failed`
+    // ended green with three of five never run).
+    std::fs::remove_file(dir.join("c-hangs/hang")).expect("remove the hang switch");
     let run = run_jobdeck([
         "--headless".as_ref(),
+        "--json".as_ref(),
         "--rerun-failed".as_ref(),
         dir.path().as_os_str(),
     ]);
     assert_eq!(run.code(), 0, "{run:?}");
-    assert!(run.stderr.contains("nothing to re-run") && !run.stderr.contains("unreadable"));
+    assert!(!run.stderr.contains("unreadable"), "{}", run.stderr);
+    let mut rerun: Vec<String> = finished_by_job(&run.json()).into_keys().collect();
+    rerun.sort();
+    assert_eq!(rerun, ["c-hangs", "d-never", "e-never"], "{run:?}");
 }

@@ -215,3 +215,92 @@ fn the_demo_runs_in_a_fresh_private_folder_with_its_own_copy_of_the_projects() {
     assert!(!folder.exists(), "the demo's folder is removed at exit");
     assert!(demo_folders().is_empty());
 }
+
+/// `--junit`, `--report` and `--trace` are opened as the logs are: never through a symbolic
+/// link, and never in a folder other users can write unless it is sticky and the file is
+/// jobdeck's. Each refusal is a start-up error (exit 2) naming the file; nothing is written
+/// through the link. Run as root, one of them once overwrote a root-only file through a link
+/// in a folder of `nobody`'s, and made a root-owned file through a dangling one.
+#[test]
+fn report_files_are_never_written_through_a_link_or_into_another_users_folder() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let test = "report_files_are_never_written_through_a_link_or_into_another_users_folder";
+    if !available(test, is_root(), "root, to give a folder to `nobody`") {
+        return;
+    }
+    let nobody = rustix::process::Uid::from_raw(65534);
+    let mode = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    };
+    for flag in ["--junit", "--report", "--trace"] {
+        let temp = workspace("report-files");
+        let run_with = |file: &Path| {
+            run_jobdeck([
+                "--headless",
+                flag,
+                path_arg(file),
+                "-B",
+                path_arg(&temp.join("b")),
+                path_arg(&temp.join("src")),
+            ])
+        };
+        let refused = |file: &Path, why: &str| {
+            let run = run_with(file);
+            assert_eq!(run.code(), 2, "{flag} {}: {run:?}", file.display());
+            assert!(
+                run.stderr.contains(&file.display().to_string()) && run.stderr.contains(why),
+                "{flag}: {}",
+                run.stderr
+            );
+        };
+        let victim = temp.join("victim");
+        precious(&victim);
+        // A link in a folder of another user's.
+        let shared = temp.join("shared");
+        std::fs::create_dir(&shared).expect("the shared folder");
+        rustix::fs::chown(&shared, Some(nobody), None).expect("chown to nobody");
+        symlink(&victim, shared.join("out")).expect("plant the link");
+        refused(&shared.join("out"), "uid 65534");
+        untouched(&victim);
+        // A dangling link in another user's private folder.
+        let private = temp.join("private");
+        std::fs::create_dir(&private).expect("the private folder");
+        mode(&private, 0o700);
+        rustix::fs::chown(&private, Some(nobody), None).expect("chown to nobody");
+        let target = temp.join("made");
+        symlink(&target, private.join("out")).expect("plant the dangling link");
+        refused(&private.join("out"), "uid 65534");
+        assert!(
+            !target.exists(),
+            "{flag}: a file was made through the dangling link"
+        );
+        // A link in jobdeck's own user's folder is not followed either.
+        let mine = temp.join("mine");
+        std::fs::create_dir(&mine).expect("own folder");
+        symlink(&victim, mine.join("out")).expect("the link");
+        refused(&mine.join("out"), "symbolic link");
+        untouched(&victim);
+        // A folder everyone can write, not sticky: refused.
+        let open = temp.join("open");
+        std::fs::create_dir(&open).expect("the open folder");
+        mode(&open, 0o777);
+        refused(&open.join("out"), "other users can write");
+        // Sticky (as /tmp): another user's file is refused, a new one is jobdeck's own.
+        let sticky = temp.join("sticky");
+        std::fs::create_dir(&sticky).expect("the sticky folder");
+        mode(&sticky, 0o1777);
+        let theirs = sticky.join("theirs");
+        precious(&theirs);
+        rustix::fs::chown(&theirs, Some(nobody), None).expect("chown to nobody");
+        refused(&theirs, "uid 65534");
+        untouched(&theirs);
+        let ours = sticky.join("ours");
+        let run = run_with(&ours);
+        assert_eq!(run.code(), 0, "{flag}: {run:?}");
+        let meta = std::fs::symlink_metadata(&ours).expect("the report was written");
+        assert!(
+            meta.is_file() && meta.len() > 0 && meta.uid() == 0,
+            "{flag}"
+        );
+    }
+}

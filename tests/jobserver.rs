@@ -350,3 +350,89 @@ fn the_memory_gate_holds_builds_until_memory_is_available() {
         out()
     );
 }
+
+/// Builds waiting for memory hold no worker: with six projects on two workers and the gate
+/// shut, every configure still runs (two waiting builds once sat on both workers, and the
+/// configures behind them never started). Headless says once what it waits for; when memory
+/// is back, the builds run.
+#[test]
+fn builds_waiting_for_memory_hold_no_worker_and_headless_says_so_once() {
+    if !cmake_available("builds_waiting_for_memory_hold_no_worker_and_headless_says_so_once") {
+        return;
+    }
+    let temp = TempDir::new("mem-wait");
+    let meminfo = temp.join("meminfo");
+    let low = "MemTotal: 8388608 kB\nMemAvailable: 1024 kB\n";
+    std::fs::write(&meminfo, low).expect("write meminfo");
+    for n in 0..6 {
+        common::write_none_project(&temp.join(format!("src/p{n}")));
+    }
+    let mut child = common::jobdeck()
+        .args(["--headless", "--json", "-j2", "--order", "name", "--build"])
+        .args(["--mem-free", "1G", "-B"])
+        .arg(temp.join("build"))
+        .arg(temp.join("src"))
+        .env(MEMINFO_OVERRIDE, &meminfo)
+        .stdout(std::fs::File::create(temp.join("out")).expect("create the output"))
+        .stderr(std::fs::File::create(temp.join("err")).expect("create the errors"))
+        .spawn()
+        .expect("start jobdeck");
+    let out = || std::fs::read_to_string(temp.join("out")).unwrap_or_default();
+    let err = || std::fs::read_to_string(temp.join("err")).unwrap_or_default();
+    let configured = || {
+        common::parse_json_lines(&out())
+            .iter()
+            .filter(|e| e["event"] == "finished" && e["stage"] == "configure")
+            .count()
+    };
+    let all_configured = wait_until(|| configured() == 6);
+    if !all_configured {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    assert!(all_configured, "configures were held: {}", out());
+    assert!(
+        wait_until(|| err().contains("waiting for memory")),
+        "headless never said it waits: {}",
+        err()
+    );
+    std::fs::write(&meminfo, "MemTotal: 8388608 kB\nMemAvailable: 4194304 kB\n")
+        .expect("free memory");
+    let status = child.wait().expect("jobdeck ends");
+    assert!(status.success(), "{}", out());
+    let events = common::parse_json_lines(&out());
+    let built = events
+        .iter()
+        .filter(|e| e["event"] == "finished" && e["stage"] == "build" && e["status"] == "ok")
+        .count();
+    assert_eq!(built, 6, "{}", out());
+    assert_eq!(err().matches("waiting for memory").count(), 1, "{}", err());
+    assert!(
+        err().contains("1G") || err().contains("1.0 GiB"),
+        "{}",
+        err()
+    );
+}
+
+/// A `--mem-free` above the machine's total memory could never be met: refused at start.
+#[test]
+fn a_mem_free_above_total_memory_is_refused() {
+    let temp = TempDir::new("mem-total");
+    let meminfo = temp.join("meminfo");
+    std::fs::write(&meminfo, "MemTotal: 1048576 kB\nMemAvailable: 524288 kB\n")
+        .expect("write meminfo");
+    common::write_none_project(&temp.join("src/p"));
+    let mut command = common::jobdeck();
+    command
+        .args(["--headless", "--build", "--mem-free", "2G", "-B"])
+        .arg(temp.join("build"))
+        .arg(temp.join("src"))
+        .env(MEMINFO_OVERRIDE, &meminfo);
+    let run = common::run_command(command);
+    assert_eq!(run.code(), 2, "{run:?}");
+    assert!(
+        run.stderr.contains("--mem-free") && run.stderr.contains("total memory"),
+        "{}",
+        run.stderr
+    );
+}

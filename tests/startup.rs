@@ -153,3 +153,46 @@ fn every_option_in_help_is_documented_in_the_readme_or_docs() {
         "options in --help but not in README.md nor docs/: {undocumented:?}"
     );
 }
+
+/// `jobdeck args…` under `prlimit --nofile=SOFT:HARD`.
+fn with_open_files(soft: u64, hard: u64, args: &[&str]) -> common::Run {
+    let mut command = std::process::Command::new("prlimit");
+    command
+        .arg(format!("--nofile={soft}:{hard}"))
+        .arg("--")
+        .arg(common::JOBDECK)
+        .args(args);
+    common::run_command(command)
+}
+
+/// A soft limit on open files far below the hard one (1024 is the usual soft limit; jobs
+/// take about four descriptors each while they run) is raised to the hard one at start, as
+/// most servers do: every job runs, none fails with "Too many open files".
+#[test]
+fn a_low_soft_open_files_limit_is_raised_to_the_hard_one() {
+    if !common::cmake_available("a_low_soft_open_files_limit_is_raised_to_the_hard_one") {
+        return;
+    }
+    let temp = TempDir::new("nofile-soft");
+    for n in 0..24 {
+        common::write_none_project(&temp.join(format!("p{n:02}")));
+    }
+    let run = with_open_files(24, 4096, &["--headless", "-j", "12", path_arg(temp.path())]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert!(run.stdout.contains("24 ok"), "{}", run.stdout);
+}
+
+/// A `-j` whose jobs cannot fit in the hard limit on open files is refused at start, saying
+/// why and what fits, rather than failing most of its jobs with "Too many open files".
+#[test]
+fn a_worker_count_beyond_the_open_files_limit_is_refused_saying_why() {
+    let temp = TempDir::new("nofile-hard");
+    common::write_none_project(&temp.join("p"));
+    let run = with_open_files(64, 64, &["--headless", "-j", "400", path_arg(temp.path())]);
+    assert_eq!(run.code(), 2, "{run:?}");
+    assert!(
+        run.stderr.contains("-j400") && run.stderr.contains("open files"),
+        "{}",
+        run.stderr
+    );
+}

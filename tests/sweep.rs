@@ -105,7 +105,11 @@ fn each_point_starts_from_fresh_build_folders() {
                 root.join(format!("sweep-j{workers}/.jobdeck/history.jsonl")),
             )
             .expect("the point's history");
-            assert_eq!(history.lines().count(), 3, "{history}");
+            let ended = history
+                .lines()
+                .filter(|line| !line.contains(r#""status":"queued""#))
+                .count();
+            assert_eq!(ended, 3, "{history}");
         }
     }
 }
@@ -141,6 +145,45 @@ fn an_interrupted_sweep_stops_without_a_partial_point() {
     assert_eq!(summary["event"], "sweep_summary");
     assert_eq!(summary["points"], 0);
     assert_eq!(summary["stopped"], "interrupted at -j1");
+}
+
+/// A second sweep on a build root a sweep is running in is refused (exit 2, naming the holder),
+/// as any second jobdeck on a locked root is: it once deleted the running point's build root
+/// (lock, history, build folders) and remade it under the first sweep's feet.
+#[test]
+fn a_second_sweep_on_a_busy_build_root_is_refused_and_deletes_nothing() {
+    let tmp = TempDir::new("sweep-twice");
+    let args = |count: &str| {
+        vec![
+            "--json".to_string(),
+            "--no-cmake".to_string(),
+            "--words".to_string(),
+            "1".to_string(),
+            // Far more than the test waits: the first point is running when the second
+            // sweep starts.
+            "--words-per-task".to_string(),
+            "50000000000".to_string(),
+            "-B".to_string(),
+            path_arg(tmp.path()).to_string(),
+            "--sweep".to_string(),
+            count.to_string(),
+        ]
+    };
+    let first = Streaming::start(args("1,2"));
+    let log = tmp.join("sweep-j1/.jobdeck/logs/output0/words.log");
+    assert!(wait_until(|| log.exists()), "the first point never started");
+    let second = run_jobdeck(args("1"));
+    assert_eq!(second.code(), 2, "{second:?}");
+    assert!(second.stderr.contains("in use"), "{}", second.stderr);
+    assert!(
+        log.exists() && tmp.join("sweep-j1/.jobdeck/lock").exists(),
+        "the running point's build root was deleted"
+    );
+    let jobdeck = rustix::process::Pid::from_child(&first.child);
+    rustix::process::kill_process(jobdeck, rustix::process::Signal::INT).expect("SIGINT");
+    let mut seen = Vec::new();
+    let (status, stderr) = first.finish(&mut seen);
+    assert_eq!(status.code(), Some(130), "{stderr}; {seen:#?}");
 }
 
 #[test]

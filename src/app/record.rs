@@ -133,7 +133,7 @@ impl RunRecord {
     }
 
     fn log_text(&self) -> Option<String> {
-        self.log.as_ref().map(|p| p.display().to_string())
+        self.log.as_deref().map(crate::sys::text::path_text)
     }
 }
 

@@ -92,8 +92,13 @@ impl Model {
             }
             return self.dispatch_or_exit();
         }
-        if let EventKind::Started { worker } = &kind {
-            self.activity.started(*worker, job, run, self.now);
+        match &kind {
+            EventKind::Started { worker } => {
+                self.scheduler.no_longer_waiting(run);
+                self.activity.started(*worker, job, run, self.now);
+            }
+            EventKind::WaitingForMemory => self.scheduler.waits_for_memory(run),
+            _ => {}
         }
         let mut skipped = Vec::new();
         let mut retry = None;

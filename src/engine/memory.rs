@@ -1,6 +1,7 @@
 //! The memory gate (`--mem-free SIZE`): no new build or test starts while the memory
 //! available is below SIZE, as GNU parallel's `--memfree` and catkin's `--mem-limit` do.
-//! Runs already going on are left alone.
+//! Runs already going on are left alone, and a run held at the gate holds no worker: it is
+//! set aside (`pool.rs`) while the workers run what else is ready.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -37,13 +38,59 @@ impl MemoryGate {
             .and_then(|text| available(&text))
             .is_none_or(|free| free >= self.min_free)
     }
+
+    /// The memory available now, if it can be read.
+    pub fn available(&self) -> Option<u64> {
+        available(&std::fs::read_to_string(&self.meminfo).ok()?)
+    }
+
+    /// Refuses a gate above the machine's total memory: nothing it holds would ever start.
+    /// Memory that cannot be read refuses nothing.
+    pub fn check_total(&self) -> Result<(), String> {
+        let text = std::fs::read_to_string(&self.meminfo).unwrap_or_default();
+        match field(&text, "MemTotal:") {
+            Some(total) if total < self.min_free => Err(format!(
+                "--mem-free {} is more than the machine's total memory ({}): no build or test                  would ever start; pass a smaller size",
+                size_words(self.min_free),
+                size_words(total)
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// What a held run waits for, said once: the size and what is available now.
+    pub fn waiting_words(&self) -> String {
+        let now = self
+            .available()
+            .map_or_else(|| "unknown".to_string(), size_words);
+        format!(
+            "waiting for memory: builds and tests start once {} is available (--mem-free;              {now} now); configures go on meanwhile",
+            size_words(self.min_free)
+        )
+    }
+}
+
+/// A size in bytes as people read it: `1.0 GiB`, `512.0 MiB`.
+pub fn size_words(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    #[expect(clippy::cast_precision_loss, reason = "a size to one decimal place")]
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// `MemAvailable` of a `/proc/meminfo` text, in bytes.
 pub fn available(meminfo: &str) -> Option<u64> {
-    let line = meminfo
-        .lines()
-        .find_map(|line| line.strip_prefix("MemAvailable:"))?;
+    field(meminfo, "MemAvailable:")
+}
+
+/// A field of a `/proc/meminfo` text (`MemTotal:`), in bytes.
+fn field(meminfo: &str, name: &str) -> Option<u64> {
+    let line = meminfo.lines().find_map(|line| line.strip_prefix(name))?;
     let mut words = line.split_whitespace();
     let value: u64 = words.next()?.parse().ok()?;
     let unit = match words.next() {

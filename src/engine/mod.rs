@@ -154,7 +154,10 @@ impl Engine {
     pub fn set_workers(&self, count: usize) -> Result<(), PoolShort> {
         let asked = count.max(1);
         let over_the_bound = check_workers(asked).err();
-        let count = asked.min(MAX_WORKERS);
+        let count = match &over_the_bound {
+            Some(short) => short.workers,
+            None => asked,
+        };
         let mut handles = self.handles.lock().unwrap_or_else(PoisonError::into_inner);
         let current = self.shared.target();
         let mut short = None;
@@ -203,6 +206,12 @@ impl Engine {
     /// Warnings about settings that could not be applied, such as a niceness without privilege.
     pub fn warnings(&self) -> Vec<String> {
         self.shared.warnings()
+    }
+
+    /// What the session should say while it runs, once each, since the last call (the
+    /// first wait at the memory gate, with its size).
+    pub fn new_notes(&self) -> Vec<String> {
+        self.shared.take_notes()
     }
 
     /// Warnings about what went wrong during the session, such as a watchdog that died.
@@ -260,17 +269,22 @@ impl std::fmt::Debug for Engine {
 /// user at a time.
 pub const MAX_WORKERS: usize = 1024;
 
-/// Refuses a worker count above [`MAX_WORKERS`], as a pool that cannot grow that far.
+/// Refuses a worker count above [`MAX_WORKERS`], or one whose jobs cannot fit in the limit
+/// on open files (`+` in the TUI past it), as a pool that cannot grow that far.
 pub fn check_workers(count: usize) -> Result<(), PoolShort> {
-    if count <= MAX_WORKERS {
-        return Ok(());
+    if count > MAX_WORKERS {
+        return Err(PoolShort {
+            asked: count,
+            workers: MAX_WORKERS,
+            error: std::io::Error::other(format!(
+                "jobdeck starts at most {MAX_WORKERS} worker threads"
+            )),
+        });
     }
-    Err(PoolShort {
+    crate::sys::limits::check_workers(count).map_err(|why| PoolShort {
         asked: count,
-        workers: MAX_WORKERS,
-        error: std::io::Error::other(format!(
-            "jobdeck starts at most {MAX_WORKERS} worker threads"
-        )),
+        workers: crate::sys::limits::workers_that_fit().max(1),
+        error: std::io::Error::other(why),
     })
 }
 

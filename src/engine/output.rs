@@ -90,6 +90,8 @@ pub fn display_line(raw: &[u8], truncated: bool) -> String {
             '\u{1b}' => skip_escape(&mut chars),
             '\t' => out.push_str("    "),
             c if c.is_control() => {}
+            // Shown, not obeyed: a line must read in the order it was written.
+            c if crate::sys::text::is_bidi_control(c) => out.extend(c.escape_default()),
             c => out.push(c),
         }
     }

@@ -2,18 +2,18 @@
 
 use std::collections::{BTreeSet, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::ending::{Voice, describe};
 use super::launcher::Launcher;
 use super::memory::{self, MemoryGate};
 use super::run_ctx::{Report, RunCtx};
-use super::slots::{Held, Slots};
+use super::slots::Slots;
 use super::watchdog::Watchdog;
 use super::{
     CancelToken, EngineEvent, EventKind, Finished, JobId, Outcome, RunId, Tokens, WorkItem,
@@ -47,6 +47,13 @@ pub(super) struct Shared {
     target: AtomicUsize,
     warnings: Mutex<Vec<String>>,
     marker_prefix: Arc<str>,
+    /// Runs held at the memory gate, set aside so they hold no worker: a free worker takes
+    /// one back once the gate opens (or it was stopped, to end it as stopped).
+    parked: Mutex<Vec<WorkItem>>,
+    /// Whether the first wait at the memory gate was said.
+    memory_said: AtomicBool,
+    /// What the session should hear of while it runs (the first wait for memory).
+    notes: Mutex<Vec<String>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -73,6 +80,9 @@ impl Shared {
             target: AtomicUsize::new(0),
             warnings: Mutex::default(),
             marker_prefix: Arc::from(super::reap::new_engine_prefix()),
+            parked: Mutex::default(),
+            memory_said: AtomicBool::new(false),
+            notes: Mutex::default(),
         }
     }
 
@@ -175,6 +185,46 @@ impl Shared {
         &self.marker_prefix
     }
 
+    /// What happened since the last call that the session should say (once each).
+    pub(super) fn take_notes(&self) -> Vec<String> {
+        std::mem::take(&mut *lock(&self.notes))
+    }
+
+    /// Whether `item` must wait at the memory gate: a gated job, not stopped, below the gate.
+    fn is_held_back(&self, item: &WorkItem) -> bool {
+        self.memory.as_ref().is_some_and(|(gate, gated)| {
+            gated.contains(&item.job) && !self.is_abandoned(item.run) && !gate.is_open()
+        })
+    }
+
+    /// Sets a run held at the memory gate aside, and says once what it waits for.
+    fn park(&self, item: WorkItem) {
+        lock(&self.parked).push(item);
+        if !self.memory_said.swap(true, Ordering::SeqCst)
+            && let Some((gate, _)) = &self.memory
+        {
+            lock(&self.notes).push(gate.waiting_words());
+        }
+    }
+
+    fn has_parked(&self) -> bool {
+        !lock(&self.parked).is_empty()
+    }
+
+    /// A run set aside that may go on: one that was stopped (it ends as such), else the
+    /// first one, if the gate is open now (`only_stopped`: stopped ones only).
+    fn unpark(&self, only_stopped: bool) -> Option<WorkItem> {
+        let mut parked = lock(&self.parked);
+        if parked.is_empty() {
+            return None;
+        }
+        if let Some(at) = parked.iter().position(|item| self.is_abandoned(item.run)) {
+            return Some(parked.remove(at));
+        }
+        let open = !only_stopped && self.memory.as_ref().is_none_or(|(gate, _)| gate.is_open());
+        open.then(|| parked.remove(0))
+    }
+
     pub(super) fn warn_once(&self, warning: String) {
         let mut warnings = lock(&self.warnings);
         if !warnings.contains(&warning) {
@@ -199,9 +249,33 @@ pub(super) fn spawn_worker(
             apply_nice(&shared);
             let _ = ready.send(());
             drop(ready);
-            for message in &work_rx {
+            loop {
+                if let Some(item) = shared.unpark(false) {
+                    run_item(item, WorkerId(slot), &shared);
+                    continue;
+                }
+                // With runs set aside, wake to read the gate again even if nothing comes.
+                let message = if shared.has_parked() {
+                    match work_rx.recv_timeout(memory::RECHECK) {
+                        Ok(message) => message,
+                        Err(RecvTimeoutError::Timeout) => continue,
+                        Err(RecvTimeoutError::Disconnected) => break,
+                    }
+                } else {
+                    match work_rx.recv() {
+                        Ok(message) => message,
+                        Err(_) => break,
+                    }
+                };
                 match message {
-                    Message::Retire => break,
+                    Message::Retire => {
+                        // A shutdown cancels first: the runs set aside end here as
+                        // cancelled, so none is left without its `Finished`.
+                        while let Some(item) = shared.unpark(true) {
+                            run_item(item, WorkerId(slot), &shared);
+                        }
+                        break;
+                    }
                     Message::Run(item) => run_item(item, WorkerId(slot), &shared),
                 }
             }
@@ -223,6 +297,13 @@ fn apply_nice(shared: &Shared) {
 
 /// Runs one item and sends `Started` and exactly one `Finished`, whatever the task does.
 fn run_item(item: WorkItem, worker: WorkerId, shared: &Shared) {
+    if shared.is_held_back(&item) {
+        let (job, run) = (item.job, item.run);
+        let kind = EventKind::WaitingForMemory;
+        let _ = shared.events.send(EngineEvent { job, run, kind });
+        shared.park(item);
+        return;
+    }
     let WorkItem {
         job,
         run,
@@ -234,7 +315,9 @@ fn run_item(item: WorkItem, worker: WorkerId, shared: &Shared) {
     };
     // Waiting here, before the run is picked up, keeps it on deck: a pause can still take it
     // back, and it does not show as running before it runs.
-    let slot = admit(job, run, shared, &send);
+    let slot = shared
+        .slots()
+        .and_then(|slots| slots.hold(|| shared.is_abandoned(run)));
     let Some(token) = shared.pick_up(run) else {
         // Withdrawn while it waited: the engine already said so.
         shared.forget(run);
@@ -270,35 +353,6 @@ fn run_item(item: WorkItem, worker: WorkerId, shared: &Shared) {
         started.elapsed(),
         timeout,
     )));
-}
-
-/// Waits until the run may start: memory above the gate (for a gated job) and a slot of
-/// the pool (when there is one). `None` when the run was withdrawn or stopped meanwhile, or
-/// there is no pool.
-fn admit(job: JobId, run: RunId, shared: &Shared, send: &impl Fn(EventKind)) -> Option<Held> {
-    let give_up = || shared.is_abandoned(run);
-    if let Some((gate, gated)) = &shared.memory
-        && gated.contains(&job)
-        && !gate.is_open()
-    {
-        send(EventKind::WaitingForMemory);
-        let step = std::time::Duration::from_millis(20);
-        let mut waited = std::time::Duration::ZERO;
-        loop {
-            if give_up() {
-                return None;
-            }
-            std::thread::sleep(step);
-            waited += step;
-            if waited >= memory::RECHECK {
-                waited = std::time::Duration::ZERO;
-                if gate.is_open() {
-                    break;
-                }
-            }
-        }
-    }
-    shared.slots()?.hold(give_up)
 }
 
 /// The `Finished` of a report. A stopped run says so in its error, so a timeout or a

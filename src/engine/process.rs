@@ -221,20 +221,53 @@ impl Log {
     }
 }
 
-/// The command line as a person would type it, for the top of the log.
+/// The command line as a person would type it, for the top of the log. An argument that is
+/// not UTF-8 (a folder's name) is written in the shell's `$'…\xNN…'` quoting, which a shell
+/// takes back byte for byte: never U+FFFD, and never a `\` that reads as a folder separator.
 pub fn describe(command: &Command) -> String {
     std::iter::once(command.get_program())
         .chain(command.get_args())
         .map(|arg| {
-            let arg = arg.to_string_lossy();
+            let Some(arg) = arg.to_str() else {
+                return ansi_c_quoted(arg);
+            };
             if arg.is_empty() || arg.contains(|c: char| c.is_whitespace() || "'\"$\\".contains(c)) {
                 format!("'{}'", arg.replace('\'', r"'\''"))
             } else {
-                arg.into_owned()
+                arg.to_string()
             }
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// `arg` in the shell's `$'…'` quoting: `\` and `'` escaped, bytes that are not UTF-8 as
+/// `\xNN`.
+fn ansi_c_quoted(arg: &std::ffi::OsStr) -> String {
+    use std::fmt::Write as _;
+    use std::os::unix::ffi::OsStrExt;
+    let mut text = String::from("$'");
+    for chunk in arg.as_bytes().utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' | '\'' => {
+                    text.push('\\');
+                    text.push(c);
+                }
+                c if c.is_control() => {
+                    for byte in c.encode_utf8(&mut [0; 4]).bytes() {
+                        let _ = write!(text, "\\x{byte:02x}");
+                    }
+                }
+                c => text.push(c),
+            }
+        }
+        for byte in chunk.invalid() {
+            let _ = write!(text, "\\x{byte:02x}");
+        }
+    }
+    text.push('\'');
+    text
 }
 
 /// The read end of the child's output pipe, with the display lines it produced so far.

@@ -93,14 +93,21 @@ impl State {
     }
 
     /// One broker turn: at most one unused token per pipe, one more where a slot is free
-    /// and no run waits, and each build's compiler count reported when it changed.
+    /// and no run waits, and each build's compiler count reported when it changed. A pool
+    /// made smaller (`-`) than what is in use keeps no unused token anywhere: each one a
+    /// make hands back is taken out, until the pool is no longer over its size.
     fn tend(&mut self) {
         let free_now = self.free() > 0;
         let may_give = free_now && self.free_before && self.waiting == 0;
         self.free_before = free_now;
-        let keep = usize::from(self.waiting == 0);
+        let mut over = (self.held + self.given()).saturating_sub(self.size);
         let mut free = self.free();
         for build in &mut self.builds {
+            while over > 0 && build.pipe.take_back() {
+                build.given -= 1;
+                over -= 1;
+            }
+            let keep = usize::from(self.waiting == 0 && over == 0);
             while build.pipe.waiting() > keep && build.pipe.take_back() {
                 build.given -= 1;
                 free += 1;
@@ -409,6 +416,33 @@ mod tests {
         let next = slots.hold(|| false);
         assert!(next.is_some());
         assert_eq!(slots.usage(), (2, 2));
+        drop(joined);
+        slots.close();
+    }
+
+    /// After `-`, a build holding tokens beyond the smaller pool gives them up as its make
+    /// hands them back: a returned token is taken out of its pipe, not left there for the
+    /// same make to take again (it once kept `slots 4/1` until the build ended).
+    #[test]
+    fn a_smaller_pool_takes_tokens_back_as_they_come_free() {
+        let slots = Slots::start(2).expect("the test's step works");
+        let _build_run = slots.hold(|| false).expect("the test's step works");
+        let joined = slots.join(TokenPipe::pipe().expect("the test's step works"), silent());
+        // "make" takes the token the broker offers and runs a second compiler.
+        until("make to hold the free slot", || {
+            let state = slots.lock();
+            state.builds[0].pipe.take_back()
+        });
+        assert_eq!(slots.usage(), (2, 2));
+        slots.set_size(1);
+        // That compiler ends: make writes its token back.
+        slots.lock().builds[0]
+            .pipe
+            .give()
+            .expect("the test's step works");
+        until("the token to come back to the smaller pool", || {
+            slots.usage() == (1, 1)
+        });
         drop(joined);
         slots.close();
     }

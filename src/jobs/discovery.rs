@@ -12,6 +12,8 @@ use std::collections::HashSet;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use crate::sys::text::os_text;
+
 /// The file whose presence makes a folder a CMake project.
 pub const PROJECT_FILE: &str = "CMakeLists.txt";
 
@@ -21,8 +23,12 @@ pub const IGNORE_FILE: &str = ".jobdeckignore";
 /// A CMake project found by discovery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Project {
-    /// Its path relative to the searched folder, with `/` separators; the row's name.
+    /// Its path relative to the searched folder, with `/` separators; the row's name. Bytes
+    /// of folder names that are not UTF-8 are written `\xNN`: the name is for showing.
     pub name: String,
+    /// The same path as it is on disk, byte for byte: its build and log folders are made
+    /// from this, never from the name.
+    pub relative: PathBuf,
     /// Its folder.
     pub dir: PathBuf,
 }
@@ -40,13 +46,14 @@ pub struct Discovery {
 pub fn discover(root: &Path, skip: &Path) -> Discovery {
     let mut found = Discovery::default();
     if root.join(PROJECT_FILE).is_file() {
-        let name = root
+        let relative = root
             .canonicalize()
             .ok()
-            .and_then(|p| p.file_name().map(escaped))
-            .unwrap_or_else(|| "project".to_string());
+            .and_then(|p| p.file_name().map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("project"));
         found.projects.push(Project {
-            name,
+            name: os_text(relative.as_os_str()),
+            relative,
             dir: root.to_path_buf(),
         });
         return found;
@@ -126,6 +133,7 @@ fn visit(
             }
             found.projects.push(Project {
                 name: relative_name(root, &path),
+                relative: path.strip_prefix(root).unwrap_or(&path).to_path_buf(),
                 dir: path,
             });
         } else {
@@ -184,22 +192,7 @@ fn relative_name(root: &Path, path: &Path) -> String {
     let relative = path.strip_prefix(root).unwrap_or(path);
     relative
         .components()
-        .map(|c| escaped(c.as_os_str()))
+        .map(|c| os_text(c.as_os_str()))
         .collect::<Vec<_>>()
         .join("/")
-}
-
-/// A folder name as text. Bytes that are not UTF-8 become `\xNN` rather than U+FFFD, so two
-/// folders never get the same name, and so never share a build folder or a log file.
-fn escaped(name: &std::ffi::OsStr) -> String {
-    use std::fmt::Write as _;
-    use std::os::unix::ffi::OsStrExt;
-    let mut text = String::new();
-    for chunk in name.as_bytes().utf8_chunks() {
-        text.push_str(chunk.valid());
-        for byte in chunk.invalid() {
-            let _ = write!(text, "\\x{byte:02x}");
-        }
-    }
-    text
 }

@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 /// How many earlier logs are kept beside the current one (`configure.log.1` … `.N`).
 pub const KEPT_EARLIER_LOGS: usize = 3;
 
-/// The log of one stage of a job inside `log_dir`: `<log_dir>/<name>/<stage>.log`.
-pub fn log_path(log_dir: &Path, name: &str, stage: &str) -> PathBuf {
+/// The log of one stage of a job inside `log_dir`: `<log_dir>/<name>/<stage>.log`, where
+/// `name` is the job's folder as it is on disk.
+pub fn log_path(log_dir: &Path, name: impl AsRef<Path>, stage: &str) -> PathBuf {
     log_dir.join(name).join(format!("{stage}.log"))
 }
 

@@ -51,7 +51,9 @@ pub(super) fn key(job: &Job) -> (String, Option<String>) {
 }
 
 /// `--rerun-failed`: the jobs whose last recorded run did not succeed, from each project's
-/// first stage that did not succeed, with the jobs after them. A stage never recorded after
+/// first stage that did not succeed, with the jobs after them. A job whose last record is the
+/// `queued` one its session wrote when it began never ended in that session (it was killed):
+/// it did not succeed either. A stage never recorded after
 /// one that was counts as not succeeded; a job never recorded at all is left out. Jobs left
 /// out succeeded last time, so the dependencies on them are dropped. A configure takes the
 /// options its last run had.

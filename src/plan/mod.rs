@@ -245,6 +245,7 @@ pub fn plan(request: &PlanRequest) -> Result<Plan, StartupError> {
 impl PlanRequest {
     fn plan(&self) -> Result<Plan, StartupError> {
         let workers = self.workers.unwrap_or_else(num_cpus::get).max(1);
+        crate::sys::limits::check_workers(workers).map_err(StartupError)?;
         crate::engine::check_workers(workers)
             .map_err(|short| StartupError(format!("{short}; pass a smaller -j")))?;
         let launcher = self.launcher()?.map(Arc::new);
@@ -317,6 +318,7 @@ impl PlanRequest {
         if !self.list {
             jobs = probes::with_probes(jobs, &log_dir);
         }
+        let memory = self.memory_gate()?;
         let expected = self.expected(&jobs, &last);
         Ok(Plan {
             jobs,
@@ -327,7 +329,7 @@ impl PlanRequest {
             flaky_fails: self.flaky_fails,
             nice: self.nice,
             slots: self.build_jobs.is_none() && launcher.is_none(),
-            memory: self.mem_free.map(crate::engine::memory::MemoryGate::new),
+            memory,
             launcher,
             paused: self.paused,
             warnings,
@@ -378,6 +380,7 @@ impl PlanRequest {
         if let Some(trace) = &trace {
             let own = history.parent().unwrap_or(build_root);
             path_checks::file(trace, "the trace file", "pass another --trace")
+                .and_then(|()| path_checks::output(trace, "the trace file", "--trace"))
                 .and_then(|()| {
                     path_checks::trace_outside(
                         trace,
@@ -387,6 +390,15 @@ impl PlanRequest {
                 .map_err(StartupError)?;
         }
         Ok(trace)
+    }
+
+    /// The memory gate `--mem-free` asks for, refused above the machine's total memory.
+    fn memory_gate(&self) -> Result<Option<crate::engine::memory::MemoryGate>, StartupError> {
+        let gate = self.mem_free.map(crate::engine::memory::MemoryGate::new);
+        if let Some(gate) = &gate {
+            gate.check_total().map_err(StartupError)?;
+        }
+        Ok(gate)
     }
 
     /// The report files asked for, absolute, each checked as the trace is, and no two the
@@ -404,6 +416,7 @@ impl PlanRequest {
             let Some(file) = file else { return Ok(None) };
             let file = absolute(file)?;
             path_checks::file(&file, what, &format!("pass another {flag}"))
+                .and_then(|()| path_checks::output(&file, what, flag))
                 .and_then(|()| path_checks::file_outside(&file, what, flag, &folders))
                 .map_err(StartupError)?;
             Ok(Some(file))
@@ -530,9 +543,9 @@ impl PlanRequest {
                 spec: CmakeSpec::spec(
                     CmakeJob::configure(
                         project.dir,
-                        build_root.join(&project.name),
+                        build_root.join(&project.relative),
                         log_dir,
-                        &project.name,
+                        &project.relative,
                     ),
                     &settings,
                 ),

@@ -59,6 +59,33 @@ impl History {
         let started = now.checked_sub(elapsed).unwrap_or(now);
         let started_ms = started.duration_since(UNIX_EPOCH).map_or(0, millis);
         let line = format!("{}\n", HistoryRecord::of(record, started_ms).to_json());
+        self.write(&line)
+    }
+
+    /// Appends a `queued` record for each job of a session that begins at `now`, in one
+    /// write. Until a job's run ends and its own record follows, its last status is `queued`:
+    /// a session killed before that leaves its unended and unstarted jobs for
+    /// `--rerun-failed`, never counted as successes.
+    pub fn append_queued<'a>(
+        &mut self,
+        records: impl IntoIterator<Item = &'a RunRecord>,
+        now: SystemTime,
+    ) -> Option<String> {
+        let now_ms = now.duration_since(UNIX_EPOCH).map_or(0, millis);
+        let mut lines = String::new();
+        for record in records {
+            let mut queued = HistoryRecord::of(record, now_ms);
+            queued.duration_ms = None;
+            lines.push_str(&queued.to_json().to_string());
+            lines.push('\n');
+        }
+        if lines.is_empty() {
+            return None;
+        }
+        self.write(&lines)
+    }
+
+    fn write(&mut self, line: &str) -> Option<String> {
         let result = match &mut self.file {
             Some(file) => file.write_all(line.as_bytes()),
             None => Err(std::io::Error::other("it could not be opened")),
@@ -264,7 +291,7 @@ impl HistoryRecord {
             cpu_ms: record.cpu.map(millis),
             started_at_ms: Some(started_at_ms),
             error: record.error.clone(),
-            log: record.log.as_ref().map(|p| p.display().to_string()),
+            log: record.log.as_deref().map(crate::sys::text::path_text),
             options: record.options.clone(),
         }
     }

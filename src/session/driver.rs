@@ -203,6 +203,7 @@ impl Driver {
             .flat_map(|warner| warner.take_new_warnings())
             .collect();
         warnings.extend(self.watch_warnings.1.try_iter());
+        warnings.extend(self.engine.new_notes());
         warnings
     }
 

@@ -62,7 +62,7 @@ impl<W: Write> Lines<W> {
                 let _ = write!(line, "  {error}");
             }
             if let Some(log) = &record.log {
-                let _ = write!(line, "  (log: {})", log.display());
+                let _ = write!(line, "  (log: {})", crate::sys::text::path_text(log));
             }
         }
         // The name, the error and the log path come from folders and tools: one job, one line.
@@ -91,7 +91,7 @@ impl<W: Write> Lines<W> {
                 "stage": r.stage.map(crate::jobs::Stage::as_str),
                 "status": r.state.word(),
                 "error": r.error,
-                "log": r.log.as_ref().map(|p| p.display().to_string()),
+                "log": r.log.as_deref().map(crate::sys::text::path_text),
             })).collect::<Vec<_>>(),
         });
         self.line(&line.to_string())
@@ -108,8 +108,8 @@ impl<W: Write> Reporter for Lines<W> {
             Event::RunStarted(record) if self.json => {
                 let mut event = record.event_json("started");
                 if let Some(Some((source, build_dir))) = self.folders.get(record.job.0 as usize) {
-                    event["source"] = source.display().to_string().into();
-                    event["build_dir"] = build_dir.display().to_string().into();
+                    event["source"] = crate::sys::text::path_text(source).into();
+                    event["build_dir"] = crate::sys::text::path_text(build_dir).into();
                 }
                 self.line(&event.to_string())
             }

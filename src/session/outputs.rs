@@ -5,6 +5,7 @@
 use std::time::SystemTime;
 
 use crate::app::Model;
+use crate::engine::JobId;
 use crate::records::history::History;
 use crate::session::{Event, Problem, Reporter};
 use crate::sys::text::warn;
@@ -52,14 +53,21 @@ impl Reporter for Warnings {
 }
 
 impl Reporter for History {
-    /// Appends every run that ended to the history, as it ends: if jobdeck is killed, only
-    /// the runs in flight are lost.
-    fn report(&mut self, event: &Event<'_>, _: &Model) -> Result<(), Problem> {
+    /// Appends every job as queued when the session begins, then every run that ended, as
+    /// it ends: if jobdeck is killed, only the runs in flight are lost, and those and the
+    /// jobs that never started stay `queued`, not successes.
+    fn report(&mut self, event: &Event<'_>, model: &Model) -> Result<(), Problem> {
         match event {
-            Event::RunFinished(record) => self
-                .append(record, SystemTime::now())
-                .map_or(Ok(()), |warning| Err(Problem::Warning(warning))),
-            _ => Ok(()),
+            Event::Began => {
+                let queued: Vec<_> = (0..model.jobs.len())
+                    .filter_map(|index| u32::try_from(index).ok())
+                    .map(|index| model.record(JobId(index)))
+                    .collect();
+                self.append_queued(&queued, SystemTime::now())
+            }
+            Event::RunFinished(record) => self.append(record, SystemTime::now()),
+            _ => None,
         }
+        .map_or(Ok(()), |warning| Err(Problem::Warning(warning)))
     }
 }

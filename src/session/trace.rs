@@ -49,7 +49,7 @@ pub fn trace_json(model: &Model) -> Value {
 
 /// Writes the trace to `path`.
 pub fn write_trace(model: &Model, path: &Path) -> std::io::Result<()> {
-    let mut file = std::io::BufWriter::new(crate::sys::regular_file::create(path)?);
+    let mut file = std::io::BufWriter::new(crate::sys::regular_file::create_output(path)?);
     serde_json::to_writer(&mut file, &trace_json(model))?;
     file.write_all(b"\n")?;
     file.flush()

@@ -5,7 +5,9 @@
 //! another worker count, run by the same runner and front end as any session (the caller
 //! says how, see [`Sweeper::run`]), with one more reporter that keeps what the point needs.
 //! Every point starts from the same state: a fresh build root of its own (removed before it
-//! runs and after it), and the same pseudoword seed. The arithmetic is in [`fit`], pure.
+//! runs and after it), and the same pseudoword seed. A sweep under `-B` holds that folder's
+//! build-root lock from start to end, so a second jobdeck there is refused as on any locked
+//! root. The arithmetic is in [`fit`], pure.
 
 pub mod fit;
 pub mod lines;
@@ -18,6 +20,7 @@ use std::time::Duration;
 
 use crate::app::Model;
 use crate::plan::PlanRequest;
+use crate::records::lock::lock_build_root;
 use crate::session::{End, Event, Problem, Reporter};
 
 /// The most worker counts one sweep runs.
@@ -209,10 +212,24 @@ impl Sweeper {
         mut on_point: impl FnMut(&Point),
     ) -> Result<Sweep, String> {
         let _cleanup = self.is_temporary.then(|| RemoveOnDrop(self.root.clone()));
+        // Held for the whole sweep, before anything is removed: a second sweep (or session)
+        // on the same `-B` would otherwise remove the running point's build root, lock and
+        // all, and remake it while this one runs on in the deleted folder.
+        let _lock = if self.is_temporary {
+            None
+        } else {
+            Some(lock_build_root(&self.root.join(".jobdeck"))?)
+        };
         let mut sweep = Sweep::default();
         let mut base: Option<fit::Measured> = None;
         for (index, &workers) in self.counts.iter().enumerate() {
             let folder = self.point_root(workers);
+            let jobdeck_dir = folder.join(".jobdeck");
+            // A session started on the point's folder itself (`-B <root>/sweep-j2`) holds
+            // its lock: its folder is not ours to remove.
+            if std::fs::symlink_metadata(&jobdeck_dir).is_ok() {
+                drop(lock_build_root(&jobdeck_dir)?);
+            }
             let _ = std::fs::remove_dir_all(&folder);
             let captured = Rc::new(RefCell::new(Captured::default()));
             let label = PointLabel {

@@ -22,6 +22,19 @@ pub fn file(path: &Path, what: &str, remedy: &str) -> Result<(), String> {
     }
 }
 
+/// Refuses an output file (`what`, given as `flag`) that [`regular_file::check_output`]
+/// refuses: a symbolic link, or a file in a folder other users can write.
+pub fn output(path: &Path, what: &str, flag: &str) -> Result<(), String> {
+    match regular_file::check_output(path) {
+        Err(err) if err.kind() == std::io::ErrorKind::InvalidInput => Err(format!(
+            "{what} {}: {err} (pass another {flag})",
+            path.display()
+        )),
+        // A folder still to be made, or unreadable: writing it fails later, with a warning.
+        _ => Ok(()),
+    }
+}
+
 /// Refuses a folder path that exists and is not a folder (following symlinks). A folder to
 /// be made under a file is left to fail where it is made, with the system's words.
 pub fn folder(path: &Path, what: &str, remedy: &str) -> Result<(), String> {

@@ -92,6 +92,116 @@ pub fn create_own(path: &Path) -> io::Result<File> {
     )
 }
 
+/// Whether `path`, a file the user named for jobdeck to write (`--junit`, `--report`,
+/// `--trace`), may be written: not a symbolic link (never followed, dangling or not), a
+/// regular file if it exists, and in a folder no other user can write, unless that folder is
+/// sticky (as `/tmp`) and the file, if it exists, is the running user's. Run as root in a
+/// folder another user controls, a link planted there would otherwise have a root-only file
+/// overwritten, or a root-owned one made where the link points. All refusals are
+/// `InvalidInput` errors.
+pub fn check_output(path: &Path) -> io::Result<()> {
+    let (folder, _) = split(path)?;
+    let meta = std::fs::metadata(folder)?;
+    let shared = shared_folder(folder, meta.uid(), meta.gid(), meta.mode())?;
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(output_link()),
+        Ok(meta) if !meta.is_file() => Err(not_regular(&meta)),
+        Ok(meta) if shared => owned(&meta),
+        _ => Ok(()),
+    }
+}
+
+/// Creates or truncates `path` as [`check_output`] allows, without a window between the
+/// checks and the open: the folder is opened once and checked through its descriptor, the
+/// file opened in it without following a link, and emptied only once it is known to be
+/// one jobdeck may write.
+pub fn create_output(path: &Path) -> io::Result<File> {
+    use rustix::fs::{Mode, openat};
+    check_output(path)?;
+    let (folder, name) = split(path)?;
+    let dir = rustix::fs::open(
+        folder,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    let stat = rustix::fs::fstat(&dir)?;
+    let shared = shared_folder(folder, stat.st_uid, stat.st_gid, stat.st_mode)?;
+    let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::NONBLOCK;
+    let file = match openat(
+        &dir,
+        name,
+        flags | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o644),
+    ) {
+        Ok(fd) => File::from(fd),
+        Err(rustix::io::Errno::LOOP) => return Err(output_link()),
+        Err(err) => return Err(err.into()),
+    };
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular(&meta));
+    }
+    if shared {
+        owned(&meta)?;
+    }
+    file.set_len(0)?;
+    Ok(file)
+}
+
+/// The folder of `path` (`.` for a bare name) and its last component.
+fn split(path: &Path) -> io::Result<(&Path, &std::ffi::OsStr)> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "it does not name a file"))?;
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    Ok((folder, name))
+}
+
+/// Whether another user can write `folder` (owned by `uid` and group `gid`, with `mode`):
+/// it is sticky then (the result is `true`: a file there must be the running user's), or
+/// refused. The owner and root can write any folder; a group-writable one counts unless its
+/// group is the running user's own.
+fn shared_folder(folder: &Path, uid: u32, gid: u32, mode: u32) -> io::Result<bool> {
+    let me = rustix::process::geteuid().as_raw();
+    let foreign_owner = uid != me && uid != 0;
+    let others_write =
+        mode & 0o002 != 0 || (mode & 0o020 != 0 && gid != rustix::process::getegid().as_raw());
+    if !foreign_owner && !others_write {
+        return Ok(false);
+    }
+    if mode & 0o1000 != 0 {
+        return Ok(true);
+    }
+    let why = if foreign_owner {
+        format!(
+            "its folder {} belongs to uid {uid}, not to the running user (uid {me})",
+            folder.display(),
+        )
+    } else {
+        format!(
+            "other users can write its folder {} (mode {:o})",
+            folder.display(),
+            mode & 0o777
+        )
+    };
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "{why}, which is not sticky: another user could put a link there for jobdeck to              write through"
+        ),
+    ))
+}
+
+fn output_link() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "it is a symbolic link, which jobdeck never writes through",
+    )
+}
+
 /// Whether `path`, one of jobdeck's own folders, is a folder the running user owns and not
 /// a symbolic link (a missing one is fine: jobdeck makes it, and then it is its own).
 pub fn check_own_folder(path: &Path) -> io::Result<()> {

@@ -114,6 +114,9 @@ pub struct Scheduler {
     in_flight: BTreeMap<RunId, JobId>,
     /// Runs dispatched by priority that no worker has picked up yet (as far as we know).
     unstarted: BTreeSet<RunId>,
+    /// Runs in flight that wait at the memory gate (`--mem-free`): the engine set them aside,
+    /// so they hold no worker and take no dispatch slot.
+    waiting: BTreeSet<RunId>,
     /// Jobs given a new run while their previous run was still active: the new run waits
     /// until the old one is gone.
     draining: BTreeSet<JobId>,
@@ -152,6 +155,7 @@ impl Scheduler {
             forced: VecDeque::new(),
             in_flight: BTreeMap::new(),
             unstarted: BTreeSet::new(),
+            waiting: BTreeSet::new(),
             draining: BTreeSet::new(),
             next_run: 0,
             workers: workers.max(1),
@@ -240,9 +244,21 @@ impl Scheduler {
         self.in_flight.len()
     }
 
-    /// Whether every dispatch slot is taken.
+    /// Whether every dispatch slot is taken. Runs waiting for memory take none.
     pub fn is_full(&self) -> bool {
-        self.in_flight.len() >= self.dispatch_limit()
+        self.in_flight.len() - self.waiting.len() >= self.dispatch_limit()
+    }
+
+    /// `run` waits at the memory gate, on no worker: the work behind it may go on.
+    pub fn waits_for_memory(&mut self, run: RunId) {
+        if self.in_flight.contains_key(&run) {
+            self.waiting.insert(run);
+        }
+    }
+
+    /// `run` started, after waiting for memory or not.
+    pub fn no_longer_waiting(&mut self, run: RunId) {
+        self.waiting.remove(&run);
     }
 
     /// Whether nothing is in flight and nothing would be dispatched.
@@ -337,6 +353,7 @@ impl Scheduler {
     /// returned (the engine may still hold the old id, to drop when a worker takes it).
     pub fn withdrawn(&mut self, job: JobId, run: RunId, back_in_line: bool) -> Option<RunId> {
         self.unstarted.remove(&run);
+        self.waiting.remove(&run);
         self.in_flight.remove(&run);
         if self.is_current(job, run) && back_in_line {
             let run = self.queue(job);
@@ -352,6 +369,7 @@ impl Scheduler {
     /// or skips them; a superseded run's end lets its successor go.
     pub fn finished(&mut self, job: JobId, run: RunId, succeeded: bool) -> Ended {
         self.unstarted.remove(&run);
+        self.waiting.remove(&run);
         self.in_flight.remove(&run);
         if !self.is_current(job, run) {
             if self.draining.remove(&job) {

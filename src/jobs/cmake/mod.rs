@@ -120,12 +120,17 @@ pub struct CmakeJob {
 }
 
 impl CmakeJob {
-    /// The configure stage of a project whose logs go to `log_dir/<name>/`.
-    pub fn configure(source: PathBuf, build_dir: PathBuf, log_dir: &Path, name: &str) -> Self {
+    /// The configure stage of a project whose logs go to `log_dir/<folder>/`.
+    pub fn configure(
+        source: PathBuf,
+        build_dir: PathBuf,
+        log_dir: &Path,
+        folder: impl AsRef<Path>,
+    ) -> Self {
         Self {
             source,
             build_dir,
-            log: log_files::log_path(log_dir, name, Step::Configure.as_str()),
+            log: log_files::log_path(log_dir, folder, Step::Configure.as_str()),
             stage: Step::Configure,
             options: Vec::new(),
         }

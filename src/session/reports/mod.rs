@@ -155,7 +155,7 @@ pub fn escape_attribute(text: &str) -> String {
 /// Writes `text` to the report file `path` (`what` names it in a warning).
 fn write_report(path: &Path, what: &str, text: &str) -> Result<(), Problem> {
     let write = || -> std::io::Result<()> {
-        let mut file = std::io::BufWriter::new(crate::sys::regular_file::create(path)?);
+        let mut file = std::io::BufWriter::new(crate::sys::regular_file::create_output(path)?);
         file.write_all(text.as_bytes())?;
         file.flush()
     };

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::app::{LogScroll, Model};
 use crate::jobs::Tone;
+use crate::sys::text::escape_controls;
 use crate::ui::theme::Theme;
 
 pub(super) fn render_log(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
@@ -23,12 +24,15 @@ pub(super) fn render_log(model: &Model, theme: Theme, frame: &mut Frame, area: R
     let mut pinned: Vec<Line> = Vec::new();
     if let Some(source) = &row.source {
         pinned.push(Line::styled(
-            format!("in {}", source.display()),
+            escape_controls(&format!("in {}", source.display())).into_owned(),
             theme.dim(),
         ));
     }
     if let Some(command) = &row.command {
-        pinned.push(Line::styled(command.as_str(), theme.dim()));
+        pinned.push(Line::styled(
+            escape_controls(command.as_str()).into_owned(),
+            theme.dim(),
+        ));
     }
     let height = usize::from(area.height.saturating_sub(1)).saturating_sub(pinned.len());
     let held = row.output.lines();
@@ -40,7 +44,9 @@ pub(super) fn render_log(model: &Model, theme: Theme, frame: &mut Frame, area: R
         let mut rows = 0;
         start = end;
         while start > 0 {
-            let taken = held[start - 1].chars().count().max(1).div_ceil(width);
+            let taken = super::table::columns(&held[start - 1])
+                .max(1)
+                .div_ceil(width);
             if rows + taken > height {
                 break;
             }
@@ -59,7 +65,7 @@ pub(super) fn render_log(model: &Model, theme: Theme, frame: &mut Frame, area: R
         .map(|p| format!(" {}", p.display()))
         .unwrap_or_default();
     let title = Line::from(vec![
-        Span::styled(format!(" {} ", row.name), theme.key()),
+        Span::styled(format!(" {} ", escape_controls(&row.name)), theme.key()),
         Span::styled(format!("run {} · {position}{log} ", row.runs), theme.dim()),
     ]);
     // The focused pane's border is drawn as a key is, so it is plain where `/` will search.

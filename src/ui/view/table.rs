@@ -8,10 +8,13 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
 
 use super::format_duration;
 use crate::app::{JobRow, JobState, Model};
 use crate::jobs::Stage;
+use crate::sys::text::escape_controls;
 use crate::ui::theme::Theme;
 
 /// The columns after the name that may be left out: the stage (only when projects have
@@ -103,7 +106,10 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
             .map(|index| &model.jobs[index])
     };
     let shown_columns = Columns::of(model, area.width);
-    let widths = shown_columns.widths(in_view().map(|row| columns(&row.name)), area.width);
+    let widths = shown_columns.widths(
+        in_view().map(|row| columns(&escape_controls(&row.name))),
+        area.width,
+    );
     let name_width = match widths[0] {
         Constraint::Length(n) => usize::from(n),
         _ => usize::MAX,
@@ -154,7 +160,7 @@ fn job_row<'a>(
     // A project's later stages sit under its configure row; their name is dimmed so the eye
     // groups them.
     let later_stage = row.stage.is_some_and(|stage| !stage.is_first());
-    let name = shorten_middle(&row.name, name_width);
+    let name = shorten_middle(&escape_controls(&row.name), name_width).into_owned();
     let name = if later_stage {
         Cell::from(Span::styled(name, theme.dim()))
     } else {
@@ -209,7 +215,10 @@ fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
             0 => text,
             retried => format!("{} attempts: {text}", retried + 1),
         };
-        return Line::from(Span::styled(text, theme.error_text()));
+        return Line::from(Span::styled(
+            escape_controls(&text).into_owned(),
+            theme.error_text(),
+        ));
     }
     let mut spans = Vec::new();
     // A job being retried, or one that passed on a retry: which attempt this is.
@@ -229,14 +238,18 @@ fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
         spans.push(Span::raw(format!("{done}/{total} {percent:>3}% ")));
     }
     if let Some(note) = &row.detail {
-        spans.push(Span::styled(note.to_string(), theme.dim()));
+        let note = note.to_string();
+        spans.push(Span::styled(
+            escape_controls(&note).into_owned(),
+            theme.dim(),
+        ));
     }
     Line::from(spans)
 }
 
-/// Terminal columns `text` takes (a CJK character takes two).
-fn columns(text: &str) -> usize {
-    Span::raw(text).width()
+/// Terminal columns `text` takes (a CJK character or a joined emoji takes two).
+pub(super) fn columns(text: &str) -> usize {
+    UnicodeWidthStr::width(text)
 }
 
 /// A name cut to `width` columns from the middle, so both ends stay readable: the collection
@@ -270,18 +283,19 @@ fn shorten_middle(name: &str, width: usize) -> Cow<'_, str> {
             return Cow::Owned(format!("{head}/…/{}", parts[first_kept..].join("/")));
         }
     }
-    // No folder boundary fits: keep the end, where the project's own name is.
+    // No folder boundary fits: keep the end, where the project's own name is. Cut between
+    // graphemes, never inside one: a joined emoji or a letter with its accent stays whole.
     let mut tail = Vec::new();
     let mut used = 1;
-    for c in name.chars().rev() {
-        let w = columns(c.encode_utf8(&mut [0; 4]));
+    for grapheme in name.graphemes(true).rev() {
+        let w = columns(grapheme);
         if used + w > width {
             break;
         }
         used += w;
-        tail.push(c);
+        tail.push(grapheme);
     }
-    Cow::Owned(std::iter::once('…').chain(tail.into_iter().rev()).collect())
+    Cow::Owned(std::iter::once("…").chain(tail.into_iter().rev()).collect())
 }
 
 #[cfg(test)]
@@ -302,6 +316,15 @@ mod tests {
         assert_eq!(shorten_middle("a-very-long-single-name", 8), "…le-name");
         assert_eq!(shorten_middle("ab", 1), "…");
         assert_eq!(shorten_middle("ab", 0), "");
+    }
+
+    #[test]
+    fn a_joined_emoji_is_kept_or_cut_whole() {
+        let family = "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}";
+        let name = format!("{family}{family}{family}");
+        assert_eq!(columns(&name), 6);
+        assert_eq!(shorten_middle(&name, 5), format!("…{family}{family}"));
+        assert_eq!(shorten_middle(&name, 4), format!("…{family}"));
     }
 
     #[test]

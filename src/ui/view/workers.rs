@@ -65,10 +65,11 @@ fn worker_row(model: &Model, theme: Theme, worker: WorkerId) -> Row<'static> {
         Some((job, _, since)) => {
             let row = model.job(job);
             // A build in the pool of slots says how many compilers it runs now.
+            let shown = crate::sys::text::escape_controls(&row.name);
             let name = match row.compilers {
-                Some(1) => format!("{} (1 compiler)", row.name),
-                Some(count) => format!("{} ({count} compilers)", row.name),
-                None => row.name.clone(),
+                Some(1) => format!("{shown} (1 compiler)"),
+                Some(count) => format!("{shown} ({count} compilers)"),
+                None => shown.into_owned(),
             };
             (
                 Span::styled(name, theme.state(row.state)),

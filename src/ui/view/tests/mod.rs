@@ -7,6 +7,7 @@ mod narrow;
 mod panels;
 mod sizes;
 mod sweep;
+mod unicode;
 
 use std::time::{Duration, Instant};
 
