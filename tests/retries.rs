@@ -92,18 +92,19 @@ fn a_job_that_passes_on_its_second_attempt_is_flaky_and_passes() {
     std::fs::remove_file(temp.join("tried")).expect("remove the marker");
     let run = run_in(temp.path(), &["--retries", "1", "--flaky-fails"]);
     assert_eq!(run.code(), 1, "{run:?}");
-    assert!(run.stdout.contains("flaky     flaky  "), "{}", run.stdout);
+    // A `jobdeck run` session's own lines and recap are on stderr; stdout is the jobs' output.
+    assert!(run.stderr.contains("flaky     flaky  "), "{}", run.stderr);
     assert!(
-        run.stdout.contains(
+        run.stderr.contains(
             "passed on a retry (1):\n  flaky     flaky  attempt 2 of 2; attempt 1: first try failed"
         ),
         "{}",
-        run.stdout
+        run.stderr
     );
     assert!(
-        run.stdout.contains("2 jobs: 2 ok (1 flaky), 0 failed"),
+        run.stderr.contains("2 jobs: 2 ok (1 flaky), 0 failed"),
         "{}",
-        run.stdout
+        run.stderr
     );
 }
 
