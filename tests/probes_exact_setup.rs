@@ -1,5 +1,7 @@
 //! Exact or not at all, past the compiler detection (issue 31): a seeded configure leaves
-//! cmake's general setup (install prefix, compile commands, colours) to cmake. Each case
+//! cmake's general setup (install prefix, compile commands, colours) to cmake, says it was
+//! seeded only when it used a seeded language, and one that fails before `project()` leaves
+//! the cache plain cmake leaves. Each case
 //! compares with plain `cmake -S … -B … -DCMAKE_BUILD_TYPE=Debug` of a copy of the same
 //! project.
 
@@ -9,7 +11,8 @@ mod probes_support;
 use std::ffi::OsStr;
 
 use common::cmake_available;
-use probes_support::case::{Case, clean_env};
+use probes_support::case::{Case, clean_env, write_script};
+use probes_support::configures;
 
 /// The common idiom: a default install prefix replaced after `project()`.
 #[test]
@@ -92,5 +95,71 @@ fn color_diagnostics_off_gives_plain_cmakes_cache() {
         assert_eq!(event["seeded"], true, "{value:?}: {event}");
         case.assert_same_as_plain(&[], &env);
         case.clear();
+    }
+}
+/// A C++ project, when the C++ probe failed and only the C seed exists: cmake detects C++
+/// itself, so the configure is not seeded, and says so.
+#[test]
+fn a_project_of_a_language_the_seed_lacks_is_not_called_seeded() {
+    if !cmake_available("a_project_of_a_language_the_seed_lacks_is_not_called_seeded") {
+        return;
+    }
+    let case = Case::with_sources(
+        "probe-cxx-only",
+        "cmake_minimum_required(VERSION 3.10)\nproject(p CXX)\nadd_executable(m main.cpp)\n",
+    );
+    // A C++ compiler that refuses to work inside the probes folder: the C++ probe fails,
+    // the project's own detection does not.
+    let wrapper = case.temp.join("bin/cxx");
+    write_script(
+        &wrapper,
+        "#!/bin/sh\ncase \"$PWD\" in *jobdeck/probes*) exit 1 ;; esac\nexec c++ \"$@\"\n",
+    );
+    let env = clean_env(&[("CXX", Some(wrapper.as_os_str()))]);
+    let run = case.session(&[], &env);
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert!(
+        run.stderr.contains("failed for a language"),
+        "{}",
+        run.stderr
+    );
+    let event = &configures(&run.json())["p"];
+    assert_eq!(event["seeded"], false, "{event}");
+    assert_eq!(event["detail"], "fresh", "{event}");
+    assert_eq!(case.plain_code(&[], &env), Some(0));
+    case.assert_same_files();
+}
+
+/// Configures that fail before `project()` (an error of the project's own; a minimum
+/// version cmake 4 refuses): plain cmake's exit code and cache, with no platform entry.
+#[test]
+fn a_configure_failing_before_project_leaves_plain_cmakes_cache() {
+    if !cmake_available("a_configure_failing_before_project_leaves_plain_cmakes_cache") {
+        return;
+    }
+    for (label, head) in [
+        (
+            "error",
+            "cmake_minimum_required(VERSION 3.10)\nmessage(FATAL_ERROR \"before project\")\n",
+        ),
+        ("old-minimum", "cmake_minimum_required(VERSION 3.1)\n"),
+    ] {
+        let case = Case::new(
+            &format!("probe-before-project-{label}"),
+            &format!("{head}project(p C)\n"),
+        );
+        let env = clean_env(&[]);
+        let run = case.session(&[], &env);
+        let event = &configures(&run.json())["p"];
+        let plain = case.plain_code(&[], &env);
+        assert_eq!(
+            event["exit_code"].as_i64(),
+            plain.map(i64::from),
+            "{label}: {event}"
+        );
+        case.assert_same_files();
+        if plain != Some(0) {
+            assert_eq!(event["seeded"], false, "{label}: {event}");
+        }
     }
 }
