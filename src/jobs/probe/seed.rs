@@ -80,8 +80,8 @@ pub struct Seed {
     pub version: String,
     /// File names and contents, written to `CMakeFiles/<version>/`.
     pub files: Vec<(String, Vec<u8>)>,
-    /// Each detected compiler's program file, to tell when it changes.
-    pub compilers: Vec<String>,
+    /// Each detected language and its compiler's program file, to tell when it changes.
+    pub compilers: Vec<(&'static str, String)>,
 }
 
 impl Seed {
@@ -108,12 +108,13 @@ impl Seed {
             let detected = read(&info.join(&name))?;
             let entries = read(&build.join(ENTRIES_FILE))?;
             let check = read(&build.join(CHECK_FILE))?;
-            compilers.push(compiler_path(&detected, language).ok_or_else(|| {
+            let compiler = compiler_path(&detected, language).ok_or_else(|| {
                 format!(
                     "{} names no {language} compiler",
                     info.join(&name).display()
                 )
-            })?);
+            })?;
+            compilers.push((language, compiler));
             // cmake reads this file whenever the language is enabled: the probe's check of
             // this configure's state and the cache entries the detection made come first,
             // then the detection's own variables, as when cmake detects the compiler
