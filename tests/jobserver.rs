@@ -436,3 +436,76 @@ fn a_mem_free_above_total_memory_is_refused() {
         run.stderr
     );
 }
+
+/// The version `ninja --version` prints, if ninja is on `PATH`.
+fn ninja_version() -> Option<(u32, u32)> {
+    let output = Command::new("ninja")
+        .arg("--version")
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut parts = text.trim().split('.');
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+}
+
+/// A Ninja build alone in a pool of two slots: ninja 1.13 and later join the pool through
+/// its named pipe and run two compilers; an older ninja gets both slots as a fixed
+/// `--parallel 2`, said in its detail. Never more compilers than slots either way.
+#[test]
+fn ninja_builds_within_the_pool_and_joins_it_from_1_13() {
+    if !cmake_available("ninja_builds_within_the_pool_and_joins_it_from_1_13") {
+        return;
+    }
+    let Some(version) = ninja_version() else {
+        common::available(
+            "ninja_builds_within_the_pool_and_joins_it_from_1_13",
+            false,
+            "ninja",
+        );
+        return;
+    };
+    let temp = TempDir::new("pool-ninja");
+    let log = temp.join("compiles.log");
+    let launcher = recording_launcher(temp.path(), &log);
+    c_project(&temp.join("src"), "big", "big", 6);
+    let run = run_jobdeck([
+        "--headless",
+        "--json",
+        "-j2",
+        "--build",
+        "-G",
+        "Ninja",
+        "-D",
+        &format!("CMAKE_C_COMPILER_LAUNCHER={}", launcher.display()),
+        "-B",
+        path_arg(&temp.join("build")),
+        path_arg(&temp.join("src")),
+    ]);
+    assert_eq!(run.code(), 0, "{}\n{}", run.stdout, run.stderr);
+    let events = common::parse_json_lines(&run.stdout);
+    let build = events
+        .iter()
+        .find(|e| e["event"] == "finished" && e["stage"] == "build")
+        .expect("the build's end");
+    let detail = build["detail"].as_str().unwrap_or_default();
+    if version >= (1, 13) {
+        assert!(!detail.contains("does not join"), "{build}");
+    } else {
+        assert!(
+            detail.starts_with("--parallel 2: ninja ") && detail.contains("does not join"),
+            "{build}"
+        );
+    }
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("start")).count(),
+        7,
+        "every file compiled once, through the launcher:\n{text}"
+    );
+    assert_eq!(
+        most_at_once(&log, &[]),
+        2,
+        "two compilers, never more:\n{text}"
+    );
+}

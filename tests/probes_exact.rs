@@ -8,92 +8,10 @@ mod common;
 mod probes_support;
 
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
 
 use common::{TempDir, cmake_available, run_command};
+use probes_support::case::{Case, clean_env, write_wrapper};
 use probes_support::{apply_env, arg, configures, entries, jobdeck_in, plain_cmake_with};
-use serde_json::Value;
-
-/// The line every test project ends with: what its configure used.
-const REPORT: &str = "file(WRITE \"${CMAKE_BINARY_DIR}/used.txt\" \
-    \"compiler=${CMAKE_C_COMPILER}\\nsystem=${CMAKE_SYSTEM_PROCESSOR} \
-    cross=${CMAKE_CROSSCOMPILING}\\nCC=$ENV{CC}\\n\")\n";
-
-/// A wrapper script around `cc`, at `path`.
-fn write_wrapper(path: &Path) {
-    std::fs::create_dir_all(path.parent().expect("a folder")).expect("create its folder");
-    std::fs::write(path, "#!/bin/sh\nexec cc \"$@\"\n").expect("write the wrapper");
-    let mut mode = std::fs::metadata(path).expect("wrapper").permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut mode, 0o755);
-    std::fs::set_permissions(path, mode).expect("make the wrapper executable");
-}
-
-/// One comparison: a project `p` under `<temp>/src`, jobdeck's build root `<temp>/jd`.
-struct Case {
-    temp: TempDir,
-}
-
-impl Case {
-    fn new(label: &str, body: &str) -> Self {
-        let temp = TempDir::new(label);
-        std::fs::create_dir_all(temp.join("src/p")).expect("create the project folder");
-        std::fs::write(temp.join("src/p/CMakeLists.txt"), format!("{body}{REPORT}"))
-            .expect("write CMakeLists.txt");
-        std::fs::write(temp.join("src/p/main.c"), "int main(void) { return 0; }\n")
-            .expect("write main.c");
-        Self { temp }
-    }
-
-    fn source(&self) -> PathBuf {
-        self.temp.join("src/p")
-    }
-
-    fn root(&self) -> PathBuf {
-        self.temp.join("jd")
-    }
-
-    /// The user cache folder (`XDG_CACHE_HOME`) of this case's sessions, its own.
-    fn cache(&self) -> PathBuf {
-        self.temp.join("cache")
-    }
-
-    /// A jobdeck session over the project; returns its configure's `finished` event.
-    fn jobdeck(&self, args: &[&str], env: &[(&str, Option<&OsStr>)]) -> Value {
-        let mut command = jobdeck_in(&self.cache());
-        command.args(["--json", "-B", arg(&self.root())]).args(args);
-        command.arg(self.temp.join("src"));
-        apply_env(&mut command, env);
-        let run = run_command(command);
-        assert_eq!(run.code(), 0, "{run:?}");
-        configures(&run.json())["p"].clone()
-    }
-
-    /// Plain cmake in `<temp>/plain` with the same options and environment; then asserts
-    /// that jobdeck's folder holds the same cache and used the same toolchain.
-    fn assert_same_as_plain(&self, extra: &[&str], env: &[(&str, Option<&OsStr>)]) {
-        let plain = self.temp.join("plain");
-        assert_eq!(
-            plain_cmake_with(&self.source(), &plain, extra, env),
-            Some(0)
-        );
-        let ours = self.root().join("p");
-        let used = |dir: &Path| std::fs::read_to_string(dir.join("used.txt")).expect("used.txt");
-        assert_eq!(used(&ours), used(&plain), "what the configure used");
-        assert_eq!(entries(&ours), entries(&plain), "the cache");
-    }
-}
-
-/// The environment of a session: no `CC`/`CXX`, no search paths of cmake's own, unless the
-/// test sets them.
-fn clean_env<'a>(extra: &[(&'a str, Option<&'a OsStr>)]) -> Vec<(&'a str, Option<&'a OsStr>)> {
-    let mut env: Vec<(&str, Option<&OsStr>)> =
-        ["CC", "CXX", "CMAKE_PROGRAM_PATH", "CMAKE_PREFIX_PATH"]
-            .into_iter()
-            .map(|name| (name, None))
-            .collect();
-    env.extend_from_slice(extra);
-    env
-}
 
 /// Projects that pick their compiler in ways no reading of their text finds: each ends
 /// unseeded, as plain cmake would configure it, and says why.

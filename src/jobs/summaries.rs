@@ -177,8 +177,12 @@ pub fn relative_to(error: &str, folder: &Path) -> String {
         .to_string()
 }
 
-/// `(failed, total)` from ctest's `50% tests passed, 1 tests failed out of 2`.
+/// `(failed, total)` from ctest's `50% tests passed, 1 tests failed out of 2`, or from
+/// `100% tests passed out of 3`, as ctest 4 says it when none failed.
 fn tally(line: &str) -> Option<(u64, u64)> {
+    if let Some((_, total)) = line.split_once("tests passed out of ") {
+        return Some((0, total.trim().parse().ok()?));
+    }
     let (_, rest) = line.split_once("tests passed, ")?;
     let (failed, rest) = rest.split_once(" tests failed out of ")?;
     Some((failed.trim().parse().ok()?, rest.trim().parse().ok()?))
@@ -316,6 +320,11 @@ mod tests {
         assert_eq!(
             with_log("100% tests passed, 0 tests failed out of 3\n", tests_passed),
             "3 tests passed"
+        );
+        // ctest 4 leaves the count of failures out when there is none.
+        assert_eq!(
+            with_log("100% tests passed out of 1\n", tests_passed),
+            "1 test passed"
         );
         assert_eq!(
             with_log("Test project /b\nNo tests were found!!!\n", tests_passed),

@@ -12,6 +12,8 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
+pub mod case;
+
 /// A temp path as a command-line argument.
 pub fn arg(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 temp path")

@@ -277,7 +277,11 @@ impl CmakeJob {
             .flatten()
             .and_then(|log| seed::mismatch(&String::from_utf8_lossy(&log)));
         let Some(differs) = differs else {
-            seed.prune(&self.build_dir);
+            // A configure that used none of the seed's languages (a C++ project when only
+            // the C probe worked, one that failed before `project()`) was not seeded.
+            if !seed.settle(&self.build_dir) {
+                ctx.set_detail(prepared(Folder::Fresh, None));
+            }
             return report;
         };
         // cmake stopped before this folder's compiler detection: what it has written so far

@@ -38,16 +38,35 @@ foreach(_jobdeck_var IN LISTS _jobdeck_environment)
     "  string(COMPARE EQUAL \"\${_jobdeck_now}\" ${_jobdeck_before} _jobdeck_same)\n"
     "  if(NOT _jobdeck_same)\n    list(APPEND _jobdeck_differs ENV{${_jobdeck_var}})\n  endif()\n")
 endforeach()
-# A module of cmake's own detection replaced on the project's CMAKE_MODULE_PATH.
+# A module of cmake's own detection, or of the setup its compiler test and ABI detection
+# (which a seeded folder skips) compile with, replaced on the project's CMAKE_MODULE_PATH.
 string(APPEND _jobdeck_check
   "  foreach(_jobdeck_now IN LISTS CMAKE_MODULE_PATH)\n"
   "    file(GLOB _jobdeck_same \"\${_jobdeck_now}/CMakeDetermine*.cmake\"\n"
   "      \"\${_jobdeck_now}/CMakeTest*Compiler.cmake\" \"\${_jobdeck_now}/CMake*CompilerId*\"\n"
   "      \"\${_jobdeck_now}/CMakeCompilerIdDetection.cmake\" \"\${_jobdeck_now}/CMakeFindBinUtils.cmake\"\n"
-  "      \"\${_jobdeck_now}/CMakeParseImplicit*\" \"\${_jobdeck_now}/Compiler/*-DetermineCompiler.cmake\"\n"
-  "      \"\${_jobdeck_now}/Compiler/*-FindBinUtils.cmake\")\n"
+  "      \"\${_jobdeck_now}/CMakeParseImplicit*\" \"\${_jobdeck_now}/CMake*Information.cmake\"\n"
+  "      \"\${_jobdeck_now}/CMakeSystemSpecific*.cmake\" \"\${_jobdeck_now}/CMakeGenericSystem.cmake\"\n"
+  "      \"\${_jobdeck_now}/Compiler/*.cmake\" \"\${_jobdeck_now}/Platform/*.cmake\")\n"
   "    if(_jobdeck_same)\n      list(APPEND _jobdeck_differs CMAKE_MODULE_PATH)\n    endif()\n"
   "  endforeach()\n")
+# A rules override: cmake reads its file after this check, and its compiler test and ABI
+# detection compile with what it sets; whatever it holds, the folder is configured unseeded.
+string(APPEND _jobdeck_check
+  "  foreach(_jobdeck_now CMAKE_USER_MAKE_RULES_OVERRIDE CMAKE_USER_MAKE_RULES_OVERRIDE_@LANGUAGE@)\n"
+  "    if(NOT \"\${\${_jobdeck_now}}\" STREQUAL \"\")\n"
+  "      list(APPEND _jobdeck_differs \${_jobdeck_now})\n    endif()\n"
+  "  endforeach()\n")
+# The toolchain file's contents, as the probe's detection read them.
+_jobdeck_quote(_jobdeck_before "${_jobdeck_toolchain_hash}")
+string(APPEND _jobdeck_check
+  "  set(_jobdeck_now \"\")\n"
+  "  if(CMAKE_TOOLCHAIN_FILE AND EXISTS \"\${CMAKE_TOOLCHAIN_FILE}\")\n"
+  "    file(SHA256 \"\${CMAKE_TOOLCHAIN_FILE}\" _jobdeck_now)\n"
+  "  endif()\n"
+  "  string(COMPARE EQUAL \"\${_jobdeck_now}\" ${_jobdeck_before} _jobdeck_same)\n"
+  "  if(NOT _jobdeck_same)\n"
+  "    list(APPEND _jobdeck_differs CMAKE_TOOLCHAIN_FILE-contents)\n  endif()\n")
 
 file(WRITE "${CMAKE_BINARY_DIR}/jobdeck-check.cmake"
   "if(_jobdeck_first)\n"

@@ -15,12 +15,14 @@
 //! fails (or is cancelled) leaves its configures to run unseeded, with one warning; they do
 //! not fail for it. The session's probes and what each left: [`probes`].
 
+mod answer;
 pub mod cache;
 pub mod job;
 pub mod key;
 mod probes;
 pub mod seed;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -89,7 +91,7 @@ pub enum ProbeError {
 }
 
 /// The seed of a finished probe in `folder` with the same key, whose compilers are still
-/// the files they were.
+/// the files they were and answer as they did.
 fn kept(folder: &Path, key: &ProbeKey) -> Option<Seed> {
     if std::fs::read_to_string(folder.join(KEY_FILE)).ok()? != key.text {
         return None;
@@ -97,16 +99,19 @@ fn kept(folder: &Path, key: &ProbeKey) -> Option<Seed> {
     let seed = Seed::read(folder, &key.folder).ok()?;
     let stamps = std::fs::read_to_string(folder.join(COMPILERS_FILE)).ok()?;
     let manifest = std::fs::read_to_string(folder.join(MANIFEST_FILE)).ok()?;
-    (stamps == compiler_stamps(&seed) && manifest == seed.manifest()).then_some(seed)
+    (manifest == seed.manifest() && stamps == compiler_stamps(&seed)?).then_some(seed)
 }
 
-fn compiler_stamps(seed: &Seed) -> String {
+/// Each detected compiler's file stamp and a fingerprint of what it answers (a wrapper
+/// whose target changed is the same file); `None` when one does not answer.
+fn compiler_stamps(seed: &Seed) -> Option<String> {
     let mut stamps = String::new();
-    for compiler in &seed.compilers {
-        stamps.push_str(&key::file_stamp(Path::new(compiler)));
-        stamps.push('\n');
+    for (language, compiler) in &seed.compilers {
+        let compiler = Path::new(compiler);
+        let answer = answer::fingerprint(compiler, language)?;
+        let _ = writeln!(stamps, "{} answer {answer:016x}", key::file_stamp(compiler));
     }
-    stamps
+    Some(stamps)
 }
 
 /// Runs the probe `key` under `root`: one configure per language, in a scratch folder of
@@ -216,13 +221,14 @@ fn probe_in(
     }
     let seed = Seed::read(scratch, &key.folder).map_err(ProbeError::Failed)?;
     // The key last: a folder whose key file is there holds a whole probe.
-    seed::write_atomically(
-        &scratch.join(COMPILERS_FILE),
-        compiler_stamps(&seed).as_bytes(),
-    )
-    .and_then(|()| seed::write_atomically(&scratch.join(MANIFEST_FILE), seed.manifest().as_bytes()))
-    .and_then(|()| seed::write_atomically(&scratch.join(KEY_FILE), key.text.as_bytes()))
-    .map_err(|err| failed("the probe's key", err))?;
+    // A compiler that does not answer now leaves stamps no later session matches.
+    let stamps = compiler_stamps(&seed).unwrap_or_default();
+    seed::write_atomically(&scratch.join(COMPILERS_FILE), stamps.as_bytes())
+        .and_then(|()| {
+            seed::write_atomically(&scratch.join(MANIFEST_FILE), seed.manifest().as_bytes())
+        })
+        .and_then(|()| seed::write_atomically(&scratch.join(KEY_FILE), key.text.as_bytes()))
+        .map_err(|err| failed("the probe's key", err))?;
     let partly = (!failures.is_empty()).then(|| failures.join("; "));
     Ok((seed, partly))
 }

@@ -80,8 +80,8 @@ pub struct Seed {
     pub version: String,
     /// File names and contents, written to `CMakeFiles/<version>/`.
     pub files: Vec<(String, Vec<u8>)>,
-    /// Each detected compiler's program file, to tell when it changes.
-    pub compilers: Vec<String>,
+    /// Each detected language and its compiler's program file, to tell when it changes.
+    pub compilers: Vec<(&'static str, String)>,
 }
 
 impl Seed {
@@ -108,12 +108,13 @@ impl Seed {
             let detected = read(&info.join(&name))?;
             let entries = read(&build.join(ENTRIES_FILE))?;
             let check = read(&build.join(CHECK_FILE))?;
-            compilers.push(compiler_path(&detected, language).ok_or_else(|| {
+            let compiler = compiler_path(&detected, language).ok_or_else(|| {
                 format!(
                     "{} names no {language} compiler",
                     info.join(&name).display()
                 )
-            })?);
+            })?;
+            compilers.push((language, compiler));
             // cmake reads this file whenever the language is enabled: the probe's check of
             // this configure's state and the cache entries the detection made come first,
             // then the detection's own variables, as when cmake detects the compiler
@@ -182,25 +183,65 @@ impl Seed {
         Ok(())
     }
 
-    /// After a seeded configure: removes the seed of each language the project did not
-    /// enable (its cache names no compiler for it), so a later configure that enables it
-    /// detects it as plain cmake would, and a folder holds only what cmake used.
-    pub fn prune(&self, build_dir: &Path) {
-        let Ok(cache) = std::fs::read_to_string(build_dir.join("CMakeCache.txt")) else {
-            return;
+    /// After a seeded configure that cmake did not stop for a mismatch: leaves the folder as
+    /// plain cmake would have, and says whether the configure used the seed (its cache names
+    /// the compiler of a language the seed holds).
+    ///
+    /// The seed of each language the project did not enable (its cache names no compiler
+    /// for it) is removed, so a later configure that enables it detects it as plain cmake
+    /// would. When cmake never started enabling a language (a configure that failed before
+    /// `project()`: the system detection that starts it left no `CMAKE_UNAME` entry nor
+    /// `CMakeSystem.cmake`), the platform entry jobdeck gave on the command line
+    /// ([`PLATFORM_KNOWN`]) leaves the cache: plain cmake makes it only there.
+    pub fn settle(&self, build_dir: &Path) -> bool {
+        let cache_file = build_dir.join("CMakeCache.txt");
+        let Ok(cache) = std::fs::read_to_string(&cache_file) else {
+            return false;
         };
         let info = build_dir.join("CMakeFiles").join(&self.version);
+        let mut used = false;
         for language in LANGUAGES {
+            let name = format!("CMake{language}Compiler.cmake");
             let entry = format!("CMAKE_{language}_COMPILER:");
             if cache.lines().any(|line| line.starts_with(&entry)) {
+                used |= self.files.iter().any(|(file, _)| *file == name);
                 continue;
             }
-            let _ = std::fs::remove_file(info.join(format!("CMake{language}Compiler.cmake")));
+            let _ = std::fs::remove_file(info.join(&name));
             let _ = std::fs::remove_file(
                 info.join(format!("CMakeDetermineCompilerABI_{language}.bin")),
             );
         }
+        let system_detected = cache.lines().any(|line| line.starts_with("CMAKE_UNAME:"))
+            || info.join("CMakeSystem.cmake").is_file();
+        if !system_detected && let Some(plain) = without_platform_entry(&cache) {
+            let _ = write_atomically(&cache_file, plain.as_bytes());
+        }
+        used
     }
+}
+
+/// The cache text `cache` without the entry [`PLATFORM_KNOWN`] made (its line and the
+/// comment lines above it); `None` when it holds no such entry.
+fn without_platform_entry(cache: &str) -> Option<String> {
+    let name = PLATFORM_KNOWN
+        .trim_start_matches("-D")
+        .split(':')
+        .next()
+        .unwrap_or_default();
+    let lines: Vec<&str> = cache.split_inclusive('\n').collect();
+    let at = lines
+        .iter()
+        .position(|line| line.split(':').next() == Some(name))?;
+    let mut first = at;
+    while first > 0 && lines[first - 1].starts_with("//") {
+        first -= 1;
+    }
+    let mut last = at + 1;
+    if lines.get(last).is_some_and(|line| line.trim().is_empty()) {
+        last += 1;
+    }
+    Some([&lines[..first], &lines[last..]].concat().concat())
 }
 
 /// Takes a build folder back to no configure at all: its cache and `CMakeFiles` go (what a
@@ -317,6 +358,18 @@ mod tests {
         assert!(!enables_no_language("project(none_at_all)"));
         assert!(!enables_no_language("project(NONE C)"));
         assert!(!enables_no_language("message(no project)"));
+    }
+
+    #[test]
+    fn the_platform_entry_leaves_the_cache_with_its_comment() {
+        let cache = "//Help of A\nA:STRING=1\n\n//No help, variable specified on the \
+                     command line.\nCMAKE_PLATFORM_INFO_INITIALIZED:INTERNAL=1\n\n\
+                     //Help of B\n// more\nB:BOOL=ON\n\n";
+        assert_eq!(
+            without_platform_entry(cache).as_deref(),
+            Some("//Help of A\nA:STRING=1\n\n//Help of B\n// more\nB:BOOL=ON\n\n")
+        );
+        assert_eq!(without_platform_entry("A:STRING=1\n"), None);
     }
 
     #[test]

@@ -1,10 +1,11 @@
-# jobdeck's toolchain probe, right after cmake detected the @LANGUAGE@ compiler (loaded as
-# CMAKE_USER_MAKE_RULES_OVERRIDE_@LANGUAGE@, before the language's own cache entries, its
-# flags, are made): writes, as CMake code, each cache entry the detection made or changed. A
-# seeded build folder runs that code when it loads the detection results, so its cache gets
-# the same entries a detection of its own would have made: only in the folder's own
-# configure (not a try_compile, whose cache cmake's detection never touches either), and
-# only for an entry not already typed in the cache (the user's or an earlier configure's).
+# jobdeck's toolchain probe, right after cmake detected the @LANGUAGE@ compiler (at the end
+# of hook/CMakeDetermine@LANGUAGE@Compiler.cmake, before cmake's system-wide setup and the
+# language's flags make entries of their own): writes, as CMake code, each cache entry the
+# detection made or changed. A seeded build folder runs that code when it loads the
+# detection results, so its cache gets the same entries a detection of its own would have
+# made: only in the folder's own configure (not a try_compile, whose cache cmake's detection
+# never touches either), and only for an entry not already typed in the cache (the user's or
+# an earlier configure's).
 @QUOTE@
 get_cmake_property(_jobdeck_vars CACHE_VARIABLES)
 set(_jobdeck_out "")
