@@ -12,7 +12,7 @@ mod graph;
 pub mod list;
 mod probes;
 
-use graph::{append_with_deps, key, rerun_failed, with_stages};
+use graph::{append_with_deps, rerun_failed, with_stages};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -310,7 +310,7 @@ impl PlanRequest {
         if !self.list {
             jobs = probes::with_probes(jobs, &log_dir);
         }
-        let expected = self.expected(&jobs, &last);
+        let expected = graph::expected(&jobs, &last, self.order);
         Ok(Plan {
             jobs,
             expected,
@@ -331,25 +331,14 @@ impl PlanRequest {
             probes,
             watchdog: None,
             watch: self.watch,
-            written_folders: vec![build_root, log_dir],
+            written_folders: vec![
+                commands::written(self.commands.as_ref(), build_root),
+                log_dir,
+            ],
             command_line: self.command_line.clone(),
             demo: self.demo,
             list: self.list,
         })
-    }
-
-    /// How long each job is expected to take, from the history (none with `--order name`).
-    fn expected(
-        &self,
-        jobs: &[Job],
-        last: &crate::records::history::LastRuns,
-    ) -> Vec<Option<Duration>> {
-        jobs.iter()
-            .map(|job| match self.order {
-                Order::Longest => last.durations.get(&key(job)).copied(),
-                Order::Name => None,
-            })
-            .collect()
     }
 
     /// The trace file asked for, absolute, and checked to be a file outside jobdeck's folder
