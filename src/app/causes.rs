@@ -40,9 +40,10 @@ pub fn has_cause(state: JobState) -> bool {
     matches!(state, JobState::Failed | JobState::Timeout)
 }
 
-/// The cause of a failed or timed-out row: the signature of its error's message.
+/// The cause of a failed or timed-out row: the signature of its error's message. A helper
+/// that only warns has none: its failure is no failure of the session.
 pub fn cause_of(row: &JobRow) -> Option<String> {
-    if !has_cause(row.state) {
+    if !has_cause(row.state) || row.only_warns() {
         return None;
     }
     let message = row

@@ -39,6 +39,6 @@ pub use overlay::{Overlay, Prompt};
 pub use progress::{Eta, Progress};
 pub use record::{News, RunRecord};
 use scheduler::job_id;
-pub use stats::{Counts, Summary, WorkerStats};
+pub use stats::{Counts, Summary, WorkerStats, fails_session, only_warns};
 pub use ui_state::{Band, LogScroll, Pane, UiAction, UiState, Viewport};
 pub use update::update;

@@ -284,12 +284,13 @@ impl<'a, F: Frontend> Runner<'a, F> {
             End::SomeUnsuccessful
         };
         // Skipped jobs are not listed: the failure before each is (JSON's `unsuccessful`
-        // and the plain recap name the same jobs).
+        // and the plain recap name the same jobs). Nor is a helper that only warns: its
+        // failure fails nothing, and no re-run is offered for it.
         let unsuccessful: Vec<_> = (0..model.jobs.len())
             .map(|index| JobId(u32::try_from(index).unwrap_or(u32::MAX)))
             .filter(|&job| {
-                let state = model.job(job).state;
-                state.is_unsuccessful() && state != JobState::Skipped
+                let row = model.job(job);
+                row.fails_session() && row.state != JobState::Skipped
             })
             .map(|job| model.record(job))
             .collect();

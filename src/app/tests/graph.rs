@@ -355,7 +355,8 @@ fn cancelling_every_queued_job_is_one_pass() {
 
 /// Fresh configures come after their toolchain probe (an order edge): queued while it runs,
 /// so `c` cancels one at once (no worker waits on the probe); after the probe failed the
-/// others run, unseeded, not skipped; and the probe's failure alone fails no session.
+/// others run, unseeded, not skipped; and the probe's failure alone fails no session: it
+/// only warns.
 #[test]
 fn configures_after_a_probe_wait_queued_cancel_at_once_and_run_after_its_failure() {
     let node = |name: &str, kind: JobKind, after: Vec<JobId>| JobNode {
@@ -399,6 +400,13 @@ fn configures_after_a_probe_wait_queued_cancel_at_once_and_run_after_its_failure
         [JobState::Failed, JobState::Ok, JobState::Ok]
     );
     assert!(model.all_own_jobs_succeeded(), "the probe aside, all ok");
+    // One rule for what failed: a warning, counted apart, with no cause and its consequence.
+    let counts = model.counts();
+    assert_eq!((counts.failed, counts.warned, counts.total()), (0, 1, 3));
+    assert!(model.causes().is_empty(), "{:?}", model.causes());
+    assert!(model.jobs[0].only_warns() && !model.jobs[0].fails_session());
+    let error = model.jobs[0].result.error.clone().unwrap_or_default();
+    assert!(error.starts_with("its configures run unseeded: "), "{error}");
     assert!(
         !probed(true).all_own_jobs_succeeded(),
         "a cancelled configure counts"

@@ -212,6 +212,13 @@ fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Header {
             ));
         }
     }
+    if counts.warned > 0 {
+        count_spans.push(Span::raw(" "));
+        count_spans.push(Span::styled(
+            format!("{} warned", counts.warned),
+            theme.warning(),
+        ));
+    }
     let (figures, speed_up) = figure_spans(model, &summary, shape);
     if shape.figures_first {
         let speed_up = spans.len() + speed_up;

@@ -177,7 +177,11 @@ fn job_row<'a>(
         .chain(kind)
         .chain([Cell::from(Span::styled(
             row.state.word(),
-            theme.state(row.state),
+            if row.only_warns() {
+                theme.warning()
+            } else {
+                theme.state(row.state)
+            },
         ))])
         .chain(worker)
         .chain([Cell::from(time)])
@@ -205,7 +209,12 @@ fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
                 Some(code) => format!("exit code {code}"),
                 None => "failed".to_string(),
             });
-        return Line::from(Span::styled(text, theme.error_text()));
+        let style = if row.only_warns() {
+            theme.warning()
+        } else {
+            theme.error_text()
+        };
+        return Line::from(Span::styled(text, style));
     }
     let mut spans = Vec::new();
     if row.state == JobState::Cancelling {
