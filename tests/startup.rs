@@ -1,5 +1,5 @@
 //! The real binary refusing to start: usage errors (exit 2), folders that cannot work, and
-//! the README documenting every option `--help` lists.
+//! `docs/usage.md` documenting every option `--help` lists.
 
 mod common;
 
@@ -115,11 +115,12 @@ fn a_folder_without_projects_is_a_startup_error() {
 }
 
 #[test]
-fn every_option_in_help_is_documented_in_the_readme() {
+fn every_option_in_help_is_documented_in_the_usage_doc() {
     let run = run_jobdeck(["--help"]);
     assert_eq!(run.code(), 0);
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .expect("read README.md");
+    let usage =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/usage.md"))
+            .expect("read docs/usage.md");
     let options: Vec<&str> = run
         .stdout
         .lines()
@@ -136,10 +137,10 @@ fn every_option_in_help_is_documented_in_the_readme() {
     }
     let undocumented: Vec<&&str> = options
         .iter()
-        .filter(|option| !readme.contains(&format!("`{option}")))
+        .filter(|option| !usage.contains(&format!("`{option}")))
         .collect();
     assert!(
         undocumented.is_empty(),
-        "options in --help but not in README.md: {undocumented:?}"
+        "options in --help but not in docs/usage.md: {undocumented:?}"
     );
 }

@@ -406,7 +406,10 @@ fn configures_after_a_probe_wait_queued_cancel_at_once_and_run_after_its_failure
     assert!(model.causes().is_empty(), "{:?}", model.causes());
     assert!(model.jobs[0].only_warns() && !model.jobs[0].fails_session());
     let error = model.jobs[0].result.error.clone().unwrap_or_default();
-    assert!(error.starts_with("its configures run unseeded: "), "{error}");
+    assert!(
+        error.starts_with("its configures run unseeded: "),
+        "{error}"
+    );
     assert!(
         !probed(true).all_own_jobs_succeeded(),
         "a cancelled configure counts"
