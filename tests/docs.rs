@@ -57,7 +57,9 @@ fn the_contract_names_every_json_field() {
         path_arg(&temp.join("src")),
     ]);
     let mut found = BTreeSet::new();
-    events.iter().for_each(|event| keys(event, &mut found));
+    for event in &events {
+        keys(event, &mut found);
+    }
     assert!(
         found.contains("unsuccessful") && found.contains("cause"),
         "{found:?}"
