@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Receiver;
 
 pub mod cache_home;
+pub mod skip;
+
+pub use skip::available;
 
 /// The jobdeck binary Cargo built for these tests.
 pub const JOBDECK: &str = env!("CARGO_BIN_EXE_jobdeck");
@@ -44,7 +47,7 @@ pub fn timeout() -> Duration {
 
 /// A folder under the system temp folder, removed when dropped.
 #[derive(Debug)]
-pub struct TempDir(PathBuf);
+pub struct TempDir(pub PathBuf);
 
 impl TempDir {
     /// A new empty folder whose name holds `label`, this process's id and a counter.
@@ -112,8 +115,8 @@ pub fn write_none_project(dir: &Path) {
     .expect("write CMakeLists.txt");
 }
 
-/// Whether cmake can run. Without it a test should return early: this prints a loud skip
-/// notice, except under `CI=true`, where a missing cmake fails the test instead.
+/// Whether cmake can run; without it the test is skipped where the harness shows it, or
+/// fails under `CI=true` (see [`skip`]).
 pub fn cmake_available(test: &str) -> bool {
     let found = Command::new("cmake")
         .arg("--version")
@@ -121,14 +124,7 @@ pub fn cmake_available(test: &str) -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{test}: cmake not found, and CI=true requires it"
-        );
-        eprintln!("\n======== SKIPPED: cmake not found ({test}) ========\n");
-    }
-    found
+    available(test, found, "cmake")
 }
 
 /// The result of running the binary to the end.
@@ -466,19 +462,6 @@ pub fn engine(
     };
     let engine = jobdeck::engine::Engine::new(&config, tx).expect("the OS starts the workers");
     (engine, rx)
-}
-
-/// Whether a test that needs `what` can run; without it, skip loudly, or fail under CI.
-pub fn available(test: &str, ok: bool, what: &str) -> bool {
-    if ok {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{test}: {what} is required under CI=true"
-    );
-    eprintln!("\n*** SKIPPED {test}: {what} ***\n");
-    false
 }
 
 /// Whether the tests run as root.
