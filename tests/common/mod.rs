@@ -464,6 +464,12 @@ pub fn engine(
     (engine, rx)
 }
 
+/// The engine's next event; fails the test if none comes within `timeout()`.
+pub fn next_event(rx: &Receiver<jobdeck::engine::EngineEvent>) -> jobdeck::engine::EngineEvent {
+    rx.recv_timeout(timeout())
+        .unwrap_or_else(|err| panic!("no engine event within {:?}: {err}", timeout()))
+}
+
 /// Whether the tests run as root.
 pub fn is_root() -> bool {
     rustix::process::geteuid().is_root()
