@@ -275,6 +275,42 @@ impl Model {
         effects
     }
 
+    /// What cancelling every job now would end, counted as the summary will count it: the
+    /// runs in flight stopped, the queued jobs cancelled, and the queued jobs that wait on
+    /// one of those and so end skipped (a later stage whose first is queued). The quit and
+    /// `C` questions say these numbers, so the summary after them agrees.
+    pub fn cancel_all_would_end(&self) -> CancelAllEnds {
+        let mut ends = CancelAllEnds::default();
+        let mut skipped = vec![false; self.jobs.len()];
+        for index in 0..self.jobs.len() {
+            let job = job_id(index);
+            match self.job(job).state {
+                JobState::Queued if !skipped[index] => {
+                    ends.cancelled += 1;
+                    // As `Scheduler::end`: skipping goes on through queued jobs only.
+                    let mut pending = vec![job];
+                    while let Some(cause) = pending.pop() {
+                        for &dependant in self.scheduler.dependants(cause) {
+                            let at = dependant.0 as usize;
+                            if self.job(dependant).state == JobState::Queued && !skipped[at] {
+                                skipped[at] = true;
+                                ends.skipped += 1;
+                                pending.push(dependant);
+                            }
+                        }
+                    }
+                }
+                // A dispatched run has not started: the header counts it queued, and so
+                // does the question. Its stop is the engine's, and the jobs waiting on it
+                // are reached in row order and cancelled before it ends.
+                JobState::Dispatched => ends.cancelled += 1,
+                JobState::Running => ends.running += 1,
+                _ => {}
+            }
+        }
+        ends
+    }
+
     /// Cancels every job, in one pass over the rows.
     /// `C` asks first, like `q`: one key should not end a long run by accident.
     fn ask_cancel_all(&mut self) {
@@ -401,4 +437,15 @@ impl Model {
             self.note_row_changed(dependant.0 as usize);
         }
     }
+}
+
+/// What cancelling every job would end (see [`Model::cancel_all_would_end`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CancelAllEnds {
+    /// Runs in flight, stopped.
+    pub running: usize,
+    /// Queued jobs (and dispatched ones not yet started), cancelled before they start.
+    pub cancelled: usize,
+    /// Queued jobs waiting on a cancelled one, skipped.
+    pub skipped: usize,
 }

@@ -27,6 +27,7 @@ mod update;
 mod watching;
 
 use crate::engine::JobId;
+pub use actions::CancelAllEnds;
 pub use activity::{Activity, Span};
 pub use causes::{CauseAction, CausesPanel};
 pub use job_row::{JobNode, JobRow, JobState, OutputTail, RunResult};

@@ -415,3 +415,37 @@ fn configures_after_a_probe_wait_queued_cancel_at_once_and_run_after_its_failure
         "a cancelled configure counts"
     );
 }
+
+/// The quit question's counts are what the summary then says: a later stage whose first
+/// stage is queued ends skipped, not cancelled (the question used to count it as a queued
+/// job to cancel).
+#[test]
+fn the_quit_question_counts_what_quitting_ends() {
+    let mut model = pipelines(&["a", "b", "c"], 1);
+    let first = runs(&model.start());
+    start(&mut model, first[0], 0);
+    // a's configure runs; a's build and test wait on it; b and c wait whole.
+    let ends = model.cancel_all_would_end();
+    let in_flight = states(&model)
+        .iter()
+        .filter(|&&s| s == JobState::Running)
+        .count();
+    assert_eq!(ends.running, in_flight, "{ends:?}");
+    act(&mut model, Action::Quit);
+    act(&mut model, Action::Quit);
+    for job in 0..9 {
+        if model.jobs[job as usize].state == JobState::Cancelling {
+            end(&mut model, job, Outcome::Cancelled);
+        }
+    }
+    let counts = model.counts();
+    assert_eq!(
+        (counts.cancelled, counts.skipped),
+        (ends.running + ends.cancelled, ends.skipped),
+        "{ends:?} {counts:?}"
+    );
+    assert!(
+        ends.skipped > 0,
+        "later stages of b and c are skipped: {ends:?}"
+    );
+}

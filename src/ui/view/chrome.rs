@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::format_duration;
 use crate::app::{
-    Action, Counts, Eta, JobState, Model, Overlay, Progress, Prompt, Question, SortOrder, Summary,
-    UiAction,
+    Action, CancelAllEnds, Eta, JobState, Model, Overlay, Progress, Prompt, Question, SortOrder,
+    Summary, UiAction,
 };
 use crate::ui::keymap::{FooterState, HelpLine, Mode, footer_hints, help_lines};
 use crate::ui::theme::Theme;
@@ -322,7 +322,7 @@ pub(super) fn render_footer(model: &Model, theme: Theme, frame: &mut Frame, area
             Question::CancelAll => "Cancel every job?",
         };
         spans.push(Span::styled(
-            format!(" {ask} {} will be cancelled ", unfinished(&model.counts())),
+            format!(" {ask} {} ", unfinished(model.cancel_all_would_end())),
             theme.alert(),
         ));
     } else if mode == Mode::LogSearch {
@@ -386,15 +386,20 @@ fn fitting_hints(
     hints
 }
 
-/// What a quit or a `C` would cancel, as people count it: `2 running and 89 queued jobs`.
-fn unfinished(counts: &Counts) -> String {
-    let (running, queued) = (counts.running, counts.queued);
+/// What a quit or a `C` would end, as the summary will count it: `2 running and 89 queued
+/// jobs will be cancelled`, then `, 40 waiting on them skipped` when later stages wait.
+fn unfinished(ends: CancelAllEnds) -> String {
     let jobs = |n: usize| if n == 1 { "job" } else { "jobs" };
-    match (running, queued) {
+    let cancelled = match (ends.running, ends.cancelled) {
         (0, q) => format!("{q} queued {}", jobs(q)),
         (r, 0) => format!("{r} running {}", jobs(r)),
         (r, q) => format!("{r} running and {q} queued {}", jobs(q)),
-    }
+    };
+    let skipped = match ends.skipped {
+        0 => String::new(),
+        n => format!(", {n} waiting on them skipped"),
+    };
+    format!("{cancelled} will be cancelled{skipped}")
 }
 
 /// The key list's box: up to 64 columns wide and as tall as the list, in the middle.

@@ -231,6 +231,37 @@ fn quit_question_and_quitting_state_are_visible() {
     find(&lines, "cancelling");
 }
 
+/// Two projects, configure then build, none started: quitting cancels the two configures
+/// and skips the builds waiting on them, and the question says so, as the summary will.
+#[test]
+fn the_quit_question_says_which_jobs_end_skipped() {
+    let node = |name: &str, stage: crate::jobs::cmake::Step, deps: Vec<JobId>| app::JobNode {
+        name: name.to_string(),
+        kind: crate::jobs::cmake::KIND,
+        stage: Some(stage.stage()),
+        deps,
+        after: Vec::new(),
+        expected: None,
+    };
+    let (configure, build) = (
+        crate::jobs::cmake::Step::Configure,
+        crate::jobs::cmake::Step::Build,
+    );
+    let nodes = vec![
+        node("a", configure, Vec::new()),
+        node("a", build, vec![JobId(0)]),
+        node("b", configure, Vec::new()),
+        node("b", build, vec![JobId(2)]),
+    ];
+    let mut model = Model::new(nodes, 1, Instant::now());
+    app::update(&mut model, Msg::Action(Action::Quit));
+    let lines = screen(&draw(&mut model, 100, 8));
+    find(
+        &lines,
+        "Quit? 2 queued jobs will be cancelled, 2 waiting on them skipped",
+    );
+}
+
 #[test]
 fn failed_filter_and_search_prompt() {
     let mut model = fixture();
