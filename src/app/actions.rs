@@ -80,6 +80,7 @@ impl Model {
                 }
                 // Also with nothing in flight: the queued jobs of a paused session end
                 // cancelled, recorded and counted, as they do mid-run.
+                self.interrupted = true;
                 return self.begin_quit();
             }
         }

@@ -256,6 +256,9 @@ impl<'a, F: Frontend> Runner<'a, F> {
     /// ended meanwhile (and the jobs cancelled before they ran) to the model and the
     /// reporters, and tells every reporter how it ended.
     fn finish(&mut self, front_end_lost: bool) -> End {
+        // Ctrl-C in the live table stopped the work as SIGINT does headless: exit 130 in
+        // both. (Read before the end's own force-quit below, which is no one's interrupt.)
+        self.interrupted |= self.session.model.interrupted;
         if !self.session.model.quitting {
             // An end the model did not ask for (the terminal gone): its jobs that never
             // started end cancelled and recorded, as on a quit, also in a paused session with
