@@ -45,7 +45,7 @@ impl Model {
             Action::Cancel => return self.with_selected(Self::cancel_job),
             Action::Rerun => return self.with_selected(Self::rerun),
             Action::CancelAll => self.ask_cancel_all(),
-            Action::RerunFailed => return self.rerun_unsuccessful(),
+            Action::RerunFailed => self.ask_rerun_unsuccessful(),
             Action::TogglePause => {
                 let paused = !self.scheduler.is_paused();
                 self.scheduler.set_paused(paused);
@@ -67,6 +67,7 @@ impl Model {
             Action::Confirm => match self.ui.overlay.take_question() {
                 Some(Question::Quit) => return self.begin_quit(),
                 Some(Question::CancelAll) => return self.cancel_all(),
+                Some(Question::RerunFailed) => return self.rerun_unsuccessful(),
                 None => {}
             },
             Action::Dismiss => {
@@ -256,6 +257,24 @@ impl Model {
         let run = self.scheduler.requeue(job);
         self.row_mut(job).requeue(run);
         cancel.into_iter().collect()
+    }
+
+    /// The jobs `R` would run again: every one that did not succeed (those after them come
+    /// along, and are among them: skipped).
+    pub fn rerun_would_queue(&self) -> usize {
+        self.jobs
+            .iter()
+            .filter(|row| row.state.is_unsuccessful())
+            .count()
+    }
+
+    /// `R` asks first, as `C` does: one key should not queue a long run again by accident.
+    fn ask_rerun_unsuccessful(&mut self) {
+        if self.rerun_would_queue() == 0 {
+            self.ui.notice = Some("nothing to re-run".into());
+        } else if !self.quitting {
+            self.ui.overlay = Overlay::Question(Question::RerunFailed);
+        }
     }
 
     /// `R`: re-runs every unsuccessful job from its first step that did not succeed; the jobs

@@ -173,7 +173,13 @@ fn rerun_all_starts_each_project_at_its_first_stage_that_did_not_succeed() {
     run(&mut model, 1, failed()); // a's build fails, its test is skipped
     run(&mut model, 3, failed()); // b's configure fails, its build and test are skipped
     assert!(model.is_idle());
-    let effects = update(&mut model, Msg::Action(Action::RerunFailed));
+    update(&mut model, Msg::Action(Action::RerunFailed));
+    assert_eq!(
+        model.ui.overlay.question(),
+        Some(crate::app::Question::RerunFailed),
+        "R asks first"
+    );
+    let effects = update(&mut model, Msg::Action(Action::Confirm));
     assert_eq!(
         runs(&effects),
         [current(&model, 1), current(&model, 3)],
@@ -318,6 +324,7 @@ fn cancel_then_rerun_in_one_turn_records_the_cancelled_run_as_it_ended() {
     send(&mut model, first[0], EventKind::Finished(cancelled));
     // `R` before the loop took the news: the record must still be the cancelled run's.
     update(&mut model, Msg::Action(Action::RerunFailed));
+    update(&mut model, Msg::Action(Action::Confirm));
     let news = model.take_news();
     let records: Vec<_> = news
         .iter()

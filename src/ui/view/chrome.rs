@@ -317,14 +317,21 @@ pub(super) fn render_footer(model: &Model, theme: Theme, frame: &mut Frame, area
         spans.push(Span::styled(" Ctrl-C", theme.key()));
         spans.push(Span::styled(" stop waiting", theme.hint()));
     } else if let Some(question) = model.ui.overlay.question() {
-        let ask = match question {
-            Question::Quit => "Quit?",
-            Question::CancelAll => "Cancel every job?",
+        let text = match question {
+            Question::Quit => format!("Quit? {}", unfinished(model.cancel_all_would_end())),
+            Question::CancelAll => format!(
+                "Cancel every job? {}",
+                unfinished(model.cancel_all_would_end())
+            ),
+            Question::RerunFailed => {
+                let jobs = model.rerun_would_queue();
+                format!(
+                    "Re-run every job that did not succeed? {jobs} job{} will run again",
+                    if jobs == 1 { "" } else { "s" }
+                )
+            }
         };
-        spans.push(Span::styled(
-            format!(" {ask} {} ", unfinished(model.cancel_all_would_end())),
-            theme.alert(),
-        ));
+        spans.push(Span::styled(format!(" {text} "), theme.alert()));
     } else if mode == Mode::LogSearch {
         spans.push(Span::styled(
             format!(" log /{}", model.ui.log_view.query),

@@ -231,6 +231,19 @@ fn quit_question_and_quitting_state_are_visible() {
     find(&lines, "cancelling");
 }
 
+/// `R` asks first, as `C` does, saying how many jobs would run again.
+#[test]
+fn r_asks_before_it_runs_every_unsuccessful_job_again() {
+    let mut model = fixture();
+    app::update(&mut model, Msg::Action(Action::RerunFailed));
+    let lines = screen(&draw(&mut model, 100, 8));
+    find(
+        &lines,
+        "Re-run every job that did not succeed? 1 job will run again",
+    );
+    find(&lines, "y yes n no");
+}
+
 /// Two projects, configure then build, none started: quitting cancels the two configures
 /// and skips the builds waiting on them, and the question says so, as the summary will.
 #[test]
