@@ -110,6 +110,9 @@ impl Shape {
 /// The header's spans in one shape, and where its figures are.
 struct Header {
     spans: Vec<Span<'static>>,
+    /// For each count, in the order shown, how much it matters (0 the most): when not
+    /// every count fits, the others go whole, never cut (`1 fai` read as nothing).
+    count_ranks: Vec<u8>,
     /// The index of the speed-up's span.
     speed_up: usize,
     /// The index after the last figure's span: in a compact shape the counts come after.
@@ -130,26 +133,88 @@ impl Header {
 
     /// The spans to draw in `width`: up to the last figure, those that fit whole (a figure
     /// cut in half, `speed-up 1.`, would read as a wrong one); then, if every figure
-    /// fitted, the counts, which the edge may cut.
+    /// fitted, the counts that fit whole, the failures first.
     fn into_spans(mut self, width: usize) -> Vec<Span<'static>> {
         let counts = self.spans.split_off(self.figures_end);
         let total = self.spans.len();
         let mut used = 0;
         let mut kept: Vec<Span<'static>> = Vec::with_capacity(total + counts.len());
         for span in self.spans {
-            used += span.width();
             // The first span is the name: kept even on a screen narrower than it.
-            if used > width && !kept.is_empty() {
+            if used + span.width() > width && !kept.is_empty() {
                 break;
             }
+            used += span.width();
             kept.push(span);
         }
         if kept.len() == total {
-            kept.extend(counts);
+            kept.extend(fit_counts(
+                counts,
+                &self.count_ranks,
+                width.saturating_sub(used),
+            ));
         }
         kept
     }
 }
+
+/// Of `counts` (a separator, then a space and a count for each), the counts that fit in
+/// `room` columns whole, the most important first by `ranks`, shown in their own order.
+fn fit_counts(counts: Vec<Span<'static>>, ranks: &[u8], room: usize) -> Vec<Span<'static>> {
+    let mut counts = counts.into_iter();
+    let Some(separator) = counts.next() else {
+        return Vec::new();
+    };
+    let pairs: Vec<(Span<'static>, Span<'static>)> = counts
+        .collect::<Vec<_>>()
+        .chunks_exact(2)
+        .map(|pair| (pair[0].clone(), pair[1].clone()))
+        .collect();
+    let mut room = room.saturating_sub(separator.width());
+    let mut order: Vec<usize> = (0..pairs.len()).collect();
+    order.sort_by_key(|&index| ranks.get(index).copied().unwrap_or(u8::MAX));
+    let mut chosen = vec![false; pairs.len()];
+    for index in order {
+        let needed = pairs[index].0.width() + pairs[index].1.width();
+        if needed <= room {
+            room -= needed;
+            chosen[index] = true;
+        }
+    }
+    if !chosen.contains(&true) {
+        return Vec::new();
+    }
+    std::iter::once(separator)
+        .chain(
+            pairs
+                .into_iter()
+                .zip(chosen)
+                .filter(|(_, chosen)| *chosen)
+                .flat_map(|((space, count), _)| [space, count]),
+        )
+        .collect()
+}
+
+/// How much a state's count matters in a narrow header (0 the most): what went wrong,
+/// then what runs, then what is done or waiting.
+fn count_rank(state: JobState) -> u8 {
+    match state {
+        JobState::Failed => 0,
+        JobState::Timeout => 1,
+        JobState::Running => 3,
+        JobState::Cancelled => 4,
+        JobState::Cancelling => 5,
+        JobState::Skipped => 6,
+        JobState::Ok => 7,
+        JobState::Queued | JobState::Dispatched => 8,
+    }
+}
+
+/// The most characters of a cause the header's filter flag shows.
+const CAUSE_FLAG: usize = 20;
+
+/// The rank of the `warned` count (see [`count_rank`]).
+const WARNED_RANK: u8 = 2;
 
 fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Header {
     let summary = model.summary();
@@ -183,8 +248,16 @@ fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Header {
         spans.push(Span::styled(" FAILED ONLY ", theme.flag()));
     }
     if let Some(cause) = &model.ui.cause {
+        // Cut short: a whole cause (up to 100 characters) left no room for the figures, and
+        // the header fell back to its name and progress, with nothing saying the table was
+        // filtered. The causes panel and the rows hold the whole text.
+        let shown: String = if cause.chars().count() > CAUSE_FLAG {
+            cause.chars().take(CAUSE_FLAG - 1).collect::<String>() + "…"
+        } else {
+            cause.clone()
+        };
         spans.push(Span::raw(" "));
-        spans.push(Span::styled(format!(" cause: {cause} "), theme.flag()));
+        spans.push(Span::styled(format!(" cause: {shown} "), theme.flag()));
     }
     if model.ui.sort != SortOrder::Name {
         spans.push(Span::raw(" "));
@@ -202,9 +275,11 @@ fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Header {
         spans.push(Span::styled(" waiting for memory ", theme.alert()));
     }
     let mut count_spans = vec![Span::raw(" │")];
+    let mut count_ranks = Vec::new();
     for state in JobState::ALL {
         let count = counts.get(state);
         if count > 0 {
+            count_ranks.push(count_rank(state));
             count_spans.push(Span::raw(" "));
             count_spans.push(Span::styled(
                 format!("{count} {}", state.word()),
@@ -213,6 +288,7 @@ fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Header {
         }
     }
     if counts.warned > 0 {
+        count_ranks.push(WARNED_RANK);
         count_spans.push(Span::raw(" "));
         count_spans.push(Span::styled(
             format!("{} warned", counts.warned),
@@ -227,6 +303,7 @@ fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Header {
         spans.extend(count_spans);
         Header {
             spans,
+            count_ranks,
             speed_up,
             figures_end,
         }
@@ -237,6 +314,7 @@ fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Header {
         let figures_end = spans.len();
         Header {
             spans,
+            count_ranks,
             speed_up,
             figures_end,
         }

@@ -148,7 +148,7 @@ fn main_screen_shows_header_rows_and_footer() {
     assert_eq!(
         screen(&terminal),
         [
-            " jobdeck  2/4 ETA 0.8s │ w 1/2 │ speed-up 1.1x │ 1 queued 1 running 1 ok 1 faile",
+            " jobdeck  2/4 ETA 0.8s │ w 1/2 │ speed-up 1.1x │ 1 running 1 ok 1 failed        ",
             "  name        state      w   time    cpu    detail                              ",
             "> broken      failed     w1  0.3s           CMakeLists.txt:3: broken on purpose ",
             "  hello-c     ok         w2  1.2s    0.6s   fresh                               ",
@@ -229,6 +229,50 @@ fn quit_question_and_quitting_state_are_visible() {
     let lines = screen(&draw(&mut model, 80, 8));
     find(&lines, "quitting: waiting for 2 runs to stop");
     find(&lines, "cancelling");
+}
+
+/// At 80 columns the counts that do not fit are left out whole, the failures kept: the
+/// header once ended `1 ok 1 faile`.
+#[test]
+fn a_narrow_header_keeps_whole_counts_and_the_failures() {
+    let mut model = fixture();
+    for width in [60, 70, 80, 90] {
+        let lines = screen(&draw(&mut model, width, 8));
+        let header = lines[0].trim_end();
+        assert!(header.contains("1 failed"), "{width}: {header}");
+        let words = ["queued", "running", "ok", "failed"];
+        let tokens: Vec<&str> = header.split_whitespace().collect();
+        for (index, token) in tokens.iter().enumerate() {
+            let cut = words
+                .iter()
+                .any(|word| word.starts_with(token) && word != token);
+            assert!(!cut, "{width}: a count cut: {header}");
+            if words.contains(token) {
+                assert!(
+                    tokens[index - 1].parse::<usize>().is_ok(),
+                    "{width}: {header}"
+                );
+            }
+        }
+        assert!(
+            tokens.last().is_some_and(|t| t.parse::<usize>().is_err()),
+            "{width}: a number without its word: {header}"
+        );
+    }
+}
+
+/// Filtered to a long cause, the header still says so (cut short) beside its figures.
+#[test]
+fn a_cause_filter_is_flagged_in_a_narrow_header() {
+    let mut model = fixture();
+    model.ui.cause = Some(
+        "No CMAKE_Fortran_COMPILER could be found. Tell CMake where to find the compiler"
+            .to_string(),
+    );
+    let lines = screen(&draw(&mut model, 80, 8));
+    let header = lines[0].trim_end();
+    assert!(header.contains(" cause: No CMAKE_Fortran_CO… "), "{header}");
+    assert!(header.contains("speed-up"), "{header}");
 }
 
 /// `R` asks first, as `C` does, saying how many jobs would run again.
