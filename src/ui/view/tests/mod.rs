@@ -197,13 +197,26 @@ fn no_color_uses_no_colours_but_keeps_the_words() {
     find(&lines, "PAUSED");
 }
 
+/// Only a running job's log pane says `following`; a finished one's says it shows the end.
+#[test]
+fn the_log_pane_follows_only_a_running_job() {
+    let mut model = fixture();
+    app::update(&mut model, Msg::Action(Action::ToggleLog));
+    let lines = screen(&draw(&mut model, 80, 14));
+    assert!(!lines.iter().any(|l| l.contains("following")), "{lines:#?}");
+    app::update(&mut model, Msg::Action(Action::SelectNext));
+    app::update(&mut model, Msg::Action(Action::SelectNext));
+    let lines = screen(&draw(&mut model, 80, 14));
+    find(&lines, " slow-config run 1 · following");
+}
+
 #[test]
 fn log_pane_shows_the_selected_output_with_errors_highlighted() {
     let mut model = fixture();
     app::update(&mut model, Msg::Action(Action::ToggleLog));
     let terminal = draw(&mut model, 80, 14);
     let lines = screen(&terminal);
-    let (_, title) = find(&lines, " broken run 1 · following /logs/broken.log");
+    let (_, title) = find(&lines, " broken run 1 · end, 4 lines /logs/broken.log");
     let (x, y) = find(&lines, "CMake Error at");
     assert!(y > title);
     let buffer = terminal.backend().buffer();
