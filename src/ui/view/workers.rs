@@ -65,10 +65,12 @@ fn worker_row(model: &Model, theme: Theme, worker: WorkerId) -> Row<'static> {
         Some((job, _, since)) => {
             let row = model.job(job);
             // A build in the pool of slots says how many compilers it runs now.
+            // With its stage, as the plain lines name it: `big [build]`.
+            let label = row.label();
             let name = match row.compilers {
-                Some(1) => format!("{} (1 compiler)", row.name),
-                Some(count) => format!("{} ({count} compilers)", row.name),
-                None => row.name.clone(),
+                Some(1) => format!("{label} (1 compiler)"),
+                Some(count) => format!("{label} ({count} compilers)"),
+                None => label,
             };
             (
                 Span::styled(name, theme.state(row.state)),

@@ -302,5 +302,5 @@ fn workers_panel_shows_the_compilers_of_a_build() {
         render_workers(&model, Theme::new(false), f, f.area());
     });
     let screen = lines(&terminal);
-    assert!(screen[1].contains("p (2 compilers)"), "{screen:#?}");
+    assert!(screen[1].contains("p [build] (2 compilers)"), "{screen:#?}");
 }
