@@ -217,6 +217,11 @@ fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
         return Line::from(Span::styled(text, style));
     }
     let mut spans = Vec::new();
+    // A run after the first says so: a watch re-run that ends as the last one did left the
+    // row as it was, and nothing showed that it ran.
+    if row.runs > 1 && !row.state.is_unsuccessful() {
+        spans.push(Span::styled(format!("run {} · ", row.runs), theme.dim()));
+    }
     if row.state == JobState::Cancelling {
         spans.push(Span::styled("stopping… ", theme.state(row.state)));
     }
