@@ -61,11 +61,13 @@ fn assert_terminal_restored(screen: &str) {
 }
 
 #[test]
-fn sigterm_and_sighup_restore_the_terminal_and_kill_every_child() {
+fn sigterm_sighup_and_ctrl_c_restore_the_terminal_exit_130_and_kill_every_child() {
     if !tools_present("e2e_faults", &TOOLS) {
         return;
     }
-    for signal in ["TERM", "HUP"] {
+    // Ctrl-C in the live table is the key, not SIGINT (raw mode), and ends the same way:
+    // exit 130, as SIGINT does headless.
+    for signal in ["TERM", "HUP", "Ctrl-C"] {
         let tag = unique_tag(&signal.to_lowercase());
         let dir = TempDir::new(&tag);
         tmux::copy_dir(&fixture("long-sleep"), &dir.0.join("long-sleep"));
@@ -78,18 +80,22 @@ fn sigterm_and_sighup_restore_the_terminal_and_kill_every_child() {
                 .iter()
                 .any(|(_, comm)| comm == "sleep")
         });
-        let pid = jobdeck_pid(&tag).to_string();
-        let killed = std::process::Command::new("kill")
-            .args([&format!("-{signal}"), &pid])
-            .status()
-            .expect("kill runs");
-        assert!(killed.success());
+        if signal == "Ctrl-C" {
+            tmux.keys(&["C-c"]);
+        } else {
+            let pid = jobdeck_pid(&tag).to_string();
+            let killed = std::process::Command::new("kill")
+                .args([&format!("-{signal}"), &pid])
+                .status()
+                .expect("kill runs");
+            assert!(killed.success());
+        }
         let screen = tmux.wait_for_in(true, "jobdeck to exit", |s| {
             s.contains("jobdeck exited") && s.contains("icanon")
         });
         assert!(
             screen.contains("jobdeck exited 130"),
-            "SIG{signal} ends the session as interrupted:\n{screen}"
+            "{signal} ends the session as interrupted:\n{screen}"
         );
         assert!(
             screen.contains("interrupted: 1 jobs:"),

@@ -299,6 +299,23 @@ fn a_make_that_does_not_join_the_pool_still_builds_with_a_fixed_parallel() {
     assert!(temp.join("build/p/p").is_file(), "the executable was built");
 }
 
+/// Writes `text` into the FIFO `fifo`: returns once jobdeck's gate opened it and took the
+/// text, so each call is one read of the gate, seen from outside. Fails the test if no read
+/// comes within the harness's deadline.
+fn feed_the_gate(fifo: &Path, text: &'static str) {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    let fifo = fifo.to_path_buf();
+    std::thread::spawn(move || {
+        let _ = tx.send(std::fs::write(&fifo, text));
+    });
+    rx.recv_timeout(timeout())
+        .expect("the gate reads its file")
+        .expect("write into the FIFO");
+}
+
+/// The gate's file is a FIFO, so the test knows when the gate reads it: after two reads
+/// that found too little memory the build has not started, and after one that finds enough
+/// it runs and succeeds. (A second of polling used to stand in for "the gate was read".)
 #[test]
 fn the_memory_gate_holds_builds_until_memory_is_available() {
     if !cmake_available("the_memory_gate_holds_builds_until_memory_is_available") {
@@ -306,7 +323,11 @@ fn the_memory_gate_holds_builds_until_memory_is_available() {
     }
     let temp = TempDir::new("mem-gate");
     let meminfo = temp.join("meminfo");
-    std::fs::write(&meminfo, "MemAvailable: 1024 kB\n").expect("write meminfo");
+    let made = Command::new("mkfifo")
+        .arg(&meminfo)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success(), "mkfifo {}", meminfo.display());
     c_project(&temp.join("src"), "p", "p", 1);
     let mut child = common::jobdeck()
         .args(["--headless", "--json", "-j2", "--build", "--mem-free", "1G"])
@@ -320,35 +341,32 @@ fn the_memory_gate_holds_builds_until_memory_is_available() {
         .expect("start jobdeck");
     let out = || std::fs::read_to_string(temp.join("out")).unwrap_or_default();
     let events = || common::parse_json_lines(&out());
+    // The first read holds the build, the second is the gate's check again.
+    feed_the_gate(&meminfo, "MemAvailable: 1024 kB\n");
+    feed_the_gate(&meminfo, "MemAvailable: 1024 kB\n");
     assert!(
-        wait_until(|| events()
+        !events()
             .iter()
-            .any(|e| e["event"] == "finished" && e["stage"] == "configure")),
+            .any(|e| e["event"] == "started" && e["stage"] == "build"),
+        "a build started below --mem-free: {}",
+        out()
+    );
+    feed_the_gate(&meminfo, "MemAvailable: 4194304 kB\n");
+    let status = child.wait().expect("jobdeck ends");
+    assert!(status.success(), "{}", out());
+    let events = events();
+    let at = |event: &str, stage: &str| {
+        events
+            .iter()
+            .position(|e| e["event"] == event && e["stage"] == stage)
+            .unwrap_or_else(|| panic!("no {event} of the {stage}: {}", out()))
+    };
+    assert!(
+        at("finished", "configure") < at("started", "build"),
         "the configure is not held: {}",
         out()
     );
-    // The gate is read every 200 ms: a second of reads, and the build has not started.
-    let deadline = std::time::Instant::now() + Duration::from_secs(1);
-    while std::time::Instant::now() < deadline {
-        assert!(
-            !events()
-                .iter()
-                .any(|e| e["event"] == "started" && e["stage"] == "build"),
-            "a build started below --mem-free: {}",
-            out()
-        );
-        std::thread::yield_now();
-    }
-    std::fs::write(&meminfo, "MemAvailable: 4194304 kB\n").expect("free memory");
-    let status = child.wait().expect("jobdeck ends");
-    assert!(status.success(), "{}", out());
-    assert!(
-        events()
-            .iter()
-            .any(|e| e["event"] == "finished" && e["stage"] == "build" && e["status"] == "ok"),
-        "{}",
-        out()
-    );
+    assert_eq!(events[at("finished", "build")]["status"], "ok", "{}", out());
 }
 
 /// Builds waiting for memory hold no worker: with six projects on two workers and the gate

@@ -1,7 +1,8 @@
 //! `--slurm` and `--launcher` against a real one-node Slurm cluster on this machine, started
 //! by `scripts/slurm-local.sh up` (the script `.ci/run` also calls; a running cluster is
-//! reused). Without Slurm (not root, no network) the cluster tests skip loudly, except under
-//! `CI=true`, where they fail.
+//! reused). A cluster these tests started is stopped when the test process ends, however it
+//! ends. Without Slurm (not root, no network) the cluster tests skip on a line the harness
+//! shows, except under `CI=true`, where they fail.
 //!
 //! The tests of this file take one lock: the node has 2 CPUs, and a test that counts queued
 //! steps must not see another test's. Every step is named `jobdeck:<project>` with project
@@ -9,6 +10,7 @@
 
 mod common;
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
@@ -36,11 +38,15 @@ fn cluster(test: &str) -> Option<PathBuf> {
     static CONF: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     let conf = CONF.get_or_init(|| {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/slurm-local.sh");
+        let was_up = cluster_is_up();
         let up = Command::new(&script)
             .arg("up")
             .stdin(Stdio::null())
             .output()
             .map_err(|err| format!("cannot run {}: {err}", script.display()))?;
+        if !was_up {
+            stop_at_exit(&script);
+        }
         if !up.status.success() {
             return Err(format!(
                 "{} up failed: {}",
@@ -60,13 +66,48 @@ fn cluster(test: &str) -> Option<PathBuf> {
     match conf {
         Ok(conf) => Some(conf.clone()),
         Err(err) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "{test}: no Slurm cluster, and CI=true requires it: {err}"
-            );
-            eprintln!("\n======== SKIPPED: no Slurm cluster ({test}): {err} ========\n");
+            common::available(test, false, &format!("a Slurm cluster ({err})"));
             None
         }
+    }
+}
+
+/// Whether the local cluster's three daemons are running (`.ci/run` starts it before the
+/// tests, and stops it itself).
+fn cluster_is_up() -> bool {
+    let run = std::env::var_os("JOBDECK_SLURM_DIR")
+        .map_or_else(|| PathBuf::from("/tmp/jobdeck-slurm"), PathBuf::from);
+    ["munge/munged.pid", "slurmctld.pid", "slurmd.pid"]
+        .iter()
+        .all(|file| {
+            let pid = std::fs::read_to_string(run.join(file)).unwrap_or_default();
+            let stat =
+                std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
+            stat.rsplit_once(')')
+                .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
+        })
+}
+
+/// Stops the cluster these tests start when this test process ends, however it ends (a
+/// panic, Ctrl-C, SIGKILL): a helper in a process group of its own waits for the end of a
+/// pipe only this process holds, then runs `slurm-local.sh down`.
+fn stop_at_exit(script: &Path) {
+    static HELD: OnceLock<std::process::ChildStdin> = OnceLock::new();
+    let stopper = Command::new("sh")
+        .args([
+            "-c",
+            "cat >/dev/null; exec \"$0\" down",
+            &script.to_string_lossy(),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn();
+    if let Ok(mut stopper) = stopper
+        && let Some(stdin) = stopper.stdin.take()
+    {
+        let _ = HELD.set(stdin);
     }
 }
 
