@@ -299,23 +299,56 @@ fn a_make_that_does_not_join_the_pool_still_builds_with_a_fixed_parallel() {
     assert!(temp.join("build/p/p").is_file(), "the executable was built");
 }
 
-/// Writes `text` into the FIFO `fifo`: returns once jobdeck's gate opened it and took the
-/// text, so each call is one read of the gate, seen from outside. Fails the test if no read
-/// comes within the harness's deadline.
-fn feed_the_gate(fifo: &Path, text: &'static str) {
-    let (tx, rx) = crossbeam_channel::bounded(1);
-    let fifo = fifo.to_path_buf();
-    std::thread::spawn(move || {
-        let _ = tx.send(std::fs::write(&fifo, text));
-    });
-    rx.recv_timeout(timeout())
-        .expect("the gate reads its file")
-        .expect("write into the FIFO");
+/// A feeder of the memory gate's FIFO: a thread writes the current text each time jobdeck
+/// opens the FIFO to read it, and counts the reads, so the test knows how often the gate
+/// looked, whatever else reads the file too (the start-up check of the total, the header's
+/// figure).
+struct GateFeeder {
+    reads: Arc<std::sync::atomic::AtomicUsize>,
+    plenty: Arc<std::sync::atomic::AtomicBool>,
 }
 
-/// The gate's file is a FIFO, so the test knows when the gate reads it: after two reads
-/// that found too little memory the build has not started, and after one that finds enough
-/// it runs and succeeds. (A second of polling used to stand in for "the gate was read".)
+impl GateFeeder {
+    fn start(fifo: &Path) -> Self {
+        use std::sync::atomic::Ordering::SeqCst;
+        let feeder = GateFeeder {
+            reads: Arc::default(),
+            plenty: Arc::default(),
+        };
+        let (reads, plenty) = (feeder.reads.clone(), feeder.plenty.clone());
+        let fifo = fifo.to_path_buf();
+        // Detached: it blocks in open() until a reader comes, and ends with the test process.
+        std::thread::spawn(move || {
+            loop {
+                let text = if plenty.load(SeqCst) {
+                    "MemTotal: 8388608 kB\nMemAvailable: 4194304 kB\n"
+                } else {
+                    "MemTotal: 8388608 kB\nMemAvailable: 1024 kB\n"
+                };
+                if std::fs::write(&fifo, text).is_err() {
+                    return;
+                }
+                reads.fetch_add(1, SeqCst);
+            }
+        });
+        feeder
+    }
+
+    /// How many times the FIFO was read.
+    fn reads(&self) -> usize {
+        self.reads.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// From now on the gate reads plenty of memory.
+    fn free_memory(&self) {
+        self.plenty.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The gate's file is a FIFO, so the test knows when it is read: after reads enough for the
+/// gate to have found too little memory twice the build has not started, and once it finds
+/// enough it runs and succeeds. (A second of polling used to stand in for "the gate was
+/// read".)
 #[test]
 fn the_memory_gate_holds_builds_until_memory_is_available() {
     if !cmake_available("the_memory_gate_holds_builds_until_memory_is_available") {
@@ -341,9 +374,14 @@ fn the_memory_gate_holds_builds_until_memory_is_available() {
         .expect("start jobdeck");
     let out = || std::fs::read_to_string(temp.join("out")).unwrap_or_default();
     let events = || common::parse_json_lines(&out());
-    // The first read holds the build, the second is the gate's check again.
-    feed_the_gate(&meminfo, "MemAvailable: 1024 kB\n");
-    feed_the_gate(&meminfo, "MemAvailable: 1024 kB\n");
+    let feeder = GateFeeder::start(&meminfo);
+    // The start-up check of the total, the gate's first look, and at least one more after
+    // its wait: each found too little.
+    assert!(
+        common::wait_until(|| feeder.reads() >= 4),
+        "the gate did not read its file again: {} reads",
+        feeder.reads()
+    );
     assert!(
         !events()
             .iter()
@@ -351,7 +389,7 @@ fn the_memory_gate_holds_builds_until_memory_is_available() {
         "a build started below --mem-free: {}",
         out()
     );
-    feed_the_gate(&meminfo, "MemAvailable: 4194304 kB\n");
+    feeder.free_memory();
     let status = child.wait().expect("jobdeck ends");
     assert!(status.success(), "{}", out());
     let events = events();
