@@ -17,13 +17,17 @@
 //! been free for one broker turn before it goes to a build, so the moment between one run's
 //! end and the next run's start on the same worker is not given away.
 //!
+//! A pool made smaller (`-`) than what is in use takes tokens back as the builds' makes
+//! write them back: the broker then waits in `poll` on their pipes rather than for its
+//! next turn, since a make reads a token again microseconds after writing it.
+//!
 //! A build whose tool does not understand the protocol (ninja before 1.13) can instead
 //! [`Slots::reserve_free`] the slots free when it starts, for a fixed `--parallel`.
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use super::token_pipe::TokenPipe;
+use super::token_pipe::{self, Returns, TokenPipe};
 
 /// How often the broker looks into the builds' pipes: how long a free slot can wait before
 /// a build gets it.
@@ -116,10 +120,41 @@ impl State {
                 build.given += 1;
                 free -= 1;
             }
-            let compilers = 1 + build.given.saturating_sub(build.pipe.waiting());
+            // Over the size, a token lying in the pipe is one the broker has not yet won
+            // back from the make: still the build's.
+            let lying = if over > 0 { 0 } else { build.pipe.waiting() };
+            let compilers = 1 + build.given.saturating_sub(lying);
             if compilers != build.reported {
                 build.reported = compilers;
                 (build.report)(compilers);
+            }
+        }
+    }
+
+    /// How far the slots in use are over the pool's size.
+    fn over(&self) -> usize {
+        (self.held + self.given()).saturating_sub(self.size)
+    }
+
+    /// While the pool is over its size: a handle on each build's pipe that holds tokens,
+    /// to take them back as they are written (see [`Slots::broker`]).
+    fn returns(&self) -> Vec<(u64, Returns)> {
+        if self.over() == 0 {
+            return Vec::new();
+        }
+        self.builds
+            .iter()
+            .filter(|build| build.given > 0)
+            .filter_map(|build| Some((build.id, build.pipe.returns().ok()?)))
+            .collect()
+    }
+
+    /// Counts tokens the broker took from builds' pipes outside the lock; a build that
+    /// left meanwhile got back everything it was given already.
+    fn taken_back(&mut self, ids: impl Iterator<Item = (u64, usize)>) {
+        for (id, count) in ids {
+            if let Some(build) = self.builds.iter_mut().find(|b| b.id == id) {
+                build.given = build.given.saturating_sub(count);
             }
         }
     }
@@ -162,14 +197,24 @@ impl Slots {
                 continue;
             }
             state.tend();
+            let (ids, pipes): (Vec<u64>, Vec<Returns>) = state.returns().into_iter().unzip();
+            let over = state.over();
             drop(state);
             self.changed.notify_all();
-            state = self.lock();
-            state = self
-                .changed
-                .wait_timeout(state, BROKER_TURN)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+            if pipes.is_empty() {
+                state = self.lock();
+                state = self
+                    .changed
+                    .wait_timeout(state, BROKER_TURN)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+            } else {
+                // Woken by a make's write, the broker reads before the make reads again
+                // (most of the time: nothing orders two readers of one pipe).
+                let taken = token_pipe::take_returned(&pipes, over, BROKER_TURN);
+                state = self.lock();
+                state.taken_back(ids.into_iter().zip(taken));
+            }
         }
     }
 

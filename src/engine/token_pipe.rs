@@ -17,12 +17,21 @@
 //!
 //! jobdeck's own reads (taking an unused token back) go through a descriptor of its own
 //! opened non-blocking, so they never block and never change how the build reads.
+//!
+//! A make writes the token of a compiler that ended and reads one again for its next
+//! compiler in the same breath (tens of microseconds apart: `write`, `wait4`, `pselect`,
+//! `read`). A pool made smaller wins those tokens only by being woken by the write itself:
+//! [`take_returned`] waits in `poll` on the builds' pipes and reads the moment one becomes
+//! readable. Even so it is a race between two readers of one pipe that nothing orders; the
+//! pool wins most, not all (docs/reliability-notes.md).
 
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
+use rustix::event::{PollFd, PollFlags, Timespec};
 use rustix::fs::{FileType, Mode, OFlags};
 
 /// The pipe one build takes its extra tokens from.
@@ -128,14 +137,15 @@ impl TokenPipe {
 
     /// Takes one unused token back, if there is one now; never blocks.
     pub fn take_back(&self) -> bool {
-        let mut byte = [0u8; 1];
-        loop {
-            match rustix::io::read(self.read_end(), &mut byte) {
-                Ok(1) => return true,
-                Err(rustix::io::Errno::INTR) => {}
-                _ => return false,
-            }
-        }
+        read_token(self.read_end())
+    }
+
+    /// A second handle on the read end, for [`take_returned`] to wait on without the pool's
+    /// lock (it shares the non-blocking open file description of jobdeck's own reads).
+    pub fn returns(&self) -> io::Result<Returns> {
+        Ok(Returns {
+            fd: rustix::io::dup(self.read_end())?,
+        })
     }
 
     /// How many tokens lie in the pipe unused.
@@ -158,6 +168,50 @@ impl Drop for TokenPipe {
     fn drop(&mut self) {
         if let TokenPipe::Fifo { path, .. } = self {
             let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// A handle on one build's pipe for taking its returned tokens ([`TokenPipe::returns`]).
+#[derive(Debug)]
+pub struct Returns {
+    fd: OwnedFd,
+}
+
+/// Waits up to `timeout` for a build to write a token back into one of `pipes`, and takes
+/// each one written at once, at most `most` in all: how many it took from each pipe. Empty
+/// counts after `timeout`, or when the build read its token again first.
+pub fn take_returned(pipes: &[Returns], most: usize, timeout: Duration) -> Vec<usize> {
+    let mut taken = vec![0; pipes.len()];
+    let mut polled: Vec<PollFd<'_>> = pipes
+        .iter()
+        .map(|pipe| PollFd::new(&pipe.fd, PollFlags::IN))
+        .collect();
+    let timeout = Timespec::try_from(timeout).unwrap_or(Timespec {
+        tv_sec: i64::MAX,
+        tv_nsec: 0,
+    });
+    if most == 0 || !matches!(rustix::event::poll(&mut polled, Some(&timeout)), Ok(1..)) {
+        return taken;
+    }
+    let mut left = most;
+    for (at, polled) in polled.iter().enumerate() {
+        while left > 0 && !polled.revents().is_empty() && read_token(&pipes[at].fd) {
+            taken[at] += 1;
+            left -= 1;
+        }
+    }
+    taken
+}
+
+/// Reads one token from a non-blocking read end, if one is there now.
+fn read_token(fd: impl AsFd) -> bool {
+    let mut byte = [0u8; 1];
+    loop {
+        match rustix::io::read(&fd, &mut byte) {
+            Ok(1) => return true,
+            Err(rustix::io::Errno::INTR) => {}
+            _ => return false,
         }
     }
 }
