@@ -174,17 +174,9 @@ where
     run_command(command)
 }
 
-/// Runs a prepared command to the end with stdin from /dev/null, within `timeout()`; a
-/// jobdeck it starts (itself, or through `sh`, `setpriv`, …) gets the tests' user cache
-/// folder unless the command names one.
-pub fn run_command(mut command: Command) -> Run {
-    cache_home::isolate(&mut command);
-    let child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the command");
+/// The output of `child` (started from `command`) once it ends; kills it and fails the test
+/// if it has not ended within `timeout()`.
+pub fn output_within(child: std::process::Child, command: &Command) -> std::process::Output {
     let pid = child.id();
     let (tx, rx) = crossbeam_channel::bounded(1);
     std::thread::spawn(move || {
@@ -197,7 +189,21 @@ pub fn run_command(mut command: Command) -> Run {
             .status();
         panic!("{command:?} did not finish within {:?}", timeout());
     };
-    let output = output.expect("wait for the command");
+    output.expect("wait for the command")
+}
+
+/// Runs a prepared command to the end with stdin from /dev/null, within `timeout()`; a
+/// jobdeck it starts (itself, or through `sh`, `setpriv`, …) gets the tests' user cache
+/// folder unless the command names one.
+pub fn run_command(mut command: Command) -> Run {
+    cache_home::isolate(&mut command);
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the command");
+    let output = output_within(child, &command);
     Run {
         status: output.status,
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
