@@ -361,3 +361,18 @@ fn make_inside_commands_shares_the_pools_jobserver() {
     assert!(most <= 2, "{most} recipes ran at once under -j2: {text}");
     eprintln!("at most {most} recipes at once under -j2");
 }
+
+/// A template with no `:::` reads its inputs from stdin, one per line, as `ls | parallel
+/// gzip` does (jobdeck said "a template needs input" before).
+#[test]
+fn a_template_without_sources_reads_stdin_as_parallel() {
+    if !parallel_available("a_template_without_sources_reads_stdin_as_parallel") {
+        return;
+    }
+    same_as_parallel(
+        "stdin-source",
+        &["echo", "got", "{}", "{#}"],
+        b"one\ntwo words\n$HOME\n",
+    );
+    same_as_parallel("stdin-appended", &["echo", "in"], b"a\nb\n");
+}

@@ -363,8 +363,10 @@ impl Args {
                 }
             },
             (None, false) => CommandsRequest::Template(
-                Template::parse(&words, &mut |path| template::read_source(path))
-                    .map_err(RunError::Other)?,
+                Template::parse(&with_stdin_source(words)?, &mut |path| {
+                    template::read_source(path)
+                })
+                .map_err(RunError::Other)?,
             ),
         });
         Ok(args)
@@ -486,4 +488,22 @@ pub enum RunError {
     Usage(clap::Error),
     /// The commands are missing or wrong.
     Other(String),
+}
+
+/// A template's words, with stdin as its input source when it names none: `ls | jobdeck run
+/// -- gzip` reads its inputs from stdin, as `ls | parallel gzip` does. A terminal on stdin
+/// is refused rather than waited on: the live table needs it for keys.
+fn with_stdin_source(mut words: Vec<String>) -> Result<Vec<String>, RunError> {
+    if words.iter().any(|w| w == ":::" || w == "::::") {
+        return Ok(words);
+    }
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err(RunError::Other(
+            "a template needs input: `::: A B …`, `:::: FILE`, or lines on stdin (as GNU \
+             parallel reads them; stdin is a terminal here)"
+                .into(),
+        ));
+    }
+    words.extend(["::::".to_string(), "-".to_string()]);
+    Ok(words)
 }
