@@ -319,6 +319,47 @@ mod tests {
     }
 
     #[test]
+    fn a_scripts_relative_path_is_read_against_the_tests_working_folder() {
+        let root = std::env::temp_dir().join(format!("jobdeck-test-place-{}", std::process::id()));
+        let (source, build) = (root.join("src"), root.join("build"));
+        let write = |path: PathBuf, text: &str| {
+            std::fs::create_dir_all(path.parent().expect("a folder")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        write(source.join("CMakeLists.txt"), "# 1\n# 2\n# 3\n");
+        write(
+            source.join("data/check.cmake"),
+            "# 1\n# 2\nmessage(FATAL_ERROR x)\n",
+        );
+        write(build.join("CTestTestfile.cmake"), "subdirs(\"tests\")\n");
+        write(
+            build.join("tests/CTestTestfile.cmake"),
+            &format!(
+                "add_test(passes \"/bin/true\")\n\
+                 add_test(script \"/usr/bin/cmake\" \"-P\" \"check.cmake\")\n\
+                 set_tests_properties(script PROPERTIES WORKING_DIRECTORY \"{}\")\n",
+                source.join("data").display()
+            ),
+        );
+        let log = root.join("test.log");
+        write(
+            log.clone(),
+            "$ ctest --test-dir /b --output-on-failure\n    Start 1: passes\n\
+             1/2 Test #1: passes ...........   Passed    0.00 sec\n    Start 2: script\n\
+             2/2 Test #2: script ...........***Failed    0.01 sec\n\
+             CMake Error at check.cmake:3 (message):\n  x\n\n\n\
+             50% tests passed, 1 tests failed out of 2\n",
+        );
+        let project = ProjectFolders {
+            source: &source,
+            build_dir: &build,
+        };
+        let place = failed_test_place(&log, &project);
+        std::fs::remove_dir_all(&root).expect("clean up");
+        assert_eq!(place, Some(("data/check.cmake".to_string(), 3)));
+    }
+
+    #[test]
     fn a_tests_command_and_folder_come_from_the_ctest_testfiles() {
         let text = "# CMake generated Testfile for\n\
             add_test(use-target_configure \"/usr/bin/cmake\" \"-H/s/p/tests/use_target\" \
