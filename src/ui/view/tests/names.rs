@@ -140,3 +140,25 @@ fn the_folders_every_row_shares_are_said_once_as_the_name_columns_title() {
     assert!(titles.starts_with("  name "), "{titles}");
     assert_eq!(cells[0], "cmake-cookbook/chapter-01/recipe-01/cxx-example");
 }
+
+#[test]
+fn the_workers_panel_names_jobs_as_the_table_does() {
+    let mut model = corpus(false, true);
+    model.start();
+    // Job 1 is the first project's configure (job 0 is the probe's row).
+    super::send(&mut model, 1, super::started(0));
+    crate::app::update(
+        &mut model,
+        crate::app::Msg::Action(crate::app::Action::Ui(crate::app::UiAction::ToggleWorkers)),
+    );
+    let lines = screen(&draw(&mut model, 80, 24));
+    let worker = lines
+        .iter()
+        .find(|l| l.starts_with("w1 "))
+        .unwrap_or_else(|| panic!("no worker line:\n{}", lines.join("\n")));
+    assert!(
+        worker.contains(" cookbook/c01/r01/cxx [configure] "),
+        "{}",
+        lines.join("\n")
+    );
+}
