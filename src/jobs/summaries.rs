@@ -190,9 +190,13 @@ fn before_make_error(log: &Path) -> Option<String> {
             continue;
         }
         let progress = line.starts_with('[') && line.contains("%]");
+        // Another rule's progress, warnings and notes (make runs rules side by side) are not
+        // why this one failed.
         let quiet = line.trim().is_empty()
             || line.starts_with("Scanning dependencies")
-            || line.starts_with("jobdeck: ");
+            || line.starts_with("jobdeck: ")
+            || line.contains(": warning:")
+            || line.contains(": note:");
         if !progress && !quiet {
             said = Some(line);
         }
@@ -354,6 +358,7 @@ mod tests {
             Some("main.c:(.text+0x5): undefined reference to `f'")
         );
         let generator = "$ cmake --build /b\n[ 25%] Generating gen.c\ngenerator.py: error reading spec.yaml\n\
+                         /p/other.c:3:5: warning: unused variable 'x'\n\
                          gmake[2]: *** [CMakeFiles/be.dir/build.make:74: gen.c] Error 3\n\
                          gmake[1]: *** [CMakeFiles/Makefile2:82: CMakeFiles/be.dir/all] Error 2\n";
         assert_eq!(
