@@ -19,6 +19,7 @@ pub mod overlay;
 pub mod progress;
 pub mod record;
 mod scheduler;
+pub mod short_names;
 pub mod stats;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -40,6 +41,7 @@ pub use overlay::{Overlay, Prompt};
 pub use progress::{Eta, Progress};
 pub use record::{News, RunRecord};
 use scheduler::job_id;
+pub use short_names::{ShortNames, Shortening};
 pub use stats::{Counts, Summary, WorkerStats, fails_session, only_warns};
 pub use ui_state::{Band, LogScroll, Pane, UiAction, UiState, Viewport};
 pub use update::update;

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::activity::Activity;
 use super::scheduler::{Scheduler, job_id};
-use super::{Effect, JobNode, JobRow, News, RunRecord, UiState};
+use super::{Effect, JobNode, JobRow, News, RunRecord, ShortNames, UiState};
 use crate::engine::JobId;
 
 /// The whole app state.
@@ -53,6 +53,8 @@ pub struct Model {
     pub(super) flaky_fails: bool,
     /// What happened to runs since the loop last asked (see `take_news`).
     pub(super) news: Vec<News>,
+    /// The jobs' names shortened for a narrow table, made once from all of them.
+    pub names: ShortNames,
 }
 
 impl Model {
@@ -83,11 +85,18 @@ impl Model {
             force_quits: 0,
             flaky_fails: false,
             news: Vec::new(),
+            names: ShortNames::default(),
         };
         for (index, node) in nodes.into_iter().enumerate() {
             let run = model.scheduler.run(job_id(index));
             model.jobs.push(JobRow::new(node, run));
         }
+        model.names = ShortNames::of(
+            model
+                .jobs
+                .iter()
+                .map(|row| (row.name.as_str(), row.kind.failure_fails_session())),
+        );
         model.has_stages = model
             .jobs
             .iter()

@@ -7,7 +7,7 @@
 //! first frame inside the project: `Could NOT find Boost (…) — CMakeLists.txt:8 (find_package)`.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use crate::engine::Diagnosis;
 
@@ -206,22 +206,24 @@ pub fn compiler_error_place(error: &str) -> Option<Diagnosis> {
     })
 }
 
-/// Where a failed test run's first failure points in the project, from the tests' own
-/// output: a line that marks a failure (`Catch2`'s `unit_tests.cpp:16: FAILED:`,
-/// `GoogleTest`'s `math_test.cpp:14: Failure`, an `assert`'s `main.c:5: main: Assertion … failed`, a
-/// compiler-style `file:line: error`) first, else any `file:line` of the project. Only a
-/// file that is in the project (not its build folder) counts, named from the project's
-/// folder.
+/// Where a failed test's first failure points in the project, from the test's own output:
+/// a line that marks a failure (`Catch2`'s `unit_tests.cpp:16: FAILED:`, `GoogleTest`'s
+/// `math_test.cpp:14: Failure`, an `assert`'s `main.c:5: main: Assertion … failed`, a
+/// compiler-style `file:line: error`, a `CMake Error at CMakeLists.txt:11`) first, else any
+/// `file:line` of the project. A relative path is looked for in each of `bases` in turn (the
+/// folder a cmake run by the test configured, the test's working folder, the project's
+/// folder): the first holding the file names it. Only a file that is in the project (not its
+/// build folder) counts, named from the project's folder.
 ///
-/// `lines` reads the log afresh for each pass, so that no more than a line of it is held.
+/// `lines` reads the output afresh for each pass, so that no more than a line of it is held.
 pub fn first_test_failure_place<I: Iterator<Item = String>>(
     lines: impl Fn() -> Option<I>,
-    source: &Path,
-    build_dir: &Path,
+    project: &ProjectFolders<'_>,
+    bases: &[PathBuf],
 ) -> Option<(String, u32)> {
     let place = |line: &String| {
         line.split_whitespace()
-            .find_map(|word| project_place(word, source, build_dir))
+            .find_map(|word| project_place(word, project, bases))
     };
     lines()?
         .filter(|line| FAILURE_MARKS.iter().any(|mark| line.contains(mark)))
@@ -229,18 +231,32 @@ pub fn first_test_failure_place<I: Iterator<Item = String>>(
         .or_else(|| lines()?.find_map(|line| place(&line)))
 }
 
+/// A project's folder and its build folder: what a place must be in, and must not be in.
+#[derive(Debug, Clone, Copy)]
+pub struct ProjectFolders<'a> {
+    /// The project's folder (`-S`).
+    pub source: &'a Path,
+    /// Its build folder, whose files are cmake's, not the project's.
+    pub build_dir: &'a Path,
+}
+
 /// Words that mark a line of test output as a failure's report.
-const FAILURE_MARKS: [&str; 6] = [
+const FAILURE_MARKS: [&str; 7] = [
     ": FAILED",
     ": Failure",
     ": error",
     ": fatal error",
     "Assertion",
     ": failed",
+    "CMake Error",
 ];
 
 /// `word` (`/src/p/test.cpp:16:`, `test.cpp:16`) as a file of the project and its line.
-fn project_place(word: &str, source: &Path, build_dir: &Path) -> Option<(String, u32)> {
+fn project_place(
+    word: &str,
+    project: &ProjectFolders<'_>,
+    bases: &[PathBuf],
+) -> Option<(String, u32)> {
     let word = word.trim_matches(|c: char| matches!(c, '"' | '\'' | '`' | '(' | ')' | '[' | ']'));
     let mut parts = word.split(':');
     let file = parts.next()?;
@@ -248,19 +264,37 @@ fn project_place(word: &str, source: &Path, build_dir: &Path) -> Option<(String,
     if file.is_empty() || line == 0 {
         return None;
     }
-    let path = Path::new(file);
-    let relative = if path.is_absolute() {
-        if path.starts_with(build_dir) {
+    let source = normal(project.source);
+    let build_dir = normal(project.build_dir);
+    bases.iter().find_map(|base| {
+        let path = normal(&base.join(file));
+        if path.starts_with(&build_dir) {
             return None;
         }
-        path.strip_prefix(source).ok()?
-    } else {
-        path
-    };
-    if relative.as_os_str().is_empty() || !source.join(relative).is_file() {
-        return None;
+        let relative = path.strip_prefix(&source).ok()?;
+        if relative.as_os_str().is_empty() || !path.is_file() {
+            return None;
+        }
+        Some((relative.to_string_lossy().into_owned(), line))
+    })
+}
+
+/// `path` with its `.` and `..` folded away, without asking the file system (a symlinked
+/// folder stays as it was named): `/b/p/tests/../../src/x.c` is `/b/src/x.c`.
+pub fn normal(path: &Path) -> PathBuf {
+    let mut folded = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !folded.pop() {
+                    folded.push(part);
+                }
+            }
+            _ => folded.push(part),
+        }
     }
-    Some((relative.to_string_lossy().into_owned(), line))
+    folded
 }
 
 #[cfg(test)]

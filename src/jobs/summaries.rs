@@ -131,17 +131,90 @@ pub fn first_cmake_error(log: &Path) -> Option<String> {
     Some(cut(summary))
 }
 
-/// The first compiler or linker error of a build: `file.c:3:5: error: …`, else a CMake
-/// error, else the first line the build tool marked as an error.
+/// The first compiler or linker error of a build: `file.c:3:5: error: …`, else the linker's
+/// own (`undefined reference to`, `/usr/bin/ld: cannot find -lfoo`), else a CMake error,
+/// else what the failed command said before make's `*** [...] Error 1`, else that line.
+///
+/// The compiler driver's summary of a failed link (`collect2: error: ld returned 1 exit
+/// status`) and make's lines are never taken while the log holds the error they report: as
+/// a summary they say nothing, and as causes they would each be one of their own.
 pub fn first_build_error(log: &Path) -> Option<String> {
     // Each kind of error is looked for in a pass of its own over the log, so that no more
     // than a line of it is held at once.
     let find = |test: &dyn Fn(&str) -> bool| lines(log)?.find(|line| test(line));
-    find(&|l| l.contains(": error:") || l.contains(": fatal error:"))
-        .or_else(|| find(&|l| l.contains("undefined reference to")))
+    find(&|l| is_compiler_error(l))
+        .or_else(|| find(&is_linker_error))
         .or_else(|| first_cmake_error(log))
-        .or_else(|| find(&|l| l.contains("*** ") || l.starts_with("error:")))
+        .or_else(|| before_make_error(log))
+        .or_else(|| find(&|l| l.starts_with("error:") || is_link_summary(l)))
         .map(|line| cut(line.trim().to_string()))
+}
+
+/// A compiler's `file:line:col: error: …`, not the driver's summary of a failed link.
+fn is_compiler_error(line: &str) -> bool {
+    (line.contains(": error:") || line.contains(": fatal error:")) && !is_link_summary(line)
+}
+
+/// The compiler driver's word that the linker failed, which the linker's own line precedes.
+fn is_link_summary(line: &str) -> bool {
+    line.contains("ld returned") || line.contains("linker command failed")
+}
+
+/// The linker's own error: `main.c:(.text+0x5): undefined reference to `f'`, `/usr/bin/ld:
+/// cannot find -lfoo: No such file or directory`; not its `in function `main':` context.
+fn is_linker_error(line: &str) -> bool {
+    if line.contains("undefined reference to") || line.contains("multiple definition of") {
+        return true;
+    }
+    let by_linker = line
+        .split_whitespace()
+        .next()
+        .and_then(|word| word.strip_suffix(':'))
+        .and_then(|program| Path::new(program).file_name())
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| name == "ld" || name.starts_with("ld."));
+    by_linker && !line.contains("in function") && !line.trim_end().ends_with(':')
+}
+
+/// Make's report of a failed rule (`gmake[2]: *** [CMakeFiles/x.dir/build.make:74: gen.c]
+/// Error 1`), read as what the rule's command printed last before it (`generator.py: error
+/// reading spec.yaml`); make's line itself when the command printed nothing.
+fn before_make_error(log: &Path) -> Option<String> {
+    let mut said: Option<String> = None;
+    // The first line is the command the runner ran; `jobdeck:` lines are the runner's too.
+    for line in lines(log)?.skip(1) {
+        if is_make_line(&line) {
+            if line.contains("*** ") {
+                return Some(said.unwrap_or(line));
+            }
+            continue;
+        }
+        let progress = line.starts_with('[') && line.contains("%]");
+        // Another rule's progress, warnings and notes (make runs rules side by side) are not
+        // why this one failed.
+        let quiet = line.trim().is_empty()
+            || line.starts_with("Scanning dependencies")
+            || line.starts_with("jobdeck: ")
+            || line.contains(": warning:")
+            || line.contains(": note:");
+        if !progress && !quiet {
+            said = Some(line);
+        }
+    }
+    None
+}
+
+/// Whether `line` is make's own (`make[1]: Entering directory`, `gmake: *** …`).
+fn is_make_line(line: &str) -> bool {
+    let Some((program, _)) = line.split_once(": ") else {
+        return false;
+    };
+    let program = program.split('[').next().unwrap_or(program);
+    let program = Path::new(program)
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or("");
+    matches!(program, "make" | "gmake" | "mingw32-make")
 }
 
 /// What failed in a test run: `1 of 2 tests failed: fails (Failed)`.
@@ -262,6 +335,42 @@ mod tests {
             relative_to(error, Path::new("/p/bad")),
             error,
             "a folder is whole"
+        );
+    }
+
+    #[test]
+    fn a_build_error_is_the_real_error_never_makes_line_when_one_exists() {
+        let link = "[100%] Linking C executable le\n\
+                    /usr/bin/ld: cannot find -lnope: No such file or directory\n\
+                    collect2: error: ld returned 1 exit status\n\
+                    gmake[2]: *** [CMakeFiles/le.dir/build.make:97: le] Error 1\n\
+                    gmake[1]: *** [CMakeFiles/Makefile2:83: CMakeFiles/le.dir/all] Error 2\n";
+        assert_eq!(
+            with_log(link, first_build_error).as_deref(),
+            Some("/usr/bin/ld: cannot find -lnope: No such file or directory")
+        );
+        let undefined = "/usr/bin/ld: CMakeFiles/x.dir/main.c.o: in function `main':\n\
+                         main.c:(.text+0x5): undefined reference to `f'\n\
+                         collect2: error: ld returned 1 exit status\n\
+                         gmake[2]: *** [x] Error 1\n";
+        assert_eq!(
+            with_log(undefined, first_build_error).as_deref(),
+            Some("main.c:(.text+0x5): undefined reference to `f'")
+        );
+        let generator = "$ cmake --build /b\n[ 25%] Generating gen.c\ngenerator.py: error reading spec.yaml\n\
+                         /p/other.c:3:5: warning: unused variable 'x'\n\
+                         gmake[2]: *** [CMakeFiles/be.dir/build.make:74: gen.c] Error 3\n\
+                         gmake[1]: *** [CMakeFiles/Makefile2:82: CMakeFiles/be.dir/all] Error 2\n";
+        assert_eq!(
+            with_log(generator, first_build_error).as_deref(),
+            Some("generator.py: error reading spec.yaml")
+        );
+        let silent = "$ cmake --build /b\n[ 25%] Generating gen.c\n\
+                      gmake[2]: *** [CMakeFiles/be.dir/build.make:74: gen.c] Error 1\njobdeck: exit 2\n";
+        assert_eq!(
+            with_log(silent, first_build_error).as_deref(),
+            Some("gmake[2]: *** [CMakeFiles/be.dir/build.make:74: gen.c] Error 1"),
+            "make's line when nothing better was said"
         );
     }
 

@@ -56,7 +56,9 @@ pub fn parse(text: &str) -> Option<Vec<SubResult>> {
                         "failure" | "error" => {
                             case.verdict = SubVerdict::Failed(attribute(&tag, "message"));
                         }
-                        "skipped" => case.verdict = SubVerdict::Skipped(attribute(&tag, "message")),
+                        "skipped" => {
+                            case.verdict = not_run(&case.verdict, attribute(&tag, "message"));
+                        }
                         "system-out" => in_output = true,
                         _ => {}
                     }
@@ -90,7 +92,9 @@ pub fn parse(text: &str) -> Option<Vec<SubResult>> {
 fn start_case(tag: &BytesStart<'_>) -> SubResult {
     let verdict = match attribute(tag, "status").as_str() {
         "fail" => SubVerdict::Failed(String::new()),
-        "notrun" => SubVerdict::Skipped("not run".to_string()),
+        // ctest's tally counts a test it did not run as failed (a fixture or a dependency
+        // failed, its program is missing), unless it skipped itself: see `not_run`.
+        "notrun" => SubVerdict::Failed(NOT_RUN.to_string()),
         "disabled" => SubVerdict::Skipped("disabled".to_string()),
         _ => SubVerdict::Passed,
     };
@@ -99,6 +103,24 @@ fn start_case(tag: &BytesStart<'_>) -> SubResult {
         seconds: attribute(tag, "time").parse().unwrap_or(0.0),
         verdict,
         output: String::new(),
+    }
+}
+
+/// What ctest says of a test it did not run, as its console says it.
+const NOT_RUN: &str = "Not Run";
+
+/// The verdict of a test whose `<skipped>` gives ctest's `reason`: a test that was `verdict`
+/// so far. A test ctest did not run is failed, as ctest's own tally and exit status count
+/// it (`3 tests failed out of 6`, where its `JUnit` file says `failures="1" skipped="2"`),
+/// with the reason (`Not Run: Fixture dependency failed`); one that skipped itself
+/// (`SKIP_RETURN_CODE`, `SKIP_REGULAR_EXPRESSION`), which ctest does not count as failed,
+/// stays skipped.
+fn not_run(verdict: &SubVerdict, reason: String) -> SubVerdict {
+    match verdict {
+        SubVerdict::Failed(word) if word == NOT_RUN && !reason.starts_with("SKIP_") => {
+            SubVerdict::Failed(format!("{NOT_RUN}: {reason}"))
+        }
+        _ => SubVerdict::Skipped(reason),
     }
 }
 
@@ -129,8 +151,8 @@ fn push_output(case: &mut Option<SubResult>, text: &str) {
 mod tests {
     use super::*;
 
-    /// What ctest 3.25 writes for one passing and one failing test, plus a skipped one and
-    /// escaped output.
+    /// What ctest 3.25 writes for a passing and a failing test, tests not run (a failed
+    /// fixture, a test that skipped itself, a disabled one) and escaped output.
     const CTEST: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <testsuite name="(empty)"
 	tests="3" failures="1" disabled="0" skipped="1" hostname="" time="0" timestamp="2026-12-04T10:54:37">
@@ -142,8 +164,13 @@ mod tests {
 		<system-out>a &amp; b&#10;expected 1 &lt; 2</system-out>
 	</testcase>
 	<testcase name="later" classname="later" time="0" status="notrun">
-		<skipped message="Required files missing"/>
-		<system-out/>
+		<skipped message="Fixture dependency failed"/>
+		<system-out>Failed test dependencies: fails</system-out>
+	</testcase>
+	<testcase name="skips" classname="skips" time="0.004" status="notrun">
+		<skipped message="SKIP_RETURN_CODE=77"/>
+	</testcase>
+	<testcase name="off" classname="off" time="0" status="disabled">
 	</testcase>
 </testsuite>
 "#;
@@ -152,15 +179,22 @@ mod tests {
     fn each_test_is_read_with_its_result_and_output() {
         let cases = parse(CTEST).expect("well-formed");
         let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, ["passes", "fails <x>", "later"]);
+        assert_eq!(names, ["passes", "fails <x>", "later", "skips", "off"]);
         assert_eq!(cases[0].verdict, SubVerdict::Passed);
         assert_eq!(cases[1].verdict, SubVerdict::Failed("Failed".into()));
         assert!((cases[1].seconds - 0.5).abs() < 1e-9);
         assert_eq!(cases[1].output, "a & b\nexpected 1 < 2");
+        // Counted as ctest's tally counts them: not run for a failed fixture is failed,
+        // skipping itself or disabled is not.
         assert_eq!(
             cases[2].verdict,
-            SubVerdict::Skipped("Required files missing".into())
+            SubVerdict::Failed("Not Run: Fixture dependency failed".into())
         );
+        assert_eq!(
+            cases[3].verdict,
+            SubVerdict::Skipped("SKIP_RETURN_CODE=77".into())
+        );
+        assert_eq!(cases[4].verdict, SubVerdict::Skipped("disabled".into()));
     }
 
     #[test]

@@ -23,6 +23,7 @@ mod causes;
 pub mod ctest;
 mod kind;
 mod preparation;
+mod test_place;
 
 /// Settings shared by every CMake job of one jobdeck run.
 #[derive(Debug, Clone)]
@@ -355,11 +356,8 @@ impl CmakeJob {
         // ctest names the failed tests; where to look is in the tests' own output.
         let test = |log: &Path| {
             let summary = summaries::failed_tests(log)?;
-            let Some((file, line)) = super::diagnostics::first_test_failure_place(
-                || summaries::lines(log),
-                source,
-                build_dir,
-            ) else {
+            let project = super::diagnostics::ProjectFolders { source, build_dir };
+            let Some((file, line)) = test_place::failed_test_place(log, &project) else {
                 return Some((summary, None));
             };
             let diagnosis = Diagnosis {

@@ -12,14 +12,16 @@ use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
 use super::format_duration;
-use crate::app::{JobRow, JobState, Model};
+use crate::app::short_names::shared_folders;
+use crate::app::{JobRow, JobState, Model, Shortening};
 use crate::jobs::Stage;
 use crate::sys::text::escape_controls;
 use crate::ui::theme::Theme;
 
 /// The columns after the name that may be left out: the stage (only when projects have
-/// several), the kind (only when the jobs are of several kinds: a column that says `cmake`
-/// on every row tells nothing), below 70 columns the worker, and the CPU time below 70
+/// several), the kind (only when the jobs are of several kinds, a helper's row such as the
+/// toolchain probe's not counted: a column that says `cmake` on every other row tells
+/// nothing, and the probe's row says what it is by its name), below 70 columns the worker, and the CPU time below 70
 /// columns (100 with stages, whose column takes room of its own): the workers panel has
 /// both. Their room goes to the detail, which says what went wrong.
 #[derive(Debug, Clone, Copy)]
@@ -39,38 +41,57 @@ const NARROW: u16 = 70;
 
 impl Columns {
     fn of(model: &Model, width: u16) -> Self {
-        let first = model.jobs.first().map(|row| row.kind);
+        // A helper's row (the toolchain probe) is told apart by its name: it alone does not
+        // bring back a column that says `cmake` on every other row.
+        let mut main = model
+            .jobs
+            .iter()
+            .filter(|row| row.kind.failure_fails_session());
+        let first = main.next().map(|row| row.kind);
         let stage = model.has_stages();
         Self {
             stage,
-            kind: model.jobs.iter().any(|row| Some(row.kind) != first),
+            kind: main.any(|row| Some(row.kind) != first),
             worker: width >= NARROW,
             cpu: width >= if stage { 100 } else { NARROW },
         }
     }
 
-    /// The column titles, in order.
-    fn titles(self) -> Vec<&'static str> {
-        let mut titles = vec!["name"];
-        titles.extend(self.stage.then_some("stage"));
-        titles.extend(self.kind.then_some("kind"));
-        titles.push("state");
-        titles.extend(self.worker.then_some("w"));
-        titles.push("time");
-        titles.extend(self.cpu.then_some("cpu"));
-        titles.push("detail");
+    /// The column titles, in order; the name column's is `name`.
+    fn titles(self, name: String) -> Vec<String> {
+        let mut titles = vec![name];
+        let words = [
+            (self.stage, "stage"),
+            (self.kind, "kind"),
+            (true, "state"),
+            (self.worker, "w"),
+            (true, "time"),
+            (self.cpu, "cpu"),
+            (true, "detail"),
+        ];
+        titles.extend(
+            words
+                .into_iter()
+                .filter(|(shown, _)| *shown)
+                .map(|(_, word)| word.to_string()),
+        );
         titles
     }
 
-    /// The name column fits the longest name in view, up to a third of the width (a
-    /// quarter, with stages, below 100 columns: the stage column takes its own room), so the
-    /// detail column (the error summary) gets the rest; longer names lose their middle.
+    /// The most the name column takes: a third of the width (a quarter, with stages, below
+    /// 100 columns: the stage column takes its own room), so the detail column (the error
+    /// summary) gets the rest.
+    fn name_room(self, width: u16) -> u16 {
+        let share = if self.stage && width < 100 { 4 } else { 3 };
+        (width / share).max(4)
+    }
+
+    /// The name column fits the longest name in view, up to [`Self::name_room`].
     fn widths(self, names: impl Iterator<Item = usize>, width: u16) -> Vec<Constraint> {
         let longest = names.max().unwrap_or(0);
-        let share = if self.stage && width < 100 { 4 } else { 3 };
         let name = u16::try_from(longest)
             .unwrap_or(u16::MAX)
-            .clamp(4, (width / share).max(4));
+            .clamp(4, self.name_room(width));
         let mut widths = vec![Constraint::Length(name)];
         widths.extend(self.stage.then_some(Constraint::Length(9)));
         widths.extend(self.kind.then_some(Constraint::Length(5)));
@@ -100,22 +121,82 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
     let body = usize::from(area.height.saturating_sub(1));
     let offset = model.ui.table_offset.min(shown.saturating_sub(1));
     let end = (offset + body).min(shown);
-    let in_view = || {
-        (offset..end)
-            .filter_map(|position| model.shown_job(position))
-            .map(|index| &model.jobs[index])
-    };
     let shown_columns = Columns::of(model, area.width);
-    let widths = shown_columns.widths(
-        in_view().map(|row| columns(&escape_controls(&row.name))),
-        area.width,
-    );
+    // Names too long for the column lose the folders every row shares, then have their
+    // folders abbreviated (`c11/r01/cxx-example`; see `app::short_names`), the same way on
+    // every row; only then are the longest cut.
+    let level = model
+        .names
+        .fitting(usize::from(shown_columns.name_room(area.width)));
+    let room = usize::from(shown_columns.name_room(area.width));
+    let mut in_view: Vec<(&JobRow, bool, Cow<'_, str>)> = (offset..end)
+        .filter_map(|position| model.shown_job(position))
+        .map(|index| {
+            let row = &model.jobs[index];
+            let name = escape_controls(model.names.name(index, &row.name, level));
+            (row, row.kind.failure_fails_session(), name)
+        })
+        .collect();
+    // Still too long: the folders the rows in view share go too (the rows of one
+    // collection, once scrolled to it), said in the title with the others.
+    let view_shared = if in_view
+        .iter()
+        .any(|(_, main, name)| *main && columns(name) > room)
+    {
+        let mut names: Vec<&str> = in_view
+            .iter()
+            .filter(|(_, main, _)| *main)
+            .map(|(_, _, name)| name.as_ref())
+            .collect();
+        names.dedup();
+        let longest = names.iter().map(|name| columns(name)).max().unwrap_or(0);
+        let shared = if names.len() >= 2 {
+            shared_folders(names.into_iter())
+        } else {
+            String::new()
+        };
+        // Only as many folders as it takes: `cookbook/`, not `cookbook/c01/`, when the rest
+        // then fits.
+        let mut enough = 0;
+        for folder in shared.split_inclusive('/') {
+            enough += folder.len();
+            if longest - columns(&shared[..enough]) <= room {
+                break;
+            }
+        }
+        shared[..enough].to_string()
+    } else {
+        String::new()
+    };
+    if !view_shared.is_empty() {
+        for (_, main, name) in &mut in_view {
+            if *main {
+                *name = Cow::Owned(name[view_shared.len()..].to_string());
+            }
+        }
+    }
+    let widths = shown_columns.widths(in_view.iter().map(|(_, _, name)| columns(name)), area.width);
     let name_width = match widths[0] {
         Constraint::Length(n) => usize::from(n),
         _ => usize::MAX,
     };
-    let rows = in_view().map(|row| job_row(model, theme, row, shown_columns, name_width));
-    let titles = Row::new(shown_columns.titles()).style(theme.column_titles());
+    // The folders left out of every name are said once, as the column's title.
+    let shared = if level > Shortening::Full {
+        model.names.shared()
+    } else {
+        ""
+    };
+    let name_title = if shared.is_empty() && view_shared.is_empty() {
+        "name".to_string()
+    } else {
+        let title = format!("{}{view_shared}", escape_controls(shared));
+        shorten_middle(&title, name_width).into_owned()
+    };
+    let rows = in_view.into_iter().map(|(row, _, name)| {
+        let name = shorten_middle(&name, name_width).into_owned();
+        job_row(model, theme, row, name, shown_columns)
+    });
+    let titles = Row::new(shown_columns.titles(name_title)).style(theme.column_titles());
     let table = Table::new(rows, widths)
         .header(titles)
         .column_spacing(1)
@@ -130,12 +211,13 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
     frame.render_stateful_widget(table, area, &mut state);
 }
 
+/// The row of `row`, its name already shortened to `name`.
 fn job_row<'a>(
     model: &Model,
     theme: Theme,
     row: &'a JobRow,
+    name: String,
     shown: Columns,
-    name_width: usize,
 ) -> Row<'a> {
     let worker = row.worker.map(|w| format!("w{w}")).unwrap_or_default();
     let worker_style = if row.state.is_active() {
@@ -160,7 +242,6 @@ fn job_row<'a>(
     // A project's later stages sit under its configure row; their name is dimmed so the eye
     // groups them.
     let later_stage = row.stage.is_some_and(|stage| !stage.is_first());
-    let name = shorten_middle(&escape_controls(&row.name), name_width).into_owned();
     let name = if later_stage {
         Cell::from(Span::styled(name, theme.dim()))
     } else {

@@ -7,7 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
 use super::format_duration;
-use crate::app::Model;
+use crate::app::job_row::label;
+use crate::app::{Model, Shortening};
 use crate::engine::WorkerId;
 use crate::ui::theme::Theme;
 
@@ -46,7 +47,16 @@ pub(super) fn render_workers(model: &Model, theme: Theme, frame: &mut Frame, are
         .borders(Borders::TOP)
         .border_style(theme.border())
         .title(title);
-    let rows = lanes.iter().map(|&worker| worker_row(model, theme, worker));
+    // Names shortened as the table shortens them (see `app::short_names`), with room left
+    // for the stage and the compilers: `cookbook/c11/r01/cxx [build] (2 compilers)`.
+    let room = usize::from(
+        area.width
+            .saturating_sub(FIXED_COLUMNS + STAGE_AND_COMPILERS),
+    );
+    let level = model.names.fitting(room);
+    let rows = lanes
+        .iter()
+        .map(|&worker| worker_row(model, theme, worker, level));
     let widths = [
         Constraint::Length(4),
         Constraint::Fill(1),
@@ -58,7 +68,13 @@ pub(super) fn render_workers(model: &Model, theme: Theme, frame: &mut Frame, are
     frame.render_widget(table, area);
 }
 
-fn worker_row(model: &Model, theme: Theme, worker: WorkerId) -> Row<'static> {
+/// Columns the panel's lines take besides the job's: worker, time, runs, busy, spacing.
+const FIXED_COLUMNS: u16 = 4 + 7 + 9 + 9 + 4;
+
+/// Room kept after a job's name for ` [build] (2 compilers)`.
+const STAGE_AND_COMPILERS: u16 = 22;
+
+fn worker_row(model: &Model, theme: Theme, worker: WorkerId, level: Shortening) -> Row<'static> {
     let stats = model.activity.worker_stats.get(&worker);
     let current = stats.and_then(|s| s.current);
     let (job, on_it) = match current {
@@ -66,7 +82,9 @@ fn worker_row(model: &Model, theme: Theme, worker: WorkerId) -> Row<'static> {
             let row = model.job(job);
             // A build in the pool of slots says how many compilers it runs now.
             // With its stage, as the plain lines name it: `big [build]`.
-            let label = crate::sys::text::escape_controls(&row.label()).into_owned();
+            let index = usize::try_from(job.0).expect("a job index fits usize");
+            let name = model.names.name(index, &row.name, level);
+            let label = crate::sys::text::escape_controls(&label(name, row.stage)).into_owned();
             let name = match row.compilers {
                 Some(1) => format!("{label} (1 compiler)"),
                 Some(count) => format!("{label} ({count} compilers)"),

@@ -1,0 +1,128 @@
+//! Names at 80×24 in a real terminal (issue 32, item 7): a generated tree of about forty
+//! nested projects, as a corpus of cmake-cookbook and cmake-examples projects, configured by
+//! the real binary in tmux. The rows in view must stay told apart (the middle elision made
+//! them all read `…cipe-01/cxx-example`), no `kind` column may come back for the toolchain
+//! probe's row alone, and the names scripts read (`--list`, JSON) stay whole.
+
+mod common;
+mod tmux;
+
+use std::path::Path;
+
+use common::{TempDir, path_arg};
+use tmux::{Tmux, tools_present, unique_tag};
+
+/// Writes the tree under `root`: cookbook chapters and recipes (a few enable C, so the
+/// toolchain probe has a row), and a second collection; returns the names, sorted.
+fn write_corpus(root: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for chapter in [1, 2, 3, 7, 10, 11, 12] {
+        for recipe in 1..=5 {
+            names.push(format!(
+                "cmake-cookbook/chapter-{chapter:02}/recipe-{recipe:02}/cxx-example"
+            ));
+            if recipe == 1 {
+                names.push(format!(
+                    "cmake-cookbook/chapter-{chapter:02}/recipe-{recipe:02}/fortran-example"
+                ));
+            }
+        }
+    }
+    for name in ["01-basic/A-hello-cmake", "01-basic/B-hello-headers"] {
+        names.push(format!("cmake-examples/{name}"));
+    }
+    names.sort();
+    for (i, name) in names.iter().enumerate() {
+        let language = if i % 12 == 0 { "C" } else { "NONE" };
+        common::write_project(&root.join(name), "");
+        let file = root.join(name).join("CMakeLists.txt");
+        let text = std::fs::read_to_string(&file).expect("the project file");
+        std::fs::write(&file, text.replace("NONE", language)).expect("write the project file");
+    }
+    names
+}
+
+/// The name cells of the table's rows on `screen` (the probe's row left out), read between
+/// the row marker and the column after the name.
+fn name_cells(screen: &str) -> (String, Vec<String>) {
+    let lines: Vec<&str> = screen.lines().collect();
+    let at = lines
+        .iter()
+        .position(|line| line.contains(" state ") && line.contains(" time "))
+        .unwrap_or_else(|| panic!("no column titles:\n{screen}"));
+    let titles = lines[at];
+    let end = titles.find(" state ").expect("the state column");
+    let cells = lines[at + 1..]
+        .iter()
+        .take_while(|line| line.contains(" ok ") || line.contains(" failed "))
+        .filter(|line| !line.contains("toolchain probe"))
+        .map(|line| line.chars().skip(2).take(end - 2).collect::<String>())
+        .map(|cell| cell.trim_end().to_string())
+        .collect();
+    (titles.to_string(), cells)
+}
+
+#[test]
+fn at_80x24_a_nested_corpus_keeps_its_rows_told_apart() {
+    if !tools_present(
+        "at_80x24_a_nested_corpus_keeps_its_rows_told_apart",
+        &[("tmux", "-V"), ("cmake", "--version")],
+    ) {
+        return;
+    }
+    let tag = unique_tag("names");
+    let dir = TempDir::new(&tag);
+    let corpus = dir.join("corpus");
+    let names = write_corpus(&corpus);
+    assert!(names.len() >= 40);
+
+    let command = format!(
+        "'{bin}' -j 2 -B '{build}' '{corpus}'; echo \"jobdeck exited $?\"",
+        bin = env!("CARGO_BIN_EXE_jobdeck"),
+        build = dir.join("build").display(),
+        corpus = corpus.display(),
+    );
+    let tmux = Tmux::start_sized("names", &command, (80, 24));
+    let total = format!("{}/{} done in", names.len() + 1, names.len() + 1);
+    tmux.wait_for("every configure to end", |s| s.contains(&total));
+    // Scrolled to where chapters meet, so rows of the same recipe in two chapters are in
+    // view together; then back to the top.
+    for keys in [&["G"][..], &["g"][..], &["C-d"][..]] {
+        tmux.keys(keys);
+        let screen = tmux.wait_for("the table after the keys", |s| {
+            !name_cells(s).1.is_empty() && s.contains("q quit")
+        });
+        let (titles, cells) = name_cells(&screen);
+        assert!(cells.len() >= 10, "{screen}");
+        let mut distinct = cells.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(
+            distinct.len(),
+            cells.len(),
+            "two rows read the same:\n{screen}"
+        );
+        assert!(
+            !titles.contains(" kind "),
+            "no kind column for the probe's row alone: {keys:?}\n{screen}"
+        );
+    }
+    tmux.keys(&["q"]);
+    tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited 0"));
+
+    // Scripts read the whole names.
+    let listed = common::run_jobdeck([
+        "--list",
+        "-B",
+        path_arg(&dir.join("build")),
+        path_arg(&corpus),
+    ]);
+    assert_eq!(listed.code(), 0, "{listed:?}");
+    let mut lines: Vec<&str> = listed
+        .stdout
+        .lines()
+        .filter(|l| !l.contains("probe"))
+        .collect();
+    lines.sort_unstable();
+    assert_eq!(lines, names.iter().map(String::as_str).collect::<Vec<_>>());
+}
