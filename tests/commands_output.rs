@@ -169,3 +169,31 @@ fn keep_order_outside_run_is_a_usage_error() {
         "{run:?}"
     );
 }
+
+/// A make among the commands that fails: its error is what the failed rule's command said,
+/// not make's `*** [Makefile:2: all] Error 1` that follows it (which it was before).
+#[test]
+fn a_failing_makes_error_is_its_rules_own_line() {
+    let temp = TempDir::new("output-make");
+    std::fs::create_dir_all(temp.join("m")).expect("mkdir");
+    std::fs::write(
+        temp.join("m/Makefile"),
+        "all:\n\t@echo 'gen: cannot read spec.yaml'; exit 1\n",
+    )
+    .expect("write the Makefile");
+    let run = jobdeck_run(
+        temp.path(),
+        &["--json", "--", "make", "-C", "{}", ":::", "m"],
+        b"",
+    );
+    assert_eq!(run.code(), 1, "{run:?}");
+    let events = common::parse_json_lines(&run.stdout_text());
+    let finished = events
+        .iter()
+        .find(|event| event["event"] == "finished")
+        .expect("a finished event");
+    assert_eq!(
+        finished["error"], "gen: cannot read spec.yaml",
+        "{finished}"
+    );
+}

@@ -162,7 +162,7 @@ fn is_link_summary(line: &str) -> bool {
 
 /// The linker's own error: `main.c:(.text+0x5): undefined reference to `f'`, `/usr/bin/ld:
 /// cannot find -lfoo: No such file or directory`; not its `in function `main':` context.
-fn is_linker_error(line: &str) -> bool {
+pub fn is_linker_error(line: &str) -> bool {
     if line.contains("undefined reference to") || line.contains("multiple definition of") {
         return true;
     }
@@ -179,7 +179,7 @@ fn is_linker_error(line: &str) -> bool {
 /// Make's report of a failed rule (`gmake[2]: *** [CMakeFiles/x.dir/build.make:74: gen.c]
 /// Error 1`), read as what the rule's command printed last before it (`generator.py: error
 /// reading spec.yaml`); make's line itself when the command printed nothing.
-fn before_make_error(log: &Path) -> Option<String> {
+pub fn before_make_error(log: &Path) -> Option<String> {
     let mut said: Option<String> = None;
     // The first line is the command the runner ran; `jobdeck:` lines are the runner's too.
     for line in lines(log)?.skip(1) {

@@ -1,6 +1,7 @@
 //! A failed command's most telling line: a compiler-style `file:line[:col]: error: …` first
-//! (which `e` opens at its place), else the first line that says `error`, else the last line
-//! the command printed.
+//! (which `e` opens at its place), else the linker's own, else the first line that says
+//! `error`, else what a failed make rule's command said before make's `***` line, else the
+//! last line the command printed.
 
 use std::path::Path;
 
@@ -31,8 +32,12 @@ pub fn first_error(log: &Path, folder: Option<&Path>) -> Option<(String, Option<
         let diagnosis = place(&line);
         return Some((cut(&line), diagnosis));
     }
+    // A make among the commands: the linker's own line, else what the failed rule's command
+    // said before make's `*** [...] Error 1` (which says only that something failed).
     let said = output()?
-        .find(|line| is_error(line))
+        .find(|line| summaries::is_linker_error(line))
+        .or_else(|| output()?.find(|line| is_error(line)))
+        .or_else(|| summaries::before_make_error(log))
         .or_else(|| output()?.last())?;
     Some((cut(said.trim()), None))
 }
