@@ -9,7 +9,10 @@
 # makes its N log folders, as a first session does.
 #
 # A third jobdeck line turns the pool's jobserver off (--build-jobs): what each job pays
-# for it (a fork instead of a vfork, see docs/commands.md) shows as the difference.
+# for its jobserver pipe (a pipe, a turn of the broker) shows as the difference.
+#
+# BEFORE=<binary>: another jobdeck (the build before a change) timed in the same hyperfine,
+# side by side, so a cost that grew or shrank does not hide in the machine's noise.
 #
 # GNU parallel is slow enough that it gets PARALLEL_RUNS runs (default 3) in a hyperfine of
 # its own; jobdeck and xargs get RUNS (default 10). The machine's load average is printed
@@ -34,6 +37,11 @@ cd "$WORK"
 echo "machine: $(nproc) CPUs, $(uname -sr); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for n in $COUNTS; do
     seq "$n" > "inputs.$n"
+    before=()
+    if [[ -n ${BEFORE:-} ]]; then
+        before=(-n "before: jobdeck run -j2 ($n)"
+            "'$BEFORE' run --headless -j2 -B '$WORK/b' -- true ::: \$(cat inputs.$n)")
+    fi
     hyperfine --warmup 1 --runs "$RUNS" \
         --prepare "rm -rf '$WORK/b'" \
         --export-markdown "$WORK/commands-$n.md" \
@@ -41,6 +49,7 @@ for n in $COUNTS; do
         "'$JOBDECK' run --headless -j2 -B '$WORK/b' -- true ::: \$(cat inputs.$n)" \
         -n "jobdeck run -j2 --build-jobs 1, no jobserver ($n)" \
         "'$JOBDECK' run --headless -j2 --build-jobs 1 -B '$WORK/b' -- true ::: \$(cat inputs.$n)" \
+        "${before[@]}" \
         -n "xargs -P2 ($n)" \
         "xargs -P2 -n1 true < inputs.$n"
     hyperfine --warmup 1 --runs "$PARALLEL_RUNS" \

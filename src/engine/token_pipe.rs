@@ -9,9 +9,10 @@
 //! Two forms, as GNU make's jobserver protocol has them:
 //! - the **pipe** (`--jobserver-auth=R,W`, and `--jobserver-fds=R,W` for make before 4.2):
 //!   the two descriptors are inherited by exactly this build's process and nothing else.
-//!   The `jobserver` crate makes the pipe and marks the descriptors inheritable in that one
-//!   child (after `fork`, so no other process jobdeck starts meanwhile gets them; that needs
-//!   `unsafe`, which jobdeck forbids in its own code);
+//!   They are close-on-exec in jobdeck; the build's spawn clears the flag for the length of
+//!   that one spawn, under the lock every spawn of jobdeck takes ([`PipeEnds`]), so no other
+//!   process gets them. No `pre_exec` hook: with one, std must `fork` (a copy of jobdeck's
+//!   page tables, dearer the more memory it holds) where it otherwise uses `posix_spawn`;
 //! - the **named pipe** (`--jobserver-auth=fifo:PATH`), for tools that understand only that
 //!   (ninja 1.13 and later). Small: a FIFO in a private folder, opened read-write.
 //!
@@ -19,23 +20,23 @@
 //! opened non-blocking, so they never block and never change how the build reads.
 
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 
 use rustix::fs::{FileType, Mode, OFlags};
+use rustix::io::FdFlags;
 
 /// The pipe one build takes its extra tokens from.
 #[derive(Debug)]
 pub enum TokenPipe {
     /// An anonymous pipe whose two descriptors the build inherits.
     Pipe {
-        /// Makes the pipe and hands its descriptors to the build.
-        client: jobserver::Client,
+        /// The two ends, which the build inherits.
+        ends: PipeEnds,
         /// jobdeck's own non-blocking way into the read end.
         reader: OwnedFd,
-        /// The `MAKEFLAGS` value that names the pipe to the build.
-        makeflags: String,
     },
     /// A named pipe; the build opens it by its path.
     Fifo {
@@ -49,29 +50,17 @@ pub enum TokenPipe {
 impl TokenPipe {
     /// An empty anonymous pipe.
     pub fn pipe() -> io::Result<Self> {
-        let client = jobserver::Client::new(0)?;
-        // The crate says which descriptors it made only through the variables it sets on a
-        // command: a command that never runs tells.
-        let mut probe = Command::new("true");
-        client.configure_make(&mut probe);
-        let makeflags = probe
-            .get_envs()
-            .find(|(name, _)| *name == "MAKEFLAGS")
-            .and_then(|(_, value)| value?.to_str().map(str::to_string))
-            .ok_or_else(|| io::Error::other("the jobserver crate set no MAKEFLAGS"))?;
-        let (read, _) = pipe_fds(&makeflags)
-            .ok_or_else(|| io::Error::other(format!("unexpected MAKEFLAGS `{makeflags}`")))?;
+        let (read, write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
         // A new open file description of the same pipe: O_NONBLOCK on it leaves the build's
         // reads blocking, as make expects.
         let reader = rustix::fs::open(
-            format!("/proc/self/fd/{read}"),
+            format!("/proc/self/fd/{}", read.as_raw_fd()),
             OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC,
             Mode::empty(),
         )?;
         Ok(TokenPipe::Pipe {
-            client,
+            ends: PipeEnds(Arc::new([read, write])),
             reader,
-            makeflags,
         })
     }
 
@@ -98,31 +87,45 @@ impl TokenPipe {
     /// The `MAKEFLAGS` the build gets: `-j` and where its tokens are.
     pub fn makeflags(&self) -> String {
         match self {
-            TokenPipe::Pipe { makeflags, .. } => makeflags.clone(),
+            TokenPipe::Pipe { ends, .. } => {
+                let [read, write] = ends.raw();
+                format!("-j --jobserver-fds={read},{write} --jobserver-auth={read},{write}")
+            }
             TokenPipe::Fifo { path, .. } => {
                 format!("-j --jobserver-auth=fifo:{}", path.display())
             }
         }
     }
 
-    /// Lets `command` use this pipe: its environment names it, and for the anonymous pipe
-    /// its two descriptors are inherited by that process alone.
-    pub fn configure(&self, command: &mut Command) {
-        if let TokenPipe::Pipe { client, .. } = self {
-            client.configure_make(command);
-        }
-        command.env("MAKEFLAGS", self.makeflags());
+    /// Lets `command` use this pipe: its environment names it (cargo reads
+    /// `CARGO_MAKEFLAGS` first). For the anonymous pipe, the ends returned are what the
+    /// process must inherit: its spawn is to be given them (`RunCtx::inherit`).
+    #[must_use = "the build cannot reach an anonymous pipe unless its spawn is given the ends"]
+    pub fn configure(&self, command: &mut Command) -> Option<PipeEnds> {
+        let makeflags = self.makeflags();
         command.env_remove("MFLAGS");
+        match self {
+            TokenPipe::Pipe { ends, .. } => {
+                command.env("CARGO_MAKEFLAGS", &makeflags);
+                command.env("MAKEFLAGS", makeflags);
+                Some(ends.clone())
+            }
+            TokenPipe::Fifo { .. } => {
+                command.env("MAKEFLAGS", makeflags);
+                None
+            }
+        }
     }
 
     /// Puts one token in.
     pub fn give(&self) -> io::Result<()> {
-        match self {
-            TokenPipe::Pipe { client, .. } => client.release_raw(),
-            TokenPipe::Fifo { fd, .. } => match rustix::io::write(fd, b"+")? {
-                1 => Ok(()),
-                _ => Err(io::Error::other("the jobserver fifo took no token")),
-            },
+        let taken = match self {
+            TokenPipe::Pipe { ends, .. } => rustix::io::write(&ends.0[1], b"+")?,
+            TokenPipe::Fifo { fd, .. } => rustix::io::write(fd, b"+")?,
+        };
+        match taken {
+            1 => Ok(()),
+            _ => Err(io::Error::other("the jobserver pipe took no token")),
         }
     }
 
@@ -154,6 +157,40 @@ impl TokenPipe {
     }
 }
 
+/// The two descriptors of an anonymous token pipe (read, write), which one build inherits.
+///
+/// Both are close-on-exec in jobdeck, so no process it starts gets them by chance; the
+/// build's spawn (`engine::reap::spawn_own`) clears the flag only while it spawns, holding
+/// the lock that every spawn of jobdeck takes, and sets it again after. Shared: the pool
+/// keeps the pipe while the build's spawn borrows its ends.
+#[derive(Debug, Clone)]
+pub struct PipeEnds(Arc<[OwnedFd; 2]>);
+
+impl PipeEnds {
+    /// The two descriptors.
+    pub fn fds(&self) -> [BorrowedFd<'_>; 2] {
+        [self.0[0].as_fd(), self.0[1].as_fd()]
+    }
+
+    /// Their numbers, as `MAKEFLAGS` names them.
+    fn raw(&self) -> [i32; 2] {
+        [self.0[0].as_raw_fd(), self.0[1].as_raw_fd()]
+    }
+
+    /// Makes the two descriptors inheritable (`false`) or close-on-exec again (`true`).
+    pub(crate) fn set_close_on_exec(&self, close: bool) -> io::Result<()> {
+        let flags = if close {
+            FdFlags::CLOEXEC
+        } else {
+            FdFlags::empty()
+        };
+        for fd in self.fds() {
+            rustix::io::fcntl_setfd(fd, flags)?;
+        }
+        Ok(())
+    }
+}
+
 impl Drop for TokenPipe {
     fn drop(&mut self) {
         if let TokenPipe::Fifo { path, .. } = self {
@@ -162,18 +199,18 @@ impl Drop for TokenPipe {
     }
 }
 
-/// The read and write descriptors a `MAKEFLAGS` names with `--jobserver-auth=R,W`.
-fn pipe_fds(makeflags: &str) -> Option<(i32, i32)> {
-    let auth = makeflags
-        .split_whitespace()
-        .find_map(|word| word.strip_prefix("--jobserver-auth="))?;
-    let (read, write) = auth.split_once(',')?;
-    Some((read.parse().ok()?, write.parse().ok()?))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The read and write descriptors a `MAKEFLAGS` names with `--jobserver-auth=R,W`.
+    fn pipe_fds(makeflags: &str) -> Option<(i32, i32)> {
+        let auth = makeflags
+            .split_whitespace()
+            .find_map(|word| word.strip_prefix("--jobserver-auth="))?;
+        let (read, write) = auth.split_once(',')?;
+        Some((read.parse().ok()?, write.parse().ok()?))
+    }
 
     fn counts(pipe: &TokenPipe) {
         assert_eq!(pipe.waiting(), 0);
