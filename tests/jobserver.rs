@@ -299,18 +299,65 @@ fn a_make_that_does_not_join_the_pool_still_builds_with_a_fixed_parallel() {
     assert!(temp.join("build/p/p").is_file(), "the executable was built");
 }
 
-/// Writes `text` into the FIFO `fifo`: returns once jobdeck's gate opened it and took the
-/// text, so each call is one read of the gate, seen from outside. Fails the test if no read
-/// comes within the harness's deadline.
-fn feed_the_gate(fifo: &Path, text: &'static str) {
+/// Writes `text` into the FIFO `fifo`: returns once jobdeck (`pid`) opened it, took the
+/// text and closed it again, so each call is one read of the gate, seen from outside. Fails
+/// the test if no read comes within the harness's deadline.
+///
+/// Waiting for the close matters: a write into a FIFO still open for reading joins the read
+/// under way, and two feeds would be taken as one file.
+fn feed_the_gate(fifo: &Path, text: &'static str, pid: u32) {
     let (tx, rx) = crossbeam_channel::bounded(1);
-    let fifo = fifo.to_path_buf();
+    let path = fifo.to_path_buf();
     std::thread::spawn(move || {
-        let _ = tx.send(std::fs::write(&fifo, text));
+        let _ = tx.send(std::fs::write(&path, text));
     });
     rx.recv_timeout(timeout())
         .expect("the gate reads its file")
         .expect("write into the FIFO");
+    assert!(
+        wait_until(|| !holds_open(pid, fifo)),
+        "the gate kept {} open",
+        fifo.display()
+    );
+}
+
+/// Whether process `pid` has `file` open.
+fn holds_open(pid: u32, file: &Path) -> bool {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|fds| {
+        fds.flatten()
+            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == file))
+    })
+}
+
+/// Gives `text` to every read of the FIFO `fifo` until `done` is set: for a gate that may
+/// read its file any number of times more (the held run's check every 200 ms, the words
+/// of the notice). Never blocks on a FIFO nobody reads: it opens it non-blocking.
+fn keep_feeding(
+    fifo: &Path,
+    text: &'static str,
+    pid: u32,
+    done: Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    let fifo = fifo.to_path_buf();
+    std::thread::spawn(move || {
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            let opened = rustix::fs::open(
+                &fifo,
+                rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::NONBLOCK,
+                rustix::fs::Mode::empty(),
+            );
+            match opened {
+                Ok(fd) => {
+                    let _ = rustix::io::write(&fd, text.as_bytes());
+                    drop(fd);
+                    // One read, one feed: the next waits until this reader closed it.
+                    wait_until(|| !holds_open(pid, &fifo));
+                }
+                // No reader yet (ENXIO): look again soon.
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    })
 }
 
 /// The gate's file is a FIFO, so the test knows when the gate reads it: after two reads
@@ -341,9 +388,10 @@ fn the_memory_gate_holds_builds_until_memory_is_available() {
         .expect("start jobdeck");
     let out = || std::fs::read_to_string(temp.join("out")).unwrap_or_default();
     let events = || common::parse_json_lines(&out());
-    // The first read holds the build, the second is the gate's check again.
-    feed_the_gate(&meminfo, "MemAvailable: 1024 kB\n");
-    feed_the_gate(&meminfo, "MemAvailable: 1024 kB\n");
+    // The first read is the check against the total memory at start, the second the gate
+    // holding the build.
+    feed_the_gate(&meminfo, "MemAvailable: 1024 kB\n", child.id());
+    feed_the_gate(&meminfo, "MemAvailable: 1024 kB\n", child.id());
     assert!(
         !events()
             .iter()
@@ -351,8 +399,18 @@ fn the_memory_gate_holds_builds_until_memory_is_available() {
         "a build started below --mem-free: {}",
         out()
     );
-    feed_the_gate(&meminfo, "MemAvailable: 4194304 kB\n");
+    // From now on every read finds enough (the notice's words read the file once more, and
+    // the held run looks again every 200 ms).
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let feeder = keep_feeding(
+        &meminfo,
+        "MemAvailable: 4194304 kB\n",
+        child.id(),
+        done.clone(),
+    );
     let status = child.wait().expect("jobdeck ends");
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    feeder.join().expect("the feeder ends");
     assert!(status.success(), "{}", out());
     let events = events();
     let at = |event: &str, stage: &str| {
