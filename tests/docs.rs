@@ -41,7 +41,8 @@ fn the_contract_names_every_status_word() {
 }
 
 /// A session with a project that configures and one that fails (so the summary's
-/// `unsuccessful` and `causes` have objects) emits every field; each must be in the contract.
+/// `unsuccessful` and `causes` have objects), retried once (a `retried` event), emits every
+/// field and every event word; each must be in the contract.
 #[test]
 fn the_contract_names_every_json_field() {
     if !cmake_available("the_contract_names_every_json_field") {
@@ -52,19 +53,32 @@ fn the_contract_names_every_json_field() {
     write_project(&temp.join("src/bad"), "message(FATAL_ERROR \"deliberate\")");
     let events = jobdeck_json(&[
         "--json",
+        "--retries",
+        "1",
         "-B",
         path_arg(&temp.join("build")),
         path_arg(&temp.join("src")),
     ]);
     let mut found = BTreeSet::new();
+    let mut words = BTreeSet::new();
     for event in &events {
         keys(event, &mut found);
+        words.extend(event["event"].as_str().map(str::to_string));
     }
     assert!(
         found.contains("unsuccessful") && found.contains("cause"),
         "{found:?}"
     );
+    assert!(words.contains("retried"), "{words:?}");
     let contract = read("docs/contract.md");
+    let missing: Vec<&String> = words
+        .iter()
+        .filter(|word| !contract.contains(&format!("`{word}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/contract.md lacks the events {missing:?}"
+    );
     let missing: Vec<&String> = found
         .iter()
         .filter(|key| !contract.contains(&format!("`{key}`")))

@@ -299,56 +299,70 @@ fn a_make_that_does_not_join_the_pool_still_builds_with_a_fixed_parallel() {
     assert!(temp.join("build/p/p").is_file(), "the executable was built");
 }
 
-/// A feeder of the memory gate's FIFO: a thread writes the current text each time jobdeck
-/// opens the FIFO to read it, and counts the reads, so the test knows how often the gate
-/// looked, whatever else reads the file too (the start-up check of the total, the header's
-/// figure).
-struct GateFeeder {
-    reads: Arc<std::sync::atomic::AtomicUsize>,
-    plenty: Arc<std::sync::atomic::AtomicBool>,
+/// Writes `text` into the FIFO `fifo`: returns once jobdeck (`pid`) opened it, took the
+/// text and closed it again, so each call is one read of the gate, seen from outside. Fails
+/// the test if no read comes within the harness's deadline.
+///
+/// Waiting for the close matters: a write into a FIFO still open for reading joins the read
+/// under way, and two feeds would be taken as one file.
+fn feed_the_gate(fifo: &Path, text: &'static str, pid: u32) {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    let path = fifo.to_path_buf();
+    std::thread::spawn(move || {
+        let _ = tx.send(std::fs::write(&path, text));
+    });
+    rx.recv_timeout(timeout())
+        .expect("the gate reads its file")
+        .expect("write into the FIFO");
+    assert!(
+        wait_until(|| !holds_open(pid, fifo)),
+        "the gate kept {} open",
+        fifo.display()
+    );
 }
 
-impl GateFeeder {
-    fn start(fifo: &Path) -> Self {
-        use std::sync::atomic::Ordering::SeqCst;
-        let feeder = GateFeeder {
-            reads: Arc::default(),
-            plenty: Arc::default(),
-        };
-        let (reads, plenty) = (feeder.reads.clone(), feeder.plenty.clone());
-        let fifo = fifo.to_path_buf();
-        // Detached: it blocks in open() until a reader comes, and ends with the test process.
-        std::thread::spawn(move || {
-            loop {
-                let text = if plenty.load(SeqCst) {
-                    "MemTotal: 8388608 kB\nMemAvailable: 4194304 kB\n"
-                } else {
-                    "MemTotal: 8388608 kB\nMemAvailable: 1024 kB\n"
-                };
-                if std::fs::write(&fifo, text).is_err() {
-                    return;
+/// Whether process `pid` has `file` open.
+fn holds_open(pid: u32, file: &Path) -> bool {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|fds| {
+        fds.flatten()
+            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == file))
+    })
+}
+
+/// Gives `text` to every read of the FIFO `fifo` until `done` is set: for a gate that may
+/// read its file any number of times more (the held run's check every 200 ms, the words
+/// of the notice). Never blocks on a FIFO nobody reads: it opens it non-blocking.
+fn keep_feeding(
+    fifo: &Path,
+    text: &'static str,
+    pid: u32,
+    done: Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    let fifo = fifo.to_path_buf();
+    std::thread::spawn(move || {
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            let opened = rustix::fs::open(
+                &fifo,
+                rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::NONBLOCK,
+                rustix::fs::Mode::empty(),
+            );
+            match opened {
+                Ok(fd) => {
+                    let _ = rustix::io::write(&fd, text.as_bytes());
+                    drop(fd);
+                    // One read, one feed: the next waits until this reader closed it.
+                    wait_until(|| !holds_open(pid, &fifo));
                 }
-                reads.fetch_add(1, SeqCst);
+                // No reader yet (ENXIO): look again soon.
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
             }
-        });
-        feeder
-    }
-
-    /// How many times the FIFO was read.
-    fn reads(&self) -> usize {
-        self.reads.load(std::sync::atomic::Ordering::SeqCst)
-    }
-
-    /// From now on the gate reads plenty of memory.
-    fn free_memory(&self) {
-        self.plenty.store(true, std::sync::atomic::Ordering::SeqCst);
-    }
+        }
+    })
 }
 
-/// The gate's file is a FIFO, so the test knows when it is read: after reads enough for the
-/// gate to have found too little memory twice the build has not started, and once it finds
-/// enough it runs and succeeds. (A second of polling used to stand in for "the gate was
-/// read".)
+/// The gate's file is a FIFO, so the test knows when the gate reads it: after two reads
+/// that found too little memory the build has not started, and after one that finds enough
+/// it runs and succeeds. (A second of polling used to stand in for "the gate was read".)
 #[test]
 fn the_memory_gate_holds_builds_until_memory_is_available() {
     if !cmake_available("the_memory_gate_holds_builds_until_memory_is_available") {
@@ -374,14 +388,10 @@ fn the_memory_gate_holds_builds_until_memory_is_available() {
         .expect("start jobdeck");
     let out = || std::fs::read_to_string(temp.join("out")).unwrap_or_default();
     let events = || common::parse_json_lines(&out());
-    let feeder = GateFeeder::start(&meminfo);
-    // The start-up check of the total, the gate's first look, and at least one more after
-    // its wait: each found too little.
-    assert!(
-        common::wait_until(|| feeder.reads() >= 4),
-        "the gate did not read its file again: {} reads",
-        feeder.reads()
-    );
+    // The first read is the check against the total memory at start, the second the gate
+    // holding the build.
+    feed_the_gate(&meminfo, "MemAvailable: 1024 kB\n", child.id());
+    feed_the_gate(&meminfo, "MemAvailable: 1024 kB\n", child.id());
     assert!(
         !events()
             .iter()
@@ -389,8 +399,18 @@ fn the_memory_gate_holds_builds_until_memory_is_available() {
         "a build started below --mem-free: {}",
         out()
     );
-    feeder.free_memory();
+    // From now on every read finds enough (the notice's words read the file once more, and
+    // the held run looks again every 200 ms).
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let feeder = keep_feeding(
+        &meminfo,
+        "MemAvailable: 4194304 kB\n",
+        child.id(),
+        done.clone(),
+    );
     let status = child.wait().expect("jobdeck ends");
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    feeder.join().expect("the feeder ends");
     assert!(status.success(), "{}", out());
     let events = events();
     let at = |event: &str, stage: &str| {

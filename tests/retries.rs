@@ -1,6 +1,7 @@
 //! Retries: `--retries N` and a `jobdeck.toml` job's `retries` run a failed command again; a
 //! job that passed on a retry ends `flaky` (passing, unless `--flaky-fails`), in the plain
-//! lines, the recap, JSON and `JUnit` (`<flakyFailure>`, `<rerunFailure>`). Each flaky command
+//! lines, the recap, JSON (a `retried` event per attempt run again) and `JUnit`
+//! (`<flakyFailure>`, `<rerunFailure>`). Each flaky command
 //! fails on its first attempt and leaves a file behind that makes the next one pass: no
 //! timing is involved.
 
@@ -134,6 +135,42 @@ fn a_jobs_own_retries_win_and_a_job_that_never_passes_fails_with_its_reruns() {
     assert_eq!(never["status"], "failed");
     assert_eq!(never["attempt"], 3);
     assert_eq!(finished(&events, "once")["status"], "failed");
+    // Each failed attempt that was run again has a `retried` event of its own, before the
+    // job's one `finished`: its attempt, status, exit code, error and log.
+    let retried = |job: &str| -> Vec<&serde_json::Value> {
+        events
+            .iter()
+            .filter(|e| e["event"] == "retried" && e["job"] == job)
+            .collect()
+    };
+    let never_retried = retried("never");
+    assert_eq!(never_retried.len(), 2, "{events:#?}");
+    for (event, attempt) in never_retried.iter().zip([1, 2]) {
+        assert_eq!(event["attempt"], attempt, "{event}");
+        assert_eq!(event["status"], "failed", "{event}");
+        assert_eq!(event["exit_code"], 3, "{event}");
+        assert_eq!(event["error"], "broken", "{event}");
+        assert!(event["duration_ms"].is_u64(), "{event}");
+        assert!(event["worker"].is_u64(), "{event}");
+        assert!(event["log"].is_string(), "{event}");
+    }
+    assert_ne!(never_retried[0]["run"], never_retried[1]["run"]);
+    assert_ne!(never_retried[1]["run"], never["run"]);
+    let at = |event: &serde_json::Value| {
+        events
+            .iter()
+            .position(|e| e == event)
+            .expect("the event is in the list")
+    };
+    assert!(at(never_retried[1]) < at(never), "{events:#?}");
+    let flaky_retried = retried("flaky");
+    assert_eq!(flaky_retried.len(), 1, "{events:#?}");
+    assert_eq!(flaky_retried[0]["status"], "failed");
+    assert_eq!(flaky_retried[0]["attempt"], 1);
+    assert!(
+        retried("once").is_empty(),
+        "no retries left: no retried event"
+    );
     let read = |file: &str| std::fs::read_to_string(temp.join(file)).expect(file);
     assert_eq!(read("attempts").lines().count(), 3);
     assert_eq!(read("attempts-once").lines().count(), 1);

@@ -7,7 +7,7 @@ use std::time::Instant;
 use super::activity::Activity;
 use super::scheduler::{Scheduler, job_id};
 use super::{Effect, JobNode, JobRow, News, RunRecord, ShortNames, UiState};
-use crate::engine::JobId;
+use crate::engine::{JobId, RunId, WorkerId};
 
 /// The whole app state.
 #[derive(Debug)]
@@ -247,6 +247,15 @@ impl Model {
     pub(super) fn report_finished(&mut self, job: JobId) {
         let record = self.record(job);
         self.news.push(News::Finished(record));
+    }
+
+    /// Reports the failed attempt `run` of `job` (on `worker`), which the row just kept to
+    /// run the job again.
+    pub(super) fn report_retried(&mut self, job: JobId, run: RunId, worker: Option<WorkerId>) {
+        let at = self.now.saturating_duration_since(self.started_at);
+        if let Some(record) = RunRecord::of_retried(job, self.job(job), run, worker, at) {
+            self.news.push(News::Retried(record));
+        }
     }
 
     /// A snapshot of `job`'s row now, for `--json` and the history.

@@ -66,6 +66,9 @@ pub enum News {
     Started(RunRecord),
     /// The run ended, or the job was cancelled or skipped before it ran.
     Finished(RunRecord),
+    /// The run failed or timed out and the job runs again (`--retries`): the failed
+    /// attempt's record. Its job's `Finished` comes later, with the last attempt's.
+    Retried(RunRecord),
 }
 
 impl RunRecord {
@@ -96,6 +99,32 @@ impl RunRecord {
             failed_attempts: row.failed_attempts.clone(),
             at,
         }
+    }
+
+    /// The record of `row`'s last failed attempt (run `run`, on `worker`), once the row has
+    /// kept it and queued the next attempt.
+    pub fn of_retried(
+        job: JobId,
+        row: &JobRow,
+        run: RunId,
+        worker: Option<WorkerId>,
+        at: Duration,
+    ) -> Option<Self> {
+        let (attempt, before) = row.failed_attempts.split_last()?;
+        let mut record = Self::of(job, row, at);
+        record.run = run;
+        record.worker = worker;
+        record.state = attempt
+            .result
+            .outcome
+            .as_ref()
+            .map_or(JobState::Failed, JobState::from_outcome);
+        record.result = attempt.result.clone();
+        record.log.clone_from(&row.log);
+        record.attempt = attempt.attempt;
+        record.failed_attempts = before.to_vec();
+        record.cause = None;
+        Some(record)
     }
 
     /// Whether the run counts as failed for the session (see [`super::fails_session`]).

@@ -121,7 +121,9 @@ impl Model {
             let finished = matches!(kind, EventKind::Finished(_));
             match (retry, kind) {
                 (Some(next), EventKind::Finished(failed)) => {
+                    let worker = self.job(job).worker;
                     self.row_mut(job).retry(next, failed);
+                    self.report_retried(job, run, worker);
                     self.note_row_changed(job.0 as usize);
                     self.follow_running();
                     return self.dispatch_or_exit();

@@ -147,8 +147,9 @@ fn run_announced(
     report
 }
 
-/// Spawns the child in a group of its own with one pipe for stdout and stderr.
-fn spawn(command: &mut Command, ctx: &RunCtx) -> io::Result<(std::process::Child, OwnedFd)> {
+/// Spawns the child in a group of its own with one pipe for stdout and stderr, and the
+/// jobserver pipe the run was given for it, if any.
+fn spawn(command: &mut Command, ctx: &mut RunCtx) -> io::Result<(std::process::Child, OwnedFd)> {
     let (read, write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
     rustix::io::ioctl_fionbio(&read, true)?;
     command
@@ -157,7 +158,7 @@ fn spawn(command: &mut Command, ctx: &RunCtx) -> io::Result<(std::process::Child
         .stderr(Stdio::from(write))
         .env(RUN_MARKER, reap::marker(&ctx.marker_prefix, ctx.run))
         .process_group(0);
-    let child = reap::spawn_own(command)?;
+    let child = reap::spawn_own(command, ctx.inherited.take().as_ref())?;
     Ok((child, read))
 }
 

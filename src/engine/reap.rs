@@ -30,6 +30,7 @@ use rustix::process::{Pid, WaitOptions};
 use super::RunId;
 use super::process::RUN_MARKER;
 use super::stop::{self, Target};
+use super::token_pipe::PipeEnds;
 
 /// Makes this process the reaper of its descendants' orphans.
 pub fn become_subreaper() -> std::io::Result<()> {
@@ -105,13 +106,37 @@ pub fn stop_all_marked(prefix: &str) {
 /// probe's cmakes, run side by side under one run's marker).
 static OWN: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
 
-/// Spawns `command` as one of jobdeck's own children, never taken for an orphan. The
-/// registry is held across the spawn, so no sweep sees the child before it is registered.
-pub fn spawn_own(command: &mut std::process::Command) -> std::io::Result<std::process::Child> {
+/// Spawns `command` as one of jobdeck's own children, never taken for an orphan. `inherit`:
+/// the ends of a jobserver pipe that this child alone inherits (a build's, a command's).
+/// The registry's lock is the lock of every spawn ([`spawn`]): held across the spawn, no
+/// sweep sees the child before it is registered, and no other process is started while the
+/// pipe's ends are inheritable.
+pub fn spawn_own(
+    command: &mut std::process::Command,
+    inherit: Option<&PipeEnds>,
+) -> std::io::Result<std::process::Child> {
     let mut own = OWN.lock().unwrap_or_else(PoisonError::into_inner);
-    let child = command.spawn()?;
+    let child = match inherit {
+        None => command.spawn()?,
+        Some(ends) => {
+            ends.set_close_on_exec(false)?;
+            let child = command.spawn();
+            // Cannot fail on a descriptor jobdeck holds open; were it to, the ends would
+            // reach other processes only until the build's pipe is dropped at its end.
+            let _ = ends.set_close_on_exec(true);
+            child?
+        }
+    };
     own.insert(child.id().cast_signed());
     Ok(child)
+}
+
+/// Spawns a process that is no run's (a pager, an editor, a tool asked its version) under
+/// the lock of every spawn, so it never inherits a jobserver pipe meant for a build that is
+/// being spawned at the same moment.
+pub fn spawn(command: &mut std::process::Command) -> std::io::Result<std::process::Child> {
+    let _spawning = OWN.lock().unwrap_or_else(PoisonError::into_inner);
+    command.spawn()
 }
 
 /// Forgets a child of [`spawn_own`] once it has been waited for.

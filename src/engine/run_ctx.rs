@@ -11,6 +11,7 @@ use super::cancel::{CancelToken, StopReason};
 use super::event::{Detail, Diagnosis, EngineEvent, EventKind, JobId, Outcome, RunId, WorkerId};
 use super::launcher::Launcher;
 use super::slots::{CompilerReport, Slots};
+use super::token_pipe::PipeEnds;
 use super::watchdog::Watchdog;
 
 /// Progress is sent at most this often per run, so a tight loop cannot flood the consumer.
@@ -92,6 +93,8 @@ pub struct RunCtx {
     pub(crate) slots: Option<Arc<Slots>>,
     /// The job's name, for a launcher that names what it runs (srun's `--job-name`).
     label: String,
+    /// The jobserver pipe the run's next process inherits.
+    pub(crate) inherited: Option<PipeEnds>,
 }
 
 impl RunCtx {
@@ -118,6 +121,7 @@ impl RunCtx {
             launcher: None,
             slots: None,
             label: String::new(),
+            inherited: None,
         }
     }
 
@@ -140,6 +144,7 @@ impl RunCtx {
             launcher: self.launcher.clone(),
             slots: self.slots.clone(),
             label: self.label.clone(),
+            inherited: None,
         }
     }
 
@@ -169,6 +174,12 @@ impl RunCtx {
     /// The pool of compile slots a build joins (`engine::slots`), if the session has one.
     pub fn slots(&self) -> Option<&Arc<Slots>> {
         self.slots.as_ref()
+    }
+
+    /// Hands the ends of a jobserver pipe to the next process this run starts, and to no
+    /// other (see [`PipeEnds`]).
+    pub fn inherit(&mut self, ends: Option<PipeEnds>) {
+        self.inherited = ends;
     }
 
     /// Says how many compilers the run's build may run now (see `EventKind::Slots`).

@@ -29,7 +29,7 @@
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use super::token_pipe::{self, Returns, TokenPipe};
+use super::token_pipe::{self, PipeEnds, Returns, TokenPipe};
 
 /// How often the broker looks into the builds' pipes: how long a free slot can wait before
 /// a build gets it.
@@ -325,12 +325,17 @@ impl Slots {
         }
     }
 
-    /// Prepares `command` to take its tokens from the pipe of `joined`.
-    pub fn configure(&self, joined: &Joined, command: &mut std::process::Command) {
+    /// Prepares `command` to take its tokens from the pipe of `joined`; the ends returned
+    /// are for its spawn to hand down (`RunCtx::inherit`).
+    #[must_use = "the build cannot reach an anonymous pipe unless its spawn is given the ends"]
+    pub fn configure(
+        &self,
+        joined: &Joined,
+        command: &mut std::process::Command,
+    ) -> Option<PipeEnds> {
         let state = self.lock();
-        if let Some(build) = state.builds.iter().find(|b| b.id == joined.id) {
-            build.pipe.configure(command);
-        }
+        let build = state.builds.iter().find(|b| b.id == joined.id)?;
+        build.pipe.configure(command)
     }
 }
 

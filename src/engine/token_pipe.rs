@@ -9,9 +9,10 @@
 //! Two forms, as GNU make's jobserver protocol has them:
 //! - the **pipe** (`--jobserver-auth=R,W`, and `--jobserver-fds=R,W` for make before 4.2):
 //!   the two descriptors are inherited by exactly this build's process and nothing else.
-//!   The `jobserver` crate makes the pipe and marks the descriptors inheritable in that one
-//!   child (after `fork`, so no other process jobdeck starts meanwhile gets them; that needs
-//!   `unsafe`, which jobdeck forbids in its own code);
+//!   They are close-on-exec in jobdeck; the build's spawn clears the flag for the length of
+//!   that one spawn, under the lock every spawn of jobdeck takes ([`PipeEnds`]), so no other
+//!   process gets them. No `pre_exec` hook: with one, std must `fork` (a copy of jobdeck's
+//!   page tables, dearer the more memory it holds) where it otherwise uses `posix_spawn`;
 //! - the **named pipe** (`--jobserver-auth=fifo:PATH`), for tools that understand only that
 //!   (ninja 1.13 and later). Small: a FIFO in a private folder, opened read-write.
 //!
@@ -31,7 +32,7 @@
 //! (docs/reliability-notes.md).
 
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -39,6 +40,7 @@ use std::time::Duration;
 
 use rustix::event::{PollFd, PollFlags, Timespec};
 use rustix::fs::{FileType, Mode, OFlags};
+use rustix::io::FdFlags;
 
 /// The pipe one build takes its extra tokens from.
 #[derive(Debug)]
@@ -46,16 +48,15 @@ pub enum TokenPipe {
     /// Two anonymous pipes: the build reads its tokens from one and writes them back into
     /// the other; it inherits a descriptor of each.
     Pipe {
-        /// Makes the pipe the build reads tokens from, and hands its descriptors to the build.
-        client: jobserver::Client,
-        /// Makes the pipe the build writes tokens back into.
-        back: jobserver::Client,
-        /// jobdeck's own non-blocking way into the read end of `client`'s pipe.
+        /// What the build inherits: the read end of the pipe of tokens and the write end of
+        /// the pipe of returns.
+        ends: PipeEnds,
+        /// jobdeck's write end of the pipe of tokens (never inherited).
+        writer: OwnedFd,
+        /// jobdeck's own non-blocking way into the read end of the pipe of tokens.
         reader: OwnedFd,
-        /// jobdeck's own non-blocking way into the read end of `back`'s pipe.
+        /// The read end of the pipe of returns, non-blocking: only jobdeck reads it.
         returned: Arc<OwnedFd>,
-        /// The `MAKEFLAGS` value that names the two descriptors to the build.
-        makeflags: String,
     },
     /// A named pipe; the build opens it by its path.
     Fifo {
@@ -70,18 +71,18 @@ impl TokenPipe {
     /// An empty pair of anonymous pipes: tokens go to the build through one and come back
     /// through the other.
     pub fn pipe() -> io::Result<Self> {
-        let client = jobserver::Client::new(0)?;
-        let back = jobserver::Client::new(0)?;
-        let (read, _) = client_fds(&client)?;
-        let (back_read, back_write) = client_fds(&back)?;
+        let cloexec = rustix::pipe::PipeFlags::CLOEXEC;
+        let (read, writer) = rustix::pipe::pipe_with(cloexec)?;
+        let (returned, back_write) = rustix::pipe::pipe_with(cloexec)?;
+        // The read end of the returns is jobdeck's alone: non-blocking on it changes nothing
+        // for the build. The build shares the other read end, so jobdeck reads that one
+        // through a description of its own.
+        rustix::fs::fcntl_setfl(&returned, OFlags::NONBLOCK)?;
         Ok(TokenPipe::Pipe {
-            client,
-            back,
-            reader: open_nonblocking(read)?,
-            returned: Arc::new(open_nonblocking(back_read)?),
-            makeflags: format!(
-                "-j --jobserver-fds={read},{back_write} --jobserver-auth={read},{back_write}"
-            ),
+            reader: open_nonblocking(read.as_fd())?,
+            ends: PipeEnds(Arc::new([read, back_write])),
+            writer,
+            returned: Arc::new(returned),
         })
     }
 
@@ -108,34 +109,45 @@ impl TokenPipe {
     /// The `MAKEFLAGS` the build gets: `-j` and where its tokens are.
     pub fn makeflags(&self) -> String {
         match self {
-            TokenPipe::Pipe { makeflags, .. } => makeflags.clone(),
+            TokenPipe::Pipe { ends, .. } => {
+                let [read, write] = ends.raw();
+                format!("-j --jobserver-fds={read},{write} --jobserver-auth={read},{write}")
+            }
             TokenPipe::Fifo { path, .. } => {
                 format!("-j --jobserver-auth=fifo:{}", path.display())
             }
         }
     }
 
-    /// Lets `command` use this pipe: its environment names it, and for the anonymous pipes
-    /// their descriptors are inherited by that process alone (the crate passes both ends of
-    /// each; `MAKEFLAGS` names the one read end and the one write end the build uses).
-    pub fn configure(&self, command: &mut Command) {
-        if let TokenPipe::Pipe { client, back, .. } = self {
-            client.configure_make(command);
-            back.configure_make(command);
-            command.env("CARGO_MAKEFLAGS", self.makeflags());
-        }
-        command.env("MAKEFLAGS", self.makeflags());
+    /// Lets `command` use this pipe: its environment names it (cargo reads
+    /// `CARGO_MAKEFLAGS` first). For the anonymous pipes, the ends returned are what the
+    /// process must inherit: its spawn is to be given them (`RunCtx::inherit`).
+    #[must_use = "the build cannot reach an anonymous pipe unless its spawn is given the ends"]
+    pub fn configure(&self, command: &mut Command) -> Option<PipeEnds> {
+        let makeflags = self.makeflags();
         command.env_remove("MFLAGS");
+        match self {
+            TokenPipe::Pipe { ends, .. } => {
+                command.env("CARGO_MAKEFLAGS", &makeflags);
+                command.env("MAKEFLAGS", makeflags);
+                Some(ends.clone())
+            }
+            TokenPipe::Fifo { .. } => {
+                command.env("MAKEFLAGS", makeflags);
+                None
+            }
+        }
     }
 
     /// Puts one token in.
     pub fn give(&self) -> io::Result<()> {
-        match self {
-            TokenPipe::Pipe { client, .. } => client.release_raw(),
-            TokenPipe::Fifo { fd, .. } => match rustix::io::write(&**fd, b"+")? {
-                1 => Ok(()),
-                _ => Err(io::Error::other("the jobserver fifo took no token")),
-            },
+        let taken = match self {
+            TokenPipe::Pipe { writer, .. } => rustix::io::write(writer, b"+")?,
+            TokenPipe::Fifo { fd, .. } => rustix::io::write(&**fd, b"+")?,
+        };
+        match taken {
+            1 => Ok(()),
+            _ => Err(io::Error::other("the jobserver pipe took no token")),
         }
     }
 
@@ -169,7 +181,10 @@ impl TokenPipe {
     #[cfg(test)]
     pub fn hand_back(&self) -> io::Result<()> {
         match self {
-            TokenPipe::Pipe { back, .. } => back.release_raw(),
+            TokenPipe::Pipe { ends, .. } => match rustix::io::write(&ends.0[1], b"+")? {
+                1 => Ok(()),
+                _ => Err(io::Error::other("the pipe of returns took no token")),
+            },
             TokenPipe::Fifo { .. } => self.give(),
         }
     }
@@ -187,6 +202,41 @@ impl TokenPipe {
             TokenPipe::Pipe { reader, .. } => reader.as_fd(),
             TokenPipe::Fifo { fd, .. } => fd.as_fd(),
         }
+    }
+}
+
+/// The two descriptors of the anonymous pipes one build inherits: the read end of its tokens
+/// and the write end of its returns.
+///
+/// Both are close-on-exec in jobdeck, so no process it starts gets them by chance; the
+/// build's spawn (`engine::reap::spawn_own`) clears the flag only while it spawns, holding
+/// the lock that every spawn of jobdeck takes, and sets it again after. Shared: the pool
+/// keeps the pipes while the build's spawn borrows their ends.
+#[derive(Debug, Clone)]
+pub struct PipeEnds(Arc<[OwnedFd; 2]>);
+
+impl PipeEnds {
+    /// The two descriptors.
+    pub fn fds(&self) -> [BorrowedFd<'_>; 2] {
+        [self.0[0].as_fd(), self.0[1].as_fd()]
+    }
+
+    /// Their numbers, as `MAKEFLAGS` names them.
+    fn raw(&self) -> [i32; 2] {
+        [self.0[0].as_raw_fd(), self.0[1].as_raw_fd()]
+    }
+
+    /// Makes the two descriptors inheritable (`false`) or close-on-exec again (`true`).
+    pub(crate) fn set_close_on_exec(&self, close: bool) -> io::Result<()> {
+        let flags = if close {
+            FdFlags::CLOEXEC
+        } else {
+            FdFlags::empty()
+        };
+        for fd in self.fds() {
+            rustix::io::fcntl_setfd(fd, flags)?;
+        }
+        Ok(())
     }
 }
 
@@ -239,25 +289,11 @@ pub fn take_returned(pipes: &[Returns], most: usize, timeout: Duration) -> Vec<u
     taken
 }
 
-/// The read and write descriptors of a jobserver crate's pipe. The crate says which they
-/// are only through the variables it sets on a command: a command that never runs tells.
-fn client_fds(client: &jobserver::Client) -> io::Result<(i32, i32)> {
-    let mut probe = Command::new("true");
-    client.configure_make(&mut probe);
-    let makeflags = probe
-        .get_envs()
-        .find(|(name, _)| *name == "MAKEFLAGS")
-        .and_then(|(_, value)| value?.to_str().map(str::to_string))
-        .ok_or_else(|| io::Error::other("the jobserver crate set no MAKEFLAGS"))?;
-    pipe_fds(&makeflags)
-        .ok_or_else(|| io::Error::other(format!("unexpected MAKEFLAGS `{makeflags}`")))
-}
-
 /// A new open file description of the pipe end `fd`, non-blocking: `O_NONBLOCK` on it leaves
 /// the build's reads blocking, as make expects.
-fn open_nonblocking(fd: i32) -> io::Result<OwnedFd> {
+fn open_nonblocking(fd: BorrowedFd<'_>) -> io::Result<OwnedFd> {
     Ok(rustix::fs::open(
-        format!("/proc/self/fd/{fd}"),
+        format!("/proc/self/fd/{}", fd.as_raw_fd()),
         OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC,
         Mode::empty(),
     )?)
@@ -275,18 +311,18 @@ fn read_token(fd: impl AsFd) -> bool {
     }
 }
 
-/// The read and write descriptors a `MAKEFLAGS` names with `--jobserver-auth=R,W`.
-fn pipe_fds(makeflags: &str) -> Option<(i32, i32)> {
-    let auth = makeflags
-        .split_whitespace()
-        .find_map(|word| word.strip_prefix("--jobserver-auth="))?;
-    let (read, write) = auth.split_once(',')?;
-    Some((read.parse().ok()?, write.parse().ok()?))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The read and write descriptors a `MAKEFLAGS` names with `--jobserver-auth=R,W`.
+    fn pipe_fds(makeflags: &str) -> Option<(i32, i32)> {
+        let auth = makeflags
+            .split_whitespace()
+            .find_map(|word| word.strip_prefix("--jobserver-auth="))?;
+        let (read, write) = auth.split_once(',')?;
+        Some((read.parse().ok()?, write.parse().ok()?))
+    }
 
     fn counts(pipe: &TokenPipe) {
         assert_eq!(pipe.waiting(), 0);

@@ -192,7 +192,7 @@ fn start(program: &Path) -> std::io::Result<(Child, Option<ChildStdin>)> {
         .process_group(0);
     // Registered as jobdeck's own child: the orphan scan at every run's end then passes it
     // by without reading its `/proc` files.
-    let mut child = super::reap::spawn_own(&mut command)?;
+    let mut child = super::reap::spawn_own(&mut command, None)?;
     let pipe = child.stdin.take();
     Ok((child, pipe))
 }

@@ -86,14 +86,14 @@ fn cache_entry(cache: &str, name: &str) -> Option<String> {
 
 /// What `program --version` prints, waiting at most [`VERSION_DEADLINE`].
 fn version_of(program: &str) -> Option<String> {
-    let mut child = Command::new(program)
+    let mut command = Command::new(program);
+    command
         .arg("--version")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .env_remove("MAKEFLAGS")
-        .spawn()
-        .ok()?;
+        .env_remove("MAKEFLAGS");
+    let mut child = crate::engine::reap::spawn(&mut command).ok()?;
     let deadline = Instant::now() + VERSION_DEADLINE;
     loop {
         match child.try_wait() {

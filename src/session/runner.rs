@@ -336,6 +336,7 @@ impl<'a, F: Frontend> Runner<'a, F> {
             match &news {
                 News::Started(record) => self.dispatch(&Event::RunStarted(record)),
                 News::Finished(record) => self.dispatch(&Event::RunFinished(record)),
+                News::Retried(record) => self.dispatch(&Event::RunRetried(record)),
             }
         }
     }

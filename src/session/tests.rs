@@ -24,6 +24,7 @@ impl Reporter for Recorder {
             Event::RunFinished(record) => {
                 format!("finished {} {}", record.name, record.state.word())
             }
+            Event::RunRetried(record) => format!("retried {} {}", record.name, record.attempt),
             Event::Warning(text) => format!("warning {text}"),
             Event::Turned => return Ok(()),
             Event::Ended(ending) => format!("ended {:?} {}", ending.end, ending.interrupted),

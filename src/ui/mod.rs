@@ -351,7 +351,7 @@ fn run_lent(command: &mut Command, signals: &StopSignals) -> io::Result<std::pro
     let n = LENT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let marker = format!("{}.{n}", std::process::id());
     command.env(LENT_MARKER, &marker);
-    let mut child = command.spawn()?;
+    let mut child = crate::engine::reap::spawn(command)?;
     loop {
         if let Some(status) = child.try_wait()? {
             return Ok(status);

@@ -28,7 +28,7 @@ fn finished_news(model: &mut Model) -> Vec<(String, JobState, u32)> {
         .into_iter()
         .filter_map(|news| match news {
             News::Finished(record) => Some((record.name, record.state, record.attempt)),
-            News::Started(_) => None,
+            News::Started(_) | News::Retried(_) => None,
         })
         .collect()
 }
@@ -47,7 +47,23 @@ fn a_failed_run_with_retries_left_runs_again_and_its_pass_is_flaky() {
     assert_eq!(model.jobs[0].runs, 2);
     assert_eq!(model.jobs[0].failed_attempts.len(), 1);
     assert_eq!(model.jobs[1].state, JobState::Queued, "the dependant waits");
-    assert!(finished_news(&mut model).is_empty());
+    let news = model.take_news();
+    let retried: Vec<_> = news
+        .iter()
+        .filter_map(|news| match news {
+            News::Retried(record) => Some(record),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(retried.len(), 1, "the failed attempt is reported: {news:?}");
+    assert_eq!(
+        (retried[0].state, retried[0].attempt, retried[0].run),
+        (JobState::Failed, 1, first[0].1)
+    );
+    assert!(
+        !news.iter().any(|news| matches!(news, News::Finished(_))),
+        "{news:?}"
+    );
     started(&mut model, 0, 0);
     let effects = finish_as(&mut model, 0, Outcome::Succeeded);
     assert_eq!(model.jobs[0].state, JobState::Flaky);

@@ -404,12 +404,12 @@ fn join_pool(
     build_dir: &Path,
     settings: &CmakeSettings,
     command: &mut Command,
-    ctx: &RunCtx,
+    ctx: &mut RunCtx,
 ) -> Option<PoolShare> {
     if settings.build_jobs.is_some() {
         return None;
     }
-    let Some(slots) = ctx.slots() else {
+    let Some(slots) = ctx.slots().cloned() else {
         command.arg("--parallel").arg("1");
         return None;
     };
@@ -428,7 +428,7 @@ fn join_pool(
     match pipe {
         Ok(pipe) => {
             let joined = slots.join(pipe, ctx.compiler_report());
-            slots.configure(&joined, command);
+            ctx.inherit(slots.configure(&joined, command));
             Some(PoolShare::Joined(joined))
         }
         Err(why) => {

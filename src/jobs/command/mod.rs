@@ -10,6 +10,7 @@ use std::any::Any;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::engine::ending::{Voice, describe};
@@ -183,12 +184,12 @@ impl Work for CommandJob {
 /// Gives `command` the pool's make jobserver (the inherited pipe, which GNU make and cargo
 /// join), so what it runs in parallel takes slots of `-j`; nothing without a pool (a
 /// launcher).
-fn join_jobserver(command: &mut Command, ctx: &RunCtx) -> Option<crate::engine::slots::Joined> {
-    let slots = ctx.slots()?;
+fn join_jobserver(command: &mut Command, ctx: &mut RunCtx) -> Option<crate::engine::slots::Joined> {
+    let slots = Arc::clone(ctx.slots()?);
     match TokenPipe::pipe() {
         Ok(pipe) => {
             let joined = slots.join(pipe, ctx.compiler_report());
-            slots.configure(&joined, command);
+            ctx.inherit(slots.configure(&joined, command));
             Some(joined)
         }
         Err(err) => {

@@ -23,16 +23,16 @@ const POLL: Duration = Duration::from_millis(5);
 pub fn fingerprint(compiler: &Path, language: &str) -> Option<u64> {
     let source_language = if language == "CXX" { "c++" } else { "c" };
     let mut output = tempfile::tempfile().ok()?;
-    let mut child = Command::new(compiler)
+    let mut command = Command::new(compiler);
+    command
         .args(["-v", "-E", "-dM", "-x", source_language, "/dev/null"])
         // Clang names its working folder in what it prints.
         .current_dir("/")
         .stdin(Stdio::null())
         .stdout(output.try_clone().ok()?)
         .stderr(output.try_clone().ok()?)
-        .env_remove("MAKEFLAGS")
-        .spawn()
-        .ok()?;
+        .env_remove("MAKEFLAGS");
+    let mut child = crate::engine::reap::spawn(&mut command).ok()?;
     let deadline = Instant::now() + DEADLINE;
     let status = loop {
         match child.try_wait() {
