@@ -56,7 +56,8 @@ impl Kind for Cmake {
         if stage != Some(Step::Test.stage()) {
             return None;
         }
-        ctest::read(&super::ctest_junit_beside(log))
+        super::test_pool::read_results(&super::test_pool::results_beside(log))
+            .or_else(|| ctest::read(&super::ctest_junit_beside(log)))
     }
 }
 

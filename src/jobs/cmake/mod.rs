@@ -23,6 +23,8 @@ mod causes;
 pub mod ctest;
 mod kind;
 mod preparation;
+mod test_list;
+pub mod test_pool;
 
 /// Settings shared by every CMake job of one jobdeck run.
 #[derive(Debug, Clone)]
@@ -323,6 +325,11 @@ impl CmakeJob {
                 self.run_process(command, ctx)
             }
             Step::Test => {
+                if let Some(report) = test_pool::run(self, settings, ctx) {
+                    return report;
+                }
+                // The tests of a run as one ctest are read from ctest's own file.
+                let _ = std::fs::remove_file(test_pool::results_beside(&self.log));
                 if settings.ctest_junit {
                     // A run that ends before ctest writes its file must not leave an earlier
                     // run's.
@@ -352,23 +359,7 @@ impl CmakeJob {
             let diagnosis = super::diagnostics::compiler_error_place(&error);
             Some((error, diagnosis))
         };
-        // ctest names the failed tests; where to look is in the tests' own output.
-        let test = |log: &Path| {
-            let summary = summaries::failed_tests(log)?;
-            let Some((file, line)) = super::diagnostics::first_test_failure_place(
-                || summaries::lines(log),
-                source,
-                build_dir,
-            ) else {
-                return Some((summary, None));
-            };
-            let diagnosis = Diagnosis {
-                message: summary.clone(),
-                file: Some(file.clone()),
-                line: Some(line),
-            };
-            Some((format!("{summary} — {file}:{line}"), Some(diagnosis)))
-        };
+        let test = |log: &Path| test_error(log, source, build_dir);
         let (tool, first_error): (&str, &FirstError) = match self.stage {
             Step::Configure => ("cmake", &configure),
             Step::Build => ("cmake --build", &build),
@@ -387,6 +378,23 @@ impl CmakeJob {
         }
         report
     }
+}
+
+/// A failed test stage's error: the tests ctest names as failed, and where to look, in the
+/// tests' own output.
+fn test_error(log: &Path, source: &Path, build_dir: &Path) -> Option<(String, Option<Diagnosis>)> {
+    let summary = summaries::failed_tests(log)?;
+    let Some((file, line)) =
+        super::diagnostics::first_test_failure_place(|| summaries::lines(log), source, build_dir)
+    else {
+        return Some((summary, None));
+    };
+    let diagnosis = Diagnosis {
+        message: summary.clone(),
+        file: Some(file.clone()),
+        line: Some(line),
+    };
+    Some((format!("{summary} — {file}:{line}"), Some(diagnosis)))
 }
 
 /// What a build holds of the pool of compile slots while it runs.
