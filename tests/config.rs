@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{Run, TempDir, jobdeck, run_command};
+use common::{Run, Streaming, TempDir, jobdeck, run_command, wait_until};
 
 /// `jobdeck run ARGS…` started in `folder`, headless.
 fn run_in(folder: &Path, args: &[&str]) -> Run {
@@ -254,5 +254,85 @@ cmd = "sleep 600"
     assert_eq!(
         finished["plain"]["error"],
         "timed out after 0.5 s (--timeout)"
+    );
+}
+
+/// How many lines `path` holds (0 when it is missing).
+fn lines(path: &Path) -> usize {
+    std::fs::read_to_string(path).map_or(0, |text| text.lines().count())
+}
+
+#[test]
+fn watch_reruns_the_job_whose_pattern_matches_a_changed_file_and_its_dependants() {
+    let temp = TempDir::new("config-watch");
+    for folder in ["x", "y/sub"] {
+        std::fs::create_dir_all(temp.join(folder)).expect("mkdir");
+    }
+    std::fs::write(
+        temp.join("jobdeck.toml"),
+        r#"
+[jobs.x]
+cmd = "echo run >> x-runs"
+watch = ["x/*.txt"]
+
+[jobs.y]
+cmd = "echo run >> y-runs"
+watch = ["y/**/*.txt"]
+
+[jobs.after]
+cmd = "echo run >> after-runs"
+deps = ["x"]
+"#,
+    )
+    .expect("write jobdeck.toml");
+    let mut command = jobdeck();
+    command
+        .current_dir(temp.path())
+        .args(["run", "--headless", "--json", "--watch"]);
+    let run = Streaming::spawn(command);
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        run.wait_for_line(&mut seen, |line| line.contains("\"event\":\"finished\""));
+    }
+    // A file no pattern matches first, then one of x's: the watch hears them in that order.
+    std::fs::write(temp.join("y/notes.md"), "not watched").expect("write notes.md");
+    std::fs::write(temp.join("x/a.txt"), "watched").expect("write a.txt");
+    assert!(
+        wait_until(|| lines(&temp.join("after-runs")) == 2),
+        "{seen:#?}"
+    );
+    assert_eq!(lines(&temp.join("x-runs")), 2);
+    assert_eq!(
+        lines(&temp.join("y-runs")),
+        1,
+        "notes.md matches no pattern"
+    );
+    // `**` reaches into folders.
+    std::fs::write(temp.join("y/sub/b.txt"), "watched").expect("write b.txt");
+    assert!(wait_until(|| lines(&temp.join("y-runs")) == 2), "{seen:#?}");
+    let jobdeck = rustix::process::Pid::from_child(&run.child);
+    rustix::process::kill_process(jobdeck, rustix::process::Signal::INT).expect("SIGINT");
+    let (status, stderr) = run.finish(&mut seen);
+    assert_eq!(status.code(), Some(130), "{stderr}; {seen:#?}");
+    assert_eq!(lines(&temp.join("x-runs")), 2, "{seen:#?}");
+    assert_eq!(lines(&temp.join("y-runs")), 2, "{seen:#?}");
+    assert_eq!(lines(&temp.join("after-runs")), 2, "{seen:#?}");
+}
+
+#[test]
+fn a_watch_entry_that_is_no_glob_pattern_is_refused_with_its_line() {
+    let temp = TempDir::new("config-bad-glob");
+    std::fs::write(
+        temp.join("jobdeck.toml"),
+        "[jobs.a]\ncmd = \"true\"\nwatch = [\n  \"src/*.rs\",\n  \"src/[.rs\",\n]\n",
+    )
+    .expect("write jobdeck.toml");
+    let run = run_in(temp.path(), &["--watch"]);
+    assert_eq!(run.code(), 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("jobdeck.toml:5: jobs.a.watch: not a glob pattern: `src/[.rs`"),
+        "{}",
+        run.stderr
     );
 }

@@ -305,3 +305,84 @@ fn sigterm_while_the_editor_or_the_pager_is_open_ends_the_session() {
         assert!(!alive, "{variable} is closed");
     }
 }
+
+/// SIGQUIT while `$EDITOR` is open ends the session as SIGTERM does (it was ignored for as
+/// long as the editor lived), and either stops the editor's whole tree with the usual
+/// escalation: an editor that ignores SIGTERM and SIGHUP, and the child it started (which
+/// inherits them ignored and once survived jobdeck), are both gone when jobdeck exits 130.
+#[test]
+fn sigquit_and_sigterm_while_the_editor_is_open_stop_it_and_all_it_started() {
+    if !tools_present("sigquit_and_sigterm_while_the_editor_is_open", &TOOLS) {
+        return;
+    }
+    for (label, signal) in [
+        ("quit", rustix::process::Signal::QUIT),
+        ("term", rustix::process::Signal::TERM),
+    ] {
+        let tag = unique_tag(&format!("editor-{label}"));
+        let dir = TempDir::new(&tag);
+        let projects = dir.0.join("projects");
+        std::fs::create_dir_all(projects.join("p")).expect("the project");
+        std::fs::write(
+            projects.join("p/CMakeLists.txt"),
+            "cmake_minimum_required(VERSION 3.10)\nproject(p NONE)\n",
+        )
+        .expect("CMakeLists.txt");
+        let (opened, child) = (dir.0.join("opened"), dir.0.join("child"));
+        let program = dir.0.join("editor");
+        std::fs::write(
+            &program,
+            format!(
+                "#!/bin/sh\ntrap '' TERM HUP\nsleep 1000 &\necho $! > '{child}'\necho $$ > '{opened}'\n\
+                 wait\n",
+                child = child.display(),
+                opened = opened.display()
+            ),
+        )
+        .expect("the editor");
+        let mut permissions = std::fs::metadata(&program).expect("stat").permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+        std::fs::set_permissions(&program, permissions).expect("chmod");
+        let pid_file = dir.0.join("jobdeck.pid");
+        let command = format!(
+            "env -u VISUAL EDITOR='{program}' sh -c 'echo $$ > \"$0\"; exec \"$1\" -j 1 \"$2\"' \
+             '{pid_file}' '{bin}' '{projects}'; echo \"jobdeck exited $?\"",
+            program = program.display(),
+            pid_file = pid_file.display(),
+            bin = env!("CARGO_BIN_EXE_jobdeck"),
+            projects = projects.display(),
+        );
+        let tmux = Tmux::start(&format!("editor-{label}"), &command);
+        tmux.wait_for("the project to configure", |s| row_is(s, "p", "ok"));
+        tmux.keys(&["e"]);
+        wait_until("the editor and its child", || {
+            opened.exists() && std::fs::read_to_string(&child).is_ok_and(|c| !c.is_empty())
+        });
+        let read_pid = |path: &Path| -> i32 {
+            std::fs::read_to_string(path)
+                .expect("a pid file")
+                .trim()
+                .parse()
+                .expect("a pid")
+        };
+        let jobdeck = rustix::process::Pid::from_raw(read_pid(&pid_file)).expect("a pid");
+        rustix::process::kill_process(jobdeck, signal).expect("the signal");
+        tmux.wait_for_in(true, "jobdeck to exit 130", |s| {
+            s.contains("jobdeck exited 130")
+        });
+        let alive = |pid: i32| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|stat| !stat.contains(") Z "))
+        };
+        let (editor, editors_child) = (read_pid(&opened), read_pid(&child));
+        let survivors: Vec<i32> = [editor, editors_child]
+            .into_iter()
+            .filter(|&pid| alive(pid))
+            .collect();
+        for &pid in &survivors {
+            let pid = rustix::process::Pid::from_raw(pid).expect("a pid");
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+        }
+        assert!(survivors.is_empty(), "{label}: {survivors:?} survived");
+    }
+}

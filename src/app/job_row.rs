@@ -297,10 +297,11 @@ impl JobRow {
     }
 
     /// Whether the end of the current run, `finished`, is a failure to try again: it failed
-    /// or timed out (not cancelled, nor a program that could not start), and retries are
-    /// left.
+    /// or timed out (not cancelled, nor a program that could not start), nobody asked it to
+    /// stop (a run that fails while being cancelled stays ended), and retries are left.
     pub fn is_retried_after(&self, finished: &Finished) -> bool {
-        matches!(finished.outcome, Outcome::Failed { .. } | Outcome::TimedOut)
+        self.state != JobState::Cancelling
+            && matches!(finished.outcome, Outcome::Failed { .. } | Outcome::TimedOut)
             && u32::try_from(self.failed_attempts.len()).unwrap_or(u32::MAX) < self.retries
     }
 

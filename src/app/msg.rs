@@ -96,6 +96,8 @@ pub enum Msg {
     WatchFailed(String),
     /// A watched project folder changed on disk (and then stayed quiet a moment).
     SourceChanged(PathBuf),
+    /// Files that these jobs watch by pattern changed on disk (and then stayed quiet).
+    WatchedFilesChanged(Vec<crate::engine::JobId>),
     /// The pool could not grow to the size asked: the OS would not start another thread.
     PoolShort {
         /// The worker count the pool has.

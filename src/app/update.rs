@@ -49,6 +49,7 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::SourceChanged(folder) => model.on_source_changed(&folder),
+        Msg::WatchedFilesChanged(jobs) => model.on_watched_files_changed(&jobs),
         Msg::WatchFailed(error) => {
             // Nothing is watched: the header must not say WATCH, and a headless session
             // must not wait for changes that will never be reported.

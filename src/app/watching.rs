@@ -43,6 +43,16 @@ impl Model {
         self.restart(job_id(index))
     }
 
+    /// Re-runs each of `jobs`, whose watched files changed, and the jobs after them; a run
+    /// under way is stopped first.
+    pub(super) fn on_watched_files_changed(&mut self, jobs: &[super::JobId]) -> Vec<Effect> {
+        if !self.watching || self.quitting {
+            return Vec::new();
+        }
+        self.dirty = true;
+        jobs.iter().flat_map(|&job| self.restart(job)).collect()
+    }
+
     /// Runs `job` again from now: a run under way is stopped first, and a job still queued
     /// is left to run as it is.
     pub(super) fn restart(&mut self, job: super::JobId) -> Vec<Effect> {

@@ -264,6 +264,31 @@ fn stop_marked(entry: &str, exact: bool) {
     );
 }
 
+/// Stops a program the TUI lent the terminal to (`own`, a child of this process in its
+/// process group, which `own_alive` asks about) and every process it started, found by
+/// `marker` (`NAME=value`) in their environment: the whole tree, with the one escalation, so
+/// a child that inherited an ignored SIGTERM does not outlive it.
+pub fn stop_lent(marker: &str, own: Pid, mut own_alive: impl FnMut() -> bool) {
+    let me = rustix::process::getpid();
+    let mut targets: Vec<Target> = live_pids()
+        .filter(|&pid| pid != me && pid != own && environ_has(pid, marker, true))
+        .map(Target::Marked)
+        .collect();
+    targets.push(Target::Marked(own));
+    stop::stop(
+        targets,
+        || {},
+        |target| match target {
+            Target::Marked(pid) if pid == own => own_alive(),
+            Target::Group(pid) | Target::Launcher(pid) | Target::Marked(pid) => {
+                // Orphans come back to jobdeck, the subreaper: reap them as they die.
+                let _ = rustix::process::waitpid(Some(pid), WaitOptions::NOHANG);
+                is_alive(pid)
+            }
+        },
+    );
+}
+
 /// Reaps every zombie child of this process in group `pgid`: orphans re-parented to us.
 fn reap_group(pgid: Pid) {
     while let Ok(Some(_)) = rustix::process::waitpgid(pgid, WaitOptions::NOHANG) {}

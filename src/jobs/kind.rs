@@ -287,6 +287,13 @@ pub trait Work: fmt::Debug + Send + Sync + 'static {
     fn retries(&self) -> Option<u32> {
         None
     }
+
+    /// Absolute glob patterns of the files whose change re-runs it in watch mode (a
+    /// `jobdeck.toml` job's `watch`), beside its `source` folder, which a kind with
+    /// projects watches whole.
+    fn watches(&self) -> &[String] {
+        &[]
+    }
 }
 
 /// Something of a kind's that the session shares among its jobs and that warns as it goes
@@ -391,6 +398,11 @@ impl JobSpec {
     /// How many times a failed run is run again: its own count, else the session's.
     pub fn retries(&self, session: u32) -> u32 {
         self.0.retries().unwrap_or(session)
+    }
+
+    /// The glob patterns of the files whose change re-runs it in watch mode.
+    pub fn watches(&self) -> &[String] {
+        self.0.watches()
     }
 
     /// The engine task for one run of this job.

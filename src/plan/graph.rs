@@ -42,6 +42,20 @@ pub(super) fn append_with_deps(jobs: &mut Vec<Job>, more: Vec<Job>) {
     }));
 }
 
+/// How long each job is expected to take, from the history (none with `--order name`).
+pub(super) fn expected(
+    jobs: &[Job],
+    last: &LastRuns,
+    order: super::Order,
+) -> Vec<Option<std::time::Duration>> {
+    jobs.iter()
+        .map(|job| match order {
+            super::Order::Longest => last.durations.get(&key(job)).copied(),
+            super::Order::Name => None,
+        })
+        .collect()
+}
+
 /// A job's key in the history.
 pub(super) fn key(job: &Job) -> (String, Option<String>) {
     (

@@ -12,7 +12,7 @@ mod graph;
 pub mod list;
 mod probes;
 
-use graph::{append_with_deps, key, rerun_failed, with_stages};
+use graph::{append_with_deps, rerun_failed, with_stages};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -244,10 +244,7 @@ pub fn plan(request: &PlanRequest) -> Result<Plan, StartupError> {
 
 impl PlanRequest {
     fn plan(&self) -> Result<Plan, StartupError> {
-        let workers = self.workers.unwrap_or_else(num_cpus::get).max(1);
-        crate::sys::limits::check_workers(workers).map_err(StartupError)?;
-        crate::engine::check_workers(workers)
-            .map_err(|short| StartupError(format!("{short}; pass a smaller -j")))?;
+        let workers = self.checked_workers()?;
         let launcher = self.launcher()?.map(Arc::new);
         let (dir, build_root, log_dir) = self.folders()?;
         let found = if self.cmake_projects {
@@ -319,7 +316,7 @@ impl PlanRequest {
             jobs = probes::with_probes(jobs, &log_dir);
         }
         let memory = self.memory_gate()?;
-        let expected = self.expected(&jobs, &last);
+        let expected = graph::expected(&jobs, &last, self.order);
         Ok(Plan {
             jobs,
             expected,
@@ -340,7 +337,10 @@ impl PlanRequest {
             probes,
             watchdog: None,
             watch: self.watch,
-            written_folders: vec![build_root, log_dir],
+            written_folders: vec![
+                commands::written(self.commands.as_ref(), build_root),
+                log_dir,
+            ],
             command_line: self.command_line.clone(),
             demo: self.demo,
             list: self.list,
@@ -348,18 +348,14 @@ impl PlanRequest {
         })
     }
 
-    /// How long each job is expected to take, from the history (none with `--order name`).
-    fn expected(
-        &self,
-        jobs: &[Job],
-        last: &crate::records::history::LastRuns,
-    ) -> Vec<Option<Duration>> {
-        jobs.iter()
-            .map(|job| match self.order {
-                Order::Longest => last.durations.get(&key(job)).copied(),
-                Order::Name => None,
-            })
-            .collect()
+    /// The worker count asked for (the CPUs by default), if its threads and their open files
+    /// fit this machine's limits.
+    fn checked_workers(&self) -> Result<usize, StartupError> {
+        let workers = self.workers.unwrap_or_else(num_cpus::get).max(1);
+        crate::sys::limits::check_workers(workers).map_err(StartupError)?;
+        crate::engine::check_workers(workers)
+            .map_err(|short| StartupError(format!("{short}; pass a smaller -j")))?;
+        Ok(workers)
     }
 
     /// Where a `jobdeck run` session's jobs' output goes (`None`: not such a session).

@@ -12,6 +12,8 @@ use crate::app::{Effect, JobNode, Model, Msg};
 use crate::engine::{EngineConfig, EngineEvent, JobId, PoolShort, WorkItem};
 use crate::jobs::{Job, Warner};
 use crate::plan::Plan;
+use crate::session::watch::Change;
+use crate::session::watch::globs::Globs;
 
 /// What carrying out an effect leaves to the loop.
 #[derive(Debug)]
@@ -33,8 +35,10 @@ pub struct Driver {
     written: Vec<PathBuf>,
     /// The watch, while watch mode is on.
     watch: RefCell<Option<crate::session::watch::Watch>>,
-    /// Where the watch sends the project folders that changed.
-    changes: (Sender<PathBuf>, Receiver<PathBuf>),
+    /// Where the watch sends the folders whose files changed.
+    changes: (Sender<Change>, Receiver<Change>),
+    /// The jobs that watch files by pattern, while watch mode is on.
+    globs: RefCell<Globs>,
     /// What the watch could not watch (an unreadable folder), said as warnings.
     watch_warnings: (Sender<String>, Receiver<String>),
     warners: Vec<Arc<dyn Warner>>,
@@ -57,6 +61,7 @@ impl Driver {
             written: Vec::new(),
             watch: RefCell::new(None),
             changes: crossbeam_channel::unbounded(),
+            globs: RefCell::new(Globs::default()),
             watch_warnings: crossbeam_channel::unbounded(),
             warners: Vec::new(),
         };
@@ -140,12 +145,18 @@ impl Driver {
             .collect()
     }
 
-    /// The project folders that changed while watch mode is on (debounced).
-    pub fn changes(&self) -> Receiver<PathBuf> {
+    /// The folders whose files changed while watch mode is on (debounced).
+    pub fn changes(&self) -> Receiver<Change> {
         self.changes.1.clone()
     }
 
-    /// Starts or stops watching every CMake project's folder. Returns why it could not start.
+    /// The jobs one of whose watch patterns matches a file of `change`.
+    pub fn watching_jobs(&self, change: &Change) -> Vec<JobId> {
+        self.globs.borrow().jobs_of(&change.files)
+    }
+
+    /// Starts or stops watching every project's folder and the files jobs watch by
+    /// pattern. Returns why it could not start.
     fn set_watch(&self, on: bool) -> Option<String> {
         let mut watch = self.watch.borrow_mut();
         if !on {
@@ -155,12 +166,21 @@ impl Driver {
         if watch.is_some() {
             return None;
         }
+        let globs = Globs::new(
+            self.jobs
+                .borrow()
+                .iter()
+                .enumerate()
+                .map(|(index, job)| (job_id(index), job.spec.watches())),
+        );
         let mut projects: Vec<PathBuf> = self
             .folders()
             .into_iter()
             .flatten()
             .map(|(source, _)| source)
+            .chain(globs.roots())
             .collect();
+        *self.globs.borrow_mut() = globs;
         projects.sort();
         projects.dedup();
         let mut written = self.written.clone();

@@ -197,9 +197,13 @@ impl<'a, F: Frontend> Runner<'a, F> {
                     self.tick();
                     pending.extend(self.update(Msg::Engine(event)));
                 }
-                recv(changes) -> folder => if let Ok(folder) = folder {
+                recv(changes) -> change => if let Ok(change) = change {
                     self.tick();
-                    pending.extend(self.update(Msg::SourceChanged(folder)));
+                    let jobs = self.session.driver.watching_jobs(&change);
+                    pending.extend(self.update(Msg::SourceChanged(change.folder)));
+                    if !jobs.is_empty() {
+                        pending.extend(self.update(Msg::WatchedFilesChanged(jobs)));
+                    }
                 },
                 recv(signals) -> signal => if signal.is_ok() {
                     self.interrupted = true;

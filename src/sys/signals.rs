@@ -9,7 +9,10 @@
 //! a file on Ctrl-C) reaches jobdeck too. SIGINT therefore has a listener of its own, which
 //! [`StopSignals::lend_ctrl_c`] stops while the pager runs: with no listener, a SIGINT is
 //! dropped the moment it comes, so none can be mistaken for a stop later, however late the
-//! forwarding thread would have run. SIGQUIT (Ctrl-\) goes with it: the pager's too.
+//! forwarding thread would have run. A Ctrl-\ from the keyboard (a SIGQUIT the kernel sends
+//! the terminal's foreground group) is the program's too while it runs, but a SIGQUIT sent to
+//! jobdeck (`kill -QUIT`) stops the session as SIGTERM does, an editor or a pager open or
+//! not: lent whole, it was ignored for as long as they lived.
 //!
 //! The TUI handles SIGTSTP itself (see [`SuspendSignals`]): stopping as the default action
 //! does would leave the terminal in raw mode for the shell, and not take it back on `fg`.
@@ -21,7 +24,8 @@ use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender};
 use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP};
-use signal_hook::iterator::{Handle, Signals};
+use signal_hook::iterator::exfiltrator::WithRawSiginfo;
+use signal_hook::iterator::{Handle, Signals, SignalsInfo};
 
 /// A thread that sends each of its signals to a channel as it comes.
 #[derive(Debug)]
@@ -40,6 +44,32 @@ impl Listener {
             .spawn(move || {
                 for signal in signals.forever() {
                     if tx.send(signal).is_err() {
+                        break;
+                    }
+                }
+            })?;
+        Ok(Self {
+            handle,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Listener {
+    /// Listens for SIGQUIT, sending it to `tx` unless `lent` is set and the terminal sent it
+    /// (Ctrl-\, which the kernel sends the whole foreground group, the lent program with it).
+    fn start_quit(lent: Arc<AtomicBool>, tx: Sender<i32>) -> io::Result<Self> {
+        let mut signals = SignalsInfo::<WithRawSiginfo>::new([SIGQUIT])?;
+        let handle = signals.handle();
+        let thread = std::thread::Builder::new()
+            .name("sigquit".into())
+            .spawn(move || {
+                for info in signals.forever() {
+                    let from_keyboard = info.si_code == SI_KERNEL;
+                    if from_keyboard && lent.load(Ordering::SeqCst) {
+                        continue;
+                    }
+                    if tx.send(SIGQUIT).is_err() {
                         break;
                     }
                 }
@@ -70,32 +100,47 @@ pub struct StopSignals {
     pub events: Receiver<i32>,
     tx: Sender<i32>,
     _term_and_hup: Listener,
+    _quit: Listener,
+    /// Whether a program has the terminal: a Ctrl-\ from the keyboard is then its own.
+    lent: Arc<AtomicBool>,
     ctrl_c: Mutex<Option<Listener>>,
 }
 
-/// The signals a terminal sends its foreground group from the keyboard (Ctrl-C, Ctrl-\).
-const KEYBOARD: [i32; 2] = [SIGINT, SIGQUIT];
+/// Linux's `si_code` of a signal the kernel sent, as the terminal sends Ctrl-\'s SIGQUIT (a
+/// process's `kill` has `SI_USER`, 0).
+const SI_KERNEL: i32 = 0x80;
+
+/// The signal a terminal sends its foreground group from the keyboard that a program lent
+/// the terminal has for its own (Ctrl-C).
+const KEYBOARD: [i32; 1] = [SIGINT];
 
 /// Starts the threads that forward the four stop signals to `StopSignals::events`.
 pub fn listen() -> io::Result<StopSignals> {
     let (tx, events) = crossbeam_channel::unbounded();
     let term_and_hup = Listener::start("signals", &[SIGTERM, SIGHUP], tx.clone())?;
+    let lent = Arc::new(AtomicBool::new(false));
+    let quit = Listener::start_quit(Arc::clone(&lent), tx.clone())?;
     let ctrl_c = Listener::start("sigint", &KEYBOARD, tx.clone())?;
     Ok(StopSignals {
         events,
         tx,
         _term_and_hup: term_and_hup,
+        _quit: quit,
+        lent,
         ctrl_c: Mutex::new(Some(ctrl_c)),
     })
 }
 
 impl StopSignals {
-    /// Runs `program` with SIGINT and SIGQUIT left to it: a Ctrl-C or Ctrl-\ while it runs
-    /// is not a stop signal for jobdeck. SIGTERM and SIGHUP still are.
+    /// Runs `program` with SIGINT and the keyboard's SIGQUIT left to it: a Ctrl-C or Ctrl-\
+    /// while it runs is not a stop signal for jobdeck. SIGTERM, SIGHUP and a SIGQUIT sent to
+    /// jobdeck by a process still are.
     pub fn lend_ctrl_c<T>(&self, program: impl FnOnce() -> T) -> io::Result<T> {
         let mut ctrl_c = self.ctrl_c.lock().unwrap_or_else(PoisonError::into_inner);
         drop(ctrl_c.take());
+        self.lent.store(true, Ordering::SeqCst);
         let result = program();
+        self.lent.store(false, Ordering::SeqCst);
         *ctrl_c = Some(Listener::start("sigint", &KEYBOARD, self.tx.clone())?);
         Ok(result)
     }

@@ -325,10 +325,18 @@ impl Screen<'_> {
 const LENT_POLL: Duration = Duration::from_millis(50);
 
 /// Runs a program the terminal is lent to (a pager, an editor) until it ends, or until
-/// SIGTERM or SIGHUP (Ctrl-C and Ctrl-\ are the program's while it runs) ends the session:
-/// the program is stopped first, with the one stop escalation, so the terminal is jobdeck's
-/// again to restore, and the signal is put back for the loop to end the session with.
+/// SIGTERM, SIGHUP or SIGQUIT (Ctrl-C is the program's while it runs) ends the session: the
+/// program and every process it started are stopped first, with the one stop escalation,
+/// so the terminal is jobdeck's again to restore and nothing of it outlives jobdeck, and
+/// the signal is put back for the loop to end the session with.
 fn run_lent(command: &mut Command, signals: &StopSignals) -> io::Result<std::process::ExitStatus> {
+    // Every process the program starts inherits the marker, so the whole tree can be found
+    // and stopped: it runs in jobdeck's own process group (it needs the terminal), where
+    // no group signal can reach it alone. Not a run's marker: the watchdog leaves it be.
+    static LENT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = LENT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let marker = format!("{}.{n}", std::process::id());
+    command.env(LENT_MARKER, &marker);
     let mut child = command.spawn()?;
     loop {
         if let Some(status) = child.try_wait()? {
@@ -336,16 +344,17 @@ fn run_lent(command: &mut Command, signals: &StopSignals) -> io::Result<std::pro
         }
         if let Ok(signal) = signals.events.recv_timeout(LENT_POLL) {
             let pid = rustix::process::Pid::from_child(&child);
-            crate::engine::stop::stop(
-                vec![crate::engine::stop::Target::Marked(pid)],
-                || {},
-                |_| matches!(child.try_wait(), Ok(None)),
-            );
+            crate::engine::reap::stop_lent(&format!("{LENT_MARKER}={marker}"), pid, || {
+                matches!(child.try_wait(), Ok(None))
+            });
             signals.put_back(signal);
             return child.wait();
         }
     }
 }
+
+/// The environment variable that marks a program the terminal is lent to, and all it starts.
+const LENT_MARKER: &str = "JOBDECK_LENT";
 
 /// Whether the pager command runs `less`, which can follow a growing file (`+F`).
 fn is_less(pager: &str) -> bool {

@@ -89,6 +89,15 @@ fn a_cancelled_run_or_a_quitting_session_is_not_retried() {
     finish_as(&mut model, 0, Outcome::Cancelled);
     assert_eq!(model.jobs[0].state, JobState::Cancelled);
 
+    // A run that fails while it is being cancelled stays ended.
+    let mut model = chain(3);
+    model.start();
+    started(&mut model, 0, 0);
+    act(&mut model, Action::Cancel);
+    assert_eq!(model.jobs[0].state, JobState::Cancelling);
+    finish_as(&mut model, 0, failed());
+    assert_eq!(model.jobs[0].state, JobState::Failed);
+
     let mut model = chain(3);
     model.start();
     started(&mut model, 0, 0);

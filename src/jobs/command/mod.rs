@@ -158,6 +158,10 @@ impl Work for CommandJob {
         self.retries
     }
 
+    fn watches(&self) -> &[String] {
+        &self.watch
+    }
+
     fn tool(&self) -> Option<Tool> {
         let program = match &self.program {
             Program::Shell(_) => OsString::from("sh"),

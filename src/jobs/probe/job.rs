@@ -118,4 +118,10 @@ impl Work for ProbeJob {
             install: crate::jobs::cmake::INSTALL,
         })
     }
+
+    /// Never retried under `--retries`: a failed probe only leaves its configures unseeded,
+    /// and they run (and are retried) as plain configures.
+    fn retries(&self) -> Option<u32> {
+        Some(0)
+    }
 }

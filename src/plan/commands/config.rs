@@ -115,7 +115,7 @@ struct Defaults {
     env: BTreeMap<String, String>,
     timeout: Option<Spanned<f64>>,
     retries: Option<u32>,
-    watch: Option<Vec<String>>,
+    watch: Option<Vec<Spanned<String>>>,
 }
 
 /// `[jobs.NAME]`. (Serde's `flatten` would lose both `deny_unknown_fields` and the spans,
@@ -131,7 +131,7 @@ struct JobTable {
     env: Option<BTreeMap<String, String>>,
     timeout: Option<Spanned<f64>>,
     retries: Option<u32>,
-    watch: Option<Vec<String>>,
+    watch: Option<Vec<Spanned<String>>>,
 }
 
 impl JobTable {
@@ -154,7 +154,7 @@ struct SettingsView<'a> {
     env: Option<&'a BTreeMap<String, String>>,
     timeout: Option<&'a Spanned<f64>>,
     retries: Option<u32>,
-    watch: Option<&'a [String]>,
+    watch: Option<&'a [Spanned<String>]>,
 }
 
 /// A job's settings with the defaults filled in.
@@ -180,6 +180,17 @@ impl Settings {
             (None, Some(default)) => Some(at.seconds(default, "defaults.timeout")?),
             (None, None) => None,
         };
+        let (watch, key) = match (own.watch, &defaults.watch) {
+            (Some(own), _) => (own, format!("jobs.{job}.watch")),
+            (None, Some(default)) => (&default[..], "defaults.watch".to_string()),
+            (None, None) => (&[][..], String::new()),
+        };
+        for pattern in watch {
+            if let Err(err) = glob::Pattern::new(pattern.get_ref()) {
+                let message = format!("not a glob pattern: `{}`: {}", pattern.get_ref(), err.msg);
+                return Err(at.error(pattern.span().start, &key, &message));
+            }
+        }
         let mut env = defaults.env.clone();
         env.extend(
             own.env
@@ -192,11 +203,7 @@ impl Settings {
             env,
             timeout,
             retries: own.retries.or(defaults.retries),
-            watch: own
-                .watch
-                .or(defaults.watch.as_deref())
-                .unwrap_or_default()
-                .to_vec(),
+            watch: watch.iter().map(|p| p.get_ref().clone()).collect(),
         })
     }
 

@@ -44,6 +44,16 @@ pub enum CommandsRequest {
     Config(PathBuf),
 }
 
+/// The part of `build_root` a session's runs write into, which watch mode ignores: all of it
+/// for CMake projects, and for commands, which run in the folder the user works in and keep
+/// only jobdeck's own folder (`.jobdeck`) there, that folder.
+pub fn written(request: Option<&CommandsRequest>, build_root: PathBuf) -> PathBuf {
+    match request {
+        Some(_) => build_root.join(".jobdeck"),
+        None => build_root,
+    }
+}
+
 /// The jobs of `request`, each logged under `log_dir/run/<number>/`.
 pub fn jobs(request: &CommandsRequest, log_dir: &Path) -> Result<Vec<Job>, String> {
     if let CommandsRequest::Config(path) = request {

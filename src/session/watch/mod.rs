@@ -16,6 +16,7 @@
 //! `/` would walk `/proc`), and each project's parent folder is watched too, so a project
 //! removed and made again comes back.
 
+pub mod globs;
 mod tree;
 
 use std::collections::HashMap;
@@ -28,6 +29,16 @@ use notify::EventKind;
 
 /// How long a project must be quiet after a change before it is re-run.
 pub const DEBOUNCE: Duration = Duration::from_millis(300);
+
+/// A folder whose files changed, and which of them did (a removed folder's files are each
+/// listed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The watched folder (a project's, or the fixed start of a job's glob pattern).
+    pub folder: PathBuf,
+    /// The files in it that changed, were made or were removed.
+    pub files: Vec<PathBuf>,
+}
 
 /// A running watch over some project folders. Dropping it stops watching.
 pub struct Watch {
@@ -80,13 +91,13 @@ impl Ignored {
 
 impl Watch {
     /// Watches every folder of `projects` (and each one's parent); each project whose files
-    /// change (and then stay quiet for `DEBOUNCE`) is sent on `changed`. What cannot be
+    /// change (and then stay quiet for `DEBOUNCE`) is sent on `changed`, with those files. What cannot be
     /// watched (an unreadable folder) is said on `warnings`; only the system's limit on
     /// watches, or no inotify at all, is an error.
     pub fn start(
         projects: Vec<PathBuf>,
         ignored: Ignored,
-        changed: Sender<PathBuf>,
+        changed: Sender<Change>,
         warnings: Sender<String>,
     ) -> notify::Result<Self> {
         let (raw_tx, raw_rx) = crossbeam_channel::unbounded::<notify::Event>();
@@ -136,7 +147,7 @@ fn watch(
     mut tree: tree::Tree,
     raw: &Receiver<notify::Event>,
     stopped: &Receiver<()>,
-    changed: &Sender<PathBuf>,
+    changed: &Sender<Change>,
     warnings: &Sender<String>,
 ) {
     let mut due: HashMap<PathBuf, Instant> = HashMap::new();
@@ -162,7 +173,15 @@ fn watch(
             .collect();
         for project in ready {
             due.remove(&project);
-            if tree.changed(&project) && changed.send(project).is_err() {
+            let files = tree.changed(&project);
+            if !files.is_empty()
+                && changed
+                    .send(Change {
+                        folder: project,
+                        files,
+                    })
+                    .is_err()
+            {
                 return;
             }
         }

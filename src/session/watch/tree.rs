@@ -145,13 +145,13 @@ impl Tree {
         projects
     }
 
-    /// Whether what `project` holds changed since it was last looked at, by the paths
-    /// touched since; records what they hold now.
-    pub(super) fn changed(&mut self, project: &Path) -> bool {
+    /// The paths of `project` whose contents changed since it was last looked at, among
+    /// those touched since (empty: no change); records what they hold now.
+    pub(super) fn changed(&mut self, project: &Path) -> Vec<PathBuf> {
         let Some(paths) = self.touched.remove(project) else {
-            return false;
+            return Vec::new();
         };
-        let mut changed = false;
+        let mut changed = Vec::new();
         for path in paths {
             let now = digest(&path, None);
             let is_project = self.projects.contains(&path);
@@ -163,17 +163,22 @@ impl Tree {
                 (Some(before), Some(now)) if before == now => {}
                 (None, None) => {
                     // Gone, and never a file of ours: unless it was a folder holding some.
-                    let before = self.known.len();
+                    let gone: Vec<PathBuf> = self
+                        .known
+                        .keys()
+                        .filter(|known| known.starts_with(&path))
+                        .cloned()
+                        .collect();
                     self.known.retain(|known, _| !known.starts_with(&path));
-                    changed |= self.known.len() != before;
+                    changed.extend(gone);
                 }
                 (_, None) => {
                     self.known.retain(|known, _| !known.starts_with(&path));
-                    changed = true;
+                    changed.push(path);
                 }
                 (_, Some(now)) => {
-                    self.known.insert(path, now);
-                    changed = true;
+                    self.known.insert(path.clone(), now);
+                    changed.push(path);
                 }
             }
         }

@@ -397,3 +397,47 @@ pub fn started(slot: usize) -> EventKind {
         worker: WorkerId(slot),
     }
 }
+
+#[test]
+fn a_retried_row_shows_its_attempt_and_a_pass_on_a_retry_reads_flaky() {
+    let t0 = Instant::now();
+    let jobs = ["again", "shaky"]
+        .iter()
+        .map(|n| ((*n).to_string(), crate::jobs::command::KIND))
+        .collect();
+    let mut model = Model::new(jobs, 2, t0).with_retries([2, 2]);
+    model.start();
+    let failed = || {
+        done(
+            Outcome::Failed {
+                code: Some(1),
+                signal: None,
+            },
+            100,
+            Some("boom"),
+        )
+    };
+    let on = |worker| EventKind::Started {
+        worker: WorkerId(worker),
+    };
+    for (job, worker) in [(0, 0), (1, 1)] {
+        send(&mut model, job, on(worker));
+        send(&mut model, job, failed());
+        send(&mut model, job, on(worker));
+    }
+    send(&mut model, 1, done(Outcome::Succeeded, 100, None));
+    app::update(&mut model, Msg::Tick(t0 + Duration::from_millis(500)));
+    let lines = screen(&draw(&mut model, 80, 6));
+    let row = |name: &str| {
+        lines
+            .iter()
+            .find(|line| line.contains(name))
+            .unwrap_or_else(|| panic!("no {name} row:\n{}", lines.join("\n")))
+            .clone()
+    };
+    assert!(row("again").contains("running"), "{lines:#?}");
+    assert!(row("again").contains("attempt 2 of 3"), "{lines:#?}");
+    assert!(row("shaky").contains("flaky"), "{lines:#?}");
+    assert!(row("shaky").contains("attempt 2 of 3"), "{lines:#?}");
+    assert!(lines[0].contains("1 flaky"), "{lines:#?}");
+}
