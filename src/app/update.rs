@@ -156,6 +156,13 @@ impl Model {
 
     fn apply_current_run_event(&mut self, job: JobId, kind: EventKind) {
         let now = self.now;
+        if let EventKind::Part(part) = kind {
+            if let Some(ended) = super::parts::apply(&mut self.row_mut(job).parts, part, now) {
+                let record = self.record(job);
+                self.news.push(News::PartFinished(record, ended));
+            }
+            return;
+        }
         let row = self.row_mut(job);
         match kind {
             EventKind::Started { worker } => {
@@ -164,6 +171,7 @@ impl Model {
                 }
                 row.worker = Some(worker);
                 row.started_at = Some(now);
+                row.parts.clear();
                 row.waiting_for_memory = false;
             }
             EventKind::Progress { done, total } => row.progress = Some((done, total)),
@@ -173,8 +181,9 @@ impl Model {
             // output follows. A probe's own cmake runs are not the run's command: they are
             // never announced as one.
             EventKind::Command(line) => row.command = Some(line),
-            // Handled before the row is touched: it only puts the job back in line.
-            EventKind::Withdrawn => {}
+            // Handled before the row is touched: it only puts the job back in line; a part's
+            // event, before the row is borrowed, since its end is news.
+            EventKind::Withdrawn | EventKind::Part(_) => {}
             EventKind::WaitingForMemory => row.waiting_for_memory = true,
             EventKind::Slots(count) => row.compilers = Some(count),
             EventKind::Finished(finished) => row.finish(finished),

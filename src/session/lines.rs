@@ -114,6 +114,9 @@ impl<W: Write> Reporter for Lines<W> {
                 self.line(&event.to_string())
             }
             Event::RunFinished(record) => self.finished(record, model.has_stages()),
+            Event::PartFinished(record, part) if self.json => {
+                self.line(&record.part_json(part).to_string())
+            }
             // Plain lines end with the recap, a reporter of its own that the TUI prints too.
             Event::Ended(ending) if self.json => self.summary(ending),
             _ => Ok(()),

@@ -332,6 +332,9 @@ impl<'a, F: Frontend> Runner<'a, F> {
             match &news {
                 News::Started(record) => self.dispatch(&Event::RunStarted(record)),
                 News::Finished(record) => self.dispatch(&Event::RunFinished(record)),
+                News::PartFinished(record, part) => {
+                    self.dispatch(&Event::PartFinished(record, part));
+                }
             }
         }
     }

@@ -24,6 +24,14 @@ impl Reporter for Recorder {
             Event::RunFinished(record) => {
                 format!("finished {} {}", record.name, record.state.word())
             }
+            Event::PartFinished(record, part) => {
+                format!(
+                    "finished {} {} {}",
+                    record.name,
+                    part.name,
+                    part.state.word()
+                )
+            }
             Event::Warning(text) => format!("warning {text}"),
             Event::Turned => return Ok(()),
             Event::Ended(ending) => format!("ended {:?} {}", ending.end, ending.interrupted),
