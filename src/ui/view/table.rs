@@ -49,6 +49,11 @@ impl Columns {
         }
     }
 
+    /// Which optional columns a part row fills: stage, kind, worker, cpu.
+    fn cells(self) -> [bool; 4] {
+        [self.stage, self.kind, self.worker, self.cpu]
+    }
+
     /// The column titles, in order.
     fn titles(self) -> Vec<&'static str> {
         let mut titles = vec!["name"];
@@ -114,20 +119,71 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
         Constraint::Length(n) => usize::from(n),
         _ => usize::MAX,
     };
-    let rows = in_view().map(|row| job_row(model, theme, row, shown_columns, name_width));
+    let jobs_in_view: Vec<usize> = (offset..end)
+        .filter_map(|position| model.shown_job(position))
+        .collect();
+    let lines = with_parts(model, &jobs_in_view, body);
+    let selected_line = lines
+        .iter()
+        .position(|line| *line == TableLine::Job(model.ui.selected));
+    let rows = lines.iter().map(|line| match *line {
+        TableLine::Job(index) => {
+            job_row(model, theme, &model.jobs[index], shown_columns, name_width)
+        }
+        TableLine::Part(index, part) => super::parts::part_row(
+            model,
+            theme,
+            &model.jobs[index].parts[part],
+            shown_columns.cells(),
+            name_width,
+        ),
+    });
     let titles = Row::new(shown_columns.titles()).style(theme.column_titles());
     let table = Table::new(rows, widths)
         .header(titles)
         .column_spacing(1)
         .row_highlight_style(theme.selected())
         .highlight_symbol("> ");
-    let mut state = TableState::default().with_selected(
-        model
-            .selected_position()
-            .filter(|p| (offset..end).contains(p))
-            .map(|p| p - offset),
-    );
+    let selected_in_view = model
+        .selected_position()
+        .is_some_and(|p| (offset..end).contains(&p));
+    let mut state = TableState::default().with_selected(selected_line.filter(|_| selected_in_view));
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// One line of the table: a job's row, or a row of one of its parts (a test).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TableLine {
+    Job(usize),
+    Part(usize, usize),
+}
+
+/// The jobs in view, each followed by the rows of its parts that fit: the room the jobs
+/// leave in `body` lines goes first to the parts that need attention (running, failed,
+/// flaky), then to the skipped, then to the passed ones; a job's parts keep their order.
+fn with_parts(model: &Model, jobs: &[usize], body: usize) -> Vec<TableLine> {
+    let mut room = body.saturating_sub(jobs.len());
+    let mut chosen = std::collections::HashSet::new();
+    for rank in 0..3 {
+        for &index in jobs {
+            for (at, part) in model.jobs[index].parts.iter().enumerate() {
+                if room > 0 && super::parts::rank(part.state) == rank {
+                    chosen.insert((index, at));
+                    room -= 1;
+                }
+            }
+        }
+    }
+    let mut lines = Vec::with_capacity(jobs.len() + chosen.len());
+    for &index in jobs {
+        lines.push(TableLine::Job(index));
+        for at in 0..model.jobs[index].parts.len() {
+            if chosen.contains(&(index, at)) {
+                lines.push(TableLine::Part(index, at));
+            }
+        }
+    }
+    lines
 }
 
 fn job_row<'a>(
@@ -255,7 +311,7 @@ pub(super) fn columns(text: &str) -> usize {
 /// A name cut to `width` columns from the middle, so both ends stay readable: the collection
 /// a project is in and the project itself (`cmake-cookbook/…/recipe-06/cxx-example`). Whole
 /// folder names go first; a last folder name too long by itself keeps its end.
-fn shorten_middle(name: &str, width: usize) -> Cow<'_, str> {
+pub(super) fn shorten_middle(name: &str, width: usize) -> Cow<'_, str> {
     if columns(name) <= width {
         return Cow::Borrowed(name);
     }
