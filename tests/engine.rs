@@ -231,6 +231,7 @@ fn cmake_spec(temp: &TempDir, name: &str, program: &str) -> JobSpec {
             build_jobs: Some(1),
             probes: None,
             ctest_junit: false,
+            test_retries: 0,
         }),
     })
 }

@@ -34,6 +34,7 @@ fn a_project_deleted_after_discovery_fails_with_a_clear_error() {
             build_jobs: Some(1),
             probes: None,
             ctest_junit: false,
+            test_retries: 0,
         }),
     });
     let (engine, rx) = engine(1);

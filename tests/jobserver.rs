@@ -168,6 +168,7 @@ fn configured_build(temp: &TempDir, name: &str, launcher: &Path, extra: &[String
             build_jobs: None,
             probes: None,
             ctest_junit: false,
+            test_retries: 0,
         }),
     })
 }

@@ -109,6 +109,39 @@ fn junit_outcomes(junit: &Path) -> Outcomes {
     outcomes
 }
 
+/// Each test's `finished` event of jobdeck's `--json` output: `ok` is ctest's `passed`.
+/// Every one names its job, the stage `test`, its attempt and its time.
+fn json_outcomes(run: &common::Run) -> Outcomes {
+    let mut outcomes = Outcomes::new();
+    for event in run.json() {
+        let Some(test) = event["test"].as_str() else {
+            continue;
+        };
+        assert_eq!(event["event"], "finished", "{event}");
+        assert_eq!(event["job"], "properties", "{event}");
+        assert_eq!(event["stage"], "test", "{event}");
+        assert_eq!(event["attempt"], 1, "{event}");
+        assert!(event["duration_ms"].is_u64(), "{event}");
+        let status = match event["status"].as_str() {
+            Some("ok") => "passed",
+            Some("failed") => {
+                assert!(
+                    event["error"].is_string(),
+                    "a failed test says why: {event}"
+                );
+                "failed"
+            }
+            Some("skipped") => "skipped",
+            other => panic!("unexpected status {other:?}: {event}"),
+        };
+        assert!(
+            outcomes.insert(test.to_string(), status).is_none(),
+            "two ends of {test}"
+        );
+    }
+    outcomes
+}
+
 fn attribute(tag: &str, name: &str) -> String {
     let start = tag.find(&format!(" {name}=\"")).expect("the attribute") + name.len() + 3;
     let end = start + tag[start..].find('"').expect("a closing quote");
@@ -169,6 +202,7 @@ fn every_test_ends_as_plain_ctest_says_and_locked_and_serial_tests_never_overlap
     // Tests failed, so the session did.
     assert_eq!(run.code(), 1, "{run:?}");
     assert_eq!(junit_outcomes(&junit), expected, "{run:?}");
+    assert_eq!(json_outcomes(&run), expected, "{run:?}");
     // Jobdeck did run groups apart: more than one ctest for the project.
     let log = find_file(&temp.join("ws/.jobdeck"), "test.log")
         .or_else(|| find_file(&build, "test.log"))
@@ -188,4 +222,75 @@ fn every_test_ends_as_plain_ctest_says_and_locked_and_serial_tests_never_overlap
             assert!(a.2 <= b.1 || b.2 <= a.1, "{a:?} overlaps {b:?}");
         }
     }
+}
+
+/// A project with a test that fails on its first run and passes on its second (a file it
+/// leaves behind), and one that always fails.
+fn flaky_workspace(temp: &TempDir) {
+    common::write_project(
+        &temp.join("ws/flaky"),
+        "enable_testing()\n\
+         add_test(NAME flaky COMMAND sh -c \"test -f ran || { touch ran; echo first run fails; exit 1; }\")\n\
+         add_test(NAME steady COMMAND sh -c \"exit 0\")",
+    );
+}
+
+#[test]
+fn a_test_that_passes_on_its_retry_is_flaky_and_junit_keeps_its_failed_attempt() {
+    if !cmake_available("test_rows") {
+        return;
+    }
+    let temp = TempDir::new("test-rows-flaky");
+    flaky_workspace(&temp);
+    let junit = temp.join("junit.xml");
+    let mut command = common::jobdeck();
+    command
+        .args(["--test", "--json", "-j2", "--retries", "1"])
+        .arg(temp.join("ws"))
+        .arg("-B")
+        .arg(temp.join("build"))
+        .args(["--junit", arg(&junit)]);
+    let run = run_command(command);
+    assert_eq!(run.code(), 0, "flaky passes unless --flaky-fails: {run:?}");
+    let tests: Vec<(String, String, u64)> = run
+        .json()
+        .iter()
+        .filter(|e| e["test"].is_string())
+        .map(|e| {
+            (
+                e["test"].as_str().expect("name").to_string(),
+                e["status"].as_str().expect("status").to_string(),
+                e["attempt"].as_u64().expect("attempt"),
+            )
+        })
+        .collect();
+    let flaky: Vec<_> = tests.iter().filter(|t| t.0 == "flaky").collect();
+    assert_eq!(
+        flaky,
+        [
+            &("flaky".to_string(), "failed".to_string(), 1),
+            &("flaky".to_string(), "flaky".to_string(), 2)
+        ],
+        "{run:?}"
+    );
+    let stage = run
+        .json()
+        .into_iter()
+        .find(|e| e["event"] == "finished" && e["stage"] == "test" && e["test"].is_null())
+        .expect("the stage's end");
+    assert_eq!(stage["status"], "flaky", "{stage}");
+    let xml = std::fs::read_to_string(&junit).expect("the JUnit file");
+    let case = &xml[xml.find("name=\"flaky\"").expect("the flaky case")..];
+    let case = &case[..case.find("</testcase>").expect("its end")];
+    assert!(case.contains("<flakyFailure"), "{xml}");
+    assert!(!case.contains("<failure"), "{xml}");
+    // With --flaky-fails the same end fails the session.
+    let mut again = common::jobdeck();
+    std::fs::remove_file(temp.join("build/flaky/ran")).expect("the flaky test's mark");
+    again
+        .args(["--test", "-j2", "--retries", "1", "--flaky-fails"])
+        .arg(temp.join("ws"))
+        .arg("-B")
+        .arg(temp.join("build"));
+    assert_eq!(run_command(again).code(), 1);
 }

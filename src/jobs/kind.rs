@@ -182,6 +182,9 @@ pub struct SubResult {
     pub verdict: SubVerdict,
     /// The end of what it printed.
     pub output: String,
+    /// Its earlier attempts in the same run, each failed, oldest first (a test run again
+    /// under `--retries`): a pass after them is flaky.
+    pub failed_attempts: Vec<SubResult>,
 }
 
 /// How a [`SubResult`] ended.

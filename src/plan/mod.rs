@@ -532,6 +532,7 @@ impl PlanRequest {
             build_jobs: self.build_jobs,
             probes,
             ctest_junit: self.reports.junit.is_some(),
+            test_retries: self.retries,
         });
         projects
             .into_iter()

@@ -99,6 +99,7 @@ fn start_case(tag: &BytesStart<'_>) -> SubResult {
         seconds: attribute(tag, "time").parse().unwrap_or(0.0),
         verdict,
         output: String::new(),
+        failed_attempts: Vec::new(),
     }
 }
 

@@ -101,6 +101,12 @@ impl Work for CmakeSpec {
         Some(self.job.stage.stage())
     }
 
+    fn retries(&self) -> Option<u32> {
+        // A test stage runs its failed tests again itself, each alone (`test_pool`): never
+        // the whole stage again.
+        (self.job.stage == Step::Test).then_some(0)
+    }
+
     fn at_stage(&self, stage: &str) -> Option<JobSpec> {
         let step = Step::from_word(stage)?;
         Some(Self::spec(self.job.at_stage(step), &self.settings))

@@ -23,6 +23,7 @@ mod causes;
 pub mod ctest;
 mod kind;
 mod preparation;
+mod test_group;
 mod test_list;
 pub mod test_pool;
 
@@ -46,6 +47,9 @@ pub struct CmakeSettings {
     /// Have ctest write its own `JUnit` XML beside the test log (`--junit`; ctest 3.21 or
     /// newer), where the `JUnit` report reads each test's name and result.
     pub ctest_junit: bool,
+    /// Times a failed test is run again alone (`--retries`): the test stage retries its
+    /// tests itself, never the whole stage.
+    pub test_retries: u32,
 }
 
 /// What to do when cmake (or ctest) is not found.

@@ -16,13 +16,13 @@
 use std::collections::{HashMap, VecDeque};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::mpsc;
 
+use super::test_group::{GroupEnd, Runner};
 use super::test_list::{self, Group};
-use super::{CmakeJob, CmakeSettings, ctest};
-use crate::engine::slots::{BROKER_TURN, Held};
-use crate::engine::{Outcome, Report, RunCtx, process};
+use super::{CmakeJob, CmakeSettings};
+use crate::engine::slots::{BROKER_TURN, Held, Slots};
+use crate::engine::{Outcome, Report, RunCtx};
 use crate::jobs::{SubResult, SubVerdict, log_files};
 
 /// jobdeck's own record of each test of the test stage whose log is `log`.
@@ -39,77 +39,73 @@ fn runs_beside(log: &Path) -> PathBuf {
 pub fn read_results(path: &Path) -> Option<Vec<SubResult>> {
     let text = std::fs::read_to_string(path).ok()?;
     let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-    let tests = value.as_array()?;
-    let text_of = |test: &serde_json::Value, key: &str| {
+    Some(value.as_array()?.iter().map(from_json).collect())
+}
+
+fn from_json(test: &serde_json::Value) -> SubResult {
+    let text_of = |key: &str| {
         test.get(key)
             .and_then(serde_json::Value::as_str)
             .unwrap_or_default()
             .to_string()
     };
-    Some(
-        tests
-            .iter()
-            .map(|test| {
-                let message = text_of(test, "message");
-                SubResult {
-                    name: text_of(test, "name"),
-                    seconds: test
-                        .get("seconds")
-                        .and_then(serde_json::Value::as_f64)
-                        .unwrap_or(0.0),
-                    verdict: match text_of(test, "status").as_str() {
-                        "passed" => SubVerdict::Passed,
-                        "skipped" => SubVerdict::Skipped(message),
-                        _ => SubVerdict::Failed(message),
-                    },
-                    output: text_of(test, "output"),
-                }
-            })
-            .collect(),
-    )
+    let message = text_of("message");
+    SubResult {
+        name: text_of("name"),
+        seconds: test
+            .get("seconds")
+            .and_then(serde_json::Value::as_f64)
+            .unwrap_or(0.0),
+        verdict: match text_of("status").as_str() {
+            "passed" => SubVerdict::Passed,
+            "skipped" => SubVerdict::Skipped(message),
+            _ => SubVerdict::Failed(message),
+        },
+        output: text_of("output"),
+        failed_attempts: test
+            .get("failed_attempts")
+            .and_then(serde_json::Value::as_array)
+            .map(|all| all.iter().map(from_json).collect())
+            .unwrap_or_default(),
+    }
 }
 
+fn to_json(result: &SubResult) -> serde_json::Value {
+    let (status, message) = match &result.verdict {
+        SubVerdict::Passed => ("passed", ""),
+        SubVerdict::Failed(message) => ("failed", message.as_str()),
+        SubVerdict::Skipped(message) => ("skipped", message.as_str()),
+    };
+    serde_json::json!({
+        "name": result.name,
+        "status": status,
+        "seconds": result.seconds,
+        "message": message,
+        "output": result.output,
+        "failed_attempts": result.failed_attempts.iter().map(to_json).collect::<Vec<_>>(),
+    })
+}
+
+/// Writes jobdeck's record of each test's last attempt, with the failed ones before it.
 fn write_results(path: &Path, results: &[SubResult]) -> std::io::Result<()> {
-    let tests: Vec<serde_json::Value> = results
-        .iter()
-        .map(|result| {
-            let (status, message) = match &result.verdict {
-                SubVerdict::Passed => ("passed", ""),
-                SubVerdict::Failed(message) => ("failed", message.as_str()),
-                SubVerdict::Skipped(message) => ("skipped", message.as_str()),
-            };
-            serde_json::json!({
-                "name": result.name,
-                "status": status,
-                "seconds": result.seconds,
-                "message": message,
-                "output": result.output,
-            })
-        })
-        .collect();
+    let tests: Vec<serde_json::Value> = results.iter().map(to_json).collect();
     std::fs::write(path, serde_json::to_vec_pretty(&tests)?)
 }
 
-/// How one group's ctest ended.
-struct GroupEnd {
-    index: usize,
-    outcome: Outcome,
-}
-
-/// Runs the test stage of `job` in the pool of slots, or `None` when that way does not apply
-/// (no pool, a launcher, tests that cannot be listed, a single group) and the stage runs as
-/// one ctest.
+/// Runs the test stage of `job` as groups of tests, or `None` when that way does not apply
+/// (a launcher runs the stage elsewhere, or the tests cannot be listed, or there are none)
+/// and the stage runs as one ctest. Without a pool of slots the groups run one at a time.
 pub fn run(job: &CmakeJob, settings: &CmakeSettings, ctx: &mut RunCtx) -> Option<Report> {
-    let slots = std::sync::Arc::clone(ctx.slots()?);
     if ctx.launcher().is_some() {
         return None;
     }
+    let slots = ctx.slots().cloned();
     let ctest_program = settings.ctest();
     let tests = test_list::list(&ctest_program, &job.build_dir).ok()?;
-    let groups = test_list::groups(&tests);
-    if groups.len() < 2 {
+    if tests.is_empty() {
         return None;
     }
+    let groups = test_list::groups(&tests);
     let log = std::path::absolute(&job.log).unwrap_or_else(|_| job.log.clone());
     if let Err(err) = log_files::make_room(&log) {
         return Some(Report::failure(format!(
@@ -135,24 +131,17 @@ pub fn run(job: &CmakeJob, settings: &CmakeSettings, ctx: &mut RunCtx) -> Option
         tests.len(),
         groups.len()
     ));
-    let command = |index: usize| {
-        let mut command = Command::new(&ctest_program);
-        command
-            .arg("--test-dir")
-            .arg(&job.build_dir)
-            .arg("--output-on-failure")
-            .arg("-R")
-            .arg(groups[index].regex())
-            .arg("--output-junit")
-            .arg(runs.join(format!("{index}.junit.xml")));
-        command
+    let runner = Runner {
+        ctest: &ctest_program,
+        build_dir: &job.build_dir,
+        runs: &runs,
+        retries: settings.test_retries,
     };
-    let mut ended = run_groups(&groups, order, &slots, &runs, ctx, command);
-    ended.sort_by_key(|end| end.index);
+    let ended = run_groups(&groups, order, slots.as_ref(), &runner, ctx);
     let stopped = ctx.stop_reason();
-    let (results, failed, disabled) = collect(&tests, groups.len(), &runs);
-    let written = write_log(&log, &runs, &ended, tests.len() - disabled, &failed)
-        .and_then(|()| write_results(&results_path, &results));
+    let tally = Tally::of(&tests, &ended);
+    let written =
+        write_log(&log, &ended, &tally).and_then(|()| write_results(&results_path, &tally.results));
     if let Err(err) = written {
         return Some(Report::failure(format!(
             "cannot write log {}: {err}",
@@ -164,78 +153,94 @@ pub fn run(job: &CmakeJob, settings: &CmakeSettings, ctx: &mut RunCtx) -> Option
         report.log = Some(log);
         return Some(report);
     }
-    let outcome = ended
-        .iter()
-        .map(|end| end.outcome.clone())
-        .find(|outcome| !outcome.is_success())
-        .unwrap_or(Outcome::Succeeded);
-    let mut report = Report::new(outcome);
-    report.log = Some(log.clone());
-    if report.outcome.is_success() {
-        ctx.detail(crate::jobs::summaries::tests_passed(&log));
+    Some(stage_report(job, ctx, &log, &ended, &tally))
+}
+
+/// The stage's report: it failed when a test failed at its last attempt, or when a group's
+/// ctest failed with no test to blame (ctest could not run at all).
+fn stage_report(
+    job: &CmakeJob,
+    ctx: &RunCtx,
+    log: &Path,
+    ended: &[GroupEnd],
+    tally: &Tally,
+) -> Report {
+    let unexplained = ended.iter().find(|end| {
+        !end.outcome.is_success()
+            && !end.results.iter().any(|r| !r.failed_attempts.is_empty())
+            && !end
+                .results
+                .iter()
+                .any(|r| matches!(r.verdict, SubVerdict::Failed(_)))
+    });
+    let outcome = if let Some(end) = unexplained {
+        end.outcome.clone()
+    } else if tally.failed.is_empty() {
+        Outcome::Succeeded
     } else {
-        let (error, diagnosis) = super::test_error(&log, &job.source, &job.build_dir)
+        // ctest's exit status when tests failed.
+        Outcome::Failed {
+            code: Some(8),
+            signal: None,
+        }
+    };
+    let mut report = Report::new(outcome);
+    report.log = Some(log.to_path_buf());
+    if report.outcome.is_success() {
+        ctx.detail(crate::jobs::summaries::tests_passed(log));
+    } else {
+        let (error, diagnosis) = super::test_error(log, &job.source, &job.build_dir)
             .unwrap_or_else(|| ("tests failed".to_string(), None));
         report.error = Some(error);
         report.diagnosis = diagnosis;
     }
-    Some(report)
+    report
 }
 
-/// Every test's result, read from each group's ctest `JUnit` file; the failed ones with their
-/// number in ctest's listing and ctest's word for how they failed; and how many are
-/// disabled (ctest counts those in no total).
-fn collect(
-    tests: &[test_list::TestInfo],
-    group_count: usize,
-    runs: &Path,
-) -> (Vec<SubResult>, Vec<(usize, String)>, usize) {
-    let mut results = Vec::new();
-    let mut not_run = Vec::new();
-    for group in 0..group_count {
-        let read = ctest::read(&runs.join(format!("{group}.junit.xml"))).unwrap_or_default();
-        for result in read {
-            if matches!(&result.verdict, SubVerdict::Skipped(m) if !is_skip(m)) {
-                not_run.push(result.name.clone());
-            }
-            results.push(as_ctest_counts(result));
-        }
-    }
-    let mut failed = Vec::new();
-    for (number, test) in tests.iter().enumerate() {
-        let result = results.iter().find(|r| r.name == test.name);
-        if let Some(SubVerdict::Failed(_)) = result.map(|r| &r.verdict) {
-            let how = if not_run.contains(&test.name) {
-                "Not Run"
-            } else {
-                "Failed"
+/// Every test's last result, in ctest's order, and what ctest's own tally would say.
+struct Tally {
+    results: Vec<SubResult>,
+    /// The tests failed at their last attempt: their number in ctest's listing, and their
+    /// name with ctest's word for how (`setup (Failed)`, `needs (Not Run)`).
+    failed: Vec<(usize, String)>,
+    /// The tests ctest counts (a disabled one is in no total).
+    counted: usize,
+}
+
+impl Tally {
+    fn of(tests: &[test_list::TestInfo], ended: &[GroupEnd]) -> Self {
+        let all = || ended.iter().flat_map(|end| &end.results);
+        let not_run = |name: &str| {
+            ended
+                .iter()
+                .any(|end| end.not_run.iter().any(|n| n == name))
+        };
+        let mut tally = Tally {
+            results: Vec::new(),
+            failed: Vec::new(),
+            counted: 0,
+        };
+        for (number, test) in tests.iter().enumerate() {
+            let Some(result) = all().find(|r| r.name == test.name) else {
+                continue;
             };
-            failed.push((number + 1, format!("{} ({how})", test.name)));
+            if result.verdict != SubVerdict::Skipped("disabled".to_string()) {
+                tally.counted += 1;
+            }
+            if matches!(result.verdict, SubVerdict::Failed(_)) {
+                let how = if not_run(&test.name) && result.failed_attempts.is_empty() {
+                    "Not Run"
+                } else {
+                    "Failed"
+                };
+                tally
+                    .failed
+                    .push((number + 1, format!("{} ({how})", test.name)));
+            }
+            tally.results.push(result.clone());
         }
+        tally
     }
-    let disabled = results
-        .iter()
-        .filter(|r| r.verdict == SubVerdict::Skipped("disabled".to_string()))
-        .count();
-    (results, failed, disabled)
-}
-
-/// Whether ctest's reason for not running a test says the test chose to be skipped (its skip
-/// code or expression) or is disabled, rather than that it could not run.
-fn is_skip(message: &str) -> bool {
-    message.starts_with("SKIP_") || message == "disabled"
-}
-
-/// A test's result as ctest counts it: of the tests it did not run, one skipped by its skip
-/// code or expression, or disabled, is skipped; any other (a failed fixture setup, missing
-/// files) failed, as ctest's own tally and exit status have it.
-fn as_ctest_counts(mut result: SubResult) -> SubResult {
-    if let SubVerdict::Skipped(message) = &result.verdict
-        && !is_skip(message)
-    {
-        result.verdict = SubVerdict::Failed(message.clone());
-    }
-    result
 }
 
 /// The groups' indices, longest first by their tests' last recorded times; a test never
@@ -257,17 +262,17 @@ fn longest_first(groups: &[Group], last: Vec<SubResult>) -> VecDeque<usize> {
     order.into()
 }
 
-/// Runs every group, each once its slots are held, and returns how each ended (in the order
-/// they ended). Stops starting groups once the run is stopped.
+/// Runs every group, each once its slots are held (with no pool, one at a time), and
+/// returns how each ended, in the groups' order. Stops starting groups once the run is
+/// stopped.
 fn run_groups(
     groups: &[Group],
     mut pending: VecDeque<usize>,
-    slots: &std::sync::Arc<crate::engine::slots::Slots>,
-    runs: &Path,
+    slots: Option<&std::sync::Arc<Slots>>,
+    runner: &Runner<'_>,
     ctx: &mut RunCtx,
-    command: impl Fn(usize) -> Command,
 ) -> Vec<GroupEnd> {
-    let size = slots.usage().0.max(1);
+    let size = slots.map_or(1, |slots| slots.usage().0.max(1));
     let (sender, receiver) = mpsc::channel::<GroupEnd>();
     let mut ended = Vec::new();
     std::thread::scope(|scope| {
@@ -280,10 +285,12 @@ fn run_groups(
                 if group.serial && running > 0 {
                     break;
                 }
+                // The stage's own slot runs its first group; every other one needs slots
+                // free in the pool, which runs waiting to start have the first claim on.
                 let extra = group.processors.min(size) - usize::from(running == 0);
                 let mut held: Vec<Held> = Vec::with_capacity(extra);
                 while held.len() < extra {
-                    match slots.try_hold() {
+                    match slots.and_then(Slots::try_hold) {
                         Some(slot) => held.push(slot),
                         None => break,
                     }
@@ -296,15 +303,10 @@ fn run_groups(
                 serial_running = group.serial;
                 let mut sibling = ctx.sibling();
                 let sender = sender.clone();
-                let command = command(next);
-                let group_log = runs.join(format!("{next}.log"));
                 scope.spawn(move || {
-                    let report = process::run_helper(command, &group_log, &mut sibling);
+                    let end = runner.run(next, group, &mut sibling);
                     drop(held);
-                    let _ = sender.send(GroupEnd {
-                        index: next,
-                        outcome: report.outcome,
-                    });
+                    let _ = sender.send(end);
                 });
             }
             if running == 0 {
@@ -319,37 +321,33 @@ fn run_groups(
             }
         }
     });
+    ended.sort_by_key(|end| end.index);
     ended
 }
 
 /// The stage's log: the tally of all its tests as ctest words it (`50% tests passed, 1 tests
 /// failed out of 2` and the list of the failed ones), which the stage's summaries read, then
-/// each group's ctest output in the order they ended.
-fn write_log(
-    log: &Path,
-    runs: &Path,
-    ended: &[GroupEnd],
-    total: usize,
-    failed: &[(usize, String)],
-) -> std::io::Result<()> {
+/// each ctest run's output, group by group.
+fn write_log(log: &Path, ended: &[GroupEnd], tally: &Tally) -> std::io::Result<()> {
     let mut file = std::io::BufWriter::new(std::fs::File::create(log)?);
-    let passed = total - failed.len();
+    let total = tally.counted;
+    let passed = total - tally.failed.len();
     let percent = (passed * 100).checked_div(total).unwrap_or(100);
     writeln!(
         file,
         "{percent}% tests passed, {} tests failed out of {total}",
-        failed.len()
+        tally.failed.len()
     )?;
-    if !failed.is_empty() {
+    if !tally.failed.is_empty() {
         writeln!(file)?;
         writeln!(file, "The following tests FAILED:")?;
-        for (number, name) in failed {
+        for (number, name) in &tally.failed {
             writeln!(file, "\t{number:>3} - {name}")?;
         }
     }
     writeln!(file)?;
-    for end in ended {
-        let text = std::fs::read(runs.join(format!("{}.log", end.index))).unwrap_or_default();
+    for path in ended.iter().flat_map(|end| &end.logs) {
+        let text = std::fs::read(path).unwrap_or_default();
         file.write_all(&text)?;
         if !text.ends_with(b"\n") {
             writeln!(file)?;

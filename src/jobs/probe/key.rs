@@ -147,6 +147,7 @@ mod tests {
             build_jobs: Some(1),
             probes: None,
             ctest_junit: false,
+            test_retries: 0,
         }
     }
 
