@@ -222,6 +222,7 @@ fn cmake_spec(temp: &TempDir, name: &str, program: &str) -> JobSpec {
             log: temp.join("logs").join(format!("{name}.log")),
             stage: jobdeck::jobs::cmake::Step::Configure,
             options: Vec::new(),
+            only_tests: Vec::new(),
         },
         settings: Arc::new(CmakeSettings {
             program: program.into(),

@@ -25,6 +25,7 @@ fn a_project_deleted_after_discovery_fails_with_a_clear_error() {
             log: dir.join("logs/gone.log"),
             stage: jobdeck::jobs::cmake::Step::Configure,
             options: Vec::new(),
+            only_tests: Vec::new(),
         },
         settings: std::sync::Arc::new(jobdeck::jobs::cmake::CmakeSettings {
             program: "cmake".into(),

@@ -243,6 +243,10 @@ pub struct JobRow {
     pub failed_attempts: Vec<FailedAttempt>,
     /// The current run's parts (a test stage's tests), in the order they were first heard of.
     pub parts: Vec<super::PartRow>,
+    /// The parts its current run runs (`r` on a part's row): all when empty.
+    pub only_parts: Vec<String>,
+    /// The parts its next run is to run, when set (see `Model::rerun_part`).
+    pub next_parts: Option<Vec<String>>,
 }
 
 /// An attempt of a job that failed and was retried.
@@ -284,6 +288,8 @@ impl JobRow {
             retries: 0,
             failed_attempts: Vec::new(),
             parts: Vec::new(),
+            only_parts: Vec::new(),
+            next_parts: None,
         }
     }
 

@@ -171,7 +171,11 @@ impl Model {
                 }
                 row.worker = Some(worker);
                 row.started_at = Some(now);
-                row.parts.clear();
+                // A run of some parts only (`r` on a test's row) updates their rows and
+                // leaves the others as the last whole run left them.
+                if row.only_parts.is_empty() {
+                    row.parts.clear();
+                }
                 row.waiting_for_memory = false;
             }
             EventKind::Progress { done, total } => row.progress = Some((done, total)),

@@ -255,6 +255,13 @@ pub trait Work: fmt::Debug + Send + Sync + 'static {
         None
     }
 
+    /// The same job running only the parts named `parts` of its runs (a test stage's tests),
+    /// or all of them when `parts` is empty; `None` for a kind whose runs have no parts.
+    fn with_parts(&self, parts: Vec<String>) -> Option<JobSpec> {
+        let _ = parts;
+        None
+    }
+
     /// The program it runs and how to install it; `None` for a task on jobdeck's threads.
     fn tool(&self) -> Option<Tool> {
         None
@@ -367,6 +374,14 @@ impl JobSpec {
     /// `--rerun-failed`); a kind without options is left alone.
     pub fn set_options(&mut self, options: Vec<String>) {
         if let Some(spec) = self.0.with_options(options) {
+            *self = spec;
+        }
+    }
+
+    /// Runs only the parts named `parts` from the next run on (all when empty); a kind whose
+    /// runs have no parts is left alone.
+    pub fn set_parts(&mut self, parts: Vec<String>) {
+        if let Some(spec) = self.0.with_parts(parts) {
             *self = spec;
         }
     }

@@ -252,6 +252,12 @@ impl Driver {
                 }
                 None
             }
+            Effect::SetParts { job, parts } => {
+                if let Some(job) = self.jobs.borrow_mut().get_mut(job.0 as usize) {
+                    job.spec.set_parts(parts);
+                }
+                None
+            }
             Effect::Cancel(run) => {
                 self.engine.cancel(run);
                 None

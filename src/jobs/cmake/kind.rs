@@ -130,6 +130,15 @@ impl Work for CmakeSpec {
         Some(Self::spec(job, &self.settings))
     }
 
+    fn with_parts(&self, parts: Vec<String>) -> Option<JobSpec> {
+        if self.job.stage != Step::Test {
+            return None;
+        }
+        let mut job = self.job.clone();
+        job.only_tests = parts;
+        Some(Self::spec(job, &self.settings))
+    }
+
     fn tool(&self) -> Option<Tool> {
         Some(self.job.tool(&self.settings))
     }

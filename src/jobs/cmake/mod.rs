@@ -123,6 +123,9 @@ pub struct CmakeJob {
     /// This project's own `-D VAR=VALUE` options (the options key, or the history under
     /// `--rerun-failed`), passed after the session's.
     pub options: Vec<String>,
+    /// The tests a test stage runs: all when empty, else only these (`r` on a test's row),
+    /// each with the fixtures ctest runs with it.
+    pub only_tests: Vec<String>,
 }
 
 impl CmakeJob {
@@ -139,6 +142,7 @@ impl CmakeJob {
             log: log_files::log_path(log_dir, folder, Step::Configure.as_str()),
             stage: Step::Configure,
             options: Vec::new(),
+            only_tests: Vec::new(),
         }
     }
 

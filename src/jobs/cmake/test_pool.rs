@@ -101,10 +101,16 @@ pub fn run(job: &CmakeJob, settings: &CmakeSettings, ctx: &mut RunCtx) -> Option
     }
     let slots = ctx.slots().cloned();
     let ctest_program = settings.ctest();
-    let tests = test_list::list(&ctest_program, &job.build_dir).ok()?;
-    if tests.is_empty() {
+    let listed = test_list::list(&ctest_program, &job.build_dir).ok()?;
+    if listed.is_empty() {
         return None;
     }
+    // `r` on a test's row: that test alone (ctest adds the fixtures it needs).
+    let tests: Vec<test_list::TestInfo> = listed
+        .iter()
+        .filter(|test| job.only_tests.is_empty() || job.only_tests.contains(&test.name))
+        .cloned()
+        .collect();
     let groups = test_list::groups(&tests);
     let log = std::path::absolute(&job.log).unwrap_or_else(|_| job.log.clone());
     if let Err(err) = log_files::make_room(&log) {
@@ -114,7 +120,14 @@ pub fn run(job: &CmakeJob, settings: &CmakeSettings, ctx: &mut RunCtx) -> Option
         )));
     }
     let results_path = results_beside(&log);
-    let order = longest_first(&groups, read_results(&results_path).unwrap_or_default());
+    let last = read_results(&results_path).unwrap_or_default();
+    // A run of some tests only keeps the other tests' results of the run before.
+    let kept: Vec<SubResult> = last
+        .iter()
+        .filter(|r| !job.only_tests.is_empty() && !job.only_tests.contains(&r.name))
+        .cloned()
+        .collect();
+    let order = longest_first(&groups, last);
     let runs = runs_beside(&log);
     let _ = std::fs::remove_dir_all(&runs);
     if let Err(err) = std::fs::create_dir_all(&runs) {
@@ -139,7 +152,7 @@ pub fn run(job: &CmakeJob, settings: &CmakeSettings, ctx: &mut RunCtx) -> Option
     };
     let ended = run_groups(&groups, order, slots.as_ref(), &runner, ctx);
     let stopped = ctx.stop_reason();
-    let tally = Tally::of(&tests, &ended);
+    let tally = Tally::of(&listed, &ended, &kept);
     let written =
         write_log(&log, &ended, &tally).and_then(|()| write_results(&results_path, &tally.results));
     if let Err(err) = written {
@@ -208,8 +221,8 @@ struct Tally {
 }
 
 impl Tally {
-    fn of(tests: &[test_list::TestInfo], ended: &[GroupEnd]) -> Self {
-        let all = || ended.iter().flat_map(|end| &end.results);
+    fn of(tests: &[test_list::TestInfo], ended: &[GroupEnd], kept: &[SubResult]) -> Self {
+        let all = || ended.iter().flat_map(|end| &end.results).chain(kept);
         let not_run = |name: &str| {
             ended
                 .iter()

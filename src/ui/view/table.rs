@@ -123,9 +123,13 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
         .filter_map(|position| model.shown_job(position))
         .collect();
     let lines = with_parts(model, &jobs_in_view, body);
-    let selected_line = lines
-        .iter()
-        .position(|line| *line == TableLine::Job(model.ui.selected));
+    let selected = match model.ui.selected_part {
+        Some(part) if lines.contains(&TableLine::Part(model.ui.selected, part)) => {
+            TableLine::Part(model.ui.selected, part)
+        }
+        _ => TableLine::Job(model.ui.selected),
+    };
+    let selected_line = lines.iter().position(|line| *line == selected);
     let rows = lines.iter().map(|line| match *line {
         TableLine::Job(index) => {
             job_row(model, theme, &model.jobs[index], shown_columns, name_width)
@@ -164,11 +168,20 @@ enum TableLine {
 fn with_parts(model: &Model, jobs: &[usize], body: usize) -> Vec<TableLine> {
     let mut room = body.saturating_sub(jobs.len());
     let mut chosen = std::collections::HashSet::new();
+    // The selected part's row always gets room.
+    if let Some(part) = model.ui.selected_part
+        && jobs.contains(&model.ui.selected)
+        && part < model.jobs[model.ui.selected].parts.len()
+        && room > 0
+    {
+        chosen.insert((model.ui.selected, part));
+        room -= 1;
+    }
     for rank in 0..3 {
         for &index in jobs {
             for (at, part) in model.jobs[index].parts.iter().enumerate() {
-                if room > 0 && super::parts::rank(part.state) == rank {
-                    chosen.insert((index, at));
+                if room > 0 && super::parts::rank(part.state) == rank && chosen.insert((index, at))
+                {
                     room -= 1;
                 }
             }
