@@ -111,8 +111,14 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
             .map(|index| &model.jobs[index])
     };
     let shown_columns = Columns::of(model, area.width);
+    // The name column fits the tests' names too, indented under their job.
+    let part_names = in_view()
+        .flat_map(|row| &row.parts)
+        .map(|part| 2 + columns(&escape_controls(&part.name)));
     let widths = shown_columns.widths(
-        in_view().map(|row| columns(&escape_controls(&row.name))),
+        in_view()
+            .map(|row| columns(&escape_controls(&row.name)))
+            .chain(part_names),
         area.width,
     );
     let name_width = match widths[0] {
