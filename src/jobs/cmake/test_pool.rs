@@ -314,10 +314,11 @@ fn run_groups(
                 pending.pop_front();
                 running += 1;
                 serial_running = group.serial;
+                let batch = batch(groups, &mut pending, next, size);
                 let mut sibling = ctx.sibling();
                 let sender = sender.clone();
                 scope.spawn(move || {
-                    let end = runner.run(next, group, &mut sibling);
+                    let end = runner.run(next, &batch, &mut sibling);
                     drop(held);
                     let _ = sender.send(end);
                 });
@@ -336,6 +337,30 @@ fn run_groups(
     });
     ended.sort_by_key(|end| end.index);
     ended
+}
+
+/// Group `first` with, when it is plain (no `RUN_SERIAL`, one processor), the plain groups
+/// next in line, up to a share of `1 / (2 × size)` of the plain ones left (guided
+/// self-scheduling): one ctest start for several tests while many are left, one test per
+/// ctest at the tail, where the slots must come out even. ctest runs a batch as it runs any
+/// selection, one test after another, so nothing about an outcome changes.
+fn batch(groups: &[Group], pending: &mut VecDeque<usize>, first: usize, size: usize) -> Group {
+    let is_plain = |group: &Group| !group.serial && group.processors == 1;
+    let mut batch = groups[first].clone();
+    if !is_plain(&batch) {
+        return batch;
+    }
+    let left = 1 + pending.iter().filter(|&&i| is_plain(&groups[i])).count();
+    let mut taken = 1;
+    while taken < left.div_ceil(2 * size) {
+        let Some(&next) = pending.front().filter(|&&i| is_plain(&groups[i])) else {
+            break;
+        };
+        pending.pop_front();
+        batch.tests.extend(groups[next].tests.iter().cloned());
+        taken += 1;
+    }
+    batch
 }
 
 /// The stage's log: the tally of all its tests as ctest words it (`50% tests passed, 1 tests
