@@ -242,14 +242,14 @@ fn a_test_that_passes_on_its_retry_is_flaky_and_junit_keeps_its_failed_attempt()
     }
     let temp = TempDir::new("test-rows-flaky");
     flaky_workspace(&temp);
-    let junit = temp.join("junit.xml");
+    let (junit, html) = (temp.join("junit.xml"), temp.join("report.html"));
     let mut command = common::jobdeck();
     command
         .args(["--test", "--json", "-j2", "--retries", "1"])
         .arg(temp.join("ws"))
         .arg("-B")
         .arg(temp.join("build"))
-        .args(["--junit", arg(&junit)]);
+        .args(["--junit", arg(&junit), "--report", arg(&html)]);
     let run = run_command(command);
     assert_eq!(run.code(), 0, "flaky passes unless --flaky-fails: {run:?}");
     let tests: Vec<(String, String, u64)> = run
@@ -284,6 +284,22 @@ fn a_test_that_passes_on_its_retry_is_flaky_and_junit_keeps_its_failed_attempt()
     let case = &case[..case.find("</testcase>").expect("its end")];
     assert!(case.contains("<flakyFailure"), "{xml}");
     assert!(!case.contains("<failure"), "{xml}");
+    // The HTML report's tests section counts it and lists it as flaky.
+    let report = std::fs::read_to_string(&html).expect("the HTML report");
+    let section = &report[report
+        .find("<section id=\"tests\">")
+        .expect("a tests section")..];
+    let section = &section[..section.find("</section>").expect("its end")];
+    assert!(
+        section.contains("Tests (2: 1 ok, 1 flaky, 0 failed, 0 skipped)"),
+        "{section}"
+    );
+    let flaky_list = &section[section.find("Flaky (1)").expect("the flaky list")..];
+    assert!(flaky_list.contains("<td>flaky</td>"), "{section}");
+    assert!(
+        flaky_list.contains("attempt 1: first run fails"),
+        "{section}"
+    );
     // With --flaky-fails the same end fails the session.
     let mut again = common::jobdeck();
     std::fs::remove_file(temp.join("build/flaky/ran")).expect("the flaky test's mark");
