@@ -1,6 +1,6 @@
 //! Tests as rows in the live TUI at 80×24 in a real tmux: a test's row shows `running` while
-//! it runs, each test ends on a row of its own, and `r` on a failed test's row runs that
-//! test alone (the tests count their runs in files).
+//! it runs (`slow` past `--slow`), each test ends on a row of its own, and `r` on a failed
+//! test's row runs that test alone (the tests count their runs in files).
 
 mod tmux;
 
@@ -61,15 +61,19 @@ fn test_rows_follow_their_tests_live_and_r_reruns_one_test_alone() {
     let dir = TempDir::new(&tag);
     workspace(&dir.0);
     let command = format!(
-        "env JOBDECK_E2E_TAG={tag} '{bin}' --test -j2 '{ws}' -B '{build}'; echo \"jobdeck exited $?\"",
+        "env JOBDECK_E2E_TAG={tag} '{bin}' --test --slow 0.3 -j2 '{ws}' -B '{build}'; echo \"jobdeck exited $?\"",
         bin = env!("CARGO_BIN_EXE_jobdeck"),
         ws = dir.0.join("ws").display(),
         build = dir.0.join("build").display(),
     );
     let tmux = Tmux::start_sized("testrows", &command, (80, 24));
-    // `waits` is running while the two others have ended, each on its own row.
+    // `waits` is running while the two others have ended, each on its own row; past
+    // `--slow 0.3` its row says it is slow.
     tmux.wait_for("the test rows while one test runs", |s| {
         row_is(s, "waits", "running") && row_is(s, "fails", "failed") && row_is(s, "passes", "ok")
+    });
+    tmux.wait_for("the running test marked slow", |s| {
+        row_is(s, "waits", "slow")
     });
     std::fs::write(dir.0.join("release"), "").expect("release the waiting test");
     let screen = tmux.wait_for("the run to end", |s| {

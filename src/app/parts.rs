@@ -24,6 +24,8 @@ pub struct PartRow {
     pub error: Option<String>,
     /// Its attempt, from 1.
     pub attempt: u32,
+    /// How long its current attempt should take, by its history.
+    pub expected: Option<Duration>,
 }
 
 impl PartRow {
@@ -31,6 +33,19 @@ impl PartRow {
     pub fn duration_at(&self, now: Instant) -> Option<Duration> {
         self.elapsed
             .or_else(|| self.started_at.map(|at| now.saturating_duration_since(at)))
+    }
+
+    /// Whether it is running and has run longer than `limit` (`--slow`), or than twice what
+    /// its history says and a second more.
+    pub fn is_slow_at(&self, now: Instant, limit: Option<Duration>) -> bool {
+        let Some(running) = self.started_at.filter(|_| self.state == JobState::Running) else {
+            return false;
+        };
+        let ran = now.saturating_duration_since(running);
+        let past_history = self
+            .expected
+            .is_some_and(|e| ran > e * 2 && ran > e + Duration::from_secs(1));
+        past_history || limit.is_some_and(|limit| ran > limit)
     }
 }
 
@@ -58,6 +73,7 @@ pub fn apply(parts: &mut Vec<PartRow>, part: Part, now: Instant) -> Option<PartR
             elapsed: None,
             error: None,
             attempt: part.attempt,
+            expected: None,
         });
         parts.len() - 1
     };
@@ -66,6 +82,7 @@ pub fn apply(parts: &mut Vec<PartRow>, part: Part, now: Instant) -> Option<PartR
     row.attempt = part.attempt;
     if state == JobState::Running {
         row.started_at = Some(now);
+        row.expected = part.expected;
         row.elapsed = None;
         row.error = None;
         return None;
@@ -86,7 +103,26 @@ mod tests {
             elapsed: Some(Duration::from_millis(5)),
             error: None,
             attempt,
+            expected: None,
         }
+    }
+
+    #[test]
+    fn a_running_part_is_slow_past_its_limit_or_twice_its_history_and_a_second() {
+        let t0 = Instant::now();
+        let mut parts = Vec::new();
+        let mut running = part(PartStatus::Running, 1);
+        running.expected = Some(Duration::from_secs(2));
+        apply(&mut parts, running, t0);
+        let at = |secs| t0 + Duration::from_secs(secs);
+        assert!(!parts[0].is_slow_at(at(4), None));
+        assert!(parts[0].is_slow_at(at(5), None));
+        assert!(parts[0].is_slow_at(at(2), Some(Duration::from_secs(1))));
+        apply(&mut parts, part(PartStatus::Passed, 1), at(9));
+        assert!(
+            !parts[0].is_slow_at(at(9), None),
+            "an ended part is never slow"
+        );
     }
 
     #[test]

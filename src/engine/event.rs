@@ -91,6 +91,8 @@ pub struct Part {
     pub error: Option<String>,
     /// Which attempt of it this is, from 1 (a failed part run again under `--retries`).
     pub attempt: u32,
+    /// On `Running`: how long it should take from now, by its history; longer marks it slow.
+    pub expected: Option<Duration>,
 }
 
 /// Where a [`Part`] is.

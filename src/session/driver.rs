@@ -128,7 +128,8 @@ impl Driver {
             .with_slot_pool(plan.slots)
             .with_launcher(launcher_word)
             .with_retries(retries)
-            .with_flaky_fails(plan.flaky_fails);
+            .with_flaky_fails(plan.flaky_fails)
+            .with_slow(plan.slow);
         Ok((driver, events, model))
     }
 

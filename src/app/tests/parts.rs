@@ -14,6 +14,7 @@ fn part(name: &str, status: PartStatus, attempt: u32) -> EventKind {
         elapsed: (status != PartStatus::Running).then_some(Duration::from_millis(3)),
         error: (status == PartStatus::Failed).then(|| "boom".to_string()),
         attempt,
+        expected: None,
     })
 }
 

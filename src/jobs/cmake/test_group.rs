@@ -41,6 +41,8 @@ pub struct Runner<'a> {
     pub runs: &'a Path,
     /// Times a failed test is run again.
     pub retries: u32,
+    /// Each test's time in the last run, in seconds, where known.
+    pub last: &'a std::collections::HashMap<String, f64>,
 }
 
 impl Runner<'_> {
@@ -57,10 +59,24 @@ impl Runner<'_> {
         command
     }
 
+    /// How long `names`, run one after another, should take by their last times; `None`
+    /// when none is known.
+    fn expected(&self, names: &[String]) -> Option<Duration> {
+        let known: Vec<f64> = names
+            .iter()
+            .filter_map(|n| self.last.get(n))
+            .copied()
+            .collect();
+        (!known.is_empty()).then(|| Duration::from_secs_f64(known.iter().sum::<f64>().max(0.0)))
+    }
+
     /// Runs group `index` and its retries on this thread, telling `ctx` of each test.
     pub fn run(&self, index: usize, group: &Group, ctx: &mut RunCtx) -> GroupEnd {
+        // Every test of the group shows running from its ctest's start, so each may take
+        // as long as the whole group before it is slow.
+        let expected = self.expected(&group.tests);
         for name in &group.tests {
-            ctx.part(running(name, 1));
+            ctx.part(running(name, 1, expected));
         }
         let junit = self.runs.join(format!("{index}.junit.xml"));
         let log = self.runs.join(format!("{index}.log"));
@@ -107,7 +123,8 @@ impl Runner<'_> {
                 break;
             }
             ctx.part(ended(&result));
-            ctx.part(running(&result.name, attempt));
+            let expected = self.expected(std::slice::from_ref(&result.name));
+            ctx.part(running(&result.name, attempt, expected));
             let stem = format!("{index}.{}.{attempt}", logs.len());
             let junit = self.runs.join(format!("{stem}.junit.xml"));
             let log = self.runs.join(format!("{stem}.log"));
@@ -131,13 +148,14 @@ impl Runner<'_> {
     }
 }
 
-fn running(name: &str, attempt: u32) -> Part {
+fn running(name: &str, attempt: u32, expected: Option<Duration>) -> Part {
     Part {
         name: name.to_string(),
         status: PartStatus::Running,
         elapsed: None,
         error: None,
         attempt,
+        expected,
     }
 }
 
@@ -157,6 +175,7 @@ fn ended(result: &SubResult) -> Part {
         elapsed: Some(Duration::from_secs_f64(result.seconds.max(0.0))),
         error,
         attempt: u32::try_from(result.failed_attempts.len() + 1).unwrap_or(u32::MAX),
+        expected: None,
     }
 }
 

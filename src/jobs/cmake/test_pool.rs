@@ -127,6 +127,7 @@ pub fn run(job: &CmakeJob, settings: &CmakeSettings, ctx: &mut RunCtx) -> Option
         .filter(|r| !job.only_tests.is_empty() && !job.only_tests.contains(&r.name))
         .cloned()
         .collect();
+    let times: HashMap<String, f64> = last.iter().map(|r| (r.name.clone(), r.seconds)).collect();
     let order = longest_first(&groups, last);
     let runs = runs_beside(&log);
     let _ = std::fs::remove_dir_all(&runs);
@@ -149,6 +150,7 @@ pub fn run(job: &CmakeJob, settings: &CmakeSettings, ctx: &mut RunCtx) -> Option
         build_dir: &job.build_dir,
         runs: &runs,
         retries: settings.test_retries,
+        last: &times,
     };
     let ended = run_groups(&groups, order, slots.as_ref(), &runner, ctx);
     let stopped = ctx.stop_reason();

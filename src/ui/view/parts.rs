@@ -45,15 +45,18 @@ pub(super) fn part_row<'a>(
         )),
         _ => Line::default(),
     };
+    // A test running past what its history (or `--slow`) allows says so while it runs.
+    let (word, style) = if part.is_slow_at(model.now, model.slow) {
+        ("slow", theme.log_warning())
+    } else {
+        (part.state.word(), theme.state(part.state))
+    };
     let [stage, kind, worker, cpu] = optional;
     let blank = |shown: bool| shown.then(|| Cell::from(""));
     let cells = std::iter::once(Cell::from(Span::styled(name, theme.dim())))
         .chain(blank(stage))
         .chain(blank(kind))
-        .chain([Cell::from(Span::styled(
-            part.state.word(),
-            theme.state(part.state),
-        ))])
+        .chain([Cell::from(Span::styled(word, style))])
         .chain(blank(worker))
         .chain([Cell::from(time)])
         .chain(blank(cpu))
