@@ -4,6 +4,7 @@
 //!
 //! Without tmux the test prints a loud skip message; with `CI=true` it fails instead.
 
+mod common;
 mod tmux;
 
 use tmux::{TempDir, Tmux, row_is, tagged_processes, tools_present, unique_tag, wait_until};

@@ -1,6 +1,6 @@
 //! The shared toolchain probe in the live table, in a real tmux: a seeded configure says
-//! `seeded` in its detail column, and a probe that fails is shown as a notice while the
-//! configures run unseeded (`fresh`).
+//! `seeded` in its detail column, and a probe that fails is shown as a warning (counted apart
+//! in the header, with no cause) while the configures run unseeded (`fresh`).
 
 mod common;
 mod tmux;
@@ -55,11 +55,23 @@ fn the_table_says_seeded_and_shows_a_failed_probe() {
         std::fs::write(cache.join("jobdeck/probes"), "not a folder").expect("write the file");
     });
     // The probe's row fails; its configure runs unseeded, and the session still succeeds.
-    tmux.wait_for("the failed probe and the unseeded configure", |s| {
+    let screen = tmux.wait_for("the failed probe and the unseeded configure", |s| {
         row_is(s, "toolchain probe", "failed")
             && row_is(s, "c-checks", "ok")
             && row(s, "c-checks").is_some_and(|r| r.contains("fresh"))
     });
+    // A warning, not a failure: the header counts it apart, and it has no cause.
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("1 warned") && !header.contains("failed"),
+        "{screen}"
+    );
+    assert!(
+        row(&screen, "toolchain probe").is_some_and(|r| r.contains("unseeded")),
+        "its consequence on its row: {screen}"
+    );
+    tmux.keys(&["x"]);
+    tmux.wait_for("no causes", |s| s.contains("no failed jobs, so no causes"));
     tmux.keys(&["q"]);
     let end = tmux.wait_for("jobdeck to exit", |s| s.contains("jobdeck exited 0"));
     assert!(

@@ -2,6 +2,7 @@
 //! help is in sections and `G`/`g`/`PgDn` scroll it, `/` searches the focused pane, and the
 //! exit recap keeps one line per failure with the counts last.
 
+mod common;
 mod tmux;
 
 use std::path::Path;

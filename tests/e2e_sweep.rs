@@ -2,6 +2,7 @@
 //! footer, the chart follows the last point, `q` leaves it, and the same figures are printed
 //! once the terminal is the shell's again.
 
+mod common;
 mod tmux;
 
 use tmux::{TempDir, Tmux, tools_present, unique_tag};

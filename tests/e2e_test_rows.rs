@@ -2,6 +2,7 @@
 //! it runs (`slow` past `--slow`), each test ends on a row of its own, and `r` on a failed
 //! test's row runs that test alone (the tests count their runs in files).
 
+mod common;
 mod tmux;
 
 use std::path::Path;
@@ -59,12 +60,12 @@ fn test_rows_follow_their_tests_live_and_r_reruns_one_test_alone() {
     }
     let tag = unique_tag("testrows");
     let dir = TempDir::new(&tag);
-    workspace(&dir.0);
+    workspace(dir.path());
     let command = format!(
         "env JOBDECK_E2E_TAG={tag} '{bin}' --test --slow 0.3 -j2 '{ws}' -B '{build}'; echo \"jobdeck exited $?\"",
         bin = env!("CARGO_BIN_EXE_jobdeck"),
-        ws = dir.0.join("ws").display(),
-        build = dir.0.join("build").display(),
+        ws = dir.path().join("ws").display(),
+        build = dir.path().join("build").display(),
     );
     let tmux = Tmux::start_sized("testrows", &command, (80, 24));
     // `waits` is running while the two others have ended, each on its own row; past
@@ -75,7 +76,7 @@ fn test_rows_follow_their_tests_live_and_r_reruns_one_test_alone() {
     tmux.wait_for("the running test marked slow", |s| {
         row_is(s, "waits", "slow")
     });
-    std::fs::write(dir.0.join("release"), "").expect("release the waiting test");
+    std::fs::write(dir.path().join("release"), "").expect("release the waiting test");
     let screen = tmux.wait_for("the run to end", |s| {
         s.lines().next().is_some_and(|h| h.contains("done in")) && row_is(s, "waits", "ok")
     });
@@ -83,7 +84,10 @@ fn test_rows_follow_their_tests_live_and_r_reruns_one_test_alone() {
         test_row(&screen, "fails").is_some_and(|l| l.contains("check: value was 2")),
         "a failed test's row shows its first failure line:\n{screen}"
     );
-    assert_eq!((runs(&dir.0, "fails"), runs(&dir.0, "passes")), (1, 1));
+    assert_eq!(
+        (runs(dir.path(), "fails"), runs(dir.path(), "passes")),
+        (1, 1)
+    );
     // Down to the failed test's row.
     for _ in 0..8 {
         let before = selected(&tmux.capture_with(false));
@@ -97,16 +101,16 @@ fn test_rows_follow_their_tests_live_and_r_reruns_one_test_alone() {
     assert!(test_row(&line, "fails").is_some(), "{line}");
     tmux.keys(&["r"]);
     tmux::wait_until("the failed test to run again", || {
-        runs(&dir.0, "fails") == 2
+        runs(dir.path(), "fails") == 2
     });
     let screen = tmux.wait_for("the re-run to end", |s| {
         s.lines().next().is_some_and(|h| h.contains("done in")) && row_is(s, "fails", "failed")
     });
     assert_eq!(
-        runs(&dir.0, "passes"),
+        runs(dir.path(), "passes"),
         1,
         "only the selected test ran:\n{screen}"
     );
-    assert_eq!(runs(&dir.0, "fails"), 2);
+    assert_eq!(runs(dir.path(), "fails"), 2);
     assert!(row_is(&screen, "waits", "ok"), "{screen}");
 }

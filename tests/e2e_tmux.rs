@@ -1,12 +1,12 @@
 //! End-to-end test of the live TUI in a real terminal: the binary runs inside a private tmux
 //! server at a fixed size, on the fixture projects in `assets/fixtures/tui/` copied to a
 //! temporary folder. The test sends keys and reads the screen with `capture-pane`, waiting for
-//! text with a deadline (`E2E_TIMEOUT_MS`, default 20 s) and never sleeping to synchronise.
+//! text with the harness's deadline (`JOBDECK_TEST_TIMEOUT_MS`) and never sleeping to synchronise.
 //!
 //! Every process jobdeck starts inherits a unique `JOBDECK_E2E_TAG` in its environment, so the
 //! test can find, through /proc, any child or grandchild (`sleep 60`) that survived.
 //!
-//! Without tmux the test prints a loud skip message; with `CI=true` it fails instead.
+//! Without tmux it is skipped on a line the harness shows; with `CI=true` it fails instead.
 
 mod common;
 mod tmux;
@@ -126,14 +126,17 @@ fn live_table_read_fix_rerun_cancel_resize_and_quit() {
         row_is(s, "broken", "ok")
     });
 
-    // Every job has ended: the header says `done in`, and its clock no longer moves.
+    // Every job has ended: the header says `done in`, and frames drawn after the end keep
+    // it (the workers panel opened and closed forces two). That the clock stops when the work
+    // ends, however long after, is the model's arithmetic, tested with fixed instants in
+    // `app::stats` (`idle_time_does_not_dilute_speedup_or_efficiency`).
     let done = tmux.wait_for("the finished header", |s| header(s).contains("/4 done in "));
     let ended = header(&done).to_string();
-    let later = std::time::Instant::now() + std::time::Duration::from_millis(1500);
-    wait_until("a second and a half to pass with the screen drawn", || {
-        std::time::Instant::now() >= later
-    });
-    let screen = tmux.capture_with(false);
+    tmux.keys(&["w"]);
+    let screen = tmux.wait_for("the workers panel", |s| s.contains(" busy of "));
+    assert_eq!(header(&screen), ended, "the clock stopped at the end");
+    tmux.keys(&["w"]);
+    let screen = tmux.wait_for("the workers panel to close", |s| !s.contains(" busy of "));
     assert_eq!(header(&screen), ended, "the clock stopped at the end");
 
     // One more worker.

@@ -9,7 +9,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{TempDir, cmake_available, copy_fixture, engine, live_group_members, timeout};
+use common::{
+    TempDir, cmake_available, copy_fixture, engine, live_group_members, next_event as next,
+};
 use crossbeam_channel::Receiver;
 use jobdeck::engine::{
     EngineEvent, EventKind, Finished, JobId, Outcome, Report, RunCtx, RunId, Task, WorkItem,
@@ -34,12 +36,6 @@ fn until_stopped() -> Task {
         }
         Report::stopped(ctx.stop_reason().expect("stopped"))
     })
-}
-
-/// Receives the next event, failing the test after `timeout()`.
-fn next(rx: &Receiver<EngineEvent>) -> EngineEvent {
-    rx.recv_timeout(timeout())
-        .unwrap_or_else(|err| panic!("no engine event within {:?}: {err}", timeout()))
 }
 
 /// Receives events until `count` runs have finished; returns every event seen, and checks

@@ -300,6 +300,56 @@ fn a_make_that_does_not_join_the_pool_still_builds_with_a_fixed_parallel() {
     assert!(temp.join("build/p/p").is_file(), "the executable was built");
 }
 
+/// A feeder of the memory gate's FIFO: a thread writes the current text each time jobdeck
+/// opens the FIFO to read it, and counts the reads, so the test knows how often the gate
+/// looked, whatever else reads the file too (the start-up check of the total, the header's
+/// figure).
+struct GateFeeder {
+    reads: Arc<std::sync::atomic::AtomicUsize>,
+    plenty: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl GateFeeder {
+    fn start(fifo: &Path) -> Self {
+        use std::sync::atomic::Ordering::SeqCst;
+        let feeder = GateFeeder {
+            reads: Arc::default(),
+            plenty: Arc::default(),
+        };
+        let (reads, plenty) = (feeder.reads.clone(), feeder.plenty.clone());
+        let fifo = fifo.to_path_buf();
+        // Detached: it blocks in open() until a reader comes, and ends with the test process.
+        std::thread::spawn(move || {
+            loop {
+                let text = if plenty.load(SeqCst) {
+                    "MemTotal: 8388608 kB\nMemAvailable: 4194304 kB\n"
+                } else {
+                    "MemTotal: 8388608 kB\nMemAvailable: 1024 kB\n"
+                };
+                if std::fs::write(&fifo, text).is_err() {
+                    return;
+                }
+                reads.fetch_add(1, SeqCst);
+            }
+        });
+        feeder
+    }
+
+    /// How many times the FIFO was read.
+    fn reads(&self) -> usize {
+        self.reads.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// From now on the gate reads plenty of memory.
+    fn free_memory(&self) {
+        self.plenty.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The gate's file is a FIFO, so the test knows when it is read: after reads enough for the
+/// gate to have found too little memory twice the build has not started, and once it finds
+/// enough it runs and succeeds. (A second of polling used to stand in for "the gate was
+/// read".)
 #[test]
 fn the_memory_gate_holds_builds_until_memory_is_available() {
     if !cmake_available("the_memory_gate_holds_builds_until_memory_is_available") {
@@ -307,7 +357,11 @@ fn the_memory_gate_holds_builds_until_memory_is_available() {
     }
     let temp = TempDir::new("mem-gate");
     let meminfo = temp.join("meminfo");
-    std::fs::write(&meminfo, "MemAvailable: 1024 kB\n").expect("write meminfo");
+    let made = Command::new("mkfifo")
+        .arg(&meminfo)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success(), "mkfifo {}", meminfo.display());
     c_project(&temp.join("src"), "p", "p", 1);
     let mut child = common::jobdeck()
         .args(["--headless", "--json", "-j2", "--build", "--mem-free", "1G"])
@@ -321,35 +375,37 @@ fn the_memory_gate_holds_builds_until_memory_is_available() {
         .expect("start jobdeck");
     let out = || std::fs::read_to_string(temp.join("out")).unwrap_or_default();
     let events = || common::parse_json_lines(&out());
+    let feeder = GateFeeder::start(&meminfo);
+    // The start-up check of the total, the gate's first look, and at least one more after
+    // its wait: each found too little.
     assert!(
-        wait_until(|| events()
+        common::wait_until(|| feeder.reads() >= 4),
+        "the gate did not read its file again: {} reads",
+        feeder.reads()
+    );
+    assert!(
+        !events()
             .iter()
-            .any(|e| e["event"] == "finished" && e["stage"] == "configure")),
+            .any(|e| e["event"] == "started" && e["stage"] == "build"),
+        "a build started below --mem-free: {}",
+        out()
+    );
+    feeder.free_memory();
+    let status = child.wait().expect("jobdeck ends");
+    assert!(status.success(), "{}", out());
+    let events = events();
+    let at = |event: &str, stage: &str| {
+        events
+            .iter()
+            .position(|e| e["event"] == event && e["stage"] == stage)
+            .unwrap_or_else(|| panic!("no {event} of the {stage}: {}", out()))
+    };
+    assert!(
+        at("finished", "configure") < at("started", "build"),
         "the configure is not held: {}",
         out()
     );
-    // The gate is read every 200 ms: a second of reads, and the build has not started.
-    let deadline = std::time::Instant::now() + Duration::from_secs(1);
-    while std::time::Instant::now() < deadline {
-        assert!(
-            !events()
-                .iter()
-                .any(|e| e["event"] == "started" && e["stage"] == "build"),
-            "a build started below --mem-free: {}",
-            out()
-        );
-        std::thread::yield_now();
-    }
-    std::fs::write(&meminfo, "MemAvailable: 4194304 kB\n").expect("free memory");
-    let status = child.wait().expect("jobdeck ends");
-    assert!(status.success(), "{}", out());
-    assert!(
-        events()
-            .iter()
-            .any(|e| e["event"] == "finished" && e["stage"] == "build" && e["status"] == "ok"),
-        "{}",
-        out()
-    );
+    assert_eq!(events[at("finished", "build")]["status"], "ok", "{}", out());
 }
 
 /// Builds waiting for memory hold no worker: with six projects on two workers and the gate

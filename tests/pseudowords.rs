@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use clap::Parser;
-use common::{TempDir, engine, run_command, run_jobdeck, timeout};
+use common::{TempDir, engine, next_event as next, run_command, run_jobdeck};
 use crossbeam_channel::Receiver;
 use jobdeck::engine::run_ctx::PROGRESS_INTERVAL;
 use jobdeck::engine::{Engine, EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkItem};
@@ -240,11 +240,6 @@ fn submit(engine: &Engine, job: &Job, id: u32, run: u64) -> RunId {
         task: job.spec.task(),
     });
     run
-}
-
-fn next(rx: &Receiver<EngineEvent>) -> EngineEvent {
-    rx.recv_timeout(timeout())
-        .unwrap_or_else(|err| panic!("no engine event within {:?}: {err}", timeout()))
 }
 
 /// Collects events until `run` finishes; returns them and its `Finished`.

@@ -73,6 +73,8 @@ fn a_job_that_passes_on_its_second_attempt_is_flaky_and_passes() {
     assert!(temp.join("after").exists());
     let summary = events.last().expect("a summary");
     assert_eq!(summary["ok"], 2, "{summary}");
+    // Of which one passed on a retry: a count of its own (within `ok`).
+    assert_eq!(summary["flaky"], 1, "{summary}");
 
     let xml = std::fs::read_to_string(&junit).expect("the JUnit file");
     let case = testcase(&xml, "flaky");

@@ -1,74 +1,30 @@
 //! `--slurm` and `--launcher` against a real one-node Slurm cluster on this machine, started
 //! by `scripts/slurm-local.sh up` (the script `.ci/run` also calls; a running cluster is
-//! reused). Without Slurm (not root, no network) the cluster tests skip loudly, except under
-//! `CI=true`, where they fail.
+//! reused). A cluster these tests started is stopped when the test process ends, however it
+//! ends. Without Slurm (not root, no network) the cluster tests skip on a line the harness
+//! shows, except under `CI=true`, where they fail.
 //!
 //! The tests of this file take one lock: the node has 2 CPUs, and a test that counts queued
 //! steps must not see another test's. Every step is named `jobdeck:<project>` with project
 //! names unique to each test, so `squeue --name` sees only a test's own steps.
 
 mod common;
+mod slurm_support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use common::{
     Streaming, TempDir, cmake_available, copy_tree, fixture, live_processes_with_marker,
     run_command, wait_until, wait_within,
 };
+use slurm_support::{cluster, cluster_lock};
 
 /// The bound for a cancelled or timed-out step to be gone from the node and the queue.
 const STOPPED_WITHIN: Duration = Duration::from_secs(2);
 /// The bound for the steps of a jobdeck killed with SIGKILL to leave the queue.
 const ORPHANS_GONE_WITHIN: Duration = Duration::from_secs(5);
-
-/// One test at a time on the cluster.
-fn cluster_lock() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The `SLURM_CONF` of the local cluster, started if needed; `None` (after a loud notice)
-/// when it cannot start off CI.
-fn cluster(test: &str) -> Option<PathBuf> {
-    static CONF: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let conf = CONF.get_or_init(|| {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/slurm-local.sh");
-        let up = Command::new(&script)
-            .arg("up")
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|err| format!("cannot run {}: {err}", script.display()))?;
-        if !up.status.success() {
-            return Err(format!(
-                "{} up failed: {}",
-                script.display(),
-                String::from_utf8_lossy(&up.stderr)
-            ));
-        }
-        let env = Command::new(&script)
-            .arg("env")
-            .output()
-            .map_err(|err| err.to_string())?;
-        let line = String::from_utf8_lossy(&env.stdout).trim().to_string();
-        line.strip_prefix("SLURM_CONF=")
-            .map(PathBuf::from)
-            .ok_or_else(|| format!("unexpected `env` output: {line}"))
-    });
-    match conf {
-        Ok(conf) => Some(conf.clone()),
-        Err(err) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "{test}: no Slurm cluster, and CI=true requires it: {err}"
-            );
-            eprintln!("\n======== SKIPPED: no Slurm cluster ({test}): {err} ========\n");
-            None
-        }
-    }
-}
 
 /// `jobdeck args…` with the cluster's configuration in its environment.
 fn jobdeck(conf: &Path, args: &[&str]) -> Command {

@@ -1,5 +1,5 @@
 //! The real binary refusing to start: usage errors (exit 2), folders that cannot work, and
-//! the README documenting every option `--help` lists.
+//! `docs/usage.md` documenting every option `--help` lists.
 
 mod common;
 

@@ -50,7 +50,7 @@ impl Model {
                 return self.with_selected(Self::rerun);
             }
             Action::CancelAll => self.ask_cancel_all(),
-            Action::RerunFailed => return self.rerun_unsuccessful(),
+            Action::RerunFailed => self.ask_rerun_unsuccessful(),
             Action::TogglePause => {
                 let paused = !self.scheduler.is_paused();
                 self.scheduler.set_paused(paused);
@@ -72,6 +72,7 @@ impl Model {
             Action::Confirm => match self.ui.overlay.take_question() {
                 Some(Question::Quit) => return self.begin_quit(),
                 Some(Question::CancelAll) => return self.cancel_all(),
+                Some(Question::RerunFailed) => return self.rerun_unsuccessful(),
                 None => {}
             },
             Action::Dismiss => {
@@ -85,6 +86,7 @@ impl Model {
                 }
                 // Also with nothing in flight: the queued jobs of a paused session end
                 // cancelled, recorded and counted, as they do mid-run.
+                self.interrupted = true;
                 return self.begin_quit();
             }
         }
@@ -279,6 +281,24 @@ impl Model {
         effects
     }
 
+    /// The jobs `R` would run again: every one that did not succeed (those after them come
+    /// along, and are among them: skipped).
+    pub fn rerun_would_queue(&self) -> usize {
+        self.jobs
+            .iter()
+            .filter(|row| row.state.is_unsuccessful())
+            .count()
+    }
+
+    /// `R` asks first, as `C` does: one key should not queue a long run again by accident.
+    fn ask_rerun_unsuccessful(&mut self) {
+        if self.rerun_would_queue() == 0 {
+            self.ui.notice = Some("nothing to re-run".into());
+        } else if !self.quitting {
+            self.ui.overlay = Overlay::Question(Question::RerunFailed);
+        }
+    }
+
     /// `R`: re-runs every unsuccessful job from its first step that did not succeed; the jobs
     /// after it come along.
     fn rerun_unsuccessful(&mut self) -> Vec<Effect> {
@@ -295,6 +315,42 @@ impl Model {
             }
         }
         effects
+    }
+
+    /// What cancelling every job now would end, counted as the summary will count it: the
+    /// runs in flight stopped, the queued jobs cancelled, and the queued jobs that wait on
+    /// one of those and so end skipped (a later stage whose first is queued). The quit and
+    /// `C` questions say these numbers, so the summary after them agrees.
+    pub fn cancel_all_would_end(&self) -> CancelAllEnds {
+        let mut ends = CancelAllEnds::default();
+        let mut skipped = vec![false; self.jobs.len()];
+        for index in 0..self.jobs.len() {
+            let job = job_id(index);
+            match self.job(job).state {
+                JobState::Queued if !skipped[index] => {
+                    ends.cancelled += 1;
+                    // As `Scheduler::end`: skipping goes on through queued jobs only.
+                    let mut pending = vec![job];
+                    while let Some(cause) = pending.pop() {
+                        for &dependant in self.scheduler.dependants(cause) {
+                            let at = dependant.0 as usize;
+                            if self.job(dependant).state == JobState::Queued && !skipped[at] {
+                                skipped[at] = true;
+                                ends.skipped += 1;
+                                pending.push(dependant);
+                            }
+                        }
+                    }
+                }
+                // A dispatched run has not started: the header counts it queued, and so
+                // does the question. Its stop is the engine's, and the jobs waiting on it
+                // are reached in row order and cancelled before it ends.
+                JobState::Dispatched => ends.cancelled += 1,
+                JobState::Running => ends.running += 1,
+                _ => {}
+            }
+        }
+        ends
     }
 
     /// Cancels every job, in one pass over the rows.
@@ -423,4 +479,15 @@ impl Model {
             self.note_row_changed(dependant.0 as usize);
         }
     }
+}
+
+/// What cancelling every job would end (see [`Model::cancel_all_would_end`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CancelAllEnds {
+    /// Runs in flight, stopped.
+    pub running: usize,
+    /// Queued jobs (and dispatched ones not yet started), cancelled before they start.
+    pub cancelled: usize,
+    /// Queued jobs waiting on a cancelled one, skipped.
+    pub skipped: usize,
 }

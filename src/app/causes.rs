@@ -40,9 +40,10 @@ pub fn has_cause(state: JobState) -> bool {
     matches!(state, JobState::Failed | JobState::Timeout)
 }
 
-/// The cause of a failed or timed-out row: the signature of its error's message.
+/// The cause of a failed or timed-out row: the signature of its error's message. A helper
+/// that only warns has none: its failure is no failure of the session.
 pub fn cause_of(row: &JobRow) -> Option<String> {
-    if !has_cause(row.state) {
+    if !has_cause(row.state) || row.only_warns() {
         return None;
     }
     let message = row
@@ -176,7 +177,9 @@ impl Model {
         match action {
             CauseAction::Toggle => {
                 let open = self.ui.overlay != Overlay::Causes;
-                panel.selected = panel.selected.min(last);
+                // Each opening starts at the biggest cause: the causes may have changed since
+                // the panel was last open, and a kept cursor pointed at another one.
+                panel.selected = 0;
                 self.ui.overlay = Overlay::None;
                 if open && causes.is_empty() {
                     self.ui.notice = Some("no failed jobs, so no causes".into());
@@ -337,6 +340,20 @@ mod tests {
             "the other cause waits"
         );
         assert_eq!(model.jobs[3].state, JobState::Ok);
+    }
+
+    /// Each opening of the panel starts at its first (biggest) cause.
+    #[test]
+    fn the_panel_opens_at_its_first_cause_each_time() {
+        use super::super::{Action, Msg, update};
+        let mut model = finished_model();
+        let act = |model: &mut Model, action| update(model, Msg::Action(Action::Cause(action)));
+        act(&mut model, CauseAction::Toggle);
+        act(&mut model, CauseAction::Next);
+        assert_eq!(model.ui.causes_panel.selected, 1);
+        act(&mut model, CauseAction::Toggle);
+        act(&mut model, CauseAction::Toggle);
+        assert_eq!(model.ui.causes_panel.selected, 0, "the cursor was kept");
     }
 
     #[test]

@@ -379,6 +379,26 @@ impl JobRow {
             self.log.clone_from(&finished.log);
         }
         self.result = RunResult::from(finished);
+        if super::only_warns(self.kind, self.state)
+            && let Some(consequence) = self.kind.failure_consequence()
+        {
+            let error = self.result.error.take().filter(|e| !e.is_empty());
+            // The consequence first: a narrow column or a cut line still shows it.
+            self.result.error = Some(match error {
+                Some(error) => format!("{consequence}: {error}"),
+                None => format!("{consequence}: {}", self.state.word()),
+            });
+        }
+    }
+
+    /// Whether its last run counts as failed for the session (see [`super::fails_session`]).
+    pub fn fails_session(&self) -> bool {
+        super::fails_session(self.kind, self.state)
+    }
+
+    /// Whether its last run did not succeed but only warns (see [`super::only_warns`]).
+    pub fn only_warns(&self) -> bool {
+        super::only_warns(self.kind, self.state)
     }
 }
 

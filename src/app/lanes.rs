@@ -43,7 +43,10 @@ impl Model {
     /// keeps a worker added by `+` late in the session from looking idle.
     pub fn busy_fraction(&self, worker: WorkerId) -> Option<f64> {
         let since = self.activity.worker_stats.get(&worker)?.first_started?;
-        let alive = self.now.saturating_duration_since(since);
+        // Up to when the work ended, as the header's figures: time spent reading the
+        // results is nobody's idleness (the fraction kept falling after the run was done).
+        let end = self.activity.work_ended_at.unwrap_or(self.now);
+        let alive = end.saturating_duration_since(since);
         if alive.is_zero() {
             return Some(1.0);
         }
@@ -98,6 +101,21 @@ mod tests {
         update(&mut model, Msg::Tick(t0 + Duration::from_secs(3)));
         // Slot 2 has been busy for all of the 2 s since it first started.
         let busy = model.busy_fraction(WorkerId(2)).expect("started");
+        assert!((busy - 1.0).abs() < 1e-9, "{busy}");
+    }
+
+    /// The busy fraction stops with the work, as the header's efficiency does: a minute of
+    /// reading the results after a 2-second run leaves it at 100 %.
+    #[test]
+    fn the_busy_fraction_stops_when_the_work_ends() {
+        let t0 = Instant::now();
+        let mut model = model(1, 1, t0);
+        let first = runs(&model.start());
+        start(&mut model, first[0], 0);
+        update(&mut model, Msg::Tick(t0 + Duration::from_secs(2)));
+        finish(&mut model, first[0], Duration::from_secs(2));
+        update(&mut model, Msg::Tick(t0 + Duration::from_secs(60)));
+        let busy = model.busy_fraction(WorkerId(0)).expect("it ran");
         assert!((busy - 1.0).abs() < 1e-9, "{busy}");
     }
 

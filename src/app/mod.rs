@@ -28,6 +28,7 @@ mod update;
 mod watching;
 
 use crate::engine::JobId;
+pub use actions::CancelAllEnds;
 pub use activity::{Activity, Span};
 pub use causes::{CauseAction, CausesPanel};
 pub use job_row::{FailedAttempt, JobNode, JobRow, JobState, OutputTail, RunResult};
@@ -41,6 +42,6 @@ pub use parts::PartRow;
 pub use progress::{Eta, Progress};
 pub use record::{News, RunRecord};
 use scheduler::job_id;
-pub use stats::{Counts, Summary, WorkerStats};
+pub use stats::{Counts, Summary, WorkerStats, fails_session, only_warns};
 pub use ui_state::{Band, LogScroll, Pane, UiAction, UiState, Viewport};
 pub use update::update;

@@ -22,6 +22,9 @@ pub struct Model {
     pub(super) scheduler: Scheduler,
     /// Whether a quit is under way: everything was cancelled and the loop exits once idle.
     pub quitting: bool,
+    /// Whether `ForceQuit` (Ctrl-C, or a signal) stopped work that had not ended: the
+    /// session ends interrupted (exit 130), in the live table as headless.
+    pub interrupted: bool,
     /// The latest clock reading.
     pub now: Instant,
     /// When the session started.
@@ -77,6 +80,7 @@ impl Model {
             ui: UiState::default(),
             watching: false,
             dirty: true,
+            interrupted: false,
             has_stages: false,
             force_quits: 0,
             flaky_fails: false,

@@ -72,6 +72,8 @@ pub enum Question {
     Quit,
     /// `C`: cancel every unfinished job?
     CancelAll,
+    /// `R`: re-run every job that did not succeed?
+    RerunFailed,
 }
 
 /// Everything `update` accepts.

@@ -24,7 +24,7 @@ pub enum SortOrder {
 }
 
 impl SortOrder {
-    /// The word the footer and the README use.
+    /// The word the footer and docs/usage.md use.
     pub fn word(self) -> &'static str {
         match self {
             SortOrder::Name => "name",

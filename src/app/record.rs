@@ -100,6 +100,16 @@ impl RunRecord {
         }
     }
 
+    /// Whether the run counts as failed for the session (see [`super::fails_session`]).
+    pub fn fails_session(&self) -> bool {
+        super::fails_session(self.kind, self.state)
+    }
+
+    /// Whether the run did not succeed but only warns (see [`super::only_warns`]).
+    pub fn only_warns(&self) -> bool {
+        super::only_warns(self.kind, self.state)
+    }
+
     /// The name with the stage, as the plain lines show it: `01-basic/A [build]`.
     pub fn label(&self) -> String {
         super::job_row::label(&self.name, self.stage)

@@ -4,6 +4,22 @@ use std::time::{Duration, Instant};
 
 use super::{JobState, Model};
 use crate::engine::{JobId, RunId};
+use crate::jobs::JobKind;
+
+/// The one rule for what failed: whether a job of `kind` left in `state` counts as failed
+/// for the session. The exit status, the recap, the summary line, JSON, `JUnit`, the HTML
+/// report, the annotations and the causes all ask this (or [`only_warns`]), so a failure
+/// reads the same everywhere.
+pub fn fails_session(kind: JobKind, state: JobState) -> bool {
+    state.is_unsuccessful() && kind.failure_fails_session()
+}
+
+/// Whether a job of `kind` left in `state` did not succeed but fails nothing (a helper such
+/// as the toolchain probe, whose failure only changes how other jobs run): every output
+/// shows it as a warning, with its consequence, never as a failure.
+pub fn only_warns(kind: JobKind, state: JobState) -> bool {
+    state.is_unsuccessful() && !kind.failure_fails_session()
+}
 
 /// What one worker slot is doing and has done.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -20,7 +36,8 @@ pub struct WorkerStats {
     pub last_started: Option<Instant>,
 }
 
-/// Number of jobs in each state. They always add up to the number of jobs.
+/// Number of jobs in each state, a helper that only warns (see [`only_warns`]) counted apart
+/// as `warned`. They always add up to the number of jobs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     /// Queued or dispatched.
@@ -41,10 +58,12 @@ pub struct Counts {
     pub timeout: usize,
     /// Skipped because a job they depend on did not succeed.
     pub skipped: usize,
+    /// Helpers that did not succeed, whatever their state: a warning, not a failure.
+    pub warned: usize,
 }
 
 impl Counts {
-    /// The count for one state.
+    /// The count for one state (a helper that only warns is not in it).
     pub fn get(&self, state: JobState) -> usize {
         match state {
             JobState::Queued | JobState::Dispatched => self.queued,
@@ -61,10 +80,10 @@ impl Counts {
 
     /// All jobs counted.
     pub fn total(&self) -> usize {
-        JobState::ALL.iter().map(|&s| self.get(s)).sum()
+        JobState::ALL.iter().map(|&s| self.get(s)).sum::<usize>() + self.warned
     }
 
-    /// Jobs whose last run did not succeed.
+    /// Jobs whose last run did not succeed and fails the session.
     pub fn unsuccessful(&self) -> usize {
         self.failed + self.cancelled + self.timeout + self.skipped
     }
@@ -114,8 +133,13 @@ impl Summary {
         } else {
             String::new()
         };
+        let warned = if c.warned > 0 {
+            format!(", {} warned", c.warned)
+        } else {
+            String::new()
+        };
         format!(
-            "{}{} jobs: {} ok{flaky}, {} failed, {} cancelled, {} timeout{skipped} in {:.2}s; \
+            "{}{} jobs: {} ok{flaky}, {} failed, {} cancelled, {} timeout{skipped}{warned} in {:.2}s; \
              speed-up {:.2}x, efficiency {:.0}% on {} worker{}, cpu {:.2}s",
             if interrupted { "interrupted: " } else { "" },
             c.total(),
@@ -143,6 +167,7 @@ impl Model {
         let mut counts = Counts::default();
         for row in &self.jobs {
             let slot = match row.state {
+                _ if only_warns(row.kind, row.state) => &mut counts.warned,
                 JobState::Queued | JobState::Dispatched => &mut counts.queued,
                 JobState::Running => &mut counts.running,
                 JobState::Cancelling => &mut counts.cancelling,

@@ -17,13 +17,19 @@
 //! been free for one broker turn before it goes to a build, so the moment between one run's
 //! end and the next run's start on the same worker is not given away.
 //!
+//! A pool made smaller (`-`) than what is in use takes tokens back as the builds' makes
+//! hand them back. A make reads a token again microseconds after writing one, so it writes
+//! them into a pipe of their own that only the broker reads ([`TokenPipe`]); the broker
+//! waits in `poll` on those and passes each token on at once, unless the pool is over its
+//! size or a run waits for its slot.
+//!
 //! A build whose tool does not understand the protocol (ninja before 1.13) can instead
 //! [`Slots::reserve_free`] the slots free when it starts, for a fixed `--parallel`.
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use super::token_pipe::TokenPipe;
+use super::token_pipe::{self, Returns, TokenPipe};
 
 /// How often the broker looks into the builds' pipes: how long a free slot can wait before
 /// a build gets it.
@@ -116,10 +122,48 @@ impl State {
                 build.given += 1;
                 free -= 1;
             }
-            let compilers = 1 + build.given.saturating_sub(build.pipe.waiting());
+            // Over the size, a token lying in the pipe is one the broker has not yet won
+            // back from the make: still the build's.
+            let lying = if over > 0 { 0 } else { build.pipe.waiting() };
+            let compilers = 1 + build.given.saturating_sub(lying);
             if compilers != build.reported {
                 build.reported = compilers;
                 (build.report)(compilers);
+            }
+        }
+    }
+
+    /// How far the slots in use are over the pool's size.
+    fn over(&self) -> usize {
+        (self.held + self.given()).saturating_sub(self.size)
+    }
+
+    /// Where the builds' returned tokens come, for the broker to wait on: every build that
+    /// writes them apart (they must be passed on at once, or its make waits), and while the
+    /// pool is over its size, the named pipe of every build that holds tokens.
+    fn returns(&self) -> Vec<(u64, Returns)> {
+        let over = self.over() > 0;
+        self.builds
+            .iter()
+            .filter(|build| build.pipe.returns_apart() || (over && build.given > 0))
+            .map(|build| (build.id, build.pipe.returns()))
+            .collect()
+    }
+
+    /// Counts the tokens the broker took outside the lock. One a build handed back apart is
+    /// kept while the pool is over its size or a run waits for its slot, and otherwise
+    /// passed on into the build's pipe; one taken from a named pipe is kept. A build that
+    /// left meanwhile got back everything it was given already.
+    fn taken_back(&mut self, ids: impl Iterator<Item = (u64, usize)>) {
+        for (id, count) in ids {
+            for _ in 0..count {
+                let keep = self.over() > 0 || self.waiting > 0;
+                let Some(build) = self.builds.iter_mut().find(|b| b.id == id) else {
+                    break;
+                };
+                if keep || !build.pipe.returns_apart() || build.pipe.give().is_err() {
+                    build.given = build.given.saturating_sub(1);
+                }
             }
         }
     }
@@ -162,14 +206,24 @@ impl Slots {
                 continue;
             }
             state.tend();
+            let (ids, pipes): (Vec<u64>, Vec<Returns>) = state.returns().into_iter().unzip();
+            let over = state.over();
             drop(state);
             self.changed.notify_all();
-            state = self.lock();
-            state = self
-                .changed
-                .wait_timeout(state, BROKER_TURN)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+            if pipes.is_empty() {
+                state = self.lock();
+                state = self
+                    .changed
+                    .wait_timeout(state, BROKER_TURN)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+            } else {
+                // Woken by a make's write: every token from a pipe only the broker reads,
+                // and from a named pipe those it reads before the make reads them again.
+                let taken = token_pipe::take_returned(&pipes, over, BROKER_TURN);
+                state = self.lock();
+                state.taken_back(ids.into_iter().zip(taken));
+            }
         }
     }
 
@@ -438,11 +492,61 @@ mod tests {
         // That compiler ends: make writes its token back.
         slots.lock().builds[0]
             .pipe
-            .give()
+            .hand_back()
             .expect("the test's step works");
         until("the token to come back to the smaller pool", || {
             slots.usage() == (1, 1)
         });
+        drop(joined);
+        slots.close();
+    }
+
+    /// A make reads a token again microseconds after handing one back. On a pool over its
+    /// size it must find none: the token it hands back goes into a pipe only the broker
+    /// reads, not into the one it reads from.
+    #[test]
+    fn a_make_reading_again_at_once_never_regains_a_token_the_smaller_pool_keeps() {
+        let slots = Slots::start(2).expect("the test's step works");
+        let _build_run = slots.hold(|| false).expect("the test's step works");
+        let joined = slots.join(TokenPipe::pipe().expect("the test's step works"), silent());
+        until("make to hold the free slot", || {
+            slots.lock().builds[0].pipe.take_back()
+        });
+        slots.set_size(1);
+        slots.lock().builds[0]
+            .pipe
+            .hand_back()
+            .expect("the test's step works");
+        let regained = AtomicUsize::new(0);
+        until("the token to come back to the smaller pool", || {
+            if slots.lock().builds[0].pipe.take_back() {
+                regained.fetch_add(1, Ordering::SeqCst);
+            }
+            slots.usage() == (1, 1)
+        });
+        assert_eq!(regained.load(Ordering::SeqCst), 0, "make got it back");
+        drop(joined);
+        slots.close();
+    }
+
+    /// While the pool has room, a token a make hands back goes on into its pipe at once, for
+    /// its next compiler.
+    #[test]
+    fn a_token_handed_back_goes_on_to_its_build_while_the_pool_has_room() {
+        let slots = Slots::start(2).expect("the test's step works");
+        let _build_run = slots.hold(|| false).expect("the test's step works");
+        let joined = slots.join(TokenPipe::pipe().expect("the test's step works"), silent());
+        until("make to hold the free slot", || {
+            slots.lock().builds[0].pipe.take_back()
+        });
+        slots.lock().builds[0]
+            .pipe
+            .hand_back()
+            .expect("the test's step works");
+        until("make to read it again", || {
+            slots.lock().builds[0].pipe.take_back()
+        });
+        assert_eq!(slots.usage(), (2, 2), "still the build's");
         drop(joined);
         slots.close();
     }

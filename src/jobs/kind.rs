@@ -35,6 +35,13 @@ pub trait Kind: Sync + 'static {
         true
     }
 
+    /// What a run that did not succeed leaves to the other jobs, said before its error
+    /// wherever the error shows (`its configures run unseeded`); `None` when it leaves
+    /// nothing to say.
+    fn failure_consequence(&self) -> Option<&'static str> {
+        None
+    }
+
     /// The stage a history record of this kind written before stages existed was about.
     fn stage_of_old_records(&self) -> Option<&'static str> {
         None

@@ -78,6 +78,7 @@ impl<W: Write> Lines<W> {
             "event": "summary",
             "jobs": c.total(), "ok": c.ok, "failed": c.failed,
             "cancelled": c.cancelled, "timeout": c.timeout, "skipped": c.skipped,
+            "warned": c.warned, "flaky": c.flaky,
             "wall_ms": ms(s.wall), "active_ms": ms(s.active), "job_ms": ms(s.job_time),
             "cpu_ms": ms(s.cpu_time), "speedup": round2(s.speedup),
             "efficiency": round2(s.efficiency), "workers": s.workers,

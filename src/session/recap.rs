@@ -122,10 +122,18 @@ pub fn recap(
         } else {
             record.name.clone()
         };
-        lines.push(fit(clean(&format!(
-            "  {:<9} {name}  {error}",
-            record.state.word()
-        ))));
+        let word = record.state.word();
+        // A long name leaves the error at least a third of the room: cut from the
+        // name's middle, it kept `No…` of the error and nothing of why.
+        let name = match width {
+            Some(width) => {
+                let room = width.saturating_sub(2 + 9 + 1 + 2);
+                let keep = room.saturating_sub(error.chars().count()).max(room / 3);
+                middle_cut(&name, keep)
+            }
+            None => name,
+        };
+        lines.push(fit(clean(&format!("  {word:<9} {name}  {error}"))));
     }
     if listed.len() > LISTED {
         lines.push(format!("  … and {} more", listed.len() - LISTED));
@@ -204,6 +212,22 @@ fn fit(line: String, width: Option<usize>) -> String {
         }
         _ => line,
     }
+}
+
+/// `text` in at most `keep` characters, its middle replaced by `…` when it is longer.
+fn middle_cut(text: &str, keep: usize) -> String {
+    let count = text.chars().count();
+    if count <= keep || keep < 3 {
+        return text.to_string();
+    }
+    let tail = (keep - 1) / 2;
+    let head = keep - 1 - tail;
+    let chars: Vec<char> = text.chars().collect();
+    chars[..head]
+        .iter()
+        .chain(std::iter::once(&'…'))
+        .chain(&chars[count - tail..])
+        .collect()
 }
 
 /// One line, its control characters escaped as the plain lines' are.
@@ -347,6 +371,20 @@ mod tests {
         );
         assert_eq!(lines[0], "did not succeed (1):");
         assert_eq!(lines[1].chars().count(), 80, "{}", lines[1]);
+        // A name as long as the screen leaves the error its room, cut in its middle.
+        let name = "a-collection-of-examples/chapter-11/recipe-01/with-a-long-project-name";
+        let cut = recap(
+            &[record(name, JobState::Failed, long)],
+            true,
+            &args(&["jobdeck"]),
+            Some(80),
+        );
+        assert!(
+            cut[1].contains("…") && cut[1].contains("  Could NOT find Boost: (Req"),
+            "{}",
+            cut[1]
+        );
+        assert_eq!(cut[1].chars().count(), 80, "{}", cut[1]);
         assert!(lines[1].ends_with('…'), "{}", lines[1]);
         assert!(
             lines

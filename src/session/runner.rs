@@ -260,6 +260,9 @@ impl<'a, F: Frontend> Runner<'a, F> {
     /// ended meanwhile (and the jobs cancelled before they ran) to the model and the
     /// reporters, and tells every reporter how it ended.
     fn finish(&mut self, front_end_lost: bool) -> End {
+        // Ctrl-C in the live table stopped the work as SIGINT does headless: exit 130 in
+        // both. (Read before the end's own force-quit below, which is no one's interrupt.)
+        self.interrupted |= self.session.model.interrupted;
         if !self.session.model.quitting {
             // An end the model did not ask for (the terminal gone): its jobs that never
             // started end cancelled and recorded, as on a quit, also in a paused session with
@@ -288,12 +291,13 @@ impl<'a, F: Frontend> Runner<'a, F> {
             End::SomeUnsuccessful
         };
         // Skipped jobs are not listed: the failure before each is (JSON's `unsuccessful`
-        // and the plain recap name the same jobs).
+        // and the plain recap name the same jobs). Nor is a helper that only warns: its
+        // failure fails nothing, and no re-run is offered for it.
         let unsuccessful: Vec<_> = (0..model.jobs.len())
             .map(|index| JobId(u32::try_from(index).unwrap_or(u32::MAX)))
             .filter(|&job| {
-                let state = model.job(job).state;
-                state.is_unsuccessful() && state != JobState::Skipped
+                let row = model.job(job);
+                row.fails_session() && row.state != JobState::Skipped
             })
             .map(|job| model.record(job))
             .collect();

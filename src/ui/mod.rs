@@ -37,6 +37,18 @@ const TICK: Duration = Duration::from_millis(250);
 
 /// How often the clock ticks while nothing runs.
 const IDLE_TICK: Duration = Duration::from_secs(1);
+/// Tests set `JOBDECK_IDLE_TICK_MS` (a hook for tests, not part of the contract) to a
+/// clock too slow to answer for anything, so a screen that waited for it would be caught.
+const IDLE_TICK_OVERRIDE: &str = "JOBDECK_IDLE_TICK_MS";
+
+/// The idle tick: [`IDLE_TICK`], or the tests' own.
+fn idle_tick() -> Duration {
+    std::env::var(IDLE_TICK_OVERRIDE)
+        .ok()
+        .and_then(|millis| millis.parse().ok())
+        .map_or(IDLE_TICK, Duration::from_millis)
+}
+
 /// The shortest time between two frames.
 const FRAME: Duration = Duration::from_millis(16);
 
@@ -108,7 +120,7 @@ fn run_screen(
         ticker: tick(TICK),
         // While nothing runs, a slow tick keeps the header's clock honest at next to no cost
         // (a redraw a second, and only of the visible rows).
-        idle: tick(IDLE_TICK),
+        idle: tick(idle_tick()),
     };
     session.run(screen, reporters, &signals.events)
 }
@@ -186,7 +198,9 @@ impl Frontend for Screen<'_> {
         let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
         let viewport = view::viewport(&view::layout(area, model));
         if viewport != model.ui.viewport {
-            return Ok((vec![Msg::Viewport(viewport)], never()));
+            // The frame for the new layout is due at once: waiting for the clock held the
+            // log pane, the timeline and the panels back for up to a second while idle.
+            return Ok((vec![Msg::Viewport(viewport)], after(Duration::ZERO)));
         }
         if !model.is_dirty() {
             return Ok((Vec::new(), never()));

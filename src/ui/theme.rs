@@ -42,6 +42,11 @@ impl Theme {
         }
     }
 
+    /// A run that did not succeed but fails nothing: its status word, error and count.
+    pub fn warning(self) -> Style {
+        self.pick(Style::new().yellow().bold(), Style::new().italic())
+    }
+
     /// The title bar.
     pub fn header(self) -> Style {
         self.pick(Style::new().on_blue().white(), Style::new().reversed())

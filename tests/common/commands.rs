@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 
-use super::{cache_home, jobdeck, timeout};
+use super::{cache_home, jobdeck, output_within};
 
 /// The result of a run whose stdout is kept exactly.
 #[derive(Debug)]
@@ -50,24 +50,12 @@ pub fn run_raw(mut command: Command, stdin: &[u8]) -> RawRun {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|err| panic!("start {command:?}: {err}"));
-    let pid = child.id();
     let mut input = child.stdin.take().expect("piped stdin");
     let stdin = stdin.to_vec();
     std::thread::spawn(move || {
         let _ = input.write_all(&stdin);
     });
-    let (tx, rx) = crossbeam_channel::bounded(1);
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let Ok(output) = rx.recv_timeout(timeout()) else {
-        let _ = Command::new("kill")
-            .arg("-KILL")
-            .arg(pid.to_string())
-            .status();
-        panic!("{command:?} did not finish within {:?}", timeout());
-    };
-    let output = output.expect("wait for the command");
+    let output = output_within(child, &command);
     RawRun {
         status: output.status,
         stdout: output.stdout,

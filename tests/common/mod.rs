@@ -19,6 +19,9 @@ use crossbeam_channel::Receiver;
 
 pub mod cache_home;
 pub mod commands;
+pub mod skip;
+
+pub use skip::available;
 
 /// The jobdeck binary Cargo built for these tests.
 pub const JOBDECK: &str = env!("CARGO_BIN_EXE_jobdeck");
@@ -45,7 +48,7 @@ pub fn timeout() -> Duration {
 
 /// A folder under the system temp folder, removed when dropped.
 #[derive(Debug)]
-pub struct TempDir(PathBuf);
+pub struct TempDir(pub PathBuf);
 
 impl TempDir {
     /// A new empty folder whose name holds `label`, this process's id and a counter.
@@ -113,8 +116,8 @@ pub fn write_none_project(dir: &Path) {
     .expect("write CMakeLists.txt");
 }
 
-/// Whether cmake can run. Without it a test should return early: this prints a loud skip
-/// notice, except under `CI=true`, where a missing cmake fails the test instead.
+/// Whether cmake can run; without it the test is skipped where the harness shows it, or
+/// fails under `CI=true` (see [`skip`]).
 pub fn cmake_available(test: &str) -> bool {
     let found = Command::new("cmake")
         .arg("--version")
@@ -122,14 +125,7 @@ pub fn cmake_available(test: &str) -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{test}: cmake not found, and CI=true requires it"
-        );
-        eprintln!("\n======== SKIPPED: cmake not found ({test}) ========\n");
-    }
-    found
+    available(test, found, "cmake")
 }
 
 /// The result of running the binary to the end.
@@ -178,17 +174,9 @@ where
     run_command(command)
 }
 
-/// Runs a prepared command to the end with stdin from /dev/null, within `timeout()`; a
-/// jobdeck it starts (itself, or through `sh`, `setpriv`, …) gets the tests' user cache
-/// folder unless the command names one.
-pub fn run_command(mut command: Command) -> Run {
-    cache_home::isolate(&mut command);
-    let child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the command");
+/// The output of `child` (started from `command`) once it ends; kills it and fails the test
+/// if it has not ended within `timeout()`.
+pub fn output_within(child: std::process::Child, command: &Command) -> std::process::Output {
     let pid = child.id();
     let (tx, rx) = crossbeam_channel::bounded(1);
     std::thread::spawn(move || {
@@ -201,7 +189,21 @@ pub fn run_command(mut command: Command) -> Run {
             .status();
         panic!("{command:?} did not finish within {:?}", timeout());
     };
-    let output = output.expect("wait for the command");
+    output.expect("wait for the command")
+}
+
+/// Runs a prepared command to the end with stdin from /dev/null, within `timeout()`; a
+/// jobdeck it starts (itself, or through `sh`, `setpriv`, …) gets the tests' user cache
+/// folder unless the command names one.
+pub fn run_command(mut command: Command) -> Run {
+    cache_home::isolate(&mut command);
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the command");
+    let output = output_within(child, &command);
     Run {
         status: output.status,
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -469,17 +471,10 @@ pub fn engine(
     (engine, rx)
 }
 
-/// Whether a test that needs `what` can run; without it, skip loudly, or fail under CI.
-pub fn available(test: &str, ok: bool, what: &str) -> bool {
-    if ok {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{test}: {what} is required under CI=true"
-    );
-    eprintln!("\n*** SKIPPED {test}: {what} ***\n");
-    false
+/// The engine's next event; fails the test if none comes within `timeout()`.
+pub fn next_event(rx: &Receiver<jobdeck::engine::EngineEvent>) -> jobdeck::engine::EngineEvent {
+    rx.recv_timeout(timeout())
+        .unwrap_or_else(|err| panic!("no engine event within {:?}: {err}", timeout()))
 }
 
 /// Whether the tests run as root.

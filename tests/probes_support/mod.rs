@@ -14,10 +14,9 @@ use serde_json::Value;
 
 pub mod case;
 
-/// A temp path as a command-line argument.
-pub fn arg(path: &Path) -> &str {
-    path.to_str().expect("a UTF-8 temp path")
-}
+/// A temp path as a command-line argument (`common::path_arg`, under the name these tests
+/// use).
+pub use crate::common::path_arg as arg;
 
 /// The `finished` event of each configure, by job name.
 pub fn configures(events: &[Value]) -> BTreeMap<String, Value> {

@@ -1,33 +1,24 @@
-//! The tmux harness for end-to-end tests of the live TUI: a private tmux server at a fixed
-//! size, screens read with `capture-pane`, waits that poll with a deadline (`E2E_TIMEOUT_MS`,
-//! default 20 s) and never sleep to synchronise, and /proc lookups of every process a
-//! session started (they carry a unique `JOBDECK_E2E_TAG` in their environment).
+//! The tmux part of the test harness, for end-to-end tests of the live TUI: a private tmux
+//! server at a fixed size, screens read with `capture-pane`, waits that poll with the
+//! harness's deadline (`common::timeout`) and never sleep to synchronise, and /proc lookups
+//! of every process a session started (they carry a unique `JOBDECK_E2E_TAG` in their
+//! environment). What is not about tmux (temporary folders, the deadline, copying fixtures,
+//! the skip rule) is `tests/common`'s: a crate using this module declares `mod common;`.
 #![allow(
     dead_code,
+    unused_imports,
     reason = "each test crate uses a different subset of these helpers"
 )]
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-// Loaded by path, not through `crate::common`: most tmux tests have no `common` module.
-#[allow(clippy::duplicate_mod)]
-#[path = "../common/cache_home.rs"]
-mod cache_home;
+use crate::common::cache_home;
+pub use crate::common::{TempDir, timeout};
 
 /// The tmux session every test uses, on its own server.
 pub const SESSION: &str = "e2e";
-
-/// How long any awaited screen or condition may take.
-pub fn timeout() -> Duration {
-    let millis = std::env::var("E2E_TIMEOUT_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000);
-    Duration::from_millis(millis)
-}
 
 /// A private tmux server; dropping it kills the server and everything in it.
 pub struct Tmux {
@@ -178,50 +169,21 @@ pub fn tagged_processes(tag: &str) -> Vec<(u32, String)> {
     found
 }
 
-/// Polls `ready` every 50 ms; panics if it does not hold within `timeout()`.
+/// Polls `ready` until it holds; panics naming `what` if it does not within `timeout()`.
 pub fn wait_until(what: &str, ready: impl Fn() -> bool) {
-    let deadline = Instant::now() + timeout();
-    while !ready() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    assert!(
+        crate::common::wait_until(ready),
+        "timed out waiting for {what}"
+    );
 }
 
 /// Copies a folder tree (files and folders only).
 pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create fixture copy");
-    for entry in std::fs::read_dir(from).expect("read fixtures").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy fixture file");
-        }
-    }
+    crate::common::copy_tree(from, to);
 }
 
-/// A temporary folder, removed also when the test fails.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    /// `$TMPDIR/jobdeck-e2e-<tag>`, created empty.
-    pub fn new(tag: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("jobdeck-e2e-{tag}"));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("create temp dir");
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Whether every program in `programs` runs; without one, prints a loud skip message (the
-/// stderr handle, not `eprintln!`, which the harness hides for a passing test), or fails
-/// under `CI=true`.
+/// Whether every program in `programs` runs; without one the test is skipped where the
+/// harness shows it, or fails under `CI=true` (see [`skip`]).
 pub fn tools_present(test: &str, programs: &[(&str, &str)]) -> bool {
     let missing: Vec<&str> = programs
         .iter()
@@ -233,16 +195,5 @@ pub fn tools_present(test: &str, programs: &[(&str, &str)]) -> bool {
         })
         .map(|(program, _)| *program)
         .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{test}: {missing:?} not installed, and CI=true forbids skipping"
-    );
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n!!!!!!!! {test} SKIPPED: {missing:?} not installed !!!!!!!!\n"
-    );
-    false
+    crate::common::available(test, missing.is_empty(), &missing.join(", "))
 }

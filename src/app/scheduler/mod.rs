@@ -287,6 +287,11 @@ impl Scheduler {
             .copied()
     }
 
+    /// The jobs that depend on `job` directly.
+    pub fn dependants(&self, job: JobId) -> &[JobId] {
+        &self.nodes[job.0 as usize].dependants
+    }
+
     /// Every job that waits on `job`, directly or not, in job order.
     pub fn all_dependants(&self, job: JobId) -> Vec<JobId> {
         let mut seen = vec![false; self.nodes.len()];

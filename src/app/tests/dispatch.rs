@@ -324,7 +324,13 @@ fn rerun_failed_reruns_only_unsuccessful_jobs() {
     finish_as(&mut m, 0, Outcome::Succeeded);
     finish_as(&mut m, 1, failed());
     finish_as(&mut m, 2, Outcome::Cancelled);
-    let effects = act(&mut m, Action::RerunFailed);
+    act(&mut m, Action::RerunFailed);
+    assert_eq!(
+        m.ui.overlay.question(),
+        Some(crate::app::Question::RerunFailed),
+        "R asks first"
+    );
+    let effects = act(&mut m, Action::Confirm);
     assert_eq!(effects.len(), 2);
     assert_eq!(
         states(&m),

@@ -175,7 +175,13 @@ fn rerun_all_starts_each_project_at_its_first_stage_that_did_not_succeed() {
     run(&mut model, 1, failed()); // a's build fails, its test is skipped
     run(&mut model, 3, failed()); // b's configure fails, its build and test are skipped
     assert!(model.is_idle());
-    let effects = update(&mut model, Msg::Action(Action::RerunFailed));
+    update(&mut model, Msg::Action(Action::RerunFailed));
+    assert_eq!(
+        model.ui.overlay.question(),
+        Some(crate::app::Question::RerunFailed),
+        "R asks first"
+    );
+    let effects = update(&mut model, Msg::Action(Action::Confirm));
     assert_eq!(
         runs(&effects),
         [current(&model, 1), current(&model, 3)],
@@ -321,6 +327,7 @@ fn cancel_then_rerun_in_one_turn_records_the_cancelled_run_as_it_ended() {
     send(&mut model, first[0], EventKind::Finished(cancelled));
     // `R` before the loop took the news: the record must still be the cancelled run's.
     update(&mut model, Msg::Action(Action::RerunFailed));
+    update(&mut model, Msg::Action(Action::Confirm));
     let news = model.take_news();
     let records: Vec<_> = news
         .iter()
@@ -358,7 +365,8 @@ fn cancelling_every_queued_job_is_one_pass() {
 
 /// Fresh configures come after their toolchain probe (an order edge): queued while it runs,
 /// so `c` cancels one at once (no worker waits on the probe); after the probe failed the
-/// others run, unseeded, not skipped; and the probe's failure alone fails no session.
+/// others run, unseeded, not skipped; and the probe's failure alone fails no session: it
+/// only warns.
 #[test]
 fn configures_after_a_probe_wait_queued_cancel_at_once_and_run_after_its_failure() {
     let node = |name: &str, kind: JobKind, after: Vec<JobId>| JobNode {
@@ -402,8 +410,52 @@ fn configures_after_a_probe_wait_queued_cancel_at_once_and_run_after_its_failure
         [JobState::Failed, JobState::Ok, JobState::Ok]
     );
     assert!(model.all_own_jobs_succeeded(), "the probe aside, all ok");
+    // One rule for what failed: a warning, counted apart, with no cause and its consequence.
+    let counts = model.counts();
+    assert_eq!((counts.failed, counts.warned, counts.total()), (0, 1, 3));
+    assert!(model.causes().is_empty(), "{:?}", model.causes());
+    assert!(model.jobs[0].only_warns() && !model.jobs[0].fails_session());
+    let error = model.jobs[0].result.error.clone().unwrap_or_default();
+    assert!(
+        error.starts_with("its configures run unseeded: "),
+        "{error}"
+    );
     assert!(
         !probed(true).all_own_jobs_succeeded(),
         "a cancelled configure counts"
+    );
+}
+
+/// The quit question's counts are what the summary then says: a later stage whose first
+/// stage is queued ends skipped, not cancelled (the question used to count it as a queued
+/// job to cancel).
+#[test]
+fn the_quit_question_counts_what_quitting_ends() {
+    let mut model = pipelines(&["a", "b", "c"], 1);
+    let first = runs(&model.start());
+    start(&mut model, first[0], 0);
+    // a's configure runs; a's build and test wait on it; b and c wait whole.
+    let ends = model.cancel_all_would_end();
+    let in_flight = states(&model)
+        .iter()
+        .filter(|&&s| s == JobState::Running)
+        .count();
+    assert_eq!(ends.running, in_flight, "{ends:?}");
+    act(&mut model, Action::Quit);
+    act(&mut model, Action::Quit);
+    for job in 0..9 {
+        if model.jobs[job as usize].state == JobState::Cancelling {
+            end(&mut model, job, Outcome::Cancelled);
+        }
+    }
+    let counts = model.counts();
+    assert_eq!(
+        (counts.cancelled, counts.skipped),
+        (ends.running + ends.cancelled, ends.skipped),
+        "{ends:?} {counts:?}"
+    );
+    assert!(
+        ends.skipped > 0,
+        "later stages of b and c are skipped: {ends:?}"
     );
 }

@@ -23,6 +23,9 @@ pub use errors::first_error;
 /// The kind of a command job.
 pub const KIND: JobKind = JobKind::of(&Commands);
 
+/// The shell that runs a command line.
+const SHELL: &str = "/bin/sh";
+
 /// What to do when a command's program is not found.
 pub const INSTALL: &str = "check the command's spelling and PATH";
 
@@ -42,7 +45,8 @@ impl Kind for Commands {
 /// What a command runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Program {
-    /// A command line, run by `sh -c` (a template's, a file's line, a toml `cmd` string).
+    /// A command line, run by `/bin/sh -c` (a template's, a file's line, a toml `cmd`
+    /// string).
     Shell(String),
     /// A program and its arguments, run as they are (a toml `cmd` array).
     Argv(Vec<OsString>),
@@ -92,7 +96,9 @@ impl CommandJob {
     pub fn command(&self) -> Command {
         let mut command = match &self.program {
             Program::Shell(line) => {
-                let mut command = Command::new("sh");
+                // By its path, as system(3) runs it: no search of PATH (eight failed execs
+                // per job with a long one) in every job.
+                let mut command = Command::new(SHELL);
                 command.arg("-c").arg(line);
                 command
             }
@@ -164,7 +170,7 @@ impl Work for CommandJob {
 
     fn tool(&self) -> Option<Tool> {
         let program = match &self.program {
-            Program::Shell(_) => OsString::from("sh"),
+            Program::Shell(_) => OsString::from(SHELL),
             Program::Argv(argv) => argv.first().cloned().unwrap_or_default(),
         };
         Some(Tool {

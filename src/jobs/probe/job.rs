@@ -93,6 +93,10 @@ impl Kind for Probe {
     fn failure_fails_session(&self) -> bool {
         false
     }
+
+    fn failure_consequence(&self) -> Option<&'static str> {
+        Some("its configures run unseeded")
+    }
 }
 
 impl Work for ProbeJob {

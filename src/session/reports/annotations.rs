@@ -97,12 +97,12 @@ pub fn annotations(model: &Model, workspace: &Path, token: &str) -> String {
             .error
             .clone()
             .unwrap_or_else(|| format!("{} with no error message", record.state.word()));
-        // A toolchain probe's failure is a warning: its configures ran unseeded, and the
-        // session's status is theirs.
-        let level = if record.kind.failure_fails_session() {
-            "error"
-        } else {
+        // A failure of a kind whose failure fails nothing is a warning: it fails nothing, and
+        // its error says what it changed.
+        let level = if record.only_warns() {
             "warning"
+        } else {
+            "error"
         };
         let _ = writeln!(
             text,

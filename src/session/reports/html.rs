@@ -54,6 +54,12 @@ pub fn html(model: &Model, ending: &Ending<'_>, nonce: &str) -> String {
     let unsuccessful = counts.failed + counts.timeout + counts.cancelled;
     let verdict = if ending.interrupted {
         "interrupted".to_string()
+    } else if unsuccessful == 0 && counts.skipped == 0 && counts.warned > 0 {
+        format!(
+            "all succeeded, {} warning{}",
+            counts.warned,
+            if counts.warned == 1 { "" } else { "s" }
+        )
     } else if unsuccessful == 0 && counts.skipped == 0 {
         "all succeeded".to_string()
     } else {
@@ -91,6 +97,7 @@ pub fn html(model: &Model, ending: &Ending<'_>, nonce: &str) -> String {
     out.push_str("</section>\n");
     causes_section(&mut out, &jobs);
     failures_section(&mut out, &jobs);
+    warnings_section(&mut out, &jobs);
     super::html_tests::tests_section(&mut out, &jobs);
     out.push_str("<section id=\"jobs\">\n<h2>All jobs</h2>\n");
     out.push_str(&job_table(&jobs));
@@ -119,6 +126,7 @@ fn summary_section(out: &mut String, summary: &Summary, interrupted: bool) {
         ("timeout", c.timeout.to_string(), "timeout"),
         ("cancelled", c.cancelled.to_string(), "cancelled"),
         ("skipped", c.skipped.to_string(), "skipped"),
+        ("warned", c.warned.to_string(), "warned"),
         ("wall", format!("{:.2} s", summary.wall.as_secs_f64()), ""),
         ("speed-up", format!("{:.2}x", summary.speedup), ""),
         (
@@ -173,6 +181,41 @@ fn causes_section(out: &mut String, jobs: &[JobReport]) {
     out.push_str("</tbody>\n</table>\n</section>\n");
 }
 
+/// The runs that did not succeed but fail nothing, each with its error (which says what it
+/// changed); the section is left out when there are none.
+fn warnings_section(out: &mut String, jobs: &[JobReport]) {
+    let warnings: Vec<&JobReport> = jobs.iter().filter(|job| job.record.only_warns()).collect();
+    if warnings.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<section id=\"warnings\">\n<h2>Warnings ({})</h2>",
+        warnings.len()
+    );
+    for job in warnings {
+        let record = &job.record;
+        let error = record.error.as_deref().unwrap_or("(no error message)");
+        let _ = writeln!(
+            out,
+            "<article class=\"warning\">\n<h3><span class=\"status warned\">{}</span> {}</h3>\n\
+             <p class=\"error\">{}</p>",
+            record.state.word(),
+            esc(&record.label()),
+            esc(error)
+        );
+        if let Some(log) = &record.log {
+            let _ = writeln!(
+                out,
+                "<p class=\"log\">log: <code>{}</code></p>",
+                esc(&log.display().to_string())
+            );
+        }
+        out.push_str("</article>\n");
+    }
+    out.push_str("</section>\n");
+}
+
 fn failures_section(out: &mut String, jobs: &[JobReport]) {
     let failures: Vec<&JobReport> = jobs
         .iter()
@@ -180,7 +223,8 @@ fn failures_section(out: &mut String, jobs: &[JobReport]) {
             matches!(
                 job.record.state,
                 JobState::Failed | JobState::Timeout | JobState::Cancelled
-            ) && super::has_run(&job.record)
+            ) && job.record.fails_session()
+                && super::has_run(&job.record)
         })
         .collect();
     let _ = writeln!(

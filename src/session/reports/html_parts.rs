@@ -157,6 +157,8 @@ pub fn job_table(jobs: &[JobReport]) -> String {
         let stage_word = record.stage.map_or("", crate::jobs::Stage::as_str);
         let stage_rank = record.stage.map_or(0, |s| usize::from(s.index()) + 1);
         let state = record.state.word();
+        // A run that only warns keeps its word, in the warning's colour, not a failure's.
+        let badge = if record.only_warns() { "warned" } else { state };
         let worker = record.worker.map(|w| w.0 + 1);
         let seconds = record.elapsed.map(|d| d.as_secs_f64());
         let cpu = record.cpu.map(|d| d.as_secs_f64());
@@ -173,7 +175,7 @@ pub fn job_table(jobs: &[JobReport]) -> String {
             html,
             "<tr><td class=\"num\" data-v=\"{index}\">{}</td><td data-v=\"{}\">{}</td>\
              <td data-v=\"{stage_rank}\">{stage_word}</td>\
-             <td data-v=\"{}\"><span class=\"status {state}\">{state}</span></td>{}{}{}\
+             <td data-v=\"{}\"><span class=\"status {badge}\">{state}</span></td>{}{}{}\
              <td class=\"num\" data-v=\"{}\">{}</td><td class=\"note\">{}</td></tr>",
             index + 1,
             escape_attribute(&record.name),

@@ -6,8 +6,9 @@
 //! one per ctest test, named as ctest names it, taken from the `JUnit` file ctest wrote
 //! itself. A failure's `message` is jobdeck's error summary and its text the end of the log;
 //! a timeout is a failure too; a run cancelled while running is an `<error>`; a stage that
-//! never ran (skipped, or cancelled before it started) is `<skipped>` with the reason. Times
-//! are in seconds. The layout is the one the Jenkins `JUnit` schema describes
+//! never ran (skipped, or cancelled before it started) is `<skipped>` with the reason, and
+//! so is a job of a kind whose failure only warns, its message the warning. Times are in
+//! seconds. The layout is the one the Jenkins `JUnit` schema describes
 //! (`tests/junit.xsd`, which the tests validate against).
 //!
 //! A job run again after failing (`--retries`) adds the failed attempts as Maven Surefire
@@ -355,6 +356,10 @@ fn verdict_and_attempts(record: &RunRecord) -> (Verdict, Vec<Attempt>) {
 /// The verdict of a stage's last run.
 fn verdict(record: &RunRecord) -> Verdict {
     let message = || record.error.clone().unwrap_or_default();
+    // A helper that only warns fails no CI report: its case is skipped with the warning.
+    if record.only_warns() {
+        return Verdict::Skipped(format!("warning: {}", message()));
+    }
     match record.state {
         JobState::Ok | JobState::Flaky => Verdict::Passed,
         JobState::Failed | JobState::Timeout => Verdict::Failed {

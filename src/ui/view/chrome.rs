@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::format_duration;
 use crate::app::{
-    Action, Counts, Eta, JobState, Model, Overlay, Progress, Prompt, Question, SortOrder, Summary,
-    UiAction,
+    Action, CancelAllEnds, Eta, JobState, Model, Overlay, Progress, Prompt, Question, SortOrder,
+    Summary, UiAction,
 };
 use crate::ui::keymap::{FooterState, HelpLine, Mode, footer_hints, help_lines};
 use crate::ui::theme::Theme;
@@ -110,6 +110,9 @@ impl Shape {
 /// The header's spans in one shape, and where its figures are.
 struct Header {
     spans: Vec<Span<'static>>,
+    /// For each count, in the order shown, how much it matters (0 the most): when not
+    /// every count fits, the others go whole, never cut (`1 fai` read as nothing).
+    count_ranks: Vec<u8>,
     /// The index of the speed-up's span.
     speed_up: usize,
     /// The index after the last figure's span: in a compact shape the counts come after.
@@ -130,26 +133,90 @@ impl Header {
 
     /// The spans to draw in `width`: up to the last figure, those that fit whole (a figure
     /// cut in half, `speed-up 1.`, would read as a wrong one); then, if every figure
-    /// fitted, the counts, which the edge may cut.
+    /// fitted, the counts that fit whole, the failures first.
     fn into_spans(mut self, width: usize) -> Vec<Span<'static>> {
         let counts = self.spans.split_off(self.figures_end);
         let total = self.spans.len();
         let mut used = 0;
         let mut kept: Vec<Span<'static>> = Vec::with_capacity(total + counts.len());
         for span in self.spans {
-            used += span.width();
             // The first span is the name: kept even on a screen narrower than it.
-            if used > width && !kept.is_empty() {
+            if used + span.width() > width && !kept.is_empty() {
                 break;
             }
+            used += span.width();
             kept.push(span);
         }
         if kept.len() == total {
-            kept.extend(counts);
+            kept.extend(fit_counts(
+                counts,
+                &self.count_ranks,
+                width.saturating_sub(used),
+            ));
         }
         kept
     }
 }
+
+/// Of `counts` (a separator, then a space and a count for each), the counts that fit in
+/// `room` columns whole, the most important first by `ranks`, shown in their own order.
+fn fit_counts(counts: Vec<Span<'static>>, ranks: &[u8], room: usize) -> Vec<Span<'static>> {
+    let mut counts = counts.into_iter();
+    let Some(separator) = counts.next() else {
+        return Vec::new();
+    };
+    let pairs: Vec<(Span<'static>, Span<'static>)> = counts
+        .collect::<Vec<_>>()
+        .chunks_exact(2)
+        .map(|pair| (pair[0].clone(), pair[1].clone()))
+        .collect();
+    let mut room = room.saturating_sub(separator.width());
+    let mut order: Vec<usize> = (0..pairs.len()).collect();
+    order.sort_by_key(|&index| ranks.get(index).copied().unwrap_or(u8::MAX));
+    let mut chosen = vec![false; pairs.len()];
+    for index in order {
+        let needed = pairs[index].0.width() + pairs[index].1.width();
+        if needed <= room {
+            room -= needed;
+            chosen[index] = true;
+        }
+    }
+    if !chosen.contains(&true) {
+        return Vec::new();
+    }
+    std::iter::once(separator)
+        .chain(
+            pairs
+                .into_iter()
+                .zip(chosen)
+                .filter(|(_, chosen)| *chosen)
+                .flat_map(|((space, count), _)| [space, count]),
+        )
+        .collect()
+}
+
+/// How much a state's count matters in a narrow header (0 the most): what went wrong,
+/// then what runs, then what is done or waiting.
+fn count_rank(state: JobState) -> u8 {
+    match state {
+        JobState::Failed => 0,
+        JobState::Timeout => 1,
+        // Passed only on a retry: worth seeing, as a warning is.
+        JobState::Flaky => 2,
+        JobState::Running => 3,
+        JobState::Cancelled => 4,
+        JobState::Cancelling => 5,
+        JobState::Skipped => 6,
+        JobState::Ok => 7,
+        JobState::Queued | JobState::Dispatched => 8,
+    }
+}
+
+/// The most characters of a cause the header's filter flag shows.
+const CAUSE_FLAG: usize = 20;
+
+/// The rank of the `warned` count (see [`count_rank`]).
+const WARNED_RANK: u8 = 2;
 
 fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Header {
     let summary = model.summary();
@@ -183,8 +250,16 @@ fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Header {
         spans.push(Span::styled(" FAILED ONLY ", theme.flag()));
     }
     if let Some(cause) = &model.ui.cause {
+        // Cut short: a whole cause (up to 100 characters) left no room for the figures, and
+        // the header fell back to its name and progress, with nothing saying the table was
+        // filtered. The causes panel and the rows hold the whole text.
+        let shown: String = if cause.chars().count() > CAUSE_FLAG {
+            cause.chars().take(CAUSE_FLAG - 1).collect::<String>() + "…"
+        } else {
+            cause.clone()
+        };
         spans.push(Span::raw(" "));
-        spans.push(Span::styled(format!(" cause: {cause} "), theme.flag()));
+        spans.push(Span::styled(format!(" cause: {shown} "), theme.flag()));
     }
     if model.ui.sort != SortOrder::Name {
         spans.push(Span::raw(" "));
@@ -202,15 +277,25 @@ fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Header {
         spans.push(Span::styled(" waiting for memory ", theme.alert()));
     }
     let mut count_spans = vec![Span::raw(" │")];
+    let mut count_ranks = Vec::new();
     for state in JobState::ALL {
         let count = counts.get(state);
         if count > 0 {
+            count_ranks.push(count_rank(state));
             count_spans.push(Span::raw(" "));
             count_spans.push(Span::styled(
                 format!("{count} {}", state.word()),
                 theme.state(state),
             ));
         }
+    }
+    if counts.warned > 0 {
+        count_ranks.push(WARNED_RANK);
+        count_spans.push(Span::raw(" "));
+        count_spans.push(Span::styled(
+            format!("{} warned", counts.warned),
+            theme.warning(),
+        ));
     }
     let (figures, speed_up) = figure_spans(model, &summary, shape);
     if shape.figures_first {
@@ -220,6 +305,7 @@ fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Header {
         spans.extend(count_spans);
         Header {
             spans,
+            count_ranks,
             speed_up,
             figures_end,
         }
@@ -230,6 +316,7 @@ fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Header {
         let figures_end = spans.len();
         Header {
             spans,
+            count_ranks,
             speed_up,
             figures_end,
         }
@@ -310,14 +397,21 @@ pub(super) fn render_footer(model: &Model, theme: Theme, frame: &mut Frame, area
         spans.push(Span::styled(" Ctrl-C", theme.key()));
         spans.push(Span::styled(" stop waiting", theme.hint()));
     } else if let Some(question) = model.ui.overlay.question() {
-        let ask = match question {
-            Question::Quit => "Quit?",
-            Question::CancelAll => "Cancel every job?",
+        let text = match question {
+            Question::Quit => format!("Quit? {}", unfinished(model.cancel_all_would_end())),
+            Question::CancelAll => format!(
+                "Cancel every job? {}",
+                unfinished(model.cancel_all_would_end())
+            ),
+            Question::RerunFailed => {
+                let jobs = model.rerun_would_queue();
+                format!(
+                    "Re-run every job that did not succeed? {jobs} job{} will run again",
+                    if jobs == 1 { "" } else { "s" }
+                )
+            }
         };
-        spans.push(Span::styled(
-            format!(" {ask} {} will be cancelled ", unfinished(&model.counts())),
-            theme.alert(),
-        ));
+        spans.push(Span::styled(format!(" {text} "), theme.alert()));
     } else if mode == Mode::LogSearch {
         spans.push(Span::styled(
             format!(" log /{}", model.ui.log_view.query),
@@ -379,15 +473,20 @@ fn fitting_hints(
     hints
 }
 
-/// What a quit or a `C` would cancel, as people count it: `2 running and 89 queued jobs`.
-fn unfinished(counts: &Counts) -> String {
-    let (running, queued) = (counts.running, counts.queued);
+/// What a quit or a `C` would end, as the summary will count it: `2 running and 89 queued
+/// jobs will be cancelled`, then `, 40 waiting on them skipped` when later stages wait.
+fn unfinished(ends: CancelAllEnds) -> String {
     let jobs = |n: usize| if n == 1 { "job" } else { "jobs" };
-    match (running, queued) {
+    let cancelled = match (ends.running, ends.cancelled) {
         (0, q) => format!("{q} queued {}", jobs(q)),
         (r, 0) => format!("{r} running {}", jobs(r)),
         (r, q) => format!("{r} running and {q} queued {}", jobs(q)),
-    }
+    };
+    let skipped = match ends.skipped {
+        0 => String::new(),
+        n => format!(", {n} waiting on them skipped"),
+    };
+    format!("{cancelled} will be cancelled{skipped}")
 }
 
 /// The key list's box: up to 64 columns wide and as tall as the list, in the middle.

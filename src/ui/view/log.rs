@@ -56,7 +56,9 @@ pub(super) fn render_log(model: &Model, theme: Theme, frame: &mut Frame, area: R
         end = held.len();
     }
     let position = match model.ui.log_scroll {
-        LogScroll::Follow => "following".to_string(),
+        // Only a run that may still print is followed; a finished one's pane shows its end.
+        LogScroll::Follow if row.state.is_active() => "following".to_string(),
+        LogScroll::Follow => format!("end, {} lines", held.len()),
         LogScroll::At(_) => format!("lines {}-{} of {}", start + 1, end, held.len()),
     };
     let log = row

@@ -258,7 +258,11 @@ fn job_row<'a>(
         .chain(kind)
         .chain([Cell::from(Span::styled(
             row.state.word(),
-            theme.state(row.state),
+            if row.only_warns() {
+                theme.warning()
+            } else {
+                theme.state(row.state)
+            },
         ))])
         .chain(worker)
         .chain([Cell::from(time)])
@@ -290,20 +294,26 @@ fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
             0 => text,
             retried => format!("{} attempts: {text}", retried + 1),
         };
-        return Line::from(Span::styled(
-            escape_controls(&text).into_owned(),
-            theme.error_text(),
-        ));
+        let style = if row.only_warns() {
+            theme.warning()
+        } else {
+            theme.error_text()
+        };
+        return Line::from(Span::styled(escape_controls(&text).into_owned(), style));
     }
     let mut spans = Vec::new();
-    // A job being retried, or one that passed on a retry: which attempt this is.
     if !row.failed_attempts.is_empty() {
+        // A job being retried, or one that passed on a retry: which attempt this is.
         let text = format!(
             "attempt {} of {} ",
             row.failed_attempts.len() + 1,
             row.retries + 1
         );
         spans.push(Span::styled(text, theme.state(JobState::Flaky)));
+    } else if row.runs > 1 && !row.state.is_unsuccessful() {
+        // A run after the first says so: a watch re-run that ends as the last one did left
+        // the row as it was, and nothing showed that it ran.
+        spans.push(Span::styled(format!("run {} · ", row.runs), theme.dim()));
     }
     if row.state == JobState::Cancelling {
         spans.push(Span::styled("stopping… ", theme.state(row.state)));

@@ -65,11 +65,12 @@ fn worker_row(model: &Model, theme: Theme, worker: WorkerId) -> Row<'static> {
         Some((job, _, since)) => {
             let row = model.job(job);
             // A build in the pool of slots says how many compilers it runs now.
-            let shown = crate::sys::text::escape_controls(&row.name);
+            // With its stage, as the plain lines name it: `big [build]`.
+            let label = crate::sys::text::escape_controls(&row.label()).into_owned();
             let name = match row.compilers {
-                Some(1) => format!("{shown} (1 compiler)"),
-                Some(count) => format!("{shown} ({count} compilers)"),
-                None => shown.into_owned(),
+                Some(1) => format!("{label} (1 compiler)"),
+                Some(count) => format!("{label} ({count} compilers)"),
+                None => label,
             };
             (
                 Span::styled(name, theme.state(row.state)),

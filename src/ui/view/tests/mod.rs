@@ -150,7 +150,7 @@ fn main_screen_shows_header_rows_and_footer() {
     assert_eq!(
         screen(&terminal),
         [
-            " jobdeck  2/4 ETA 0.8s │ w 1/2 │ speed-up 1.1x │ 1 queued 1 running 1 ok 1 faile",
+            " jobdeck  2/4 ETA 0.8s │ w 1/2 │ speed-up 1.1x │ 1 running 1 ok 1 failed        ",
             "  name        state      w   time    cpu    detail                              ",
             "> broken      failed     w1  0.3s           CMakeLists.txt:3: broken on purpose ",
             "  hello-c     ok         w2  1.2s    0.6s   fresh                               ",
@@ -199,13 +199,26 @@ fn no_color_uses_no_colours_but_keeps_the_words() {
     find(&lines, "PAUSED");
 }
 
+/// Only a running job's log pane says `following`; a finished one's says it shows the end.
+#[test]
+fn the_log_pane_follows_only_a_running_job() {
+    let mut model = fixture();
+    app::update(&mut model, Msg::Action(Action::ToggleLog));
+    let lines = screen(&draw(&mut model, 80, 14));
+    assert!(!lines.iter().any(|l| l.contains("following")), "{lines:#?}");
+    app::update(&mut model, Msg::Action(Action::SelectNext));
+    app::update(&mut model, Msg::Action(Action::SelectNext));
+    let lines = screen(&draw(&mut model, 80, 14));
+    find(&lines, " slow-config run 1 · following");
+}
+
 #[test]
 fn log_pane_shows_the_selected_output_with_errors_highlighted() {
     let mut model = fixture();
     app::update(&mut model, Msg::Action(Action::ToggleLog));
     let terminal = draw(&mut model, 80, 14);
     let lines = screen(&terminal);
-    let (_, title) = find(&lines, " broken run 1 · following /logs/broken.log");
+    let (_, title) = find(&lines, " broken run 1 · end, 4 lines /logs/broken.log");
     let (x, y) = find(&lines, "CMake Error at");
     assert!(y > title);
     let buffer = terminal.backend().buffer();
@@ -231,6 +244,94 @@ fn quit_question_and_quitting_state_are_visible() {
     let lines = screen(&draw(&mut model, 80, 8));
     find(&lines, "quitting: waiting for 2 runs to stop");
     find(&lines, "cancelling");
+}
+
+/// At 80 columns the counts that do not fit are left out whole, the failures kept: the
+/// header once ended `1 ok 1 faile`.
+#[test]
+fn a_narrow_header_keeps_whole_counts_and_the_failures() {
+    let mut model = fixture();
+    for width in [60, 70, 80, 90] {
+        let lines = screen(&draw(&mut model, width, 8));
+        let header = lines[0].trim_end();
+        assert!(header.contains("1 failed"), "{width}: {header}");
+        let words = ["queued", "running", "ok", "failed"];
+        let tokens: Vec<&str> = header.split_whitespace().collect();
+        for (index, token) in tokens.iter().enumerate() {
+            let cut = words
+                .iter()
+                .any(|word| word.starts_with(token) && word != token);
+            assert!(!cut, "{width}: a count cut: {header}");
+            if words.contains(token) {
+                assert!(
+                    tokens[index - 1].parse::<usize>().is_ok(),
+                    "{width}: {header}"
+                );
+            }
+        }
+        assert!(
+            tokens.last().is_some_and(|t| t.parse::<usize>().is_err()),
+            "{width}: a number without its word: {header}"
+        );
+    }
+}
+
+/// Filtered to a long cause, the header still says so (cut short) beside its figures.
+#[test]
+fn a_cause_filter_is_flagged_in_a_narrow_header() {
+    let mut model = fixture();
+    model.ui.cause = Some(
+        "No CMAKE_Fortran_COMPILER could be found. Tell CMake where to find the compiler"
+            .to_string(),
+    );
+    let lines = screen(&draw(&mut model, 80, 8));
+    let header = lines[0].trim_end();
+    assert!(header.contains(" cause: No CMAKE_Fortran_CO… "), "{header}");
+    assert!(header.contains("speed-up"), "{header}");
+}
+
+/// `R` asks first, as `C` does, saying how many jobs would run again.
+#[test]
+fn r_asks_before_it_runs_every_unsuccessful_job_again() {
+    let mut model = fixture();
+    app::update(&mut model, Msg::Action(Action::RerunFailed));
+    let lines = screen(&draw(&mut model, 100, 8));
+    find(
+        &lines,
+        "Re-run every job that did not succeed? 1 job will run again",
+    );
+    find(&lines, "y yes n no");
+}
+
+/// Two projects, configure then build, none started: quitting cancels the two configures
+/// and skips the builds waiting on them, and the question says so, as the summary will.
+#[test]
+fn the_quit_question_says_which_jobs_end_skipped() {
+    let node = |name: &str, stage: crate::jobs::cmake::Step, deps: Vec<JobId>| app::JobNode {
+        name: name.to_string(),
+        kind: crate::jobs::cmake::KIND,
+        stage: Some(stage.stage()),
+        deps,
+        after: Vec::new(),
+        expected: None,
+    };
+    let (configure, build) = (
+        crate::jobs::cmake::Step::Configure,
+        crate::jobs::cmake::Step::Build,
+    );
+    let nodes = vec![
+        node("a", configure, Vec::new()),
+        node("a", build, vec![JobId(0)]),
+        node("b", configure, Vec::new()),
+        node("b", build, vec![JobId(2)]),
+    ];
+    let mut model = Model::new(nodes, 1, Instant::now());
+    app::update(&mut model, Msg::Action(Action::Quit));
+    let lines = screen(&draw(&mut model, 100, 8));
+    find(
+        &lines,
+        "Quit? 2 queued jobs will be cancelled, 2 waiting on them skipped",
+    );
 }
 
 #[test]

@@ -303,5 +303,49 @@ fn workers_panel_shows_the_compilers_of_a_build() {
         render_workers(&model, Theme::new(false), f, f.area());
     });
     let screen = lines(&terminal);
-    assert!(screen[1].contains("p (2 compilers)"), "{screen:#?}");
+    assert!(screen[1].contains("p [build] (2 compilers)"), "{screen:#?}");
+}
+
+/// A job run again says which run its row shows, so a re-run that ends as the last one did
+/// (a watch re-run of an unchanged project) still shows that it ran.
+#[test]
+fn a_rerun_row_says_which_run_it_shows() {
+    use crate::app::{self, Action, Msg};
+    use crate::engine::{Detail, EventKind, Finished, Outcome, WorkerId};
+    let mut model = crate::app::Model::new(
+        vec![("p".to_string(), crate::jobs::cmake::KIND)],
+        1,
+        std::time::Instant::now(),
+    );
+    let finish = |model: &mut crate::app::Model| {
+        super::send(
+            model,
+            0,
+            EventKind::Started {
+                worker: WorkerId(0),
+            },
+        );
+        super::send(model, 0, EventKind::Detail(Detail::note("cached")));
+        super::send(
+            model,
+            0,
+            EventKind::Finished(Finished {
+                outcome: Outcome::Succeeded,
+                elapsed: std::time::Duration::from_millis(100),
+                cpu: None,
+                error: None,
+                log: None,
+                output: None,
+                diagnosis: None,
+            }),
+        );
+    };
+    model.start();
+    finish(&mut model);
+    let lines = super::screen(&super::draw(&mut model, 80, 6));
+    assert!(!lines[2].contains("run "), "{lines:#?}");
+    app::update(&mut model, Msg::Action(Action::Rerun));
+    finish(&mut model);
+    let lines = super::screen(&super::draw(&mut model, 80, 6));
+    assert!(lines[2].contains("run 2 · cached"), "{lines:#?}");
 }
