@@ -13,7 +13,9 @@
 # Then the per-test overhead of one ctest per group: 40 tests of `true` as one `ctest` and
 # as 40 `ctest -R '^(tN)$'`, and the `ctest --show-only=json-v1` listing.
 #
-# env: JOBDECK (default: target/release/jobdeck, built first), CTEST (default: ctest).
+# env: JOBDECK (default: target/release/jobdeck, built first), CTEST (default: ctest),
+# BEFORE: a jobdeck built from before tests as rows (e.g. main's, built elsewhere), timed the
+# same way on a build root of its own.
 set -euo pipefail
 
 runs=${1:-5}
@@ -41,13 +43,20 @@ project() { # NAME TESTS
 }
 project big 16
 for p in one-a one-b one-c; do project "$p" 1; done
-# Built once by jobdeck itself, so its own runs find cached build folders.
+# Built once by jobdeck itself, so its own runs find cached build folders (and a history).
 "$jobdeck" --headless --test -j2 "$ws" -B "$build" > /dev/null
+before=()
+if [[ -n ${BEFORE:-} ]]; then
+    "$BEFORE" --headless --test -j2 "$ws" -B "$tmp/build-before" > /dev/null || true
+    before=(-n "jobdeck --test -j2 before tests as rows ($BEFORE)"
+        "$BEFORE --headless --test -j2 $ws -B $tmp/build-before")
+fi
 echo "$($ctest --version | head -n1), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
 
 hyperfine --warmup 1 --runs "$runs" \
     -n "jobdeck --test -j2 (tests as rows)" \
     "$jobdeck --headless --test -j2 $ws -B $build" \
+    "${before[@]}" \
     -n "ctest, no -j, one project per worker (before)" \
     "sh -c '$ctest --test-dir $build/big >/dev/null & for p in one-a one-b one-c; do $ctest --test-dir $build/\$p >/dev/null; done; wait'" \
     -n "for p in ...; do ctest -j2; done" \
@@ -61,6 +70,15 @@ stages = [e for e in events if e.get("stage") == "test" and "test" not in e]
 start = min(e["ts_ms"] for e in stages if e["event"] == "started")
 end = max(e["ts_ms"] for e in stages if e["event"] == "finished")
 print(f"jobdeck test stages: {end - start} ms from the first start to the last end")'
+if [[ -n ${BEFORE:-} ]]; then
+    "$BEFORE" --headless --json --test -j2 "$ws" -B "$tmp/build-before" | python3 -c '
+import json, sys
+events = [json.loads(line) for line in sys.stdin]
+stages = [e for e in events if e.get("stage") == "test" and "test" not in e]
+start = min(e["ts_ms"] for e in stages if e["event"] == "started")
+end = max(e["ts_ms"] for e in stages if e["event"] == "finished")
+print(f"before: test stages: {end - start} ms from the first start to the last end")'
+fi
 
 # Per-test overhead: one ctest per test against one ctest for all.
 mkdir -p "$tmp/many"

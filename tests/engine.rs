@@ -229,6 +229,7 @@ fn cmake_spec(temp: &TempDir, name: &str, program: &str) -> JobSpec {
             probes: None,
             ctest_junit: false,
             test_retries: 0,
+            rerun_failed_tests: false,
         }),
     })
 }

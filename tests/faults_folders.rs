@@ -36,6 +36,7 @@ fn a_project_deleted_after_discovery_fails_with_a_clear_error() {
             probes: None,
             ctest_junit: false,
             test_retries: 0,
+            rerun_failed_tests: false,
         }),
     });
     let (engine, rx) = engine(1);

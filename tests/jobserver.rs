@@ -169,6 +169,7 @@ fn configured_build(temp: &TempDir, name: &str, launcher: &Path, extra: &[String
             probes: None,
             ctest_junit: false,
             test_retries: 0,
+            rerun_failed_tests: false,
         }),
     })
 }

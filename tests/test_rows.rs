@@ -310,3 +310,44 @@ fn a_test_that_passes_on_its_retry_is_flaky_and_junit_keeps_its_failed_attempt()
         .arg(temp.join("build"));
     assert_eq!(run_command(again).code(), 1);
 }
+
+#[test]
+fn rerun_failed_runs_only_the_tests_that_failed() {
+    if !cmake_available("test_rows") {
+        return;
+    }
+    let temp = TempDir::new("test-rows-rerun-failed");
+    let count = |name: &str| {
+        std::fs::read_to_string(temp.join(format!("{name}.runs"))).map_or(0, |t| t.lines().count())
+    };
+    common::write_project(
+        &temp.join("ws/counted"),
+        &format!(
+            "enable_testing()\n\
+             add_test(NAME bad COMMAND sh -c \"echo run >> '{d}/bad.runs'; exit 1\")\n\
+             add_test(NAME good COMMAND sh -c \"echo run >> '{d}/good.runs'\")",
+            d = temp.path().display()
+        ),
+    );
+    let session = |extra: &[&str]| {
+        let mut command = common::jobdeck();
+        command
+            .args(["--test", "--json", "-j2"])
+            .args(extra)
+            .arg(temp.join("ws"))
+            .arg("-B")
+            .arg(temp.join("build"));
+        run_command(command)
+    };
+    assert_eq!(session(&[]).code(), 1);
+    assert_eq!((count("bad"), count("good")), (1, 1));
+    let again = session(&["--rerun-failed"]);
+    assert_eq!(again.code(), 1, "{again:?}");
+    assert_eq!((count("bad"), count("good")), (2, 1), "{again:?}");
+    let tests: Vec<String> = again
+        .json()
+        .iter()
+        .filter_map(|e| e["test"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(tests, ["bad"], "{again:?}");
+}

@@ -311,7 +311,18 @@ impl Model {
                 .iter()
                 .any(|&dep| self.job(dep).state.is_unsuccessful());
             if row.state.is_unsuccessful() && is_first {
+                // A run whose parts failed (a test stage's tests) runs those parts only.
+                let failed: Vec<String> = row
+                    .parts
+                    .iter()
+                    .filter(|part| part.state == JobState::Failed)
+                    .map(|part| part.name.clone())
+                    .collect();
+                if !failed.is_empty() {
+                    self.row_mut(job).next_parts = Some(failed);
+                }
                 effects.extend(self.rerun(job));
+                self.row_mut(job).next_parts = None;
             }
         }
         effects

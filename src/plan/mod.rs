@@ -471,6 +471,7 @@ impl PlanRequest {
             probes,
             ctest_junit: self.reports.junit.is_some(),
             test_retries: self.retries,
+            rerun_failed_tests: self.rerun_failed,
         });
         projects
             .into_iter()

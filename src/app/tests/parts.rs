@@ -108,3 +108,40 @@ fn the_selection_steps_through_a_jobs_parts_and_r_reruns_the_selected_part_alone
         "{effects:?}"
     );
 }
+
+#[test]
+fn rerunning_what_failed_runs_only_the_failed_parts() {
+    let mut m = ran_with_parts(Instant::now());
+    // The job failed with part a failed and b passed.
+    let run = current(&m, 0);
+    let failed = crate::engine::Finished {
+        outcome: crate::engine::Outcome::Failed {
+            code: Some(8),
+            signal: None,
+        },
+        elapsed: Duration::from_secs(1),
+        cpu: None,
+        error: Some("1 of 2 tests failed".into()),
+        log: None,
+        diagnosis: None,
+        output: None,
+    };
+    // Run it again by hand so it ends failed this time.
+    m.ui.selected_part = None;
+    act(&mut m, Action::Rerun);
+    let again = current(&m, 0);
+    assert_ne!(run, again);
+    start(&mut m, again, 0);
+    send(&mut m, again, part("a", PartStatus::Failed, 1));
+    send(&mut m, again, part("b", PartStatus::Passed, 1));
+    send(&mut m, again, EventKind::Finished(failed));
+    assert_eq!(m.jobs[0].state, JobState::Failed);
+    act(&mut m, Action::RerunFailed);
+    let effects = act(&mut m, Action::Confirm);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::SetParts { parts, .. } if parts == &["a".to_string()])),
+        "{effects:?}"
+    );
+}

@@ -50,6 +50,9 @@ pub struct CmakeSettings {
     /// Times a failed test is run again alone (`--retries`): the test stage retries its
     /// tests itself, never the whole stage.
     pub test_retries: u32,
+    /// `--rerun-failed`: a test stage runs only the tests that failed in its last run (as
+    /// its `test.results.json` has them), when some did.
+    pub rerun_failed_tests: bool,
 }
 
 /// What to do when cmake (or ctest) is not found.

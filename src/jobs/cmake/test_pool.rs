@@ -105,26 +105,28 @@ pub fn run(job: &CmakeJob, settings: &CmakeSettings, ctx: &mut RunCtx) -> Option
     if listed.is_empty() {
         return None;
     }
-    // `r` on a test's row: that test alone (ctest adds the fixtures it needs).
+    let log = std::path::absolute(&job.log).unwrap_or_else(|_| job.log.clone());
+    let results_path = results_beside(&log);
+    let last = read_results(&results_path).unwrap_or_default();
+    let only = only_tests(job, settings, &last);
+    // Some tests only (`r` on a test's row, `--rerun-failed`): ctest adds the fixtures
+    // each needs.
     let tests: Vec<test_list::TestInfo> = listed
         .iter()
-        .filter(|test| job.only_tests.is_empty() || job.only_tests.contains(&test.name))
+        .filter(|test| only.is_empty() || only.contains(&test.name))
         .cloned()
         .collect();
     let groups = test_list::groups(&tests);
-    let log = std::path::absolute(&job.log).unwrap_or_else(|_| job.log.clone());
     if let Err(err) = log_files::make_room(&log) {
         return Some(Report::failure(format!(
             "cannot write log {}: {err}",
             log.display()
         )));
     }
-    let results_path = results_beside(&log);
-    let last = read_results(&results_path).unwrap_or_default();
     // A run of some tests only keeps the other tests' results of the run before.
     let kept: Vec<SubResult> = last
         .iter()
-        .filter(|r| !job.only_tests.is_empty() && !job.only_tests.contains(&r.name))
+        .filter(|r| !only.is_empty() && !only.contains(&r.name))
         .cloned()
         .collect();
     let times: HashMap<String, f64> = last.iter().map(|r| (r.name.clone(), r.seconds)).collect();
@@ -169,6 +171,21 @@ pub fn run(job: &CmakeJob, settings: &CmakeSettings, ctx: &mut RunCtx) -> Option
         return Some(report);
     }
     Some(stage_report(job, ctx, &log, &ended, &tally))
+}
+
+/// The tests a run runs when not all: those named by `r` on a test's row, else under
+/// `--rerun-failed` those that failed in the last run; empty for all.
+fn only_tests(job: &CmakeJob, settings: &CmakeSettings, last: &[SubResult]) -> Vec<String> {
+    if !job.only_tests.is_empty() {
+        return job.only_tests.clone();
+    }
+    if !settings.rerun_failed_tests {
+        return Vec::new();
+    }
+    last.iter()
+        .filter(|r| matches!(r.verdict, SubVerdict::Failed(_)))
+        .map(|r| r.name.clone())
+        .collect()
 }
 
 /// The stage's report: it failed when a test failed at its last attempt, or when a group's

@@ -148,6 +148,7 @@ mod tests {
             probes: None,
             ctest_junit: false,
             test_retries: 0,
+            rerun_failed_tests: false,
         }
     }
 
