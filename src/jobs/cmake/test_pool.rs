@@ -305,11 +305,15 @@ fn run_groups(
     ctx: &mut RunCtx,
 ) -> Vec<GroupEnd> {
     let size = slots.map_or(1, |slots| slots.usage().0.max(1));
-    let (sender, receiver) = mpsc::channel::<GroupEnd>();
+    // Each ended group comes back with whether it ran on the stage's own slot.
+    let (sender, receiver) = mpsc::channel::<(GroupEnd, bool)>();
     let mut ended = Vec::new();
     std::thread::scope(|scope| {
         let mut running = 0_usize;
         let mut serial_running = false;
+        // The stage's own slot (the run's implicit one) is free for a group.
+        let mut own_free = true;
+        let mut settled = Settled::default();
         loop {
             while ctx.stop_reason().is_none() && !serial_running {
                 let Some(&next) = pending.front() else { break };
@@ -317,11 +321,12 @@ fn run_groups(
                 if group.serial && running > 0 {
                     break;
                 }
-                // The stage's own slot runs its first group; every other one needs slots
-                // free in the pool, which runs waiting to start have the first claim on.
-                let extra = group.processors.min(size) - usize::from(running == 0);
+                // A group runs on the stage's own slot when it is free; every slot more
+                // must be free in the pool, which runs waiting to start have the first
+                // claim on.
+                let extra = group.processors.min(size) - usize::from(own_free);
                 let mut held: Vec<Held> = Vec::with_capacity(extra);
-                while held.len() < extra {
+                while held.len() < extra && settled.is_free(slots) {
                     match slots.and_then(Slots::try_hold) {
                         Some(slot) => held.push(slot),
                         None => break,
@@ -333,20 +338,22 @@ fn run_groups(
                 pending.pop_front();
                 running += 1;
                 serial_running = group.serial;
+                let on_own = std::mem::replace(&mut own_free, false);
                 let batch = batch(groups, &mut pending, next, size);
                 let mut sibling = ctx.sibling();
                 let sender = sender.clone();
                 scope.spawn(move || {
                     let end = runner.run(next, &batch, &mut sibling);
                     drop(held);
-                    let _ = sender.send(end);
+                    let _ = sender.send((end, on_own));
                 });
             }
             if running == 0 {
                 break;
             }
-            if let Ok(end) = receiver.recv_timeout(BROKER_TURN) {
+            if let Ok((end, on_own)) = receiver.recv_timeout(BROKER_TURN) {
                 running -= 1;
+                own_free |= on_own;
                 if groups[end.index].serial {
                     serial_running = false;
                 }
@@ -356,6 +363,32 @@ fn run_groups(
     });
     ended.sort_by_key(|end| end.index);
     ended
+}
+
+/// How long a slot of the pool must stay free before a group takes it: the moment between
+/// one run's end and the next queued run's start on the same worker (the model's round
+/// trip) must not be taken for a group, since runs waiting to start have the first claim.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Whether the pool has had a free slot for [`SETTLE`], as seen at each look.
+#[derive(Default)]
+struct Settled {
+    free_since: Option<std::time::Instant>,
+}
+
+impl Settled {
+    fn is_free(&mut self, slots: Option<&std::sync::Arc<Slots>>) -> bool {
+        let free = slots.is_some_and(|slots| {
+            let (size, used) = slots.usage();
+            used < size
+        });
+        if !free {
+            self.free_since = None;
+            return false;
+        }
+        let since = *self.free_since.get_or_insert_with(std::time::Instant::now);
+        since.elapsed() >= SETTLE
+    }
 }
 
 /// Group `first` with, when it is plain (no `RUN_SERIAL`, one processor), the plain groups
