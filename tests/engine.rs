@@ -218,6 +218,7 @@ fn cmake_spec(temp: &TempDir, name: &str, program: &str) -> JobSpec {
             log: temp.join("logs").join(format!("{name}.log")),
             stage: jobdeck::jobs::cmake::Step::Configure,
             options: Vec::new(),
+            only_tests: Vec::new(),
         },
         settings: Arc::new(CmakeSettings {
             program: program.into(),
@@ -227,6 +228,8 @@ fn cmake_spec(temp: &TempDir, name: &str, program: &str) -> JobSpec {
             build_jobs: Some(1),
             probes: None,
             ctest_junit: false,
+            test_retries: 0,
+            rerun_failed_tests: false,
         }),
     })
 }

@@ -82,7 +82,8 @@ fn a_failed_tests_place_and_count_come_from_the_test_itself_in_json_annotations_
     let finished = common::finished_by_job(
         &run.json()
             .into_iter()
-            .filter(|e| e["stage"] == "test")
+            // The stage's own event, not its tests' (those have a `test` field).
+            .filter(|e| e["stage"] == "test" && e.get("test").is_none())
             .collect::<Vec<_>>(),
     );
     let test = &finished[FIXTURE];

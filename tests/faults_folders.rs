@@ -25,6 +25,7 @@ fn a_project_deleted_after_discovery_fails_with_a_clear_error() {
             log: dir.join("logs/gone.log"),
             stage: jobdeck::jobs::cmake::Step::Configure,
             options: Vec::new(),
+            only_tests: Vec::new(),
         },
         settings: std::sync::Arc::new(jobdeck::jobs::cmake::CmakeSettings {
             program: "cmake".into(),
@@ -34,6 +35,8 @@ fn a_project_deleted_after_discovery_fails_with_a_clear_error() {
             build_jobs: Some(1),
             probes: None,
             ctest_junit: false,
+            test_retries: 0,
+            rerun_failed_tests: false,
         }),
     });
     let (engine, rx) = engine(1);

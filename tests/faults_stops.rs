@@ -95,6 +95,7 @@ fn thousands_of_short_runs_with_random_cancels_and_reruns_end_once_and_leave_no_
                 Effect::Withdraw { job, run } => engine.withdraw(job, run),
                 Effect::SetWorkers(n) => engine.set_workers(n).expect("the pool grows"),
                 Effect::OpenPager { .. }
+                | Effect::SetParts { .. }
                 | Effect::OpenEditor { .. }
                 | Effect::SetWatch(_)
                 | Effect::SetOptions { .. }

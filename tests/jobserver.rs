@@ -168,6 +168,8 @@ fn configured_build(temp: &TempDir, name: &str, launcher: &Path, extra: &[String
             build_jobs: None,
             probes: None,
             ctest_junit: false,
+            test_retries: 0,
+            rerun_failed_tests: false,
         }),
     })
 }

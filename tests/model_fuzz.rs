@@ -111,6 +111,7 @@ impl SimEngine {
             }
             Effect::SetWorkers(n) => self.resize(*n),
             Effect::OpenPager { .. }
+            | Effect::SetParts { .. }
             | Effect::OpenEditor { .. }
             | Effect::SetWatch(_)
             | Effect::SetOptions { .. }

@@ -43,7 +43,12 @@ impl Model {
             Action::ToggleWatch => return self.toggle_watch(),
             Action::Start => return self.with_selected(Self::start_now),
             Action::Cancel => return self.with_selected(Self::cancel_job),
-            Action::Rerun => return self.with_selected(Self::rerun),
+            Action::Rerun => {
+                if let Some(part) = self.selected_part_name() {
+                    return self.rerun_part(job_id(self.ui.selected), part);
+                }
+                return self.with_selected(Self::rerun);
+            }
             Action::CancelAll => self.ask_cancel_all(),
             Action::RerunFailed => self.ask_rerun_unsuccessful(),
             Action::TogglePause => {
@@ -246,6 +251,16 @@ impl Model {
         effects
     }
 
+    /// `r` on a part's row: re-runs the job for that part alone (a test, with the fixtures
+    /// ctest runs with it), as `r` re-runs a job.
+    pub(super) fn rerun_part(&mut self, job: JobId, part: String) -> Vec<Effect> {
+        self.row_mut(job).next_parts = Some(vec![part]);
+        let effects = self.rerun(job);
+        // Not re-run (still running, or quitting): the next re-run runs every part.
+        self.row_mut(job).next_parts = None;
+        effects
+    }
+
     /// Gives a job a new, queued run; one still in flight is cancelled first.
     fn requeue(&mut self, job: JobId) -> Vec<Effect> {
         let row = self.job(job);
@@ -255,8 +270,15 @@ impl Model {
             .then_some(Effect::Cancel(row.run))
             .filter(|_| row.state != JobState::Cancelling);
         let run = self.scheduler.requeue(job);
-        self.row_mut(job).requeue(run);
-        cancel.into_iter().collect()
+        let row = self.row_mut(job);
+        row.requeue(run);
+        let parts = row.next_parts.take().unwrap_or_default();
+        let mut effects: Vec<Effect> = cancel.into_iter().collect();
+        if parts != row.only_parts {
+            row.only_parts.clone_from(&parts);
+            effects.push(Effect::SetParts { job, parts });
+        }
+        effects
     }
 
     /// The jobs `R` would run again: every one that did not succeed (those after them come
@@ -289,7 +311,18 @@ impl Model {
                 .iter()
                 .any(|&dep| self.job(dep).state.is_unsuccessful());
             if row.state.is_unsuccessful() && is_first {
+                // A run whose parts failed (a test stage's tests) runs those parts only.
+                let failed: Vec<String> = row
+                    .parts
+                    .iter()
+                    .filter(|part| part.state == JobState::Failed)
+                    .map(|part| part.name.clone())
+                    .collect();
+                if !failed.is_empty() {
+                    self.row_mut(job).next_parts = Some(failed);
+                }
                 effects.extend(self.rerun(job));
+                self.row_mut(job).next_parts = None;
             }
         }
         effects

@@ -241,6 +241,12 @@ pub struct JobRow {
     /// The failed attempts of this job since it was last queued by hand, oldest first: its
     /// retries so far.
     pub failed_attempts: Vec<FailedAttempt>,
+    /// The current run's parts (a test stage's tests), in the order they were first heard of.
+    pub parts: Vec<super::PartRow>,
+    /// The parts its current run runs (`r` on a part's row): all when empty.
+    pub only_parts: Vec<String>,
+    /// The parts its next run is to run, when set (see `Model::rerun_part`).
+    pub next_parts: Option<Vec<String>>,
 }
 
 /// An attempt of a job that failed and was retried.
@@ -281,6 +287,9 @@ impl JobRow {
             waiting_for_memory: false,
             retries: 0,
             failed_attempts: Vec::new(),
+            parts: Vec::new(),
+            only_parts: Vec::new(),
+            next_parts: None,
         }
     }
 
@@ -360,6 +369,10 @@ impl JobRow {
         self.waiting_for_memory = false;
         self.state = match JobState::from_outcome(&finished.outcome) {
             JobState::Ok if !self.failed_attempts.is_empty() => JobState::Flaky,
+            // A run whose parts (tests) passed only on retries of their own is flaky too.
+            JobState::Ok if self.parts.iter().any(|p| p.state == JobState::Flaky) => {
+                JobState::Flaky
+            }
             state => state,
         };
         if finished.log.is_some() {

@@ -51,6 +51,8 @@ pub struct Model {
     pub(super) force_quits: u32,
     /// Whether a job that passed only on a retry fails the session (`--flaky-fails`).
     pub(super) flaky_fails: bool,
+    /// A part running longer than this is slow (`--slow`).
+    pub slow: Option<std::time::Duration>,
     /// What happened to runs since the loop last asked (see `take_news`).
     pub(super) news: Vec<News>,
     /// The jobs' names shortened for a narrow table, made once from all of them.
@@ -84,6 +86,7 @@ impl Model {
             has_stages: false,
             force_quits: 0,
             flaky_fails: false,
+            slow: None,
             news: Vec::new(),
             names: ShortNames::default(),
         };
@@ -138,6 +141,13 @@ impl Model {
         for (row, retries) in self.jobs.iter_mut().zip(retries) {
             row.retries = retries;
         }
+        self
+    }
+
+    /// A test running longer than `slow` is marked `slow` in its row (`--slow`).
+    #[must_use]
+    pub fn with_slow(mut self, slow: Option<std::time::Duration>) -> Self {
+        self.slow = slow;
         self
     }
 

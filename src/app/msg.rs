@@ -146,6 +146,14 @@ pub enum Effect {
         /// Its options, in order.
         options: Vec<String>,
     },
+    /// Run only these parts (a test stage's tests) of a job from its next run on; all of them
+    /// when empty.
+    SetParts {
+        /// The job.
+        job: JobId,
+        /// The parts' names.
+        parts: Vec<String>,
+    },
     /// Start watching the project folders for changes, or stop.
     SetWatch(bool),
     /// Open a file in the user's editor at a line (`+LINE FILE`), then come back.

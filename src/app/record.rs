@@ -69,6 +69,8 @@ pub enum News {
     /// The run failed or timed out and the job runs again (`--retries`): the failed
     /// attempt's record. Its job's `Finished` comes later, with the last attempt's.
     Retried(RunRecord),
+    /// A part of the run (a test) ended.
+    PartFinished(RunRecord, super::PartRow),
 }
 
 impl RunRecord {
@@ -168,6 +170,25 @@ impl RunRecord {
             "log": self.log_text(),
             "detail": self.detail.as_ref().map(ToString::to_string),
             "seeded": seeded,
+        })
+    }
+
+    /// The `--json` event of the end of `part`, a part of this run: a `finished` event with
+    /// the part's name under `test` and its own status, time, attempt and error.
+    pub fn part_json(&self, part: &super::PartRow) -> Value {
+        json!({
+            "event": "finished",
+            "ts_ms": millis(self.at),
+            "job": self.name,
+            "stage": self.stage.map(Stage::as_str),
+            "test": part.name,
+            "id": self.job.0,
+            "run": self.run.0,
+            "attempt": part.attempt,
+            "kind": self.kind.as_str(),
+            "status": part.state.word(),
+            "duration_ms": part.elapsed.map(millis),
+            "error": part.error,
         })
     }
 

@@ -154,6 +154,9 @@ pub struct UiState {
     pub overlay: Overlay,
     /// Index of the selected row in the job list.
     pub selected: usize,
+    /// The selected part's row under the selected job (a test of a test stage), if a part's
+    /// row rather than the job's is selected.
+    pub selected_part: Option<usize>,
     /// Whether the log pane is open.
     pub show_log: bool,
     /// The pane `/` searches: the log pane while it is open and was moved to.
@@ -268,14 +271,44 @@ impl Model {
     /// Moves the selection `delta` shown rows, stopping at the ends.
     pub(super) fn move_selection(&mut self, delta: isize) {
         let len = self.shown_len();
-        if len == 0 {
+        if len == 0 || self.move_among_parts(delta) {
             return;
         }
+        let before = self.ui.selected;
         let current = self
             .selected_position()
             .unwrap_or_else(|| self.nearest_position());
         let target = current.saturating_add_signed(delta).min(len - 1);
         self.select_position(target);
+        // Up from a job's row goes to the last part's row of the job above.
+        if delta == -1 && self.ui.selected != before {
+            let parts = self.jobs[self.ui.selected].parts.len();
+            self.ui.selected_part = parts.checked_sub(1);
+        }
+    }
+
+    /// One step (`delta` ±1) among the selected job's row and its parts' rows; `false` when
+    /// the step leaves them.
+    fn move_among_parts(&mut self, delta: isize) -> bool {
+        let Some(row) = self.selected_shown_job() else {
+            return false;
+        };
+        let parts = row.parts.len();
+        let next = match (delta, self.ui.selected_part) {
+            (1, None) if parts > 0 => Some(0),
+            (1, Some(at)) if at + 1 < parts => Some(at + 1),
+            (-1, Some(0)) => None,
+            (-1, Some(at)) => Some(at.min(parts).saturating_sub(1)),
+            _ => return false,
+        };
+        self.ui.selected_part = next;
+        true
+    }
+
+    /// The name of the selected part's row, if one is selected and still there.
+    pub fn selected_part_name(&self) -> Option<String> {
+        let row = self.selected_shown_job()?;
+        Some(row.parts.get(self.ui.selected_part?)?.name.clone())
     }
 
     /// Selects the shown row at `position` (clamped to the last one).
@@ -288,6 +321,7 @@ impl Model {
         if let Some(index) = self.shown_job(position) {
             if index != self.ui.selected {
                 self.ui.log_scroll = LogScroll::Follow;
+                self.ui.selected_part = None;
             }
             self.ui.selected = index;
         }

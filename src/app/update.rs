@@ -158,6 +158,13 @@ impl Model {
 
     fn apply_current_run_event(&mut self, job: JobId, kind: EventKind) {
         let now = self.now;
+        if let EventKind::Part(part) = kind {
+            if let Some(ended) = super::parts::apply(&mut self.row_mut(job).parts, part, now) {
+                let record = self.record(job);
+                self.news.push(News::PartFinished(record, ended));
+            }
+            return;
+        }
         let row = self.row_mut(job);
         match kind {
             EventKind::Started { worker } => {
@@ -166,6 +173,11 @@ impl Model {
                 }
                 row.worker = Some(worker);
                 row.started_at = Some(now);
+                // A run of some parts only (`r` on a test's row) updates their rows and
+                // leaves the others as the last whole run left them.
+                if row.only_parts.is_empty() {
+                    row.parts.clear();
+                }
                 row.waiting_for_memory = false;
             }
             EventKind::Progress { done, total } => row.progress = Some((done, total)),
@@ -175,8 +187,9 @@ impl Model {
             // output follows. A probe's own cmake runs are not the run's command: they are
             // never announced as one.
             EventKind::Command(line) => row.command = Some(line),
-            // Handled before the row is touched: it only puts the job back in line.
-            EventKind::Withdrawn => {}
+            // Handled before the row is touched: it only puts the job back in line; a part's
+            // event, before the row is borrowed, since its end is news.
+            EventKind::Withdrawn | EventKind::Part(_) => {}
             EventKind::WaitingForMemory => row.waiting_for_memory = true,
             EventKind::Slots(count) => row.compilers = Some(count),
             EventKind::Finished(finished) => row.finish(finished),

@@ -71,9 +71,41 @@ pub enum EventKind {
     /// How many slots of the pool the run holds now: its own plus the jobserver tokens its
     /// processes took (a build's compilers).
     Slots(usize),
+    /// A part of the run (a test of a test stage) started or ended: its row follows it.
+    Part(Part),
     /// The run was taken back before a worker picked it up (`Engine::withdraw`): it never
     /// starts, and no other event of it follows. Sent by `withdraw` itself.
     Withdrawn,
+}
+
+/// A part of a run that ends on its own (a test of a test stage), as the run reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    /// Its name, unique within the run (a test's name).
+    pub name: String,
+    /// Where it is.
+    pub status: PartStatus,
+    /// Its wall time, once it ended.
+    pub elapsed: Option<Duration>,
+    /// Its first failure line, when it failed.
+    pub error: Option<String>,
+    /// Which attempt of it this is, from 1 (a failed part run again under `--retries`).
+    pub attempt: u32,
+    /// On `Running`: how long it should take from now, by its history; longer marks it slow.
+    pub expected: Option<Duration>,
+}
+
+/// Where a [`Part`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartStatus {
+    /// Started, not ended.
+    Running,
+    /// Passed.
+    Passed,
+    /// Failed (or could not run).
+    Failed,
+    /// Did not run, by its own choice or because it is disabled.
+    Skipped,
 }
 
 /// What a job says about its run in the detail column.

@@ -29,7 +29,8 @@ use crossbeam_channel::{Receiver, Sender};
 
 pub use cancel::{CancelToken, StopReason};
 pub use event::{
-    Detail, Diagnosis, EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId,
+    Detail, Diagnosis, EngineEvent, EventKind, Finished, JobId, Outcome, Part, PartStatus, RunId,
+    WorkerId,
 };
 pub use run_ctx::{Report, RunCtx};
 

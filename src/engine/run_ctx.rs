@@ -249,6 +249,11 @@ impl RunCtx {
         self.send(EventKind::Command(line));
     }
 
+    /// Says a part of the run (a test) started or ended.
+    pub fn part(&self, part: super::event::Part) {
+        self.send(EventKind::Part(part));
+    }
+
     /// Sends a batch of display lines.
     pub fn output(&self, lines: Vec<String>, skipped: u64) {
         self.send(EventKind::Output { lines, skipped });

@@ -189,6 +189,9 @@ pub struct SubResult {
     pub verdict: SubVerdict,
     /// The end of what it printed.
     pub output: String,
+    /// Its earlier attempts in the same run, each failed, oldest first (a test run again
+    /// under `--retries`): a pass after them is flaky.
+    pub failed_attempts: Vec<SubResult>,
 }
 
 /// How a [`SubResult`] ended.
@@ -256,6 +259,13 @@ pub trait Work: fmt::Debug + Send + Sync + 'static {
     /// The same job with `options` instead of its own; `None` for a kind without options.
     fn with_options(&self, options: Vec<String>) -> Option<JobSpec> {
         let _ = options;
+        None
+    }
+
+    /// The same job running only the parts named `parts` of its runs (a test stage's tests),
+    /// or all of them when `parts` is empty; `None` for a kind whose runs have no parts.
+    fn with_parts(&self, parts: Vec<String>) -> Option<JobSpec> {
+        let _ = parts;
         None
     }
 
@@ -371,6 +381,14 @@ impl JobSpec {
     /// `--rerun-failed`); a kind without options is left alone.
     pub fn set_options(&mut self, options: Vec<String>) {
         if let Some(spec) = self.0.with_options(options) {
+            *self = spec;
+        }
+    }
+
+    /// Runs only the parts named `parts` from the next run on (all when empty); a kind whose
+    /// runs have no parts is left alone.
+    pub fn set_parts(&mut self, parts: Vec<String>) {
+        if let Some(spec) = self.0.with_parts(parts) {
             *self = spec;
         }
     }

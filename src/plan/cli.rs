@@ -148,6 +148,11 @@ pub struct Args {
     #[arg(long)]
     pub flaky_fails: bool,
 
+    /// With --test: mark a test `slow` in its row once it has run longer than SECS (besides
+    /// twice its last recorded time and a second more, which marks it without this).
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub slow: Option<Duration>,
+
     /// Put CMD ARGS in front of every configure, build and test command (split like a shell
     /// splits words, without running one), e.g. "srun --ntasks=1 --quiet --input=none --".
     /// -j may then exceed the CPUs.
@@ -278,6 +283,7 @@ impl Args {
             timeout: self.timeout,
             retries: self.retries,
             flaky_fails: self.flaky_fails,
+            slow: self.slow,
             launcher,
             nice: self.nice,
             cmake_projects: !self.no_cmake && self.commands.is_none(),

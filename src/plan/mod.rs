@@ -48,6 +48,8 @@ pub struct Plan {
     pub retries: u32,
     /// Whether a job that passed only on a retry fails the session (`--flaky-fails`).
     pub flaky_fails: bool,
+    /// A test running longer than this is marked `slow` in its row (`--slow`).
+    pub slow: Option<Duration>,
     /// Niceness for the workers (with a launcher, the launcher's business: see `launcher`).
     pub nice: Option<i32>,
     /// The prefix every process job runs through (`--launcher`, `--slurm`).
@@ -144,6 +146,8 @@ pub struct PlanRequest {
     pub retries: u32,
     /// Whether a pass on a retry fails the session.
     pub flaky_fails: bool,
+    /// A test running longer than this is marked `slow` (`--slow`).
+    pub slow: Option<Duration>,
     /// The prefix every process job runs through.
     pub launcher: LauncherRequest,
     /// Niceness for the jobs.
@@ -325,6 +329,7 @@ impl PlanRequest {
             timeout: self.timeout,
             retries: self.retries,
             flaky_fails: self.flaky_fails,
+            slow: self.slow,
             nice: self.nice,
             slots: self.build_jobs.is_none() && launcher.is_none(),
             memory,
@@ -465,6 +470,8 @@ impl PlanRequest {
             build_jobs: self.build_jobs,
             probes,
             ctest_junit: self.reports.junit.is_some(),
+            test_retries: self.retries,
+            rerun_failed_tests: self.rerun_failed,
         });
         projects
             .into_iter()

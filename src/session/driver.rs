@@ -128,7 +128,8 @@ impl Driver {
             .with_slot_pool(plan.slots)
             .with_launcher(launcher_word)
             .with_retries(retries)
-            .with_flaky_fails(plan.flaky_fails);
+            .with_flaky_fails(plan.flaky_fails)
+            .with_slow(plan.slow);
         Ok((driver, events, model))
     }
 
@@ -249,6 +250,12 @@ impl Driver {
             Effect::SetOptions { job, options } => {
                 if let Some(job) = self.jobs.borrow_mut().get_mut(job.0 as usize) {
                     job.spec.set_options(options);
+                }
+                None
+            }
+            Effect::SetParts { job, parts } => {
+                if let Some(job) = self.jobs.borrow_mut().get_mut(job.0 as usize) {
+                    job.spec.set_parts(parts);
                 }
                 None
             }

@@ -118,6 +118,9 @@ impl<W: Write> Reporter for Lines<W> {
             Event::RunRetried(record) if self.json => {
                 self.line(&record.event_json("retried").to_string())
             }
+            Event::PartFinished(record, part) if self.json => {
+                self.line(&record.part_json(part).to_string())
+            }
             // Plain lines end with the recap, a reporter of its own that the TUI prints too.
             Event::Ended(ending) if self.json => self.summary(ending),
             _ => Ok(()),

@@ -94,7 +94,10 @@ impl Reporter for ProgressLine {
             Event::RunFinished(_) => self.clear_for_lines(),
             Event::Warning(_) | Event::Ended(_) => self.clear(),
             Event::Turned => self.draw(|| model.progress(), Instant::now()),
-            Event::Began | Event::RunStarted(_) | Event::RunRetried(_) => {}
+            Event::Began
+            | Event::RunStarted(_)
+            | Event::RunRetried(_)
+            | Event::PartFinished(..) => {}
         }
         Ok(())
     }

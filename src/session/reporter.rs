@@ -21,6 +21,8 @@ pub enum Event<'a> {
     RunFinished(&'a RunRecord),
     /// A run failed or timed out and its job runs again (`--retries`): the failed attempt.
     RunRetried(&'a RunRecord),
+    /// A part of a run (a test of a test stage) ended: the run as it is, and the part.
+    PartFinished(&'a RunRecord, &'a crate::app::PartRow),
     /// Something went wrong that does not stop the session (a history that cannot be
     /// written, a toolchain probe that failed, a watch that could not start).
     Warning(&'a str),

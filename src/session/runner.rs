@@ -337,6 +337,9 @@ impl<'a, F: Frontend> Runner<'a, F> {
                 News::Started(record) => self.dispatch(&Event::RunStarted(record)),
                 News::Finished(record) => self.dispatch(&Event::RunFinished(record)),
                 News::Retried(record) => self.dispatch(&Event::RunRetried(record)),
+                News::PartFinished(record, part) => {
+                    self.dispatch(&Event::PartFinished(record, part));
+                }
             }
         }
     }

@@ -25,6 +25,14 @@ impl Reporter for Recorder {
                 format!("finished {} {}", record.name, record.state.word())
             }
             Event::RunRetried(record) => format!("retried {} {}", record.name, record.attempt),
+            Event::PartFinished(record, part) => {
+                format!(
+                    "finished {} {} {}",
+                    record.name,
+                    part.name,
+                    part.state.word()
+                )
+            }
             Event::Warning(text) => format!("warning {text}"),
             Event::Turned => return Ok(()),
             Event::Ended(ending) => format!("ended {:?} {}", ending.end, ending.interrupted),

@@ -42,7 +42,7 @@ fn finished_news(model: &mut Model) -> Vec<(String, Option<Stage>, JobState)> {
         .into_iter()
         .filter_map(|news| match news {
             News::Finished(r) => Some((r.name, r.stage, r.state)),
-            News::Started(_) | News::Retried(_) => None,
+            News::Started(_) | News::Retried(_) | News::PartFinished(..) => None,
         })
         .collect()
 }

@@ -5,6 +5,7 @@
 mod dispatch;
 mod graph;
 mod log_pane;
+mod parts;
 mod projects;
 mod retries;
 mod selection;

@@ -28,7 +28,7 @@ fn finished_news(model: &mut Model) -> Vec<(String, JobState, u32)> {
         .into_iter()
         .filter_map(|news| match news {
             News::Finished(record) => Some((record.name, record.state, record.attempt)),
-            News::Started(_) | News::Retried(_) => None,
+            News::Started(_) | News::Retried(_) | News::PartFinished(..) => None,
         })
         .collect()
 }

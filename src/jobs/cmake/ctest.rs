@@ -103,11 +103,12 @@ fn start_case(tag: &BytesStart<'_>) -> SubResult {
         seconds: attribute(tag, "time").parse().unwrap_or(0.0),
         verdict,
         output: String::new(),
+        failed_attempts: Vec::new(),
     }
 }
 
 /// What ctest says of a test it did not run, as its console says it.
-const NOT_RUN: &str = "Not Run";
+pub(super) const NOT_RUN: &str = "Not Run";
 
 /// The verdict of a test whose `<skipped>` gives ctest's `reason`: a test that was `verdict`
 /// so far. A test ctest did not run is failed, as ctest's own tally and exit status count

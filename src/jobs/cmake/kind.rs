@@ -56,7 +56,8 @@ impl Kind for Cmake {
         if stage != Some(Step::Test.stage()) {
             return None;
         }
-        ctest::read(&super::ctest_junit_beside(log))
+        super::test_pool::read_results(&super::test_pool::results_beside(log))
+            .or_else(|| ctest::read(&super::ctest_junit_beside(log)))
     }
 }
 
@@ -100,6 +101,12 @@ impl Work for CmakeSpec {
         Some(self.job.stage.stage())
     }
 
+    fn retries(&self) -> Option<u32> {
+        // A test stage runs its failed tests again itself, each alone (`test_pool`): never
+        // the whole stage again.
+        (self.job.stage == Step::Test).then_some(0)
+    }
+
     fn at_stage(&self, stage: &str) -> Option<JobSpec> {
         let step = Step::from_word(stage)?;
         Some(Self::spec(self.job.at_stage(step), &self.settings))
@@ -120,6 +127,15 @@ impl Work for CmakeSpec {
     fn with_options(&self, options: Vec<String>) -> Option<JobSpec> {
         let mut job = self.job.clone();
         job.options = options;
+        Some(Self::spec(job, &self.settings))
+    }
+
+    fn with_parts(&self, parts: Vec<String>) -> Option<JobSpec> {
+        if self.job.stage != Step::Test {
+            return None;
+        }
+        let mut job = self.job.clone();
+        job.only_tests = parts;
         Some(Self::spec(job, &self.settings))
     }
 

@@ -23,7 +23,10 @@ mod causes;
 pub mod ctest;
 mod kind;
 mod preparation;
+mod test_group;
+mod test_list;
 mod test_place;
+pub mod test_pool;
 
 /// Settings shared by every CMake job of one jobdeck run.
 #[derive(Debug, Clone)]
@@ -45,6 +48,12 @@ pub struct CmakeSettings {
     /// Have ctest write its own `JUnit` XML beside the test log (`--junit`; ctest 3.21 or
     /// newer), where the `JUnit` report reads each test's name and result.
     pub ctest_junit: bool,
+    /// Times a failed test is run again alone (`--retries`): the test stage retries its
+    /// tests itself, never the whole stage.
+    pub test_retries: u32,
+    /// `--rerun-failed`: a test stage runs only the tests that failed in its last run (as
+    /// its `test.results.json` has them), when some did.
+    pub rerun_failed_tests: bool,
 }
 
 /// What to do when cmake (or ctest) is not found.
@@ -118,6 +127,9 @@ pub struct CmakeJob {
     /// This project's own `-D VAR=VALUE` options (the options key, or the history under
     /// `--rerun-failed`), passed after the session's.
     pub options: Vec<String>,
+    /// The tests a test stage runs: all when empty, else only these (`r` on a test's row),
+    /// each with the fixtures ctest runs with it.
+    pub only_tests: Vec<String>,
 }
 
 impl CmakeJob {
@@ -134,6 +146,7 @@ impl CmakeJob {
             log: log_files::log_path(log_dir, folder, Step::Configure.as_str()),
             stage: Step::Configure,
             options: Vec::new(),
+            only_tests: Vec::new(),
         }
     }
 
@@ -324,6 +337,11 @@ impl CmakeJob {
                 self.run_process(command, ctx)
             }
             Step::Test => {
+                if let Some(report) = test_pool::run(self, settings, ctx) {
+                    return report;
+                }
+                // The tests of a run as one ctest are read from ctest's own file.
+                let _ = std::fs::remove_file(test_pool::results_beside(&self.log));
                 if settings.ctest_junit {
                     // A run that ends before ctest writes its file must not leave an earlier
                     // run's.
@@ -354,19 +372,7 @@ impl CmakeJob {
             Some((error, diagnosis))
         };
         // ctest names the failed tests; where to look is in the tests' own output.
-        let test = |log: &Path| {
-            let summary = summaries::failed_tests(log)?;
-            let project = super::diagnostics::ProjectFolders { source, build_dir };
-            let Some((file, line)) = test_place::failed_test_place(log, &project) else {
-                return Some((summary, None));
-            };
-            let diagnosis = Diagnosis {
-                message: summary.clone(),
-                file: Some(file.clone()),
-                line: Some(line),
-            };
-            Some((format!("{summary} — {file}:{line}"), Some(diagnosis)))
-        };
+        let test = |log: &Path| test_error(log, source, build_dir);
         let (tool, first_error): (&str, &FirstError) = match self.stage {
             Step::Configure => ("cmake", &configure),
             Step::Build => ("cmake --build", &build),
@@ -385,6 +391,22 @@ impl CmakeJob {
         }
         report
     }
+}
+
+/// A failed test stage's error: the tests ctest names as failed, and where to look, in the
+/// tests' own output.
+fn test_error(log: &Path, source: &Path, build_dir: &Path) -> Option<(String, Option<Diagnosis>)> {
+    let summary = summaries::failed_tests(log)?;
+    let project = super::diagnostics::ProjectFolders { source, build_dir };
+    let Some((file, line)) = test_place::failed_test_place(log, &project) else {
+        return Some((summary, None));
+    };
+    let diagnosis = Diagnosis {
+        message: summary.clone(),
+        file: Some(file.clone()),
+        line: Some(line),
+    };
+    Some((format!("{summary} — {file}:{line}"), Some(diagnosis)))
 }
 
 /// What a build holds of the pool of compile slots while it runs.

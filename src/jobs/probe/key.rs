@@ -147,6 +147,8 @@ mod tests {
             build_jobs: Some(1),
             probes: None,
             ctest_junit: false,
+            test_retries: 0,
+            rerun_failed_tests: false,
         }
     }
 

@@ -98,6 +98,7 @@ pub fn html(model: &Model, ending: &Ending<'_>, nonce: &str) -> String {
     causes_section(&mut out, &jobs);
     failures_section(&mut out, &jobs);
     warnings_section(&mut out, &jobs);
+    super::html_tests::tests_section(&mut out, &jobs);
     out.push_str("<section id=\"jobs\">\n<h2>All jobs</h2>\n");
     out.push_str(&job_table(&jobs));
     out.push_str("</section>\n");

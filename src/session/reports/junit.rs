@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use super::{JobReport, escape_attribute, escape_markup, record_tail, seconds};
 use crate::app::{JobState, Model, RunRecord, RunResult};
 use crate::engine::Outcome;
-use crate::jobs::SubVerdict;
+use crate::jobs::{SubResult, SubVerdict};
 use crate::session::{Event, Problem, Reporter};
 
 /// The reporter that writes the `JUnit` file when the session ends.
@@ -229,27 +229,7 @@ fn cases_of(job: &JobReport) -> Vec<Case> {
     };
     let mut cases: Vec<Case> = tests
         .into_iter()
-        .map(|test| {
-            let verdict = match test.verdict {
-                SubVerdict::Passed => Verdict::Passed,
-                SubVerdict::Skipped(reason) => Verdict::Skipped(reason),
-                SubVerdict::Failed(ctest_message) => Verdict::Failed {
-                    kind: "failed",
-                    message: record
-                        .error
-                        .clone()
-                        .filter(|e| !e.is_empty())
-                        .unwrap_or_else(|| format!("{} failed: {ctest_message}", test.name)),
-                    text: tail_of_output(&test.output).unwrap_or_else(|| log_text(record)),
-                },
-            };
-            Case {
-                name: test.name,
-                seconds: test.seconds,
-                verdict,
-                attempts: Vec::new(),
-            }
-        })
+        .map(|test| test_case(record, test))
         .collect();
     // ctest failed although no test did (a test it could not start, a failing fixture):
     // the stage's own failure must not be lost.
@@ -260,6 +240,69 @@ fn cases_of(job: &JobReport) -> Vec<Case> {
         cases.push(stage_case);
     }
     cases
+}
+
+/// The case of one test of a test stage, with its failed attempts when it was run again:
+/// flaky failures of a test that passed on a retry, or, for one that failed every time, its
+/// first attempt as the failure and the attempts after it as rerun failures.
+fn test_case(record: &RunRecord, test: SubResult) -> Case {
+    let failure = |test: &SubResult, message: &str| Verdict::Failed {
+        kind: "failed",
+        message: if message.is_empty() {
+            format!("{} failed", test.name)
+        } else {
+            message.to_string()
+        },
+        text: tail_of_output(&test.output).unwrap_or_else(|| log_text(record)),
+    };
+    let as_attempt = |element: &'static str, verdict: Verdict| match verdict {
+        Verdict::Failed {
+            kind,
+            message,
+            text,
+        } => Attempt {
+            element,
+            kind,
+            message,
+            output: text,
+        },
+        _ => Attempt {
+            element,
+            kind: "failed",
+            message: String::new(),
+            output: String::new(),
+        },
+    };
+    let earlier: Vec<Verdict> = test
+        .failed_attempts
+        .iter()
+        .map(|attempt| match &attempt.verdict {
+            SubVerdict::Failed(message) => failure(attempt, message),
+            _ => failure(attempt, ""),
+        })
+        .collect();
+    let (verdict, attempts) = match &test.verdict {
+        SubVerdict::Passed => (
+            Verdict::Passed,
+            earlier
+                .into_iter()
+                .map(|v| as_attempt("flakyFailure", v))
+                .collect(),
+        ),
+        SubVerdict::Skipped(reason) => (Verdict::Skipped(reason.clone()), Vec::new()),
+        SubVerdict::Failed(message) => {
+            let last = failure(&test, message);
+            let mut all = earlier.into_iter().chain(std::iter::once(last));
+            let first = all.next().expect("the last attempt at least");
+            (first, all.map(|v| as_attempt("rerunFailure", v)).collect())
+        }
+    };
+    Case {
+        name: test.name,
+        seconds: test.seconds,
+        verdict,
+        attempts,
+    }
 }
 
 /// The verdict of a job's case, with its failed attempts if it was run again: flaky

@@ -11,6 +11,7 @@
 pub mod annotations;
 pub mod html;
 mod html_parts;
+mod html_tests;
 pub mod junit;
 
 use std::io::{Read, Seek, SeekFrom, Write};

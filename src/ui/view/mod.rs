@@ -5,6 +5,7 @@
 mod causes;
 mod chrome;
 mod log;
+mod parts;
 pub mod sweep;
 mod table;
 #[cfg(test)]

@@ -57,6 +57,11 @@ impl Columns {
         }
     }
 
+    /// Which optional columns a part row fills: stage, kind, worker, cpu.
+    fn cells(self) -> [bool; 4] {
+        [self.stage, self.kind, self.worker, self.cpu]
+    }
+
     /// The column titles, in order; the name column's is `name`.
     fn titles(self, name: String) -> Vec<String> {
         let mut titles = vec![name];
@@ -129,16 +134,86 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
         .names
         .fitting(usize::from(shown_columns.name_room(area.width)));
     let room = usize::from(shown_columns.name_room(area.width));
-    let mut in_view: Vec<(&JobRow, bool, Cow<'_, str>)> = (offset..end)
+    let mut in_view: Vec<(usize, bool, Cow<'_, str>)> = (offset..end)
         .filter_map(|position| model.shown_job(position))
         .map(|index| {
             let row = &model.jobs[index];
             let name = escape_controls(model.names.name(index, &row.name, level));
-            (row, row.kind.failure_fails_session(), name)
+            (index, row.kind.failure_fails_session(), name)
         })
         .collect();
-    // Still too long: the folders the rows in view share go too (the rows of one
-    // collection, once scrolled to it), said in the title with the others.
+    let view_shared = drop_view_shared(&mut in_view, room);
+    // The name column fits the tests' names too, indented under their job.
+    let part_names = in_view
+        .iter()
+        .flat_map(|(index, _, _)| &model.jobs[*index].parts)
+        .map(|part| 2 + columns(&escape_controls(&part.name)));
+    let widths = shown_columns.widths(
+        in_view
+            .iter()
+            .map(|(_, _, name)| columns(name))
+            .chain(part_names),
+        area.width,
+    );
+    let name_width = match widths[0] {
+        Constraint::Length(n) => usize::from(n),
+        _ => usize::MAX,
+    };
+    // The folders left out of every name are said once, as the column's title.
+    let shared = if level > Shortening::Full {
+        model.names.shared()
+    } else {
+        ""
+    };
+    let name_title = if shared.is_empty() && view_shared.is_empty() {
+        "name".to_string()
+    } else {
+        let title = format!("{}{view_shared}", escape_controls(shared));
+        shorten_middle(&title, name_width).into_owned()
+    };
+    let jobs_in_view: Vec<usize> = in_view.iter().map(|(index, _, _)| *index).collect();
+    let lines = with_parts(model, &jobs_in_view, body);
+    let selected = match model.ui.selected_part {
+        Some(part) if lines.contains(&TableLine::Part(model.ui.selected, part)) => {
+            TableLine::Part(model.ui.selected, part)
+        }
+        _ => TableLine::Job(model.ui.selected),
+    };
+    let selected_line = lines.iter().position(|line| *line == selected);
+    let names: std::collections::HashMap<usize, Cow<'_, str>> = in_view
+        .into_iter()
+        .map(|(index, _, name)| (index, name))
+        .collect();
+    let rows = lines.iter().map(|line| match *line {
+        TableLine::Job(index) => {
+            let name = names.get(&index).map_or("", |name| name.as_ref());
+            let name = shorten_middle(name, name_width).into_owned();
+            job_row(model, theme, &model.jobs[index], name, shown_columns)
+        }
+        TableLine::Part(index, part) => super::parts::part_row(
+            model,
+            theme,
+            &model.jobs[index].parts[part],
+            shown_columns.cells(),
+            name_width,
+        ),
+    });
+    let titles = Row::new(shown_columns.titles(name_title)).style(theme.column_titles());
+    let table = Table::new(rows, widths)
+        .header(titles)
+        .column_spacing(1)
+        .row_highlight_style(theme.selected())
+        .highlight_symbol("> ");
+    let selected_in_view = model
+        .selected_position()
+        .is_some_and(|p| (offset..end).contains(&p));
+    let mut state = TableState::default().with_selected(selected_line.filter(|_| selected_in_view));
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// Names still too long for `room`: the folders the rows in view share go too (the rows of
+/// one collection, once scrolled to it), taken off their names and returned for the title.
+fn drop_view_shared(in_view: &mut [(usize, bool, Cow<'_, str>)], room: usize) -> String {
     let view_shared = if in_view
         .iter()
         .any(|(_, main, name)| *main && columns(name) > room)
@@ -169,46 +244,57 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
         String::new()
     };
     if !view_shared.is_empty() {
-        for (_, main, name) in &mut in_view {
+        for (_, main, name) in in_view.iter_mut() {
             if *main {
                 *name = Cow::Owned(name[view_shared.len()..].to_string());
             }
         }
     }
-    let widths = shown_columns.widths(in_view.iter().map(|(_, _, name)| columns(name)), area.width);
-    let name_width = match widths[0] {
-        Constraint::Length(n) => usize::from(n),
-        _ => usize::MAX,
-    };
-    // The folders left out of every name are said once, as the column's title.
-    let shared = if level > Shortening::Full {
-        model.names.shared()
-    } else {
-        ""
-    };
-    let name_title = if shared.is_empty() && view_shared.is_empty() {
-        "name".to_string()
-    } else {
-        let title = format!("{}{view_shared}", escape_controls(shared));
-        shorten_middle(&title, name_width).into_owned()
-    };
-    let rows = in_view.into_iter().map(|(row, _, name)| {
-        let name = shorten_middle(&name, name_width).into_owned();
-        job_row(model, theme, row, name, shown_columns)
-    });
-    let titles = Row::new(shown_columns.titles(name_title)).style(theme.column_titles());
-    let table = Table::new(rows, widths)
-        .header(titles)
-        .column_spacing(1)
-        .row_highlight_style(theme.selected())
-        .highlight_symbol("> ");
-    let mut state = TableState::default().with_selected(
-        model
-            .selected_position()
-            .filter(|p| (offset..end).contains(p))
-            .map(|p| p - offset),
-    );
-    frame.render_stateful_widget(table, area, &mut state);
+    view_shared
+}
+
+/// One line of the table: a job's row, or a row of one of its parts (a test).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TableLine {
+    Job(usize),
+    Part(usize, usize),
+}
+
+/// The jobs in view, each followed by the rows of its parts that fit: the room the jobs
+/// leave in `body` lines goes first to the parts that need attention (running, failed,
+/// flaky), then to the skipped, then to the passed ones; a job's parts keep their order.
+fn with_parts(model: &Model, jobs: &[usize], body: usize) -> Vec<TableLine> {
+    let mut room = body.saturating_sub(jobs.len());
+    let mut chosen = std::collections::HashSet::new();
+    // The selected part's row always gets room.
+    if let Some(part) = model.ui.selected_part
+        && jobs.contains(&model.ui.selected)
+        && part < model.jobs[model.ui.selected].parts.len()
+        && room > 0
+    {
+        chosen.insert((model.ui.selected, part));
+        room -= 1;
+    }
+    for rank in 0..3 {
+        for &index in jobs {
+            for (at, part) in model.jobs[index].parts.iter().enumerate() {
+                if room > 0 && super::parts::rank(part.state) == rank && chosen.insert((index, at))
+                {
+                    room -= 1;
+                }
+            }
+        }
+    }
+    let mut lines = Vec::with_capacity(jobs.len() + chosen.len());
+    for &index in jobs {
+        lines.push(TableLine::Job(index));
+        for at in 0..model.jobs[index].parts.len() {
+            if chosen.contains(&(index, at)) {
+                lines.push(TableLine::Part(index, at));
+            }
+        }
+    }
+    lines
 }
 
 /// The row of `row`, its name already shortened to `name`.
@@ -346,7 +432,7 @@ pub(super) fn columns(text: &str) -> usize {
 /// A name cut to `width` columns from the middle, so both ends stay readable: the collection
 /// a project is in and the project itself (`cmake-cookbook/…/recipe-06/cxx-example`). Whole
 /// folder names go first; a last folder name too long by itself keeps its end.
-fn shorten_middle(name: &str, width: usize) -> Cow<'_, str> {
+pub(super) fn shorten_middle(name: &str, width: usize) -> Cow<'_, str> {
     if columns(name) <= width {
         return Cow::Borrowed(name);
     }

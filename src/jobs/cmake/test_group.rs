@@ -1,0 +1,246 @@
+//! One group of a project's tests run as its own ctest, then each of its failed tests run
+//! again alone under `--retries`, with every test's start and end told as a `Part` event.
+//!
+//! ctest decides every outcome: a retry is `ctest -R '^(name)$'`, which brings in the
+//! fixtures' setup and cleanup tests the test needs, as ctest always does; only the named
+//! test's result is taken from it. A group's tests are told `running` together when its
+//! ctest starts (ctest runs them one after another, in its own order): each gets its end
+//! when the group's ctest ends and its results file can be read.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use super::ctest;
+use super::test_list::{Group, escape};
+use crate::engine::{Outcome, Part, PartStatus, RunCtx, process};
+use crate::jobs::{SubResult, SubVerdict};
+
+/// How a group's ctest runs went.
+pub struct GroupEnd {
+    /// The group's index.
+    pub index: usize,
+    /// How its first ctest ended.
+    pub outcome: Outcome,
+    /// Its tests' results, with any failed attempts before each.
+    pub results: Vec<SubResult>,
+    /// The tests ctest could not run (a failed fixture setup, a missing program), which
+    /// ctest's tally calls `Not Run` and counts as failed.
+    pub not_run: Vec<String>,
+    /// The logs of its ctest runs, in the order they ran.
+    pub logs: Vec<PathBuf>,
+}
+
+/// What every group's run shares: how to start ctest and where its files go.
+pub struct Runner<'a> {
+    /// The ctest program.
+    pub ctest: &'a std::ffi::OsStr,
+    /// The project's build folder.
+    pub build_dir: &'a Path,
+    /// Where each run's log and `JUnit` file go.
+    pub runs: &'a Path,
+    /// Times a failed test is run again.
+    pub retries: u32,
+    /// Each test's time in the last run, in seconds, where known.
+    pub last: &'a std::collections::HashMap<String, f64>,
+}
+
+impl Runner<'_> {
+    fn command(&self, regex: &str, junit: &Path) -> Command {
+        let mut command = Command::new(self.ctest);
+        command
+            .arg("--test-dir")
+            .arg(self.build_dir)
+            .arg("--output-on-failure")
+            .arg("-R")
+            .arg(regex)
+            .arg("--output-junit")
+            .arg(junit);
+        command
+    }
+
+    /// How long `names`, run one after another, should take by their last times; `None`
+    /// when none is known.
+    fn expected(&self, names: &[String]) -> Option<Duration> {
+        let known: Vec<f64> = names
+            .iter()
+            .filter_map(|n| self.last.get(n))
+            .copied()
+            .collect();
+        (!known.is_empty()).then(|| Duration::from_secs_f64(known.iter().sum::<f64>().max(0.0)))
+    }
+
+    /// Runs group `index` and its retries on this thread, telling `ctx` of each test.
+    pub fn run(&self, index: usize, group: &Group, ctx: &mut RunCtx) -> GroupEnd {
+        // Every test of the group shows running from its ctest's start, so each may take
+        // as long as the whole group before it is slow.
+        let expected = self.expected(&group.tests);
+        for name in &group.tests {
+            ctx.part(running(name, 1, expected));
+        }
+        let junit = self.runs.join(format!("{index}.junit.xml"));
+        let log = self.runs.join(format!("{index}.log"));
+        let report = process::run_helper(self.command(&group.regex(), &junit), &log, ctx);
+        let read = ctest::read(&junit).unwrap_or_default();
+        let mut end = GroupEnd {
+            index,
+            outcome: report.outcome,
+            results: Vec::new(),
+            not_run: Vec::new(),
+            logs: vec![log],
+        };
+        for name in &group.tests {
+            let raw = read.iter().find(|r| &r.name == name).cloned();
+            // ctest did not run it (a failed fixture, a missing program): `ctest::read` says
+            // so as a failure whose message starts `Not Run`, as ctest's tally counts it.
+            let not_run = match raw.as_ref().map(|r| &r.verdict) {
+                Some(SubVerdict::Skipped(message)) => !is_skip(message),
+                Some(SubVerdict::Failed(message)) => message.starts_with(ctest::NOT_RUN),
+                _ => false,
+            };
+            if not_run {
+                end.not_run.push(name.clone());
+            }
+            let first = raw.map_or_else(|| unreported(name), as_ctest_counts);
+            let first = with_failure_line(first);
+            let result = self.retried(index, first, &mut end.logs, ctx);
+            ctx.part(ended(&result));
+            end.results.push(result);
+        }
+        end
+    }
+
+    /// `first`, run again alone while it fails and retries are left (and the run is not
+    /// being stopped); the result of its last attempt, with the failed ones before it.
+    fn retried(
+        &self,
+        index: usize,
+        first: SubResult,
+        logs: &mut Vec<PathBuf>,
+        ctx: &mut RunCtx,
+    ) -> SubResult {
+        let mut result = first;
+        for attempt in 2..=self.retries.saturating_add(1) {
+            if !matches!(result.verdict, SubVerdict::Failed(_)) || ctx.stop_reason().is_some() {
+                break;
+            }
+            ctx.part(ended(&result));
+            let expected = self.expected(std::slice::from_ref(&result.name));
+            ctx.part(running(&result.name, attempt, expected));
+            let stem = format!("{index}.{}.{attempt}", logs.len());
+            let junit = self.runs.join(format!("{stem}.junit.xml"));
+            let log = self.runs.join(format!("{stem}.log"));
+            let regex = format!("^({})$", escape(&result.name));
+            process::run_helper(self.command(&regex, &junit), &log, ctx);
+            logs.push(log);
+            let again = ctest::read(&junit)
+                .unwrap_or_default()
+                .into_iter()
+                .find(|r| r.name == result.name)
+                .map_or_else(|| unreported(&result.name), as_ctest_counts);
+            let again = with_failure_line(again);
+            let mut earlier = std::mem::take(&mut result.failed_attempts);
+            earlier.push(result);
+            result = SubResult {
+                failed_attempts: earlier,
+                ..again
+            };
+        }
+        result
+    }
+}
+
+fn running(name: &str, attempt: u32, expected: Option<Duration>) -> Part {
+    Part {
+        name: name.to_string(),
+        status: PartStatus::Running,
+        elapsed: None,
+        error: None,
+        attempt,
+        expected,
+    }
+}
+
+/// The `Part` event of a test's end.
+fn ended(result: &SubResult) -> Part {
+    let (status, error) = match &result.verdict {
+        SubVerdict::Passed => (PartStatus::Passed, None),
+        SubVerdict::Skipped(_) => (PartStatus::Skipped, None),
+        SubVerdict::Failed(message) => (
+            PartStatus::Failed,
+            Some(first_failure_line(result, message)),
+        ),
+    };
+    Part {
+        name: result.name.clone(),
+        status,
+        elapsed: Some(Duration::from_secs_f64(result.seconds.max(0.0))),
+        error,
+        attempt: u32::try_from(result.failed_attempts.len() + 1).unwrap_or(u32::MAX),
+        expected: None,
+    }
+}
+
+/// `result` with, when it failed, its first failure line as its message: the error its row,
+/// JSON and `JUnit` show.
+fn with_failure_line(mut result: SubResult) -> SubResult {
+    if let SubVerdict::Failed(message) = &result.verdict {
+        result.verdict = SubVerdict::Failed(first_failure_line(&result, message));
+    }
+    result
+}
+
+/// A failed test's error: ctest's own reason when it gives one (`Fixture dependency failed`,
+/// a regular expression found), else the first line of its output that says it failed,
+/// else its last line.
+fn first_failure_line(result: &SubResult, message: &str) -> String {
+    if !message.is_empty() && message != "Failed" {
+        return message.to_string();
+    }
+    let lines = || {
+        result
+            .output
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+    };
+    let says_failed = |line: &&str| {
+        let lower = line.to_ascii_lowercase();
+        ["fail", "error", "assert"]
+            .iter()
+            .any(|w| lower.contains(w))
+    };
+    lines()
+        .find(says_failed)
+        .or_else(|| lines().next_back())
+        .map_or_else(|| "failed, printing nothing".to_string(), str::to_string)
+}
+
+/// A test its ctest did not report (ctest stopped, or its file is cut short): failed.
+fn unreported(name: &str) -> SubResult {
+    SubResult {
+        name: name.to_string(),
+        seconds: 0.0,
+        verdict: SubVerdict::Failed("not reported by ctest".to_string()),
+        output: String::new(),
+        failed_attempts: Vec::new(),
+    }
+}
+
+/// Whether ctest's reason for not running a test says the test chose to be skipped (its skip
+/// code or expression) or is disabled, rather than that it could not run.
+fn is_skip(message: &str) -> bool {
+    message.starts_with("SKIP_") || message == "disabled"
+}
+
+/// A test's result as ctest counts it: of the tests it did not run, one skipped by its skip
+/// code or expression, or disabled, is skipped; any other (a failed fixture setup, missing
+/// files) failed, as ctest's own tally and exit status have it.
+fn as_ctest_counts(mut result: SubResult) -> SubResult {
+    if let SubVerdict::Skipped(message) = &result.verdict
+        && !is_skip(message)
+    {
+        result.verdict = SubVerdict::Failed(message.clone());
+    }
+    result
+}

@@ -1,0 +1,118 @@
+//! Tests as rows in the live TUI at 80×24 in a real tmux: a test's row shows `running` while
+//! it runs (`slow` past `--slow`), each test ends on a row of its own, and `r` on a failed
+//! test's row runs that test alone (the tests count their runs in files).
+
+mod common;
+mod tmux;
+
+use std::path::Path;
+
+use tmux::{TempDir, Tmux, tools_present, unique_tag};
+
+/// A project whose `waits` test runs until the file `release` appears in `dir`, `fails`
+/// fails and `passes` passes; `fails` and `passes` add a line to `<name>.runs` each run.
+fn workspace(dir: &Path) {
+    let project = dir.join("ws/rows");
+    std::fs::create_dir_all(&project).expect("project folder");
+    let d = dir.display();
+    std::fs::write(
+        project.join("CMakeLists.txt"),
+        format!(
+            "cmake_minimum_required(VERSION 3.21)\nproject(rows NONE)\nenable_testing()\n\
+             add_test(NAME waits COMMAND sh -c \"while [ ! -f '{d}/release' ]; do sleep 0.05; done\")\n\
+             add_test(NAME fails COMMAND sh -c \"echo run >> '{d}/fails.runs'; echo 'check: value was 2'; exit 1\")\n\
+             add_test(NAME passes COMMAND sh -c \"echo run >> '{d}/passes.runs'\")\n"
+        ),
+    )
+    .expect("write CMakeLists.txt");
+}
+
+fn runs(dir: &Path, test: &str) -> usize {
+    std::fs::read_to_string(dir.join(format!("{test}.runs"))).map_or(0, |text| text.lines().count())
+}
+
+/// The screen line of test `name`'s row: after the selection mark, its name indented by two.
+fn test_row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
+    let start = format!("  {name} ");
+    screen
+        .lines()
+        .find(|line| line.get(2..).is_some_and(|rest| rest.starts_with(&start)))
+}
+
+/// Whether test `name`'s row shows `state`.
+fn row_is(screen: &str, name: &str, state: &str) -> bool {
+    test_row(screen, name).is_some_and(|line| line.contains(&format!(" {state} ")))
+}
+
+/// The selected row's line (the table marks it with `>`).
+fn selected(screen: &str) -> String {
+    screen
+        .lines()
+        .find(|line| line.starts_with('>'))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn test_rows_follow_their_tests_live_and_r_reruns_one_test_alone() {
+    if !tools_present("e2e_test_rows", &[("tmux", "-V"), ("cmake", "--version")]) {
+        return;
+    }
+    let tag = unique_tag("testrows");
+    let dir = TempDir::new(&tag);
+    workspace(dir.path());
+    let command = format!(
+        "env JOBDECK_E2E_TAG={tag} '{bin}' --test --slow 0.3 -j2 '{ws}' -B '{build}'; echo \"jobdeck exited $?\"",
+        bin = env!("CARGO_BIN_EXE_jobdeck"),
+        ws = dir.path().join("ws").display(),
+        build = dir.path().join("build").display(),
+    );
+    let tmux = Tmux::start_sized("testrows", &command, (80, 24));
+    // `waits` is running while the two others have ended, each on its own row; past
+    // `--slow 0.3` its row says it is slow.
+    tmux.wait_for("the test rows while one test runs", |s| {
+        (row_is(s, "waits", "running") || row_is(s, "waits", "slow"))
+            && row_is(s, "fails", "failed")
+            && row_is(s, "passes", "ok")
+    });
+    tmux.wait_for("the running test marked slow", |s| {
+        row_is(s, "waits", "slow")
+    });
+    std::fs::write(dir.path().join("release"), "").expect("release the waiting test");
+    let screen = tmux.wait_for("the run to end", |s| {
+        s.lines().next().is_some_and(|h| h.contains("done in")) && row_is(s, "waits", "ok")
+    });
+    assert!(
+        test_row(&screen, "fails").is_some_and(|l| l.contains("check: value was 2")),
+        "a failed test's row shows its first failure line:\n{screen}"
+    );
+    assert_eq!(
+        (runs(dir.path(), "fails"), runs(dir.path(), "passes")),
+        (1, 1)
+    );
+    // Down to the failed test's row.
+    for _ in 0..8 {
+        let before = selected(&tmux.capture_with(false));
+        if test_row(&before, "fails").is_some() {
+            break;
+        }
+        tmux.keys(&["j"]);
+        tmux.wait_for("the selection to move", |s| selected(s) != before);
+    }
+    let line = selected(&tmux.capture_with(false));
+    assert!(test_row(&line, "fails").is_some(), "{line}");
+    tmux.keys(&["r"]);
+    tmux::wait_until("the failed test to run again", || {
+        runs(dir.path(), "fails") == 2
+    });
+    let screen = tmux.wait_for("the re-run to end", |s| {
+        s.lines().next().is_some_and(|h| h.contains("done in")) && row_is(s, "fails", "failed")
+    });
+    assert_eq!(
+        runs(dir.path(), "passes"),
+        1,
+        "only the selected test ran:\n{screen}"
+    );
+    assert_eq!(runs(dir.path(), "fails"), 2);
+    assert!(row_is(&screen, "waits", "ok"), "{screen}");
+}
