@@ -41,16 +41,20 @@ struct Seen {
 impl Seen {
     /// The mean time of a run, where a run still going counts as at least the finished
     /// runs' mean and at least what it ran: the quick failures that end first do not make
-    /// the long runs still going look short. Without a finished run, the longest one going.
+    /// the long runs still going look short. `None` before a run of the group finished.
     fn mean(&self) -> Option<f64> {
-        let count = self.finished.len() + self.running.len();
         if self.finished.is_empty() {
-            return self.running.iter().copied().reduce(f64::max);
+            return None;
         }
         let finished: f64 = self.finished.iter().sum();
         let floor = finished / count_f(self.finished.len());
         let running: f64 = self.running.iter().map(|&ran| ran.max(floor)).sum();
-        Some((finished + running) / count_f(count))
+        Some((finished + running) / count_f(self.finished.len() + self.running.len()))
+    }
+
+    /// The longest a run of the group has been going: its runs take at least that.
+    fn longest_running(&self) -> f64 {
+        self.running.iter().copied().fold(0.0, f64::max)
     }
 }
 
@@ -97,17 +101,22 @@ impl Model {
             } else {
                 waiting_pace
             };
+            let tally = seen.iter().find(|(g, _)| *g == group).map(|(_, t)| t);
+            // Nothing known of this group: what is known of all jobs, and at least as long
+            // as a run of the group has been going.
+            let elsewhere = || {
+                priors
+                    .all
+                    .map(|prior| prior * pace)
+                    .or_else(|| all.mean())
+                    .map(|guess| guess.max(tally.map_or(0.0, Seen::longest_running)))
+            };
             row.expected
                 .map(secs)
                 .or_else(|| priors.of_group(group))
                 .map(|prior| prior * pace)
-                .or_else(|| {
-                    seen.iter()
-                        .find(|(g, _)| *g == group)
-                        .and_then(|(_, tally)| tally.mean())
-                })
-                .or_else(|| priors.all.map(|prior| prior * pace))
-                .or_else(|| all.mean())
+                .or_else(|| tally.and_then(Seen::mean))
+                .or_else(elsewhere)
         };
         // The chance that a run succeeds, from this session's runs (two successes and two
         // failures assumed beforehand, so the first few do not decide it): a job that waits

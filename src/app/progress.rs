@@ -159,6 +159,8 @@ mod tests {
         assert_eq!(model.progress().eta, Eta::Unknown, "ETA ?");
         start(&mut model, started[0], 0);
         update(&mut model, Msg::Tick(t0 + Duration::from_secs(3)));
+        // A run going says only that the jobs take at least this long: not `ETA 0.0s`.
+        assert_eq!(model.progress().eta, Eta::Unknown, "still ETA ?");
         finish(&mut model, started[0], Duration::from_secs(3));
         // Two jobs of 3 s each left, one worker.
         assert_eq!(model.progress().eta, Eta::Left(Duration::from_secs(6)));
