@@ -155,8 +155,8 @@ impl Model {
         let workers = self.workers().max(1);
         let left = (sum / count_f(workers)).max(longest);
         Some(Estimate {
-            left: Duration::from_secs_f64(left.max(0.0)),
-            overdue: Duration::from_secs_f64(overdue.max(0.0)),
+            left: duration(left),
+            overdue: duration(overdue),
         })
     }
     /// What this session's runs say: their time against the history's, per group.
@@ -277,6 +277,12 @@ fn median(times: &mut [f64]) -> Option<f64> {
     times.get(times.len() / 2).copied()
 }
 
+/// Seconds as a duration: never negative, and a history of nanoseconds against a run of
+/// hours (a pace in the billions) gives a long time, not a panic.
+fn duration(secs: f64) -> Duration {
+    Duration::try_from_secs_f64(secs.max(0.0)).unwrap_or(Duration::MAX)
+}
+
 fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
 }
@@ -287,4 +293,18 @@ fn secs(d: Duration) -> f64 {
 )]
 fn count_f(n: usize) -> f64 {
     n as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn any_figure_becomes_a_duration() {
+        assert_eq!(super::duration(-3.0), Duration::ZERO);
+        assert_eq!(super::duration(f64::NAN), Duration::ZERO);
+        assert_eq!(super::duration(f64::INFINITY), Duration::MAX);
+        assert_eq!(super::duration(1e30), Duration::MAX);
+        assert_eq!(super::duration(1.5), Duration::from_millis(1500));
+    }
 }
