@@ -62,10 +62,6 @@ impl Model {
     /// The time left, or `None` while some unfinished job's length cannot be guessed: no
     /// history at all and no run ended in this session.
     pub(super) fn estimate(&self) -> Option<Estimate> {
-        let ran = |row: &JobRow| {
-            row.started_at
-                .map_or(0.0, |at| secs(self.now.saturating_duration_since(at)))
-        };
         let priors = Priors::of(&self.jobs);
         let Observed {
             spent,
@@ -133,7 +129,7 @@ impl Model {
                 JobState::Queued | JobState::Dispatched => expected(row)?,
                 JobState::Running => {
                     let expected = expected(row)?;
-                    let ran = ran(row);
+                    let ran = self.ran(row);
                     overdue = overdue.max(ran - expected);
                     (expected - ran).max(0.0)
                 }
@@ -159,12 +155,15 @@ impl Model {
             overdue: duration(overdue),
         })
     }
+
+    /// How long the row's current run has been going, in seconds.
+    fn ran(&self, row: &JobRow) -> f64 {
+        row.started_at
+            .map_or(0.0, |at| secs(self.now.saturating_duration_since(at)))
+    }
+
     /// What this session's runs say: their time against the history's, per group.
     fn observe(&self, priors: &Priors) -> Observed {
-        let ran = |row: &JobRow| {
-            row.started_at
-                .map_or(0.0, |at| secs(self.now.saturating_duration_since(at)))
-        };
         let mut seen = Observed::default();
         for row in &self.jobs {
             let group = (row.kind, row.stage);
@@ -194,7 +193,7 @@ impl Model {
                     }
                 }
                 JobState::Running => {
-                    let ran = ran(row);
+                    let ran = self.ran(row);
                     tally.running.push(ran);
                     // A run still within its time says little of the pace; one past it
                     // says the pace is at least this slow.
