@@ -49,10 +49,16 @@ fn the_sweep_prints_one_json_point_per_worker_count_and_a_fit() {
     let summary = events.last().expect("a summary");
     assert_eq!(summary["event"], "sweep_summary", "{events:?}");
     assert_eq!(summary["points"], 2);
-    let serial = summary["serial_fraction"]
-        .as_f64()
-        .expect("a fitted fraction");
-    assert!((0.0..=1.0).contains(&serial), "{summary}");
+    // Two points fit nothing (issue 32 item 5: it claimed `at most 15.4x` from two).
+    assert!(summary["serial_fraction"].is_null(), "{summary}");
+    assert!(summary["max_speedup"].is_null(), "{summary}");
+    for point in &points {
+        assert!(
+            point["load"].is_f64(),
+            "the machine's load beside it: {point}"
+        );
+        assert!(point["efficiency"].as_f64() <= Some(1.0), "{point}");
+    }
     // The sweep prints its points, not every job's events.
     assert!(
         events.iter().all(|e| e["event"] != "finished"),
@@ -64,6 +70,62 @@ fn the_sweep_prints_one_json_point_per_worker_count_and_a_fit() {
             .expect("the point's words")
     };
     assert_eq!(words(1), words(2));
+}
+
+/// Issue 32 item 5, the plain lines: the machine's load beside each point, efficiency never
+/// above 100 %, a fit only from three points, and no speed-up claimed past the most workers
+/// measured or the machine's cores.
+#[test]
+fn the_sweep_lines_show_the_load_and_claim_nothing_past_the_points_or_the_cores() {
+    let tmp = TempDir::new("sweep-lines");
+    let run = run_jobdeck([
+        "--headless",
+        "--no-cmake",
+        "--words",
+        "4",
+        "--words-per-task",
+        "200000",
+        "--seed",
+        "7",
+        "-B",
+        path_arg(tmp.path()),
+        "--sweep",
+        "1,2,3",
+    ]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    let stdout = &run.stdout;
+    let points: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.starts_with("sweep -j"))
+        .collect();
+    assert_eq!(points.len(), 3, "{stdout}");
+    for line in &points {
+        let load = line
+            .split("  load ")
+            .nth(1)
+            .and_then(|load| load.trim().parse::<f64>().ok());
+        assert!(load.is_some(), "the load beside the point: {line}");
+        let efficiency: u32 = line
+            .split("efficiency ")
+            .nth(1)
+            .and_then(|rest| rest.split('%').next())
+            .and_then(|n| n.parse().ok())
+            .expect("an efficiency");
+        assert!(efficiency <= 100, "{line}");
+    }
+    let fit = stdout
+        .lines()
+        .find(|line| line.starts_with("sweep: serial fraction"))
+        .unwrap_or_else(|| panic!("a fit from three points: {stdout}"));
+    assert!(!fit.contains("any number of workers"), "{fit}");
+    let claimed: usize = fit
+        .split(" at -j")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the workers it speaks for: {fit}"));
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    assert!(claimed <= 3 && claimed <= cores, "{fit}");
 }
 
 #[test]

@@ -8,6 +8,7 @@
 mod actions;
 pub mod activity;
 pub mod causes;
+mod estimate;
 pub mod job_row;
 mod lanes;
 pub mod log_view;

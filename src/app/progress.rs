@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{JobState, Model};
+use super::Model;
 
 /// Where the session stands, for the header and the headless progress line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,10 +81,9 @@ pub fn format_duration(d: Duration) -> String {
 }
 
 impl Model {
-    /// Jobs done of all, and the time left: each unfinished job is expected to take its time
-    /// from the history or, without one, the mean of this session's finished runs; the
-    /// remaining work is spread over the live worker count, and no estimate is shorter than
-    /// the longest single job still to come (a few long jobs cannot be split).
+    /// Jobs done of all, and the time left (see [`super::estimate`]: the history scaled by
+    /// this session's pace, or this session's runs; the remaining work spread over the live
+    /// worker count, never shorter than the longest chain of stages still to come).
     pub fn progress(&self) -> Progress {
         let total = self.jobs.len();
         let done = self.jobs.iter().filter(|r| r.state.is_finished()).count();
@@ -112,45 +111,11 @@ impl Model {
     }
 
     fn time_left(&self) -> Option<Eta> {
-        let session_mean = self.mean_finished_run();
-        let mut sum = Duration::ZERO;
-        let mut longest = Duration::ZERO;
-        let mut overdue = Duration::ZERO;
-        for row in &self.jobs {
-            let left = match row.state {
-                JobState::Queued | JobState::Dispatched => row.expected.or(session_mean)?,
-                JobState::Running => {
-                    let expected = row.expected.or(session_mean)?;
-                    let ran = row
-                        .started_at
-                        .map_or(Duration::ZERO, |at| self.now.saturating_duration_since(at));
-                    // A run past its expected time could end any moment; nothing better is
-                    // known about it, but the header says it is late rather than `0.0s`.
-                    overdue = overdue.max(ran.saturating_sub(expected));
-                    expected.saturating_sub(ran)
-                }
-                _ => continue,
-            };
-            sum += left;
-            longest = longest.max(left);
+        let estimate = self.estimate()?;
+        if estimate.left.is_zero() && !estimate.overdue.is_zero() {
+            return Some(Eta::Overdue(estimate.overdue));
         }
-        let workers = u32::try_from(self.workers()).unwrap_or(u32::MAX);
-        let left = (sum / workers).max(longest);
-        if left.is_zero() && !overdue.is_zero() {
-            return Some(Eta::Overdue(overdue));
-        }
-        Some(Eta::Left(left))
-    }
-
-    /// The mean wall time of the runs that ended on their own in this session.
-    fn mean_finished_run(&self) -> Option<Duration> {
-        let (count, sum) = self
-            .jobs
-            .iter()
-            .filter(|r| matches!(r.state, JobState::Ok | JobState::Failed))
-            .filter_map(|r| r.result.elapsed)
-            .fold((0u32, Duration::ZERO), |(n, sum), d| (n + 1, sum + d));
-        (count > 0).then(|| sum / count)
+        Some(Eta::Left(estimate.left))
     }
 }
 
@@ -194,6 +159,8 @@ mod tests {
         assert_eq!(model.progress().eta, Eta::Unknown, "ETA ?");
         start(&mut model, started[0], 0);
         update(&mut model, Msg::Tick(t0 + Duration::from_secs(3)));
+        // A run going says only that the jobs take at least this long: not `ETA 0.0s`.
+        assert_eq!(model.progress().eta, Eta::Unknown, "still ETA ?");
         finish(&mut model, started[0], Duration::from_secs(3));
         // Two jobs of 3 s each left, one worker.
         assert_eq!(model.progress().eta, Eta::Left(Duration::from_secs(6)));

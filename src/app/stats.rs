@@ -107,8 +107,13 @@ pub struct Summary {
     pub speedup: f64,
     /// `speedup / average pool size`: the share of the worker time the pool offered that
     /// jobs used. The average is weighted by time, so resizing mid-run is counted fairly.
-    /// Never more than 1.
+    /// Never more than 1. A job waiting on a download keeps its worker busy all the same:
+    /// how much of that time was spent computing is [`Summary::cpu_share`].
     pub efficiency: f64,
+    /// `cpu_time / (active time × average pool size)`: the share of the worker time the pool
+    /// offered that the jobs spent on a CPU (more than 1 when jobs run several threads or
+    /// compilers each). `None` with a launcher, whose jobs' CPU time is not measured.
+    pub cpu_share: Option<f64>,
     /// The worker count at the end.
     pub workers: usize,
     /// Whether process jobs ran through a launcher, so `cpu_time` counts only jobdeck's own
@@ -153,10 +158,12 @@ impl Summary {
             self.workers,
             if self.workers == 1 { "" } else { "s" },
             self.cpu_time.as_secs_f64(),
-        ) + if self.is_launched {
-            " (launched jobs not counted)"
-        } else {
-            ""
+        ) + &match (self.is_launched, self.cpu_share) {
+            (true, _) => " (launched jobs not counted)".to_string(),
+            (false, Some(share)) => {
+                format!(" (on a CPU {:.0}% of the workers' time)", share * 100.0)
+            }
+            (false, None) => String::new(),
         }
     }
 }
@@ -233,6 +240,10 @@ impl Model {
             cpu_time: self.activity.cpu_time,
             speedup: ratio(busy, active).min(ratio(pool, active)),
             efficiency: ratio(busy, pool).min(1.0),
+            cpu_share: self
+                .launcher
+                .is_none()
+                .then(|| ratio(self.activity.cpu_time, pool)),
             workers: self.workers(),
             is_launched: self.launcher.is_some(),
         }
@@ -291,6 +302,31 @@ mod tests {
         assert!((summary.efficiency - 1.0).abs() < 1e-9, "{summary:?}");
         assert_eq!(summary.cpu_time, secs(4));
         assert_eq!(summary.counts.ok, 2);
+    }
+
+    /// Two workers busy all the time, computing half of it (the other half waiting on a
+    /// download, say): efficiency counts them busy, the CPU share says half, and the line
+    /// says both apart (issue 32 item 5: `efficiency 100%` for a run spent waiting).
+    #[test]
+    fn busy_workers_and_cpu_used_are_two_figures() {
+        let t0 = Instant::now();
+        let (mut model, first) = all_started(2, 2, t0);
+        tick(&mut model, t0, 4);
+        for &run in &first {
+            // `finish` reports half the wall time as CPU time.
+            finish(&mut model, run, secs(4));
+        }
+        let summary = model.summary();
+        assert!((summary.efficiency - 1.0).abs() < 1e-9, "{summary:?}");
+        let share = summary.cpu_share.expect("measured");
+        assert!((share - 0.5).abs() < 1e-9, "{summary:?}");
+        let line = summary.line(false);
+        assert!(
+            line.contains(
+                "efficiency 100% on 2 workers, cpu 4.00s (on a CPU 50% of the workers' time)"
+            ),
+            "{line}"
+        );
     }
 
     /// One 4-second job on a pool that had 1 worker for 2 s and 3 workers for 2 s: the pool

@@ -81,7 +81,8 @@ impl<W: Write> Lines<W> {
             "warned": c.warned, "flaky": c.flaky,
             "wall_ms": ms(s.wall), "active_ms": ms(s.active), "job_ms": ms(s.job_time),
             "cpu_ms": ms(s.cpu_time), "speedup": round2(s.speedup),
-            "efficiency": round2(s.efficiency), "workers": s.workers,
+            "efficiency": round2(s.efficiency), "cpu_share": s.cpu_share.map(round2),
+            "workers": s.workers,
             "interrupted": ending.interrupted,
             "causes": app::causes::tally(unsuccessful.iter().filter_map(|r| r.cause.as_deref()))
                 .into_iter()

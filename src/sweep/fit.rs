@@ -36,16 +36,25 @@ pub fn speedups(points: &[Measured]) -> Vec<Option<f64>> {
         .collect()
 }
 
-/// Efficiency: speed-up per worker.
+/// Efficiency: speed-up per worker, capped at 100 %. A speed-up above the worker count was
+/// not made by the workers but measured against a base point that ran slower (a busier
+/// machine then): more than all of them busy is not a figure to print.
 pub fn efficiency(speedup: f64, workers: usize) -> f64 {
-    speedup / count(workers.max(1))
+    (speedup / count(workers.max(1))).min(1.0)
 }
+
+/// The fewest points Amdahl's law is fitted to: two points fit any one-parameter curve
+/// through the base, so they say nothing of its shape.
+pub const MIN_FIT_POINTS: usize = 3;
 
 /// The serial fraction `s` of Amdahl's law that fits `(workers, speedup)` best, in least
 /// squares on `1/S − 1/N = s · (1 − 1/N)`, kept within 0 to 1 (a machine that does better
-/// than linear, from caches or noise, has a serial fraction of 0). `None` without a point of
-/// more than one worker, or with a speed-up that is not a positive number.
+/// than linear, from caches or noise, has a serial fraction of 0, never less). `None` with
+/// fewer than [`MIN_FIT_POINTS`] points, or with a speed-up that is not a positive number.
 pub fn serial_fraction(points: &[(usize, f64)]) -> Option<f64> {
+    if points.len() < MIN_FIT_POINTS {
+        return None;
+    }
     let mut xy = 0.0;
     let mut xx = 0.0;
     for &(workers, speedup) in points {
@@ -98,6 +107,17 @@ pub fn cores(runs: &[Run]) -> Option<f64> {
     (in_flight > Duration::ZERO).then(|| cpu.as_secs_f64() / in_flight.as_secs_f64())
 }
 
+/// The most workers a fit speaks for: the most measured, and never more than the machine's
+/// cores (`0`: unknown), past which more workers only share the same cores. Nothing is
+/// claimed beyond.
+pub fn claim_limit(most_measured: usize, cores: usize) -> usize {
+    if cores == 0 {
+        most_measured
+    } else {
+        most_measured.min(cores)
+    }
+}
+
 /// The speed-up Amdahl's law gives `workers` with serial fraction `serial`.
 pub fn amdahl(serial: f64, workers: f64) -> f64 {
     1.0 / (serial + (1.0 - serial) / workers)
@@ -128,7 +148,8 @@ mod tests {
             let fitted = serial_fraction(&exact(serial, &[1, 2, 4, 8])).expect("a fit");
             assert!((fitted - serial).abs() < 1e-12, "{serial} gave {fitted}");
         }
-        let fitted = serial_fraction(&exact(0.2, &[2, 3])).expect("a fit without a serial point");
+        let fitted =
+            serial_fraction(&exact(0.2, &[2, 3, 4])).expect("a fit without a serial point");
         assert!((fitted - 0.2).abs() < 1e-12);
     }
 
@@ -141,11 +162,22 @@ mod tests {
     }
 
     #[test]
-    fn better_than_linear_is_no_serial_part_and_one_worker_fits_nothing() {
-        assert_eq!(serial_fraction(&[(1, 1.0), (2, 2.3)]), Some(0.0));
+    fn better_than_linear_is_no_serial_part_never_a_negative_one() {
+        assert_eq!(serial_fraction(&[(1, 1.0), (2, 2.3), (3, 3.4)]), Some(0.0));
+        assert_eq!(serial_fraction(&[(1, 1.0), (2, 0.0), (3, 1.0)]), None);
+    }
+
+    /// Issue 32 item 5: `--sweep 1,2` fitted two points and claimed `at most 15.4x with any
+    /// number of workers` on 2 cores; it printed `eff 109%`.
+    #[test]
+    fn two_points_fit_nothing_and_nothing_is_claimed_past_the_points_or_the_cores() {
+        assert_eq!(serial_fraction(&[(1, 1.0), (2, 1.88)]), None);
         assert_eq!(serial_fraction(&[(1, 1.0)]), None);
         assert_eq!(serial_fraction(&[]), None);
-        assert_eq!(serial_fraction(&[(1, 1.0), (2, 0.0)]), None);
+        assert_eq!(claim_limit(4, 2), 2, "4 workers on 2 cores");
+        assert_eq!(claim_limit(3, 8), 3, "only what was measured");
+        assert_eq!(claim_limit(3, 0), 3);
+        assert!((efficiency(2.18, 2) - 1.0).abs() < 1e-12, "not 109 %");
     }
 
     #[test]

@@ -51,7 +51,9 @@ impl<W: Write> SweepLines<W> {
                 "event": "sweep_summary",
                 "points": sweep.points.len(),
                 "serial_fraction": sweep.serial_fraction.map(round3),
-                "max_speedup": sweep.serial_fraction.filter(|&s| s > 0.0).map(|s| round2(1.0 / s)),
+                "max_speedup": sweep.claim().map(|(_, speedup)| round2(speedup)),
+                "max_speedup_workers": sweep.claim().map(|(workers, _)| workers),
+                "cores": sweep.cores,
                 "stopped": sweep.stopped,
             });
             writeln!(self.out, "{summary}")?;
@@ -67,12 +69,13 @@ impl<W: Write> SweepLines<W> {
     }
 }
 
-/// `sweep -j2  wall 6.10s  cpu 11.80s  speed-up 1.93x  efficiency 96%  threads 1.95 cores …`
+/// `sweep -j2  wall 6.10s  cpu 11.80s  speed-up 1.93x  efficiency 96%  threads 1.95 cores …
+/// load 2.31`
 pub fn point_line(point: &Point) -> String {
     let cores = |cores: Option<f64>| cores.map_or_else(|| "-".to_string(), |c| format!("{c:.2}"));
     format!(
         "sweep -j{:<3} wall {:.2}s  cpu {:.2}s  speed-up {:.2}x  efficiency {:.0}%  threads \
-         {} cores  processes {} cores",
+         {} cores  processes {} cores  load {}",
         point.workers,
         point.wall.as_secs_f64(),
         point.cpu.as_secs_f64(),
@@ -80,26 +83,44 @@ pub fn point_line(point: &Point) -> String {
         point.efficiency * 100.0,
         cores(point.thread_cores),
         cores(point.process_cores),
+        load(point.load),
     )
+}
+
+/// The load average as printed beside a point: `2.31`, or `-` where it could not be read.
+pub fn load(load: Option<f64>) -> String {
+    load.map_or_else(|| "-".to_string(), |load| format!("{load:.2}"))
+}
+
+/// What the fit says, after `serial fraction 0.646`: the speed-up at the most workers it
+/// speaks for, and why no further (`1.4x at -j2, the most it tells (2 cores; up to -j4
+/// measured)`).
+pub fn claim_text(sweep: &Sweep) -> Option<String> {
+    let (workers, speedup) = sweep.claim()?;
+    let most = sweep.points.iter().map(|point| point.workers).max()?;
+    let why = if most > workers {
+        format!("{} cores; up to -j{most} measured", sweep.cores)
+    } else {
+        format!("the most workers measured; {} cores", sweep.cores)
+    };
+    Some(format!(
+        "{speedup:.1}x at -j{workers}, the most it tells ({why})"
+    ))
 }
 
 /// The plain lines after the points (also printed by the TUI once it gave the terminal back).
 pub fn summary_lines(sweep: &Sweep) -> Vec<String> {
     let mut lines = Vec::new();
     let points = sweep.points.len();
-    lines.push(match sweep.serial_fraction {
-        Some(serial) if serial > 0.0 => format!(
-            "sweep: serial fraction {serial:.3} (Amdahl's law fitted to {points} points): at \
-             most {:.1}x with any number of workers",
-            1.0 / serial
+    lines.push(match (sweep.serial_fraction, claim_text(sweep)) {
+        (Some(serial), Some(claim)) => format!(
+            "sweep: serial fraction {serial:.3} (Amdahl's law fitted to {points} points): {claim}"
         ),
-        Some(_) => format!(
-            "sweep: serial fraction 0.000 (Amdahl's law fitted to {points} points): no limit \
-             seen"
+        _ => format!(
+            "sweep: no serial fraction (Amdahl's law is fitted to {} points or more, {points} \
+             measured)",
+            fit::MIN_FIT_POINTS
         ),
-        None => {
-            "sweep: no serial fraction (it needs a point with more than one worker)".to_string()
-        }
     });
     if let Some(why) = &sweep.stopped {
         lines.push(format!("sweep: stopped early: {why}"));
@@ -139,6 +160,7 @@ fn point_json(point: &Point) -> Value {
         "efficiency": round2(point.efficiency),
         "thread_cores": point.thread_cores.map(round2),
         "process_cores": point.process_cores.map(round2),
+        "load": point.load.map(round2),
     })
 }
 

@@ -87,6 +87,10 @@ pub struct Point {
     pub thread_cores: Option<f64>,
     /// The same for the CMake jobs (processes).
     pub process_cores: Option<f64>,
+    /// The machine's load average over the last minute when the point ended (its own jobs
+    /// included: up to its worker count of it), so a busy machine shows beside its figures.
+    /// `None` where it cannot be read.
+    pub load: Option<f64>,
     /// How its session ended.
     pub end: End,
 }
@@ -96,8 +100,10 @@ pub struct Point {
 pub struct Sweep {
     /// The points measured, fewest workers first.
     pub points: Vec<Point>,
-    /// Amdahl's serial fraction fitted to the points.
+    /// Amdahl's serial fraction fitted to the points (with [`fit::MIN_FIT_POINTS`] or more).
     pub serial_fraction: Option<f64>,
+    /// The machine's CPUs: no fit is read past them (0: unknown).
+    pub cores: usize,
     /// The `--nice` contest, when asked for: its outcome or why it could not run.
     pub nice: Option<Result<nice::NiceContest, String>>,
     /// Why the sweep stopped before its last point, if it did.
@@ -134,6 +140,20 @@ impl Sweep {
             .map(|point| (point.workers, point.speedup))
             .collect();
         self.serial_fraction = fit::serial_fraction(&fitted);
+    }
+
+    /// What the fit claims: the speed-up it gives at the most workers it speaks for (see
+    /// [`fit::claim_limit`]), with that worker count. `None` without a fit.
+    pub fn claim(&self) -> Option<(usize, f64)> {
+        let serial = self.serial_fraction?;
+        let most = self.points.iter().map(|point| point.workers).max()?;
+        let workers = fit::claim_limit(most, self.cores);
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "worker counts are far below 2^52"
+        )]
+        let speedup = fit::amdahl(serial, workers as f64);
+        Some((workers, speedup))
     }
 }
 
@@ -220,7 +240,10 @@ impl Sweeper {
         } else {
             Some(lock_build_root(&self.root.join(".jobdeck"))?)
         };
-        let mut sweep = Sweep::default();
+        let mut sweep = Sweep {
+            cores: num_cpus::get(),
+            ..Sweep::default()
+        };
         let mut base: Option<fit::Measured> = None;
         for (index, &workers) in self.counts.iter().enumerate() {
             let folder = self.point_root(workers);
@@ -275,6 +298,7 @@ impl Sweeper {
                 efficiency: fit::efficiency(speedup, workers),
                 thread_cores: fit::cores(&captured.threads),
                 process_cores: fit::cores(&captured.processes),
+                load: load_average(),
                 end,
             };
             on_point(&point);
@@ -328,6 +352,16 @@ impl Reporter for Capture {
         }
         Ok(())
     }
+}
+
+/// The load average over the last minute, from `/proc/loadavg`.
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// Removes the sweep's temporary folder when the sweep ends, however it ends.

@@ -109,6 +109,12 @@ pub fn html(model: &Model, ending: &Ending<'_>, nonce: &str) -> String {
     out
 }
 
+/// What the two figures of the workers' time mean, under the tiles: a run spent waiting on
+/// downloads keeps its workers busy (efficiency 100 %) while using little CPU.
+const WHICH_IS_WHICH: &str = "<p class=\"note\">Workers busy (efficiency): the share of the \
+    workers' time a job was running on them, waiting on the network or a lock included. On a \
+    CPU: the share of that same worker time the jobs spent computing.</p>\n";
+
 fn summary_section(out: &mut String, summary: &Summary, interrupted: bool) {
     let c = &summary.counts;
     let cpu = if summary.is_launched {
@@ -130,8 +136,16 @@ fn summary_section(out: &mut String, summary: &Summary, interrupted: bool) {
         ("wall", format!("{:.2} s", summary.wall.as_secs_f64()), ""),
         ("speed-up", format!("{:.2}x", summary.speedup), ""),
         (
-            "efficiency",
+            "workers busy (efficiency)",
             format!("{:.0} %", summary.efficiency * 100.0),
+            "",
+        ),
+        (
+            "workers' time on a CPU",
+            summary.cpu_share.map_or_else(
+                || "not measured".to_string(),
+                |s| format!("{:.0} %", s * 100.0),
+            ),
             "",
         ),
         ("workers", summary.workers.to_string(), ""),
@@ -154,6 +168,7 @@ fn summary_section(out: &mut String, summary: &Summary, interrupted: bool) {
         );
     }
     out.push_str("</dl>\n");
+    out.push_str(WHICH_IS_WHICH);
     let _ = writeln!(
         out,
         "<p class=\"line\"><code>{}</code></p>\n</section>",
@@ -278,4 +293,42 @@ fn failures_section(out: &mut String, jobs: &[JobReport]) {
         out.push_str("</article>\n");
     }
     out.push_str("</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::app::{Counts, Summary};
+
+    /// The issue's run: both workers busy for 199 s, 80 s of CPU between them. The report
+    /// said `efficiency 100%` and nothing else; it now shows how much was computing too.
+    #[test]
+    fn the_summary_shows_busy_workers_and_cpu_used_as_two_figures() {
+        let secs = Duration::from_secs;
+        let summary = Summary {
+            counts: Counts::default(),
+            wall: secs(199),
+            active: secs(199),
+            job_time: secs(398),
+            cpu_time: secs(80),
+            speedup: 2.0,
+            efficiency: 1.0,
+            cpu_share: Some(80.0 / 398.0),
+            workers: 2,
+            is_launched: false,
+        };
+        let mut out = String::new();
+        super::summary_section(&mut out, &summary, false);
+        assert!(
+            out.contains("<dt>workers busy (efficiency)</dt><dd>100 %</dd>"),
+            "{out}"
+        );
+        assert!(
+            out.contains("<dt>workers&#39; time on a CPU</dt><dd>20 %</dd>")
+                || out.contains("<dt>workers' time on a CPU</dt><dd>20 %</dd>"),
+            "{out}"
+        );
+        assert!(out.contains("waiting on the network"), "{out}");
+    }
 }

@@ -74,7 +74,7 @@ fn render_chart(sweep: &Sweep, theme: Theme, frame: &mut Frame, area: Rect) {
         })
         .unwrap_or_default();
     let fit_name = sweep.serial_fraction.map_or_else(
-        || "Amdahl fit: needs 2+ workers".to_string(),
+        || format!("Amdahl fit: needs {}+ points", fit::MIN_FIT_POINTS),
         |serial| format!("Amdahl, serial {serial:.3}"),
     );
     let datasets = vec![
@@ -119,13 +119,12 @@ fn render_chart(sweep: &Sweep, theme: Theme, frame: &mut Frame, area: Rect) {
 /// The figures under the chart, each within 80 columns.
 fn figure_lines(sweep: &Sweep) -> Vec<Line<'static>> {
     let mut lines: Vec<Line> = sweep.points.iter().map(point_line).collect();
-    if let Some(serial) = sweep.serial_fraction {
-        let limit = if serial > 0.0 {
-            format!("at most {:.1}x with any number of workers", 1.0 / serial)
-        } else {
-            "no limit seen".to_string()
-        };
-        lines.push(Line::from(format!(" serial fraction {serial:.3}: {limit}")));
+    if let (Some(serial), Some((workers, speedup))) = (sweep.serial_fraction, sweep.claim()) {
+        lines.push(Line::from(format!(
+            " serial fraction {serial:.3}: {speedup:.1}x at -j{workers}, the most it tells \
+             ({} cores)",
+            sweep.cores
+        )));
     }
     if let Some(why) = &sweep.stopped {
         lines.push(Line::from(format!(" stopped early: {why}")));
@@ -158,12 +157,13 @@ fn figure_lines(sweep: &Sweep) -> Vec<Line<'static>> {
 fn point_line(point: &Point) -> Line<'static> {
     let cores = |cores: Option<f64>| cores.map_or_else(|| "-".to_string(), |c| format!("{c:.2}"));
     Line::from(format!(
-        " -j{:<3} {:>7.2}s  {:.2}x  eff {:>3.0}%  cores: threads {}  processes {}",
+        " -j{:<3} {:>7.2}s  {:.2}x  eff {:>3.0}%  cores: threads {} processes {}  load {}",
         point.workers,
         point.wall.as_secs_f64(),
         point.speedup,
         point.efficiency * 100.0,
         cores(point.thread_cores),
         cores(point.process_cores),
+        crate::sweep::lines::load(point.load),
     ))
 }

@@ -151,7 +151,7 @@ fn main_screen_shows_header_rows_and_footer() {
     assert_eq!(
         screen(&terminal),
         [
-            " jobdeck  2/4 ETA 0.8s │ w 1/2 │ speed-up 1.1x │ 1 running 1 ok 1 failed        ",
+            " jobdeck  2/4 ETA 0.9s │ w 1/2 │ speed-up 1.1x │ 1 running 1 ok 1 failed        ",
             "  name        state      w   time    cpu    detail                              ",
             "> broken      failed     w1  0.3s           CMakeLists.txt:3: broken on purpose ",
             "  hello-c     ok         w2  1.2s    0.6s   fresh                               ",

@@ -23,6 +23,7 @@ fn point(workers: usize, wall_ms: u64, serial: f64) -> Point {
         efficiency: fit::efficiency(speedup, workers),
         thread_cores: Some(0.97 * speedup),
         process_cores: Some(0.9 * speedup),
+        load: Some(9.1),
         end: End::SomeUnsuccessful,
     }
 }
@@ -41,6 +42,7 @@ fn sweep() -> Sweep {
     };
     Sweep {
         serial_fraction: Some(0.1),
+        cores: 2,
         points,
         nice: Some(Ok(NiceContest {
             cpu: 0,
@@ -71,9 +73,12 @@ fn the_chart_and_its_figures_fit_80_by_24() {
         "measured",
         "workers",
         "speed-up",
-        " -j1     24.00s  1.00x  eff 100%  cores: threads 0.97  processes 0.90",
-        " -j4      8.40s  3.08x  eff  77%  cores: threads 2.98  processes 2.77",
-        " serial fraction 0.100: at most 10.0x with any number of workers",
+        // The machine's load beside each point (issue 32 item 5).
+        " -j1     24.00s  1.00x  eff 100%  cores: threads 0.97 processes 0.90  load 9.10",
+        " -j4      8.40s  3.08x  eff  77%  cores: threads 2.98 processes 2.77  load 9.10",
+        // No limit claimed past the cores (2 here) or the points: not `at most 10.0x with
+        // any number of workers`.
+        " serial fraction 0.100: 1.8x at -j2, the most it tells (2 cores)",
         " on CPU 0: nice 0 got 90% (weights: 90%), nice 10 got 10% (10%)",
         " q quit",
     ] {

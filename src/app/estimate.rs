@@ -1,0 +1,309 @@
+//! The estimate of the time left, pure: what each unfinished job should still take, spread
+//! over the workers, never less than the longest chain of stages still to run.
+//!
+//! A job's expected time comes from the history when it has one, scaled by the session's
+//! *pace*: how long this session's runs took against what the history said of them (a
+//! loaded machine, or a history made on another one, moves every estimate, not only the
+//! jobs that ran). A job without history takes the median history of its stage (or of all
+//! jobs), and with no history at all, the mean of this session's runs of its stage, where
+//! the runs still going count with the time they have run so far (the censored mean: the
+//! quick failures that end first do not make the long jobs look short). A run past its
+//! expected time pushes the pace up, so the estimate moves every second instead of freezing;
+//! once only such runs are left, the estimate says by how much they are overdue. A job whose
+//! dependencies have not succeeded yet counts with the share of this session's runs that
+//! succeeded, since it is skipped when they fail (`--rerun-failed` re-runs mostly failures).
+
+use std::time::Duration;
+
+use super::{JobRow, JobState, Model};
+use crate::jobs::{JobKind, Stage};
+
+/// What is left to wait for, as the estimate sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Estimate {
+    /// The time left with the workers there are now.
+    pub left: Duration,
+    /// How far the latest run is past its expected time (zero when none is).
+    pub overdue: Duration,
+}
+
+/// Jobs whose runs look alike: the same kind at the same stage.
+type Group = (JobKind, Option<Stage>);
+
+/// Runs of one group seen in this session: the finished runs' times and the running ones'
+/// times so far.
+#[derive(Debug, Clone, Default)]
+struct Seen {
+    finished: Vec<f64>,
+    running: Vec<f64>,
+}
+
+impl Seen {
+    /// The mean time of a run, where a run still going counts as at least the finished
+    /// runs' mean and at least what it ran: the quick failures that end first do not make
+    /// the long runs still going look short. `None` before a run of the group finished.
+    fn mean(&self) -> Option<f64> {
+        if self.finished.is_empty() {
+            return None;
+        }
+        let finished: f64 = self.finished.iter().sum();
+        let floor = finished / count_f(self.finished.len());
+        let running: f64 = self.running.iter().map(|&ran| ran.max(floor)).sum();
+        Some((finished + running) / count_f(self.finished.len() + self.running.len()))
+    }
+
+    /// The longest a run of the group has been going: its runs take at least that.
+    fn longest_running(&self) -> f64 {
+        self.running.iter().copied().fold(0.0, f64::max)
+    }
+}
+
+impl Model {
+    /// The time left, or `None` while some unfinished job's length cannot be guessed: no
+    /// history at all and no run ended in this session.
+    pub(super) fn estimate(&self) -> Option<Estimate> {
+        let priors = Priors::of(&self.jobs);
+        let Observed {
+            spent,
+            planned,
+            late_spent,
+            late_planned,
+            seen,
+            succeeded,
+            failed,
+        } = self.observe(&priors);
+        let all = seen.iter().fold(Seen::default(), |mut all, (_, tally)| {
+            all.finished.extend(&tally.finished);
+            all.running.extend(&tally.running);
+            all
+        });
+        // A quarter of a job's worth of evidence at pace 1, so one run does not swing it.
+        let weight = priors.all.unwrap_or(0.0) / 4.0;
+        let pace = |spent: f64, planned: f64| {
+            if planned + weight > 0.0 {
+                (spent + weight) / (planned + weight)
+            } else {
+                1.0
+            }
+        };
+        // A late run makes the jobs still waiting look longer, not itself: its own lateness
+        // is measured against the pace of the runs that ended.
+        let ended_pace = pace(spent, planned);
+        let waiting_pace = pace(spent + late_spent, planned + late_planned);
+        let expected = |row: &JobRow| {
+            let group = (row.kind, row.stage);
+            let pace = if row.state == JobState::Running {
+                ended_pace
+            } else {
+                waiting_pace
+            };
+            let tally = seen.iter().find(|(g, _)| *g == group).map(|(_, t)| t);
+            // Nothing known of this group: what is known of all jobs, and at least as long
+            // as a run of the group has been going.
+            let elsewhere = || {
+                priors
+                    .all
+                    .map(|prior| prior * pace)
+                    .or_else(|| all.mean())
+                    .map(|guess| guess.max(tally.map_or(0.0, Seen::longest_running)))
+            };
+            row.expected
+                .map(secs)
+                .or_else(|| priors.of_group(group))
+                .map(|prior| prior * pace)
+                .or_else(|| tally.and_then(Seen::mean))
+                .or_else(elsewhere)
+        };
+        // The chance that a run succeeds, from this session's runs (two successes and two
+        // failures assumed beforehand, so the first few do not decide it): a job that waits
+        // on one runs only that often.
+        let success = f64::from(succeeded + 2) / f64::from(succeeded + failed + 4);
+        let mut sum = 0.0;
+        let mut overdue: f64 = 0.0;
+        // Per job: the chance it runs at all, and its own chain of stages still to run.
+        let mut reach = vec![1.0; self.jobs.len()];
+        let mut chain = vec![0.0; self.jobs.len()];
+        let mut longest: f64 = 0.0;
+        for (index, row) in self.jobs.iter().enumerate() {
+            let own = match row.state {
+                JobState::Queued | JobState::Dispatched => expected(row)?,
+                JobState::Running => {
+                    let expected = expected(row)?;
+                    let ran = self.ran(row);
+                    overdue = overdue.max(ran - expected);
+                    (expected - ran).max(0.0)
+                }
+                _ => continue,
+            };
+            let mut before: f64 = 0.0;
+            for dep in &row.deps {
+                let dep = dep.0 as usize;
+                if matches!(self.jobs[dep].state, JobState::Ok | JobState::Flaky) {
+                    continue;
+                }
+                reach[index] *= success * reach[dep];
+                before = before.max(chain[dep]);
+            }
+            chain[index] = before + own * reach[index];
+            longest = longest.max(chain[index]);
+            sum += own * reach[index];
+        }
+        let workers = self.workers().max(1);
+        let left = (sum / count_f(workers)).max(longest);
+        Some(Estimate {
+            left: duration(left),
+            overdue: duration(overdue),
+        })
+    }
+
+    /// How long the row's current run has been going, in seconds.
+    fn ran(&self, row: &JobRow) -> f64 {
+        row.started_at
+            .map_or(0.0, |at| secs(self.now.saturating_duration_since(at)))
+    }
+
+    /// What this session's runs say: their time against the history's, per group.
+    fn observe(&self, priors: &Priors) -> Observed {
+        let mut seen = Observed::default();
+        for row in &self.jobs {
+            let group = (row.kind, row.stage);
+            let index = seen
+                .seen
+                .iter()
+                .position(|(g, _)| *g == group)
+                .unwrap_or_else(|| {
+                    seen.seen.push((group, Seen::default()));
+                    seen.seen.len() - 1
+                });
+            let tally = &mut seen.seen[index].1;
+            let prior = priors.of_row(row);
+            match row.state {
+                JobState::Ok | JobState::Flaky | JobState::Failed | JobState::Timeout => {
+                    match row.state {
+                        JobState::Ok | JobState::Flaky => seen.succeeded += 1,
+                        _ => seen.failed += 1,
+                    }
+                    let Some(elapsed) = row.result.elapsed else {
+                        continue;
+                    };
+                    tally.finished.push(secs(elapsed));
+                    if let Some(prior) = prior {
+                        seen.spent += secs(elapsed);
+                        seen.planned += prior;
+                    }
+                }
+                JobState::Running => {
+                    let ran = self.ran(row);
+                    tally.running.push(ran);
+                    // A run still within its time says little of the pace; one past it
+                    // says the pace is at least this slow.
+                    if let Some(prior) = prior.filter(|&prior| ran > prior) {
+                        seen.late_spent += ran;
+                        seen.late_planned += prior;
+                    }
+                }
+                _ => {}
+            }
+        }
+        seen
+    }
+}
+
+/// What the session's runs say, for the estimate.
+#[derive(Debug, Default)]
+struct Observed {
+    /// Time the finished runs with a history took, and what their history said.
+    spent: f64,
+    planned: f64,
+    /// Time the runs going past their history's time ran so far, and what it said.
+    late_spent: f64,
+    late_planned: f64,
+    /// Runs per group.
+    seen: Vec<(Group, Seen)>,
+    /// Finished runs that succeeded, and that failed or timed out.
+    succeeded: u32,
+    failed: u32,
+}
+
+/// What the history expects of each job, with medians for the jobs it does not know.
+struct Priors {
+    groups: Vec<(Group, f64)>,
+    all: Option<f64>,
+}
+
+impl Priors {
+    fn of(rows: &[JobRow]) -> Self {
+        let mut by_group: Vec<(Group, Vec<f64>)> = Vec::new();
+        let mut all = Vec::new();
+        for row in rows {
+            let Some(expected) = row.expected else {
+                continue;
+            };
+            let group = (row.kind, row.stage);
+            match by_group.iter_mut().find(|(g, _)| *g == group) {
+                Some((_, times)) => times.push(secs(expected)),
+                None => by_group.push((group, vec![secs(expected)])),
+            }
+            all.push(secs(expected));
+        }
+        Self {
+            groups: by_group
+                .into_iter()
+                .filter_map(|(group, mut times)| median(&mut times).map(|m| (group, m)))
+                .collect(),
+            all: median(&mut all),
+        }
+    }
+
+    /// The job's own history, else its group's median, else the median of all.
+    fn of_row(&self, row: &JobRow) -> Option<f64> {
+        row.expected
+            .map(secs)
+            .or_else(|| self.of_group((row.kind, row.stage)))
+            .or(self.all)
+    }
+
+    fn of_group(&self, group: Group) -> Option<f64> {
+        self.groups
+            .iter()
+            .find(|(g, _)| *g == group)
+            .map(|(_, m)| *m)
+    }
+}
+
+fn median(times: &mut [f64]) -> Option<f64> {
+    times.sort_unstable_by(f64::total_cmp);
+    times.get(times.len() / 2).copied()
+}
+
+/// Seconds as a duration: never negative, and a history of nanoseconds against a run of
+/// hours (a pace in the billions) gives a long time, not a panic.
+fn duration(secs: f64) -> Duration {
+    Duration::try_from_secs_f64(secs.max(0.0)).unwrap_or(Duration::MAX)
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "worker and job counts are far below 2^52"
+)]
+fn count_f(n: usize) -> f64 {
+    n as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn any_figure_becomes_a_duration() {
+        assert_eq!(super::duration(-3.0), Duration::ZERO);
+        assert_eq!(super::duration(f64::NAN), Duration::ZERO);
+        assert_eq!(super::duration(f64::INFINITY), Duration::MAX);
+        assert_eq!(super::duration(1e30), Duration::MAX);
+        assert_eq!(super::duration(1.5), Duration::from_millis(1500));
+    }
+}
