@@ -11,6 +11,7 @@ pub mod causes;
 mod estimate;
 pub mod job_row;
 mod lanes;
+mod log_scroll;
 pub mod log_view;
 mod model;
 mod msg;

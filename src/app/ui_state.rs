@@ -253,21 +253,6 @@ impl Model {
         }
     }
 
-    /// Where the log pane's window starts in `row`'s held lines, for a pane `height` lines tall.
-    pub fn log_start(&self, row: &JobRow, height: usize) -> usize {
-        let held = row.output.lines().len();
-        let last_start = held.saturating_sub(height);
-        match self.ui.log_scroll {
-            LogScroll::Follow => last_start,
-            LogScroll::At(line) => {
-                let first = first_held_line(row);
-                usize::try_from(line.saturating_sub(first))
-                    .unwrap_or(usize::MAX)
-                    .min(last_start)
-            }
-        }
-    }
-
     /// Moves the selection `delta` shown rows, stopping at the ends.
     pub(super) fn move_selection(&mut self, delta: isize) {
         let len = self.shown_len();
@@ -496,7 +481,7 @@ impl Model {
             UiAction::LogPageDown => self.scroll_log_down(self.log_page()),
             UiAction::LogTop => {
                 if let Some(row) = self.selected_shown_job() {
-                    self.ui.log_scroll = LogScroll::At(first_held_line(row));
+                    self.ui.log_scroll = LogScroll::At(super::log_scroll::first_held_line(row));
                 }
             }
             UiAction::LogBottom => self.ui.log_scroll = LogScroll::Follow,
@@ -566,44 +551,11 @@ impl Model {
             self.ui.help_scroll.saturating_sub(lines)
         };
     }
-
-    fn log_page(&self) -> usize {
-        usize::from(self.ui.viewport.log.height).max(1)
-    }
-
-    fn scroll_log_up(&mut self, lines: usize) {
-        let height = self.log_page();
-        let Some(row) = self.selected_shown_job() else {
-            return;
-        };
-        let start = self.log_start(row, height).saturating_sub(lines);
-        self.ui.log_scroll = LogScroll::At(first_held_line(row) + start as u64);
-    }
-
-    fn scroll_log_down(&mut self, lines: usize) {
-        let height = self.log_page();
-        let Some(row) = self.selected_shown_job() else {
-            return;
-        };
-        let start = self.log_start(row, height) + lines;
-        self.ui.log_scroll = if start + height >= row.output.lines().len() {
-            LogScroll::Follow
-        } else {
-            LogScroll::At(first_held_line(row) + start as u64)
-        };
-    }
 }
 
 /// What the failed-only filter shows.
 fn is_failure(state: JobState) -> bool {
     matches!(state, JobState::Failed | JobState::Timeout)
-}
-
-/// The line number of the oldest held line, counted from the run's first line.
-fn first_held_line(row: &JobRow) -> u64 {
-    row.output
-        .total
-        .saturating_sub(row.output.lines().len() as u64)
 }
 
 /// Whether a row's name holds the query, or a word of its error or detail starts with it
