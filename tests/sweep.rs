@@ -8,11 +8,11 @@ use common::{
     Streaming, TempDir, cmake_available, path_arg, run_jobdeck, wait_until, write_project,
 };
 
-#[test]
-fn the_sweep_prints_one_json_point_per_worker_count_and_a_fit() {
-    let tmp = TempDir::new("sweep-json");
-    let run = run_jobdeck([
-        "--json",
+/// A sweep over `counts` of four small pseudoword tasks with a fixed seed, `output` being
+/// `--json` or `--headless`.
+fn words_sweep(tmp: &TempDir, output: &str, counts: &str) -> common::Run {
+    run_jobdeck([
+        output,
         "--no-cmake",
         "--words",
         "4",
@@ -23,8 +23,14 @@ fn the_sweep_prints_one_json_point_per_worker_count_and_a_fit() {
         "-B",
         path_arg(tmp.path()),
         "--sweep",
-        "2,1",
-    ]);
+        counts,
+    ])
+}
+
+#[test]
+fn the_sweep_prints_one_json_point_per_worker_count_and_a_fit() {
+    let tmp = TempDir::new("sweep-json");
+    let run = words_sweep(&tmp, "--json", "2,1");
     assert_eq!(run.code(), 0, "{run:?}");
     let events = run.json();
     let points: Vec<_> = events.iter().filter(|e| e["event"] == "sweep").collect();
@@ -78,20 +84,7 @@ fn the_sweep_prints_one_json_point_per_worker_count_and_a_fit() {
 #[test]
 fn the_sweep_lines_show_the_load_and_claim_nothing_past_the_points_or_the_cores() {
     let tmp = TempDir::new("sweep-lines");
-    let run = run_jobdeck([
-        "--headless",
-        "--no-cmake",
-        "--words",
-        "4",
-        "--words-per-task",
-        "200000",
-        "--seed",
-        "7",
-        "-B",
-        path_arg(tmp.path()),
-        "--sweep",
-        "1,2,3",
-    ]);
+    let run = words_sweep(&tmp, "--headless", "1,2,3");
     assert_eq!(run.code(), 0, "{run:?}");
     let stdout = &run.stdout;
     let points: Vec<&str> = stdout
