@@ -174,10 +174,16 @@ fn a_dead_watchdog_is_replaced_and_the_new_one_still_stops_the_jobs_after_a_sigk
     let mut seen = Vec::new();
     jobdeck.wait_for_line(&mut seen, |line| line.contains("\"started\""));
     let pid = jobdeck.child.id();
-    // `started` comes when a worker takes the run, a moment before the process exists.
+    // `started` comes when a worker takes the run, a moment before the process exists. Until
+    // it runs the script, the child is a copy of jobdeck, whose own command line names the
+    // script too, still in jobdeck's process group: the job is the leader of a group of its
+    // own, running the script.
     let job = || {
         processes().into_iter().find(|p| {
-            p.ppid == i32::try_from(pid).expect("a pid") && p.cmdline.contains("wait-for-release")
+            p.ppid == i32::try_from(pid).expect("a pid")
+                && p.pgid == p.pid
+                && p.comm != "jobdeck"
+                && p.cmdline.contains("wait-for-release")
         })
     };
     assert!(wait_until(|| job().is_some()), "the job never ran");
