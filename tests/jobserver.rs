@@ -276,23 +276,10 @@ fn a_make_that_does_not_join_the_pool_still_builds_with_a_fixed_parallel() {
     std::fs::set_permissions(&make, std::fs::Permissions::from_mode(0o755))
         .expect("make it executable");
     c_project(&temp.join("src"), "p", "p", 3);
-    let run = run_jobdeck([
-        "--headless",
-        "--json",
-        "-j2",
-        "--build",
-        "-D",
-        &format!("CMAKE_MAKE_PROGRAM={}", make.display()),
-        "-B",
-        path_arg(&temp.join("build")),
-        path_arg(&temp.join("src")),
-    ]);
-    assert_eq!(run.code(), 0, "{}\n{}", run.stdout, run.stderr);
-    let events = common::parse_json_lines(&run.stdout);
-    let build = events
-        .iter()
-        .find(|e| e["event"] == "finished" && e["stage"] == "build")
-        .expect("the build's end");
+    let build = pooled_build(
+        &temp,
+        &["-D", &format!("CMAKE_MAKE_PROGRAM={}", make.display())],
+    );
     assert_eq!(build["status"], "ok", "{build}");
     assert_eq!(
         build["detail"], "--parallel 2: fake-make does not join a jobserver",
@@ -547,25 +534,8 @@ fn ninja_builds_within_the_pool_and_joins_it_from_1_13() {
     let log = temp.join("compiles.log");
     let launcher = recording_launcher(temp.path(), &log);
     c_project(&temp.join("src"), "big", "big", 6);
-    let run = run_jobdeck([
-        "--headless",
-        "--json",
-        "-j2",
-        "--build",
-        "-G",
-        "Ninja",
-        "-D",
-        &format!("CMAKE_C_COMPILER_LAUNCHER={}", launcher.display()),
-        "-B",
-        path_arg(&temp.join("build")),
-        path_arg(&temp.join("src")),
-    ]);
-    assert_eq!(run.code(), 0, "{}\n{}", run.stdout, run.stderr);
-    let events = common::parse_json_lines(&run.stdout);
-    let build = events
-        .iter()
-        .find(|e| e["event"] == "finished" && e["stage"] == "build")
-        .expect("the build's end");
+    let launcher_define = format!("CMAKE_C_COMPILER_LAUNCHER={}", launcher.display());
+    let build = pooled_build(&temp, &["-G", "Ninja", "-D", &launcher_define]);
     let detail = build["detail"].as_str().unwrap_or_default();
     if version >= (1, 13) {
         assert!(!detail.contains("does not join"), "{build}");
@@ -586,4 +556,19 @@ fn ninja_builds_within_the_pool_and_joins_it_from_1_13() {
         2,
         "two compilers, never more:\n{text}"
     );
+}
+
+/// A headless `-j2 --build` of `temp/src` into `temp/build` in the pool of slots, with
+/// `extra` options: it succeeds, and this is its build's `finished` event.
+fn pooled_build(temp: &TempDir, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["--headless", "--json", "-j2", "--build"];
+    args.extend(extra);
+    let (build_root, sources) = (temp.join("build"), temp.join("src"));
+    args.extend(["-B", path_arg(&build_root), path_arg(&sources)]);
+    let run = run_jobdeck(args);
+    assert_eq!(run.code(), 0, "{}\n{}", run.stdout, run.stderr);
+    common::parse_json_lines(&run.stdout)
+        .into_iter()
+        .find(|e| e["event"] == "finished" && e["stage"] == "build")
+        .expect("the build's end")
 }
