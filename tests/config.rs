@@ -7,18 +7,8 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{Run, Streaming, TempDir, jobdeck, run_command, wait_until};
-
-/// `jobdeck run ARGS…` started in `folder`, headless.
-fn run_in(folder: &Path, args: &[&str]) -> Run {
-    let mut command = jobdeck();
-    command
-        .current_dir(folder)
-        .arg("run")
-        .arg("--headless")
-        .args(args);
-    run_command(command)
-}
+use common::commands::run_in;
+use common::{Run, Streaming, TempDir, jobdeck, wait_until};
 
 /// Each job's last `finished` status in a `--json` run.
 fn statuses(run: &Run) -> BTreeMap<String, String> {

@@ -10,18 +10,8 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Run, TempDir, available, jobdeck, run_command};
-
-/// `jobdeck run ARGS…` started in `folder`, headless.
-fn run_in(folder: &Path, args: &[&str]) -> Run {
-    let mut command = jobdeck();
-    command
-        .current_dir(folder)
-        .arg("run")
-        .arg("--headless")
-        .args(args);
-    run_command(command)
-}
+use common::commands::run_in;
+use common::{TempDir, available};
 
 /// A command line that fails the first time it runs in its folder and passes after.
 const FLAKY: &str =

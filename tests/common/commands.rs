@@ -33,6 +33,17 @@ impl RawRun {
     }
 }
 
+/// `jobdeck run --headless ARGS…` started in `folder`, stdin from /dev/null.
+pub fn run_in(folder: &Path, args: &[&str]) -> super::Run {
+    let mut command = jobdeck();
+    command
+        .current_dir(folder)
+        .arg("run")
+        .arg("--headless")
+        .args(args);
+    super::run_command(command)
+}
+
 /// `jobdeck run ARGS…` in `folder` (where its logs go), with `stdin` on its stdin.
 pub fn jobdeck_run(folder: &Path, args: &[&str], stdin: &[u8]) -> RawRun {
     let mut command = jobdeck();
