@@ -8,7 +8,9 @@
 #
 # env: JOBDECK (default: target/release/jobdeck, built first)
 #      BEFORE: another jobdeck binary (the build before a change) timed in the same run,
-#              side by side, so a per-job cost that grew does not hide in the noise
+#              side by side, so a per-job cost that grew does not hide in the noise; then
+#              both again with their runs alternating (benches/side_by_side.py), as
+#              hyperfine's second command is often faster on a shared machine
 #      PREPARE=move (default: the build root is moved aside between runs) or remove
 #      WORKDIR=/dev/shm (default) or a folder on disk
 set -euo pipefail
@@ -77,4 +79,9 @@ if "before -j2" in r:
           f"{jd['median'] / b['median']:.2f}x by median; user+sys "
           f"{jd['user'] + jd['system']:.3f}s vs {b['user'] + b['system']:.3f}s")
 EOF
+if [[ -n ${BEFORE:-} ]]; then
+    python3 "$repo/benches/side_by_side.py" "$runs" "${prepare//\\/}" \
+        "jobdeck=$jobdeck --headless -j2 --cmake /bin/true $ws -B $ws/build" \
+        "before=$BEFORE --headless -j2 --cmake /bin/true $ws -B $ws/build"
+fi
 cat /proc/loadavg
