@@ -100,7 +100,13 @@ pub(super) fn render_log(model: &Model, theme: Theme, frame: &mut Frame, area: R
         .collect();
     let mut text = pinned;
     if lines.is_empty() {
-        text.push(Line::styled("(no output yet)", theme.dim()));
+        // "yet" only while something can still come: a job that ended printed nothing.
+        let empty = if row.state.is_active() {
+            "(no output yet)"
+        } else {
+            "(no output)"
+        };
+        text.push(Line::styled(empty, theme.dim()));
     } else {
         text.extend(lines);
     }

@@ -136,3 +136,38 @@ fn style_at(model: &mut Model, x: u16, y: u16) -> ratatui::style::Style {
     terminal.draw(|frame| render(model, frame)).expect("draw");
     terminal.backend().buffer()[(x, y)].style()
 }
+
+/// A project that printed nothing, open in the log pane, `finished` or still running.
+fn silent_project(finished: bool) -> Model {
+    let mut model = Model::new(
+        vec![("quiet".to_string(), crate::jobs::cmake::KIND)],
+        1,
+        Instant::now(),
+    );
+    model.start();
+    let worker = WorkerId(0);
+    send(&mut model, 0, EventKind::Started { worker });
+    if finished {
+        let ended = Finished {
+            outcome: Outcome::Succeeded,
+            elapsed: Duration::from_millis(5),
+            cpu: None,
+            error: None,
+            log: None,
+            diagnosis: None,
+            output: None,
+        };
+        send(&mut model, 0, EventKind::Finished(ended));
+    }
+    app::update(&mut model, Msg::Action(Action::ToggleLog));
+    model
+}
+
+#[test]
+fn an_empty_log_says_yet_only_while_its_job_runs() {
+    let running = screen(&mut silent_project(false), 80, 20).join("\n");
+    assert!(running.contains("(no output yet)"), "{running}");
+    let ended = screen(&mut silent_project(true), 80, 20).join("\n");
+    assert!(ended.contains("(no output)"), "{ended}");
+    assert!(!ended.contains("no output yet"), "{ended}");
+}
