@@ -326,3 +326,46 @@ fn a_watch_entry_that_is_no_glob_pattern_is_refused_with_its_line() {
         run.stderr
     );
 }
+
+/// A `[jobs.x]` that appends `word` to `x-runs` and is re-run by a change to `x/*.txt`.
+fn watched_job(word: &str) -> String {
+    format!("[jobs.x]\ncmd = \"echo {word} >> x-runs\"\nwatch = [\"x/*.txt\"]\n")
+}
+
+#[test]
+fn a_job_run_again_runs_the_command_its_edited_file_gives_now() {
+    let temp = TempDir::new("config-reload");
+    std::fs::create_dir_all(temp.join("x")).expect("mkdir");
+    let config = temp.join("jobdeck.toml");
+    std::fs::write(&config, watched_job("first")).expect("write jobdeck.toml");
+    let mut command = jobdeck();
+    command
+        .current_dir(temp.path())
+        .args(["run", "--headless", "--json", "--watch"]);
+    let run = Streaming::spawn(command);
+    let mut seen = Vec::new();
+    run.wait_for_line(&mut seen, |line| line.contains("\"event\":\"finished\""));
+    // The command fixed in the file, then a change the job watches: the new command runs.
+    std::fs::write(&config, watched_job("second")).expect("rewrite jobdeck.toml");
+    std::fs::write(temp.join("x/a.txt"), "1").expect("write a.txt");
+    assert!(wait_until(|| lines(&temp.join("x-runs")) == 2), "{seen:#?}");
+    // A file that no longer parses: the job runs what was read last, and the error is said.
+    std::fs::write(&config, "[jobs.x\n").expect("break jobdeck.toml");
+    std::fs::write(temp.join("x/b.txt"), "2").expect("write b.txt");
+    assert!(wait_until(|| lines(&temp.join("x-runs")) == 3), "{seen:#?}");
+    let jobdeck = rustix::process::Pid::from_child(&run.child);
+    rustix::process::kill_process(jobdeck, rustix::process::Signal::INT).expect("SIGINT");
+    let (status, stderr) = run.finish(&mut seen);
+    assert_eq!(status.code(), Some(130), "{stderr}; {seen:#?}");
+    let runs = std::fs::read_to_string(temp.join("x-runs")).expect("x-runs");
+    assert_eq!(runs, "first\nsecond\nsecond\n", "{stderr}");
+    assert!(
+        stderr.contains("jobdeck.toml read again: x runs its new command"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("jobdeck.toml:1")
+            && stderr.contains("re-runs keep the commands read before"),
+        "{stderr}"
+    );
+}

@@ -31,6 +31,14 @@ pub struct Job {
     pub after: Vec<usize>,
 }
 
+/// A source of jobs that can change while the session runs (a `jobdeck.toml` being edited):
+/// asked before each run starts, so a job run again runs what its source says now.
+pub trait Reload: std::fmt::Debug + Send + Sync {
+    /// Updates `jobs` from their source if it changed since it was last read, and says what
+    /// it did, or why it could not (`None`: nothing changed).
+    fn reload(&self, jobs: &mut [Job]) -> Option<String>;
+}
+
 impl Job {
     /// The engine task for one run of this job, with the job's name for a launcher that names
     /// what it runs (srun's `--job-name`).

@@ -91,6 +91,8 @@ pub struct Plan {
     /// `jobdeck run`: stdout carries each job's own output, whole, in this order, and
     /// jobdeck's own lines go to stderr. `None`: stdout has jobdeck's lines (CMake sessions).
     pub job_output: Option<OutputOrder>,
+    /// What gives the jobs new commands when their file changes (a `jobdeck.toml`'s).
+    pub reload: Option<Arc<dyn crate::jobs::Reload>>,
 }
 
 impl Plan {
@@ -323,6 +325,7 @@ impl PlanRequest {
         let memory = self.memory_gate()?;
         let expected = graph::expected(&jobs, &last, self.order);
         Ok(Plan {
+            reload: commands::reload(self.commands.as_ref(), &log_dir),
             jobs,
             expected,
             workers,

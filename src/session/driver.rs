@@ -10,7 +10,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::app::{Effect, JobNode, Model, Msg};
 use crate::engine::{EngineConfig, EngineEvent, JobId, PoolShort, WorkItem};
-use crate::jobs::{Job, Warner};
+use crate::jobs::{Job, Reload, Warner};
 use crate::plan::Plan;
 use crate::session::watch::Change;
 use crate::session::watch::globs::Globs;
@@ -39,9 +39,12 @@ pub struct Driver {
     changes: (Sender<Change>, Receiver<Change>),
     /// The jobs that watch files by pattern, while watch mode is on.
     globs: RefCell<Globs>,
-    /// What the watch could not watch (an unreadable folder), said as warnings.
+    /// What the watch could not watch (an unreadable folder), and what a reload did (a
+    /// `jobdeck.toml` read again), said as warnings.
     watch_warnings: (Sender<String>, Receiver<String>),
     warners: Vec<Arc<dyn Warner>>,
+    /// What gives jobs new commands when their file changed, asked before each run.
+    reload: Option<Arc<dyn Reload>>,
 }
 
 impl Driver {
@@ -64,6 +67,7 @@ impl Driver {
             globs: RefCell::new(Globs::default()),
             watch_warnings: crossbeam_channel::unbounded(),
             warners: Vec::new(),
+            reload: None,
         };
         Ok((driver, rx))
     }
@@ -117,6 +121,7 @@ impl Driver {
             .collect();
         let (mut driver, events) = Self::new(plan.jobs, &config, plan.timeout)?;
         driver.warners = warners;
+        driver.reload = plan.reload;
         driver.written = plan.written_folders;
         let model = Model::new(nodes, plan.workers, Instant::now())
             .with_log_paths(logs)
@@ -234,6 +239,13 @@ impl Driver {
     pub fn apply(&self, effect: Effect) -> Option<Followup> {
         match effect {
             Effect::Start { job, run } => {
+                if let Some(said) = self
+                    .reload
+                    .as_ref()
+                    .and_then(|reload| reload.reload(&mut self.jobs.borrow_mut()))
+                {
+                    let _ = self.watch_warnings.0.send(said);
+                }
                 let (task, timeout) = {
                     let jobs = self.jobs.borrow();
                     let planned = &jobs[job.0 as usize];

@@ -2,12 +2,15 @@
 //! `jobdeck.toml`. Each becomes a job of the command kind (`jobs::command`).
 
 pub mod config;
+pub mod reload;
 pub mod template;
 
 use std::path::{Path, PathBuf};
 
-use crate::jobs::Job;
+use std::sync::Arc;
+
 use crate::jobs::command::CommandJob;
+use crate::jobs::{Job, Reload};
 
 pub use template::Template;
 
@@ -51,6 +54,16 @@ pub fn written(request: Option<&CommandsRequest>, build_root: PathBuf) -> PathBu
     match request {
         Some(_) => build_root.join(".jobdeck"),
         None => build_root,
+    }
+}
+
+/// What reads `request`'s jobs again when it changes while they run: a `jobdeck.toml`'s.
+pub fn reload(request: Option<&CommandsRequest>, log_dir: &Path) -> Option<Arc<dyn Reload>> {
+    match request {
+        Some(CommandsRequest::Config(path)) => {
+            Some(Arc::new(reload::ConfigReload::new(path, log_dir)))
+        }
+        _ => None,
     }
 }
 
