@@ -351,3 +351,75 @@ fn rerun_failed_runs_only_the_tests_that_failed() {
         .collect();
     assert_eq!(tests, ["bad"], "{again:?}");
 }
+
+/// A project with a C test, `check`, that fails until its source is fixed, and a test that
+/// always passes.
+fn fixable_workspace(temp: &TempDir) -> PathBuf {
+    let project = temp.join("ws/fixable");
+    std::fs::create_dir_all(&project).expect("project folder");
+    std::fs::write(
+        project.join("CMakeLists.txt"),
+        "cmake_minimum_required(VERSION 3.10)\nproject(fixable C)\nenable_testing()\n\
+         add_executable(check check.c)\n\
+         add_test(NAME check COMMAND check)\n\
+         add_test(NAME steady COMMAND sh -c \"exit 0\")\n",
+    )
+    .expect("write CMakeLists.txt");
+    let source = project.join("check.c");
+    std::fs::write(
+        &source,
+        "#include <stdio.h>\nint main(void) { puts(\"check: value was 2\"); return 1; }\n",
+    )
+    .expect("write check.c");
+    source
+}
+
+/// Each `finished` event's `(stage, test, status)` in a `--json` run.
+fn ends(run: &common::Run) -> Vec<(String, String, String)> {
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    run.json()
+        .iter()
+        .filter(|e| e["event"] == "finished")
+        .map(|e| (text(&e["stage"]), text(&e["test"]), text(&e["status"])))
+        .collect()
+}
+
+#[test]
+fn rerun_failed_builds_a_fixed_test_before_it_runs_again() {
+    if !cmake_available("test_rows") {
+        return;
+    }
+    let temp = TempDir::new("test-rows-rerun-fixed");
+    let source = fixable_workspace(&temp);
+    let session = |extra: &[&str]| {
+        let mut command = common::jobdeck();
+        command
+            .args(["--test", "--json", "-j2"])
+            .args(extra)
+            .arg(temp.join("ws"))
+            .arg("-B")
+            .arg(temp.join("build"));
+        run_command(command)
+    };
+    let first = session(&[]);
+    assert_eq!(first.code(), 1, "{first:?}");
+    std::fs::write(&source, "int main(void) { return 0; }\n").expect("fix check.c");
+    let again = session(&["--rerun-failed"]);
+    assert_eq!(
+        again.code(),
+        0,
+        "the fixed test was built, then passed: {again:?}"
+    );
+    let ended = ends(&again);
+    let s = |text: &str| text.to_string();
+    // The build ran again (and built the fix), then only the failed test.
+    assert!(ended.contains(&(s("build"), s(""), s("ok"))), "{ended:?}");
+    assert!(
+        ended.contains(&(s("test"), s("check"), s("ok"))),
+        "{ended:?}"
+    );
+    assert!(
+        !ended.iter().any(|e| e.1 == "steady" || e.0 == "configure"),
+        "{ended:?}"
+    );
+}
