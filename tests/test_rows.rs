@@ -423,3 +423,88 @@ fn rerun_failed_builds_a_fixed_test_before_it_runs_again() {
         "{ended:?}"
     );
 }
+
+#[test]
+fn under_a_launcher_every_ctest_runs_through_it_and_each_test_is_a_row() {
+    if !cmake_available("test_rows") {
+        return;
+    }
+    let temp = TempDir::new("test-rows-launcher");
+    // The launcher logs its words, marks what it runs, then runs it.
+    let launcher = temp.join("wrap.sh");
+    let words = temp.join("launched.txt");
+    std::fs::write(
+        &launcher,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\nWRAPPED=yes exec \"$@\"\n",
+            words.display()
+        ),
+    )
+    .expect("write the launcher");
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&launcher)
+        .status()
+        .expect("chmod");
+    // Every test fails unless it runs under the launcher.
+    let wrapped = "[ -n \\\"$WRAPPED\\\" ] || { echo not launched; exit 1; }";
+    common::write_project(
+        &temp.join("ws/launched"),
+        &format!(
+            "enable_testing()\n\
+             add_test(NAME passes COMMAND sh -c \"{wrapped}\")\n\
+             add_test(NAME fails COMMAND sh -c \"{wrapped}; echo check failed; exit 1\")\n\
+             add_test(NAME flaky COMMAND sh -c \"{wrapped}; test -f ran || {{ touch ran; exit 1; }}\")"
+        ),
+    );
+    let mut command = common::jobdeck();
+    command
+        .args(["--test", "--json", "-j2", "--retries", "1", "--launcher"])
+        .arg(&launcher)
+        .arg(temp.join("ws"))
+        .arg("-B")
+        .arg(temp.join("build"));
+    let run = run_command(command);
+    assert_eq!(run.code(), 1, "{run:?}");
+    let mut tests: Vec<(String, String, u64)> = run
+        .json()
+        .iter()
+        .filter(|e| e["test"].is_string())
+        .map(|e| {
+            (
+                e["test"].as_str().expect("name").to_string(),
+                e["status"].as_str().expect("status").to_string(),
+                e["attempt"].as_u64().expect("attempt"),
+            )
+        })
+        .collect();
+    tests.sort();
+    let t = |name: &str, status: &str, attempt| (name.to_string(), status.to_string(), attempt);
+    assert_eq!(
+        tests,
+        [
+            t("fails", "failed", 1),
+            t("fails", "failed", 2),
+            t("flaky", "failed", 1),
+            t("flaky", "flaky", 2),
+            t("passes", "ok", 1),
+        ],
+        "{run:?}"
+    );
+    let logged = std::fs::read_to_string(&words).expect("the launcher's log");
+    let ctests: Vec<&str> = logged
+        .lines()
+        .filter(|l| {
+            l.split_whitespace()
+                .next()
+                .is_some_and(|w| w.ends_with("ctest"))
+        })
+        .collect();
+    assert!(
+        ctests.iter().any(|l| l.contains("--show-only=json-v1")),
+        "the listing went through the launcher: {logged}"
+    );
+    // At least one group's ctest and the two retries, each selecting its tests.
+    let selecting = ctests.iter().filter(|l| l.contains(" -R ")).count();
+    assert!(selecting >= 3, "{logged}");
+}

@@ -46,7 +46,9 @@ pub struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    fn command(&self, regex: &str, junit: &Path) -> Command {
+    /// The ctest run selecting `regex`, through the run's launcher when it has one, as every
+    /// process of a job runs.
+    fn command(&self, regex: &str, junit: &Path, ctx: &RunCtx) -> Command {
         let mut command = Command::new(self.ctest);
         command
             .arg("--test-dir")
@@ -56,7 +58,10 @@ impl Runner<'_> {
             .arg(regex)
             .arg("--output-junit")
             .arg(junit);
-        command
+        match ctx.launcher() {
+            Some(launcher) => launcher.wrap(&command, ctx.label()),
+            None => command,
+        }
     }
 
     /// How long `names`, run one after another, should take by their last times; `None`
@@ -80,7 +85,7 @@ impl Runner<'_> {
         }
         let junit = self.runs.join(format!("{index}.junit.xml"));
         let log = self.runs.join(format!("{index}.log"));
-        let report = process::run_helper(self.command(&group.regex(), &junit), &log, ctx);
+        let report = process::run_helper(self.command(&group.regex(), &junit, ctx), &log, ctx);
         let read = ctest::read(&junit).unwrap_or_default();
         let mut end = GroupEnd {
             index,
@@ -131,7 +136,7 @@ impl Runner<'_> {
             let junit = self.runs.join(format!("{stem}.junit.xml"));
             let log = self.runs.join(format!("{stem}.log"));
             let regex = format!("^({})$", escape(&result.name));
-            process::run_helper(self.command(&regex, &junit), &log, ctx);
+            process::run_helper(self.command(&regex, &junit, ctx), &log, ctx);
             logs.push(log);
             let again = ctest::read(&junit)
                 .unwrap_or_default()

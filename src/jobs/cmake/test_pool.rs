@@ -93,15 +93,13 @@ fn write_results(path: &Path, results: &[SubResult]) -> std::io::Result<()> {
 }
 
 /// Runs the test stage of `job` as groups of tests, or `None` when that way does not apply
-/// (a launcher runs the stage elsewhere, or the tests cannot be listed, or there are none)
-/// and the stage runs as one ctest. Without a pool of slots the groups run one at a time.
+/// (the tests cannot be listed, or there are none) and the stage runs as one ctest. Without
+/// a pool of slots (`--build-jobs`, a launcher) the groups run one at a time. With a
+/// launcher every ctest, the listing's too, runs through it.
 pub fn run(job: &CmakeJob, settings: &CmakeSettings, ctx: &mut RunCtx) -> Option<Report> {
-    if ctx.launcher().is_some() {
-        return None;
-    }
     let slots = ctx.slots().cloned();
     let ctest_program = settings.ctest();
-    let listed = test_list::list(&ctest_program, &job.build_dir).ok()?;
+    let listed = test_list::list(&ctest_program, &job.build_dir, ctx).ok()?;
     if listed.is_empty() {
         return None;
     }
