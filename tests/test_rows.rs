@@ -203,6 +203,29 @@ fn every_test_ends_as_plain_ctest_says_and_locked_and_serial_tests_never_overlap
     assert_eq!(run.code(), 1, "{run:?}");
     assert_eq!(junit_outcomes(&junit), expected, "{run:?}");
     assert_eq!(json_outcomes(&run), expected, "{run:?}");
+    // A test past its TIMEOUT says so in ctest's word, with ctest 3.x (whose JUnit file
+    // gives no reason) as with 4.x; so does the stage's error.
+    let timeout = run
+        .json()
+        .into_iter()
+        .find(|e| e["test"] == "timeout")
+        .expect("the timeout test's end");
+    assert_eq!(
+        (&timeout["status"], &timeout["error"]),
+        (&"failed".into(), &"Timeout".into()),
+        "{timeout}"
+    );
+    let stage = run
+        .json()
+        .into_iter()
+        .find(|e| e["event"] == "finished" && e["stage"] == "test" && e["test"].is_null())
+        .expect("the stage's end");
+    assert!(
+        stage["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("timeout (Timeout)")),
+        "{stage}"
+    );
     // Jobdeck did run groups apart: more than one ctest for the project.
     let log = find_file(&temp.join("ws/.jobdeck"), "test.log")
         .or_else(|| find_file(&build, "test.log"))

@@ -260,6 +260,8 @@ impl Tally {
             if matches!(result.verdict, SubVerdict::Failed(_)) {
                 let how = if not_run(&test.name) && result.failed_attempts.is_empty() {
                     "Not Run"
+                } else if result.verdict == SubVerdict::Failed(super::ctest::TIMEOUT.into()) {
+                    super::ctest::TIMEOUT
                 } else {
                     "Failed"
                 };
