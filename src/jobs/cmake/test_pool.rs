@@ -138,9 +138,15 @@ pub fn run(job: &CmakeJob, settings: &CmakeSettings, ctx: &mut RunCtx) -> Option
         )));
     }
     let _ = std::fs::remove_file(&results_path);
+    // Under a launcher the pinned command says where the ctest runs go, as its runs' logs do.
+    let ctest_shown = match ctx.launcher() {
+        Some(launcher) => crate::engine::process::describe(
+            &launcher.wrap(&std::process::Command::new(&ctest_program), ctx.label()),
+        ),
+        None => Path::new(&ctest_program).display().to_string(),
+    };
     ctx.command(format!(
-        "$ {} --test-dir {} --output-on-failure -R <group>  ({} tests in {} ctest runs)",
-        Path::new(&ctest_program).display(),
+        "$ {ctest_shown} --test-dir {} --output-on-failure -R <group>  ({} tests in {} ctest runs)",
         job.build_dir.display(),
         tests.len(),
         groups.len()
