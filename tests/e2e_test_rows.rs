@@ -1,6 +1,7 @@
 //! Tests as rows in the live TUI at 80×24 in a real tmux: a test's row shows `running` while
-//! it runs (`slow` past `--slow`), each test ends on a row of its own, and `r` on a failed
-//! test's row runs that test alone (the tests count their runs in files).
+//! it runs (`slow` past `--slow`), each test ends on a row of its own, `r` on a failed
+//! test's row runs that test alone (the tests count their runs in files), and `R` builds a
+//! test fixed in its source before it runs again.
 
 mod common;
 mod tmux;
@@ -115,4 +116,48 @@ fn test_rows_follow_their_tests_live_and_r_reruns_one_test_alone() {
     );
     assert_eq!(runs(dir.path(), "fails"), 2);
     assert!(row_is(&screen, "waits", "ok"), "{screen}");
+}
+
+#[test]
+fn rerunning_the_failed_builds_a_test_fixed_in_its_source_first() {
+    if !tools_present("e2e_test_rows", &[("tmux", "-V"), ("cmake", "--version")]) {
+        return;
+    }
+    let tag = unique_tag("testfix");
+    let dir = TempDir::new(&tag);
+    let project = dir.path().join("ws/fixable");
+    std::fs::create_dir_all(&project).expect("project folder");
+    std::fs::write(
+        project.join("CMakeLists.txt"),
+        "cmake_minimum_required(VERSION 3.21)\nproject(fixable C)\nenable_testing()\n\
+         add_executable(check check.c)\nadd_test(NAME check COMMAND check)\n\
+         add_test(NAME steady COMMAND sh -c \"exit 0\")\n",
+    )
+    .expect("write CMakeLists.txt");
+    let source = project.join("check.c");
+    std::fs::write(
+        &source,
+        "#include <stdio.h>\nint main(void) { puts(\"check: value was 2\"); return 1; }\n",
+    )
+    .expect("write check.c");
+    let command = format!(
+        "env JOBDECK_E2E_TAG={tag} '{bin}' --test -j2 '{ws}' -B '{build}'; echo \"jobdeck exited $?\"",
+        bin = env!("CARGO_BIN_EXE_jobdeck"),
+        ws = dir.path().join("ws").display(),
+        build = dir.path().join("build").display(),
+    );
+    let tmux = Tmux::start_sized("testfix", &command, (80, 24));
+    tmux.wait_for("the test to fail", |s| {
+        s.lines().next().is_some_and(|h| h.contains("done in")) && row_is(s, "check", "failed")
+    });
+    std::fs::write(&source, "int main(void) { return 0; }\n").expect("fix check.c");
+    tmux.keys(&["R"]);
+    // The question counts the build, which runs again first.
+    let asked = tmux.wait_for("R's question", |s| s.contains("will run again"));
+    tmux.keys(&["y"]);
+    let screen = tmux.wait_for("the fixed test to pass", |s| {
+        s.lines().next().is_some_and(|h| h.contains("done in")) && row_is(s, "check", "ok")
+    });
+    assert!(!screen.contains("failed  "), "{screen}");
+    assert!(asked.contains("2 jobs will run again"), "{asked}");
 }

@@ -218,15 +218,21 @@ impl Model {
 
     /// Queues a finished job again as a new run, and with it every job after it, which then
     /// wait for it to succeed. A job still being cancelled also gets a new run: the old
-    /// one's late events are then ignored. Dependencies that did not succeed run again first.
+    /// one's late events are then ignored. Dependencies that did not succeed run again first,
+    /// and every finished one when the job's kind asks for it (`Kind::reruns_deps_first`).
     pub(super) fn rerun(&mut self, job: JobId) -> Vec<Effect> {
         let state = self.job(job).state;
         if self.quitting || !(state.is_finished() || state == JobState::Cancelling) {
             return Vec::new();
         }
         let mut effects = Vec::new();
-        for dep in self.job(job).deps.clone() {
-            if self.job(dep).state.is_unsuccessful() {
+        let row = self.job(job);
+        // A job whose kind says so (a test stage) runs its finished dependencies again too,
+        // so what changed since they ran (a fixed test's source) is built first.
+        let refresh = row.kind.reruns_deps_first(row.stage);
+        for dep in row.deps.clone() {
+            let state = self.job(dep).state;
+            if state.is_unsuccessful() || (refresh && state.is_finished()) {
                 effects.extend(self.rerun(dep));
             }
         }
@@ -282,12 +288,22 @@ impl Model {
     }
 
     /// The jobs `R` would run again: every one that did not succeed (those after them come
-    /// along, and are among them: skipped).
+    /// along, and are among them: skipped), and the finished jobs such a one runs again
+    /// first (a test stage's build: `Kind::reruns_deps_first`).
     pub fn rerun_would_queue(&self) -> usize {
-        self.jobs
-            .iter()
-            .filter(|row| row.state.is_unsuccessful())
-            .count()
+        let mut runs = vec![false; self.jobs.len()];
+        for (index, row) in self.jobs.iter().enumerate() {
+            if !row.state.is_unsuccessful() {
+                continue;
+            }
+            runs[index] = true;
+            if row.kind.reruns_deps_first(row.stage) {
+                for dep in &row.deps {
+                    runs[dep.0 as usize] |= self.job(*dep).state.is_finished();
+                }
+            }
+        }
+        runs.into_iter().filter(|&runs| runs).count()
     }
 
     /// `R` asks first, as `C` does: one key should not queue a long run again by accident.

@@ -79,6 +79,16 @@ pub trait Kind: Sync + 'static {
         false
     }
 
+    /// Whether a re-run of a job at `stage` runs the jobs it waits on again first, even those
+    /// that succeeded, because the run uses what they make and they bring in what changed
+    /// since they ran (a test stage's build: a fix to a test must be built before the test
+    /// runs again). Such a job must be cheap when nothing changed (`cmake --build` then
+    /// does nothing).
+    fn reruns_deps_first(&self, stage: Option<Stage>) -> bool {
+        let _ = stage;
+        false
+    }
+
     /// The results inside one finished run, for reports (ctest's tests of a test stage),
     /// read from what the run left beside its `log`; `None` when it has none.
     fn sub_results(&self, stage: Option<Stage>, log: &Path) -> Option<Vec<SubResult>> {

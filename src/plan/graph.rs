@@ -69,8 +69,9 @@ pub(super) fn key(job: &Job) -> (String, Option<String>) {
 /// `queued` one its session wrote when it began never ended in that session (it was killed):
 /// it did not succeed either. A stage never recorded after
 /// one that was counts as not succeeded; a job never recorded at all is left out. Jobs left
-/// out succeeded last time, so the dependencies on them are dropped. A configure takes the
-/// options its last run had.
+/// out succeeded last time, so the dependencies on them are dropped. A job whose kind runs
+/// its dependencies again first (`Kind::reruns_deps_first`: a test stage) keeps them. A
+/// configure takes the options its last run had.
 pub(super) fn rerun_failed(jobs: Vec<Job>, last: &LastRuns) -> Vec<Job> {
     let status = |job: &Job| {
         let (name, stage) = key(job);
@@ -89,6 +90,19 @@ pub(super) fn rerun_failed(jobs: Vec<Job>, last: &LastRuns) -> Vec<Job> {
                 None => after_recorded,
             };
         kept.push(keep);
+    }
+    // A kept job whose kind runs its dependencies again first (a test stage's build, which
+    // builds a fixed test) keeps them, and so the jobs after them.
+    for index in (0..jobs.len()).rev() {
+        let job = &jobs[index];
+        if kept[index] && job.spec.kind().reruns_deps_first(job.spec.stage()) {
+            for &dep in &job.deps {
+                kept[dep] = true;
+            }
+        }
+    }
+    for index in 0..jobs.len() {
+        kept[index] = kept[index] || jobs[index].deps.iter().any(|&dep| kept[dep]);
     }
     let mut new_index = vec![usize::MAX; jobs.len()];
     let mut result = Vec::new();

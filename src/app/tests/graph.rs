@@ -168,6 +168,34 @@ fn rerunning_a_stage_reruns_the_stages_after_it_once_it_succeeds() {
 }
 
 #[test]
+fn rerunning_a_test_stage_builds_first_so_a_fixed_test_is_built() {
+    let mut model = pipelines(&["a"], 1);
+    model.start();
+    run(&mut model, 0, Outcome::Succeeded);
+    run(&mut model, 1, Outcome::Succeeded);
+    run(&mut model, 2, failed());
+    // `r` on the test stage: its build runs again first (a no-op when nothing changed),
+    // its configure does not.
+    select(&mut model, 2);
+    let effects = update(&mut model, Msg::Action(Action::Rerun));
+    assert_eq!(runs(&effects), [current(&model, 1)], "the build first");
+    assert_eq!(model.jobs[0].runs, 1, "the configure is not run again");
+    assert_eq!(states(&model)[2], JobState::Queued, "the test waits for it");
+    let effects = run(&mut model, 1, Outcome::Succeeded);
+    assert_eq!(runs(&effects), [current(&model, 2)]);
+    run(&mut model, 2, failed());
+    // `R` too; its question counts the build.
+    update(&mut model, Msg::Action(Action::RerunFailed));
+    assert_eq!(model.rerun_would_queue(), 2);
+    let effects = update(&mut model, Msg::Action(Action::Confirm));
+    assert_eq!(runs(&effects), [current(&model, 1)], "the build first");
+    assert_eq!(
+        (model.jobs[1].runs, model.jobs[2].state),
+        (3, JobState::Queued)
+    );
+}
+
+#[test]
 fn rerun_all_starts_each_project_at_its_first_stage_that_did_not_succeed() {
     let mut model = pipelines(&["a", "b"], 1);
     model.start();

@@ -1,6 +1,8 @@
 //! ctest's own account of a test run: the `JUnit` XML `ctest --output-junit` writes (with
-//! `--junit`, beside the test log), read back for each test's name, time, result and output.
-//! Nothing is taken from ctest's console text.
+//! `--junit`, beside the test log), read back for each test's name, time, result and output;
+//! and, for the one thing ctest 3.x leaves out of that file (how a failed test failed: its
+//! `Timeout`, which ctest 4 writes as the failure's message), the list of failed tests that
+//! ends ctest's console output.
 
 use std::io::Read;
 use std::path::Path;
@@ -107,6 +109,38 @@ fn start_case(tag: &BytesStart<'_>) -> SubResult {
     }
 }
 
+/// How each failed test failed, in ctest's word (`Timeout`, `Failed`, `SEGFAULT`), from the
+/// list that ends ctest's console output in the log at `path`:
+///
+/// ```text
+/// The following tests FAILED:
+///           1 - slowpoke (Timeout)
+/// ```
+pub fn failed_words(path: &Path) -> std::collections::HashMap<String, String> {
+    let text = std::fs::read(path).unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let mut words = std::collections::HashMap::new();
+    let Some((_, list)) = text.rsplit_once("The following tests FAILED:") else {
+        return words;
+    };
+    for line in list.lines().skip(1) {
+        let entry = line.trim().split_once(" - ").and_then(|(number, rest)| {
+            let (name, word) = rest.rsplit_once(" (")?;
+            let word = word.strip_suffix(')')?;
+            number
+                .chars()
+                .all(|c| c.is_ascii_digit())
+                .then_some((name, word))
+        });
+        let Some((name, word)) = entry else { break };
+        words.insert(name.to_string(), word.to_string());
+    }
+    words
+}
+
+/// ctest's word for a test stopped at its `TIMEOUT`.
+pub(super) const TIMEOUT: &str = "Timeout";
+
 /// What ctest says of a test it did not run, as its console says it.
 pub(super) const NOT_RUN: &str = "Not Run";
 
@@ -196,6 +230,30 @@ mod tests {
             SubVerdict::Skipped("SKIP_RETURN_CODE=77".into())
         );
         assert_eq!(cases[4].verdict, SubVerdict::Skipped("disabled".into()));
+    }
+
+    #[test]
+    fn how_each_failed_test_failed_is_read_from_the_consoles_list() {
+        let dir = std::env::temp_dir().join(format!("jobdeck-ctest-words-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp folder");
+        let log = dir.join("0.log");
+        std::fs::write(
+            &log,
+            "1/2 Test #1: slow - er .....***Timeout   1.00 sec
+
+             The following tests FAILED:
+	  1 - slow - er (Timeout)
+	  2 - fails (Failed)
+             Errors while running CTest
+",
+        )
+        .expect("write the log");
+        let words = failed_words(&log);
+        assert_eq!(words.len(), 2, "{words:?}");
+        assert_eq!(words["slow - er"], TIMEOUT);
+        assert_eq!(words["fails"], "Failed");
+        assert!(failed_words(&dir.join("missing.log")).is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -52,6 +52,11 @@ impl Kind for Cmake {
         stage == Some(Step::Configure.stage())
     }
 
+    fn reruns_deps_first(&self, stage: Option<Stage>) -> bool {
+        // The build decides what is stale: with nothing changed it builds nothing.
+        stage == Some(Step::Test.stage())
+    }
+
     fn sub_results(&self, stage: Option<Stage>, log: &Path) -> Option<Vec<SubResult>> {
         if stage != Some(Step::Test.stage()) {
             return None;

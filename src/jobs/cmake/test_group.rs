@@ -46,7 +46,9 @@ pub struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    fn command(&self, regex: &str, junit: &Path) -> Command {
+    /// The ctest run selecting `regex`, through the run's launcher when it has one, as every
+    /// process of a job runs.
+    fn command(&self, regex: &str, junit: &Path, ctx: &RunCtx) -> Command {
         let mut command = Command::new(self.ctest);
         command
             .arg("--test-dir")
@@ -56,7 +58,10 @@ impl Runner<'_> {
             .arg(regex)
             .arg("--output-junit")
             .arg(junit);
-        command
+        match ctx.launcher() {
+            Some(launcher) => launcher.wrap(&command, ctx.label()),
+            None => command,
+        }
     }
 
     /// How long `names`, run one after another, should take by their last times; `None`
@@ -80,8 +85,9 @@ impl Runner<'_> {
         }
         let junit = self.runs.join(format!("{index}.junit.xml"));
         let log = self.runs.join(format!("{index}.log"));
-        let report = process::run_helper(self.command(&group.regex(), &junit), &log, ctx);
+        let report = process::run_helper(self.command(&group.regex(), &junit, ctx), &log, ctx);
         let read = ctest::read(&junit).unwrap_or_default();
+        let words = ctest::failed_words(&log);
         let mut end = GroupEnd {
             index,
             outcome: report.outcome,
@@ -102,7 +108,7 @@ impl Runner<'_> {
                 end.not_run.push(name.clone());
             }
             let first = raw.map_or_else(|| unreported(name), as_ctest_counts);
-            let first = with_failure_line(first);
+            let first = with_failure_line(in_ctest_word(first, &words));
             let result = self.retried(index, first, &mut end.logs, ctx);
             ctx.part(ended(&result));
             end.results.push(result);
@@ -131,14 +137,15 @@ impl Runner<'_> {
             let junit = self.runs.join(format!("{stem}.junit.xml"));
             let log = self.runs.join(format!("{stem}.log"));
             let regex = format!("^({})$", escape(&result.name));
-            process::run_helper(self.command(&regex, &junit), &log, ctx);
+            process::run_helper(self.command(&regex, &junit, ctx), &log, ctx);
+            let words = ctest::failed_words(&log);
             logs.push(log);
             let again = ctest::read(&junit)
                 .unwrap_or_default()
                 .into_iter()
                 .find(|r| r.name == result.name)
                 .map_or_else(|| unreported(&result.name), as_ctest_counts);
-            let again = with_failure_line(again);
+            let again = with_failure_line(in_ctest_word(again, &words));
             let mut earlier = std::mem::take(&mut result.failed_attempts);
             earlier.push(result);
             result = SubResult {
@@ -179,6 +186,22 @@ fn ended(result: &SubResult) -> Part {
         attempt: u32::try_from(result.failed_attempts.len() + 1).unwrap_or(u32::MAX),
         expected: None,
     }
+}
+
+/// `result` with, when it failed with no reason from ctest's `JUnit` file (ctest 3.x writes
+/// none for a timeout), ctest's word for how from its console (`words`: `Timeout`), unless
+/// that word is the plain `Failed`.
+fn in_ctest_word(
+    mut result: SubResult,
+    words: &std::collections::HashMap<String, String>,
+) -> SubResult {
+    if let SubVerdict::Failed(message) = &result.verdict
+        && (message.is_empty() || message == "Failed")
+        && let Some(word) = words.get(&result.name).filter(|w| *w != "Failed")
+    {
+        result.verdict = SubVerdict::Failed(word.clone());
+    }
+    result
 }
 
 /// `result` with, when it failed, its first failure line as its message: the error its row,

@@ -54,13 +54,23 @@ pub fn escape(name: &str) -> String {
     escaped
 }
 
-/// The tests of the build folder `build_dir`, as `ctest` lists them; an error says why
-/// they could not be listed.
-pub fn list(ctest: &std::ffi::OsStr, build_dir: &Path) -> Result<Vec<TestInfo>, String> {
-    let output = Command::new(ctest)
+/// The tests of the build folder `build_dir`, as `ctest` lists them, through the run's
+/// launcher when it has one (ctest runs where the tests will); an error says why they could
+/// not be listed.
+pub fn list(
+    ctest: &std::ffi::OsStr,
+    build_dir: &Path,
+    ctx: &crate::engine::RunCtx,
+) -> Result<Vec<TestInfo>, String> {
+    let mut command = Command::new(ctest);
+    command
         .arg("--show-only=json-v1")
         .arg("--test-dir")
-        .arg(build_dir)
+        .arg(build_dir);
+    if let Some(launcher) = ctx.launcher() {
+        command = launcher.wrap(&command, ctx.label());
+    }
+    let output = command
         .stdin(std::process::Stdio::null())
         .output()
         .map_err(|err| format!("cannot run ctest: {err}"))?;

@@ -93,15 +93,13 @@ fn write_results(path: &Path, results: &[SubResult]) -> std::io::Result<()> {
 }
 
 /// Runs the test stage of `job` as groups of tests, or `None` when that way does not apply
-/// (a launcher runs the stage elsewhere, or the tests cannot be listed, or there are none)
-/// and the stage runs as one ctest. Without a pool of slots the groups run one at a time.
+/// (the tests cannot be listed, or there are none) and the stage runs as one ctest. Without
+/// a pool of slots (`--build-jobs`, a launcher) the groups run one at a time. With a
+/// launcher every ctest, the listing's too, runs through it.
 pub fn run(job: &CmakeJob, settings: &CmakeSettings, ctx: &mut RunCtx) -> Option<Report> {
-    if ctx.launcher().is_some() {
-        return None;
-    }
     let slots = ctx.slots().cloned();
     let ctest_program = settings.ctest();
-    let listed = test_list::list(&ctest_program, &job.build_dir).ok()?;
+    let listed = test_list::list(&ctest_program, &job.build_dir, ctx).ok()?;
     if listed.is_empty() {
         return None;
     }
@@ -140,9 +138,15 @@ pub fn run(job: &CmakeJob, settings: &CmakeSettings, ctx: &mut RunCtx) -> Option
         )));
     }
     let _ = std::fs::remove_file(&results_path);
+    // Under a launcher the pinned command says where the ctest runs go, as its runs' logs do.
+    let ctest_shown = match ctx.launcher() {
+        Some(launcher) => crate::engine::process::describe(
+            &launcher.wrap(&std::process::Command::new(&ctest_program), ctx.label()),
+        ),
+        None => Path::new(&ctest_program).display().to_string(),
+    };
     ctx.command(format!(
-        "$ {} --test-dir {} --output-on-failure -R <group>  ({} tests in {} ctest runs)",
-        Path::new(&ctest_program).display(),
+        "$ {ctest_shown} --test-dir {} --output-on-failure -R <group>  ({} tests in {} ctest runs)",
         job.build_dir.display(),
         tests.len(),
         groups.len()
@@ -262,6 +266,8 @@ impl Tally {
             if matches!(result.verdict, SubVerdict::Failed(_)) {
                 let how = if not_run(&test.name) && result.failed_attempts.is_empty() {
                     "Not Run"
+                } else if result.verdict == SubVerdict::Failed(super::ctest::TIMEOUT.into()) {
+                    super::ctest::TIMEOUT
                 } else {
                     "Failed"
                 };

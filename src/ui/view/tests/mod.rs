@@ -6,6 +6,7 @@ mod log_pane;
 mod names;
 mod narrow;
 mod panels;
+mod parts;
 mod sizes;
 mod sweep;
 mod unicode;

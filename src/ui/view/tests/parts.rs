@@ -1,0 +1,148 @@
+//! A test stage's tests as rows under its row at 80×24: each test's name indented, its state
+//! word (`running`, `slow`, `failed`, `flaky`, `skipped`, `ok`), its error or the attempt it
+//! is on; and, with no room for every test, the passed ones folded away first.
+
+use std::time::{Duration, Instant};
+
+use super::{draw, screen, send, started};
+use crate::app::{self, Model, Msg};
+use crate::engine::{EventKind, Part, PartStatus};
+
+fn part(name: &str, status: PartStatus, attempt: u32, error: Option<&str>) -> EventKind {
+    EventKind::Part(Part {
+        name: name.to_string(),
+        status,
+        elapsed: (status != PartStatus::Running).then_some(Duration::from_millis(40)),
+        error: error.map(str::to_string),
+        attempt,
+        expected: None,
+    })
+}
+
+/// `projects` cmake jobs on two workers; the first one runs its tests, 2 s in: `waits`
+/// running, `hangs` running past its history, `fails` failed, `flaky` passed on its second
+/// attempt, `skips` skipped, then `passed` passing tests.
+fn testing(projects: usize, passed: usize) -> Model {
+    let t0 = Instant::now();
+    let jobs = (0..projects)
+        .map(|i| (format!("project-{i:02}"), crate::jobs::cmake::KIND))
+        .collect();
+    let mut model = Model::new(jobs, 2, t0);
+    model.start();
+    send(&mut model, 0, started(0));
+    send(&mut model, 0, part("waits", PartStatus::Running, 1, None));
+    let mut hangs = part("hangs", PartStatus::Running, 1, None);
+    if let EventKind::Part(part) = &mut hangs {
+        part.expected = Some(Duration::from_millis(100));
+    }
+    send(&mut model, 0, hangs);
+    let failure = Some("check: value was 2");
+    send(&mut model, 0, part("fails", PartStatus::Failed, 1, failure));
+    send(
+        &mut model,
+        0,
+        part("flaky", PartStatus::Failed, 1, Some("once")),
+    );
+    send(&mut model, 0, part("flaky", PartStatus::Running, 2, None));
+    send(&mut model, 0, part("flaky", PartStatus::Passed, 2, None));
+    send(&mut model, 0, part("skips", PartStatus::Skipped, 1, None));
+    for i in 0..passed {
+        let name = format!("passes-{i:02}");
+        send(&mut model, 0, part(&name, PartStatus::Passed, 1, None));
+    }
+    app::update(&mut model, Msg::Tick(t0 + Duration::from_secs(2)));
+    model
+}
+
+/// The screen line of test `name`'s row: its name indented by two after the selection mark.
+fn row<'a>(lines: &'a [String], name: &str) -> Option<&'a str> {
+    let start = format!("    {name} ");
+    lines
+        .iter()
+        .find(|line| line.starts_with(&start))
+        .map(String::as_str)
+}
+
+/// The words of test `name`'s row after its name: state, time, detail.
+fn words(lines: &[String], name: &str) -> Vec<String> {
+    let line =
+        row(lines, name).unwrap_or_else(|| panic!("no row of {name}:\n{}", lines.join("\n")));
+    line.split_whitespace()
+        .skip(1)
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn each_test_is_a_row_under_its_stage_with_its_state_and_error() {
+    let mut model = testing(3, 2);
+    let lines = screen(&draw(&mut model, 80, 24));
+    let text = lines.join("\n");
+    // The stage's own row stays, the tests' rows follow it in their order.
+    let stage = lines
+        .iter()
+        .position(|l| l.contains("project-00"))
+        .expect("the stage's row");
+    let at = |name: &str| {
+        lines
+            .iter()
+            .position(|l| row(std::slice::from_ref(l), name).is_some())
+            .unwrap_or_else(|| panic!("no row of {name}:\n{text}"))
+    };
+    let order: Vec<usize> = ["waits", "hangs", "fails", "flaky", "skips", "passes-00"]
+        .iter()
+        .map(|name| at(name))
+        .collect();
+    assert_eq!(order[0], stage + 1, "{text}");
+    assert!(order.windows(2).all(|w| w[0] + 1 == w[1]), "{text}");
+    assert_eq!(words(&lines, "waits"), ["running", "2.0s"], "{text}");
+    // No --slow: past twice its history and a second more.
+    assert_eq!(words(&lines, "hangs"), ["slow", "2.0s"], "{text}");
+    assert_eq!(
+        words(&lines, "fails"),
+        ["failed", "0.0s", "check:", "value", "was", "2"],
+        "{text}"
+    );
+    assert_eq!(
+        words(&lines, "flaky"),
+        ["flaky", "0.0s", "attempt", "2"],
+        "{text}"
+    );
+    assert_eq!(words(&lines, "skips"), ["skipped", "0.0s"], "{text}");
+    assert_eq!(words(&lines, "passes-01"), ["ok", "0.0s"], "{text}");
+    // The other projects' rows come after the tests.
+    assert!(
+        at("passes-01")
+            < lines
+                .iter()
+                .position(|l| l.contains("project-01"))
+                .expect("project-01")
+    );
+}
+
+#[test]
+fn with_no_room_for_every_test_the_passed_ones_fold_away_first() {
+    // 80×24 leaves 21 table lines: 12 projects and 5 tests needing attention leave room for
+    // 4 of the 10 passed tests, the first 4 in their order.
+    let mut model = testing(12, 10);
+    let lines = screen(&draw(&mut model, 80, 24));
+    let text = lines.join("\n");
+    for name in ["waits", "hangs", "fails", "flaky", "skips"] {
+        assert!(row(&lines, name).is_some(), "{name} shown:\n{text}");
+    }
+    let passed_shown = (0..10)
+        .filter(|i| row(&lines, &format!("passes-{i:02}")).is_some())
+        .count();
+    assert_eq!(
+        passed_shown, 4,
+        "the other passed tests folded away:\n{text}"
+    );
+    assert!(row(&lines, "passes-03").is_some(), "{text}");
+    for i in 0..12 {
+        let name = format!("project-{i:02}");
+        assert!(
+            text.contains(&name),
+            "every project keeps its row: {name}\n{text}"
+        );
+    }
+}
