@@ -21,6 +21,7 @@ pub use summaries::first_cmake_error;
 
 mod causes;
 pub mod ctest;
+mod ctest_console;
 mod kind;
 mod preparation;
 mod test_group;
