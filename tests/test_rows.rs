@@ -430,3 +430,43 @@ fn a_test_of_a_batch_ends_when_ctest_reports_it_not_when_the_batch_ends() {
         .any(|text| text.contains("Start 1: first") && text.contains("Start 2: waits"));
     assert!(shared, "first and waits ran in separate ctests");
 }
+
+/// A test stage keeps its project's test listing for the next session while the build's
+/// test files stay the same (`test.list.json`); a test added since is listed and run.
+#[test]
+fn a_test_added_since_the_last_session_is_listed_again() {
+    if !cmake_available("test_rows") {
+        return;
+    }
+    let temp = TempDir::new("test-rows-listing");
+    let project = temp.join("ws/listed");
+    common::write_project(&project, "enable_testing()\nadd_test(NAME a COMMAND true)");
+    let session = || {
+        let mut command = common::jobdeck();
+        command
+            .args(["--test", "--json", "-j2"])
+            .arg(temp.join("ws"))
+            .arg("-B")
+            .arg(temp.join("build"));
+        let run = run_command(command);
+        assert_eq!(run.code(), 0, "{run:?}");
+        let mut tests: Vec<String> = run
+            .json()
+            .iter()
+            .filter_map(|e| e["test"].as_str().map(str::to_string))
+            .collect();
+        tests.sort();
+        tests
+    };
+    assert_eq!(session(), ["a"]);
+    assert!(
+        find_file(temp.path(), "test.list.json").is_some(),
+        "no kept listing"
+    );
+    assert_eq!(session(), ["a"]);
+    common::write_project(
+        &project,
+        "enable_testing()\nadd_test(NAME a COMMAND true)\nadd_test(NAME b COMMAND true)",
+    );
+    assert_eq!(session(), ["a", "b"]);
+}

@@ -26,6 +26,7 @@ mod kind;
 mod preparation;
 mod test_group;
 mod test_list;
+mod test_listing;
 mod test_place;
 pub mod test_pool;
 

@@ -54,9 +54,9 @@ pub fn escape(name: &str) -> String {
     escaped
 }
 
-/// The tests of the build folder `build_dir`, as `ctest` lists them; an error says why
-/// they could not be listed.
-pub fn list(ctest: &std::ffi::OsStr, build_dir: &Path) -> Result<Vec<TestInfo>, String> {
+/// ctest's `json-v1` listing of the tests of the build folder `build_dir`, as it prints it
+/// ([`parse`] reads it); an error says why they could not be listed.
+pub fn listing(ctest: &std::ffi::OsStr, build_dir: &Path) -> Result<String, String> {
     let output = Command::new(ctest)
         .arg("--show-only=json-v1")
         .arg("--test-dir")
@@ -67,7 +67,7 @@ pub fn list(ctest: &std::ffi::OsStr, build_dir: &Path) -> Result<Vec<TestInfo>, 
     if !output.status.success() {
         return Err(format!("ctest --show-only failed ({})", output.status));
     }
-    parse(&String::from_utf8_lossy(&output.stdout))
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// The tests in ctest's `json-v1` listing.

@@ -101,11 +101,12 @@ pub fn run(job: &CmakeJob, settings: &CmakeSettings, ctx: &mut RunCtx) -> Option
     }
     let slots = ctx.slots().cloned();
     let ctest_program = settings.ctest();
-    let listed = test_list::list(&ctest_program, &job.build_dir).ok()?;
+    let log = std::path::absolute(&job.log).unwrap_or_else(|_| job.log.clone());
+    let kept = log.with_file_name("test.list.json");
+    let listed = super::test_listing::list(&ctest_program, &job.build_dir, &kept).ok()?;
     if listed.is_empty() {
         return None;
     }
-    let log = std::path::absolute(&job.log).unwrap_or_else(|_| job.log.clone());
     let results_path = results_beside(&log);
     let last = read_results(&results_path).unwrap_or_default();
     let only = only_tests(job, settings, &last);
