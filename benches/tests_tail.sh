@@ -10,6 +10,8 @@
 #     worker, longest first: big on one worker, the three others one after another on the
 #     second. That is the schedule `jobdeck --test -j2` had before;
 #   - the ctest loop: `for p in …; do ctest --test-dir $p -j2; done`.
+# Then the test stages' own span (first test stage started to last ended) in RUNS `--json`
+# runs of jobdeck, taking turns with BEFORE's.
 # Then the per-test overhead of one ctest per group: 40 tests of `true` as one `ctest` and
 # as 40 `ctest -R '^(tN)$'`, and the `ctest --show-only=json-v1` listing.
 #
@@ -62,22 +64,28 @@ hyperfine --warmup 1 --runs "$runs" \
     -n "for p in ...; do ctest -j2; done" \
     "sh -c 'for p in big one-a one-b one-c; do $ctest --test-dir $build/\$p -j2 >/dev/null; done'"
 
-# The test stages' own span in one more jobdeck run: first test stage started to last ended.
-"$jobdeck" --headless --json --test -j2 "$ws" -B "$build" | python3 -c '
+# The test stages' own span, first test stage started to last ended, in RUNS more --json
+# runs of jobdeck (and of BEFORE, taking turns with it, so both see the same load).
+span() {
+    python3 -c '
 import json, sys
 events = [json.loads(line) for line in sys.stdin]
 stages = [e for e in events if e.get("stage") == "test" and "test" not in e]
 start = min(e["ts_ms"] for e in stages if e["event"] == "started")
 end = max(e["ts_ms"] for e in stages if e["event"] == "finished")
-print(f"jobdeck test stages: {end - start} ms from the first start to the last end")'
+print(end - start)'
+}
+spans=() before_spans=()
+for ((i = 0; i < runs; i++)); do
+    spans+=("$("$jobdeck" --headless --json --test -j2 "$ws" -B "$build" | span)")
+    if [[ -n ${BEFORE:-} ]]; then
+        before_spans+=("$("$BEFORE" --headless --json --test -j2 "$ws" -B "$tmp/build-before" | span)")
+    fi
+done
+mean() { printf '%s\n' "$@" | awk '{ s += $1 } END { printf "%d", s / NR }'; }
+echo "jobdeck test stages: $(mean "${spans[@]}") ms from the first start to the last end (mean of: ${spans[*]})"
 if [[ -n ${BEFORE:-} ]]; then
-    "$BEFORE" --headless --json --test -j2 "$ws" -B "$tmp/build-before" | python3 -c '
-import json, sys
-events = [json.loads(line) for line in sys.stdin]
-stages = [e for e in events if e.get("stage") == "test" and "test" not in e]
-start = min(e["ts_ms"] for e in stages if e["event"] == "started")
-end = max(e["ts_ms"] for e in stages if e["event"] == "finished")
-print(f"before: test stages: {end - start} ms from the first start to the last end")'
+    echo "before: test stages: $(mean "${before_spans[@]}") ms (mean of: ${before_spans[*]})"
 fi
 
 # Per-test overhead: one ctest per test against one ctest for all.

@@ -531,3 +531,122 @@ fn under_a_launcher_every_ctest_runs_through_it_and_each_test_is_a_row() {
     let selecting = ctests.iter().filter(|l| l.contains(" -R ")).count();
     assert!(selecting >= 3, "{logged}");
 }
+
+/// Several plain tests share one ctest (a batch), yet each ends, in its row and its JSON
+/// event, when ctest reports it: `waits` runs until a file appears, which the test makes
+/// only once it has seen `first`'s `finished` event, so the session can only end if that
+/// event came while `waits`, in the same ctest, still ran.
+#[test]
+fn a_test_of_a_batch_ends_when_ctest_reports_it_not_when_the_batch_ends() {
+    if !cmake_available("test_rows") {
+        return;
+    }
+    let temp = TempDir::new("test-rows-live");
+    let flag = temp.join("first-was-told");
+    // At one worker, four plain tests with no history go two to the first ctest (a share of
+    // `1 / (2 × slots)` of those left, rounded up), in ctest's order: `first` and `waits`.
+    common::write_project(
+        &temp.join("ws/live"),
+        &format!(
+            "enable_testing()\n\
+             add_test(NAME first COMMAND true)\n\
+             add_test(NAME waits COMMAND sh -c \"while [ ! -e '{flag}' ]; do sleep 0.02; done\")\n\
+             set_tests_properties(waits PROPERTIES TIMEOUT 120)\n\
+             add_test(NAME third COMMAND true)\n\
+             add_test(NAME fourth COMMAND true)",
+            flag = flag.display()
+        ),
+    );
+    let jobdeck = common::Streaming::start([
+        "--headless".as_ref(),
+        "--json".as_ref(),
+        "--test".as_ref(),
+        "-j1".as_ref(),
+        temp.join("ws").as_os_str(),
+        "-B".as_ref(),
+        temp.join("build").as_os_str(),
+    ]);
+    let mut seen = Vec::new();
+    let test_end = |line: &str, name: &str| {
+        serde_json::from_str::<serde_json::Value>(line)
+            .is_ok_and(|e| e["event"] == "finished" && e["test"] == name)
+    };
+    jobdeck.wait_for_line(&mut seen, |line| test_end(line, "first"));
+    assert!(
+        !seen.iter().any(|line| test_end(line, "waits")),
+        "{seen:#?}"
+    );
+    std::fs::write(&flag, "").expect("the flag file");
+    let (status, stderr) = jobdeck.finish(&mut seen);
+    assert!(status.success(), "{stderr}\n{seen:#?}");
+    let ends: Vec<(String, String)> = seen
+        .iter()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|e| e["event"] == "finished" && e["test"].is_string())
+        .map(|e| {
+            (
+                e["test"].as_str().unwrap_or_default().to_string(),
+                e["status"].to_string(),
+            )
+        })
+        .collect();
+    let ends: Vec<(&str, &str)> = ends.iter().map(|(t, s)| (t.as_str(), s.as_str())).collect();
+    assert_eq!(
+        ends,
+        [
+            ("first", "\"ok\""),
+            ("waits", "\"ok\""),
+            ("third", "\"ok\""),
+            ("fourth", "\"ok\"")
+        ],
+        "one end each, in ctest's order: {seen:#?}"
+    );
+    // `first` and `waits` did share one ctest.
+    let log = find_file(temp.path(), "test.log").expect("the test stage's log");
+    let shared = std::fs::read_dir(log.with_file_name("test.runs"))
+        .expect("the ctest runs")
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .any(|text| text.contains("Start 1: first") && text.contains("Start 2: waits"));
+    assert!(shared, "first and waits ran in separate ctests");
+}
+
+/// A test stage keeps its project's test listing for the next session while the build's
+/// test files stay the same (`test.list.json`); a test added since is listed and run.
+#[test]
+fn a_test_added_since_the_last_session_is_listed_again() {
+    if !cmake_available("test_rows") {
+        return;
+    }
+    let temp = TempDir::new("test-rows-listing");
+    let project = temp.join("ws/listed");
+    common::write_project(&project, "enable_testing()\nadd_test(NAME a COMMAND true)");
+    let session = || {
+        let mut command = common::jobdeck();
+        command
+            .args(["--test", "--json", "-j2"])
+            .arg(temp.join("ws"))
+            .arg("-B")
+            .arg(temp.join("build"));
+        let run = run_command(command);
+        assert_eq!(run.code(), 0, "{run:?}");
+        let mut tests: Vec<String> = run
+            .json()
+            .iter()
+            .filter_map(|e| e["test"].as_str().map(str::to_string))
+            .collect();
+        tests.sort();
+        tests
+    };
+    assert_eq!(session(), ["a"]);
+    assert!(
+        find_file(temp.path(), "test.list.json").is_some(),
+        "no kept listing"
+    );
+    assert_eq!(session(), ["a"]);
+    common::write_project(
+        &project,
+        "enable_testing()\nadd_test(NAME a COMMAND true)\nadd_test(NAME b COMMAND true)",
+    );
+    assert_eq!(session(), ["a", "b"]);
+}

@@ -104,6 +104,7 @@ mod tests {
             error: None,
             attempt,
             expected: None,
+            provisional: false,
         }
     }
 

@@ -159,7 +159,10 @@ impl Model {
     fn apply_current_run_event(&mut self, job: JobId, kind: EventKind) {
         let now = self.now;
         if let EventKind::Part(part) = kind {
-            if let Some(ended) = super::parts::apply(&mut self.row_mut(job).parts, part, now) {
+            let provisional = part.provisional;
+            if let Some(ended) = super::parts::apply(&mut self.row_mut(job).parts, part, now)
+                && !provisional
+            {
                 let record = self.record(job);
                 self.news.push(News::PartFinished(record, ended));
             }

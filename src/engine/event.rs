@@ -93,6 +93,10 @@ pub struct Part {
     pub attempt: u32,
     /// On `Running`: how long it should take from now, by its history; longer marks it slow.
     pub expected: Option<Duration>,
+    /// On an end: whether the run will tell this end again, final, once it knows all of it
+    /// (a failed test seen on ctest's console, whose error comes from ctest's file). Its row
+    /// ends now; only the final end is news (JSON, reports).
+    pub provisional: bool,
 }
 
 /// Where a [`Part`] is.

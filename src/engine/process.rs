@@ -55,13 +55,29 @@ pub const RUN_MARKER: &str = "JOBDECK_RUN";
 /// descendants, and the log path. A failure to write the log fails the run, because a run
 /// whose output is lost cannot be trusted.
 pub fn run(command: Command, log_path: &Path, ctx: &mut RunCtx) -> Report {
-    run_announced(command, log_path, ctx, Announce::AsCommand)
+    run_announced(command, log_path, ctx, Announce::AsCommand, None)
 }
 
 /// Runs a helper process of a job (a toolchain probe's cmake) as [`run`] does, but its
 /// command line is an output line of the job, never the job's own command.
 pub fn run_helper(command: Command, log_path: &Path, ctx: &mut RunCtx) -> Report {
-    run_announced(command, log_path, ctx, Announce::AsOutput)
+    run_announced(command, log_path, ctx, Announce::AsOutput, None)
+}
+
+/// What a run hands each line of its child's output to as it arrives, made displayable (as
+/// the log pane shows it), with the run's context to tell of what the line says.
+pub type Watch<'w> = &'w mut dyn FnMut(&RunCtx, &str);
+
+/// Runs a helper process as [`run_helper`] does, and hands each of its output lines to
+/// `watch` as it arrives, so the job can follow what the program says while it runs (a
+/// ctest's `Start`/`Passed` lines); a last line without its newline comes at the end.
+pub fn run_helper_watched(
+    command: Command,
+    log_path: &Path,
+    ctx: &mut RunCtx,
+    watch: Watch<'_>,
+) -> Report {
+    run_announced(command, log_path, ctx, Announce::AsOutput, Some(watch))
 }
 
 /// How a run tells its consumer which command it starts.
@@ -78,6 +94,7 @@ fn run_announced(
     log_path: &Path,
     ctx: &mut RunCtx,
     announce: Announce,
+    watch: Option<Watch<'_>>,
 ) -> Report {
     let mut log = match Log::create(log_path, &command) {
         Ok(log) => log,
@@ -110,7 +127,7 @@ fn run_announced(
     if let Some(watchdog) = &ctx.watchdog {
         watchdog.watch(pid, ctx.launcher().is_some());
     }
-    let mut reader = PipeReader::new(pipe);
+    let mut reader = PipeReader::new(pipe, watch);
     let stopped = wait_or_stop(pid, ctx, &mut reader, &mut log);
     let cpu = cpu_time_of_zombie(pid).filter(|_| ctx.launcher().is_none());
     let status = child.wait();
@@ -272,23 +289,27 @@ fn ansi_c_quoted(arg: &std::ffi::OsStr) -> String {
 }
 
 /// The read end of the child's output pipe, with the display lines it produced so far.
-struct PipeReader {
+struct PipeReader<'w> {
     pipe: Option<OwnedFd>,
     buf: Vec<u8>,
     splitter: LineSplitter,
     batch: LineBatch,
     /// Whether the last byte written to the log ended a line.
     at_line_start: bool,
+    /// Who follows every line (the batch may skip some in a flood), its own splitter, and
+    /// the lines it has not been handed yet.
+    watch: Option<(Watch<'w>, LineSplitter, Vec<String>)>,
 }
 
-impl PipeReader {
-    fn new(pipe: OwnedFd) -> Self {
+impl<'w> PipeReader<'w> {
+    fn new(pipe: OwnedFd, watch: Option<Watch<'w>>) -> Self {
         Self {
             pipe: Some(pipe),
             buf: vec![0; 64 * 1024],
             splitter: LineSplitter::default(),
             batch: LineBatch::default(),
             at_line_start: true,
+            watch: watch.map(|watch| (watch, LineSplitter::default(), Vec::new())),
         }
     }
 
@@ -302,6 +323,9 @@ impl PipeReader {
                     log.write(chunk);
                     self.at_line_start = chunk.ends_with(b"\n");
                     self.splitter.push_into(chunk, &mut self.batch);
+                    if let Some((_, splitter, lines)) = &mut self.watch {
+                        splitter.push(chunk, |line| lines.push(line));
+                    }
                 }
                 Err(rustix::io::Errno::INTR) => {}
                 Err(rustix::io::Errno::AGAIN) => return,
@@ -314,6 +338,9 @@ impl PipeReader {
         self.pipe = None;
         let batch = &mut self.batch;
         self.splitter.finish(|line| batch.push(line));
+        if let Some((_, splitter, lines)) = &mut self.watch {
+            splitter.finish(|line| lines.push(line));
+        }
     }
 
     /// Reads until every writer closed the pipe. A writer that outlives the run's group left
@@ -357,6 +384,11 @@ impl PipeReader {
         if let Some((lines, skipped)) = self.batch.take() {
             ctx.output(lines, skipped);
         }
+        if let Some((watch, _, lines)) = &mut self.watch {
+            for line in lines.drain(..) {
+                watch(ctx, &line);
+            }
+        }
     }
 }
 
@@ -373,7 +405,7 @@ fn timespec(duration: Duration) -> Timespec {
 fn wait_or_stop(
     pid: Pid,
     ctx: &RunCtx,
-    reader: &mut PipeReader,
+    reader: &mut PipeReader<'_>,
     log: &mut Log,
 ) -> Option<StopReason> {
     let pidfd = rustix::process::pidfd_open(pid, PidfdFlags::empty()).ok();
@@ -423,7 +455,7 @@ impl Stopping {
 fn wait_for_output_or_exit(
     pid: Pid,
     pidfd: Option<&OwnedFd>,
-    reader: &PipeReader,
+    reader: &PipeReader<'_>,
     timeout: Duration,
 ) {
     let timeout = if pidfd.is_some() {

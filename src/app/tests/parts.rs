@@ -15,6 +15,7 @@ fn part(name: &str, status: PartStatus, attempt: u32) -> EventKind {
         error: (status == PartStatus::Failed).then(|| "boom".to_string()),
         attempt,
         expected: None,
+        provisional: false,
     })
 }
 
@@ -51,6 +52,32 @@ fn each_part_end_is_news_with_its_own_state() {
     );
     let a = &m.jobs[0].parts[0];
     assert_eq!(a.error.as_deref(), Some("boom"));
+}
+
+#[test]
+fn a_provisional_end_ends_the_row_and_only_the_final_end_is_news() {
+    let mut m = model(1, 1, Instant::now());
+    let run = runs(&m.start())[0];
+    start(&mut m, run, 0);
+    m.take_news();
+    send(&mut m, run, part("a", PartStatus::Running, 1));
+    let EventKind::Part(mut seen) = part("a", PartStatus::Failed, 1) else {
+        unreachable!()
+    };
+    seen.provisional = true;
+    seen.error = None;
+    send(&mut m, run, EventKind::Part(seen));
+    assert_eq!(m.jobs[0].parts[0].state, JobState::Failed);
+    let ended = |m: &mut crate::app::Model| {
+        m.take_news()
+            .into_iter()
+            .filter(|news| matches!(news, News::PartFinished(..)))
+            .count()
+    };
+    assert_eq!(ended(&mut m), 0, "a provisional end is no news");
+    send(&mut m, run, part("a", PartStatus::Failed, 1));
+    assert_eq!(ended(&mut m), 1);
+    assert_eq!(m.jobs[0].parts[0].error.as_deref(), Some("boom"));
 }
 
 #[test]

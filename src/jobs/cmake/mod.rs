@@ -21,10 +21,12 @@ pub use summaries::first_cmake_error;
 
 mod causes;
 pub mod ctest;
+mod ctest_console;
 mod kind;
 mod preparation;
 mod test_group;
 mod test_list;
+mod test_listing;
 mod test_place;
 pub mod test_pool;
 

@@ -3,15 +3,18 @@
 //!
 //! ctest decides every outcome: a retry is `ctest -R '^(name)$'`, which brings in the
 //! fixtures' setup and cleanup tests the test needs, as ctest always does; only the named
-//! test's result is taken from it. A group's tests are told `running` together when its
-//! ctest starts (ctest runs them one after another, in its own order): each gets its end
-//! when the group's ctest ends and its results file can be read.
+//! test's result is taken from it. A group's ctest runs its tests one after another, and
+//! its console is read as it prints ([`ctest_console`]): each test is told `running` when
+//! ctest starts it and ended when ctest reports it. A passed or skipped test's end is final
+//! then; a failed one's is provisional until the ctest ends and its results file gives the
+//! test's error. Every test's record comes from that file.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 use super::ctest;
+use super::ctest_console::{Console, Said, Word};
 use super::test_list::{Group, escape};
 use crate::engine::{Outcome, Part, PartStatus, RunCtx, process};
 use crate::jobs::{SubResult, SubVerdict};
@@ -77,15 +80,15 @@ impl Runner<'_> {
 
     /// Runs group `index` and its retries on this thread, telling `ctx` of each test.
     pub fn run(&self, index: usize, group: &Group, ctx: &mut RunCtx) -> GroupEnd {
-        // Every test of the group shows running from its ctest's start, so each may take
-        // as long as the whole group before it is slow.
-        let expected = self.expected(&group.tests);
-        for name in &group.tests {
-            ctx.part(running(name, 1, expected));
-        }
         let junit = self.runs.join(format!("{index}.junit.xml"));
         let log = self.runs.join(format!("{index}.log"));
-        let report = process::run_helper(self.command(&group.regex(), &junit, ctx), &log, ctx);
+        let mut live = Live::new(group);
+        let report = process::run_helper_watched(
+            self.command(&group.regex(), &junit, ctx),
+            &log,
+            ctx,
+            &mut |ctx, line| live.see(self, ctx, line),
+        );
         let read = ctest::read(&junit).unwrap_or_default();
         let words = ctest::failed_words(&log);
         let mut end = GroupEnd {
@@ -110,7 +113,11 @@ impl Runner<'_> {
             let first = raw.map_or_else(|| unreported(name), as_ctest_counts);
             let first = with_failure_line(in_ctest_word(first, &words));
             let result = self.retried(index, first, &mut end.logs, ctx);
-            ctx.part(ended(&result));
+            let part = ended(&result);
+            // Told already, final, from the console: its end is news once only.
+            if live.final_end.get(name) != Some(&part.status) || part.attempt > 1 {
+                ctx.part(part);
+            }
             end.results.push(result);
         }
         end
@@ -157,6 +164,65 @@ impl Runner<'_> {
     }
 }
 
+/// What a group's ctest said of its tests so far, as its console lines arrive.
+struct Live<'g> {
+    group: &'g Group,
+    console: Console,
+    /// The tests whose end was told final from the console, and how they ended.
+    final_end: std::collections::HashMap<String, PartStatus>,
+}
+
+impl<'g> Live<'g> {
+    fn new(group: &'g Group) -> Self {
+        Self {
+            group,
+            console: Console::default(),
+            final_end: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Tells `ctx` of a test of the group that ctest's `line` starts or ends. A passed or
+    /// skipped test's end is final (its time to ctest's hundredth of a second, as the console
+    /// gives it); a failed one's waits for its error from ctest's file, so it is provisional.
+    fn see(&mut self, runner: &Runner<'_>, ctx: &RunCtx, line: &str) {
+        let Some(said) = self.console.read(line) else {
+            return;
+        };
+        let ours = |name: &str| self.group.tests.iter().any(|t| t == name);
+        match said {
+            Said::Started(name) if ours(&name) => {
+                let expected = runner.expected(std::slice::from_ref(&name));
+                ctx.part(running(&name, 1, expected));
+            }
+            Said::Ended {
+                name,
+                word,
+                seconds,
+            } if ours(&name) => {
+                let status = match word {
+                    Word::Passed => PartStatus::Passed,
+                    Word::Skipped => PartStatus::Skipped,
+                    Word::Failed => PartStatus::Failed,
+                };
+                let provisional = status == PartStatus::Failed;
+                if !provisional {
+                    self.final_end.insert(name.clone(), status);
+                }
+                ctx.part(Part {
+                    name,
+                    status,
+                    elapsed: Some(Duration::from_secs_f64(seconds.unwrap_or(0.0).max(0.0))),
+                    error: None,
+                    attempt: 1,
+                    expected: None,
+                    provisional,
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
 fn running(name: &str, attempt: u32, expected: Option<Duration>) -> Part {
     Part {
         name: name.to_string(),
@@ -165,6 +231,7 @@ fn running(name: &str, attempt: u32, expected: Option<Duration>) -> Part {
         error: None,
         attempt,
         expected,
+        provisional: false,
     }
 }
 
@@ -185,6 +252,7 @@ fn ended(result: &SubResult) -> Part {
         error,
         attempt: u32::try_from(result.failed_attempts.len() + 1).unwrap_or(u32::MAX),
         expected: None,
+        provisional: false,
     }
 }
 

@@ -54,14 +54,14 @@ pub fn escape(name: &str) -> String {
     escaped
 }
 
-/// The tests of the build folder `build_dir`, as `ctest` lists them, through the run's
-/// launcher when it has one (ctest runs where the tests will); an error says why they could
-/// not be listed.
-pub fn list(
+/// ctest's `json-v1` listing of the tests of the build folder `build_dir`, as it prints it
+/// ([`parse`] reads it), run through the run's launcher when it has one (ctest runs where the
+/// tests will); an error says why they could not be listed.
+pub fn listing(
     ctest: &std::ffi::OsStr,
     build_dir: &Path,
     ctx: &crate::engine::RunCtx,
-) -> Result<Vec<TestInfo>, String> {
+) -> Result<String, String> {
     let mut command = Command::new(ctest);
     command
         .arg("--show-only=json-v1")
@@ -70,14 +70,18 @@ pub fn list(
     if let Some(launcher) = ctx.launcher() {
         command = launcher.wrap(&command, ctx.label());
     }
-    let output = command
+    command
         .stdin(std::process::Stdio::null())
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    // Under the lock of every spawn, so it never inherits a build's jobserver pipe.
+    let output = crate::engine::reap::spawn(&mut command)
+        .and_then(std::process::Child::wait_with_output)
         .map_err(|err| format!("cannot run ctest: {err}"))?;
     if !output.status.success() {
         return Err(format!("ctest --show-only failed ({})", output.status));
     }
-    parse(&String::from_utf8_lossy(&output.stdout))
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// The tests in ctest's `json-v1` listing.

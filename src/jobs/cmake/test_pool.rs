@@ -99,11 +99,12 @@ fn write_results(path: &Path, results: &[SubResult]) -> std::io::Result<()> {
 pub fn run(job: &CmakeJob, settings: &CmakeSettings, ctx: &mut RunCtx) -> Option<Report> {
     let slots = ctx.slots().cloned();
     let ctest_program = settings.ctest();
-    let listed = test_list::list(&ctest_program, &job.build_dir, ctx).ok()?;
+    let log = std::path::absolute(&job.log).unwrap_or_else(|_| job.log.clone());
+    let kept = log.with_file_name("test.list.json");
+    let listed = super::test_listing::list(&ctest_program, &job.build_dir, &kept, ctx).ok()?;
     if listed.is_empty() {
         return None;
     }
-    let log = std::path::absolute(&job.log).unwrap_or_else(|_| job.log.clone());
     let results_path = results_beside(&log);
     let last = read_results(&results_path).unwrap_or_default();
     let only = only_tests(job, settings, &last);

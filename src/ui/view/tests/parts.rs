@@ -16,6 +16,7 @@ fn part(name: &str, status: PartStatus, attempt: u32, error: Option<&str>) -> Ev
         error: error.map(str::to_string),
         attempt,
         expected: None,
+        provisional: false,
     })
 }
 
