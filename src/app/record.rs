@@ -122,7 +122,12 @@ impl RunRecord {
             .as_ref()
             .map_or(JobState::Failed, JobState::from_outcome);
         record.result = attempt.result.clone();
-        record.log.clone_from(&row.log);
+        // The failed attempt's log, where the next attempt's start moves it (`….log.1`): the
+        // file to open to see why it failed. `row.log` is about to hold the next attempt's.
+        record.log = row
+            .log
+            .as_deref()
+            .map(|log| crate::jobs::log_files::earlier_log(log, 1));
         record.attempt = attempt.attempt;
         record.failed_attempts = before.to_vec();
         record.cause = None;
