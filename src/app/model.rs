@@ -1,7 +1,8 @@
 //! The whole app state: the model and its owned parts, with the read-only questions the
 //! front ends ask of it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::activity::Activity;
@@ -117,9 +118,9 @@ impl Model {
     /// Where each job's runs write their log, in job order: `o` opens a running job's log
     /// before the run ends and reports where it went.
     #[must_use]
-    pub fn with_log_paths(mut self, logs: impl IntoIterator<Item = PathBuf>) -> Self {
+    pub fn with_log_paths<P: AsRef<Path>>(mut self, logs: impl IntoIterator<Item = P>) -> Self {
         for (row, log) in self.jobs.iter_mut().zip(logs) {
-            row.log_path = Some(log);
+            row.log_path = Some(Arc::from(log.as_ref()));
         }
         self
     }

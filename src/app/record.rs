@@ -90,12 +90,16 @@ impl RunRecord {
             // Before its run ends a row has no reported log yet, but its log's path is known:
             // a `started` event carries it, so a script can follow the log.
             // (Only while it runs: a job cancelled in the queue never wrote one.)
-            log: row.log.clone().or_else(|| {
-                row.state
-                    .is_active()
-                    .then(|| row.log_path.clone())
-                    .flatten()
-            }),
+            log: row
+                .log
+                .as_deref()
+                .or_else(|| {
+                    row.state
+                        .is_active()
+                        .then_some(row.log_path.as_deref())
+                        .flatten()
+                })
+                .map(std::path::Path::to_path_buf),
             detail: row.detail.clone(),
             attempt: row.runs,
             failed_attempts: row.failed_attempts.clone(),
