@@ -77,6 +77,13 @@ impl Model {
             all.running.extend(&tally.running);
             all
         });
+        // Each group's mean and longest run, and all runs' mean, once: asked per waiting job,
+        // they made an estimate of 100,000 jobs take seconds (each mean sums every run).
+        let all_mean = all.mean();
+        let tallies: Vec<(Group, Option<f64>, f64)> = seen
+            .iter()
+            .map(|(group, tally)| (*group, tally.mean(), tally.longest_running()))
+            .collect();
         // A quarter of a job's worth of evidence at pace 1, so one run does not swing it.
         let weight = priors.all.unwrap_or(0.0) / 4.0;
         let pace = |spent: f64, planned: f64| {
@@ -97,21 +104,21 @@ impl Model {
             } else {
                 waiting_pace
             };
-            let tally = seen.iter().find(|(g, _)| *g == group).map(|(_, t)| t);
+            let tally = tallies.iter().find(|(g, ..)| *g == group);
             // Nothing known of this group: what is known of all jobs, and at least as long
             // as a run of the group has been going.
             let elsewhere = || {
                 priors
                     .all
                     .map(|prior| prior * pace)
-                    .or_else(|| all.mean())
-                    .map(|guess| guess.max(tally.map_or(0.0, Seen::longest_running)))
+                    .or(all_mean)
+                    .map(|guess| guess.max(tally.map_or(0.0, |&(_, _, longest)| longest)))
             };
             row.expected
                 .map(secs)
                 .or_else(|| priors.of_group(group))
                 .map(|prior| prior * pace)
-                .or_else(|| tally.and_then(Seen::mean))
+                .or_else(|| tally.and_then(|&(_, mean, _)| mean))
                 .or_else(elsewhere)
         };
         // The chance that a run succeeds, from this session's runs (two successes and two

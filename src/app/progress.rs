@@ -94,6 +94,12 @@ impl Model {
         Progress { done, total, eta }
     }
 
+    /// Whether the work has ended (the progress's ETA is `Ended`), known without the
+    /// estimate's pass over every job: the footer asks it each frame.
+    pub fn work_has_ended(&self) -> bool {
+        self.activity.work_ended_at.is_some()
+    }
+
     /// How long work was going on: from the start to the work's end (or now), without the
     /// time between an end and a later re-run, spent reading the results. The header's
     /// `done in`, the summary's wall time and the speed-up's clock all count this.

@@ -104,7 +104,10 @@ impl Driver {
         let jobs = &plan.jobs;
         let model = Model::new(nodes, plan.workers, Instant::now())
             .with_log_paths(jobs.iter().map(|job| job.spec.log()))
-            .with_sources(jobs.iter().map(|job| job.spec.source().map(Path::to_path_buf)))
+            .with_sources(
+                jobs.iter()
+                    .map(|job| job.spec.source().map(Path::to_path_buf)),
+            )
             .with_options(jobs.iter().map(|job| job.spec.options().to_vec()))
             .watching(plan.watch)
             .starting_paused(plan.paused)

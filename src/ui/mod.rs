@@ -117,6 +117,7 @@ fn run_screen(
         input: Some(Input::spawn()?),
         signals,
         last_draw: None,
+        keyed: false,
         ticker: tick(TICK),
         // While nothing runs, a slow tick keeps the header's clock honest at next to no cost
         // (a redraw a second, and only of the visible rows).
@@ -136,6 +137,9 @@ struct Screen<'a> {
     input: Option<Input>,
     signals: &'a StopSignals,
     last_draw: Option<Instant>,
+    /// Whether input came since the last frame: its answer is drawn at once, not held for
+    /// the frame interval that paces the redraws the engine's events ask for.
+    keyed: bool,
     ticker: Receiver<Instant>,
     idle: Receiver<Instant>,
 }
@@ -157,6 +161,7 @@ impl Frontend for Screen<'_> {
     }
 
     fn on_input(&mut self, input: Option<InputEvent>, model: &Model) -> io::Result<Vec<Msg>> {
+        self.keyed = true;
         Ok(match input {
             Some(event) => input_messages(model, event, Instant::now()),
             // The terminal is gone: stop everything without asking.
@@ -206,7 +211,7 @@ impl Frontend for Screen<'_> {
             return Ok((Vec::new(), never()));
         }
         let now = Instant::now();
-        if let Some(last) = self.last_draw {
+        if let Some(last) = self.last_draw.filter(|_| !self.keyed) {
             let next = last + FRAME;
             if next > now {
                 return Ok((Vec::new(), after(next - now)));
@@ -216,6 +221,7 @@ impl Frontend for Screen<'_> {
             .terminal
             .draw(|frame| view::render(model, frame))?;
         self.last_draw = Some(now);
+        self.keyed = false;
         Ok((vec![Msg::Drawn], never()))
     }
 
