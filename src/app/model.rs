@@ -51,6 +51,9 @@ pub struct Model {
     pub(super) has_stages: bool,
     /// Whether the main jobs are of more than one kind (the table then has a kind column).
     mixed_kinds: bool,
+    /// What the history expects of each job, for the estimate (the rows' `expected` never
+    /// change: made once, not each frame).
+    pub(super) priors: super::estimate::Priors,
     pub(super) force_quits: u32,
     /// Whether a job that passed only on a retry fails the session (`--flaky-fails`).
     pub(super) flaky_fails: bool,
@@ -88,6 +91,7 @@ impl Model {
             interrupted: false,
             has_stages: false,
             mixed_kinds: false,
+            priors: super::estimate::Priors::default(),
             force_quits: 0,
             flaky_fails: false,
             slow: None,
@@ -117,6 +121,7 @@ impl Model {
             .filter(|row| row.kind.failure_fails_session());
         let first = main.next().map(|row| row.kind);
         model.mixed_kinds = main.any(|row| Some(row.kind) != first);
+        model.priors = super::estimate::Priors::of(&model.jobs);
         model
     }
 
