@@ -118,6 +118,7 @@ fn run_screen(
         signals,
         last_draw: None,
         keyed: false,
+        draw_cost: Duration::ZERO,
         ticker: tick(TICK),
         // While nothing runs, a slow tick keeps the header's clock honest at next to no cost
         // (a redraw a second, and only of the visible rows).
@@ -140,6 +141,10 @@ struct Screen<'a> {
     /// Whether input came since the last frame: its answer is drawn at once, not held for
     /// the frame interval that paces the redraws the engine's events ask for.
     keyed: bool,
+    /// How long the last frame took to draw: the engine's redraws wait four times that (at
+    /// least [`FRAME`]), so drawing a table of 100,000 rows takes at most a fifth of the
+    /// loop's time, and a key finds the loop free to answer.
+    draw_cost: Duration,
     ticker: Receiver<Instant>,
     idle: Receiver<Instant>,
 }
@@ -212,7 +217,8 @@ impl Frontend for Screen<'_> {
         }
         let now = Instant::now();
         if let Some(last) = self.last_draw.filter(|_| !self.keyed) {
-            let next = last + FRAME;
+            // (At most half a second: one slow frame, the terminal stalled, holds no more.)
+            let next = last + FRAME.max((self.draw_cost * 4).min(Duration::from_millis(500)));
             if next > now {
                 return Ok((Vec::new(), after(next - now)));
             }
@@ -221,6 +227,7 @@ impl Frontend for Screen<'_> {
             .terminal
             .draw(|frame| view::render(model, frame))?;
         self.last_draw = Some(now);
+        self.draw_cost = now.elapsed();
         self.keyed = false;
         Ok((vec![Msg::Drawn], never()))
     }
