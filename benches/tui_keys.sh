@@ -22,7 +22,9 @@ fi
 command -v tmux >/dev/null || { echo "tmux not found" >&2; exit 2; }
 work=$(mktemp -d /dev/shm/jobdeck-tui-keys.XXXXXX)
 socket=jobdeck-keys-$$
-trap 'tmux -L "$socket" kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
+# One tmux server per session (`$socket-10`, `$socket-$n`): a server killed and started again
+# under one name at once sometimes refused the second session, and the bench timed out.
+trap 'for s in 10 "$n"; do tmux -L "$socket-$s" kill-server 2>/dev/null || true; done; rm -rf "$work"' EXIT
 echo "machine: $(nproc) CPUs; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 python3 - "$JOBDECK" "$work" "$socket" "$n" "$presses" <<'EOF'
@@ -30,8 +32,10 @@ import os, subprocess, sys, time
 
 jobdeck, work, socket, n, presses = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 
+server = socket
+
 def tmux(*args):
-    return subprocess.run(["tmux", "-L", socket, *args], capture_output=True, text=True).stdout
+    return subprocess.run(["tmux", "-L", server, *args], capture_output=True, text=True).stdout
 
 def screen():
     return tmux("capture-pane", "-p", "-t", "keys")
@@ -45,10 +49,12 @@ def wait(condition, limit=60.0):
     return time.monotonic() - start
 
 def session(count):
+    global server
     inputs = f"{work}/inputs.{count}"
     with open(inputs, "w") as f:
         f.writelines(f"{i}\n" for i in range(1, count + 1))
     tmux("kill-server")
+    server = f"{socket}-{count}"
     tmux("new-session", "-d", "-s", "keys", "-x", "120", "-y", "40",
          f"'{jobdeck}' run -j2 -B '{work}/b{count}' -- true :::: '{inputs}'; sleep 600")
     wait(lambda: "workers" in screen())

@@ -24,7 +24,11 @@ pub fn run_headless(session: Session, json: bool, signals: &Receiver<i32>) -> io
         reporters.push(Box::new(progress));
     }
     reporters.push(Box::new(Warnings::at_once()));
-    let folders = session.driver.folders();
+    let mut folders = session.driver.folders();
+    if folders.iter().all(Option::is_none) {
+        // Command jobs have no project folders: 48 bytes a job of `None`s for nothing.
+        folders = Vec::new();
+    }
     match job_output {
         Some(_) if json => reporters.push(Box::new(Lines::stdout(json, folders))),
         Some(order) => {

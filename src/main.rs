@@ -71,6 +71,9 @@ fn main() -> ExitCode {
         Ok(plan) => plan,
         Err(err) => return startup_error(&err.to_string()),
     };
+    // The plan's jobs hold the commands now: a template's inputs (100,000 lines of a
+    // `::::` file) need not be kept a second time for the whole session.
+    args.commands = None;
     if plan.list {
         // Before the lock, the watchdog and any folder: `--list` creates nothing.
         for warning in &plan.warnings {

@@ -173,6 +173,56 @@ fn a_jobs_own_retries_win_and_a_job_that_never_passes_fails_with_its_reruns() {
     validate_without_reruns(&xml, &temp);
 }
 
+#[test]
+fn a_retried_attempt_has_a_plain_line_and_points_at_its_own_log() {
+    let temp = workspace("retries-lines", &format!("[jobs.flaky]\ncmd = '{FLAKY}'\n"));
+    let run = run_in(temp.path(), &["--retries", "1"]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    // The failed attempt has a line of its own, before the job's one `flaky` line: its
+    // attempt, its error, and the log that holds its output.
+    let line = run
+        .stderr
+        .lines()
+        .find(|line| line.starts_with("retried   flaky  "))
+        .unwrap_or_else(|| panic!("no retried line in\n{}", run.stderr));
+    let (head, log) = line
+        .split_once("  (log: ")
+        .unwrap_or_else(|| panic!("no log in {line:?}"));
+    assert!(head.ends_with("s  attempt 1: first try failed"), "{line:?}");
+    let log = log.strip_suffix(')').expect("the log in parentheses");
+    assert!(log.ends_with("command.log.1"), "{line:?}");
+    let text = std::fs::read_to_string(log).expect("the failed attempt's log");
+    // (The log's first line is the command, which holds both texts.)
+    let printed = |text: &str, line: &str| text.lines().any(|l| l == line);
+    assert!(printed(&text, "first try failed"), "{text}");
+    assert!(!printed(&text, "second try"), "{text}");
+    let at = |prefix: &str| run.stderr.find(prefix).expect(prefix);
+    assert!(
+        at("retried   flaky") < at("flaky     flaky"),
+        "{}",
+        run.stderr
+    );
+
+    // JSON: the `retried` event's log is the failed attempt's too, the `finished` one's the
+    // attempt that passed.
+    std::fs::remove_file(temp.join("tried")).expect("remove the marker");
+    let run = run_in(temp.path(), &["--retries", "1", "--json"]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    let events = run.json();
+    let log_of = |event: &str| {
+        let found = events
+            .iter()
+            .find(|e| e["event"] == event && e["job"] == "flaky")
+            .unwrap_or_else(|| panic!("no {event} event in {events:#?}"));
+        let path = found["log"].as_str().expect("a log path");
+        std::fs::read_to_string(path).unwrap_or_else(|err| panic!("read {path}: {err}"))
+    };
+    let failed = log_of("retried");
+    assert!(printed(&failed, "first try failed"), "{failed}");
+    assert!(!printed(&failed, "second try"), "{failed}");
+    assert!(printed(&log_of("finished"), "second try"));
+}
+
 /// The `<testcase …>` element named `name`, through its end.
 fn testcase<'a>(xml: &'a str, name: &str) -> &'a str {
     let start = xml

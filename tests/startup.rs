@@ -166,7 +166,7 @@ fn with_open_files(soft: u64, hard: u64, args: &[&str]) -> common::Run {
 }
 
 /// A soft limit on open files far below the hard one (1024 is the usual soft limit; jobs
-/// take about four descriptors each while they run) is raised to the hard one at start, as
+/// take up to eight descriptors each while they run) is raised to the hard one at start, as
 /// most servers do: every job runs, none fails with "Too many open files".
 #[test]
 fn a_low_soft_open_files_limit_is_raised_to_the_hard_one() {

@@ -107,7 +107,7 @@ impl Model {
         };
         if let Some(log) = log {
             return vec![Effect::OpenPager {
-                log,
+                log: log.to_path_buf(),
                 follow: running,
             }];
         }

@@ -62,7 +62,7 @@ impl Model {
     /// The time left, or `None` while some unfinished job's length cannot be guessed: no
     /// history at all and no run ended in this session.
     pub(super) fn estimate(&self) -> Option<Estimate> {
-        let priors = Priors::of(&self.jobs);
+        let priors = &self.priors;
         let Observed {
             spent,
             planned,
@@ -71,12 +71,19 @@ impl Model {
             seen,
             succeeded,
             failed,
-        } = self.observe(&priors);
+        } = self.observe(priors);
         let all = seen.iter().fold(Seen::default(), |mut all, (_, tally)| {
             all.finished.extend(&tally.finished);
             all.running.extend(&tally.running);
             all
         });
+        // Each group's mean and longest run, and all runs' mean, once: asked per waiting job,
+        // they made an estimate of 100,000 jobs take seconds (each mean sums every run).
+        let all_mean = all.mean();
+        let tallies: Vec<(Group, Option<f64>, f64)> = seen
+            .iter()
+            .map(|(group, tally)| (*group, tally.mean(), tally.longest_running()))
+            .collect();
         // A quarter of a job's worth of evidence at pace 1, so one run does not swing it.
         let weight = priors.all.unwrap_or(0.0) / 4.0;
         let pace = |spent: f64, planned: f64| {
@@ -97,23 +104,24 @@ impl Model {
             } else {
                 waiting_pace
             };
-            let tally = seen.iter().find(|(g, _)| *g == group).map(|(_, t)| t);
+            let tally = tallies.iter().find(|(g, ..)| *g == group);
             // Nothing known of this group: what is known of all jobs, and at least as long
             // as a run of the group has been going.
             let elsewhere = || {
                 priors
                     .all
                     .map(|prior| prior * pace)
-                    .or_else(|| all.mean())
-                    .map(|guess| guess.max(tally.map_or(0.0, Seen::longest_running)))
+                    .or(all_mean)
+                    .map(|guess| guess.max(tally.map_or(0.0, |&(_, _, longest)| longest)))
             };
             row.expected
                 .map(secs)
                 .or_else(|| priors.of_group(group))
                 .map(|prior| prior * pace)
-                .or_else(|| tally.and_then(Seen::mean))
+                .or_else(|| tally.and_then(|&(_, mean, _)| mean))
                 .or_else(elsewhere)
         };
+        let mut expected = once_per_group(expected);
         // The chance that a run succeeds, from this session's runs (two successes and two
         // failures assumed beforehand, so the first few do not decide it): a job that waits
         // on one runs only that often.
@@ -209,6 +217,24 @@ impl Model {
     }
 }
 
+/// `expected` asked once per group (and whether running) for the rows without a history of
+/// their own, which all expect the same: not once per row (100,000 waiting rows a frame).
+fn once_per_group(expected: impl Fn(&JobRow) -> Option<f64>) -> impl FnMut(&JobRow) -> Option<f64> {
+    let mut shared: Vec<(Group, bool, Option<f64>)> = Vec::new();
+    move |row: &JobRow| {
+        if row.expected.is_some() {
+            return expected(row);
+        }
+        let key = ((row.kind, row.stage), row.state == JobState::Running);
+        if let Some(&(.., known)) = shared.iter().find(|(g, r, _)| (*g, *r) == key) {
+            return known;
+        }
+        let known = expected(row);
+        shared.push((key.0, key.1, known));
+        known
+    }
+}
+
 /// What the session's runs say, for the estimate.
 #[derive(Debug, Default)]
 struct Observed {
@@ -225,14 +251,16 @@ struct Observed {
     failed: u32,
 }
 
-/// What the history expects of each job, with medians for the jobs it does not know.
-struct Priors {
+/// What the history expects of each job, with medians for the jobs it does not know. Made
+/// once with the model: a row's expected time never changes.
+#[derive(Debug, Default)]
+pub(super) struct Priors {
     groups: Vec<(Group, f64)>,
     all: Option<f64>,
 }
 
 impl Priors {
-    fn of(rows: &[JobRow]) -> Self {
+    pub(super) fn of(rows: &[JobRow]) -> Self {
         let mut by_group: Vec<(Group, Vec<f64>)> = Vec::new();
         let mut all = Vec::new();
         for row in rows {

@@ -1,7 +1,8 @@
 //! One row of the job table: the job's current state, timings and a bounded output tail.
 
 use std::collections::VecDeque;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::engine::{Detail, Diagnosis, Finished, JobId, Outcome, RunId, WorkerId};
@@ -218,11 +219,12 @@ pub struct JobRow {
     pub detail: Option<Detail>,
     /// Progress of the current run: done and total units.
     pub progress: Option<(u64, u64)>,
-    /// The full log of the last run.
-    pub log: Option<PathBuf>,
+    /// The full log of the last run. Shared with `log_path` when it is the same file, as a
+    /// command's always is: one path a job, not two (100,000 jobs, 10 MB).
+    pub log: Option<Arc<Path>>,
     /// Where the job's runs write their log, if the plan said: a running job's log is
     /// there before its run reports it.
-    pub log_path: Option<PathBuf>,
+    pub log_path: Option<Arc<Path>>,
     /// Recent output lines.
     pub output: OutputTail,
     /// The project's folder, for a CMake job.
@@ -319,9 +321,7 @@ impl JobRow {
     pub fn retry(&mut self, run: RunId, finished: Finished) {
         let skip = self.output.lines().len().saturating_sub(ATTEMPT_TAIL);
         let output = self.output.lines().iter().skip(skip).cloned().collect();
-        if finished.log.is_some() {
-            self.log.clone_from(&finished.log);
-        }
+        self.keep_log(finished.log.as_deref());
         self.failed_attempts.push(FailedAttempt {
             attempt: self.runs,
             result: RunResult::from(finished),
@@ -342,6 +342,19 @@ impl JobRow {
         self.output.clear();
         self.compilers = None;
         self.waiting_for_memory = false;
+    }
+
+    /// Takes in the log a run reported (else the last one known stays), sharing the path
+    /// the plan gave when it is that one.
+    fn keep_log(&mut self, log: Option<&Path>) {
+        let Some(log) = log else { return };
+        if self.log.as_deref() == Some(log) {
+            return;
+        }
+        self.log = Some(match &self.log_path {
+            Some(planned) if **planned == *log => Arc::clone(planned),
+            _ => Arc::from(log),
+        });
     }
 
     /// The slots the run holds now: none unless it runs, else its own plus its build's.
@@ -375,9 +388,7 @@ impl JobRow {
             }
             state => state,
         };
-        if finished.log.is_some() {
-            self.log.clone_from(&finished.log);
-        }
+        self.keep_log(finished.log.as_deref());
         self.result = RunResult::from(finished);
         if super::only_warns(self.kind, self.state)
             && let Some(consequence) = self.kind.failure_consequence()
@@ -415,8 +426,9 @@ pub struct RunResult {
     pub outcome: Option<Outcome>,
     /// One-line reason for an unsuccessful run, or why the job did not run.
     pub error: Option<String>,
-    /// The error's message and where in the project it points, where known.
-    pub diagnosis: Option<Diagnosis>,
+    /// The error's message and where in the project it points, where known (boxed: most
+    /// rows have none, and every row has a result).
+    pub diagnosis: Option<Box<Diagnosis>>,
     /// Which bytes of the log are the program's own output, for a process run.
     pub output: Option<std::ops::Range<u64>>,
 }
@@ -428,7 +440,7 @@ impl From<Finished> for RunResult {
             cpu: finished.cpu,
             outcome: Some(finished.outcome),
             error: finished.error,
-            diagnosis: finished.diagnosis,
+            diagnosis: finished.diagnosis.map(Box::new),
             output: finished.output,
         }
     }

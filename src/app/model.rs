@@ -1,7 +1,8 @@
 //! The whole app state: the model and its owned parts, with the read-only questions the
 //! front ends ask of it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::activity::Activity;
@@ -48,6 +49,11 @@ pub struct Model {
     pub(super) dirty: bool,
     /// Whether some job is a stage after a configure.
     pub(super) has_stages: bool,
+    /// Whether the main jobs are of more than one kind (the table then has a kind column).
+    mixed_kinds: bool,
+    /// What the history expects of each job, for the estimate (the rows' `expected` never
+    /// change: made once, not each frame).
+    pub(super) priors: super::estimate::Priors,
     pub(super) force_quits: u32,
     /// Whether a job that passed only on a retry fails the session (`--flaky-fails`).
     pub(super) flaky_fails: bool,
@@ -84,6 +90,8 @@ impl Model {
             dirty: true,
             interrupted: false,
             has_stages: false,
+            mixed_kinds: false,
+            priors: super::estimate::Priors::default(),
             force_quits: 0,
             flaky_fails: false,
             slow: None,
@@ -104,7 +112,22 @@ impl Model {
             .jobs
             .iter()
             .any(|row| row.stage.is_some_and(|s| !s.is_first()));
+        // A helper's row (the toolchain probe) is told apart by its name: it alone does not
+        // bring back a column that says `cmake` on every other row. Asked once: the kinds
+        // never change, and the table asked it of every row each frame.
+        let mut main = model
+            .jobs
+            .iter()
+            .filter(|row| row.kind.failure_fails_session());
+        let first = main.next().map(|row| row.kind);
+        model.mixed_kinds = main.any(|row| Some(row.kind) != first);
+        model.priors = super::estimate::Priors::of(&model.jobs);
         model
+    }
+
+    /// Whether the main jobs (helpers aside) are of more than one kind.
+    pub fn has_mixed_kinds(&self) -> bool {
+        self.mixed_kinds
     }
 
     /// Starts with dispatch paused: nothing runs until the user starts a job or resumes.
@@ -117,9 +140,9 @@ impl Model {
     /// Where each job's runs write their log, in job order: `o` opens a running job's log
     /// before the run ends and reports where it went.
     #[must_use]
-    pub fn with_log_paths(mut self, logs: impl IntoIterator<Item = PathBuf>) -> Self {
+    pub fn with_log_paths<P: AsRef<Path>>(mut self, logs: impl IntoIterator<Item = P>) -> Self {
         for (row, log) in self.jobs.iter_mut().zip(logs) {
-            row.log_path = Some(log);
+            row.log_path = Some(Arc::from(log.as_ref()));
         }
         self
     }
@@ -183,14 +206,26 @@ impl Model {
     /// The slots of the pool in use now, as the runs reported them: one per run, plus the
     /// compilers its build runs beyond it.
     pub fn slots_in_use(&self) -> usize {
-        self.jobs.iter().map(JobRow::slots_in_use).sum()
+        self.jobs_in_flight()
+            .map(|job| self.job(job).slots_in_use())
+            .sum()
     }
 
     /// Whether some run handed to the engine waits for memory to start (`--mem-free`).
     pub fn is_waiting_for_memory(&self) -> bool {
-        self.jobs
-            .iter()
-            .any(|row| row.waiting_for_memory && row.state == crate::app::JobState::Dispatched)
+        self.jobs_in_flight().any(|job| {
+            let row = self.job(job);
+            row.waiting_for_memory && row.state == crate::app::JobState::Dispatched
+        })
+    }
+
+    /// The jobs with a run in flight, each once: the only rows that are dispatched, running
+    /// or cancelling. The header asks of these each frame, not of every row.
+    fn jobs_in_flight(&self) -> impl Iterator<Item = JobId> {
+        let mut jobs = self.scheduler.jobs_in_flight();
+        jobs.sort_unstable_by_key(|job| job.0);
+        jobs.dedup();
+        jobs.into_iter()
     }
 
     /// Starts as many ready jobs as there are free workers (none while paused), and the

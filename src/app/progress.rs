@@ -85,13 +85,25 @@ impl Model {
     /// this session's pace, or this session's runs; the remaining work spread over the live
     /// worker count, never shorter than the longest chain of stages still to come).
     pub fn progress(&self) -> Progress {
+        self.progress_of(&self.counts())
+    }
+
+    /// [`Model::progress`], given the model's `counts` (the header has them): one pass over
+    /// the rows fewer each frame. A job is done unless it is queued, running or cancelling.
+    pub fn progress_of(&self, counts: &super::Counts) -> Progress {
         let total = self.jobs.len();
-        let done = self.jobs.iter().filter(|r| r.state.is_finished()).count();
+        let done = total - counts.queued - counts.running - counts.cancelling;
         let eta = match self.activity.work_ended_at {
             Some(_) => Eta::Ended(self.work_time()),
             None => self.time_left().unwrap_or(Eta::Unknown),
         };
         Progress { done, total, eta }
+    }
+
+    /// Whether the work has ended (the progress's ETA is `Ended`), known without the
+    /// estimate's pass over every job: the footer asks it each frame.
+    pub fn work_has_ended(&self) -> bool {
+        self.activity.work_ended_at.is_some()
     }
 
     /// How long work was going on: from the start to the work's end (or now), without the

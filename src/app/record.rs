@@ -90,12 +90,16 @@ impl RunRecord {
             // Before its run ends a row has no reported log yet, but its log's path is known:
             // a `started` event carries it, so a script can follow the log.
             // (Only while it runs: a job cancelled in the queue never wrote one.)
-            log: row.log.clone().or_else(|| {
-                row.state
-                    .is_active()
-                    .then(|| row.log_path.clone())
-                    .flatten()
-            }),
+            log: row
+                .log
+                .as_deref()
+                .or_else(|| {
+                    row.state
+                        .is_active()
+                        .then_some(row.log_path.as_deref())
+                        .flatten()
+                })
+                .map(std::path::Path::to_path_buf),
             detail: row.detail.clone(),
             attempt: row.runs,
             failed_attempts: row.failed_attempts.clone(),
@@ -122,7 +126,12 @@ impl RunRecord {
             .as_ref()
             .map_or(JobState::Failed, JobState::from_outcome);
         record.result = attempt.result.clone();
-        record.log.clone_from(&row.log);
+        // The failed attempt's log, where the next attempt's start moves it (`….log.1`): the
+        // file to open to see why it failed. `row.log` is about to hold the next attempt's.
+        record.log = row
+            .log
+            .as_deref()
+            .map(|log| crate::jobs::log_files::earlier_log(log, 1));
         record.attempt = attempt.attempt;
         record.failed_attempts = before.to_vec();
         record.cause = None;

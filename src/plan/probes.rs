@@ -53,6 +53,8 @@ pub(super) fn with_probes(jobs: Vec<Job>, log_dir: &Path) -> Vec<Job> {
             after: Vec::new(),
         })
         .collect();
+    // Exactly: pushed one by one, a list of 100,000 jobs would keep room for 131,072.
+    planned.reserve_exact(wanted.len());
     for (mut job, probe) in jobs.into_iter().zip(wanted) {
         for index in job.deps.iter_mut().chain(job.after.iter_mut()) {
             *index += count;

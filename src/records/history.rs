@@ -62,27 +62,37 @@ impl History {
         self.write(&line)
     }
 
-    /// Appends a `queued` record for each job of a session that begins at `now`, in one
-    /// write. Until a job's run ends and its own record follows, its last status is `queued`:
-    /// a session killed before that leaves its unended and unstarted jobs for
+    /// Appends a `queued` record for each job of a session that begins at `now`, in writes
+    /// of about 64 KiB. Until a job's run ends and its own record follows, its last status is
+    /// `queued`: a session killed before that leaves its unended and unstarted jobs for
     /// `--rerun-failed`, never counted as successes.
-    pub fn append_queued<'a>(
+    ///
+    /// The records come one at a time and the text is written in chunks: with 100,000 jobs,
+    /// all records at once (about 700 bytes each) and all lines in one string were the
+    /// session's peak of memory.
+    pub fn append_queued(
         &mut self,
-        records: impl IntoIterator<Item = &'a RunRecord>,
+        records: impl IntoIterator<Item = RunRecord>,
         now: SystemTime,
     ) -> Option<String> {
+        const CHUNK: usize = 64 * 1024;
         let now_ms = now.duration_since(UNIX_EPOCH).map_or(0, millis);
         let mut lines = String::new();
+        let mut warning = None;
         for record in records {
-            let mut queued = HistoryRecord::of(record, now_ms);
+            let mut queued = HistoryRecord::of(&record, now_ms);
             queued.duration_ms = None;
             lines.push_str(&queued.to_json().to_string());
             lines.push('\n');
+            if lines.len() >= CHUNK {
+                warning = warning.or(self.write(&lines));
+                lines.clear();
+            }
         }
-        if lines.is_empty() {
-            return None;
+        if !lines.is_empty() {
+            warning = warning.or(self.write(&lines));
         }
-        self.write(&lines)
+        warning
     }
 
     fn write(&mut self, line: &str) -> Option<String> {

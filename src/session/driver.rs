@@ -103,38 +103,28 @@ impl Driver {
                 expected: *expected,
             })
             .collect();
-        let logs: Vec<PathBuf> = plan.jobs.iter().map(|job| job.spec.log().into()).collect();
-        let options: Vec<Vec<String>> = plan
-            .jobs
-            .iter()
-            .map(|job| job.spec.options().to_vec())
-            .collect();
-        let sources: Vec<Option<PathBuf>> = plan
-            .jobs
-            .iter()
-            .map(|job| job.spec.source().map(Path::to_path_buf))
-            .collect();
-        let retries: Vec<u32> = plan
-            .jobs
-            .iter()
-            .map(|job| job.spec.retries(plan.retries))
-            .collect();
-        let (mut driver, events) = Self::new(plan.jobs, &config, plan.timeout)?;
-        driver.warners = warners;
-        driver.reload = plan.reload;
-        driver.written = plan.written_folders;
+        // The rows take each job's log, folder, options and retries straight from the
+        // plan's jobs, before the pool takes them: no list of each for all jobs in between.
+        let jobs = &plan.jobs;
         let model = Model::new(nodes, plan.workers, Instant::now())
-            .with_log_paths(logs)
-            .with_sources(sources)
-            .with_options(options)
+            .with_log_paths(jobs.iter().map(|job| job.spec.log()))
+            .with_sources(
+                jobs.iter()
+                    .map(|job| job.spec.source().map(Path::to_path_buf)),
+            )
+            .with_options(jobs.iter().map(|job| job.spec.options().to_vec()))
             .watching(plan.watch)
             .starting_paused(plan.paused)
             .with_nice(plan.nice)
             .with_slot_pool(plan.slots)
             .with_launcher(launcher_word)
-            .with_retries(retries)
+            .with_retries(jobs.iter().map(|job| job.spec.retries(plan.retries)))
             .with_flaky_fails(plan.flaky_fails)
             .with_slow(plan.slow);
+        let (mut driver, events) = Self::new(plan.jobs, &config, plan.timeout)?;
+        driver.warners = warners;
+        driver.reload = plan.reload;
+        driver.written = plan.written_folders;
         Ok((driver, events, model))
     }
 

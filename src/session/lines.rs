@@ -1,5 +1,6 @@
-//! The headless mode's stdout: one plain line per finished job, or with `--json` one JSON
-//! object per event (`queued`, `started`, `finished`, then `summary`). Scripts read these:
+//! The headless mode's stdout: one plain line per finished job (and per failed attempt run
+//! again), or with `--json` one JSON object per event (`queued`, `started`, `retried`,
+//! `finished`, then `summary`). Scripts read these:
 //! every word and field is part of the public contract.
 
 use std::fmt::Write as _;
@@ -69,6 +70,30 @@ impl<W: Write> Lines<W> {
         self.line(&escape_controls(&line))
     }
 
+    /// A failed attempt that runs again (`--retries`): `retried   <name>  <seconds>s  attempt
+    /// <n>: <error>  (log: <path>)`, the attempt's own figures, in the place of the
+    /// `finished` line a job has only once, its last attempt's.
+    fn retried(&mut self, record: &RunRecord, staged: bool) -> Result<(), Problem> {
+        if self.json {
+            return self.line(&record.event_json("retried").to_string());
+        }
+        let seconds = record.elapsed.unwrap_or_default().as_secs_f64();
+        let name = if staged {
+            record.label()
+        } else {
+            record.name.clone()
+        };
+        let error = record.error.as_deref().unwrap_or(record.state.word());
+        let mut line = format!(
+            "{:<9} {name}  {seconds:.2}s  attempt {}: {error}",
+            "retried", record.attempt
+        );
+        if let Some(log) = &record.log {
+            let _ = write!(line, "  (log: {})", crate::sys::text::path_text(log));
+        }
+        self.line(&escape_controls(&line))
+    }
+
     fn summary(&mut self, ending: &Ending<'_>) -> Result<(), Problem> {
         let s: &Summary = ending.summary;
         let c = &s.counts;
@@ -116,9 +141,7 @@ impl<W: Write> Reporter for Lines<W> {
                 self.line(&event.to_string())
             }
             Event::RunFinished(record) => self.finished(record, model.has_stages()),
-            Event::RunRetried(record) if self.json => {
-                self.line(&record.event_json("retried").to_string())
-            }
+            Event::RunRetried(record) => self.retried(record, model.has_stages()),
             Event::PartFinished(record, part) if self.json => {
                 self.line(&record.part_json(part).to_string())
             }

@@ -59,11 +59,10 @@ impl Reporter for History {
     fn report(&mut self, event: &Event<'_>, model: &Model) -> Result<(), Problem> {
         match event {
             Event::Began => {
-                let queued: Vec<_> = (0..model.jobs.len())
+                let queued = (0..model.jobs.len())
                     .filter_map(|index| u32::try_from(index).ok())
-                    .map(|index| model.record(JobId(index)))
-                    .collect();
-                self.append_queued(&queued, SystemTime::now())
+                    .map(|index| model.record(JobId(index)));
+                self.append_queued(queued, SystemTime::now())
             }
             Event::RunFinished(record) => self.append(record, SystemTime::now()),
             _ => None,

@@ -274,7 +274,7 @@ mod tests {
         row.stage = Some(crate::jobs::cmake::Step::Build.stage());
         row.state = state;
         row.result.error = Some(error.to_string());
-        row.log = Some(PathBuf::from(format!("/b/.jobdeck/logs/{name}/build.log")));
+        row.log = Some(PathBuf::from(format!("/b/.jobdeck/logs/{name}/build.log")).into());
         RunRecord::of(JobId(0), &row, Duration::ZERO)
     }
 

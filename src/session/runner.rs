@@ -24,6 +24,10 @@ use crate::engine::JobId;
 /// Engine events taken per turn, so input is read between chunks of a flood.
 const EVENT_BUDGET: usize = 20_000;
 
+/// Engine events taken in a turn that had input: the key's answer is drawn first, and the
+/// backlog waits for the next turns.
+const EVENT_BUDGET_AFTER_INPUT: usize = 64;
+
 /// A front end that has input of its own (keys, its own signals), a screen to keep up to
 /// date, and effects only it can carry out (a pager, an editor, the clipboard, suspending).
 ///
@@ -191,6 +195,7 @@ impl<'a, F: Frontend> Runner<'a, F> {
                 continue;
             }
             let clock = self.frontend.clock(self.session.model.runs_in_flight() > 0);
+            let mut keyed = false;
             select! {
                 recv(events) -> event => {
                     let Ok(event) = event else { return Ok(()) };
@@ -211,6 +216,7 @@ impl<'a, F: Frontend> Runner<'a, F> {
                     pending.extend(self.update(Msg::Action(Action::ForceQuit)));
                 },
                 recv(input) -> input => {
+                    keyed = true;
                     let messages = self.frontend.on_input(input.ok(), &self.session.model)?;
                     pending.extend(self.feed(messages));
                 }
@@ -222,11 +228,17 @@ impl<'a, F: Frontend> Runner<'a, F> {
                 recv(frame_due) -> _ => {},
             }
             for input in input.try_iter() {
+                keyed = true;
                 let messages = self.frontend.on_input(Some(input), &self.session.model)?;
                 pending.extend(self.feed(messages));
             }
             self.tick();
-            for event in events.try_iter().take(EVENT_BUDGET) {
+            let budget = if keyed {
+                EVENT_BUDGET_AFTER_INPUT
+            } else {
+                EVENT_BUDGET
+            };
+            for event in events.try_iter().take(budget) {
                 pending.extend(self.update(Msg::Engine(event)));
             }
             self.report_news();

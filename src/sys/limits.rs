@@ -13,8 +13,14 @@ use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
 /// history, the watchdog, signal and jobserver pipes, the terminal, a watch), with room.
 pub const BASE_FILES: u64 = 64;
 
-/// Descriptors one running job holds, at most (measured: four with a launcher).
-pub const FILES_PER_JOB: u64 = 4;
+/// Descriptors one running job holds, at most. Measured (issue 29) on command jobs that
+/// each start two processes, counting `/proc/<jobdeck>/fd` while `-j1` and `-j4` run
+/// (`jobdeck run --headless -jN -- 'sleep 3 & sleep 3; wait' ::: 1 2 3 4`): 22 and 46
+/// descriptors, eight a job (its output pipe, its log, its pidfd, and the pipes of the
+/// pool's jobserver it is given), against three a job with `--build-jobs 1` (no jobserver:
+/// 17 and 26). Four, the figure before builds got jobserver pipes, let `-j` pass a limit
+/// its jobs then ran out of.
+pub const FILES_PER_JOB: u64 = 8;
 
 /// Raises the soft limit on open files to the hard one. Failing leaves the limit as it was:
 /// [`check_workers`] then says whether the session fits in it.

@@ -147,7 +147,7 @@ impl FooterState {
     pub fn of(model: &Model) -> Self {
         if model.is_log_focused() {
             FooterState::Log
-        } else if matches!(model.progress().eta, crate::app::Eta::Ended(_)) {
+        } else if model.work_has_ended() {
             FooterState::Ended
         } else {
             FooterState::Running

@@ -117,6 +117,8 @@ fn run_screen(
         input: Some(Input::spawn()?),
         signals,
         last_draw: None,
+        keyed: false,
+        draw_cost: Duration::ZERO,
         ticker: tick(TICK),
         // While nothing runs, a slow tick keeps the header's clock honest at next to no cost
         // (a redraw a second, and only of the visible rows).
@@ -136,6 +138,13 @@ struct Screen<'a> {
     input: Option<Input>,
     signals: &'a StopSignals,
     last_draw: Option<Instant>,
+    /// Whether input came since the last frame: its answer is drawn at once, not held for
+    /// the frame interval that paces the redraws the engine's events ask for.
+    keyed: bool,
+    /// How long the last frame took to draw: the engine's redraws wait four times that (at
+    /// least [`FRAME`]), so drawing a table of 100,000 rows takes at most a fifth of the
+    /// loop's time, and a key finds the loop free to answer.
+    draw_cost: Duration,
     ticker: Receiver<Instant>,
     idle: Receiver<Instant>,
 }
@@ -157,6 +166,7 @@ impl Frontend for Screen<'_> {
     }
 
     fn on_input(&mut self, input: Option<InputEvent>, model: &Model) -> io::Result<Vec<Msg>> {
+        self.keyed = true;
         Ok(match input {
             Some(event) => input_messages(model, event, Instant::now()),
             // The terminal is gone: stop everything without asking.
@@ -206,8 +216,9 @@ impl Frontend for Screen<'_> {
             return Ok((Vec::new(), never()));
         }
         let now = Instant::now();
-        if let Some(last) = self.last_draw {
-            let next = last + FRAME;
+        if let Some(last) = self.last_draw.filter(|_| !self.keyed) {
+            // (At most half a second: one slow frame, the terminal stalled, holds no more.)
+            let next = last + FRAME.max((self.draw_cost * 4).min(Duration::from_millis(500)));
             if next > now {
                 return Ok((Vec::new(), after(next - now)));
             }
@@ -216,6 +227,8 @@ impl Frontend for Screen<'_> {
             .terminal
             .draw(|frame| view::render(model, frame))?;
         self.last_draw = Some(now);
+        self.draw_cost = now.elapsed();
+        self.keyed = false;
         Ok((vec![Msg::Drawn], never()))
     }
 

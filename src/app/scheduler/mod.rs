@@ -239,6 +239,11 @@ impl Scheduler {
         self.paused = paused;
     }
 
+    /// The jobs of the runs in flight (a job twice if a superseded run of it is too).
+    pub fn jobs_in_flight(&self) -> Vec<JobId> {
+        self.in_flight.values().copied().collect()
+    }
+
     /// Runs handed to the engine that have not ended, superseded ones included.
     pub fn in_flight(&self) -> usize {
         self.in_flight.len()

@@ -231,7 +231,7 @@ fn y_and_shift_y_copy_the_error_and_the_log_path() {
         act(&mut model, Action::Log(LogAction::CopyError)),
         [Effect::Copy("boom".into())]
     );
-    model.jobs[0].log = Some(PathBuf::from("/b/.jobdeck/logs/a/configure.log"));
+    model.jobs[0].log = Some(PathBuf::from("/b/.jobdeck/logs/a/configure.log").into());
     assert_eq!(
         act(&mut model, Action::Log(LogAction::CopyLogPath)),
         [Effect::Copy("/b/.jobdeck/logs/a/configure.log".into())]

@@ -223,7 +223,7 @@ fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Header {
     let counts = summary.counts;
     let mut spans = vec![Span::styled(" jobdeck ", theme.brand())];
     // First after the name: on a narrow screen, how far and how long is what must stay.
-    let mut progress = progress_spans(&model.progress(), theme);
+    let mut progress = progress_spans(&model.progress_of(&counts), theme);
     if !shape.gauge && progress.len() == 3 {
         progress.remove(1);
         let count = progress[0].content.trim_end().to_string();

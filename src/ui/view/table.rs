@@ -41,17 +41,10 @@ const NARROW: u16 = 70;
 
 impl Columns {
     fn of(model: &Model, width: u16) -> Self {
-        // A helper's row (the toolchain probe) is told apart by its name: it alone does not
-        // bring back a column that says `cmake` on every other row.
-        let mut main = model
-            .jobs
-            .iter()
-            .filter(|row| row.kind.failure_fails_session());
-        let first = main.next().map(|row| row.kind);
         let stage = model.has_stages();
         Self {
             stage,
-            kind: main.any(|row| Some(row.kind) != first),
+            kind: model.has_mixed_kinds(),
             worker: width >= NARROW,
             cpu: width >= if stage { 100 } else { NARROW },
         }
