@@ -7,6 +7,7 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -649,4 +650,48 @@ fn a_test_added_since_the_last_session_is_listed_again() {
         "enable_testing()\nadd_test(NAME a COMMAND true)\nadd_test(NAME b COMMAND true)",
     );
     assert_eq!(session(), ["a", "b"]);
+}
+
+/// Tests of two projects at `-j2`, each group on the stage's own slot or a pool slot (kept
+/// from one group to the next while no run waits): never more than two tests at once.
+#[test]
+fn tests_of_several_projects_never_run_more_at_once_than_the_pool_has_slots() {
+    if !cmake_available("test_rows") {
+        return;
+    }
+    let temp = TempDir::new("test-rows-slots");
+    let log = temp.join("spans.log");
+    for (project, count) in [("many", 8), ("few", 2)] {
+        let mut body = String::from("enable_testing()\n");
+        for i in 0..count {
+            let name = format!("{project}{i}");
+            let _ = writeln!(
+                body,
+                "add_test(NAME {name} COMMAND sh -c \"echo start {name} $(date +%s%N) >> '{log}'; \
+                 sleep 0.2; echo end {name} $(date +%s%N) >> '{log}'\")",
+                log = log.display()
+            );
+        }
+        common::write_project(&temp.join(format!("ws/{project}")), &body);
+    }
+    let mut command = common::jobdeck();
+    command
+        .args(["--test", "-j2"])
+        .arg(temp.join("ws"))
+        .arg("-B")
+        .arg(temp.join("build"));
+    let run = run_command(command);
+    assert_eq!(run.code(), 0, "{run:?}");
+    let spans = intervals(&log);
+    assert_eq!(spans.len(), 10, "{spans:?}");
+    for (name, start, _) in &spans {
+        let at_once = spans
+            .iter()
+            .filter(|s| s.1 <= *start && *start < s.2)
+            .count();
+        assert!(
+            at_once <= 2,
+            "{at_once} tests ran when {name} started: {spans:?}"
+        );
+    }
 }

@@ -292,6 +292,14 @@ impl Slots {
         })
     }
 
+    /// Whether a slot held now may be kept for the next piece of the same work (a test
+    /// stage's next group) rather than given back: no run waits for its implicit slot and
+    /// the pool is not over its size. Keeping it takes nothing newly free from anyone.
+    pub fn may_keep(&self) -> bool {
+        let state = self.lock();
+        state.waiting == 0 && state.held + state.given() <= state.size
+    }
+
     /// Reserves every slot free now (possibly none) until the guard is dropped: for a
     /// build that cannot join the pool and runs a fixed number of compilers instead.
     pub fn reserve_free(self: &Arc<Self>) -> Held {

@@ -312,8 +312,9 @@ fn run_groups(
     ctx: &mut RunCtx,
 ) -> Vec<GroupEnd> {
     let size = slots.map_or(1, |slots| slots.usage().0.max(1));
-    // Each ended group comes back with whether it ran on the stage's own slot.
-    let (sender, receiver) = mpsc::channel::<(GroupEnd, bool)>();
+    // Each ended group comes back with whether it ran on the stage's own slot, and the
+    // pool's slots it held.
+    let (sender, receiver) = mpsc::channel::<(GroupEnd, bool, Vec<Held>)>();
     let mut ended = Vec::new();
     std::thread::scope(|scope| {
         let mut running = 0_usize;
@@ -321,7 +322,13 @@ fn run_groups(
         // The stage's own slot (the run's implicit one) is free for a group.
         let mut own_free = true;
         let mut settled = Settled::default();
+        // Pool slots an ended group held: the next group takes them at once, with no wait
+        // for a slot to settle, unless a run waits for one (it has the first claim).
+        let mut spare: Vec<Held> = Vec::new();
         loop {
+            if !slots.is_some_and(|slots| slots.may_keep()) {
+                spare.clear();
+            }
             while ctx.stop_reason().is_none() && !serial_running {
                 let Some(&next) = pending.front() else { break };
                 let group = &groups[next];
@@ -333,6 +340,11 @@ fn run_groups(
                 // claim on.
                 let extra = group.processors.min(size) - usize::from(own_free);
                 let mut held: Vec<Held> = Vec::with_capacity(extra);
+                while held.len() < extra
+                    && let Some(slot) = spare.pop()
+                {
+                    held.push(slot);
+                }
                 while held.len() < extra && settled.is_free(slots) {
                     match slots.and_then(Slots::try_hold) {
                         Some(slot) => held.push(slot),
@@ -351,14 +363,16 @@ fn run_groups(
                 let sender = sender.clone();
                 scope.spawn(move || {
                     let end = runner.run(next, &batch, &mut sibling);
-                    drop(held);
-                    let _ = sender.send((end, on_own));
+                    let _ = sender.send((end, on_own, held));
                 });
             }
+            // A spare slot no group took now goes back to the pool.
+            spare.clear();
             if running == 0 {
                 break;
             }
-            if let Ok((end, on_own)) = receiver.recv_timeout(BROKER_TURN) {
+            if let Ok((end, on_own, held)) = receiver.recv_timeout(BROKER_TURN) {
+                spare = held;
                 running -= 1;
                 own_free |= on_own;
                 if groups[end.index].serial {
