@@ -152,10 +152,10 @@ fn main_screen_shows_header_rows_and_footer() {
         screen(&terminal),
         [
             " jobdeck  2/4 ETA 0.9s │ w 1/2 │ speed-up 1.1x │ 1 running 1 ok 1 failed        ",
-            "  name        state      w   time    cpu    detail                              ",
-            "> broken      failed     w1  0.3s           CMakeLists.txt:3: broken on purpose ",
-            "  hello-c     ok         w2  1.2s    0.6s   fresh                               ",
-            "  slow-config running    w1  1.3s                                               ",
+            "  name        state      time    detail                                         ",
+            "> broken      failed     0.3s    CMakeLists.txt:3: broken on purpose            ",
+            "  hello-c     ok         1.2s    fresh                                          ",
+            "  slow-config running    1.3s                                                   ",
             "  zeta        queued                                                            ",
             "                                                                                ",
             " r re-run x causes s start c cancel p pause Enter log f failed ? help q quit    ",
@@ -542,4 +542,34 @@ fn a_retried_row_shows_its_attempt_and_a_pass_on_a_retry_reads_flaky() {
     assert!(row("shaky").contains("flaky"), "{lines:#?}");
     assert!(row("shaky").contains("attempt 2 of 3"), "{lines:#?}");
     assert!(lines[0].contains("1 flaky"), "{lines:#?}");
+}
+
+/// Issue 32, item 8: at 80×24 the detail column had 15 characters for a failed row's error
+/// (`CMakeLists.txt:`, the telling words cut); the selected failed row's whole error is
+/// drawn under the table, and the worker and CPU columns give their room to the detail.
+#[test]
+fn at_80_columns_the_selected_failed_rows_whole_error_is_under_the_table() {
+    let mut model = fixture();
+    let error = "CMakeLists.txt:3: No CMAKE_Fortran_COMPILER could be found. Tell CMake where \
+                 to find the compiler by setting the variable";
+    if let Some(row) = model.jobs.get_mut(0) {
+        row.result.error = Some(error.to_string());
+    }
+    let terminal = draw(&mut model, 80, 24);
+    let lines = screen(&terminal);
+    let text = lines.join("\n");
+    assert!(
+        lines[1].contains(" state ") && !lines[1].contains(" w "),
+        "{text}"
+    );
+    // The row's own cell now has room for more than the location.
+    assert!(lines[2].contains("No CMAKE_Fortran"), "{text}");
+    // Above the footer, under the table: the whole error, wrapped over two lines.
+    let under = 21;
+    let below = format!("{} {}", lines[under].trim(), lines[under + 1].trim());
+    assert_eq!(below, error, "{text}");
+    // Nothing under the table once an ok row is selected.
+    app::update(&mut model, Msg::Action(Action::SelectNext));
+    let lines = screen(&draw(&mut model, 80, 24));
+    assert!(lines[under].trim().is_empty(), "{}", lines.join("\n"));
 }
