@@ -342,6 +342,12 @@ fn figure_spans(model: &Model, summary: &Summary, shape: Shape) -> (Vec<Span<'st
     figures.push(format!(" │ speed-up {:.1}x", summary.speedup));
     if shape.efficiency {
         figures.push(format!(" eff {:.0}%", summary.efficiency * 100.0));
+        // Beside how busy the workers were, how much of that time was spent on a CPU, as the
+        // recap and the report say it: busy workers waiting on a download read `eff 100%`
+        // alone. Its own span, so it is left out whole, never cut.
+        if let Some(share) = summary.cpu_share {
+            figures.push(format!(" cpu {:.0}%", share * 100.0));
+        }
     }
     if model.slot_pool && model.has_stages() {
         figures.push(format!(

@@ -573,3 +573,30 @@ fn at_80_columns_the_selected_failed_rows_whole_error_is_under_the_table() {
     let lines = screen(&draw(&mut model, 80, 24));
     assert!(lines[under].trim().is_empty(), "{}", lines.join("\n"));
 }
+
+/// Issue 32: the header says how much of the workers' time was on a CPU beside how busy they
+/// were (`eff 100%` alone read as full use while both waited on downloads), as the recap and
+/// the report do; where the efficiency does not fit, the share goes with it, whole.
+#[test]
+fn the_header_shows_the_cpu_share_beside_the_efficiency_and_never_half_of_it() {
+    let mut model = fixture();
+    let share = model.summary().cpu_share.expect("measured");
+    let lines = screen(&draw(&mut model, 160, 8));
+    let expected = format!(" cpu {:.0}%", share * 100.0);
+    assert!(lines[0].contains(" eff "), "{}", lines[0]);
+    assert!(lines[0].contains(&expected), "{expected}: {}", lines[0]);
+    for width in 20..=160 {
+        let lines = screen(&draw(&mut model, width, 8));
+        let tokens: Vec<&str> = lines[0].split_whitespace().collect();
+        let eff = tokens.iter().position(|t| *t == "eff");
+        let cpu = tokens.iter().position(|t| *t == "cpu");
+        assert_eq!(eff.is_some(), cpu.is_some(), "{width}: {}", lines[0]);
+        if let Some(cpu) = cpu {
+            assert!(
+                tokens.get(cpu + 1).is_some_and(|t| t.ends_with('%')),
+                "{width}: a share cut: {}",
+                lines[0]
+            );
+        }
+    }
+}
