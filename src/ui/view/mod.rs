@@ -60,8 +60,10 @@ pub fn layout(area: Rect, model: &Model) -> Regions {
     let min_table = MIN_TABLE.min(body.height);
     let log_min = if model.ui.show_log { MIN_LOG } else { 0 };
     let mut spare = body.height.saturating_sub(min_table + log_min);
-    // The selected failed row's error takes two lines at most (wrapped), before any panel.
-    let error_rows = table::selected_error(model).map_or(0, |(text, _)| {
+    // The selected failed row's error takes two lines at most (wrapped), before any panel;
+    // none while the log pane is open, which shows the error in its place in the log.
+    let error = table::selected_error(model).filter(|_| !model.ui.show_log);
+    let error_rows = error.map_or(0, |(text, _)| {
         let wrapped = table::columns(&text).div_ceil(usize::from(area.width.max(1)));
         u16::try_from(wrapped.clamp(1, 2)).unwrap_or(2).min(spare)
     });

@@ -568,6 +568,15 @@ fn at_80_columns_the_selected_failed_rows_whole_error_is_under_the_table() {
     let under = 21;
     let below = format!("{} {}", lines[under].trim(), lines[under + 1].trim());
     assert_eq!(below, error, "{text}");
+    // Nor while the log pane shows the error in the log.
+    app::update(&mut model, Msg::Action(Action::ToggleLog));
+    let lines = screen(&draw(&mut model, 80, 24));
+    assert!(
+        !lines.join(" ").contains("by setting the variable"),
+        "{}",
+        lines.join("\n")
+    );
+    app::update(&mut model, Msg::Action(Action::ToggleLog));
     // Nothing under the table once an ok row is selected.
     app::update(&mut model, Msg::Action(Action::SelectNext));
     let lines = screen(&draw(&mut model, 80, 24));
