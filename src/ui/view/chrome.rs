@@ -377,7 +377,8 @@ fn figure_spans(model: &Model, summary: &Summary, shape: Shape) -> (Vec<Span<'st
             figures.push(format!(" cpu {:.0}%", share * 100.0));
         }
     }
-    if model.slot_pool && model.has_stages() {
+    // The compile slots go with the workers: on a narrow screen both leave room for a count.
+    if model.slot_pool && model.has_stages() && shape.workers {
         figures.push(format!(
             " │ slots {}/{}",
             model.slots_in_use(),
