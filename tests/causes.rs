@@ -160,3 +160,54 @@ fn a_failed_test_points_at_its_first_failure_in_catch2_and_googletest_output() {
         "{error}"
     );
 }
+
+/// Issue 32: a test stage's cause is its failed test's own error, not ctest's `1 of 2 tests
+/// failed: a (Failed)`, whose counts and test names made every project a cause of its own.
+/// Two projects whose tests fail on the same assertion, one failing one test of two and the
+/// other two of three, share one cause.
+#[test]
+fn tests_failing_on_the_same_assertion_share_one_cause_whatever_their_counts() {
+    if !cmake_available("tests_failing_on_the_same_assertion_share_one_cause") {
+        return;
+    }
+    let temp = TempDir::new("test-causes");
+    let check = "message(FATAL_ERROR \"Assertion total == 6 failed\")\n";
+    for (project, failing, passing) in [("one", &["a"][..], "b"), ("two", &["x", "y"][..], "z")] {
+        let folder = temp.join(project);
+        let failing: Vec<String> = failing
+            .iter()
+            .map(|test| {
+                format!(
+                    "add_test(NAME {test} COMMAND ${{CMAKE_COMMAND}} -P \
+                     ${{CMAKE_CURRENT_SOURCE_DIR}}/check.cmake)\n"
+                )
+            })
+            .collect();
+        let failing = failing.concat();
+        let body = format!(
+            "enable_testing()\n{failing}add_test(NAME {passing} COMMAND ${{CMAKE_COMMAND}} -E \
+             true)\n"
+        );
+        common::write_project(&folder, &body);
+        std::fs::write(folder.join("check.cmake"), check).expect("write check.cmake");
+    }
+    let events = common::jobdeck_json(&["--json", "-j2", "--test", path_arg(temp.path())]);
+    let summary = events.last().expect("a summary");
+    let causes = summary["causes"].as_array().expect("causes");
+    assert_eq!(causes.len(), 1, "one cause: {causes:#?}");
+    assert_eq!(causes[0]["jobs"], 2, "{causes:#?}");
+    let cause = causes[0]["cause"].as_str().expect("a cause");
+    assert!(cause.contains("Assertion total == N failed"), "{cause}");
+    // The rows still say how many tests failed, and which.
+    let errors: Vec<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "finished" && e["stage"] == "test")
+        .filter_map(|e| e["error"].as_str())
+        .collect();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("2 of 3 tests failed: x")),
+        "{errors:?}"
+    );
+}

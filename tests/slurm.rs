@@ -16,22 +16,15 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::{
-    Streaming, TempDir, cmake_available, copy_tree, fixture, live_processes_with_marker,
-    run_command, wait_until, wait_within,
+    Streaming, TempDir, copy_tree, fixture, live_processes_with_marker, run_command, wait_until,
+    wait_within,
 };
-use slurm_support::{cluster, cluster_lock};
+use slurm_support::{args_in, cluster_with_cmake, interrupt, jobdeck, on_cluster, run_in};
 
 /// The bound for a cancelled or timed-out step to be gone from the node and the queue.
 const STOPPED_WITHIN: Duration = Duration::from_secs(2);
 /// The bound for the steps of a jobdeck killed with SIGKILL to leave the queue.
 const ORPHANS_GONE_WITHIN: Duration = Duration::from_secs(5);
-
-/// `jobdeck args…` with the cluster's configuration in its environment.
-fn jobdeck(conf: &Path, args: &[&str]) -> Command {
-    let mut command = common::jobdeck();
-    command.args(args).env("SLURM_CONF", conf);
-    command
-}
 
 /// The steps in the queue named `jobdeck:<name>` for any of `names`, as `(name, state)`.
 fn queued(conf: &Path, names: &[&str]) -> Vec<(String, String)> {
@@ -66,6 +59,15 @@ fn sleeping_project(root: &Path, name: &str, secs: u32) {
     .expect("write CMakeLists.txt");
 }
 
+/// `count` sleeping projects under `root/src` named `PREFIX-0`, `PREFIX-1`, …; their names.
+fn sleeping_projects(root: &TempDir, prefix: &str, count: usize, secs: u32) -> Vec<String> {
+    let names: Vec<String> = (0..count).map(|i| format!("{prefix}-{i}")).collect();
+    for name in &names {
+        sleeping_project(&root.join("src"), name, secs);
+    }
+    names
+}
+
 /// `(job, stage, status, exit_code, error)` of every finished event, sorted.
 fn outcomes(stdout: &str) -> Vec<(String, String, String, String, String)> {
     // The projects' stages: a local session also has a toolchain probe's row, a session
@@ -89,26 +91,20 @@ fn outcomes(stdout: &str) -> Vec<(String, String, String, String, String)> {
 
 #[test]
 fn the_demo_projects_through_slurm_end_as_they_do_locally() {
-    let test = "the_demo_projects_through_slurm_end_as_they_do_locally";
-    if !cmake_available(test) {
+    let Some(cluster) = on_cluster("the_demo_projects_through_slurm_end_as_they_do_locally") else {
         return;
-    }
-    let Some(conf) = cluster(test) else { return };
-    let _lock = cluster_lock();
+    };
+    let conf = &cluster.conf;
     let demo = fixture("../demo");
     let local = TempDir::new("slurm-demo-local");
     let remote = TempDir::new("slurm-demo-slurm");
     let run = |root: &TempDir, extra: &[&str]| {
-        let build_root = root.join("b");
-        let mut args = vec![
-            "--headless",
-            "--json",
-            "-B",
-            build_root.to_str().expect("utf-8"),
-        ];
+        let mut args: Vec<&str> = vec!["--json"];
         args.extend_from_slice(extra);
-        args.push(demo.to_str().expect("utf-8"));
-        run_command(jobdeck(&conf, &args))
+        let mut args = args_in(root, &args);
+        // The demo's projects, not the root's `src`.
+        *args.last_mut().expect("the folder") = demo.to_str().expect("utf-8").to_string();
+        run_command(jobdeck(conf, &args))
     };
     let here = run(&local, &[]);
     let there = run(&remote, &["--slurm"]);
@@ -142,30 +138,16 @@ fn the_demo_projects_through_slurm_end_as_they_do_locally() {
 
 #[test]
 fn a_build_error_through_slurm_is_the_compilers_not_sruns() {
-    let test = "a_build_error_through_slurm_is_the_compilers_not_sruns";
-    if !cmake_available(test) {
+    let Some(cluster) = on_cluster("a_build_error_through_slurm_is_the_compilers_not_sruns") else {
         return;
-    }
-    let Some(conf) = cluster(test) else { return };
-    let _lock = cluster_lock();
+    };
+    let conf = &cluster.conf;
     let root = TempDir::new("slurm-bad-build");
     copy_tree(
         &fixture("pipelines/bad-build"),
         &root.join("src/slurm-bad-build"),
     );
-    let build_root = root.join("b");
-    let run = run_command(jobdeck(
-        &conf,
-        &[
-            "--headless",
-            "--json",
-            "--build",
-            "--slurm",
-            "-B",
-            build_root.to_str().expect("utf-8"),
-            root.join("src").to_str().expect("utf-8"),
-        ],
-    ));
+    let run = run_in(conf, &root, &["--json", "--build", "--slurm"]);
     assert_eq!(run.code(), 1, "{run:?}");
     let build = outcomes(&run.stdout)
         .into_iter()
@@ -181,14 +163,9 @@ fn a_build_error_through_slurm_is_the_compilers_not_sruns() {
 /// so the node's processes of the test are found by it.
 fn start_sleeping_step(conf: &Path, root: &TempDir, name: &str, extra: &[&str]) -> Streaming {
     sleeping_project(&root.join("src"), name, 300);
-    let build_root = root.join("b");
-    let mut args: Vec<String> = ["--headless", "--slurm", "-B"]
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    args.push(build_root.to_str().expect("utf-8").to_string());
-    args.extend(extra.iter().map(ToString::to_string));
-    args.push(root.join("src").to_str().expect("utf-8").to_string());
+    let mut options = vec!["--slurm"];
+    options.extend_from_slice(extra);
+    let args = args_in(root, &options);
     let jobdeck = Streaming::start_with_env(&args, name, &[("SLURM_CONF", conf.as_os_str())]);
     let running = wait_until(|| {
         live_processes_with_marker(name)
@@ -218,18 +195,15 @@ fn assert_gone_within(conf: &Path, name: &str, limit: Duration) {
 
 #[test]
 fn a_cancelled_step_leaves_no_sleep_and_an_empty_queue() {
-    let test = "a_cancelled_step_leaves_no_sleep_and_an_empty_queue";
-    if !cmake_available(test) {
+    let Some(cluster) = on_cluster("a_cancelled_step_leaves_no_sleep_and_an_empty_queue") else {
         return;
-    }
-    let Some(conf) = cluster(test) else { return };
-    let _lock = cluster_lock();
+    };
+    let conf = &cluster.conf;
     let root = TempDir::new("slurm-cancel");
     let name = "slurm-cancel-step";
-    let jobdeck = start_sleeping_step(&conf, &root, name, &[]);
+    let jobdeck = start_sleeping_step(conf, &root, name, &[]);
     // SIGINT is headless mode's cancel of every run.
-    let pid = rustix::process::Pid::from_raw(jobdeck.child.id().cast_signed()).expect("a pid");
-    rustix::process::kill_process(pid, rustix::process::Signal::INT).expect("signal jobdeck");
+    interrupt(&jobdeck.child);
     let mut seen = Vec::new();
     let (status, stderr) = jobdeck.finish(&mut seen);
     assert_eq!(status.code(), Some(130), "{seen:?} {stderr}");
@@ -238,21 +212,19 @@ fn a_cancelled_step_leaves_no_sleep_and_an_empty_queue() {
             .any(|l| l.starts_with("cancelled") && l.contains(name)),
         "{seen:#?}"
     );
-    assert_gone_within(&conf, name, STOPPED_WITHIN);
+    assert_gone_within(conf, name, STOPPED_WITHIN);
 }
 
 #[test]
 fn a_timed_out_step_leaves_no_sleep_and_an_empty_queue() {
-    let test = "a_timed_out_step_leaves_no_sleep_and_an_empty_queue";
-    if !cmake_available(test) {
+    let Some(cluster) = on_cluster("a_timed_out_step_leaves_no_sleep_and_an_empty_queue") else {
         return;
-    }
-    let Some(conf) = cluster(test) else { return };
-    let _lock = cluster_lock();
+    };
+    let conf = &cluster.conf;
     let root = TempDir::new("slurm-timeout");
     let name = "slurm-timeout-step";
     // Long enough for the sleep to start first on a loaded machine (it takes ~0.1 s idle).
-    let jobdeck = start_sleeping_step(&conf, &root, name, &["--timeout", "6"]);
+    let jobdeck = start_sleeping_step(conf, &root, name, &["--timeout", "6"]);
     let mut seen = Vec::new();
     let (status, stderr) = jobdeck.finish(&mut seen);
     assert_eq!(status.code(), Some(1), "{seen:?} {stderr}");
@@ -261,52 +233,39 @@ fn a_timed_out_step_leaves_no_sleep_and_an_empty_queue() {
             .any(|l| l.starts_with("timeout") && l.contains(name)),
         "{seen:#?}"
     );
-    assert_gone_within(&conf, name, STOPPED_WITHIN);
+    assert_gone_within(conf, name, STOPPED_WITHIN);
 }
 
 #[test]
 fn the_steps_of_a_jobdeck_killed_with_sigkill_leave_the_queue() {
-    let test = "the_steps_of_a_jobdeck_killed_with_sigkill_leave_the_queue";
-    if !cmake_available(test) {
+    let Some(cluster) = on_cluster("the_steps_of_a_jobdeck_killed_with_sigkill_leave_the_queue")
+    else {
         return;
-    }
-    let Some(conf) = cluster(test) else { return };
-    let _lock = cluster_lock();
+    };
+    let conf = &cluster.conf;
     let root = TempDir::new("slurm-sigkill");
     let name = "slurm-sigkill-step";
-    let mut jobdeck = start_sleeping_step(&conf, &root, name, &[]);
-    assert_eq!(queued(&conf, &[name]).len(), 1, "the step is in the queue");
+    let mut jobdeck = start_sleeping_step(conf, &root, name, &[]);
+    assert_eq!(queued(conf, &[name]).len(), 1, "the step is in the queue");
     jobdeck.child.kill().expect("SIGKILL jobdeck");
     jobdeck.child.wait().expect("reap jobdeck");
-    assert_gone_within(&conf, name, ORPHANS_GONE_WITHIN);
+    assert_gone_within(conf, name, ORPHANS_GONE_WITHIN);
 }
 
 #[test]
 fn more_workers_than_cpus_queue_the_extra_step_and_finish_every_job() {
-    let test = "more_workers_than_cpus_queue_the_extra_step_and_finish_every_job";
-    if !cmake_available(test) {
+    let Some(cluster) =
+        on_cluster("more_workers_than_cpus_queue_the_extra_step_and_finish_every_job")
+    else {
         return;
-    }
-    let Some(conf) = cluster(test) else { return };
-    let _lock = cluster_lock();
+    };
+    let conf = &cluster.conf;
     let cpus = num_cpus();
     let root = TempDir::new("slurm-queue");
-    let names: Vec<String> = (0..=cpus).map(|i| format!("slurm-queue-{i}")).collect();
-    for name in &names {
-        sleeping_project(&root.join("src"), name, 3);
-    }
+    let names = sleeping_projects(&root, "slurm-queue", cpus + 1, 3);
     let workers = (cpus + 1).to_string();
-    let (build_root, src) = (root.join("b"), root.join("src"));
-    let args = [
-        "--headless",
-        "--slurm",
-        "-j",
-        &workers,
-        "-B",
-        build_root.to_str().expect("utf-8"),
-        src.to_str().expect("utf-8"),
-    ];
-    let mut command = jobdeck(&conf, &args);
+    let args = args_in(&root, &["--slurm", "-j", &workers]);
+    let mut command = jobdeck(conf, &args);
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -315,7 +274,7 @@ fn more_workers_than_cpus_queue_the_extra_step_and_finish_every_job() {
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     // One step more than the node has CPUs: Slurm runs `cpus` of them and queues the last.
     let queued_one = wait_until(|| {
-        let steps = queued(&conf, &refs);
+        let steps = queued(conf, &refs);
         steps.len() == names.len()
             && steps.iter().filter(|(_, state)| state == "R").count() == cpus
             && steps.iter().filter(|(_, state)| state == "PD").count() == 1
@@ -342,7 +301,7 @@ fn num_cpus() -> usize {
 #[test]
 fn slurm_passes_nice_to_srun_and_a_generic_launcher_refuses_it() {
     let test = "slurm_passes_nice_to_srun_and_a_generic_launcher_refuses_it";
-    if !cmake_available(test) {
+    if !common::cmake_available(test) {
         return;
     }
     let refused = common::run_jobdeck([
@@ -360,26 +319,18 @@ fn slurm_passes_nice_to_srun_and_a_generic_launcher_refuses_it() {
             .contains("--nice cannot be passed through --launcher"),
         "{refused:?}"
     );
-    let Some(conf) = cluster(test) else { return };
-    let _lock = cluster_lock();
+    let Some(cluster) = on_cluster(test) else {
+        return;
+    };
     let root = TempDir::new("slurm-nice");
     copy_tree(&fixture("cmake/ok"), &root.join("src/slurm-nice"));
-    let build_root = root.join("b");
-    let run = run_command(jobdeck(
-        &conf,
-        &[
-            "--headless",
-            "--slurm",
-            "--nice",
-            "5",
-            "-B",
-            build_root.to_str().expect("utf-8"),
-            root.join("src").to_str().expect("utf-8"),
-        ],
-    ));
+    let run = run_in(&cluster.conf, &root, &["--slurm", "--nice", "5"]);
     assert_eq!(run.code(), 0, "{run:?}");
-    let log = std::fs::read_to_string(build_root.join(".jobdeck/logs/slurm-nice/configure.log"))
-        .expect("read the log");
+    let log = std::fs::read_to_string(
+        root.join("b")
+            .join(".jobdeck/logs/slurm-nice/configure.log"),
+    )
+    .expect("read the log");
     assert!(
         log.starts_with("$ srun --ntasks=1 --quiet --input=none --nice=5 "),
         "{log}"
@@ -416,27 +367,21 @@ fn a_launcher_that_is_not_there_fails_every_job_naming_it() {
 
 #[test]
 fn a_step_the_cluster_refuses_fails_with_sruns_reason() {
-    let test = "a_step_the_cluster_refuses_fails_with_sruns_reason";
-    if !cmake_available(test) {
+    let Some(cluster) = on_cluster("a_step_the_cluster_refuses_fails_with_sruns_reason") else {
         return;
-    }
-    let Some(conf) = cluster(test) else { return };
-    let _lock = cluster_lock();
+    };
+    let conf = &cluster.conf;
     let root = TempDir::new("slurm-refused");
     common::write_none_project(&root.join("src/slurm-refused"));
-    let build_root = root.join("b");
-    let run = run_command(jobdeck(
-        &conf,
+    let run = run_in(
+        conf,
+        &root,
         &[
-            "--headless",
             "--json",
             "--launcher",
             "srun --partition=no-such-partition --",
-            "-B",
-            build_root.to_str().expect("utf-8"),
-            root.join("src").to_str().expect("utf-8"),
         ],
-    ));
+    );
     assert_eq!(run.code(), 1, "{run:?}");
     let ended = outcomes(&run.stdout);
     assert_eq!(ended.len(), 1, "{ended:?}");
@@ -473,74 +418,48 @@ fn pseudoword_tasks_are_never_launched() {
 
 #[test]
 fn a_step_stopped_while_it_waits_for_a_cpu_leaves_the_queue() {
-    let test = "a_step_stopped_while_it_waits_for_a_cpu_leaves_the_queue";
-    if !cmake_available(test) {
+    let Some(cluster) = on_cluster("a_step_stopped_while_it_waits_for_a_cpu_leaves_the_queue")
+    else {
         return;
-    }
-    let Some(conf) = cluster(test) else { return };
-    let _lock = cluster_lock();
+    };
+    let conf = &cluster.conf;
     let cpus = num_cpus();
     let root = TempDir::new("slurm-pending");
-    let names: Vec<String> = (0..=cpus).map(|i| format!("slurm-pending-{i}")).collect();
-    for name in &names {
-        sleeping_project(&root.join("src"), name, 300);
-    }
+    let names = sleeping_projects(&root, "slurm-pending", cpus + 1, 300);
     let workers = (cpus + 1).to_string();
-    let (build_root, src) = (root.join("b"), root.join("src"));
-    let args = [
-        "--headless",
-        "--slurm",
-        "-j",
-        &workers,
-        "-B",
-        build_root.to_str().expect("utf-8"),
-        src.to_str().expect("utf-8"),
-    ];
+    let args = args_in(&root, &["--slurm", "-j", &workers]);
     let jobdeck =
-        Streaming::start_with_env(args, "slurm-pending", &[("SLURM_CONF", conf.as_os_str())]);
+        Streaming::start_with_env(&args, "slurm-pending", &[("SLURM_CONF", conf.as_os_str())]);
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let one_pending = wait_until(|| {
-        queued(&conf, &refs)
+        queued(conf, &refs)
             .iter()
             .filter(|(_, state)| state == "PD")
             .count()
             == 1
     });
-    assert!(one_pending, "no step waited: {:?}", queued(&conf, &refs));
-    let pid = rustix::process::Pid::from_raw(jobdeck.child.id().cast_signed()).expect("a pid");
-    rustix::process::kill_process(pid, rustix::process::Signal::INT).expect("signal jobdeck");
+    assert!(one_pending, "no step waited: {:?}", queued(conf, &refs));
+    interrupt(&jobdeck.child);
     let mut seen = Vec::new();
     let (status, stderr) = jobdeck.finish(&mut seen);
     assert_eq!(status.code(), Some(130), "{seen:?} {stderr}");
-    let empty = wait_within(STOPPED_WITHIN, || queued(&conf, &refs).is_empty());
-    assert!(empty, "left in the queue: {:?}", queued(&conf, &refs));
+    let empty = wait_within(STOPPED_WITHIN, || queued(conf, &refs).is_empty());
+    assert!(empty, "left in the queue: {:?}", queued(conf, &refs));
 }
 
 #[test]
 fn a_controller_that_cannot_be_reached_fails_the_job_with_sruns_reason() {
     let test = "a_controller_that_cannot_be_reached_fails_the_job_with_sruns_reason";
-    if !cmake_available(test) {
+    let Some(conf) = cluster_with_cmake(test) else {
         return;
-    }
-    let Some(conf) = cluster(test) else { return };
+    };
     let root = TempDir::new("slurm-unreachable");
     // The same cluster, but clients look for the controller on a port nobody listens on.
-    let settings = std::fs::read_to_string(&conf).expect("read slurm.conf");
+    let settings = std::fs::read_to_string(conf).expect("read slurm.conf");
     let wrong = root.join("slurm.conf");
     std::fs::write(&wrong, format!("SlurmctldPort=1\n{settings}")).expect("write slurm.conf");
     common::write_none_project(&root.join("src/slurm-unreachable"));
-    let build_root = root.join("b");
-    let run = run_command(jobdeck(
-        &wrong,
-        &[
-            "--headless",
-            "--json",
-            "--slurm",
-            "-B",
-            build_root.to_str().expect("utf-8"),
-            root.join("src").to_str().expect("utf-8"),
-        ],
-    ));
+    let run = run_in(&wrong, &root, &["--json", "--slurm"]);
     assert_eq!(run.code(), 1, "{run:?}");
     let ended = outcomes(&run.stdout);
     assert_eq!(ended.len(), 1, "{ended:?}");

@@ -144,10 +144,28 @@ pub fn first_build_error(log: &Path) -> Option<String> {
     let find = |test: &dyn Fn(&str) -> bool| lines(log)?.find(|line| test(line));
     find(&|l| is_compiler_error(l))
         .or_else(|| find(&is_linker_error))
-        .or_else(|| first_cmake_error(log))
+        .or_else(|| first_cmake_error(log).map(|error| message_first(&error)))
         .or_else(|| before_make_error(log))
         .or_else(|| find(&|l| l.starts_with("error:") || is_link_summary(l)))
         .map(|line| cut(line.trim().to_string()))
+}
+
+/// A build's `CMake Error at /b/p/subprojects/Stamp/x/download-x.cmake:170 (message): Each
+/// download failed! …` (a script make ran) as `Each download failed! … —
+/// download-x.cmake:170 (message)`: the script is in the build folder, and its path took the
+/// whole detail column at 80 columns (`CMake Error at /tmp/newuser3`), the message none.
+fn message_first(error: &str) -> String {
+    let Some(rest) = error.strip_prefix("CMake Error at ") else {
+        return error.to_string();
+    };
+    let Some((place, message)) = rest.split_once("): ") else {
+        return error.to_string();
+    };
+    let Some((path, command)) = place.rsplit_once(" (") else {
+        return error.to_string();
+    };
+    let file = path.rsplit('/').next().unwrap_or(path);
+    cut(format!("{} — {file} ({command})", message.trim()))
 }
 
 /// A compiler's `file:line:col: error: …`, not the driver's summary of a failed link.
@@ -314,6 +332,30 @@ mod tests {
     #[test]
     fn no_error_gives_none() {
         assert_eq!(with_log("-- all good\n", first_cmake_error), None);
+    }
+
+    /// A download that failed in a superbuild's build (the cookbook's chapter 8, with no
+    /// network): the message first, the script's file name after it.
+    #[test]
+    fn a_build_stages_cmake_error_says_its_message_first() {
+        let log = "$ cmake --build /b/p\n[ 12%] Performing download step for 'fftw3_external'\n\
+                   -- Retrying...\n\
+                   CMake Error at /b/p/subprojects/Stamp/fftw3_external/download-fftw3_external.cmake:170 (message):\n\
+                   \x20 Each download failed!\n\n\
+                   \x20   error: downloading 'http://www.fftw.org/fftw-3.3.8.tar.gz' failed\n\
+                   gmake[2]: *** [x] Error 1\n";
+        let error = with_log(log, first_build_error).expect("an error");
+        assert!(
+            error.starts_with(
+                "Each download failed! error: downloading 'http://www.fftw.org/fftw-3.3.8.tar.gz' \
+                 failed"
+            ),
+            "{error}"
+        );
+        assert!(
+            error.ends_with(" — download-fftw3_external.cmake:170 (message)"),
+            "{error}"
+        );
     }
 
     #[test]

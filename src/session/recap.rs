@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::app::causes::tally;
-use crate::app::{JobState, Model, RunRecord};
+use crate::app::{JobState, Model, RunRecord, ShortNames, Shortening};
 use crate::engine::process::describe;
 use crate::session::{CommandLine, Event, Problem, Reporter};
 use crate::sys::text::escape_controls;
@@ -77,7 +77,7 @@ impl<W: Write> Reporter for Recap<W> {
             ending.unsuccessful,
             model.has_stages(),
             ending.command,
-            self.width,
+            self.width.map(|width| (width, &model.names)),
         )
         .into_iter()
         .chain(flaky(model, self.width))
@@ -98,13 +98,14 @@ pub const LISTED: usize = 20;
 /// names carry their stage when the session has stages (`staged`), as the plain lines do.
 /// Skipped jobs are left out, as they are from JSON's `unsuccessful`: the failure before
 /// them is listed, and a re-run brings them along. Each job and cause is one line, cut to
-/// `width` columns if given; the logs folder and the re-run command are whole, to be
-/// copied. Empty when every job succeeded.
+/// `terminal`'s width if given, the names then shortened as the table shortens them (the
+/// folders they all share said once on the first line); the logs folder and the re-run
+/// command are whole, to be copied. Empty when every job succeeded.
 pub fn recap(
     unsuccessful: &[RunRecord],
     staged: bool,
     command: &CommandLine,
-    width: Option<usize>,
+    terminal: Option<(usize, &ShortNames)>,
 ) -> Vec<String> {
     let listed: Vec<&RunRecord> = unsuccessful
         .iter()
@@ -113,26 +114,41 @@ pub fn recap(
     if listed.is_empty() {
         return Vec::new();
     }
+    let width = terminal.map(|(width, _)| width);
     let fit = |line: String| fit(line, width);
-    let mut lines = vec![format!("did not succeed ({}):", listed.len())];
+    let short = terminal.map(|(width, names)| (names, short_level(names, width, staged)));
+    let mut first = format!("did not succeed ({}):", listed.len());
+    if let Some((names, level)) = short
+        && level > Shortening::Full
+        && !names.shared().is_empty()
+    {
+        first.push_str(" names under ");
+        first.push_str(names.shared());
+    }
+    let mut lines = vec![fit(clean(&first))];
     for record in listed.iter().take(LISTED) {
         let error = record.error.as_deref().unwrap_or_default();
-        let name = if staged {
-            record.label()
+        let name = match short {
+            Some((names, level)) => names.name(job_index(record), &record.name, level),
+            None => &record.name,
+        };
+        let stage = if staged {
+            crate::app::job_row::label("", record.stage)
         } else {
-            record.name.clone()
+            String::new()
         };
         let word = record.state.word();
-        // A long name leaves the error at least a third of the room: cut from the
-        // name's middle, it kept `No…` of the error and nothing of why.
+        // A long name leaves the error three fifths of the room: cut from the name's
+        // middle, it kept `No…` of the error and nothing of why. The stage stays whole.
         let name = match width {
             Some(width) => {
                 let room = width.saturating_sub(2 + 9 + 1 + 2);
-                let keep = room.saturating_sub(error.chars().count()).max(room / 3);
-                middle_cut(&name, keep)
+                let keep = room.saturating_sub(error.chars().count()).max(room * 2 / 5);
+                middle_cut(name, keep.saturating_sub(stage.chars().count()))
             }
-            None => name,
+            None => name.to_string(),
         };
+        let name = format!("{name}{stage}");
         lines.push(fit(clean(&format!("  {word:<9} {name}  {error}"))));
     }
     if listed.len() > LISTED {
@@ -167,20 +183,25 @@ pub fn recap(
 /// The jobs that passed only on a retry, each with its attempts and the first failure's
 /// error, one line each (cut to `width` columns if given). Empty when none did.
 pub fn flaky(model: &Model, width: Option<usize>) -> Vec<String> {
-    let flaky: Vec<&crate::app::JobRow> = model
+    let flaky: Vec<(usize, &crate::app::JobRow)> = model
         .jobs
         .iter()
-        .filter(|row| row.state == JobState::Flaky)
+        .enumerate()
+        .filter(|(_, row)| row.state == JobState::Flaky)
         .collect();
     if flaky.is_empty() {
         return Vec::new();
     }
     let mut lines = vec![format!("passed on a retry ({}):", flaky.len())];
-    for row in flaky.iter().take(LISTED) {
+    let level = width.map_or(Shortening::Full, |width| {
+        short_level(&model.names, width, model.has_stages())
+    });
+    for &(index, row) in flaky.iter().take(LISTED) {
+        let name = model.names.name(index, &row.name, level);
         let name = if model.has_stages() {
-            row.label()
+            crate::app::job_row::label(name, row.stage)
         } else {
-            row.name.clone()
+            name.to_string()
         };
         let first = row
             .failed_attempts
@@ -199,6 +220,24 @@ pub fn flaky(model: &Model, width: Option<usize>) -> Vec<String> {
         lines.push(format!("  … and {} more", flaky.len() - LISTED));
     }
     lines
+}
+
+/// How far the recap shortens names on a terminal `width` columns wide: as far as the table
+/// does at that width (`ui::view::table`'s name room: a quarter of it with stages below 100
+/// columns, two fifths below 100 without, a third from 100), so the recap names a job as
+/// the screen just did.
+fn short_level(names: &ShortNames, width: usize, staged: bool) -> Shortening {
+    let room = match (staged, width < 100) {
+        (true, true) => width / 4,
+        (false, true) => width * 2 / 5,
+        (_, false) => width / 3,
+    };
+    names.fitting(room)
+}
+
+/// The index in the job list of `record`'s job.
+fn job_index(record: &RunRecord) -> usize {
+    usize::try_from(record.job.0).unwrap_or(usize::MAX)
 }
 
 /// `line` cut to `width` columns, with an ellipsis, if given and longer.
@@ -351,34 +390,77 @@ mod tests {
         assert!(recap(&[], false, &args(&["jobdeck"]), None).is_empty());
     }
 
+    /// The short names of `records`' jobs, each record's job its index.
+    fn names_of(records: &mut [RunRecord]) -> ShortNames {
+        for (index, record) in records.iter_mut().enumerate() {
+            record.job = JobId(u32::try_from(index).expect("few records"));
+        }
+        ShortNames::of(records.iter().map(|r| (r.name.as_str(), true)))
+    }
+
+    /// Issue 32: on a terminal the recap names jobs as the table does, the folders they all
+    /// share said once, so an 80-column line has room for the error's telling words.
+    #[test]
+    fn at_a_terminal_the_recap_uses_the_tables_short_names() {
+        let error = "No CMAKE_Fortran_COMPILER could be found. — CMakeLists.txt:3 (project)";
+        let mut records: Vec<RunRecord> = [1, 3, 7, 11]
+            .iter()
+            .map(|chapter| {
+                let name = format!("cmake-cookbook/chapter-{chapter:02}/recipe-01/fortran-example");
+                record(&name, JobState::Failed, error)
+            })
+            .collect();
+        let names = names_of(&mut records);
+        let lines = recap(&records, true, &args(&["jobdeck"]), Some((80, &names)));
+        assert_eq!(lines[0], "did not succeed (4): names under cmake-cookbook/");
+        // The table's names at 80 columns with stages (a quarter of the width: `-example`,
+        // said by every row, goes too), and the error's telling words after them.
+        for (line, chapter) in lines[1..5].iter().zip(["01", "03", "07", "11"]) {
+            assert_eq!(
+                *line,
+                format!(
+                    "  failed    c{chapter}/r01/fortran [build]  No CMAKE_Fortran_COMPILER \
+                     could be found. …"
+                )
+            );
+        }
+        // Into a file or a pipe the names stay whole, for scripts.
+        let whole = recap(&records, true, &args(&["jobdeck"]), None);
+        assert_eq!(whole[0], "did not succeed (4):");
+        assert!(
+            whole[1].contains(" cmake-cookbook/chapter-01/recipe-01/fortran-example [build] "),
+            "{whole:#?}"
+        );
+    }
+
     #[test]
     fn at_a_terminals_width_each_failure_is_one_line() {
         let long = "Could NOT find Boost: (Required is at least version \"1.70\") (found \
                     Boost_INCLUDE_DIR-NOTFOUND) — CMakeLists.txt:8 (find_package)";
+        let mut one = [record(
+            "07-failing/B-missing-package",
+            JobState::Failed,
+            long,
+        )];
+        let names = names_of(&mut one);
         let lines = recap(
-            &[record(
-                "07-failing/B-missing-package",
-                JobState::Failed,
-                long,
-            )],
+            &one,
             true,
             &args(&[
                 "jobdeck",
                 "--build",
                 "/a/path/that/is/long/enough/to/pass/eighty/columns/x",
             ]),
-            Some(80),
+            Some((80, &names)),
         );
-        assert_eq!(lines[0], "did not succeed (1):");
+        // One job's folders are all shared, as the table's title says them.
+        assert_eq!(lines[0], "did not succeed (1): names under 07-failing/");
         assert_eq!(lines[1].chars().count(), 80, "{}", lines[1]);
         // A name as long as the screen leaves the error its room, cut in its middle.
         let name = "a-collection-of-examples/chapter-11/recipe-01/with-a-long-project-name";
-        let cut = recap(
-            &[record(name, JobState::Failed, long)],
-            true,
-            &args(&["jobdeck"]),
-            Some(80),
-        );
+        let mut one = [record(name, JobState::Failed, long)];
+        let names = names_of(&mut one);
+        let cut = recap(&one, true, &args(&["jobdeck"]), Some((80, &names)));
         assert!(
             cut[1].contains("…") && cut[1].contains("  Could NOT find Boost: (Req"),
             "{}",

@@ -4,10 +4,61 @@
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
-use crate::common;
+use crate::common::{self, TempDir};
+
+/// A cluster test's footing: the cluster's `SLURM_CONF`, and the lock held while it runs.
+pub struct OnCluster {
+    pub conf: PathBuf,
+    _lock: MutexGuard<'static, ()>,
+}
+
+/// What every cluster test starts with: cmake, the cluster (started if needed) and its
+/// lock; `None` after the skip notice when cmake or the cluster is missing off CI.
+pub fn on_cluster(test: &str) -> Option<OnCluster> {
+    let conf = cluster_with_cmake(test)?;
+    Some(OnCluster {
+        conf,
+        _lock: cluster_lock(),
+    })
+}
+
+/// [`on_cluster`] without the lock, for a test that never reaches the cluster's node.
+pub fn cluster_with_cmake(test: &str) -> Option<PathBuf> {
+    if !common::cmake_available(test) {
+        return None;
+    }
+    cluster(test)
+}
+
+/// `jobdeck args…` with the cluster's configuration in its environment.
+pub fn jobdeck<S: AsRef<std::ffi::OsStr>>(conf: &Path, args: &[S]) -> Command {
+    let mut command = common::jobdeck();
+    command.args(args).env("SLURM_CONF", conf);
+    command
+}
+
+/// `jobdeck --headless OPTIONS -B ROOT/b ROOT/src`, with `conf`'s cluster, run to its end.
+pub fn run_in(conf: &Path, root: &TempDir, options: &[&str]) -> common::Run {
+    common::run_command(jobdeck(conf, &args_in(root, options)))
+}
+
+/// The arguments of [`run_in`], for a jobdeck the test starts itself.
+pub fn args_in(root: &TempDir, options: &[&str]) -> Vec<String> {
+    let path = |relative: &str| root.join(relative).to_str().expect("utf-8").to_string();
+    std::iter::once("--headless".to_string())
+        .chain(options.iter().map(ToString::to_string))
+        .chain(["-B".to_string(), path("b"), path("src")])
+        .collect()
+}
+
+/// Sends SIGINT, the headless mode's cancel of every run, to `child`.
+pub fn interrupt(child: &Child) {
+    let pid = rustix::process::Pid::from_raw(child.id().cast_signed()).expect("a pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).expect("signal jobdeck");
+}
 
 /// One test at a time on the cluster.
 pub fn cluster_lock() -> MutexGuard<'static, ()> {

@@ -415,3 +415,73 @@ fn rerun_failed_pipelines_get_a_figure_at_once_and_never_an_absurd_one() {
     let informed = first_end(Step::Build).max(first_end(Step::Test));
     sim.check_informed("rerun-failed pipelines", 0, informed, end);
 }
+
+/// The corpus's first run (cookbook chapters 1, 4 and 8, no history): two superbuilds'
+/// builds wait 85 s on downloads that cannot succeed, the tests after them wait on them,
+/// and everything else takes a second or two. The header sat at `ETA 1.9s` for 80 s: a late
+/// run counted as having nothing left, so the tests waiting on it looked ready to start.
+/// The ETA grows with the overrun, every second.
+#[test]
+fn tests_waiting_on_late_builds_keep_the_eta_moving() {
+    let stage = |step: Step| Some(step.stage());
+    let mut jobs = Vec::new();
+    for (project, r) in mix(30, 5).into_iter().enumerate() {
+        let base = u32::try_from(jobs.len()).expect("few jobs");
+        let name = format!("p{project:02}");
+        let node = |stage, deps: Vec<JobId>| JobNode {
+            name: name.clone(),
+            kind: crate::jobs::cmake::KIND,
+            stage,
+            deps,
+            after: Vec::new(),
+            expected: None,
+        };
+        let build = if project >= 28 {
+            fail(85_000)
+        } else {
+            ok(800 + r * 10)
+        };
+        jobs.push(Job {
+            node: node(stage(Step::Configure), vec![]),
+            runs: vec![ok(200)],
+        });
+        jobs.push(Job {
+            node: node(stage(Step::Build), vec![JobId(base)]),
+            runs: vec![build],
+        });
+        jobs.push(Job {
+            node: node(stage(Step::Test), vec![JobId(base + 1)]),
+            runs: vec![ok(300 + r * 30)],
+        });
+    }
+    let mut sim = Sim::new(jobs, 2);
+    let effects = sim.model.start();
+    let end = sim.play(&effects);
+    let mut log = String::new();
+    for sample in &sim.samples {
+        let _ = writeln!(log, "{:>4}s {:?}", sample.at_ms / 1000, sample.eta);
+        assert!(
+            sample.moved && sample.same_for < 10,
+            "frozen:\n{}",
+            tail(&log)
+        );
+    }
+    // In the last half of the wait it says the builds are late by at least a third of
+    // what is really left.
+    let late = sim
+        .samples
+        .iter()
+        .filter(|s| s.at_ms > end / 2 + 1000 && s.at_ms + 1000 < end);
+    for sample in late {
+        let left = match sample.eta {
+            Eta::Left(left) | Eta::Overdue(left) => left.as_secs_f64(),
+            other => panic!("{other:?}\n{log}"),
+        };
+        assert!(
+            left * 3.0 >= ms_secs(end - sample.at_ms),
+            "{}s: {left:.1}s\n{}",
+            sample.at_ms / 1000,
+            tail(&log)
+        );
+    }
+}

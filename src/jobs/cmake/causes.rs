@@ -2,6 +2,47 @@
 //! compiler read as one cause, `No CMAKE_Fortran_COMPILER could be found`, whatever their
 //! paths and versions.
 
+/// Failed tests looked at for an error line of their own, at most.
+const MAX_TESTS: usize = 16;
+
+/// What the first failed test of the ctest run logged in `log` said when it failed: the
+/// first line of its output that says so (an assertion, `FAILED:`, an error), with the line
+/// after it when it only introduces one (Catch2's `test.cpp:16: FAILED:` then
+/// `REQUIRE( sum == 6 )`, `GoogleTest`'s `Failure` then `Expected equality…`); else `test
+/// NAME failed`. A test stage's cause is this, not ctest's `3 of 6 tests failed: a, b, c`,
+/// whose counts and names made every project its own cause. `None` when the log is not
+/// ctest's console or names no failed test.
+pub fn failed_test_message(log: &std::path::Path) -> Option<String> {
+    let failed: Vec<String> = crate::jobs::summaries::lines(log)?
+        .filter_map(|line| super::test_place::result_line(&line).filter(|(_, failed)| *failed))
+        .map(|(name, _)| name)
+        .take(MAX_TESTS)
+        .collect();
+    let own = failed.iter().find_map(|name| {
+        let lines: Vec<String> = super::test_place::test_output(log, name)?
+            .map(|line| line.trim().to_string())
+            .filter(|line| !line.is_empty())
+            .take(200)
+            .collect();
+        let at = lines.iter().position(|line| says_failed(line))?;
+        let line = &lines[at];
+        let introduces = line.ends_with(':') || line.ends_with("Failure");
+        Some(match lines.get(at + 1).filter(|_| introduces) {
+            Some(next) => format!("{line} {next}"),
+            None => line.clone(),
+        })
+    });
+    own.or_else(|| Some(format!("test {} failed", failed.first()?)))
+}
+
+/// Whether a line of a test's output reports its failure.
+fn says_failed(line: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    ["fail", "error", "assert"]
+        .iter()
+        .any(|word| lower.contains(word))
+}
+
 /// The family of a CMake error `message` (no control characters in it), if it has one:
 /// `Could NOT find Boost`, `No CMAKE_Fortran_COMPILER could be found`, `download failed`,
 /// `syntax error`.

@@ -396,19 +396,26 @@ impl CmakeJob {
 }
 
 /// A failed test stage's error: the tests ctest names as failed, and where to look, in the
-/// tests' own output.
+/// tests' own output. The diagnosis's message, which the causes group by, is the first
+/// failed test's own error (see [`causes::failed_test_message`]).
 fn test_error(log: &Path, source: &Path, build_dir: &Path) -> Option<(String, Option<Diagnosis>)> {
     let summary = summaries::failed_tests(log)?;
     let project = super::diagnostics::ProjectFolders { source, build_dir };
-    let Some((file, line)) = test_place::failed_test_place(log, &project) else {
+    let place = test_place::failed_test_place(log, &project);
+    let message = causes::failed_test_message(log);
+    if place.is_none() && message.is_none() {
         return Some((summary, None));
-    };
+    }
     let diagnosis = Diagnosis {
-        message: summary.clone(),
-        file: Some(file.clone()),
-        line: Some(line),
+        message: message.unwrap_or_else(|| summary.clone()),
+        file: place.as_ref().map(|(file, _)| file.clone()),
+        line: place.as_ref().map(|(_, line)| *line),
     };
-    Some((format!("{summary} — {file}:{line}"), Some(diagnosis)))
+    let error = match &place {
+        Some((file, line)) => format!("{summary} — {file}:{line}"),
+        None => summary,
+    };
+    Some((error, Some(diagnosis)))
 }
 
 /// What a build holds of the pool of compile slots while it runs.

@@ -55,7 +55,7 @@ fn bases(project: &ProjectFolders<'_>, test: Option<&TestDefinition>) -> Vec<Pat
 }
 
 /// What ctest printed after the result line of the test `name`, up to the next test.
-fn test_output(log: &Path, name: &str) -> Option<impl Iterator<Item = String>> {
+pub(super) fn test_output(log: &Path, name: &str) -> Option<impl Iterator<Item = String>> {
     let name = name.to_string();
     Some(
         summaries::lines(log)?
@@ -68,7 +68,7 @@ fn test_output(log: &Path, name: &str) -> Option<impl Iterator<Item = String>> {
 /// `(name, failed)` from ctest's result line `1/2 Test #1: name ....***Failed  0.42 sec`;
 /// a test counts as failed as ctest counts it: not when it passed, was skipped
 /// (`SKIP_RETURN_CODE`) or is disabled.
-fn result_line(line: &str) -> Option<(String, bool)> {
+pub(super) fn result_line(line: &str) -> Option<(String, bool)> {
     let rest = line.trim_start();
     let (count, rest) = rest.split_once(' ')?;
     let (done, total) = count.split_once('/')?;

@@ -128,7 +128,35 @@ impl Header {
         } else {
             self.spans.len()
         };
-        self.spans[..end].iter().map(Span::width).sum::<usize>() <= width
+        // A compact shape with the workers fits only with room left for the count that
+        // matters most (the failures) after all its figures: with a flag such as `FAILED
+        // ONLY` the 80-column header kept `w 0/2` and lost `10 failed`. The next shape drops
+        // the workers; the ETA still goes only for the speed-up, never for a count.
+        let needed = if shape.figures_first && shape.workers {
+            self.spans[..self.figures_end]
+                .iter()
+                .map(Span::width)
+                .sum::<usize>()
+                + self.first_count_width()
+        } else {
+            0
+        };
+        self.spans[..end].iter().map(Span::width).sum::<usize>() <= width && needed <= width
+    }
+
+    /// The columns the most important count takes with the separator before the counts
+    /// (` │ 10 failed`), or 0 with no count.
+    fn first_count_width(&self) -> usize {
+        let counts = &self.spans[self.figures_end..];
+        let Some(best) = (0..self.count_ranks.len()).min_by_key(|&i| self.count_ranks[i]) else {
+            return 0;
+        };
+        // The counts: a separator, then a space and a count for each.
+        let pair = |i: usize| {
+            counts.get(1 + 2 * i).map_or(0, Span::width)
+                + counts.get(2 + 2 * i).map_or(0, Span::width)
+        };
+        counts.first().map_or(0, Span::width) + pair(best)
     }
 
     /// The spans to draw in `width`: up to the last figure, those that fit whole (a figure
@@ -342,8 +370,15 @@ fn figure_spans(model: &Model, summary: &Summary, shape: Shape) -> (Vec<Span<'st
     figures.push(format!(" │ speed-up {:.1}x", summary.speedup));
     if shape.efficiency {
         figures.push(format!(" eff {:.0}%", summary.efficiency * 100.0));
+        // Beside how busy the workers were, how much of that time was spent on a CPU, as the
+        // recap and the report say it: busy workers waiting on a download read `eff 100%`
+        // alone. Its own span, so it is left out whole, never cut.
+        if let Some(share) = summary.cpu_share {
+            figures.push(format!(" cpu {:.0}%", share * 100.0));
+        }
     }
-    if model.slot_pool && model.has_stages() {
+    // The compile slots go with the workers: on a narrow screen both leave room for a count.
+    if model.slot_pool && model.has_stages() && shape.workers {
         figures.push(format!(
             " │ slots {}/{}",
             model.slots_in_use(),

@@ -26,6 +26,8 @@ pub struct Regions {
     pub header: Rect,
     /// The job table, column titles included.
     pub table: Rect,
+    /// The selected row's whole error under the table, while the selected row failed.
+    pub error: Option<Rect>,
     /// The workers panel, title included, while it is open.
     pub workers: Option<Rect>,
     /// The timeline, title and axis included, while it is open.
@@ -58,6 +60,16 @@ pub fn layout(area: Rect, model: &Model) -> Regions {
     let min_table = MIN_TABLE.min(body.height);
     let log_min = if model.ui.show_log { MIN_LOG } else { 0 };
     let mut spare = body.height.saturating_sub(min_table + log_min);
+    // The selected failed row's error takes two lines at most (wrapped), before any panel;
+    // none while the log pane is open, which shows the error in its place in the log.
+    let error = table::selected_error(model).filter(|_| !model.ui.show_log);
+    let error_rows = error.map_or(0, |(text, _)| {
+        let wrapped = table::columns(&text).div_ceil(usize::from(area.width.max(1)));
+        u16::try_from(wrapped.clamp(1, 2)).unwrap_or(2).min(spare)
+    });
+    spare -= error_rows;
+    let [body, error] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(error_rows)]).areas(body);
     let mut take = |want: u16| {
         let got = want.min(body.height / 3).min(spare);
         spare -= got;
@@ -97,6 +109,7 @@ pub fn layout(area: Rect, model: &Model) -> Regions {
     Regions {
         header,
         table: areas[0],
+        error: (error_rows > 0).then_some(error),
         workers,
         timeline,
         log,
@@ -129,6 +142,9 @@ pub fn render(model: &Model, frame: &mut Frame) {
     let regions = layout(frame.area(), model);
     chrome::render_header(model, theme, frame, regions.header);
     table::render_table(model, theme, frame, regions.table);
+    if let Some(area) = regions.error {
+        table::render_selected_error(model, theme, frame, area);
+    }
     if let Some(area) = regions.workers {
         workers::render_workers(model, theme, frame, area);
     }

@@ -21,9 +21,9 @@ use crate::ui::theme::Theme;
 /// The columns after the name that may be left out: the stage (only when projects have
 /// several), the kind (only when the jobs are of several kinds, a helper's row such as the
 /// toolchain probe's not counted: a column that says `cmake` on every other row tells
-/// nothing, and the probe's row says what it is by its name), below 70 columns the worker, and the CPU time below 70
-/// columns (100 with stages, whose column takes room of its own): the workers panel has
-/// both. Their room goes to the detail, which says what went wrong.
+/// nothing, and the probe's row says what it is by its name), and below 100 columns the
+/// worker and the CPU time: the workers panel has both, and at 80 columns their 11 columns
+/// took a third of the room the detail, which says what went wrong, had left.
 #[derive(Debug, Clone, Copy)]
 #[expect(
     clippy::struct_excessive_bools,
@@ -37,7 +37,7 @@ struct Columns {
 }
 
 /// Below this many columns the table leaves out the worker and CPU time columns.
-const NARROW: u16 = 70;
+const NARROW: u16 = 100;
 
 impl Columns {
     fn of(model: &Model, width: u16) -> Self {
@@ -46,7 +46,7 @@ impl Columns {
             stage,
             kind: model.has_mixed_kinds(),
             worker: width >= NARROW,
-            cpu: width >= if stage { 100 } else { NARROW },
+            cpu: width >= NARROW,
         }
     }
 
@@ -77,11 +77,18 @@ impl Columns {
     }
 
     /// The most the name column takes: a third of the width (a quarter, with stages, below
-    /// 100 columns: the stage column takes its own room), so the detail column (the error
-    /// summary) gets the rest.
+    /// 100 columns: the stage column takes its own room; two fifths without the worker and
+    /// CPU columns, so `relwithdebinfo/platform-checks` stays whole at 80 columns), so the
+    /// detail column (the error summary) gets the rest.
     fn name_room(self, width: u16) -> u16 {
-        let share = if self.stage && width < 100 { 4 } else { 3 };
-        (width / share).max(4)
+        let room = if self.stage && width < 100 {
+            width / 4
+        } else if !self.worker && !self.cpu {
+            width * 2 / 5
+        } else {
+            width / 3
+        };
+        room.max(4)
     }
 
     /// The name column fits the longest name in view, up to [`Self::name_room`].
@@ -366,25 +373,13 @@ fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
             .unwrap_or_else(|| "skipped".to_string());
         return Line::from(Span::styled(text, theme.dim()));
     }
-    if matches!(row.state, JobState::Failed | JobState::Timeout) {
-        let text = row
-            .result
-            .error
-            .clone()
-            .unwrap_or_else(|| match row.result.exit_code() {
-                Some(code) => format!("exit code {code}"),
-                None => "failed".to_string(),
-            });
-        let text = match row.failed_attempts.len() {
-            0 => text,
-            retried => format!("{} attempts: {text}", retried + 1),
-        };
+    if let Some(text) = failed_text(row) {
         let style = if row.only_warns() {
             theme.warning()
         } else {
             theme.error_text()
         };
-        return Line::from(Span::styled(escape_controls(&text).into_owned(), style));
+        return Line::from(Span::styled(text, style));
     }
     let mut spans = Vec::new();
     if !row.failed_attempts.is_empty() {
@@ -415,6 +410,65 @@ fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
         ));
     }
     Line::from(spans)
+}
+
+/// Why a failed or timed-out row failed, as its detail column says it (control characters
+/// escaped); `None` for any other state.
+fn failed_text(row: &JobRow) -> Option<String> {
+    if !matches!(row.state, JobState::Failed | JobState::Timeout) {
+        return None;
+    }
+    let text = row
+        .result
+        .error
+        .clone()
+        .unwrap_or_else(|| match row.result.exit_code() {
+            Some(code) => format!("exit code {code}"),
+            None => "failed".to_string(),
+        });
+    let text = match row.failed_attempts.len() {
+        0 => text,
+        retried => format!("{} attempts: {text}", retried + 1),
+    };
+    Some(escape_controls(&text).into_owned())
+}
+
+/// The selected row's whole error, when it failed (a failed test's, when a failed test's row
+/// is selected), and whether it only warns. The detail column keeps what is left of 80
+/// columns after the name, state and time, 26 characters or fewer, where an error such as
+/// `No CMAKE_Fortran_COMPILER could be found.` is cut before its telling words; this line
+/// under the table has the screen's whole width for it.
+pub(super) fn selected_error(model: &Model) -> Option<(String, bool)> {
+    let row = model.selected_shown_job()?;
+    if let Some(part) = model.ui.selected_part.and_then(|at| row.parts.get(at)) {
+        return match (&part.error, part.state) {
+            (Some(error), JobState::Failed) => Some((
+                format!(
+                    "{}: {}",
+                    escape_controls(&part.name),
+                    escape_controls(error)
+                ),
+                false,
+            )),
+            _ => None,
+        };
+    }
+    failed_text(row).map(|text| (text, row.only_warns()))
+}
+
+/// The selected row's whole error, wrapped over the lines of `area`.
+pub(super) fn render_selected_error(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
+    let Some((text, warns)) = selected_error(model) else {
+        return;
+    };
+    let style = if warns {
+        theme.warning()
+    } else {
+        theme.error_text()
+    };
+    let paragraph =
+        Paragraph::new(Span::styled(text, style)).wrap(ratatui::widgets::Wrap { trim: false });
+    frame.render_widget(paragraph, area);
 }
 
 /// Terminal columns `text` takes (a CJK character or a joined emoji takes two).

@@ -2,6 +2,7 @@
 //! holds the main screen's tests and the helpers the others share; the log pane and causes
 //! panel, the workers panel and timeline, and common screen sizes have a file each.
 
+mod eighty;
 mod log_pane;
 mod names;
 mod narrow;
@@ -153,10 +154,10 @@ fn main_screen_shows_header_rows_and_footer() {
         screen(&terminal),
         [
             " jobdeck  2/4 ETA 0.9s │ w 1/2 │ speed-up 1.1x │ 1 running 1 ok 1 failed        ",
-            "  name        state      w   time    cpu    detail                              ",
-            "> broken      failed     w1  0.3s           CMakeLists.txt:3: broken on purpose ",
-            "  hello-c     ok         w2  1.2s    0.6s   fresh                               ",
-            "  slow-config running    w1  1.3s                                               ",
+            "  name        state      time    detail                                         ",
+            "> broken      failed     0.3s    CMakeLists.txt:3: broken on purpose            ",
+            "  hello-c     ok         1.2s    fresh                                          ",
+            "  slow-config running    1.3s                                                   ",
             "  zeta        queued                                                            ",
             "                                                                                ",
             " r re-run x causes s start c cancel p pause Enter log f failed ? help q quit    ",

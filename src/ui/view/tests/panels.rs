@@ -349,3 +349,20 @@ fn a_rerun_row_says_which_run_it_shows() {
     let lines = super::screen(&super::draw(&mut model, 80, 6));
     assert!(lines[2].contains("run 2 · cached"), "{lines:#?}");
 }
+
+/// The compile slots go with the workers on a narrow screen (issue 32: at 80 columns with
+/// `FAILED ONLY`, `slots 0/2` stayed where the failed count was needed).
+#[test]
+fn the_slots_are_left_out_with_the_workers() {
+    let mut model = pooled_builds();
+    let mut dropped = false;
+    for width in 30..=160 {
+        let header = super::screen(&super::draw(&mut model, width, 10))[0].clone();
+        let workers = header.contains("│ w ") || header.contains("│ workers ");
+        if header.contains("slots") {
+            assert!(workers, "{width}: {header}");
+        }
+        dropped |= !workers;
+    }
+    assert!(dropped, "some width leaves the workers out");
+}

@@ -1,0 +1,77 @@
+//! A failed row's error at 80×24 in a real tmux (issue 32, item 8): the detail column had
+//! 15 characters for it (`broken: this de`), so what failed was never readable on screen.
+//! The selected failed row's whole error is drawn under the table, and the exit recap names
+//! the jobs as the table does, with the error's telling words after them.
+
+mod common;
+mod tmux;
+
+use tmux::{TempDir, Tmux, tools_present, unique_tag};
+
+/// The words that tell what failed, at the end of a long error.
+const TELLING: &str = "Tell CMake where to find the compiler";
+
+#[test]
+fn at_80x24_a_failed_rows_error_and_its_recap_line_say_what_failed() {
+    if !tools_present(
+        "at_80x24_a_failed_rows_error_and_its_recap_line_say_what_failed",
+        &[("tmux", "-V"), ("cmake", "--version")],
+    ) {
+        return;
+    }
+    let tag = unique_tag("failed-row");
+    let dir = TempDir::new(&tag);
+    let corpus = dir.join("cmake-cookbook");
+    // A chapter of a collection, as the cookbook's: one recipe fails on a long error.
+    for chapter in 1..=3 {
+        for recipe in 1..=3 {
+            let body = if chapter == 2 && recipe == 3 {
+                format!(
+                    "message(FATAL_ERROR \"No CMAKE_Fortran_COMPILER could be found. {TELLING} \
+                     by setting the variable\")"
+                )
+            } else {
+                String::new()
+            };
+            let name = format!("chapter-{chapter:02}/recipe-{recipe:02}/fortran-example");
+            common::write_project(&corpus.join(name), &body);
+        }
+    }
+    let command = format!(
+        "env JOBDECK_E2E_TAG={tag} '{bin}' -j 2 -B '{build}' '{corpus}'; \
+         echo \"jobdeck exited $?\"",
+        bin = env!("CARGO_BIN_EXE_jobdeck"),
+        build = dir.join("build").display(),
+        corpus = corpus.display(),
+    );
+    let tmux = Tmux::start_sized("failed-row", &command, (80, 24));
+    tmux.wait_for("every configure to end", |s| {
+        s.lines().next().is_some_and(|h| h.contains("done in"))
+    });
+    // F selects the failure: its whole error is on screen, telling words included.
+    tmux.keys(&["F"]);
+    let screen = tmux.wait_for("the failed row to be selected", |s| {
+        s.lines()
+            .any(|l| l.starts_with("> ") && l.contains(" failed "))
+    });
+    let flat: String = screen.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(TELLING),
+        "the error's telling words:\n{screen}"
+    );
+
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited 1"));
+    let failure = screen
+        .lines()
+        .find(|l| l.starts_with("  failed    "))
+        .unwrap_or_else(|| panic!("the failure's recap line:\n{screen}"));
+    // The table's short name (chapter and recipe abbreviated as the rows had them), then
+    // the error from its first word.
+    assert!(
+        failure.starts_with(
+            "  failed    c02/r03/fortran-example  No CMAKE_Fortran_COMPILER could be found."
+        ),
+        "{failure}\n{screen}"
+    );
+}
