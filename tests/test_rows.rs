@@ -481,31 +481,38 @@ fn under_a_launcher_every_ctest_runs_through_it_and_each_test_is_a_row() {
              add_test(NAME flaky COMMAND sh -c \"{wrapped}; test -f ran || {{ touch ran; exit 1; }}\")"
         ),
     );
-    let mut command = common::jobdeck();
-    command
-        .args(["--test", "--json", "-j2", "--retries", "1", "--launcher"])
-        .arg(&launcher)
-        .arg(temp.join("ws"))
-        .arg("-B")
-        .arg(temp.join("build"));
-    let run = run_command(command);
+    let session = |extra: &[&str]| {
+        let mut command = common::jobdeck();
+        command
+            .args(["--test", "--json", "-j2", "--retries", "1", "--launcher"])
+            .arg(&launcher)
+            .args(extra)
+            .arg(temp.join("ws"))
+            .arg("-B")
+            .arg(temp.join("build"));
+        run_command(command)
+    };
+    let tests_of = |run: &common::Run| {
+        let mut tests: Vec<(String, String, u64)> = run
+            .json()
+            .iter()
+            .filter(|e| e["test"].is_string())
+            .map(|e| {
+                (
+                    e["test"].as_str().expect("name").to_string(),
+                    e["status"].as_str().expect("status").to_string(),
+                    e["attempt"].as_u64().expect("attempt"),
+                )
+            })
+            .collect();
+        tests.sort();
+        tests
+    };
+    let run = session(&[]);
     assert_eq!(run.code(), 1, "{run:?}");
-    let mut tests: Vec<(String, String, u64)> = run
-        .json()
-        .iter()
-        .filter(|e| e["test"].is_string())
-        .map(|e| {
-            (
-                e["test"].as_str().expect("name").to_string(),
-                e["status"].as_str().expect("status").to_string(),
-                e["attempt"].as_u64().expect("attempt"),
-            )
-        })
-        .collect();
-    tests.sort();
     let t = |name: &str, status: &str, attempt| (name.to_string(), status.to_string(), attempt);
     assert_eq!(
-        tests,
+        tests_of(&run),
         [
             t("fails", "failed", 1),
             t("fails", "failed", 2),
@@ -531,6 +538,14 @@ fn under_a_launcher_every_ctest_runs_through_it_and_each_test_is_a_row() {
     // At least one group's ctest and the two retries, each selecting its tests.
     let selecting = ctests.iter().filter(|l| l.contains(" -R ")).count();
     assert!(selecting >= 3, "{logged}");
+    // Some tests only (as `r` on a test's row runs them) go through the launcher too.
+    let again = session(&["--rerun-failed"]);
+    assert_eq!(again.code(), 1, "{again:?}");
+    assert_eq!(
+        tests_of(&again),
+        [t("fails", "failed", 1), t("fails", "failed", 2)],
+        "{again:?}"
+    );
 }
 
 /// Several plain tests share one ctest (a batch), yet each ends, in its row and its JSON

@@ -1,0 +1,92 @@
+//! Tests as rows through a real one-node Slurm cluster (`tests/slurm_support`, as
+//! `tests/slurm.rs`): the test stage's listing, each group's ctest and each retry are job
+//! steps, and each test has its rows and retries as it does locally.
+
+mod common;
+mod slurm_support;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{TempDir, cmake_available, run_command};
+use slurm_support::{cluster, cluster_lock};
+
+/// `jobdeck args…` with the cluster's configuration in its environment.
+fn jobdeck(conf: &Path, args: &[&str]) -> Command {
+    let mut command = common::jobdeck();
+    command.args(args).env("SLURM_CONF", conf);
+    command
+}
+
+/// With `--test` each test is a row through Slurm too: the listing, each group's ctest and
+/// each retry are job steps, and every test ends in its own `finished` event.
+#[test]
+fn test_rows_and_retries_through_slurm() {
+    let test = "test_rows_and_retries_through_slurm";
+    if !cmake_available(test) {
+        return;
+    }
+    let Some(conf) = cluster(test) else { return };
+    let _lock = cluster_lock();
+    let temp = TempDir::new("slurm-test-rows");
+    common::write_project(
+        &temp.join("ws/slurm-tests"),
+        "enable_testing()\n\
+         add_test(NAME passes COMMAND sh -c \"exit 0\")\n\
+         add_test(NAME fails COMMAND sh -c \"echo check failed; exit 1\")\n\
+         add_test(NAME flaky COMMAND sh -c \"test -f ran || { touch ran; exit 1; }\")",
+    );
+    let build_root = temp.join("b");
+    let run = run_command(jobdeck(
+        &conf,
+        &[
+            "--headless",
+            "--json",
+            "--slurm",
+            "--test",
+            "--retries",
+            "1",
+            "-B",
+            build_root.to_str().expect("utf-8"),
+            temp.join("ws").to_str().expect("utf-8"),
+        ],
+    ));
+    assert_eq!(run.code(), 1, "{run:?}");
+    let mut tests: Vec<(String, String, u64)> = run
+        .json()
+        .iter()
+        .filter(|e| e["test"].is_string())
+        .map(|e| {
+            (
+                e["test"].as_str().expect("name").to_string(),
+                e["status"].as_str().expect("status").to_string(),
+                e["attempt"].as_u64().expect("attempt"),
+            )
+        })
+        .collect();
+    tests.sort();
+    let t = |name: &str, status: &str, attempt| (name.to_string(), status.to_string(), attempt);
+    assert_eq!(
+        tests,
+        [
+            t("fails", "failed", 1),
+            t("fails", "failed", 2),
+            t("flaky", "failed", 1),
+            t("flaky", "flaky", 2),
+            t("passes", "ok", 1),
+        ],
+        "{run:?}"
+    );
+    let runs = build_root.join(".jobdeck/logs/slurm-tests/test.runs");
+    for entry in std::fs::read_dir(&runs).expect("the test runs").flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "log") {
+            let log = std::fs::read_to_string(&path).expect("a run's log");
+            assert!(
+                log.starts_with("$ srun --ntasks=1 --quiet --input=none --job-name=jobdeck:"),
+                "{}: {log}",
+                path.display()
+            );
+        }
+    }
+}
