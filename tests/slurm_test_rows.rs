@@ -5,29 +5,18 @@
 mod common;
 mod slurm_support;
 
-use std::path::Path;
-use std::process::Command;
-
-use common::{TempDir, cmake_available, run_command};
-use slurm_support::{cluster, cluster_lock};
-
-/// `jobdeck args…` with the cluster's configuration in its environment.
-fn jobdeck(conf: &Path, args: &[&str]) -> Command {
-    let mut command = common::jobdeck();
-    command.args(args).env("SLURM_CONF", conf);
-    command
-}
+use common::{TempDir, run_command};
+use slurm_support::{jobdeck, on_cluster};
 
 /// With `--test` each test is a row through Slurm too: the listing, each group's ctest and
 /// each retry are job steps, and every test ends in its own `finished` event.
 #[test]
 fn test_rows_and_retries_through_slurm() {
     let test = "test_rows_and_retries_through_slurm";
-    if !cmake_available(test) {
+    let Some(cluster) = on_cluster(test) else {
         return;
-    }
-    let Some(conf) = cluster(test) else { return };
-    let _lock = cluster_lock();
+    };
+    let conf = &cluster.conf;
     let temp = TempDir::new("slurm-test-rows");
     common::write_project(
         &temp.join("ws/slurm-tests"),
@@ -38,7 +27,7 @@ fn test_rows_and_retries_through_slurm() {
     );
     let build_root = temp.join("b");
     let run = run_command(jobdeck(
-        &conf,
+        conf,
         &[
             "--headless",
             "--json",

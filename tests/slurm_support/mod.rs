@@ -1,6 +1,10 @@
 //! The local one-node Slurm cluster of `tests/slurm.rs`: started by `scripts/slurm-local.sh
 //! up` when it is not up already, and then stopped when the test process ends, however it
 //! ends; one test at a time on it.
+#![allow(
+    dead_code,
+    reason = "each test crate uses a different subset of these helpers"
+)]
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
