@@ -136,3 +136,29 @@ fn the_readme_is_short_and_its_doc_links_hold() {
         );
     }
 }
+
+#[test]
+fn the_tests_doc_names_every_test_file_and_no_other() {
+    let doc = read("docs/tests.md");
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(&folder).expect("read tests/") {
+        let name = entry.expect("a tests/ entry").file_name();
+        let name = name.to_string_lossy();
+        if name.ends_with(".rs") && !doc.contains(&format!("`tests/{name}`")) {
+            missing.push(name.into_owned());
+        }
+    }
+    missing.sort();
+    assert!(missing.is_empty(), "not in docs/tests.md: {missing:?}");
+    // And no file that is gone: the table named a `tests/faults.rs` long after it was split.
+    for named in doc.split("`tests/").skip(1) {
+        let Some(name) = named.split('`').next().filter(|n| n.ends_with(".rs")) else {
+            continue;
+        };
+        assert!(
+            folder.join(name).exists(),
+            "docs/tests.md names tests/{name}"
+        );
+    }
+}
