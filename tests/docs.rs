@@ -143,9 +143,9 @@ fn the_tests_doc_names_every_test_file_and_no_other() {
     let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
     let mut missing = Vec::new();
     for entry in std::fs::read_dir(&folder).expect("read tests/") {
-        let name = entry.expect("a tests/ entry").file_name();
-        let name = name.to_string_lossy();
-        if name.ends_with(".rs") && !doc.contains(&format!("`tests/{name}`")) {
+        let path = entry.expect("a tests/ entry").path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if is_rust(&name) && !doc.contains(&format!("`tests/{name}`")) {
             missing.push(name.into_owned());
         }
     }
@@ -153,7 +153,7 @@ fn the_tests_doc_names_every_test_file_and_no_other() {
     assert!(missing.is_empty(), "not in docs/tests.md: {missing:?}");
     // And no file that is gone: the table named a `tests/faults.rs` long after it was split.
     for named in doc.split("`tests/").skip(1) {
-        let Some(name) = named.split('`').next().filter(|n| n.ends_with(".rs")) else {
+        let Some(name) = named.split('`').next().filter(|n| is_rust(n)) else {
             continue;
         };
         assert!(
@@ -161,4 +161,10 @@ fn the_tests_doc_names_every_test_file_and_no_other() {
             "docs/tests.md names tests/{name}"
         );
     }
+}
+
+fn is_rust(name: &str) -> bool {
+    std::path::Path::new(name)
+        .extension()
+        .is_some_and(|extension| extension == "rs")
 }
