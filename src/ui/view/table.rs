@@ -392,8 +392,15 @@ fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
         spans.push(Span::styled(text, theme.state(JobState::Flaky)));
     } else if row.runs > 1 && !row.state.is_unsuccessful() {
         // A run after the first says so: a watch re-run that ends as the last one did left
-        // the row as it was, and nothing showed that it ran.
-        spans.push(Span::styled(format!("run {} · ", row.runs), theme.dim()));
+        // the row as it was, and nothing showed that it ran. The dot only before more.
+        let more =
+            row.state == JobState::Cancelling || row.progress.is_some() || row.detail.is_some();
+        let text = if more {
+            format!("run {} · ", row.runs)
+        } else {
+            format!("run {}", row.runs)
+        };
+        spans.push(Span::styled(text, theme.dim()));
     }
     if row.state == JobState::Cancelling {
         spans.push(Span::styled("stopping… ", theme.state(row.state)));

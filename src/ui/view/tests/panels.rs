@@ -312,12 +312,15 @@ fn workers_panel_shows_the_compilers_of_a_build() {
 fn a_rerun_row_says_which_run_it_shows() {
     use crate::app::{self, Action, Msg};
     use crate::engine::{Detail, EventKind, Finished, Outcome, WorkerId};
-    let mut model = crate::app::Model::new(
-        vec![("p".to_string(), crate::jobs::cmake::KIND)],
-        1,
-        std::time::Instant::now(),
-    );
-    let finish = |model: &mut crate::app::Model| {
+    let new_model = || {
+        crate::app::Model::new(
+            vec![("p".to_string(), crate::jobs::cmake::KIND)],
+            1,
+            std::time::Instant::now(),
+        )
+    };
+    let mut model = new_model();
+    let finish = |model: &mut crate::app::Model, detail: Option<&str>| {
         super::send(
             model,
             0,
@@ -325,7 +328,9 @@ fn a_rerun_row_says_which_run_it_shows() {
                 worker: WorkerId(0),
             },
         );
-        super::send(model, 0, EventKind::Detail(Detail::note("cached")));
+        if let Some(detail) = detail {
+            super::send(model, 0, EventKind::Detail(Detail::note(detail)));
+        }
         super::send(
             model,
             0,
@@ -341,13 +346,21 @@ fn a_rerun_row_says_which_run_it_shows() {
         );
     };
     model.start();
-    finish(&mut model);
+    finish(&mut model, Some("cached"));
     let lines = super::screen(&super::draw(&mut model, 80, 6));
     assert!(!lines[2].contains("run "), "{lines:#?}");
     app::update(&mut model, Msg::Action(Action::Rerun));
-    finish(&mut model);
+    finish(&mut model, Some("cached"));
     let lines = super::screen(&super::draw(&mut model, 80, 6));
     assert!(lines[2].contains("run 2 · cached"), "{lines:#?}");
+    // A job with no detail: no dot after its run, where `run 2 ·` read as something cut off.
+    let mut quiet = new_model();
+    quiet.start();
+    finish(&mut quiet, None);
+    app::update(&mut quiet, Msg::Action(Action::Rerun));
+    finish(&mut quiet, None);
+    let lines = super::screen(&super::draw(&mut quiet, 80, 6));
+    assert!(lines[2].trim_end().ends_with("run 2"), "{lines:#?}");
 }
 
 /// The compile slots go with the workers on a narrow screen (issue 32: at 80 columns with
