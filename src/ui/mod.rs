@@ -119,6 +119,7 @@ fn run_screen(
         last_draw: None,
         keyed: false,
         draw_cost: Duration::ZERO,
+        gone: false,
         ticker: tick(TICK),
         // While nothing runs, a slow tick keeps the header's clock honest at next to no cost
         // (a redraw a second, and only of the visible rows).
@@ -145,6 +146,9 @@ struct Screen<'a> {
     /// least [`FRAME`]), so drawing a table of 100,000 rows takes at most a fifth of the
     /// loop's time, and a key finds the loop free to answer.
     draw_cost: Duration,
+    /// The terminal went away (its input ended): nothing is drawn any more, as a write to
+    /// it fails, and the session ends as a hang-up, not as a terminal error.
+    gone: bool,
     ticker: Receiver<Instant>,
     idle: Receiver<Instant>,
 }
@@ -170,7 +174,10 @@ impl Frontend for Screen<'_> {
         Ok(match input {
             Some(event) => input_messages(model, event, Instant::now()),
             // The terminal is gone: stop everything without asking.
-            None => vec![Msg::Action(Action::ForceQuit)],
+            None => {
+                self.gone = true;
+                vec![Msg::Action(Action::ForceQuit)]
+            }
         })
     }
 
@@ -204,6 +211,9 @@ impl Frontend for Screen<'_> {
     /// Tells the model where the table and log are whenever the size or the layout changed;
     /// otherwise draws if the model changed and a frame interval passed.
     fn refresh(&mut self, model: &Model) -> io::Result<(Vec<Msg>, Receiver<Instant>)> {
+        if self.gone {
+            return Ok((Vec::new(), never()));
+        }
         let size = self.tui()?.terminal.size()?;
         let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
         let viewport = view::viewport(&view::layout(area, model));
