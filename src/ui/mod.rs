@@ -171,14 +171,12 @@ impl Frontend for Screen<'_> {
 
     fn on_input(&mut self, input: Option<InputEvent>, model: &Model) -> io::Result<Vec<Msg>> {
         self.keyed = true;
-        Ok(match input {
-            Some(event) => input_messages(model, event, Instant::now()),
-            // The terminal is gone: stop everything without asking.
-            None => {
-                self.gone = true;
-                vec![Msg::Action(Action::ForceQuit)]
-            }
-        })
+        if let Some(event) = input {
+            return Ok(input_messages(model, event, Instant::now()));
+        }
+        // The terminal is gone: stop everything without asking.
+        self.gone = true;
+        Ok(vec![Msg::Action(Action::ForceQuit)])
     }
 
     fn on_signal(&mut self, signal: i32, _: &Model) -> io::Result<Vec<Msg>> {
