@@ -2,6 +2,7 @@
 //! holds the main screen's tests and the helpers the others share; the log pane and causes
 //! panel, the workers panel and timeline, and common screen sizes have a file each.
 
+mod frame_cost;
 mod log_pane;
 mod names;
 mod narrow;
