@@ -192,6 +192,11 @@ impl From<(String, JobKind)> for JobNode {
 
 /// One job and what is known about its current (or last) run.
 #[derive(Debug, Clone)]
+// Laid out in the order declared: what each frame reads of every row (the counts' and the
+// estimate's state, kind, stage, history, dependencies, start and result) comes first and
+// together. In Rust's own order it was spread over the row's ~600 bytes, and those passes
+// over 100,000 rows waited on several cache lines a row, not two or three.
+#[repr(C)]
 pub struct JobRow {
     /// The row's name.
     pub name: String,

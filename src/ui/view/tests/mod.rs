@@ -3,6 +3,7 @@
 //! panel, the workers panel and timeline, and common screen sizes have a file each.
 
 mod eighty;
+mod frame_cost;
 mod log_pane;
 mod names;
 mod narrow;
