@@ -44,3 +44,75 @@ fn a_failed_tests_output_that_looks_like_ctests_lines_ends_no_test() {
         "{run:?}"
     );
 }
+
+/// A test stage interrupted (Ctrl-C) while its first test ran left its other tests unrun;
+/// `--rerun-failed` then runs them too, not only those its record names: `broken` fails
+/// there as under plain ctest, and the session fails.
+#[test]
+fn rerun_failed_after_an_interrupted_test_stage_runs_the_tests_it_never_ran() {
+    if !cmake_available("hostile_test_rows") {
+        return;
+    }
+    let temp = TempDir::new("hostile-test-rows-interrupted");
+    let started = temp.join("hang-started");
+    let project = temp.join("ws/cut");
+    // At one worker the first ctest takes `hang` and `broken`, the second `fine`.
+    let body = |hang: &str| {
+        format!(
+            "enable_testing()\n\
+             add_test(NAME hang COMMAND sh -c \"{hang}\")\n\
+             add_test(NAME broken COMMAND false)\n\
+             add_test(NAME fine COMMAND true)"
+        )
+    };
+    common::write_project(
+        &project,
+        &body(&format!("touch '{}'; exec sleep 1000", started.display())),
+    );
+    let args = |more: &[&str]| {
+        let mut args: Vec<std::ffi::OsString> = ["--headless", "--json", "--test", "-j1"]
+            .iter()
+            .chain(more)
+            .map(Into::into)
+            .collect();
+        args.extend([
+            temp.join("ws").into_os_string(),
+            "-B".into(),
+            temp.join("build").into_os_string(),
+        ]);
+        args
+    };
+    let run = common::Streaming::start(args(&[]));
+    assert!(
+        common::wait_until(|| started.exists()),
+        "hang never started"
+    );
+    let jobdeck = rustix::process::Pid::from_child(&run.child);
+    rustix::process::kill_process(jobdeck, rustix::process::Signal::INT).expect("SIGINT");
+    let mut seen = Vec::new();
+    let (status, stderr) = run.finish(&mut seen);
+    assert_eq!(status.code(), Some(130), "{stderr}; {seen:#?}");
+    // `hang` fixed: what is left to learn is how `broken` and `fine` end.
+    common::write_project(&project, &body("true"));
+    let mut command = common::jobdeck();
+    command.args(args(&["--rerun-failed"]));
+    let run = run_command(command);
+    let mut ends: Vec<(String, String)> = run
+        .json()
+        .iter()
+        .filter(|e| e["event"] == "finished" && e["test"].is_string())
+        .map(|e| (e["test"].to_string(), e["status"].to_string()))
+        .collect();
+    ends.sort();
+    let ends: Vec<(&str, &str)> = ends.iter().map(|(t, s)| (t.as_str(), s.as_str())).collect();
+    assert_eq!(
+        ends,
+        [
+            ("\"broken\"", "\"failed\""),
+            ("\"fine\"", "\"ok\""),
+            ("\"hang\"", "\"ok\"")
+        ],
+        "{run:?}"
+    );
+    assert_eq!(run.code(), 1, "{run:?}");
+}
