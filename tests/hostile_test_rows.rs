@@ -45,9 +45,10 @@ fn a_failed_tests_output_that_looks_like_ctests_lines_ends_no_test() {
     );
 }
 
-/// A test stage interrupted (Ctrl-C) while its first test ran left its other tests unrun;
-/// `--rerun-failed` then runs them too, not only those its record names: `broken` fails
-/// there as under plain ctest, and the session fails.
+/// A test stage interrupted (Ctrl-C) while its first test ran: the tests it cut off end
+/// `cancelled`, and its other tests were never run; `--rerun-failed` then runs them all, not
+/// only those its record names: `broken` fails there as under plain ctest, and the session
+/// fails.
 #[test]
 fn rerun_failed_after_an_interrupted_test_stage_runs_the_tests_it_never_ran() {
     if !cmake_available("hostile_test_rows") {
@@ -92,6 +93,18 @@ fn rerun_failed_after_an_interrupted_test_stage_runs_the_tests_it_never_ran() {
     let mut seen = Vec::new();
     let (status, stderr) = run.finish(&mut seen);
     assert_eq!(status.code(), Some(130), "{stderr}; {seen:#?}");
+    // What the stop cut off has no outcome: `cancelled`, not `failed`.
+    let cut: Vec<String> = seen
+        .iter()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|e| e["event"] == "finished" && e["test"].is_string())
+        .map(|e| format!("{} {}", e["test"], e["status"]))
+        .collect();
+    assert!(
+        cut.contains(&"\"hang\" \"cancelled\"".to_string())
+            && cut.iter().all(|end| end.ends_with("\"cancelled\"")),
+        "{cut:?}"
+    );
     // `hang` fixed: what is left to learn is how `broken` and `fine` end.
     common::write_project(&project, &body("true"));
     let mut command = common::jobdeck();

@@ -98,8 +98,17 @@ impl Runner<'_> {
             not_run: Vec::new(),
             logs: vec![log],
         };
+        let stopped = ctx.stop_reason().is_some();
         for name in &group.tests {
             let raw = read.iter().find(|r| &r.name == name).cloned();
+            // Cut off by the stop before ctest reported it: no outcome, so no record (a
+            // `--rerun-failed` runs it again), and its row ends `cancelled`, not failed.
+            if raw.is_none() && stopped {
+                if !live.final_end.contains_key(name) {
+                    ctx.part(cancelled(name));
+                }
+                continue;
+            }
             // ctest did not run it (a failed fixture, a missing program): `ctest::read` says
             // so as a failure whose message starts `Not Run`, as ctest's tally counts it.
             let not_run = match raw.as_ref().map(|r| &r.verdict) {
@@ -232,6 +241,14 @@ fn running(name: &str, attempt: u32, expected: Option<Duration>) -> Part {
         attempt,
         expected,
         provisional: false,
+    }
+}
+
+/// The `Part` event of a test its run's stop cut off.
+fn cancelled(name: &str) -> Part {
+    Part {
+        status: PartStatus::Cancelled,
+        ..running(name, 1, None)
     }
 }
 
