@@ -102,10 +102,12 @@ impl Runner<'_> {
         for name in &group.tests {
             let raw = read.iter().find(|r| &r.name == name).cloned();
             // Cut off by the stop before ctest reported it: no outcome, so no record (a
-            // `--rerun-failed` runs it again), and its row ends `cancelled`, not failed.
+            // `--rerun-failed` runs it again), and a row it has ends `cancelled`, not failed.
             if raw.is_none() && stopped {
-                if !live.final_end.contains_key(name) {
-                    ctx.part(cancelled(name));
+                if let Some(at) = live.started.get(name)
+                    && !live.final_end.contains_key(name)
+                {
+                    ctx.part(cancelled(name, at.elapsed()));
                 }
                 continue;
             }
@@ -179,6 +181,8 @@ struct Live<'g> {
     console: Console,
     /// The tests whose end was told final from the console, and how they ended.
     final_end: std::collections::HashMap<String, PartStatus>,
+    /// When each test the console started was seen starting.
+    started: std::collections::HashMap<String, std::time::Instant>,
 }
 
 impl<'g> Live<'g> {
@@ -187,6 +191,7 @@ impl<'g> Live<'g> {
             group,
             console: Console::default(),
             final_end: std::collections::HashMap::new(),
+            started: std::collections::HashMap::new(),
         }
     }
 
@@ -202,6 +207,7 @@ impl<'g> Live<'g> {
             Said::Started(name) if ours(&name) => {
                 let expected = runner.expected(std::slice::from_ref(&name));
                 ctx.part(running(&name, 1, expected));
+                self.started.insert(name, std::time::Instant::now());
             }
             Said::Ended {
                 name,
@@ -244,10 +250,11 @@ fn running(name: &str, attempt: u32, expected: Option<Duration>) -> Part {
     }
 }
 
-/// The `Part` event of a test its run's stop cut off.
-fn cancelled(name: &str) -> Part {
+/// The `Part` event of a test its run's stop cut off after it ran for `ran`.
+fn cancelled(name: &str, ran: Duration) -> Part {
     Part {
         status: PartStatus::Cancelled,
+        elapsed: Some(ran),
         ..running(name, 1, None)
     }
 }
