@@ -133,3 +133,33 @@ fn rerun_failed_after_an_interrupted_test_stage_runs_the_tests_it_never_ran() {
     );
     assert_eq!(run.code(), 1, "{run:?}");
 }
+
+/// A failed test that floods its output: the end jobdeck keeps starts at a whole line, so
+/// the error (the first line saying `error`) is one of the test's lines, not a cut one.
+#[test]
+fn a_flooding_failed_tests_error_is_a_whole_line_of_its_output() {
+    if !cmake_available("hostile_test_rows") {
+        return;
+    }
+    let temp = TempDir::new("hostile-test-rows-flood");
+    common::write_project(
+        &temp.join("ws/flood"),
+        "enable_testing()\n\
+         add_test(NAME flood COMMAND sh -c \"yes 'flood line ERROR here' | head -n 20000; exit 1\")",
+    );
+    let mut command = common::jobdeck();
+    command
+        .args(["--headless", "--json", "--test", "-j2"])
+        .arg(temp.join("ws"))
+        .arg("-B")
+        .arg(temp.join("build"));
+    let run = run_command(command);
+    assert_eq!(run.code(), 1, "{run:?}");
+    let errors: Vec<String> = run
+        .json()
+        .iter()
+        .filter(|e| e["event"] == "finished" && e["test"] == "flood")
+        .map(|e| e["error"].to_string())
+        .collect();
+    assert_eq!(errors, ["\"flood line ERROR here\""], "{run:?}");
+}
