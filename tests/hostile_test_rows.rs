@@ -163,3 +163,42 @@ fn a_flooding_failed_tests_error_is_a_whole_line_of_its_output() {
         .collect();
     assert_eq!(errors, ["\"flood line ERROR here\""], "{run:?}");
 }
+
+/// `--rerun-failed` after the failed test was renamed runs it under its new name (a test
+/// the last run has no result for), so the session still fails as plain ctest would.
+#[test]
+fn rerun_failed_runs_a_failed_test_renamed_since() {
+    if !cmake_available("hostile_test_rows") {
+        return;
+    }
+    let temp = TempDir::new("hostile-test-rows-renamed");
+    let project = temp.join("ws/renamed");
+    let body = |name: &str| {
+        format!(
+            "enable_testing()\nadd_test(NAME fine COMMAND true)\n\
+             add_test(NAME {name} COMMAND false)"
+        )
+    };
+    let session = |more: &[&str]| {
+        let mut command = common::jobdeck();
+        command
+            .args(["--headless", "--json", "--test", "-j2"])
+            .args(more)
+            .arg(temp.join("ws"))
+            .arg("-B")
+            .arg(temp.join("build"));
+        run_command(command)
+    };
+    common::write_project(&project, &body("old"));
+    assert_eq!(session(&[]).code(), 1);
+    common::write_project(&project, &body("new"));
+    let run = session(&["--rerun-failed"]);
+    let ran: Vec<String> = run
+        .json()
+        .iter()
+        .filter(|e| e["event"] == "finished" && e["test"].is_string())
+        .map(|e| format!("{} {}", e["test"], e["status"]))
+        .collect();
+    assert_eq!(ran, ["\"new\" \"failed\""], "{run:?}");
+    assert_eq!(run.code(), 1, "{run:?}");
+}
