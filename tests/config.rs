@@ -369,3 +369,26 @@ fn a_job_run_again_runs_the_command_its_edited_file_gives_now() {
         "{stderr}"
     );
 }
+
+/// A job whose name holds `[` (`a[b]`) can be depended on by one of its rows
+/// (`a[b][x]`), as any job with `each`; the row's dependant waits for that row.
+#[test]
+fn a_row_of_a_job_whose_name_holds_a_bracket_can_be_a_dependency() {
+    let temp = TempDir::new("config-bracket-row");
+    std::fs::write(
+        temp.join("jobdeck.toml"),
+        r#"
+[jobs."a[b]"]
+cmd = "touch made-{}"
+each = ["x", "y"]
+
+[jobs.after]
+cmd = "test -e made-x"
+deps = ["a[b][x]"]
+"#,
+    )
+    .expect("write jobdeck.toml");
+    let run = run_in(temp.path(), &["--json"]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert_eq!(statuses(&run).get("after").map(String::as_str), Some("ok"));
+}

@@ -14,7 +14,7 @@ use crate::engine::{Part, PartStatus};
 pub struct PartRow {
     /// Its name (a test's name).
     pub name: String,
-    /// Where it is: `Running`, then `Ok`, `Flaky`, `Failed` or `Skipped`.
+    /// Where it is: `Running`, then `Ok`, `Flaky`, `Failed`, `Skipped` or `Cancelled`.
     pub state: JobState,
     /// When its current attempt started, on the model's clock.
     pub started_at: Option<Instant>,
@@ -57,6 +57,7 @@ fn state_of(part: &Part) -> JobState {
         PartStatus::Passed => JobState::Ok,
         PartStatus::Failed => JobState::Failed,
         PartStatus::Skipped => JobState::Skipped,
+        PartStatus::Cancelled => JobState::Cancelled,
     }
 }
 

@@ -110,6 +110,9 @@ pub enum PartStatus {
     Failed,
     /// Did not run, by its own choice or because it is disabled.
     Skipped,
+    /// Cut off by its run's stop (a cancel, the job's timeout, the session quitting) before
+    /// it ended: it has no outcome.
+    Cancelled,
 }
 
 /// What a job says about its run in the detail column.

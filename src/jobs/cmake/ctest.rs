@@ -178,6 +178,10 @@ fn push_output(case: &mut Option<SubResult>, text: &str) {
         while !case.output.is_char_boundary(cut) {
             cut += 1;
         }
+        // From a whole line: the error is a line of the output, never the end of a cut one.
+        if let Some(newline) = case.output[cut..].find('\n') {
+            cut += newline + 1;
+        }
         case.output.drain(..cut);
     }
 }

@@ -20,6 +20,13 @@
 //!
 //! A result line names its test by ctest's number, which its `Start` line tied to the
 //! test's whole name (a result line pads the name with dots).
+//!
+//! Under `--output-on-failure` ctest prints a test's output right after the result line of
+//! a test that ran and did not pass (`***Failed`, `***Timeout`, `***Exception: …`), and
+//! nothing marks where that output ends. A test can print lines that look exactly like
+//! ctest's own, the next test's `Start` and a `Passed` for it, so from that point on the
+//! console is not read any more: the tests after it end when their ctest ends, from its
+//! results file, as when the console says nothing readable.
 
 use std::collections::HashMap;
 
@@ -54,6 +61,8 @@ pub enum Said {
 pub struct Console {
     /// Each started test's name by its number, and whether its result line came.
     started: HashMap<u32, (String, bool)>,
+    /// A failed test's output may follow: nothing more is taken from this console.
+    done: bool,
 }
 
 impl Console {
@@ -62,6 +71,9 @@ impl Console {
     /// a test's own output (printed after its result under `--output-on-failure`) that
     /// looks like ctest's lines cannot start or end a test twice.
     pub fn read(&mut self, line: &str) -> Option<Said> {
+        if self.done {
+            return None;
+        }
         let line = line.trim_start();
         if let Some(rest) = line.strip_prefix("Start ") {
             let (number, name) = rest.trim_start().split_once(": ")?;
@@ -105,6 +117,9 @@ impl Console {
             .strip_suffix(" sec")
             .and_then(|t| t.rsplit(' ').next())
             .and_then(|t| t.parse::<f64>().ok());
+        // A test that did not run (`***Not Run`: a failed fixture, a missing program) has
+        // no output to print; one that ran and did not pass has, next.
+        self.done = word == Word::Failed && !tail.starts_with("***Not Run");
         let (name, ended) = self.started.get_mut(&number)?;
         *ended = true;
         Some(Said::Ended {
@@ -123,36 +138,44 @@ fn is_number(text: &str) -> bool {
 mod tests {
     use super::*;
 
-    /// ctest 3.25's and 4.4's console for one run (both print it alike), with a failed
-    /// test's output under `--output-on-failure` and a reason spread over two lines.
-    const CONSOLE: &str = "Test project /tmp/b
+    /// ctest 3.25's and 4.4's consoles for four runs (both print them alike), each ended by
+    /// a test that ran and failed (its output follows under `--output-on-failure`, here
+    /// lines that look like ctest's own), with a reason spread over two lines.
+    const CONSOLES: [&str; 4] = [
+        "Test project /tmp/b
       Start  1: pass
  1/12 Test  #1: pass ............................................................   Passed    0.31 sec
-      Start  2: fail
- 2/12 Test  #2: fail ............................................................***Failed    0.00 sec
-boom
- 1/12 Test  #1: pass ....   Passed    0.31 sec
-      Start  2: fail
-
       Start  3: a long name .. with dots
  3/12 Test  #3: a long name .. with dots ........................................   Passed    0.03 sec
       Start  4: skip
  4/12 Test  #4: skip ............................................................***Skipped   0.00 sec
       Start  5: off
  5/12 Test  #5: off .............................................................***Not Run (Disabled)   0.00 sec
-      Start  6: slow
- 6/12 Test  #6: slow ............................................................***Timeout   0.50 sec
       Start  8: needs
 Failed test dependencies: setup
  8/12 Test  #8: needs ...........................................................***Not Run   0.00 sec
-      Start 10: regex
+      Start  2: fail
+ 2/12 Test  #2: fail ............................................................***Failed    0.00 sec
+boom
+ 1/12 Test  #1: pass ....   Passed    0.31 sec
+      Start  7: next
+ 7/12 Test  #7: next ....   Passed    0.01 sec
+      Start  7: next
+ 7/12 Test  #7: next ............................................................***Failed    0.00 sec
+",
+        "      Start  6: slow
+ 6/12 Test  #6: slow ............................................................***Timeout   0.50 sec
+",
+        "      Start 10: regex
 10/12 Test #10: regex ...........................................................***Failed  Required regular expression not found. Regex=[bye
 ]  0.00 sec
-      Start 11: segv
+",
+        "      Start 11: segv
 11/12 Test #11: segv ............................................................***Exception: SegFault  0.01 sec
 
 36% tests passed, 7 tests failed out of 11
-";
+",
+    ];
 
     fn ended(name: &str, word: Word, seconds: Option<f64>) -> Said {
         Said::Ended {
@@ -162,28 +185,38 @@ Failed test dependencies: setup
         }
     }
 
+    /// Each test starts and ends once, with ctest's word and time; after a test that ran and
+    /// failed, its output is not taken for ctest's lines (`next` neither starts nor ends from
+    /// the console: its ctest's results file says how it ended).
     #[test]
     fn each_test_starts_and_ends_once_with_ctests_word_and_time() {
-        let mut console = Console::default();
-        let said: Vec<Said> = CONSOLE.lines().filter_map(|l| console.read(l)).collect();
+        let said: Vec<Said> = CONSOLES
+            .iter()
+            .flat_map(|run| {
+                let mut console = Console::default();
+                run.lines()
+                    .filter_map(|l| console.read(l))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         let started = |name: &str| Said::Started(name.to_string());
         assert_eq!(
             said,
             [
                 started("pass"),
                 ended("pass", Word::Passed, Some(0.31)),
-                started("fail"),
-                ended("fail", Word::Failed, Some(0.0)),
                 started("a long name .. with dots"),
                 ended("a long name .. with dots", Word::Passed, Some(0.03)),
                 started("skip"),
                 ended("skip", Word::Skipped, Some(0.0)),
                 started("off"),
                 ended("off", Word::Skipped, Some(0.0)),
-                started("slow"),
-                ended("slow", Word::Failed, Some(0.5)),
                 started("needs"),
                 ended("needs", Word::Failed, Some(0.0)),
+                started("fail"),
+                ended("fail", Word::Failed, Some(0.0)),
+                started("slow"),
+                ended("slow", Word::Failed, Some(0.5)),
                 started("regex"),
                 ended("regex", Word::Failed, None),
                 started("segv"),

@@ -98,8 +98,19 @@ impl Runner<'_> {
             not_run: Vec::new(),
             logs: vec![log],
         };
+        let stopped = ctx.stop_reason().is_some();
         for name in &group.tests {
             let raw = read.iter().find(|r| &r.name == name).cloned();
+            // Cut off by the stop before ctest reported it: no outcome, so no record (a
+            // `--rerun-failed` runs it again), and a row it has ends `cancelled`, not failed.
+            if raw.is_none() && stopped {
+                if let Some(at) = live.started.get(name)
+                    && !live.final_end.contains_key(name)
+                {
+                    ctx.part(cancelled(name, at.elapsed()));
+                }
+                continue;
+            }
             // ctest did not run it (a failed fixture, a missing program): `ctest::read` says
             // so as a failure whose message starts `Not Run`, as ctest's tally counts it.
             let not_run = match raw.as_ref().map(|r| &r.verdict) {
@@ -170,6 +181,8 @@ struct Live<'g> {
     console: Console,
     /// The tests whose end was told final from the console, and how they ended.
     final_end: std::collections::HashMap<String, PartStatus>,
+    /// When each test the console started was seen starting.
+    started: std::collections::HashMap<String, std::time::Instant>,
 }
 
 impl<'g> Live<'g> {
@@ -178,6 +191,7 @@ impl<'g> Live<'g> {
             group,
             console: Console::default(),
             final_end: std::collections::HashMap::new(),
+            started: std::collections::HashMap::new(),
         }
     }
 
@@ -193,6 +207,7 @@ impl<'g> Live<'g> {
             Said::Started(name) if ours(&name) => {
                 let expected = runner.expected(std::slice::from_ref(&name));
                 ctx.part(running(&name, 1, expected));
+                self.started.insert(name, std::time::Instant::now());
             }
             Said::Ended {
                 name,
@@ -232,6 +247,15 @@ fn running(name: &str, attempt: u32, expected: Option<Duration>) -> Part {
         attempt,
         expected,
         provisional: false,
+    }
+}
+
+/// The `Part` event of a test its run's stop cut off after it ran for `ran`.
+fn cancelled(name: &str, ran: Duration) -> Part {
+    Part {
+        status: PartStatus::Cancelled,
+        elapsed: Some(ran),
+        ..running(name, 1, None)
     }
 }
 

@@ -107,7 +107,7 @@ pub fn run(job: &CmakeJob, settings: &CmakeSettings, ctx: &mut RunCtx) -> Option
     }
     let results_path = results_beside(&log);
     let last = read_results(&results_path).unwrap_or_default();
-    let only = only_tests(job, settings, &last);
+    let only = only_tests(job, settings, &listed, &last);
     // Some tests only (`r` on a test's row, `--rerun-failed`): ctest adds the fixtures
     // each needs.
     let tests: Vec<test_list::TestInfo> = listed
@@ -179,17 +179,28 @@ pub fn run(job: &CmakeJob, settings: &CmakeSettings, ctx: &mut RunCtx) -> Option
 }
 
 /// The tests a run runs when not all: those named by `r` on a test's row, else under
-/// `--rerun-failed` those that failed in the last run; empty for all.
-fn only_tests(job: &CmakeJob, settings: &CmakeSettings, last: &[SubResult]) -> Vec<String> {
+/// `--rerun-failed` those that failed in the last run and the listed tests it has no result
+/// for (a run stopped before their ctest started, a test added since); empty for all.
+fn only_tests(
+    job: &CmakeJob,
+    settings: &CmakeSettings,
+    listed: &[test_list::TestInfo],
+    last: &[SubResult],
+) -> Vec<String> {
     if !job.only_tests.is_empty() {
         return job.only_tests.clone();
     }
-    if !settings.rerun_failed_tests {
+    if !settings.rerun_failed_tests || last.is_empty() {
         return Vec::new();
     }
+    let unrun = listed
+        .iter()
+        .filter(|test| !last.iter().any(|r| r.name == test.name))
+        .map(|test| test.name.clone());
     last.iter()
         .filter(|r| matches!(r.verdict, SubVerdict::Failed(_)))
         .map(|r| r.name.clone())
+        .chain(unrun)
         .collect()
 }
 

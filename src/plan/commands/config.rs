@@ -400,10 +400,15 @@ fn job_of(
     if let Some(&index) = index_of.get(dep) {
         return Some(index);
     }
-    let (name, value) = dep.strip_suffix(']')?.split_once('[')?;
-    let index = *index_of.get(name)?;
-    let each = jobs[index].1.each.as_ref()?;
-    each.iter().any(|v| v.0 == value).then_some(index)
+    // A job's name and a value may hold `[` themselves (`a[b]`'s row `a[b][1]`): every
+    // place the row's `[` could be is tried.
+    let inner = dep.strip_suffix(']')?;
+    inner.match_indices('[').find_map(|(at, _)| {
+        let (name, value) = (&inner[..at], &inner[at + 1..]);
+        let index = *index_of.get(name)?;
+        let each = jobs[index].1.each.as_ref()?;
+        each.iter().any(|v| v.0 == value).then_some(index)
+    })
 }
 
 /// Where a job is in the depth-first walk.
