@@ -1,0 +1,223 @@
+//! Re-running tests as rows, with the real binary, cmake and ctest: `--rerun-failed` runs
+//! only the tests that failed, after building a test fixed in its source; and under
+//! `--launcher` every ctest (the listing, each group's, each retry's) runs through it while
+//! each test keeps its row, its retries and its re-run.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{TempDir, cmake_available, run_command};
+
+#[test]
+fn rerun_failed_runs_only_the_tests_that_failed() {
+    if !cmake_available("test_rows") {
+        return;
+    }
+    let temp = TempDir::new("test-rows-rerun-failed");
+    let count = |name: &str| {
+        std::fs::read_to_string(temp.join(format!("{name}.runs"))).map_or(0, |t| t.lines().count())
+    };
+    common::write_project(
+        &temp.join("ws/counted"),
+        &format!(
+            "enable_testing()\n\
+             add_test(NAME bad COMMAND sh -c \"echo run >> '{d}/bad.runs'; exit 1\")\n\
+             add_test(NAME good COMMAND sh -c \"echo run >> '{d}/good.runs'\")",
+            d = temp.path().display()
+        ),
+    );
+    let session = |extra: &[&str]| {
+        let mut command = common::jobdeck();
+        command
+            .args(["--test", "--json", "-j2"])
+            .args(extra)
+            .arg(temp.join("ws"))
+            .arg("-B")
+            .arg(temp.join("build"));
+        run_command(command)
+    };
+    assert_eq!(session(&[]).code(), 1);
+    assert_eq!((count("bad"), count("good")), (1, 1));
+    let again = session(&["--rerun-failed"]);
+    assert_eq!(again.code(), 1, "{again:?}");
+    assert_eq!((count("bad"), count("good")), (2, 1), "{again:?}");
+    let tests: Vec<String> = again
+        .json()
+        .iter()
+        .filter_map(|e| e["test"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(tests, ["bad"], "{again:?}");
+}
+
+/// A project with a C test, `check`, that fails until its source is fixed, and a test that
+/// always passes.
+fn fixable_workspace(temp: &TempDir) -> PathBuf {
+    let project = temp.join("ws/fixable");
+    std::fs::create_dir_all(&project).expect("project folder");
+    std::fs::write(
+        project.join("CMakeLists.txt"),
+        "cmake_minimum_required(VERSION 3.10)\nproject(fixable C)\nenable_testing()\n\
+         add_executable(check check.c)\n\
+         add_test(NAME check COMMAND check)\n\
+         add_test(NAME steady COMMAND sh -c \"exit 0\")\n",
+    )
+    .expect("write CMakeLists.txt");
+    let source = project.join("check.c");
+    std::fs::write(
+        &source,
+        "#include <stdio.h>\nint main(void) { puts(\"check: value was 2\"); return 1; }\n",
+    )
+    .expect("write check.c");
+    source
+}
+
+/// Each `finished` event's `(stage, test, status)` in a `--json` run.
+fn ends(run: &common::Run) -> Vec<(String, String, String)> {
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    run.json()
+        .iter()
+        .filter(|e| e["event"] == "finished")
+        .map(|e| (text(&e["stage"]), text(&e["test"]), text(&e["status"])))
+        .collect()
+}
+
+#[test]
+fn rerun_failed_builds_a_fixed_test_before_it_runs_again() {
+    if !cmake_available("test_rows") {
+        return;
+    }
+    let temp = TempDir::new("test-rows-rerun-fixed");
+    let source = fixable_workspace(&temp);
+    let session = |extra: &[&str]| {
+        let mut command = common::jobdeck();
+        command
+            .args(["--test", "--json", "-j2"])
+            .args(extra)
+            .arg(temp.join("ws"))
+            .arg("-B")
+            .arg(temp.join("build"));
+        run_command(command)
+    };
+    let first = session(&[]);
+    assert_eq!(first.code(), 1, "{first:?}");
+    std::fs::write(&source, "int main(void) { return 0; }\n").expect("fix check.c");
+    let again = session(&["--rerun-failed"]);
+    assert_eq!(
+        again.code(),
+        0,
+        "the fixed test was built, then passed: {again:?}"
+    );
+    let ended = ends(&again);
+    let s = |text: &str| text.to_string();
+    // The build ran again (and built the fix), then only the failed test.
+    assert!(ended.contains(&(s("build"), s(""), s("ok"))), "{ended:?}");
+    assert!(
+        ended.contains(&(s("test"), s("check"), s("ok"))),
+        "{ended:?}"
+    );
+    assert!(
+        !ended.iter().any(|e| e.1 == "steady" || e.0 == "configure"),
+        "{ended:?}"
+    );
+}
+
+#[test]
+fn under_a_launcher_every_ctest_runs_through_it_and_each_test_is_a_row() {
+    if !cmake_available("test_rows") {
+        return;
+    }
+    let temp = TempDir::new("test-rows-launcher");
+    // The launcher logs its words, marks what it runs, then runs it.
+    let launcher = temp.join("wrap.sh");
+    let words = temp.join("launched.txt");
+    std::fs::write(
+        &launcher,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\nWRAPPED=yes exec \"$@\"\n",
+            words.display()
+        ),
+    )
+    .expect("write the launcher");
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&launcher)
+        .status()
+        .expect("chmod");
+    // Every test fails unless it runs under the launcher.
+    let wrapped = "[ -n \\\"$WRAPPED\\\" ] || { echo not launched; exit 1; }";
+    common::write_project(
+        &temp.join("ws/launched"),
+        &format!(
+            "enable_testing()\n\
+             add_test(NAME passes COMMAND sh -c \"{wrapped}\")\n\
+             add_test(NAME fails COMMAND sh -c \"{wrapped}; echo check failed; exit 1\")\n\
+             add_test(NAME flaky COMMAND sh -c \"{wrapped}; test -f ran || {{ touch ran; exit 1; }}\")"
+        ),
+    );
+    let session = |extra: &[&str]| {
+        let mut command = common::jobdeck();
+        command
+            .args(["--test", "--json", "-j2", "--retries", "1", "--launcher"])
+            .arg(&launcher)
+            .args(extra)
+            .arg(temp.join("ws"))
+            .arg("-B")
+            .arg(temp.join("build"));
+        run_command(command)
+    };
+    let tests_of = |run: &common::Run| {
+        let mut tests: Vec<(String, String, u64)> = run
+            .json()
+            .iter()
+            .filter(|e| e["test"].is_string())
+            .map(|e| {
+                (
+                    e["test"].as_str().expect("name").to_string(),
+                    e["status"].as_str().expect("status").to_string(),
+                    e["attempt"].as_u64().expect("attempt"),
+                )
+            })
+            .collect();
+        tests.sort();
+        tests
+    };
+    let run = session(&[]);
+    assert_eq!(run.code(), 1, "{run:?}");
+    let t = |name: &str, status: &str, attempt| (name.to_string(), status.to_string(), attempt);
+    assert_eq!(
+        tests_of(&run),
+        [
+            t("fails", "failed", 1),
+            t("fails", "failed", 2),
+            t("flaky", "failed", 1),
+            t("flaky", "flaky", 2),
+            t("passes", "ok", 1),
+        ],
+        "{run:?}"
+    );
+    let logged = std::fs::read_to_string(&words).expect("the launcher's log");
+    let ctests: Vec<&str> = logged
+        .lines()
+        .filter(|l| {
+            l.split_whitespace()
+                .next()
+                .is_some_and(|w| w.ends_with("ctest"))
+        })
+        .collect();
+    assert!(
+        ctests.iter().any(|l| l.contains("--show-only=json-v1")),
+        "the listing went through the launcher: {logged}"
+    );
+    // At least one group's ctest and the two retries, each selecting its tests.
+    let selecting = ctests.iter().filter(|l| l.contains(" -R ")).count();
+    assert!(selecting >= 3, "{logged}");
+    // Some tests only (as `r` on a test's row runs them) go through the launcher too.
+    let again = session(&["--rerun-failed"]);
+    assert_eq!(again.code(), 1, "{again:?}");
+    assert_eq!(
+        tests_of(&again),
+        [t("fails", "failed", 1), t("fails", "failed", 2)],
+        "{again:?}"
+    );
+}
