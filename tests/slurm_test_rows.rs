@@ -41,18 +41,7 @@ fn test_rows_and_retries_through_slurm() {
         ],
     ));
     assert_eq!(run.code(), 1, "{run:?}");
-    let mut tests: Vec<(String, String, u64)> = run
-        .json()
-        .iter()
-        .filter(|e| e["test"].is_string())
-        .map(|e| {
-            (
-                e["test"].as_str().expect("name").to_string(),
-                e["status"].as_str().expect("status").to_string(),
-                e["attempt"].as_u64().expect("attempt"),
-            )
-        })
-        .collect();
+    let mut tests: Vec<(String, String, u64)> = common::test_ends(&run);
     tests.sort();
     let t = |name: &str, status: &str, attempt| (name.to_string(), status.to_string(), attempt);
     assert_eq!(

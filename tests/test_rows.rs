@@ -276,18 +276,7 @@ fn a_test_that_passes_on_its_retry_is_flaky_and_junit_keeps_its_failed_attempt()
         .args(["--junit", arg(&junit), "--report", arg(&html)]);
     let run = run_command(command);
     assert_eq!(run.code(), 0, "flaky passes unless --flaky-fails: {run:?}");
-    let tests: Vec<(String, String, u64)> = run
-        .json()
-        .iter()
-        .filter(|e| e["test"].is_string())
-        .map(|e| {
-            (
-                e["test"].as_str().expect("name").to_string(),
-                e["status"].as_str().expect("status").to_string(),
-                e["attempt"].as_u64().expect("attempt"),
-            )
-        })
-        .collect();
+    let tests: Vec<(String, String, u64)> = common::test_ends(&run);
     let flaky: Vec<_> = tests.iter().filter(|t| t.0 == "flaky").collect();
     assert_eq!(
         flaky,

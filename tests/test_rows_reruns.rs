@@ -167,18 +167,7 @@ fn under_a_launcher_every_ctest_runs_through_it_and_each_test_is_a_row() {
         run_command(command)
     };
     let tests_of = |run: &common::Run| {
-        let mut tests: Vec<(String, String, u64)> = run
-            .json()
-            .iter()
-            .filter(|e| e["test"].is_string())
-            .map(|e| {
-                (
-                    e["test"].as_str().expect("name").to_string(),
-                    e["status"].as_str().expect("status").to_string(),
-                    e["attempt"].as_u64().expect("attempt"),
-                )
-            })
-            .collect();
+        let mut tests: Vec<(String, String, u64)> = common::test_ends(run);
         tests.sort();
         tests
     };

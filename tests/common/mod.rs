@@ -545,6 +545,22 @@ pub const JOB_FIELDS: [&str; 12] = [
     "seeded",
 ];
 
+/// Each test's `finished` event of a `--json` run (those with a `test` field), as `(test,
+/// status, attempt)`, in the order they came.
+pub fn test_ends(run: &Run) -> Vec<(String, String, u64)> {
+    run.json()
+        .iter()
+        .filter(|e| e["test"].is_string())
+        .map(|e| {
+            (
+                e["test"].as_str().expect("name").to_string(),
+                e["status"].as_str().expect("status").to_string(),
+                e["attempt"].as_u64().expect("attempt"),
+            )
+        })
+        .collect()
+}
+
 /// The `finished` event of each job, by job name; fails on a job that finished twice.
 pub fn finished_by_job(events: &[serde_json::Value]) -> HashMap<String, serde_json::Value> {
     let mut finished = HashMap::new();
