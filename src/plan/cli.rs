@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 
 use crate::engine::MAX_WORKERS;
 use crate::jobs::cmake::Step as Stage;
@@ -24,14 +24,34 @@ use crate::plan::{
 )]
 const MAX_JOBS: i64 = MAX_WORKERS as i64;
 
+/// Both forms of the command line, as `--help` and a usage error show them.
+const USAGE: &str = "jobdeck [OPTIONS] [DIR]
+       jobdeck run [OPTIONS] -- COMMAND [ARGS]... [::: INPUTS... | :::: FILE]...
+       jobdeck run [OPTIONS] -f FILE
+       jobdeck run [OPTIONS] [--config FILE] [JOB]...";
+
+/// `jobdeck run`'s forms, as its `--help` and its usage errors show them.
+const RUN_USAGE: &str = "jobdeck run [OPTIONS] -- COMMAND [ARGS]... [::: INPUTS... | :::: FILE]...
+       jobdeck run [OPTIONS] -f FILE
+       jobdeck run [OPTIONS] [--config FILE] [JOB]...";
+
+/// `jobdeck run --help`'s description.
+const RUN_ABOUT: &str = "Runs commands as jobs on a pool of worker threads, with a live table \
+(or, headless, each job's output whole on stdout and jobdeck's lines on stderr): a template \
+over inputs as GNU parallel takes it (`jobdeck run -- gzip -k {} ::: *.log`; {} {.} {/} {//} \
+{/.} {#} {1} as parallel's), a file of command lines (`-f FILE`, `-` for stdin), or the jobs \
+of a jobdeck.toml (`./jobdeck.toml` or --config FILE; JOB names run only those jobs and what \
+they depend on). Exits 0 if all succeeded, 1 if any did not, 2 on a usage error, 130 if \
+interrupted. Options about CMake (-G, -D, --build, --test, ...) do not apply. See docs/commands.md.";
+
 /// Run many jobs in parallel on a pool of worker threads, and watch and steer them live.
 ///
-/// Finds the CMake projects under DIR and configures each one on a pool of workers. With a
-/// terminal it opens a live table; without one (or with --headless) it prints one line per
-/// finished job and exits 0 if all succeeded, 1 if any did not, 2 on a usage error, 130 if
-/// interrupted.
+/// Finds the CMake projects under DIR and configures each one on a pool of workers; `jobdeck
+/// run` runs commands instead (see `jobdeck run --help`). With a terminal it opens a live
+/// table; without one (or with --headless) it prints one line per finished job and exits 0
+/// if all succeeded, 1 if any did not, 2 on a usage error, 130 if interrupted.
 #[derive(Debug, Clone, Parser)]
-#[command(version, about, long_about)]
+#[command(version, about, long_about, override_usage = USAGE)]
 #[expect(
     clippy::doc_markdown,
     reason = "clap shows these comments as help text, as written"
@@ -323,24 +343,17 @@ impl Args {
             .first()
             .cloned()
             .unwrap_or_else(|| "jobdeck".into());
-        let mut args =
-            Args::try_parse_from(std::iter::once(program).chain(options.iter().cloned()))
-                .map_err(RunError::Usage)?;
-        if let Some(dir) = &args.dir {
+        let (mut args, names) = Args::run_options(program, options)?;
+        let words = utf8(words)?;
+        if let Some(name) = names.first()
+            && (args.file.is_some() || !words.is_empty())
+        {
             return Err(RunError::Other(format!(
-                "jobdeck run takes no folder (`{}`): put the command after `--`, as in \
-                 `jobdeck run -- echo {{}} ::: a b`, or pass a file of commands with -f",
-                dir.display()
+                "`{name}` names a job of a jobdeck.toml, which runs with neither -f nor a \
+                 command after `--`: for a command, put it after `--`, as in \
+                 `jobdeck run -- echo {{}} ::: a b`"
             )));
         }
-        let words: Vec<String> = words
-            .iter()
-            .map(|word| {
-                word.to_str().map(str::to_string).ok_or_else(|| {
-                    RunError::Other(format!("not UTF-8: {}", word.to_string_lossy()))
-                })
-            })
-            .collect::<Result<_, _>>()?;
         args.commands = Some(match (&args.file, words.is_empty()) {
             (_, false) if args.config.is_some() => {
                 return Err(RunError::Other(
@@ -355,9 +368,23 @@ impl Args {
                 ));
             }
             (None, true) => match &args.config {
-                Some(config) => CommandsRequest::Config(config.clone()),
+                Some(config) => CommandsRequest::Config {
+                    path: config.clone(),
+                    only: names,
+                },
                 None if std::path::Path::new(config::DEFAULT_FILE).exists() => {
-                    CommandsRequest::Config(PathBuf::from(config::DEFAULT_FILE))
+                    CommandsRequest::Config {
+                        path: PathBuf::from(config::DEFAULT_FILE),
+                        only: names,
+                    }
+                }
+                None if !names.is_empty() => {
+                    return Err(RunError::Other(format!(
+                        "`{}` names a job of a jobdeck.toml, and there is none here (--config \
+                         FILE names one): for a command, put it after `--`, as in `jobdeck run \
+                         -- echo {{}} ::: a b`, or pass a file of commands with -f",
+                        names[0]
+                    )));
                 }
                 None => {
                     return Err(RunError::Other(
@@ -376,6 +403,33 @@ impl Args {
             ),
         });
         Ok(args)
+    }
+
+    /// `jobdeck run`'s options parsed with `run`'s own help and usage, and its positional
+    /// words taken as job names: `jobdeck run test deploy` runs those jobs of the
+    /// jobdeck.toml, as `just test` would.
+    fn run_options(
+        program: OsString,
+        options: &[OsString],
+    ) -> Result<(Args, Vec<String>), RunError> {
+        let mut matches = Args::command()
+            .override_usage(RUN_USAGE)
+            .long_about(RUN_ABOUT)
+            .mut_arg("dir", |arg| {
+                arg.num_args(1..).value_name("JOB").help(
+                    "Jobs of the jobdeck.toml to run, with the jobs they depend on (a job's \
+                     name takes all its `each` rows, `NAME[value]` one) [default: all]",
+                )
+            })
+            .try_get_matches_from(std::iter::once(program).chain(options.iter().cloned()))
+            .map_err(RunError::Usage)?;
+        refuse_outside_cmake(&matches)?;
+        let names: Vec<OsString> = matches
+            .remove_many::<PathBuf>("dir")
+            .map(|names| names.map(PathBuf::into_os_string).collect())
+            .unwrap_or_default();
+        let args = Args::from_arg_matches_mut(&mut matches).map_err(RunError::Usage)?;
+        Ok((args, utf8(&names)?))
     }
 
     /// The arguments of a session that is not `jobdeck run`: refuses the options only `run`
@@ -440,6 +494,59 @@ impl AnnotationFormat {
             AnnotationFormat::None
         }
     }
+}
+
+/// `words` as text: commands, inputs and job names must be UTF-8.
+fn utf8(words: &[OsString]) -> Result<Vec<String>, RunError> {
+    words
+        .iter()
+        .map(|word| {
+            word.to_str()
+                .map(str::to_string)
+                .ok_or_else(|| RunError::Other(format!("not UTF-8: {}", word.to_string_lossy())))
+        })
+        .collect()
+}
+
+/// The options only CMake projects (or the demo) use: given to `jobdeck run`, they would be
+/// ignored without a word, so they are refused.
+const CMAKE_ONLY: [&str; 11] = [
+    "generator",
+    "defines",
+    "build_type",
+    "cmake",
+    "build",
+    "build_jobs",
+    "test",
+    "slow",
+    "no_share_probes",
+    "no_cmake",
+    "demo",
+];
+
+/// Refuses an option of [`CMAKE_ONLY`] given on `jobdeck run`'s command line.
+fn refuse_outside_cmake(matches: &clap::ArgMatches) -> Result<(), RunError> {
+    let given = CMAKE_ONLY
+        .iter()
+        .find(|id| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine));
+    let Some(id) = given else {
+        return Ok(());
+    };
+    let command = Args::command();
+    let flag = command
+        .get_arguments()
+        .find(|arg| arg.get_id() == *id)
+        .map_or_else(
+            || (*id).to_string(),
+            |arg| match (arg.get_long(), arg.get_short()) {
+                (Some(long), _) => format!("--{long}"),
+                (None, Some(short)) => format!("-{short}"),
+                (None, None) => (*id).to_string(),
+            },
+        );
+    Err(RunError::Other(format!(
+        "{flag} is for CMake projects (`jobdeck [OPTIONS] DIR`), not for `jobdeck run`"
+    )))
 }
 
 /// Checks a `--sweep` list (empty: the default counts).

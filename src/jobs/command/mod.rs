@@ -169,6 +169,11 @@ impl Work for CommandJob {
         &self.watch
     }
 
+    /// A command is any program, as heavy as a build: `--mem-free` holds it back too.
+    fn needs_memory(&self) -> bool {
+        true
+    }
+
     fn tool(&self) -> Option<Tool> {
         let program = match &self.program {
             Program::Shell(_) => OsString::from(SHELL),

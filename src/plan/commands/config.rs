@@ -27,6 +27,8 @@ pub const DEFAULT_FILE: &str = "jobdeck.toml";
 pub struct Row {
     /// The row's name: the job's, or `NAME[value]` for a value of its `each`.
     pub name: String,
+    /// The name of its job in the file (`build` for `build[a]`).
+    pub job_name: String,
     /// The command, its folder and environment, its limits and what it watches; its log is
     /// set by the caller.
     pub job: CommandJob,
@@ -78,6 +80,7 @@ pub fn rows(path: &Path) -> Result<Vec<Row>, String> {
             }
             rows.push(Row {
                 name: row_name(name.get_ref(), value),
+                job_name: name.get_ref().clone(),
                 job: settings.job(&table.cmd, &folder, value),
                 deps: deps.clone(),
             });

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod reload;
+pub mod select;
 pub mod template;
 
 use std::path::{Path, PathBuf};
@@ -43,8 +44,14 @@ pub enum CommandsRequest {
     /// A file of command lines, one per line (`-f FILE`; `-` is stdin), each run by `sh -c`.
     File(PathBuf),
     /// A `jobdeck.toml` (`./jobdeck.toml`, or `--config FILE`): named jobs with their
-    /// dependencies.
-    Config(PathBuf),
+    /// dependencies; with `only`, just the jobs named there and what they depend on
+    /// (`jobdeck run test`).
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// The jobs or rows named on the command line; empty: all.
+        only: Vec<String>,
+    },
 }
 
 /// The part of `build_root` a session's runs write into, which watch mode ignores: all of it
@@ -60,8 +67,8 @@ pub fn written(request: Option<&CommandsRequest>, build_root: PathBuf) -> PathBu
 /// What reads `request`'s jobs again when it changes while they run: a `jobdeck.toml`'s.
 pub fn reload(request: Option<&CommandsRequest>, log_dir: &Path) -> Option<Arc<dyn Reload>> {
     match request {
-        Some(CommandsRequest::Config(path)) => {
-            Some(Arc::new(reload::ConfigReload::new(path, log_dir)))
+        Some(CommandsRequest::Config { path, only }) => {
+            Some(Arc::new(reload::ConfigReload::new(path, only, log_dir)))
         }
         _ => None,
     }
@@ -69,8 +76,8 @@ pub fn reload(request: Option<&CommandsRequest>, log_dir: &Path) -> Option<Arc<d
 
 /// The jobs of `request`, each logged under `log_dir/run/<number>/`.
 pub fn jobs(request: &CommandsRequest, log_dir: &Path) -> Result<Vec<Job>, String> {
-    if let CommandsRequest::Config(path) = request {
-        return config_jobs(path, log_dir);
+    if let CommandsRequest::Config { path, only } = request {
+        return config_jobs(path, only, log_dir);
     }
     let commands: Vec<(String, String)> = match request {
         CommandsRequest::Template(template) => template
@@ -82,7 +89,7 @@ pub fn jobs(request: &CommandsRequest, log_dir: &Path) -> Result<Vec<Job>, Strin
             .into_iter()
             .map(|line| (line.clone(), line))
             .collect(),
-        CommandsRequest::Config(_) => Vec::new(),
+        CommandsRequest::Config { .. } => Vec::new(),
     };
     if commands.is_empty() {
         return Err("nothing to run: no commands were given".to_string());
@@ -104,9 +111,10 @@ pub fn jobs(request: &CommandsRequest, log_dir: &Path) -> Result<Vec<Job>, Strin
         .collect())
 }
 
-/// The jobs of a `jobdeck.toml`, with the dependencies it gives.
-fn config_jobs(path: &Path, log_dir: &Path) -> Result<Vec<Job>, String> {
-    let rows = config::rows(path)?;
+/// The jobs of a `jobdeck.toml` (those named in `only` and what they need, or all), with
+/// the dependencies it gives.
+fn config_jobs(path: &Path, only: &[String], log_dir: &Path) -> Result<Vec<Job>, String> {
+    let rows = select::select(config::rows(path)?, only, path)?;
     if rows.is_empty() {
         return Err(format!("nothing to run: {} has no jobs", path.display()));
     }

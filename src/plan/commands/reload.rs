@@ -25,6 +25,8 @@ fn stamp(path: &Path) -> Stamp {
 #[derive(Debug)]
 pub struct ConfigReload {
     path: PathBuf,
+    /// The jobs named on the command line (`jobdeck run test`): empty for all.
+    only: Vec<String>,
     log_dir: PathBuf,
     /// The stamp of the file as last read.
     read: Mutex<Stamp>,
@@ -32,9 +34,10 @@ pub struct ConfigReload {
 
 impl ConfigReload {
     /// The file at `path`, as the plan has just read it, its jobs logged under `log_dir`.
-    pub fn new(path: &Path, log_dir: &Path) -> Self {
+    pub fn new(path: &Path, only: &[String], log_dir: &Path) -> Self {
         Self {
             path: path.to_path_buf(),
+            only: only.to_vec(),
             log_dir: log_dir.to_path_buf(),
             read: Mutex::new(stamp(path)),
         }
@@ -52,7 +55,7 @@ impl Reload for ConfigReload {
             *read = now;
         }
         let file = self.path.display();
-        let fresh = match super::config_jobs(&self.path, &self.log_dir) {
+        let fresh = match super::config_jobs(&self.path, &self.only, &self.log_dir) {
             Ok(fresh) => fresh,
             Err(why) => return Some(format!("{why}; re-runs keep the commands read before")),
         };
