@@ -55,6 +55,13 @@ pub trait Kind: Sync + 'static {
         None
     }
 
+    /// Whether a running job's row shows its latest output line as its detail when the run
+    /// said nothing else (no progress, no detail): for a command, what it prints is all
+    /// there is to tell how far it got, where a CMake stage has its own progress.
+    fn live_output_as_detail(&self) -> bool {
+        false
+    }
+
     /// How a line of its output is coloured in the log pane.
     fn tone(&self, line: &str) -> Tone {
         let _ = line;

@@ -41,6 +41,10 @@ impl Kind for Commands {
     fn tone(&self, line: &str) -> Tone {
         errors::tone(line)
     }
+
+    fn live_output_as_detail(&self) -> bool {
+        true
+    }
 }
 
 /// What a command runs.

@@ -415,8 +415,28 @@ fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
             escape_controls(&note).into_owned(),
             theme.dim(),
         ));
+    } else if let Some(line) = live_line(row) {
+        spans.push(Span::styled(line.to_string(), theme.dim()));
     }
     Line::from(spans)
+}
+
+/// The latest line a running job printed, for a kind whose rows show it
+/// (`Kind::live_output_as_detail`) and a run with no progress of its own to show.
+fn live_line(row: &JobRow) -> Option<&str> {
+    if row.state != JobState::Running || row.progress.is_some() {
+        return None;
+    }
+    if !row.kind.live_output_as_detail() {
+        return None;
+    }
+    // Display lines come without control characters (the engine drops them).
+    row.output
+        .lines()
+        .iter()
+        .rev()
+        .map(|line| line.trim())
+        .find(|line| !line.is_empty())
 }
 
 /// Why a failed or timed-out row failed, as its detail column says it (control characters

@@ -546,3 +546,42 @@ fn a_retried_row_shows_its_attempt_and_a_pass_on_a_retry_reads_flaky() {
     assert!(row("shaky").contains("attempt 2 of 3"), "{lines:#?}");
     assert!(lines[0].contains("1 flaky"), "{lines:#?}");
 }
+
+/// A running command's row shows the latest line it printed (a blank line does not hide
+/// it), a CMake stage's does not (its progress says how far it got), and an ended one's
+/// row goes back to its result.
+#[test]
+fn a_running_commands_row_shows_its_latest_output_line() {
+    let t0 = Instant::now();
+    let jobs = vec![
+        ("make-a".to_string(), crate::jobs::command::KIND),
+        ("quiet".to_string(), crate::jobs::command::KIND),
+        ("cfg".to_string(), crate::jobs::cmake::KIND),
+    ];
+    let mut model = Model::new(jobs, 3, t0);
+    model.start();
+    for job in 0..3 {
+        send(&mut model, job, started(job as usize));
+    }
+    let output = |lines: &[&str]| EventKind::Output {
+        lines: lines.iter().map(|line| (*line).to_string()).collect(),
+        skipped: 0,
+    };
+    send(&mut model, 0, output(&["step 1 of 9", "step 3 of 9", "  "]));
+    send(&mut model, 2, output(&["-- Detecting C compiler ABI info"]));
+    app::update(&mut model, Msg::Tick(t0 + Duration::from_millis(500)));
+    let lines = screen(&draw(&mut model, 80, 8));
+    let row = |lines: &[String], name: &str| {
+        lines
+            .iter()
+            .find(|line| line.contains(name))
+            .unwrap_or_else(|| panic!("no {name} row:\n{}", lines.join("\n")))
+            .clone()
+    };
+    assert!(row(&lines, "make-a").contains("step 3 of 9"), "{lines:#?}");
+    assert!(!row(&lines, "quiet").contains("step"), "{lines:#?}");
+    assert!(!row(&lines, "cfg").contains("Detecting"), "{lines:#?}");
+    send(&mut model, 0, done(Outcome::Succeeded, 100, None));
+    let lines = screen(&draw(&mut model, 80, 8));
+    assert!(!row(&lines, "make-a").contains("step 3"), "{lines:#?}");
+}
