@@ -88,10 +88,11 @@ pub fn signature(kind: JobKind, message: &str) -> String {
     if message.to_lowercase().starts_with("timed out") {
         return "timed out".to_string();
     }
-    if let Some(family) = kind.cause_family(&message) {
+    let message = kind.cause_text(&message);
+    if let Some(family) = kind.cause_family(message) {
         return shorten(family);
     }
-    generic(&message)
+    generic(message)
 }
 
 /// `text`, cut to [`MAX_SIGNATURE`] characters.
@@ -366,6 +367,25 @@ mod tests {
                 ("a".to_string(), 2),
                 ("c".to_string(), 1)
             ]
+        );
+    }
+
+    /// Two jobs whose shell could not find `cc` share the cause `cc: not found`, not
+    /// `<path> N: cc: not found` (the shell's path and line number read as the cause's).
+    #[test]
+    fn a_commands_cause_leaves_out_its_shells_prefix() {
+        let command = crate::jobs::command::KIND;
+        assert_eq!(
+            signature(command, "/bin/sh: 1: cc: not found"),
+            "cc: not found"
+        );
+        assert_eq!(
+            signature(command, "bash: line 12: cc: command not found"),
+            "cc: command not found"
+        );
+        assert_eq!(
+            signature(command, "sh: 1: cannot open /tmp/a/in.txt: No such file"),
+            "cannot open <path> No such file"
         );
     }
 }

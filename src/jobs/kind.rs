@@ -62,6 +62,13 @@ pub trait Kind: Sync + 'static {
         false
     }
 
+    /// The part of an error message that tells its cause, before it is grouped: a command's
+    /// `/bin/sh: 1: cc: not found` without the shell's `/bin/sh: 1: `, which would read as a
+    /// path and a number (`<path> N: cc: not found`).
+    fn cause_text<'a>(&self, message: &'a str) -> &'a str {
+        message
+    }
+
     /// How a line of its output is coloured in the log pane.
     fn tone(&self, line: &str) -> Tone {
         let _ = line;

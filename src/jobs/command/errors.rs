@@ -42,6 +42,27 @@ pub fn first_error(log: &Path, folder: Option<&Path>) -> Option<(String, Option<
     Some((cut(said.trim()), None))
 }
 
+/// `message` without the prefix a shell puts before its own errors: `/bin/sh: 1: ` (dash),
+/// `sh: line 1: ` and `bash: line 3: ` (bash), `zsh:1: `.
+pub fn without_shell_prefix(message: &str) -> &str {
+    let Some((program, rest)) = message.split_once(':') else {
+        return message;
+    };
+    let shell = program.rsplit('/').next().unwrap_or(program);
+    if !matches!(shell, "sh" | "bash" | "dash" | "zsh" | "ksh" | "ash") {
+        return message;
+    }
+    let rest = rest.trim_start();
+    let rest = rest.strip_prefix("line ").unwrap_or(rest);
+    let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 {
+        return message;
+    }
+    rest[digits..]
+        .strip_prefix(':')
+        .map_or(message, str::trim_start)
+}
+
 /// How the log pane colours a command's line.
 pub fn tone(line: &str) -> Tone {
     let lower = line.to_ascii_lowercase();
@@ -101,6 +122,25 @@ mod tests {
         assert_eq!(diagnosis.message, "expected ';'");
         assert!(place("error: no such file").is_none());
         assert!(place("make: *** [all] Error 2").is_none());
+    }
+
+    #[test]
+    fn a_shells_own_prefix_is_taken_off_and_nothing_else() {
+        assert_eq!(
+            without_shell_prefix("/bin/sh: 1: cc: not found"),
+            "cc: not found"
+        );
+        assert_eq!(
+            without_shell_prefix("bash: line 12: cc: command not found"),
+            "cc: command not found"
+        );
+        assert_eq!(without_shell_prefix("zsh:3: no such file"), "no such file");
+        assert_eq!(without_shell_prefix("shell: 1: x"), "shell: 1: x");
+        assert_eq!(without_shell_prefix("sh: x: y"), "sh: x: y");
+        assert_eq!(
+            without_shell_prefix("make: *** [all] Error 2"),
+            "make: *** [all] Error 2"
+        );
     }
 
     #[test]

@@ -45,6 +45,10 @@ impl Kind for Commands {
     fn live_output_as_detail(&self) -> bool {
         true
     }
+
+    fn cause_text<'a>(&self, message: &'a str) -> &'a str {
+        errors::without_shell_prefix(message)
+    }
 }
 
 /// What a command runs.
