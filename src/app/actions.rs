@@ -198,11 +198,16 @@ impl Model {
     /// Cancels one job: a queued one never runs (and the jobs after it are skipped), an
     /// active one is stopped by the engine.
     pub(super) fn cancel_job(&mut self, job: JobId) -> Vec<Effect> {
+        self.cancel_job_saying(job, "cancelled before it started")
+    }
+
+    /// Cancels `job`; if it has not started, `why` is its error.
+    pub(super) fn cancel_job_saying(&mut self, job: JobId, why: &str) -> Vec<Effect> {
         let row = self.row_mut(job);
         match row.state {
             JobState::Queued => {
                 row.state = JobState::Cancelled;
-                row.result.error = Some("cancelled before it started".to_string());
+                row.result.error = Some(why.to_string());
                 self.report_finished(job);
                 let skipped = self.scheduler.cancel_queued(job);
                 self.mark_skipped(skipped);

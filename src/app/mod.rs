@@ -9,6 +9,7 @@ mod actions;
 pub mod activity;
 pub mod causes;
 mod estimate;
+mod fail_fast;
 pub mod job_row;
 mod lanes;
 mod log_scroll;

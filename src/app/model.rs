@@ -57,6 +57,13 @@ pub struct Model {
     pub(super) force_quits: u32,
     /// Whether a job that passed only on a retry fails the session (`--flaky-fails`).
     pub(super) flaky_fails: bool,
+    /// Whether the first job to fail the session stops the jobs not started (`--fail-fast`).
+    pub(super) fail_fast: bool,
+    /// The job whose failure did, once it did.
+    pub(super) failed_fast: Option<String>,
+    /// The runs it stopped that had been handed to the engine but not started: their end
+    /// comes from the engine, and says why.
+    pub(super) fast_cancelled: Vec<crate::engine::RunId>,
     /// A part running longer than this is slow (`--slow`).
     pub slow: Option<std::time::Duration>,
     /// What happened to runs since the loop last asked (see `take_news`).
@@ -94,6 +101,9 @@ impl Model {
             priors: super::estimate::Priors::default(),
             force_quits: 0,
             flaky_fails: false,
+            fail_fast: false,
+            failed_fast: None,
+            fast_cancelled: Vec::new(),
             slow: None,
             news: Vec::new(),
             names: ShortNames::default(),
@@ -179,6 +189,14 @@ impl Model {
     #[must_use]
     pub fn with_flaky_fails(mut self, fails: bool) -> Self {
         self.flaky_fails = fails;
+        self
+    }
+
+    /// Whether the first job to fail the session cancels every job not started yet
+    /// (`--fail-fast`).
+    #[must_use]
+    pub fn with_fail_fast(mut self, fail_fast: bool) -> Self {
+        self.fail_fast = fail_fast;
         self
     }
 

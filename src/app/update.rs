@@ -91,7 +91,9 @@ impl Model {
                 row.waiting_for_memory = false;
                 self.dirty = true;
             }
-            return self.dispatch_or_exit();
+            let mut effects = self.cancel_if_fast_withdrawn(job, run);
+            effects.extend(self.dispatch_or_exit());
+            return effects;
         }
         match &kind {
             EventKind::Started { worker } => {
@@ -137,6 +139,7 @@ impl Model {
             if finished {
                 self.report_finished(job);
                 self.mark_skipped(skipped);
+                effects.extend(self.fail_fast_after(job));
             }
             self.note_row_changed(job.0 as usize);
             if started || finished {

@@ -168,6 +168,13 @@ pub struct Args {
     #[arg(long)]
     pub flaky_fails: bool,
 
+    /// Stop at the first job that fails the session: the jobs not started yet are cancelled
+    /// (`cancelled before it started (--fail-fast: NAME failed)`), the running ones run to
+    /// their end (as GNU parallel's --halt soon,fail=1, nextest's --fail-fast, make without
+    /// -k)
+    #[arg(long)]
+    pub fail_fast: bool,
+
     /// With --test: mark a test `slow` in its row once it has run longer than SECS (besides
     /// twice its last recorded time and a second more, which marks it without this).
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
@@ -303,6 +310,7 @@ impl Args {
             timeout: self.timeout,
             retries: self.retries,
             flaky_fails: self.flaky_fails,
+            fail_fast: self.fail_fast,
             slow: self.slow,
             launcher,
             nice: self.nice,

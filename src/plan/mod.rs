@@ -48,6 +48,8 @@ pub struct Plan {
     pub retries: u32,
     /// Whether a job that passed only on a retry fails the session (`--flaky-fails`).
     pub flaky_fails: bool,
+    /// Whether the first failure cancels every job not started (`--fail-fast`).
+    pub fail_fast: bool,
     /// A test running longer than this is marked `slow` in its row (`--slow`).
     pub slow: Option<Duration>,
     /// Niceness for the workers (with a launcher, the launcher's business: see `launcher`).
@@ -148,6 +150,8 @@ pub struct PlanRequest {
     pub retries: u32,
     /// Whether a pass on a retry fails the session.
     pub flaky_fails: bool,
+    /// Whether the first failure cancels every job not started.
+    pub fail_fast: bool,
     /// A test running longer than this is marked `slow` (`--slow`).
     pub slow: Option<Duration>,
     /// The prefix every process job runs through.
@@ -250,6 +254,31 @@ pub fn plan(request: &PlanRequest) -> Result<Plan, StartupError> {
 }
 
 impl PlanRequest {
+    /// With `--rerun-failed`, the jobs whose last recorded run did not succeed, and whether
+    /// there were jobs but none of them failed (said as a warning, not an error: every job's
+    /// last run succeeded, which is what the user wants); else all of them.
+    fn only_failed(
+        &self,
+        jobs: Vec<Job>,
+        last: &crate::records::history::LastRuns,
+        history: &Path,
+        warnings: &mut Vec<String>,
+    ) -> (Vec<Job>, bool) {
+        if !self.rerun_failed {
+            return (jobs, false);
+        }
+        let had_jobs = !jobs.is_empty();
+        let jobs = rerun_failed(jobs, last);
+        let nothing_to_rerun = had_jobs && jobs.is_empty();
+        if nothing_to_rerun {
+            warnings.push(format!(
+                "nothing to re-run: no job's last recorded run in {} failed",
+                history.display()
+            ));
+        }
+        (jobs, nothing_to_rerun)
+    }
+
     fn plan(&self) -> Result<Plan, StartupError> {
         let workers = self.checked_workers()?;
         let launcher = self.launcher()?.map(Arc::new);
@@ -299,19 +328,7 @@ impl PlanRequest {
         let last = read_last_runs(&history);
         let mut warnings = found.warnings;
         warnings.extend(last.warnings.iter().cloned());
-        let mut nothing_to_rerun = false;
-        if self.rerun_failed {
-            let had_jobs = !jobs.is_empty();
-            jobs = rerun_failed(jobs, &last);
-            // Not an error: every job's last run succeeded, which is what the user wants.
-            nothing_to_rerun = had_jobs && jobs.is_empty();
-            if nothing_to_rerun {
-                warnings.push(format!(
-                    "nothing to re-run: no job's last recorded run in {} failed",
-                    history.display()
-                ));
-            }
-        }
+        let (mut jobs, nothing_to_rerun) = self.only_failed(jobs, &last, &history, &mut warnings);
         if jobs.is_empty() && !nothing_to_rerun {
             return Err(StartupError(format!(
                 "no CMake projects (folders with a CMakeLists.txt) found under {}",
@@ -332,6 +349,7 @@ impl PlanRequest {
             timeout: self.timeout,
             retries: self.retries,
             flaky_fails: self.flaky_fails,
+            fail_fast: self.fail_fast,
             slow: self.slow,
             nice: self.nice,
             slots: self.build_jobs.is_none() && launcher.is_none(),
