@@ -80,7 +80,12 @@ fn main() -> ExitCode {
             jobdeck::sys::text::warn(warning);
         }
         let mut out = std::io::stdout().lock();
-        for line in jobdeck::plan::list::lines(&plan, args.json) {
+        let lines = if args.dry_run {
+            jobdeck::plan::list::commands(&plan)
+        } else {
+            jobdeck::plan::list::lines(&plan, args.json)
+        };
+        for line in lines {
             if writeln!(out, "{line}").is_err() {
                 break;
             }

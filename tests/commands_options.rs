@@ -175,3 +175,38 @@ fn mem_free_holds_commands_until_memory_is_available() {
     assert!(status.success(), "{}", err());
     assert_eq!(ran(temp.path()), ["ran-a"], "{}", err());
 }
+
+/// `--dry-run` prints each command as it would run, as GNU parallel's `--dry-run` does (the
+/// lines below are parallel 20221122's), and runs nothing; outside `run` it is refused.
+#[test]
+fn dry_run_prints_the_commands_and_runs_nothing() {
+    let temp = TempDir::new("run-dry");
+    let run = run_in(
+        temp.path(),
+        &[
+            "--dry-run",
+            "--",
+            "touch",
+            "ran-{.}",
+            "{}",
+            ":::",
+            "a.txt",
+            "b c.d",
+        ],
+    );
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert_eq!(
+        run.stdout, "touch ran-a a.txt\ntouch ran-'b c' 'b c.d'\n",
+        "{run:?}"
+    );
+    assert!(ran(temp.path()).is_empty(), "--dry-run ran something");
+    std::fs::write(temp.join("jobdeck.toml"), FILE).expect("write jobdeck.toml");
+    let run = run_in(temp.path(), &["--dry-run", "test"]);
+    assert_eq!(
+        run.stdout, "touch ran-lint\ntouch ran-build-a\ntouch ran-build-b\ntouch ran-test\n",
+        "{run:?}"
+    );
+    let mut outside = jobdeck();
+    outside.args(["--dry-run", "--no-cmake", "--words", "1"]);
+    assert_eq!(common::run_command(outside).code(), 2);
+}

@@ -295,6 +295,12 @@ pub trait Work: fmt::Debug + Send + Sync + 'static {
         None
     }
 
+    /// The command line a run of it runs, as a shell would read it, when the job is one
+    /// command a user gave (`--dry-run` prints it); `None` for a job jobdeck composes.
+    fn command_text(&self) -> Option<String> {
+        None
+    }
+
     /// The program it runs and how to install it; `None` for a task on jobdeck's threads.
     fn tool(&self) -> Option<Tool> {
         None
@@ -417,6 +423,11 @@ impl JobSpec {
         if let Some(spec) = self.0.with_parts(parts) {
             *self = spec;
         }
+    }
+
+    /// The command line a run of it runs (see [`Work::command_text`]).
+    pub fn command_text(&self) -> Option<String> {
+        self.0.command_text()
     }
 
     /// The program a process job runs and how to install it.

@@ -78,6 +78,11 @@ pub struct Args {
     #[arg(long, value_name = "FILE", conflicts_with = "file")]
     pub config: Option<PathBuf>,
 
+    /// With `jobdeck run`: print each job's command line, one per line, and exit without
+    /// running anything (as GNU parallel's --dry-run)
+    #[arg(long)]
+    pub dry_run: bool,
+
     /// With `jobdeck run`: print each job's output in the order of the inputs, not as the
     /// jobs end (as GNU parallel's -k).
     #[arg(short = 'k', long = "keep-order")]
@@ -330,7 +335,8 @@ impl Args {
                     == AnnotationFormat::Github,
             },
             demo: self.demo,
-            list: self.list,
+            // A dry run plans as `--list` does: nothing is created, nothing runs.
+            list: self.list || self.dry_run,
             command_line,
             commands: self.commands.clone(),
             keep_order: self.keep_order,
@@ -443,7 +449,11 @@ impl Args {
     /// The arguments of a session that is not `jobdeck run`: refuses the options only `run`
     /// has (`-f`, `-k`), which would otherwise be ignored.
     pub fn outside_run(self) -> Result<Args, RunError> {
-        let only_run = [(self.file.is_some(), "-f"), (self.keep_order, "-k")];
+        let only_run = [
+            (self.file.is_some(), "-f"),
+            (self.keep_order, "-k"),
+            (self.dry_run, "--dry-run"),
+        ];
         match only_run.into_iter().find(|(given, _)| *given) {
             Some((_, flag)) => Err(RunError::Other(format!(
                 "{flag} belongs to `jobdeck run` (as in `jobdeck run {flag} …`)"

@@ -1,5 +1,6 @@
 //! `--list`: what a plan would run, printed instead of running it (as `ctest -N` and
-//! `colcon list` do), so a script or a person can check discovery before a long session.
+//! `colcon list` do), so a script or a person can check discovery before a long session;
+//! `--dry-run`: the command lines of `jobdeck run`'s jobs, as GNU parallel's `--dry-run`.
 
 use serde_json::json;
 
@@ -36,6 +37,19 @@ pub fn lines(plan: &Plan, json: bool) -> Vec<String> {
                 "stages": stages,
             })
             .to_string()
+        })
+        .collect()
+}
+
+/// `--dry-run`: each job's command line, one per line, in table order (a job jobdeck
+/// composes, a pseudoword task, prints its name). A line's control characters are escaped,
+/// so one command is one line.
+pub fn commands(plan: &Plan) -> Vec<String> {
+    plan.jobs
+        .iter()
+        .map(|job| {
+            let text = job.spec.command_text().unwrap_or_else(|| job.name.clone());
+            crate::sys::text::escape_controls(&text).into_owned()
         })
         .collect()
 }

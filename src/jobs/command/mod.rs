@@ -182,6 +182,15 @@ impl Work for CommandJob {
         true
     }
 
+    fn command_text(&self) -> Option<String> {
+        Some(match &self.program {
+            Program::Shell(line) => line.clone(),
+            Program::Argv(argv) => {
+                shell_words::join(argv.iter().map(|word| word.to_string_lossy()))
+            }
+        })
+    }
+
     fn tool(&self) -> Option<Tool> {
         let program = match &self.program {
             Program::Shell(_) => OsString::from(SHELL),
