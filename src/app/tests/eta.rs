@@ -9,6 +9,7 @@ use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
+use super::estimate_reference::assert_estimate_is_the_reference;
 use super::{act, runs, send};
 use crate::app::{Action, Effect, Eta, JobNode, Model, Msg, update};
 use crate::engine::{EventKind, Finished, JobId, Outcome, RunId, WorkerId};
@@ -95,6 +96,7 @@ impl Sim {
                     worker: WorkerId(slot),
                 },
             );
+            assert_estimate_is_the_reference(&self.model);
         }
     }
 
@@ -104,6 +106,7 @@ impl Sim {
             &mut self.model,
             Msg::Tick(self.t0 + Duration::from_millis(ms)),
         );
+        assert_estimate_is_the_reference(&self.model);
     }
 
     /// Plays the runs the model starts until nothing is left to run; returns when it ended.
@@ -164,6 +167,7 @@ impl Sim {
                 output: None,
             };
             let effects = send(&mut self.model, run, EventKind::Finished(finished));
+            assert_estimate_is_the_reference(&self.model);
             self.take(&effects);
         }
     }
