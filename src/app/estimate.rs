@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use super::{JobRow, JobState, Model};
+use super::{Counts, JobRow, JobState, Model};
 use crate::jobs::{JobKind, Stage};
 
 /// What is left to wait for, as the estimate sees it.
@@ -88,6 +88,21 @@ impl Model {
     /// (kept in `app::tests::estimate_reference`, which the ETA tests compare it with after
     /// every message), bit for bit the same estimate at a fraction of the cost.
     pub(super) fn estimate(&self) -> Option<Estimate> {
+        self.estimate_counting(&mut Counts::default())
+    }
+
+    /// [`Model::estimate`], counting every row in `counts` on its first pass over them.
+    pub(super) fn estimate_counting(&self, counts: &mut Counts) -> Option<Estimate> {
+        let (left, overdue) = self.estimate_in_seconds(counts)?;
+        Some(Estimate {
+            left: duration(left),
+            overdue: duration(overdue),
+        })
+    }
+
+    /// The time left and how overdue the latest run is, in seconds before they are rounded
+    /// to durations: the tests compare these, bit for bit, with the first version's.
+    pub(super) fn estimate_in_seconds(&self, counts: &mut Counts) -> Option<(f64, f64)> {
         let priors = &self.priors;
         let Observed {
             spent,
@@ -97,7 +112,7 @@ impl Model {
             seen,
             succeeded,
             failed,
-        } = self.observe(priors);
+        } = self.observe(priors, counts);
         // Each group's mean and longest run, and all runs' mean, once: asked per waiting job,
         // they made an estimate of 100,000 jobs take seconds (each mean sums every run).
         let all_mean = mean_of(
@@ -195,10 +210,7 @@ impl Model {
         }
         let workers = self.workers().max(1);
         let left = (sum / count_f(workers)).max(longest);
-        Some(Estimate {
-            left: duration(left),
-            overdue: duration(overdue),
-        })
+        Some((left, overdue))
     }
 
     /// How long the row's current run has been going, in seconds.
@@ -209,7 +221,7 @@ impl Model {
 
     /// What this session's runs say: their time against the history's, per group. A
     /// waiting row says nothing: only the rows that ran or run are looked at past their state.
-    fn observe(&self, priors: &Priors) -> Observed {
+    fn observe(&self, priors: &Priors, counts: &mut Counts) -> Observed {
         let mut seen = Observed {
             seen: priors
                 .group_order
@@ -220,6 +232,7 @@ impl Model {
         };
         let mut last = 0;
         for row in &self.jobs {
+            counts.add(row);
             let finished = match row.state {
                 JobState::Ok | JobState::Flaky | JobState::Failed | JobState::Timeout => true,
                 JobState::Running => false,
