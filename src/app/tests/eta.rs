@@ -3,7 +3,9 @@
 //! model starts, a tick every second), the header's estimate is logged every second, and
 //! each is compared with the real end. Issue 32 item 4: from a tenth of the work on, within a
 //! factor of two of the time really left; changing every second while anything runs; saying
-//! overdue, never a frozen figure, when the runs left are past their expected time.
+//! overdue, never a frozen figure, when the runs left are past their expected time. After
+//! every message the simulations also check the estimate, bit for bit, against its first
+//! version (`estimate_reference.rs`): the faster one must not move the ETA by a rounding.
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
