@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use super::{JobRow, JobState, Model};
+use super::{Counts, JobRow, JobState, Model};
 use crate::jobs::{JobKind, Stage};
 
 /// What is left to wait for, as the estimate sees it.
@@ -28,7 +28,7 @@ pub struct Estimate {
 }
 
 /// Jobs whose runs look alike: the same kind at the same stage.
-type Group = (JobKind, Option<Stage>);
+pub(super) type Group = (JobKind, Option<Stage>);
 
 /// Runs of one group seen in this session: the finished runs' times and the running ones'
 /// times so far.
@@ -43,13 +43,7 @@ impl Seen {
     /// runs' mean and at least what it ran: the quick failures that end first do not make
     /// the long runs still going look short. `None` before a run of the group finished.
     fn mean(&self) -> Option<f64> {
-        if self.finished.is_empty() {
-            return None;
-        }
-        let finished: f64 = self.finished.iter().sum();
-        let floor = finished / count_f(self.finished.len());
-        let running: f64 = self.running.iter().map(|&ran| ran.max(floor)).sum();
-        Some((finished + running) / count_f(self.finished.len() + self.running.len()))
+        mean_of(&self.finished, &self.running)
     }
 
     /// The longest a run of the group has been going: its runs take at least that.
@@ -58,10 +52,57 @@ impl Seen {
     }
 }
 
+/// [`Seen::mean`] of the runs `finished` and `running` (of one group, or of all groups one
+/// after the other, summed in that order without gathering them first).
+fn mean_of<'a, F, R>(finished: F, running: R) -> Option<f64>
+where
+    F: IntoIterator<Item = &'a f64>,
+    F::IntoIter: Clone,
+    R: IntoIterator<Item = &'a f64>,
+{
+    let finished = finished.into_iter();
+    let count = finished.clone().count();
+    if count == 0 {
+        return None;
+    }
+    let sum: f64 = finished.sum();
+    let floor = sum / count_f(count);
+    let mut runs = 0;
+    let running: f64 = running
+        .into_iter()
+        .map(|&ran| {
+            runs += 1;
+            ran.max(floor)
+        })
+        .sum();
+    Some((sum + running) / count_f(count + runs))
+}
+
 impl Model {
     /// The time left, or `None` while some unfinished job's length cannot be guessed: no
     /// history at all and no run ended in this session.
+    ///
+    /// The header asks it every frame, so the two passes over the rows do only what a row
+    /// of their state needs, allocate nothing per row, and skip the per-job chains when no
+    /// job waits on another: the same arithmetic in the same order as the first version
+    /// (kept in `app::tests::estimate_reference`, which the ETA tests compare it with after
+    /// every message), bit for bit the same estimate at a fraction of the cost.
     pub(super) fn estimate(&self) -> Option<Estimate> {
+        self.estimate_counting(&mut Counts::default())
+    }
+
+    /// [`Model::estimate`], counting every row in `counts` on its first pass over them.
+    pub(super) fn estimate_counting(&self, counts: &mut Counts) -> Option<Estimate> {
+        let (left, overdue) = self.estimate_in_seconds(counts)?;
+        Some(Estimate {
+            left: duration(left),
+            overdue: duration(overdue),
+        })
+    }
+
+    /// The time left and how overdue the latest run is, in seconds before they are rounded
+    /// to durations: the tests compare these, bit for bit, with the first version's.
+    pub(super) fn estimate_in_seconds(&self, counts: &mut Counts) -> Option<(f64, f64)> {
         let priors = &self.priors;
         let Observed {
             spent,
@@ -71,15 +112,13 @@ impl Model {
             seen,
             succeeded,
             failed,
-        } = self.observe(priors);
-        let all = seen.iter().fold(Seen::default(), |mut all, (_, tally)| {
-            all.finished.extend(&tally.finished);
-            all.running.extend(&tally.running);
-            all
-        });
+        } = self.observe(priors, counts);
         // Each group's mean and longest run, and all runs' mean, once: asked per waiting job,
         // they made an estimate of 100,000 jobs take seconds (each mean sums every run).
-        let all_mean = all.mean();
+        let all_mean = mean_of(
+            seen.iter().flat_map(|(_, tally)| &tally.finished),
+            seen.iter().flat_map(|(_, tally)| &tally.running),
+        );
         let tallies: Vec<(Group, Option<f64>, f64)> = seen
             .iter()
             .map(|(group, tally)| (*group, tally.mean(), tally.longest_running()))
@@ -128,46 +167,50 @@ impl Model {
         let success = f64::from(succeeded + 2) / f64::from(succeeded + failed + 4);
         let mut sum = 0.0;
         let mut overdue: f64 = 0.0;
-        // Per job: the chance it runs at all, and its own chain of stages still to run.
-        let mut reach = vec![1.0; self.jobs.len()];
-        let mut chain = vec![0.0; self.jobs.len()];
-        // Per job: how far its run is past its expected time. A job waiting on a late run
-        // starts no sooner than that run ends, which is taken to be as far off again: counted
-        // as ending now, the late run left the tests waiting on it looking ready, and the
-        // header sat at `ETA 1.9s` for the 80 s two builds spent on their downloads.
-        let mut late = vec![0.0; self.jobs.len()];
+        // Per job: the chance it runs at all, and its own chain of stages still to run, and
+        // how far its run is past its expected time. A job waiting on a late run starts no
+        // sooner than that run ends, which is taken to be as far off again: counted as
+        // ending now, the late run left the tests waiting on it looking ready, and the
+        // header sat at `ETA 1.9s` for the 80 s two builds spent on their downloads. Only
+        // a dependency's figures are ever read back: without dependencies there is nothing
+        // to keep (three arrays of 100,000 figures a frame, cleared and freed).
+        let mut chains = priors.has_deps.then(|| Chains::new(self.jobs.len()));
         let mut longest: f64 = 0.0;
         for (index, row) in self.jobs.iter().enumerate() {
-            let own = match row.state {
-                JobState::Queued | JobState::Dispatched => expected(row)?,
+            let (own, late) = match row.state {
+                JobState::Queued | JobState::Dispatched => (expected(row)?, 0.0),
                 JobState::Running => {
                     let expected = expected(row)?;
                     let ran = self.ran(row);
                     overdue = overdue.max(ran - expected);
-                    late[index] = (ran - expected).max(0.0);
-                    (expected - ran).max(0.0)
+                    ((expected - ran).max(0.0), (ran - expected).max(0.0))
                 }
                 _ => continue,
             };
+            let mut reach = 1.0;
             let mut before: f64 = 0.0;
-            for dep in &row.deps {
-                let dep = dep.0 as usize;
-                if matches!(self.jobs[dep].state, JobState::Ok | JobState::Flaky) {
-                    continue;
+            if let Some(chains) = chains.as_mut() {
+                chains.late[index] = late;
+                for dep in &row.deps {
+                    let dep = dep.0 as usize;
+                    if matches!(self.jobs[dep].state, JobState::Ok | JobState::Flaky) {
+                        continue;
+                    }
+                    reach *= success * chains.reach[dep];
+                    before = before.max(chains.chain[dep]).max(chains.late[dep]);
                 }
-                reach[index] *= success * reach[dep];
-                before = before.max(chain[dep]).max(late[dep]);
+                chains.reach[index] = reach;
             }
-            chain[index] = before + own * reach[index];
-            longest = longest.max(chain[index]);
-            sum += own * reach[index];
+            let chain = before + own * reach;
+            if let Some(chains) = chains.as_mut() {
+                chains.chain[index] = chain;
+            }
+            longest = longest.max(chain);
+            sum += own * reach;
         }
         let workers = self.workers().max(1);
         let left = (sum / count_f(workers)).max(longest);
-        Some(Estimate {
-            left: duration(left),
-            overdue: duration(overdue),
-        })
+        Some((left, overdue))
     }
 
     /// How long the row's current run has been going, in seconds.
@@ -176,50 +219,80 @@ impl Model {
             .map_or(0.0, |at| secs(self.now.saturating_duration_since(at)))
     }
 
-    /// What this session's runs say: their time against the history's, per group.
-    fn observe(&self, priors: &Priors) -> Observed {
-        let mut seen = Observed::default();
-        for row in &self.jobs {
-            let group = (row.kind, row.stage);
-            let index = seen
-                .seen
+    /// What this session's runs say: their time against the history's, per group. A
+    /// waiting row says nothing: only the rows that ran or run are looked at past their state.
+    fn observe(&self, priors: &Priors, counts: &mut Counts) -> Observed {
+        let mut seen = Observed {
+            seen: priors
+                .group_order
                 .iter()
-                .position(|(g, _)| *g == group)
-                .unwrap_or_else(|| {
-                    seen.seen.push((group, Seen::default()));
-                    seen.seen.len() - 1
-                });
-            let tally = &mut seen.seen[index].1;
+                .map(|&group| (group, Seen::default()))
+                .collect(),
+            ..Observed::default()
+        };
+        let mut last = 0;
+        for row in &self.jobs {
+            counts.add(row);
+            let finished = match row.state {
+                JobState::Ok | JobState::Flaky | JobState::Failed | JobState::Timeout => true,
+                JobState::Running => false,
+                _ => continue,
+            };
+            if finished {
+                match row.state {
+                    JobState::Ok | JobState::Flaky => seen.succeeded += 1,
+                    _ => seen.failed += 1,
+                }
+            }
+            if finished && row.result.elapsed.is_none() {
+                continue;
+            }
+            let group = (row.kind, row.stage);
+            if seen.seen[last].0 != group {
+                last = seen
+                    .seen
+                    .iter()
+                    .position(|(g, _)| *g == group)
+                    .expect("every row's group is in the priors' order");
+            }
+            let tally = &mut seen.seen[last].1;
             let prior = priors.of_row(row);
-            match row.state {
-                JobState::Ok | JobState::Flaky | JobState::Failed | JobState::Timeout => {
-                    match row.state {
-                        JobState::Ok | JobState::Flaky => seen.succeeded += 1,
-                        _ => seen.failed += 1,
-                    }
-                    let Some(elapsed) = row.result.elapsed else {
-                        continue;
-                    };
-                    tally.finished.push(secs(elapsed));
-                    if let Some(prior) = prior {
-                        seen.spent += secs(elapsed);
-                        seen.planned += prior;
-                    }
+            if let Some(elapsed) = row.result.elapsed.filter(|_| finished) {
+                tally.finished.push(secs(elapsed));
+                if let Some(prior) = prior {
+                    seen.spent += secs(elapsed);
+                    seen.planned += prior;
                 }
-                JobState::Running => {
-                    let ran = self.ran(row);
-                    tally.running.push(ran);
-                    // A run still within its time says little of the pace; one past it
-                    // says the pace is at least this slow.
-                    if let Some(prior) = prior.filter(|&prior| ran > prior) {
-                        seen.late_spent += ran;
-                        seen.late_planned += prior;
-                    }
+            } else {
+                let ran = self.ran(row);
+                tally.running.push(ran);
+                // A run still within its time says little of the pace; one past it
+                // says the pace is at least this slow.
+                if let Some(prior) = prior.filter(|&prior| ran > prior) {
+                    seen.late_spent += ran;
+                    seen.late_planned += prior;
                 }
-                _ => {}
             }
         }
         seen
+    }
+}
+
+/// Each waiting or running job's chance to run, its chain of stages still to run and how
+/// late its run is, for the jobs that wait on it.
+struct Chains {
+    reach: Vec<f64>,
+    chain: Vec<f64>,
+    late: Vec<f64>,
+}
+
+impl Chains {
+    fn new(jobs: usize) -> Self {
+        Self {
+            reach: vec![1.0; jobs],
+            chain: vec![0.0; jobs],
+            late: vec![0.0; jobs],
+        }
     }
 }
 
@@ -261,15 +334,24 @@ struct Observed {
 /// once with the model: a row's expected time never changes.
 #[derive(Debug, Default)]
 pub(super) struct Priors {
-    groups: Vec<(Group, f64)>,
-    all: Option<f64>,
+    pub(super) groups: Vec<(Group, f64)>,
+    pub(super) all: Option<f64>,
+    /// Every group, in the order of its first row: the order the runs of all groups are
+    /// summed in.
+    pub(super) group_order: Vec<Group>,
+    /// Whether some job waits on another (the rows' dependencies never change).
+    pub(super) has_deps: bool,
 }
 
 impl Priors {
     pub(super) fn of(rows: &[JobRow]) -> Self {
         let mut by_group: Vec<(Group, Vec<f64>)> = Vec::new();
         let mut all = Vec::new();
+        let mut group_order = Vec::new();
         for row in rows {
+            if !group_order.contains(&(row.kind, row.stage)) {
+                group_order.push((row.kind, row.stage));
+            }
             let Some(expected) = row.expected else {
                 continue;
             };
@@ -286,18 +368,20 @@ impl Priors {
                 .filter_map(|(group, mut times)| median(&mut times).map(|m| (group, m)))
                 .collect(),
             all: median(&mut all),
+            group_order,
+            has_deps: rows.iter().any(|row| !row.deps.is_empty()),
         }
     }
 
     /// The job's own history, else its group's median, else the median of all.
-    fn of_row(&self, row: &JobRow) -> Option<f64> {
+    pub(super) fn of_row(&self, row: &JobRow) -> Option<f64> {
         row.expected
             .map(secs)
             .or_else(|| self.of_group((row.kind, row.stage)))
             .or(self.all)
     }
 
-    fn of_group(&self, group: Group) -> Option<f64> {
+    pub(super) fn of_group(&self, group: Group) -> Option<f64> {
         self.groups
             .iter()
             .find(|(g, _)| *g == group)

@@ -100,6 +100,21 @@ impl Model {
         Progress { done, total, eta }
     }
 
+    /// [`Model::progress`] and the counts it was made of, with one pass over the rows for
+    /// both: the header asks both each frame, and each pass over 100,000 rows costs.
+    pub fn progress_and_counts(&self) -> (Progress, super::Counts) {
+        if self.activity.work_ended_at.is_some() {
+            let counts = self.counts();
+            return (self.progress_of(&counts), counts);
+        }
+        let mut counts = super::Counts::default();
+        let estimate = self.estimate_counting(&mut counts);
+        let total = self.jobs.len();
+        let done = total - counts.queued - counts.running - counts.cancelling;
+        let eta = estimate.map_or(Eta::Unknown, eta_of);
+        (Progress { done, total, eta }, counts)
+    }
+
     /// Whether the work has ended (the progress's ETA is `Ended`), known without the
     /// estimate's pass over every job: the footer asks it each frame.
     pub fn work_has_ended(&self) -> bool {
@@ -123,12 +138,17 @@ impl Model {
     }
 
     fn time_left(&self) -> Option<Eta> {
-        let estimate = self.estimate()?;
-        if estimate.left.is_zero() && !estimate.overdue.is_zero() {
-            return Some(Eta::Overdue(estimate.overdue));
-        }
-        Some(Eta::Left(estimate.left))
+        self.estimate().map(eta_of)
     }
+}
+
+/// What the header says of an estimate: the time left, or by how much the runs left are
+/// overdue once nothing else is.
+fn eta_of(estimate: super::estimate::Estimate) -> Eta {
+    if estimate.left.is_zero() && !estimate.overdue.is_zero() {
+        return Eta::Overdue(estimate.overdue);
+    }
+    Eta::Left(estimate.left)
 }
 
 #[cfg(test)]

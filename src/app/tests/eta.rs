@@ -3,12 +3,15 @@
 //! model starts, a tick every second), the header's estimate is logged every second, and
 //! each is compared with the real end. Issue 32 item 4: from a tenth of the work on, within a
 //! factor of two of the time really left; changing every second while anything runs; saying
-//! overdue, never a frozen figure, when the runs left are past their expected time.
+//! overdue, never a frozen figure, when the runs left are past their expected time. After
+//! every message the simulations also check the estimate, bit for bit, against its first
+//! version (`estimate_reference.rs`): the faster one must not move the ETA by a rounding.
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
+use super::estimate_reference::assert_estimate_is_the_reference;
 use super::{act, runs, send};
 use crate::app::{Action, Effect, Eta, JobNode, Model, Msg, update};
 use crate::engine::{EventKind, Finished, JobId, Outcome, RunId, WorkerId};
@@ -95,6 +98,7 @@ impl Sim {
                     worker: WorkerId(slot),
                 },
             );
+            assert_estimate_is_the_reference(&self.model);
         }
     }
 
@@ -104,6 +108,7 @@ impl Sim {
             &mut self.model,
             Msg::Tick(self.t0 + Duration::from_millis(ms)),
         );
+        assert_estimate_is_the_reference(&self.model);
     }
 
     /// Plays the runs the model starts until nothing is left to run; returns when it ended.
@@ -164,6 +169,7 @@ impl Sim {
                 output: None,
             };
             let effects = send(&mut self.model, run, EventKind::Finished(finished));
+            assert_estimate_is_the_reference(&self.model);
             self.take(&effects);
         }
     }

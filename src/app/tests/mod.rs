@@ -3,6 +3,7 @@
 //! the events a worker would send about them.
 
 mod dispatch;
+pub mod estimate_reference;
 mod eta;
 mod graph;
 mod log_pane;

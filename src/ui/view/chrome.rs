@@ -49,14 +49,18 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
         compact_without_workers,
         Shape::NARROWEST,
     ];
+    // The summary and the progress once a frame, not once per shape tried: each counted
+    // every row and the estimate passed over them twice, and at 120 columns a header of
+    // 100,000 jobs tried two shapes, twice the work of a frame. The estimate counts the rows
+    // in its first pass.
+    let (progress, counts) = model.progress_and_counts();
+    let summary = model.summary_of(counts);
+    let header = |shape: Shape| header_spans(model, &summary, &progress, theme, shape);
     let spans = shapes
         .iter()
-        .map(|shape| (header_spans(model, theme, *shape), shape))
+        .map(|shape| (header(*shape), shape))
         .find(|(header, shape)| header.fits(**shape, width))
-        .map_or_else(
-            || header_spans(model, theme, Shape::NARROWEST),
-            |(header, _)| header,
-        )
+        .map_or_else(|| header(Shape::NARROWEST), |(header, _)| header)
         .into_spans(width);
     frame.render_widget(
         Paragraph::new(Line::from(spans)).style(theme.header()),
@@ -246,12 +250,17 @@ const CAUSE_FLAG: usize = 20;
 /// The rank of the `warned` count (see [`count_rank`]).
 const WARNED_RANK: u8 = 2;
 
-fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Header {
-    let summary = model.summary();
+fn header_spans(
+    model: &Model,
+    summary: &Summary,
+    progress: &Progress,
+    theme: Theme,
+    shape: Shape,
+) -> Header {
     let counts = summary.counts;
     let mut spans = vec![Span::styled(" jobdeck ", theme.brand())];
     // First after the name: on a narrow screen, how far and how long is what must stay.
-    let mut progress = progress_spans(&model.progress_of(&counts), theme);
+    let mut progress = progress_spans(progress, theme);
     if !shape.gauge && progress.len() == 3 {
         progress.remove(1);
         let count = progress[0].content.trim_end().to_string();
@@ -325,7 +334,7 @@ fn header_spans(model: &Model, theme: Theme, shape: Shape) -> Header {
             theme.warning(),
         ));
     }
-    let (figures, speed_up) = figure_spans(model, &summary, shape);
+    let (figures, speed_up) = figure_spans(model, summary, shape);
     if shape.figures_first {
         let speed_up = spans.len() + speed_up;
         spans.extend(figures);
