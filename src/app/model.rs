@@ -152,7 +152,9 @@ impl Model {
     #[must_use]
     pub fn with_sources(mut self, sources: impl IntoIterator<Item = Option<PathBuf>>) -> Self {
         for (row, source) in self.jobs.iter_mut().zip(sources) {
-            row.source = source;
+            if source.is_some() || row.extra.is_some() {
+                row.extra_mut().source = source;
+            }
         }
         self
     }
