@@ -299,11 +299,11 @@ fn check_invariants(model: &Model, sim: &SimEngine) -> Result<(), TestCaseError>
     }
     for row in &model.jobs {
         prop_assert!(
-            row.failed_attempts.len() <= row.retries as usize,
+            row.failed_attempts().len() <= row.retries as usize,
             "retries kept"
         );
         prop_assert!(
-            row.state != JobState::Flaky || !row.failed_attempts.is_empty(),
+            row.state != JobState::Flaky || !row.failed_attempts().is_empty(),
             "a flaky job failed before"
         );
     }

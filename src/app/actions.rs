@@ -122,7 +122,7 @@ impl Model {
         let Some(row) = self.selected_shown_job() else {
             return Vec::new();
         };
-        let Some(source) = &row.source else {
+        let Some(source) = row.source() else {
             self.ui.notice = Some("no folder to open: this job works in none".into());
             return Vec::new();
         };
@@ -265,10 +265,10 @@ impl Model {
     /// `r` on a part's row: re-runs the job for that part alone (a test, with the fixtures
     /// ctest runs with it), as `r` re-runs a job.
     pub(super) fn rerun_part(&mut self, job: JobId, part: String) -> Vec<Effect> {
-        self.row_mut(job).next_parts = Some(vec![part]);
+        self.row_mut(job).extra_mut().next_parts = Some(vec![part]);
         let effects = self.rerun(job);
         // Not re-run (still running, or quitting): the next re-run runs every part.
-        self.row_mut(job).next_parts = None;
+        self.row_mut(job).clear_next_parts();
         effects
     }
 
@@ -283,10 +283,14 @@ impl Model {
         let run = self.scheduler.requeue(job);
         let row = self.row_mut(job);
         row.requeue(run);
-        let parts = row.next_parts.take().unwrap_or_default();
+        let parts = row
+            .extra
+            .as_mut()
+            .and_then(|extra| extra.next_parts.take())
+            .unwrap_or_default();
         let mut effects: Vec<Effect> = cancel.into_iter().collect();
-        if parts != row.only_parts {
-            row.only_parts.clone_from(&parts);
+        if parts != row.extra().only_parts {
+            row.extra_mut().only_parts.clone_from(&parts);
             effects.push(Effect::SetParts { job, parts });
         }
         effects
@@ -334,16 +338,16 @@ impl Model {
             if row.state.is_unsuccessful() && is_first {
                 // A run whose parts failed (a test stage's tests) runs those parts only.
                 let failed: Vec<String> = row
-                    .parts
+                    .parts()
                     .iter()
                     .filter(|part| part.state == JobState::Failed)
                     .map(|part| part.name.clone())
                     .collect();
                 if !failed.is_empty() {
-                    self.row_mut(job).next_parts = Some(failed);
+                    self.row_mut(job).extra_mut().next_parts = Some(failed);
                 }
                 effects.extend(self.rerun(job));
-                self.row_mut(job).next_parts = None;
+                self.row_mut(job).clear_next_parts();
             }
         }
         effects

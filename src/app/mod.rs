@@ -35,7 +35,7 @@ use crate::engine::JobId;
 pub use actions::CancelAllEnds;
 pub use activity::{Activity, Span};
 pub use causes::{CauseAction, CausesPanel};
-pub use job_row::{FailedAttempt, JobNode, JobRow, JobState, OutputTail, RunResult};
+pub use job_row::{FailedAttempt, JobNode, JobRow, JobState, OutputTail, RowExtra, RunResult};
 pub use log_view::{LogAction, LogView};
 pub use model::Model;
 pub use msg::{Action, Effect, Msg, Question};

@@ -4,8 +4,6 @@
 //! session's own `-D`s (`Effect::SetOptions`); each run's record keeps them in the history,
 //! and `--rerun-failed` uses them again.
 
-use std::path::PathBuf;
-
 use super::{Effect, JobId, Model, Overlay, Prompt, job_id};
 
 /// What the options keys ask for.
@@ -41,7 +39,10 @@ impl Model {
     #[must_use]
     pub fn with_options(mut self, options: impl IntoIterator<Item = Vec<String>>) -> Self {
         for (row, options) in self.jobs.iter_mut().zip(options) {
-            row.options = options;
+            // No box for no options: most jobs have none.
+            if !options.is_empty() || row.extra.is_some() {
+                row.extra_mut().options = options;
+            }
         }
         self
     }
@@ -53,10 +54,10 @@ impl Model {
         if !row.kind.takes_options() {
             return None;
         }
-        let source: &PathBuf = row.source.as_ref()?;
+        let source = row.source()?;
         self.jobs
             .iter()
-            .position(|other| other.source.as_ref() == Some(source) && other.deps.is_empty())
+            .position(|other| other.source() == Some(source) && other.deps.is_empty())
             .map(job_id)
     }
 
@@ -91,11 +92,11 @@ impl Model {
                     return Vec::new();
                 };
                 let row = self.row_mut(job);
-                if row.options.is_empty() {
+                if row.extra().options.is_empty() {
                     self.ui.notice = Some("this project has no -D options of its own".into());
                     return Vec::new();
                 }
-                row.options.clear();
+                row.extra_mut().options.clear();
                 self.ui.notice = Some("-D options removed; r re-runs without them".into());
                 return vec![Effect::SetOptions {
                     job,
@@ -129,9 +130,10 @@ impl Model {
             name.split(':').next().unwrap_or(name).to_string()
         };
         let this = variable(option);
-        row.options.retain(|o| variable(o) != this);
-        row.options.push(option.to_string());
-        let options = row.options.clone();
+        let options = &mut row.extra_mut().options;
+        options.retain(|o| variable(o) != this);
+        options.push(option.to_string());
+        let options = options.clone();
         let mut effects = vec![Effect::SetOptions { job, options }];
         effects.extend(self.restart(job));
         effects

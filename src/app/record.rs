@@ -86,7 +86,7 @@ impl RunRecord {
             worker: row.worker,
             result: row.result.clone(),
             cause: super::causes::cause_of(row),
-            options: row.options.clone(),
+            options: row.extra().options.clone(),
             // Before its run ends a row has no reported log yet, but its log's path is known:
             // a `started` event carries it, so a script can follow the log.
             // (Only while it runs: a job cancelled in the queue never wrote one.)
@@ -100,9 +100,9 @@ impl RunRecord {
                         .flatten()
                 })
                 .map(std::path::Path::to_path_buf),
-            detail: row.detail.clone(),
+            detail: row.extra().detail.clone(),
             attempt: row.runs,
-            failed_attempts: row.failed_attempts.clone(),
+            failed_attempts: row.failed_attempts().to_vec(),
             at,
         }
     }
@@ -116,7 +116,7 @@ impl RunRecord {
         worker: Option<WorkerId>,
         at: Duration,
     ) -> Option<Self> {
-        let (attempt, before) = row.failed_attempts.split_last()?;
+        let (attempt, before) = row.failed_attempts().split_last()?;
         let mut record = Self::of(job, row, at);
         record.run = run;
         record.worker = worker;

@@ -267,7 +267,7 @@ impl Model {
         self.select_position(target);
         // Up from a job's row goes to the last part's row of the job above.
         if delta == -1 && self.ui.selected != before {
-            let parts = self.jobs[self.ui.selected].parts.len();
+            let parts = self.jobs[self.ui.selected].parts().len();
             self.ui.selected_part = parts.checked_sub(1);
         }
     }
@@ -278,7 +278,7 @@ impl Model {
         let Some(row) = self.selected_shown_job() else {
             return false;
         };
-        let parts = row.parts.len();
+        let parts = row.parts().len();
         let next = match (delta, self.ui.selected_part) {
             (1, None) if parts > 0 => Some(0),
             (1, Some(at)) if at + 1 < parts => Some(at + 1),
@@ -293,7 +293,7 @@ impl Model {
     /// The name of the selected part's row, if one is selected and still there.
     pub fn selected_part_name(&self) -> Option<String> {
         let row = self.selected_shown_job()?;
-        Some(row.parts.get(self.ui.selected_part?)?.name.clone())
+        Some(row.parts().get(self.ui.selected_part?)?.name.clone())
     }
 
     /// Selects the shown row at `position` (clamped to the last one).
@@ -574,6 +574,7 @@ fn matches_query(row: &JobRow, lowercase_query: &str) -> bool {
     row.name.to_lowercase().contains(lowercase_query)
         || row.result.error.as_deref().is_some_and(has_word)
         || row
+            .extra()
             .detail
             .as_ref()
             .is_some_and(|detail| has_word(&detail.to_string()))

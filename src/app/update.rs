@@ -163,7 +163,8 @@ impl Model {
         let now = self.now;
         if let EventKind::Part(part) = kind {
             let provisional = part.provisional;
-            if let Some(ended) = super::parts::apply(&mut self.row_mut(job).parts, part, now)
+            if let Some(ended) =
+                super::parts::apply(&mut self.row_mut(job).extra_mut().parts, part, now)
                 && !provisional
             {
                 let record = self.record(job);
@@ -181,23 +182,25 @@ impl Model {
                 row.started_at = Some(now);
                 // A run of some parts only (`r` on a test's row) updates their rows and
                 // leaves the others as the last whole run left them.
-                if row.only_parts.is_empty() {
-                    row.parts.clear();
+                if let Some(extra) = row.extra.as_mut().filter(|e| e.only_parts.is_empty()) {
+                    extra.parts.clear();
                 }
                 row.waiting_for_memory = false;
             }
-            EventKind::Progress { done, total } => row.progress = Some((done, total)),
-            EventKind::Detail(detail) => row.detail = Some(detail),
+            EventKind::Progress { done, total } => row.extra_mut().progress = Some((done, total)),
+            EventKind::Detail(detail) => row.extra_mut().detail = Some(detail),
             EventKind::Output { lines, skipped } => row.output.push(lines, skipped),
             // Kept apart from the output, so the log pane shows it at its top however much
             // output follows. A probe's own cmake runs are not the run's command: they are
             // never announced as one.
-            EventKind::Command(line) => row.command = Some(line),
+            EventKind::Command(line) => row.command = Some(line.into_boxed_str()),
             // Handled before the row is touched: it only puts the job back in line; a part's
             // event, before the row is borrowed, since its end is news.
             EventKind::Withdrawn | EventKind::Part(_) => {}
             EventKind::WaitingForMemory => row.waiting_for_memory = true,
-            EventKind::Slots(count) => row.compilers = Some(count),
+            EventKind::Slots(count) => {
+                row.compilers = Some(u32::try_from(count).unwrap_or(u32::MAX));
+            }
             EventKind::Finished(finished) => row.finish(finished),
         }
     }

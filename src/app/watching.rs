@@ -35,7 +35,7 @@ impl Model {
         let first = self
             .jobs
             .iter()
-            .position(|row| row.source.as_deref() == Some(folder) && row.deps.is_empty());
+            .position(|row| row.source() == Some(folder) && row.deps.is_empty());
         let Some(index) = first else {
             return Vec::new();
         };

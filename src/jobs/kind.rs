@@ -250,6 +250,12 @@ pub trait Work: fmt::Debug + Send + Sync + 'static {
     /// Where each run of it writes its log.
     fn log(&self) -> &Path;
 
+    /// Its `log`, to keep beside it (a row's): a kind that holds it in an `Arc` hands out
+    /// that one, so 100,000 commands keep one copy of each path, not two.
+    fn shared_log(&self) -> Arc<Path> {
+        Arc::from(self.log())
+    }
+
     /// Runs it once on a worker and reports how it went.
     fn run(&self, ctx: &mut RunCtx) -> Report;
 
@@ -392,6 +398,11 @@ impl JobSpec {
     /// Where each run of this job writes its log.
     pub fn log(&self) -> &Path {
         self.0.log()
+    }
+
+    /// Where each run of it writes its log, to keep (see [`Work::shared_log`]).
+    pub fn shared_log(&self) -> Arc<Path> {
+        self.0.shared_log()
     }
 
     /// The folder the job works on, which watch mode watches.

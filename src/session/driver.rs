@@ -90,7 +90,8 @@ impl Driver {
                 .map(|gate| (gate, Arc::new(gated_jobs(&plan.jobs)))),
         };
         let launcher_word = plan.launcher.as_ref().map(|launcher| launcher.word());
-        let nodes: Vec<JobNode> = plan
+        // Made one by one as the model takes them: no list of them all.
+        let nodes = plan
             .jobs
             .iter()
             .zip(&plan.expected)
@@ -101,13 +102,12 @@ impl Driver {
                 deps: job.deps.iter().map(|&dep| job_id(dep)).collect(),
                 after: job.after.iter().map(|&first| job_id(first)).collect(),
                 expected: *expected,
-            })
-            .collect();
+            });
         // The rows take each job's log, folder, options and retries straight from the
         // plan's jobs, before the pool takes them: no list of each for all jobs in between.
         let jobs = &plan.jobs;
-        let model = Model::new(nodes, plan.workers, Instant::now())
-            .with_log_paths(jobs.iter().map(|job| job.spec.log()))
+        let model = Model::of_nodes(nodes, plan.workers, Instant::now())
+            .with_log_paths(jobs.iter().map(|job| job.spec.shared_log()))
             .with_sources(
                 jobs.iter()
                     .map(|job| job.spec.source().map(Path::to_path_buf)),

@@ -204,7 +204,7 @@ pub fn flaky(model: &Model, width: Option<usize>) -> Vec<String> {
             name.to_string()
         };
         let first = row
-            .failed_attempts
+            .failed_attempts()
             .first()
             .and_then(|attempt| attempt.result.error.as_deref())
             .unwrap_or_default();

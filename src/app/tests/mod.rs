@@ -10,6 +10,7 @@ mod log_pane;
 mod parts;
 mod projects;
 mod retries;
+mod row_extra;
 mod selection;
 
 use std::path::PathBuf;

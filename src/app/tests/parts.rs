@@ -50,7 +50,7 @@ fn each_part_end_is_news_with_its_own_state() {
             ("b".to_string(), JobState::Ok)
         ]
     );
-    let a = &m.jobs[0].parts[0];
+    let a = &m.jobs[0].parts()[0];
     assert_eq!(a.error.as_deref(), Some("boom"));
 }
 
@@ -67,7 +67,7 @@ fn a_provisional_end_ends_the_row_and_only_the_final_end_is_news() {
     seen.provisional = true;
     seen.error = None;
     send(&mut m, run, EventKind::Part(seen));
-    assert_eq!(m.jobs[0].parts[0].state, JobState::Failed);
+    assert_eq!(m.jobs[0].parts()[0].state, JobState::Failed);
     let ended = |m: &mut crate::app::Model| {
         m.take_news()
             .into_iter()
@@ -77,7 +77,7 @@ fn a_provisional_end_ends_the_row_and_only_the_final_end_is_news() {
     assert_eq!(ended(&mut m), 0, "a provisional end is no news");
     send(&mut m, run, part("a", PartStatus::Failed, 1));
     assert_eq!(ended(&mut m), 1);
-    assert_eq!(m.jobs[0].parts[0].error.as_deref(), Some("boom"));
+    assert_eq!(m.jobs[0].parts()[0].error.as_deref(), Some("boom"));
 }
 
 #[test]
@@ -89,7 +89,7 @@ fn a_run_whose_part_passed_on_a_retry_is_flaky() {
     send(&mut m, run, part("a", PartStatus::Running, 2));
     send(&mut m, run, part("a", PartStatus::Passed, 2));
     finish(&mut m, run, Duration::from_secs(1));
-    assert_eq!(m.jobs[0].parts[0].state, JobState::Flaky);
+    assert_eq!(m.jobs[0].parts()[0].state, JobState::Flaky);
     assert_eq!(m.jobs[0].state, JobState::Flaky);
 }
 
@@ -120,11 +120,11 @@ fn the_selection_steps_through_a_jobs_parts_and_r_reruns_the_selected_part_alone
     // The re-run updates part a's row and leaves b's as it was.
     let run = current(&m, 0);
     start(&mut m, run, 0);
-    assert_eq!(m.jobs[0].parts.len(), 2);
+    assert_eq!(m.jobs[0].parts().len(), 2);
     send(&mut m, run, part("a", PartStatus::Passed, 1));
     finish(&mut m, run, Duration::from_secs(1));
-    assert_eq!(m.jobs[0].parts[0].state, JobState::Ok);
-    assert_eq!(m.jobs[0].parts[1].state, JobState::Ok);
+    assert_eq!(m.jobs[0].parts()[0].state, JobState::Ok);
+    assert_eq!(m.jobs[0].parts()[1].state, JobState::Ok);
     // `r` on the job's own row runs every part again.
     m.ui.selected_part = None;
     let effects = act(&mut m, Action::Rerun);

@@ -113,7 +113,7 @@ fn an_option_is_added_to_the_projects_configure_replacing_the_same_variable() {
             "{effects:?}"
         );
     }
-    assert_eq!(model.job(JobId(0)).options, ["X=OFF"]);
+    assert_eq!(model.job(JobId(0)).extra().options, ["X=OFF"]);
     assert_eq!(
         model.job(JobId(0)).state,
         JobState::Queued,
@@ -130,7 +130,7 @@ fn an_option_is_added_to_the_projects_configure_replacing_the_same_variable() {
             options: vec![]
         }]
     );
-    assert!(model.job(JobId(0)).options.is_empty());
+    assert!(model.job(JobId(0)).extra().options.is_empty());
 }
 
 /// A watch that cannot start turns watch mode off, so the header does not claim WATCH and a

@@ -45,7 +45,7 @@ fn a_failed_run_with_retries_left_runs_again_and_its_pass_is_flaky() {
     assert_eq!(again[0].0, JobId(0));
     assert_ne!(again[0].1, first[0].1);
     assert_eq!(model.jobs[0].runs, 2);
-    assert_eq!(model.jobs[0].failed_attempts.len(), 1);
+    assert_eq!(model.jobs[0].failed_attempts().len(), 1);
     assert_eq!(model.jobs[1].state, JobState::Queued, "the dependant waits");
     let news = model.take_news();
     let retried: Vec<_> = news
@@ -94,7 +94,7 @@ fn a_job_out_of_retries_fails_and_skips_its_dependants() {
     finish_as(&mut model, 0, Outcome::TimedOut);
     assert_eq!(model.jobs[0].state, JobState::Timeout);
     assert_eq!(model.jobs[1].state, JobState::Skipped);
-    assert_eq!(model.jobs[0].failed_attempts.len(), 1);
+    assert_eq!(model.jobs[0].failed_attempts().len(), 1);
 }
 
 #[test]
@@ -134,8 +134,8 @@ fn a_rerun_by_hand_starts_with_all_its_retries_again() {
     assert_eq!(model.jobs[0].state, JobState::Failed);
     act(&mut model, Action::Rerun);
     assert!(!model.jobs[0].state.is_finished());
-    assert!(model.jobs[0].failed_attempts.is_empty());
+    assert!(model.jobs[0].failed_attempts().is_empty());
     started(&mut model, 0, 0);
     finish_as(&mut model, 0, failed());
-    assert_eq!(model.jobs[0].failed_attempts.len(), 1, "retried again");
+    assert_eq!(model.jobs[0].failed_attempts().len(), 1, "retried again");
 }

@@ -66,12 +66,22 @@ pub enum Program {
 pub struct CommandJob {
     /// What it runs.
     pub program: Program,
+    /// Where each run writes its log (shared with its row: see `Work::shared_log`).
+    pub log: Arc<Path>,
+    /// What a `jobdeck.toml` job sets beside its command; `None` for a template's or a
+    /// file's command line, which sets none of it (a job 48 bytes, not 144: 100,000
+    /// commands, 10 MB).
+    pub settings: Option<Box<Settings>>,
+}
+
+/// A command job's folder, environment, limits and watch patterns, as a `jobdeck.toml`
+/// sets them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
     /// The folder it runs in (`None`: jobdeck's own).
     pub cwd: Option<PathBuf>,
     /// Variables added to its environment, in order.
     pub env: Vec<(String, String)>,
-    /// Where each run writes its log.
-    pub log: PathBuf,
     /// Its own time limit (a `jobdeck.toml`'s `timeout`), over the session's `--timeout`.
     pub timeout: Option<Duration>,
     /// How many times a failed run is run again (a `jobdeck.toml`'s `retries`), over the
@@ -84,16 +94,24 @@ pub struct CommandJob {
 
 impl CommandJob {
     /// A shell command line run in jobdeck's folder, logged at `log`.
-    pub fn shell(line: impl Into<String>, log: PathBuf) -> Self {
+    pub fn shell(line: impl Into<String>, log: impl Into<Arc<Path>>) -> Self {
         Self {
             program: Program::Shell(line.into()),
+            log: log.into(),
+            settings: None,
+        }
+    }
+
+    /// Its folder, environment, limits and watch patterns (all unset without settings).
+    pub fn settings(&self) -> &Settings {
+        static NONE: Settings = Settings {
             cwd: None,
             env: Vec::new(),
-            log,
             timeout: None,
             retries: None,
             watch: Vec::new(),
-        }
+        };
+        self.settings.as_deref().unwrap_or(&NONE)
     }
 
     /// The spec of this job.
@@ -118,10 +136,11 @@ impl CommandJob {
                 command
             }
         };
-        if let Some(cwd) = &self.cwd {
+        let settings = self.settings();
+        if let Some(cwd) = &settings.cwd {
             command.current_dir(cwd);
         }
-        command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        command.envs(settings.env.iter().map(|(k, v)| (k, v)));
         command
     }
 }
@@ -135,11 +154,15 @@ impl Work for CommandJob {
         &self.log
     }
 
+    fn shared_log(&self) -> Arc<Path> {
+        Arc::clone(&self.log)
+    }
+
     fn run(&self, ctx: &mut RunCtx) -> Report {
         let mut command = self.command();
         // Held until the command's processes are gone: every slot it took comes back.
         let _joined = join_jobserver(&mut command, ctx);
-        let folder = self.cwd.clone();
+        let folder = self.settings().cwd.clone();
         let first = move |log: &Path| first_error(log, folder.as_deref());
         let mut report = ProcessJob {
             command,
@@ -150,7 +173,10 @@ impl Work for CommandJob {
         }
         .run(ctx);
         // The engine's words would name --timeout, which did not set this limit.
-        if self.timeout.is_some() && report.outcome == Outcome::TimedOut && report.error.is_none() {
+        if self.settings().timeout.is_some()
+            && report.outcome == Outcome::TimedOut
+            && report.error.is_none()
+        {
             report.error = describe(&report.outcome, ctx.timeout(), Voice::Log)
                 .map(|ending| format!("{ending} (its timeout in jobdeck.toml)"));
         }
@@ -162,19 +188,19 @@ impl Work for CommandJob {
     }
 
     fn source(&self) -> Option<&Path> {
-        self.cwd.as_deref()
+        self.settings().cwd.as_deref()
     }
 
     fn timeout(&self) -> Option<Duration> {
-        self.timeout
+        self.settings().timeout
     }
 
     fn retries(&self) -> Option<u32> {
-        self.retries
+        self.settings().retries
     }
 
     fn watches(&self) -> &[String] {
-        &self.watch
+        &self.settings().watch
     }
 
     /// A command is any program, as heavy as a build: `--mem-free` holds it back too.

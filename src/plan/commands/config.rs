@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use toml::Spanned;
 
-use crate::jobs::command::{CommandJob, Program};
+use crate::jobs::command::{CommandJob, Program, Settings as JobSettings};
 use crate::plan::cli::MAX_TIMEOUT_SECS;
 
 /// The file `jobdeck run` reads when it is given no commands and no `--config`.
@@ -233,15 +233,17 @@ impl Settings {
         };
         let mut job = CommandJob::shell(String::new(), PathBuf::new());
         job.program = program;
-        job.cwd = Some(cwd);
-        job.env = self.env.iter().map(|(k, v)| (k.clone(), fill(v))).collect();
-        job.timeout = self.timeout;
-        job.retries = self.retries;
-        job.watch = self
-            .watch
-            .iter()
-            .map(|glob| folder.join(fill(glob)).to_string_lossy().into_owned())
-            .collect();
+        job.settings = Some(Box::new(JobSettings {
+            cwd: Some(cwd),
+            env: self.env.iter().map(|(k, v)| (k.clone(), fill(v))).collect(),
+            timeout: self.timeout,
+            retries: self.retries,
+            watch: self
+                .watch
+                .iter()
+                .map(|glob| folder.join(fill(glob)).to_string_lossy().into_owned())
+                .collect(),
+        }));
         job
     }
 }

@@ -131,7 +131,7 @@ fn config_jobs(path: &Path, only: &[String], log_dir: &Path) -> Result<Vec<Job>,
         .map(|(index, (row, (name, _)))| {
             let folder = log_dir.join("run").join(format!("{:0width$}", index + 1));
             let mut job = row.job;
-            job.log = folder.join("command.log");
+            job.log = folder.join("command.log").into();
             Job {
                 name,
                 spec: job.spec(),

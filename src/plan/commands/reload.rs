@@ -100,19 +100,22 @@ fn apply(jobs: &mut [Job], fresh: &[Job]) -> (Vec<String>, bool) {
         ) else {
             continue;
         };
-        if old.retries != new.retries || old.watch != new.watch {
+        let (old_settings, new_settings) = (old.settings(), new.settings());
+        if old_settings.retries != new_settings.retries || old_settings.watch != new_settings.watch
+        {
             reshaped = true;
         }
         let same = old.program == new.program
-            && old.cwd == new.cwd
-            && old.env == new.env
-            && old.timeout == new.timeout;
+            && old_settings.cwd == new_settings.cwd
+            && old_settings.env == new_settings.env
+            && old_settings.timeout == new_settings.timeout;
         if !same {
             let mut runs = new.clone();
             // Its log, retries and watch stay the session's (see the module's doc).
             runs.log.clone_from(&old.log);
-            runs.retries = old.retries;
-            runs.watch.clone_from(&old.watch);
+            let settings = runs.settings.get_or_insert_default();
+            settings.retries = old_settings.retries;
+            settings.watch.clone_from(&old_settings.watch);
             job.spec = runs.spec();
             changed.push(job.name.clone());
         }

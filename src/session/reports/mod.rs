@@ -64,7 +64,7 @@ pub fn jobs(model: &Model) -> Vec<JobReport> {
             let job = JobId(u32::try_from(index).unwrap_or(u32::MAX));
             JobReport {
                 record: model.record(job),
-                source: model.job(job).source.clone(),
+                source: model.job(job).source().map(std::path::Path::to_path_buf),
             }
         })
         .collect()

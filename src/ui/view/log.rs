@@ -22,7 +22,7 @@ pub(super) fn render_log(model: &Model, theme: Theme, frame: &mut Frame, area: R
     };
     // Where and what ran, pinned above the output.
     let mut pinned: Vec<Line> = Vec::new();
-    if let Some(source) = &row.source {
+    if let Some(source) = row.source() {
         pinned.push(Line::styled(
             escape_controls(&format!("in {}", source.display())).into_owned(),
             theme.dim(),
@@ -30,7 +30,7 @@ pub(super) fn render_log(model: &Model, theme: Theme, frame: &mut Frame, area: R
     }
     if let Some(command) = &row.command {
         pinned.push(Line::styled(
-            escape_controls(command.as_str()).into_owned(),
+            escape_controls(command).into_owned(),
             theme.dim(),
         ));
     }

@@ -146,7 +146,7 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
     // The name column fits the tests' names too, indented under their job.
     let part_names = in_view
         .iter()
-        .flat_map(|(index, _, _)| &model.jobs[*index].parts)
+        .flat_map(|(index, _, _)| model.jobs[*index].parts())
         .map(|part| 2 + columns(&escape_controls(&part.name)));
     let widths = shown_columns.widths(
         in_view
@@ -193,7 +193,7 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
         TableLine::Part(index, part) => super::parts::part_row(
             model,
             theme,
-            &model.jobs[index].parts[part],
+            &model.jobs[index].parts()[part],
             shown_columns.cells(),
             name_width,
         ),
@@ -269,7 +269,7 @@ fn with_parts(model: &Model, jobs: &[usize], body: usize) -> Vec<TableLine> {
     // The selected part's row always gets room.
     if let Some(part) = model.ui.selected_part
         && jobs.contains(&model.ui.selected)
-        && part < model.jobs[model.ui.selected].parts.len()
+        && part < model.jobs[model.ui.selected].parts().len()
         && room > 0
     {
         chosen.insert((model.ui.selected, part));
@@ -277,7 +277,7 @@ fn with_parts(model: &Model, jobs: &[usize], body: usize) -> Vec<TableLine> {
     }
     for rank in 0..3 {
         for &index in jobs {
-            for (at, part) in model.jobs[index].parts.iter().enumerate() {
+            for (at, part) in model.jobs[index].parts().iter().enumerate() {
                 if room > 0 && super::parts::rank(part.state) == rank && chosen.insert((index, at))
                 {
                     room -= 1;
@@ -288,7 +288,7 @@ fn with_parts(model: &Model, jobs: &[usize], body: usize) -> Vec<TableLine> {
     let mut lines = Vec::with_capacity(jobs.len() + chosen.len());
     for &index in jobs {
         lines.push(TableLine::Job(index));
-        for at in 0..model.jobs[index].parts.len() {
+        for at in 0..model.jobs[index].parts().len() {
             if chosen.contains(&(index, at)) {
                 lines.push(TableLine::Part(index, at));
             }
@@ -382,19 +382,20 @@ fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
         return Line::from(Span::styled(text, style));
     }
     let mut spans = Vec::new();
-    if !row.failed_attempts.is_empty() {
+    if !row.failed_attempts().is_empty() {
         // A job being retried, or one that passed on a retry: which attempt this is.
         let text = format!(
             "attempt {} of {} ",
-            row.failed_attempts.len() + 1,
+            row.failed_attempts().len() + 1,
             row.retries + 1
         );
         spans.push(Span::styled(text, theme.state(JobState::Flaky)));
     } else if row.runs > 1 && !row.state.is_unsuccessful() {
         // A run after the first says so: a watch re-run that ends as the last one did left
         // the row as it was, and nothing showed that it ran. The dot only before more.
-        let more =
-            row.state == JobState::Cancelling || row.progress.is_some() || row.detail.is_some();
+        let more = row.state == JobState::Cancelling
+            || row.extra().progress.is_some()
+            || row.extra().detail.is_some();
         let text = if more {
             format!("run {} · ", row.runs)
         } else {
@@ -405,11 +406,11 @@ fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
     if row.state == JobState::Cancelling {
         spans.push(Span::styled("stopping… ", theme.state(row.state)));
     }
-    if let Some((done, total)) = row.progress {
+    if let Some((done, total)) = row.extra().progress {
         let percent = (done * 100).checked_div(total).unwrap_or(100);
         spans.push(Span::raw(format!("{done}/{total} {percent:>3}% ")));
     }
-    if let Some(note) = &row.detail {
+    if let Some(note) = &row.extra().detail {
         let note = note.to_string();
         spans.push(Span::styled(
             escape_controls(&note).into_owned(),
@@ -453,7 +454,7 @@ fn failed_text(row: &JobRow) -> Option<String> {
             Some(code) => format!("exit code {code}"),
             None => "failed".to_string(),
         });
-    let text = match row.failed_attempts.len() {
+    let text = match row.failed_attempts().len() {
         0 => text,
         retried => format!("{} attempts: {text}", retried + 1),
     };
@@ -467,7 +468,7 @@ fn failed_text(row: &JobRow) -> Option<String> {
 /// under the table has the screen's whole width for it.
 pub(super) fn selected_error(model: &Model) -> Option<(String, bool)> {
     let row = model.selected_shown_job()?;
-    if let Some(part) = model.ui.selected_part.and_then(|at| row.parts.get(at)) {
+    if let Some(part) = model.ui.selected_part.and_then(|at| row.parts().get(at)) {
         return match (&part.error, part.state) {
             (Some(error), JobState::Failed) => Some((
                 format!(
