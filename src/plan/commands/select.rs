@@ -86,7 +86,7 @@ mod tests {
         Row {
             name: name.to_string(),
             job_name: job.to_string(),
-            job: CommandJob::shell("true", "log".into()),
+            job: CommandJob::shell("true", std::path::Path::new("log")),
             deps: deps.to_vec(),
         }
     }

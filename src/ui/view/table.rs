@@ -425,7 +425,7 @@ fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
 /// The latest line a running job printed, for a kind whose rows show it
 /// (`Kind::live_output_as_detail`) and a run with no progress of its own to show.
 fn live_line(row: &JobRow) -> Option<&str> {
-    if row.state != JobState::Running || row.progress.is_some() {
+    if row.state != JobState::Running || row.extra().progress.is_some() {
         return None;
     }
     if !row.kind.live_output_as_detail() {
