@@ -4,6 +4,7 @@
 
 mod causes;
 mod chrome;
+mod columns;
 mod log;
 mod parts;
 pub mod sweep;
