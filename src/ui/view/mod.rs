@@ -5,6 +5,7 @@
 mod causes;
 mod chrome;
 mod columns;
+mod error_lines;
 mod log;
 mod parts;
 pub mod sweep;
@@ -65,8 +66,8 @@ pub fn layout(area: Rect, model: &Model) -> Regions {
     // none while the log pane is open, which shows the error in its place in the log.
     let error = table::selected_error(model).filter(|_| !model.ui.show_log);
     let error_rows = error.map_or(0, |(text, _)| {
-        let wrapped = table::columns(&text).div_ceil(usize::from(area.width.max(1)));
-        u16::try_from(wrapped.clamp(1, 2)).unwrap_or(2).min(spare)
+        let lines = error_lines::error_lines(&text, usize::from(area.width), 2).len();
+        u16::try_from(lines).unwrap_or(2).min(spare)
     });
     spare -= error_rows;
     let [body, error] =

@@ -400,7 +400,8 @@ pub(super) fn selected_error(model: &Model) -> Option<(String, bool)> {
     failed_text(row).map(|text| (text, row.only_warns()))
 }
 
-/// The selected row's whole error, wrapped over the lines of `area`.
+/// The selected row's whole error over the lines of `area`, its telling parts kept where it
+/// does not fit (see `error_lines`).
 pub(super) fn render_selected_error(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
     let Some((text, warns)) = selected_error(model) else {
         return;
@@ -410,9 +411,13 @@ pub(super) fn render_selected_error(model: &Model, theme: Theme, frame: &mut Fra
     } else {
         theme.error_text()
     };
-    let paragraph =
-        Paragraph::new(Span::styled(text, style)).wrap(ratatui::widgets::Wrap { trim: false });
-    frame.render_widget(paragraph, area);
+    let lines =
+        super::error_lines::error_lines(&text, usize::from(area.width), usize::from(area.height));
+    let lines: Vec<Line<'_>> = lines
+        .into_iter()
+        .map(|line| Line::from(Span::styled(line, style)))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 /// Terminal columns `text` takes (a CJK character or a joined emoji takes two).
