@@ -59,7 +59,10 @@ pub fn layout(area: Rect, model: &Model) -> Regions {
         Constraint::Length(1),
     ])
     .areas(area);
-    let min_table = MIN_TABLE.min(body.height);
+    // The table keeps five rows, or as many as its jobs need if fewer: on a short screen
+    // (10×8) with one job, `Enter` found no row for the log pane left after five.
+    let needed = u16::try_from(model.shown_len().saturating_add(1)).unwrap_or(u16::MAX);
+    let min_table = MIN_TABLE.min(body.height).min(needed.max(2));
     let log_min = if model.ui.show_log { MIN_LOG } else { 0 };
     let mut spare = body.height.saturating_sub(min_table + log_min);
     // The selected failed row's error takes two lines at most (wrapped), before any panel;
