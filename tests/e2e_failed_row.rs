@@ -75,3 +75,65 @@ fn at_80x24_a_failed_rows_error_and_its_recap_line_say_what_failed() {
         "{failure}\n{screen}"
     );
 }
+
+/// Issue 32: the error under the table wrapped at words, so a long path went whole to the
+/// second line and its end, the file and line, to a third line that is not drawn
+/// (`…/googletest-populate-gitclone.` and no more). The two lines keep the message and
+/// where it came from: the path loses folders from its middle.
+#[test]
+fn at_80x24_a_long_paths_file_and_line_stay_in_the_two_error_lines() {
+    if !tools_present(
+        "at_80x24_a_long_paths_file_and_line_stay_in_the_two_error_lines",
+        &[("tmux", "-V"), ("cmake", "--version")],
+    ) {
+        return;
+    }
+    let tag = unique_tag("failed-path");
+    let dir = TempDir::new(&tag);
+    let corpus = dir.join("corpus");
+    common::write_project(&corpus.join("fine"), "");
+    // As the cookbook's FetchContent recipes fail offline: the message comes from a script
+    // deep in the build tree.
+    let script = "googletest-subbuild/googletest-populate-prefix/tmp/\
+                  googletest-populate-gitclone.cmake";
+    common::write_project(&corpus.join("fetching"), &format!("include({script})"));
+    let script_path = corpus.join("fetching").join(script);
+    std::fs::create_dir_all(script_path.parent().expect("a folder")).expect("create folders");
+    std::fs::write(
+        &script_path,
+        "\n\nmessage(FATAL_ERROR \"Failed to clone repository: \
+         'https://github.com/google/googletest.git'\")\n",
+    )
+    .expect("write the script");
+    let command = format!(
+        "'{bin}' -j 2 -B '{build}' '{corpus}'; echo \"jobdeck exited $?\"",
+        bin = env!("CARGO_BIN_EXE_jobdeck"),
+        build = dir.join("build").display(),
+        corpus = corpus.display(),
+    );
+    let tmux = Tmux::start_sized("failed-path", &command, (80, 24));
+    tmux.wait_for("every configure to end", |s| {
+        s.lines().next().is_some_and(|h| h.contains("done in"))
+    });
+    tmux.keys(&["F"]);
+    let screen = tmux.wait_for("the failed row to be selected", |s| {
+        s.lines()
+            .any(|l| l.starts_with("> ") && l.contains(" failed "))
+    });
+    let lines: Vec<&str> = screen.lines().collect();
+    let footer = lines
+        .iter()
+        .rposition(|l| l.contains("q quit"))
+        .expect("the footer");
+    let under = [lines[footer - 2], lines[footer - 1]];
+    assert!(
+        under[0].starts_with("Failed to clone repository: 'https://github.com/google/"),
+        "the message first:\n{screen}"
+    );
+    assert!(
+        under[1].contains("googletest-populate-gitclone.cmake:3 (message)"),
+        "the file and line, whole:\n{screen}"
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited 1"));
+}

@@ -126,3 +126,101 @@ fn at_80x24_a_nested_corpus_keeps_its_rows_told_apart() {
     lines.sort_unstable();
     assert_eq!(lines, names.iter().map(String::as_str).collect::<Vec<_>>());
 }
+
+/// The name cells of every project's configure row on `screen`, with stages: the cells
+/// between the row marker and the stage column.
+fn configure_cells(screen: &str) -> Vec<String> {
+    let lines: Vec<&str> = screen.lines().collect();
+    let Some(at) = lines
+        .iter()
+        .position(|line| line.contains(" stage ") && line.contains(" state "))
+    else {
+        return Vec::new();
+    };
+    let end = lines[at].find(" stage ").expect("the stage column");
+    lines[at + 1..]
+        .iter()
+        .filter(|line| line.contains(" configure "))
+        .map(|line| line.chars().skip(2).take(end - 2).collect::<String>())
+        .map(|cell| cell.trim_end().to_string())
+        .collect()
+}
+
+/// Issue 32: on the cmake-cookbook checkout a user ran with `--build --test` at 80×24, the
+/// name column had a quarter of the width, so `chapter-04/recipe-03/cxx-example-3.5` (the
+/// one name the shortening leaves at 23 columns) read `…r03/cxx-example-3.5` beside
+/// `c01/…` rows. Now no name in view is cut at 80 columns, and at 60 the rows in view
+/// still read apart.
+#[test]
+fn at_80_columns_with_stages_the_cookbooks_names_are_whole() {
+    if !tools_present(
+        "at_80_columns_with_stages_the_cookbooks_names_are_whole",
+        &[("tmux", "-V"), ("cmake", "--version")],
+    ) {
+        return;
+    }
+    let tag = unique_tag("names-staged");
+    let dir = TempDir::new(&tag);
+    let corpus = dir.join("corpus");
+    let names = [
+        "chapter-01/recipe-01/cxx-example",
+        "chapter-01/recipe-01/fortran-example",
+        "chapter-01/recipe-02/cxx-example",
+        "chapter-01/recipe-03/cxx-objlib-example",
+        "chapter-04/recipe-01/cxx-example",
+        "chapter-04/recipe-03/cxx-example",
+        "chapter-04/recipe-03/cxx-example-3.5",
+        "chapter-04/recipe-06/example",
+        "chapter-04/recipe-08/using-cost-example",
+        "chapter-04/recipe-08/without-cost-example",
+        "chapter-08/recipe-03/c-example",
+    ];
+    for name in names {
+        common::write_project(&corpus.join("cmake-cookbook").join(name), "");
+    }
+    let command = format!(
+        "'{bin}' --build --test -j 2 -B '{build}' '{corpus}'; echo \"jobdeck exited $?\"",
+        bin = env!("CARGO_BIN_EXE_jobdeck"),
+        build = dir.join("build").display(),
+        corpus = corpus.display(),
+    );
+    let tmux = Tmux::start_sized("names-staged", &command, (80, 24));
+    let total = format!("{0}/{0} done in", names.len() * 3);
+    tmux.wait_for("every stage to end", |s| s.contains(&total));
+    for (columns, cut_allowed) in [("80", false), ("60", true)] {
+        let out = tmux.run(&[
+            "resize-window",
+            "-t",
+            tmux::SESSION,
+            "-x",
+            columns,
+            "-y",
+            "24",
+        ]);
+        assert!(out.status.success(), "resize-window: {out:?}");
+        for keys in [&["g"][..], &["C-d"][..], &["G"][..]] {
+            tmux.keys(keys);
+            let screen = tmux.wait_for("the table at its new width", |s| {
+                s.lines()
+                    .all(|line| line.chars().count() <= columns.parse().expect("a number"))
+                    && configure_cells(s).len() >= 3
+                    && s.contains("q quit")
+            });
+            let cells = configure_cells(&screen);
+            let mut distinct = cells.clone();
+            distinct.sort();
+            distinct.dedup();
+            assert_eq!(
+                distinct.len(),
+                cells.len(),
+                "{columns} columns, {keys:?}: two rows read the same:\n{screen}"
+            );
+            assert!(
+                cut_allowed || cells.iter().all(|cell| !cell.contains('…')),
+                "{columns} columns, {keys:?}: a name cut:\n{screen}"
+            );
+        }
+    }
+    tmux.keys(&["q"]);
+    tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited 0"));
+}

@@ -6,7 +6,6 @@ mod common;
 mod tmux;
 
 use std::cell::RefCell;
-use std::os::unix::fs::PermissionsExt;
 
 use tmux::{TempDir, Tmux, tools_present, unique_tag};
 
@@ -20,25 +19,9 @@ fn the_progress_lines_eta_moves_while_a_job_runs_in_silence() {
     }
     let tag = unique_tag("headless-eta");
     let dir = TempDir::new(&tag);
-    let (ws, release) = (dir.0.join("ws"), dir.0.join("release"));
-    for name in ["a", "b"] {
-        std::fs::create_dir_all(ws.join(name)).expect("project folder");
-        std::fs::write(ws.join(name).join("CMakeLists.txt"), "project(x NONE)\n")
-            .expect("write a project");
-    }
-    // A stand-in for cmake: `b`'s configure waits, printing nothing, until `release` exists.
-    let cmake = dir.0.join("fake-cmake");
-    std::fs::write(
-        &cmake,
-        format!(
-            "#!/bin/sh\ncase \"$*\" in *'{ws}/b'*) \
-             while [ ! -e '{release}' ]; do sleep 0.05; done ;; esac\n",
-            ws = ws.display(),
-            release = release.display()
-        ),
-    )
-    .expect("write the script");
-    std::fs::set_permissions(&cmake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let release = dir.0.join("release");
+    // `b`'s configure waits, printing nothing, until `release` exists.
+    let (ws, cmake) = common::held_cmake::two_projects(&dir.0, &release, "b");
     let command = format!(
         "'{bin}' --headless -j1 --cmake '{cmake}' '{ws}' -B '{build}' > /dev/null; \
          echo \"jobdeck exited $?\"",

@@ -7,9 +7,6 @@
 mod common;
 mod tmux;
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-
 use tmux::{TempDir, Tmux, tools_present, unique_tag};
 
 #[test]
@@ -24,7 +21,7 @@ fn a_terminal_stderr_shows_progress_that_stdout_never_gets() {
         dir.0.join("out.txt"),
         dir.0.join("release"),
     );
-    let (ws, cmake) = two_projects(&dir, &release, "*");
+    let (ws, cmake) = common::held_cmake::two_projects(&dir.0, &release, "*");
     let command = format!(
         "'{bin}' --headless -j1 --cmake '{cmake}' '{ws}' -B '{build}' > '{out}'; \
          echo \"jobdeck exited $?\"",
@@ -58,30 +55,6 @@ fn a_terminal_stderr_shows_progress_that_stdout_never_gets() {
     );
 }
 
-/// Two projects, `a` and `b`, in a workspace in `dir`, and a stand-in for cmake that holds
-/// the projects whose folder matches the shell pattern `held` until `release` exists.
-fn two_projects(dir: &TempDir, release: &Path, held: &str) -> (PathBuf, PathBuf) {
-    let ws = dir.0.join("ws");
-    for name in ["a", "b"] {
-        std::fs::create_dir_all(ws.join(name)).expect("project folder");
-        std::fs::write(ws.join(name).join("CMakeLists.txt"), "project(x NONE)\n")
-            .expect("write a project");
-    }
-    let cmake = dir.0.join("fake-cmake");
-    std::fs::write(
-        &cmake,
-        format!(
-            "#!/bin/sh\ncase \"$*\" in *'{ws}/'{held}*) \
-             while [ ! -e '{release}' ]; do sleep 0.05; done ;; esac\n",
-            ws = ws.display(),
-            release = release.display()
-        ),
-    )
-    .expect("write the script");
-    std::fs::set_permissions(&cmake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    (ws, cmake)
-}
-
 /// `jobdeck … | cat` on a terminal: the job lines come through the pipe to the screen the
 /// progress line would be drawn on, so there is none, and the lines are whole.
 #[test]
@@ -94,7 +67,7 @@ fn a_piped_stdout_gets_no_progress_line_in_its_way() {
     let (build, release) = (dir.0.join("build"), dir.0.join("release"));
     // `a` ends at once, `b` runs until released: the screen holds a's line while a job is
     // still running, when a progress line would be there too.
-    let (ws, cmake) = two_projects(&dir, &release, "b");
+    let (ws, cmake) = common::held_cmake::two_projects(&dir.0, &release, "b");
     let command = format!(
         "'{bin}' --headless -j1 --cmake '{cmake}' '{ws}' -B '{build}' | cat; \
          echo \"jobdeck exited $?\"",

@@ -210,3 +210,54 @@ fn under_a_launcher_every_ctest_runs_through_it_and_each_test_is_a_row() {
         "{again:?}"
     );
 }
+
+/// Issue 32: after a stop, `test.log`'s tally (ctest's words) counted only the tests that
+/// ended (`100% tests passed, 0 tests failed out of 0`), so the log of a run cut short read
+/// as a whole run that passed. A line under it says how many have no result, and why.
+#[test]
+fn a_stopped_test_stages_log_says_how_many_tests_did_not_end() {
+    if !cmake_available("a_stopped_test_stages_log_says_how_many_tests_did_not_end") {
+        return;
+    }
+    let temp = TempDir::new("test-rows-stopped-log");
+    common::write_project(
+        &temp.join("ws/stopped"),
+        "enable_testing()\n\
+         add_test(NAME quick COMMAND cmake -E true)\n\
+         add_test(NAME slow COMMAND cmake -E sleep 60)\n\
+         add_test(NAME later COMMAND cmake -E true)\n\
+         set_tests_properties(slow PROPERTIES DEPENDS quick)\n\
+         set_tests_properties(later PROPERTIES DEPENDS slow)",
+    );
+    let mut command = common::jobdeck();
+    command
+        .args(["--test", "--json", "-j1", "--timeout", "5"])
+        .arg(temp.join("ws"))
+        .arg("-B")
+        .arg(temp.join("build"));
+    let run = run_command(command);
+    assert_eq!(run.code(), 1, "{run:?}");
+    let log = std::fs::read_to_string(temp.join("build/stopped/.jobdeck/test.log"))
+        .or_else(|_| {
+            let found = run
+                .json()
+                .iter()
+                .filter_map(|e| e["log"].as_str().map(PathBuf::from))
+                .find(|p| p.ends_with("test.log"))
+                .expect("the test stage's log in the JSON");
+            std::fs::read_to_string(found)
+        })
+        .expect("the test stage's log");
+    // The three run in one ctest, cut off before it wrote its results: ctest's tally has
+    // none of them (`quick`, seen passing on the console, included), and the line says so.
+    let head: Vec<&str> = log.lines().take(2).collect();
+    assert_eq!(
+        head,
+        [
+            "100% tests passed, 0 tests failed out of 0",
+            "3 of 3 tests have no result (cut off, not started, or in a ctest run cut off \
+             before it wrote its results): the stage timed out",
+        ],
+        "{log}"
+    );
+}

@@ -19,6 +19,7 @@ use crossbeam_channel::Receiver;
 
 pub mod cache_home;
 pub mod commands;
+pub mod held_cmake;
 pub mod skip;
 
 pub use skip::available;

@@ -22,7 +22,7 @@ use super::test_group::{GroupEnd, Runner};
 use super::test_list::{self, Group};
 use super::{CmakeJob, CmakeSettings};
 use crate::engine::slots::{BROKER_TURN, Held, Slots};
-use crate::engine::{Outcome, Report, RunCtx};
+use crate::engine::{Outcome, Report, RunCtx, StopReason};
 use crate::jobs::{SubResult, SubVerdict, log_files};
 
 /// jobdeck's own record of each test of the test stage whose log is `log`.
@@ -162,8 +162,9 @@ pub fn run(job: &CmakeJob, settings: &CmakeSettings, ctx: &mut RunCtx) -> Option
     let ended = run_groups(&groups, order, slots.as_ref(), &runner, ctx);
     let stopped = ctx.stop_reason();
     let tally = Tally::of(&listed, &ended, &kept);
-    let written =
-        write_log(&log, &ended, &tally).and_then(|()| write_results(&results_path, &tally.results));
+    let unended = stopped.map(|reason| (reason, tally.unended(&tests)));
+    let written = write_log(&log, &ended, &tally, unended)
+        .and_then(|()| write_results(&results_path, &tally.results));
     if let Err(err) = written {
         return Some(Report::failure(format!(
             "cannot write log {}: {err}",
@@ -290,6 +291,15 @@ impl Tally {
             tally.results.push(result.clone());
         }
         tally
+    }
+
+    /// How many of `tests` (a disabled one not counted) have no result: on a stop, those
+    /// cut off while they ran and those never started.
+    fn unended(&self, tests: &[test_list::TestInfo]) -> usize {
+        tests
+            .iter()
+            .filter(|test| !self.results.iter().any(|r| r.name == test.name))
+            .count()
     }
 }
 
@@ -449,8 +459,15 @@ fn batch(groups: &[Group], pending: &mut VecDeque<usize>, first: usize, size: us
 
 /// The stage's log: the tally of all its tests as ctest words it (`50% tests passed, 1 tests
 /// failed out of 2` and the list of the failed ones), which the stage's summaries read, then
-/// each ctest run's output, group by group.
-fn write_log(log: &Path, ended: &[GroupEnd], tally: &Tally) -> std::io::Result<()> {
+/// each ctest run's output, group by group. After a stop, ctest's tally counts only the
+/// tests that ended; a line under it says how many have no result (`3 of 5 tests have no
+/// result (…): the run was stopped`), so the log does not read as a whole run that passed.
+fn write_log(
+    log: &Path,
+    ended: &[GroupEnd],
+    tally: &Tally,
+    unended: Option<(StopReason, usize)>,
+) -> std::io::Result<()> {
     let mut file = std::io::BufWriter::new(std::fs::File::create(log)?);
     let total = tally.counted;
     let passed = total - tally.failed.len();
@@ -460,6 +477,20 @@ fn write_log(log: &Path, ended: &[GroupEnd], tally: &Tally) -> std::io::Result<(
         "{percent}% tests passed, {} tests failed out of {total}",
         tally.failed.len()
     )?;
+    if let Some((reason, count)) = unended.filter(|(_, count)| *count > 0) {
+        let why = match reason {
+            StopReason::TimedOut => "the stage timed out",
+            StopReason::Cancelled => "the run was stopped",
+        };
+        // Counted from the results ctest wrote: a test its console saw end, in a ctest run
+        // cut off before it wrote its file, has none and is among them.
+        writeln!(
+            file,
+            "{count} of {} tests have no result (cut off, not started, or in a ctest run \
+             cut off before it wrote its results): {why}",
+            total + count
+        )?;
+    }
     if !tally.failed.is_empty() {
         writeln!(file)?;
         writeln!(file, "The following tests FAILED:")?;

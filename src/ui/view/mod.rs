@@ -4,6 +4,8 @@
 
 mod causes;
 mod chrome;
+mod columns;
+mod error_lines;
 mod log;
 mod parts;
 pub mod sweep;
@@ -57,15 +59,18 @@ pub fn layout(area: Rect, model: &Model) -> Regions {
         Constraint::Length(1),
     ])
     .areas(area);
-    let min_table = MIN_TABLE.min(body.height);
+    // The table keeps five rows, or as many as its jobs need if fewer: on a short screen
+    // (10×8) with one job, `Enter` found no row for the log pane left after five.
+    let needed = u16::try_from(model.shown_len().saturating_add(1)).unwrap_or(u16::MAX);
+    let min_table = MIN_TABLE.min(body.height).min(needed.max(2));
     let log_min = if model.ui.show_log { MIN_LOG } else { 0 };
     let mut spare = body.height.saturating_sub(min_table + log_min);
     // The selected failed row's error takes two lines at most (wrapped), before any panel;
     // none while the log pane is open, which shows the error in its place in the log.
     let error = table::selected_error(model).filter(|_| !model.ui.show_log);
     let error_rows = error.map_or(0, |(text, _)| {
-        let wrapped = table::columns(&text).div_ceil(usize::from(area.width.max(1)));
-        u16::try_from(wrapped.clamp(1, 2)).unwrap_or(2).min(spare)
+        let lines = error_lines::error_lines(&text, usize::from(area.width), 2).len();
+        u16::try_from(lines).unwrap_or(2).min(spare)
     });
     spare -= error_rows;
     let [body, error] =

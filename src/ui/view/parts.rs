@@ -18,6 +18,16 @@ pub(super) fn rank(state: JobState) -> u8 {
     }
 }
 
+/// The word in a part's state column: a test running past what its history (or `--slow`)
+/// allows says `slow` while it runs.
+pub(super) fn state_word(model: &Model, part: &PartRow) -> &'static str {
+    if part.is_slow_at(model.now, model.slow) {
+        "slow"
+    } else {
+        part.state.word()
+    }
+}
+
 /// A part's row: its name indented under its job, its state, its time, and its error or the
 /// attempt it is on. `optional` says which of the stage, kind, worker and cpu columns are
 /// shown (they stay empty).
@@ -45,11 +55,11 @@ pub(super) fn part_row<'a>(
         )),
         _ => Line::default(),
     };
-    // A test running past what its history (or `--slow`) allows says so while it runs.
-    let (word, style) = if part.is_slow_at(model.now, model.slow) {
-        ("slow", theme.log_warning())
+    let word = state_word(model, part);
+    let style = if word == "slow" {
+        theme.log_warning()
     } else {
-        (part.state.word(), theme.state(part.state))
+        theme.state(part.state)
     };
     let [stage, kind, worker, cpu] = optional;
     let blank = |shown: bool| shown.then(|| Cell::from(""));

@@ -11,103 +11,13 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
+use super::columns::Columns;
 use super::format_duration;
 use crate::app::short_names::shared_folders;
 use crate::app::{JobRow, JobState, Model, Shortening};
 use crate::jobs::Stage;
 use crate::sys::text::escape_controls;
 use crate::ui::theme::Theme;
-
-/// The columns after the name that may be left out: the stage (only when projects have
-/// several), the kind (only when the jobs are of several kinds, a helper's row such as the
-/// toolchain probe's not counted: a column that says `cmake` on every other row tells
-/// nothing, and the probe's row says what it is by its name), and below 100 columns the
-/// worker and the CPU time: the workers panel has both, and at 80 columns their 11 columns
-/// took a third of the room the detail, which says what went wrong, had left.
-#[derive(Debug, Clone, Copy)]
-#[expect(
-    clippy::struct_excessive_bools,
-    reason = "independent columns, each shown or not"
-)]
-struct Columns {
-    stage: bool,
-    kind: bool,
-    worker: bool,
-    cpu: bool,
-}
-
-/// Below this many columns the table leaves out the worker and CPU time columns.
-const NARROW: u16 = 100;
-
-impl Columns {
-    fn of(model: &Model, width: u16) -> Self {
-        let stage = model.has_stages();
-        Self {
-            stage,
-            kind: model.has_mixed_kinds(),
-            worker: width >= NARROW,
-            cpu: width >= NARROW,
-        }
-    }
-
-    /// Which optional columns a part row fills: stage, kind, worker, cpu.
-    fn cells(self) -> [bool; 4] {
-        [self.stage, self.kind, self.worker, self.cpu]
-    }
-
-    /// The column titles, in order; the name column's is `name`.
-    fn titles(self, name: String) -> Vec<String> {
-        let mut titles = vec![name];
-        let words = [
-            (self.stage, "stage"),
-            (self.kind, "kind"),
-            (true, "state"),
-            (self.worker, "w"),
-            (true, "time"),
-            (self.cpu, "cpu"),
-            (true, "detail"),
-        ];
-        titles.extend(
-            words
-                .into_iter()
-                .filter(|(shown, _)| *shown)
-                .map(|(_, word)| word.to_string()),
-        );
-        titles
-    }
-
-    /// The most the name column takes: a third of the width (a quarter, with stages, below
-    /// 100 columns: the stage column takes its own room; two fifths without the worker and
-    /// CPU columns, so `relwithdebinfo/platform-checks` stays whole at 80 columns), so the
-    /// detail column (the error summary) gets the rest.
-    fn name_room(self, width: u16) -> u16 {
-        let room = if self.stage && width < 100 {
-            width / 4
-        } else if !self.worker && !self.cpu {
-            width * 2 / 5
-        } else {
-            width / 3
-        };
-        room.max(4)
-    }
-
-    /// The name column fits the longest name in view, up to [`Self::name_room`].
-    fn widths(self, names: impl Iterator<Item = usize>, width: u16) -> Vec<Constraint> {
-        let longest = names.max().unwrap_or(0);
-        let name = u16::try_from(longest)
-            .unwrap_or(u16::MAX)
-            .clamp(4, self.name_room(width));
-        let mut widths = vec![Constraint::Length(name)];
-        widths.extend(self.stage.then_some(Constraint::Length(9)));
-        widths.extend(self.kind.then_some(Constraint::Length(5)));
-        widths.push(Constraint::Length(10));
-        widths.extend(self.worker.then_some(Constraint::Length(3)));
-        widths.push(Constraint::Length(7));
-        widths.extend(self.cpu.then_some(Constraint::Length(6)));
-        widths.push(Constraint::Fill(1));
-        widths
-    }
-}
 
 pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
     if area.height == 0 {
@@ -126,14 +36,15 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
     let body = usize::from(area.height.saturating_sub(1));
     let offset = model.ui.table_offset.min(shown.saturating_sub(1));
     let end = (offset + body).min(shown);
-    let shown_columns = Columns::of(model, area.width);
+    let shown_columns = Columns::of(model.has_stages(), model.has_mixed_kinds(), area.width);
     // Names too long for the column lose the folders every row shares, then have their
     // folders abbreviated (`c11/r01/cxx-example`; see `app::short_names`), the same way on
-    // every row; only then are the longest cut.
+    // every row; a name still longer takes the room the other columns spare; only then do
+    // the rows in view lose the folders they share, and only then are the longest cut.
     let level = model
         .names
-        .fitting(usize::from(shown_columns.name_room(area.width)));
-    let room = usize::from(shown_columns.name_room(area.width));
+        .fitting(usize::from(shown_columns.target(area.width)));
+    let room = usize::from(shown_columns.room(area.width));
     let mut in_view: Vec<(usize, bool, Cow<'_, str>)> = (offset..end)
         .filter_map(|position| model.shown_job(position))
         .map(|index| {
@@ -143,18 +54,23 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
         })
         .collect();
     let view_shared = drop_view_shared(&mut in_view, room);
+    let jobs_in_view: Vec<usize> = in_view.iter().map(|(index, _, _)| *index).collect();
+    let lines = with_parts(model, &jobs_in_view, body);
     // The name column fits the tests' names too, indented under their job.
-    let part_names = in_view
+    let part_names = lines.iter().filter_map(|line| match *line {
+        TableLine::Part(index, part) => {
+            Some(2 + columns(&escape_controls(&model.jobs[index].parts()[part].name)))
+        }
+        TableLine::Job(_) => None,
+    });
+    let longest = in_view
         .iter()
-        .flat_map(|(index, _, _)| model.jobs[*index].parts())
-        .map(|part| 2 + columns(&escape_controls(&part.name)));
-    let widths = shown_columns.widths(
-        in_view
-            .iter()
-            .map(|(_, _, name)| columns(name))
-            .chain(part_names),
-        area.width,
-    );
+        .map(|(_, _, name)| columns(name))
+        .chain(part_names)
+        .max()
+        .unwrap_or(0);
+    let (state, time) = state_and_time_widths(model, &lines);
+    let widths = shown_columns.widths(longest, state, time, area.width);
     let name_width = match widths[0] {
         Constraint::Length(n) => usize::from(n),
         _ => usize::MAX,
@@ -171,8 +87,6 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
         let title = format!("{}{view_shared}", escape_controls(shared));
         shorten_middle(&title, name_width).into_owned()
     };
-    let jobs_in_view: Vec<usize> = in_view.iter().map(|(index, _, _)| *index).collect();
-    let lines = with_parts(model, &jobs_in_view, body);
     let selected = match model.ui.selected_part {
         Some(part) if lines.contains(&TableLine::Part(model.ui.selected, part)) => {
             TableLine::Part(model.ui.selected, part)
@@ -251,6 +165,29 @@ fn drop_view_shared(in_view: &mut [(usize, bool, Cow<'_, str>)], room: usize) ->
         }
     }
     view_shared
+}
+
+/// The columns the longest state word and the longest time on `lines` take.
+fn state_and_time_widths(model: &Model, lines: &[TableLine]) -> (usize, usize) {
+    let mut widest = (0, 0);
+    for line in lines {
+        let (word, time) = match *line {
+            TableLine::Job(index) => {
+                let row = &model.jobs[index];
+                (row.state.word(), row.duration_at(model.now))
+            }
+            TableLine::Part(index, part) => {
+                let part = &model.jobs[index].parts()[part];
+                (
+                    super::parts::state_word(model, part),
+                    part.duration_at(model.now),
+                )
+            }
+        };
+        let time = time.map_or(0, |time| format_duration(time).len());
+        widest = (widest.0.max(word.len()), widest.1.max(time));
+    }
+    widest
 }
 
 /// One line of the table: a job's row, or a row of one of its parts (a test).
@@ -484,7 +421,8 @@ pub(super) fn selected_error(model: &Model) -> Option<(String, bool)> {
     failed_text(row).map(|text| (text, row.only_warns()))
 }
 
-/// The selected row's whole error, wrapped over the lines of `area`.
+/// The selected row's whole error over the lines of `area`, its telling parts kept where it
+/// does not fit (see `error_lines`).
 pub(super) fn render_selected_error(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
     let Some((text, warns)) = selected_error(model) else {
         return;
@@ -494,9 +432,13 @@ pub(super) fn render_selected_error(model: &Model, theme: Theme, frame: &mut Fra
     } else {
         theme.error_text()
     };
-    let paragraph =
-        Paragraph::new(Span::styled(text, style)).wrap(ratatui::widgets::Wrap { trim: false });
-    frame.render_widget(paragraph, area);
+    let lines =
+        super::error_lines::error_lines(&text, usize::from(area.width), usize::from(area.height));
+    let lines: Vec<Line<'_>> = lines
+        .into_iter()
+        .map(|line| Line::from(Span::styled(line, style)))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 /// Terminal columns `text` takes (a CJK character or a joined emoji takes two).

@@ -171,3 +171,18 @@ fn an_empty_log_says_yet_only_while_its_job_runs() {
     assert!(ended.contains("(no output)"), "{ended}");
     assert!(!ended.contains("no output yet"), "{ended}");
 }
+
+/// Issue 32: at 10×8 `Enter` showed no log pane, the table keeping five rows for its one
+/// job. The table keeps as many rows as its jobs need, and the pane gets the rest.
+#[test]
+fn on_a_10x8_screen_one_jobs_log_pane_opens() {
+    let mut model = failed_project();
+    let lines = screen(&mut model, 10, 8);
+    let text = lines.join("\n");
+    assert!(text.contains("proj"), "{text}");
+    assert!(
+        lines.iter().any(|l| l.contains("$ cmake")),
+        "the log pane's command line:\n{text}"
+    );
+    assert!(lines[7].contains("help"), "the footer:\n{text}");
+}

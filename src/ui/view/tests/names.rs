@@ -37,6 +37,12 @@ fn corpus(cookbook_only: bool, stages: bool) -> Model {
         }
     }
     names.sort();
+    staged_model(&names, stages)
+}
+
+/// The toolchain probe's row, then `names` with configure, build and test rows (`stages`)
+/// or a configure row only.
+fn staged_model(names: &[String], stages: bool) -> Model {
     let mut nodes = vec![JobNode::from((
         "toolchain probe".to_string(),
         crate::jobs::probe::KIND,
@@ -161,4 +167,88 @@ fn the_workers_panel_names_jobs_as_the_table_does() {
         "{}",
         lines.join("\n")
     );
+}
+
+/// The 31 projects of the cmake-cookbook checkout a user ran at 80×24 (issue 32): at the
+/// table's target width (a quarter, with stages) `c04/r03/cxx-example-3.5` is the one name
+/// the shortening cannot bring under 20 columns, and it was cut to `…r03/cxx-example-3.5`
+/// wherever chapter 1 was in view too. At 80 columns no name in view is cut now, and at 80
+/// and 60 the rows in view stay told apart wherever the table is scrolled.
+#[test]
+fn the_cookbook_names_are_whole_at_80_columns_and_told_apart_at_60() {
+    let recipes = [
+        "01/01/c",
+        "01/01/cxx",
+        "01/01/fortran",
+        "01/02/c",
+        "01/02/cxx",
+        "01/02/fortran",
+        "01/03/cxx",
+        "01/03/cxx-objlib",
+        "01/03/fortran",
+        "01/04/cxx",
+        "01/05/cxx",
+        "01/06/",
+        "01/07/",
+        "01/08/cxx",
+        "01/09/cxx",
+        "01/09/fortran",
+        "01/10/cxx",
+        "04/01/cxx",
+        "04/02/cxx",
+        "04/03/cxx",
+        "04/04/cxx",
+        "04/05/cxx",
+        "04/06/",
+        "04/07/",
+        "04/08/using-cost",
+        "04/08/without-cost",
+        "04/09/",
+        "04/10/",
+        "08/01/cxx",
+        "08/02/cxx",
+        "08/03/c",
+    ];
+    let mut names: Vec<String> = recipes
+        .iter()
+        .map(|recipe| {
+            let (chapter, rest) = recipe.split_at(2);
+            let (number, project) = rest[1..].split_at(2);
+            let project = &project[1..];
+            let project = if project.is_empty() {
+                "example".to_string()
+            } else {
+                format!("{project}-example")
+            };
+            format!("cmake-cookbook/chapter-{chapter}/recipe-{number}/{project}")
+        })
+        .collect();
+    names.push("cmake-cookbook/chapter-04/recipe-03/cxx-example-3.5".to_string());
+    names.sort();
+    for (width, height) in [(80, 24), (60, 20)] {
+        let mut model = staged_model(&names, true);
+        for _ in 0..model.jobs.len() {
+            let lines = screen(&draw(&mut model, width, height));
+            let (_, cells) = name_cells(&lines);
+            let text = lines.join("\n");
+            let mut distinct = cells.clone();
+            distinct.sort();
+            distinct.dedup();
+            assert_eq!(
+                distinct.len(),
+                cells.len(),
+                "{width}: two rows read the same:\n{text}"
+            );
+            if width == 80 {
+                assert!(
+                    cells.iter().all(|cell| !cell.contains('…')),
+                    "80 columns: a name cut:\n{text}"
+                );
+            }
+            crate::app::update(
+                &mut model,
+                crate::app::Msg::Action(crate::app::Action::SelectNext),
+            );
+        }
+    }
 }
