@@ -12,6 +12,10 @@
 //! once only such runs are left, the estimate says by how much they are overdue. A job whose
 //! dependencies have not succeeded yet counts with the share of this session's runs that
 //! succeeded, since it is skipped when they fail (`--rerun-failed` re-runs mostly failures).
+//!
+//! A run whose own output announced how long it still needs (its kind reads the lines: a
+//! CMake download retried on its back-off) is expected to last at least that long, and is
+//! late only past it.
 
 use std::time::Duration;
 
@@ -141,7 +145,8 @@ impl Model {
             let own = match row.state {
                 JobState::Queued | JobState::Dispatched => expected(row)?,
                 JobState::Running => {
-                    let expected = expected(row)?;
+                    // At least what its own output announced (a download's retries).
+                    let expected = row.at_least_announced(expected(row)?);
                     let ran = self.ran(row);
                     overdue = overdue.max(ran - expected);
                     late[index] = (ran - expected).max(0.0);
@@ -191,6 +196,9 @@ impl Model {
                 });
             let tally = &mut seen.seen[index].1;
             let prior = priors.of_row(row);
+            // Time a run spent within what its output announced (a download waiting to
+            // retry) says nothing of the pace of the other runs.
+            let prior = prior.map(|prior| row.at_least_announced(prior));
             match row.state {
                 JobState::Ok | JobState::Flaky | JobState::Failed | JobState::Timeout => {
                     match row.state {

@@ -254,6 +254,9 @@ pub struct JobRow {
     pub only_parts: Vec<String>,
     /// The parts its next run is to run, when set (see `Model::rerun_part`).
     pub next_parts: Option<Vec<String>>,
+    /// How long the current run lasts at least, from its start, as its own output announced
+    /// (see `Kind::announced_wait`); `None` when it said nothing of the kind.
+    pub announced_end: Option<Duration>,
 }
 
 /// An attempt of a job that failed and was retried.
@@ -297,6 +300,7 @@ impl JobRow {
             parts: Vec::new(),
             only_parts: Vec::new(),
             next_parts: None,
+            announced_end: None,
         }
     }
 
@@ -347,6 +351,7 @@ impl JobRow {
         self.output.clear();
         self.compilers = None;
         self.waiting_for_memory = false;
+        self.announced_end = None;
     }
 
     /// Takes in the log a run reported (else the last one known stays), sharing the path

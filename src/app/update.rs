@@ -182,10 +182,14 @@ impl Model {
                     row.parts.clear();
                 }
                 row.waiting_for_memory = false;
+                row.announced_end = None;
             }
             EventKind::Progress { done, total } => row.progress = Some((done, total)),
             EventKind::Detail(detail) => row.detail = Some(detail),
-            EventKind::Output { lines, skipped } => row.output.push(lines, skipped),
+            EventKind::Output { lines, skipped } => {
+                row.hear_announced_wait(&lines, now);
+                row.output.push(lines, skipped);
+            }
             // Kept apart from the output, so the log pane shows it at its top however much
             // output follows. A probe's own cmake runs are not the run's command: they are
             // never announced as one.
