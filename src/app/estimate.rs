@@ -109,14 +109,19 @@ impl Model {
                 waiting_pace
             };
             let tally = tallies.iter().find(|(g, ..)| *g == group);
-            // Nothing known of this group: what is known of all jobs, and at least as long
-            // as a run of the group has been going.
+            // Nothing known of this group: what is known of all jobs, and for a job still
+            // waiting, at least as long as a run of the group has been going. Not for a
+            // running one: the longest run would then be expected to end now, whenever
+            // asked, and the header sat at `ETA 0.0s` for all 85 s of a lone superbuild's
+            // build; measured against the other jobs, it is overdue and says so.
+            let running = row.state == JobState::Running;
             let elsewhere = || {
+                let longest = tally.map_or(0.0, |&(_, _, longest)| longest);
                 priors
                     .all
                     .map(|prior| prior * pace)
                     .or(all_mean)
-                    .map(|guess| guess.max(tally.map_or(0.0, |&(_, _, longest)| longest)))
+                    .map(|guess| if running { guess } else { guess.max(longest) })
             };
             row.expected
                 .map(secs)
