@@ -12,6 +12,10 @@
 //! once only such runs are left, the estimate says by how much they are overdue. A job whose
 //! dependencies have not succeeded yet counts with the share of this session's runs that
 //! succeeded, since it is skipped when they fail (`--rerun-failed` re-runs mostly failures).
+//!
+//! A run whose own output announced how long it still needs (its kind reads the lines: a
+//! CMake download retried on its back-off) is expected to last at least that long, and is
+//! late only past it.
 
 use std::time::Duration;
 
@@ -144,14 +148,19 @@ impl Model {
                 waiting_pace
             };
             let tally = tallies.iter().find(|(g, ..)| *g == group);
-            // Nothing known of this group: what is known of all jobs, and at least as long
-            // as a run of the group has been going.
+            // Nothing known of this group: what is known of all jobs, and for a job still
+            // waiting, at least as long as a run of the group has been going. Not for a
+            // running one: the longest run would then be expected to end now, whenever
+            // asked, and the header sat at `ETA 0.0s` for all 85 s of a lone superbuild's
+            // build; measured against the other jobs, it is overdue and says so.
+            let running = row.state == JobState::Running;
             let elsewhere = || {
+                let longest = tally.map_or(0.0, |&(_, _, longest)| longest);
                 priors
                     .all
                     .map(|prior| prior * pace)
                     .or(all_mean)
-                    .map(|guess| guess.max(tally.map_or(0.0, |&(_, _, longest)| longest)))
+                    .map(|guess| if running { guess } else { guess.max(longest) })
             };
             row.expected
                 .map(secs)
@@ -180,7 +189,8 @@ impl Model {
             let (own, late) = match row.state {
                 JobState::Queued | JobState::Dispatched => (expected(row)?, 0.0),
                 JobState::Running => {
-                    let expected = expected(row)?;
+                    // At least what its own output announced (a download's retries).
+                    let expected = row.at_least_announced(expected(row)?);
                     let ran = self.ran(row);
                     overdue = overdue.max(ran - expected);
                     ((expected - ran).max(0.0), (ran - expected).max(0.0))
@@ -257,6 +267,9 @@ impl Model {
             }
             let tally = &mut seen.seen[last].1;
             let prior = priors.of_row(row);
+            // Time a run spent within what its output announced (a download waiting to
+            // retry) says nothing of the pace of the other runs.
+            let prior = prior.map(|prior| row.at_least_announced(prior));
             if let Some(elapsed) = row.result.elapsed.filter(|_| finished) {
                 tally.finished.push(secs(elapsed));
                 if let Some(prior) = prior {

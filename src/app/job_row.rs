@@ -265,6 +265,9 @@ pub struct RowExtra {
     pub only_parts: Vec<String>,
     /// The parts its next run is to run, when set (see `Model::rerun_part`).
     pub next_parts: Option<Vec<String>>,
+    /// How long the current run lasts at least, from its start, as its own output announced
+    /// (see `Kind::announced_wait`); `None` when it said nothing of the kind.
+    pub announced_end: Option<Duration>,
 }
 
 impl RowExtra {
@@ -278,6 +281,7 @@ impl RowExtra {
         parts: Vec::new(),
         only_parts: Vec::new(),
         next_parts: None,
+        announced_end: None,
     };
 }
 
@@ -404,6 +408,7 @@ impl JobRow {
         self.waiting_for_memory = false;
         if let Some(extra) = &mut self.extra {
             extra.progress = None;
+            extra.announced_end = None;
         }
     }
 

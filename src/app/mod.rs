@@ -7,6 +7,7 @@
 
 mod actions;
 pub mod activity;
+mod announced;
 pub mod causes;
 mod estimate;
 mod fail_fast;

@@ -214,6 +214,38 @@ mod tests {
         );
     }
 
+    /// A superbuild alone (issue 32): its configure ended, its build runs on, and no build
+    /// ran before. The build was expected to end whenever asked: `ETA 0.0s` for 85 s.
+    #[test]
+    fn a_lone_run_of_a_stage_never_seen_to_end_is_overdue_not_ending_now() {
+        use crate::jobs::cmake::Step;
+        let t0 = Instant::now();
+        let secs = Duration::from_secs;
+        let stage = |step: Step| JobNode {
+            stage: Some(step.stage()),
+            deps: if step == Step::Build {
+                vec![crate::engine::JobId(0)]
+            } else {
+                Vec::new()
+            },
+            ..node("superbuild", None)
+        };
+        let mut model = Model::new(vec![stage(Step::Configure), stage(Step::Build)], 2, t0);
+        let configure = runs(&model.start())[0];
+        start(&mut model, configure, 0);
+        update(&mut model, Msg::Tick(t0 + secs(1)));
+        let build = runs(&finish(&mut model, configure, secs(1)))[0];
+        start(&mut model, build, 0);
+        let mut seen = Vec::new();
+        for at in 3..7 {
+            update(&mut model, Msg::Tick(t0 + secs(at)));
+            seen.push(model.progress().eta);
+        }
+        // Late against the mean of all runs, the build's own time so far counted in it.
+        let halves = [1, 2, 3, 4].map(|h| Eta::Overdue(Duration::from_millis(500 * h)));
+        assert_eq!(seen, halves, "overdue, by more every second");
+    }
+
     #[test]
     fn time_spent_reading_results_before_a_rerun_is_not_counted() {
         let t0 = Instant::now();

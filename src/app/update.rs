@@ -186,10 +186,16 @@ impl Model {
                     extra.parts.clear();
                 }
                 row.waiting_for_memory = false;
+                if let Some(extra) = row.extra.as_mut() {
+                    extra.announced_end = None;
+                }
             }
             EventKind::Progress { done, total } => row.extra_mut().progress = Some((done, total)),
             EventKind::Detail(detail) => row.extra_mut().detail = Some(detail),
-            EventKind::Output { lines, skipped } => row.output.push(lines, skipped),
+            EventKind::Output { lines, skipped } => {
+                row.hear_announced_wait(&lines, now);
+                row.output.push(lines, skipped);
+            }
             // Kept apart from the output, so the log pane shows it at its top however much
             // output follows. A probe's own cmake runs are not the run's command: they are
             // never announced as one.

@@ -109,6 +109,16 @@ pub trait Kind: Sync + 'static {
         let _ = (stage, log);
         None
     }
+
+    /// How much longer the current run of `stage` still needs, when a line of its output
+    /// says so (a download retried on a fixed back-off, announcing its waits), counted from
+    /// when the line came; `Some(ZERO)` when the line ends what an earlier one announced.
+    /// The ETA takes the latest such line over its own guess. Asked of every output line:
+    /// it must be cheap.
+    fn announced_wait(&self, stage: Option<Stage>, line: &str) -> Option<Duration> {
+        let _ = (stage, line);
+        None
+    }
 }
 
 /// A job's kind: a handle on its [`Kind`], cheap to copy and compared by its word.

@@ -1,5 +1,7 @@
 //! The estimate as first written (commit 1329978's `app/estimate.rs`, unchanged but for
-//! the names), kept to check the faster one against: after every message the ETA tests
+//! the names and for eta32c's three edits of its meaning: a running job lasts at least what
+//! its output announced, in the pace too, and a running job of a group never seen to end is
+//! not expected to end now), kept to check the faster one against: after every message the ETA tests
 //! send, both must give the same estimate, to the bit. The faster one does the same
 //! arithmetic in the same order; this one is the definition it must keep.
 
@@ -109,14 +111,16 @@ fn estimate_in_seconds(model: &Model) -> Option<(f64, f64)> {
             waiting_pace
         };
         let tally = tallies.iter().find(|(g, ..)| *g == group);
-        // Nothing known of this group: what is known of all jobs, and at least as long
-        // as a run of the group has been going.
+        // Nothing known of this group: what is known of all jobs, and for a job still
+        // waiting, at least as long as a run of the group has been going.
+        let running = row.state == JobState::Running;
         let elsewhere = || {
+            let longest = tally.map_or(0.0, |&(_, _, longest)| longest);
             priors
                 .all
                 .map(|prior| prior * pace)
                 .or(all_mean)
-                .map(|guess| guess.max(tally.map_or(0.0, |&(_, _, longest)| longest)))
+                .map(|guess| if running { guess } else { guess.max(longest) })
         };
         row.expected
             .map(secs)
@@ -145,7 +149,7 @@ fn estimate_in_seconds(model: &Model) -> Option<(f64, f64)> {
         let own = match row.state {
             JobState::Queued | JobState::Dispatched => expected(row)?,
             JobState::Running => {
-                let expected = expected(row)?;
+                let expected = row.at_least_announced(expected(row)?);
                 let ran = ran(model, row);
                 overdue = overdue.max(ran - expected);
                 late[index] = (ran - expected).max(0.0);
@@ -190,6 +194,7 @@ fn observe(model: &Model, priors: &Priors) -> Observed {
             });
         let tally = &mut seen.seen[index].1;
         let prior = priors.of_row(row);
+        let prior = prior.map(|prior| row.at_least_announced(prior));
         match row.state {
             JobState::Ok | JobState::Flaky | JobState::Failed | JobState::Timeout => {
                 match row.state {

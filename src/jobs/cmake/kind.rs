@@ -4,6 +4,7 @@
 use std::any::Any;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::{CmakeJob, CmakeSettings, Step, causes, ctest};
 use crate::engine::{Report, RunCtx};
@@ -63,6 +64,12 @@ impl Kind for Cmake {
         }
         super::test_pool::read_results(&super::test_pool::results_beside(log))
             .or_else(|| ctest::read(&super::ctest_junit_beside(log)))
+    }
+
+    fn announced_wait(&self, stage: Option<Stage>, line: &str) -> Option<Duration> {
+        // Any stage: a FetchContent downloads at configure time, ExternalProject at build.
+        let _ = stage;
+        super::download_wait::announced_wait(line)
     }
 }
 

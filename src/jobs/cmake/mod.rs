@@ -22,6 +22,7 @@ pub use summaries::first_cmake_error;
 mod causes;
 pub mod ctest;
 mod ctest_console;
+mod download_wait;
 mod kind;
 mod preparation;
 mod test_group;

@@ -1,0 +1,81 @@
+//! What a running job's own output says of the time it still needs (`Kind::announced_wait`):
+//! a CMake download retried on its fixed back-off announces each wait. The estimate takes
+//! the run to last at least that long: its own guess from other runs cannot know it.
+
+use std::time::Instant;
+
+use super::JobRow;
+
+impl JobRow {
+    /// Hears `lines` of the current run's output, which came at `now`: the latest line that
+    /// announces a wait sets how long the run lasts at least.
+    pub(super) fn hear_announced_wait(&mut self, lines: &[String], now: Instant) {
+        let Some(started) = self.started_at else {
+            return;
+        };
+        let (kind, stage) = (self.kind, self.stage);
+        // The latest word counts: a `done` after a wait ends it.
+        if let Some(wait) = lines
+            .iter()
+            .rev()
+            .find_map(|line| kind.announced_wait(stage, line))
+        {
+            let ran = now.saturating_duration_since(started);
+            self.extra_mut().announced_end = Some(ran.saturating_add(wait));
+        }
+    }
+
+    /// The run's expected length in seconds, `expected`, made at least what its output
+    /// announced.
+    pub(super) fn at_least_announced(&self, expected: f64) -> f64 {
+        self.extra()
+            .announced_end
+            .map_or(expected, |end| expected.max(end.as_secs_f64()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use crate::app::{JobNode, JobRow};
+    use crate::engine::RunId;
+
+    fn row(kind: crate::jobs::JobKind) -> JobRow {
+        let mut row = JobRow::new(JobNode::from(("p".to_string(), kind)), RunId(1));
+        row.started_at = Some(Instant::now());
+        row
+    }
+
+    #[test]
+    fn the_latest_announcing_line_sets_the_runs_least_length() {
+        let mut row = row(crate::jobs::cmake::KIND);
+        let at = |s| row.started_at.expect("started") + Duration::from_secs(s);
+        let (two, done) = (at(2), at(30));
+        let lines = |l: &[&str]| l.iter().map(ToString::to_string).collect::<Vec<_>>();
+        row.hear_announced_wait(&lines(&["-- Using src='http://x/y.tgz'"]), two);
+        assert_eq!(row.extra().announced_end, None);
+        row.hear_announced_wait(
+            &lines(&[
+                "-- Retrying...",
+                "-- Retry after 5 seconds (attempt #2) ...",
+                "-- Using src='http://x/y.tgz'",
+            ]),
+            two,
+        );
+        assert_eq!(row.extra().announced_end, Some(Duration::from_secs(87)));
+        assert!((row.at_least_announced(3.0) - 87.0).abs() < 1e-9);
+        assert!((row.at_least_announced(100.0) - 100.0).abs() < 1e-9);
+        row.hear_announced_wait(&lines(&["-- Downloading... done", "[ 50%] x"]), done);
+        assert_eq!(row.extra().announced_end, Some(Duration::from_secs(30)));
+    }
+
+    #[test]
+    fn a_kind_that_announces_nothing_keeps_its_guess() {
+        let mut row = row(crate::jobs::command::KIND);
+        let at = row.started_at.expect("started") + Duration::from_secs(1);
+        let lines = vec!["-- Retry after 5 seconds (attempt #2) ...".to_string()];
+        row.hear_announced_wait(&lines, at);
+        assert_eq!(row.extra().announced_end, None);
+    }
+}
