@@ -297,28 +297,35 @@ fn a_test_that_ended_on_the_console_keeps_its_result_when_its_ctest_is_cut_off()
             ),
         );
     }
-    let mut command = common::jobdeck();
-    command
-        .args(["--test", "--json", "-j2", "--timeout", "5"])
-        .arg(temp.join("ws"))
-        .arg("-B")
-        .arg(temp.join("build"));
-    let run = run_command(command);
+    let session = |extra: &[&str]| {
+        let mut command = common::jobdeck();
+        command
+            .args(["--test", "--json", "-j2", "--timeout", "5"])
+            .args(extra)
+            .arg(temp.join("ws"))
+            .arg("-B")
+            .arg(temp.join("build"));
+        run_command(command)
+    };
+    // Each test's `finished` event: `(job, test, status, error)`.
+    let tests_of = |run: &common::Run| -> Vec<(String, String, String, String)> {
+        run.json()
+            .iter()
+            .filter(|e| e["event"] == "finished" && e["test"].is_string())
+            .map(|e| {
+                let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+                (
+                    text(&e["job"]),
+                    text(&e["test"]),
+                    text(&e["status"]),
+                    text(&e["error"]),
+                )
+            })
+            .collect()
+    };
+    let run = session(&[]);
     assert_eq!(run.code(), 1, "{run:?}");
-    let tests: Vec<(String, String, String, String)> = run
-        .json()
-        .iter()
-        .filter(|e| e["event"] == "finished" && e["test"].is_string())
-        .map(|e| {
-            let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
-            (
-                text(&e["job"]),
-                text(&e["test"]),
-                text(&e["status"]),
-                text(&e["error"]),
-            )
-        })
-        .collect();
+    let tests = tests_of(&run);
     let s = |text: &str| text.to_string();
     assert!(
         tests.contains(&(s("passes"), s("a"), s("ok"), s(""))),
@@ -362,4 +369,12 @@ fn a_test_that_ended_on_the_console_keeps_its_result_when_its_ctest_is_cut_off()
         assert_eq!(log.lines().next(), Some(tally), "{log}");
         assert!(log.contains("1 of 2 tests have no result"), "{log}");
     }
+    // `--rerun-failed` runs `passes`'s cut-off `b` again, not `a`, which passed.
+    let again = session(&["--rerun-failed"]);
+    let passes: Vec<_> = tests_of(&again)
+        .into_iter()
+        .filter(|t| t.0 == "passes")
+        .map(|t| t.1)
+        .collect();
+    assert_eq!(passes, ["b"], "{again:?}");
 }
