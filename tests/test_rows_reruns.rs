@@ -248,16 +248,133 @@ fn a_stopped_test_stages_log_says_how_many_tests_did_not_end() {
             std::fs::read_to_string(found)
         })
         .expect("the test stage's log");
-    // The three run in one ctest, cut off before it wrote its results: ctest's tally has
-    // none of them (`quick`, seen passing on the console, included), and the line says so.
+    // The three run in one ctest, cut off before it wrote its results: `quick`, seen
+    // passing on the console, is counted from there; the other two have no result.
     let head: Vec<&str> = log.lines().take(2).collect();
     assert_eq!(
         head,
         [
-            "100% tests passed, 0 tests failed out of 0",
-            "3 of 3 tests have no result (cut off, not started, or in a ctest run cut off \
+            "100% tests passed, 0 tests failed out of 1",
+            "2 of 3 tests have no result (cut off, not started, or in a ctest run cut off \
              before it wrote its results): the stage timed out",
         ],
         "{log}"
     );
+}
+
+/// The log of the test stage of `project`, as its `--json` events give it.
+fn stage_log(run: &common::Run, project: &str) -> PathBuf {
+    run.json()
+        .iter()
+        .filter(|e| e["job"] == project && e["stage"] == "test")
+        .find_map(|e| e["log"].as_str().map(PathBuf::from))
+        .expect("the test stage's log in the JSON")
+}
+
+/// Issue 32: a test that ended on ctest's console (passed, or failed) in a ctest run cut off
+/// before it wrote its results file had no result: it was missing from `test.results.json`
+/// (which `--rerun-failed` reads) and from `test.log`'s tally, and a failed one's event said
+/// `cancelled`. Now
+/// it keeps what the console said; the test cut off is `cancelled`, with no result.
+#[test]
+fn a_test_that_ended_on_the_console_keeps_its_result_when_its_ctest_is_cut_off() {
+    if !cmake_available(
+        "a_test_that_ended_on_the_console_keeps_its_result_when_its_ctest_is_cut_off",
+    ) {
+        return;
+    }
+    let temp = TempDir::new("test-rows-cut-off-results");
+    // In each project `a` ends at once and `b` (tied to it, so one ctest runs both) hangs
+    // until the stage's `--timeout` cuts the ctest off.
+    for (project, a) in [("passes", "cmake -E true"), ("fails", "cmake -E false")] {
+        common::write_project(
+            &temp.join(format!("ws/{project}")),
+            &format!(
+                "enable_testing()\n\
+                 add_test(NAME a COMMAND {a})\n\
+                 add_test(NAME b COMMAND cmake -E sleep 60)\n\
+                 set_tests_properties(b PROPERTIES DEPENDS a)"
+            ),
+        );
+    }
+    let session = |extra: &[&str]| {
+        let mut command = common::jobdeck();
+        command
+            .args(["--test", "--json", "-j2", "--timeout", "5"])
+            .args(extra)
+            .arg(temp.join("ws"))
+            .arg("-B")
+            .arg(temp.join("build"));
+        run_command(command)
+    };
+    // Each test's `finished` event: `(job, test, status, error)`.
+    let tests_of = |run: &common::Run| -> Vec<(String, String, String, String)> {
+        run.json()
+            .iter()
+            .filter(|e| e["event"] == "finished" && e["test"].is_string())
+            .map(|e| {
+                let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+                (
+                    text(&e["job"]),
+                    text(&e["test"]),
+                    text(&e["status"]),
+                    text(&e["error"]),
+                )
+            })
+            .collect()
+    };
+    let run = session(&[]);
+    assert_eq!(run.code(), 1, "{run:?}");
+    let tests = tests_of(&run);
+    let s = |text: &str| text.to_string();
+    assert!(
+        tests.contains(&(s("passes"), s("a"), s("ok"), s(""))),
+        "{tests:?}"
+    );
+    assert!(
+        tests.contains(&(s("passes"), s("b"), s("cancelled"), s(""))),
+        "{tests:?}"
+    );
+    let failed: Vec<_> = tests.iter().filter(|t| t.0 == "fails").collect();
+    assert_eq!(
+        failed.len(),
+        1,
+        "after a failed test the console is not read: {tests:?}"
+    );
+    assert_eq!((&*failed[0].1, &*failed[0].2), ("a", "failed"), "{tests:?}");
+    assert!(failed[0].3.contains("test.log"), "{tests:?}");
+    for (project, status) in [("passes", "passed"), ("fails", "failed")] {
+        let log = stage_log(&run, project);
+        let recorded = std::fs::read_to_string(log.with_file_name("test.results.json"))
+            .expect("test.results.json");
+        let recorded: serde_json::Value = serde_json::from_str(&recorded).expect("its JSON");
+        let recorded: Vec<(&str, &str)> = recorded
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|t| {
+                (
+                    t["name"].as_str().unwrap_or(""),
+                    t["status"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(recorded, [("a", status)], "{project}");
+        let log = std::fs::read_to_string(&log).expect("test.log");
+        let tally = if status == "passed" {
+            "100% tests passed, 0 tests failed out of 1"
+        } else {
+            "0% tests passed, 1 tests failed out of 1"
+        };
+        assert_eq!(log.lines().next(), Some(tally), "{log}");
+        assert!(log.contains("1 of 2 tests have no result"), "{log}");
+    }
+    // `--rerun-failed` runs `passes`'s cut-off `b` again, not `a`, which passed.
+    let again = session(&["--rerun-failed"]);
+    let passes: Vec<_> = tests_of(&again)
+        .into_iter()
+        .filter(|t| t.0 == "passes")
+        .map(|t| t.1)
+        .collect();
+    assert_eq!(passes, ["b"], "{again:?}");
 }

@@ -4,8 +4,9 @@
 //!
 //! Only when a test starts and how it ended are taken from here. Its record (its exact time,
 //! its output, the error its row, JSON and reports keep) still comes from ctest's `JUnit`
-//! file once the ctest ends ([`super::ctest`]). The forms read, the same in ctest 3.25 and
-//! 4.x:
+//! file once the ctest ends ([`super::ctest`]), unless the ctest was cut off by a stop
+//! before it wrote that file: then a test the console saw end keeps what the console said,
+//! ctest's own verdict. The forms read, the same in ctest 3.25 and 4.x:
 //!
 //! ```text
 //!       Start  3: name
@@ -48,11 +49,13 @@ pub enum Said {
     /// ctest started the test of this name.
     Started(String),
     /// ctest reported the end of the test of this name, in its own time when the line
-    /// gives it (a reason spread over lines leaves it out).
+    /// gives it (a reason spread over lines leaves it out), with ctest's words for how
+    /// (`Passed`, `Failed`, `Timeout`, `Exception: SegFault`, `Not Run (Disabled)`).
     Ended {
         name: String,
         word: Word,
         seconds: Option<f64>,
+        how: String,
     },
 }
 
@@ -120,12 +123,16 @@ impl Console {
         // A test that did not run (`***Not Run`: a failed fixture, a missing program) has
         // no output to print; one that ran and did not pass has, next.
         self.done = word == Word::Failed && !tail.starts_with("***Not Run");
+        // ctest's words end where the padding before its time or reason starts.
+        let how = tail.trim_start_matches('*');
+        let how = how.split("  ").next().unwrap_or(how).trim().to_string();
         let (name, ended) = self.started.get_mut(&number)?;
         *ended = true;
         Some(Said::Ended {
             name: name.clone(),
             word,
             seconds,
+            how,
         })
     }
 }
@@ -177,11 +184,12 @@ boom
 ",
     ];
 
-    fn ended(name: &str, word: Word, seconds: Option<f64>) -> Said {
+    fn ended(name: &str, word: Word, seconds: Option<f64>, how: &str) -> Said {
         Said::Ended {
             name: name.to_string(),
             word,
             seconds,
+            how: how.to_string(),
         }
     }
 
@@ -204,23 +212,28 @@ boom
             said,
             [
                 started("pass"),
-                ended("pass", Word::Passed, Some(0.31)),
+                ended("pass", Word::Passed, Some(0.31), "Passed"),
                 started("a long name .. with dots"),
-                ended("a long name .. with dots", Word::Passed, Some(0.03)),
+                ended(
+                    "a long name .. with dots",
+                    Word::Passed,
+                    Some(0.03),
+                    "Passed"
+                ),
                 started("skip"),
-                ended("skip", Word::Skipped, Some(0.0)),
+                ended("skip", Word::Skipped, Some(0.0), "Skipped"),
                 started("off"),
-                ended("off", Word::Skipped, Some(0.0)),
+                ended("off", Word::Skipped, Some(0.0), "Not Run (Disabled)"),
                 started("needs"),
-                ended("needs", Word::Failed, Some(0.0)),
+                ended("needs", Word::Failed, Some(0.0), "Not Run"),
                 started("fail"),
-                ended("fail", Word::Failed, Some(0.0)),
+                ended("fail", Word::Failed, Some(0.0), "Failed"),
                 started("slow"),
-                ended("slow", Word::Failed, Some(0.5)),
+                ended("slow", Word::Failed, Some(0.5), "Timeout"),
                 started("regex"),
-                ended("regex", Word::Failed, None),
+                ended("regex", Word::Failed, None, "Failed"),
                 started("segv"),
-                ended("segv", Word::Failed, Some(0.01)),
+                ended("segv", Word::Failed, Some(0.01), "Exception: SegFault"),
             ]
         );
     }

@@ -7,7 +7,10 @@
 //! its console is read as it prints ([`ctest_console`]): each test is told `running` when
 //! ctest starts it and ended when ctest reports it. A passed or skipped test's end is final
 //! then; a failed one's is provisional until the ctest ends and its results file gives the
-//! test's error. Every test's record comes from that file.
+//! test's error. Every test's record comes from that file, unless a stop cuts the ctest off
+//! before it writes the file: then a test whose end the console reported keeps what the
+//! console said (ctest's verdict, with its word as a failed test's error), and a test cut
+//! off while it ran is `cancelled`, with no record.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -89,7 +92,10 @@ impl Runner<'_> {
             ctx,
             &mut |ctx, line| live.see(self, ctx, line),
         );
-        let read = ctest::read(&junit).unwrap_or_default();
+        // `None`: ctest wrote no readable results file (it was cut off before it did).
+        let file = ctest::read(&junit);
+        let wrote_file = file.is_some();
+        let read = file.unwrap_or_default();
         let words = ctest::failed_words(&log);
         let mut end = GroupEnd {
             index,
@@ -104,6 +110,19 @@ impl Runner<'_> {
             // Cut off by the stop before ctest reported it: no outcome, so no record (a
             // `--rerun-failed` runs it again), and a row it has ends `cancelled`, not failed.
             if raw.is_none() && stopped {
+                // With no file at all, a test whose end the console reported keeps ctest's
+                // verdict from there (a failed one is told final now, its error from the
+                // console's word); with a file, the file alone says.
+                if !wrote_file && let Some(result) = live.reported.remove(name) {
+                    if let SubVerdict::Failed(message) = &result.verdict {
+                        if message.starts_with(ctest::NOT_RUN) {
+                            end.not_run.push(name.clone());
+                        }
+                        ctx.part(ended(&result));
+                    }
+                    end.results.push(result);
+                    continue;
+                }
                 if let Some(at) = live.started.get(name)
                     && !live.final_end.contains_key(name)
                 {
@@ -183,6 +202,9 @@ struct Live<'g> {
     final_end: std::collections::HashMap<String, PartStatus>,
     /// When each test the console started was seen starting.
     started: std::collections::HashMap<String, std::time::Instant>,
+    /// Each test whose end the console reported, as a result: what stands for it when its
+    /// ctest is cut off before it writes its results file.
+    reported: std::collections::HashMap<String, SubResult>,
 }
 
 impl<'g> Live<'g> {
@@ -192,6 +214,7 @@ impl<'g> Live<'g> {
             console: Console::default(),
             final_end: std::collections::HashMap::new(),
             started: std::collections::HashMap::new(),
+            reported: std::collections::HashMap::new(),
         }
     }
 
@@ -213,7 +236,10 @@ impl<'g> Live<'g> {
                 name,
                 word,
                 seconds,
+                how,
             } if ours(&name) => {
+                self.reported
+                    .insert(name.clone(), from_console(&name, word, seconds, &how));
                 let status = match word {
                     Word::Passed => PartStatus::Passed,
                     Word::Skipped => PartStatus::Skipped,
@@ -235,6 +261,32 @@ impl<'g> Live<'g> {
             }
             _ => {}
         }
+    }
+}
+
+/// A test's result as ctest's console reported it, for when its ctest is cut off before it
+/// writes its results file: ctest's verdict, its time to the hundredth of a second, and no
+/// output (that is in the run's log). A skipped test's reason is ctest's console word
+/// (`disabled` for `Not Run (Disabled)`, as its file says); a failed one's error is ctest's
+/// word for how it failed (`Timeout`, `Exception: SegFault`, `Not Run`), or for a plain
+/// `Failed`, where its output is (the file would have given the line that says why).
+fn from_console(name: &str, word: Word, seconds: Option<f64>, how: &str) -> SubResult {
+    let verdict = match word {
+        Word::Passed => SubVerdict::Passed,
+        Word::Skipped if how == "Not Run (Disabled)" => SubVerdict::Skipped("disabled".into()),
+        Word::Skipped => SubVerdict::Skipped(how.to_string()),
+        Word::Failed if how == "Failed" || how.is_empty() => SubVerdict::Failed(
+            "Failed (ctest was cut off before it wrote its results: the output is in test.log)"
+                .to_string(),
+        ),
+        Word::Failed => SubVerdict::Failed(how.to_string()),
+    };
+    SubResult {
+        name: name.to_string(),
+        seconds: seconds.unwrap_or(0.0).max(0.0),
+        verdict,
+        output: String::new(),
+        failed_attempts: Vec::new(),
     }
 }
 

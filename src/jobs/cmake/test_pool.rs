@@ -482,8 +482,9 @@ fn write_log(
             StopReason::TimedOut => "the stage timed out",
             StopReason::Cancelled => "the run was stopped",
         };
-        // Counted from the results ctest wrote: a test its console saw end, in a ctest run
-        // cut off before it wrote its file, has none and is among them.
+        // A test its console saw end has a result even in a ctest run cut off before it
+        // wrote its file; the tests after a failed one there (its console is not read past
+        // the failure's output) have none and are among these.
         writeln!(
             file,
             "{count} of {} tests have no result (cut off, not started, or in a ctest run \
