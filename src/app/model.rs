@@ -84,14 +84,15 @@ impl Model {
     /// 13 MB more at the start, the session's peak once the rows were small).
     pub fn of_nodes(nodes: impl Iterator<Item = JobNode>, workers: usize, now: Instant) -> Self {
         let mut rows = Vec::with_capacity(nodes.size_hint().0);
-        let mut graph = Vec::with_capacity(nodes.size_hint().0);
+        // Made with the rows, job by job: no list of the whole graph beside them.
+        let mut building = Scheduler::building(nodes.size_hint().0, workers);
         for mut node in nodes {
             let after = std::mem::take(&mut node.after);
-            graph.push((node.deps.clone(), after, node.expected));
-            // Its run comes from the scheduler, made next.
+            building.add(node.deps.clone(), after, node.expected);
+            // Its run comes from the scheduler, once made.
             rows.push(JobRow::new(node, RunId(0)));
         }
-        let scheduler = Scheduler::with_order(graph, workers);
+        let scheduler = building.finish();
         for (index, row) in rows.iter_mut().enumerate() {
             row.run = scheduler.run(job_id(index));
         }

@@ -25,14 +25,15 @@
 //! its worker busy and counts as in flight; the job's next run waits until it is gone
 //! (`draining`), so two runs of a job never share its build folder.
 
+mod build;
 #[cfg(test)]
 mod tests;
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
+#[cfg(test)]
 use std::time::Duration;
 
-use super::record::millis;
 use crate::engine::{JobId, RunId};
 
 /// Runs kept queued in the engine beyond one per worker.
@@ -163,82 +164,6 @@ impl Scheduler {
                 .collect(),
             workers,
         )
-    }
-
-    /// As [`Scheduler::new`], each job also with the jobs that must have ended (however)
-    /// before it runs: `(dependencies, after, expected time)`.
-    pub fn with_order(
-        jobs: Vec<(Vec<JobId>, Vec<JobId>, Option<Duration>)>,
-        workers: usize,
-    ) -> Self {
-        let count = jobs.len();
-        let mut known: Vec<u64> = jobs.iter().filter_map(|(_, _, e)| e.map(millis)).collect();
-        known.sort_unstable();
-        let median = known.get(known.len() / 2).copied().unwrap_or(0);
-        let mut scheduler = Self {
-            nodes: Vec::with_capacity(count),
-            ready: BinaryHeap::with_capacity(count),
-            forced: VecDeque::new(),
-            in_flight: BTreeMap::new(),
-            unstarted: BTreeSet::new(),
-            waiting: BTreeSet::new(),
-            draining: BTreeSet::new(),
-            next_run: 0,
-            workers: workers.max(1),
-            paused: false,
-        };
-        let mut own = Vec::with_capacity(count);
-        for (deps, after, expected) in jobs {
-            own.push(expected.map_or(median, millis));
-            let run = scheduler.new_run();
-            let earlier = |job: &JobId| (job.0 as usize) < scheduler.nodes.len();
-            let after: Vec<JobId> = after.into_iter().filter(earlier).collect();
-            let edges = (!deps.is_empty() || !after.is_empty()).then(|| {
-                Box::new(Edges {
-                    deps,
-                    after,
-                    ..Edges::default()
-                })
-            });
-            scheduler.nodes.push(Node {
-                edges,
-                priority: 0,
-                run,
-                status: Status::Queued,
-            });
-        }
-        for index in 0..count {
-            for dep in scheduler.nodes[index].edges().deps.clone() {
-                if (dep.0 as usize) < index {
-                    scheduler.nodes[dep.0 as usize]
-                        .edges_mut()
-                        .dependants
-                        .push(job_id(index));
-                }
-            }
-            for first in scheduler.nodes[index].edges().after.clone() {
-                scheduler.nodes[first.0 as usize]
-                    .edges_mut()
-                    .followers
-                    .push(job_id(index));
-            }
-        }
-        // Dependencies point to earlier jobs: one backward pass sees every dependant first.
-        for index in (0..count).rev() {
-            let edges = scheduler.nodes[index].edges();
-            let after = edges
-                .dependants
-                .iter()
-                .chain(&edges.followers)
-                .map(|d| scheduler.nodes[d.0 as usize].priority)
-                .max()
-                .unwrap_or(0);
-            scheduler.nodes[index].priority = own[index].saturating_add(after);
-        }
-        for index in 0..count {
-            scheduler.push_if_ready(job_id(index));
-        }
-        scheduler
     }
 
     /// `job`'s current run.
