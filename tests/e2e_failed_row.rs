@@ -6,10 +6,35 @@
 mod common;
 mod tmux;
 
+use std::path::Path;
+
 use tmux::{TempDir, Tmux, tools_present, unique_tag};
 
 /// The words that tell what failed, at the end of a long error.
 const TELLING: &str = "Tell CMake where to find the compiler";
+
+/// jobdeck configuring the projects under `corpus` at 80×24 in tmux (session `name`, build
+/// root in `dir`), every configure ended, and the failure selected with `F`: the session and
+/// its screen.
+fn failure_selected(name: &str, tag: &str, dir: &TempDir, corpus: &Path) -> (Tmux, String) {
+    let command = format!(
+        "env JOBDECK_E2E_TAG={tag} '{bin}' -j 2 -B '{build}' '{corpus}'; \
+         echo \"jobdeck exited $?\"",
+        bin = env!("CARGO_BIN_EXE_jobdeck"),
+        build = dir.join("build").display(),
+        corpus = corpus.display(),
+    );
+    let tmux = Tmux::start_sized(name, &command, (80, 24));
+    tmux.wait_for("every configure to end", |s| {
+        s.lines().next().is_some_and(|h| h.contains("done in"))
+    });
+    tmux.keys(&["F"]);
+    let screen = tmux.wait_for("the failed row to be selected", |s| {
+        s.lines()
+            .any(|l| l.starts_with("> ") && l.contains(" failed "))
+    });
+    (tmux, screen)
+}
 
 #[test]
 fn at_80x24_a_failed_rows_error_and_its_recap_line_say_what_failed() {
@@ -37,23 +62,8 @@ fn at_80x24_a_failed_rows_error_and_its_recap_line_say_what_failed() {
             common::write_project(&corpus.join(name), &body);
         }
     }
-    let command = format!(
-        "env JOBDECK_E2E_TAG={tag} '{bin}' -j 2 -B '{build}' '{corpus}'; \
-         echo \"jobdeck exited $?\"",
-        bin = env!("CARGO_BIN_EXE_jobdeck"),
-        build = dir.join("build").display(),
-        corpus = corpus.display(),
-    );
-    let tmux = Tmux::start_sized("failed-row", &command, (80, 24));
-    tmux.wait_for("every configure to end", |s| {
-        s.lines().next().is_some_and(|h| h.contains("done in"))
-    });
     // F selects the failure: its whole error is on screen, telling words included.
-    tmux.keys(&["F"]);
-    let screen = tmux.wait_for("the failed row to be selected", |s| {
-        s.lines()
-            .any(|l| l.starts_with("> ") && l.contains(" failed "))
-    });
+    let (tmux, screen) = failure_selected("failed-row", &tag, &dir, &corpus);
     let flat: String = screen.lines().map(str::trim).collect::<Vec<_>>().join(" ");
     assert!(
         flat.contains(TELLING),
@@ -105,21 +115,7 @@ fn at_80x24_a_long_paths_file_and_line_stay_in_the_two_error_lines() {
          'https://github.com/google/googletest.git'\")\n",
     )
     .expect("write the script");
-    let command = format!(
-        "'{bin}' -j 2 -B '{build}' '{corpus}'; echo \"jobdeck exited $?\"",
-        bin = env!("CARGO_BIN_EXE_jobdeck"),
-        build = dir.join("build").display(),
-        corpus = corpus.display(),
-    );
-    let tmux = Tmux::start_sized("failed-path", &command, (80, 24));
-    tmux.wait_for("every configure to end", |s| {
-        s.lines().next().is_some_and(|h| h.contains("done in"))
-    });
-    tmux.keys(&["F"]);
-    let screen = tmux.wait_for("the failed row to be selected", |s| {
-        s.lines()
-            .any(|l| l.starts_with("> ") && l.contains(" failed "))
-    });
+    let (tmux, screen) = failure_selected("failed-path", &tag, &dir, &corpus);
     let lines: Vec<&str> = screen.lines().collect();
     let footer = lines
         .iter()
