@@ -42,7 +42,7 @@ over inputs as GNU parallel takes it (`jobdeck run -- gzip -k {} ::: *.log`; {} 
 {/.} {#} {1} as parallel's), a file of command lines (`-f FILE`, `-` for stdin), or the jobs \
 of a jobdeck.toml (`./jobdeck.toml` or --config FILE; JOB names run only those jobs and what \
 they depend on). Exits 0 if all succeeded, 1 if any did not, 2 on a usage error, 130 if \
-interrupted. Options about CMake (-G, -D, --build, --test, ...) do not apply. See docs/commands.md.";
+interrupted. The options only CMake projects use (-G, -D, --build, --test, ...) are refused. See docs/commands.md.";
 
 /// Run many jobs in parallel on a pool of worker threads, and watch and steer them live.
 ///
