@@ -12,6 +12,7 @@ mod graph;
 pub mod list;
 mod outputs;
 mod probes;
+mod run_cli;
 
 use graph::{append_with_deps, rerun_failed, with_stages};
 use std::ffi::OsString;
