@@ -54,6 +54,11 @@ pub(super) fn render_log(model: &Model, theme: Theme, frame: &mut Frame, area: R
             start -= 1;
         }
         end = held.len();
+        // A last line taller than the pane (a flood with no newline) is still shown, from
+        // its start, rather than nothing.
+        if start == end {
+            start = end.saturating_sub(1);
+        }
     }
     let position = match model.ui.log_scroll {
         // Only a run that may still print is followed; a finished one's pane shows its end.

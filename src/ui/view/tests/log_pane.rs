@@ -100,6 +100,19 @@ fn wrap_shows_the_end_of_a_long_line() {
     assert!(lines.iter().any(|l| l.contains("looking for Boost")));
 }
 
+/// A job whose last line is longer than the pane can wrap (a flood with no newline, cut at
+/// the engine's 4096 bytes): wrapped, it still shows, where the pane said "(no output)".
+#[test]
+fn wrap_shows_a_line_taller_than_the_pane() {
+    let mut model = silent_project(false);
+    let lines = vec![format!("START{}", "y".repeat(4000))];
+    send(&mut model, 0, EventKind::Output { lines, skipped: 0 });
+    app::update(&mut model, Msg::Action(Action::Log(LogAction::ToggleWrap)));
+    let text = screen(&mut model, 80, 20).join("\n");
+    assert!(!text.contains("(no output)"), "{text}");
+    assert!(text.contains("START"), "{text}");
+}
+
 #[test]
 fn search_matches_are_highlighted() {
     let mut model = failed_project();
