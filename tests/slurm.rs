@@ -468,3 +468,76 @@ fn a_controller_that_cannot_be_reached_fails_the_job_with_sruns_reason() {
         "{ended:?}"
     );
 }
+
+/// Command jobs (`jobdeck run`) go through Slurm as CMake's do: each command is a step of
+/// its own (its job id in its environment), its output on jobdeck's stdout; a timed-out one
+/// leaves no process on the node and no step in the queue.
+#[test]
+fn command_jobs_run_as_steps_and_a_timed_out_one_leaves_the_queue() {
+    let test = "command_jobs_run_as_steps_and_a_timed_out_one_leaves_the_queue";
+    let Some(cluster) = on_cluster(test) else {
+        return;
+    };
+    let conf = &cluster.conf;
+    let root = TempDir::new("slurm-commands");
+    let inputs = ["slurm-cmd-a", "slurm-cmd-b"];
+    let mut command = jobdeck(
+        conf,
+        &[
+            "run",
+            "--headless",
+            "--slurm",
+            "--",
+            "echo",
+            "step",
+            "$SLURM_JOB_ID",
+            "{}",
+            ":::",
+        ],
+    );
+    command.args(inputs).current_dir(root.path());
+    let run = run_command(command);
+    assert_eq!(run.code(), 0, "{run:?}");
+    for input in inputs {
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.ends_with(input))
+            .unwrap_or_else(|| panic!("{input}'s output: {run:?}"));
+        let id = line.split(' ').nth(1).unwrap_or_default();
+        assert!(
+            !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()),
+            "no Slurm job id in {line:?}"
+        );
+    }
+
+    // A named job of a jobdeck.toml, so its step has a name of its own in the queue.
+    let name = "slurm-cmd-sleep";
+    std::fs::write(
+        root.join("jobdeck.toml"),
+        format!("[jobs.{name}]\ncmd = \"sleep 300\"\n"),
+    )
+    .expect("write jobdeck.toml");
+    let args = ["run", "--headless", "--slurm", "--timeout", "6"];
+    let mut command = jobdeck(conf, &args);
+    command
+        .env(common::MARKER_VAR, name)
+        .current_dir(root.path());
+    let jobdeck = Streaming::spawn(command);
+    let running = wait_until(|| {
+        live_processes_with_marker(name)
+            .iter()
+            .any(|p| p.comm == "sleep")
+    });
+    assert!(running, "the command's sleep never ran on the node");
+    let mut seen = Vec::new();
+    let (status, stderr) = jobdeck.finish(&mut seen);
+    assert_eq!(status.code(), Some(1), "{seen:?} {stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("timeout") && l.contains(name)),
+        "{stderr}"
+    );
+    assert_gone_within(conf, name, STOPPED_WITHIN);
+}
