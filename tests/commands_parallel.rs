@@ -1,17 +1,16 @@
 //! `jobdeck run` against GNU parallel itself: every replacement string, several input
-//! sources (`:::`, `::::` files, `:::: -` from stdin), odd values, a file of commands, and
-//! the grouped output, each run by both and compared byte for byte (where they disagree,
-//! parallel is right). Both run their commands with `sh` (`PARALLEL_SHELL=sh`: parallel
+//! sources (`:::`, `::::` files, `:::: -` from stdin, linked by `:::+` and `::::+`), odd
+//! values, a file of commands, and the grouped output, each run by both and compared byte
+//! for byte, and `--dry-run`'s lines with parallel's (where they disagree, parallel is
+//! right). Both run their commands with `sh` (`PARALLEL_SHELL=sh`: parallel
 //! would otherwise use the shell that started it, whose `echo` may differ).
 //!
 //! Also jobdeck alone: a failing command (exit 1, its error line in JSON), `-f -` with blank
-//! lines and comments, and `make` inside commands sharing the pool's jobserver.
+//! lines and comments, linked rows' names. `make` inside commands is in
+//! `tests/commands_jobserver.rs`.
 
 mod common;
 
-use std::fmt::Write as _;
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 use std::process::Command;
 
 use common::TempDir;
@@ -148,6 +147,14 @@ fn odd_values_are_quoted_as_parallel_quotes_them() {
         &with_inputs(&["printf '[%s]\\n' {} {}"], ODD),
         b"",
     );
+    // And printed by `--dry-run` as parallel prints them (a `'` was `'\''`, parallel's is
+    // `'"'"'`).
+    same_dry_run_as_parallel(
+        "odd-words",
+        &with_inputs(&["printf", "'%s|\\n'", "{}"], ODD),
+        b"",
+    );
+    same_dry_run_as_parallel("odd-appended", &with_inputs(&["echo"], ODD), b"");
 }
 
 #[test]
@@ -173,6 +180,149 @@ fn files_and_stdin_as_input_sources_as_parallel() {
         let args: Vec<&str> = printf.iter().chain(rest).copied().collect();
         same_as_parallel(name, &args, stdin);
     }
+}
+
+/// Issue 29: GNU parallel's linked sources (`:::+`, `::::+`: value by value with the source
+/// before, the shortest deciding) were not read (`input source 1 is empty`). Each case runs
+/// through both, with `-k` and with `--dry-run`, and must match byte for byte.
+#[test]
+fn linked_sources_as_parallel() {
+    if !parallel_available("linked_sources_as_parallel") {
+        return;
+    }
+    let stdin = b"s1\ns 2\ns3\n";
+    let cases: [(&str, &[&str]); 12] = [
+        ("linked", &["echo", ":::", "A", "B", ":::+", "1", "2"]),
+        (
+            "numbers",
+            &[
+                "echo", "{#}", "{1}", "{2}", ":::", "A", "B", "C", ":::+", "1", "2", "3",
+            ],
+        ),
+        ("shorter", &["echo", ":::", "A", "B", "C", ":::+", "1", "2"]),
+        (
+            "longer",
+            &["echo", ":::", "A", "B", ":::+", "1", "2", "3", "4"],
+        ),
+        ("first", &["echo", "{}", ":::+", "a", "b"]),
+        (
+            "first-crossed",
+            &["echo", ":::+", "a", "b", ":::", "1", "2"],
+        ),
+        (
+            "mixed",
+            &[
+                "echo", "{1}", "{2}", "{3}", ":::", "A", "B", ":::", "x", "y", ":::+", "1", "2",
+            ],
+        ),
+        (
+            "mixed-linked-first",
+            &[
+                "echo", "{3}", "{1}", "{2/.}", ":::", "a/A.c", "B", ":::+", "x/1.y", "2", ":::",
+                "p",
+            ],
+        ),
+        (
+            "chains",
+            &[
+                "echo", ":::", "a", "b", "c", ":::+", "1", "2", "3", ":::", "X", "Y", ":::+", "11",
+                "22", ":::+", "i", "ii", "iii",
+            ],
+        ),
+        (
+            "files",
+            &[
+                "echo",
+                ":::",
+                "A",
+                "B",
+                "C",
+                "::::+",
+                "lines.txt",
+                "two.txt",
+            ],
+        ),
+        (
+            "files-first",
+            &["echo", "::::", "lines.txt", "two.txt", "::::+", "-"],
+        ),
+        (
+            "odd",
+            &[
+                "printf",
+                "'%s|%s\\n'",
+                ":::",
+                "it's",
+                "$HOME",
+                ":::+",
+                "a b",
+                "*",
+            ],
+        ),
+    ];
+    for (name, args) in cases {
+        same_as_parallel(name, args, stdin);
+        same_dry_run_as_parallel(name, args, stdin);
+    }
+}
+
+/// `--dry-run` prints the same lines as parallel's.
+fn same_dry_run_as_parallel(test: &str, args: &[&str], stdin: &[u8]) {
+    let temp = TempDir::new(&format!("{test}-dry"));
+    std::fs::write(temp.join("lines.txt"), "f1\nf 2\n\nlast no newline").expect("write");
+    std::fs::write(temp.join("two.txt"), "x/y.z\nq\n").expect("write");
+    let dry: Vec<&str> = std::iter::once("--dry-run")
+        .chain(args.iter().copied())
+        .collect();
+    let expected = parallel(&temp, &dry, stdin);
+    assert_eq!(expected.code(), 0, "parallel {dry:?}: {expected:?}");
+    let ours: Vec<&str> = ["-k", "--dry-run", "--"]
+        .into_iter()
+        .chain(args.iter().copied())
+        .collect();
+    let run = jobdeck_run(temp.path(), &ours, stdin);
+    assert_eq!(run.code(), 0, "jobdeck run {ours:?}: {run:?}");
+    assert_eq!(
+        run.stdout_text(),
+        expected.stdout_text(),
+        "jobdeck run {ours:?} (left) and parallel (right) differ"
+    );
+    assert_eq!(run.stdout, expected.stdout, "bytes differ for {dry:?}");
+}
+
+/// Linked sources' rows are named by their values side by side; linked sources of
+/// different lengths are noted on stderr (parallel drops the longer one's rest silently),
+/// and an empty one is refused (parallel ran `echo A ''` once).
+#[test]
+fn linked_rows_are_named_by_their_values_and_values_left_out_are_noted() {
+    let temp = TempDir::new("linked-rows");
+    let run = jobdeck_run(
+        temp.path(),
+        &[
+            "--json", "--", "echo", ":::", "A", "B", "C", ":::+", "1", "2",
+        ],
+        b"",
+    );
+    assert_eq!(run.code(), 0, "{run:?}");
+    let events = common::parse_json_lines(&run.stdout_text());
+    let mut jobs: Vec<&str> = events
+        .iter()
+        .filter(|event| event["event"] == "finished")
+        .filter_map(|event| event["job"].as_str())
+        .collect();
+    jobs.sort_unstable();
+    assert_eq!(jobs, ["A 1", "B 2"], "{events:?}");
+    assert!(
+        run.stderr
+            .contains("linked input sources 1 and 2 have 3 and 2 values"),
+        "{run:?}"
+    );
+    let empty = jobdeck_run(temp.path(), &["--", "echo", ":::", "A", ":::+"], b"");
+    assert_eq!(empty.code(), 2, "{empty:?}");
+    assert!(
+        empty.stderr.contains("input source 2 is empty"),
+        "{empty:?}"
+    );
 }
 
 /// Prints 200 lines one by one, then bytes that are not text and no final newline: two
@@ -284,84 +434,6 @@ fn a_failing_command_exits_1_with_its_error_line_in_json() {
     assert_eq!(summary["unsuccessful"][0]["job"], "bad", "{summary}");
 }
 
-/// A recipe wrapper: appends `start` and `end` lines to `log` under `flock` around its
-/// work, so the order of the lines is the order the recipes started and ended in.
-fn recording_wrapper(dir: &Path, log: &Path) -> std::path::PathBuf {
-    let script = dir.join("record");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nflock '{log}' sh -c 'echo \"start $1\" >> \"$0\"' '{log}' \"$1\"\n\
-             sleep 0.2\nflock '{log}' sh -c 'echo \"end $1\" >> \"$0\"' '{log}' \"$1\"\n",
-            log = log.display()
-        ),
-    )
-    .expect("write the wrapper");
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
-        .expect("make the wrapper executable");
-    script
-}
-
-/// The most recipes the log shows running at once.
-fn most_at_once(log: &Path) -> usize {
-    let text = std::fs::read_to_string(log).expect("read the recipe log");
-    let (mut now, mut most) = (0usize, 0usize);
-    for line in text.lines() {
-        if line.starts_with("start ") {
-            now += 1;
-            most = most.max(now);
-        } else if line.starts_with("end ") {
-            now -= 1;
-        }
-    }
-    most
-}
-
-#[test]
-fn make_inside_commands_shares_the_pools_jobserver() {
-    let found = Command::new("make").arg("--version").output().is_ok();
-    let flock = Command::new("flock").arg("--version").output().is_ok();
-    if !found || !flock {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "make or flock not found, and CI=true requires them"
-        );
-        eprintln!("\n======== SKIPPED: make or flock not found ========\n");
-        return;
-    }
-    let temp = TempDir::new("make-jobserver");
-    let log = temp.join("recipes.log");
-    let wrapper = recording_wrapper(temp.path(), &log);
-    let projects = ["a", "b", "c", "d"];
-    for project in projects {
-        let dir = temp.join(project);
-        std::fs::create_dir_all(&dir).expect("mkdir");
-        let targets = ["t1", "t2", "t3", "t4"];
-        let mut makefile = format!(
-            ".PHONY: all {}\nall: {}\n",
-            targets.join(" "),
-            targets.join(" ")
-        );
-        for target in targets {
-            let _ = write!(
-                makefile,
-                "{target}:\n\t@{} {project}-{target}\n",
-                wrapper.display()
-            );
-        }
-        std::fs::write(dir.join("Makefile"), makefile).expect("write the Makefile");
-    }
-    let mut args = vec!["-j2", "--", "make", "-C", "{}", ":::"];
-    args.extend(projects);
-    let run = jobdeck_run(temp.path(), &args, b"");
-    assert_eq!(run.code(), 0, "{run:?}");
-    let text = std::fs::read_to_string(&log).expect("read the recipe log");
-    assert_eq!(text.lines().count(), 32, "every recipe ran once: {text}");
-    let most = most_at_once(&log);
-    assert!(most <= 2, "{most} recipes ran at once under -j2: {text}");
-    eprintln!("at most {most} recipes at once under -j2");
-}
-
 /// A template with no `:::` reads its inputs from stdin, one per line, as `ls | parallel
 /// gzip` does (jobdeck said "a template needs input" before).
 #[test]
@@ -375,97 +447,4 @@ fn a_template_without_sources_reads_stdin_as_parallel() {
         b"one\ntwo words\n$HOME\n",
     );
     same_as_parallel("stdin-appended", &["echo", "in"], b"a\nb\n");
-}
-
-/// What one job saw: the descriptors its process held (number → what it is) and the
-/// `MAKEFLAGS` it was given.
-fn descriptors_of(temp: &TempDir, job: &str) -> (Vec<(i32, String)>, String) {
-    let listing = std::fs::read_to_string(temp.join(format!("fds.{job}")))
-        .unwrap_or_else(|err| panic!("job {job} listed no descriptors: {err}"));
-    let fds = listing
-        .lines()
-        .filter_map(|line| {
-            let (left, target) = line.split_once(" -> ")?;
-            let fd = left.split_whitespace().last()?.parse().ok()?;
-            Some((fd, target.to_string()))
-        })
-        .collect();
-    let makeflags = std::fs::read_to_string(temp.join(format!("makeflags.{job}")))
-        .unwrap_or_else(|err| panic!("job {job} wrote no MAKEFLAGS: {err}"));
-    (fds, makeflags.trim().to_string())
-}
-
-#[test]
-fn each_command_inherits_its_own_jobserver_pipe_and_no_other() {
-    let has_make = Command::new("make").arg("--version").output().is_ok();
-    if !common::available(
-        "each_command_inherits_its_own_jobserver_pipe_and_no_other",
-        has_make,
-        "make",
-    ) {
-        return;
-    }
-    let temp = TempDir::new("jobserver-fds");
-    // `ls` lists its own descriptors: what the job's shell handed down, plus the folder it
-    // reads. A make that cannot reach the pipe its MAKEFLAGS names says "jobserver
-    // unavailable".
-    std::fs::write(
-        temp.join("check.sh"),
-        "ls -l /proc/self/fd > \"fds.$1\"\nprintf '%s\\n' \"$MAKEFLAGS\" > \"makeflags.$1\"\n\
-         make -f Makefile\n",
-    )
-    .expect("write the script");
-    std::fs::write(
-        temp.join("Makefile"),
-        ".PHONY: all a b\nall: a b\na b:\n\t@echo made $@\n",
-    )
-    .expect("write the Makefile");
-    let jobs = ["1", "2", "3", "4", "5", "6", "7", "8"];
-    let mut args = vec!["-j4", "--", "sh", "check.sh", "{}", ":::"];
-    args.extend(jobs);
-    let run = jobdeck_run(temp.path(), &args, b"");
-    assert_eq!(run.code(), 0, "{run:?}");
-    let stdout = run.stdout_text();
-    assert!(!stdout.contains("jobserver unavailable"), "{stdout}");
-    assert_eq!(stdout.matches("made a").count(), jobs.len(), "{stdout}");
-    let mut pipes = Vec::new();
-    for job in jobs {
-        let (fds, makeflags) = descriptors_of(&temp, job);
-        let auth = makeflags
-            .split_whitespace()
-            .find_map(|word| word.strip_prefix("--jobserver-auth="))
-            .unwrap_or_else(|| panic!("job {job}: no jobserver in MAKEFLAGS `{makeflags}`"));
-        let (read, write) = auth.split_once(',').expect("--jobserver-auth=R,W");
-        let ends: Vec<i32> = [read, write]
-            .iter()
-            .map(|fd| fd.parse().expect("a descriptor number"))
-            .collect();
-        let target = |fd: i32| fds.iter().find(|(n, _)| *n == fd).map(|(_, t)| t.clone());
-        // Two pipes: the job reads its tokens from one and hands them back into the other,
-        // which only jobdeck reads (so a smaller pool can keep what comes back).
-        let [tokens, returns] = [target(ends[0]), target(ends[1])];
-        for (end, pipe) in [(ends[0], &tokens), (ends[1], &returns)] {
-            assert!(
-                pipe.as_deref().is_some_and(|t| t.starts_with("pipe:")),
-                "job {job}: the end {end} is not an open pipe: {fds:?}"
-            );
-        }
-        assert_ne!(tokens, returns, "job {job}: a pipe each way: {fds:?}");
-        let others: Vec<_> = fds
-            .iter()
-            .filter(|(fd, target)| *fd > 2 && !ends.contains(fd) && !target.starts_with("/proc/"))
-            .collect();
-        assert!(
-            others.is_empty(),
-            "job {job} inherited descriptors not its own: {others:?} (all: {fds:?})"
-        );
-        pipes.extend([tokens, returns]);
-    }
-    pipes.sort();
-    pipes.dedup();
-    assert_eq!(
-        pipes.len(),
-        2 * jobs.len(),
-        "pipes of each job's own: {pipes:?}"
-    );
 }

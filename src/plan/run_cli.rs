@@ -3,6 +3,7 @@
 //! `jobdeck.toml`), read into the same [`Args`] as a CMake session's.
 
 use std::ffi::OsString;
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use clap::{CommandFactory, FromArgMatches};
@@ -19,7 +20,8 @@ const RUN_USAGE: &str = "jobdeck run [OPTIONS] -- COMMAND [ARGS]... [::: INPUTS.
 const RUN_ABOUT: &str = "Runs commands as jobs on a pool of worker threads, with a live table \
 (or, headless, each job's output whole on stdout and jobdeck's lines on stderr): a template \
 over inputs as GNU parallel takes it (`jobdeck run -- gzip -k {} ::: *.log`; {} {.} {/} {//} \
-{/.} {#} {1} as parallel's), a file of command lines (`-f FILE`, `-` for stdin), or the jobs \
+{/.} {#} {1} as parallel's; `:::+` and `::::+` link a source to the one before it, value by \
+value, as parallel's), a file of command lines (`-f FILE`, `-` for stdin), or the jobs \
 of a jobdeck.toml (`./jobdeck.toml` or --config FILE; JOB names run only those jobs and what \
 they depend on). Exits 0 if all succeeded, 1 if any did not, 2 on a usage error, 130 if \
 interrupted. The options only CMake projects use (-G, -D, --build, --test, ...) are refused. See docs/commands.md.";
@@ -91,12 +93,17 @@ impl Args {
                     ));
                 }
             },
-            (None, false) => CommandsRequest::Template(
-                Template::parse(&with_stdin_source(words)?, &mut |path| {
+            (None, false) => {
+                let template = Template::parse(&with_stdin_source(words)?, &mut |path| {
                     template::read_source(path)
                 })
-                .map_err(RunError::Other)?,
-            ),
+                .map_err(RunError::Other)?;
+                for note in template.notes() {
+                    // Not `eprintln!`: it panics when stderr is a closed pipe.
+                    let _ = writeln!(std::io::stderr(), "jobdeck: note: {note}");
+                }
+                CommandsRequest::Template(template)
+            }
         });
         Ok(args)
     }
@@ -186,7 +193,7 @@ fn refuse_outside_cmake(matches: &clap::ArgMatches) -> Result<(), RunError> {
 /// -- gzip` reads its inputs from stdin, as `ls | parallel gzip` does. A terminal on stdin
 /// is refused rather than waited on: the live table needs it for keys.
 fn with_stdin_source(mut words: Vec<String>) -> Result<Vec<String>, RunError> {
-    if words.iter().any(|w| w == ":::" || w == "::::") {
+    if words.iter().any(|w| template::is_separator(w)) {
         return Ok(words);
     }
     if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
