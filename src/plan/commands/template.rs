@@ -84,6 +84,10 @@ impl Template {
                     .push(value.to_string()),
             }
         }
+        // `echo ::::` names no file: parallel runs `echo` once, with no input at all.
+        if sources.is_empty() {
+            return Err("`::::` and `::::+` need files: `:::: FILE…`".to_string());
+        }
         if let Some(empty) = sources.iter().position(|source| source.values.is_empty()) {
             return Err(format!(
                 "input source {} is empty: nothing to run",
@@ -450,6 +454,8 @@ mod tests {
         let err =
             Template::parse(&words("echo :::: empty.txt"), &mut no_files).expect_err("refused");
         assert!(err.contains("empty"), "{err}");
+        let err = Template::parse(&words("echo ::::+"), &mut no_files).expect_err("no file");
+        assert!(err.contains("need files"), "{err}");
         // parallel runs `echo A ''` once here: an empty source is refused, linked or not.
         let err = Template::parse(&words("echo ::: A B :::+"), &mut no_files).expect_err("empty");
         assert_eq!(err, "input source 2 is empty: nothing to run");
