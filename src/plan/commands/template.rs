@@ -260,15 +260,18 @@ fn expand(inner: &str, inputs: &[&str], number: usize) -> Option<String> {
         "/." => |s| without_extension(basename(s)).to_string(),
         _ => return None,
     };
-    if position.is_empty() {
+    // parallel reads `{0}` as `{}` (a `0` is false to Perl; `00` is not).
+    if position.is_empty() || position == "0" {
         let values: Vec<String> = inputs.iter().map(|v| quote(&transform(v))).collect();
         return Some(values.join(" "));
     }
     let index: usize = position.parse().ok()?;
-    // Past the last source, parallel puts nothing there (not even quotes).
+    // No source `{00}` names, and past the last: parallel puts nothing there (not even
+    // quotes).
     Some(
-        inputs
-            .get(index.checked_sub(1)?)
+        index
+            .checked_sub(1)
+            .and_then(|index| inputs.get(index))
             .map_or_else(String::new, |value| quote(&transform(value))),
     )
 }
@@ -396,6 +399,11 @@ mod tests {
             ["echo A 1 x", "echo A 1 y", "echo B 2 x", "echo B 2 y"]
         );
         assert_eq!(lines("echo {3}- ::: A :::+ 1"), ["echo -"], "past the last");
+        assert_eq!(
+            lines("echo x{0}y x{0.}y x{00}y x{01}y ::: a.b ::: c.d"),
+            ["echo xa.b c.dy xa cy xy xa.by"],
+            "{{0}} is {{}}, as parallel reads it"
+        );
     }
 
     #[test]
