@@ -117,9 +117,10 @@ fn positional_replacement_strings_over_several_sources_as_parallel() {
     }
     let args = [
         "echo", "{1}", "{2}", "{2/.}", "{1.}", "{1/}", "{1//}", "{2//}", "{1/.}", "{#}", "{}",
-        ":::", "a/b.c", "d.e", ":::", "x/y.z", "q",
+        "{0}", "x{0.}", "{00}y", "{3}z", ":::", "a/b.c", "d.e", ":::", "x/y.z", "q",
     ];
     same_as_parallel("positional", &args, b"");
+    same_dry_run_as_parallel("positional", &args, b"");
 }
 
 #[test]

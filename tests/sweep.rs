@@ -329,3 +329,55 @@ fn the_demos_jobs_are_cpu_bound() {
     let log = std::fs::read_to_string(&primes_log).expect("primes' log");
     assert!(log.contains("1438 primes below 12000"), "{log}");
 }
+
+/// A point whose jobs failed printed its speed-up as any other's, with no word of it but
+/// the exit status. `mkdir m-{}` succeeds at -j1 and fails at -j2, where the folders are
+/// there: the -j2 line, JSON object and summary say so, and every field stays.
+#[test]
+fn a_point_whose_jobs_failed_says_so_beside_its_figures() {
+    let tmp = TempDir::new("sweep-failed");
+    // `run_in` gives `--headless`; `--json` on top of it.
+    let sweep = |json: &[&str]| {
+        for folder in ["m-a", "m-b"] {
+            let _ = std::fs::remove_dir(tmp.join(folder));
+        }
+        let mut args = json.to_vec();
+        args.extend(["--sweep", "1,2", "--", "mkdir m-{}", ":::", "a", "b"]);
+        let run = common::commands::run_in(tmp.path(), &args);
+        assert_eq!(run.code(), 1, "{run:?}");
+        run
+    };
+    let run = sweep(&[]);
+    let points: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|line| line.starts_with("sweep -j"))
+        .collect();
+    assert_eq!(points.len(), 2, "{run:?}");
+    assert!(!points[0].contains("failed"), "{run:?}");
+    assert!(points[1].contains("speed-up "), "{run:?}");
+    assert!(
+        points[1].ends_with("  failed: 2 of 2 jobs did not succeed"),
+        "{run:?}"
+    );
+    assert!(
+        run.stdout.contains("sweep: jobs did not succeed at -j2: "),
+        "{run:?}"
+    );
+    let run = sweep(&["--json"]);
+    let events = run.json();
+    let points: Vec<_> = events.iter().filter(|e| e["event"] == "sweep").collect();
+    assert_eq!(points.len(), 2, "{events:?}");
+    for (point, unsuccessful) in points.iter().zip([0, 2]) {
+        assert_eq!(point["jobs"], 2, "{point}");
+        assert_eq!(point["unsuccessful_jobs"], unsuccessful, "{point}");
+        assert!(point["speedup"].is_f64(), "{point}");
+    }
+    let summary = events.last().expect("a summary");
+    assert_eq!(summary["event"], "sweep_summary", "{events:?}");
+    assert_eq!(
+        summary["unsuccessful_points"],
+        serde_json::json!([2]),
+        "{summary}"
+    );
+}

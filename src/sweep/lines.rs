@@ -55,6 +55,7 @@ impl<W: Write> SweepLines<W> {
                 "max_speedup_workers": sweep.claim().map(|(workers, _)| workers),
                 "cores": sweep.cores,
                 "stopped": sweep.stopped,
+                "unsuccessful_points": sweep.unsuccessful_points(),
             });
             writeln!(self.out, "{summary}")?;
             if let Some(contest) = &sweep.nice {
@@ -70,12 +71,15 @@ impl<W: Write> SweepLines<W> {
 }
 
 /// `sweep -j2  wall 6.10s  cpu 11.80s  speed-up 1.93x  efficiency 96%  threads 1.95 cores …
-/// load 2.31`
+/// load 2.31`, and after it, when jobs of the point did not succeed, [`unsuccessful_text`].
 pub fn point_line(point: &Point) -> String {
     let cores = |cores: Option<f64>| cores.map_or_else(|| "-".to_string(), |c| format!("{c:.2}"));
+    let unsuccessful = unsuccessful_text(point)
+        .map(|text| format!("  {text}"))
+        .unwrap_or_default();
     format!(
         "sweep -j{:<3} wall {:.2}s  cpu {:.2}s  speed-up {:.2}x  efficiency {:.0}%  threads \
-         {} cores  processes {} cores  load {}",
+         {} cores  processes {} cores  load {}{unsuccessful}",
         point.workers,
         point.wall.as_secs_f64(),
         point.cpu.as_secs_f64(),
@@ -85,6 +89,18 @@ pub fn point_line(point: &Point) -> String {
         cores(point.process_cores),
         load(point.load),
     )
+}
+
+/// What a point whose jobs did not all succeed says beside its figures (`failed: 2 of 4
+/// jobs did not succeed`): they measured work that failed. `None` when every job
+/// succeeded.
+pub fn unsuccessful_text(point: &Point) -> Option<String> {
+    (point.unsuccessful > 0).then(|| {
+        format!(
+            "failed: {} of {} jobs did not succeed",
+            point.unsuccessful, point.jobs
+        )
+    })
 }
 
 /// The load average as printed beside a point: `2.31`, or `-` where it could not be read.
@@ -122,6 +138,15 @@ pub fn summary_lines(sweep: &Sweep) -> Vec<String> {
             fit::MIN_FIT_POINTS
         ),
     });
+    let unsuccessful = sweep.unsuccessful_points();
+    if !unsuccessful.is_empty() {
+        let at: Vec<String> = unsuccessful.iter().map(|n| format!("-j{n}")).collect();
+        lines.push(format!(
+            "sweep: jobs did not succeed at {}: the speed-ups there (and a fit through them) \
+             are of work that failed, not of the whole work",
+            at.join(", ")
+        ));
+    }
     if let Some(why) = &sweep.stopped {
         lines.push(format!("sweep: stopped early: {why}"));
     }
@@ -161,6 +186,8 @@ fn point_json(point: &Point) -> Value {
         "thread_cores": point.thread_cores.map(round2),
         "process_cores": point.process_cores.map(round2),
         "load": point.load.map(round2),
+        "jobs": point.jobs,
+        "unsuccessful_jobs": point.unsuccessful,
     })
 }
 

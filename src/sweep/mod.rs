@@ -93,6 +93,11 @@ pub struct Point {
     pub load: Option<f64>,
     /// How its session ended.
     pub end: End,
+    /// Its session's jobs.
+    pub jobs: usize,
+    /// Those that did not succeed (failed, timed out, skipped): its figures are then not
+    /// those of the whole work, and every line that prints them says so.
+    pub unsuccessful: usize,
 }
 
 /// The outcome of a sweep.
@@ -140,6 +145,15 @@ impl Sweep {
             .map(|point| (point.workers, point.speedup))
             .collect();
         self.serial_fraction = fit::serial_fraction(&fitted);
+    }
+
+    /// The worker counts of the points whose jobs did not all succeed.
+    pub fn unsuccessful_points(&self) -> Vec<usize> {
+        self.points
+            .iter()
+            .filter(|point| point.unsuccessful > 0)
+            .map(|point| point.workers)
+            .collect()
     }
 
     /// What the fit claims: the speed-up it gives at the most workers it speaks for (see
@@ -300,6 +314,8 @@ impl Sweeper {
                 process_cores: fit::cores(&captured.processes),
                 load: load_average(),
                 end,
+                jobs: captured.jobs,
+                unsuccessful: captured.unsuccessful,
             };
             on_point(&point);
             sweep.add(point);
@@ -317,6 +333,8 @@ struct Captured {
     wall: Duration,
     cpu: Duration,
     cancelled: usize,
+    jobs: usize,
+    unsuccessful: usize,
     threads: Vec<fit::Run>,
     processes: Vec<fit::Run>,
 }
@@ -346,7 +364,10 @@ impl Reporter for Capture {
             Event::Ended(ending) => {
                 captured.wall = ending.summary.wall;
                 captured.cpu = ending.summary.cpu_time;
-                captured.cancelled = ending.summary.counts.cancelled;
+                let counts = &ending.summary.counts;
+                captured.cancelled = counts.cancelled;
+                captured.jobs = counts.total();
+                captured.unsuccessful = counts.unsuccessful();
             }
             _ => {}
         }

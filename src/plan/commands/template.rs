@@ -84,6 +84,10 @@ impl Template {
                     .push(value.to_string()),
             }
         }
+        // `echo ::::` names no file: parallel runs `echo` once, with no input at all.
+        if sources.is_empty() {
+            return Err("`::::` and `::::+` need files: `:::: FILE…`".to_string());
+        }
         if let Some(empty) = sources.iter().position(|source| source.values.is_empty()) {
             return Err(format!(
                 "input source {} is empty: nothing to run",
@@ -256,15 +260,18 @@ fn expand(inner: &str, inputs: &[&str], number: usize) -> Option<String> {
         "/." => |s| without_extension(basename(s)).to_string(),
         _ => return None,
     };
-    if position.is_empty() {
+    // parallel reads `{0}` as `{}` (a `0` is false to Perl; `00` is not).
+    if position.is_empty() || position == "0" {
         let values: Vec<String> = inputs.iter().map(|v| quote(&transform(v))).collect();
         return Some(values.join(" "));
     }
     let index: usize = position.parse().ok()?;
-    // Past the last source, parallel puts nothing there (not even quotes).
+    // No source `{00}` names, and past the last: parallel puts nothing there (not even
+    // quotes).
     Some(
-        inputs
-            .get(index.checked_sub(1)?)
+        index
+            .checked_sub(1)
+            .and_then(|index| inputs.get(index))
             .map_or_else(String::new, |value| quote(&transform(value))),
     )
 }
@@ -392,6 +399,11 @@ mod tests {
             ["echo A 1 x", "echo A 1 y", "echo B 2 x", "echo B 2 y"]
         );
         assert_eq!(lines("echo {3}- ::: A :::+ 1"), ["echo -"], "past the last");
+        assert_eq!(
+            lines("echo x{0}y x{0.}y x{00}y x{01}y ::: a.b ::: c.d"),
+            ["echo xa.b c.dy xa cy xy xa.by"],
+            "{{0}} is {{}}, as parallel reads it"
+        );
     }
 
     #[test]
@@ -450,6 +462,8 @@ mod tests {
         let err =
             Template::parse(&words("echo :::: empty.txt"), &mut no_files).expect_err("refused");
         assert!(err.contains("empty"), "{err}");
+        let err = Template::parse(&words("echo ::::+"), &mut no_files).expect_err("no file");
+        assert!(err.contains("need files"), "{err}");
         // parallel runs `echo A ''` once here: an empty source is refused, linked or not.
         let err = Template::parse(&words("echo ::: A B :::+"), &mut no_files).expect_err("empty");
         assert_eq!(err, "input source 2 is empty: nothing to run");

@@ -16,7 +16,7 @@ const MAX_FIGURE_ROWS: usize = 8;
 
 /// Draws the sweep on the whole frame.
 pub fn render(sweep: &Sweep, theme: Theme, frame: &mut Frame) {
-    let figures = figure_lines(sweep);
+    let figures = figure_lines(sweep, theme);
     let rows = u16::try_from(figures.len().min(MAX_FIGURE_ROWS)).unwrap_or(0);
     let [header, chart, below, footer] = Layout::vertical([
         Constraint::Length(1),
@@ -52,13 +52,22 @@ fn render_chart(sweep: &Sweep, theme: Theme, frame: &mut Frame, area: Rect) {
         .max()
         .unwrap_or(1)
         .max(2) as f64;
-    let measured: Vec<(f64, f64)> = sweep
+    // A point whose jobs failed is drawn apart, in its own glyph and colour: its speed-up
+    // is not the work's.
+    let (failed, measured): (Vec<&Point>, Vec<&Point>) = sweep
         .points
         .iter()
-        .map(|point| (point.workers as f64, point.speedup))
-        .collect();
+        .partition(|point| point.unsuccessful > 0);
+    let xy = |points: Vec<&Point>| -> Vec<(f64, f64)> {
+        points
+            .iter()
+            .map(|point| (point.workers as f64, point.speedup))
+            .collect()
+    };
+    let (failed, measured) = (xy(failed), xy(measured));
     let top = measured
         .iter()
+        .chain(&failed)
         .map(|&(_, speedup)| speedup)
         .fold(most, f64::max)
         .ceil();
@@ -77,7 +86,7 @@ fn render_chart(sweep: &Sweep, theme: Theme, frame: &mut Frame, area: Rect) {
         || format!("Amdahl fit: needs {}+ points", fit::MIN_FIT_POINTS),
         |serial| format!("Amdahl, serial {serial:.3}"),
     );
-    let datasets = vec![
+    let mut datasets = vec![
         Dataset::default()
             .name("ideal")
             .marker(Marker::Braille)
@@ -97,6 +106,16 @@ fn render_chart(sweep: &Sweep, theme: Theme, frame: &mut Frame, area: Rect) {
             .style(theme.measured())
             .data(&measured),
     ];
+    if !failed.is_empty() {
+        datasets.push(
+            Dataset::default()
+                .name("jobs failed")
+                .marker(Marker::Block)
+                .graph_type(GraphType::Scatter)
+                .style(theme.error_text())
+                .data(&failed),
+        );
+    }
     let label = |value: f64| Span::raw(format!("{value:.0}"));
     let chart = Chart::new(datasets)
         .x_axis(
@@ -117,8 +136,12 @@ fn render_chart(sweep: &Sweep, theme: Theme, frame: &mut Frame, area: Rect) {
 }
 
 /// The figures under the chart, each within 80 columns.
-fn figure_lines(sweep: &Sweep) -> Vec<Line<'static>> {
-    let mut lines: Vec<Line> = sweep.points.iter().map(point_line).collect();
+fn figure_lines(sweep: &Sweep, theme: Theme) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line> = sweep
+        .points
+        .iter()
+        .map(|point| point_line(point, theme))
+        .collect();
     if let (Some(serial), Some((workers, speedup))) = (sweep.serial_fraction, sweep.claim()) {
         lines.push(Line::from(format!(
             " serial fraction {serial:.3}: {speedup:.1}x at -j{workers}, the most it tells \
@@ -154,16 +177,31 @@ fn figure_lines(sweep: &Sweep) -> Vec<Line<'static>> {
     lines
 }
 
-fn point_line(point: &Point) -> Line<'static> {
+/// A point's figures; a point whose jobs did not all succeed says so after them (its
+/// speed-up is not the work's), in the error colour and in words.
+fn point_line(point: &Point, theme: Theme) -> Line<'static> {
     let cores = |cores: Option<f64>| cores.map_or_else(|| "-".to_string(), |c| format!("{c:.2}"));
-    Line::from(format!(
-        " -j{:<3} {:>7.2}s  {:.2}x  eff {:>3.0}%  cores: threads {} processes {}  load {}",
+    let load = crate::sweep::lines::load(point.load);
+    let figures = format!(
+        " -j{:<3} {:>7.2}s  {:.2}x  eff {:>3.0}%  ",
         point.workers,
         point.wall.as_secs_f64(),
         point.speedup,
         point.efficiency * 100.0,
-        cores(point.thread_cores),
-        cores(point.process_cores),
-        crate::sweep::lines::load(point.load),
-    ))
+    );
+    if point.unsuccessful == 0 {
+        return Line::from(format!(
+            "{figures}cores: threads {} processes {}  load {load}",
+            cores(point.thread_cores),
+            cores(point.process_cores),
+        ));
+    }
+    // The cores make way for the failure: the line keeps within 80 columns.
+    Line::from(vec![
+        Span::raw(format!("{figures}load {load}  ")),
+        Span::styled(
+            format!("{} of {} jobs failed", point.unsuccessful, point.jobs),
+            theme.error_text(),
+        ),
+    ])
 }

@@ -24,7 +24,9 @@ fn point(workers: usize, wall_ms: u64, serial: f64) -> Point {
         thread_cores: Some(0.97 * speedup),
         process_cores: Some(0.9 * speedup),
         load: Some(9.1),
-        end: End::SomeUnsuccessful,
+        end: End::AllSucceeded,
+        jobs: 8,
+        unsuccessful: 0,
     }
 }
 
@@ -105,4 +107,27 @@ fn a_sweep_of_one_point_and_tiny_screens_draw_without_panicking() {
             .draw(|frame| render(&one, Theme::new(false), frame))
             .expect("draw");
     }
+}
+
+/// `--sweep` printed a failed point's speed-up as any other's: its figures now say that jobs
+/// failed, within 80 columns, and the chart draws it apart.
+#[test]
+fn a_point_whose_jobs_failed_says_so_beside_its_figures_and_in_the_chart() {
+    let mut sweep = sweep();
+    sweep.points[1].end = End::SomeUnsuccessful;
+    sweep.points[1].unsuccessful = 3;
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("test backend");
+    terminal
+        .draw(|frame| render(&sweep, Theme::new(true), frame))
+        .expect("draw");
+    let text = screen(&terminal).join("\n");
+    for expected in [
+        " -j2     13.20s  1.82x  eff  91%  load 9.10  3 of 8 jobs failed",
+        " -j4      8.40s  3.08x  eff  77%  cores: threads 2.98 processes 2.77  load 9.10",
+    ] {
+        assert!(text.contains(expected), "missing `{expected}`:\n{text}");
+    }
+    // Drawn apart: its own entry in the legend and its own glyph, not the measured `•`.
+    assert!(text.contains("│jobs failed"), "{text}");
+    assert_eq!(text.matches('█').count(), 1, "{text}");
 }
