@@ -106,3 +106,30 @@ fn a_run_session_names_rows_by_input_reruns_cancels_and_quits_clean() {
         tagged_processes(&tag).is_empty()
     });
 }
+
+/// A warning of the plan (here: values a linked source leaves out) was printed before the
+/// table took the screen, so a user of the table never saw it until quitting. The table
+/// says it as it opens.
+#[test]
+fn the_plans_warning_shows_in_the_table_as_it_opens() {
+    if !tools_present("e2e_commands", &[("tmux", "-V")]) {
+        return;
+    }
+    let tag = unique_tag("commands-note");
+    let dir = TempDir::new(&tag);
+    let command = format!(
+        "cd '{dir}' && '{bin}' run -- true {{1}} {{2}} ::: a b c :::+ 1 2; \
+         echo \"jobdeck exited $?\"",
+        bin = env!("CARGO_BIN_EXE_jobdeck"),
+        dir = dir.0.display(),
+    );
+    let tmux = Tmux::start("commands-note", &command);
+    tmux.wait_for("the linked sources' warning in the table", |s| {
+        row_is(s, "a 1", "ok")
+            && row_is(s, "b 2", "ok")
+            && s.contains("warning: linked input sources 1 and 2")
+    });
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited"));
+    assert!(screen.contains("jobdeck exited 0"), "{screen}");
+}

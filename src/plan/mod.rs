@@ -329,6 +329,7 @@ impl PlanRequest {
         let last = read_last_runs(&history);
         let mut warnings = found.warnings;
         warnings.extend(last.warnings.iter().cloned());
+        warnings.extend(self.commands.iter().flat_map(commands::notes));
         let (mut jobs, nothing_to_rerun) = self.only_failed(jobs, &last, &history, &mut warnings);
         if jobs.is_empty() && !nothing_to_rerun {
             return Err(StartupError(format!(

@@ -3,7 +3,6 @@
 //! `jobdeck.toml`), read into the same [`Args`] as a CMake session's.
 
 use std::ffi::OsString;
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use clap::{CommandFactory, FromArgMatches};
@@ -98,10 +97,6 @@ impl Args {
                     template::read_source(path)
                 })
                 .map_err(RunError::Other)?;
-                for note in template.notes() {
-                    // Not `eprintln!`: it panics when stderr is a closed pipe.
-                    let _ = writeln!(std::io::stderr(), "jobdeck: note: {note}");
-                }
                 CommandsRequest::Template(template)
             }
         });

@@ -89,6 +89,9 @@ pub struct Session {
     reports: crate::plan::Reports,
     /// `jobdeck run`: the order its jobs' output comes on stdout (see `Plan::job_output`).
     job_output: Option<OutputOrder>,
+    /// The plan's warnings as the live table says them when it opens (see
+    /// [`Session::take_start_notice`]).
+    notice: Option<String>,
 }
 
 impl Session {
@@ -103,6 +106,7 @@ impl Session {
         let trace = plan.trace.clone();
         let reports = plan.reports.clone();
         let job_output = plan.job_output;
+        let notice = start_notice(&plan.warnings);
         let (driver, events, model) = Driver::start(plan)?;
         Ok(Self {
             driver,
@@ -113,7 +117,14 @@ impl Session {
             trace,
             reports,
             job_output,
+            notice,
         })
+    }
+
+    /// What the live table says as it opens: the plan's warnings, printed before it took
+    /// the screen (taken: said once).
+    pub fn take_start_notice(&mut self) -> Option<String> {
+        self.notice.take()
     }
 
     /// `jobdeck run`: stdout carries the jobs' own output in this order, and jobdeck's own
@@ -144,6 +155,20 @@ impl Session {
         all.extend(reports::reporters(&self.reports));
         runner::Runner::new(self, frontend, all, signals).run()
     }
+}
+
+/// What the live table says of the plan's warnings as it opens: they were printed before
+/// it took the screen, where nobody sees them until it quits (an unreadable folder left
+/// out, values a linked source left out).
+fn start_notice(warnings: &[String]) -> Option<String> {
+    let first = warnings.first()?;
+    Some(match warnings.len() {
+        1 => format!("warning: {first}"),
+        n => format!(
+            "warning: {first} (and {} more, shown in the shell when the table quits)",
+            n - 1
+        ),
+    })
 }
 
 #[cfg(test)]

@@ -105,10 +105,12 @@ fn run_screen(
         &mut session.model,
         Msg::Action(Action::Ui(UiAction::SetNoColor(Theme::no_color_from_env()))),
     );
-    // After the action above, which would clear it.
+    // After the action above, which would clear it. A sweep's point is named rather than
+    // the plan's warnings said again at each point.
     let until_idle = sweep_point.is_some();
-    if let Some(label) = sweep_point {
-        app::update(&mut session.model, Msg::Notice(label));
+    let warnings = session.take_start_notice();
+    if let Some(notice) = sweep_point.or(warnings) {
+        app::update(&mut session.model, Msg::Notice(notice));
     }
     let screen = Screen {
         until_idle,

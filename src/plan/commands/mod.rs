@@ -74,6 +74,15 @@ pub fn reload(request: Option<&CommandsRequest>, log_dir: &Path) -> Option<Arc<d
     }
 }
 
+/// What a user should hear of `request` before it runs (values a linked source leaves
+/// out), said with the plan's warnings: printed, and shown in the live table too.
+pub fn notes(request: &CommandsRequest) -> Vec<String> {
+    match request {
+        CommandsRequest::Template(template) => template.notes(),
+        _ => Vec::new(),
+    }
+}
+
 /// The jobs of `request`, each logged under `log_dir/run/<number>/`.
 pub fn jobs(request: &CommandsRequest, log_dir: &Path) -> Result<Vec<Job>, String> {
     if let CommandsRequest::Config { path, only } = request {
