@@ -269,8 +269,8 @@ mod tests {
             "a key changes nothing"
         );
         start(&mut model, next[0], 0);
-        // The second turns: made again, with `a` ended and `b` 0.1 s in (at the pace
-        // `a` set: a tenth of its history's 10 s).
+        // The second turns: made again, with `a` ended (the pace its short run set
+        // shortens the others) and `b` 0.1 s in.
         update(&mut model, Msg::Tick(t0 + ms(2000)));
         assert_eq!(
             Some(model.progress().eta),
