@@ -25,7 +25,10 @@ work=$(mktemp -d /dev/shm/jobdeck-tui-keys.XXXXXX)
 socket=jobdeck-keys-$$
 # One tmux server per session (`$socket-10`, `$socket-$n`): a server killed and started again
 # under one name at once sometimes refused the second session, and the bench timed out.
-trap 'for s in 10 "$n"; do tmux -L "$socket-$s" kill-server 2>/dev/null || true; done; rm -rf "$work"' EXIT
+# The killed session's jobdeck can still be writing its logs for a moment: the folder is
+# removed again until it is gone (it was left behind in /dev/shm, "Directory not empty").
+trap 'for s in 10 "$n"; do tmux -L "$socket-$s" kill-server 2>/dev/null || true; done
+for _ in $(seq 50); do rm -rf "$work" 2>/dev/null && break; sleep 0.1; done' EXIT
 echo "machine: $(nproc) CPUs; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 python3 - "$JOBDECK" "$work" "$socket" "$n" "$presses" "${SORTED:-}" <<'EOF'
