@@ -9,7 +9,8 @@
 # the same presses on a session of 10 jobs (measured first, after they ended) show alone.
 # Also prints the peak RSS of the TUI session (from /proc, VmHWM, read just before quitting).
 #
-# env: JOBDECK (default: target/release/jobdeck, built first). Work folder in /dev/shm.
+# env: JOBDECK (default: target/release/jobdeck, built first). SORTED=1: `S` is pressed once
+# in the N-job session before the presses (the table sorted by state). Work folder in /dev/shm.
 set -euo pipefail
 
 n=${1:-100000}
@@ -24,13 +25,17 @@ work=$(mktemp -d /dev/shm/jobdeck-tui-keys.XXXXXX)
 socket=jobdeck-keys-$$
 # One tmux server per session (`$socket-10`, `$socket-$n`): a server killed and started again
 # under one name at once sometimes refused the second session, and the bench timed out.
-trap 'for s in 10 "$n"; do tmux -L "$socket-$s" kill-server 2>/dev/null || true; done; rm -rf "$work"' EXIT
+# The killed session's jobdeck can still be writing its logs for a moment: the folder is
+# removed again until it is gone (it was left behind in /dev/shm, "Directory not empty").
+trap 'for s in 10 "$n"; do tmux -L "$socket-$s" kill-server 2>/dev/null || true; done
+for _ in $(seq 50); do rm -rf "$work" 2>/dev/null && break; sleep 0.1; done' EXIT
 echo "machine: $(nproc) CPUs; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-python3 - "$JOBDECK" "$work" "$socket" "$n" "$presses" <<'EOF'
+python3 - "$JOBDECK" "$work" "$socket" "$n" "$presses" "${SORTED:-}" <<'EOF'
 import os, subprocess, sys, time
 
 jobdeck, work, socket, n, presses = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+sorted_first = sys.argv[6] == "1"
 
 server = socket
 
@@ -94,6 +99,9 @@ wait(lambda: "10/10" in screen() or "done" in screen())
 presses_of("10 jobs, ended (tmux's round trip)", lambda: True)
 shell = session(n)
 pid = jobdeck_pid(shell)
+if sorted_first:
+    tmux("send-keys", "-t", "keys", "S")
+    wait(lambda: "BY STATE" in screen())
 running = lambda: f"{n}/{n} done" not in screen()
 presses_of(f"{n} jobs, while they run", running)
 print(f"peak RSS of the session so far: {peak_rss(pid)}")

@@ -203,11 +203,12 @@ impl Model {
 
     /// Cancels `job`; if it has not started, `why` is its error.
     pub(super) fn cancel_job_saying(&mut self, job: JobId, why: &str) -> Vec<Effect> {
-        let row = self.row_mut(job);
+        let mut row = self.row_mut(job);
         match row.state {
             JobState::Queued => {
                 row.state = JobState::Cancelled;
                 row.result.error = Some(why.to_string());
+                drop(row);
                 self.report_finished(job);
                 let skipped = self.scheduler.cancel_queued(job);
                 self.mark_skipped(skipped);
@@ -281,7 +282,7 @@ impl Model {
             .then_some(Effect::Cancel(row.run))
             .filter(|_| row.state != JobState::Cancelling);
         let run = self.scheduler.requeue(job);
-        let row = self.row_mut(job);
+        let mut row = self.row_mut(job);
         row.requeue(run);
         let parts = row
             .extra
@@ -508,9 +509,10 @@ impl Model {
                 };
                 format!("{who} {what}")
             };
-            let row = self.row_mut(dependant);
+            let mut row = self.row_mut(dependant);
             row.state = JobState::Skipped;
             row.result.error = Some(reason);
+            drop(row);
             self.report_finished(dependant);
             self.note_row_changed(dependant.0 as usize);
         }

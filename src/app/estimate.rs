@@ -19,7 +19,7 @@
 
 use std::time::Duration;
 
-use super::{Counts, JobRow, JobState, Model};
+use super::{JobRow, JobState, Model};
 use crate::jobs::{JobKind, Stage};
 
 /// What is left to wait for, as the estimate sees it.
@@ -86,18 +86,14 @@ impl Model {
     /// The time left, or `None` while some unfinished job's length cannot be guessed: no
     /// history at all and no run ended in this session.
     ///
-    /// The header asks it every frame, so the two passes over the rows do only what a row
-    /// of their state needs, allocate nothing per row, and skip the per-job chains when no
-    /// job waits on another: the same arithmetic in the same order as the first version
-    /// (kept in `app::tests::estimate_reference`, which the ETA tests compare it with after
-    /// every message), bit for bit the same estimate at a fraction of the cost.
-    pub(super) fn estimate(&self) -> Option<Estimate> {
-        self.estimate_counting(&mut Counts::default())
-    }
-
-    /// [`Model::estimate`], counting every row in `counts` on its first pass over them.
-    pub(super) fn estimate_counting(&self, counts: &mut Counts) -> Option<Estimate> {
-        let (left, overdue) = self.estimate_in_seconds(counts)?;
+    /// Two passes over the rows, so the model makes it once a second of its clock and keeps
+    /// it (`progress.rs`), not once a frame. The passes do only what a row of their state
+    /// needs, allocate nothing per row, and skip the per-job chains when no job waits on
+    /// another: the same arithmetic in the same order as the first version (kept in
+    /// `app::tests::estimate_reference`, which the ETA tests compare it with after every
+    /// message), bit for bit the same estimate at a fraction of the cost.
+    pub(crate) fn estimate(&self) -> Option<Estimate> {
+        let (left, overdue) = self.estimate_in_seconds()?;
         Some(Estimate {
             left: duration(left),
             overdue: duration(overdue),
@@ -106,7 +102,7 @@ impl Model {
 
     /// The time left and how overdue the latest run is, in seconds before they are rounded
     /// to durations: the tests compare these, bit for bit, with the first version's.
-    pub(super) fn estimate_in_seconds(&self, counts: &mut Counts) -> Option<(f64, f64)> {
+    pub(super) fn estimate_in_seconds(&self) -> Option<(f64, f64)> {
         let priors = &self.priors;
         let Observed {
             spent,
@@ -116,7 +112,7 @@ impl Model {
             seen,
             succeeded,
             failed,
-        } = self.observe(priors, counts);
+        } = self.observe(priors);
         // Each group's mean and longest run, and all runs' mean, once: asked per waiting job,
         // they made an estimate of 100,000 jobs take seconds (each mean sums every run).
         let all_mean = mean_of(
@@ -231,7 +227,7 @@ impl Model {
 
     /// What this session's runs say: their time against the history's, per group. A
     /// waiting row says nothing: only the rows that ran or run are looked at past their state.
-    fn observe(&self, priors: &Priors, counts: &mut Counts) -> Observed {
+    fn observe(&self, priors: &Priors) -> Observed {
         let mut seen = Observed {
             seen: priors
                 .group_order
@@ -242,7 +238,6 @@ impl Model {
         };
         let mut last = 0;
         for row in &self.jobs {
-            counts.add(row);
             let finished = match row.state {
                 JobState::Ok | JobState::Flaky | JobState::Failed | JobState::Timeout => true,
                 JobState::Running => false,

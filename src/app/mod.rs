@@ -23,6 +23,7 @@ pub mod overlay;
 pub mod parts;
 pub mod progress;
 pub mod record;
+mod row_mut;
 mod scheduler;
 pub mod short_names;
 pub mod stats;

@@ -17,8 +17,15 @@ use crate::engine::{JobId, RunId, WorkerId};
     reason = "independent UI switches, not a state machine"
 )]
 pub struct Model {
-    /// Every job, indexed by `JobId`.
+    /// Every job, indexed by `JobId`. Read it freely; change a row only through
+    /// `row_mut`, which keeps `counts` up to date.
     pub jobs: Vec<JobRow>,
+    /// Jobs per state, kept as rows change (`row_mut.rs`): the header's counts without a
+    /// pass over every row a frame.
+    pub(super) counts: super::Counts,
+    /// The estimate of the time left as last made, and when (`progress.rs`): made once a
+    /// second of the clock, not on every frame or key.
+    pub(super) kept_estimate: Option<super::progress::KeptEstimate>,
     /// The job graph, the ready queue and the runs in flight (`scheduler/`).
     pub(super) scheduler: Scheduler,
     /// Whether a quit is under way: everything was cancelled and the loop exits once idle.
@@ -99,6 +106,8 @@ impl Model {
         let mut model = Self {
             scheduler,
             jobs: rows,
+            counts: super::Counts::default(),
+            kept_estimate: None,
             quitting: false,
             now,
             started_at: now,
@@ -142,6 +151,8 @@ impl Model {
         let first = main.next().map(|row| row.kind);
         model.mixed_kinds = main.any(|row| Some(row.kind) != first);
         model.priors = super::estimate::Priors::of(&model.jobs);
+        model.counts = model.recount();
+        model.keep_estimate();
         model
     }
 
@@ -312,10 +323,6 @@ impl Model {
     /// records in the run history.
     pub fn take_news(&mut self) -> Vec<News> {
         std::mem::take(&mut self.news)
-    }
-
-    pub(super) fn row_mut(&mut self, job: JobId) -> &mut JobRow {
-        &mut self.jobs[job.0 as usize]
     }
 
     /// Reports the end of `job`'s current run (or its skip or cancel before it ran).

@@ -91,12 +91,11 @@ impl Model {
                 let Some(job) = self.selected_project() else {
                     return Vec::new();
                 };
-                let row = self.row_mut(job);
-                if row.extra().options.is_empty() {
+                if self.job(job).extra().options.is_empty() {
                     self.ui.notice = Some("this project has no -D options of its own".into());
                     return Vec::new();
                 }
-                row.extra_mut().options.clear();
+                self.row_mut(job).extra_mut().options.clear();
                 self.ui.notice = Some("-D options removed; r re-runs without them".into());
                 return vec![Effect::SetOptions {
                     job,
@@ -122,7 +121,7 @@ impl Model {
             self.ui.notice = Some(format!("not a cache variable name: {name:?}"));
             return Vec::new();
         }
-        let row = self.row_mut(job);
+        let mut row = self.row_mut(job);
         // A variable set again takes the new value, as a second -D on cmake's command line
         // would; `VAR:BOOL=OFF` and `VAR=ON` set the same variable.
         let variable = |option: &str| {
@@ -134,6 +133,7 @@ impl Model {
         options.retain(|o| variable(o) != this);
         options.push(option.to_string());
         let options = options.clone();
+        drop(row);
         let mut effects = vec![Effect::SetOptions { job, options }];
         effects.extend(self.restart(job));
         effects

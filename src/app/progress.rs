@@ -1,7 +1,7 @@
 //! How far the session is and how long it has left: jobs done of all, an estimate of the
 //! time left, and the moment the work ended (after which the clock a person reads stops).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::Model;
 
@@ -80,39 +80,84 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
+/// The estimate of the time left as the model last made it, and the clock reading it was
+/// made at: until it is made again, the ETA counts down from it as the clock moves.
+///
+/// Made once a second of the model's clock (the first message after the second turned:
+/// while runs go, an engine event's turn of the loop, about never a key's), not on each
+/// frame: the estimate passes over every row twice (100,000 rows: milliseconds), and a
+/// frame drawn for a key paid for it. It is the estimate, bit for bit, when made, so the
+/// header says what the estimate says once a second, as it did; between two makings it is
+/// that figure counted down, not one that follows every run's end (an ETA that moves every
+/// second is what it is for). Keeping its sums up to date as rows change instead would not
+/// be exact: they are added in row order, and a sum redone in another order rounds
+/// otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct KeptEstimate {
+    made_at: Instant,
+    estimate: Option<super::estimate::Estimate>,
+}
+
 impl Model {
     /// Jobs done of all, and the time left (see [`super::estimate`]: the history scaled by
     /// this session's pace, or this session's runs; the remaining work spread over the live
-    /// worker count, never shorter than the longest chain of stages still to come).
+    /// worker count, never shorter than the longest chain of stages still to come), as made
+    /// at the latest turn of the clock's second and counted down since.
     pub fn progress(&self) -> Progress {
         self.progress_of(&self.counts())
     }
 
-    /// [`Model::progress`], given the model's `counts` (the header has them): one pass over
-    /// the rows fewer each frame. A job is done unless it is queued, running or cancelling.
+    /// [`Model::progress`], given the model's `counts` (the header has them). A job is done
+    /// unless it is queued, running or cancelling.
     pub fn progress_of(&self, counts: &super::Counts) -> Progress {
         let total = self.jobs.len();
         let done = total - counts.queued - counts.running - counts.cancelling;
         let eta = match self.activity.work_ended_at {
             Some(_) => Eta::Ended(self.work_time()),
-            None => self.time_left().unwrap_or(Eta::Unknown),
+            None => self.kept_eta(),
         };
         Progress { done, total, eta }
     }
 
-    /// [`Model::progress`] and the counts it was made of, with one pass over the rows for
-    /// both: the header asks both each frame, and each pass over 100,000 rows costs.
-    pub fn progress_and_counts(&self) -> (Progress, super::Counts) {
+    /// Makes the estimate again if the clock's second turned since it was last made (or the
+    /// work began again): `update` asks after every message, the check costs nothing.
+    pub(super) fn keep_estimate(&mut self) {
         if self.activity.work_ended_at.is_some() {
-            let counts = self.counts();
-            return (self.progress_of(&counts), counts);
+            self.kept_estimate = None;
+            return;
         }
-        let mut counts = super::Counts::default();
-        let estimate = self.estimate_counting(&mut counts);
-        let total = self.jobs.len();
-        let done = total - counts.queued - counts.running - counts.cancelling;
-        let eta = estimate.map_or(Eta::Unknown, eta_of);
-        (Progress { done, total, eta }, counts)
+        let second = |at: Instant| at.saturating_duration_since(self.started_at).as_secs();
+        if self
+            .kept_estimate
+            .is_some_and(|kept| second(kept.made_at) == second(self.now))
+        {
+            return;
+        }
+        self.kept_estimate = Some(KeptEstimate {
+            made_at: self.now,
+            estimate: self.estimate(),
+        });
+    }
+
+    /// The kept estimate at the model's clock: the time left less the time since it was
+    /// made, and a run's overrun more by as much.
+    fn kept_eta(&self) -> Eta {
+        let Some(KeptEstimate {
+            made_at,
+            estimate: Some(estimate),
+        }) = self.kept_estimate
+        else {
+            return Eta::Unknown;
+        };
+        let since = self.now.saturating_duration_since(made_at);
+        eta_of(super::estimate::Estimate {
+            left: estimate.left.saturating_sub(since),
+            overdue: if estimate.overdue.is_zero() {
+                Duration::ZERO
+            } else {
+                estimate.overdue.saturating_add(since)
+            },
+        })
     }
 
     /// Whether the work has ended (the progress's ETA is `Ended`), known without the
@@ -136,15 +181,11 @@ impl Model {
             .unwrap_or(self.now)
             .saturating_duration_since(self.started_at)
     }
-
-    fn time_left(&self) -> Option<Eta> {
-        self.estimate().map(eta_of)
-    }
 }
 
 /// What the header says of an estimate: the time left, or by how much the runs left are
 /// overdue once nothing else is.
-fn eta_of(estimate: super::estimate::Estimate) -> Eta {
+pub(super) fn eta_of(estimate: super::estimate::Estimate) -> Eta {
     if estimate.left.is_zero() && !estimate.overdue.is_zero() {
         return Eta::Overdue(estimate.overdue);
     }
@@ -194,8 +235,49 @@ mod tests {
         // A run going says only that the jobs take at least this long: not `ETA 0.0s`.
         assert_eq!(model.progress().eta, Eta::Unknown, "still ETA ?");
         finish(&mut model, started[0], Duration::from_secs(3));
-        // Two jobs of 3 s each left, one worker.
+        // Made again when the clock's second turns: two jobs of 3 s each left, one worker.
+        update(&mut model, Msg::Tick(t0 + Duration::from_secs(4)));
         assert_eq!(model.progress().eta, Eta::Left(Duration::from_secs(6)));
+    }
+
+    /// The estimate passes over every row: it is made when the clock's second turns, and
+    /// the frames between (a key's among them) show it counted down, whatever ended since.
+    #[test]
+    fn between_turns_of_the_second_the_eta_counts_down_from_the_one_made() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let nodes = vec![
+            node("a", Some(10)),
+            node("b", Some(10)),
+            node("c", Some(10)),
+        ];
+        let mut model = Model::new(nodes, 1, t0);
+        let started = runs(&model.start());
+        start(&mut model, started[0], 0);
+        update(&mut model, Msg::Tick(t0 + ms(1000)));
+        // 9 s of `a` and 20 s of the others, on one worker.
+        assert_eq!(model.progress().eta, Eta::Left(ms(29_000)));
+        // `a` ends early: the estimate would say 20 s now, but it was made at 1 s.
+        let next = runs(&finish(&mut model, started[0], ms(1200)));
+        update(&mut model, Msg::Tick(t0 + ms(1200)));
+        assert_eq!(model.progress().eta, Eta::Left(ms(28_800)), "counted down");
+        update(&mut model, Msg::Action(crate::app::Action::SelectNext));
+        update(&mut model, Msg::Tick(t0 + ms(1900)));
+        assert_eq!(
+            model.progress().eta,
+            Eta::Left(ms(28_100)),
+            "a key changes nothing"
+        );
+        start(&mut model, next[0], 0);
+        // The second turns: made again, with `a` ended (the pace its short run set
+        // shortens the others) and `b` 0.1 s in.
+        update(&mut model, Msg::Tick(t0 + ms(2000)));
+        assert_eq!(
+            Some(model.progress().eta),
+            model.estimate().map(super::eta_of),
+            "the estimate itself"
+        );
+        assert_ne!(model.progress().eta, Eta::Left(ms(28_000)));
     }
 
     #[test]

@@ -78,9 +78,19 @@ impl Counts {
         }
     }
 
-    /// Counts `row` in its state. The estimate counts the rows in its own pass over them,
-    /// so a frame of 100,000 rows passes over them once fewer.
+    /// Counts `row` in its state.
     pub(super) fn add(&mut self, row: &JobRow) {
+        self.change(row, |count| *count += 1);
+    }
+
+    /// Takes `row` out of the count of its state: it is about to change (see `row_mut`).
+    pub(super) fn take(&mut self, row: &JobRow) {
+        self.change(row, |count| *count -= 1);
+    }
+
+    /// Changes the count `row` is in, by `by`: one table for counting in and out, so the
+    /// two never disagree on where a row counts.
+    fn change(&mut self, row: &JobRow, by: impl Fn(&mut usize)) {
         let slot = match row.state {
             _ if only_warns(row.kind, row.state) => &mut self.warned,
             JobState::Queued | JobState::Dispatched => &mut self.queued,
@@ -88,7 +98,7 @@ impl Counts {
             JobState::Cancelling => &mut self.cancelling,
             JobState::Ok => &mut self.ok,
             JobState::Flaky => {
-                self.ok += 1;
+                by(&mut self.ok);
                 &mut self.flaky
             }
             JobState::Failed => &mut self.failed,
@@ -96,7 +106,7 @@ impl Counts {
             JobState::Timeout => &mut self.timeout,
             JobState::Skipped => &mut self.skipped,
         };
-        *slot += 1;
+        by(slot);
     }
 
     /// All jobs counted.
@@ -190,15 +200,6 @@ impl Summary {
 }
 
 impl Model {
-    /// Jobs per state.
-    pub fn counts(&self) -> Counts {
-        let mut counts = Counts::default();
-        for row in &self.jobs {
-            counts.add(row);
-        }
-        counts
-    }
-
     /// Whether every job succeeded, the toolchain probes aside: a probe is jobdeck's own
     /// helper, and when it fails its configures run unseeded and decide the session's end.
     /// A job that passed on a retry succeeded, unless `--flaky-fails`.
@@ -220,7 +221,7 @@ impl Model {
         self.summary_of(self.counts())
     }
 
-    /// [`Model::summary`] with the rows already counted (see [`Model::progress_and_counts`]).
+    /// [`Model::summary`] with the counts already at hand.
     pub fn summary_of(&self, counts: Counts) -> Summary {
         let running: Duration = self
             .activity

@@ -199,6 +199,9 @@ pub struct UiState {
     positions: Option<Vec<usize>>,
     /// Whether a row changed since a sort was applied: the order is redone on the next tick.
     pub(super) order_stale: bool,
+    /// When the shown rows were last filtered and sorted: a stale order waits for
+    /// `navigation::RESORT_EVERY` to pass.
+    pub(super) sorted_at: Option<std::time::Instant>,
 }
 
 impl UiState {
@@ -389,6 +392,7 @@ impl Model {
         }
         self.ui.shown = shown;
         self.ui.order_stale = false;
+        self.ui.sorted_at = Some(self.now);
         if self.selected_position().is_none() {
             let position = self.nearest_position();
             self.select_position(position);

@@ -12,6 +12,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     model.scheduler.prune_ready();
     let has_ended = model.scheduler.is_drained();
     model.activity.note_work_end(has_ended, model.now);
+    model.keep_estimate();
     effects
 }
 
@@ -85,10 +86,11 @@ impl Model {
         if matches!(kind, EventKind::Withdrawn) {
             let back_in_line = is_current && self.job(job).state == JobState::Dispatched;
             if let Some(run) = self.scheduler.withdrawn(job, run, back_in_line) {
-                let row = self.row_mut(job);
+                let mut row = self.row_mut(job);
                 row.state = JobState::Queued;
                 row.run = run;
                 row.waiting_for_memory = false;
+                drop(row);
                 self.dirty = true;
             }
             let mut effects = self.cancel_if_fast_withdrawn(job, run);
@@ -163,8 +165,8 @@ impl Model {
         let now = self.now;
         if let EventKind::Part(part) = kind {
             let provisional = part.provisional;
-            if let Some(ended) =
-                super::parts::apply(&mut self.row_mut(job).extra_mut().parts, part, now)
+            let ended = super::parts::apply(&mut self.row_mut(job).extra_mut().parts, part, now);
+            if let Some(ended) = ended
                 && !provisional
             {
                 let record = self.record(job);
@@ -172,7 +174,7 @@ impl Model {
             }
             return;
         }
-        let row = self.row_mut(job);
+        let mut row = self.row_mut(job);
         match kind {
             EventKind::Started { worker } => {
                 if row.state == JobState::Dispatched {

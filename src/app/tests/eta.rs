@@ -11,7 +11,9 @@ use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use super::estimate_reference::assert_estimate_is_the_reference;
+use super::estimate_reference::{
+    assert_estimate_is_the_reference, assert_shown_eta_is_the_reference,
+};
 use super::{act, runs, send};
 use crate::app::{Action, Effect, Eta, JobNode, Model, Msg, update};
 use crate::engine::{EventKind, Finished, JobId, Outcome, RunId, WorkerId};
@@ -145,10 +147,14 @@ impl Sim {
                     run,
                     EventKind::Output { lines, skipped: 0 },
                 );
+                assert_estimate_is_the_reference(&self.model);
                 continue;
             }
             if next_second < next_end {
                 self.clock(next_second);
+                // The header's ETA at each second is the estimate made as the second
+                // turned: the first version's, exactly.
+                assert_shown_eta_is_the_reference(&self.model);
                 let eta = self.model.progress().eta;
                 let moved = self.samples.last().is_none_or(|s| s.eta != eta);
                 let text = self.model.progress().text();

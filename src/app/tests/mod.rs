@@ -16,8 +16,29 @@ mod selection;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::app::{Action, Band, Effect, JobNode, JobState, Model, Msg, UiAction, Viewport, update};
+use crate::app::{Action, Band, Effect, JobNode, JobState, Model, Msg, UiAction, Viewport};
 use crate::engine::{Diagnosis, EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
+
+/// Asserts that the counts the model keeps as its rows change are what a pass over every
+/// row counts: a row whose state changed without `row_mut` leaves them behind.
+pub fn assert_counts_kept(model: &Model) {
+    assert_eq!(
+        model.counts,
+        model.recount(),
+        "the counts kept differ from a recount of the rows"
+    );
+}
+
+/// `app::update`, then [`assert_counts_kept`]: every message the helpers below send is
+/// checked, in models of up to 10,000 jobs (a recount passes over every row, and the tests
+/// of 200,000 jobs send a message or more per job).
+fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    let effects = crate::app::update(model, msg);
+    if model.jobs.len() <= 10_000 {
+        assert_counts_kept(model);
+    }
+    effects
+}
 
 /// A model of `jobs` jobs named `job0`, `job1`, … on `workers` workers, started at `t0`.
 pub fn model(jobs: usize, workers: usize, t0: Instant) -> Model {

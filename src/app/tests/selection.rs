@@ -425,6 +425,27 @@ fn a_sorted_table_is_redone_on_the_next_tick_after_rows_change() {
     assert_eq!(shown(&m), ["job2", "job1", "job3", "job4", "job5", "job0"]);
 }
 
+/// The clock moves on every turn of the loop: a sorted order of 100,000 rows redone on each
+/// held every key's answer back. It waits a quarter of a second after the last sort.
+#[test]
+fn a_sorted_table_is_redone_at_most_every_quarter_second() {
+    let t0 = Instant::now();
+    let ms = Duration::from_millis;
+    let mut m = busy(t0);
+    // Sorted at 5 s, by state.
+    ui(&mut m, UiAction::CycleSort);
+    let run = current(&m, 3);
+    fail_at(&mut m, run, 2000);
+    update(&mut m, Msg::Tick(t0 + ms(5200)));
+    assert_eq!(
+        shown(&m)[1],
+        "job3",
+        "not within a quarter second of the sort"
+    );
+    update(&mut m, Msg::Tick(t0 + ms(5250)));
+    assert_eq!(shown(&m), ["job2", "job1", "job3", "job4", "job5", "job0"]);
+}
+
 #[test]
 fn sort_and_the_failed_filter_combine() {
     let t0 = Instant::now();

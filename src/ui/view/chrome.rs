@@ -49,11 +49,10 @@ pub(super) fn render_header(model: &Model, theme: Theme, frame: &mut Frame, area
         compact_without_workers,
         Shape::NARROWEST,
     ];
-    // The summary and the progress once a frame, not once per shape tried: each counted
-    // every row and the estimate passed over them twice, and at 120 columns a header of
-    // 100,000 jobs tried two shapes, twice the work of a frame. The estimate counts the rows
-    // in its first pass.
-    let (progress, counts) = model.progress_and_counts();
+    // The summary and the progress once a frame, not once per shape tried. Neither passes
+    // over the rows: the counts and the estimate are kept in the model.
+    let counts = model.counts();
+    let progress = model.progress_of(&counts);
     let summary = model.summary_of(counts);
     let header = |shape: Shape| header_spans(model, &summary, &progress, theme, shape);
     let spans = shapes
