@@ -117,12 +117,16 @@ fn start_case(tag: &BytesStart<'_>) -> SubResult {
 ///           1 - slowpoke (Timeout)
 /// ```
 pub fn failed_words(path: &Path) -> std::collections::HashMap<String, String> {
+    const MARK: &str = "The following tests FAILED:";
     let text = std::fs::read(path).unwrap_or_default();
-    let text = String::from_utf8_lossy(&text);
     let mut words = std::collections::HashMap::new();
-    let Some((_, list)) = text.rsplit_once("The following tests FAILED:") else {
+    // The list is at the log's end, after a failed test's output, which may be a flood:
+    // only what follows the last mark is decoded (the mark is ASCII, so its place is the
+    // same in the bytes as in their lossy decoding).
+    let Some(at) = memchr::memmem::rfind(&text, MARK.as_bytes()) else {
         return words;
     };
+    let list = String::from_utf8_lossy(&text[at + MARK.len()..]);
     for line in list.lines().skip(1) {
         let entry = line.trim().split_once(" - ").and_then(|(number, rest)| {
             let (name, word) = rest.rsplit_once(" (")?;
