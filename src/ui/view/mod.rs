@@ -7,7 +7,6 @@ mod chrome;
 mod columns;
 mod error_lines;
 mod log;
-mod part_lines;
 mod parts;
 pub mod sweep;
 mod table;

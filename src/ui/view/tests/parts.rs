@@ -201,3 +201,37 @@ fn tests_needing_attention_take_lines_from_jobs_that_fill_the_table() {
         "{text}"
     );
 }
+
+#[test]
+fn a_click_on_a_tests_row_selects_that_test() {
+    // The clicked screen line is mapped through the lines drawn: before, a click counted
+    // job rows from the table's offset, so a test's row selected a job further down.
+    for projects in [3, 30] {
+        let mut model = testing_in(projects, 0, 10);
+        let lines = screen(&draw(&mut model, 80, 24));
+        let y = lines
+            .iter()
+            .position(|line| row(std::slice::from_ref(line), "fails").is_some())
+            .expect("the failed test's row");
+        let row = u16::try_from(y).expect("on screen");
+        app::update(
+            &mut model,
+            Msg::Action(app::Action::Ui(app::UiAction::Click { row })),
+        );
+        assert_eq!(model.selected_part_name().as_deref(), Some("fails"));
+        let lines = screen(&draw(&mut model, 80, 24));
+        let text = lines.join("\n");
+        assert!(lines[y].starts_with('>'), "{text}");
+        // And a job's row below the tests selects that job.
+        let y = lines
+            .iter()
+            .position(|line| line.contains("project-01"))
+            .expect("project-01's row");
+        let row = u16::try_from(y).expect("on screen");
+        app::update(
+            &mut model,
+            Msg::Action(app::Action::Ui(app::UiAction::Click { row })),
+        );
+        assert_eq!((model.ui.selected, model.ui.selected_part), (1, None));
+    }
+}

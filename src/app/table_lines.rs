@@ -7,22 +7,50 @@
 //! else at its top, keeping the jobs whose tests need the lines, so a workspace of many
 //! projects still shows which of its 500 tests failed. The selected job always stays in
 //! view. Skipped and passed tests only get the room the jobs leave.
+//!
+//! The view draws these lines, and a click is mapped back through them, so both agree on
+//! which row is on which screen line.
 
 use std::collections::HashSet;
 
-use crate::app::Model;
+use super::{JobState, Model};
+
+/// Which parts get the room first when not all fit: 0 for those that need attention
+/// (running, failed, flaky, cancelled), 1 for skipped ones, 2 for passed ones.
+pub fn rank(state: JobState) -> u8 {
+    match state {
+        JobState::Ok => 2,
+        JobState::Skipped => 1,
+        _ => 0,
+    }
+}
+
+impl Model {
+    /// The lines of a table of `body` rows under its titles, from the first shown row
+    /// `ui.table_offset`: the jobs in view, each followed by its parts' rows that get room.
+    pub fn table_lines(&self, body: usize) -> Vec<TableLine> {
+        let offset = self.ui.table_offset.min(self.shown_len().saturating_sub(1));
+        let (start, end) = jobs_in_view(self, offset, body);
+        let jobs: Vec<usize> = (start..end)
+            .filter_map(|position| self.shown_job(position))
+            .collect();
+        with_parts(self, &jobs, body)
+    }
+}
 
 /// One line of the table: a job's row, or a row of one of its parts (a test).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum TableLine {
+pub enum TableLine {
+    /// The row of the job of this index.
     Job(usize),
+    /// The row of part `.1` of the job of index `.0`.
     Part(usize, usize),
 }
 
 /// The shown positions of the jobs drawn in `body` lines from `offset` (the model's first
 /// shown row), as a range: the model's whole page, unless the parts needing attention take
 /// some of its lines (see the module's comment).
-pub(super) fn jobs_in_view(model: &Model, offset: usize, body: usize) -> (usize, usize) {
+pub fn jobs_in_view(model: &Model, offset: usize, body: usize) -> (usize, usize) {
     let end = (offset + body).min(model.shown_len());
     let page = end - offset;
     let free = body - page;
@@ -40,7 +68,7 @@ pub(super) fn jobs_in_view(model: &Model, offset: usize, body: usize) -> (usize,
                 .selected_part
                 .filter(|_| index == model.ui.selected)
                 .and_then(|at| model.jobs[index].parts().get(at))
-                .is_some_and(|part| super::parts::rank(part.state) != 0);
+                .is_some_and(|part| rank(part.state) != 0);
             needs_attention(model, index).count() + usize::from(selected_part)
         })
         .collect();
@@ -73,7 +101,7 @@ fn needs_attention(model: &Model, index: usize) -> impl Iterator<Item = usize> +
         .parts()
         .iter()
         .enumerate()
-        .filter(|(_, part)| super::parts::rank(part.state) == 0)
+        .filter(|(_, part)| rank(part.state) == 0)
         .map(|(at, _)| at)
 }
 
@@ -81,7 +109,7 @@ fn needs_attention(model: &Model, index: usize) -> impl Iterator<Item = usize> +
 /// that fit in `body` lines: the selected part's, then those needing attention (the
 /// selected job's first), then the skipped, then the passed ones; a job's parts keep their
 /// order.
-pub(super) fn with_parts(model: &Model, jobs: &[usize], body: usize) -> Vec<TableLine> {
+pub fn with_parts(model: &Model, jobs: &[usize], body: usize) -> Vec<TableLine> {
     let mut room = body.saturating_sub(jobs.len());
     let mut chosen = HashSet::new();
     let mut choose = |job: usize, part: usize| {
@@ -108,10 +136,10 @@ pub(super) fn with_parts(model: &Model, jobs: &[usize], body: usize) -> Vec<Tabl
             choose(job, part);
         }
     }
-    for rank in 1..3 {
+    for wanted in 1..3 {
         for &job in jobs {
             for (at, part) in model.jobs[job].parts().iter().enumerate() {
-                if super::parts::rank(part.state) == rank {
+                if rank(part.state) == wanted {
                     choose(job, at);
                 }
             }
