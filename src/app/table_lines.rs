@@ -17,7 +17,7 @@ use super::{JobState, Model};
 
 /// Which parts get the room first when not all fit: 0 for those that need attention
 /// (running, failed, flaky, cancelled), 1 for skipped ones, 2 for passed ones.
-pub fn rank(state: JobState) -> u8 {
+fn rank(state: JobState) -> u8 {
     match state {
         JobState::Ok => 2,
         JobState::Skipped => 1,
@@ -50,7 +50,7 @@ pub enum TableLine {
 /// The shown positions of the jobs drawn in `body` lines from `offset` (the model's first
 /// shown row), as a range: the model's whole page, unless the parts needing attention take
 /// some of its lines (see the module's comment).
-pub fn jobs_in_view(model: &Model, offset: usize, body: usize) -> (usize, usize) {
+fn jobs_in_view(model: &Model, offset: usize, body: usize) -> (usize, usize) {
     let end = (offset + body).min(model.shown_len());
     let page = end - offset;
     let free = body - page;
@@ -109,7 +109,7 @@ fn needs_attention(model: &Model, index: usize) -> impl Iterator<Item = usize> +
 /// that fit in `body` lines: the selected part's, then those needing attention (the
 /// selected job's first), then the skipped, then the passed ones; a job's parts keep their
 /// order.
-pub fn with_parts(model: &Model, jobs: &[usize], body: usize) -> Vec<TableLine> {
+fn with_parts(model: &Model, jobs: &[usize], body: usize) -> Vec<TableLine> {
     let mut room = body.saturating_sub(jobs.len());
     let mut chosen = HashSet::new();
     let mut choose = |job: usize, part: usize| {
