@@ -6,6 +6,7 @@
 mod common;
 mod tmux;
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use tmux::{TempDir, Tmux, tools_present, unique_tag};
@@ -160,4 +161,72 @@ fn rerunning_the_failed_builds_a_test_fixed_in_its_source_first() {
     });
     assert!(!screen.contains("failed  "), "{screen}");
     assert!(asked.contains("2 jobs will run again"), "{asked}");
+}
+
+/// A workspace of seven small projects with a test each and `many`, whose 500 tests pass
+/// but for `t137`, `t288` and `t466`, and whose `t400` runs until the file `release`
+/// appears in `dir`.
+fn many_tests(dir: &Path) {
+    for name in ["a", "b", "c", "d", "e", "f", "g"] {
+        let project = dir.join("ws").join(name);
+        std::fs::create_dir_all(&project).expect("project folder");
+        std::fs::write(
+            project.join("CMakeLists.txt"),
+            format!(
+                "cmake_minimum_required(VERSION 3.21)\nproject({name} NONE)\nenable_testing()\n\
+                 add_test(NAME one COMMAND sh -c \"exit 0\")\n"
+            ),
+        )
+        .expect("write CMakeLists.txt");
+    }
+    let project = dir.join("ws/many");
+    std::fs::create_dir_all(&project).expect("project folder");
+    let mut text =
+        "cmake_minimum_required(VERSION 3.21)\nproject(many NONE)\nenable_testing()\n".to_string();
+    for i in 1..=500 {
+        let command = match i {
+            137 | 288 | 466 => format!("echo 'check: value was {i}'; exit 1"),
+            400 => format!(
+                "while [ ! -f '{}' ]; do sleep 0.05; done",
+                dir.join("release").display()
+            ),
+            _ => "exit 0".to_string(),
+        };
+        let _ = writeln!(text, "add_test(NAME t{i:03} COMMAND sh -c \"{command}\")");
+    }
+    std::fs::write(project.join("CMakeLists.txt"), text).expect("write CMakeLists.txt");
+}
+
+#[test]
+fn failed_and_running_tests_of_500_are_in_view_among_many_projects() {
+    if !tools_present("e2e_test_rows", &[("tmux", "-V"), ("cmake", "--version")]) {
+        return;
+    }
+    let tag = unique_tag("testmany");
+    let dir = TempDir::new(&tag);
+    many_tests(dir.path());
+    let command = format!(
+        "env JOBDECK_E2E_TAG={tag} '{bin}' --test -j2 '{ws}' -B '{build}'; echo \"jobdeck exited $?\"",
+        bin = env!("CARGO_BIN_EXE_jobdeck"),
+        ws = dir.path().join("ws").display(),
+        build = dir.path().join("build").display(),
+    );
+    // Eight projects' 24 stage rows alone fill the 20 rows 80×24 has for the table.
+    let tmux = Tmux::start_sized("testmany", &command, (80, 24));
+    tmux.wait_for("the waiting test's row among the jobs", |s| {
+        row_is(s, "t400", "running") || row_is(s, "t400", "slow")
+    });
+    std::fs::write(dir.path().join("release"), "").expect("release the waiting test");
+    let screen = tmux.wait_for("the run to end", |s| {
+        s.lines().next().is_some_and(|h| h.contains("done in"))
+    });
+    for (name, value) in [("t137", 137), ("t288", 288), ("t466", 466)] {
+        assert!(
+            test_row(&screen, name).is_some_and(
+                |l| l.contains(" failed ") && l.contains(&format!("check: value was {value}"))
+            ),
+            "{name}'s row in view with its error, no key pressed:\n{screen}"
+        );
+    }
+    assert!(test_row(&screen, "t001").is_none(), "{screen}");
 }

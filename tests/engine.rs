@@ -429,3 +429,36 @@ fn the_error_summary_keeps_message_lines_after_a_blank_line() {
         )
     );
 }
+
+#[test]
+fn a_watch_that_wants_no_more_lines_gets_none_and_the_log_keeps_every_line() {
+    let (engine, rx) = engine(1);
+    let temp = TempDir::new("watch-stop");
+    let log = temp.path().join("watched.log");
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let (task_log, task_seen) = (log.clone(), Arc::clone(&seen));
+    engine.submit(item(
+        0,
+        Box::new(move |ctx: &mut RunCtx| {
+            let mut command = std::process::Command::new("sh");
+            command.args(["-c", "echo one; echo stop; seq 1 20000"]);
+            jobdeck::engine::process::run_helper_watched(command, &task_log, ctx, &mut |_, line| {
+                let mut seen = task_seen.lock().expect("lines seen");
+                seen.push(line.to_string());
+                line != "stop"
+            })
+        }),
+    ));
+    let events = collect_until_finished(&rx, 1);
+    assert_eq!(finished_of(&events, RunId(1)).outcome, Outcome::Succeeded);
+    assert_eq!(*seen.lock().expect("lines seen"), ["one", "stop"]);
+    let text = std::fs::read_to_string(&log).expect("the log");
+    let numbers: Vec<&str> = text
+        .lines()
+        .skip_while(|line| *line != "stop")
+        .skip(1)
+        .take(20_000)
+        .collect();
+    let expected: Vec<String> = (1..=20_000).map(|n| n.to_string()).collect();
+    assert_eq!(numbers, expected, "the log keeps every line after the stop");
+}

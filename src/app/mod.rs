@@ -27,6 +27,7 @@ mod row_mut;
 mod scheduler;
 pub mod short_names;
 pub mod stats;
+pub mod table_lines;
 #[cfg(test)]
 pub(crate) mod tests;
 pub mod ui_state;
@@ -50,5 +51,6 @@ pub use record::{News, RunRecord};
 use scheduler::job_id;
 pub use short_names::{ShortNames, Shortening};
 pub use stats::{Counts, Summary, WorkerStats, fails_session, only_warns};
+pub use table_lines::TableLine;
 pub use ui_state::{Band, LogScroll, Pane, UiAction, UiState, Viewport};
 pub use update::update;

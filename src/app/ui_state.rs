@@ -516,10 +516,19 @@ impl Model {
                 }
                 if table.contains(row) {
                     self.ui.focus = Pane::Table;
-                    let position = self.ui.table_offset + usize::from(row - table.top);
-                    if position < self.shown_len() {
+                    // The lines the view drew: a test's row sits between its job's and the
+                    // next job's, and the jobs in view may start below `table_offset`.
+                    let lines = self.table_lines(usize::from(table.height));
+                    let clicked = lines.get(usize::from(row - table.top)).copied();
+                    let (job, part) = match clicked {
+                        Some(super::TableLine::Job(job)) => (job, None),
+                        Some(super::TableLine::Part(job, part)) => (job, Some(part)),
+                        None => return Vec::new(),
+                    };
+                    if let Some(position) = self.position_of(job) {
                         self.ui.pinned = true;
                         self.select_position(position);
+                        self.ui.selected_part = part;
                     }
                 }
             }

@@ -65,8 +65,11 @@ pub fn run_helper(command: Command, log_path: &Path, ctx: &mut RunCtx) -> Report
 }
 
 /// What a run hands each line of its child's output to as it arrives, made displayable (as
-/// the log pane shows it), with the run's context to tell of what the line says.
-pub type Watch<'w> = &'w mut dyn FnMut(&RunCtx, &str);
+/// the log pane shows it), with the run's context to tell of what the line says. It returns
+/// whether it wants the lines after this one: once it does not, the rest of the output is
+/// neither split nor decoded for it (a ctest console stops being read at a failed test's
+/// output, which can be a flood). The log still gets every byte.
+pub type Watch<'w> = &'w mut dyn FnMut(&RunCtx, &str) -> bool;
 
 /// Runs a helper process as [`run_helper`] does, and hands each of its output lines to
 /// `watch` as it arrives, so the job can follow what the program says while it runs (a
@@ -385,8 +388,9 @@ impl<'w> PipeReader<'w> {
             ctx.output(lines, skipped);
         }
         if let Some((watch, _, lines)) = &mut self.watch {
-            for line in lines.drain(..) {
-                watch(ctx, &line);
+            let wants_more = lines.drain(..).all(|line| watch(ctx, &line));
+            if !wants_more {
+                self.watch = None;
             }
         }
     }

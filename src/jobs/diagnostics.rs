@@ -215,20 +215,36 @@ pub fn compiler_error_place(error: &str) -> Option<Diagnosis> {
 /// folder): the first holding the file names it. Only a file that is in the project (not its
 /// build folder) counts, named from the project's folder.
 ///
-/// `lines` reads the output afresh for each pass, so that no more than a line of it is held.
-pub fn first_test_failure_place<I: Iterator<Item = String>>(
-    lines: impl Fn() -> Option<I>,
+/// `lines` is the output, read once, line by line, so that no more than a line of it is held.
+pub fn first_test_failure_place(
+    lines: impl Iterator<Item = String>,
     project: &ProjectFolders<'_>,
     bases: &[PathBuf],
 ) -> Option<(String, u32)> {
-    let place = |line: &String| {
-        line.split_whitespace()
-            .find_map(|word| project_place(word, project, bases))
+    // A place is a word `file:line`: a line without a colon holds none.
+    let place = |line: &str| {
+        line.contains(':')
+            .then(|| {
+                line.split_whitespace()
+                    .find_map(|word| project_place(word, project, bases))
+            })
+            .flatten()
     };
-    lines()?
-        .filter(|line| FAILURE_MARKS.iter().any(|mark| line.contains(mark)))
-        .find_map(|line| place(&line))
-        .or_else(|| lines()?.find_map(|line| place(&line)))
+    // One pass, as a flood's output is long: the first marked line's place, else the first
+    // place of any line.
+    let mut first = None;
+    for line in lines {
+        let marked = FAILURE_MARKS.iter().any(|mark| line.contains(mark));
+        if (marked || first.is_none())
+            && let Some(found) = place(&line)
+        {
+            if marked {
+                return Some(found);
+            }
+            first = Some(found);
+        }
+    }
+    first
 }
 
 /// A project's folder and its build folder: what a place must be in, and must not be in.

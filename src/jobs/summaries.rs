@@ -50,7 +50,7 @@ impl<R: BufRead> Iterator for BoundedLines<R> {
             };
             if buf.is_empty() {
                 // The end of the log: its last line may have no newline.
-                return started.then(|| decode(&line, cut));
+                return started.then(|| decode(line, cut));
             }
             started = true;
             let (text, used, ended) = match memchr::memchr(b'\n', buf) {
@@ -62,15 +62,17 @@ impl<R: BufRead> Iterator for BoundedLines<R> {
             line.extend_from_slice(&text[..text.len().min(room)]);
             self.reader.consume(used);
             if ended {
-                return Some(decode(&line, cut));
+                return Some(decode(line, cut));
             }
         }
     }
 }
 
 /// `line` as text; a line that was `cut` may end in half a character, which is dropped.
-fn decode(line: &[u8], cut: bool) -> String {
-    let mut text = String::from_utf8_lossy(line).into_owned();
+/// Valid UTF-8, nearly every line, keeps its bytes: a flood's lines are not copied twice.
+fn decode(line: Vec<u8>, cut: bool) -> String {
+    let mut text = String::from_utf8(line)
+        .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
     if cut && text.ends_with('\u{fffd}') {
         text.pop();
     }

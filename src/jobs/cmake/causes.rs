@@ -2,22 +2,15 @@
 //! compiler read as one cause, `No CMAKE_Fortran_COMPILER could be found`, whatever their
 //! paths and versions.
 
-/// Failed tests looked at for an error line of their own, at most.
-const MAX_TESTS: usize = 16;
-
-/// What the first failed test of the ctest run logged in `log` said when it failed: the
+/// What the first of the `failed` tests (see [`super::test_place::failed_tests`]) of the
+/// ctest run logged in `log` said when it failed: the
 /// first line of its output that says so (an assertion, `FAILED:`, an error), with the line
 /// after it when it only introduces one (Catch2's `test.cpp:16: FAILED:` then
 /// `REQUIRE( sum == 6 )`, `GoogleTest`'s `Failure` then `Expected equality…`); else `test
 /// NAME failed`. A test stage's cause is this, not ctest's `3 of 6 tests failed: a, b, c`,
 /// whose counts and names made every project its own cause. `None` when the log is not
 /// ctest's console or names no failed test.
-pub fn failed_test_message(log: &std::path::Path) -> Option<String> {
-    let failed: Vec<String> = crate::jobs::summaries::lines(log)?
-        .filter_map(|line| super::test_place::result_line(&line).filter(|(_, failed)| *failed))
-        .map(|(name, _)| name)
-        .take(MAX_TESTS)
-        .collect();
+pub fn failed_test_message(log: &std::path::Path, failed: &[String]) -> Option<String> {
     let own = failed.iter().find_map(|name| {
         let lines: Vec<String> = super::test_place::test_output(log, name)?
             .map(|line| line.trim().to_string())

@@ -117,12 +117,14 @@ fn start_case(tag: &BytesStart<'_>) -> SubResult {
 ///           1 - slowpoke (Timeout)
 /// ```
 pub fn failed_words(path: &Path) -> std::collections::HashMap<String, String> {
-    let text = std::fs::read(path).unwrap_or_default();
-    let text = String::from_utf8_lossy(&text);
     let mut words = std::collections::HashMap::new();
-    let Some((_, list)) = text.rsplit_once("The following tests FAILED:") else {
+    // The list is at the log's end, after a failed test's output, which may be a flood:
+    // only what follows the last mark is read and decoded (the mark is ASCII, so its place
+    // is the same in the bytes as in their lossy decoding).
+    let Some(list) = after_last(path, b"The following tests FAILED:") else {
         return words;
     };
+    let list = String::from_utf8_lossy(&list);
     for line in list.lines().skip(1) {
         let entry = line.trim().split_once(" - ").and_then(|(number, rest)| {
             let (name, word) = rest.rsplit_once(" (")?;
@@ -136,6 +138,34 @@ pub fn failed_words(path: &Path) -> std::collections::HashMap<String, String> {
         words.insert(name.to_string(), word.to_string());
     }
     words
+}
+
+/// The bytes of the file at `path` after the last `mark` in it, read from its end a window at
+/// a time; `None` without a mark or when it cannot be read.
+fn after_last(path: &Path, mark: &[u8]) -> Option<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    const WINDOW: u64 = 64 * 1024;
+    let file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    let overlap = mark.len() as u64 - 1;
+    let mut end = len;
+    loop {
+        // The marks starting in `start..end`; one reaching past `end` is whole in here too,
+        // and one starting past `end` was looked for in the window after this one.
+        let start = end.saturating_sub(WINDOW);
+        let mut window = vec![0; usize::try_from((end + overlap).min(len) - start).ok()?];
+        file.read_exact_at(&mut window, start).ok()?;
+        if let Some(at) = memchr::memmem::rfind(&window, mark) {
+            let from = start + at as u64 + mark.len() as u64;
+            let mut rest = vec![0; usize::try_from(len - from).ok()?];
+            file.read_exact_at(&mut rest, from).ok()?;
+            return Some(rest);
+        }
+        if start == 0 {
+            return None;
+        }
+        end = start;
+    }
 }
 
 /// ctest's word for a test stopped at its `TIMEOUT`.
@@ -234,6 +264,34 @@ mod tests {
             SubVerdict::Skipped("SKIP_RETURN_CODE=77".into())
         );
         assert_eq!(cases[4].verdict, SubVerdict::Skipped("disabled".into()));
+    }
+
+    #[test]
+    fn the_last_mark_is_found_from_the_end_wherever_the_windows_fall() {
+        let dir = std::env::temp_dir().join(format!("jobdeck-ctest-last-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp folder");
+        let path = dir.join("flood.log");
+        let mark = b"The following tests FAILED:";
+        // Marks in a flood (a test printing ctest's own lines), then the real one starting
+        // `64 KiB + tail` bytes before the end: in the last window, straddling the windows'
+        // boundary, or in the window before.
+        let list = b"\n\t  2 - fails (Failed)\n";
+        for tail in [0, 1, 5, mark.len() - 1, mark.len(), 70_000] {
+            let mut text = b"x\xff\n".repeat(50_000);
+            text.extend_from_slice(b"The following tests FAILED:\n  9 - fake (Failed)\n");
+            text.extend(std::iter::repeat_n(b'y', 200_000));
+            text.extend_from_slice(mark);
+            text.extend_from_slice(list);
+            let trailing = 64 * 1024 + tail - mark.len() - list.len();
+            text.extend(std::iter::repeat_n(b'w', trailing));
+            std::fs::write(&path, &text).expect("write the log");
+            let whole = memchr::memmem::rfind(&text, mark).expect("a mark") + mark.len();
+            assert_eq!(after_last(&path, mark).as_deref(), Some(&text[whole..]));
+            assert_eq!(failed_words(&path)["fails"], "Failed");
+        }
+        std::fs::write(&path, b"no mark\n".repeat(30_000)).expect("write the log");
+        assert_eq!(after_last(&path, mark), None);
+        std::fs::remove_dir_all(&dir).expect("clean up");
     }
 
     #[test]

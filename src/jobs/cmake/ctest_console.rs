@@ -69,6 +69,11 @@ pub struct Console {
 }
 
 impl Console {
+    /// Whether nothing more is taken from this console (a failed test's output may follow).
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
     /// What `line` says about a test, if anything. A result line counts only for a test
     /// started and not yet ended, and a `Start` line only for a number not started yet, so
     /// a test's own output (printed after its result under `--output-on-failure`) that

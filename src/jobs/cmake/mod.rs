@@ -402,8 +402,10 @@ impl CmakeJob {
 fn test_error(log: &Path, source: &Path, build_dir: &Path) -> Option<(String, Option<Diagnosis>)> {
     let summary = summaries::failed_tests(log)?;
     let project = super::diagnostics::ProjectFolders { source, build_dir };
-    let place = test_place::failed_test_place(log, &project);
-    let message = causes::failed_test_message(log);
+    let failed = test_place::failed_tests(log);
+    let failed = failed.as_deref();
+    let place = failed.and_then(|failed| test_place::failed_test_place(log, failed, &project));
+    let message = failed.and_then(|failed| causes::failed_test_message(log, failed));
     if place.is_none() && message.is_none() {
         return Some((summary, None));
     }

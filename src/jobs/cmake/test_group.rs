@@ -90,7 +90,10 @@ impl Runner<'_> {
             self.command(&group.regex(), &junit, ctx),
             &log,
             ctx,
-            &mut |ctx, line| live.see(self, ctx, line),
+            &mut |ctx, line| {
+                live.see(self, ctx, line);
+                !live.console.is_done()
+            },
         );
         // `None`: ctest wrote no readable results file (it was cut off before it did).
         let file = ctest::read(&junit);

@@ -19,25 +19,37 @@ const MAX_TESTS: usize = 16;
 /// `CTestTestfile.cmake` files read, at most (one per folder with tests; `subdirs` loops).
 const MAX_TEST_FILES: usize = 512;
 
-/// Where the first failed test of the ctest run logged in `log` points in `project`: a file
-/// relative to the project's folder and its line.
-pub fn failed_test_place(log: &Path, project: &ProjectFolders<'_>) -> Option<(String, u32)> {
-    let failed: Vec<String> = summaries::lines(log)?
-        .filter_map(|line| result_line(&line).filter(|(_, failed)| *failed))
-        .map(|(name, _)| name)
-        .take(MAX_TESTS)
-        .collect();
+/// The failed tests ctest's console in `log` reports, the first [`MAX_TESTS`] of them, in
+/// its order; `None` when the log cannot be read. Read once for both the place and the
+/// message, as a flood's log is long.
+pub fn failed_tests(log: &Path) -> Option<Vec<String>> {
+    Some(
+        summaries::lines(log)?
+            .filter_map(|line| result_line(&line).filter(|(_, failed)| *failed))
+            .map(|(name, _)| name)
+            .take(MAX_TESTS)
+            .collect(),
+    )
+}
+
+/// Where the first of the `failed` tests (see [`failed_tests`]) of the ctest run logged in
+/// `log` points in `project`: a file relative to the project's folder and its line.
+pub fn failed_test_place(
+    log: &Path,
+    failed: &[String],
+    project: &ProjectFolders<'_>,
+) -> Option<(String, u32)> {
     if failed.is_empty() {
         // Not ctest's console as this module knows it: the whole log, against the project.
         let bases = [
             project.source.to_path_buf(),
             project.build_dir.to_path_buf(),
         ];
-        return first_test_failure_place(|| summaries::lines(log), project, &bases);
+        return first_test_failure_place(summaries::lines(log)?, project, &bases);
     }
     failed.iter().find_map(|name| {
         let bases = bases(project, definition(project.build_dir, name).as_ref());
-        first_test_failure_place(|| test_output(log, name), project, &bases)
+        first_test_failure_place(test_output(log, name)?, project, &bases)
     })
 }
 
@@ -69,6 +81,10 @@ pub(super) fn test_output(log: &Path, name: &str) -> Option<impl Iterator<Item =
 /// a test counts as failed as ctest counts it: not when it passed, was skipped
 /// (`SKIP_RETURN_CODE`) or is disabled.
 pub(super) fn result_line(line: &str) -> Option<(String, bool)> {
+    // Every line of a flooding test's output comes here: most go at one byte search.
+    if !line.contains('#') {
+        return None;
+    }
     let rest = line.trim_start();
     let (count, rest) = rest.split_once(' ')?;
     let (done, total) = count.split_once('/')?;
@@ -354,7 +370,8 @@ mod tests {
             source: &source,
             build_dir: &build,
         };
-        let place = failed_test_place(&log, &project);
+        let failed = failed_tests(&log).expect("the log is read");
+        let place = failed_test_place(&log, &failed, &project);
         std::fs::remove_dir_all(&root).expect("clean up");
         assert_eq!(place, Some(("data/check.cmake".to_string(), 3)));
     }

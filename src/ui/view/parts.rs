@@ -8,16 +8,6 @@ use crate::app::{JobState, Model, PartRow};
 use crate::sys::text::escape_controls;
 use crate::ui::theme::Theme;
 
-/// Which parts get the room first when not all fit: 0 for those that need attention
-/// (running, failed, flaky), 1 for skipped ones, 2 for passed ones.
-pub(super) fn rank(state: JobState) -> u8 {
-    match state {
-        JobState::Ok => 2,
-        JobState::Skipped => 1,
-        _ => 0,
-    }
-}
-
 /// The word in a part's state column: a test running past what its history (or `--slow`)
 /// allows says `slow` while it runs.
 pub(super) fn state_word(model: &Model, part: &PartRow) -> &'static str {

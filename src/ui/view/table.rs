@@ -13,6 +13,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::columns::Columns;
 use super::format_duration;
+use crate::app::TableLine;
 use crate::app::short_names::shared_folders;
 use crate::app::{JobRow, JobState, Model, Shortening};
 use crate::jobs::Stage;
@@ -34,8 +35,9 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
         return;
     }
     let body = usize::from(area.height.saturating_sub(1));
-    let offset = model.ui.table_offset.min(shown.saturating_sub(1));
-    let end = (offset + body).min(shown);
+    // The jobs in view and their parts' rows that get room (`app::table_lines`, which maps
+    // clicks back through the same lines).
+    let lines = model.table_lines(body);
     let shown_columns = Columns::of(model.has_stages(), model.has_mixed_kinds(), area.width);
     // Names too long for the column lose the folders every row shares, then have their
     // folders abbreviated (`c11/r01/cxx-example`; see `app::short_names`), the same way on
@@ -45,8 +47,12 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
         .names
         .fitting(usize::from(shown_columns.target(area.width)));
     let room = usize::from(shown_columns.room(area.width));
-    let mut in_view: Vec<(usize, bool, Cow<'_, str>)> = (offset..end)
-        .filter_map(|position| model.shown_job(position))
+    let mut in_view: Vec<(usize, bool, Cow<'_, str>)> = lines
+        .iter()
+        .filter_map(|line| match *line {
+            TableLine::Job(index) => Some(index),
+            TableLine::Part(..) => None,
+        })
         .map(|index| {
             let row = &model.jobs[index];
             let name = escape_controls(model.names.name(index, &row.name, level));
@@ -54,8 +60,6 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
         })
         .collect();
     let view_shared = drop_view_shared(&mut in_view, room);
-    let jobs_in_view: Vec<usize> = in_view.iter().map(|(index, _, _)| *index).collect();
-    let lines = with_parts(model, &jobs_in_view, body);
     // The name column fits the tests' names too, indented under their job.
     let part_names = lines.iter().filter_map(|line| match *line {
         TableLine::Part(index, part) => {
@@ -118,10 +122,8 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
         .column_spacing(1)
         .row_highlight_style(theme.selected())
         .highlight_symbol("> ");
-    let selected_in_view = model
-        .selected_position()
-        .is_some_and(|p| (offset..end).contains(&p));
-    let mut state = TableState::default().with_selected(selected_line.filter(|_| selected_in_view));
+    // Only shown jobs are on the lines: a hidden selection marks none.
+    let mut state = TableState::default().with_selected(selected_line);
     frame.render_stateful_widget(table, area, &mut state);
 }
 
@@ -188,50 +190,6 @@ fn state_and_time_widths(model: &Model, lines: &[TableLine]) -> (usize, usize) {
         widest = (widest.0.max(word.len()), widest.1.max(time));
     }
     widest
-}
-
-/// One line of the table: a job's row, or a row of one of its parts (a test).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TableLine {
-    Job(usize),
-    Part(usize, usize),
-}
-
-/// The jobs in view, each followed by the rows of its parts that fit: the room the jobs
-/// leave in `body` lines goes first to the parts that need attention (running, failed,
-/// flaky), then to the skipped, then to the passed ones; a job's parts keep their order.
-fn with_parts(model: &Model, jobs: &[usize], body: usize) -> Vec<TableLine> {
-    let mut room = body.saturating_sub(jobs.len());
-    let mut chosen = std::collections::HashSet::new();
-    // The selected part's row always gets room.
-    if let Some(part) = model.ui.selected_part
-        && jobs.contains(&model.ui.selected)
-        && part < model.jobs[model.ui.selected].parts().len()
-        && room > 0
-    {
-        chosen.insert((model.ui.selected, part));
-        room -= 1;
-    }
-    for rank in 0..3 {
-        for &index in jobs {
-            for (at, part) in model.jobs[index].parts().iter().enumerate() {
-                if room > 0 && super::parts::rank(part.state) == rank && chosen.insert((index, at))
-                {
-                    room -= 1;
-                }
-            }
-        }
-    }
-    let mut lines = Vec::with_capacity(jobs.len() + chosen.len());
-    for &index in jobs {
-        lines.push(TableLine::Job(index));
-        for at in 0..model.jobs[index].parts().len() {
-            if chosen.contains(&(index, at)) {
-                lines.push(TableLine::Part(index, at));
-            }
-        }
-    }
-    lines
 }
 
 /// The row of `row`, its name already shortened to `name`.

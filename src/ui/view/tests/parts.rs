@@ -4,9 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use super::{draw, screen, send, started};
+use super::{done, draw, screen, send, started};
 use crate::app::{self, Model, Msg};
-use crate::engine::{EventKind, Part, PartStatus};
+use crate::engine::{EventKind, Outcome, Part, PartStatus};
 
 fn part(name: &str, status: PartStatus, attempt: u32, error: Option<&str>) -> EventKind {
     EventKind::Part(Part {
@@ -24,32 +24,46 @@ fn part(name: &str, status: PartStatus, attempt: u32, error: Option<&str>) -> Ev
 /// running, `hangs` running past its history, `fails` failed, `flaky` passed on its second
 /// attempt, `skips` skipped, then `passed` passing tests.
 fn testing(projects: usize, passed: usize) -> Model {
+    testing_in(projects, 0, passed)
+}
+
+/// As [`testing`], the tests being job `job`'s.
+fn testing_in(projects: usize, job: u32, passed: usize) -> Model {
     let t0 = Instant::now();
     let jobs = (0..projects)
         .map(|i| (format!("project-{i:02}"), crate::jobs::cmake::KIND))
         .collect();
     let mut model = Model::new(jobs, 2, t0);
     model.start();
-    send(&mut model, 0, started(0));
-    send(&mut model, 0, part("waits", PartStatus::Running, 1, None));
+    // The jobs before it end first, so it is dispatched.
+    for before in 0..job {
+        send(&mut model, before, started(0));
+        send(&mut model, before, done(Outcome::Succeeded, 10, None));
+    }
+    send(&mut model, job, started(0));
+    send(&mut model, job, part("waits", PartStatus::Running, 1, None));
     let mut hangs = part("hangs", PartStatus::Running, 1, None);
     if let EventKind::Part(part) = &mut hangs {
         part.expected = Some(Duration::from_millis(100));
     }
-    send(&mut model, 0, hangs);
+    send(&mut model, job, hangs);
     let failure = Some("check: value was 2");
-    send(&mut model, 0, part("fails", PartStatus::Failed, 1, failure));
     send(
         &mut model,
-        0,
+        job,
+        part("fails", PartStatus::Failed, 1, failure),
+    );
+    send(
+        &mut model,
+        job,
         part("flaky", PartStatus::Failed, 1, Some("once")),
     );
-    send(&mut model, 0, part("flaky", PartStatus::Running, 2, None));
-    send(&mut model, 0, part("flaky", PartStatus::Passed, 2, None));
-    send(&mut model, 0, part("skips", PartStatus::Skipped, 1, None));
+    send(&mut model, job, part("flaky", PartStatus::Running, 2, None));
+    send(&mut model, job, part("flaky", PartStatus::Passed, 2, None));
+    send(&mut model, job, part("skips", PartStatus::Skipped, 1, None));
     for i in 0..passed {
         let name = format!("passes-{i:02}");
-        send(&mut model, 0, part(&name, PartStatus::Passed, 1, None));
+        send(&mut model, job, part(&name, PartStatus::Passed, 1, None));
     }
     app::update(&mut model, Msg::Tick(t0 + Duration::from_secs(2)));
     model
@@ -145,5 +159,79 @@ fn with_no_room_for_every_test_the_passed_ones_fold_away_first() {
             text.contains(&name),
             "every project keeps its row: {name}\n{text}"
         );
+    }
+}
+
+#[test]
+fn tests_needing_attention_take_lines_from_jobs_that_fill_the_table() {
+    // 30 projects fill the 21 table lines of 80×24 alone; the running and failed tests of
+    // the selected one (the first, then the last) take lines from the jobs farthest from it,
+    // the skipped and passed ones stay folded away.
+    for job in [0, 29] {
+        let mut model = testing_in(30, job, 10);
+        let lines = screen(&draw(&mut model, 80, 24));
+        let text = lines.join("\n");
+        for name in ["waits", "hangs", "fails", "flaky"] {
+            assert!(row(&lines, name).is_some(), "{name} shown:\n{text}");
+        }
+        assert!(row(&lines, "skips").is_none(), "{text}");
+        assert!(row(&lines, "passes-00").is_none(), "{text}");
+        let selected = lines
+            .iter()
+            .find(|line| line.starts_with('>'))
+            .unwrap_or_else(|| panic!("the selection in view:\n{text}"));
+        assert!(selected.contains(&format!("project-{job:02}")), "{text}");
+        let projects = (0..30)
+            .filter(|i| text.contains(&format!("project-{i:02}")))
+            .count();
+        assert!(projects >= 10, "the jobs keep half the lines:\n{text}");
+    }
+    // Up two rows from the last project: its tests keep their lines, the rows above go.
+    let mut model = testing_in(30, 29, 10);
+    draw(&mut model, 80, 24);
+    for _ in 0..2 {
+        app::update(&mut model, Msg::Action(app::Action::SelectPrev));
+    }
+    let lines = screen(&draw(&mut model, 80, 24));
+    let text = lines.join("\n");
+    assert!(row(&lines, "fails").is_some(), "{text}");
+    let selected = lines.iter().find(|line| line.starts_with('>'));
+    assert!(
+        selected.is_some_and(|line| line.contains("project-27")),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_click_on_a_tests_row_selects_that_test() {
+    // The clicked screen line is mapped through the lines drawn: before, a click counted
+    // job rows from the table's offset, so a test's row selected a job further down.
+    for projects in [3, 30] {
+        let mut model = testing_in(projects, 0, 10);
+        let lines = screen(&draw(&mut model, 80, 24));
+        let y = lines
+            .iter()
+            .position(|line| row(std::slice::from_ref(line), "fails").is_some())
+            .expect("the failed test's row");
+        let row = u16::try_from(y).expect("on screen");
+        app::update(
+            &mut model,
+            Msg::Action(app::Action::Ui(app::UiAction::Click { row })),
+        );
+        assert_eq!(model.selected_part_name().as_deref(), Some("fails"));
+        let lines = screen(&draw(&mut model, 80, 24));
+        let text = lines.join("\n");
+        assert!(lines[y].starts_with('>'), "{text}");
+        // And a job's row below the tests selects that job.
+        let y = lines
+            .iter()
+            .position(|line| line.contains("project-01"))
+            .expect("project-01's row");
+        let row = u16::try_from(y).expect("on screen");
+        app::update(
+            &mut model,
+            Msg::Action(app::Action::Ui(app::UiAction::Click { row })),
+        );
+        assert_eq!((model.ui.selected, model.ui.selected_part), (1, None));
     }
 }
