@@ -23,5 +23,7 @@ for n in 1 2; do
   done
   printf '%s END %s\n' "$(date +%s.%N | cut -c1-14)" "$(cat "$out/exit$n")" >> "$out/eta$n.log"
   tmux -L "$sock" kill-server 2>/dev/null
+  # A killed server leaves its socket file behind.
+  rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"
 done
 rm -rf "$root"
