@@ -19,9 +19,21 @@ const EACH_FAILED: &str = "Each download failed!";
 
 /// `Each download failed (6 tries), the last: 'http://h/x.tgz' status 6 "Couldn't resolve
 /// host name" — download-x.cmake:170 (message)` for the first `Each download failed!` error
-/// in `log`; `None` when the log has none, or no failed try is recorded in it (a download
-/// whose file never matched its hash).
+/// in `log` (a build's: `ExternalProject`); `None` when the log has none, or no failed try
+/// is recorded in it (a download whose file never matched its hash).
 pub(super) fn summary(log: &Path) -> Option<String> {
+    let (header, message) = read(log)?;
+    Some(format!("{message} — {}", short_place(&header)))
+}
+
+/// [`summary`]'s message alone, for a configure's error (`FetchContent`), whose place is the
+/// project's own frame.
+pub(super) fn message(log: &Path) -> Option<String> {
+    read(log).map(|(_, message)| message)
+}
+
+/// The place in the first `Each download failed!` error's header and the error said short.
+fn read(log: &Path) -> Option<(String, String)> {
     let mut lines = summaries::lines(log)?;
     // `CMake Error at /b/p/subprojects/Stamp/x/download-x.cmake:170 (message):`, then the
     // message's first line.
@@ -45,14 +57,13 @@ pub(super) fn summary(log: &Path) -> Option<String> {
         tries.hear(line.trim());
     }
     let (url, code, status) = tries.last?;
-    let place = short_place(&header);
     let tries = match tries.count {
         1 => "1 try".to_string(),
         count => format!("{count} tries"),
     };
-    Some(format!(
-        "Each download failed ({tries}), the last: '{url}' status {code} {status} — {place}"
-    ))
+    let message =
+        format!("Each download failed ({tries}), the last: '{url}' status {code} {status}");
+    Some((header, message))
 }
 
 /// The failed tries a download error records, as far as read.

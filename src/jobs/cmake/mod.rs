@@ -366,6 +366,18 @@ impl CmakeJob {
                 source,
                 build_dir,
             )?;
+            // A `FetchContent` download that failed, said short before its place.
+            let short = summary
+                .starts_with("Each download failed!")
+                .then(|| download_error::message(log))
+                .flatten();
+            let summary = match short {
+                Some(short) => match summary.rsplit_once(" — ") {
+                    Some((_, place)) => format!("{short} — {place}"),
+                    None => short,
+                },
+                None => summary,
+            };
             Some((summary, Some(diagnosis)))
         };
         // Compilers name files by absolute path; in a table cell the path would hide the
