@@ -133,3 +133,78 @@ fn at_80x24_a_long_paths_file_and_line_stay_in_the_two_error_lines() {
     tmux.keys(&["q"]);
     tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited 1"));
 }
+
+/// Issue 32: a superbuild's download that cannot connect fails after CMake's six tries with
+/// a message of some ninety lines (`Each download failed!`, then each try's URL, status and
+/// curl log). Its first 300 characters, one try and half its log, took more than the two
+/// lines under the table even with the URL's folders taken out, and the file and line were
+/// cut off. The error says how many tries failed, the last one's URL and status, and where.
+#[test]
+fn at_80x24_a_failed_download_says_its_url_and_last_status_in_two_lines() {
+    let test = "at_80x24_a_failed_download_says_its_url_and_last_status_in_two_lines";
+    if !tools_present(test, &[("tmux", "-V"), ("cmake", "--version")]) {
+        return;
+    }
+    let tag = unique_tag("failed-download");
+    let dir = TempDir::new(&tag);
+    let project = dir.join("ws").join("superbuild");
+    std::fs::create_dir_all(&project).expect("project folder");
+    // Nothing listens on port 1: curl's `couldn't connect`, which CMake's download step
+    // tries six times, 85 s of back-off in all, before it fails.
+    std::fs::write(
+        project.join("CMakeLists.txt"),
+        "cmake_minimum_required(VERSION 3.16)\nproject(superbuild NONE)\n\
+         include(ExternalProject)\n\
+         ExternalProject_Add(dep URL http://127.0.0.1:1/dep.tar.gz\n\
+         CONFIGURE_COMMAND \"\" BUILD_COMMAND \"\" INSTALL_COMMAND \"\")\n",
+    )
+    .expect("write the project");
+    let command = format!(
+        "env JOBDECK_E2E_TAG={tag} CMAKE_GENERATOR='Unix Makefiles' '{bin}' --build -B \
+         '{build}' '{ws}'; echo \"jobdeck exited $?\"",
+        bin = env!("CARGO_BIN_EXE_jobdeck"),
+        build = dir.join("build").display(),
+        ws = dir.join("ws").display(),
+    );
+    let tmux = Tmux::start_sized("failed-download", &command, (80, 24));
+    tmux.wait_for_past(
+        std::time::Duration::from_secs(85),
+        false,
+        "the build to fail after CMake's back-off",
+        |s| s.lines().next().is_some_and(|h| h.contains("done in")),
+    );
+    tmux.keys(&["F"]);
+    let screen = tmux.wait_for("the failed build to be selected", |s| {
+        s.lines()
+            .any(|l| l.starts_with("> ") && l.contains(" failed "))
+    });
+    let lines: Vec<&str> = screen.lines().collect();
+    let footer = lines
+        .iter()
+        .rposition(|l| l.contains("q quit"))
+        .expect("the footer");
+    let under = [lines[footer - 2], lines[footer - 1]].map(str::trim_end);
+    // The status string is curl's and its words vary between versions; the code does not.
+    assert!(
+        under[0].starts_with("Each download failed (6 tries), the last:")
+            && under
+                .join(" ")
+                .contains("'http://127.0.0.1:1/dep.tar.gz' status 7 "),
+        "how many tries, the URL and the status:\n{screen}"
+    );
+    assert!(
+        under[1].contains(" — download-dep.cmake:") && under[1].ends_with(" (message)"),
+        "where, whole:\n{screen}"
+    );
+    // The whole message stays in the build's log.
+    let log = dir.join("build/.jobdeck/logs/superbuild/build.log");
+    let log = std::fs::read_to_string(&log).expect("the build's log");
+    assert_eq!(
+        log.matches("error: downloading 'http://127.0.0.1:1/")
+            .count(),
+        6
+    );
+    assert!(log.contains("--- LOG BEGIN ---"), "{log}");
+    tmux.keys(&["q"]);
+    tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited 1"));
+}

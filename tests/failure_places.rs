@@ -233,3 +233,57 @@ fn e_on_a_failed_test_opens_the_file_the_tests_own_output_names() {
     tmux.keys(&["q"]);
     tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited 1"));
 }
+
+/// Issue 32: a `FetchContent` download that fails at configure time was said by the first
+/// 280 characters of CMake's record of every try, curl's log included (`… log: --- LOG
+/// BEGIN --- Trying 127.0.0.1…`), its place cut off at 80 columns. It is said as a build's
+/// is: how many tries failed, the last one's URL and status, then where. The server answers
+/// 404, which CMake does not retry, so the download fails at once.
+#[test]
+fn a_failed_fetchcontent_download_is_said_short_before_its_place() {
+    if !cmake_available("a_failed_fetchcontent_download_is_said_short_before_its_place") {
+        return;
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a local port");
+    let port = listener.local_addr().expect("its address").port();
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let mut request = [0_u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    let temp = TempDir::new("fetch-fails");
+    let url = format!("http://127.0.0.1:{port}/dep.tar.gz");
+    common::write_project(
+        &temp.join("ws").join("fetching"),
+        &format!(
+            "include(FetchContent)\nFetchContent_Declare(dep URL {url})\nFetchContent_MakeAvailable(dep)"
+        ),
+    );
+    let mut command = common::jobdeck();
+    command
+        .args(["--json"])
+        .arg(temp.join("ws"))
+        .arg("-B")
+        .arg(temp.join("build"));
+    let run = run_command(command);
+    assert_eq!(run.code(), 1, "{run:?}");
+    let finished = common::finished_by_job(&run.json());
+    let error = finished["fetching"]["error"].as_str().expect("an error");
+    assert!(
+        error.starts_with(&format!(
+            "Each download failed (1 try), the last: '{url}' status 22 "
+        )),
+        "{error}"
+    );
+    assert!(
+        error.contains(" — ") && error.ends_with(" (message)"),
+        "where, after the message: {error}"
+    );
+    assert!(!error.contains("LOG BEGIN"), "{error}");
+}

@@ -32,6 +32,44 @@ impl JobRow {
             .announced_end
             .map_or(expected, |end| expected.max(end.as_secs_f64()))
     }
+
+    /// `ran` seconds of the run and its history's `prior`, each less the time within what
+    /// its output announced: the part of the run that says how fast this session computes.
+    /// A superbuild failing on the same downloads again took its 85 s against a history of
+    /// 85 s, and counted so it held the pace near 1 for the runs after it, whose history
+    /// was a third of their time (the ETA fell to a fifth of the truth as it ended).
+    pub(super) fn past_announced(&self, ran: f64, prior: f64) -> (f64, f64) {
+        match self.extra().announced_end {
+            None => (ran, prior),
+            Some(end) => {
+                let end = end.as_secs_f64();
+                ((ran - end).max(0.0), (prior - end).max(0.0))
+            }
+        }
+    }
+
+    /// The running run's expected length in seconds, from `expected`, its own time scaled by
+    /// the session's `pace`, and what its output announced: it lasts at least to the
+    /// announced end, and the pace stretches only the part of its own time past that end.
+    /// The pace says how much slower than their history the other runs compute; a wait on
+    /// a fixed back-off takes the same at any load. A superbuild whose history is the same
+    /// 85 s of retries, scaled by the pace of three sub-second configures (1.5), was
+    /// expected to take 127 s, and the ETA with history was past twice the truth.
+    pub(super) fn running_with_announced(&self, expected: f64, pace: f64) -> f64 {
+        let Some(end) = self.extra().announced_end else {
+            return expected;
+        };
+        let end = end.as_secs_f64();
+        if pace.is_nan() || pace <= 0.0 {
+            return expected.max(end);
+        }
+        let own = expected / pace;
+        if own <= end {
+            end
+        } else {
+            end + (own - end) * pace
+        }
+    }
 }
 
 #[cfg(test)]

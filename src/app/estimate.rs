@@ -15,7 +15,7 @@
 //!
 //! A run whose own output announced how long it still needs (its kind reads the lines: a
 //! CMake download retried on its back-off) is expected to last at least that long, and is
-//! late only past it.
+//! late only past it; the session's pace stretches only its time past the announced end.
 
 use std::time::Duration;
 
@@ -185,8 +185,9 @@ impl Model {
             let (own, late) = match row.state {
                 JobState::Queued | JobState::Dispatched => (expected(row)?, 0.0),
                 JobState::Running => {
-                    // At least what its own output announced (a download's retries).
-                    let expected = row.at_least_announced(expected(row)?);
+                    // At least what its own output announced (a download's retries), the
+                    // pace stretching only its time past that.
+                    let expected = row.running_with_announced(expected(row)?, ended_pace);
                     let ran = self.ran(row);
                     overdue = overdue.max(ran - expected);
                     ((expected - ran).max(0.0), (ran - expected).max(0.0))
@@ -263,22 +264,24 @@ impl Model {
             let tally = &mut seen.seen[last].1;
             let prior = priors.of_row(row);
             // Time a run spent within what its output announced (a download waiting to
-            // retry) says nothing of the pace of the other runs.
-            let prior = prior.map(|prior| row.at_least_announced(prior));
+            // retry) says nothing of the pace of the other runs: only its time past that
+            // counts, against its history past it.
             if let Some(elapsed) = row.result.elapsed.filter(|_| finished) {
                 tally.finished.push(secs(elapsed));
                 if let Some(prior) = prior {
-                    seen.spent += secs(elapsed);
-                    seen.planned += prior;
+                    let (spent, planned) = row.past_announced(secs(elapsed), prior);
+                    seen.spent += spent;
+                    seen.planned += planned;
                 }
             } else {
                 let ran = self.ran(row);
                 tally.running.push(ran);
                 // A run still within its time says little of the pace; one past it
                 // says the pace is at least this slow.
-                if let Some(prior) = prior.filter(|&prior| ran > prior) {
-                    seen.late_spent += ran;
-                    seen.late_planned += prior;
+                if let Some(prior) = prior.filter(|&prior| ran > row.at_least_announced(prior)) {
+                    let (spent, planned) = row.past_announced(ran, prior);
+                    seen.late_spent += spent;
+                    seen.late_planned += planned;
                 }
             }
         }

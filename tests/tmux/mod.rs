@@ -100,7 +100,19 @@ impl Tmux {
 
     /// `wait_for`, optionally over the scrollback too.
     pub fn wait_for_in(&self, history: bool, what: &str, ready: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + timeout();
+        self.wait_for_past(Duration::ZERO, history, what, ready)
+    }
+
+    /// `wait_for_in` with `longer` added to the deadline, for what takes a known time of its
+    /// own (CMake's download back-off: 85 s, more than the harness's deadline).
+    pub fn wait_for_past(
+        &self,
+        longer: Duration,
+        history: bool,
+        what: &str,
+        ready: impl Fn(&str) -> bool,
+    ) -> String {
+        let deadline = Instant::now() + timeout() + longer;
         loop {
             let screen = self.capture_with(history);
             if ready(&screen) {

@@ -1,7 +1,8 @@
 //! The estimate as first written (commit 1329978's `app/estimate.rs`, unchanged but for
 //! the names and for eta32c's three edits of its meaning: a running job lasts at least what
 //! its output announced, in the pace too, and a running job of a group never seen to end is
-//! not expected to end now), kept to check the faster one against: after every message the ETA tests
+//! not expected to end now; and eta32e's: the pace stretches only a running job's time
+//! past what its output announced, and the time within it counts in no pace), kept to check the faster one against: after every message the ETA tests
 //! send, both must give the same estimate, to the bit. The faster one does the same
 //! arithmetic in the same order; this one is the definition it must keep.
 
@@ -160,7 +161,7 @@ fn estimate_in_seconds(model: &Model) -> Option<(f64, f64)> {
         let own = match row.state {
             JobState::Queued | JobState::Dispatched => expected(row)?,
             JobState::Running => {
-                let expected = row.at_least_announced(expected(row)?);
+                let expected = row.running_with_announced(expected(row)?, ended_pace);
                 let ran = ran(model, row);
                 overdue = overdue.max(ran - expected);
                 late[index] = (ran - expected).max(0.0);
@@ -205,7 +206,6 @@ fn observe(model: &Model, priors: &Priors) -> Observed {
             });
         let tally = &mut seen.seen[index].1;
         let prior = priors.of_row(row);
-        let prior = prior.map(|prior| row.at_least_announced(prior));
         match row.state {
             JobState::Ok | JobState::Flaky | JobState::Failed | JobState::Timeout => {
                 match row.state {
@@ -217,8 +217,9 @@ fn observe(model: &Model, priors: &Priors) -> Observed {
                 };
                 tally.finished.push(secs(elapsed));
                 if let Some(prior) = prior {
-                    seen.spent += secs(elapsed);
-                    seen.planned += prior;
+                    let (spent, planned) = row.past_announced(secs(elapsed), prior);
+                    seen.spent += spent;
+                    seen.planned += planned;
                 }
             }
             JobState::Running => {
@@ -226,9 +227,10 @@ fn observe(model: &Model, priors: &Priors) -> Observed {
                 tally.running.push(ran);
                 // A run still within its time says little of the pace; one past it
                 // says the pace is at least this slow.
-                if let Some(prior) = prior.filter(|&prior| ran > prior) {
-                    seen.late_spent += ran;
-                    seen.late_planned += prior;
+                if let Some(prior) = prior.filter(|&prior| ran > row.at_least_announced(prior)) {
+                    let (spent, planned) = row.past_announced(ran, prior);
+                    seen.late_spent += spent;
+                    seen.late_planned += planned;
                 }
             }
             _ => {}

@@ -22,6 +22,7 @@ pub use summaries::first_cmake_error;
 mod causes;
 pub mod ctest;
 mod ctest_console;
+mod download_error;
 mod download_wait;
 mod kind;
 mod preparation;
@@ -365,12 +366,31 @@ impl CmakeJob {
                 source,
                 build_dir,
             )?;
+            // A `FetchContent` download that failed, said short before its place.
+            let short = summary
+                .starts_with("Each download failed!")
+                .then(|| download_error::message(log))
+                .flatten();
+            let summary = match short {
+                Some(short) => match summary.rsplit_once(" — ") {
+                    Some((_, place)) => format!("{short} — {place}"),
+                    None => short,
+                },
+                None => summary,
+            };
             Some((summary, Some(diagnosis)))
         };
         // Compilers name files by absolute path; in a table cell the path would hide the
         // error itself, so a file of the project is named from the project's folder.
         let build = |log: &Path| {
-            let error = summaries::relative_to(&summaries::first_build_error(log)?, source);
+            let error = summaries::first_build_error(log)?;
+            // A failed download's message is ninety lines without network: said short.
+            let error = if error.starts_with("Each download failed!") {
+                download_error::summary(log).unwrap_or(error)
+            } else {
+                error
+            };
+            let error = summaries::relative_to(&error, source);
             let diagnosis = super::diagnostics::compiler_error_place(&error);
             Some((error, diagnosis))
         };
