@@ -316,9 +316,13 @@ fn the_demos_jobs_are_cpu_bound() {
             .any(|e| e["job"].as_str().is_some_and(|j| j.ends_with("/primes"))),
         "the primes configures take a second each: {cmake:?}"
     );
+    // A quarter of the word tasks' share, not a half: a configure's compiler checks also
+    // wait for each process to start and for the disk, which a busy machine stretches
+    // (`platform-checks` measured 0.47 against the words' 0.99 beside two cargo builds); a
+    // job that sleeps still scores about 0.
     for event in cmake {
         assert!(
-            ratio(event) >= busy / 2.0,
+            ratio(event) >= busy / 4.0,
             "{} used {:.2} of its wall time on a CPU, the word tasks {busy:.2}: {event}",
             event["job"],
             ratio(event)
