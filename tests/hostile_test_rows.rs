@@ -164,6 +164,37 @@ fn a_flooding_failed_tests_error_is_a_whole_line_of_its_output() {
     assert_eq!(errors, ["\"flood line ERROR here\""], "{run:?}");
 }
 
+/// A failed test that floods past ctest's limit (300 KiB) with no line saying `error`: ctest
+/// cuts its output in its file and ends it with its notice (`[This part of the test output
+/// was removed …]`); the error is the test's own last line before it, not the notice.
+#[test]
+fn a_flooding_failed_tests_error_is_not_ctests_cut_notice() {
+    if !cmake_available("hostile_test_rows") {
+        return;
+    }
+    let temp = TempDir::new("hostile-test-rows-flood-notice");
+    common::write_project(
+        &temp.join("ws/flood"),
+        "enable_testing()\n\
+         add_test(NAME flood COMMAND sh -c \"yes 'flood line here' | head -n 40000; exit 1\")",
+    );
+    let mut command = common::jobdeck();
+    command
+        .args(["--headless", "--json", "--test", "-j2"])
+        .arg(temp.join("ws"))
+        .arg("-B")
+        .arg(temp.join("build"));
+    let run = run_command(command);
+    assert_eq!(run.code(), 1, "{run:?}");
+    let errors: Vec<String> = run
+        .json()
+        .iter()
+        .filter(|e| e["event"] == "finished" && e["test"] == "flood")
+        .map(|e| e["error"].to_string())
+        .collect();
+    assert_eq!(errors, ["\"flood line here\""], "{run:?}");
+}
+
 /// `--rerun-failed` after the failed test was renamed runs it under its new name (a test
 /// the last run has no result for), so the session still fails as plain ctest would.
 #[test]

@@ -362,7 +362,9 @@ fn with_failure_line(mut result: SubResult) -> SubResult {
 
 /// A failed test's error: ctest's own reason when it gives one (`Fixture dependency failed`,
 /// a regular expression found), else the first line of its output that says it failed,
-/// else its last line.
+/// else its last line. ctest's own lines in the output are never it: a flood's output in
+/// ctest's file is cut, ended by ctest's notice that says so, which tells nothing of why the
+/// test failed; the last line before it is the test's own.
 fn first_failure_line(result: &SubResult, message: &str) -> String {
     if !message.is_empty() && message != "Failed" {
         return message.to_string();
@@ -372,7 +374,7 @@ fn first_failure_line(result: &SubResult, message: &str) -> String {
             .output
             .lines()
             .map(str::trim)
-            .filter(|l| !l.is_empty())
+            .filter(|l| !l.is_empty() && !is_ctest_cut_notice(l))
     };
     let says_failed = |line: &&str| {
         let lower = line.to_ascii_lowercase();
@@ -384,6 +386,15 @@ fn first_failure_line(result: &SubResult, message: &str) -> String {
         .find(says_failed)
         .or_else(|| lines().next_back())
         .map_or_else(|| "failed, printing nothing".to_string(), str::to_string)
+}
+
+/// Whether `line` is what ctest puts in a test's output where it cut it (past its size
+/// limit, 300 KiB for a failed test by default): `...`, then `[This part of the test output
+/// was removed since it exceeds the threshold of 307200 bytes.]` (ctest 3.x and 4.x alike).
+fn is_ctest_cut_notice(line: &str) -> bool {
+    line == "..."
+        || (line.starts_with("[This part of the test output was removed")
+            && line.ends_with("bytes.]"))
 }
 
 /// A test its ctest did not report (ctest stopped, or its file is cut short): failed.
