@@ -119,6 +119,44 @@ fn test_rows_follow_their_tests_live_and_r_reruns_one_test_alone() {
     assert!(row_is(&screen, "waits", "ok"), "{screen}");
 }
 
+/// While the test stage runs (`waits` blocked until released, `fails` and `passes` ended),
+/// its own row's detail counts its tests as ctest's console does; once it ends, the count
+/// is gone and the row says how the stage ended.
+#[test]
+fn a_running_test_stages_row_says_how_many_tests_ended_and_failed() {
+    if !tools_present("e2e_test_rows", &[("tmux", "-V"), ("cmake", "--version")]) {
+        return;
+    }
+    let tag = unique_tag("testcount");
+    let dir = TempDir::new(&tag);
+    workspace(dir.path());
+    let command = format!(
+        "env JOBDECK_E2E_TAG={tag} '{bin}' --test -j2 '{ws}' -B '{build}'; echo \"jobdeck exited $?\"",
+        bin = env!("CARGO_BIN_EXE_jobdeck"),
+        ws = dir.path().join("ws").display(),
+        build = dir.path().join("build").display(),
+    );
+    let tmux = Tmux::start_sized("testcount", &command, (80, 24));
+    let stage_row = |s: &str| {
+        s.lines()
+            .find(|line| line.contains("2/3 tests, 1 failed"))
+            .map(str::to_string)
+    };
+    let screen = tmux.wait_for("the stage's row counting its ended tests", |s| {
+        stage_row(s).is_some() && (row_is(s, "waits", "running") || row_is(s, "waits", "slow"))
+    });
+    let line = stage_row(&screen).unwrap_or_default();
+    assert!(
+        line.contains(" test ") && line.contains("running"),
+        "the count is on the running stage's own row:\n{screen}"
+    );
+    std::fs::write(dir.path().join("release"), "").expect("release the waiting test");
+    let screen = tmux.wait_for("the run to end", |s| {
+        s.lines().next().is_some_and(|h| h.contains("done in")) && row_is(s, "waits", "ok")
+    });
+    assert!(!screen.contains("/3 tests"), "{screen}");
+}
+
 #[test]
 fn rerunning_the_failed_builds_a_test_fixed_in_its_source_first() {
     if !tools_present("e2e_test_rows", &[("tmux", "-V"), ("cmake", "--version")]) {

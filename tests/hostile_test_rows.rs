@@ -164,6 +164,48 @@ fn a_flooding_failed_tests_error_is_a_whole_line_of_its_output() {
     assert_eq!(errors, ["\"flood line ERROR here\""], "{run:?}");
 }
 
+/// Failed tests that flood past ctest's limit (300 KiB) with no line saying `error`: ctest
+/// cuts their output in its file and ends it with `...` and its notice (`[This part of the
+/// test output was removed …]`); the error is the test's own last whole line before it, not
+/// the notice, nor a line ctest cut (`flood line h...`: 307,200 is no multiple of 17).
+#[test]
+fn a_flooding_failed_tests_error_is_not_ctests_cut_notice() {
+    if !cmake_available("hostile_test_rows") {
+        return;
+    }
+    let temp = TempDir::new("hostile-test-rows-flood-notice");
+    common::write_project(
+        &temp.join("ws/flood"),
+        "enable_testing()\n\
+         add_test(NAME flood COMMAND sh -c \"yes 'flood line here' | head -n 40000; exit 1\")\n\
+         add_test(NAME cut COMMAND sh -c \"yes 'flood line here!' | head -n 40000; exit 1\")",
+    );
+    let mut command = common::jobdeck();
+    command
+        .args(["--headless", "--json", "--test", "-j2"])
+        .arg(temp.join("ws"))
+        .arg("-B")
+        .arg(temp.join("build"));
+    let run = run_command(command);
+    assert_eq!(run.code(), 1, "{run:?}");
+    let errors: Vec<String> = run
+        .json()
+        .iter()
+        .filter(|e| e["event"] == "finished" && e["test"].is_string())
+        .map(|e| format!("{} {}", e["test"], e["error"]))
+        .collect();
+    let mut errors = errors;
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            "\"cut\" \"flood line here!\"",
+            "\"flood\" \"flood line here\""
+        ],
+        "{run:?}"
+    );
+}
+
 /// `--rerun-failed` after the failed test was renamed runs it under its new name (a test
 /// the last run has no result for), so the session still fails as plain ctest would.
 #[test]

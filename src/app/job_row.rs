@@ -263,6 +263,9 @@ pub struct RowExtra {
     pub parts: Vec<super::PartRow>,
     /// The parts its current run runs (`r` on a part's row): all when empty.
     pub only_parts: Vec<String>,
+    /// How many parts its current run said it is to run (`EventKind::PartsPlanned`), while
+    /// it runs; `None` before it says, and for a run without parts.
+    pub parts_planned: Option<u64>,
     /// The parts its next run is to run, when set (see `Model::rerun_part`).
     pub next_parts: Option<Vec<String>>,
     /// How long the current run lasts at least, from its start, as its own output announced
@@ -280,6 +283,7 @@ impl RowExtra {
         failed_attempts: Vec::new(),
         parts: Vec::new(),
         only_parts: Vec::new(),
+        parts_planned: None,
         next_parts: None,
         announced_end: None,
     };
@@ -350,6 +354,29 @@ impl JobRow {
         &self.extra().parts
     }
 
+    /// How far the parts of its current run got, once the run said how many it runs: those
+    /// of its parts it runs (all, or those `r` named) that ended, and failed.
+    pub fn parts_so_far(&self) -> Option<crate::jobs::PartsSoFar> {
+        let extra = self.extra();
+        let planned = extra.parts_planned?;
+        let (mut ended, mut failed) = (0_u64, 0_u64);
+        let in_run =
+            |name: &str| extra.only_parts.is_empty() || extra.only_parts.iter().any(|p| p == name);
+        for part in extra.parts.iter().filter(|p| in_run(&p.name)) {
+            if part.state != JobState::Running {
+                ended += 1;
+            }
+            if part.state == JobState::Failed {
+                failed += 1;
+            }
+        }
+        Some(crate::jobs::PartsSoFar {
+            ended: ended.min(planned),
+            failed,
+            planned,
+        })
+    }
+
     /// Forgets which parts the next run was to run (without boxing anything for it).
     pub fn clear_next_parts(&mut self) {
         if let Some(extra) = &mut self.extra {
@@ -408,6 +435,7 @@ impl JobRow {
         self.waiting_for_memory = false;
         if let Some(extra) = &mut self.extra {
             extra.progress = None;
+            extra.parts_planned = None;
             extra.announced_end = None;
         }
     }

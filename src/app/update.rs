@@ -190,10 +190,12 @@ impl Model {
                 row.waiting_for_memory = false;
                 if let Some(extra) = row.extra.as_mut() {
                     extra.announced_end = None;
+                    extra.parts_planned = None;
                 }
             }
             EventKind::Progress { done, total } => row.extra_mut().progress = Some((done, total)),
             EventKind::Detail(detail) => row.extra_mut().detail = Some(detail),
+            EventKind::PartsPlanned(count) => row.extra_mut().parts_planned = Some(count),
             EventKind::Output { lines, skipped } => {
                 row.hear_announced_wait(&lines, now);
                 row.output.push(lines, skipped);

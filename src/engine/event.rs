@@ -73,6 +73,9 @@ pub enum EventKind {
     Slots(usize),
     /// A part of the run (a test of a test stage) started or ended: its row follows it.
     Part(Part),
+    /// How many parts (tests of a test stage) the run is to run, said before the first
+    /// starts: while it runs, its row's detail counts them against how many ended.
+    PartsPlanned(u64),
     /// The run was taken back before a worker picked it up (`Engine::withdraw`): it never
     /// starts, and no other event of it follows. Sent by `withdraw` itself.
     Withdrawn,

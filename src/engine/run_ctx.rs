@@ -254,6 +254,13 @@ impl RunCtx {
         self.send(EventKind::Part(part));
     }
 
+    /// Says how many parts (tests) the run is to run, before the first starts.
+    pub fn parts_planned(&self, count: usize) {
+        self.send(EventKind::PartsPlanned(
+            u64::try_from(count).unwrap_or(u64::MAX),
+        ));
+    }
+
     /// Sends a batch of display lines.
     pub fn output(&self, lines: Vec<String>, skipped: u64) {
         self.send(EventKind::Output { lines, skipped });

@@ -62,6 +62,15 @@ pub trait Kind: Sync + 'static {
         false
     }
 
+    /// A running job's detail from how far the parts of its run got (a test stage's
+    /// `120/500 tests, 2 failed`, as ctest's own console counts), over its note; `None`
+    /// leaves the row's detail as it is. Asked for every running row with parts each frame:
+    /// it must be cheap.
+    fn parts_detail(&self, stage: Option<Stage>, so_far: PartsSoFar) -> Option<String> {
+        let _ = (stage, so_far);
+        None
+    }
+
     /// The part of an error message that tells its cause, before it is grouped: a command's
     /// `/bin/sh: 1: cc: not found` without the shell's `/bin/sh: 1: `, which would read as a
     /// path and a number (`<path> N: cc: not found`).
@@ -201,6 +210,17 @@ impl Stage {
     pub fn index(self) -> u8 {
         self.index
     }
+}
+
+/// How far the parts of a running job's run got (see [`Kind::parts_detail`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartsSoFar {
+    /// Parts ended (passed, failed, skipped, cut off), each counted once.
+    pub ended: u64,
+    /// Of those, the failed ones.
+    pub failed: u64,
+    /// How many the run said it is to run.
+    pub planned: u64,
 }
 
 /// How a log line is coloured.

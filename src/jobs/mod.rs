@@ -12,7 +12,9 @@ pub mod process_job;
 pub mod pseudowords;
 mod summaries;
 
-pub use kind::{JobKind, JobSpec, Kind, Stage, SubResult, SubVerdict, Tone, Tool, Warner, Work};
+pub use kind::{
+    JobKind, JobSpec, Kind, PartsSoFar, Stage, SubResult, SubVerdict, Tone, Tool, Warner, Work,
+};
 
 /// Every kind jobdeck runs: the one list a new kind is added to.
 pub static KINDS: &[JobKind] = &[cmake::KIND, probe::KIND, pseudowords::KIND, command::KIND];

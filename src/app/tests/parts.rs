@@ -172,3 +172,40 @@ fn rerunning_what_failed_runs_only_the_failed_parts() {
         "{effects:?}"
     );
 }
+
+/// How far a run's parts got counts the parts the run runs, each once, against how many it
+/// said it runs: `r` on part `a`'s row counts `a` alone, not `b`, which the last run left.
+#[test]
+fn parts_so_far_counts_the_parts_the_current_run_runs() {
+    let so_far = |m: &crate::app::Model| {
+        m.jobs[0]
+            .parts_so_far()
+            .map(|p| (p.ended, p.failed, p.planned))
+    };
+    let mut m = model(2, 1, Instant::now());
+    let run = runs(&m.start())[0];
+    start(&mut m, run, 0);
+    send(&mut m, run, part("a", PartStatus::Running, 1));
+    assert_eq!(so_far(&m), None, "before the run says how many");
+    send(&mut m, run, EventKind::PartsPlanned(2));
+    send(&mut m, run, part("b", PartStatus::Running, 1));
+    assert_eq!(so_far(&m), Some((0, 0, 2)));
+    send(&mut m, run, part("a", PartStatus::Failed, 1));
+    // Told again, final: still one ended.
+    send(&mut m, run, part("a", PartStatus::Failed, 1));
+    assert_eq!(so_far(&m), Some((1, 1, 2)));
+    send(&mut m, run, part("b", PartStatus::Passed, 1));
+    assert_eq!(so_far(&m), Some((2, 1, 2)));
+    finish(&mut m, run, Duration::from_secs(1));
+    act(&mut m, Action::SelectNext);
+    assert_eq!(m.selected_part_name().as_deref(), Some("a"));
+    act(&mut m, Action::Rerun);
+    let run = current(&m, 0);
+    start(&mut m, run, 0);
+    assert_eq!(so_far(&m), None, "a new run says again");
+    send(&mut m, run, EventKind::PartsPlanned(1));
+    send(&mut m, run, part("a", PartStatus::Running, 1));
+    assert_eq!(so_far(&m), Some((0, 0, 1)));
+    send(&mut m, run, part("a", PartStatus::Passed, 1));
+    assert_eq!(so_far(&m), Some((1, 0, 1)));
+}

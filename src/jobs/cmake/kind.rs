@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::{CmakeJob, CmakeSettings, Step, causes, ctest};
 use crate::engine::{Report, RunCtx};
 use crate::jobs::discovery::PROJECT_FILE;
-use crate::jobs::{JobKind, JobSpec, Kind, Stage, SubResult, Tone, Tool, Work};
+use crate::jobs::{JobKind, JobSpec, Kind, PartsSoFar, Stage, SubResult, Tone, Tool, Work};
 
 /// The kind of a CMake stage.
 pub const KIND: JobKind = JobKind::of(&Cmake);
@@ -64,6 +64,22 @@ impl Kind for Cmake {
         }
         super::test_pool::read_results(&super::test_pool::results_beside(log))
             .or_else(|| ctest::read(&super::ctest_junit_beside(log)))
+    }
+
+    fn parts_detail(&self, stage: Option<Stage>, so_far: PartsSoFar) -> Option<String> {
+        if stage != Some(Step::Test.stage()) {
+            return None;
+        }
+        let PartsSoFar {
+            ended,
+            failed,
+            planned,
+        } = so_far;
+        // ctest's own count (`120/500 Test #120: …`), and the failures a user waits to see.
+        Some(match failed {
+            0 => format!("{ended}/{planned} tests"),
+            failed => format!("{ended}/{planned} tests, {failed} failed"),
+        })
     }
 
     fn announced_wait(&self, stage: Option<Stage>, line: &str) -> Option<Duration> {

@@ -362,17 +362,22 @@ fn with_failure_line(mut result: SubResult) -> SubResult {
 
 /// A failed test's error: ctest's own reason when it gives one (`Fixture dependency failed`,
 /// a regular expression found), else the first line of its output that says it failed,
-/// else its last line.
+/// else its last line. ctest's own lines in the output are never it: a flood's output in
+/// ctest's file is cut, ended by ctest's notice that says so, which tells nothing of why the
+/// test failed; the last whole line before it is the test's own.
 fn first_failure_line(result: &SubResult, message: &str) -> String {
     if !message.is_empty() && message != "Failed" {
         return message.to_string();
     }
+    let all: Vec<&str> = result.output.lines().map(str::trim).collect();
     let lines = || {
-        result
-            .output
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
+        all.iter().enumerate().filter_map(|(at, line)| {
+            let cut = all
+                .get(at + 1)
+                .is_some_and(|next| is_ctest_cut_notice(next))
+                && line.ends_with("...");
+            (!line.is_empty() && !cut && !is_ctest_cut_notice(line)).then_some(*line)
+        })
     };
     let says_failed = |line: &&str| {
         let lower = line.to_ascii_lowercase();
@@ -384,6 +389,15 @@ fn first_failure_line(result: &SubResult, message: &str) -> String {
         .find(says_failed)
         .or_else(|| lines().next_back())
         .map_or_else(|| "failed, printing nothing".to_string(), str::to_string)
+}
+
+/// Whether `line` is the notice ctest puts in a test's output where it cut it (past its
+/// size limit, 300 KiB for a failed test by default): `[This part of the test output was
+/// removed since it exceeds the threshold of 307200 bytes.]` (ctest 3.x and 4.x alike),
+/// right after the cut line's start and `...` (`flood li...`, or `...` alone when the cut
+/// fell at a line's end).
+fn is_ctest_cut_notice(line: &str) -> bool {
+    line.starts_with("[This part of the test output was removed") && line.ends_with("bytes.]")
 }
 
 /// A test its ctest did not report (ctest stopped, or its file is cut short): failed.

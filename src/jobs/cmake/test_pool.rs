@@ -152,6 +152,8 @@ pub fn run(job: &CmakeJob, settings: &CmakeSettings, ctx: &mut RunCtx) -> Option
         tests.len(),
         groups.len()
     ));
+    // The row counts its tests' ends against these while the stage runs.
+    ctx.parts_planned(tests.len());
     let runner = Runner {
         ctest: &ctest_program,
         build_dir: &job.build_dir,

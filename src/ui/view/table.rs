@@ -277,6 +277,7 @@ fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
         return Line::from(Span::styled(text, style));
     }
     let mut spans = Vec::new();
+    let parts = parts_detail(row);
     if !row.failed_attempts().is_empty() {
         // A job being retried, or one that passed on a retry: which attempt this is.
         let text = format!(
@@ -290,7 +291,8 @@ fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
         // the row as it was, and nothing showed that it ran. The dot only before more.
         let more = row.state == JobState::Cancelling
             || row.extra().progress.is_some()
-            || row.extra().detail.is_some();
+            || row.extra().detail.is_some()
+            || parts.is_some();
         let text = if more {
             format!("run {} · ", row.runs)
         } else {
@@ -305,7 +307,9 @@ fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
         let percent = (done * 100).checked_div(total).unwrap_or(100);
         spans.push(Span::raw(format!("{done}/{total} {percent:>3}% ")));
     }
-    if let Some(note) = &row.extra().detail {
+    if let Some(parts) = parts {
+        spans.push(Span::styled(parts, theme.dim()));
+    } else if let Some(note) = &row.extra().detail {
         let note = note.to_string();
         spans.push(Span::styled(
             escape_controls(&note).into_owned(),
@@ -315,6 +319,15 @@ fn detail(row: &JobRow, theme: Theme) -> Line<'static> {
         spans.push(Span::styled(line.to_string(), theme.dim()));
     }
     Line::from(spans)
+}
+
+/// How far a running job's parts got, as its kind words it (`120/500 tests, 2 failed`), over
+/// the note a run before left (`500 tests passed`).
+fn parts_detail(row: &JobRow) -> Option<String> {
+    if !matches!(row.state, JobState::Running | JobState::Cancelling) {
+        return None;
+    }
+    row.kind.parts_detail(row.stage, row.parts_so_far()?)
 }
 
 /// The latest line a running job printed, for a kind whose rows show it

@@ -235,3 +235,60 @@ fn a_click_on_a_tests_row_selects_that_test() {
         assert_eq!((model.ui.selected, model.ui.selected_part), (1, None));
     }
 }
+
+/// A test stage of 500 tests, 122 of them ended (2 failed) and one running: its row's detail
+/// counts them as ctest's console does; once the stage ends, its detail is its tally again.
+#[test]
+fn a_running_test_stages_row_counts_its_ended_tests_and_failures() {
+    let t0 = Instant::now();
+    let node = app::JobNode {
+        name: "suite".to_string(),
+        kind: crate::jobs::cmake::KIND,
+        stage: Some(crate::jobs::cmake::Step::Test.stage()),
+        deps: Vec::new(),
+        after: Vec::new(),
+        expected: None,
+    };
+    let mut model = Model::new(vec![node], 2, t0);
+    model.start();
+    send(&mut model, 0, started(0));
+    let stage_line = |model: &mut Model| {
+        let lines = screen(&draw(model, 80, 24));
+        let line = lines
+            .iter()
+            .find(|l| l.contains("suite"))
+            .cloned()
+            .unwrap_or_else(|| panic!("no stage row:\n{}", lines.join("\n")));
+        (line, lines.join("\n"))
+    };
+    // Before the stage says how many tests it runs, nothing is counted.
+    send(&mut model, 0, part("first", PartStatus::Running, 1, None));
+    let (line, text) = stage_line(&mut model);
+    assert!(!line.contains("tests"), "{text}");
+    send(&mut model, 0, EventKind::PartsPlanned(500));
+    let (line, text) = stage_line(&mut model);
+    assert!(line.trim_end().ends_with("0/500 tests"), "{text}");
+    for i in 0..120 {
+        let name = format!("passes-{i:03}");
+        send(&mut model, 0, part(&name, PartStatus::Passed, 1, None));
+    }
+    for name in ["fails", "breaks"] {
+        send(&mut model, 0, part(name, PartStatus::Running, 1, None));
+        send(&mut model, 0, part(name, PartStatus::Failed, 1, Some("no")));
+    }
+    let (line, text) = stage_line(&mut model);
+    assert!(
+        line.trim_end().ends_with("122/500 tests, 2 failed"),
+        "{text}"
+    );
+    send(&mut model, 0, part("first", PartStatus::Passed, 1, None));
+    send(
+        &mut model,
+        0,
+        EventKind::Detail(crate::engine::Detail::note("500 tests passed")),
+    );
+    send(&mut model, 0, done(Outcome::Succeeded, 10, None));
+    let (line, text) = stage_line(&mut model);
+    assert!(line.trim_end().ends_with(" 500 tests passed"), "{text}");
+    assert!(!line.contains("/500"), "{text}");
+}
