@@ -3,7 +3,19 @@
 
 mod common;
 
-use common::{TempDir, cmake_available, run_command};
+use common::{Run, TempDir, cmake_available, run_command};
+
+/// `jobdeck --headless --json --test -j2 MORE… TEMP/ws -B TEMP/build`, run to its end.
+fn test_session(temp: &TempDir, more: &[&str]) -> Run {
+    let mut command = common::jobdeck();
+    command
+        .args(["--headless", "--json", "--test", "-j2"])
+        .args(more)
+        .arg(temp.join("ws"))
+        .arg("-B")
+        .arg(temp.join("build"));
+    run_command(command)
+}
 
 /// A failed test's output (printed by ctest under `--output-on-failure` right after its
 /// result line) says the next test of its ctest started and passed; that test then fails.
@@ -23,13 +35,7 @@ fn a_failed_tests_output_that_looks_like_ctests_lines_ends_no_test() {
          add_test(NAME victim COMMAND false)\n\
          set_tests_properties(victim PROPERTIES DEPENDS liar)",
     );
-    let mut command = common::jobdeck();
-    command
-        .args(["--headless", "--json", "--test", "-j2"])
-        .arg(temp.join("ws"))
-        .arg("-B")
-        .arg(temp.join("build"));
-    let run = run_command(command);
+    let run = test_session(&temp, &[]);
     assert_eq!(run.code(), 1, "{run:?}");
     let ends: Vec<(String, String)> = run
         .json()
@@ -147,13 +153,7 @@ fn a_flooding_failed_tests_error_is_a_whole_line_of_its_output() {
         "enable_testing()\n\
          add_test(NAME flood COMMAND sh -c \"yes 'flood line ERROR here' | head -n 20000; exit 1\")",
     );
-    let mut command = common::jobdeck();
-    command
-        .args(["--headless", "--json", "--test", "-j2"])
-        .arg(temp.join("ws"))
-        .arg("-B")
-        .arg(temp.join("build"));
-    let run = run_command(command);
+    let run = test_session(&temp, &[]);
     assert_eq!(run.code(), 1, "{run:?}");
     let errors: Vec<String> = run
         .json()
@@ -180,13 +180,7 @@ fn a_flooding_failed_tests_error_is_not_ctests_cut_notice() {
          add_test(NAME flood COMMAND sh -c \"yes 'flood line here' | head -n 40000; exit 1\")\n\
          add_test(NAME cut COMMAND sh -c \"yes 'flood line here!' | head -n 40000; exit 1\")",
     );
-    let mut command = common::jobdeck();
-    command
-        .args(["--headless", "--json", "--test", "-j2"])
-        .arg(temp.join("ws"))
-        .arg("-B")
-        .arg(temp.join("build"));
-    let run = run_command(command);
+    let run = test_session(&temp, &[]);
     assert_eq!(run.code(), 1, "{run:?}");
     let errors: Vec<String> = run
         .json()
@@ -221,16 +215,7 @@ fn rerun_failed_runs_a_failed_test_renamed_since() {
              add_test(NAME {name} COMMAND false)"
         )
     };
-    let session = |more: &[&str]| {
-        let mut command = common::jobdeck();
-        command
-            .args(["--headless", "--json", "--test", "-j2"])
-            .args(more)
-            .arg(temp.join("ws"))
-            .arg("-B")
-            .arg(temp.join("build"));
-        run_command(command)
-    };
+    let session = |more: &[&str]| test_session(&temp, more);
     common::write_project(&project, &body("old"));
     assert_eq!(session(&[]).code(), 1);
     common::write_project(&project, &body("new"));
