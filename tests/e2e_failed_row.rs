@@ -148,17 +148,7 @@ fn at_80x24_a_failed_download_says_its_url_and_last_status_in_two_lines() {
     let tag = unique_tag("failed-download");
     let dir = TempDir::new(&tag);
     let project = dir.join("ws").join("superbuild");
-    std::fs::create_dir_all(&project).expect("project folder");
-    // Nothing listens on port 1: curl's `couldn't connect`, which CMake's download step
-    // tries six times, 85 s of back-off in all, before it fails.
-    std::fs::write(
-        project.join("CMakeLists.txt"),
-        "cmake_minimum_required(VERSION 3.16)\nproject(superbuild NONE)\n\
-         include(ExternalProject)\n\
-         ExternalProject_Add(dep URL http://127.0.0.1:1/dep.tar.gz\n\
-         CONFIGURE_COMMAND \"\" BUILD_COMMAND \"\" INSTALL_COMMAND \"\")\n",
-    )
-    .expect("write the project");
+    common::held_cmake::unreachable_superbuild(&project);
     let command = format!(
         "env JOBDECK_E2E_TAG={tag} CMAKE_GENERATOR='Unix Makefiles' '{bin}' --build -B \
          '{build}' '{ws}'; echo \"jobdeck exited $?\"",

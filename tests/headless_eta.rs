@@ -70,17 +70,7 @@ fn a_download_cmake_retries_makes_the_eta_wait_out_its_back_off() {
     let tag = unique_tag("eta-retry");
     let dir = TempDir::new(&tag);
     let project = dir.0.join("ws").join("superbuild");
-    std::fs::create_dir_all(&project).expect("project folder");
-    // Nothing listens on port 1: curl's `couldn't connect`, which CMake's download step
-    // retries after 0, 5, 5, 15 and 60 s, printing each wait (85 s in all).
-    std::fs::write(
-        project.join("CMakeLists.txt"),
-        "cmake_minimum_required(VERSION 3.16)\nproject(superbuild NONE)\n\
-         include(ExternalProject)\n\
-         ExternalProject_Add(dep URL http://127.0.0.1:1/dep.tar.gz\n\
-         CONFIGURE_COMMAND \"\" BUILD_COMMAND \"\" INSTALL_COMMAND \"\")\n",
-    )
-    .expect("write the project");
+    common::held_cmake::unreachable_superbuild(&project);
     let command = format!(
         "JOBDECK_E2E_TAG={tag} CMAKE_GENERATOR='Unix Makefiles' '{bin}' --headless --build \
          '{ws}' -B '{build}' > /dev/null; echo \"jobdeck exited $?\"",
