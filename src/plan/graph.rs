@@ -42,15 +42,27 @@ pub(super) fn append_with_deps(jobs: &mut Vec<Job>, more: Vec<Job>) {
     }));
 }
 
-/// How long each job is expected to take, from the history (none with `--order name`).
+/// The situation each job's first run starts in (see [`crate::jobs::Work::situation`]),
+/// decided now, before any job runs, from its folders and its last recorded run.
+pub(super) fn situations(jobs: &[Job], last: &LastRuns) -> Vec<Option<&'static str>> {
+    jobs.iter()
+        .map(|job| job.spec.situation(last.succeeded(&key(job))))
+        .collect()
+}
+
+/// How long each job is expected to take, from the history's runs in the situation it
+/// starts in (`situations`; none with `--order name`): what longest-first orders by and
+/// the estimate starts from, the same figure for both.
 pub(super) fn expected(
     jobs: &[Job],
+    situations: &[Option<&'static str>],
     last: &LastRuns,
     order: super::Order,
 ) -> Vec<Option<std::time::Duration>> {
     jobs.iter()
-        .map(|job| match order {
-            super::Order::Longest => last.durations.get(&key(job)).copied(),
+        .zip(situations)
+        .map(|(job, situation)| match order {
+            super::Order::Longest => last.expected(&key(job), *situation),
             super::Order::Name => None,
         })
         .collect()
