@@ -42,7 +42,7 @@ pub struct Plan {
     /// `--order name`).
     pub expected: Vec<Option<Duration>>,
     /// The situation each job's first run starts in, which the history keeps with the run
-    /// (`None` for a job whose runs are all alike).
+    /// (`None` for a job whose runs are all alike; an empty list when no job has one).
     pub situations: Vec<Option<&'static str>>,
     /// Worker threads to start with.
     pub workers: usize,
@@ -345,8 +345,7 @@ impl PlanRequest {
             jobs = probes::with_probes(jobs, &log_dir);
         }
         let memory = self.memory_gate()?;
-        let situations = graph::situations(&jobs, &last);
-        let expected = graph::expected(&jobs, &situations, &last, self.order);
+        let (situations, expected) = graph::situations_and_expected(&jobs, &last, self.order);
         Ok(Plan {
             reload: commands::reload(self.commands.as_ref(), &log_dir),
             jobs,
