@@ -183,9 +183,11 @@ fn history_line(stage: &str, status: &str, ms: u64, situation: &str) -> String {
     )
 }
 
-/// A second session on a build root: its configure finds a cache and its build a folder
-/// already built, so each expects what the runs in that situation took, not the fresh runs
-/// of a first session (issue 32: the ETA said 24m09s of a run that took 4m59s).
+/// A session on a build root whose history has runs in both situations, the latest fresh
+/// (the folder was emptied in between): its configure finds a cache and its build a folder
+/// already built, so each expects what the runs in that situation took, not the latest
+/// fresh run's (issue 32: the ETA said 24m09s of a run that took 4m59s); on an emptied
+/// folder, the fresh runs'.
 #[test]
 fn a_run_is_expected_to_take_what_runs_in_its_situation_took() {
     let dir = build_root("situations");
