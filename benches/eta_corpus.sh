@@ -1,15 +1,21 @@
 #!/bin/bash
-# usage: benches/eta_corpus.sh BIN CORPUS OUT
+# usage: benches/eta_corpus.sh BIN CORPUS OUT [then-fresh]
 # Two sessions of `BIN --headless --build --test -j2` on the projects under CORPUS, each in an
 # 80x24 tmux, the progress line logged every second with the time (OUT/eta1.log, eta2.log) and
 # the load (OUT/uptimes1.txt, uptimes2.txt); the second session runs on the first one's build
 # root and history. Then `python3 benches/eta_ratio.py OUT/eta2.log` compares each ETA with the
 # time really left. Each session has a tmux server of its own (-L): killing a server and at
 # once starting a session under the same name could lose the new session to the dying server.
+# With `then-fresh`, a third session (OUT/eta3.log) on the same history after every build
+# folder was removed: fresh configures and builds whose latest history is incremental.
 set -u
-bin=$1; corpus=$2; out=$3
+bin=$1; corpus=$2; out=$3; then_fresh=${4:-}
 root=$(mktemp -d); mkdir -p "$out"
-for n in 1 2; do
+sessions="1 2"; [ "$then_fresh" = then-fresh ] && sessions="1 2 3"
+for n in $sessions; do
+  if [ "$n" = 3 ]; then
+    find "$root" -mindepth 1 -maxdepth 1 ! -name .jobdeck -exec rm -rf {} +
+  fi
   sock=eta-corpus-$$-$n
   rm -f "$out/exit$n"
   tmux -L "$sock" -f /dev/null new-session -d -s c -x 80 -y 24 \

@@ -316,3 +316,48 @@ fn log_folders_of_hostile_names_never_collide_and_keep_their_earlier_runs() {
         }
     }
 }
+
+/// A second session on the same build root re-configures a folder with a cache and builds
+/// a folder already built: the history says so with each run (`situation`), so the next
+/// session expects such runs to take what such runs took, not a fresh build's minutes.
+#[test]
+fn a_second_session_records_its_runs_as_reconfigure_and_incremental() {
+    if !cmake_available("situations") {
+        return;
+    }
+    let temp = workspace("situations", &["builds"]);
+    let (ws, build) = (temp.join("ws"), temp.join("build"));
+    let situations = || {
+        let text =
+            std::fs::read_to_string(build.join(".jobdeck/history.jsonl")).expect("the history");
+        common::parse_json_lines(&text)
+            .into_iter()
+            .filter(|record| record["job"] == "builds" && record["status"] == "ok")
+            .map(|record| {
+                format!(
+                    "{} {}",
+                    record["stage"].as_str().unwrap_or_default(),
+                    record["situation"].as_str().unwrap_or("-")
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    for _ in 0..2 {
+        let run = run_jobdeck(["--build", "--json", arg(&ws), "-B", arg(&build)]);
+        assert_eq!(run.code(), 0, "{run:?}");
+    }
+    assert_eq!(
+        situations(),
+        [
+            "configure fresh",
+            "build fresh",
+            "configure reconfigure",
+            "build incremental"
+        ]
+    );
+    // A build folder emptied by hand is fresh again, whatever the history says.
+    std::fs::remove_dir_all(build.join("builds")).expect("empty the build folder");
+    let run = run_jobdeck(["--build", "--json", arg(&ws), "-B", arg(&build)]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert_eq!(situations()[4..], ["configure fresh", "build fresh"]);
+}

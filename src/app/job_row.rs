@@ -271,6 +271,9 @@ pub struct RowExtra {
     /// How long the current run lasts at least, from its start, as its own output announced
     /// (see `Kind::announced_wait`); `None` when it said nothing of the kind.
     pub announced_end: Option<Duration>,
+    /// The situation its first run in this session starts in, decided before the session
+    /// began (see `crate::jobs::Work::situation`).
+    pub situation: Option<&'static str>,
 }
 
 impl RowExtra {
@@ -286,6 +289,7 @@ impl RowExtra {
         parts_planned: None,
         next_parts: None,
         announced_end: None,
+        situation: None,
     };
 }
 

@@ -47,6 +47,22 @@ impl Model {
         self
     }
 
+    /// The situation each job's first run starts in, in job order (see
+    /// [`crate::jobs::Work::situation`]).
+    #[must_use]
+    pub fn with_situations(
+        mut self,
+        situations: impl IntoIterator<Item = Option<&'static str>>,
+    ) -> Self {
+        for (row, situation) in self.jobs.iter_mut().zip(situations) {
+            // No box for no situation: most kinds have none.
+            if situation.is_some() {
+                row.extra_mut().situation = situation;
+            }
+        }
+        self
+    }
+
     /// The selected project's first stage (the job its options belong to), if the selected
     /// row is of a kind that takes options.
     fn selected_project(&self) -> Option<JobId> {

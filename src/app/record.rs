@@ -47,6 +47,9 @@ pub struct RunRecord {
     pub failed_attempts: Vec<FailedAttempt>,
     /// When the snapshot was taken, since the session started.
     pub at: Duration,
+    /// The situation the run started in (see `crate::jobs::Work::situation`), known for a
+    /// job's first run of the session: the one its situation was decided for.
+    pub situation: Option<&'static str>,
 }
 
 impl Deref for RunRecord {
@@ -104,6 +107,7 @@ impl RunRecord {
             attempt: row.runs,
             failed_attempts: row.failed_attempts().to_vec(),
             at,
+            situation: row.extra().situation.filter(|_| row.runs == 1),
         }
     }
 
@@ -133,6 +137,7 @@ impl RunRecord {
             .as_deref()
             .map(|log| crate::jobs::log_files::earlier_log(log, 1));
         record.attempt = attempt.attempt;
+        record.situation = row.extra().situation.filter(|_| attempt.attempt == 1);
         record.failed_attempts = before.to_vec();
         record.cause = None;
         Some(record)

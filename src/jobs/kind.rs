@@ -313,6 +313,17 @@ pub trait Work: fmt::Debug + Send + Sync + 'static {
         None
     }
 
+    /// The situation its next run starts in, for a job whose runs take very different times
+    /// in different situations (a build of a folder already built, `incremental`, against a
+    /// `fresh` one): decided from its folders as they are now and whether its last recorded
+    /// run succeeded (`last_succeeded`), before the run starts. The history keeps it with the
+    /// run, and the time a run is expected to take comes from runs in the same situation.
+    /// `None` for a job whose runs are all alike.
+    fn situation(&self, last_succeeded: bool) -> Option<&'static str> {
+        let _ = last_succeeded;
+        None
+    }
+
     /// Its own options (a project's `-D VAR=VALUE`).
     fn options(&self) -> &[String] {
         &[]
@@ -443,6 +454,11 @@ impl JobSpec {
     /// The folder the job writes into.
     pub fn build_folder(&self) -> Option<&Path> {
         self.0.build_folder()
+    }
+
+    /// The situation its next run starts in (see [`Work::situation`]).
+    pub fn situation(&self, last_succeeded: bool) -> Option<&'static str> {
+        self.0.situation(last_succeeded)
     }
 
     /// The job's own options; empty for a kind without them.

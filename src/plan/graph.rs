@@ -42,18 +42,34 @@ pub(super) fn append_with_deps(jobs: &mut Vec<Job>, more: Vec<Job>) {
     }));
 }
 
-/// How long each job is expected to take, from the history (none with `--order name`).
-pub(super) fn expected(
+/// The situation each job's first run starts in (see [`crate::jobs::Work::situation`]),
+/// decided now, before any job runs, from its folders and its last recorded run (an empty
+/// list when no job has one: 100,000 commands keep no list of nothing); and how long each
+/// is expected to take, from the history's runs in that situation (none with `--order
+/// name`): what longest-first orders by and the estimate starts from, the same figure for
+/// both.
+pub(super) fn situations_and_expected(
     jobs: &[Job],
     last: &LastRuns,
     order: super::Order,
-) -> Vec<Option<std::time::Duration>> {
-    jobs.iter()
-        .map(|job| match order {
-            super::Order::Longest => last.durations.get(&key(job)).copied(),
+) -> (Vec<Option<&'static str>>, Vec<Option<std::time::Duration>>) {
+    let mut situations = Vec::new();
+    let mut expected = Vec::with_capacity(jobs.len());
+    for (index, job) in jobs.iter().enumerate() {
+        let key = key(job);
+        let situation = job.spec.situation(last.succeeded(&key));
+        if situation.is_some() && situations.is_empty() {
+            situations.resize(jobs.len(), None);
+        }
+        if let Some(slot) = situations.get_mut(index) {
+            *slot = situation;
+        }
+        expected.push(match order {
+            super::Order::Longest => last.expected(&key, situation),
             super::Order::Name => None,
-        })
-        .collect()
+        });
+    }
+    (situations, expected)
 }
 
 /// A job's key in the history.

@@ -41,6 +41,9 @@ pub struct Plan {
     /// How long each job is expected to take, from the history (`None`: no history, or
     /// `--order name`).
     pub expected: Vec<Option<Duration>>,
+    /// The situation each job's first run starts in, which the history keeps with the run
+    /// (`None` for a job whose runs are all alike; an empty list when no job has one).
+    pub situations: Vec<Option<&'static str>>,
     /// Worker threads to start with.
     pub workers: usize,
     /// Per-run time limit.
@@ -342,11 +345,12 @@ impl PlanRequest {
             jobs = probes::with_probes(jobs, &log_dir);
         }
         let memory = self.memory_gate()?;
-        let expected = graph::expected(&jobs, &last, self.order);
+        let (situations, expected) = graph::situations_and_expected(&jobs, &last, self.order);
         Ok(Plan {
             reload: commands::reload(self.commands.as_ref(), &log_dir),
             jobs,
             expected,
+            situations,
             workers,
             timeout: self.timeout,
             retries: self.retries,

@@ -141,6 +141,8 @@ pub struct LastRun {
     pub duration: Option<Duration>,
     /// The project's own `-D` options it ran with.
     pub options: Vec<String>,
+    /// The situation it started in (see [`crate::jobs::Work::situation`]), if recorded.
+    pub situation: Option<String>,
 }
 
 /// The last recorded run of each job, and warnings about lines that could not be read.
@@ -148,9 +150,13 @@ pub struct LastRun {
 pub struct LastRuns {
     /// Each job's last run.
     pub runs: HashMap<RecordKey, LastRun>,
-    /// The last duration of each job that ran to an end of its own: what the scheduler
-    /// expects it to take next time.
+    /// The last duration of each job that ran to an end of its own, whatever situation it
+    /// started in.
     pub durations: HashMap<RecordKey, Duration>,
+    /// The last duration of each job that ran to an end of its own, per situation it started
+    /// in (for the jobs whose records say one): a build of a folder already built takes
+    /// seconds where a fresh one took minutes.
+    pub situated: HashMap<RecordKey, Vec<(String, Duration)>>,
     /// One line per unreadable record.
     pub warnings: Vec<String>,
 }
@@ -161,6 +167,30 @@ impl LastRuns {
         self.runs
             .get(&(name.to_string(), stage.map(str::to_string)))
             .map(|run| run.status.as_str())
+    }
+
+    /// Whether the last recorded run of the job `key` succeeded.
+    pub fn succeeded(&self, key: &RecordKey) -> bool {
+        self.runs
+            .get(key)
+            .is_some_and(|run| matches!(run.status.as_str(), "ok" | "flaky"))
+    }
+
+    /// What the job `key` is expected to take when its run starts in `situation`: its last
+    /// run in that situation, else (none recorded in it, or no situation) its last run in
+    /// any. Not nothing: a job without a time of its own is measured against the median of
+    /// all jobs' times in the estimate's pace, and a second session whose re-configures had
+    /// none (only fresh ones were recorded) was paced against the tests' fraction of a
+    /// second: the ETA said 1433 s of 109 s left (`benches/eta_corpus.sh`).
+    pub fn expected(&self, key: &RecordKey, situation: Option<&str>) -> Option<Duration> {
+        situation
+            .and_then(|situation| {
+                let runs = self.situated.get(key)?;
+                runs.iter()
+                    .find(|(seen, _)| seen == situation)
+                    .map(|&(_, duration)| duration)
+            })
+            .or_else(|| self.durations.get(key).copied())
     }
 }
 
@@ -193,6 +223,13 @@ pub fn read_last_runs(path: &Path) -> LastRuns {
         if let Some((key, run)) = line.and_then(parse_record) {
             if let Some(duration) = run.duration {
                 last.durations.insert(key.clone(), duration);
+                if let Some(situation) = &run.situation {
+                    let runs = last.situated.entry(key.clone()).or_default();
+                    match runs.iter_mut().find(|(seen, _)| seen == situation) {
+                        Some((_, last)) => *last = duration,
+                        None => runs.push((situation.clone(), duration)),
+                    }
+                }
             }
             last.runs.insert(key, run);
         } else {
@@ -286,6 +323,9 @@ pub struct HistoryRecord {
     /// The project's own `-D` options (only written when there are some, so older readers
     /// see the lines they always did).
     pub options: Vec<String>,
+    /// The situation the run started in, for a kind that tells them apart (a CMake build's
+    /// `incremental` or `fresh`); only written when there is one.
+    pub situation: Option<String>,
 }
 
 impl HistoryRecord {
@@ -303,6 +343,7 @@ impl HistoryRecord {
             error: record.error.clone(),
             log: record.log.as_deref().map(crate::sys::text::path_text),
             options: record.options.clone(),
+            situation: record.situation.map(str::to_string),
         }
     }
 
@@ -322,6 +363,9 @@ impl HistoryRecord {
         });
         if !self.options.is_empty() {
             line["options"] = json!(self.options);
+        }
+        if let Some(situation) = &self.situation {
+            line["situation"] = json!(situation);
         }
         line
     }
@@ -352,6 +396,7 @@ impl HistoryRecord {
                         .collect()
                 })
                 .unwrap_or_default(),
+            situation: text("situation"),
         })
     }
 
@@ -376,6 +421,7 @@ impl HistoryRecord {
                 .map(Duration::from_millis),
             status: self.status,
             options: self.options,
+            situation: self.situation,
         }
     }
 }
@@ -484,6 +530,47 @@ mod tests {
             HistoryRecord::from_json(&with_options.to_json()),
             Some(with_options)
         );
+    }
+
+    /// A run is expected to take what the job's last run in its situation took; with none
+    /// recorded in it (or records from before situations), its last run in any.
+    #[test]
+    fn the_expected_time_is_the_last_one_in_the_same_situation() {
+        let dir = std::env::temp_dir().join(format!("jobdeck-situated-{}", std::process::id()));
+        let path = history_path(&dir);
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect(".jobdeck");
+        let line = |job: &str, ms: u64, situation: Option<&str>| {
+            let situation = situation.map_or(String::new(), |s| format!(r#","situation":"{s}""#));
+            format!(
+                r#"{{"job":"{job}","kind":"cmake","stage":"build","status":"ok","duration_ms":{ms}{situation}}}"#
+            ) + "\n"
+        };
+        let text = [
+            line("a", 900, Some("incremental")),
+            line("a", 60_000, Some("fresh")),
+            line("a", 1_000, Some("incremental")),
+            line("a", 50_000, Some("fresh")),
+            line("b", 70_000, Some("fresh")),
+            line("old", 80_000, None),
+        ]
+        .concat();
+        std::fs::write(&path, text).expect("write the history");
+        let last = read_last_runs(&path);
+        let expected = |job: &str, situation| {
+            last.expected(&(job.to_string(), Some("build".to_string())), situation)
+        };
+        let ms = |ms| Some(Duration::from_millis(ms));
+        assert_eq!(expected("a", Some("incremental")), ms(1_000));
+        assert_eq!(expected("a", Some("fresh")), ms(50_000));
+        assert_eq!(
+            expected("a", None),
+            ms(50_000),
+            "no situation: the last run"
+        );
+        assert_eq!(expected("b", Some("incremental")), ms(70_000));
+        assert_eq!(expected("old", Some("incremental")), ms(80_000));
+        assert!(last.succeeded(&("a".to_string(), Some("build".to_string()))));
+        std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 
     #[test]

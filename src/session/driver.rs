@@ -113,6 +113,7 @@ impl Driver {
                     .map(|job| job.spec.source().map(Path::to_path_buf)),
             )
             .with_options(jobs.iter().map(|job| job.spec.options().to_vec()))
+            .with_situations(plan.situations.iter().copied())
             .watching(plan.watch)
             .starting_paused(plan.paused)
             .with_nice(plan.nice)

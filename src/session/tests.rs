@@ -175,3 +175,71 @@ fn plain_lines_and_the_recap_print_what_headless_prints() {
     let printed = String::from_utf8(recap.into_inner()).expect("text");
     assert_eq!(printed, format!("{}\n", summary.line(false)));
 }
+
+/// The history's line of a run of `stage` of project `p` that took `ms`, in `situation`.
+fn history_line(stage: &str, status: &str, ms: u64, situation: &str) -> String {
+    format!(
+        r#"{{"job":"p","kind":"cmake","stage":"{stage}","status":"{status}","duration_ms":{ms},"situation":"{situation}"}}"#
+    )
+}
+
+/// A session on a build root whose history has runs in both situations, the latest fresh
+/// (the folder was emptied in between): its configure finds a cache and its build a folder
+/// already built, so each expects what the runs in that situation took, not the latest
+/// fresh run's (issue 32: the ETA said 24m09s of a run that took 4m59s); on an emptied
+/// folder, the fresh runs'.
+#[test]
+fn a_run_is_expected_to_take_what_runs_in_its_situation_took() {
+    let dir = build_root("situations");
+    let (ws, root) = (dir.join("ws"), dir.join("build"));
+    std::fs::create_dir_all(ws.join("p")).expect("project folder");
+    std::fs::write(ws.join("p/CMakeLists.txt"), "project(p NONE)\n").expect("project");
+    std::fs::create_dir_all(root.join("p")).expect("build folder");
+    let mut lines = [
+        history_line("configure", "ok", 500, "reconfigure"),
+        history_line("build", "ok", 1_000, "incremental"),
+        // The latest runs were fresh (the build folder was removed in between).
+        history_line("configure", "ok", 4_000, "fresh"),
+        history_line("build", "ok", 60_000, "fresh"),
+    ]
+    .join("\n");
+    lines.push('\n');
+    let history = crate::records::history::history_path(&root);
+    std::fs::create_dir_all(history.parent().expect("a folder")).expect(".jobdeck");
+    std::fs::write(&history, lines).expect("history");
+    let estimate = |folder_files: &[&str]| {
+        for file in ["CMakeCache.txt", "Makefile"] {
+            let _ = std::fs::remove_file(root.join("p").join(file));
+        }
+        for file in folder_files {
+            std::fs::write(root.join("p").join(file), "").expect("a build folder's file");
+        }
+        let args = crate::plan::cli::Args::try_parse_from([
+            "jobdeck".as_ref(),
+            "--build".as_ref(),
+            "--no-share-probes".as_ref(),
+            "-j1".as_ref(),
+            ws.as_os_str(),
+            "-B".as_ref(),
+            root.as_os_str(),
+        ])
+        .expect("arguments");
+        let session = Session::start(args.plan().expect("a plan")).expect("a pool");
+        let expected: Vec<_> = session.model.jobs.iter().map(|row| row.expected).collect();
+        let left = session.model.estimate().map(|estimate| estimate.left);
+        (expected, left)
+    };
+    let secs = |ms| Some(std::time::Duration::from_millis(ms));
+    // The configure's 0.5 s, then the build's 1 s half the time (it runs only if the
+    // configure succeeds, two chances in four before any run ended): 1 s left.
+    assert_eq!(
+        estimate(&["CMakeCache.txt", "Makefile"]),
+        (vec![secs(500), secs(1_000)], secs(1_000))
+    );
+    // A folder without a cache: both fresh, 4 s and half of 60 s.
+    assert_eq!(
+        estimate(&[]),
+        (vec![secs(4_000), secs(60_000)], secs(34_000))
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -148,6 +148,10 @@ impl Work for CmakeSpec {
         Some(&self.job.build_dir)
     }
 
+    fn situation(&self, last_succeeded: bool) -> Option<&'static str> {
+        self.job.situation(last_succeeded)
+    }
+
     fn options(&self) -> &[String] {
         &self.job.options
     }

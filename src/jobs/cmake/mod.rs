@@ -77,6 +77,16 @@ impl CmakeSettings {
     }
 }
 
+/// The words of the situations a stage's run starts in (history `situation`).
+pub mod situation {
+    /// A configure of a folder without a cache, or a build of one not built.
+    pub const FRESH: &str = "fresh";
+    /// A configure of a folder that holds a cache from an earlier configure.
+    pub const RECONFIGURE: &str = "reconfigure";
+    /// A build of a folder whose last build succeeded.
+    pub const INCREMENTAL: &str = "incremental";
+}
+
 /// The stages of a project's pipeline, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Step {
@@ -228,6 +238,23 @@ impl CmakeJob {
             && settings.probes.is_some()
             && !self.build_dir.join("CMakeCache.txt").is_file()
             && !self.enables_no_language()
+    }
+
+    /// The situation this stage's next run starts in (see [`super::Work::situation`]): a
+    /// configure of a folder that holds a cache is a `reconfigure` (no compiler detection);
+    /// a build is `incremental` when the generator's files are there (`build.ninja`,
+    /// `Makefile`) and the last build succeeded, so make or ninja have only what changed
+    /// to do; else either is `fresh`. A test stage runs its tests whatever the folder held.
+    pub fn situation(&self, last_succeeded: bool) -> Option<&'static str> {
+        let has = |file: &str| self.build_dir.join(file).is_file();
+        match self.stage {
+            Step::Configure if has("CMakeCache.txt") => Some(situation::RECONFIGURE),
+            Step::Build if last_succeeded && (has("build.ninja") || has("Makefile")) => {
+                Some(situation::INCREMENTAL)
+            }
+            Step::Configure | Step::Build => Some(situation::FRESH),
+            Step::Test => None,
+        }
     }
 
     fn enables_no_language(&self) -> bool {
