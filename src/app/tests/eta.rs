@@ -21,53 +21,53 @@ use crate::jobs::cmake::Step;
 
 /// One run of a job: how long it takes and whether it succeeds.
 #[derive(Debug, Clone, Copy)]
-struct Run {
-    ms: u64,
-    ok: bool,
+pub(super) struct Run {
+    pub(super) ms: u64,
+    pub(super) ok: bool,
     /// Lines of output it writes, each at so many milliseconds from its start.
-    says: &'static [(u64, &'static str)],
+    pub(super) says: &'static [(u64, &'static str)],
 }
 
 /// A job of the workload: its node and its runs, one per attempt (the last repeats).
-struct Job {
-    node: JobNode,
-    runs: Vec<Run>,
+pub(super) struct Job {
+    pub(super) node: JobNode,
+    pub(super) runs: Vec<Run>,
 }
 
 /// The header's estimate at one whole second of the simulated clock.
 #[derive(Debug, Clone, Copy)]
-struct Sample {
-    at_ms: u64,
-    eta: Eta,
+pub(super) struct Sample {
+    pub(super) at_ms: u64,
+    pub(super) eta: Eta,
     /// Seconds since the header's text last changed.
-    same_for: u32,
+    pub(super) same_for: u32,
     /// Whether the estimate differs from the second before.
-    moved: bool,
+    pub(super) moved: bool,
 }
 
 /// A pool of `workers` slots playing the model's runs on a clock in milliseconds.
-struct Sim {
-    model: Model,
-    t0: Instant,
-    now_ms: u64,
-    jobs: Vec<Vec<Run>>,
-    attempts: Vec<usize>,
-    deck: VecDeque<(JobId, RunId)>,
+pub(super) struct Sim {
+    pub(super) model: Model,
+    pub(super) t0: Instant,
+    pub(super) now_ms: u64,
+    pub(super) jobs: Vec<Vec<Run>>,
+    pub(super) attempts: Vec<usize>,
+    pub(super) deck: VecDeque<(JobId, RunId)>,
     /// `(end, slot, run, its length, success)`.
-    running: Vec<(u64, usize, (JobId, RunId), Run)>,
-    free: Vec<usize>,
-    samples: Vec<Sample>,
-    last_text: String,
+    pub(super) running: Vec<(u64, usize, (JobId, RunId), Run)>,
+    pub(super) free: Vec<usize>,
+    pub(super) samples: Vec<Sample>,
+    pub(super) last_text: String,
     /// When each job's first run ended.
-    ended: Vec<Option<u64>>,
+    pub(super) ended: Vec<Option<u64>>,
     /// Output lines still to come: `(when, run, line)`.
-    lines: Vec<(u64, (JobId, RunId), &'static str)>,
+    pub(super) lines: Vec<(u64, (JobId, RunId), &'static str)>,
     /// The lines written so far, with when.
-    heard: Vec<(u64, &'static str)>,
+    pub(super) heard: Vec<(u64, &'static str)>,
 }
 
 impl Sim {
-    fn new(jobs: Vec<Job>, workers: usize) -> Self {
+    pub(super) fn new(jobs: Vec<Job>, workers: usize) -> Self {
         let t0 = Instant::now();
         let (nodes, runs): (Vec<_>, Vec<_>) = jobs.into_iter().map(|j| (j.node, j.runs)).unzip();
         let model = Model::new(nodes, workers, t0);
@@ -127,7 +127,7 @@ impl Sim {
     }
 
     /// Plays the runs the model starts until nothing is left to run; returns when it ended.
-    fn play(&mut self, effects: &[Effect]) -> u64 {
+    pub(super) fn play(&mut self, effects: &[Effect]) -> u64 {
         self.take(effects);
         loop {
             let next_end = self.running.iter().map(|r| r.0).min();
@@ -210,14 +210,14 @@ impl Sim {
     /// Checks every sample from `from` (when this pass began) to `end`: once a tenth of the
     /// pass's time went by, the estimate is within a factor of two of the time really left
     /// (until its last tenth); the estimate moves every second.
-    fn check(&self, name: &str, from: u64, end: u64) {
+    pub(super) fn check(&self, name: &str, from: u64, end: u64) {
         self.check_informed(name, from, from, end);
     }
 
     /// As [`Sim::check`], but the estimate may be short until `informed` (until a run of
     /// each kind of job left has ended, nothing says how long they take): it is never more
     /// than twice the truth, and within a factor of two once informed.
-    fn check_informed(&self, name: &str, from: u64, informed: u64, end: u64) {
+    pub(super) fn check_informed(&self, name: &str, from: u64, informed: u64, end: u64) {
         let mut worst: f64 = 1.0;
         let mut held = 0;
         let mut log = String::new();
@@ -270,7 +270,7 @@ impl Sim {
 }
 
 /// The last lines of a log, enough to see how the estimate got there.
-fn tail(log: &str) -> String {
+pub(super) fn tail(log: &str) -> String {
     let lines: Vec<&str> = log.lines().collect();
     lines[lines.len().saturating_sub(12)..].join("\n")
 }
@@ -279,12 +279,12 @@ fn tail(log: &str) -> String {
     clippy::cast_precision_loss,
     reason = "milliseconds of a test far below 2^52"
 )]
-fn ms_secs(ms: u64) -> f64 {
+pub(super) fn ms_secs(ms: u64) -> f64 {
     ms as f64 / 1000.0
 }
 
 /// A deterministic mix: `n` numbers from 0 to 99.
-fn mix(n: usize, seed: u64) -> Vec<u64> {
+pub(super) fn mix(n: usize, seed: u64) -> Vec<u64> {
     let mut state = seed;
     (0..n)
         .map(|_| {
@@ -296,7 +296,7 @@ fn mix(n: usize, seed: u64) -> Vec<u64> {
         .collect()
 }
 
-fn job(name: String, expected_ms: Option<u64>, runs: Vec<Run>) -> Job {
+pub(super) fn job(name: String, expected_ms: Option<u64>, runs: Vec<Run>) -> Job {
     Job {
         node: JobNode {
             expected: expected_ms.map(Duration::from_millis),
@@ -306,7 +306,7 @@ fn job(name: String, expected_ms: Option<u64>, runs: Vec<Run>) -> Job {
     }
 }
 
-fn ok(ms: u64) -> Run {
+pub(super) fn ok(ms: u64) -> Run {
     Run {
         ms,
         ok: true,
@@ -314,7 +314,7 @@ fn ok(ms: u64) -> Run {
     }
 }
 
-fn fail(ms: u64) -> Run {
+pub(super) fn fail(ms: u64) -> Run {
     Run {
         ms,
         ok: false,
@@ -461,144 +461,4 @@ fn rerun_failed_pipelines_get_a_figure_at_once_and_never_an_absurd_one() {
     };
     let informed = first_end(Step::Build).max(first_end(Step::Test));
     sim.check_informed("rerun-failed pipelines", 0, informed, end);
-}
-
-/// The corpus's first run (cookbook chapters 1, 4 and 8, no history): two superbuilds'
-/// builds wait 85 s on downloads that cannot succeed, the tests after them wait on them,
-/// and everything else takes a second or two. The header sat at `ETA 1.9s` for 80 s: a late
-/// run counted as having nothing left, so the tests waiting on it looked ready to start.
-/// The ETA grows with the overrun, every second.
-/// 30 projects configured, built and tested, all without history; the builds of the last
-/// two are `superbuild`, the others take about a second.
-fn cookbook_like(superbuild: Run) -> Vec<Job> {
-    let stage = |step: Step| Some(step.stage());
-    let mut jobs = Vec::new();
-    for (project, r) in mix(30, 5).into_iter().enumerate() {
-        let base = u32::try_from(jobs.len()).expect("few jobs");
-        let name = format!("p{project:02}");
-        let node = |stage, deps: Vec<JobId>| JobNode {
-            name: name.clone(),
-            kind: crate::jobs::cmake::KIND,
-            stage,
-            deps,
-            after: Vec::new(),
-            expected: None,
-        };
-        let build = if project >= 28 {
-            superbuild
-        } else {
-            ok(800 + r * 10)
-        };
-        jobs.push(Job {
-            node: node(stage(Step::Configure), vec![]),
-            runs: vec![ok(200)],
-        });
-        jobs.push(Job {
-            node: node(stage(Step::Build), vec![JobId(base)]),
-            runs: vec![build],
-        });
-        jobs.push(Job {
-            node: node(stage(Step::Test), vec![JobId(base + 1)]),
-            runs: vec![ok(300 + r * 30)],
-        });
-    }
-    jobs
-}
-
-#[test]
-fn tests_waiting_on_late_builds_keep_the_eta_moving() {
-    let mut sim = Sim::new(cookbook_like(fail(85_000)), 2);
-    let effects = sim.model.start();
-    let end = sim.play(&effects);
-    let mut log = String::new();
-    for sample in &sim.samples {
-        let _ = writeln!(log, "{:>4}s {:?}", sample.at_ms / 1000, sample.eta);
-        assert!(
-            sample.moved && sample.same_for < 10,
-            "frozen:\n{}",
-            tail(&log)
-        );
-    }
-    // In the last half of the wait it says the builds are late by at least a third of
-    // what is really left.
-    let late = sim
-        .samples
-        .iter()
-        .filter(|s| s.at_ms > end / 2 + 1000 && s.at_ms + 1000 < end);
-    for sample in late {
-        let left = match sample.eta {
-            Eta::Left(left) | Eta::Overdue(left) => left.as_secs_f64(),
-            other => panic!("{other:?}\n{log}"),
-        };
-        assert!(
-            left * 3.0 >= ms_secs(end - sample.at_ms),
-            "{}s: {left:.1}s\n{}",
-            sample.at_ms / 1000,
-            tail(&log)
-        );
-    }
-}
-
-/// What CMake 3.25 printed in the corpus's superbuilds without network, and when: the
-/// download fails at once, is tried again, then waits 5, 5, 15 and 60 s before each try.
-const RETRIES: [(u64, &str); 6] = [
-    (100, "-- Retrying..."),
-    (150, "-- Retry after 5 seconds (attempt #2) ..."),
-    (5_200, "-- Retry after 5 seconds (attempt #3) ..."),
-    (10_250, "-- Retry after 15 seconds (attempt #4) ..."),
-    (25_300, "-- Retry after 60 seconds (attempt #5) ..."),
-    (
-        85_350,
-        "CMake Error at download-fftw3_external.cmake:170 (message):",
-    ),
-];
-
-/// The same corpus, where the superbuilds' builds print CMake's own retry lines: once the
-/// first says how long the back-off still waits, the ETA is within a factor of two of the
-/// truth to the end. With the lateness alone it was a fifth of the truth when the wait
-/// began and past twice it at the end.
-#[test]
-fn a_download_retrying_on_cmakes_back_off_is_expected_to_wait_it_out() {
-    let superbuild = Run {
-        says: &RETRIES,
-        ..fail(85_400)
-    };
-    let mut sim = Sim::new(cookbook_like(superbuild), 2);
-    let effects = sim.model.start();
-    let end = sim.play(&effects);
-    let (informed, _) = *sim
-        .heard
-        .iter()
-        .find(|(_, line)| line.contains("attempt #2"))
-        .expect("a retry line");
-    sim.check_informed("retries announced", 0, informed, end);
-}
-
-/// The corpus's second session, with the first one's history: the superbuilds' builds
-/// fail on the same downloads again after the same 85 s of CMake's back-off, every other
-/// run takes what its history says but the first two, the superbuilds' configures, which
-/// take three times their history (the cookbook's were 0.45 s against 0.14 s). That pace
-/// (about 2.5, all there is while the superbuilds hold both workers) stretched the
-/// superbuilds' history too, 85 s expected to take 210 s, and the ETA was past twice the
-/// truth for most of their wait (the cookbook: `ETA 3m24s` with 2m01s left, then ×2.2 to
-/// ×2.5). What the retry lines announce takes the same at any pace.
-#[test]
-fn with_history_a_download_waiting_again_is_not_stretched_by_the_pace() {
-    let superbuild = Run {
-        says: &RETRIES,
-        ..fail(85_400)
-    };
-    let mut jobs = cookbook_like(superbuild);
-    for (index, job) in jobs.iter_mut().enumerate() {
-        let ms = job.runs[0].ms;
-        // The two superbuilds are the last two of the 30 projects (three jobs each); their
-        // configures come first.
-        let slow_configure = index >= 28 * 3 && index % 3 == 0;
-        let history = if slow_configure { ms / 5 } else { ms };
-        job.node.expected = Some(Duration::from_millis(history));
-    }
-    let mut sim = Sim::new(jobs, 2);
-    let effects = sim.model.start();
-    let end = sim.play(&effects);
-    sim.check("history, the same retries", 0, end);
 }

@@ -5,6 +5,7 @@
 mod dispatch;
 pub mod estimate_reference;
 mod eta;
+mod eta_corpus;
 mod graph;
 mod log_pane;
 mod parts;
