@@ -68,13 +68,24 @@ fn parallel(temp: &TempDir, args: &[&str], stdin: &[u8]) -> RawRun {
 /// command's words are joined by spaces, unquoted, as parallel does (`'%s\n'` keeps its
 /// quotes for the shell).
 fn same_as_parallel(test: &str, args: &[&str], stdin: &[u8]) {
+    compared_with_parallel(test, &[], &["-j4"], args, stdin);
+}
+
+/// Runs `parallel THEIRS… ARGS…` and `jobdeck run -k OURS… -- ARGS…` in a fresh folder
+/// named `test` holding the same input files, and asserts that both succeed and print the
+/// same, byte for byte.
+fn compared_with_parallel(test: &str, theirs: &[&str], ours: &[&str], args: &[&str], stdin: &[u8]) {
     let temp = TempDir::new(test);
     std::fs::write(temp.join("lines.txt"), "f1\nf 2\n\nlast no newline").expect("write");
     std::fs::write(temp.join("two.txt"), "x/y.z\nq\n").expect("write");
-    let expected = parallel(&temp, args, stdin);
-    assert_eq!(expected.code(), 0, "parallel {args:?}: {expected:?}");
-    let mut ours = vec!["-k", "-j4", "--"];
-    ours.extend(args);
+    let theirs: Vec<&str> = theirs.iter().chain(args).copied().collect();
+    let expected = parallel(&temp, &theirs, stdin);
+    assert_eq!(expected.code(), 0, "parallel {theirs:?}: {expected:?}");
+    let ours: Vec<&str> = std::iter::once("-k")
+        .chain(ours.iter().copied())
+        .chain(std::iter::once("--"))
+        .chain(args.iter().copied())
+        .collect();
     let run = jobdeck_run(temp.path(), &ours, stdin);
     assert_eq!(run.code(), 0, "jobdeck run {ours:?}: {run:?}");
     assert_eq!(
@@ -82,7 +93,7 @@ fn same_as_parallel(test: &str, args: &[&str], stdin: &[u8]) {
         expected.stdout_text(),
         "jobdeck run {ours:?} (left) and parallel (right) differ"
     );
-    assert_eq!(run.stdout, expected.stdout, "bytes differ for {args:?}");
+    assert_eq!(run.stdout, expected.stdout, "bytes differ for {theirs:?}");
 }
 
 fn with_inputs<'a>(command: &[&'a str], inputs: &[&'a str]) -> Vec<&'a str> {
@@ -269,26 +280,8 @@ fn linked_sources_as_parallel() {
 
 /// `--dry-run` prints the same lines as parallel's.
 fn same_dry_run_as_parallel(test: &str, args: &[&str], stdin: &[u8]) {
-    let temp = TempDir::new(&format!("{test}-dry"));
-    std::fs::write(temp.join("lines.txt"), "f1\nf 2\n\nlast no newline").expect("write");
-    std::fs::write(temp.join("two.txt"), "x/y.z\nq\n").expect("write");
-    let dry: Vec<&str> = std::iter::once("--dry-run")
-        .chain(args.iter().copied())
-        .collect();
-    let expected = parallel(&temp, &dry, stdin);
-    assert_eq!(expected.code(), 0, "parallel {dry:?}: {expected:?}");
-    let ours: Vec<&str> = ["-k", "--dry-run", "--"]
-        .into_iter()
-        .chain(args.iter().copied())
-        .collect();
-    let run = jobdeck_run(temp.path(), &ours, stdin);
-    assert_eq!(run.code(), 0, "jobdeck run {ours:?}: {run:?}");
-    assert_eq!(
-        run.stdout_text(),
-        expected.stdout_text(),
-        "jobdeck run {ours:?} (left) and parallel (right) differ"
-    );
-    assert_eq!(run.stdout, expected.stdout, "bytes differ for {dry:?}");
+    let folder = format!("{test}-dry");
+    compared_with_parallel(&folder, &["--dry-run"], &["--dry-run"], args, stdin);
 }
 
 /// Linked sources' rows are named by their values side by side; linked sources of
