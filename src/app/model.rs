@@ -223,6 +223,15 @@ impl Model {
         self
     }
 
+    /// Whether ready jobs go in name order (`--order name`), not longest chain first.
+    #[must_use]
+    pub fn in_name_order(mut self, by_name: bool) -> Self {
+        if by_name {
+            self.scheduler.keep_name_order();
+        }
+        self
+    }
+
     /// Shows the niceness jobs run at in the header.
     #[must_use]
     pub fn with_nice(mut self, nice: Option<i32>) -> Self {

@@ -103,6 +103,11 @@ impl Model {
                 self.activity.started(*worker, job, run, self.now);
             }
             EventKind::WaitingForMemory => self.scheduler.waits_for_memory(run),
+            EventKind::DependantsWaitOutside if is_current => {
+                for dependant in self.scheduler.dependants(job).to_vec() {
+                    self.scheduler.hurry(dependant);
+                }
+            }
             _ => {}
         }
         let mut skipped = Vec::new();
@@ -206,7 +211,7 @@ impl Model {
             EventKind::Command(line) => row.command = Some(line.into_boxed_str()),
             // Handled before the row is touched: it only puts the job back in line; a part's
             // event, before the row is borrowed, since its end is news.
-            EventKind::Withdrawn | EventKind::Part(_) => {}
+            EventKind::Withdrawn | EventKind::Part(_) | EventKind::DependantsWaitOutside => {}
             EventKind::WaitingForMemory => row.waiting_for_memory = true,
             EventKind::Slots(count) => {
                 row.compilers = Some(u32::try_from(count).unwrap_or(u32::MAX));

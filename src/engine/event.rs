@@ -76,6 +76,12 @@ pub enum EventKind {
     /// How many parts (tests of a test stage) the run is to run, said before the first
     /// starts: while it runs, its row's detail counts them against how many ended.
     PartsPlanned(u64),
+    /// The jobs that depend on this run's job will wait on something outside the machine
+    /// whose length nothing here can tell before it starts (a CMake superbuild's download:
+    /// a second with a network, 85 s of CMake's back-off without): they start as soon as
+    /// they are ready, so that wait overlaps the other work and the estimate hears of it
+    /// early, instead of when they come up in their turn near the end.
+    DependantsWaitOutside,
     /// The run was taken back before a worker picked it up (`Engine::withdraw`): it never
     /// starts, and no other event of it follows. Sent by `withdraw` itself.
     Withdrawn,

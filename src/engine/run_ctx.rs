@@ -261,6 +261,12 @@ impl RunCtx {
         ));
     }
 
+    /// Says that the jobs depending on this one will wait on something outside the machine
+    /// (`EventKind::DependantsWaitOutside`): they go first once ready.
+    pub fn dependants_wait_outside(&self) {
+        self.send(EventKind::DependantsWaitOutside);
+    }
+
     /// Sends a batch of display lines.
     pub fn output(&self, lines: Vec<String>, skipped: u64) {
         self.send(EventKind::Output { lines, skipped });

@@ -41,6 +41,8 @@ pub struct Plan {
     /// How long each job is expected to take, from the history (`None`: no history, or
     /// `--order name`).
     pub expected: Vec<Option<Duration>>,
+    /// `--order name`: ready jobs go in name order, whatever their expected times.
+    pub by_name: bool,
     /// The situation each job's first run starts in, which the history keeps with the run
     /// (`None` for a job whose runs are all alike; an empty list when no job has one).
     pub situations: Vec<Option<&'static str>>,
@@ -350,6 +352,7 @@ impl PlanRequest {
             reload: commands::reload(self.commands.as_ref(), &log_dir),
             jobs,
             expected,
+            by_name: self.order == Order::Name,
             situations,
             workers,
             timeout: self.timeout,

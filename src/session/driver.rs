@@ -122,6 +122,7 @@ impl Driver {
             .with_retries(jobs.iter().map(|job| job.spec.retries(plan.retries)))
             .with_flaky_fails(plan.flaky_fails)
             .with_fail_fast(plan.fail_fast)
+            .in_name_order(plan.by_name)
             .with_slow(plan.slow);
         let (mut driver, events) = Self::new(plan.jobs, &config, plan.timeout)?;
         driver.warners = warners;

@@ -13,7 +13,9 @@
 //! priority first: a job's priority is its expected time (the median of the known ones for a
 //! job without history) plus the highest priority among the jobs waiting on it, so the
 //! longest chain starts first, as in cargo's dependency queue and ctest's COST. Equal
-//! priorities keep the job list's (name) order.
+//! priorities keep the job list's (name) order. A job whose run will wait on something
+//! outside the machine (a download, as its configure found) is **hurried**: it goes before
+//! the others once ready, since no expected time can say how long that wait is.
 //!
 //! Dispatch keeps the runs in flight at the worker count plus one run **on deck**: queued in
 //! the engine, so a worker that finishes picks up its next run at once instead of waiting
@@ -38,6 +40,10 @@ use crate::engine::{JobId, RunId};
 
 /// Runs kept queued in the engine beyond one per worker.
 const ON_DECK: usize = 1;
+
+/// Added to a hurried job's priority: above any sum of expected times in milliseconds (2^62
+/// ms is 146 million years), so hurried jobs go first, among themselves by their own.
+const HURRIED: u64 = 1 << 62;
 
 /// Where a job is, as far as scheduling goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +156,9 @@ pub struct Scheduler {
     next_run: u64,
     workers: usize,
     paused: bool,
+    /// `--order name`: every job counts the same and none is hurried, so ready jobs go in
+    /// the job list's order.
+    by_name: bool,
 }
 
 impl Scheduler {
@@ -301,6 +310,36 @@ impl Scheduler {
     /// dependencies succeeded.
     pub fn force(&mut self, job: JobId) {
         self.forced.push_back((job, self.run(job)));
+    }
+
+    /// Ready jobs go in the job list's order from now on (`--order name`), whatever their
+    /// expected times and chains of stages.
+    pub fn keep_name_order(&mut self) {
+        self.by_name = true;
+        for node in &mut self.nodes {
+            node.priority = 0;
+        }
+        let ready = std::mem::take(&mut self.ready);
+        self.ready = ready
+            .into_iter()
+            .map(|entry| Ready {
+                priority: 0,
+                ..entry
+            })
+            .collect();
+    }
+
+    /// Puts `job` before every job not hurried when it is ready (its run waits on something
+    /// outside whose length cannot be known before it starts). The jobs it waits for keep
+    /// their place: it is hurried once they are done, as its configure is when it says so.
+    pub fn hurry(&mut self, job: JobId) {
+        let node = &mut self.nodes[job.0 as usize];
+        if self.by_name || node.priority >= HURRIED {
+            return;
+        }
+        node.priority = node.priority.saturating_add(HURRIED);
+        // Its entry already in the heap (if ready) stays behind, stale once this one goes.
+        self.push_if_ready(job);
     }
 
     /// The runs dispatched by priority that no worker has picked up: what a pause or a

@@ -241,3 +241,79 @@ impl Scheduler {
         self
     }
 }
+
+/// A superbuild's configure found a download ahead: its build goes before the configures of
+/// the projects after it, not after them all in its turn (where a wait of 85 s showed last).
+#[test]
+fn a_hurried_job_goes_first_once_ready() {
+    // Configures 0, 2, 3, 4 (each before its build: 1, 5, 6, 7), one worker.
+    let mut s = scheduler(
+        &[
+            (&[], secs(1)),
+            (&[0], secs(1)),
+            (&[], secs(1)),
+            (&[], secs(1)),
+            (&[], secs(1)),
+            (&[2], secs(1)),
+            (&[3], secs(1)),
+            (&[4], secs(1)),
+        ],
+        1,
+    );
+    let first = s.dispatch();
+    assert_eq!(jobs(&first), [0, 2], "configures go first, one on deck");
+    s.hurry(JobId(1));
+    s.hurry(JobId(1));
+    s.finished(JobId(0), first[0].1, true);
+    assert_eq!(
+        jobs(&s.dispatch()),
+        [1],
+        "the hurried build before configures 3 and 4"
+    );
+    s.finished(JobId(2), first[1].1, true);
+    assert_eq!(jobs(&s.dispatch()), [3], "then the others in their turn");
+}
+
+/// A job hurried while already ready (its entry in the heap) is not dispatched twice.
+#[test]
+fn a_job_hurried_when_ready_runs_once() {
+    let mut s = scheduler(&[(&[], secs(5)), (&[], secs(1)), (&[], secs(1))], 1).paused();
+    s.hurry(JobId(2));
+    s.set_paused(false);
+    let started = s.dispatch();
+    assert_eq!(jobs(&started), [2, 0]);
+    s.finished(JobId(2), started[0].1, true);
+    s.finished(JobId(0), started[1].1, true);
+    assert_eq!(jobs(&s.dispatch()), [1], "2's earlier entry is stale");
+    assert!(s.dispatch().is_empty());
+}
+
+/// Without history every job counts the same, so each project's configure (two stages to
+/// come) goes before any build (one): not the job list's order, project by project.
+#[test]
+fn without_history_the_stages_to_come_decide() {
+    let mut s = scheduler(&[(&[], None), (&[0], None), (&[], None), (&[2], None)], 1);
+    let first = s.dispatch();
+    assert_eq!(jobs(&first), [0, 2], "both configures first");
+}
+
+/// `--order name`: the job list's order, project by project, and no job hurried.
+#[test]
+fn in_name_order_nothing_moves_ahead() {
+    let mut s = scheduler(
+        &[
+            (&[], secs(1)),
+            (&[0], secs(9)),
+            (&[], secs(1)),
+            (&[2], None),
+        ],
+        1,
+    );
+    s.keep_name_order();
+    s.hurry(JobId(3));
+    let first = s.dispatch();
+    assert_eq!(jobs(&first), [0, 2]);
+    s.finished(JobId(0), first[0].1, true);
+    s.finished(JobId(2), first[1].1, true);
+    assert_eq!(jobs(&s.dispatch()), [1, 3], "3 is not hurried");
+}

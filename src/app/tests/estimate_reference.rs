@@ -157,14 +157,20 @@ fn estimate_in_seconds(model: &Model) -> Option<(f64, f64)> {
     // header sat at `ETA 1.9s` for the 80 s two builds spent on their downloads.
     let mut late = vec![0.0; model.jobs.len()];
     let mut longest: f64 = 0.0;
+    // A late run holds its worker as far off again, while some job waits for one.
+    let (mut held, mut waiting) = (0.0, false);
     for (index, row) in model.jobs.iter().enumerate() {
         let own = match row.state {
-            JobState::Queued | JobState::Dispatched => expected(row)?,
+            JobState::Queued | JobState::Dispatched => {
+                waiting = true;
+                expected(row)?
+            }
             JobState::Running => {
                 let expected = row.running_with_announced(expected(row)?, ended_pace);
                 let ran = ran(model, row);
                 overdue = overdue.max(ran - expected);
                 late[index] = (ran - expected).max(0.0);
+                held += late[index];
                 (expected - ran).max(0.0)
             }
             _ => continue,
@@ -181,6 +187,9 @@ fn estimate_in_seconds(model: &Model) -> Option<(f64, f64)> {
         chain[index] = before + own * reach[index];
         longest = longest.max(chain[index]);
         sum += own * reach[index];
+    }
+    if waiting {
+        sum += held;
     }
     let workers = model.workers().max(1);
     let left = (sum / count_f(workers)).max(longest);
@@ -215,7 +224,9 @@ fn observe(model: &Model, priors: &Priors) -> Observed {
                 let Some(elapsed) = row.result.elapsed else {
                     continue;
                 };
-                tally.finished.push(secs(elapsed));
+                tally
+                    .finished
+                    .push(row.past_announced(secs(elapsed), 0.0).0);
                 if let Some(prior) = prior {
                     let (spent, planned) = row.past_announced(secs(elapsed), prior);
                     seen.spent += spent;
@@ -224,7 +235,7 @@ fn observe(model: &Model, priors: &Priors) -> Observed {
             }
             JobState::Running => {
                 let ran = ran(model, row);
-                tally.running.push(ran);
+                tally.running.push(row.past_announced(ran, 0.0).0);
                 // A run still within its time says little of the pace; one past it
                 // says the pace is at least this slow.
                 if let Some(prior) = prior.filter(|&prior| ran > row.at_least_announced(prior)) {

@@ -24,6 +24,7 @@ pub mod ctest;
 mod ctest_console;
 mod download_error;
 mod download_wait;
+mod downloads_ahead;
 mod kind;
 mod preparation;
 mod test_group;
@@ -358,7 +359,13 @@ impl CmakeJob {
                         self.source.display()
                     ));
                 }
-                self.run_configure(settings, ctx)
+                let report = self.run_configure(settings, ctx);
+                if matches!(report.outcome, Outcome::Succeeded)
+                    && downloads_ahead::pending(&self.build_dir)
+                {
+                    ctx.dependants_wait_outside();
+                }
+                report
             }
             Step::Build => {
                 let mut command = self.command(settings);
