@@ -1,5 +1,5 @@
 #!/bin/bash
-# usage: benches/eta_corpus.sh BIN CORPUS OUT [then-fresh]
+# usage: benches/eta_corpus.sh BIN CORPUS OUT [then-fresh|first-only]
 # Two sessions of `BIN --headless --build --test -j2` on the projects under CORPUS, each in an
 # 80x24 tmux, the progress line logged every second with the time (OUT/eta1.log, eta2.log) and
 # the load (OUT/uptimes1.txt, uptimes2.txt); the second session runs on the first one's build
@@ -8,10 +8,12 @@
 # once starting a session under the same name could lose the new session to the dying server.
 # With `then-fresh`, a third session (OUT/eta3.log) on the same history after every build
 # folder was removed: fresh configures and builds whose latest history is incremental.
+# With `first-only`, only the first session (no history: OUT/eta1.log).
 set -u
 bin=$1; corpus=$2; out=$3; then_fresh=${4:-}
 root=$(mktemp -d); mkdir -p "$out"
 sessions="1 2"; [ "$then_fresh" = then-fresh ] && sessions="1 2 3"
+[ "$then_fresh" = first-only ] && sessions="1"
 for n in $sessions; do
   if [ "$n" = 3 ]; then
     find "$root" -mindepth 1 -maxdepth 1 ! -name .jobdeck -exec rm -rf {} +

@@ -181,7 +181,6 @@ impl Model {
         // to keep (three arrays of 100,000 figures a frame, cleared and freed).
         let mut chains = priors.has_deps.then(|| Chains::new(self.jobs.len()));
         let mut longest: f64 = 0.0;
-        let (mut held, mut waiting) = (0.0, false);
         for (index, row) in self.jobs.iter().enumerate() {
             let (own, late) = match row.state {
                 JobState::Queued | JobState::Dispatched => (expected(row)?, 0.0),
@@ -195,8 +194,6 @@ impl Model {
                 }
                 _ => continue,
             };
-            waiting |= row.state != JobState::Running;
-            held += late;
             let mut reach = 1.0;
             let mut before: f64 = 0.0;
             if let Some(chains) = chains.as_mut() {
@@ -218,11 +215,6 @@ impl Model {
             longest = longest.max(chain);
             sum += own * reach;
         }
-        // A late run holds its worker as far off again, and the jobs waiting for a worker
-        // start no sooner: with two silent superbuilds late on both workers and 28 tests
-        // waiting, the work spread over the workers stayed the same and the header froze.
-        // Only while some job waits: with late runs alone left, it says how overdue they are.
-        let sum = if waiting { sum + held } else { sum };
         let workers = self.workers().max(1);
         let left = (sum / count_f(workers)).max(longest);
         Some((left, overdue))
@@ -274,9 +266,9 @@ impl Model {
             // Time a run spent within what its output announced (a download waiting to
             // retry) says nothing of the pace of the other runs, nor of how long they take:
             // only its time past that counts, in its group's times and against its history
-            // past it. Counted whole, two superbuilds' 85 s made the mean of all runs, which
-            // tests not yet seen to end are expected to take, 3.7 s instead of 0.8 s, and the
-            // ETA twice the truth while their builds waited.
+            // past it. Counted whole, two superbuilds first in the names made every build still
+            // to come expect as long as they had waited (a run going counts at least what it
+            // ran), and the ETA grew past twice the truth.
             if let Some(elapsed) = row.result.elapsed.filter(|_| finished) {
                 tally
                     .finished

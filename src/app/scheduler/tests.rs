@@ -288,15 +288,6 @@ fn a_job_hurried_when_ready_runs_once() {
     assert!(s.dispatch().is_empty());
 }
 
-/// Without history every job counts the same, so each project's configure (two stages to
-/// come) goes before any build (one): not the job list's order, project by project.
-#[test]
-fn without_history_the_stages_to_come_decide() {
-    let mut s = scheduler(&[(&[], None), (&[0], None), (&[], None), (&[2], None)], 1);
-    let first = s.dispatch();
-    assert_eq!(jobs(&first), [0, 2], "both configures first");
-}
-
 /// `--order name`: the job list's order, project by project, and no job hurried.
 #[test]
 fn in_name_order_nothing_moves_ahead() {
