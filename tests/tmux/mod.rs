@@ -35,11 +35,11 @@ impl Tmux {
 
     /// `start` in a session of `(columns, rows)`.
     pub fn start_sized(label: &str, command: &str, (columns, rows): (u16, u16)) -> Self {
-        let (columns, rows) = (columns.to_string(), rows.to_string());
         // A server of its own per start: a test that starts the same label again at once
         // lost its new session to the server its first one was stopping (`server exited
         // unexpectedly`, seen in e2e_eta under load).
         static STARTS: AtomicUsize = AtomicUsize::new(0);
+        let (columns, rows) = (columns.to_string(), rows.to_string());
         let start = STARTS.fetch_add(1, Ordering::Relaxed);
         let tmux = Self {
             socket: format!("e2e-{label}-{}-{start}", std::process::id()),
