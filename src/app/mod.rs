@@ -12,6 +12,7 @@ pub mod causes;
 mod estimate;
 mod fail_fast;
 pub mod job_row;
+mod kept_causes;
 mod lanes;
 mod log_scroll;
 pub mod log_view;
