@@ -31,6 +31,7 @@ pub mod stats;
 pub mod table_lines;
 #[cfg(test)]
 pub(crate) mod tests;
+pub mod timeline;
 pub mod ui_state;
 mod update;
 mod watching;

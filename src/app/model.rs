@@ -26,6 +26,9 @@ pub struct Model {
     /// Each job's cause and the jobs per cause, kept as rows change (`kept_causes.rs`): the
     /// causes panel without a pass over every row a frame.
     pub(super) kept_causes: super::kept_causes::KeptCauses,
+    /// The timeline's cells of the finished runs, kept as runs end while it is open
+    /// (`timeline.rs`): a frame does not lay every run of the session again.
+    pub(super) kept_timeline: Option<super::timeline::KeptTimeline>,
     /// The estimate of the time left as last made, and when (`progress.rs`): made once a
     /// second of the clock, not on every frame or key.
     pub(super) kept_estimate: Option<super::progress::KeptEstimate>,
@@ -111,6 +114,7 @@ impl Model {
             jobs: rows,
             counts: super::Counts::default(),
             kept_causes: super::kept_causes::KeptCauses::default(),
+            kept_timeline: None,
             kept_estimate: None,
             quitting: false,
             now,

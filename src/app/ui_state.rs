@@ -40,6 +40,9 @@ pub struct Viewport {
     pub help_overflow: u16,
     /// Help lines the box shows at once: what `PgDn` scrolls.
     pub help_page: u16,
+    /// The timeline's columns of cells (0 while it is closed): the width the model keeps
+    /// its finished runs' cells for (`timeline.rs`).
+    pub timeline_columns: u16,
 }
 
 /// Which pane has the keys that act on a pane: `/` searches it, `PgUp`/`PgDn` scroll it.

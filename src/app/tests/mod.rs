@@ -208,6 +208,7 @@ pub fn viewport(model: &mut Model, table_rows: u16, log_rows: u16) {
             },
             help_overflow: 0,
             help_page: 0,
+            timeline_columns: 0,
         }),
     );
 }

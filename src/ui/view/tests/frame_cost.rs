@@ -130,12 +130,16 @@ fn frame_cost_of_panels_over_100_000_rows() {
         Msg::Action(Action::Ui(UiAction::ToggleTimeline)),
     );
     assert!(model.ui.show_timeline);
+    // The regions drawn, as the loop reports them after a layout change.
+    let area = ratatui::layout::Rect::new(0, 0, 120, 40);
+    let regions = crate::ui::view::viewport(&crate::ui::view::layout(area, &model));
+    update(&mut model, Msg::Viewport(regions));
     let timeline_frame = took(&mut || {
         terminal.draw(|f| render(&model, f)).unwrap();
     });
     eprintln!(
         "{} runs ended, {} failed; medians of 21, wall (on the CPU): the table's frame \
-         {frame}, the causes grouped {causes}, the frame with the causes panel {causes_frame}, \
+         {frame}, the causes with their jobs (`causes()`) {causes}, the frame with the causes panel {causes_frame}, \
          `x` and its frame {causes_key}, the frame with the timeline {timeline_frame}",
         model.activity.spans.len(),
         model.counts().failed
