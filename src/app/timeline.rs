@@ -248,7 +248,11 @@ impl Model {
         let window = Window::for_elapsed(self.work_elapsed());
         let spans = &self.activity.spans;
         match &mut self.kept_timeline {
-            Some(kept) if kept.window == window && kept.columns == columns => kept.lay(spans),
+            Some(kept)
+                if kept.window == window && kept.columns == columns && kept.seen <= spans.len() =>
+            {
+                kept.lay(spans);
+            }
             _ => self.kept_timeline = Some(KeptTimeline::of(spans, window, columns)),
         }
     }
