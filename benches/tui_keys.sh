@@ -10,7 +10,14 @@
 # Also prints the peak RSS of the TUI session (from /proc, VmHWM, read just before quitting).
 #
 # env: JOBDECK (default: target/release/jobdeck, built first). SORTED=1: `S` is pressed once
-# in the N-job session before the presses (the table sorted by state). Work folder in /dev/shm.
+# in the N-job session before the presses (the table sorted by state). FAIL=1: every third
+# job fails (the command is `test $(({} % 3)) -ne 0` in place of `true`). AFTER=K: the
+# presses start once K jobs have ended (the panels below cost more as runs pile up).
+# PANEL=x (needs FAIL=1): the key pressed is `x`, which opens the causes panel (waiting for
+# its title) and closes it again, so each figure includes the panel's frame or the key's
+# grouping of the causes; PANEL=t: `t` opens the timeline once before the presses of `?`,
+# so every frame draws it. Both sessions (10 and N jobs) run the same way.
+# Work folder in /dev/shm.
 set -euo pipefail
 
 n=${1:-100000}
@@ -31,11 +38,20 @@ trap 'for s in 10 "$n"; do tmux -L "$socket-$s" kill-server 2>/dev/null || true;
 for _ in $(seq 50); do rm -rf "$work" 2>/dev/null && break; sleep 0.1; done' EXIT
 echo "machine: $(nproc) CPUs; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-python3 - "$JOBDECK" "$work" "$socket" "$n" "$presses" "${SORTED:-}" <<'EOF'
-import os, subprocess, sys, time
+python3 - "$JOBDECK" "$work" "$socket" "$n" "$presses" "${SORTED:-}" "${FAIL:-}" "${AFTER:-0}" \
+    "${PANEL:-}" <<'EOF'
+import os, re, subprocess, sys, time
 
 jobdeck, work, socket, n, presses = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 sorted_first = sys.argv[6] == "1"
+failing, after, panel = sys.argv[7] == "1", int(sys.argv[8]), sys.argv[9]
+if panel not in ("", "x", "t"):
+    raise SystemExit(f"PANEL is x or t, not {panel!r}")
+if panel == "x" and not failing:
+    raise SystemExit("PANEL=x needs FAIL=1: without failed jobs `x` opens nothing")
+command = "'test $(({} % 3)) -ne 0'" if failing else "true"
+# The key pressed, and the text that shows while what it opens is open.
+key, shown_text = ("x", "causes: Enter shows") if panel == "x" else ("?", "? or Esc closes")
 
 server = socket
 
@@ -61,7 +77,7 @@ def session(count):
     tmux("kill-server")
     server = f"{socket}-{count}"
     tmux("new-session", "-d", "-s", "keys", "-x", "120", "-y", "40",
-         f"'{jobdeck}' run -j2 -B '{work}/b{count}' -- true :::: '{inputs}'; sleep 600")
+         f"'{jobdeck}' run -j2 -B '{work}/b{count}' -- {command} :::: '{inputs}'; sleep 600")
     wait(lambda: "workers" in screen())
     pid = int(tmux("list-panes", "-t", "keys", "-F", "#{pane_pid}").split()[0])
     return pid
@@ -70,12 +86,12 @@ def presses_of(label, still_running):
     shown, hidden = [], []
     for _ in range(presses):
         t = time.monotonic()
-        tmux("send-keys", "-t", "keys", "?")
-        wait(lambda: "? or Esc closes" in screen())
+        tmux("send-keys", "-t", "keys", key)
+        wait(lambda: shown_text in screen())
         shown.append(time.monotonic() - t)
         t = time.monotonic()
-        tmux("send-keys", "-t", "keys", "?")
-        wait(lambda: "? or Esc closes" not in screen())
+        tmux("send-keys", "-t", "keys", key)
+        wait(lambda: shown_text not in screen())
         hidden.append(time.monotonic() - t)
     times = sorted(shown + hidden)
     ms = lambda x: f"{x * 1000:.1f}"
@@ -94,16 +110,32 @@ def peak_rss(pid):
         if line.startswith("VmHWM"):
             return line.split(":")[1].strip()
 
+def ended():
+    """Jobs ended, from the header's `DONE/TOTAL`."""
+    found = re.search(r"(\d+)/(\d+)", screen().splitlines()[0] if screen() else "")
+    return int(found.group(1)) if found else 0
+
+def open_panel():
+    if panel == "t":
+        tmux("send-keys", "-t", "keys", "t")
+        wait(lambda: " timeline " in screen())
+
 shell = session(10)
 wait(lambda: "10/10" in screen() or "done" in screen())
+open_panel()
 presses_of("10 jobs, ended (tmux's round trip)", lambda: True)
 shell = session(n)
 pid = jobdeck_pid(shell)
 if sorted_first:
     tmux("send-keys", "-t", "keys", "S")
     wait(lambda: "BY STATE" in screen())
+# At least one job has failed before `x` is pressed (job 3 fails; the first is long done).
+wait(lambda: ended() >= max(after, 3 if failing else 0), limit=600.0)
+open_panel()
 running = lambda: f"{n}/{n} done" not in screen()
-presses_of(f"{n} jobs, while they run", running)
+what = {"x": ", x opening and closing the causes panel", "t": ", the timeline open"}
+label = f"{n} jobs{', a third failing' if failing else ''}{what.get(panel, '')}, while they run"
+presses_of(f"{label}{f' (from {after} ended)' if after else ''}", running)
 print(f"peak RSS of the session so far: {peak_rss(pid)}")
 EOF
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -311,6 +311,12 @@ fn check_invariants(model: &Model, sim: &SimEngine) -> Result<(), TestCaseError>
     prop_assert_eq!(counts.total(), model.jobs.len(), "header counts add up");
     // Kept as rows change, not counted: after every message, what a recount says.
     prop_assert_eq!(model.counts(), counts, "the counts kept are a recount's");
+    // So are the causes the panel lists: each failed job's, grouped again.
+    prop_assert_eq!(
+        model.causes(),
+        model.recount_causes(),
+        "the causes kept are the rows' grouped again"
+    );
     let mut running_workers = Vec::new();
     for (index, row) in model.jobs.iter().enumerate() {
         if row.state == JobState::Running {

@@ -158,8 +158,38 @@ fn numbers_out(word: &str) -> String {
 }
 
 impl Model {
-    /// Every cause of the failed and timed-out jobs with its jobs, biggest first.
+    /// Every cause of the failed and timed-out jobs with its jobs, biggest first (then by
+    /// cause), as kept while the rows changed: a pass over the jobs to list each cause's.
     pub fn causes(&self) -> Vec<(String, Vec<JobId>)> {
+        self.kept_causes.groups()
+    }
+
+    /// Every cause with its number of jobs, in the order of [`Model::causes`]: what the
+    /// panel shows, read from the groups kept, with no pass over the rows. Debug builds
+    /// check them against a recount, as [`Model::counts`] does.
+    pub fn cause_counts(&self) -> impl Iterator<Item = (&str, usize)> {
+        debug_assert_eq!(
+            self.kept_causes
+                .counts()
+                .map(|(cause, jobs)| (cause.to_string(), jobs))
+                .collect::<Vec<_>>(),
+            self.recount_causes()
+                .into_iter()
+                .map(|(cause, jobs)| (cause, jobs.len()))
+                .collect::<Vec<_>>(),
+            "the causes kept differ from the rows': a row changed without `row_mut`"
+        );
+        self.kept_causes.counts()
+    }
+
+    /// How many causes the failed jobs have.
+    pub fn cause_count(&self) -> usize {
+        self.kept_causes.len()
+    }
+
+    /// Every cause with its jobs, grouped in a pass over every row: what
+    /// [`Model::causes`] keeps up to date, for the checks that it does.
+    pub fn recount_causes(&self) -> Vec<(String, Vec<JobId>)> {
         let mut groups: HashMap<String, Vec<JobId>> = HashMap::new();
         for (index, row) in self.jobs.iter().enumerate() {
             if let Some(cause) = cause_of(row) {
@@ -171,9 +201,13 @@ impl Model {
         list
     }
 
+    /// Job `index`'s cause, as kept (what `cause_of` says of its row).
+    pub(super) fn kept_cause(&self, index: usize) -> Option<&str> {
+        self.kept_causes.of_job(index)
+    }
+
     pub(super) fn on_cause_action(&mut self, action: CauseAction) -> Vec<Effect> {
-        let causes = self.causes();
-        let last = causes.len().saturating_sub(1);
+        let last = self.cause_count().saturating_sub(1);
         let panel = &mut self.ui.causes_panel;
         match action {
             CauseAction::Toggle => {
@@ -182,7 +216,7 @@ impl Model {
                 // the panel was last open, and a kept cursor pointed at another one.
                 panel.selected = 0;
                 self.ui.overlay = Overlay::None;
-                if open && causes.is_empty() {
+                if open && self.kept_causes.len() == 0 {
                     self.ui.notice = Some("no failed jobs, so no causes".into());
                 } else if open {
                     self.ui.overlay = Overlay::Causes;
@@ -192,15 +226,16 @@ impl Model {
             CauseAction::Prev => panel.selected = panel.selected.saturating_sub(1),
             CauseAction::Choose => {
                 self.ui.overlay = Overlay::None;
-                if let Some((cause, _)) = causes.get(panel.selected) {
-                    self.filter_to_cause(Some(cause.clone()));
+                if let Some(cause) = self.chosen_cause(self.ui.causes_panel.selected) {
+                    self.filter_to_cause(Some(cause));
                 }
             }
             CauseAction::Rerun => {
                 self.ui.overlay = Overlay::None;
-                let Some((cause, jobs)) = causes.into_iter().nth(panel.selected) else {
+                let Some(cause) = self.chosen_cause(self.ui.causes_panel.selected) else {
                     return Vec::new();
                 };
+                let jobs = self.kept_causes.jobs_of(&cause);
                 // The table follows the group's re-run, as it would after choosing it.
                 self.filter_to_cause(Some(cause));
                 let mut effects = Vec::new();
@@ -211,6 +246,13 @@ impl Model {
             }
         }
         Vec::new()
+    }
+
+    /// The cause at `place` in the panel's order.
+    fn chosen_cause(&self, place: usize) -> Option<String> {
+        self.cause_counts()
+            .nth(place)
+            .map(|(cause, _)| cause.to_string())
     }
 }
 
@@ -355,6 +397,62 @@ mod tests {
         act(&mut model, CauseAction::Toggle);
         act(&mut model, CauseAction::Toggle);
         assert_eq!(model.ui.causes_panel.selected, 0, "the cursor was kept");
+    }
+
+    /// What the panel lists, as it reads it.
+    fn listed(model: &Model) -> Vec<(String, usize)> {
+        model
+            .cause_counts()
+            .map(|(cause, jobs)| (cause.to_string(), jobs))
+            .collect()
+    }
+
+    /// The causes are kept as rows change, not grouped on each frame: a failed job re-run
+    /// that succeeds leaves the panel with its cause's last job, and one that fails again on
+    /// another error moves to that error's cause (a kept group that missed either change
+    /// would still list the job where it was).
+    #[test]
+    fn a_rerun_moves_its_job_out_of_its_cause() {
+        use super::super::tests::{fail_with, finish, runs, start};
+        use super::super::{Action, Msg, update};
+        use crate::engine::Diagnosis;
+        let mut model = finished_model();
+        let act = |model: &mut Model, action| update(model, Msg::Action(Action::Cause(action)));
+        act(&mut model, CauseAction::Toggle);
+        act(&mut model, CauseAction::Next);
+        let rerun = runs(&act(&mut model, CauseAction::Rerun));
+        assert_eq!(rerun.len(), 1, "the one job of `pN: deliberate failure`");
+        start(&mut model, rerun[0], 0);
+        finish(&mut model, rerun[0], std::time::Duration::from_millis(5));
+        assert_eq!(model.jobs[1].state, JobState::Ok);
+        assert_eq!(listed(&model), [("Could NOT find Boost".to_string(), 3)]);
+        act(&mut model, CauseAction::Toggle);
+        act(&mut model, CauseAction::Next);
+        act(&mut model, CauseAction::Choose);
+        assert_eq!(
+            model.ui.cause.as_deref(),
+            Some("Could NOT find Boost"),
+            "the cause that was second is gone: the cursor stays on the one left"
+        );
+        let again = runs(&model.rerun(JobId(0)));
+        start(&mut model, again[0], 0);
+        let diagnosis = Diagnosis {
+            message: "p00: deliberate failure".into(),
+            file: None,
+            line: None,
+        };
+        fail_with(&mut model, JobId(0), Some(diagnosis));
+        assert_eq!(
+            listed(&model),
+            [
+                ("Could NOT find Boost".to_string(), 2),
+                ("pN: deliberate failure".to_string(), 1)
+            ]
+        );
+        assert_eq!(
+            model.causes()[1],
+            ("pN: deliberate failure".to_string(), vec![JobId(0)])
+        );
     }
 
     #[test]

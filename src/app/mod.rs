@@ -12,6 +12,7 @@ pub mod causes;
 mod estimate;
 mod fail_fast;
 pub mod job_row;
+mod kept_causes;
 mod lanes;
 mod log_scroll;
 pub mod log_view;
@@ -30,6 +31,7 @@ pub mod stats;
 pub mod table_lines;
 #[cfg(test)]
 pub(crate) mod tests;
+pub mod timeline;
 pub mod ui_state;
 mod update;
 mod watching;

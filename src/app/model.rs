@@ -18,11 +18,17 @@ use crate::engine::{JobId, RunId, WorkerId};
 )]
 pub struct Model {
     /// Every job, indexed by `JobId`. Read it freely; change a row only through
-    /// `row_mut`, which keeps `counts` up to date.
+    /// `row_mut`, which keeps `counts` and `kept_causes` up to date.
     pub jobs: Vec<JobRow>,
     /// Jobs per state, kept as rows change (`row_mut.rs`): the header's counts without a
     /// pass over every row a frame.
     pub(super) counts: super::Counts,
+    /// Each job's cause and the jobs per cause, kept as rows change (`kept_causes.rs`): the
+    /// causes panel without a pass over every row a frame.
+    pub(super) kept_causes: super::kept_causes::KeptCauses,
+    /// The timeline's cells of the finished runs, kept as runs end while it is open
+    /// (`timeline.rs`): a frame does not lay every run of the session again.
+    pub(super) kept_timeline: Option<super::timeline::KeptTimeline>,
     /// The estimate of the time left as last made, and when (`progress.rs`): made once a
     /// second of the clock, not on every frame or key.
     pub(super) kept_estimate: Option<super::progress::KeptEstimate>,
@@ -107,6 +113,8 @@ impl Model {
             scheduler,
             jobs: rows,
             counts: super::Counts::default(),
+            kept_causes: super::kept_causes::KeptCauses::default(),
+            kept_timeline: None,
             kept_estimate: None,
             quitting: false,
             now,
@@ -152,6 +160,7 @@ impl Model {
         model.mixed_kinds = main.any(|row| Some(row.kind) != first);
         model.priors = super::estimate::Priors::of(&model.jobs);
         model.counts = model.recount();
+        model.kept_causes = super::kept_causes::KeptCauses::of(&model.jobs);
         model.keep_estimate();
         model
     }

@@ -1,4 +1,5 @@
-//! The one way the model changes a row, and the counts per state it keeps on the way.
+//! The one way the model changes a row, and the counts per state (and the causes,
+//! `kept_causes.rs`) it keeps on the way.
 //!
 //! The header shows how many jobs are in each state on every frame. Counted there, that was
 //! a pass over every row a frame (100,000 rows: a frame's cost grew with the session, and a
@@ -12,13 +13,17 @@
 
 use std::ops::{Deref, DerefMut};
 
+use super::kept_causes::KeptCauses;
 use super::{Counts, JobRow, Model};
 use crate::engine::JobId;
 
-/// A row lent out to be changed: it is counted again, in its new state, when this goes.
+/// A row lent out to be changed: it is counted again, in its new state, when this goes, and
+/// its cause taken again.
 pub(super) struct RowMut<'a> {
     row: &'a mut JobRow,
+    index: usize,
     counts: &'a mut Counts,
+    causes: &'a mut KeptCauses,
 }
 
 impl Deref for RowMut<'_> {
@@ -38,17 +43,21 @@ impl DerefMut for RowMut<'_> {
 impl Drop for RowMut<'_> {
     fn drop(&mut self) {
         self.counts.add(self.row);
+        self.causes.note(self.index, self.row);
     }
 }
 
 impl Model {
-    /// The row for `job`, to change: the counts follow whatever is done to it.
+    /// The row for `job`, to change: the counts and the causes follow whatever is done to it.
     pub(super) fn row_mut(&mut self, job: JobId) -> RowMut<'_> {
-        let row = &mut self.jobs[job.0 as usize];
+        let index = job.0 as usize;
+        let row = &mut self.jobs[index];
         self.counts.take(row);
         RowMut {
             row,
+            index,
             counts: &mut self.counts,
+            causes: &mut self.kept_causes,
         }
     }
 

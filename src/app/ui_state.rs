@@ -40,6 +40,9 @@ pub struct Viewport {
     pub help_overflow: u16,
     /// Help lines the box shows at once: what `PgDn` scrolls.
     pub help_page: u16,
+    /// The timeline's columns of cells (0 while it is closed): the width the model keeps
+    /// its finished runs' cells for (`timeline.rs`).
+    pub timeline_columns: u16,
 }
 
 /// Which pane has the keys that act on a pane: `/` searches it, `PgUp`/`PgDn` scroll it.
@@ -362,9 +365,7 @@ impl Model {
         let mut shown: Option<Vec<usize>> = (filtering || sorting).then(|| {
             (0..self.jobs.len())
                 .filter(|&i| {
-                    !filtering
-                        || self.matches_filter(&self.jobs[i], &query)
-                        || (keep_shown && self.is_shown(i))
+                    !filtering || self.matches_filter(i, &query) || (keep_shown && self.is_shown(i))
                 })
                 .collect()
         });
@@ -400,14 +401,15 @@ impl Model {
         self.scroll_to_selection();
     }
 
-    fn matches_filter(&self, row: &JobRow, lowercase_query: &str) -> bool {
+    fn matches_filter(&self, index: usize, lowercase_query: &str) -> bool {
+        let row = &self.jobs[index];
         (!self.ui.failed_only || is_failure(row.state))
             && (lowercase_query.is_empty() || matches_query(row, lowercase_query))
             && self
                 .ui
                 .cause
-                .as_ref()
-                .is_none_or(|cause| super::causes::cause_of(row).as_ref() == Some(cause))
+                .as_deref()
+                .is_none_or(|cause| self.kept_cause(index) == Some(cause))
     }
 
     /// Adds a job that just failed to the failed-only list. A row that stops failing (it was
@@ -422,7 +424,7 @@ impl Model {
             return;
         }
         let query = self.ui.query.to_lowercase();
-        if !self.matches_filter(&self.jobs[job], &query) {
+        if !self.matches_filter(job, &query) {
             return;
         }
         let Some(shown) = self.ui.shown.as_mut() else {

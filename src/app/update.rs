@@ -13,6 +13,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     let has_ended = model.scheduler.is_drained();
     model.activity.note_work_end(has_ended, model.now);
     model.keep_estimate();
+    model.keep_timeline();
     effects
 }
 

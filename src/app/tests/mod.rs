@@ -20,13 +20,18 @@ use std::time::{Duration, Instant};
 use crate::app::{Action, Band, Effect, JobNode, JobState, Model, Msg, UiAction, Viewport};
 use crate::engine::{Diagnosis, EngineEvent, EventKind, Finished, JobId, Outcome, RunId, WorkerId};
 
-/// Asserts that the counts the model keeps as its rows change are what a pass over every
-/// row counts: a row whose state changed without `row_mut` leaves them behind.
+/// Asserts that the counts and the causes the model keeps as its rows change are what a
+/// pass over every row counts and groups: a row changed without `row_mut` leaves them behind.
 pub fn assert_counts_kept(model: &Model) {
     assert_eq!(
         model.counts,
         model.recount(),
         "the counts kept differ from a recount of the rows"
+    );
+    assert_eq!(
+        model.causes(),
+        model.recount_causes(),
+        "the causes kept differ from the rows' causes grouped again"
     );
 }
 
@@ -203,6 +208,7 @@ pub fn viewport(model: &mut Model, table_rows: u16, log_rows: u16) {
             },
             help_overflow: 0,
             help_page: 0,
+            timeline_columns: 0,
         }),
     );
 }

@@ -11,29 +11,23 @@ use crate::ui::theme::Theme;
 
 /// Draws the panel centred in `area`.
 pub(super) fn render_causes(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
-    let causes = model.causes();
-    let popup = super::centered(
-        area,
-        78,
-        u16::try_from(causes.len() + 2).unwrap_or(u16::MAX),
-    );
+    let count = model.cause_count();
+    let popup = super::centered(area, 78, u16::try_from(count + 2).unwrap_or(u16::MAX));
     let height = popup.height;
-    let selected = model
-        .ui
-        .causes_panel
-        .selected
-        .min(causes.len().saturating_sub(1));
+    let selected = model.ui.causes_panel.selected.min(count.saturating_sub(1));
     // Keep the highlighted cause in view when there are more than fit.
     let room = usize::from(height.saturating_sub(2)).max(1);
     let skip = (selected + 1).saturating_sub(room);
-    let lines: Vec<Line> = causes
-        .iter()
+    // Only the causes that fit are read: the groups are kept in the panel's order.
+    let lines: Vec<Line> = model
+        .cause_counts()
         .enumerate()
         .skip(skip)
+        .take(room)
         .map(|(index, (cause, jobs))| {
             let line = Line::from(vec![
-                Span::styled(format!("{:>5}  ", jobs.len()), theme.key()),
-                Span::raw(cause.clone()),
+                Span::styled(format!("{jobs:>5}  "), theme.key()),
+                Span::raw(cause.to_string()),
             ]);
             if index == selected {
                 line.style(theme.selected())

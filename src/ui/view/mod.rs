@@ -131,6 +131,9 @@ pub fn viewport(regions: &Regions) -> Viewport {
         log: regions.log.map(below_first_line).unwrap_or_default(),
         help_overflow: regions.help.map_or(0, chrome::help_overflow),
         help_page: regions.help.map_or(0, |help| help.height.saturating_sub(2)),
+        timeline_columns: regions
+            .timeline
+            .map_or(0, |area| area.width.saturating_sub(timeline::LABEL)),
     }
 }
 

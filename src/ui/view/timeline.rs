@@ -6,7 +6,9 @@
 //! scrolls, showing the latest 5 minutes. Compressing a whole long session into the width
 //! would shrink every run to less than a column; scrolling keeps recent runs wide enough to
 //! see while the steps keep the scale still (it changes only when a step is passed, not on
-//! every tick). Everything is computed from `&Model`: the clock is `model.now`.
+//! every tick). Everything is computed from `&Model`: the clock is `model.now`, and the
+//! cells come from `Model::timeline_marks` (`app/timeline.rs`), which keeps the finished
+//! runs' part of them as runs end.
 
 use std::time::Duration;
 
@@ -17,58 +19,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::format_duration;
+use crate::app::timeline::Mark;
+pub(super) use crate::app::timeline::Window;
 use crate::app::{JobState, Model};
 use crate::engine::WorkerId;
 use crate::ui::theme::Theme;
 
-/// The window lengths the timeline steps through, in seconds; the last one is the cap.
-const WINDOW_STEPS: [u64; 6] = [10, 20, 30, 60, 120, 300];
-
 /// Columns before the lanes, for the worker's name.
-const LABEL: u16 = 4;
-
-/// The part of the session the timeline shows, as offsets from the session's start.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Window {
-    /// The left edge.
-    pub start: Duration,
-    /// The width in time.
-    pub length: Duration,
-}
-
-impl Window {
-    /// The window for a session `elapsed` long: the smallest step that holds it, or the last
-    /// step's worth of the most recent time.
-    pub fn for_elapsed(elapsed: Duration) -> Self {
-        let cap = Duration::from_secs(WINDOW_STEPS[WINDOW_STEPS.len() - 1]);
-        let length = WINDOW_STEPS
-            .iter()
-            .map(|&s| Duration::from_secs(s))
-            .find(|&step| step >= elapsed)
-            .unwrap_or(cap);
-        Self {
-            start: elapsed.saturating_sub(length),
-            length,
-        }
-    }
-}
-
-/// What one timeline cell shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Mark {
-    /// Time that has not happened yet.
-    Future,
-    /// The worker had no run.
-    Idle,
-    /// A run in this state covered (most of) the cell; `first` marks the cell it began in,
-    /// so back-to-back runs stay apart.
-    Run {
-        /// The run's state.
-        state: JobState,
-        /// Whether the run began in this cell (and goes on past it).
-        first: bool,
-    },
-}
+pub(super) const LABEL: u16 = 4;
 
 /// Rows the timeline needs for `model`: a title, one line per lane (retired ones too) and
 /// the time axis.
@@ -86,100 +44,6 @@ fn all_lanes(model: &Model) -> Vec<(WorkerId, bool)> {
         .collect();
     lanes.sort_unstable();
     lanes
-}
-
-/// One lane's cells across `columns` columns of `window`. Each cell shows the run that
-/// overlaps it most, so a run shorter than a column still shows in the cell it ran in.
-pub(super) fn lane_marks(
-    model: &Model,
-    worker: WorkerId,
-    window: Window,
-    columns: usize,
-) -> Vec<Mark> {
-    let elapsed = model.work_elapsed();
-    let start = window.start.as_secs_f64();
-    let column = window.length.as_secs_f64() / float(columns.max(1));
-    let mut marks: Vec<Mark> = (0..columns)
-        .map(|c| {
-            if start + float(c) * column < elapsed.as_secs_f64() {
-                Mark::Idle
-            } else {
-                Mark::Future
-            }
-        })
-        .collect();
-    let mut best = vec![-1.0_f64; columns];
-    let finished = model
-        .activity
-        .spans
-        .iter()
-        .filter(|span| span.worker == worker)
-        .map(|span| (span.start, span.end, span.state));
-    let running = model
-        .activity
-        .worker_stats
-        .get(&worker)
-        .and_then(|stats| stats.current)
-        .map(|(job, run, since)| {
-            let row = model.job(job);
-            // A superseded run still on its worker is being cancelled.
-            let state = if row.run == run {
-                row.state
-            } else {
-                JobState::Cancelling
-            };
-            (
-                since.saturating_duration_since(model.started_at),
-                elapsed,
-                state,
-            )
-        });
-    for (from, to, state) in finished.chain(running) {
-        let a = from.as_secs_f64() - start;
-        let b = to.as_secs_f64() - start;
-        let right = column * float(columns);
-        // A run that ends where the window starts, or starts where it ends, is outside it;
-        // an instant run exactly at an edge (the last run of a finished session) is in.
-        let before = b < 0.0 || (b <= 0.0 && a < 0.0);
-        let after = a > right || (a >= right && b > a);
-        if before || after || columns == 0 {
-            continue;
-        }
-        let first = cell_index(a.max(0.0), column, columns);
-        // A run ending exactly on a cell's edge does not reach into that cell.
-        let end = if b > a {
-            (b - 1e-9).max(0.0)
-        } else {
-            b.max(0.0)
-        };
-        let last = cell_index(end, column, columns).max(first);
-        for (c, slot) in marks.iter_mut().enumerate().take(last + 1).skip(first) {
-            let cell_start = float(c) * column;
-            let overlap = b.min(cell_start + column) - a.max(cell_start);
-            if overlap > best[c] {
-                best[c] = overlap;
-                *slot = Mark::Run {
-                    state,
-                    first: c == first && last > first && a >= 0.0,
-                };
-            }
-        }
-    }
-    marks
-}
-
-/// A column count or index as a float; columns come from a `u16` width, so nothing is lost.
-fn float(n: usize) -> f64 {
-    f64::from(u32::try_from(n).unwrap_or(u32::MAX))
-}
-
-#[expect(
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    reason = "a non-negative offset divided by a column width, clamped to the columns"
-)]
-fn cell_index(offset: f64, column: f64, columns: usize) -> usize {
-    ((offset / column) as usize).min(columns - 1)
 }
 
 pub(super) fn render_timeline(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
@@ -240,7 +104,7 @@ fn lane_line(
         format!("w{worker}"),
         width = usize::from(LABEL)
     ))];
-    for mark in lane_marks(model, worker, window, columns) {
+    for mark in model.timeline_marks(worker, window, columns) {
         spans.push(match mark {
             Mark::Future => Span::raw(" "),
             Mark::Idle => Span::styled("·", theme.idle()),
