@@ -224,3 +224,61 @@ fn at_80_columns_with_stages_the_cookbooks_names_are_whole() {
     tmux.keys(&["q"]);
     tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited 0"));
 }
+
+/// Issue 32, the new-user round: the recap printed after the table closed (and headless)
+/// cut names in their middle (`c01/r01…ortran`) where the table at the same 80 columns had
+/// shown them whole. In a real terminal, headless and after the TUI, each failed project's
+/// line names it as the table does, whole.
+#[test]
+fn at_80_columns_the_recap_names_jobs_whole_as_the_table_did() {
+    if !tools_present(
+        "at_80_columns_the_recap_names_jobs_whole_as_the_table_did",
+        &[("tmux", "-V"), ("cmake", "--version")],
+    ) {
+        return;
+    }
+    let tag = unique_tag("names-recap");
+    let dir = TempDir::new(&tag);
+    let corpus = dir.join("corpus");
+    let chapters = ["01", "03", "07", "11"];
+    for chapter in chapters {
+        let recipe = corpus.join(format!("cmake-cookbook/chapter-{chapter}/recipe-01"));
+        common::write_project(&recipe.join("cxx-example"), "");
+        common::write_project(
+            &recipe.join("fortran-example"),
+            "message(FATAL_ERROR \"No CMAKE_Fortran_COMPILER could be found. Tell CMake where \
+             to find the compiler by setting the variable\")",
+        );
+    }
+    for headless in [true, false] {
+        let command = format!(
+            "'{bin}' {mode} --build --test -j 2 -B '{build}' '{corpus}'; echo \"jobdeck exited \
+             $?\"",
+            bin = env!("CARGO_BIN_EXE_jobdeck"),
+            mode = if headless { "--headless" } else { "" },
+            build = dir.join(format!("build-{headless}")).display(),
+            corpus = corpus.display(),
+        );
+        let tmux = Tmux::start_sized("names-recap", &command, (80, 24));
+        if !headless {
+            tmux.wait_for("every stage to end", |s| s.contains("24/24 done in"));
+            tmux.keys(&["q"]);
+        }
+        let screen = tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited 1"));
+        let recap: Vec<&str> = screen
+            .lines()
+            .skip_while(|line| !line.starts_with("did not succeed (4)"))
+            .skip(1)
+            .take_while(|line| line.starts_with("  failed "))
+            .collect();
+        assert_eq!(recap.len(), 4, "headless {headless}:\n{screen}");
+        for (line, chapter) in recap.iter().zip(chapters) {
+            assert!(
+                line.starts_with(&format!(
+                    "  failed    c{chapter}/r01/fortran [configure]  No CMAKE_Fortran"
+                )),
+                "headless {headless}: the name whole, as in the table:\n{screen}"
+            );
+        }
+    }
+}

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::app::causes::tally;
+use crate::app::name_fit::{shared_to_drop, shorten_middle};
 use crate::app::{JobState, Model, RunRecord, ShortNames, Shortening};
 use crate::engine::process::describe;
 use crate::session::{CommandLine, Event, Problem, Reporter};
@@ -99,8 +100,10 @@ pub const LISTED: usize = 20;
 /// Skipped jobs are left out, as they are from JSON's `unsuccessful`: the failure before
 /// them is listed, and a re-run brings them along. Each job and cause is one line, cut to
 /// `terminal`'s width if given, the names then shortened as the table shortens them (the
-/// folders they all share said once on the first line); the logs folder and the re-run
-/// command are whole, to be copied. Empty when every job succeeded.
+/// folders they all share said once on the first line) and whole in the room of
+/// [`name_room`]; a name longer still loses what the table's rows in view would, the folders
+/// the listed names share (said on the first line too), then its middle. The logs folder and
+/// the re-run command are whole, to be copied. Empty when every job succeeded.
 pub fn recap(
     unsuccessful: &[RunRecord],
     staged: bool,
@@ -117,39 +120,60 @@ pub fn recap(
     let width = terminal.map(|(width, _)| width);
     let fit = |line: String| fit(line, width);
     let short = terminal.map(|(width, names)| (names, short_level(names, width, staged)));
-    let mut first = format!("did not succeed ({}):", listed.len());
-    if let Some((names, level)) = short
-        && level > Shortening::Full
-        && !names.shared().is_empty()
-    {
-        first.push_str(" names under ");
-        first.push_str(names.shared());
-    }
-    let mut lines = vec![fit(clean(&first))];
-    for record in listed.iter().take(LISTED) {
-        let error = record.error.as_deref().unwrap_or_default();
-        let name = match short {
-            Some((names, level)) => names.name(job_index(record), &record.name, level),
-            None => &record.name,
-        };
-        let stage = if staged {
+    let stage_of = |record: &RunRecord| {
+        if staged {
             crate::app::job_row::label("", record.stage)
         } else {
             String::new()
-        };
+        }
+    };
+    let shown = &listed[..listed.len().min(LISTED)];
+    // Each name as the table names it at this width, in the room it has on its line.
+    let in_room: Vec<(&str, usize)> = shown
+        .iter()
+        .map(|record| {
+            let name = match short {
+                Some((names, level)) => names.name(job_index(record), &record.name, level),
+                None => &record.name,
+            };
+            let error = record.error.as_deref().unwrap_or_default();
+            let room = width.map_or(usize::MAX, |width| {
+                name_room(width, staged, &stage_of(record), error)
+            });
+            (name, room)
+        })
+        .collect();
+    // Too long still: the folders the listed names share go, said once on the first line,
+    // as the table's rows in view lose theirs.
+    let listed_shared = if width.is_some() {
+        shared_to_drop(in_room.iter().copied())
+    } else {
+        String::new()
+    };
+    let mut first = format!("did not succeed ({}):", listed.len());
+    let shared = match short {
+        Some((names, level)) if level > Shortening::Full => names.shared(),
+        _ => "",
+    };
+    if !shared.is_empty() || !listed_shared.is_empty() {
+        first.push_str(" names under ");
+        // Cut at its start where it does not fit, as the table's title is: the folders
+        // nearest the names say most.
+        let folders = format!("{shared}{listed_shared}");
+        let room = width.map_or(usize::MAX, |width| {
+            width.saturating_sub(first.chars().count())
+        });
+        first.push_str(&shorten_middle(&folders, room));
+    }
+    let mut lines = vec![fit(clean(&first))];
+    for (record, (name, room)) in shown.iter().zip(in_room) {
+        let error = record.error.as_deref().unwrap_or_default();
         let word = record.state.word();
-        // A long name leaves the error three fifths of the room: cut from the name's
-        // middle, it kept `No…` of the error and nothing of why. The stage stays whole.
-        let name = match width {
-            Some(width) => {
-                let room = width.saturating_sub(2 + 9 + 1 + 2);
-                let keep = room.saturating_sub(error.chars().count()).max(room * 2 / 5);
-                middle_cut(name, keep.saturating_sub(stage.chars().count()))
-            }
-            None => name.to_string(),
-        };
-        let name = format!("{name}{stage}");
-        lines.push(fit(clean(&format!("  {word:<9} {name}  {error}"))));
+        let name = name.strip_prefix(listed_shared.as_str()).unwrap_or(name);
+        // Only then, and only a name that still cannot fit, is cut as the table cuts one.
+        let name = shorten_middle(name, room);
+        let stage = stage_of(record);
+        lines.push(fit(clean(&format!("  {word:<9} {name}{stage}  {error}"))));
     }
     if listed.len() > LISTED {
         lines.push(format!("  … and {} more", listed.len() - LISTED));
@@ -223,16 +247,34 @@ pub fn flaky(model: &Model, width: Option<usize>) -> Vec<String> {
 }
 
 /// How far the recap shortens names on a terminal `width` columns wide: as far as the table
-/// does at that width (`ui::view::table`'s name room: a quarter of it with stages below 100
-/// columns, two fifths below 100 without, a third from 100), so the recap names a job as
-/// the screen just did.
+/// does at that width, so the recap names a job as the screen just did.
 fn short_level(names: &ShortNames, width: usize, staged: bool) -> Shortening {
-    let room = match (staged, width < 100) {
+    names.fitting(table_room(width, staged))
+}
+
+/// The name column's room in the table `width` columns wide (`ui::view::columns`' target: a
+/// quarter of it with stages below 100 columns, two fifths below 100 without, a third from
+/// 100).
+fn table_room(width: usize, staged: bool) -> usize {
+    match (staged, width < 100) {
         (true, true) => width / 4,
         (false, true) => width * 2 / 5,
         (_, false) => width / 3,
-    };
-    names.fitting(room)
+    }
+}
+
+/// The columns a name has on its recap line `width` columns wide, after the state word and
+/// before its `stage` and `error`: what the error leaves, and at least the table's name room
+/// and half of what the line has for the name and the error. A long error is cut at the
+/// line's end; the name, cut from its middle to give the error three fifths (`c01/r01…ortran`
+/// with a configure's stage), read worse than in the table it followed.
+fn name_room(width: usize, staged: bool, stage: &str, error: &str) -> usize {
+    let room = width
+        .saturating_sub(2 + 9 + 1 + 2)
+        .saturating_sub(stage.chars().count());
+    table_room(width, staged)
+        .max(room / 2)
+        .max(room.saturating_sub(error.chars().count()))
 }
 
 /// The index in the job list of `record`'s job.
@@ -251,22 +293,6 @@ fn fit(line: String, width: Option<usize>) -> String {
         }
         _ => line,
     }
-}
-
-/// `text` in at most `keep` characters, its middle replaced by `…` when it is longer.
-fn middle_cut(text: &str, keep: usize) -> String {
-    let count = text.chars().count();
-    if count <= keep || keep < 3 {
-        return text.to_string();
-    }
-    let tail = (keep - 1) / 2;
-    let head = keep - 1 - tail;
-    let chars: Vec<char> = text.chars().collect();
-    chars[..head]
-        .iter()
-        .chain(std::iter::once(&'…'))
-        .chain(&chars[count - tail..])
-        .collect()
 }
 
 /// One line, its control characters escaped as the plain lines' are.
@@ -430,6 +456,77 @@ mod tests {
         assert!(
             whole[1].contains(" cmake-cookbook/chapter-01/recipe-01/fortran-example [build] "),
             "{whole:#?}"
+        );
+    }
+
+    /// Issue 32, the new-user round: after the table at 80 columns had shown
+    /// `c01/r01/fortran` whole, the recap cut it to `c01/r01…ortran` to give a configure's
+    /// error three fifths of the line. The name is whole; the error is cut at the line's end.
+    #[test]
+    fn a_name_the_table_showed_whole_is_whole_in_the_recap() {
+        let error = "No CMAKE_Fortran_COMPILER could be found. Tell CMake where to find the \
+                     compiler — CMakeLists.txt:3 (project)";
+        let mut records: Vec<RunRecord> = Vec::new();
+        for chapter in [1, 3, 7, 11] {
+            for (project, state) in [("cxx", JobState::Ok), ("fortran", JobState::Failed)] {
+                let name =
+                    format!("cmake-cookbook/chapter-{chapter:02}/recipe-01/{project}-example");
+                let mut record = record(&name, state, error);
+                record.stage = Some(crate::jobs::cmake::Step::Configure.stage());
+                records.push(record);
+            }
+        }
+        let names = names_of(&mut records);
+        let failed: Vec<RunRecord> = records
+            .into_iter()
+            .filter(|r| r.state == JobState::Failed)
+            .collect();
+        let lines = recap(&failed, true, &args(&["jobdeck"]), Some((80, &names)));
+        assert_eq!(lines[0], "did not succeed (4): names under cmake-cookbook/");
+        for (line, chapter) in lines[1..5].iter().zip(["01", "03", "07", "11"]) {
+            assert_eq!(
+                *line,
+                format!(
+                    "  failed    c{chapter}/r01/fortran [configure]  No CMAKE_Fortran_COMPILER \
+                     could be fou…"
+                )
+            );
+        }
+    }
+
+    /// A name that cannot fit loses what the table's would: first the folders the listed
+    /// names share, as few as it takes, said on the first line (itself cut at its start, as
+    /// the table's title is), before any name is cut.
+    #[test]
+    fn a_name_too_long_loses_the_folders_the_listed_names_share() {
+        let error = "an error long enough to want the whole of the line for itself, and more";
+        let mut records: Vec<RunRecord> = ["first-project", "second-project", "../other/x"]
+            .iter()
+            .map(|project| {
+                let name = format!("a-long-collection-name/chapter-01/recipe-01/{project}");
+                record(&name, JobState::Failed, error)
+            })
+            .collect();
+        records[2].name = "other/x".to_string();
+        let names = names_of(&mut records);
+        let failed = &records[..2];
+        let lines = recap(failed, true, &args(&["jobdeck"]), Some((60, &names)));
+        assert_eq!(
+            lines[..3],
+            [
+                "did not succeed (2): names under …ollection-name/chapter-01/",
+                "  failed    recipe-01/first [build]  an error long enough t…",
+                "  failed    recipe-01/second [build]  an error long enough …",
+            ]
+        );
+        let lines = recap(failed, true, &args(&["jobdeck"]), Some((40, &names)));
+        assert_eq!(
+            lines[..3],
+            [
+                "did not succeed (2): names under …pe-01/",
+                "  failed    first [build]  an error lon…",
+                "  failed    second [build]  an error lo…",
+            ]
         );
     }
 
