@@ -33,7 +33,7 @@ pub(super) fn render_causes(model: &Model, theme: Theme, frame: &mut Frame, area
         .map(|(index, (cause, jobs))| {
             let line = Line::from(vec![
                 Span::styled(format!("{:>5}  ", jobs.len()), theme.key()),
-                Span::raw(cause.clone()),
+                Span::raw(model.shown_cause(cause, jobs)),
             ]);
             if index == selected {
                 line.style(theme.selected())
