@@ -228,7 +228,8 @@ fn at_80_columns_with_stages_the_cookbooks_names_are_whole() {
 /// Issue 32, the new-user round: the recap printed after the table closed (and headless)
 /// cut names in their middle (`c01/r01…ortran`) where the table at the same 80 columns had
 /// shown them whole. In a real terminal, headless and after the TUI, each failed project's
-/// line names it as the table does, whole.
+/// line names it as the table does, whole. On the way, the finished header at 80 columns
+/// keeps its counts whole.
 #[test]
 fn at_80_columns_the_recap_names_jobs_whole_as_the_table_did() {
     if !tools_present(
@@ -259,9 +260,22 @@ fn at_80_columns_the_recap_names_jobs_whole_as_the_table_did() {
             build = dir.join(format!("build-{headless}")).display(),
             corpus = corpus.display(),
         );
-        let tmux = Tmux::start_sized("names-recap", &command, (80, 24));
+        // A server of its own each time: the last one may still be going away.
+        let label = if headless {
+            "recap-headless"
+        } else {
+            "recap-tui"
+        };
+        let tmux = Tmux::start_sized(label, &command, (80, 24));
         if !headless {
-            tmux.wait_for("every stage to end", |s| s.contains("24/24 done in"));
+            let screen = tmux.wait_for("every stage to end", |s| s.contains("24/24 done in"));
+            // The finished header keeps every count whole, before the workers and the slots
+            // (it read `w 0/2 │ speed-up 1.9x │ slots 0/2 │ 4 failed`).
+            let header = screen.lines().next().unwrap_or_default();
+            assert!(
+                header.contains("12 ok 4 failed 8 skipped"),
+                "the finished header's counts: {header}"
+            );
             tmux.keys(&["q"]);
         }
         let screen = tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited 1"));
