@@ -224,3 +224,75 @@ fn at_80_columns_with_stages_the_cookbooks_names_are_whole() {
     tmux.keys(&["q"]);
     tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited 0"));
 }
+
+/// Issue 32, the new-user round: the recap printed after the table closed (and headless)
+/// cut names in their middle (`c01/r01…ortran`) where the table at the same 80 columns had
+/// shown them whole. In a real terminal, headless and after the TUI, each failed project's
+/// line names it as the table does, whole. On the way, the finished header at 80 columns
+/// keeps its counts whole.
+#[test]
+fn at_80_columns_the_recap_names_jobs_whole_as_the_table_did() {
+    if !tools_present(
+        "at_80_columns_the_recap_names_jobs_whole_as_the_table_did",
+        &[("tmux", "-V"), ("cmake", "--version")],
+    ) {
+        return;
+    }
+    let tag = unique_tag("names-recap");
+    let dir = TempDir::new(&tag);
+    let corpus = dir.join("corpus");
+    let chapters = ["01", "03", "07", "11"];
+    for chapter in chapters {
+        let recipe = corpus.join(format!("cmake-cookbook/chapter-{chapter}/recipe-01"));
+        common::write_project(&recipe.join("cxx-example"), "");
+        common::write_project(
+            &recipe.join("fortran-example"),
+            "message(FATAL_ERROR \"No CMAKE_Fortran_COMPILER could be found. Tell CMake where \
+             to find the compiler by setting the variable\")",
+        );
+    }
+    for headless in [true, false] {
+        let command = format!(
+            "'{bin}' {mode} --build --test -j 2 -B '{build}' '{corpus}'; echo \"jobdeck exited \
+             $?\"",
+            bin = env!("CARGO_BIN_EXE_jobdeck"),
+            mode = if headless { "--headless" } else { "" },
+            build = dir.join(format!("build-{headless}")).display(),
+            corpus = corpus.display(),
+        );
+        // A server of its own each time: the last one may still be going away.
+        let label = if headless {
+            "recap-headless"
+        } else {
+            "recap-tui"
+        };
+        let tmux = Tmux::start_sized(label, &command, (80, 24));
+        if !headless {
+            let screen = tmux.wait_for("every stage to end", |s| s.contains("24/24 done in"));
+            // The finished header keeps every count whole, before the workers and the slots
+            // (it read `w 0/2 │ speed-up 1.9x │ slots 0/2 │ 4 failed`).
+            let header = screen.lines().next().unwrap_or_default();
+            assert!(
+                header.contains("12 ok 4 failed 8 skipped"),
+                "the finished header's counts: {header}"
+            );
+            tmux.keys(&["q"]);
+        }
+        let screen = tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited 1"));
+        let recap: Vec<&str> = screen
+            .lines()
+            .skip_while(|line| !line.starts_with("did not succeed (4)"))
+            .skip(1)
+            .take_while(|line| line.starts_with("  failed "))
+            .collect();
+        assert_eq!(recap.len(), 4, "headless {headless}:\n{screen}");
+        for (line, chapter) in recap.iter().zip(chapters) {
+            assert!(
+                line.starts_with(&format!(
+                    "  failed    c{chapter}/r01/fortran [configure]  No CMAKE_Fortran"
+                )),
+                "headless {headless}: the name whole, as in the table:\n{screen}"
+            );
+        }
+    }
+}

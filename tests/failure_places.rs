@@ -244,27 +244,10 @@ fn a_failed_fetchcontent_download_is_said_short_before_its_place() {
     if !cmake_available("a_failed_fetchcontent_download_is_said_short_before_its_place") {
         return;
     }
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a local port");
-    let port = listener.local_addr().expect("its address").port();
-    std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { break };
-            let mut request = [0_u8; 4096];
-            let _ = stream.read(&mut request);
-            let _ = stream.write_all(
-                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            );
-        }
-    });
+    let port = not_found_server();
     let temp = TempDir::new("fetch-fails");
     let url = format!("http://127.0.0.1:{port}/dep.tar.gz");
-    common::write_project(
-        &temp.join("ws").join("fetching"),
-        &format!(
-            "include(FetchContent)\nFetchContent_Declare(dep URL {url})\nFetchContent_MakeAvailable(dep)"
-        ),
-    );
+    write_fetching_project(&temp.join("ws"), &url);
     let mut command = common::jobdeck();
     command
         .args(["--json"])
@@ -286,4 +269,78 @@ fn a_failed_fetchcontent_download_is_said_short_before_its_place() {
         "where, after the message: {error}"
     );
     assert!(!error.contains("LOG BEGIN"), "{error}");
+}
+
+/// A local HTTP server, for the rest of the test process, that answers every request 404
+/// (CMake does not retry it, so a download fails at once); its port.
+fn not_found_server() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a local port");
+    let port = listener.local_addr().expect("its address").port();
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let mut request = [0_u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    port
+}
+
+/// A project `fetching` in `workspace` whose configure downloads `url` with `FetchContent`.
+fn write_fetching_project(workspace: &Path, url: &str) {
+    common::write_project(
+        &workspace.join("fetching"),
+        &format!(
+            "include(FetchContent)\nFetchContent_Declare(dep URL {url})\nFetchContent_MakeAvailable(dep)"
+        ),
+    );
+}
+
+/// Issue 32, the new-user round at 80×24: under a failed download's row, its error's second
+/// line ended `—…`, the place lost behind the URL (a URL with no folder, as the cookbook's
+/// `http://www.fftw.org/fftw-3.3.8.tar.gz`, had nothing to shorten). The place stays.
+#[test]
+fn at_80_columns_a_failed_downloads_place_shows_under_its_row() {
+    if !tools_present(
+        "at_80_columns_a_failed_downloads_place_shows_under_its_row",
+        &[("tmux", "-V"), ("cmake", "--version")],
+    ) {
+        return;
+    }
+    let port = not_found_server();
+    let temp = TempDir::new(&unique_tag("fetch-place"));
+    write_fetching_project(
+        &temp.join("ws"),
+        &format!("http://127.0.0.1:{port}/fftw-3.3.8.tar.gz"),
+    );
+    let command = format!(
+        "'{bin}' -B '{build}' '{ws}'; echo \"jobdeck exited $?\"",
+        bin = env!("CARGO_BIN_EXE_jobdeck"),
+        build = temp.join("build").display(),
+        ws = temp.join("ws").display(),
+    );
+    let tmux = Tmux::start_sized("fetch-place", &command, (80, 24));
+    let screen = tmux.wait_for("the download to fail", |s| {
+        tmux::row_is(s, "fetching", "failed") && s.contains("F next failure")
+    });
+    let lines: Vec<&str> = screen.lines().map(str::trim_end).collect();
+    let footer = lines
+        .iter()
+        .rposition(|l| l.contains("q quit"))
+        .expect("the footer");
+    let under = &lines[footer.saturating_sub(2)..footer];
+    assert!(
+        under[0].starts_with("Each download failed (1 try), the last: '"),
+        "{screen}"
+    );
+    assert!(
+        under[1].contains("download-dep-populate.cmake:") && under[1].ends_with(" (message)"),
+        "the place, whole: {screen}"
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for_in(true, "jobdeck to exit", |s| s.contains("jobdeck exited 1"));
 }

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use super::{Effect, JobId, JobRow, JobState, Model, Overlay};
+use super::{Effect, JobId, JobRow, JobState, Model, Overlay, RunResult};
 use crate::jobs::JobKind;
 
 /// Longest signature, in characters.
@@ -46,19 +46,56 @@ pub fn cause_of(row: &JobRow) -> Option<String> {
     if !has_cause(row.state) || row.only_warns() {
         return None;
     }
-    let message = row
-        .result
+    Some(signature(row.kind, cause_message(&row.result, row.state)))
+}
+
+/// The message a cause is made from: the diagnosis's, else the error, else what the state
+/// says.
+fn cause_message(result: &RunResult, state: JobState) -> &str {
+    let message = result
         .diagnosis
         .as_ref()
         .map(|d| d.message.as_str())
         .filter(|m| !m.is_empty())
-        .or(row.result.error.as_deref().filter(|e| !e.is_empty()));
-    let message = match (message, row.state) {
+        .or(result.error.as_deref().filter(|e| !e.is_empty()));
+    match (message, state) {
         (Some(message), _) => message,
         (None, JobState::Timeout) => "timed out",
         (None, _) => "failed with no error message",
-    };
-    Some(signature(row.kind, message))
+    }
+}
+
+/// A cause as said for the one job it has: that job's own message (`boom 3`, where the
+/// signature reads `boom N`), cleaned and cut as a signature is. A signature is for telling
+/// several jobs' errors as one; with one job its `N`s and `"…"`s only hide what it said.
+pub fn own_cause(kind: JobKind, result: &RunResult, state: JobState) -> String {
+    let message = without_controls(cause_message(result, state));
+    shorten(kind.cause_text(&message).trim().to_string())
+}
+
+/// `causes`, each a cause with its job, counted as [`tally`] counts them, a cause of one job
+/// said by `own` of that job: what the recap and the causes panel show.
+pub fn tally_shown<'a, T>(
+    causes: impl IntoIterator<Item = (&'a str, T)>,
+    own: impl Fn(&T) -> String,
+) -> Vec<(String, usize)> {
+    let mut counts: HashMap<&str, (usize, T)> = HashMap::new();
+    for (cause, job) in causes {
+        counts.entry(cause).or_insert((0, job)).0 += 1;
+    }
+    let mut list: Vec<(String, usize)> = counts
+        .into_iter()
+        .map(|(cause, (jobs, job))| {
+            let shown = if jobs == 1 {
+                own(&job)
+            } else {
+                cause.to_string()
+            };
+            (shown, jobs)
+        })
+        .collect();
+    list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    list
 }
 
 /// Counts `(cause, jobs)`, biggest first, then by cause.
@@ -75,16 +112,21 @@ pub fn tally<'a>(causes: impl IntoIterator<Item = &'a str>) -> Vec<(String, usiz
     list
 }
 
+/// `message` with each control character a space: a cause is shown on its own in the panel
+/// and the recap, and no control character of a tool's output may reach the terminal
+/// through it.
+fn without_controls(message: &str) -> String {
+    message
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// A message with what differs between jobs taken out: a family its kind names (a CMake
 /// project's `Could NOT find Boost`) is named as such; anything else keeps its words, with
 /// quoted text, paths and numbers replaced.
 pub fn signature(kind: JobKind, message: &str) -> String {
-    // A cause is shown on its own in the panel and the recap: no control character of a
-    // tool's output may reach the terminal through it.
-    let message: String = message
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let message = without_controls(message);
     if message.to_lowercase().starts_with("timed out") {
         return "timed out".to_string();
     }
@@ -204,6 +246,19 @@ impl Model {
     /// Job `index`'s cause, as kept (what `cause_of` says of its row).
     pub(super) fn kept_cause(&self, index: usize) -> Option<&str> {
         self.kept_causes.of_job(index)
+    }
+
+    /// How the causes panel says `cause`, which `jobs` jobs have: the signature for two or
+    /// more, the one job's own message (see [`own_cause`]).
+    pub fn shown_cause(&self, cause: &str, jobs: usize) -> String {
+        let only = (jobs == 1)
+            .then(|| self.kept_causes.only_job(cause))
+            .flatten()
+            .and_then(|job| self.jobs.get(job.0 as usize));
+        only.map_or_else(
+            || cause.to_string(),
+            |row| own_cause(row.kind, &row.result, row.state),
+        )
     }
 
     pub(super) fn on_cause_action(&mut self, action: CauseAction) -> Vec<Effect> {
@@ -349,6 +404,36 @@ mod tests {
             [
                 ("Could NOT find Boost".to_string(), 3),
                 ("pN: deliberate failure".to_string(), 1)
+            ]
+        );
+    }
+
+    /// Issue 32, the new-user round: a cause of one job is said by that job's own message
+    /// (`p06: deliberate failure`, not `pN: deliberate failure`); a cause of several keeps
+    /// its signature. The signature stays the cause's key (`Enter` filters by it).
+    #[test]
+    fn a_cause_of_one_job_is_shown_as_its_message() {
+        let model = finished_model();
+        let shown: Vec<String> = model
+            .causes()
+            .iter()
+            .map(|(cause, jobs)| model.shown_cause(cause, jobs.len()))
+            .collect();
+        assert_eq!(shown, ["Could NOT find Boost", "p06: deliberate failure"]);
+        let causes: Vec<(String, &JobRow)> = model
+            .jobs
+            .iter()
+            .filter_map(|row| cause_of(row).map(|cause| (cause, row)))
+            .collect();
+        let own = tally_shown(
+            causes.iter().map(|(cause, row)| (cause.as_str(), *row)),
+            |row| own_cause(row.kind, &row.result, row.state),
+        );
+        assert_eq!(
+            own,
+            [
+                ("Could NOT find Boost".to_string(), 3),
+                ("p06: deliberate failure".to_string(), 1)
             ]
         );
     }

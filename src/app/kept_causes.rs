@@ -32,6 +32,9 @@ pub struct KeptCauses {
     ids: HashMap<Arc<str>, u32>,
     /// Jobs per cause, by place in `names`.
     jobs: Vec<usize>,
+    /// The sum of the indices of each cause's jobs: a cause of one job names it, with no
+    /// pass over the jobs (the panel says such a cause by its job's own message).
+    index_sums: Vec<u64>,
     /// The causes with jobs, most jobs first, then by cause: the panel's order.
     order: BTreeSet<(Reverse<usize>, Arc<str>)>,
 }
@@ -62,10 +65,10 @@ impl KeptCauses {
         }
         self.by_job[index] = after;
         if before != NONE {
-            self.add(before, false);
+            self.add(before, index, false);
         }
         if after != NONE {
-            self.add(after, true);
+            self.add(after, index, true);
         }
     }
 
@@ -79,12 +82,17 @@ impl KeptCauses {
         self.names.push(name.clone());
         self.ids.insert(name, id);
         self.jobs.push(0);
+        self.index_sums.push(0);
         id
     }
 
-    /// One job more (or fewer) of cause `id`, its place in the order moved with its count.
-    fn add(&mut self, id: u32, more: bool) {
+    /// Job `index` more (or fewer) of cause `id`, its place in the order moved with its
+    /// count.
+    fn add(&mut self, id: u32, index: usize, more: bool) {
         let at = id as usize;
+        let index = index as u64;
+        let sum = &mut self.index_sums[at];
+        *sum = if more { *sum + index } else { *sum - index };
         let name = &self.names[at];
         let count = &mut self.jobs[at];
         if *count > 0 {
@@ -105,6 +113,13 @@ impl KeptCauses {
         self.order
             .iter()
             .map(|(Reverse(jobs), cause)| (&**cause, *jobs))
+    }
+
+    /// The job of `cause` when it has exactly one.
+    pub fn only_job(&self, cause: &str) -> Option<JobId> {
+        let id = *self.ids.get(cause)? as usize;
+        let index = usize::try_from(self.index_sums[id]).ok()?;
+        (self.jobs[id] == 1).then(|| super::job_id(index))
     }
 
     /// How many causes have jobs.

@@ -18,6 +18,7 @@ mod log_scroll;
 pub mod log_view;
 mod model;
 mod msg;
+pub mod name_fit;
 pub mod navigation;
 mod options;
 pub mod overlay;

@@ -33,6 +33,10 @@ pub fn assert_counts_kept(model: &Model) {
         model.recount_causes(),
         "the causes kept differ from the rows' causes grouped again"
     );
+    for (cause, jobs) in model.recount_causes() {
+        let only = (jobs.len() == 1).then(|| jobs[0]);
+        assert_eq!(model.kept_causes.only_job(&cause), only, "{cause}");
+    }
 }
 
 /// `app::update`, then [`assert_counts_kept`]: every message the helpers below send is

@@ -4,8 +4,13 @@
 //! needs is the message and where it came from; the folders in a path's middle tell least.
 //! So, in order, each step only while the error does not fit: words wrap; a path may break
 //! after one of its `/` to fill a line; each path loses folders from its middle, longest
-//! path first (`googletest-subbuild/…/tmp/googletest-populate-gitclone.cmake:3`; a URL
-//! keeps its host); then the last line is cut with `…`.
+//! path first (`googletest-subbuild/…/tmp/googletest-populate-gitclone.cmake:3`), and a
+//! URL with no folder left its host (`'http://…/fftw-3.3.8.tar.gz'`: the file names the
+//! download, the status says how it failed, the log has the host); then, for an error
+//! that ends with its place (`… — download-fftw.cmake:170 (message)`), the message before
+//! the place is cut with `…`, never the place: the file and line are what `e` and the
+//! reader go to, and a failed download's long URL pushed them past the second line
+//! (`status 6 "Couldn't resolve host name" —…`); last, the last line is cut with `…`.
 
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
@@ -30,6 +35,9 @@ pub(super) fn error_lines(text: &str, width: usize, rows: usize) -> Vec<String> 
         if !shorten_longest_path(&mut words) {
             break;
         }
+    }
+    if let Some(lines) = cut_before_the_place(&words, width, rows) {
+        return lines;
     }
     let mut lines = wrap(&words, width, true);
     lines.truncate(rows);
@@ -133,24 +141,45 @@ fn shorten_longest_path(words: &mut [String]) -> bool {
 }
 
 /// `word`, a path, with the first folder after its head replaced by `…` (or taken out,
-/// after one already was); the head is its first part, or a URL's scheme and host. `None`
-/// when it has no folder left between its head and its last part.
+/// after one already was); the head is its first part, or a URL's scheme and host. A URL
+/// with no folder left loses its host instead (`'http://…/x.tgz'`). `None` when nothing
+/// is left to lose between its head and its last part.
 fn without_a_middle_folder(word: &str) -> Option<String> {
     let mut parts: Vec<&str> = word.split('/').collect();
     let is_url = parts.len() > 3 && parts[0].ends_with(':') && parts[1].is_empty();
     let head = if is_url { 3 } else { 1 };
-    if parts.len() < head + 2 {
-        return None;
-    }
-    if parts[head] == "…" {
-        if parts.len() < head + 3 {
+    let folders_left = parts.len() >= head + 3 || (parts.len() == head + 2 && parts[head] != "…");
+    if !folders_left {
+        // `'http://host/…/x.tgz'` or `'http://host/x.tgz'`: the host and the `…` become one.
+        if !is_url || parts[2] == "…" {
             return None;
         }
+        parts.truncate(2);
+        parts.extend(["…", word.rsplit('/').next().unwrap_or_default()]);
+        return Some(parts.join("/"));
+    }
+    if parts[head] == "…" {
         parts.remove(head + 1);
     } else {
         parts[head] = "…";
     }
     Some(parts.join("/"))
+}
+
+/// For an error that ends with its place (after the last ` — `), the lines with the
+/// message before it cut a word at a time, `…` after its last word kept, until all fits in
+/// `rows` lines; `None` when no cut of the message makes it fit, or there is no place.
+fn cut_before_the_place(words: &[String], width: usize, rows: usize) -> Option<Vec<String>> {
+    let dash = words.iter().rposition(|word| word == "—")?;
+    (1..dash).rev().find_map(|kept| {
+        let mut cut: Vec<String> = words[..kept].to_vec();
+        if let Some(last) = cut.last_mut() {
+            last.push('…');
+        }
+        cut.extend_from_slice(&words[dash..]);
+        let lines = wrap(&cut, width, true);
+        (lines.len() <= rows).then_some(lines)
+    })
 }
 
 /// `line` cut to end in `…` within `width` columns.
@@ -208,7 +237,7 @@ mod tests {
     }
 
     #[test]
-    fn a_url_keeps_its_host_and_file() {
+    fn a_url_loses_its_folders_then_its_host_and_keeps_its_file() {
         let text = "Each download failed! error: downloading \
                     'https://sourceforge.net/projects/boost/files/boost/1.61.0/boost_1_61_0.zip' \
                     failed status_code: 6 status_string: \"Couldn't resolve host name\"";
@@ -216,9 +245,42 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "Each download failed! error: downloading 'https://sourceforge.net/…/",
-                "boost_1_61_0.zip' failed status_code: 6 status_string: \"Couldn't resolve host…",
+                "Each download failed! error: downloading 'https://…/boost_1_61_0.zip' failed",
+                "status_code: 6 status_string: \"Couldn't resolve host name\"",
             ]
+        );
+    }
+
+    /// Issue 32, the new-user round: a build's failed download, whose URL has no folder to
+    /// lose, ended `"Couldn't resolve host name" —…` at 80 columns, its place lost.
+    #[test]
+    fn a_failed_downloads_place_stays_behind_a_long_url() {
+        let text = "Each download failed (6 tries), the last: 'http://www.fftw.org/fftw-3.3.8.\
+                    tar.gz' status 6 \"Couldn't resolve host name\" — \
+                    download-fftw3_external.cmake:170 (message)";
+        assert_eq!(
+            error_lines(text, 80, 2),
+            [
+                "Each download failed (6 tries), the last: 'http://…/fftw-3.3.8.tar.gz' status 6",
+                "\"Couldn't resolve host name\" — download-fftw3_external.cmake:170 (message)",
+            ]
+        );
+        // A configure's (`FetchContent`): a longer place, so the message gives way at its end.
+        let text = "Each download failed (1 try), the last: 'http://127.0.0.1:38411/fftw-3.3.8.\
+                    tar.gz' status 22 \"HTTP response code said error\" — dep-subbuild/\
+                    dep-populate-prefix/src/dep-populate-stamp/download-dep-populate.cmake:170 \
+                    (message)";
+        let lines = error_lines(text, 80, 2);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[1].ends_with("— dep-subbuild/…/download-dep-populate.cmake:170 (message)"),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .join(" ")
+                .contains("'http://…/fftw-3.3.8.tar.gz' status 22 \"HTTP"),
+            "{lines:?}"
         );
     }
 

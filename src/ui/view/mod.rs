@@ -6,6 +6,7 @@ mod causes;
 mod chrome;
 mod columns;
 mod error_lines;
+mod header;
 mod log;
 mod parts;
 pub mod sweep;
@@ -148,7 +149,7 @@ fn below_first_line(area: Rect) -> Band {
 pub fn render(model: &Model, frame: &mut Frame) {
     let theme = Theme::new(model.ui.is_no_color());
     let regions = layout(frame.area(), model);
-    chrome::render_header(model, theme, frame, regions.header);
+    header::render_header(model, theme, frame, regions.header);
     table::render_table(model, theme, frame, regions.table);
     if let Some(area) = regions.error {
         table::render_selected_error(model, theme, frame, area);

@@ -8,13 +8,13 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
-use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
 use super::columns::Columns;
 use super::format_duration;
 use crate::app::TableLine;
-use crate::app::short_names::shared_folders;
+use crate::app::name_fit::shared_to_drop;
+pub(super) use crate::app::name_fit::shorten_middle;
 use crate::app::{JobRow, JobState, Model, Shortening};
 use crate::jobs::Stage;
 use crate::sys::text::escape_controls;
@@ -130,35 +130,12 @@ pub(super) fn render_table(model: &Model, theme: Theme, frame: &mut Frame, area:
 /// Names still too long for `room`: the folders the rows in view share go too (the rows of
 /// one collection, once scrolled to it), taken off their names and returned for the title.
 fn drop_view_shared(in_view: &mut [(usize, bool, Cow<'_, str>)], room: usize) -> String {
-    let view_shared = if in_view
-        .iter()
-        .any(|(_, main, name)| *main && columns(name) > room)
-    {
-        let mut names: Vec<&str> = in_view
+    let view_shared = shared_to_drop(
+        in_view
             .iter()
             .filter(|(_, main, _)| *main)
-            .map(|(_, _, name)| name.as_ref())
-            .collect();
-        names.dedup();
-        let longest = names.iter().map(|name| columns(name)).max().unwrap_or(0);
-        let shared = if names.len() >= 2 {
-            shared_folders(names.into_iter())
-        } else {
-            String::new()
-        };
-        // Only as many folders as it takes: `cookbook/`, not `cookbook/c01/`, when the rest
-        // then fits.
-        let mut enough = 0;
-        for folder in shared.split_inclusive('/') {
-            enough += folder.len();
-            if longest - columns(&shared[..enough]) <= room {
-                break;
-            }
-        }
-        shared[..enough].to_string()
-    } else {
-        String::new()
-    };
+            .map(|(_, _, name)| (name.as_ref(), room)),
+    );
     if !view_shared.is_empty() {
         for (_, main, name) in in_view.iter_mut() {
             if *main {
@@ -415,89 +392,4 @@ pub(super) fn render_selected_error(model: &Model, theme: Theme, frame: &mut Fra
 /// Terminal columns `text` takes (a CJK character or a joined emoji takes two).
 pub(super) fn columns(text: &str) -> usize {
     UnicodeWidthStr::width(text)
-}
-
-/// A name cut to `width` columns from the middle, so both ends stay readable: the collection
-/// a project is in and the project itself (`cmake-cookbook/…/recipe-06/cxx-example`). Whole
-/// folder names go first; a last folder name too long by itself keeps its end.
-pub(super) fn shorten_middle(name: &str, width: usize) -> Cow<'_, str> {
-    if columns(name) <= width {
-        return Cow::Borrowed(name);
-    }
-    if width <= 1 {
-        return Cow::Owned("…".chars().take(width).collect());
-    }
-    let parts: Vec<&str> = name.split('/').collect();
-    if parts.len() > 3 {
-        let head = parts[0];
-        // `head/…/` then as many trailing parts as fit, if that is at least two: one
-        // trailing part alone (`cmake-cookbook/…/cxx-example`) would make rows that differ
-        // in the middle read the same.
-        let mut used = columns(head) + 3;
-        let mut first_kept = parts.len();
-        while first_kept > 1 {
-            let slash = usize::from(first_kept < parts.len());
-            let part = columns(parts[first_kept - 1]) + slash;
-            if used + part > width {
-                break;
-            }
-            used += part;
-            first_kept -= 1;
-        }
-        if first_kept + 2 <= parts.len() && first_kept > 1 {
-            return Cow::Owned(format!("{head}/…/{}", parts[first_kept..].join("/")));
-        }
-    }
-    // No folder boundary fits: keep the end, where the project's own name is. Cut between
-    // graphemes, never inside one: a joined emoji or a letter with its accent stays whole.
-    let mut tail = Vec::new();
-    let mut used = 1;
-    for grapheme in name.graphemes(true).rev() {
-        let w = columns(grapheme);
-        if used + w > width {
-            break;
-        }
-        used += w;
-        tail.push(grapheme);
-    }
-    Cow::Owned(std::iter::once("…").chain(tail.into_iter().rev()).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{columns, shorten_middle};
-
-    #[test]
-    fn long_names_lose_their_middle_folders_first() {
-        let name = "cmake-cookbook/chapter-01/recipe-06/cxx-example";
-        assert_eq!(shorten_middle(name, 60), name);
-        assert_eq!(
-            shorten_middle(name, 40),
-            "cmake-cookbook/…/recipe-06/cxx-example"
-        );
-        assert_eq!(shorten_middle(name, 30), "…pter-01/recipe-06/cxx-example");
-        assert_eq!(shorten_middle(name, 20), "…cipe-06/cxx-example");
-        assert_eq!(columns(&shorten_middle(name, 20)), 20);
-        assert_eq!(shorten_middle("a-very-long-single-name", 8), "…le-name");
-        assert_eq!(shorten_middle("ab", 1), "…");
-        assert_eq!(shorten_middle("ab", 0), "");
-    }
-
-    #[test]
-    fn a_joined_emoji_is_kept_or_cut_whole() {
-        let family = "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}";
-        let name = format!("{family}{family}{family}");
-        assert_eq!(columns(&name), 6);
-        assert_eq!(shorten_middle(&name, 5), format!("…{family}{family}"));
-        assert_eq!(shorten_middle(&name, 4), format!("…{family}"));
-    }
-
-    #[test]
-    fn wide_characters_count_as_two_columns() {
-        let name = "日本語/とても長い名前";
-        assert_eq!(columns(name), 21);
-        let short = shorten_middle(name, 10);
-        assert!(columns(&short) <= 10, "{short}");
-        assert_eq!(short, "…長い名前");
-    }
 }

@@ -144,6 +144,21 @@ fn the_causes_panel_lists_causes_with_counts() {
     find(&lines, "causes: Enter shows its jobs");
 }
 
+/// Issue 32, the new-user round: a cause of one job read as its signature, its numbers
+/// `N` (`CMakeLists.txt:N: broken on purpose`); it is that job's own message.
+#[test]
+fn the_causes_panel_says_a_cause_of_one_job_by_its_message() {
+    let mut model = super::fixture();
+    app::update(&mut model, Msg::Action(Action::Cause(CauseAction::Toggle)));
+    let lines = screen(&mut model, 80, 20);
+    let text = lines.join("\n");
+    assert!(
+        text.contains("1  CMakeLists.txt:3: broken on purpose"),
+        "{text}"
+    );
+    assert!(!text.contains(":N:"), "{text}");
+}
+
 fn style_at(model: &mut Model, x: u16, y: u16) -> ratatui::style::Style {
     let mut terminal = Terminal::new(TestBackend::new(80, 20)).expect("test backend");
     terminal.draw(|frame| render(model, frame)).expect("draw");

@@ -36,7 +36,7 @@ pub(super) fn send(model: &mut Model, job: u32, kind: EventKind) {
     );
 }
 
-fn done(outcome: Outcome, millis: u64, error: Option<&str>) -> EventKind {
+pub(super) fn done(outcome: Outcome, millis: u64, error: Option<&str>) -> EventKind {
     EventKind::Finished(Finished {
         outcome,
         elapsed: Duration::from_millis(millis),
