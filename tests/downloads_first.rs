@@ -8,25 +8,6 @@ mod common;
 
 use common::{TempDir, cmake_available, run_command};
 
-/// A local server that answers 404 to every request: CMake does not retry it, so the
-/// download step fails at once.
-fn not_found_server() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a local port");
-    let port = listener.local_addr().expect("its address").port();
-    std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { break };
-            let mut request = [0_u8; 4096];
-            let _ = stream.read(&mut request);
-            let _ = stream.write_all(
-                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            );
-        }
-    });
-    port
-}
-
 /// `job stage` of each `started` event, in the order they came.
 fn started(events: &[serde_json::Value]) -> Vec<String> {
     events
@@ -45,7 +26,7 @@ fn started(events: &[serde_json::Value]) -> Vec<String> {
 /// `a-super`: its configure takes a second, and its build downloads from a local server
 /// that answers 404; `b`, `c`, `d`: plain projects whose builds take a third of a second.
 fn workspace(root: &std::path::Path) -> std::path::PathBuf {
-    let port = not_found_server();
+    let port = common::not_found_server();
     let ws = root.join("ws");
     common::write_project(
         &ws.join("a-super"),

@@ -244,7 +244,7 @@ fn a_failed_fetchcontent_download_is_said_short_before_its_place() {
     if !cmake_available("a_failed_fetchcontent_download_is_said_short_before_its_place") {
         return;
     }
-    let port = not_found_server();
+    let port = common::not_found_server();
     let temp = TempDir::new("fetch-fails");
     let url = format!("http://127.0.0.1:{port}/dep.tar.gz");
     write_fetching_project(&temp.join("ws"), &url);
@@ -271,25 +271,6 @@ fn a_failed_fetchcontent_download_is_said_short_before_its_place() {
     assert!(!error.contains("LOG BEGIN"), "{error}");
 }
 
-/// A local HTTP server, for the rest of the test process, that answers every request 404
-/// (CMake does not retry it, so a download fails at once); its port.
-fn not_found_server() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a local port");
-    let port = listener.local_addr().expect("its address").port();
-    std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { break };
-            let mut request = [0_u8; 4096];
-            let _ = stream.read(&mut request);
-            let _ = stream.write_all(
-                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            );
-        }
-    });
-    port
-}
-
 /// A project `fetching` in `workspace` whose configure downloads `url` with `FetchContent`.
 fn write_fetching_project(workspace: &Path, url: &str) {
     common::write_project(
@@ -311,7 +292,7 @@ fn at_80_columns_a_failed_downloads_place_shows_under_its_row() {
     ) {
         return;
     }
-    let port = not_found_server();
+    let port = common::not_found_server();
     let temp = TempDir::new(&unique_tag("fetch-place"));
     write_fetching_project(
         &temp.join("ws"),

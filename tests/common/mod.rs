@@ -503,3 +503,22 @@ pub fn check_event_stream(events: &[serde_json::Value]) {
     );
     assert_eq!(events.last().expect("some events")["event"], "summary");
 }
+
+/// A local HTTP server, for the rest of the test process, that answers every request 404
+/// (CMake does not retry it, so a download fails at once); its port.
+pub fn not_found_server() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a local port");
+    let port = listener.local_addr().expect("its address").port();
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let mut request = [0_u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    port
+}
