@@ -232,11 +232,12 @@ impl Model {
         self
     }
 
-    /// Whether ready jobs go in name order (`--order name`), not longest chain first.
+    /// Whether ready jobs go in name order (`--order name`): the plan gave them no
+    /// expected times, and no download is hurried.
     #[must_use]
     pub fn in_name_order(mut self, by_name: bool) -> Self {
         if by_name {
-            self.scheduler.keep_name_order();
+            self.scheduler.never_hurry();
         }
         self
     }

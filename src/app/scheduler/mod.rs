@@ -156,8 +156,7 @@ pub struct Scheduler {
     next_run: u64,
     workers: usize,
     paused: bool,
-    /// `--order name`: every job counts the same and none is hurried, so ready jobs go in
-    /// the job list's order.
+    /// `--order name`: no job is hurried.
     by_name: bool,
 }
 
@@ -312,21 +311,10 @@ impl Scheduler {
         self.forced.push_back((job, self.run(job)));
     }
 
-    /// Ready jobs go in the job list's order from now on (`--order name`), whatever their
-    /// expected times and chains of stages.
-    pub fn keep_name_order(&mut self) {
+    /// Hurries no job from now on (`--order name`: the plan gives every job the same
+    /// priority, and ready jobs go in the job list's order).
+    pub fn never_hurry(&mut self) {
         self.by_name = true;
-        for node in &mut self.nodes {
-            node.priority = 0;
-        }
-        let ready = std::mem::take(&mut self.ready);
-        self.ready = ready
-            .into_iter()
-            .map(|entry| Ready {
-                priority: 0,
-                ..entry
-            })
-            .collect();
     }
 
     /// Puts `job` before every job not hurried when it is ready (its run waits on something
