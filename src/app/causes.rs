@@ -248,17 +248,16 @@ impl Model {
         self.kept_causes.of_job(index)
     }
 
-    /// How the causes panel says `cause`, which `jobs` jobs have: the signature for two or
-    /// more, the one job's own message (see [`own_cause`]).
-    pub fn shown_cause(&self, cause: &str, jobs: usize) -> String {
-        let only = (jobs == 1)
-            .then(|| self.kept_causes.only_job(cause))
-            .flatten()
-            .and_then(|job| self.jobs.get(job.0 as usize));
-        only.map_or_else(
-            || cause.to_string(),
-            |row| own_cause(row.kind, &row.result, row.state),
-        )
+    /// How the causes panel and the header's filter flag say `cause`: its signature when
+    /// two jobs or more have it, the one job's own message (see [`own_cause`]).
+    pub fn shown_cause(&self, cause: &str) -> String {
+        self.kept_causes
+            .only_job(cause)
+            .and_then(|job| self.jobs.get(job.0 as usize))
+            .map_or_else(
+                || cause.to_string(),
+                |row| own_cause(row.kind, &row.result, row.state),
+            )
     }
 
     pub(super) fn on_cause_action(&mut self, action: CauseAction) -> Vec<Effect> {
@@ -417,7 +416,7 @@ mod tests {
         let shown: Vec<String> = model
             .causes()
             .iter()
-            .map(|(cause, jobs)| model.shown_cause(cause, jobs.len()))
+            .map(|(cause, _)| model.shown_cause(cause))
             .collect();
         assert_eq!(shown, ["Could NOT find Boost", "p06: deliberate failure"]);
         let causes: Vec<(String, &JobRow)> = model

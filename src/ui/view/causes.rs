@@ -27,7 +27,7 @@ pub(super) fn render_causes(model: &Model, theme: Theme, frame: &mut Frame, area
         .map(|(index, (cause, jobs))| {
             let line = Line::from(vec![
                 Span::styled(format!("{jobs:>5}  "), theme.key()),
-                Span::raw(model.shown_cause(cause, jobs)),
+                Span::raw(model.shown_cause(cause)),
             ]);
             if index == selected {
                 line.style(theme.selected())

@@ -304,13 +304,15 @@ fn header_spans(
         spans.push(Span::styled(" FAILED ONLY ", theme.flag()));
     }
     if let Some(cause) = &model.ui.cause {
-        // Cut short: a whole cause (up to 100 characters) left no room for the figures, and
-        // the header fell back to its name and progress, with nothing saying the table was
-        // filtered. The causes panel and the rows hold the whole text.
+        // As the causes panel says it (a cause of one job by its message), cut short: a
+        // whole cause (up to 100 characters) left no room for the figures, and the header
+        // fell back to its name and progress, with nothing saying the table was filtered.
+        // The causes panel and the rows hold the whole text.
+        let cause = model.shown_cause(cause);
         let shown: String = if cause.chars().count() > CAUSE_FLAG {
             cause.chars().take(CAUSE_FLAG - 1).collect::<String>() + "…"
         } else {
-            cause.clone()
+            cause
         };
         spans.push(Span::raw(" "));
         spans.push(Span::styled(format!(" cause: {shown} "), theme.flag()));

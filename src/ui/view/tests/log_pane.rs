@@ -159,6 +159,26 @@ fn the_causes_panel_says_a_cause_of_one_job_by_its_message() {
     assert!(!text.contains(":N:"), "{text}");
 }
 
+/// The header's filter flag said the signature (`cause: CMakeLists.txt:N: broken on
+/// purpose`) of the cause chosen in the panel, which said its one job's message.
+#[test]
+fn the_filter_flag_says_a_cause_of_one_job_as_the_panel_does() {
+    let mut model = super::fixture();
+    let (cause, jobs) = model
+        .causes()
+        .into_iter()
+        .find(|(cause, _)| cause.contains(":N:"))
+        .expect("a cause with a number");
+    assert_eq!(jobs.len(), 1);
+    model.ui.cause = Some(cause);
+    let lines = screen(&mut model, 120, 8);
+    assert!(
+        lines[0].contains(" cause: CMakeLists.txt:3: b… "),
+        "{}",
+        lines[0]
+    );
+}
+
 fn style_at(model: &mut Model, x: u16, y: u16) -> ratatui::style::Style {
     let mut terminal = Terminal::new(TestBackend::new(80, 20)).expect("test backend");
     terminal.draw(|frame| render(model, frame)).expect("draw");
