@@ -417,9 +417,8 @@ impl Model {
         self.settle_clock();
         self.activity.resized(self.now);
         self.scheduler.set_workers(workers);
-        let mut effects = vec![Effect::SetWorkers(workers)];
-        effects.extend(self.dispatch());
-        effects
+        // The pool's new size (with any lent workers) goes out with the dispatch.
+        self.dispatch()
     }
 
     /// The pool stopped short of the size asked: count the workers it has. Runs dispatched
@@ -427,7 +426,7 @@ impl Model {
     pub(super) fn pool_short(&mut self, workers: usize) {
         self.settle_clock();
         self.activity.resized(self.now);
-        self.scheduler.set_workers(workers);
+        self.scheduler.pool_short(workers);
     }
 
     /// Whether some job has not ended: in flight, or queued (in a paused session nothing
@@ -468,17 +467,22 @@ impl Model {
         if self.quitting {
             return Vec::new();
         }
+        // A worker lent or given back first, so the pool has it when the runs come.
+        let mut effects: Vec<Effect> = self
+            .scheduler
+            .pool_change()
+            .map(Effect::SetWorkers)
+            .into_iter()
+            .collect();
         let started = self.scheduler.dispatch();
         if !started.is_empty() {
             self.dirty = true;
         }
-        started
-            .into_iter()
-            .map(|(job, run)| {
-                self.row_mut(job).state = JobState::Dispatched;
-                Effect::Start { job, run }
-            })
-            .collect()
+        effects.extend(started.into_iter().map(|(job, run)| {
+            self.row_mut(job).state = JobState::Dispatched;
+            Effect::Start { job, run }
+        }));
+        effects
     }
 
     /// Ends each queued job the scheduler skipped, saying what failed first: `configure

@@ -4,9 +4,57 @@
 
 use std::time::Instant;
 
-use super::JobRow;
+use super::{Effect, JobRow, JobState, Model};
+use crate::engine::JobId;
+
+impl Model {
+    /// Lends `job`'s worker while its current run waits out what its output announced, and
+    /// ends the loan once it no longer does (`scheduler/lending.rs`).
+    pub(super) fn keep_loan(&mut self, job: JobId) {
+        let row = self.job(job);
+        let (run, waits) = (row.run, row.waits_announced(self.now));
+        if waits {
+            self.scheduler.lend(run);
+        } else {
+            self.scheduler.end_loan(run);
+        }
+    }
+
+    /// Ends the loans of runs whose announced wait is over by now (the sleep ended and the
+    /// download is tried again), and dispatches with the pool so resized.
+    pub(super) fn end_loans_past(&mut self) -> Vec<Effect> {
+        let mut ended = false;
+        for (job, run) in self.scheduler.lent_runs() {
+            if !self.job(job).waits_announced(self.now) {
+                ended |= self.scheduler.end_loan(run);
+            }
+        }
+        if ended { self.dispatch() } else { Vec::new() }
+    }
+}
 
 impl JobRow {
+    /// Whether the row's run is running within a wait its output announced, at `now`.
+    pub(super) fn waits_announced(&self, now: Instant) -> bool {
+        let (Some(started), Some(end)) = (self.started_at, self.extra().announced_end) else {
+            return false;
+        };
+        self.state == JobState::Running && now.saturating_duration_since(started) < end
+    }
+
+    /// The running run's seconds left, `ran` seconds into a run `expected` to take so long;
+    /// how far past that it is (late); and the part of its time left within the wait its
+    /// output announced, when its worker is lent (`scheduler/lending.rs`): that part is in
+    /// its chain, not in the work the workers share.
+    pub(super) fn running_left(&self, expected: f64, ran: f64) -> (f64, f64, f64) {
+        let own = (expected - ran).max(0.0);
+        let asleep = self
+            .extra()
+            .announced_end
+            .map_or(0.0, |end| (end.as_secs_f64() - ran).max(0.0));
+        (own, (ran - expected).max(0.0), asleep.min(own))
+    }
+
     /// Hears `lines` of the current run's output, which came at `now`: the latest line that
     /// announces a wait sets how long the run lasts at least.
     pub(super) fn hear_announced_wait(&mut self, lines: &[String], now: Instant) {

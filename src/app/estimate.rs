@@ -181,19 +181,22 @@ impl Model {
         // to keep (three arrays of 100,000 figures a frame, cleared and freed).
         let mut chains = priors.has_deps.then(|| Chains::new(self.jobs.len()));
         let mut longest: f64 = 0.0;
+        let (mut held, mut waiting) = (0.0, false);
         for (index, row) in self.jobs.iter().enumerate() {
-            let (own, late) = match row.state {
-                JobState::Queued | JobState::Dispatched => (expected(row)?, 0.0),
+            let (own, late, asleep) = match row.state {
+                JobState::Queued | JobState::Dispatched => (expected(row)?, 0.0, 0.0),
                 JobState::Running => {
                     // At least what its own output announced (a download's retries), the
                     // pace stretching only its time past that.
                     let expected = row.running_with_announced(expected(row)?, ended_pace);
                     let ran = self.ran(row);
                     overdue = overdue.max(ran - expected);
-                    ((expected - ran).max(0.0), (ran - expected).max(0.0))
+                    row.running_left(expected, ran)
                 }
                 _ => continue,
             };
+            waiting |= row.state != JobState::Running;
+            held += late;
             let mut reach = 1.0;
             let mut before: f64 = 0.0;
             if let Some(chains) = chains.as_mut() {
@@ -213,8 +216,13 @@ impl Model {
                 chains.chain[index] = chain;
             }
             longest = longest.max(chain);
-            sum += own * reach;
+            sum += (own - asleep) * reach;
         }
+        // A late run holds its worker as far off again, and the jobs waiting for a worker
+        // start no sooner: with two silent superbuilds late on both workers and 28 tests
+        // waiting, the work spread over the workers stayed the same and the header froze.
+        // Only while some job waits: with late runs alone left, it says how overdue they are.
+        let sum = if waiting { sum + held } else { sum };
         let workers = self.workers().max(1);
         let left = (sum / count_f(workers)).max(longest);
         Some((left, overdue))

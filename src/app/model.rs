@@ -232,12 +232,12 @@ impl Model {
         self
     }
 
-    /// Whether ready jobs go in name order (`--order name`): the plan gave them no
-    /// expected times, and no download is hurried.
+    /// Whether ready jobs go in name order (`--order name`), not longest chain first, and
+    /// no download is hurried.
     #[must_use]
     pub fn in_name_order(mut self, by_name: bool) -> Self {
         if by_name {
-            self.scheduler.never_hurry();
+            self.scheduler.keep_name_order();
         }
         self
     }
@@ -318,6 +318,12 @@ impl Model {
     /// The worker count the pool is sized to.
     pub fn workers(&self) -> usize {
         self.scheduler.workers()
+    }
+
+    /// Workers lent by runs that wait out a back-off their output announced: the pool has
+    /// these beside `workers` (`scheduler/lending.rs`).
+    pub fn lent_workers(&self) -> usize {
+        self.scheduler.lent_count()
     }
 
     /// Whether something visible changed since the screen was last drawn.

@@ -30,7 +30,7 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 model.dirty = true;
             }
             model.resort_if_stale();
-            Vec::new()
+            model.end_loans_past()
         }
         Msg::Engine(event) => model.on_engine_event(event),
         Msg::Viewport(viewport) => {
@@ -138,7 +138,13 @@ impl Model {
                     self.follow_running();
                     return self.dispatch_or_exit();
                 }
-                (_, kind) => self.apply_current_run_event(job, kind),
+                (_, kind) => {
+                    let output = matches!(kind, EventKind::Output { .. });
+                    self.apply_current_run_event(job, kind);
+                    if output {
+                        self.keep_loan(job);
+                    }
+                }
             }
             if started {
                 let record = self.record(job);

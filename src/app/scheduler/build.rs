@@ -33,6 +33,8 @@ impl Scheduler {
                 in_flight: BTreeMap::new(),
                 unstarted: BTreeSet::new(),
                 waiting: BTreeSet::new(),
+                lent: BTreeSet::new(),
+                told_pool: workers.max(1),
                 draining: BTreeSet::new(),
                 next_run: 0,
                 workers: workers.max(1),
@@ -95,7 +97,15 @@ impl Building {
             unknown,
         } = self;
         known.sort_unstable();
-        let median = known.get(known.len() / 2).copied().unwrap_or(0);
+        // Without history every job counts the same (at least a millisecond), so the chain
+        // with the most stages to come goes first: every project's configure before any
+        // build. A configure is where a project finds what it lacks (a compiler fails
+        // there) and what it will fetch (its build is then hurried, `Scheduler::hurry`, and
+        // its wait on the network lends its worker, `lending.rs`): in name order the
+        // cookbook's superbuilds, late in the names, began their 85 s of download retries
+        // at job 78 of 97, and the ETA said a few seconds until then.
+        let nothing_known = known.is_empty();
+        let median = known.get(known.len() / 2).copied().unwrap_or(0).max(1);
         drop(known);
         let count = scheduler.nodes.len();
         for (node, unknown) in scheduler.nodes.iter_mut().zip(unknown) {
@@ -131,6 +141,14 @@ impl Building {
                 .unwrap_or(0);
             let own = scheduler.nodes[index].priority;
             scheduler.nodes[index].priority = own.saturating_add(after);
+        }
+        // With nothing known, the first job's stages after it go as soon as each is ready
+        // (a pilot): the estimate then sees a run of every stage near the start, not the
+        // first build only once every project was configured.
+        if nothing_known && count > 0 {
+            for job in scheduler.all_dependants(job_id(0)) {
+                scheduler.hurry(job);
+            }
         }
         for index in 0..count {
             scheduler.push_if_ready(job_id(index));

@@ -28,6 +28,7 @@
 //! (`draining`), so two runs of a job never share its build folder.
 
 mod build;
+mod lending;
 #[cfg(test)]
 mod tests;
 
@@ -150,13 +151,19 @@ pub struct Scheduler {
     /// Runs in flight that wait at the memory gate (`--mem-free`): the engine set them aside,
     /// so they hold no worker and take no dispatch slot.
     waiting: BTreeSet<RunId>,
+    /// Runs in flight that lent their worker while they wait out a back-off their output
+    /// announced (`lending.rs`): the pool has one worker more for each.
+    lent: BTreeSet<RunId>,
+    /// The pool size the engine was last told (`lending.rs`).
+    told_pool: usize,
     /// Jobs given a new run while their previous run was still active: the new run waits
     /// until the old one is gone.
     draining: BTreeSet<JobId>,
     next_run: u64,
     workers: usize,
     paused: bool,
-    /// `--order name`: no job is hurried.
+    /// `--order name`: every job counts the same and none is hurried, so ready jobs go in
+    /// the job list's order.
     by_name: bool,
 }
 
@@ -216,7 +223,7 @@ impl Scheduler {
 
     /// Whether every dispatch slot is taken. Runs waiting for memory take none.
     pub fn is_full(&self) -> bool {
-        self.in_flight.len() - self.waiting.len() >= self.dispatch_limit()
+        self.in_flight.len() - self.waiting.len() - self.lent.len() >= self.dispatch_limit()
     }
 
     /// `run` waits at the memory gate, on no worker: the work behind it may go on.
@@ -311,10 +318,21 @@ impl Scheduler {
         self.forced.push_back((job, self.run(job)));
     }
 
-    /// Hurries no job from now on (`--order name`: the plan gives every job the same
-    /// priority, and ready jobs go in the job list's order).
-    pub fn never_hurry(&mut self) {
+    /// Ready jobs go in the job list's order from now on (`--order name`), whatever their
+    /// expected times and chains of stages, and no job is hurried.
+    pub fn keep_name_order(&mut self) {
         self.by_name = true;
+        for node in &mut self.nodes {
+            node.priority = 0;
+        }
+        let ready = std::mem::take(&mut self.ready);
+        self.ready = ready
+            .into_iter()
+            .map(|entry| Ready {
+                priority: 0,
+                ..entry
+            })
+            .collect();
     }
 
     /// Puts `job` before every job not hurried when it is ready (its run waits on something
@@ -350,6 +368,7 @@ impl Scheduler {
     pub fn withdrawn(&mut self, job: JobId, run: RunId, back_in_line: bool) -> Option<RunId> {
         self.unstarted.remove(&run);
         self.waiting.remove(&run);
+        self.lent.remove(&run);
         self.in_flight.remove(&run);
         if self.is_current(job, run) && back_in_line {
             let run = self.queue(job);
@@ -366,6 +385,7 @@ impl Scheduler {
     pub fn finished(&mut self, job: JobId, run: RunId, succeeded: bool) -> Ended {
         self.unstarted.remove(&run);
         self.waiting.remove(&run);
+        self.lent.remove(&run);
         self.in_flight.remove(&run);
         if !self.is_current(job, run) {
             if self.draining.remove(&job) {
@@ -384,6 +404,7 @@ impl Scheduler {
     /// returned new run, and the jobs waiting on it go on waiting.
     pub fn retry(&mut self, job: JobId, run: RunId) -> RunId {
         self.unstarted.remove(&run);
+        self.lent.remove(&run);
         self.in_flight.remove(&run);
         self.queue(job)
     }

@@ -292,11 +292,48 @@ fn a_job_hurried_when_ready_runs_once() {
 #[test]
 fn in_name_order_nothing_moves_ahead() {
     let mut s = scheduler(&[(&[], None), (&[0], None), (&[], None), (&[2], None)], 1);
-    s.never_hurry();
+    s.keep_name_order();
     s.hurry(JobId(3));
     let first = s.dispatch();
     assert_eq!(jobs(&first), [0, 2]);
     s.finished(JobId(0), first[0].1, true);
     s.finished(JobId(2), first[1].1, true);
     assert_eq!(jobs(&s.dispatch()), [1, 3], "3 is not hurried");
+}
+
+/// Without history every job counts the same, so the jobs with the most stages to come go
+/// first (each project's configure before any build), and the first job's stages after it
+/// go as soon as each is ready (a pilot, so the estimate sees every stage early). In name
+/// order the job list's order alone.
+#[test]
+fn without_history_the_stages_to_come_decide() {
+    let jobs_of = || {
+        scheduler(
+            &[
+                (&[], None),
+                (&[0], None),
+                (&[], None),
+                (&[2], None),
+                (&[], None),
+                (&[4], None),
+            ],
+            1,
+        )
+    };
+    let mut s = jobs_of();
+    let first = s.dispatch();
+    assert_eq!(jobs(&first), [0, 2], "configures first");
+    s.finished(JobId(0), first[0].1, true);
+    assert_eq!(
+        jobs(&s.dispatch()),
+        [1],
+        "the pilot's build before the next configure"
+    );
+    let mut s = jobs_of();
+    s.keep_name_order();
+    let first = s.dispatch();
+    s.finished(JobId(0), first[0].1, true);
+    assert_eq!(jobs(&s.dispatch()), [1]);
+    s.finished(JobId(2), first[1].1, true);
+    assert_eq!(jobs(&s.dispatch()), [3], "name order: project by project");
 }

@@ -157,15 +157,23 @@ fn estimate_in_seconds(model: &Model) -> Option<(f64, f64)> {
     // header sat at `ETA 1.9s` for the 80 s two builds spent on their downloads.
     let mut late = vec![0.0; model.jobs.len()];
     let mut longest: f64 = 0.0;
+    // A late run holds its worker as far off again, while some job waits for one.
+    let (mut held, mut waiting) = (0.0, false);
     for (index, row) in model.jobs.iter().enumerate() {
+        let mut asleep = 0.0;
         let own = match row.state {
-            JobState::Queued | JobState::Dispatched => expected(row)?,
+            JobState::Queued | JobState::Dispatched => {
+                waiting = true;
+                expected(row)?
+            }
             JobState::Running => {
                 let expected = row.running_with_announced(expected(row)?, ended_pace);
                 let ran = ran(model, row);
                 overdue = overdue.max(ran - expected);
-                late[index] = (ran - expected).max(0.0);
-                (expected - ran).max(0.0)
+                let own;
+                (own, late[index], asleep) = row.running_left(expected, ran);
+                held += late[index];
+                own
             }
             _ => continue,
         };
@@ -180,7 +188,10 @@ fn estimate_in_seconds(model: &Model) -> Option<(f64, f64)> {
         }
         chain[index] = before + own * reach[index];
         longest = longest.max(chain[index]);
-        sum += own * reach[index];
+        sum += (own - asleep) * reach[index];
+    }
+    if waiting {
+        sum += held;
     }
     let workers = model.workers().max(1);
     let left = (sum / count_f(workers)).max(longest);

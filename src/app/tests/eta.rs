@@ -26,6 +26,9 @@ pub(super) struct Run {
     pub(super) ok: bool,
     /// Lines of output it writes, each at so many milliseconds from its start.
     pub(super) says: &'static [(u64, &'static str)],
+    /// Whether it says, as it ends, that the jobs after it will wait on something outside
+    /// (a configure that left a download to come: `EventKind::DependantsWaitOutside`).
+    pub(super) fetches: bool,
 }
 
 /// A job of the workload: its node and its runs, one per attempt (the last repeats).
@@ -60,6 +63,13 @@ pub(super) struct Sim {
     pub(super) last_text: String,
     /// When each job's first run ended.
     pub(super) ended: Vec<Option<u64>>,
+    /// The pool size the model asked for last (`Effect::SetWorkers`), and the workers still
+    /// to leave once their runs end (a smaller pool lets its busy workers finish, as the
+    /// engine's does).
+    pub(super) target: usize,
+    pub(super) retiring: usize,
+    /// The most workers that ever ran at once.
+    pub(super) most_busy: usize,
     /// Output lines still to come: `(when, run, line)`.
     pub(super) lines: Vec<(u64, (JobId, RunId), &'static str)>,
     /// The lines written so far, with when.
@@ -80,6 +90,9 @@ impl Sim {
             deck: VecDeque::new(),
             running: Vec::new(),
             free: (0..workers).rev().collect(),
+            target: workers,
+            retiring: 0,
+            most_busy: 0,
             samples: Vec::new(),
             last_text: String::new(),
             ended: Vec::new(),
@@ -88,7 +101,34 @@ impl Sim {
         }
     }
 
+    /// Resizes the pool as the engine does: growing at once, shrinking as workers come free.
+    fn resize(&mut self, size: usize) {
+        if size > self.target {
+            let mut grow = size - self.target;
+            let kept = grow.min(self.retiring);
+            (self.retiring, grow) = (self.retiring - kept, grow - kept);
+            for _ in 0..grow {
+                let in_use = |slot: &usize| {
+                    self.free.contains(slot) || self.running.iter().any(|r| r.1 == *slot)
+                };
+                let slot = (0..usize::MAX).find(|slot| !in_use(slot)).expect("a slot");
+                self.free.push(slot);
+            }
+        } else {
+            self.retiring += self.target - size;
+        }
+        self.target = size;
+        while self.retiring > 0 && self.free.pop().is_some() {
+            self.retiring -= 1;
+        }
+    }
+
     fn take(&mut self, effects: &[Effect]) {
+        for effect in effects {
+            if let Effect::SetWorkers(size) = effect {
+                self.resize(*size);
+            }
+        }
         self.deck.extend(runs(effects));
         while let (Some(_), false) = (self.free.last(), self.deck.is_empty()) {
             let run = self.deck.pop_front().expect("a run on deck");
@@ -101,6 +141,7 @@ impl Sim {
             let this = plan[self.attempts[job].min(plan.len() - 1)];
             self.attempts[job] += 1;
             self.running.push((self.now_ms + this.ms, slot, run, this));
+            self.most_busy = self.most_busy.max(self.running.len());
             let lines = this
                 .says
                 .iter()
@@ -119,11 +160,12 @@ impl Sim {
 
     fn clock(&mut self, ms: u64) {
         self.now_ms = ms;
-        update(
+        let effects = update(
             &mut self.model,
             Msg::Tick(self.t0 + Duration::from_millis(ms)),
         );
         assert_estimate_is_the_reference(&self.model);
+        self.take(&effects);
     }
 
     /// Plays the runs the model starts until nothing is left to run; returns when it ended.
@@ -142,12 +184,13 @@ impl Sim {
                 let (_, run, line) = self.lines.swap_remove(index);
                 self.heard.push((at, line));
                 let lines = vec![line.to_string()];
-                send(
+                let effects = send(
                     &mut self.model,
                     run,
                     EventKind::Output { lines, skipped: 0 },
                 );
                 assert_estimate_is_the_reference(&self.model);
+                self.take(&effects);
                 continue;
             }
             if next_second < next_end {
@@ -183,7 +226,11 @@ impl Sim {
                 self.ended.resize(job + 1, None);
             }
             self.ended[job].get_or_insert(next_end);
-            self.free.push(slot);
+            if self.retiring > 0 {
+                self.retiring -= 1;
+            } else {
+                self.free.push(slot);
+            }
             let outcome = if this.ok {
                 Outcome::Succeeded
             } else {
@@ -201,6 +248,9 @@ impl Sim {
                 diagnosis: None,
                 output: None,
             };
+            if this.fetches {
+                send(&mut self.model, run, EventKind::DependantsWaitOutside);
+            }
             let effects = send(&mut self.model, run, EventKind::Finished(finished));
             assert_estimate_is_the_reference(&self.model);
             self.take(&effects);
@@ -311,6 +361,7 @@ pub(super) fn ok(ms: u64) -> Run {
         ms,
         ok: true,
         says: &[],
+        fetches: false,
     }
 }
 
@@ -319,6 +370,7 @@ pub(super) fn fail(ms: u64) -> Run {
         ms,
         ok: false,
         says: &[],
+        fetches: false,
     }
 }
 

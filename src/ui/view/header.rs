@@ -388,8 +388,13 @@ fn figure_spans(model: &Model, summary: &Summary, shape: Shape) -> (Vec<Span<'st
     }
     if shape.workers {
         let workers = if shape.short_workers { "w" } else { "workers" };
+        // `+1`: a worker lent by a run asleep on an announced wait, busy with another run.
+        let lent = match model.lent_workers() {
+            0 => String::new(),
+            lent => format!("+{lent}"),
+        };
         figures.push(format!(
-            " │ {workers} {}/{}",
+            " │ {workers} {}/{}{lent}",
             model.busy_workers(),
             model.workers()
         ));

@@ -35,11 +35,18 @@ pub(super) fn render_workers(model: &Model, theme: Theme, frame: &mut Frame, are
     let title = Line::from(vec![
         Span::styled(" workers ", theme.key()),
         Span::styled(
-            format!(
-                "{busy} busy of {} · pool size {} ",
-                lanes.len(),
-                model.workers()
-            ),
+            match model.lent_workers() {
+                0 => format!(
+                    "{busy} busy of {} · pool size {} ",
+                    lanes.len(),
+                    model.workers()
+                ),
+                lent => format!(
+                    "{busy} busy of {} · pool size {} + {lent} lent by a wait ",
+                    lanes.len(),
+                    model.workers()
+                ),
+            },
             theme.dim(),
         ),
     ]);
