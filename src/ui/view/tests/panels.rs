@@ -379,3 +379,51 @@ fn the_slots_are_left_out_with_the_workers() {
     }
     assert!(dropped, "some width leaves the workers out");
 }
+
+/// A CMake download asleep on its announced back-off lends its worker: the header counts the
+/// lent one after the workers asked for (`w 2/1+1`), the workers panel says so, and both go
+/// back once the download says it went through.
+#[test]
+fn a_worker_lent_by_a_wait_is_counted_apart() {
+    let t0 = Instant::now();
+    let jobs = ["super", "other"]
+        .iter()
+        .map(|n| ((*n).to_string(), crate::jobs::cmake::KIND))
+        .collect();
+    let mut model = Model::new(jobs, 1, t0);
+    model.start();
+    send(&mut model, 0, started(0));
+    at(&mut model, t0, 1);
+    let said = |line: &str| EventKind::Output {
+        lines: vec![line.to_string()],
+        skipped: 0,
+    };
+    send(
+        &mut model,
+        0,
+        said("-- Retry after 5 seconds (attempt #2) ..."),
+    );
+    send(&mut model, 1, started(1));
+    let theme = Theme::new(false);
+    let header = |model: &Model| {
+        let terminal = draw_with(120, 12, |f| render(model, f));
+        lines(&terminal)[0].clone()
+    };
+    assert!(
+        header(&model).contains("│ workers 2/1+1 │"),
+        "{}",
+        header(&model)
+    );
+    let terminal = draw_with(60, 3, |f| render_workers(&model, theme, f, f.area()));
+    assert!(
+        lines(&terminal)[0].contains("2 busy of 2 · pool size 1 + 1 lent by a wait"),
+        "{:#?}",
+        lines(&terminal)
+    );
+    send(&mut model, 0, said("-- Downloading... done"));
+    assert!(
+        header(&model).contains("│ workers 2/1 │"),
+        "{}",
+        header(&model)
+    );
+}
