@@ -66,4 +66,8 @@ fn a_download_waiting_out_its_back_off_lends_its_worker() {
     );
     let cancelled = parse_json_lines(&seen[ended]);
     assert_eq!(cancelled[0]["status"], "cancelled", "{seen:#?}");
+    let summary = parse_json_lines(seen.last().expect("a summary"));
+    assert_eq!(summary[0]["event"], "summary", "{seen:#?}");
+    assert_eq!(summary[0]["workers"], 1, "the workers asked for");
+    assert_eq!(summary[0]["lent_workers"], 1, "{seen:#?}");
 }

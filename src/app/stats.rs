@@ -147,6 +147,9 @@ pub struct Summary {
     pub cpu_share: Option<f64>,
     /// The worker count at the end.
     pub workers: usize,
+    /// The most workers lent at once by runs waiting out a back-off their output announced
+    /// (`scheduler/lending.rs`): the pool had that many more then.
+    pub lent: usize,
     /// Whether process jobs ran through a launcher, so `cpu_time` counts only jobdeck's own
     /// tasks (the pseudowords).
     pub is_launched: bool,
@@ -195,6 +198,10 @@ impl Summary {
                 format!(" (on a CPU {:.0}% of the workers' time)", share * 100.0)
             }
             (false, None) => String::new(),
+        } + &match self.lent {
+            0 => String::new(),
+            1 => "; a worker more while a run waited out a back-off".to_string(),
+            lent => format!("; up to {lent} workers more while runs waited out a back-off"),
         }
     }
 }
@@ -257,6 +264,7 @@ impl Model {
                 .is_none()
                 .then(|| ratio(self.activity.cpu_time, pool)),
             workers: self.workers(),
+            lent: self.scheduler.most_lent(),
             is_launched: self.launcher.is_some(),
         }
     }
@@ -369,6 +377,16 @@ mod tests {
             one.line(false).contains(" on 1 worker, "),
             "{}",
             one.line(false)
+        );
+        // Workers lent by waits are said after everything else, which keeps its place.
+        let lent = crate::app::Summary { lent: 2, ..one };
+        assert!(
+            lent.line(false).contains(" on 1 worker, ")
+                && lent
+                    .line(false)
+                    .ends_with("; up to 2 workers more while runs waited out a back-off"),
+            "{}",
+            lent.line(false)
         );
     }
 

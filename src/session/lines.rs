@@ -107,7 +107,7 @@ impl<W: Write> Lines<W> {
             "wall_ms": ms(s.wall), "active_ms": ms(s.active), "job_ms": ms(s.job_time),
             "cpu_ms": ms(s.cpu_time), "speedup": round2(s.speedup),
             "efficiency": round2(s.efficiency), "cpu_share": s.cpu_share.map(round2),
-            "workers": s.workers,
+            "workers": s.workers, "lent_workers": s.lent,
             "interrupted": ending.interrupted,
             "causes": app::causes::tally(unsuccessful.iter().filter_map(|r| r.cause.as_deref()))
                 .into_iter()

@@ -196,7 +196,7 @@ impl<'a, F: Frontend> Runner<'a, F> {
             if self.lost.is_some() && !model.quitting {
                 // Nobody reads the output any more: stop as a command-line tool does on
                 // SIGPIPE, cancelling what is left but keeping the history of what ended.
-                self.tick();
+                let _ = self.tick();
                 pending = self.update(Msg::Action(Action::ForceQuit));
                 continue;
             }
@@ -210,11 +210,11 @@ impl<'a, F: Frontend> Runner<'a, F> {
             select! {
                 recv(events) -> event => {
                     let Ok(event) = event else { return Ok(()) };
-                    self.tick();
+                    pending.extend(self.tick());
                     pending.extend(self.update(Msg::Engine(event)));
                 }
                 recv(changes) -> change => if let Ok(change) = change {
-                    self.tick();
+                    pending.extend(self.tick());
                     let jobs = self.session.driver.watching_jobs(&change);
                     pending.extend(self.update(Msg::SourceChanged(change.folder)));
                     if !jobs.is_empty() {
@@ -223,7 +223,7 @@ impl<'a, F: Frontend> Runner<'a, F> {
                 },
                 recv(signals) -> signal => if signal.is_ok() {
                     self.interrupted = true;
-                    self.tick();
+                    pending.extend(self.tick());
                     pending.extend(self.update(Msg::Action(Action::ForceQuit)));
                 },
                 recv(input) -> input => {
@@ -243,7 +243,7 @@ impl<'a, F: Frontend> Runner<'a, F> {
                 let messages = self.frontend.on_input(Some(input), &self.session.model)?;
                 pending.extend(self.feed(messages));
             }
-            self.tick();
+            pending.extend(self.tick());
             let budget = if keyed {
                 EVENT_BUDGET_AFTER_INPUT
             } else {
@@ -296,11 +296,11 @@ impl<'a, F: Frontend> Runner<'a, F> {
         // The runs still in flight ended during the shutdown, after the loop's last tick.
         // Without a tick first, their time would count as job time but not as active time,
         // and a second Ctrl-C would print a speed-up above the worker count.
-        self.tick();
+        let _ = self.tick();
         while let Ok(event) = self.session.events.try_recv() {
             self.update(Msg::Engine(event));
         }
-        self.tick();
+        let _ = self.tick();
         self.report_news();
         for warning in self.session.driver.late_warnings() {
             self.warn(&warning);
@@ -349,8 +349,10 @@ impl<'a, F: Frontend> Runner<'a, F> {
             .collect()
     }
 
-    fn tick(&mut self) {
-        self.update(Msg::Tick(Instant::now()));
+    /// Brings the model's clock to now; what it asks of the engine then (a worker lent by a
+    /// wait that is over goes back) is returned, to be carried out with the rest.
+    fn tick(&mut self) -> Vec<Effect> {
+        self.update(Msg::Tick(Instant::now()))
     }
 
     /// Hands what happened to runs since the last call to the reporters.

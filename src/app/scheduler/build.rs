@@ -35,6 +35,7 @@ impl Scheduler {
                 waiting: BTreeSet::new(),
                 lent: BTreeSet::new(),
                 told_pool: workers.max(1),
+                most_lent: 0,
                 draining: BTreeSet::new(),
                 next_run: 0,
                 workers: workers.max(1),

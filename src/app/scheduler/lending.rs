@@ -17,7 +17,16 @@ impl Scheduler {
     /// `run`, in flight and started, waits out an announced back-off: its worker is lent to
     /// the next run. Returns whether it was not lent already.
     pub fn lend(&mut self, run: RunId) -> bool {
-        self.in_flight.contains_key(&run) && !self.waiting.contains(&run) && self.lent.insert(run)
+        let lent = self.in_flight.contains_key(&run)
+            && !self.waiting.contains(&run)
+            && self.lent.insert(run);
+        self.most_lent = self.most_lent.max(self.lent.len());
+        lent
+    }
+
+    /// The most workers lent at once so far.
+    pub fn most_lent(&self) -> usize {
+        self.most_lent
     }
 
     /// `run`'s wait is over: it computes again, on a worker of its own. Returns whether it

@@ -156,6 +156,8 @@ pub struct Scheduler {
     lent: BTreeSet<RunId>,
     /// The pool size the engine was last told (`lending.rs`).
     told_pool: usize,
+    /// The most workers lent at once (`lending.rs`).
+    most_lent: usize,
     /// Jobs given a new run while their previous run was still active: the new run waits
     /// until the old one is gone.
     draining: BTreeSet<JobId>,

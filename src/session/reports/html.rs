@@ -115,6 +115,14 @@ const WHICH_IS_WHICH: &str = "<p class=\"note\">Workers busy (efficiency): the s
     workers' time a job was running on them, waiting on the network or a lock included. On a \
     CPU: the share of that same worker time the jobs spent computing.</p>\n";
 
+/// The workers asked for, and the most lent by runs waiting out an announced back-off.
+fn workers_tile(summary: &Summary) -> String {
+    match summary.lent {
+        0 => summary.workers.to_string(),
+        lent => format!("{} (+{lent} lent by waits)", summary.workers),
+    }
+}
+
 fn summary_section(out: &mut String, summary: &Summary, interrupted: bool) {
     let c = &summary.counts;
     let cpu = if summary.is_launched {
@@ -148,7 +156,7 @@ fn summary_section(out: &mut String, summary: &Summary, interrupted: bool) {
             ),
             "",
         ),
-        ("workers", summary.workers.to_string(), ""),
+        ("workers", workers_tile(summary), ""),
         ("cpu", cpu, ""),
     ];
     out.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n<dl class=\"tiles\">\n");
@@ -316,6 +324,7 @@ mod tests {
             efficiency: 1.0,
             cpu_share: Some(80.0 / 398.0),
             workers: 2,
+            lent: 0,
             is_launched: false,
         };
         let mut out = String::new();
