@@ -467,13 +467,14 @@ impl Model {
         if self.quitting {
             return Vec::new();
         }
-        // A worker lent or given back first, so the pool has it when the runs come.
-        let mut effects: Vec<Effect> = self
-            .scheduler
-            .pool_change()
-            .map(Effect::SetWorkers)
-            .into_iter()
-            .collect();
+        // A worker lent or given back first, so the pool has it when the runs come. The
+        // lanes are those of the pool from then on, as after `+` and `-`: the lanes of the
+        // workers lent leave once their runs ended (they stayed, idle, to the end).
+        let mut effects = Vec::new();
+        if let Some(size) = self.scheduler.pool_change() {
+            self.activity.resized(self.now);
+            effects.push(Effect::SetWorkers(size));
+        }
         let started = self.scheduler.dispatch();
         if !started.is_empty() {
             self.dirty = true;

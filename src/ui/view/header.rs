@@ -383,16 +383,16 @@ fn header_spans(
 /// nice) as far as `shape` holds them, and the index of the speed-up's span among them.
 fn figure_spans(model: &Model, summary: &Summary, shape: Shape) -> (Vec<Span<'static>>, usize) {
     let mut figures = Vec::new();
+    // `+1`: a worker lent by a run asleep on an announced wait, busy with another run.
+    let lent = match model.lent_workers() {
+        0 => String::new(),
+        lent => format!("+{lent}"),
+    };
     if shape.wall {
         figures.push(format!(" │ {}", format_duration(summary.wall)));
     }
     if shape.workers {
         let workers = if shape.short_workers { "w" } else { "workers" };
-        // `+1`: a worker lent by a run asleep on an announced wait, busy with another run.
-        let lent = match model.lent_workers() {
-            0 => String::new(),
-            lent => format!("+{lent}"),
-        };
         figures.push(format!(
             " │ {workers} {}/{}{lent}",
             model.busy_workers(),
@@ -412,8 +412,9 @@ fn figure_spans(model: &Model, summary: &Summary, shape: Shape) -> (Vec<Span<'st
     }
     // The compile slots go with the workers: on a narrow screen both leave room for a count.
     if model.slot_pool && model.has_stages() && shape.workers {
+        // The pool of slots grows with the workers lent, as the pool of workers does.
         figures.push(format!(
-            " │ slots {}/{}",
+            " │ slots {}/{}{lent}",
             model.slots_in_use(),
             model.workers()
         ));

@@ -386,11 +386,16 @@ fn the_slots_are_left_out_with_the_workers() {
 #[test]
 fn a_worker_lent_by_a_wait_is_counted_apart() {
     let t0 = Instant::now();
-    let jobs = ["super", "other"]
-        .iter()
-        .map(|n| ((*n).to_string(), crate::jobs::cmake::KIND))
-        .collect();
-    let mut model = Model::new(jobs, 1, t0);
+    let build = |name: &str| app::JobNode {
+        after: Vec::new(),
+        name: name.to_string(),
+        kind: crate::jobs::cmake::KIND,
+        stage: Some(crate::jobs::cmake::Step::Build.stage()),
+        deps: Vec::new(),
+        expected: None,
+    };
+    let jobs = vec![build("super"), build("other")];
+    let mut model = Model::new(jobs, 1, t0).with_slot_pool(true);
     model.start();
     send(&mut model, 0, started(0));
     at(&mut model, t0, 1);
@@ -414,16 +419,32 @@ fn a_worker_lent_by_a_wait_is_counted_apart() {
         "{}",
         header(&model)
     );
+    // The pool of compile slots grew with it (it said `slots 2/1`).
+    assert!(
+        header(&model).contains("│ slots 2/1+1"),
+        "{}",
+        header(&model)
+    );
     let terminal = draw_with(60, 3, |f| render_workers(&model, theme, f, f.area()));
     assert!(
         lines(&terminal)[0].contains("2 busy of 2 · pool size 1 + 1 lent by a wait"),
         "{:#?}",
         lines(&terminal)
     );
+    at(&mut model, t0, 2);
     send(&mut model, 0, said("-- Downloading... done"));
     assert!(
         header(&model).contains("│ workers 2/1 │"),
         "{}",
         header(&model)
+    );
+    // The lent worker's lane leaves with its run: `1 busy of 2 · pool size 1` stayed
+    // `of 2` to the end of the session.
+    send(&mut model, 1, done(Outcome::Succeeded, 1));
+    let terminal = draw_with(60, 3, |f| render_workers(&model, theme, f, f.area()));
+    assert!(
+        lines(&terminal)[0].contains("1 busy of 1 · pool size 1 "),
+        "{:#?}",
+        lines(&terminal)
     );
 }
