@@ -166,14 +166,29 @@ pub fn recap(
         first.push_str(&shorten_middle(&folders, room));
     }
     let mut lines = vec![fit(clean(&first))];
-    for (record, (name, room)) in shown.iter().zip(in_room) {
+    let labels: Vec<String> = shown
+        .iter()
+        .zip(in_room)
+        .map(|(record, (name, room))| {
+            let name = name.strip_prefix(listed_shared.as_str()).unwrap_or(name);
+            // Only then, and only a name that still cannot fit, is cut as the table cuts one.
+            format!("{}{}", shorten_middle(name, room), stage_of(record))
+        })
+        .collect();
+    // The errors in one column, as in the table, while the longest name leaves them half
+    // the line: names of different lengths pushed each error elsewhere.
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let pad = if longest <= width.map_or(48, |width| width / 2) {
+        longest
+    } else {
+        0
+    };
+    for (record, label) in shown.iter().zip(labels) {
         let error = record.error.as_deref().unwrap_or_default();
         let word = record.state.word();
-        let name = name.strip_prefix(listed_shared.as_str()).unwrap_or(name);
-        // Only then, and only a name that still cannot fit, is cut as the table cuts one.
-        let name = shorten_middle(name, room);
-        let stage = stage_of(record);
-        lines.push(fit(clean(&format!("  {word:<9} {name}{stage}  {error}"))));
+        // No error, nothing to line up.
+        let pad = if error.is_empty() { 0 } else { pad };
+        lines.push(fit(clean(&format!("  {word:<9} {label:<pad$}  {error}"))));
     }
     if listed.len() > LISTED {
         lines.push(format!("  … and {} more", listed.len() - LISTED));

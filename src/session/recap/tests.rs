@@ -105,7 +105,10 @@ fn a_long_list_is_cut_and_success_says_nothing() {
     assert_eq!(lines[LISTED + 1], "  … and 5 more");
     assert_eq!(lines[LISTED + 2..LISTED + 4], ["causes (1):", "    25  e"]);
     assert_eq!(lines[LISTED + 5], "re-run them: jobdeck --rerun-failed");
-    assert_eq!(lines[1], "  failed    p0  e", "no stage without stages");
+    assert_eq!(
+        lines[1], "  failed    p0   e",
+        "no stage without stages; the errors in one column (p10 is longer)"
+    );
     let demo = recap(&many[..1], false, &args(&["jobdeck", "--demo"]), None);
     assert_eq!(
         demo,
@@ -218,7 +221,7 @@ fn a_name_too_long_loses_the_folders_the_listed_names_share() {
         lines[..3],
         [
             "did not succeed (2): names under …ollection-name/chapter-01/",
-            "  failed    recipe-01/first [build]  an error long enough t…",
+            "  failed    recipe-01/first [build]   an error long enough …",
             "  failed    recipe-01/second [build]  an error long enough …",
         ]
     );
@@ -227,7 +230,7 @@ fn a_name_too_long_loses_the_folders_the_listed_names_share() {
         lines[..3],
         [
             "did not succeed (2): names under …pe-01/",
-            "  failed    first [build]  an error lon…",
+            "  failed    first [build]   an error lo…",
             "  failed    second [build]  an error lo…",
         ]
     );
