@@ -260,18 +260,22 @@ fn panels_fit_the_screen_and_tiny_terminals_do_not_panic() {
     }
 }
 
-/// Two builds on two workers, with the pool of slots: `p` runs two compilers, `q` waits on
-/// deck for memory (`--mem-free`).
-fn pooled_builds() -> Model {
-    let t0 = Instant::now();
-    let build = |name: &str| app::JobNode {
+/// A CMake build named `name`, with no history.
+fn build(name: &str) -> app::JobNode {
+    app::JobNode {
         after: Vec::new(),
         name: name.to_string(),
         kind: crate::jobs::cmake::KIND,
         stage: Some(crate::jobs::cmake::Step::Build.stage()),
         deps: Vec::new(),
         expected: None,
-    };
+    }
+}
+
+/// Two builds on two workers, with the pool of slots: `p` runs two compilers, `q` waits on
+/// deck for memory (`--mem-free`).
+fn pooled_builds() -> Model {
+    let t0 = Instant::now();
     let mut model = Model::new(vec![build("p"), build("q")], 2, t0).with_slot_pool(true);
     model.start();
     send(&mut model, 0, started(0));
@@ -386,14 +390,6 @@ fn the_slots_are_left_out_with_the_workers() {
 #[test]
 fn a_worker_lent_by_a_wait_is_counted_apart() {
     let t0 = Instant::now();
-    let build = |name: &str| app::JobNode {
-        after: Vec::new(),
-        name: name.to_string(),
-        kind: crate::jobs::cmake::KIND,
-        stage: Some(crate::jobs::cmake::Step::Build.stage()),
-        deps: Vec::new(),
-        expected: None,
-    };
     let jobs = vec![build("super"), build("other")];
     let mut model = Model::new(jobs, 1, t0).with_slot_pool(true);
     model.start();
