@@ -105,7 +105,6 @@ impl Building {
         // its wait on the network lends its worker, `lending.rs`): in name order the
         // cookbook's superbuilds, late in the names, began their 85 s of download retries
         // at job 78 of 97, and the ETA said a few seconds until then.
-        let nothing_known = known.is_empty();
         let median = known.get(known.len() / 2).copied().unwrap_or(0).max(1);
         drop(known);
         let count = scheduler.nodes.len();
@@ -142,14 +141,6 @@ impl Building {
                 .unwrap_or(0);
             let own = scheduler.nodes[index].priority;
             scheduler.nodes[index].priority = own.saturating_add(after);
-        }
-        // With nothing known, the first job's stages after it go as soon as each is ready
-        // (a pilot): the estimate then sees a run of every stage near the start, not the
-        // first build only once every project was configured.
-        if nothing_known && count > 0 {
-            for job in scheduler.all_dependants(job_id(0)) {
-                scheduler.hurry(job);
-            }
         }
         for index in 0..count {
             scheduler.push_if_ready(job_id(index));

@@ -13,12 +13,13 @@
 //! priority first: a job's priority is its expected time (the median of the known ones for a
 //! job without history) plus the highest priority among the jobs waiting on it, so the
 //! longest chain starts first, as in cargo's dependency queue and ctest's COST. Equal
-//! priorities keep the job list's (name) order. A job whose run will wait on something
+//! priorities keep the job list's (name) order; without history every job counts the same,
+//! so the jobs with the most stages to come go first (every configure before any build). A job whose run will wait on something
 //! outside the machine (a download, as its configure found) is **hurried**: it goes before
 //! the others once ready, since no expected time can say how long that wait is.
 //!
-//! Dispatch keeps the runs in flight at the worker count plus one run **on deck**: queued in
-//! the engine, so a worker that finishes picks up its next run at once instead of waiting
+//! Dispatch keeps the runs in flight at the worker count (one more per worker lent by a run
+//! asleep on an announced wait: `lending.rs`) plus one run **on deck**: queued in the engine, so a worker that finishes picks up its next run at once instead of waiting
 //! for the model to hear of the finish and answer (with jobs of a few milliseconds that
 //! round trip left each worker idle a fifth of the time; see `benches/overhead.sh`). The
 //! engine never holds more than that, so a pause or an `s` still takes effect at once: both
@@ -225,7 +226,8 @@ impl Scheduler {
 
     /// Whether every dispatch slot is taken. Runs waiting for memory take none.
     pub fn is_full(&self) -> bool {
-        self.in_flight.len() - self.waiting.len() - self.lent.len() >= self.dispatch_limit()
+        let holding = self.in_flight.len() - self.waiting.len();
+        holding.saturating_sub(self.lent.len()) >= self.dispatch_limit()
     }
 
     /// `run` waits at the memory gate, on no worker: the work behind it may go on.
