@@ -145,19 +145,28 @@ fn shorten(mut text: String) -> String {
     text
 }
 
+/// Marks that open quoted text: ASCII quotes, and the curly quote GCC writes in a UTF-8
+/// locale (`‘altStackMem’`).
+const OPENING: [char; 4] = ['"', '\'', '`', '‘'];
+/// Marks that close it.
+const CLOSING: [char; 4] = ['"', '\'', '`', '’'];
+/// What a word that closes quoted text ends with: a closing mark, or punctuation after one.
+const CLOSING_END: [char; 7] = ['"', '\'', '`', '’', ',', ':', ')'];
+
 /// The words of a message with quoted text as `"…"`, paths as `<path>` and every number
 /// (versions included) as `N`.
 fn generic(message: &str) -> String {
     let mut words = Vec::new();
     let mut quoted = false;
     for word in message.split_whitespace() {
-        let opens = word.starts_with(['"', '\'', '`']);
-        let closes = word.len() > 1 && word.ends_with(['"', '\'', '`', ',', ':', ')']) && {
-            let trimmed = word.trim_end_matches([',', ':', ')', '.']);
-            trimmed.ends_with(['"', '\'', '`'])
-        };
+        let opens = word.starts_with(OPENING);
+        let closes = word.chars().count() > 1
+            && word.ends_with(CLOSING_END)
+            && word
+                .trim_end_matches([',', ':', ')', '.'])
+                .ends_with(CLOSING);
         if quoted {
-            if closes || word.ends_with(['"', '\'', '`']) {
+            if closes || word.ends_with(CLOSING) {
                 quoted = false;
             }
             continue;
@@ -338,6 +347,18 @@ mod tests {
             "\"…\" undeclared (first use in this function)"
         );
         assert_eq!(signature(kind, "a\x1b[31mb"), "a [Nmb");
+        // GCC's curly quotes in a UTF-8 locale: two arrays are one cause (they were two).
+        assert_eq!(
+            signature(
+                kind,
+                "size of array ‘altStackMem’ is not an integral constant"
+            ),
+            signature(kind, "size of array ‘other’ is not an integral constant"),
+        );
+        assert_eq!(
+            signature(kind, "‘x’ undeclared (first use in this function)"),
+            "\"…\" undeclared (first use in this function)"
+        );
     }
 
     /// Five jobs run to the end on one worker: three miss Boost (in different versions),
